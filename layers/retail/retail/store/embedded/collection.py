@@ -1,0 +1,321 @@
+"""The pymongo Collection subset the project uses, over the embedded database."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
+from pymongo.results import DeleteResult, InsertManyResult, InsertOneResult, UpdateResult
+
+from .codec import MISSING, dumps, index_value, normalise, sort_key
+from .cursor import EmbeddedCursor, candidate_rows
+from .database import META_TABLE, EmbeddedDatabase, docs_table, index_table, quote
+from .indexes import IndexSpec, default_name, keys_of
+from .matching import Filter
+from .paths import expand, values_at
+from .shaping import project, projection_spec, sort_documents, sort_spec
+from .updating import (Update, apply_update, upsert_seed, validate_replacement, validate_update,
+                       with_id)
+
+Row = tuple[int, dict[str, Any]]
+
+
+class EmbeddedCollection:
+    def __init__(self, database: EmbeddedDatabase, name: str) -> None:
+        self.database = database
+        self.name = name
+        self.full_name = f"{database.name}.{name}"
+
+    def __repr__(self) -> str:
+        return f"EmbeddedCollection({self.full_name!r})"
+
+    # reads
+
+    def find(self, filter: Filter | None = None, projection: Any = None, *, sort: Any = None,
+             skip: int = 0, limit: int = 0) -> EmbeddedCursor:
+        cursor = EmbeddedCursor(self, filter or {}, projection_spec(projection))
+        if sort is not None:
+            cursor.sort(sort)
+        return cursor.skip(skip).limit(limit)
+
+    def find_one(self, filter: Any = None, projection: Any = None, *, sort: Any = None,
+                 skip: int = 0) -> dict[str, Any] | None:
+        if filter is not None and not isinstance(filter, dict):
+            filter = {"_id": filter}
+        for doc in self.find(filter, projection, sort=sort, skip=skip, limit=1):
+            return doc
+        return None
+
+    def count_documents(self, filter: Filter, skip: int = 0, limit: int = 0) -> int:
+        return len(list(self.find(filter, {"_id": 1}, skip=skip, limit=limit)))
+
+    def estimated_document_count(self) -> int:
+        conn = self.database.connection()
+        if not self.database.has_collection(conn, self.name):
+            return 0
+        return int(conn.execute(f"SELECT COUNT(*) FROM {docs_table(self.name)}").fetchone()[0])
+
+    def distinct(self, key: str, filter: Filter | None = None) -> list[Any]:
+        seen: dict[Any, Any] = {}
+        for doc in self.find(filter or {}):
+            for value in expand(values_at(doc, key)):
+                if value is not None and value is not MISSING and not isinstance(value, list):
+                    seen.setdefault(sort_key(value), value)
+        return list(seen.values())
+
+    # writes
+
+    def insert_one(self, document: dict[str, Any]) -> InsertOneResult:
+        if not isinstance(document, dict):
+            raise TypeError("document must be an instance of dict")
+        document.setdefault("_id", with_id({})["_id"])
+        with self.database.write() as conn:
+            self._insert(conn, document)
+        return InsertOneResult(document["_id"], True)
+
+    def insert_many(self, documents: list[dict[str, Any]], ordered: bool = True) -> InsertManyResult:
+        documents = list(documents)
+        if not documents:
+            raise TypeError("documents must be a non-empty list")
+        errors: list[dict[str, Any]] = []
+        inserted: list[Any] = []
+        with self.database.write() as conn:
+            for position, document in enumerate(documents):
+                document.setdefault("_id", with_id({})["_id"])
+                conn.execute("SAVEPOINT one")
+                try:
+                    self._insert(conn, document)
+                    inserted.append(document["_id"])
+                except DuplicateKeyError as exc:
+                    conn.execute("ROLLBACK TO one")
+                    errors.append({"index": position, "code": 11000, "errmsg": str(exc),
+                                   "keyValue": (exc.details or {}).get("keyValue")})
+                    if ordered:
+                        conn.execute("RELEASE one")
+                        break
+                conn.execute("RELEASE one")
+        if errors:
+            raise BulkWriteError({"writeErrors": errors, "nInserted": len(inserted),
+                                  "writeConcernErrors": [], "nUpserted": 0, "nMatched": 0,
+                                  "nModified": 0, "nRemoved": 0, "upserted": []})
+        return InsertManyResult(inserted, True)
+
+    def update_one(self, filter: Filter, update: Update, upsert: bool = False) -> UpdateResult:
+        validate_update(update)
+        return self._update(filter, update, upsert, many=False)
+
+    def update_many(self, filter: Filter, update: Update, upsert: bool = False) -> UpdateResult:
+        validate_update(update)
+        return self._update(filter, update, upsert, many=True)
+
+    def replace_one(self, filter: Filter, replacement: dict[str, Any],
+                    upsert: bool = False) -> UpdateResult:
+        validate_replacement(replacement)
+        return self._update(filter, replacement, upsert, many=False, replace=True)
+
+    def find_one_and_update(self, filter: Filter, update: Update, projection: Any = None,
+                            sort: Any = None, upsert: bool = False,
+                            return_document: bool = ReturnDocument.BEFORE) -> dict[str, Any] | None:
+        validate_update(update)
+        return self._find_and_modify(filter, update, projection, sort, upsert, return_document)
+
+    def find_one_and_replace(self, filter: Filter, replacement: dict[str, Any],
+                             projection: Any = None, sort: Any = None, upsert: bool = False,
+                             return_document: bool = ReturnDocument.BEFORE) -> dict[str, Any] | None:
+        validate_replacement(replacement)
+        return self._find_and_modify(filter, replacement, projection, sort, upsert,
+                                     return_document, replace=True)
+
+    def find_one_and_delete(self, filter: Filter, projection: Any = None,
+                            sort: Any = None) -> dict[str, Any] | None:
+        with self.database.write() as conn:
+            found = self._first(conn, filter, sort)
+            if found is None:
+                return None
+            self._delete(conn, *found)
+        return project(found[1], projection_spec(projection))
+
+    def delete_one(self, filter: Filter) -> DeleteResult:
+        return self._delete_matching(filter, many=False)
+
+    def delete_many(self, filter: Filter) -> DeleteResult:
+        return self._delete_matching(filter, many=True)
+
+    def drop(self) -> None:
+        self.database.drop_collection(self.name)
+
+    # indexes
+
+    def create_index(self, keys: Any, *, unique: bool = False, name: str | None = None,
+                     sparse: bool = False, partialFilterExpression: Filter | None = None,
+                     background: bool | None = None) -> str:
+        """Create the index once; `background` is accepted and meaningless, as on MongoDB 4.2+."""
+        pairs = tuple(sort_spec(keys))
+        spec = IndexSpec(name or default_name(pairs), pairs, unique, sparse, partialFilterExpression)
+        with self.database.write() as conn:
+            self.database.ensure_collection(conn, self.name)
+            for existing in self.database.index_specs(conn, self.name):
+                if existing.name == spec.name or existing.keys == spec.keys:
+                    if existing.to_json() == spec.to_json() and existing.name == spec.name:
+                        return spec.name
+                    raise OperationFailure(f"An index with name '{existing.name}' or keys "
+                                           f"{list(existing.keys)} already exists with different "
+                                           "options", code=85)
+            self._build_index(conn, spec)
+        return spec.name
+
+    def _build_index(self, conn: sqlite3.Connection, spec: IndexSpec) -> None:
+        table = index_table(self.name, spec.name)
+        columns = ", ".join(f"k{i}" for i in range(len(spec.keys)))
+        conn.execute(f"CREATE TABLE {table} (id NOT NULL, {columns})")
+        unique = "UNIQUE " if spec.unique else ""
+        conn.execute(f"CREATE {unique}INDEX {quote('x:' + self.name + ':' + spec.name)} "
+                     f"ON {table} ({columns})")
+        conn.execute(f"CREATE INDEX {quote('y:' + self.name + ':' + spec.name)} ON {table} (id)")
+        conn.execute(f"INSERT INTO {META_TABLE} VALUES (?, ?, ?)",
+                     (self.name, spec.name, spec.to_json()))
+        for _, doc in candidate_rows(conn, self, {}):
+            self._add_keys(conn, spec, doc)
+
+    def index_information(self) -> dict[str, dict[str, Any]]:
+        conn = self.database.connection()
+        info = {"_id_": {"key": [("_id", 1)], "v": 2}}
+        for spec in self.database.index_specs(conn, self.name):
+            info[spec.name] = spec.as_info()
+        return info
+
+    def drop_index(self, name: str) -> None:
+        with self.database.write() as conn:
+            if name not in {s.name for s in self.database.index_specs(conn, self.name)}:
+                raise OperationFailure(f"index not found with name [{name}]", code=27)
+            conn.execute(f"DROP TABLE {index_table(self.name, name)}")
+            conn.execute(f"DELETE FROM {META_TABLE} WHERE collection = ? AND name = ?",
+                         (self.name, name))
+
+    # internals: every write goes through _insert, _replace_row and _delete
+
+    def _first(self, conn: sqlite3.Connection, filter: Filter, sort: Any) -> Row | None:
+        rows: Iterator[Row] = candidate_rows(conn, self, filter)
+        if sort is None:
+            return next(rows, None)
+        spec = sort_spec(sort)
+        docs = {id(doc): (rowid, doc) for rowid, doc in rows}
+        ordered = sort_documents([doc for _, doc in docs.values()], spec)
+        return docs[id(ordered[0])] if ordered else None
+
+    def _update(self, filter: Filter, update: dict[str, Any], upsert: bool, many: bool,
+                replace: bool = False) -> UpdateResult:
+        matched = modified = 0
+        with self.database.write() as conn:
+            rows = list(candidate_rows(conn, self, filter)) if many else [self._first(conn, filter, None)]
+            for row in filter_none(rows):
+                matched += 1
+                modified += self._modify(conn, row, update, replace)
+            if matched == 0 and upsert:
+                doc = self._upsert(conn, filter, update, replace)
+                return UpdateResult({"n": 1, "nModified": 0, "upserted": doc["_id"],
+                                     "updatedExisting": False}, True)
+        return UpdateResult({"n": matched, "nModified": modified, "updatedExisting": matched > 0},
+                            True)
+
+    def _find_and_modify(self, filter: Filter, update: dict[str, Any], projection: Any, sort: Any,
+                         upsert: bool, return_document: bool,
+                         replace: bool = False) -> dict[str, Any] | None:
+        with self.database.write() as conn:
+            row = self._first(conn, filter, sort)
+            if row is None:
+                if not upsert:
+                    return None
+                doc = self._upsert(conn, filter, update, replace)
+                return project(doc, projection_spec(projection)) if return_document else None
+            after = self._new_version(row[1], update, replace)
+            self._replace_row(conn, row, after)
+        chosen = after if return_document else row[1]
+        return project(chosen, projection_spec(projection))
+
+    def _new_version(self, doc: dict[str, Any], update: dict[str, Any],
+                     replace: bool) -> dict[str, Any]:
+        if not replace:
+            return apply_update(doc, update)
+        if "_id" in update and index_value(update["_id"]) != index_value(doc["_id"]):
+            raise OperationFailure("The _id field cannot be changed", code=66)
+        return {"_id": doc["_id"], **normalise({k: v for k, v in update.items() if k != "_id"})}
+
+    def _modify(self, conn: sqlite3.Connection, row: Row, update: dict[str, Any],
+                replace: bool) -> int:
+        after = self._new_version(row[1], update, replace)
+        return self._replace_row(conn, row, after)
+
+    def _upsert(self, conn: sqlite3.Connection, filter: Filter, update: dict[str, Any],
+                replace: bool) -> dict[str, Any]:
+        seed = upsert_seed(filter)
+        if replace:
+            doc = with_id({**({"_id": seed["_id"]} if "_id" in seed else {}), **normalise(update)})
+        else:
+            doc = with_id(apply_update(seed, update, inserting=True))
+        self._insert(conn, doc)
+        return doc
+
+    def _insert(self, conn: sqlite3.Connection, document: dict[str, Any]) -> None:
+        doc = normalise(document)
+        if isinstance(doc["_id"], list):
+            raise OperationFailure("can't use an array for _id", code=2)
+        self.database.ensure_collection(conn, self.name)
+        try:
+            conn.execute(f"INSERT INTO {docs_table(self.name)} (id, doc) VALUES (?, ?)",
+                         (index_value(doc["_id"]), dumps(doc)))
+        except sqlite3.IntegrityError:
+            raise self._duplicate("_id_", {"_id": doc["_id"]}) from None
+        for spec in self.database.index_specs(conn, self.name):
+            self._add_keys(conn, spec, doc)
+
+    def _replace_row(self, conn: sqlite3.Connection, row: Row, after: dict[str, Any]) -> int:
+        rowid, before = row
+        text = dumps(after)
+        if text == dumps(before):
+            return 0
+        conn.execute(f"UPDATE {docs_table(self.name)} SET doc = ? WHERE rowid = ?", (text, rowid))
+        for spec in self.database.index_specs(conn, self.name):
+            if keys_of(spec, before) != keys_of(spec, after):
+                conn.execute(f"DELETE FROM {index_table(self.name, spec.name)} WHERE id = ?",
+                             (index_value(before["_id"]),))
+                self._add_keys(conn, spec, after)
+        return 1
+
+    def _delete(self, conn: sqlite3.Connection, rowid: int, doc: dict[str, Any]) -> None:
+        conn.execute(f"DELETE FROM {docs_table(self.name)} WHERE rowid = ?", (rowid,))
+        for spec in self.database.index_specs(conn, self.name):
+            conn.execute(f"DELETE FROM {index_table(self.name, spec.name)} WHERE id = ?",
+                         (index_value(doc["_id"]),))
+
+    def _delete_matching(self, filter: Filter, many: bool) -> DeleteResult:
+        with self.database.write() as conn:
+            rows = list(candidate_rows(conn, self, filter)) if many else [self._first(conn, filter, None)]
+            rows = list(filter_none(rows))
+            for row in rows:
+                self._delete(conn, *row)
+        return DeleteResult({"n": len(rows)}, True)
+
+    def _add_keys(self, conn: sqlite3.Connection, spec: IndexSpec, doc: dict[str, Any]) -> None:
+        keys = keys_of(spec, doc)
+        if not keys:
+            return
+        marks = ", ".join("?" * (len(spec.keys) + 1))
+        try:
+            conn.executemany(f"INSERT INTO {index_table(self.name, spec.name)} VALUES ({marks})",
+                             [(index_value(doc["_id"]), *key) for key in keys])
+        except sqlite3.IntegrityError:
+            raise self._duplicate(spec.name, {f: values_at(doc, f)[0] for f in spec.fields}) from None
+
+    def _duplicate(self, index: str, key_value: dict[str, Any]) -> DuplicateKeyError:
+        return DuplicateKeyError(
+            f"E11000 duplicate key error collection: {self.full_name} index: {index} "
+            f"dup key: {key_value!r}", 11000, {"keyValue": key_value, "index": index})
+
+
+def filter_none(rows: list[Row | None]) -> Iterator[Row]:
+    return (row for row in rows if row is not None)
+

@@ -1,0 +1,153 @@
+"""The embedded database: one SQLite file in WAL mode, one connection per thread and process.
+
+Every write runs in `BEGIN IMMEDIATE`, so a filter and its update are one atomic step across
+threads and processes; readers never block writers. The schema (collections and indexes) is
+re-read whenever another process changes it (`PRAGMA schema_version`).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from pymongo.errors import OperationFailure
+
+from .codec import loads
+from .indexes import IndexSpec
+
+BUSY_TIMEOUT_SECONDS = 30.0
+META_TABLE = "_indexes"
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def docs_table(collection: str) -> str:
+    return quote("c:" + collection)
+
+
+def index_table(collection: str, index: str) -> str:
+    return quote(f"i:{collection}:{index}")
+
+
+class EmbeddedDatabase:
+    """A pymongo-like Database over one SQLite file."""
+
+    def __init__(self, path: str | Path, name: str = "retail") -> None:
+        self.path = Path(path)
+        self.name = name
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._schema_version = -1
+        self._tables: set[str] = set()
+        self._indexes: dict[str, list[IndexSpec]] = {}
+        self._collections: dict[str, Any] = {}
+        with self.write() as conn:
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} "
+                         "(collection TEXT, name TEXT, spec TEXT, PRIMARY KEY (collection, name))")
+
+    # connections and transactions
+
+    def connection(self) -> sqlite3.Connection:
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid():
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS,
+                                   isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            local.conn, local.pid = conn, os.getpid()
+        return local.conn  # type: ignore[no-any-return]
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        conn = self.connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and self._local.pid == os.getpid():
+            conn.close()
+        self._local = threading.local()
+
+    # schema
+
+    def _refresh(self, conn: sqlite3.Connection) -> None:
+        version = conn.execute("PRAGMA schema_version").fetchone()[0]
+        if version == self._schema_version:
+            return
+        with self._lock:
+            rows = conn.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+            tables = {name[2:] for (name,) in rows if name.startswith("c:")}
+            indexes: dict[str, list[IndexSpec]] = {}
+            for collection, name, spec in conn.execute(f"SELECT * FROM {META_TABLE} ORDER BY rowid"):
+                raw = loads(spec)
+                indexes.setdefault(collection, []).append(IndexSpec(
+                    name, tuple((k, d) for k, d in raw["keys"]), raw["unique"], raw["sparse"],
+                    raw["partial"]))
+            self._tables, self._indexes, self._schema_version = tables, indexes, version
+
+    def has_collection(self, conn: sqlite3.Connection, name: str) -> bool:
+        self._refresh(conn)
+        return name in self._tables
+
+    def index_specs(self, conn: sqlite3.Connection, name: str) -> list[IndexSpec]:
+        self._refresh(conn)
+        return self._indexes.get(name, [])
+
+    def ensure_collection(self, conn: sqlite3.Connection, name: str) -> None:
+        if not self.has_collection(conn, name):
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {docs_table(name)} "
+                         "(id PRIMARY KEY NOT NULL, doc TEXT NOT NULL)")
+
+    # the pymongo Database surface
+
+    def get_collection(self, name: str) -> Any:
+        from .collection import EmbeddedCollection
+
+        if not isinstance(name, str) or not name or "$" in name or "\x00" in name:
+            raise ValueError(f"invalid collection name: {name!r}")
+        if name not in self._collections:
+            self._collections[name] = EmbeddedCollection(self, name)
+        return self._collections[name]
+
+    def __getitem__(self, name: str) -> Any:
+        return self.get_collection(name)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self.get_collection(name)
+
+    def list_collection_names(self) -> list[str]:
+        conn = self.connection()
+        self._refresh(conn)
+        return sorted(self._tables)
+
+    def drop_collection(self, name: str) -> None:
+        with self.write() as conn:
+            for spec in self.index_specs(conn, name):
+                conn.execute(f"DROP TABLE IF EXISTS {index_table(name, spec.name)}")
+            conn.execute(f"DELETE FROM {META_TABLE} WHERE collection = ?", (name,))
+            conn.execute(f"DROP TABLE IF EXISTS {docs_table(name)}")
+
+    def command(self, command: str | dict[str, Any]) -> dict[str, Any]:
+        name = command if isinstance(command, str) else next(iter(command))
+        if name == "ping":
+            return {"ok": 1.0}
+        raise OperationFailure(f"no such command: '{name}'", code=59)
+
+    def __repr__(self) -> str:
+        return f"EmbeddedDatabase({str(self.path)!r})"

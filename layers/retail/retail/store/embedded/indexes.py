@@ -1,0 +1,110 @@
+"""Secondary indexes: one SQLite table per index, kept in the same transaction as the write.
+
+Each index table holds one row per (document, key); array fields contribute one key per
+element (multikey), missing fields the null key, so a UNIQUE SQLite index enforces exactly
+MongoDB's unique-index rule. Equality and `$in` lookups on a leading index field become
+SQLite index probes; the full filter is still checked on every candidate.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from .codec import MISSING, dumps, index_value
+from .matching import Filter, is_operator_expression, matches
+from .paths import values_at
+
+MAX_CANDIDATE_KEYS = 500
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    name: str
+    keys: tuple[tuple[str, int], ...]
+    unique: bool = False
+    sparse: bool = False
+    partial: Filter | None = field(default=None, hash=False, compare=False)
+
+    @property
+    def fields(self) -> list[str]:
+        return [name for name, _ in self.keys]
+
+    def as_info(self) -> dict[str, Any]:
+        info: dict[str, Any] = {"key": list(self.keys), "v": 2}
+        if self.unique:
+            info["unique"] = True
+        if self.sparse:
+            info["sparse"] = True
+        if self.partial is not None:
+            info["partialFilterExpression"] = self.partial
+        return info
+
+    def to_json(self) -> str:
+        return dumps({"keys": self.keys, "unique": self.unique, "sparse": self.sparse,
+                      "partial": self.partial})
+
+    def covers_every_document(self) -> bool:
+        return not self.sparse and self.partial is None
+
+
+def default_name(keys: tuple[tuple[str, int], ...]) -> str:
+    return "_".join(f"{name}_{way}" for name, way in keys)
+
+
+def keys_of(spec: IndexSpec, doc: dict[str, Any]) -> set[tuple[Any, ...]]:
+    """The index entries `doc` contributes to `spec` (none when sparse or partial excludes it)."""
+    per_field: list[list[Any]] = []
+    present = False
+    for name in spec.fields:
+        values: list[Any] = []
+        for value in values_at(doc, name):
+            if value is not MISSING:
+                present = True
+            if isinstance(value, list):
+                values.extend(index_value(v) for v in value) if value else values.append("\x00[]")
+            else:
+                values.append(index_value(value))
+        per_field.append(values)
+    if spec.sparse and not present:
+        return set()
+    if spec.partial is not None and not matches(doc, spec.partial):
+        return set()
+    return set(itertools.product(*per_field))
+
+
+def lookup_values(cond: Any) -> list[Any] | None:
+    """Index keys that every document matching `cond` on a field must have, if knowable."""
+    if is_operator_expression(cond):
+        if set(cond) == {"$eq"}:
+            cond = cond["$eq"]
+        elif set(cond) == {"$in"} and isinstance(cond["$in"], list):
+            targets = cond["$in"]
+            if len(targets) <= MAX_CANDIDATE_KEYS and all(_scalar(t) for t in targets):
+                return [index_value(t) for t in targets]
+            return None
+        else:
+            return None
+    return [index_value(cond)] if _scalar(cond) else None
+
+
+def _scalar(value: Any) -> bool:
+    return not isinstance(value, (dict, list, tuple)) and not hasattr(value, "pattern")
+
+
+def best_probe(specs: list[IndexSpec], query: Filter) -> tuple[IndexSpec, list[list[Any]]] | None:
+    """The index whose leading fields the query pins down most, with the keys to probe."""
+    best: tuple[IndexSpec, list[list[Any]]] | None = None
+    for spec in specs:
+        if not spec.covers_every_document():
+            continue
+        pinned: list[list[Any]] = []
+        for name in spec.fields:
+            values = lookup_values(query[name]) if name in query else None
+            if values is None:
+                break
+            pinned.append(values)
+        if pinned and (best is None or len(pinned) > len(best[1])):
+            best = (spec, pinned)
+    return best

@@ -1,0 +1,47 @@
+"""Real processes racing on one stock document through retail.store: never oversold."""
+
+from __future__ import annotations
+
+import multiprocessing
+
+import pytest
+
+from retail.store import connect
+
+
+def _buy_until_sold_out(uri: str, qty: int, start, results) -> None:
+    db = connect(uri)
+    start.wait()
+    sold = errors = 0
+    while True:
+        try:
+            doc = db.skus.find_one_and_update({"_id": "hot", "stock": {"$gte": qty}},
+                                              {"$inc": {"stock": -qty, "sold": qty}})
+        except Exception:  # noqa: BLE001 - counted and asserted to be zero
+            errors += 1
+            continue
+        if doc is None:
+            break
+        sold += qty
+    results.put((sold, errors))
+
+
+@pytest.mark.parametrize(("processes", "stock", "qty"), [(4, 1000, 1), (6, 997, 3), (8, 50, 7)])
+def test_processes_sell_exactly_the_stock(tmp_path, processes, stock, qty):
+    uri = f"sqlite:///{tmp_path}/race.db"
+    connect(uri).skus.insert_one({"_id": "hot", "stock": stock, "sold": 0})
+    ctx = multiprocessing.get_context("spawn")
+    start, results = ctx.Event(), ctx.Queue()
+    workers = [ctx.Process(target=_buy_until_sold_out, args=(uri, qty, start, results))
+               for _ in range(processes)]
+    for worker in workers:
+        worker.start()
+    start.set()
+    outcomes = [results.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join(30)
+    sellable = stock - stock % qty
+    assert sum(sold for sold, _ in outcomes) == sellable
+    assert sum(errors for _, errors in outcomes) == 0
+    assert connect(uri).skus.find_one({"_id": "hot"}) == {"_id": "hot", "stock": stock - sellable,
+                                                          "sold": sellable}

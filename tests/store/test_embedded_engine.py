@@ -1,0 +1,95 @@
+"""What only the embedded engine has to prove: SQLite indexes, schema seen across processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+
+import pytest
+from pymongo.errors import DuplicateKeyError, OperationFailure
+
+from retail.store import connect
+
+
+@pytest.fixture
+def uri(tmp_path):
+    return f"sqlite:///{tmp_path}/engine.db"
+
+
+def plan(cursor) -> str:
+    return " | ".join(cursor.explain()["queryPlanner"]["sqlite"])
+
+
+def test_id_lookups_use_the_primary_key(uri):
+    db = connect(uri)
+    db.c.insert_many([{"_id": f"k{i}"} for i in range(50)])
+    assert plan(db.c.find({"_id": "k3"})).startswith("SEARCH")
+    assert "(id=?)" in plan(db.c.find({"_id": {"$in": ["k1", "k2"]}}))
+
+
+def test_equality_on_an_indexed_field_probes_the_sqlite_index(uri):
+    db = connect(uri)
+    db.orders.create_index([("openid", 1), ("created_at", -1)])
+    db.orders.insert_many([{"openid": f"o{i % 10}", "n": i} for i in range(100)])
+    text = plan(db.orders.find({"openid": "o3", "n": {"$gt": 5}}))
+    assert "openid_1_created_at_-1" in text and "SCAN" not in text.split("|")[-1]
+    assert plan(db.orders.find({"n": 5})).startswith("SCAN")
+    assert [d["n"] for d in db.orders.find({"openid": "o3"})] == list(range(3, 100, 10))
+
+
+def test_an_index_created_by_another_process_is_enforced_here(uri):
+    db = connect(uri)
+    db.c.insert_one({"_id": 1, "code": "a"})
+    process = multiprocessing.get_context("spawn").Process(target=_create_unique_index, args=(uri,))
+    process.start()
+    process.join(30)
+    assert process.exitcode == 0
+    with pytest.raises(DuplicateKeyError):
+        db.c.insert_one({"_id": 2, "code": "a"})
+
+
+def _create_unique_index(uri: str) -> None:
+    connect(uri).c.create_index("code", unique=True)
+
+
+def test_a_failed_write_leaves_nothing_behind(uri):
+    db = connect(uri)
+    db.c.create_index("code", unique=True)
+    db.c.insert_one({"_id": 1, "code": "a"})
+    with pytest.raises(DuplicateKeyError):
+        db.c.insert_one({"_id": 2, "code": "a"})
+    assert db.c.find_one({"_id": 2}) is None
+    db.c.insert_one({"_id": 2, "code": "b"})
+    assert db.c.count_documents({}) == 2
+
+
+def test_unsupported_operators_are_named_never_ignored(uri):
+    db = connect(uri)
+    db.c.insert_one({"_id": 1})
+    with pytest.raises(OperationFailure, match=r"\$where"):
+        db.c.find_one({"$where": "true"})
+    with pytest.raises(OperationFailure, match=r"\$type"):
+        db.c.find_one({"a": {"$type": "string"}})
+    with pytest.raises(Exception, match=r"\$rename"):
+        db.c.update_one({"_id": 1}, {"$rename": {"a": "b"}})
+
+
+def test_threads_sharing_one_database_object_never_lose_an_increment(uri):
+    db = connect(uri)
+    db.counters.insert_one({"_id": "c", "n": 0})
+
+    def bump() -> None:
+        for _ in range(50):
+            db.counters.update_one({"_id": "c"}, {"$inc": {"n": 1}})
+
+    threads = [threading.Thread(target=bump) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert db.counters.find_one({"_id": "c"})["n"] == 400
+
+
+def test_unknown_uri_scheme_is_refused():
+    with pytest.raises(ValueError, match="redis"):
+        connect("redis://localhost")
