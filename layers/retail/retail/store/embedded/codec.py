@@ -67,15 +67,19 @@ def _hook(obj: dict[str, Any]) -> Any:
     return obj
 
 
+_ENCODER = json.JSONEncoder(default=_default, separators=(",", ":"), ensure_ascii=False)
+_DECODER = json.JSONDecoder(object_hook=_hook)
+
+
 def dumps(doc: Any) -> str:
     try:
-        return json.dumps(doc, default=_default, separators=(",", ":"), ensure_ascii=False)
+        return _ENCODER.encode(doc)
     except TypeError as exc:  # non-string keys
         raise InvalidDocument(f"documents must have only string keys: {exc}") from exc
 
 
 def loads(text: str) -> Any:
-    return json.loads(text, object_hook=_hook)
+    return _DECODER.decode(text)
 
 
 def type_rank(value: Any) -> int:

@@ -10,17 +10,17 @@ from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 from pymongo.results import DeleteResult, InsertManyResult, InsertOneResult, UpdateResult
 
-from .codec import MISSING, dumps, index_value, normalise, sort_key
-from .cursor import EmbeddedCursor, candidate_rows
+from .codec import MISSING, dumps, index_value, loads, normalise, sort_key
+from .cursor import EmbeddedCursor, Row, candidate_rows
 from .database import META_TABLE, EmbeddedDatabase, docs_table, index_table, quote
-from .indexes import IndexSpec, default_name, keys_of
+from .indexes import IndexSpec, default_name, keys_of, lookup_values
 from .matching import Filter
 from .paths import expand, values_at
 from .shaping import project, projection_spec, sort_documents, sort_spec
-from .updating import (Update, apply_update, upsert_seed, validate_replacement, validate_update,
-                       with_id)
+from .oneshot import Rewrite
+from .updating import (Update, apply_update, transform, upsert_seed, validate_replacement,
+                       validate_update, with_id)
 
-Row = tuple[int, dict[str, Any]]
 
 
 class EmbeddedCollection:
@@ -54,7 +54,8 @@ class EmbeddedCollection:
 
     def estimated_document_count(self) -> int:
         conn = self.database.connection()
-        if not self.database.has_collection(conn, self.name):
+        self.database.refresh(conn)
+        if not self.database.has_collection(self.name):
             return 0
         return int(conn.execute(f"SELECT COUNT(*) FROM {docs_table(self.name)}").fetchone()[0])
 
@@ -135,8 +136,8 @@ class EmbeddedCollection:
             found = self._first(conn, filter, sort)
             if found is None:
                 return None
-            self._delete(conn, *found)
-        return project(found[1], projection_spec(projection))
+            self._delete(conn, found)
+        return project(found[2], projection_spec(projection))
 
     def delete_one(self, filter: Filter) -> DeleteResult:
         return self._delete_matching(filter, many=False)
@@ -157,7 +158,7 @@ class EmbeddedCollection:
         spec = IndexSpec(name or default_name(pairs), pairs, unique, sparse, partialFilterExpression)
         with self.database.write() as conn:
             self.database.ensure_collection(conn, self.name)
-            for existing in self.database.index_specs(conn, self.name):
+            for existing in self.database.index_specs(self.name):
                 if existing.name == spec.name or existing.keys == spec.keys:
                     if existing.to_json() == spec.to_json() and existing.name == spec.name:
                         return spec.name
@@ -177,53 +178,66 @@ class EmbeddedCollection:
         conn.execute(f"CREATE INDEX {quote('y:' + self.name + ':' + spec.name)} ON {table} (id)")
         conn.execute(f"INSERT INTO {META_TABLE} VALUES (?, ?, ?)",
                      (self.name, spec.name, spec.to_json()))
-        for _, doc in candidate_rows(conn, self, {}):
+        for _, _, doc in candidate_rows(conn, self, {}):
             self._add_keys(conn, spec, doc)
 
     def index_information(self) -> dict[str, dict[str, Any]]:
-        conn = self.database.connection()
+        self.database.refresh(self.database.connection())
         info = {"_id_": {"key": [("_id", 1)], "v": 2}}
-        for spec in self.database.index_specs(conn, self.name):
+        for spec in self.database.index_specs(self.name):
             info[spec.name] = spec.as_info()
         return info
 
     def drop_index(self, name: str) -> None:
         with self.database.write() as conn:
-            if name not in {s.name for s in self.database.index_specs(conn, self.name)}:
+            if name not in {s.name for s in self.database.index_specs(self.name)}:
                 raise OperationFailure(f"index not found with name [{name}]", code=27)
             conn.execute(f"DROP TABLE {index_table(self.name, name)}")
             conn.execute(f"DELETE FROM {META_TABLE} WHERE collection = ? AND name = ?",
                          (self.name, name))
 
-    # internals: every write goes through _insert, _replace_row and _delete
+    # internals: every write goes through _insert, _rewrite and _delete
 
     def _first(self, conn: sqlite3.Connection, filter: Filter, sort: Any) -> Row | None:
         rows: Iterator[Row] = candidate_rows(conn, self, filter)
         if sort is None:
             return next(rows, None)
-        spec = sort_spec(sort)
-        docs = {id(doc): (rowid, doc) for rowid, doc in rows}
-        ordered = sort_documents([doc for _, doc in docs.values()], spec)
-        return docs[id(ordered[0])] if ordered else None
+        by_doc = {id(row[2]): row for row in rows}
+        ordered = sort_documents([row[2] for row in by_doc.values()], sort_spec(sort))
+        return by_doc[id(ordered[0])] if ordered else None
+
+    def _matching(self, conn: sqlite3.Connection, filter: Filter, many: bool) -> list[Row]:
+        if many:
+            return list(candidate_rows(conn, self, filter))
+        row = self._first(conn, filter, None)
+        return [row] if row is not None else []
 
     def _update(self, filter: Filter, update: dict[str, Any], upsert: bool, many: bool,
                 replace: bool = False) -> UpdateResult:
-        matched = modified = 0
+        if not many:
+            job = self._one_statement(filter, update, replace, upsert)
+            if job is not None:
+                return UpdateResult({"n": int(job.matched), "nModified": int(bool(job.after_text)),
+                                     "updatedExisting": job.matched}, True)
         with self.database.write() as conn:
-            rows = list(candidate_rows(conn, self, filter)) if many else [self._first(conn, filter, None)]
-            for row in filter_none(rows):
-                matched += 1
-                modified += self._modify(conn, row, update, replace)
-            if matched == 0 and upsert:
+            rows = self._matching(conn, filter, many)
+            modified = sum(self._rewrite(conn, row, update, replace) for row in rows)
+            if not rows and upsert:
                 doc = self._upsert(conn, filter, update, replace)
                 return UpdateResult({"n": 1, "nModified": 0, "upserted": doc["_id"],
                                      "updatedExisting": False}, True)
-        return UpdateResult({"n": matched, "nModified": modified, "updatedExisting": matched > 0},
-                            True)
+        return UpdateResult({"n": len(rows), "nModified": modified,
+                             "updatedExisting": bool(rows)}, True)
 
     def _find_and_modify(self, filter: Filter, update: dict[str, Any], projection: Any, sort: Any,
                          upsert: bool, return_document: bool,
                          replace: bool = False) -> dict[str, Any] | None:
+        job = self._one_statement(filter, update, replace, upsert) if sort is None else None
+        if job is not None:
+            if not job.matched:
+                return None
+            chosen = job.after if return_document else loads(job.before or "")
+            return project(chosen or {}, projection_spec(projection))
         with self.database.write() as conn:
             row = self._first(conn, filter, sort)
             if row is None:
@@ -231,23 +245,54 @@ class EmbeddedCollection:
                     return None
                 doc = self._upsert(conn, filter, update, replace)
                 return project(doc, projection_spec(projection)) if return_document else None
-            after = self._new_version(row[1], update, replace)
-            self._replace_row(conn, row, after)
-        chosen = after if return_document else row[1]
+            self._rewrite(conn, row, update, replace)
+        # Parsed again outside the write lock: the stored text is the document as it was.
+        chosen = row[2] if return_document else loads(row[1])
         return project(chosen, projection_spec(projection))
 
-    def _new_version(self, doc: dict[str, Any], update: dict[str, Any],
-                     replace: bool) -> dict[str, Any]:
-        if not replace:
-            return apply_update(doc, update)
-        if "_id" in update and index_value(update["_id"]) != index_value(doc["_id"]):
-            raise OperationFailure("The _id field cannot be changed", code=66)
-        return {"_id": doc["_id"], **normalise({k: v for k, v in update.items() if k != "_id"})}
+    def _one_statement(self, filter: Filter, change: dict[str, Any], replace: bool,
+                       upsert: bool) -> Rewrite | None:
+        """The settled outcome of the one-statement path, or None: take the general path."""
+        if not isinstance(filter, dict) or "_id" not in filter:
+            return None
+        ids = lookup_values(filter["_id"])
+        database = self.database
+        if ids is None or len(ids) != 1 or not database.has_collection(self.name) \
+                or database.index_specs(self.name):
+            return None
+        conn = database.connection()
+        # The statement finds the row by its _id; only the rest of the filter is left to check.
+        rest = {key: cond for key, cond in filter.items() if key != "_id"}
+        job = database.local_rewrite(Rewrite(rest, change, replace))
+        planned_with = database.schema_version
+        conn.execute(f"UPDATE {docs_table(self.name)} SET doc = retail_rewrite(rowid, doc) "
+                     "WHERE id = ? AND (SELECT schema_version FROM pragma_schema_version) = ? "
+                     "AND retail_rewrite(rowid, doc) IS NOT NULL", (ids[0], planned_with))
+        if job.error is not None:
+            raise job.error
+        if job.matched:
+            return job
+        database.refresh(conn)
+        settled = database.schema_version == planned_with and not upsert
+        return job if settled else None
 
-    def _modify(self, conn: sqlite3.Connection, row: Row, update: dict[str, Any],
-                replace: bool) -> int:
-        after = self._new_version(row[1], update, replace)
-        return self._replace_row(conn, row, after)
+    def _rewrite(self, conn: sqlite3.Connection, row: Row, update: dict[str, Any],
+                 replace: bool) -> int:
+        """Apply `update` to the row's document in place and store it; 1 if it changed."""
+        rowid, text, doc = row
+        specs = self.database.index_specs(self.name)
+        keys_before = [keys_of(spec, doc) for spec in specs]
+        transform(doc, update, replace)
+        new_text = dumps(doc)
+        if new_text == text:
+            return 0
+        conn.execute(f"UPDATE {docs_table(self.name)} SET doc = ? WHERE rowid = ?", (new_text, rowid))
+        for spec, before in zip(specs, keys_before):
+            if keys_of(spec, doc) != before:
+                conn.execute(f"DELETE FROM {index_table(self.name, spec.name)} WHERE id = ?",
+                             (index_value(doc["_id"]),))
+                self._add_keys(conn, spec, doc)
+        return 1
 
     def _upsert(self, conn: sqlite3.Connection, filter: Filter, update: dict[str, Any],
                 replace: bool) -> dict[str, Any]:
@@ -269,34 +314,21 @@ class EmbeddedCollection:
                          (index_value(doc["_id"]), dumps(doc)))
         except sqlite3.IntegrityError:
             raise self._duplicate("_id_", {"_id": doc["_id"]}) from None
-        for spec in self.database.index_specs(conn, self.name):
+        for spec in self.database.index_specs(self.name):
             self._add_keys(conn, spec, doc)
 
-    def _replace_row(self, conn: sqlite3.Connection, row: Row, after: dict[str, Any]) -> int:
-        rowid, before = row
-        text = dumps(after)
-        if text == dumps(before):
-            return 0
-        conn.execute(f"UPDATE {docs_table(self.name)} SET doc = ? WHERE rowid = ?", (text, rowid))
-        for spec in self.database.index_specs(conn, self.name):
-            if keys_of(spec, before) != keys_of(spec, after):
-                conn.execute(f"DELETE FROM {index_table(self.name, spec.name)} WHERE id = ?",
-                             (index_value(before["_id"]),))
-                self._add_keys(conn, spec, after)
-        return 1
-
-    def _delete(self, conn: sqlite3.Connection, rowid: int, doc: dict[str, Any]) -> None:
+    def _delete(self, conn: sqlite3.Connection, row: Row) -> None:
+        rowid, _, doc = row
         conn.execute(f"DELETE FROM {docs_table(self.name)} WHERE rowid = ?", (rowid,))
-        for spec in self.database.index_specs(conn, self.name):
+        for spec in self.database.index_specs(self.name):
             conn.execute(f"DELETE FROM {index_table(self.name, spec.name)} WHERE id = ?",
                          (index_value(doc["_id"]),))
 
     def _delete_matching(self, filter: Filter, many: bool) -> DeleteResult:
         with self.database.write() as conn:
-            rows = list(candidate_rows(conn, self, filter)) if many else [self._first(conn, filter, None)]
-            rows = list(filter_none(rows))
+            rows = self._matching(conn, filter, many)
             for row in rows:
-                self._delete(conn, *row)
+                self._delete(conn, row)
         return DeleteResult({"n": len(rows)}, True)
 
     def _add_keys(self, conn: sqlite3.Connection, spec: IndexSpec, doc: dict[str, Any]) -> None:
@@ -314,8 +346,3 @@ class EmbeddedCollection:
         return DuplicateKeyError(
             f"E11000 duplicate key error collection: {self.full_name} index: {index} "
             f"dup key: {key_value!r}", 11000, {"keyValue": key_value, "index": index})
-
-
-def filter_none(rows: list[Row | None]) -> Iterator[Row]:
-    return (row for row in rows if row is not None)
-

@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from .codec import index_value, loads
+from .codec import loads
 from .database import docs_table, index_table
 from .indexes import best_probe, lookup_values
 from .matching import Filter, matches
@@ -16,33 +16,37 @@ if TYPE_CHECKING:
     from .collection import EmbeddedCollection
 
 
+Row = tuple[int, str, dict[str, Any]]
+
+
 def candidate_rows(conn: sqlite3.Connection, collection: EmbeddedCollection,
-                   query: Filter) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(rowid, document) for every document matching `query`, in insertion order."""
+                   query: Filter) -> Iterator[Row]:
+    """(rowid, stored text, document) for each document matching `query`, in insertion order.
+
+    The caller has refreshed the schema for this operation (`EmbeddedDatabase.refresh`).
+    """
     if not isinstance(query, dict):
         raise TypeError("filter must be an instance of dict")
-    database, name = collection.database, collection.name
-    if not database.has_collection(conn, name):
+    if not collection.database.has_collection(collection.name):
         return
-    sql, params = _plan(conn, collection, query)
+    sql, params = _plan(collection, query)
     cursor = conn.execute(sql, params)
     try:
         for rowid, text in cursor:
             doc = loads(text)
             if matches(doc, query):
-                yield rowid, doc
+                yield rowid, text, doc
     finally:
         cursor.close()
 
 
-def _plan(conn: sqlite3.Connection, collection: EmbeddedCollection,
-          query: Filter) -> tuple[str, list[Any]]:
+def _plan(collection: EmbeddedCollection, query: Filter) -> tuple[str, list[Any]]:
     table = docs_table(collection.name)
     ids = lookup_values(query["_id"]) if "_id" in query else None
     if ids is not None:
         marks = ", ".join("?" * len(ids))
         return f"SELECT rowid, doc FROM {table} WHERE id IN ({marks}) ORDER BY rowid", ids
-    probe = best_probe(collection.database.index_specs(conn, collection.name), query)
+    probe = best_probe(collection.database.index_specs(collection.name), query)
     if probe is None:
         return f"SELECT rowid, doc FROM {table} ORDER BY rowid", []
     spec, pinned = probe
@@ -95,25 +99,29 @@ class EmbeddedCursor:
         return docs if length is None else docs[:length]
 
     def _evaluate(self) -> list[dict[str, Any]]:
-        conn = self._collection.database.connection()
+        database = self._collection.database
+        conn = database.connection()
+        database.refresh(conn)
         rows = candidate_rows(conn, self._collection, self._query)
         end = self._skip + self._limit if self._limit else None
         if self._sort is None:
             docs = []
-            for _, doc in rows:
+            for _, _, doc in rows:
                 docs.append(doc)
                 if end is not None and len(docs) >= end:
                     break
         else:
-            docs = sort_documents([doc for _, doc in rows], self._sort)
+            docs = sort_documents([doc for _, _, doc in rows], self._sort)
         return [project(doc, self._projection) for doc in docs[self._skip:end]]
 
     def explain(self) -> dict[str, Any]:
         """Like pymongo's explain(): here, SQLite's plan for fetching the candidates."""
-        conn = self._collection.database.connection()
-        if not self._collection.database.has_collection(conn, self._collection.name):
+        database = self._collection.database
+        conn = database.connection()
+        database.refresh(conn)
+        if not database.has_collection(self._collection.name):
             return {"queryPlanner": {"sqlite": []}}
-        sql, params = _plan(conn, self._collection, self._query)
+        sql, params = _plan(self._collection, self._query)
         steps = [row[-1] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
         return {"queryPlanner": {"sqlite": steps}}
 

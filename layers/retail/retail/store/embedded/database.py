@@ -19,6 +19,7 @@ from pymongo.errors import OperationFailure
 
 from .codec import loads
 from .indexes import IndexSpec
+from .oneshot import one_statement_hook
 
 BUSY_TIMEOUT_SECONDS = 30.0
 META_TABLE = "_indexes"
@@ -45,13 +46,12 @@ class EmbeddedDatabase:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._schema_version = -1
+        self.schema_version = -1
         self._tables: set[str] = set()
         self._indexes: dict[str, list[IndexSpec]] = {}
         self._collections: dict[str, Any] = {}
-        with self.write() as conn:
-            conn.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} "
-                         "(collection TEXT, name TEXT, spec TEXT, PRIMARY KEY (collection, name))")
+        self.connection().execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (collection TEXT, "
+                                  "name TEXT, spec TEXT, PRIMARY KEY (collection, name))")
 
     # connections and transactions
 
@@ -62,19 +62,27 @@ class EmbeddedDatabase:
                                    isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            conn.create_function("retail_rewrite", 2, one_statement_hook(local), deterministic=False)
             local.conn, local.pid = conn, os.getpid()
         return local.conn  # type: ignore[no-any-return]
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write transaction, with the schema re-read inside the write lock."""
         conn = self.connection()
         conn.execute("BEGIN IMMEDIATE")
         try:
+            self.refresh(conn)
             yield conn
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+    def local_rewrite(self, job: Any) -> Any:
+        """Hand `job` to this thread's retail_rewrite() SQL function for the next statement."""
+        self._local.rewrite = job
+        return job
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -84,9 +92,10 @@ class EmbeddedDatabase:
 
     # schema
 
-    def _refresh(self, conn: sqlite3.Connection) -> None:
+    def refresh(self, conn: sqlite3.Connection) -> None:
+        """Reload collections and indexes if any process changed the schema; once per operation."""
         version = conn.execute("PRAGMA schema_version").fetchone()[0]
-        if version == self._schema_version:
+        if version == self.schema_version:
             return
         with self._lock:
             rows = conn.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
@@ -97,18 +106,16 @@ class EmbeddedDatabase:
                 indexes.setdefault(collection, []).append(IndexSpec(
                     name, tuple((k, d) for k, d in raw["keys"]), raw["unique"], raw["sparse"],
                     raw["partial"]))
-            self._tables, self._indexes, self._schema_version = tables, indexes, version
+            self._tables, self._indexes, self.schema_version = tables, indexes, version
 
-    def has_collection(self, conn: sqlite3.Connection, name: str) -> bool:
-        self._refresh(conn)
+    def has_collection(self, name: str) -> bool:
         return name in self._tables
 
-    def index_specs(self, conn: sqlite3.Connection, name: str) -> list[IndexSpec]:
-        self._refresh(conn)
+    def index_specs(self, name: str) -> list[IndexSpec]:
         return self._indexes.get(name, [])
 
     def ensure_collection(self, conn: sqlite3.Connection, name: str) -> None:
-        if not self.has_collection(conn, name):
+        if name not in self._tables:
             conn.execute(f"CREATE TABLE IF NOT EXISTS {docs_table(name)} "
                          "(id PRIMARY KEY NOT NULL, doc TEXT NOT NULL)")
 
@@ -132,13 +139,12 @@ class EmbeddedDatabase:
         return self.get_collection(name)
 
     def list_collection_names(self) -> list[str]:
-        conn = self.connection()
-        self._refresh(conn)
+        self.refresh(self.connection())
         return sorted(self._tables)
 
     def drop_collection(self, name: str) -> None:
         with self.write() as conn:
-            for spec in self.index_specs(conn, name):
+            for spec in self.index_specs(name):
                 conn.execute(f"DROP TABLE IF EXISTS {index_table(name, spec.name)}")
             conn.execute(f"DELETE FROM {META_TABLE} WHERE collection = ?", (name,))
             conn.execute(f"DROP TABLE IF EXISTS {docs_table(name)}")

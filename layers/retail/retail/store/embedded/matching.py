@@ -79,7 +79,15 @@ def equal(a: Any, b: Any) -> bool:
     return sort_key(a) == sort_key(b)
 
 
+_NUMBERS = (int, float)
+
+
 def _eq(values: list[Any], target: Any) -> bool:
+    kind = type(target)
+    if kind is str:
+        return any(type(v) is str and v == target for v in expand(values))
+    if kind in _NUMBERS:
+        return any(type(v) in _NUMBERS and v == target for v in expand(values))
     if target is None:
         return any(v is None or v is MISSING for v in expand(values))
     key = sort_key(target)
@@ -88,6 +96,8 @@ def _eq(values: list[Any], target: Any) -> bool:
 
 def _compare(predicate: Callable[[Any, Any], bool]) -> Callable[[list[Any], Any], bool]:
     def test(values: list[Any], target: Any) -> bool:
+        if type(target) in _NUMBERS:
+            return any(type(v) in _NUMBERS and predicate(v, target) for v in expand(values))
         rank, key = type_rank(target), sort_key(target)
         return any(
             type_rank(v) == rank and predicate(sort_key(v), key)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -34,8 +33,11 @@ def validate_replacement(replacement: Any) -> None:
 
 
 def apply_update(doc: dict[str, Any], update: Update, inserting: bool = False) -> dict[str, Any]:
-    """A new document: `doc` with `update` applied. Raises WriteError as MongoDB would."""
-    result = copy.deepcopy(doc)
+    """Apply `update` to `doc` in place and return it. Raises WriteError as MongoDB would.
+
+    On an error `doc` may be half-updated: callers discard it with the transaction.
+    """
+    result = doc
     _check_conflicts(update)
     for op, fields in update.items():
         apply = _OPERATORS.get(op)
@@ -51,6 +53,18 @@ def apply_update(doc: dict[str, Any], update: Update, inserting: bool = False) -
                 _check_id_kept(result, op, path, arg)
             apply(result, path, normalise(arg))
     return result
+
+
+def transform(doc: dict[str, Any], change: dict[str, Any], replace: bool) -> None:
+    """Turn `doc` in place into its next version: `change` is an update or a replacement."""
+    if not replace:
+        apply_update(doc, change)
+        return
+    if "_id" in change and not equal(change["_id"], doc["_id"]):
+        raise WriteError("The _id field cannot be changed", code=66)
+    kept_id = doc["_id"]
+    doc.clear()
+    doc.update({"_id": kept_id, **normalise({k: v for k, v in change.items() if k != "_id"})})
 
 
 def _check_id_kept(doc: dict[str, Any], op: str, path: str, arg: Any) -> None:
