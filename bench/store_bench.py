@@ -44,8 +44,9 @@ def _prepare_raw(path: str, stock: int) -> None:
 def _run(worker, path: str, processes: int, per_process: int) -> float:
     ctx = multiprocessing.get_context("spawn")
     start, done = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=worker, args=(path, per_process, start, done))
-             for _ in range(processes)]
+    procs = [
+        ctx.Process(target=worker, args=(path, per_process, start, done)) for _ in range(processes)
+    ]
     for proc in procs:
         proc.start()
     time.sleep(1.0)  # let every process import and connect before the clock starts

@@ -15,8 +15,9 @@ def _buy_until_sold_out(uri: str, qty: int, start, results) -> None:
     sold = errors = 0
     while True:
         try:
-            doc = db.skus.find_one_and_update({"_id": "hot", "stock": {"$gte": qty}},
-                                              {"$inc": {"stock": -qty, "sold": qty}})
+            doc = db.skus.find_one_and_update(
+                {"_id": "hot", "stock": {"$gte": qty}}, {"$inc": {"stock": -qty, "sold": qty}}
+            )
         except Exception:  # noqa: BLE001 - counted and asserted to be zero
             errors += 1
             continue
@@ -32,8 +33,10 @@ def test_processes_sell_exactly_the_stock(tmp_path, processes, stock, qty):
     connect(uri).skus.insert_one({"_id": "hot", "stock": stock, "sold": 0})
     ctx = multiprocessing.get_context("spawn")
     start, results = ctx.Event(), ctx.Queue()
-    workers = [ctx.Process(target=_buy_until_sold_out, args=(uri, qty, start, results))
-               for _ in range(processes)]
+    workers = [
+        ctx.Process(target=_buy_until_sold_out, args=(uri, qty, start, results))
+        for _ in range(processes)
+    ]
     for worker in workers:
         worker.start()
     start.set()
@@ -43,5 +46,8 @@ def test_processes_sell_exactly_the_stock(tmp_path, processes, stock, qty):
     sellable = stock - stock % qty
     assert sum(sold for sold, _ in outcomes) == sellable
     assert sum(errors for _, errors in outcomes) == 0
-    assert connect(uri).skus.find_one({"_id": "hot"}) == {"_id": "hot", "stock": stock - sellable,
-                                                          "sold": sellable}
+    assert connect(uri).skus.find_one({"_id": "hot"}) == {
+        "_id": "hot",
+        "stock": stock - sellable,
+        "sold": sellable,
+    }

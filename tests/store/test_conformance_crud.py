@@ -16,8 +16,17 @@ MOMENT = datetime(2026, 11, 24, 8, 30, 15, 123456, tzinfo=timezone.utc)
 
 def test_values_round_trip_with_millisecond_utc_datetimes(db):
     oid = ObjectId()
-    doc = {"_id": "d1", "s": "鲜花", "i": 2**40, "f": 1.5, "b": True, "n": None,
-           "l": [1, "two", {"three": 3}], "o": {"nested": {"deep": [oid]}}, "t": MOMENT}
+    doc = {
+        "_id": "d1",
+        "s": "鲜花",
+        "i": 2**40,
+        "f": 1.5,
+        "b": True,
+        "n": None,
+        "l": [1, "two", {"three": 3}],
+        "o": {"nested": {"deep": [oid]}},
+        "t": MOMENT,
+    }
     db.things.insert_one(doc)
     found = db.things.find_one({"_id": "d1"})
     assert found == {**doc, "t": MOMENT.replace(microsecond=123000)}
@@ -55,8 +64,16 @@ def test_find_sorts_on_several_keys_then_skips_and_limits(db):
 
 
 def test_sort_orders_mixed_types_by_bson_bracket(db):
-    db.p.insert_many([{"_id": 1, "v": "a"}, {"_id": 2, "v": 5}, {"_id": 3}, {"_id": 4, "v": True},
-                      {"_id": 5, "v": MOMENT}, {"_id": 6, "v": None}])
+    db.p.insert_many(
+        [
+            {"_id": 1, "v": "a"},
+            {"_id": 2, "v": 5},
+            {"_id": 3},
+            {"_id": 4, "v": True},
+            {"_id": 5, "v": MOMENT},
+            {"_id": 6, "v": None},
+        ]
+    )
     got = [d["_id"] for d in db.p.find(sort=[("v", 1), ("_id", 1)])]
     assert got == [3, 6, 2, 1, 4, 5]
 
@@ -83,8 +100,9 @@ def test_distinct_flattens_arrays(db):
 def test_conditional_decrement_applies_only_when_the_filter_holds(db):
     db.skus.insert_one({"_id": "s1", "stock": 3, "reserved": 0})
     take = {"$inc": {"stock": -2, "reserved": 2}}
-    first = db.skus.find_one_and_update({"_id": "s1", "stock": {"$gte": 2}}, take,
-                                        return_document=ReturnDocument.AFTER)
+    first = db.skus.find_one_and_update(
+        {"_id": "s1", "stock": {"$gte": 2}}, take, return_document=ReturnDocument.AFTER
+    )
     second = db.skus.find_one_and_update({"_id": "s1", "stock": {"$gte": 2}}, take)
     assert first == {"_id": "s1", "stock": 1, "reserved": 2}
     assert second is None
@@ -93,26 +111,32 @@ def test_conditional_decrement_applies_only_when_the_filter_holds(db):
 
 def test_find_one_and_update_returns_before_by_default_and_honours_sort(db):
     db.q.insert_many([{"_id": i, "state": "NEW", "rank": r} for i, r in [(1, 5), (2, 1), (3, 3)]])
-    before = db.q.find_one_and_update({"state": "NEW"}, {"$set": {"state": "TAKEN"}},
-                                      sort=[("rank", 1)])
+    before = db.q.find_one_and_update(
+        {"state": "NEW"}, {"$set": {"state": "TAKEN"}}, sort=[("rank", 1)]
+    )
     assert before == {"_id": 2, "state": "NEW", "rank": 1}
     assert db.q.find_one({"_id": 2})["state"] == "TAKEN"
 
 
 def test_upsert_builds_the_document_from_filter_equalities(db):
-    result = db.u.update_one({"_id": "o1", "kind": {"$eq": "user"}, "n": {"$gt": 1}},
-                             {"$set": {"seen": 1}, "$setOnInsert": {"first": True}}, upsert=True)
+    result = db.u.update_one(
+        {"_id": "o1", "kind": {"$eq": "user"}, "n": {"$gt": 1}},
+        {"$set": {"seen": 1}, "$setOnInsert": {"first": True}},
+        upsert=True,
+    )
     assert result.upserted_id == "o1" and result.matched_count == 0
     assert db.u.find_one({"_id": "o1"}) == {"_id": "o1", "kind": "user", "seen": 1, "first": True}
-    again = db.u.update_one({"_id": "o1"}, {"$set": {"seen": 2}, "$setOnInsert": {"first": False}},
-                            upsert=True)
+    again = db.u.update_one(
+        {"_id": "o1"}, {"$set": {"seen": 2}, "$setOnInsert": {"first": False}}, upsert=True
+    )
     assert (again.matched_count, again.modified_count, again.upserted_id) == (1, 1, None)
     assert db.u.find_one({"_id": "o1"})["first"] is True
 
 
 def test_find_one_and_update_upsert_returns_the_new_document_when_asked(db):
-    doc = db.u.find_one_and_update({"_id": "k"}, {"$inc": {"n": 1}}, upsert=True,
-                                   return_document=ReturnDocument.AFTER)
+    doc = db.u.find_one_and_update(
+        {"_id": "k"}, {"$inc": {"n": 1}}, upsert=True, return_document=ReturnDocument.AFTER
+    )
     assert doc == {"_id": "k", "n": 1}
     assert db.u.find_one_and_update({"_id": "z"}, {"$inc": {"n": 1}}, upsert=True) is None
 
@@ -167,8 +191,13 @@ def test_sparse_and_partial_unique_indexes_skip_documents(db):
     db.c.create_index("code", unique=True, sparse=True)
     db.c.insert_many([{"_id": 1}, {"_id": 2}, {"_id": 3, "code": "x"}])
     db.g.create_index("user", unique=True, partialFilterExpression={"status": "ACTIVE"})
-    db.g.insert_many([{"user": "u", "status": "USED"}, {"user": "u", "status": "USED"},
-                      {"user": "u", "status": "ACTIVE"}])
+    db.g.insert_many(
+        [
+            {"user": "u", "status": "USED"},
+            {"user": "u", "status": "USED"},
+            {"user": "u", "status": "ACTIVE"},
+        ]
+    )
     with pytest.raises(DuplicateKeyError):
         db.g.insert_one({"user": "u", "status": "ACTIVE"})
 

@@ -11,10 +11,26 @@ from .conftest import skip_on_mongomock
 
 DAY = datetime(2026, 1, 1, tzinfo=timezone.utc)
 PEOPLE = [
-    {"_id": 1, "name": "Ann", "age": 30, "tags": ["vip", "new"], "addr": {"city": "Kunming"},
-     "orders": [{"sku": "a", "qty": 2}, {"sku": "b", "qty": 5}], "joined": DAY, "flag": True},
-    {"_id": 2, "name": "bob", "age": 25, "tags": ["new"], "addr": {"city": "Dali"},
-     "orders": [{"sku": "a", "qty": 1}], "joined": DAY.replace(month=3), "flag": False},
+    {
+        "_id": 1,
+        "name": "Ann",
+        "age": 30,
+        "tags": ["vip", "new"],
+        "addr": {"city": "Kunming"},
+        "orders": [{"sku": "a", "qty": 2}, {"sku": "b", "qty": 5}],
+        "joined": DAY,
+        "flag": True,
+    },
+    {
+        "_id": 2,
+        "name": "bob",
+        "age": 25,
+        "tags": ["new"],
+        "addr": {"city": "Dali"},
+        "orders": [{"sku": "a", "qty": 1}],
+        "joined": DAY.replace(month=3),
+        "flag": False,
+    },
     {"_id": 3, "name": "Cai", "age": None, "tags": [], "orders": [], "flag": 1},
     {"_id": 4, "name": "Dan", "age": 41.5, "addr": {"city": "Kunming", "zip": "650000"}},
 ]
@@ -78,7 +94,9 @@ UPDATES = [
 ]
 
 
-@pytest.mark.parametrize(("start", "update", "expected"), UPDATES, ids=[str(u) for _, u, _ in UPDATES])
+@pytest.mark.parametrize(
+    ("start", "update", "expected"), UPDATES, ids=[str(u) for _, u, _ in UPDATES]
+)
 def test_update_operator(db, start, update, expected):
     if "$addToSet" in update:
         skip_on_mongomock(db, "$addToSet de-duplicating its own $each list")

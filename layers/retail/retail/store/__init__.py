@@ -17,11 +17,13 @@ def connect(uri: str = DEFAULT_URI) -> Any:
     if uri.startswith("sqlite:///"):
         from .embedded import EmbeddedDatabase
 
-        return EmbeddedDatabase(uri[len("sqlite:///"):])
+        return EmbeddedDatabase(uri[len("sqlite:///") :])
     if uri.startswith(("mongodb://", "mongodb+srv://")):
         from pymongo import MongoClient
 
         client: MongoClient[Any] = MongoClient(uri, tz_aware=True, connect=False)
         return client.get_default_database(DEFAULT_DATABASE)
-    raise ValueError(f"unsupported database URI scheme: {uri.split(':', 1)[0]!r} "
-                     "(use sqlite:///path or mongodb://...)")
+    raise ValueError(
+        f"unsupported database URI scheme: {uri.split(':', 1)[0]!r} "
+        "(use sqlite:///path or mongodb://...)"
+    )

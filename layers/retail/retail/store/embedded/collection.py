@@ -15,12 +15,18 @@ from .cursor import EmbeddedCursor, Row, candidate_rows
 from .database import META_TABLE, EmbeddedDatabase, docs_table, index_table, quote
 from .indexes import IndexSpec, default_name, keys_of, lookup_values
 from .matching import Filter
+from .oneshot import Rewrite
 from .paths import expand, values_at
 from .shaping import project, projection_spec, sort_documents, sort_spec
-from .oneshot import Rewrite
-from .updating import (Update, apply_update, transform, upsert_seed, validate_replacement,
-                       validate_update, with_id)
-
+from .updating import (
+    Update,
+    apply_update,
+    transform,
+    upsert_seed,
+    validate_replacement,
+    validate_update,
+    with_id,
+)
 
 
 class EmbeddedCollection:
@@ -34,15 +40,23 @@ class EmbeddedCollection:
 
     # reads
 
-    def find(self, filter: Filter | None = None, projection: Any = None, *, sort: Any = None,
-             skip: int = 0, limit: int = 0) -> EmbeddedCursor:
+    def find(
+        self,
+        filter: Filter | None = None,
+        projection: Any = None,
+        *,
+        sort: Any = None,
+        skip: int = 0,
+        limit: int = 0,
+    ) -> EmbeddedCursor:
         cursor = EmbeddedCursor(self, filter or {}, projection_spec(projection))
         if sort is not None:
             cursor.sort(sort)
         return cursor.skip(skip).limit(limit)
 
-    def find_one(self, filter: Any = None, projection: Any = None, *, sort: Any = None,
-                 skip: int = 0) -> dict[str, Any] | None:
+    def find_one(
+        self, filter: Any = None, projection: Any = None, *, sort: Any = None, skip: int = 0
+    ) -> dict[str, Any] | None:
         if filter is not None and not isinstance(filter, dict):
             filter = {"_id": filter}
         for doc in self.find(filter, projection, sort=sort, skip=skip, limit=1):
@@ -77,7 +91,9 @@ class EmbeddedCollection:
             self._insert(conn, document)
         return InsertOneResult(document["_id"], True)
 
-    def insert_many(self, documents: list[dict[str, Any]], ordered: bool = True) -> InsertManyResult:
+    def insert_many(
+        self, documents: list[dict[str, Any]], ordered: bool = True
+    ) -> InsertManyResult:
         documents = list(documents)
         if not documents:
             raise TypeError("documents must be a non-empty list")
@@ -92,16 +108,31 @@ class EmbeddedCollection:
                     inserted.append(document["_id"])
                 except DuplicateKeyError as exc:
                     conn.execute("ROLLBACK TO one")
-                    errors.append({"index": position, "code": 11000, "errmsg": str(exc),
-                                   "keyValue": (exc.details or {}).get("keyValue")})
+                    errors.append(
+                        {
+                            "index": position,
+                            "code": 11000,
+                            "errmsg": str(exc),
+                            "keyValue": (exc.details or {}).get("keyValue"),
+                        }
+                    )
                     if ordered:
                         conn.execute("RELEASE one")
                         break
                 conn.execute("RELEASE one")
         if errors:
-            raise BulkWriteError({"writeErrors": errors, "nInserted": len(inserted),
-                                  "writeConcernErrors": [], "nUpserted": 0, "nMatched": 0,
-                                  "nModified": 0, "nRemoved": 0, "upserted": []})
+            raise BulkWriteError(
+                {
+                    "writeErrors": errors,
+                    "nInserted": len(inserted),
+                    "writeConcernErrors": [],
+                    "nUpserted": 0,
+                    "nMatched": 0,
+                    "nModified": 0,
+                    "nRemoved": 0,
+                    "upserted": [],
+                }
+            )
         return InsertManyResult(inserted, True)
 
     def update_one(self, filter: Filter, update: Update, upsert: bool = False) -> UpdateResult:
@@ -112,26 +143,41 @@ class EmbeddedCollection:
         validate_update(update)
         return self._update(filter, update, upsert, many=True)
 
-    def replace_one(self, filter: Filter, replacement: dict[str, Any],
-                    upsert: bool = False) -> UpdateResult:
+    def replace_one(
+        self, filter: Filter, replacement: dict[str, Any], upsert: bool = False
+    ) -> UpdateResult:
         validate_replacement(replacement)
         return self._update(filter, replacement, upsert, many=False, replace=True)
 
-    def find_one_and_update(self, filter: Filter, update: Update, projection: Any = None,
-                            sort: Any = None, upsert: bool = False,
-                            return_document: bool = ReturnDocument.BEFORE) -> dict[str, Any] | None:
+    def find_one_and_update(
+        self,
+        filter: Filter,
+        update: Update,
+        projection: Any = None,
+        sort: Any = None,
+        upsert: bool = False,
+        return_document: bool = ReturnDocument.BEFORE,
+    ) -> dict[str, Any] | None:
         validate_update(update)
         return self._find_and_modify(filter, update, projection, sort, upsert, return_document)
 
-    def find_one_and_replace(self, filter: Filter, replacement: dict[str, Any],
-                             projection: Any = None, sort: Any = None, upsert: bool = False,
-                             return_document: bool = ReturnDocument.BEFORE) -> dict[str, Any] | None:
+    def find_one_and_replace(
+        self,
+        filter: Filter,
+        replacement: dict[str, Any],
+        projection: Any = None,
+        sort: Any = None,
+        upsert: bool = False,
+        return_document: bool = ReturnDocument.BEFORE,
+    ) -> dict[str, Any] | None:
         validate_replacement(replacement)
-        return self._find_and_modify(filter, replacement, projection, sort, upsert,
-                                     return_document, replace=True)
+        return self._find_and_modify(
+            filter, replacement, projection, sort, upsert, return_document, replace=True
+        )
 
-    def find_one_and_delete(self, filter: Filter, projection: Any = None,
-                            sort: Any = None) -> dict[str, Any] | None:
+    def find_one_and_delete(
+        self, filter: Filter, projection: Any = None, sort: Any = None
+    ) -> dict[str, Any] | None:
         with self.database.write() as conn:
             found = self._first(conn, filter, sort)
             if found is None:
@@ -150,21 +196,33 @@ class EmbeddedCollection:
 
     # indexes
 
-    def create_index(self, keys: Any, *, unique: bool = False, name: str | None = None,
-                     sparse: bool = False, partialFilterExpression: Filter | None = None,
-                     background: bool | None = None) -> str:
+    def create_index(
+        self,
+        keys: Any,
+        *,
+        unique: bool = False,
+        name: str | None = None,
+        sparse: bool = False,
+        partialFilterExpression: Filter | None = None,
+        background: bool | None = None,
+    ) -> str:
         """Create the index once; `background` is accepted and meaningless, as on MongoDB 4.2+."""
         pairs = tuple(sort_spec(keys))
-        spec = IndexSpec(name or default_name(pairs), pairs, unique, sparse, partialFilterExpression)
+        spec = IndexSpec(
+            name or default_name(pairs), pairs, unique, sparse, partialFilterExpression
+        )
         with self.database.write() as conn:
             self.database.ensure_collection(conn, self.name)
             for existing in self.database.index_specs(self.name):
                 if existing.name == spec.name or existing.keys == spec.keys:
                     if existing.to_json() == spec.to_json() and existing.name == spec.name:
                         return spec.name
-                    raise OperationFailure(f"An index with name '{existing.name}' or keys "
-                                           f"{list(existing.keys)} already exists with different "
-                                           "options", code=85)
+                    raise OperationFailure(
+                        f"An index with name '{existing.name}' or keys "
+                        f"{list(existing.keys)} already exists with different "
+                        "options",
+                        code=85,
+                    )
             self._build_index(conn, spec)
         return spec.name
 
@@ -173,11 +231,14 @@ class EmbeddedCollection:
         columns = ", ".join(f"k{i}" for i in range(len(spec.keys)))
         conn.execute(f"CREATE TABLE {table} (id NOT NULL, {columns})")
         unique = "UNIQUE " if spec.unique else ""
-        conn.execute(f"CREATE {unique}INDEX {quote('x:' + self.name + ':' + spec.name)} "
-                     f"ON {table} ({columns})")
+        conn.execute(
+            f"CREATE {unique}INDEX {quote('x:' + self.name + ':' + spec.name)} "
+            f"ON {table} ({columns})"
+        )
         conn.execute(f"CREATE INDEX {quote('y:' + self.name + ':' + spec.name)} ON {table} (id)")
-        conn.execute(f"INSERT INTO {META_TABLE} VALUES (?, ?, ?)",
-                     (self.name, spec.name, spec.to_json()))
+        conn.execute(
+            f"INSERT INTO {META_TABLE} VALUES (?, ?, ?)", (self.name, spec.name, spec.to_json())
+        )
         for _, _, doc in candidate_rows(conn, self, {}):
             self._add_keys(conn, spec, doc)
 
@@ -193,8 +254,9 @@ class EmbeddedCollection:
             if name not in {s.name for s in self.database.index_specs(self.name)}:
                 raise OperationFailure(f"index not found with name [{name}]", code=27)
             conn.execute(f"DROP TABLE {index_table(self.name, name)}")
-            conn.execute(f"DELETE FROM {META_TABLE} WHERE collection = ? AND name = ?",
-                         (self.name, name))
+            conn.execute(
+                f"DELETE FROM {META_TABLE} WHERE collection = ? AND name = ?", (self.name, name)
+            )
 
     # internals: every write goes through _insert, _rewrite and _delete
 
@@ -212,26 +274,47 @@ class EmbeddedCollection:
         row = self._first(conn, filter, None)
         return [row] if row is not None else []
 
-    def _update(self, filter: Filter, update: dict[str, Any], upsert: bool, many: bool,
-                replace: bool = False) -> UpdateResult:
+    def _update(
+        self,
+        filter: Filter,
+        update: dict[str, Any],
+        upsert: bool,
+        many: bool,
+        replace: bool = False,
+    ) -> UpdateResult:
         if not many:
             job = self._one_statement(filter, update, replace, upsert)
             if job is not None:
-                return UpdateResult({"n": int(job.matched), "nModified": int(bool(job.after_text)),
-                                     "updatedExisting": job.matched}, True)
+                return UpdateResult(
+                    {
+                        "n": int(job.matched),
+                        "nModified": int(bool(job.after_text)),
+                        "updatedExisting": job.matched,
+                    },
+                    True,
+                )
         with self.database.write() as conn:
             rows = self._matching(conn, filter, many)
             modified = sum(self._rewrite(conn, row, update, replace) for row in rows)
             if not rows and upsert:
                 doc = self._upsert(conn, filter, update, replace)
-                return UpdateResult({"n": 1, "nModified": 0, "upserted": doc["_id"],
-                                     "updatedExisting": False}, True)
-        return UpdateResult({"n": len(rows), "nModified": modified,
-                             "updatedExisting": bool(rows)}, True)
+                return UpdateResult(
+                    {"n": 1, "nModified": 0, "upserted": doc["_id"], "updatedExisting": False}, True
+                )
+        return UpdateResult(
+            {"n": len(rows), "nModified": modified, "updatedExisting": bool(rows)}, True
+        )
 
-    def _find_and_modify(self, filter: Filter, update: dict[str, Any], projection: Any, sort: Any,
-                         upsert: bool, return_document: bool,
-                         replace: bool = False) -> dict[str, Any] | None:
+    def _find_and_modify(
+        self,
+        filter: Filter,
+        update: dict[str, Any],
+        projection: Any,
+        sort: Any,
+        upsert: bool,
+        return_document: bool,
+        replace: bool = False,
+    ) -> dict[str, Any] | None:
         job = self._one_statement(filter, update, replace, upsert) if sort is None else None
         if job is not None:
             if not job.matched:
@@ -250,24 +333,32 @@ class EmbeddedCollection:
         chosen = row[2] if return_document else loads(row[1])
         return project(chosen, projection_spec(projection))
 
-    def _one_statement(self, filter: Filter, change: dict[str, Any], replace: bool,
-                       upsert: bool) -> Rewrite | None:
+    def _one_statement(
+        self, filter: Filter, change: dict[str, Any], replace: bool, upsert: bool
+    ) -> Rewrite | None:
         """The settled outcome of the one-statement path, or None: take the general path."""
         if not isinstance(filter, dict) or "_id" not in filter:
             return None
         ids = lookup_values(filter["_id"])
         database = self.database
-        if ids is None or len(ids) != 1 or not database.has_collection(self.name) \
-                or database.index_specs(self.name):
+        if (
+            ids is None
+            or len(ids) != 1
+            or not database.has_collection(self.name)
+            or database.index_specs(self.name)
+        ):
             return None
         conn = database.connection()
         # The statement finds the row by its _id; only the rest of the filter is left to check.
         rest = {key: cond for key, cond in filter.items() if key != "_id"}
-        job = database.local_rewrite(Rewrite(rest, change, replace))
+        job: Rewrite = database.local_rewrite(Rewrite(rest, change, replace))
         planned_with = database.schema_version
-        conn.execute(f"UPDATE {docs_table(self.name)} SET doc = retail_rewrite(rowid, doc) "
-                     "WHERE id = ? AND (SELECT schema_version FROM pragma_schema_version) = ? "
-                     "AND retail_rewrite(rowid, doc) IS NOT NULL", (ids[0], planned_with))
+        conn.execute(
+            f"UPDATE {docs_table(self.name)} SET doc = retail_rewrite(rowid, doc) "
+            "WHERE id = ? AND (SELECT schema_version FROM pragma_schema_version) = ? "
+            "AND retail_rewrite(rowid, doc) IS NOT NULL",
+            (ids[0], planned_with),
+        )
         if job.error is not None:
             raise job.error
         if job.matched:
@@ -276,8 +367,9 @@ class EmbeddedCollection:
         settled = database.schema_version == planned_with and not upsert
         return job if settled else None
 
-    def _rewrite(self, conn: sqlite3.Connection, row: Row, update: dict[str, Any],
-                 replace: bool) -> int:
+    def _rewrite(
+        self, conn: sqlite3.Connection, row: Row, update: dict[str, Any], replace: bool
+    ) -> int:
         """Apply `update` to the row's document in place and store it; 1 if it changed."""
         rowid, text, doc = row
         specs = self.database.index_specs(self.name)
@@ -286,16 +378,21 @@ class EmbeddedCollection:
         new_text = dumps(doc)
         if new_text == text:
             return 0
-        conn.execute(f"UPDATE {docs_table(self.name)} SET doc = ? WHERE rowid = ?", (new_text, rowid))
-        for spec, before in zip(specs, keys_before):
+        conn.execute(
+            f"UPDATE {docs_table(self.name)} SET doc = ? WHERE rowid = ?", (new_text, rowid)
+        )
+        for spec, before in zip(specs, keys_before, strict=True):
             if keys_of(spec, doc) != before:
-                conn.execute(f"DELETE FROM {index_table(self.name, spec.name)} WHERE id = ?",
-                             (index_value(doc["_id"]),))
+                conn.execute(
+                    f"DELETE FROM {index_table(self.name, spec.name)} WHERE id = ?",
+                    (index_value(doc["_id"]),),
+                )
                 self._add_keys(conn, spec, doc)
         return 1
 
-    def _upsert(self, conn: sqlite3.Connection, filter: Filter, update: dict[str, Any],
-                replace: bool) -> dict[str, Any]:
+    def _upsert(
+        self, conn: sqlite3.Connection, filter: Filter, update: dict[str, Any], replace: bool
+    ) -> dict[str, Any]:
         seed = upsert_seed(filter)
         if replace:
             doc = with_id({**({"_id": seed["_id"]} if "_id" in seed else {}), **normalise(update)})
@@ -310,8 +407,10 @@ class EmbeddedCollection:
             raise OperationFailure("can't use an array for _id", code=2)
         self.database.ensure_collection(conn, self.name)
         try:
-            conn.execute(f"INSERT INTO {docs_table(self.name)} (id, doc) VALUES (?, ?)",
-                         (index_value(doc["_id"]), dumps(doc)))
+            conn.execute(
+                f"INSERT INTO {docs_table(self.name)} (id, doc) VALUES (?, ?)",
+                (index_value(doc["_id"]), dumps(doc)),
+            )
         except sqlite3.IntegrityError:
             raise self._duplicate("_id_", {"_id": doc["_id"]}) from None
         for spec in self.database.index_specs(self.name):
@@ -321,8 +420,10 @@ class EmbeddedCollection:
         rowid, _, doc = row
         conn.execute(f"DELETE FROM {docs_table(self.name)} WHERE rowid = ?", (rowid,))
         for spec in self.database.index_specs(self.name):
-            conn.execute(f"DELETE FROM {index_table(self.name, spec.name)} WHERE id = ?",
-                         (index_value(doc["_id"]),))
+            conn.execute(
+                f"DELETE FROM {index_table(self.name, spec.name)} WHERE id = ?",
+                (index_value(doc["_id"]),),
+            )
 
     def _delete_matching(self, filter: Filter, many: bool) -> DeleteResult:
         with self.database.write() as conn:
@@ -337,12 +438,19 @@ class EmbeddedCollection:
             return
         marks = ", ".join("?" * (len(spec.keys) + 1))
         try:
-            conn.executemany(f"INSERT INTO {index_table(self.name, spec.name)} VALUES ({marks})",
-                             [(index_value(doc["_id"]), *key) for key in keys])
+            conn.executemany(
+                f"INSERT INTO {index_table(self.name, spec.name)} VALUES ({marks})",
+                [(index_value(doc["_id"]), *key) for key in keys],
+            )
         except sqlite3.IntegrityError:
-            raise self._duplicate(spec.name, {f: values_at(doc, f)[0] for f in spec.fields}) from None
+            raise self._duplicate(
+                spec.name, {f: values_at(doc, f)[0] for f in spec.fields}
+            ) from None
 
     def _duplicate(self, index: str, key_value: dict[str, Any]) -> DuplicateKeyError:
         return DuplicateKeyError(
             f"E11000 duplicate key error collection: {self.full_name} index: {index} "
-            f"dup key: {key_value!r}", 11000, {"keyValue": key_value, "index": index})
+            f"dup key: {key_value!r}",
+            11000,
+            {"keyValue": key_value, "index": index},
+        )

@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 Row = tuple[int, str, dict[str, Any]]
 
 
-def candidate_rows(conn: sqlite3.Connection, collection: EmbeddedCollection,
-                   query: Filter) -> Iterator[Row]:
+def candidate_rows(
+    conn: sqlite3.Connection, collection: EmbeddedCollection, query: Filter
+) -> Iterator[Row]:
     """(rowid, stored text, document) for each document matching `query`, in insertion order.
 
     The caller has refreshed the schema for this operation (`EmbeddedDatabase.refresh`).
@@ -52,16 +53,20 @@ def _plan(collection: EmbeddedCollection, query: Filter) -> tuple[str, list[Any]
     spec, pinned = probe
     where = " AND ".join(f"k{i} IN ({', '.join('?' * len(vals))})" for i, vals in enumerate(pinned))
     params = [value for vals in pinned for value in vals]
-    return (f"SELECT rowid, doc FROM {table} WHERE id IN "
-            f"(SELECT id FROM {index_table(collection.name, spec.name)} WHERE {where}) "
-            "ORDER BY rowid", params)
+    return (
+        f"SELECT rowid, doc FROM {table} WHERE id IN "
+        f"(SELECT id FROM {index_table(collection.name, spec.name)} WHERE {where}) "
+        "ORDER BY rowid",
+        params,
+    )
 
 
 class EmbeddedCursor:
     """pymongo's Cursor surface: chain sort/skip/limit, then iterate."""
 
-    def __init__(self, collection: EmbeddedCollection, query: Filter,
-                 projection: dict[str, bool] | None) -> None:
+    def __init__(
+        self, collection: EmbeddedCollection, query: Filter, projection: dict[str, bool] | None
+    ) -> None:
         self._collection = collection
         self._query = query
         self._projection = projection
@@ -112,7 +117,7 @@ class EmbeddedCursor:
                     break
         else:
             docs = sort_documents([doc for _, _, doc in rows], self._sort)
-        return [project(doc, self._projection) for doc in docs[self._skip:end]]
+        return [project(doc, self._projection) for doc in docs[self._skip : end]]
 
     def explain(self) -> dict[str, Any]:
         """Like pymongo's explain(): here, SQLite's plan for fetching the candidates."""

@@ -50,19 +50,27 @@ class EmbeddedDatabase:
         self._tables: set[str] = set()
         self._indexes: dict[str, list[IndexSpec]] = {}
         self._collections: dict[str, Any] = {}
-        self.connection().execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (collection TEXT, "
-                                  "name TEXT, spec TEXT, PRIMARY KEY (collection, name))")
+        self.connection().execute(
+            f"CREATE TABLE IF NOT EXISTS {META_TABLE} (collection TEXT, "
+            "name TEXT, spec TEXT, PRIMARY KEY (collection, name))"
+        )
 
     # connections and transactions
 
     def connection(self) -> sqlite3.Connection:
         local = self._local
         if getattr(local, "pid", None) != os.getpid():
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS,
-                                   isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(
+                self.path,
+                timeout=BUSY_TIMEOUT_SECONDS,
+                isolation_level=None,
+                check_same_thread=False,
+            )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            conn.create_function("retail_rewrite", 2, one_statement_hook(local), deterministic=False)
+            conn.create_function(
+                "retail_rewrite", 2, one_statement_hook(local), deterministic=False
+            )
             local.conn, local.pid = conn, os.getpid()
         return local.conn  # type: ignore[no-any-return]
 
@@ -101,11 +109,19 @@ class EmbeddedDatabase:
             rows = conn.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
             tables = {name[2:] for (name,) in rows if name.startswith("c:")}
             indexes: dict[str, list[IndexSpec]] = {}
-            for collection, name, spec in conn.execute(f"SELECT * FROM {META_TABLE} ORDER BY rowid"):
+            for collection, name, spec in conn.execute(
+                f"SELECT * FROM {META_TABLE} ORDER BY rowid"
+            ):
                 raw = loads(spec)
-                indexes.setdefault(collection, []).append(IndexSpec(
-                    name, tuple((k, d) for k, d in raw["keys"]), raw["unique"], raw["sparse"],
-                    raw["partial"]))
+                indexes.setdefault(collection, []).append(
+                    IndexSpec(
+                        name,
+                        tuple((k, d) for k, d in raw["keys"]),
+                        raw["unique"],
+                        raw["sparse"],
+                        raw["partial"],
+                    )
+                )
             self._tables, self._indexes, self.schema_version = tables, indexes, version
 
     def has_collection(self, name: str) -> bool:
@@ -116,8 +132,10 @@ class EmbeddedDatabase:
 
     def ensure_collection(self, conn: sqlite3.Connection, name: str) -> None:
         if name not in self._tables:
-            conn.execute(f"CREATE TABLE IF NOT EXISTS {docs_table(name)} "
-                         "(id PRIMARY KEY NOT NULL, doc TEXT NOT NULL)")
+            conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {docs_table(name)} "
+                "(id PRIMARY KEY NOT NULL, doc TEXT NOT NULL)"
+            )
 
     # the pymongo Database surface
 

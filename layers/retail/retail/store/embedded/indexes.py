@@ -42,8 +42,14 @@ class IndexSpec:
         return info
 
     def to_json(self) -> str:
-        return dumps({"keys": self.keys, "unique": self.unique, "sparse": self.sparse,
-                      "partial": self.partial})
+        return dumps(
+            {
+                "keys": self.keys,
+                "unique": self.unique,
+                "sparse": self.sparse,
+                "partial": self.partial,
+            }
+        )
 
     def covers_every_document(self) -> bool:
         return not self.sparse and self.partial is None

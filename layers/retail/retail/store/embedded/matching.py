@@ -111,9 +111,7 @@ def _compare(predicate: Callable[[Any, Any], bool]) -> Callable[[list[Any], Any]
 def _in(values: list[Any], targets: Any) -> bool:
     if not isinstance(targets, list):
         raise OperationFailure("$in needs an array", code=2)
-    return any(
-        _regex(values, t) if isinstance(t, re.Pattern) else _eq(values, t) for t in targets
-    )
+    return any(_regex(values, t) if isinstance(t, re.Pattern) else _eq(values, t) for t in targets)
 
 
 def _exists(values: list[Any], wanted: Any) -> bool:

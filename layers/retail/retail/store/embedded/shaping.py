@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from pymongo.errors import OperationFailure
@@ -20,14 +21,14 @@ def sort_spec(key_or_list: Any, direction: Any = None) -> SortSpec:
     elif isinstance(key_or_list, Mapping):
         pairs = list(key_or_list.items())
     else:
-        pairs = [tuple(p) for p in key_or_list]  # type: ignore[misc]
+        pairs = [tuple(p) for p in key_or_list]
     for name, way in pairs:
         if way not in (1, -1):
             raise OperationFailure(f"bad sort direction for {name}: {way!r}", code=2)
     return [(str(name), int(way)) for name, way in pairs]
 
 
-def _field_key(doc: Any, path: str, descending: bool) -> tuple[int, Any]:
+def _field_key(doc: Any, *, path: str, descending: bool) -> tuple[int, Any]:
     candidates: list[Any] = []
     for value in values_at(doc, path):
         if isinstance(value, list):
@@ -42,7 +43,7 @@ def sort_documents(docs: list[dict[str, Any]], spec: SortSpec) -> list[dict[str,
     """Stable multi-key sort; arrays sort by their smallest (ascending) or largest element."""
     ordered = list(docs)
     for path, way in reversed(spec):
-        ordered.sort(key=lambda d, p=path, w=way: _field_key(d, p, w < 0), reverse=way < 0)
+        ordered.sort(key=partial(_field_key, path=path, descending=way < 0), reverse=way < 0)
     return ordered
 
 
@@ -68,7 +69,9 @@ def project(doc: dict[str, Any], spec: dict[str, bool] | None) -> dict[str, Any]
     fields = {k: v for k, v in spec.items() if k != "_id"}
     inclusive = set(fields.values())
     if len(inclusive) > 1:
-        raise OperationFailure("Cannot do exclusion and inclusion in the same projection", code=31254)
+        raise OperationFailure(
+            "Cannot do exclusion and inclusion in the same projection", code=31254
+        )
     if not fields:
         result = {} if spec.get("_id") else dict(doc)
     elif inclusive == {False}:

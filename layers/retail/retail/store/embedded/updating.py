@@ -44,8 +44,10 @@ def apply_update(doc: dict[str, Any], update: Update, inserting: bool = False) -
         if apply is None:
             raise WriteError(f"Unknown modifier: {op}", code=9)
         if not isinstance(fields, dict):
-            raise WriteError(f"Modifiers operate on fields but we found type "
-                             f"{type(fields).__name__} instead", code=9)
+            raise WriteError(
+                f"Modifiers operate on fields but we found type {type(fields).__name__} instead",
+                code=9,
+            )
         if op == "$setOnInsert" and not inserting:
             continue
         for path, arg in fields.items():
@@ -68,10 +70,15 @@ def transform(doc: dict[str, Any], change: dict[str, Any], replace: bool) -> Non
 
 
 def _check_id_kept(doc: dict[str, Any], op: str, path: str, arg: Any) -> None:
-    if op in ("$set", "$setOnInsert") and path == "_id" and ("_id" not in doc or equal(doc["_id"], arg)):
+    if (
+        op in ("$set", "$setOnInsert")
+        and path == "_id"
+        and ("_id" not in doc or equal(doc["_id"], arg))
+    ):
         return
-    raise WriteError("Performing an update on the path '_id' would modify the immutable "
-                     "field '_id'", code=66)
+    raise WriteError(
+        "Performing an update on the path '_id' would modify the immutable field '_id'", code=66
+    )
 
 
 def _check_conflicts(update: Update) -> None:
@@ -80,9 +87,30 @@ def _check_conflicts(update: Update) -> None:
         for path in fields if isinstance(fields, dict) else ():
             for other in seen:
                 if path == other or path.startswith(other + ".") or other.startswith(path + "."):
-                    raise WriteError(f"Updating the path '{path}' would create a conflict at "
-                                     f"'{other}'", code=40)
+                    raise WriteError(
+                        f"Updating the path '{path}' would create a conflict at '{other}'", code=40
+                    )
             seen.append(path)
+
+
+def _step(node: Any, part: str, create: bool) -> Any:
+    """The child `part` of `node` (MISSING if absent), made an empty object when asked."""
+    if isinstance(node, list) and part.isdigit():
+        index = int(part)
+        if index >= len(node):
+            if not create:
+                return MISSING
+            node.extend([None] * (index + 1 - len(node)))
+        if node[index] is None and create:
+            node[index] = {}
+        return node[index]
+    if isinstance(node, dict):
+        if part not in node:
+            if not create:
+                return MISSING
+            node[part] = {}
+        return node[part]
+    return MISSING
 
 
 def _parent(doc: Any, path: str, create: bool) -> tuple[Any, str]:
@@ -90,30 +118,15 @@ def _parent(doc: Any, path: str, create: bool) -> tuple[Any, str]:
     parts = path.split(".")
     node = doc
     for part in parts[:-1]:
-        if isinstance(node, list) and part.isdigit():
-            index = int(part)
-            if index >= len(node):
-                if not create:
-                    return None, parts[-1]
-                node.extend([None] * (index + 1 - len(node)))
-            if node[index] is None and create:
-                node[index] = {}
-            node = node[index]
-        elif isinstance(node, dict):
-            if part not in node:
-                if not create:
-                    return None, parts[-1]
-                node[part] = {}
-            node = node[part]
-        else:
-            if not create:
-                return None, parts[-1]
-            break
-        if not isinstance(node, (dict, list)):
-            if not create:
-                return None, parts[-1]
-            raise WriteError(f"Cannot create field '{parts[-1]}' in element {{{part}: {node!r}}}",
-                             code=28)
+        child = _step(node, part, create)
+        if isinstance(child, (dict, list)):
+            node = child
+            continue
+        if not create:
+            return None, parts[-1]
+        raise WriteError(
+            f"Cannot create field '{parts[-1]}' in element {{{part}: {child!r}}}", code=28
+        )
     return node, parts[-1]
 
 
@@ -161,8 +174,11 @@ def _inc(doc: Any, path: str, amount: Any) -> None:
     if current is MISSING:
         _put(doc, path, amount)
     elif not _is_number(current):
-        raise WriteError(f"Cannot apply $inc to a value of non-numeric type. {path} has the "
-                         f"type {type(current).__name__}", code=14)
+        raise WriteError(
+            f"Cannot apply $inc to a value of non-numeric type. {path} has the "
+            f"type {type(current).__name__}",
+            code=14,
+        )
     else:
         _put(doc, path, current + amount)
 
@@ -182,8 +198,11 @@ def _array_at(doc: Any, path: str, op: str) -> list[Any]:
         _put(doc, path, [])
         current = _get(doc, path)
     if not isinstance(current, list):
-        raise WriteError(f"The field '{path}' must be an array but is of type "
-                         f"{type(current).__name__} in document; {op} failed", code=2)
+        raise WriteError(
+            f"The field '{path}' must be an array but is of type "
+            f"{type(current).__name__} in document; {op} failed",
+            code=2,
+        )
     return current
 
 

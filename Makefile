@@ -1,0 +1,52 @@
+# The two commands a newcomer needs: `make dev` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+TARGET_PY := 3.10
+WHEELS := .cache/wheels
+DEV_ENV := RETAIL_ENV=dev
+
+.PHONY: dev test lint schemas package bench clean
+
+$(INSTALLED): requirements.txt requirements-dev.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+# Runtime wheels for the packaging test: for SCF's Python ($(TARGET_PY), manylinux) and this one.
+$(WHEELS)/.done: requirements.txt $(INSTALLED)
+	$(PY) -m pip download --quiet -r requirements.txt -d $(WHEELS)/target --only-binary=:all: \
+		--implementation cp --python-version $(TARGET_PY) \
+		--platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64
+	$(PY) -m pip download --quiet -r requirements.txt -d $(WHEELS)/local --only-binary=:all:
+	touch $@
+
+dev: $(INSTALLED)
+	$(DEV_ENV) $(PY) scripts/seed.py infra/seed/demo.json
+	@echo "Try: curl -s -XPOST 127.0.0.1:8787/fn/catalog_browse -H 'X-Dev-Openid: o1' -d '{}'"
+	$(DEV_ENV) $(PY) scripts/dev_server.py --host 127.0.0.1 --port 8787 --workers 2
+
+test: $(INSTALLED) $(WHEELS)/.done
+	$(PY) -m pytest
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+schemas: $(INSTALLED)
+	$(PY) scripts/gen_schemas.py
+
+package: $(INSTALLED) $(WHEELS)/.done
+	$(PY) scripts/package.py --wheels $(WHEELS)/target --python-version $(TARGET_PY)
+
+bench: $(INSTALLED)
+	$(PY) bench/store_bench.py
+	$(PY) bench/cold_start.py
+
+clean:
+	rm -rf dist .cache .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,7 @@
+from retail.catalog import Browse, BrowsePage, browse_catalog
+from retail.core import Caller, cloud_function
+
+
+@cloud_function(Browse, response=BrowsePage, auth="optional")
+def main_handler(cmd: Browse, caller: Caller) -> BrowsePage:
+    return browse_catalog(cmd)

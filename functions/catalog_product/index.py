@@ -1,0 +1,7 @@
+from retail.catalog import ProductDetail, ShowProduct, show_product
+from retail.core import Caller, cloud_function
+
+
+@cloud_function(ShowProduct, response=ProductDetail, auth="optional")
+def main_handler(cmd: ShowProduct, caller: Caller) -> ProductDetail:
+    return show_product(cmd)

@@ -1,0 +1,120 @@
+"""The WeChat server API (code2session), over a transport that is real HTTPS or a local fake.
+
+Only the transport differs between production and dev/tests: the request building, errcode
+handling and retry policy below are the same code either way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, ClassVar, Protocol
+
+from retail.common.errors import Forbidden, InvalidArgument, RateLimited, UpstreamUnavailable
+from retail.common.logs import log
+from retail.common.settings import settings
+
+BUSY = -1
+INVALID_CODE = 40029
+RATE_LIMITED = 45011
+BLOCKED = 40226
+
+
+class Transport(Protocol):
+    def get_json(self, path: str, params: dict[str, str]) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class WeChatSession:
+    openid: str
+    session_key: str
+    unionid: str | None = None
+
+
+class HttpsTransport:
+    """GET api.weixin.qq.com with a timeout; network faults become UpstreamUnavailable."""
+
+    def __init__(self, base_url: str, timeout_seconds: float) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout_seconds = timeout_seconds
+
+    def get_json(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+        url = f"{self.base_url}{path}?{urllib.parse.urlencode(params)}"
+        try:
+            with urllib.request.urlopen(url, timeout=self.timeout_seconds) as response:
+                payload = json.loads(response.read().decode("utf-8"))
+        except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+            log("wechat_unreachable", "WARNING", path=path, error=type(exc).__name__)
+            raise UpstreamUnavailable("WeChat did not answer; try again") from None
+        if not isinstance(payload, dict):
+            raise UpstreamUnavailable("WeChat answered something unexpected")
+        return payload
+
+
+class FakeWeChatServer:
+    """Answers like WeChat, offline. `code` → a stable openid; special codes rehearse errors:
+    "invalid…" 40029, "ratelimited…" 45011, "blocked…" 40226, "busy…" -1."""
+
+    ERRORS: ClassVar[dict[str, int]] = {
+        "invalid": INVALID_CODE,
+        "ratelimited": RATE_LIMITED,
+        "blocked": BLOCKED,
+        "busy": BUSY,
+    }
+
+    def get_json(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+        if path != "/sns/jscode2session":
+            return {"errcode": 40066, "errmsg": "invalid url"}
+        code = params["js_code"]
+        for prefix, errcode in self.ERRORS.items():
+            if code.startswith(prefix):
+                return {"errcode": errcode, "errmsg": f"fake {prefix}"}
+        digest = hashlib.sha256(f"{params['appid']}:{code}".encode()).hexdigest()
+        openid = code[4:] if code.startswith("dev:") else "o" + digest[:27]
+        return {"openid": openid, "session_key": digest[28:52], "errcode": 0, "errmsg": "ok"}
+
+
+class WeChatApi:
+    def __init__(self, transport: Transport, appid: str, secret: str) -> None:
+        self.transport = transport
+        self.appid = appid
+        self.secret = secret
+
+    def code2session(self, code: str) -> WeChatSession:
+        """Exchange a wx.login code. Raises InvalidArgument, RateLimited, Forbidden or
+        UpstreamUnavailable; a busy WeChat (-1) is retried once."""
+        params = {
+            "appid": self.appid,
+            "secret": self.secret,
+            "js_code": code,
+            "grant_type": "authorization_code",
+        }
+        payload = self.transport.get_json("/sns/jscode2session", params)
+        if payload.get("errcode") == BUSY:
+            payload = self.transport.get_json("/sns/jscode2session", params)
+        errcode = payload.get("errcode") or 0
+        if errcode == 0 and payload.get("openid") and payload.get("session_key"):
+            return WeChatSession(payload["openid"], payload["session_key"], payload.get("unionid"))
+        log("wechat_login_refused", "WARNING", errcode=errcode, errmsg=payload.get("errmsg"))
+        if errcode == INVALID_CODE:
+            raise InvalidArgument("the login code is invalid or already used")
+        if errcode == RATE_LIMITED:
+            raise RateLimited("WeChat login rate limit reached", retry_after_seconds=60)
+        if errcode == BLOCKED:
+            raise Forbidden("WeChat blocked this login (risk control)")
+        raise UpstreamUnavailable(f"WeChat login failed (errcode {errcode})")
+
+
+@lru_cache(maxsize=1)
+def wechat_api() -> WeChatApi:
+    """The WeChat API for this process: the fake in dev (unless told otherwise), else HTTPS."""
+    config = settings()
+    if config.wechat_client == "fake":
+        return WeChatApi(FakeWeChatServer(), config.WECHAT_APPID or "wx-dev-appid", "dev-secret")
+    transport = HttpsTransport(config.WECHAT_API_BASE, config.WECHAT_TIMEOUT_SECONDS)
+    return WeChatApi(transport, config.require("WECHAT_APPID"), config.require("WECHAT_APP_SECRET"))

@@ -1,0 +1,85 @@
+"""Browsing the catalogue: by category or keyword, sorted, one page at a time."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from retail.common.database import database
+
+from .catalog_file import OPTIONAL_ID
+from .stock import available_by_sku
+
+SORTS: dict[str, list[tuple[str, int]]] = {
+    "default": [("rank", 1), ("_id", 1)],
+    "sales": [("sales", -1), ("rank", 1), ("_id", 1)],
+    "price": [("price", 1), ("rank", 1), ("_id", 1)],
+    "price_desc": [("price", -1), ("rank", 1), ("_id", 1)],
+    "new": [("created_at", -1), ("rank", 1), ("_id", 1)],
+}
+
+
+class Browse(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    category_id: str | None = OPTIONAL_ID
+    keyword: str | None = Field(None, min_length=1, max_length=40)
+    sort: Literal["default", "sales", "price", "price_desc", "new"] = "default"
+    page: int = Field(1, ge=1, le=500)
+    page_size: int = Field(20, ge=1, le=50)
+
+
+class ProductCard(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    product_id: str
+    title: str
+    category_id: str
+    merchant_id: str
+    price: int
+    sales: int
+    image: str | None = None
+    in_stock: bool
+
+
+class BrowsePage(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    items: list[ProductCard]
+    page: int
+    has_more: bool
+
+
+def browse_catalog(cmd: Browse, *, db: Any = None) -> BrowsePage:
+    db = db if db is not None else database()
+    query: dict[str, Any] = {"status": "ON_SALE"}
+    if cmd.category_id:
+        query["category_id"] = cmd.category_id
+    if cmd.keyword:
+        query["title"] = {"$regex": re.escape(cmd.keyword), "$options": "i"}
+    docs = list(
+        db.products.find(
+            query,
+            sort=SORTS[cmd.sort],
+            skip=(cmd.page - 1) * cmd.page_size,
+            limit=cmd.page_size + 1,
+        )
+    )
+    page = docs[: cmd.page_size]
+    available = available_by_sku(db, [sku for doc in page for sku in doc.get("sku_ids", [])])
+    items = [
+        ProductCard(
+            product_id=d["_id"],
+            title=d["title"],
+            category_id=d["category_id"],
+            merchant_id=d["merchant_id"],
+            price=d["price"],
+            sales=d.get("sales", 0),
+            image=d.get("image"),
+            in_stock=any(available.get(s, 0) > 0 for s in d.get("sku_ids", [])),
+        )
+        for d in page
+    ]
+    return BrowsePage(items=items, page=cmd.page, has_more=len(docs) > cmd.page_size)

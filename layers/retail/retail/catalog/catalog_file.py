@@ -1,0 +1,116 @@
+"""The catalogue file operators load with scripts/seed.py (format fixed in CONTRACT.md).
+
+Validated whole before anything is written: types and bounds per item, then references
+between items (a product's merchant and category, a store's stock, unique ids).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
+ID = Field(min_length=1, max_length=64, pattern=ID_PATTERN)
+OPTIONAL_ID = Field(None, min_length=1, max_length=64, pattern=ID_PATTERN)
+FILE = ConfigDict(extra="allow", defer_build=True)
+
+
+class MerchantEntry(BaseModel):
+    model_config = FILE
+    merchant_id: str = ID
+    name: str = Field(min_length=1, max_length=100)
+    commission_rate_bp: int = Field(ge=0, le=10_000)
+
+
+class StoreEntry(BaseModel):
+    model_config = FILE
+    store_id: str = ID
+    merchant_id: str = ID
+    name: str = Field(min_length=1, max_length=100)
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+
+
+class CategoryEntry(BaseModel):
+    model_config = FILE
+    category_id: str = ID
+    name: str = Field(min_length=1, max_length=50)
+
+
+class SkuEntry(BaseModel):
+    model_config = FILE
+    sku_id: str = ID
+    price: int = Field(ge=1, le=100_000_000, description="fen")
+    stock: int = Field(ge=0, le=10_000_000, description="opening stock in the central warehouse")
+    store_stock: dict[str, int] = Field(
+        default_factory=dict, description="opening stock per store_id"
+    )
+
+
+class ProductEntry(BaseModel):
+    model_config = FILE
+    product_id: str = ID
+    merchant_id: str = ID
+    category_id: str = ID
+    title: str = Field(min_length=1, max_length=120)
+    skus: list[SkuEntry] = Field(min_length=1, max_length=100)
+
+
+class CouponTemplateEntry(BaseModel):
+    model_config = FILE
+    template_id: str = ID
+    title: str = Field(min_length=1, max_length=60)
+    discount: int = Field(ge=1, description="fen")
+    threshold: int = Field(0, ge=0, description="fen")
+    total_quota: int = Field(ge=0)
+    per_user_limit: int = Field(1, ge=1)
+
+
+class CatalogFile(BaseModel):
+    model_config = FILE
+    merchants: list[MerchantEntry] = Field(default_factory=list)
+    stores: list[StoreEntry] = Field(default_factory=list)
+    categories: list[CategoryEntry] = Field(default_factory=list)
+    products: list[ProductEntry] = Field(default_factory=list)
+    coupon_templates: list[CouponTemplateEntry] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def references_hold(self) -> CatalogFile:
+        _unique("merchants", [m.merchant_id for m in self.merchants], "merchant_id")
+        _unique("stores", [s.store_id for s in self.stores], "store_id")
+        _unique("categories", [c.category_id for c in self.categories], "category_id")
+        _unique("products", [p.product_id for p in self.products], "product_id")
+        _unique("coupon_templates", [t.template_id for t in self.coupon_templates], "template_id")
+        merchants = {m.merchant_id for m in self.merchants}
+        categories = {c.category_id for c in self.categories}
+        stores = {s.store_id for s in self.stores}
+        for i, store in enumerate(self.stores):
+            _known(f"stores[{i}].merchant_id", store.merchant_id, merchants)
+        seen_skus: set[str] = set()
+        for i, product in enumerate(self.products):
+            _known(f"products[{i}].merchant_id", product.merchant_id, merchants)
+            _known(f"products[{i}].category_id", product.category_id, categories)
+            for j, sku in enumerate(product.skus):
+                if sku.sku_id in seen_skus:
+                    raise ValueError(f"products[{i}].skus[{j}].sku_id: duplicate {sku.sku_id!r}")
+                seen_skus.add(sku.sku_id)
+                for store_id, qty in sku.store_stock.items():
+                    _known(f"products[{i}].skus[{j}].store_stock", store_id, stores)
+                    if not 0 <= qty <= 10_000_000:
+                        raise ValueError(
+                            f"products[{i}].skus[{j}].store_stock.{store_id}: "
+                            "must be between 0 and 10000000"
+                        )
+        return self
+
+
+def _unique(section: str, ids: list[str], field: str) -> None:
+    seen: set[str] = set()
+    for i, value in enumerate(ids):
+        if value in seen:
+            raise ValueError(f"{section}[{i}].{field}: duplicate {value!r}")
+        seen.add(value)
+
+
+def _known(path: str, value: str, known: set[str]) -> None:
+    if value not in known:
+        raise ValueError(f"{path}: {value!r} is not defined in this file")

@@ -1,0 +1,79 @@
+"""One product with its SKUs, prices and the stock available right now."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from retail.common.database import database
+from retail.common.errors import NotFound
+
+from .catalog_file import ID
+from .stock import CENTRAL, levels_by_sku
+
+
+class ShowProduct(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    product_id: str = ID
+
+
+class SkuView(BaseModel):
+    model_config = ConfigDict(defer_build=True, extra="allow")
+
+    sku_id: str
+    price: int
+    stock: int
+    store_stock: dict[str, int]
+
+
+class ProductDetail(BaseModel):
+    model_config = ConfigDict(defer_build=True, extra="allow")
+
+    product_id: str
+    title: str
+    category_id: str
+    merchant_id: str
+    price: int
+    sales: int
+    skus: list[SkuView]
+
+
+def show_product(cmd: ShowProduct, *, db: Any = None) -> ProductDetail:
+    """Raises NotFound for an unknown or unpublished product."""
+    db = db if db is not None else database()
+    doc = db.products.find_one({"_id": cmd.product_id, "status": "ON_SALE"})
+    if doc is None:
+        raise NotFound(f"no product {cmd.product_id!r}")
+    sku_ids = doc.get("sku_ids", [])
+    levels = levels_by_sku(db, sku_ids)
+    skus = {sku["_id"]: sku for sku in db.skus.find({"_id": {"$in": sku_ids}})}
+    views = []
+    for sku_id in sku_ids:
+        sku = skus[sku_id]
+        extra = {
+            k: v
+            for k, v in sku.items()
+            if k not in {"_id", "price", "product_id", "merchant_id", "category_id"}
+        }
+        stores = {loc: qty for loc, qty in levels[sku_id].items() if loc != CENTRAL}
+        views.append(
+            SkuView(
+                **{
+                    **extra,
+                    "sku_id": sku_id,
+                    "price": sku["price"],
+                    "stock": levels[sku_id].get(CENTRAL, 0),
+                    "store_stock": stores,
+                }
+            )
+        )
+    extra = {
+        k: v
+        for k, v in doc.items()
+        if k not in {"_id", "sku_ids", "rank", "status", "created_at", "sales"}
+    }
+    return ProductDetail(
+        **{**extra, "product_id": doc["_id"], "sales": doc.get("sales", 0), "skus": views}
+    )

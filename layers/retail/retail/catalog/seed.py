@@ -1,0 +1,126 @@
+"""Loading a catalogue file: validate all of it, then upsert every item (idempotent).
+
+Opening stock is written once, when a stock line is first created: loading the same file
+again never resets stock that orders have since moved (stock changes go through the
+inventory functions).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from retail.common.clock import utcnow
+from retail.common.errors import InvalidArgument
+
+from .catalog_file import CatalogFile, ProductEntry
+from .stock import CENTRAL
+
+
+def parse_catalog(raw: Any) -> CatalogFile:
+    """Raises InvalidArgument naming the first offending path (e.g. products[3].skus[0].price)."""
+    try:
+        return CatalogFile.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        path = _path(first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        where = f"{path}: " if path and not message.startswith(path) else ""
+        raise InvalidArgument(
+            f"catalogue refused, nothing written: {where}{message}",
+            path=path or message.split(":", 1)[0],
+        ) from None
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def load_catalog(raw: Any, db: Any) -> dict[str, int]:
+    """Validate then upsert the whole file; returns how many items of each kind were loaded."""
+    catalog = parse_catalog(raw)
+    now = utcnow()
+    for m in catalog.merchants:
+        db.merchants.update_one(
+            {"_id": m.merchant_id},
+            {"$set": m.model_dump(), "$setOnInsert": {"status": "ACTIVE", "created_at": now}},
+            upsert=True,
+        )
+    for s in catalog.stores:
+        db.stores.update_one(
+            {"_id": s.store_id},
+            {"$set": s.model_dump(), "$setOnInsert": {"status": "OPEN", "created_at": now}},
+            upsert=True,
+        )
+    for rank, c in enumerate(catalog.categories):
+        db.categories.update_one(
+            {"_id": c.category_id}, {"$set": {**c.model_dump(), "rank": rank}}, upsert=True
+        )
+    for rank, p in enumerate(catalog.products):
+        _load_product(db, p, rank, now)
+    for t in catalog.coupon_templates:
+        db.coupon_templates.update_one(
+            {"_id": t.template_id},
+            {"$set": t.model_dump(), "$setOnInsert": {"claimed": 0, "created_at": now}},
+            upsert=True,
+        )
+    return {
+        "merchants": len(catalog.merchants),
+        "stores": len(catalog.stores),
+        "categories": len(catalog.categories),
+        "products": len(catalog.products),
+        "skus": sum(len(p.skus) for p in catalog.products),
+        "coupon_templates": len(catalog.coupon_templates),
+    }
+
+
+def _load_product(db: Any, product: ProductEntry, rank: int, now: Any) -> None:
+    fields = product.model_dump(exclude={"skus"})
+    prices = [sku.price for sku in product.skus]
+    db.products.update_one(
+        {"_id": product.product_id},
+        {
+            "$set": {
+                **fields,
+                "rank": rank,
+                "price": min(prices),
+                "sku_ids": [sku.sku_id for sku in product.skus],
+            },
+            "$setOnInsert": {"status": "ON_SALE", "sales": 0, "created_at": now},
+        },
+        upsert=True,
+    )
+    for sku in product.skus:
+        db.skus.update_one(
+            {"_id": sku.sku_id},
+            {
+                "$set": {
+                    **sku.model_dump(exclude={"stock", "store_stock"}),
+                    "product_id": product.product_id,
+                    "merchant_id": product.merchant_id,
+                    "category_id": product.category_id,
+                }
+            },
+            upsert=True,
+        )
+        openings = {CENTRAL: sku.stock, **sku.store_stock}
+        for location, qty in openings.items():
+            db.stock.update_one(
+                {"_id": f"{sku.sku_id}@{location}"},
+                {
+                    "$setOnInsert": {
+                        "sku_id": sku.sku_id,
+                        "location": location,
+                        "available": qty,
+                        "reserved": 0,
+                        "sold": 0,
+                        "received": qty,
+                        "adjusted": 0,
+                    }
+                },
+                upsert=True,
+            )

@@ -1,0 +1,25 @@
+"""Reading stock levels for display (changes happen only in the inventory domain)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+CENTRAL = "central"
+
+
+def available_by_sku(db: Any, sku_ids: list[str]) -> dict[str, int]:
+    """Units available now per SKU, summed over the warehouse and every store."""
+    if not sku_ids:
+        return {}
+    totals: dict[str, int] = {}
+    for level in db.stock.find({"sku_id": {"$in": sku_ids}}, {"sku_id": 1, "available": 1}):
+        totals[level["sku_id"]] = totals.get(level["sku_id"], 0) + level["available"]
+    return totals
+
+
+def levels_by_sku(db: Any, sku_ids: list[str]) -> dict[str, dict[str, int]]:
+    """{sku_id: {location: available}} where location is "central" or a store_id."""
+    levels: dict[str, dict[str, int]] = {sku: {} for sku in sku_ids}
+    for level in db.stock.find({"sku_id": {"$in": sku_ids}}):
+        levels[level["sku_id"]][level["location"]] = level["available"]
+    return levels

@@ -1,0 +1,1 @@
+"""What every layer above the store may use: typed errors, settings, logs, clock, database."""

@@ -1,0 +1,104 @@
+"""The closed set of answer codes, and one typed exception per code.
+
+Domain code raises these; the runtime maps them to `{"code", "message"}` and, over HTTP,
+to a status. `schemas/errors.json` is generated from ErrorCode.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+
+class ErrorCode(str, Enum):
+    OK = "OK"
+    INVALID_ARGUMENT = "INVALID_ARGUMENT"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    OUT_OF_STOCK = "OUT_OF_STOCK"
+    CONFLICT = "CONFLICT"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    RATE_LIMITED = "RATE_LIMITED"
+    UPSTREAM_UNAVAILABLE = "UPSTREAM_UNAVAILABLE"
+    INTERNAL = "INTERNAL"
+
+
+HTTP_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.OK: 200,
+    ErrorCode.INVALID_ARGUMENT: 400,
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.OUT_OF_STOCK: 409,
+    ErrorCode.CONFLICT: 409,
+    ErrorCode.PAYLOAD_TOO_LARGE: 413,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.UPSTREAM_UNAVAILABLE: 502,
+    ErrorCode.INTERNAL: 500,
+}
+
+MEANING: dict[ErrorCode, str] = {
+    ErrorCode.OK: "the call succeeded; `data` holds the answer",
+    ErrorCode.INVALID_ARGUMENT: "the request is malformed or out of bounds; nothing was written",
+    ErrorCode.UNAUTHENTICATED: "no verified caller identity (missing, expired or forged session)",
+    ErrorCode.FORBIDDEN: "the caller is known but may not do this",
+    ErrorCode.NOT_FOUND: "no such function or resource visible to this caller",
+    ErrorCode.OUT_OF_STOCK: "not enough stock for a line; `details.sku_id` names it",
+    ErrorCode.CONFLICT: "the resource is not in a state that allows this (already paid ...)",
+    ErrorCode.PAYLOAD_TOO_LARGE: "the request body is over the size limit",
+    ErrorCode.RATE_LIMITED: "too many calls; retry after `details.retry_after_seconds`",
+    ErrorCode.UPSTREAM_UNAVAILABLE: "WeChat or another upstream failed; safe to retry",
+    ErrorCode.INTERNAL: "an unexpected fault, logged with the request id",
+}
+
+
+class RetailError(Exception):
+    """A failure the caller is told about, with a stable code and optional details."""
+
+    code: ErrorCode = ErrorCode.INTERNAL
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidArgument(RetailError):
+    code = ErrorCode.INVALID_ARGUMENT
+
+
+class Unauthenticated(RetailError):
+    code = ErrorCode.UNAUTHENTICATED
+
+
+class Forbidden(RetailError):
+    code = ErrorCode.FORBIDDEN
+
+
+class NotFound(RetailError):
+    code = ErrorCode.NOT_FOUND
+
+
+class OutOfStock(RetailError):
+    code = ErrorCode.OUT_OF_STOCK
+
+
+class Conflict(RetailError):
+    code = ErrorCode.CONFLICT
+
+
+class PayloadTooLarge(RetailError):
+    code = ErrorCode.PAYLOAD_TOO_LARGE
+
+
+class RateLimited(RetailError):
+    code = ErrorCode.RATE_LIMITED
+
+
+class UpstreamUnavailable(RetailError):
+    code = ErrorCode.UPSTREAM_UNAVAILABLE
+
+
+class ConfigurationError(RuntimeError):
+    """A setting the current environment needs is missing or wrong; names the setting."""

@@ -1,0 +1,77 @@
+"""One settings object from the environment (and `.env` locally), read at first use."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ConfigurationError
+
+DEV_SESSION_SECRET = "dev-only-session-secret-not-for-production"
+
+
+class Settings(BaseModel):
+    """Every setting, by its environment name. See `.env.example` for each one's meaning."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    RETAIL_ENV: Literal["dev", "prod"] = "prod"
+    RETAIL_DB_URI: str = "sqlite:///.data/retail.db"
+    RETAIL_PAYMENT_TIMEOUT_SECONDS: int = Field(900, ge=60, le=7 * 86_400)
+    RETAIL_SESSION_SECRET: str | None = None
+    RETAIL_SESSION_TTL_SECONDS: int = Field(7 * 86_400, ge=300, le=90 * 86_400)
+    RETAIL_WECHAT_CLIENT: Literal["live", "fake"] | None = None
+    RETAIL_LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    WECHAT_APPID: str | None = None
+    WECHAT_APP_SECRET: str | None = None
+    WECHAT_API_BASE: str = "https://api.weixin.qq.com"
+    WECHAT_TIMEOUT_SECONDS: float = Field(3.0, gt=0, le=30)
+
+    @property
+    def is_dev(self) -> bool:
+        return self.RETAIL_ENV == "dev"
+
+    @property
+    def wechat_client(self) -> str:
+        chosen = self.RETAIL_WECHAT_CLIENT or ("fake" if self.is_dev else "live")
+        if chosen == "fake" and not self.is_dev:
+            raise ConfigurationError("RETAIL_WECHAT_CLIENT=fake is refused unless RETAIL_ENV=dev")
+        return chosen
+
+    @property
+    def session_secret(self) -> str:
+        if self.RETAIL_SESSION_SECRET:
+            return self.RETAIL_SESSION_SECRET
+        if self.is_dev:
+            return DEV_SESSION_SECRET
+        raise ConfigurationError("RETAIL_SESSION_SECRET is not set")
+
+    def require(self, name: str) -> str:
+        """The value of a setting this code path cannot run without."""
+        value = getattr(self, name)
+        if not value:
+            raise ConfigurationError(f"{name} is not set")
+        return str(value)
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """The settings, validated once per process. Raises ConfigurationError naming the setting."""
+    if os.path.exists(".env"):
+        from dotenv import load_dotenv
+
+        load_dotenv(".env", override=False)
+    names = Settings.model_fields
+    try:
+        return Settings.model_validate({k: v for k, v in os.environ.items() if k in names})
+    except ValidationError as exc:
+        bad = ", ".join(str(err["loc"][0]) for err in exc.errors())
+        raise ConfigurationError(f"invalid setting(s): {bad}: {exc}") from None
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests change the environment)."""
+    settings.cache_clear()

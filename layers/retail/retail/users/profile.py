@@ -1,0 +1,61 @@
+"""The caller's own profile with points, level and usable coupons."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from retail.common.clock import utcnow
+from retail.common.database import database
+from retail.common.errors import NotFound
+
+from .models import OUT, STRICT, UserProfile
+
+
+class ShowMe(BaseModel):
+    model_config = STRICT
+
+
+class OwnedCoupon(BaseModel):
+    model_config = OUT
+
+    coupon_id: str
+    template_id: str
+    title: str
+    discount: int
+    threshold: int
+    expires_at: datetime | None = None
+
+
+class MyProfile(UserProfile):
+    coupons: list[OwnedCoupon]
+
+
+def show_me(_: ShowMe, *, openid: str, db: Any = None) -> MyProfile:
+    """Raises NotFound when the caller never logged in."""
+    db = db if db is not None else database()
+    doc = db.users.find_one({"_id": openid})
+    if doc is None:
+        raise NotFound("no such user; call user_login first")
+    coupons = db.coupons.find(
+        {
+            "openid": openid,
+            "status": "AVAILABLE",
+            "$or": [{"expires_at": None}, {"expires_at": {"$gt": utcnow()}}],
+        },
+        sort=[("expires_at", 1)],
+    )
+    owned = [
+        OwnedCoupon(
+            coupon_id=str(c["_id"]),
+            template_id=c["template_id"],
+            title=c["title"],
+            discount=c["discount"],
+            threshold=c.get("threshold", 0),
+            expires_at=c.get("expires_at"),
+        )
+        for c in coupons
+    ]
+    return MyProfile(**UserProfile.from_doc(doc).model_dump(), coupons=owned)

@@ -1,0 +1,1 @@
+"""The dev gateway: CloudBase, SCF HTTP and timer triggers emulated over local HTTP."""
