@@ -1,0 +1,64 @@
+"""Every test runs against its own embedded store, in dev mode, with fresh cached settings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from retail.adapters.wechat import wechat_api
+from retail.common.database import database, reset_database
+from retail.common.settings import reset_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_CATALOG = ROOT / "infra" / "seed" / "demo.json"
+
+
+def _forget_process_state() -> None:
+    reset_settings()
+    reset_database()
+    wechat_api.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    uri = f"sqlite:///{tmp_path}/retail.db"
+    for name in (
+        "WX_OPENID",
+        "WX_APPID",
+        "WX_UNIONID",
+        "WX_CONTEXT_KEYS",
+        "RETAIL_SESSION_SECRET",
+        "RETAIL_WECHAT_CLIENT",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RETAIL_ENV", "dev")
+    monkeypatch.setenv("RETAIL_DB_URI", uri)
+    monkeypatch.chdir(tmp_path)  # no stray .env is read, no .data/ is written in the repo
+    _forget_process_state()
+    yield uri
+    if database.cache_info().currsize:
+        database().close()
+    _forget_process_state()
+
+
+@pytest.fixture
+def db() -> Any:
+    return database()
+
+
+@pytest.fixture
+def demo_catalog() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(DEMO_CATALOG.read_text(encoding="utf-8"))
+    return data
+
+
+@pytest.fixture
+def seeded(db: Any, demo_catalog: dict[str, Any]) -> Any:
+    from retail.catalog import load_catalog
+
+    load_catalog(demo_catalog, db)
+    return db

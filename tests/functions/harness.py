@@ -1,0 +1,59 @@
+"""Calling a function's main_handler exactly as SCF would, with events from tests/events/."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+EVENTS = ROOT / "tests" / "events"
+_loaded: dict[str, Any] = {}
+
+
+def handler(name: str) -> Any:
+    if name not in _loaded:
+        spec = importlib.util.spec_from_file_location(
+            f"fn_{name}", ROOT / "functions" / name / "index.py"
+        )
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _loaded[name] = module.main_handler
+    return _loaded[name]
+
+
+def sample(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text(encoding="utf-8"))
+    return copy.deepcopy(data)
+
+
+def cloudbase_context(openid: str | None = "o-test-user", **extra: str) -> dict[str, Any]:
+    """The context CloudBase passes: WX_* values in the `environment` JSON string."""
+    env = {
+        "WX_CONTEXT_KEYS": "WX_APPID,WX_CLIENTIP",
+        "WX_APPID": "wx-test",
+        "WX_CLIENTIP": "10.0.0.1",
+    }
+    if openid:
+        env["WX_CONTEXT_KEYS"] += ",WX_OPENID"
+        env["WX_OPENID"] = openid
+    env.update(extra)
+    return {"request_id": "req-test", "function_name": "test", "environment": json.dumps(env)}
+
+
+def call(name: str, data: dict[str, Any], openid: str | None = "o-test-user") -> dict[str, Any]:
+    answer: dict[str, Any] = handler(name)(data, cloudbase_context(openid))
+    return answer
+
+
+def http_event(
+    body: str, headers: dict[str, str] | None = None, method: str = "POST"
+) -> dict[str, Any]:
+    event = sample("http_trigger")
+    event["httpMethod"] = event["requestContext"]["httpMethod"] = method
+    event["headers"].update(headers or {})
+    event["body"] = body
+    return event

@@ -1,0 +1,70 @@
+"""catalog_browse, catalog_product and store_nearby through their handlers."""
+
+from __future__ import annotations
+
+from .harness import call, sample
+
+
+def test_browse_pages_through_everything_once(seeded):
+    seen, page = [], 1
+    while True:
+        data = call("catalog_browse", {"page": page, "page_size": 7})["data"]
+        seen += [i["product_id"] for i in data["items"]]
+        if not data["has_more"]:
+            break
+        page += 1
+    assert len(seen) == len(set(seen)) == seeded.products.count_documents({})
+
+
+def test_browse_filters_by_category_and_keyword(seeded):
+    fruit = call("catalog_browse", {"category_id": "fruit", "page_size": 50})["data"]["items"]
+    assert fruit and all(i["category_id"] == "fruit" for i in fruit)
+    found = call("catalog_browse", {"keyword": "芒果"})["data"]["items"]
+    assert [i["product_id"] for i in found] == ["p-mango"]
+    assert call("catalog_browse", {"keyword": ".*"})["data"]["items"] == []
+
+
+def test_browse_sorts_by_price_and_sales(seeded):
+    prices = [
+        i["price"]
+        for i in call("catalog_browse", {"sort": "price", "page_size": 50})["data"]["items"]
+    ]
+    assert prices == sorted(prices)
+    seeded.products.update_one({"_id": "p-honey"}, {"$set": {"sales": 999}})
+    top = call("catalog_browse", {"sort": "sales", "page_size": 1})["data"]["items"][0]
+    assert top["product_id"] == "p-honey"
+
+
+def test_browse_marks_products_without_stock(seeded):
+    seeded.stock.update_many({"sku_id": "p-coffee-1"}, {"$set": {"available": 0}})
+    items = call("catalog_browse", {"category_id": "yunnan", "page_size": 50})["data"]["items"]
+    assert {i["product_id"]: i["in_stock"] for i in items}["p-coffee"] is False
+
+
+def test_product_shows_skus_with_available_stock(seeded):
+    data = call("catalog_product", sample("catalog_product"))["data"]
+    assert [s["sku_id"] for s in data["skus"]] == ["p-mango-1", "p-mango-2"]
+    assert data["skus"][0]["stock"] == 200 and data["skus"][0]["store_stock"]["s-nanping"] == 20
+    assert data["price"] == 2990
+
+
+def test_unknown_or_unpublished_product_is_not_found(seeded):
+    assert call("catalog_product", {"product_id": "p-none"})["code"] == "NOT_FOUND"
+    seeded.products.update_one({"_id": "p-mango"}, {"$set": {"status": "OFF_SALE"}})
+    assert call("catalog_product", {"product_id": "p-mango"})["code"] == "NOT_FOUND"
+
+
+def test_nearby_stores_are_sorted_by_distance_within_radius(seeded):
+    stores = call("store_nearby", sample("store_nearby"))["data"]["stores"]
+    assert [s["store_id"] for s in stores] == ["s-nanping", "s-cuihu", "s-shijicheng"]
+    assert stores[0]["distance_m"] < 300
+    far = call("store_nearby", {"latitude": 24.84, "longitude": 102.84, "radius_km": 1})["data"]
+    assert [s["store_id"] for s in far["stores"]] == ["s-chenggong"]
+
+
+def test_nearby_refuses_impossible_coordinates(seeded):
+    assert call("store_nearby", {"latitude": 91, "longitude": 0})["code"] == "INVALID_ARGUMENT"
+    assert (
+        call("store_nearby", {"latitude": 1, "longitude": 1, "radius_km": 51})["code"]
+        == "INVALID_ARGUMENT"
+    )

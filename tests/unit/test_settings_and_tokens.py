@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import jwt
+import pytest
+
+from retail.common.clock import utcnow
+from retail.common.errors import ConfigurationError, Unauthenticated
+from retail.common.settings import reset_settings, settings
+from retail.common.tokens import issue_session_token, verify_session_token
+
+
+def _prod(monkeypatch, **env):
+    monkeypatch.setenv("RETAIL_ENV", "prod")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    reset_settings()
+
+
+def test_missing_production_secret_fails_naming_the_setting(monkeypatch):
+    _prod(monkeypatch)
+    with pytest.raises(ConfigurationError, match="RETAIL_SESSION_SECRET"):
+        issue_session_token("o1")
+    with pytest.raises(ConfigurationError, match="WECHAT_APP_SECRET"):
+        settings().require("WECHAT_APP_SECRET")
+
+
+def test_fake_wechat_client_is_refused_in_production(monkeypatch):
+    _prod(monkeypatch, RETAIL_WECHAT_CLIENT="fake")
+    with pytest.raises(ConfigurationError, match="RETAIL_WECHAT_CLIENT"):
+        _ = settings().wechat_client
+
+
+def test_bad_setting_value_is_named(monkeypatch):
+    monkeypatch.setenv("RETAIL_PAYMENT_TIMEOUT_SECONDS", "soon")
+    reset_settings()
+    with pytest.raises(ConfigurationError, match="RETAIL_PAYMENT_TIMEOUT_SECONDS"):
+        settings()
+
+
+def test_env_file_is_read_when_present(tmp_path, monkeypatch):
+    (tmp_path / ".env").write_text("RETAIL_PAYMENT_TIMEOUT_SECONDS=600\n")
+    monkeypatch.delenv("RETAIL_PAYMENT_TIMEOUT_SECONDS", raising=False)
+    reset_settings()
+    assert settings().RETAIL_PAYMENT_TIMEOUT_SECONDS == 600
+    monkeypatch.delenv("RETAIL_PAYMENT_TIMEOUT_SECONDS", raising=False)
+
+
+def test_session_token_round_trip_and_expiry():
+    token, ttl = issue_session_token("o-1")
+    assert verify_session_token(token) == "o-1" and ttl == 7 * 86_400
+    secret = settings().session_secret
+    stale = jwt.encode(
+        {
+            "sub": "o-1",
+            "iss": "retail",
+            "iat": utcnow() - timedelta(days=9),
+            "exp": utcnow() - timedelta(days=2),
+        },
+        secret,
+        algorithm="HS256",
+    )
+    with pytest.raises(Unauthenticated, match="expired"):
+        verify_session_token(stale)
+    with pytest.raises(Unauthenticated):
+        verify_session_token(
+            jwt.encode(
+                {
+                    "sub": "o-1",
+                    "iss": "retail",
+                    "iat": utcnow(),
+                    "exp": utcnow() + timedelta(days=1),
+                },
+                "another-secret-of-thirty-two-bytes",
+                algorithm="HS256",
+            )
+        )
