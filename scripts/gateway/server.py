@@ -17,6 +17,7 @@ from .functions import FunctionRegistry
 from .routes import Reply, dispatch, error_reply
 
 MAX_BODY_BYTES = 1024 * 1024
+DRAIN_LIMIT_BYTES = 16 * MAX_BODY_BYTES
 
 
 def make_handler(registry: FunctionRegistry, dev: bool) -> type[BaseHTTPRequestHandler]:
@@ -28,6 +29,7 @@ def make_handler(registry: FunctionRegistry, dev: bool) -> type[BaseHTTPRequestH
             started = time.perf_counter()
             length = int(self.headers.get("Content-Length") or 0)
             if length > MAX_BODY_BYTES:
+                self._discard(length)
                 reply = error_reply(
                     ErrorCode.PAYLOAD_TOO_LARGE, f"body over {MAX_BODY_BYTES} bytes"
                 )
@@ -44,6 +46,15 @@ def make_handler(registry: FunctionRegistry, dev: bool) -> type[BaseHTTPRequestH
             sys.stderr.write(
                 f"{self.command} {self.path} {reply.status} {ms:.1f}ms pid={os.getpid()}\n"
             )
+
+        def _discard(self, length: int) -> None:
+            """Read an oversized body away (up to a bound) so the client sees our 413."""
+            remaining = min(length, DRAIN_LIMIT_BYTES)
+            while remaining > 0:
+                chunk = self.rfile.read(min(remaining, 65536))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
 
         def _send(self, reply: Reply) -> None:
             self.send_response(reply.status)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import re
+import time
 import urllib.request
 
 from retail.store import connect
@@ -63,7 +64,12 @@ def test_http_login_with_code_then_token(gateway: Gateway):
 
 def test_each_call_is_logged_with_status_and_milliseconds(gateway: Gateway):
     gateway.post("/fn/store_nearby", {"latitude": 25.04, "longitude": 102.71})
-    lines = [line for line in gateway.log_lines() if "/fn/store_nearby" in line]
+    deadline = time.monotonic() + 5  # the line is written just after the reply is sent
+    while time.monotonic() < deadline:
+        lines = [line for line in gateway.log_lines() if "/fn/store_nearby" in line]
+        if lines:
+            break
+        time.sleep(0.02)
     assert lines and re.search(r"POST /fn/store_nearby 200 \d+\.\dms", lines[-1])
 
 

@@ -1,0 +1,95 @@
+"""Build exactly what SCF receives: one zip per function and one zip for the shared layer.
+
+    .venv/bin/python scripts/package.py --wheels .cache/wheels/target --python-version 3.10
+
+dist/functions/<name>.zip   index.py at the zip root (SCF puts it in /var/user)
+dist/layer.zip              the `retail` package and every runtime dependency at the zip root
+                            (SCF unpacks layers into /opt, which is on PYTHONPATH)
+dist/layer/WHEELS.txt       the wheel files the layer was built from, for tag checks
+Wheels come from a local folder (no network here); `make package` downloads them first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FUNCTIONS = ROOT / "functions"
+PACKAGE = ROOT / "layers" / "retail" / "retail"
+TARGET_PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_17_x86_64")
+
+
+def zip_dir(source: Path, target: Path) -> None:
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(source.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                archive.write(path, path.relative_to(source))
+
+
+def build_functions(out: Path) -> list[str]:
+    names = sorted(p.parent.name for p in FUNCTIONS.glob("*/index.py"))
+    for name in names:
+        staging = out / "functions" / name
+        staging.mkdir(parents=True)
+        shutil.copy2(FUNCTIONS / name / "index.py", staging / "index.py")
+        zip_dir(staging, out / "functions" / f"{name}.zip")
+    return names
+
+
+def build_layer(out: Path, wheels: Path, python_version: str, local: bool) -> None:
+    staging = out / "layer"
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--no-index",
+        "--find-links",
+        str(wheels),
+        "--only-binary=:all:",
+        "--target",
+        str(staging),
+        "-r",
+        str(ROOT / "requirements.txt"),
+    ]
+    if not local:
+        command += ["--implementation", "cp", "--python-version", python_version]
+        for platform in TARGET_PLATFORMS:
+            command += ["--platform", platform]
+    subprocess.run(command, check=True)
+    shutil.copytree(PACKAGE, staging / "retail", ignore=shutil.ignore_patterns("__pycache__"))
+    used = sorted(p.name for p in wheels.glob("*.whl"))
+    (staging / "WHEELS.txt").write_text("\n".join(used) + "\n")
+    zip_dir(staging, out / "layer.zip")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--wheels", type=Path, required=True, help="folder of downloaded wheels")
+    parser.add_argument("--python-version", default="3.10", help="SCF runtime's Python")
+    parser.add_argument(
+        "--local",
+        action="store_true",
+        help="build for this interpreter and platform (used by the tests)",
+    )
+    parser.add_argument("--out", type=Path, default=ROOT / "dist")
+    args = parser.parse_args()
+    if args.out.exists():
+        shutil.rmtree(args.out)
+    args.out.mkdir(parents=True)
+    names = build_functions(args.out)
+    build_layer(args.out, args.wheels, args.python_version, args.local)
+    print(f"built {len(names)} function zips and layer.zip under {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
