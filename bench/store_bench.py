@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import sqlite3
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -64,15 +65,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--processes", type=int, default=4)
     parser.add_argument("--per-process", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=3, help="median of this many runs each")
     args = parser.parse_args()
-    total = args.processes * args.per_process
+    total = args.processes * args.per_process * args.rounds
     with tempfile.TemporaryDirectory() as tmp:
         engine_path, raw_path = str(Path(tmp, "engine.db")), str(Path(tmp, "raw.db"))
         connect(f"sqlite:///{engine_path}").skus.insert_one({"_id": "hot", "stock": total})
         _prepare_raw(raw_path, total)
-        engine = _run(_engine_worker, engine_path, args.processes, args.per_process)
-        raw = _run(_raw_worker, raw_path, args.processes, args.per_process)
-    print(f"processes: {args.processes}, decrements per process: {args.per_process}")
+        engines, raws = [], []
+        for _ in range(args.rounds):  # interleaved, so both see the same machine load
+            engines.append(_run(_engine_worker, engine_path, args.processes, args.per_process))
+            raws.append(_run(_raw_worker, raw_path, args.processes, args.per_process))
+        engine, raw = statistics.median(engines), statistics.median(raws)
+    print(
+        f"processes: {args.processes}, decrements per process: {args.per_process}, "
+        f"median of {args.rounds} interleaved rounds"
+    )
     print(f"embedded engine find_one_and_update: {engine:,.0f} decrements/s")
     print(f"raw SQLite conditional UPDATE:       {raw:,.0f} decrements/s")
     print(f"ratio engine/raw:                    {engine / raw:.2f}x")

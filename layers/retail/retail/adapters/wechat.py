@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import urllib.error
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar, Protocol
@@ -44,6 +41,10 @@ class HttpsTransport:
         self.timeout_seconds = timeout_seconds
 
     def get_json(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+        import urllib.error  # only the live path pays for urllib's import
+        import urllib.parse
+        import urllib.request
+
         url = f"{self.base_url}{path}?{urllib.parse.urlencode(params)}"
         try:
             with urllib.request.urlopen(url, timeout=self.timeout_seconds) as response:

@@ -34,6 +34,11 @@ class EmbeddedCollection:
         self.database = database
         self.name = name
         self.full_name = f"{database.name}.{name}"
+        self._rewrite_sql = (
+            f"UPDATE {docs_table(name)} SET doc = retail_rewrite(rowid, doc) "
+            "WHERE id = ? AND (SELECT schema_version FROM pragma_schema_version) = ? "
+            "AND retail_rewrite(rowid, doc) IS NOT NULL"
+        )
 
     def __repr__(self) -> str:
         return f"EmbeddedCollection({self.full_name!r})"
@@ -353,12 +358,7 @@ class EmbeddedCollection:
         rest = {key: cond for key, cond in filter.items() if key != "_id"}
         job: Rewrite = database.local_rewrite(Rewrite(rest, change, replace))
         planned_with = database.schema_version
-        conn.execute(
-            f"UPDATE {docs_table(self.name)} SET doc = retail_rewrite(rowid, doc) "
-            "WHERE id = ? AND (SELECT schema_version FROM pragma_schema_version) = ? "
-            "AND retail_rewrite(rowid, doc) IS NOT NULL",
-            (ids[0], planned_with),
-        )
+        conn.execute(self._rewrite_sql, (ids[0], planned_with))
         if job.error is not None:
             raise job.error
         if job.matched:

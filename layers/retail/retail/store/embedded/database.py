@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,18 @@ from .oneshot import one_statement_hook
 
 BUSY_TIMEOUT_SECONDS = 30.0
 META_TABLE = "_indexes"
+
+
+_OPEN_DATABASES: weakref.WeakSet[EmbeddedDatabase] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child must open its own SQLite connections, never reuse its parent's."""
+    for database in list(_OPEN_DATABASES):
+        database._forget_connections()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def quote(identifier: str) -> str:
@@ -50,6 +63,7 @@ class EmbeddedDatabase:
         self._tables: set[str] = set()
         self._indexes: dict[str, list[IndexSpec]] = {}
         self._collections: dict[str, Any] = {}
+        _OPEN_DATABASES.add(self)
         self.connection().execute(
             f"CREATE TABLE IF NOT EXISTS {META_TABLE} (collection TEXT, "
             "name TEXT, spec TEXT, PRIMARY KEY (collection, name))"
@@ -59,7 +73,7 @@ class EmbeddedDatabase:
 
     def connection(self) -> sqlite3.Connection:
         local = self._local
-        if getattr(local, "pid", None) != os.getpid():
+        if not hasattr(local, "conn"):
             conn = sqlite3.connect(
                 self.path,
                 timeout=BUSY_TIMEOUT_SECONDS,
@@ -71,7 +85,7 @@ class EmbeddedDatabase:
             conn.create_function(
                 "retail_rewrite", 2, one_statement_hook(local), deterministic=False
             )
-            local.conn, local.pid = conn, os.getpid()
+            local.conn = conn
         return local.conn  # type: ignore[no-any-return]
 
     @contextmanager
@@ -94,8 +108,11 @@ class EmbeddedDatabase:
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
-        if conn is not None and self._local.pid == os.getpid():
+        if conn is not None:
             conn.close()
+        self._forget_connections()
+
+    def _forget_connections(self) -> None:
         self._local = threading.local()
 
     # schema

@@ -12,6 +12,8 @@ def values_at(node: Any, path: str) -> list[Any]:
 
     `a.b` on `{"a": [{"b": 1}, {"b": 2}]}` reaches 1 and 2; a numeric part indexes an array.
     """
+    if "." not in path and isinstance(node, dict):  # the common case, without the walk
+        return [node.get(path, MISSING)]
     return _walk(node, path.split("."))
 
 

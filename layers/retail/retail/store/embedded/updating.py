@@ -131,6 +131,8 @@ def _parent(doc: Any, path: str, create: bool) -> tuple[Any, str]:
 
 
 def _get(doc: Any, path: str) -> Any:
+    if "." not in path:
+        return doc.get(path, MISSING)
     node, last = _parent(doc, path, create=False)
     if isinstance(node, dict):
         return node.get(last, MISSING)
@@ -140,6 +142,9 @@ def _get(doc: Any, path: str) -> Any:
 
 
 def _put(doc: Any, path: str, value: Any) -> None:
+    if "." not in path:
+        doc[path] = value
+        return
     node, last = _parent(doc, path, create=True)
     if isinstance(node, dict):
         node[last] = value
