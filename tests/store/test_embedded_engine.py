@@ -93,3 +93,22 @@ def test_threads_sharing_one_database_object_never_lose_an_increment(uri):
 def test_unknown_uri_scheme_is_refused():
     with pytest.raises(ValueError, match="redis"):
         connect("redis://localhost")
+
+
+def test_updates_beside_an_index_keep_it_exact(uri):
+    db = connect(uri)
+    db.stock.create_index("sku_id")
+    db.stock.create_index("code", unique=True, partialFilterExpression={"state": "LIVE"})
+    db.stock.insert_many(
+        [
+            {"_id": "a@x", "sku_id": "a", "n": 5, "state": "LIVE", "code": 1},
+            {"_id": "b@x", "sku_id": "b", "n": 5, "state": "DRAFT", "code": 1},
+        ]
+    )
+    db.stock.update_one({"_id": "a@x", "n": {"$gte": 1}}, {"$inc": {"n": -1}, "$set": {"m.k": 1}})
+    db.stock.update_one({"_id": "a@x"}, {"$set": {"sku_id": "c"}})
+    assert [d["_id"] for d in db.stock.find({"sku_id": "c"})] == ["a@x"]
+    assert list(db.stock.find({"sku_id": "a"})) == []
+    with pytest.raises(DuplicateKeyError):
+        db.stock.update_one({"_id": "b@x"}, {"$set": {"state": "LIVE"}})
+    assert db.stock.find_one({"_id": "a@x"})["n"] == 4

@@ -13,7 +13,7 @@ from pymongo.results import DeleteResult, InsertManyResult, InsertOneResult, Upd
 from .codec import MISSING, dumps, index_value, loads, normalise, sort_key
 from .cursor import EmbeddedCursor, Row, candidate_rows
 from .database import META_TABLE, EmbeddedDatabase, docs_table, index_table, quote
-from .indexes import IndexSpec, default_name, keys_of, lookup_values
+from .indexes import IndexSpec, default_name, keys_of, lookup_values, touches_indexes
 from .matching import Filter
 from .oneshot import Rewrite
 from .paths import expand, values_at
@@ -350,7 +350,7 @@ class EmbeddedCollection:
             ids is None
             or len(ids) != 1
             or not database.has_collection(self.name)
-            or database.index_specs(self.name)
+            or touches_indexes(database.index_specs(self.name), change, replace)
         ):
             return None
         conn = database.connection()

@@ -55,6 +55,44 @@ class IndexSpec:
         return not self.sparse and self.partial is None
 
 
+def _filter_fields(query: Any) -> set[str]:
+    """Every field a (partial-index) filter looks at, however deeply nested."""
+    fields: set[str] = set()
+    if isinstance(query, dict):
+        for key, cond in query.items():
+            if key.startswith("$"):
+                for sub in cond if isinstance(cond, list) else [cond]:
+                    fields |= _filter_fields(sub)
+            else:
+                fields.add(key)
+    return fields
+
+
+def touches_indexes(specs: list[IndexSpec], change: dict[str, Any], replace: bool) -> bool:
+    """Whether applying `change` could alter any index entry (key, sparse or partial membership).
+
+    Conservative: a replacement touches every index; an update path touches a field when one
+    is a prefix of the other (`a` and `a.b`).
+    """
+    if not specs:
+        return False
+    if replace:
+        return True
+    watched = set()
+    for spec in specs:
+        watched |= set(spec.fields) | _filter_fields(spec.partial)
+    for fields in change.values():
+        for path in fields if isinstance(fields, dict) else ():
+            for field_name in watched:
+                if (
+                    path == field_name
+                    or path.startswith(field_name + ".")
+                    or field_name.startswith(path + ".")
+                ):
+                    return True
+    return False
+
+
 def default_name(keys: tuple[tuple[str, int], ...]) -> str:
     return "_".join(f"{name}_{way}" for name, way in keys)
 
