@@ -25,6 +25,7 @@ $(WHEELS)/.done: requirements.txt $(INSTALLED)
 	touch $@
 
 dev: $(INSTALLED)
+	$(DEV_ENV) $(PY) scripts/init_db.py
 	$(DEV_ENV) $(PY) scripts/seed.py infra/seed/demo.json
 	@echo "Try: curl -s -XPOST 127.0.0.1:8787/fn/catalog_browse -H 'X-Dev-Openid: o1' -d '{}'"
 	$(DEV_ENV) $(PY) scripts/dev_server.py --host 127.0.0.1 --port 8787 --workers 2

@@ -15,6 +15,7 @@ from retail.common.settings import reset_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_CATALOG = ROOT / "infra" / "seed" / "demo.json"
+INDEXES = ROOT / "infra" / "indexes.json"
 
 
 def _forget_process_state() -> None:
@@ -47,7 +48,12 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
 
 @pytest.fixture
 def db() -> Any:
-    return database()
+    """The test's store with the project's indexes, as scripts/init_db.py leaves it."""
+    from retail.store.indexes import apply_indexes
+
+    store = database()
+    apply_indexes(store, json.loads(INDEXES.read_text(encoding="utf-8")))
+    return store
 
 
 @pytest.fixture

@@ -66,6 +66,13 @@ def start_gateway(tmp_path: Path, env_name: str, workers: int = 2) -> Gateway:
     )
     python = sys.executable
     subprocess.run(
+        [python, str(ROOT / "scripts" / "init_db.py")],
+        env=env,
+        check=True,
+        capture_output=True,
+        cwd=tmp_path,
+    )
+    subprocess.run(
         [python, str(ROOT / "scripts" / "seed.py"), str(ROOT / "infra" / "seed" / "demo.json")],
         env=env,
         check=True,

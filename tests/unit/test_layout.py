@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = sorted((ROOT / "functions").glob("*/index.py"))
-DOMAINS = {"retail.users", "retail.catalog", "retail.stores"}
+DOMAINS = {"retail.users", "retail.catalog", "retail.stores", "retail.cart", "retail.orders"}
 HEAVY = ("boto3", "botocore", "tencentcloud", "gateway", "mongomock", "moto")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
+ID_PATTERN = r"^[A-Za-z0-9_:-]+$"  # no "." or "$": ids become field names in maps
 ID = Field(min_length=1, max_length=64, pattern=ID_PATTERN)
 OPTIONAL_ID = Field(None, min_length=1, max_length=64, pattern=ID_PATTERN)
 FILE = ConfigDict(extra="allow", defer_build=True)

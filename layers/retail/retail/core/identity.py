@@ -42,6 +42,7 @@ class Caller:
     source: str | None = None
     client_ip: str | None = None
     operator: Operator | None = None
+    time_limit_ms: int | None = None
 
     def require_openid(self) -> str:
         if not self.openid:
@@ -85,7 +86,8 @@ def wx_context(context: Any) -> dict[str, str]:
 def resolve_caller(invocation: Invocation, context: Any) -> Caller:
     """The caller's verified identity for this invocation (possibly anonymous)."""
     if invocation.trigger is Trigger.TIMER:
-        return Caller(source="timer")
+        limit = context.get("time_limit_in_ms") if isinstance(context, dict) else None
+        return Caller(source="timer", time_limit_ms=limit if isinstance(limit, int) else None)
     if invocation.trigger is Trigger.CLOUDBASE:
         wx = wx_context(context)
         return Caller(

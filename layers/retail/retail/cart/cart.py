@@ -1,0 +1,124 @@
+"""One cart document per buyer: `items: {sku_id: qty}` and a count kept by conditional updates,
+so the 50-SKU bound holds however many updates race."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pymongo.errors import DuplicateKeyError
+
+from retail.catalog.catalog_file import ID
+from retail.catalog.stock import available_by_sku
+from retail.common.clock import utcnow
+from retail.common.database import database
+from retail.common.errors import InvalidArgument, NotFound
+
+MAX_SKUS = 50
+STRICT = ConfigDict(extra="forbid", strict=True, defer_build=True)
+OUT = ConfigDict(defer_build=True)
+
+
+class UpdateCart(BaseModel):
+    model_config = STRICT
+    sku_id: str = ID
+    qty: int = Field(ge=0, le=99, description="0 removes the SKU")
+
+
+class ShowCart(BaseModel):
+    model_config = STRICT
+
+
+class CartLine(BaseModel):
+    model_config = OUT
+    sku_id: str
+    product_id: str | None
+    title: str | None
+    spec: str | None
+    price: int | None
+    qty: int
+    amount: int
+    available: bool
+    reason: str | None = None
+
+
+class CartView(BaseModel):
+    model_config = OUT
+    items: list[CartLine]
+    goods_amount: int
+
+
+def update_cart(cmd: UpdateCart, *, buyer: str, db: Any = None) -> CartView:
+    """Raises NotFound (unknown or unpublished SKU) or InvalidArgument (cart full)."""
+    db = db if db is not None else database()
+    field = f"items.{cmd.sku_id}"
+    now = utcnow()
+    if cmd.qty == 0:
+        db.carts.update_one(
+            {"_id": buyer, field: {"$exists": True}},
+            {"$unset": {field: ""}, "$inc": {"count": -1}, "$set": {"updated_at": now}},
+        )
+        return show_cart(ShowCart(), buyer=buyer, db=db)
+    sku = db.skus.find_one({"_id": cmd.sku_id})
+    if sku is None or db.products.find_one({"_id": sku["product_id"], "status": "ON_SALE"}) is None:
+        raise NotFound(f"no SKU {cmd.sku_id!r} on sale", sku_id=cmd.sku_id)
+    _ensure_cart(db, buyer, now)
+    changed = db.carts.update_one(
+        {"_id": buyer, field: {"$exists": True}}, {"$set": {field: cmd.qty, "updated_at": now}}
+    ).matched_count
+    if not changed:
+        added = db.carts.update_one(
+            {"_id": buyer, field: {"$exists": False}, "count": {"$lt": MAX_SKUS}},
+            {"$set": {field: cmd.qty, "updated_at": now}, "$inc": {"count": 1}},
+        ).matched_count
+        if not added:
+            raise InvalidArgument(f"a cart holds at most {MAX_SKUS} different SKUs")
+    return show_cart(ShowCart(), buyer=buyer, db=db)
+
+
+def _ensure_cart(db: Any, buyer: str, now: Any) -> None:
+    with suppress(DuplicateKeyError):  # created by a concurrent first update
+        db.carts.update_one(
+            {"_id": buyer},
+            {"$setOnInsert": {"items": {}, "count": 0, "created_at": now}},
+            upsert=True,
+        )
+
+
+def show_cart(_: ShowCart, *, buyer: str, db: Any = None) -> CartView:
+    db = db if db is not None else database()
+    cart = db.carts.find_one({"_id": buyer}) or {"items": {}}
+    items: dict[str, int] = cart["items"]
+    skus = {s["_id"]: s for s in db.skus.find({"_id": {"$in": list(items)}})}
+    on_sale = {
+        p["_id"]: p
+        for p in db.products.find(
+            {"_id": {"$in": sorted({s["product_id"] for s in skus.values()})}, "status": "ON_SALE"},
+            {"title": 1},
+        )
+    }
+    stock = available_by_sku(db, list(items))
+    lines = []
+    for sku_id, qty in sorted(items.items()):
+        sku = skus.get(sku_id)
+        reason = None
+        if sku is None or sku["product_id"] not in on_sale:
+            reason = "no longer on sale"
+        elif stock.get(sku_id, 0) < qty:
+            reason = "not enough stock"
+        price = sku["price"] if sku else None
+        lines.append(
+            CartLine(
+                sku_id=sku_id,
+                product_id=sku and sku["product_id"],
+                title=on_sale.get(sku["product_id"], {}).get("title") if sku else None,
+                spec=sku and sku.get("spec"),
+                price=price,
+                qty=qty,
+                amount=(price or 0) * qty,
+                available=reason is None,
+                reason=reason,
+            )
+        )
+    return CartView(items=lines, goods_amount=sum(line.amount for line in lines if line.available))

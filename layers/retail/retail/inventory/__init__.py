@@ -1,0 +1,19 @@
+"""Stock per SKU and location (the central warehouse or a store): available, reserved, sold.
+
+Invariant for every stock line at every moment outside a single update:
+`available + reserved + sold == received - adjusted`, nothing negative.
+"""
+
+from .levels import CENTRAL, level_id
+from .audit import audit_stock
+from .moves import StockMove, apply_move, clear_marker, marker_of
+
+__all__ = [
+    "CENTRAL",
+    "StockMove",
+    "audit_stock",
+    "apply_move",
+    "clear_marker",
+    "level_id",
+    "marker_of",
+]

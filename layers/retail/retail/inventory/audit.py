@@ -1,0 +1,57 @@
+"""Checking the stock books: every stock line balances and matches what orders hold.
+
+Used by the tests after every race and crash, by the benchmarks, and by operators.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from .levels import level_id
+
+EXPECTED_LINE_STOCK = {
+    "PENDING_PAYMENT": {"RESERVED"},
+    "PAID": {"SOLD"},
+    "SHIPPED": {"SOLD"},
+    "COMPLETED": {"SOLD"},
+    "CANCELLED": {"NONE", "RELEASED"},
+    "FAILED": {"NONE", "RELEASED"},
+}
+
+
+def audit_stock(db: Any) -> list[str]:
+    """Every broken rule, in words; an empty list means the books are right."""
+    problems: list[str] = []
+    held: Counter[str] = Counter()
+    sold: Counter[str] = Counter()
+    for order in db.orders.find({}):
+        allowed = EXPECTED_LINE_STOCK.get(order["status"])
+        for line in order["lines"]:
+            key = level_id(line["sku_id"], line["location"])
+            held[key] += line["qty"] if line["stock"] == "RESERVED" else 0
+            sold[key] += line["qty"] if line["stock"] == "SOLD" else 0
+            if allowed and order.get("stock_settled") and line["stock"] not in allowed:
+                problems.append(
+                    f"order {order['_id']} is {order['status']} but its line "
+                    f"{line['sku_id']} is {line['stock']}"
+                )
+        if order["status"] == "RESERVING" or not order.get("stock_settled"):
+            problems.append(f"order {order['_id']} is unfinished ({order['status']})")
+    for level in db.stock.find({}):
+        key = level["_id"]
+        counts = {k: level[k] for k in ("available", "reserved", "sold", "received", "adjusted")}
+        if min(counts.values()) < 0:
+            problems.append(f"{key} has a negative count: {counts}")
+        if (
+            counts["available"] + counts["reserved"] + counts["sold"]
+            != counts["received"] - counts["adjusted"]
+        ):
+            problems.append(f"{key} does not balance: {counts}")
+        if counts["reserved"] != held[key]:
+            problems.append(f"{key} reserves {counts['reserved']} but orders hold {held[key]}")
+        if counts["sold"] != sold[key]:
+            problems.append(f"{key} sold {counts['sold']} but orders bought {sold[key]}")
+        if level.get("ops"):
+            problems.append(f"{key} still carries move markers {level['ops']}")
+    return problems

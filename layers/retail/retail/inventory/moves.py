@@ -1,0 +1,54 @@
+"""Stock moves on behalf of an order line, each exactly once.
+
+A move is one conditional update of the stock line that also leaves a marker
+`ops.<order_id> = <move>`; the guard refuses a second identical move while the marker is there.
+The order records the line's new state next, then the marker is cleared. A crash between the
+two is repaired by reading the marker: present means the move happened. Markers live only
+between those two writes, so stock documents stay small however many orders are pending.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from .levels import level_id
+
+
+class StockMove(str, Enum):
+    RESERVE = "RESERVE"  # available -> reserved (needs available >= qty)
+    RELEASE = "RELEASE"  # reserved -> available
+    SELL = "SELL"  # reserved -> sold
+
+
+_EFFECT = {
+    StockMove.RESERVE: ("available", "reserved"),
+    StockMove.RELEASE: ("reserved", "available"),
+    StockMove.SELL: ("reserved", "sold"),
+}
+
+
+def apply_move(
+    db: Any, order_id: str, sku_id: str, location: str, qty: int, move: StockMove
+) -> bool:
+    """Move `qty` units for this order; False when the stock (or the reservation) is not there.
+
+    Idempotent while the marker stands: repeating the move changes nothing and returns True.
+    """
+    source, target = _EFFECT[move]
+    marker = f"ops.{order_id}"
+    moved = db.stock.find_one_and_update(
+        {"_id": level_id(sku_id, location), source: {"$gte": qty}, marker: {"$ne": move.value}},
+        {"$inc": {source: -qty, target: qty}, "$set": {marker: move.value}},
+        projection={"_id": 1},
+    )
+    return moved is not None or marker_of(db, order_id, sku_id, location) == move.value
+
+
+def marker_of(db: Any, order_id: str, sku_id: str, location: str) -> str | None:
+    doc = db.stock.find_one({"_id": level_id(sku_id, location)}, {f"ops.{order_id}": 1})
+    return ((doc or {}).get("ops") or {}).get(order_id)
+
+
+def clear_marker(db: Any, order_id: str, sku_id: str, location: str) -> None:
+    db.stock.update_one({"_id": level_id(sku_id, location)}, {"$unset": {f"ops.{order_id}": ""}})

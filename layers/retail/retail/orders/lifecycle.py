@@ -1,0 +1,103 @@
+"""Order state changes, each one conditional update naming the expected state, and the stock
+moves that follow them (DESIGN.md §5).
+
+After a status change the order is marked `stock_settled: false`; `settle_stock` then moves
+each line's stock to what the new status needs and marks the order settled. If the process
+dies in between, order_repair finds the unsettled order and calls `settle_stock` again; every
+stock move is exactly once (see retail.inventory.moves).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ReturnDocument
+
+from retail.common.clock import utcnow
+from retail.common.logs import log
+from retail.inventory import StockMove, apply_move, clear_marker
+
+from .records import (
+    CANCELLED,
+    COMPLETED,
+    FAILED,
+    NONE,
+    PAID,
+    PENDING_PAYMENT,
+    RELEASED,
+    RESERVED,
+    SHIPPED,
+    SOLD,
+)
+
+# What each line must hold once the order is in a status, given what it holds now.
+_TARGET = {
+    PENDING_PAYMENT: {RESERVED: RESERVED},
+    PAID: {RESERVED: SOLD, SOLD: SOLD},
+    SHIPPED: {SOLD: SOLD},
+    COMPLETED: {SOLD: SOLD},
+    CANCELLED: {RESERVED: RELEASED, NONE: NONE, RELEASED: RELEASED},
+    FAILED: {RESERVED: RELEASED, NONE: NONE, RELEASED: RELEASED},
+}
+_MOVE = {(RESERVED, RELEASED): StockMove.RELEASE, (RESERVED, SOLD): StockMove.SELL}
+
+
+def transition(
+    db: Any,
+    order_id: str,
+    expected: str | list[str],
+    status: str,
+    note: str | None = None,
+    extra: dict[str, Any] | None = None,
+    condition: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any] | None:
+    """Move the order from an expected status to `status`; None if it was not in it."""
+    now = now or utcnow()
+    allowed = expected if isinstance(expected, list) else [expected]
+    doc: dict[str, Any] | None = db.orders.find_one_and_update(
+        {"_id": order_id, "status": {"$in": allowed}, **(condition or {})},
+        {
+            "$set": {"status": status, "updated_at": now, "stock_settled": False, **(extra or {})},
+            "$push": {"timeline": {"at": now, "status": status, "note": note}},
+        },
+        return_document=ReturnDocument.AFTER,
+    )
+    if doc is not None:
+        log("order_status_changed", order_id=order_id, status=status, note=note)
+    return doc
+
+
+def settle_stock(db: Any, order: dict[str, Any]) -> dict[str, Any]:
+    """Bring every line's stock to what the order's status needs; returns the order.
+
+    Leaves the order unsettled (for order_repair) if a move cannot be made.
+    """
+    target = _TARGET.get(order["status"], {})
+    updates: dict[str, Any] = {}
+    moved = []
+    for index, line in enumerate(order["lines"]):
+        wanted = target.get(line["stock"], line["stock"])
+        if wanted == line["stock"]:
+            continue
+        move = _MOVE[(line["stock"], wanted)]
+        if not apply_move(db, order["_id"], line["sku_id"], line["location"], line["qty"], move):
+            log(
+                "stock_move_refused",
+                "ERROR",
+                order_id=order["_id"],
+                sku_id=line["sku_id"],
+                move=move.value,
+            )
+            return order
+        updates[f"lines.{index}.stock"] = wanted
+        moved.append(line)
+    settled = db.orders.find_one_and_update(
+        {"_id": order["_id"], "status": order["status"], "stock_settled": False},
+        {"$set": {**updates, "stock_settled": True}},
+        return_document=ReturnDocument.AFTER,
+    )
+    for line in moved:
+        clear_marker(db, order["_id"], line["sku_id"], line["location"])
+    return settled or db.orders.find_one({"_id": order["_id"]}) or order

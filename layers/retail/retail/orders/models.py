@@ -1,0 +1,112 @@
+"""What the mini-program sends to place or preview an order, and the order it gets back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from retail.catalog.catalog_file import ID, OPTIONAL_ID
+
+STRICT = ConfigDict(extra="forbid", strict=True, defer_build=True)
+OUT = ConfigDict(defer_build=True)
+Delivery = Literal["express", "instant", "pickup"]
+
+
+class Address(BaseModel):
+    """The fields of wx.chooseAddress (plus a point from wx.chooseLocation for instant)."""
+
+    model_config = STRICT
+    userName: str = Field(min_length=1, max_length=30)
+    telNumber: str = Field(min_length=5, max_length=20, pattern=r"^[0-9+\- ]+$")
+    provinceName: str = Field(min_length=1, max_length=30)
+    cityName: str = Field(min_length=1, max_length=30)
+    countyName: str = Field(min_length=1, max_length=30)
+    detailInfo: str = Field(min_length=1, max_length=120)
+    postalCode: str | None = Field(None, max_length=10)
+    streetName: str | None = Field(None, max_length=60)
+    detailInfoNew: str | None = Field(None, max_length=120)
+    nationalCode: str | None = Field(None, max_length=10)
+    errMsg: str | None = Field(None, max_length=40)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+
+
+class OrderItem(BaseModel):
+    model_config = STRICT
+    sku_id: str = ID
+    qty: int = Field(ge=1, le=99)
+
+
+class OrderRequest(BaseModel):
+    """Everything that prices an order; order_preview takes exactly this."""
+
+    model_config = STRICT
+    items: list[OrderItem] = Field(min_length=1, max_length=50)
+    delivery: Delivery = "express"
+    address: Address | None = None
+    store_id: str | None = OPTIONAL_ID
+    coupon_id: str | None = OPTIONAL_ID
+    share_code: str | None = Field(None, min_length=1, max_length=32)
+    remark: str | None = Field(None, max_length=200)
+
+    @model_validator(mode="after")
+    def delivery_has_what_it_needs(self) -> OrderRequest:
+        if self.delivery in ("express", "instant") and self.address is None:
+            raise ValueError(f"address: required for {self.delivery} delivery")
+        if self.delivery == "instant" and self.address and self.address.latitude is None:
+            raise ValueError("address.latitude/longitude: required for instant delivery")
+        if self.delivery == "pickup" and self.store_id is None:
+            raise ValueError("store_id: required for pickup")
+        return self
+
+
+class PlaceOrder(OrderRequest):
+    idempotency_key: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+class PricedLine(BaseModel):
+    model_config = OUT
+    sku_id: str
+    product_id: str
+    merchant_id: str
+    title: str
+    spec: str | None = None
+    price: int
+    qty: int
+    amount: int
+    location: str
+
+
+class Quote(BaseModel):
+    """An order's prices as order_place would charge them (integer fen)."""
+
+    model_config = OUT
+    lines: list[PricedLine]
+    delivery: Delivery
+    store_id: str | None = None
+    distance_m: int | None = None
+    goods_amount: int
+    freight: int
+    discount: int
+    total: int
+
+
+class TimelineEntry(BaseModel):
+    model_config = OUT
+    at: datetime
+    status: str
+    note: str | None = None
+
+
+class OrderView(Quote):
+    order_id: str
+    out_trade_no: str
+    status: str
+    created_at: datetime
+    pay_deadline: datetime | None = None
+    pickup_code: str | None = None
+    address: Address | None = None
+    failure: dict[str, str] | None = None
+    timeline: list[TimelineEntry]

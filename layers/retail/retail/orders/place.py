@@ -1,0 +1,141 @@
+"""Placing an order: write it first, reserve each line in SKU order, then open it for payment.
+
+A retry with the same idempotency key, even ten at once, gets the same order. If a line is
+out of stock the lines already reserved go back and the order ends FAILED. A crash anywhere
+leaves an order that order_repair finishes or undoes (DESIGN.md §5).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from retail.common.clock import utcnow
+from retail.common.database import database
+from retail.common.errors import Conflict, OutOfStock
+from retail.common.faults import fault_point
+from retail.common.settings import settings
+from retail.inventory import StockMove, apply_move, clear_marker
+
+from .lifecycle import settle_stock
+from .models import OrderView, PlaceOrder
+from .pricing import quote_order
+from .records import (
+    FAILED,
+    PENDING_PAYMENT,
+    RESERVED,
+    RESERVING,
+    new_order_doc,
+    new_order_id,
+    to_view,
+)
+
+
+def place_order(cmd: PlaceOrder, *, buyer: str, db: Any = None) -> OrderView:
+    """Raises OutOfStock (naming the SKU), NotFound, InvalidArgument or Conflict."""
+    db = db if db is not None else database()
+    request_hash = hashlib.sha256(
+        cmd.model_dump_json(exclude={"idempotency_key"}).encode()
+    ).hexdigest()
+    existing = db.orders.find_one({"openid": buyer, "idempotency_key": cmd.idempotency_key})
+    if existing is not None:
+        return _replay(existing, request_hash)
+    quote = quote_order(db, cmd)
+    now = utcnow()
+    address = cmd.address.model_dump(exclude_none=True) if cmd.address else None
+    order = new_order_doc(
+        new_order_id(now), buyer, cmd.idempotency_key, request_hash, quote, address, cmd.remark, now
+    )
+    try:
+        db.orders.insert_one(order)
+    except DuplicateKeyError:  # the same key raced in from a concurrent retry
+        raced = db.orders.find_one({"openid": buyer, "idempotency_key": cmd.idempotency_key})
+        return _replay(raced, request_hash)
+    fault_point("order_place:after_order_write")
+    return to_view(reserve_and_open(db, order))
+
+
+def reserve_and_open(db: Any, order: dict[str, Any]) -> dict[str, Any]:
+    """Reserve every line (SKU order) and open the order for payment, or give back what was
+    reserved and fail it. Raises OutOfStock after failing the order."""
+    held: list[int] = []
+    for index in sorted(range(len(order["lines"])), key=lambda i: order["lines"][i]["sku_id"]):
+        line = order["lines"][index]
+        if not apply_move(
+            db, order["_id"], line["sku_id"], line["location"], line["qty"], StockMove.RESERVE
+        ):
+            fail_order(db, order, held, {"code": "OUT_OF_STOCK", "sku_id": line["sku_id"]})
+            raise OutOfStock(
+                f"not enough stock for {line['sku_id']}",
+                sku_id=line["sku_id"],
+                order_id=order["_id"],
+            )
+        held.append(index)
+        fault_point(f"order_place:after_line_{len(held)}")
+    fault_point("order_place:before_status_switch")
+    return open_for_payment(db, order)
+
+
+def open_for_payment(db: Any, order: dict[str, Any]) -> dict[str, Any]:
+    """RESERVING -> PENDING_PAYMENT once every line holds its stock."""
+    now = utcnow()
+    deadline = now + timedelta(seconds=settings().RETAIL_PAYMENT_TIMEOUT_SECONDS)
+    lines = {f"lines.{i}.stock": RESERVED for i in range(len(order["lines"]))}
+    opened = db.orders.find_one_and_update(
+        {"_id": order["_id"], "status": RESERVING},
+        {
+            "$set": {
+                **lines,
+                "status": PENDING_PAYMENT,
+                "pay_deadline": deadline,
+                "stock_settled": True,
+                "updated_at": now,
+            },
+            "$push": {"timeline": {"at": now, "status": PENDING_PAYMENT, "note": None}},
+        },
+        return_document=ReturnDocument.AFTER,
+    )
+    for line in order["lines"]:
+        clear_marker(db, order["_id"], line["sku_id"], line["location"])
+    current: dict[str, Any] = opened or db.orders.find_one({"_id": order["_id"]})
+    return current
+
+
+def fail_order(db: Any, order: dict[str, Any], held: list[int], failure: dict[str, str]) -> None:
+    """RESERVING -> FAILED, recording which lines hold stock, then give that stock back."""
+    now = utcnow()
+    lines = {f"lines.{i}.stock": RESERVED for i in held}
+    failed = db.orders.find_one_and_update(
+        {"_id": order["_id"], "status": RESERVING},
+        {
+            "$set": {
+                **lines,
+                "status": FAILED,
+                "failure": failure,
+                "stock_settled": False,
+                "updated_at": now,
+            },
+            "$push": {"timeline": {"at": now, "status": FAILED, "note": failure["code"]}},
+        },
+        return_document=ReturnDocument.AFTER,
+    )
+    if failed is not None:
+        settle_stock(db, failed)
+
+
+def _replay(order: dict[str, Any], request_hash: str) -> OrderView:
+    """The answer a retry gets: the same order, or the same out-of-stock refusal."""
+    if order["request_hash"] != request_hash:
+        raise Conflict("this idempotency_key was used for a different order", order_id=order["_id"])
+    failure = order.get("failure") or {}
+    if order["status"] == FAILED and failure.get("code") == "OUT_OF_STOCK":
+        raise OutOfStock(
+            f"not enough stock for {failure['sku_id']}",
+            sku_id=failure["sku_id"],
+            order_id=order["_id"],
+        )
+    return to_view(order)

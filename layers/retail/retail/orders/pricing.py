@@ -1,0 +1,119 @@
+"""Pricing an order from the catalogue (never from the client): lines, delivery, freight.
+
+order_preview and order_place both call `quote_order`, so a preview is exactly what placing
+would charge. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from retail.common.errors import InvalidArgument, NotFound
+from retail.common.settings import settings
+from retail.inventory import CENTRAL
+from retail.stores.geo import haversine_m
+
+from .models import OrderRequest, PricedLine, Quote
+
+MAX_QTY_PER_SKU = 99
+
+
+def merged_items(request: OrderRequest) -> dict[str, int]:
+    """Quantities per SKU with repeated SKUs added up, in SKU order."""
+    merged: dict[str, int] = {}
+    for item in request.items:
+        merged[item.sku_id] = merged.get(item.sku_id, 0) + item.qty
+    for sku_id, qty in merged.items():
+        if qty > MAX_QTY_PER_SKU:
+            raise InvalidArgument(f"items: at most {MAX_QTY_PER_SKU} of {sku_id}", sku_id=sku_id)
+    return dict(sorted(merged.items()))
+
+
+def quote_order(db: Any, request: OrderRequest) -> Quote:
+    """Raises NotFound (unknown SKU, product or store) or InvalidArgument (store too far,
+    coupon not usable)."""
+    wanted = merged_items(request)
+    store_id, distance_m = _fulfilment_store(db, request)
+    location = store_id or CENTRAL
+    skus = {doc["_id"]: doc for doc in db.skus.find({"_id": {"$in": list(wanted)}})}
+    products = {
+        doc["_id"]: doc
+        for doc in db.products.find(
+            {"_id": {"$in": sorted({s["product_id"] for s in skus.values()})}, "status": "ON_SALE"}
+        )
+    }
+    lines = []
+    for sku_id, qty in wanted.items():
+        sku = skus.get(sku_id)
+        product = products.get(sku["product_id"]) if sku else None
+        if sku is None or product is None:
+            raise NotFound(f"no SKU {sku_id!r} on sale", sku_id=sku_id)
+        lines.append(
+            PricedLine(
+                sku_id=sku_id,
+                product_id=product["_id"],
+                merchant_id=product["merchant_id"],
+                title=product["title"],
+                spec=sku.get("spec"),
+                price=sku["price"],
+                qty=qty,
+                amount=sku["price"] * qty,
+                location=location,
+            )
+        )
+    goods = sum(line.amount for line in lines)
+    freight = _freight(request.delivery, goods)
+    discount = _discount(db, request, goods)
+    return Quote(
+        lines=lines,
+        delivery=request.delivery,
+        store_id=store_id,
+        distance_m=distance_m,
+        goods_amount=goods,
+        freight=freight,
+        discount=discount,
+        total=goods + freight - discount,
+    )
+
+
+def _freight(delivery: str, goods: int) -> int:
+    config = settings()
+    if delivery == "pickup" or goods >= config.RETAIL_FREE_SHIPPING_FEN:
+        return 0
+    return config.RETAIL_INSTANT_FEE_FEN if delivery == "instant" else config.RETAIL_FREIGHT_FEN
+
+
+def _discount(db: Any, request: OrderRequest, goods: int) -> int:
+    if request.coupon_id is None:
+        return 0
+    raise NotFound(f"no usable coupon {request.coupon_id!r}", coupon_id=request.coupon_id)
+
+
+def _fulfilment_store(db: Any, request: OrderRequest) -> tuple[str | None, int | None]:
+    """The store that fulfils the order (pickup, instant) and its distance to the customer."""
+    if request.delivery == "express":
+        return None, None
+    if request.delivery == "pickup":
+        store = db.stores.find_one({"_id": request.store_id, "status": "OPEN"})
+        if store is None:
+            raise NotFound(f"no open store {request.store_id!r}", store_id=request.store_id)
+        return store["_id"], None
+    assert request.address and request.address.latitude is not None
+    lat, lon = request.address.latitude, request.address.longitude or 0.0
+    radius_m = settings().RETAIL_INSTANT_RADIUS_KM * 1000
+    query: dict[str, Any] = {"status": "OPEN"}
+    if request.store_id:
+        query["_id"] = request.store_id
+    candidates = sorted(
+        (haversine_m(lat, lon, s["latitude"], s["longitude"]), s["_id"])
+        for s in db.stores.find(query)
+    )
+    if request.store_id and not candidates:
+        raise NotFound(f"no open store {request.store_id!r}", store_id=request.store_id)
+    if not candidates or candidates[0][0] > radius_m:
+        raise InvalidArgument(
+            f"no store delivers within {radius_m / 1000:g} km of the address",
+            radius_km=radius_m / 1000,
+        )
+    distance, store_id = candidates[0]
+    return store_id, round(distance)

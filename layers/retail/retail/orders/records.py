@@ -1,0 +1,73 @@
+"""The order document: how an order is stored and how it is shown to its buyer."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from .models import OrderView, Quote
+
+# Order states (CONTRACT.md).
+RESERVING = "RESERVING"
+PENDING_PAYMENT = "PENDING_PAYMENT"
+PAID = "PAID"
+SHIPPED = "SHIPPED"
+COMPLETED = "COMPLETED"
+CANCELLED = "CANCELLED"
+FAILED = "FAILED"
+
+# What an order line holds in stock, recorded on the line.
+NONE, RESERVED, RELEASED, SOLD = "NONE", "RESERVED", "RELEASED", "SOLD"
+
+_ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_order_id(now: datetime) -> str:
+    """Time-ordered, unguessable, and usable as out_trade_no and as a field name."""
+    suffix = "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
+    return f"O{now:%y%m%d%H%M%S}{suffix}"
+
+
+def new_order_doc(
+    order_id: str,
+    openid: str,
+    idempotency_key: str,
+    request_hash: str,
+    quote: Quote,
+    address: dict[str, Any] | None,
+    remark: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    lines = [{**line.model_dump(), "stock": NONE} for line in quote.lines]
+    return {
+        "_id": order_id,
+        "out_trade_no": order_id,
+        "openid": openid,
+        "idempotency_key": idempotency_key,
+        "request_hash": request_hash,
+        "status": RESERVING,
+        "lines": lines,
+        "delivery": quote.delivery,
+        "store_id": quote.store_id,
+        "distance_m": quote.distance_m,
+        "address": address,
+        "goods_amount": quote.goods_amount,
+        "freight": quote.freight,
+        "discount": quote.discount,
+        "total": quote.total,
+        "remark": remark,
+        "pickup_code": f"{secrets.randbelow(10**6):06d}" if quote.delivery == "pickup" else None,
+        "merchant_ids": sorted({line.merchant_id for line in quote.lines}),
+        "stock_settled": False,
+        "created_at": now,
+        "updated_at": now,
+        "pay_deadline": None,
+        "failure": None,
+        "timeline": [{"at": now, "status": RESERVING, "note": None}],
+    }
+
+
+def to_view(doc: dict[str, Any]) -> OrderView:
+    fields = {k: v for k, v in doc.items() if k in OrderView.model_fields}
+    return OrderView.model_validate({**fields, "order_id": doc["_id"]})

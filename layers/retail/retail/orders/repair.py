@@ -1,0 +1,82 @@
+"""Timer: finish or undo orders a crashed function left half done.
+
+- An order still RESERVING after the grace period: if every line holds its stock (the stock
+  markers say so) it opens for payment; otherwise the held lines go back and it FAILS.
+- An order whose status changed but whose stock did not follow (`stock_settled: false`):
+  its stock moves are made now.
+Only orders untouched for the grace period (longer than any function runs) are taken, and
+each is claimed by a conditional update, so repair runs safely beside itself and beside live
+traffic.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from pymongo import ReturnDocument
+
+from retail.common.batches import BatchRequest, BatchSummary, Budget
+from retail.common.clock import utcnow
+from retail.common.database import database
+from retail.common.logs import log
+from retail.common.settings import settings
+from retail.inventory import StockMove, clear_marker, marker_of
+
+from .lifecycle import settle_stock
+from .place import fail_order, open_for_payment
+from .records import RESERVING
+
+
+def repair_orders(cmd: BatchRequest, *, budget: Budget, db: Any = None) -> BatchSummary:
+    db = db if db is not None else database()
+    cutoff = utcnow() - timedelta(seconds=settings().RETAIL_REPAIR_GRACE_SECONDS)
+    summary = BatchSummary()
+    stale = {"stock_settled": False, "updated_at": {"$lte": cutoff}}
+    for _ in range(cmd.max_batches):
+        batch = list(
+            db.orders.find(stale, sort=[("updated_at", 1), ("_id", 1)], limit=cmd.batch_size)
+        )
+        if not batch:
+            return summary
+        for order in batch:
+            claimed = _claim(db, order)
+            if claimed is None:
+                summary.skipped += 1
+                continue
+            repaired = _repair(db, claimed)
+            summary.processed += 1
+            summary.failed += 0 if repaired else 1
+            if budget.exhausted():
+                summary.stopped_early, summary.next_cursor = True, order["_id"]
+                return summary
+    summary.stopped_early = True
+    return summary
+
+
+def _claim(db: Any, order: dict[str, Any]) -> dict[str, Any] | None:
+    """Take the order for this run: only one repairer wins, and live work is never stolen."""
+    claimed: dict[str, Any] | None = db.orders.find_one_and_update(
+        {"_id": order["_id"], "stock_settled": False, "updated_at": order["updated_at"]},
+        {"$set": {"updated_at": utcnow()}},
+        return_document=ReturnDocument.AFTER,
+    )
+    return claimed
+
+
+def _repair(db: Any, order: dict[str, Any]) -> bool:
+    if order["status"] != RESERVING:
+        return bool(settle_stock(db, order).get("stock_settled"))
+    held = [
+        i
+        for i, line in enumerate(order["lines"])
+        if marker_of(db, order["_id"], line["sku_id"], line["location"]) == StockMove.RESERVE.value
+    ]
+    if len(held) == len(order["lines"]):
+        log("order_repair_finished", order_id=order["_id"])
+        return open_for_payment(db, order) is not None
+    log("order_repair_undone", order_id=order["_id"], held=len(held))
+    fail_order(db, order, held, {"code": "INTERRUPTED"})
+    for line in order["lines"]:  # markers of moves a crashed attempt made and undid
+        clear_marker(db, order["_id"], line["sku_id"], line["location"])
+    return True

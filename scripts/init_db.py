@@ -1,0 +1,25 @@
+"""Create every index of infra/indexes.json in the store named by RETAIL_DB_URI (idempotent).
+
+.venv/bin/python scripts/init_db.py
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from retail.common.database import database
+from retail.store.indexes import apply_indexes
+
+SPEC = Path(__file__).resolve().parents[1] / "infra" / "indexes.json"
+
+
+def main() -> int:
+    names = apply_indexes(database(), json.loads(SPEC.read_text(encoding="utf-8")))
+    print(f"{len(names)} indexes in place")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
