@@ -4,15 +4,15 @@ Invariant for every stock line at every moment outside a single update:
 `available + reserved + sold == received - adjusted`, nothing negative.
 """
 
-from .levels import CENTRAL, level_id
 from .audit import audit_stock
+from .levels import CENTRAL, level_id
 from .moves import StockMove, apply_move, clear_marker, marker_of
 
 __all__ = [
     "CENTRAL",
     "StockMove",
-    "audit_stock",
     "apply_move",
+    "audit_stock",
     "clear_marker",
     "level_id",
     "marker_of",

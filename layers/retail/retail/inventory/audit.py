@@ -52,6 +52,4 @@ def audit_stock(db: Any) -> list[str]:
             problems.append(f"{key} reserves {counts['reserved']} but orders hold {held[key]}")
         if counts["sold"] != sold[key]:
             problems.append(f"{key} sold {counts['sold']} but orders bought {sold[key]}")
-        if level.get("ops"):
-            problems.append(f"{key} still carries move markers {level['ops']}")
     return problems

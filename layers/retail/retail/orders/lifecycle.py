@@ -15,6 +15,7 @@ from typing import Any
 from pymongo import ReturnDocument
 
 from retail.common.clock import utcnow
+from retail.common.faults import fault_point
 from retail.common.logs import log
 from retail.inventory import StockMove, apply_move, clear_marker
 
@@ -93,6 +94,7 @@ def settle_stock(db: Any, order: dict[str, Any]) -> dict[str, Any]:
             return order
         updates[f"lines.{index}.stock"] = wanted
         moved.append(line)
+        fault_point(f"settle_stock:after_move_{len(moved)}")
     settled = db.orders.find_one_and_update(
         {"_id": order["_id"], "status": order["status"], "stock_settled": False},
         {"$set": {**updates, "stock_settled": True}},

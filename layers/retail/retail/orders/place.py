@@ -99,6 +99,7 @@ def open_for_payment(db: Any, order: dict[str, Any]) -> dict[str, Any]:
         },
         return_document=ReturnDocument.AFTER,
     )
+    fault_point("order_place:after_status_switch")
     for line in order["lines"]:
         clear_marker(db, order["_id"], line["sku_id"], line["location"])
     current: dict[str, Any] = opened or db.orders.find_one({"_id": order["_id"]})

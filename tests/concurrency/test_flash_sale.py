@@ -1,0 +1,96 @@
+"""A flash sale through the dev gateway: real client processes, real worker processes."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import urllib.error
+import urllib.request
+from datetime import timedelta
+
+import pytest
+
+from retail.common.clock import utcnow
+from retail.inventory import audit_stock
+from retail.store import connect
+from tests.e2e.conftest import start_gateway, stop_gateway
+
+SKU = "p-walnut-1"
+ADDRESS = {
+    "userName": "李四",
+    "telNumber": "13900002222",
+    "provinceName": "云南省",
+    "cityName": "昆明市",
+    "countyName": "官渡区",
+    "detailInfo": "世纪城",
+}
+
+
+@pytest.fixture
+def sale(tmp_path):
+    gateway = start_gateway(tmp_path, "dev", workers=4)
+    connect(gateway.db_uri).stock.update_one(
+        {"_id": f"{SKU}@central"}, {"$set": {"available": 50, "received": 50}}
+    )
+    yield gateway
+    stop_gateway(gateway)
+
+
+def _post(url, path, body, openid):
+    request = urllib.request.Request(
+        url + path, data=json.dumps(body).encode(), method="POST", headers={"X-Dev-Openid": openid}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def _buyers(url, first, count, key=None):
+    answers = []
+    for n in range(first, first + count):
+        body = {
+            "items": [{"sku_id": SKU, "qty": 1}],
+            "address": ADDRESS,
+            "idempotency_key": key or f"flash-sale-{n:05d}",
+        }
+        status, answer = _post(url, "/fn/order_place", body, f"o-buyer-{n if key is None else 0}")
+        answers.append((status, answer["code"], (answer.get("data") or {}).get("order_id")))
+    return answers
+
+
+def test_200_buyers_from_8_processes_on_50_units(sale):
+    with multiprocessing.get_context("spawn").Pool(8) as pool:
+        batches = pool.starmap(_buyers, [(sale.url, i * 25, 25) for i in range(8)])
+    answers = [a for batch in batches for a in batch]
+    assert sorted({(s, c) for s, c, _ in answers}) == [(200, "OK"), (409, "OUT_OF_STOCK")]
+    assert sum(c == "OK" for _, c, _ in answers) == 50
+    assert sum(c == "OUT_OF_STOCK" for _, c, _ in answers) == 150
+    db = connect(sale.db_uri)
+    assert db.orders.count_documents({"status": "PENDING_PAYMENT"}) == 50
+    _, product = _post(sale.url, "/fn/catalog_product", {"product_id": "p-walnut"}, "o-look")
+    assert product["data"]["skus"][0]["stock"] == 0
+    assert audit_stock(db) == []
+
+    db.orders.update_many(
+        {"status": "PENDING_PAYMENT"}, {"$set": {"pay_deadline": utcnow() - timedelta(seconds=1)}}
+    )
+    _, first = _post(sale.url, "/timer/order_expire", {}, "")
+    _, again = _post(sale.url, "/timer/order_expire", {}, "")
+    assert first["data"]["processed"] == 50 and again["data"]["processed"] == 0
+    level = db.stock.find_one({"_id": f"{SKU}@central"})
+    assert (level["available"], level["reserved"]) == (50, 0)
+    assert db.orders.count_documents({"status": "CANCELLED"}) == 50
+    assert audit_stock(db) == []
+
+
+def test_ten_simultaneous_retries_make_one_order(sale):
+    with multiprocessing.get_context("spawn").Pool(10) as pool:
+        batches = pool.starmap(_buyers, [(sale.url, 0, 1, "same-key-for-all")] * 10)
+    answers = [a for batch in batches for a in batch]
+    assert {c for _, c, _ in answers} == {"OK"}
+    assert len({order_id for _, _, order_id in answers}) == 1
+    db = connect(sale.db_uri)
+    assert db.orders.count_documents({}) == 1
+    assert db.stock.find_one({"_id": f"{SKU}@central"})["reserved"] == 1

@@ -1,0 +1,132 @@
+"""Kill real processes half way through order work, then prove order_repair restores the books.
+
+Each case runs the work in a child process with RETAIL_FAULT_POINT set; the child dies with
+os._exit at that point (no cleanup, no exception handlers), exactly as a killed function would.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from retail.common.clock import utcnow
+from retail.common.faults import EXIT_CODE
+from retail.common.settings import reset_settings
+from retail.inventory import audit_stock
+
+from ..functions.harness import handler, sample
+
+ROOT = Path(__file__).resolve().parents[2]
+ITEMS = [{"sku_id": "p-eggs-1", "qty": 2}, {"sku_id": "p-mango-1", "qty": 3}]
+
+PLACE = """
+import json, sys
+from retail.orders import PlaceOrder, place_order
+cmd = PlaceOrder.model_validate(json.loads(sys.argv[1]))
+place_order(cmd, buyer="o-crash")
+"""
+EXPIRE = """
+from retail.core import BatchRequest, Budget
+from retail.orders import expire_unpaid_orders
+expire_unpaid_orders(BatchRequest(), budget=Budget(60))
+"""
+
+
+def run_until_killed(code: str, point: str, uri: str, *args: str) -> int:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "RETAIL_ENV": "dev",
+        "RETAIL_DB_URI": uri,
+        "RETAIL_FAULT_POINT": point,
+        "PYTHONPATH": str(ROOT / "layers" / "retail"),
+    }
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], env=env, capture_output=True, timeout=60
+    ).returncode
+
+
+def repair_now(monkeypatch):
+    monkeypatch.setenv("RETAIL_REPAIR_GRACE_SECONDS", "0")
+    reset_settings()
+    answer = handler("order_repair")(sample("order_repair"), {"time_limit_in_ms": 60_000})
+    assert answer["code"] == "OK", answer
+    return answer["data"]
+
+
+def counts(db):
+    return {d["_id"]: (d["available"], d["reserved"], d["sold"]) for d in db.stock.find({})}
+
+
+def order_request(key: str) -> str:
+    data = sample("order_place")
+    data.update(items=ITEMS, idempotency_key=key)
+    return json.dumps(data)
+
+
+@pytest.mark.parametrize(
+    ("point", "outcome"),
+    [
+        ("order_place:after_order_write", "FAILED"),
+        ("order_place:after_line_1", "FAILED"),
+        ("order_place:after_line_2", "PENDING_PAYMENT"),
+        ("order_place:before_status_switch", "PENDING_PAYMENT"),
+        ("order_place:after_status_switch", "PENDING_PAYMENT"),
+    ],
+)
+def test_killed_order_place_is_finished_or_undone_by_repair(
+    seeded, isolated_env, monkeypatch, point, outcome
+):
+    before = counts(seeded)
+    assert (
+        run_until_killed(PLACE, point, isolated_env, order_request("crash-key-0001")) == EXIT_CODE
+    )
+    order = seeded.orders.find_one({"openid": "o-crash"})
+    assert order is not None
+    repair_now(monkeypatch)
+    order = seeded.orders.find_one({"_id": order["_id"]})
+    assert order["status"] == outcome
+    assert audit_stock(seeded) == []
+    if outcome == "FAILED":
+        assert counts(seeded) == before
+    else:
+        assert seeded.stock.find_one({"_id": "p-mango-1@central"})["reserved"] == 3
+    assert repair_now(monkeypatch)["processed"] == 0  # nothing left to do, nothing done twice
+
+
+@pytest.mark.parametrize("point", ["settle_stock:after_move_1", "settle_stock:after_move_2"])
+def test_killed_expiry_is_settled_by_repair(seeded, isolated_env, monkeypatch, point):
+    before = counts(seeded)
+    from retail.orders import PlaceOrder, place_order
+
+    place_order(PlaceOrder.model_validate_json(order_request("expiry-crash-01")), buyer="o-crash")
+    seeded.orders.update_many({}, {"$set": {"pay_deadline": utcnow() - timedelta(seconds=1)}})
+    assert run_until_killed(EXPIRE, point, isolated_env) == EXIT_CODE
+    order = seeded.orders.find_one({})
+    assert order["status"] == "CANCELLED" and order["stock_settled"] is False
+    repair_now(monkeypatch)
+    assert seeded.orders.find_one({})["stock_settled"] is True
+    assert counts(seeded) == before
+    assert audit_stock(seeded) == []
+
+
+def test_the_fault_switch_is_inert_outside_dev(seeded, isolated_env):
+    env_code = PLACE.replace('buyer="o-crash"', 'buyer="o-prod"')
+    run = subprocess.run(
+        [sys.executable, "-c", env_code, order_request("inert-key-0001")],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "RETAIL_ENV": "prod",
+            "RETAIL_DB_URI": isolated_env,
+            "RETAIL_FAULT_POINT": "order_place:after_order_write",
+            "PYTHONPATH": str(ROOT / "layers" / "retail"),
+        },
+        capture_output=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    assert seeded.orders.find_one({"openid": "o-prod"})["status"] == "PENDING_PAYMENT"
