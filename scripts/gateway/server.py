@@ -23,6 +23,7 @@ DRAIN_LIMIT_BYTES = 16 * MAX_BODY_BYTES
 def make_handler(registry: FunctionRegistry, dev: bool) -> type[BaseHTTPRequestHandler]:
     class GatewayHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out as separate writes
         server_version = "retail-dev-gateway"
 
         def _serve(self) -> None:

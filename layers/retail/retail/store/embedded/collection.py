@@ -353,11 +353,11 @@ class EmbeddedCollection:
             or touches_indexes(database.index_specs(self.name), change, replace)
         ):
             return None
-        conn = database.connection()
         # The statement finds the row by its _id; only the rest of the filter is left to check.
         rest = {key: cond for key, cond in filter.items() if key != "_id"}
         job: Rewrite = database.local_rewrite(Rewrite(rest, change, replace))
         planned_with = database.schema_version
+        conn = database.connection()
         conn.execute(self._rewrite_sql, (ids[0], planned_with))
         if job.error is not None:
             raise job.error
@@ -372,7 +372,11 @@ class EmbeddedCollection:
     ) -> int:
         """Apply `update` to the row's document in place and store it; 1 if it changed."""
         rowid, text, doc = row
-        specs = self.database.index_specs(self.name)
+        specs = [
+            spec
+            for spec in self.database.index_specs(self.name)
+            if touches_indexes([spec], update, replace)
+        ]
         keys_before = [keys_of(spec, doc) for spec in specs]
         transform(doc, update, replace)
         new_text = dumps(doc)

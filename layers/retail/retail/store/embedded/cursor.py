@@ -24,7 +24,7 @@ def candidate_rows(
 ) -> Iterator[Row]:
     """(rowid, stored text, document) for each document matching `query`, in insertion order.
 
-    The caller has refreshed the schema for this operation (`EmbeddedDatabase.refresh`).
+    The caller has checked the schema for this operation (`EmbeddedDatabase.refresh...`).
     """
     if not isinstance(query, dict):
         raise TypeError("filter must be an instance of dict")
@@ -106,7 +106,14 @@ class EmbeddedCursor:
     def _evaluate(self) -> list[dict[str, Any]]:
         database = self._collection.database
         conn = database.connection()
-        database.refresh(conn)
+        database.refresh_for_read(conn, self._collection.name)
+        try:
+            return self._read(conn)
+        except sqlite3.OperationalError:  # an index table another process just dropped
+            database.refresh(conn)
+            return self._read(conn)
+
+    def _read(self, conn: sqlite3.Connection) -> list[dict[str, Any]]:
         rows = candidate_rows(conn, self._collection, self._query)
         end = self._skip + self._limit if self._limit else None
         if self._sort is None:

@@ -1,0 +1,220 @@
+"""Orders end to end through the dev gateway (4 workers, embedded store).
+
+1. Flash sale: 200 buyers from 8 client processes race for one SKU with 50 units.
+2. Throughput: 32 concurrent clients (8 processes x 4 threads, keep-alive) place one-line
+   orders with ample stock for --seconds; the same clients then call health_check, a
+   trivial function, through the same gateway: the plumbing's ceiling.
+Prints orders/s, p50/p95/p99, successes, OUT_OF_STOCK, and the stock audit.
+
+    .venv/bin/python bench/flash_sale.py [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ADDRESS = {
+    "userName": "王五",
+    "telNumber": "13700003333",
+    "provinceName": "云南省",
+    "cityName": "昆明市",
+    "countyName": "盘龙区",
+    "detailInfo": "北京路1号",
+}
+SALE_SKU, BULK_SKUS = "p-walnut-1", ["p-tissue-1", "p-rice-1", "p-oil-1", "p-noodles-1"]
+
+
+def _call(
+    conn: http.client.HTTPConnection, path: str, body: dict, openid: str
+) -> tuple[int, str, float]:
+    started = time.perf_counter()
+    conn.request(
+        "POST", path, json.dumps(body), {"X-Dev-Openid": openid, "Content-Type": "application/json"}
+    )
+    response = conn.getresponse()
+    answer = json.loads(response.read())
+    return response.status, answer["code"], (time.perf_counter() - started) * 1000
+
+
+def _sale_client(port: int, first: int, count: int, results) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    out = []
+    for n in range(first, first + count):
+        body = {
+            "items": [{"sku_id": SALE_SKU, "qty": 1}],
+            "address": ADDRESS,
+            "idempotency_key": f"sale-{n:06d}",
+        }
+        out.append(_call(conn, "/fn/order_place", body, f"o-sale-{n}"))
+    results.put(out)
+
+
+def _load_client(
+    port: int, client: int, threads: int, path: str, seconds: float, start, results
+) -> None:
+    samples: list[tuple[int, str, float]] = []
+    lock = threading.Lock()
+
+    def worker(thread: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine, n = [], 0
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            n += 1
+            key = f"load-{client}-{thread}-{n}"
+            body = (
+                {
+                    "items": [{"sku_id": BULK_SKUS[n % len(BULK_SKUS)], "qty": 1}],
+                    "address": ADDRESS,
+                    "idempotency_key": key,
+                }
+                if path == "/fn/order_place"
+                else {}
+            )
+            mine.append(_call(conn, path, body, f"o-load-{client}-{thread}"))
+        with lock:
+            samples.extend(mine)
+
+    start.wait()
+    pool = [threading.Thread(target=worker, args=(t,)) for t in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    results.put(samples)
+
+
+def _run_load(port: int, path: str, seconds: float, processes: int = 8, threads: int = 4):
+    ctx = multiprocessing.get_context("spawn")
+    start, results = ctx.Event(), ctx.Queue()
+    procs = [
+        ctx.Process(target=_load_client, args=(port, c, threads, path, seconds, start, results))
+        for c in range(processes)
+    ]
+    for p in procs:
+        p.start()
+    time.sleep(1.0)
+    began = time.perf_counter()
+    start.set()
+    samples = [s for _ in procs for s in results.get()]
+    elapsed = time.perf_counter() - began
+    for p in procs:
+        p.join()
+    return samples, elapsed
+
+
+def _warm_up(port: int) -> None:
+    """Let every worker import its functions first: cold starts are bench/cold_start.py's."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    body = {"items": [{"sku_id": BULK_SKUS[0], "qty": 1}], "address": ADDRESS}
+    for _ in range(40):
+        _call(conn, "/fn/order_preview", body, "o-warm")
+        _call(conn, "/fn/health_check", {}, "o-warm")
+        _call(conn, "/fn/catalog_product", {"product_id": "p-walnut"}, "o-warm")
+
+
+def _percentiles(latencies: list[float]) -> str:
+    q = statistics.quantiles(latencies, n=100)
+    return f"p50 {q[49]:.1f} ms, p95 {q[94]:.1f} ms, p99 {q[98]:.1f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--port", type=int, default=8797)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT / "layers" / "retail"))
+    from retail.inventory import audit_stock
+    from retail.store import connect
+
+    with tempfile.TemporaryDirectory() as tmp:
+        uri = f"sqlite:///{tmp}/bench.db"
+        env = {**os.environ, "RETAIL_ENV": "dev", "RETAIL_DB_URI": uri}
+        for script in (["init_db.py"], ["seed.py", str(ROOT / "infra/seed/demo.json")]):
+            subprocess.run(
+                [sys.executable, str(ROOT / "scripts" / script[0]), *script[1:]],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+        db = connect(uri)
+        db.stock.update_one(
+            {"_id": f"{SALE_SKU}@central"}, {"$set": {"available": 50, "received": 50}}
+        )
+        for sku in BULK_SKUS:
+            db.stock.update_one(
+                {"_id": f"{sku}@central"}, {"$set": {"available": 1_000_000, "received": 1_000_000}}
+            )
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "scripts/dev_server.py"),
+                "--port",
+                str(args.port),
+                "--workers",
+                "4",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            time.sleep(1.5)
+            _warm_up(args.port)
+            ctx = multiprocessing.get_context("spawn")
+            results = ctx.Queue()
+            clients = [
+                ctx.Process(target=_sale_client, args=(args.port, c * 25, 25, results))
+                for c in range(8)
+            ]
+            for c in clients:
+                c.start()
+            sale = [s for _ in clients for s in results.get()]
+            for c in clients:
+                c.join()
+            ok = sum(code == "OK" for _, code, _ in sale)
+            sold_out = sum(code == "OUT_OF_STOCK" for _, code, _ in sale)
+            level = db.stock.find_one({"_id": f"{SALE_SKU}@central"})
+            print(
+                f"flash sale: 200 buyers, 8 processes, stock 50 -> {ok} orders, {sold_out} "
+                f"OUT_OF_STOCK, other {200 - ok - sold_out}; stock left {level['available']}, "
+                f"oversold: {'NO' if level['available'] >= 0 and ok <= 50 else 'YES'}; "
+                f"{_percentiles([ms for *_, ms in sale])}"
+            )
+
+            orders, elapsed = _run_load(args.port, "/fn/order_place", args.seconds)
+            good = [ms for _, code, ms in orders if code == "OK"]
+            print(
+                f"order_place, 32 clients, {args.seconds:g}s: {len(good) / elapsed:.0f} orders/s, "
+                f"{len(good)} OK of {len(orders)}; {_percentiles(good)}"
+            )
+            pings, ping_elapsed = _run_load(args.port, "/fn/health_check", args.seconds)
+            ceiling = len(pings) / ping_elapsed
+            print(
+                f"health_check (trivial), 32 clients: {ceiling:.0f} calls/s; "
+                f"{_percentiles([ms for *_, ms in pings])}"
+            )
+            print(f"order placement / trivial function: {len(good) / elapsed / ceiling:.2f}x")
+            problems = audit_stock(db)
+            print(f"stock audit: {'clean' if not problems else problems[:5]}")
+        finally:
+            server.terminate()
+            server.wait(10)
+
+
+if __name__ == "__main__":
+    main()
