@@ -26,9 +26,10 @@ sys.path[:0] = [{user!r}, {opt!r}]
 import index, retail
 assert retail.__file__.startswith({opt!r}), retail.__file__
 event = json.loads(sys.argv[1])
-context = {{"request_id": "pkg", "function_name": sys.argv[2], "environment": json.dumps(
-    {{"WX_CONTEXT_KEYS": "WX_OPENID", "WX_OPENID": "o-package-test"}})}}
-print("ANSWER " + json.dumps(index.main_handler(event, context)))
+context = {{"request_id": "pkg", "function_name": sys.argv[2], "RETAIL_DEV_OPERATOR": "pkg:admin",
+            "environment": json.dumps({{"WX_CONTEXT_KEYS": "WX_OPENID", "WX_OPENID": "o-pkg"}})}}
+answer = index.main_handler(event, context)
+print("ANSWER " + (answer["body"] if "statusCode" in answer else json.dumps(answer)))
 """
 
 
@@ -92,7 +93,8 @@ def test_each_packaged_function_imports_and_answers_in_a_clean_interpreter(
     )
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout.split("ANSWER ", 1)[1])
-    assert answer["code"] in {"OK", "NOT_FOUND"}, answer
+    # It ran and answered in the contract (a signed webhook refuses the sample's signature).
+    assert answer["code"] in {"OK", "NOT_FOUND", "UNAUTHENTICATED"}, answer
 
 
 def test_layer_for_scf_carries_only_wheels_its_python_accepts(tmp_path):

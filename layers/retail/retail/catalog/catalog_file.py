@@ -6,6 +6,8 @@ between items (a product's merchant and category, a store's stock, unique ids).
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 ID_PATTERN = r"^[A-Za-z0-9_:-]+$"  # no "." or "$": ids become field names in maps
@@ -46,6 +48,11 @@ class SkuEntry(BaseModel):
     )
 
 
+class PresaleEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    ship_on: date = Field(description="the day presale orders start to ship")
+
+
 class ProductEntry(BaseModel):
     model_config = FILE
     product_id: str = ID
@@ -53,6 +60,9 @@ class ProductEntry(BaseModel):
     category_id: str = ID
     title: str = Field(min_length=1, max_length=120)
     skus: list[SkuEntry] = Field(min_length=1, max_length=100)
+    presale: PresaleEntry | None = Field(
+        None, description="sold ahead from a quota: each SKU's `stock` is its presale quota"
+    )
 
 
 class CouponTemplateEntry(BaseModel):

@@ -15,7 +15,7 @@ from retail.common.clock import utcnow
 from retail.common.errors import InvalidArgument
 
 from .catalog_file import CatalogFile, ProductEntry
-from .stock import CENTRAL
+from .stock import CENTRAL, PRESALE
 
 
 def parse_catalog(raw: Any) -> CatalogFile:
@@ -79,7 +79,7 @@ def load_catalog(raw: Any, db: Any) -> dict[str, int]:
 
 
 def _load_product(db: Any, product: ProductEntry, rank: int, now: Any) -> None:
-    fields = product.model_dump(exclude={"skus"})
+    fields = product.model_dump(mode="json", exclude={"skus"})
     prices = [sku.price for sku in product.skus]
     db.products.update_one(
         {"_id": product.product_id},
@@ -107,7 +107,7 @@ def _load_product(db: Any, product: ProductEntry, rank: int, now: Any) -> None:
             },
             upsert=True,
         )
-        openings = {CENTRAL: sku.stock, **sku.store_stock}
+        openings = {PRESALE if product.presale else CENTRAL: sku.stock, **sku.store_stock}
         for location, qty in openings.items():
             db.stock.update_one(
                 {"_id": f"{sku.sku_id}@{location}"},

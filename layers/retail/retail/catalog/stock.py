@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 CENTRAL = "central"
+PRESALE = "presale"  # a presale product's quota, sold before the goods exist
 
 
 def available_by_sku(db: Any, sku_ids: list[str]) -> dict[str, int]:

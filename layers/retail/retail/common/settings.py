@@ -36,6 +36,8 @@ class Settings(BaseModel):
     RETAIL_INSTANT_RADIUS_KM: float = Field(5.0, gt=0, le=50)
     RETAIL_AUTO_CONFIRM_DAYS: int = Field(10, ge=1, le=60)
     RETAIL_FAULT_POINT: str | None = None
+    RETAIL_DELIVERY_CLIENT: Literal["live", "fake"] | None = None
+    RETAIL_DELIVERY_SECRET: str | None = None
 
     @property
     def is_dev(self) -> bool:
@@ -47,6 +49,21 @@ class Settings(BaseModel):
         if chosen == "fake" and not self.is_dev:
             raise ConfigurationError("RETAIL_WECHAT_CLIENT=fake is refused unless RETAIL_ENV=dev")
         return chosen
+
+    @property
+    def delivery_client(self) -> str:
+        chosen = self.RETAIL_DELIVERY_CLIENT or ("fake" if self.is_dev else "live")
+        if chosen == "fake" and not self.is_dev:
+            raise ConfigurationError("RETAIL_DELIVERY_CLIENT=fake is refused unless RETAIL_ENV=dev")
+        return chosen
+
+    @property
+    def delivery_secret(self) -> str:
+        if self.RETAIL_DELIVERY_SECRET:
+            return self.RETAIL_DELIVERY_SECRET
+        if self.is_dev:
+            return "dev-only-delivery-secret"
+        raise ConfigurationError("RETAIL_DELIVERY_SECRET is not set")
 
     @property
     def session_secret(self) -> str:

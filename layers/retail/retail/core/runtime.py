@@ -32,17 +32,23 @@ from retail.common.logs import function_name, log, request_id
 from .events import Invocation, Trigger, detect_trigger, parse_event
 from .identity import Caller, resolve_caller
 
-Auth = Literal["user", "optional", "operator", "timer"]
+Auth = Literal["user", "optional", "operator", "timer", "webhook"]
+Verifier = Callable[[bytes, dict[str, str]], bool]
 Handler = Callable[[Any, Caller], Any]
 
 
 def cloud_function(
-    request: type[BaseModel], *, response: type[BaseModel] | None = None, auth: Auth = "user"
+    request: type[BaseModel],
+    *,
+    response: type[BaseModel] | None = None,
+    auth: Auth = "user",
+    verify: Verifier | None = None,
 ) -> Callable[[Handler], Callable[[Any, Any], Any]]:
     """Wrap `handler(request, caller)` as SCF's `main_handler(event, context)`.
 
     auth: "user" needs an openid, "optional" runs anonymous too, "operator" needs an operator
-    identity (roles are checked by the domain), "timer" accepts only timer triggers.
+    identity (roles are checked by the domain), "timer" accepts only timer triggers, "webhook"
+    accepts only HTTP calls whose raw body and headers pass `verify` (a partner's signature).
     """
 
     def wrap(handler: Handler) -> Callable[[Any, Any], Any]:
@@ -54,7 +60,7 @@ def cloud_function(
             trigger = detect_trigger(event)
             try:
                 invocation = parse_event(event, trigger)
-                answer = _run(handler, request, auth, invocation, context)
+                answer = _run(handler, request, auth, verify, invocation, context)
             except RetailError as exc:
                 answer = {"code": exc.code.value, "message": exc.message}
                 if exc.details:
@@ -92,12 +98,23 @@ def _function_name(handler: Handler, context: Any) -> str:
 
 
 def _run(
-    handler: Handler, request: type[BaseModel], auth: Auth, invocation: Invocation, context: Any
+    handler: Handler,
+    request: type[BaseModel],
+    auth: Auth,
+    verify: Verifier | None,
+    invocation: Invocation,
+    context: Any,
 ) -> dict[str, Any]:
     if invocation.ignored_identity_keys:
         log("client_identity_ignored", "WARNING", keys=invocation.ignored_identity_keys)
     if auth == "timer" and invocation.trigger is not Trigger.TIMER:
         raise Unauthenticated("this function runs on its timer only")
+    if auth == "webhook" and not (
+        invocation.trigger is Trigger.HTTP
+        and verify is not None
+        and verify(invocation.raw_body.encode("utf-8"), invocation.headers)
+    ):
+        raise Unauthenticated("the notification's signature does not verify")
     caller = resolve_caller(invocation, context)
     if auth == "user":
         caller.require_openid()

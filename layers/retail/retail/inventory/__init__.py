@@ -5,11 +5,12 @@ Invariant for every stock line at every moment outside a single update:
 """
 
 from .audit import audit_stock
-from .levels import CENTRAL, level_id
+from .levels import CENTRAL, PRESALE, level_id
 from .moves import StockMove, apply_move, clear_marker, marker_of
 
 __all__ = [
     "CENTRAL",
+    "PRESALE",
     "StockMove",
     "apply_move",
     "audit_stock",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 CENTRAL = "central"
+PRESALE = "presale"
 
 
 def level_id(sku_id: str, location: str) -> str:

@@ -1,8 +1,21 @@
-"""Orders: pricing, placing with atomic multi-line stock, cancelling, expiry and repair."""
+"""Orders: pricing, placing with atomic multi-line stock, payment, fulfilment, expiry, repair."""
+
+from retail.adapters.delivery import notification_is_genuine as rider_update_is_genuine
 
 from .cancel import CancelOrder, cancel_order
 from .expire import expire_unpaid_orders
+from .fulfilment import (
+    RiderUpdate,
+    ShipOrder,
+    VerifyPickup,
+    auto_confirm_orders,
+    confirm_receipt,
+    record_rider_update,
+    ship_order,
+    verify_pickup,
+)
 from .models import OrderRequest, OrderView, PlaceOrder, Quote
+from .payment import mark_paid
 from .place import place_order
 from .preview import preview_order
 from .queries import ListOrders, OrderPage, OrderRef, get_order, list_orders
@@ -17,11 +30,21 @@ __all__ = [
     "OrderView",
     "PlaceOrder",
     "Quote",
+    "RiderUpdate",
+    "ShipOrder",
+    "VerifyPickup",
+    "auto_confirm_orders",
     "cancel_order",
+    "confirm_receipt",
     "expire_unpaid_orders",
     "get_order",
     "list_orders",
+    "mark_paid",
     "place_order",
     "preview_order",
+    "record_rider_update",
     "repair_orders",
+    "rider_update_is_genuine",
+    "ship_order",
+    "verify_pickup",
 ]

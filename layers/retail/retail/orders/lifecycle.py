@@ -42,6 +42,7 @@ _TARGET = {
     FAILED: {RESERVED: RELEASED, NONE: NONE, RELEASED: RELEASED},
 }
 _MOVE = {(RESERVED, RELEASED): StockMove.RELEASE, (RESERVED, SOLD): StockMove.SELL}
+_MOVES_STOCK = {PAID, CANCELLED, FAILED}
 
 
 def transition(
@@ -60,7 +61,7 @@ def transition(
     doc: dict[str, Any] | None = db.orders.find_one_and_update(
         {"_id": order_id, "status": {"$in": allowed}, **(condition or {})},
         {
-            "$set": {"status": status, "updated_at": now, "stock_settled": False, **(extra or {})},
+            "$set": {"status": status, "updated_at": now, **_unsettled(status), **(extra or {})},
             "$push": {"timeline": {"at": now, "status": status, "note": note}},
         },
         return_document=ReturnDocument.AFTER,
@@ -68,6 +69,11 @@ def transition(
     if doc is not None:
         log("order_status_changed", order_id=order_id, status=status, note=note)
     return doc
+
+
+def _unsettled(status: str) -> dict[str, Any]:
+    """Statuses whose lines must move stock leave the order unsettled until they have."""
+    return {"stock_settled": False} if status in _MOVES_STOCK else {}
 
 
 def settle_stock(db: Any, order: dict[str, Any]) -> dict[str, Any]:

@@ -91,6 +91,7 @@ class Quote(BaseModel):
     freight: int
     discount: int
     total: int
+    ship_on: str | None = Field(None, description="presale: the day the goods ship (YYYY-MM-DD)")
 
 
 class TimelineEntry(BaseModel):
@@ -98,6 +99,13 @@ class TimelineEntry(BaseModel):
     at: datetime
     status: str
     note: str | None = None
+
+
+class TrackingEntry(BaseModel):
+    model_config = OUT
+    at: datetime
+    status: str
+    description: str | None = None
 
 
 class OrderView(Quote):
@@ -110,3 +118,7 @@ class OrderView(Quote):
     address: Address | None = None
     failure: dict[str, str] | None = None
     timeline: list[TimelineEntry]
+    tracking: list[TrackingEntry] = []
+    carrier: str | None = None
+    tracking_no: str | None = None
+    delivery_id: str | None = None

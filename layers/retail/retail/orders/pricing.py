@@ -10,7 +10,7 @@ from typing import Any
 
 from retail.common.errors import InvalidArgument, NotFound
 from retail.common.settings import settings
-from retail.inventory import CENTRAL
+from retail.inventory import CENTRAL, PRESALE
 from retail.stores.geo import haversine_m
 
 from .models import OrderRequest, PricedLine, Quote
@@ -43,11 +43,16 @@ def quote_order(db: Any, request: OrderRequest) -> Quote:
         )
     }
     lines = []
+    ship_on: str | None = None
     for sku_id, qty in wanted.items():
         sku = skus.get(sku_id)
         product = products.get(sku["product_id"]) if sku else None
         if sku is None or product is None:
             raise NotFound(f"no SKU {sku_id!r} on sale", sku_id=sku_id)
+        if product.get("presale"):
+            if request.delivery != "express":
+                raise InvalidArgument(f"presale goods ({sku_id}) ship by express only")
+            ship_on = max(ship_on or "", product["presale"]["ship_on"])
         lines.append(
             PricedLine(
                 sku_id=sku_id,
@@ -58,7 +63,7 @@ def quote_order(db: Any, request: OrderRequest) -> Quote:
                 price=sku["price"],
                 qty=qty,
                 amount=sku["price"] * qty,
-                location=location,
+                location=PRESALE if product.get("presale") else location,
             )
         )
     goods = sum(line.amount for line in lines)
@@ -68,6 +73,7 @@ def quote_order(db: Any, request: OrderRequest) -> Quote:
         lines=lines,
         delivery=request.delivery,
         store_id=store_id,
+        ship_on=ship_on,
         distance_m=distance_m,
         goods_amount=goods,
         freight=freight,

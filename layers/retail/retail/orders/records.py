@@ -65,6 +65,9 @@ def new_order_doc(
         "pay_deadline": None,
         "failure": None,
         "timeline": [{"at": now, "status": RESERVING, "note": None}],
+        "tracking": [],
+        "delivery_id": None,
+        "ship_on": quote.ship_on,
     }
 
 

@@ -1,0 +1,196 @@
+"""After payment: shipping, pickup at the store, same-city riders, and receipt.
+
+PAID -> SHIPPED (carrier and tracking number, or a rider picked the goods up)
+SHIPPED -> COMPLETED (the buyer confirms, the rider delivers, or N days pass)
+PAID -> COMPLETED (pickup: store staff check the pickup code)
+Every step is a conditional update naming the expected status.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from retail.catalog.catalog_file import ID
+from retail.common.batches import BatchRequest, BatchSummary, Budget
+from retail.common.clock import utcnow
+from retail.common.database import database
+from retail.common.errors import Conflict, Forbidden, NotFound
+from retail.common.settings import settings
+
+from .lifecycle import transition
+from .models import STRICT, OrderView
+from .queries import OrderRef
+from .records import COMPLETED, PAID, SHIPPED, to_view
+
+
+class ShipOrder(OrderRef):
+    carrier: str = Field(min_length=1, max_length=30)
+    tracking_no: str = Field(min_length=4, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
+
+
+class VerifyPickup(BaseModel):
+    model_config = STRICT
+    store_id: str = ID
+    pickup_code: str = Field(pattern=r"^[0-9]{6}$")
+
+
+class RiderUpdate(BaseModel):
+    model_config = STRICT
+    delivery_id: str = Field(min_length=1, max_length=40)
+    order_id: str = Field(min_length=1, max_length=32, pattern=r"^[A-Z0-9]+$")
+    status: Literal["ACCEPTED", "PICKED_UP", "DELIVERED", "CANCELLED"]
+    rider_name: str | None = Field(None, max_length=20)
+    rider_phone: str | None = Field(None, max_length=20)
+
+
+def _tracking(status: str, description: str) -> dict[str, Any]:
+    return {"$push": {"tracking": {"at": utcnow(), "status": status, "description": description}}}
+
+
+def ship_order(cmd: ShipOrder, *, operator: Any, db: Any = None) -> OrderView:
+    """An express order leaves the warehouse. Raises NotFound, Forbidden or Conflict."""
+    db = db if db is not None else database()
+    order = db.orders.find_one({"_id": cmd.order_id})
+    if order is None or not _may_handle(operator, order):
+        raise NotFound(f"no order {cmd.order_id!r}")
+    if order["delivery"] != "express":
+        raise Conflict(f"a {order['delivery']} order is not shipped by carrier")
+    if order.get("ship_on") and utcnow().date().isoformat() < order["ship_on"]:
+        raise Conflict(f"presale order ships on {order['ship_on']}", ship_on=order["ship_on"])
+    shipped = transition(
+        db,
+        cmd.order_id,
+        PAID,
+        SHIPPED,
+        f"{cmd.carrier} {cmd.tracking_no}",
+        extra={"carrier": cmd.carrier, "tracking_no": cmd.tracking_no, "shipped_at": utcnow()},
+    )
+    if shipped is None:
+        raise Conflict(
+            f"an order in status {order['status']} cannot be shipped", status=order["status"]
+        )
+    db.orders.update_one(
+        {"_id": cmd.order_id}, _tracking("SHIPPED", f"handed to {cmd.carrier}, {cmd.tracking_no}")
+    )
+    return to_view(db.orders.find_one({"_id": cmd.order_id}))
+
+
+def verify_pickup(cmd: VerifyPickup, *, operator: Any, db: Any = None) -> OrderView:
+    """Store staff hand over a paid pickup order against its code. Raises NotFound."""
+    db = db if db is not None else database()
+    order = db.orders.find_one(
+        {
+            "store_id": cmd.store_id,
+            "pickup_code": cmd.pickup_code,
+            "delivery": "pickup",
+            "status": PAID,
+        }
+    )
+    if order is None or not _may_handle(operator, order):
+        raise NotFound("no paid pickup order with this code at this store")
+    done = transition(
+        db,
+        order["_id"],
+        PAID,
+        COMPLETED,
+        "picked up at the store",
+        extra={"completed_at": utcnow()},
+    )
+    if done is None:
+        raise Conflict("the order changed while being handed over")
+    return to_view(done)
+
+
+def confirm_receipt(cmd: OrderRef, *, buyer: str, db: Any = None) -> OrderView:
+    """The buyer confirms a shipped order arrived. Raises NotFound or Conflict."""
+    db = db if db is not None else database()
+    done = transition(
+        db,
+        cmd.order_id,
+        SHIPPED,
+        COMPLETED,
+        "received",
+        extra={"completed_at": utcnow()},
+        condition={"openid": buyer},
+    )
+    if done is not None:
+        return to_view(done)
+    order = db.orders.find_one({"_id": cmd.order_id, "openid": buyer})
+    if order is None:
+        raise NotFound(f"no order {cmd.order_id!r}")
+    if order["status"] == COMPLETED:
+        return to_view(order)
+    raise Conflict(
+        f"an order in status {order['status']} cannot be confirmed", status=order["status"]
+    )
+
+
+def record_rider_update(cmd: RiderUpdate, *, db: Any = None) -> OrderView:
+    """A rider status from the same-city provider (already verified). Idempotent."""
+    db = db if db is not None else database()
+    order = db.orders.find_one({"_id": cmd.order_id, "delivery_id": cmd.delivery_id})
+    if order is None:
+        raise NotFound("no order for this delivery")
+    description = f"rider {cmd.rider_name}" if cmd.rider_name else "rider update"
+    db.orders.update_one(
+        {"_id": cmd.order_id, "tracking.status": {"$ne": cmd.status}},
+        _tracking(cmd.status, description),
+    )
+    if cmd.status == "PICKED_UP":
+        transition(
+            db, cmd.order_id, PAID, SHIPPED, "rider picked up", extra={"shipped_at": utcnow()}
+        )
+    elif cmd.status == "DELIVERED":
+        transition(
+            db,
+            cmd.order_id,
+            [PAID, SHIPPED],
+            COMPLETED,
+            "delivered by rider",
+            extra={"completed_at": utcnow()},
+        )
+    return to_view(db.orders.find_one({"_id": cmd.order_id}))
+
+
+def auto_confirm_orders(cmd: BatchRequest, *, budget: Budget, db: Any = None) -> BatchSummary:
+    """Timer: shipped orders not confirmed within RETAIL_AUTO_CONFIRM_DAYS complete."""
+    db = db if db is not None else database()
+    cutoff = utcnow() - timedelta(days=settings().RETAIL_AUTO_CONFIRM_DAYS)
+    summary = BatchSummary()
+    due = {"status": SHIPPED, "shipped_at": {"$lte": cutoff}}
+    for _ in range(cmd.max_batches):
+        batch = list(
+            db.orders.find(due, {"_id": 1}, sort=[("shipped_at", 1)], limit=cmd.batch_size)
+        )
+        if not batch:
+            return summary
+        for ref in batch:
+            done = transition(
+                db,
+                ref["_id"],
+                SHIPPED,
+                COMPLETED,
+                "confirmed automatically",
+                extra={"completed_at": utcnow()},
+                condition={"shipped_at": {"$lte": cutoff}},
+            )
+            summary.processed += done is not None
+            summary.skipped += done is None
+            if budget.exhausted():
+                summary.stopped_early, summary.next_cursor = True, ref["_id"]
+                return summary
+    summary.stopped_early = True
+    return summary
+
+
+def _may_handle(operator: Any, order: dict[str, Any]) -> bool:
+    """admin and service: every order; a merchant: orders made only of its own goods."""
+    base = operator.role.split(":", 1)[0]
+    if base in ("admin", "service"):
+        return True
+    if base == "merchant":
+        return order.get("merchant_ids") == [operator.merchant_id]
+    raise Forbidden(f"role {operator.role!r} may not handle orders")

@@ -1,0 +1,64 @@
+"""An order is paid: PENDING_PAYMENT -> PAID exactly once, stock moves from reserved to sold,
+and an instant order is handed to the same-city rider."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo import ReturnDocument
+
+from retail.adapters.delivery import delivery_provider
+from retail.common.clock import utcnow
+from retail.common.logs import log
+
+from .lifecycle import settle_stock, transition
+from .records import PAID, PENDING_PAYMENT
+
+
+def mark_paid(
+    db: Any, order_id: str, transaction_id: str, amount: int, paid_at: datetime | None = None
+) -> dict[str, Any] | None:
+    """The paid order, or None when the order was not waiting for payment (already paid by
+    this transaction, cancelled, ...): the caller decides what that means."""
+    paid = transition(
+        db,
+        order_id,
+        PENDING_PAYMENT,
+        PAID,
+        "paid",
+        extra={
+            "transaction_id": transaction_id,
+            "paid_amount": amount,
+            "paid_at": paid_at or utcnow(),
+        },
+        condition={"total": amount},
+    )
+    if paid is None:
+        return None
+    paid = settle_stock(db, paid)
+    if paid["delivery"] == "instant":
+        paid = dispatch_rider(db, paid)
+    return paid
+
+
+def dispatch_rider(db: Any, order: dict[str, Any]) -> dict[str, Any]:
+    """Book a rider once: the provider dedupes by our order id, and we record its id once."""
+    booking = delivery_provider().dispatch(order)
+    now = utcnow()
+    dispatched = db.orders.find_one_and_update(
+        {"_id": order["_id"], "delivery_id": None},
+        {
+            "$set": {"delivery_id": booking.delivery_id, "updated_at": now},
+            "$push": {
+                "tracking": {
+                    "at": now,
+                    "status": "DISPATCHED",
+                    "description": f"rider booked ({booking.delivery_id})",
+                }
+            },
+        },
+        return_document=ReturnDocument.AFTER,
+    )
+    log("rider_dispatched", order_id=order["_id"], delivery_id=booking.delivery_id)
+    return dispatched or db.orders.find_one({"_id": order["_id"]}) or order
