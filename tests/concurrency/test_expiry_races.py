@@ -1,0 +1,67 @@
+"""order_expire running beside itself and beside late payments, in real processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+from datetime import timedelta
+
+from retail.common.clock import utcnow
+from retail.inventory import audit_stock
+from retail.orders import PlaceOrder, place_order
+
+from ..functions.harness import sample
+
+
+def _expire(uri: str, start, results) -> None:
+    import os
+
+    os.environ.update(RETAIL_ENV="dev", RETAIL_DB_URI=uri)
+    from retail.core import BatchRequest, Budget
+    from retail.orders import expire_unpaid_orders
+
+    start.wait()
+    results.put(
+        ("expired", expire_unpaid_orders(BatchRequest(batch_size=5), budget=Budget(60)).processed)
+    )
+
+
+def _pay(uri: str, orders: list[tuple[str, int]], start, results) -> None:
+    import os
+
+    os.environ.update(RETAIL_ENV="dev", RETAIL_DB_URI=uri)
+    from retail.common.database import database
+    from retail.orders import mark_paid
+
+    start.wait()
+    paid = sum(mark_paid(database(), oid, f"TX-{oid}", total) is not None for oid, total in orders)
+    results.put(("paid", paid))
+
+
+def test_expiry_and_late_payments_race_without_losing_or_doubling_stock(seeded, isolated_env):
+    orders = []
+    for i in range(40):
+        data = {**sample("order_place"), "idempotency_key": f"race-key-{i:04d}"}
+        view = place_order(PlaceOrder.model_validate(data), buyer=f"o-race-{i}")
+        orders.append((view.order_id, view.total))
+    seeded.orders.update_many({}, {"$set": {"pay_deadline": utcnow() - timedelta(seconds=1)}})
+    ctx = multiprocessing.get_context("spawn")
+    start, results = ctx.Event(), ctx.Queue()
+    workers = [ctx.Process(target=_expire, args=(isolated_env, start, results)) for _ in range(3)]
+    workers += [
+        ctx.Process(target=_pay, args=(isolated_env, orders[i::3], start, results))
+        for i in range(3)
+    ]
+    for worker in workers:
+        worker.start()
+    start.set()
+    outcomes = [results.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join(30)
+    expired_total = sum(n for kind, n in outcomes if kind == "expired")
+    paid_total = sum(n for kind, n in outcomes if kind == "paid")
+    assert expired_total + paid_total == 40
+    assert seeded.orders.count_documents({"status": "PAID"}) == paid_total
+    assert seeded.orders.count_documents({"status": "CANCELLED"}) == expired_total
+    mango = seeded.stock.find_one({"_id": "p-mango-1@central"})
+    assert (mango["reserved"], mango["sold"]) == (0, 2 * paid_total)
+    assert audit_stock(seeded) == []
