@@ -49,6 +49,10 @@ def dispatch(
     body: bytes,
 ) -> Reply:
     parts = path.split("?", 1)[0].strip("/").split("/")
+    if dev and method == "POST" and parts[0] == "dev":
+        from .sandbox_routes import sandbox_route
+
+        return sandbox_route(path)
     if len(parts) != 2 or parts[0] not in ("fn", "http", "timer"):
         return error_reply(ErrorCode.NOT_FOUND, f"no route {path}")
     kind, name = parts

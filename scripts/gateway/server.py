@@ -11,7 +11,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from retail.common.errors import ErrorCode
-from retail.common.settings import settings
+from retail.common.settings import reset_settings, settings
 
 from .functions import FunctionRegistry
 from .routes import Reply, dispatch, error_reply
@@ -74,6 +74,10 @@ def make_handler(registry: FunctionRegistry, dev: bool) -> type[BaseHTTPRequestH
 
 
 def serve(host: str, port: int, workers: int) -> None:
+    # The sandbox notifies this gateway unless told otherwise.
+    os.environ.setdefault("WECHATPAY_NOTIFY_URL", f"http://{host}:{port}/http/payment_notify")
+    os.environ.setdefault("WECHATPAY_REFUND_NOTIFY_URL", f"http://{host}:{port}/http/refund_notify")
+    reset_settings()
     dev = settings().is_dev
     registry = FunctionRegistry()
     listener = socket.create_server((host, port), reuse_port=False, backlog=1024)

@@ -12,7 +12,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = sorted((ROOT / "functions").glob("*/index.py"))
-DOMAINS = {"retail.users", "retail.catalog", "retail.stores", "retail.cart", "retail.orders"}
+DOMAINS = {
+    "retail.users",
+    "retail.catalog",
+    "retail.stores",
+    "retail.cart",
+    "retail.orders",
+    "retail.payments",
+}
 HEAVY = ("boto3", "botocore", "tencentcloud", "gateway", "mongomock", "moto")
 
 

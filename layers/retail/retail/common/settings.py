@@ -36,6 +36,21 @@ class Settings(BaseModel):
     RETAIL_INSTANT_RADIUS_KM: float = Field(5.0, gt=0, le=50)
     RETAIL_AUTO_CONFIRM_DAYS: int = Field(10, ge=1, le=60)
     RETAIL_FAULT_POINT: str | None = None
+    WECHATPAY_MODE: Literal["live", "sandbox"] | None = None
+    WECHATPAY_MCHID: str | None = None
+    WECHATPAY_APPID: str | None = None
+    WECHATPAY_APIV3_KEY: str | None = None
+    WECHATPAY_PRIVATE_KEY_FILE: str | None = None
+    WECHATPAY_CERT_SERIAL: str | None = None
+    WECHATPAY_PUBLIC_KEY_FILE: str | None = None
+    WECHATPAY_PUBLIC_KEY_ID: str | None = None
+    WECHATPAY_PLATFORM_CERT_DIR: str | None = None
+    WECHATPAY_NOTIFY_URL: str | None = None
+    WECHATPAY_REFUND_NOTIFY_URL: str | None = None
+    WECHATPAY_API_BASE: str = "https://api.mch.weixin.qq.com"
+    WECHATPAY_TIMEOUT_SECONDS: float = Field(5.0, gt=0, le=30)
+    WECHATPAY_SANDBOX_DIR: str = ".data/wechatpay-sandbox"
+    RETAIL_RECONCILE_GRACE_SECONDS: int = Field(300, ge=0, le=86_400)
     RETAIL_DELIVERY_CLIENT: Literal["live", "fake"] | None = None
     RETAIL_DELIVERY_SECRET: str | None = None
 
@@ -48,6 +63,13 @@ class Settings(BaseModel):
         chosen = self.RETAIL_WECHAT_CLIENT or ("fake" if self.is_dev else "live")
         if chosen == "fake" and not self.is_dev:
             raise ConfigurationError("RETAIL_WECHAT_CLIENT=fake is refused unless RETAIL_ENV=dev")
+        return chosen
+
+    @property
+    def wechatpay_mode(self) -> str:
+        chosen = self.WECHATPAY_MODE or ("sandbox" if self.is_dev else "live")
+        if chosen == "sandbox" and not self.is_dev:
+            raise ConfigurationError("WECHATPAY_MODE=sandbox is refused unless RETAIL_ENV=dev")
         return chosen
 
     @property

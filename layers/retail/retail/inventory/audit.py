@@ -17,6 +17,8 @@ EXPECTED_LINE_STOCK = {
     "COMPLETED": {"SOLD"},
     "CANCELLED": {"NONE", "RELEASED"},
     "FAILED": {"NONE", "RELEASED"},
+    "REFUNDING": {"SOLD", "RELEASED"},
+    "REFUNDED": {"SOLD", "RELEASED"},
 }
 
 

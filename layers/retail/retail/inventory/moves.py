@@ -19,12 +19,14 @@ class StockMove(str, Enum):
     RESERVE = "RESERVE"  # available -> reserved (needs available >= qty)
     RELEASE = "RELEASE"  # reserved -> available
     SELL = "SELL"  # reserved -> sold
+    RESTOCK = "RESTOCK"  # sold -> available (refunded before shipping)
 
 
 _EFFECT = {
     StockMove.RESERVE: ("available", "reserved"),
     StockMove.RELEASE: ("reserved", "available"),
     StockMove.SELL: ("reserved", "sold"),
+    StockMove.RESTOCK: ("sold", "available"),
 }
 
 

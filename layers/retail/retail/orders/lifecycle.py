@@ -26,6 +26,8 @@ from .records import (
     NONE,
     PAID,
     PENDING_PAYMENT,
+    REFUNDED,
+    REFUNDING,
     RELEASED,
     RESERVED,
     SHIPPED,
@@ -41,8 +43,14 @@ _TARGET = {
     CANCELLED: {RESERVED: RELEASED, NONE: NONE, RELEASED: RELEASED},
     FAILED: {RESERVED: RELEASED, NONE: NONE, RELEASED: RELEASED},
 }
-_MOVE = {(RESERVED, RELEASED): StockMove.RELEASE, (RESERVED, SOLD): StockMove.SELL}
-_MOVES_STOCK = {PAID, CANCELLED, FAILED}
+# A refund gives goods back to stock only when they never left (`restock` on the order).
+_RESTOCKED = {SOLD: RELEASED, RELEASED: RELEASED}
+_MOVE = {
+    (RESERVED, RELEASED): StockMove.RELEASE,
+    (RESERVED, SOLD): StockMove.SELL,
+    (SOLD, RELEASED): StockMove.RESTOCK,
+}
+_MOVES_STOCK = {PAID, CANCELLED, FAILED, REFUNDING}
 
 
 def transition(
@@ -81,7 +89,8 @@ def settle_stock(db: Any, order: dict[str, Any]) -> dict[str, Any]:
 
     Leaves the order unsettled (for order_repair) if a move cannot be made.
     """
-    target = _TARGET.get(order["status"], {})
+    refunding = order["status"] in (REFUNDING, REFUNDED)
+    target = _RESTOCKED if refunding and order.get("restock") else _TARGET.get(order["status"], {})
     updates: dict[str, Any] = {}
     moved = []
     for index, line in enumerate(order["lines"]):

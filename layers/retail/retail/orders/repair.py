@@ -3,7 +3,7 @@
 - An order still RESERVING after the grace period: if every line holds its stock (the stock
   markers say so) it opens for payment; otherwise the held lines go back and it FAILS.
 - An order whose status changed but whose stock did not follow (`stock_settled: false`):
-  its stock moves are made now.
+  its stock moves are made now; payment side effects left in its outbox are applied.
 Only orders untouched for the grace period (longer than any function runs) are taken, and
 each is claimed by a conditional update, so repair runs safely beside itself and beside live
 traffic.
@@ -23,16 +23,20 @@ from retail.common.logs import log
 from retail.common.settings import settings
 from retail.inventory import StockMove, clear_marker, marker_of
 
+from .effects import apply_outbox
 from .lifecycle import settle_stock
 from .place import fail_order, open_for_payment
 from .records import RESERVING
+
+# Work a status change left to do: stock moves, or payment side effects still in the outbox.
+UNFINISHED = [{"stock_settled": False}, {"outbox.0": {"$exists": True}}]
 
 
 def repair_orders(cmd: BatchRequest, *, budget: Budget, db: Any = None) -> BatchSummary:
     db = db if db is not None else database()
     cutoff = utcnow() - timedelta(seconds=settings().RETAIL_REPAIR_GRACE_SECONDS)
     summary = BatchSummary()
-    stale = {"stock_settled": False, "updated_at": {"$lte": cutoff}}
+    stale = {"$or": UNFINISHED, "updated_at": {"$lte": cutoff}}
     for _ in range(cmd.max_batches):
         batch = list(
             db.orders.find(stale, sort=[("updated_at", 1), ("_id", 1)], limit=cmd.batch_size)
@@ -57,7 +61,7 @@ def repair_orders(cmd: BatchRequest, *, budget: Budget, db: Any = None) -> Batch
 def _claim(db: Any, order: dict[str, Any]) -> dict[str, Any] | None:
     """Take the order for this run: only one repairer wins, and live work is never stolen."""
     claimed: dict[str, Any] | None = db.orders.find_one_and_update(
-        {"_id": order["_id"], "stock_settled": False, "updated_at": order["updated_at"]},
+        {"_id": order["_id"], "$or": UNFINISHED, "updated_at": order["updated_at"]},
         {"$set": {"updated_at": utcnow()}},
         return_document=ReturnDocument.AFTER,
     )
@@ -66,7 +70,9 @@ def _claim(db: Any, order: dict[str, Any]) -> dict[str, Any] | None:
 
 def _repair(db: Any, order: dict[str, Any]) -> bool:
     if order["status"] != RESERVING:
-        return bool(settle_stock(db, order).get("stock_settled"))
+        settled = settle_stock(db, order) if not order.get("stock_settled") else order
+        apply_outbox(db, settled)
+        return bool(settled.get("stock_settled"))
     held = [
         i
         for i, line in enumerate(order["lines"])

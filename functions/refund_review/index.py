@@ -1,0 +1,8 @@
+from retail.core import Caller, cloud_function
+from retail.orders import OrderView
+from retail.payments import ReviewRefund, review_refund
+
+
+@cloud_function(ReviewRefund, response=OrderView, auth="operator")
+def main_handler(cmd: ReviewRefund, caller: Caller) -> OrderView:
+    return review_refund(cmd, operator=caller.require_operator("admin", "service"))

@@ -1,0 +1,182 @@
+"""The WeChat Pay API v3 calls we make, over HTTPS or the local sandbox: same signing, same
+response verification, same error handling either way."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.parse
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, Protocol
+
+from retail.common.errors import Conflict, UpstreamUnavailable
+from retail.common.logs import log
+
+from . import crypto
+from .config import WeChatPayConfig, wechatpay_config
+from .verification import Rejected, check_signed
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: dict[str, str]  # lower-case names
+    body: str
+
+
+class Transport(Protocol):
+    def send(self, method: str, path: str, body: str, headers: dict[str, str]) -> Response: ...
+
+
+class HttpsTransport:
+    """api.mch.weixin.qq.com over HTTPS; only network failures are retried (once): every call
+    we make is idempotent on WeChat's side by out_trade_no / out_refund_no."""
+
+    def __init__(self, base_url: str, timeout_seconds: float) -> None:
+        self.base_url, self.timeout_seconds = base_url.rstrip("/"), timeout_seconds
+
+    def send(self, method: str, path: str, body: str, headers: dict[str, str]) -> Response:
+        import urllib.error
+        import urllib.request
+
+        request = urllib.request.Request(
+            self.base_url + path, data=body.encode() or None, method=method, headers=headers
+        )
+        for attempt in range(2):
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout_seconds) as reply:
+                    return Response(
+                        reply.status,
+                        {k.lower(): v for k, v in reply.headers.items()},
+                        reply.read().decode("utf-8"),
+                    )
+            except urllib.error.HTTPError as error:
+                return Response(
+                    error.code,
+                    {k.lower(): v for k, v in error.headers.items()},
+                    error.read().decode("utf-8"),
+                )
+            except (urllib.error.URLError, TimeoutError, OSError) as exc:
+                log(
+                    "wechatpay_unreachable",
+                    "WARNING",
+                    path=path,
+                    attempt=attempt,
+                    error=type(exc).__name__,
+                )
+        raise UpstreamUnavailable("WeChat Pay did not answer; try again")
+
+
+class WeChatPayClient:
+    def __init__(self, config: WeChatPayConfig, transport: Transport) -> None:
+        self.config, self.transport = config, transport
+
+    def jsapi_prepay(
+        self,
+        *,
+        out_trade_no: str,
+        description: str,
+        amount: int,
+        openid: str,
+        time_expire: datetime,
+    ) -> str:
+        """The prepay_id for a JSAPI (mini-program) payment. Raises Conflict if already paid."""
+        answer = self._call(
+            "POST",
+            "/v3/pay/transactions/jsapi",
+            {
+                "appid": self.config.appid,
+                "mchid": self.config.mchid,
+                "description": description[:127],
+                "out_trade_no": out_trade_no,
+                "time_expire": time_expire.isoformat(timespec="seconds"),
+                "notify_url": self.config.notify_url,
+                "amount": {"total": amount, "currency": "CNY"},
+                "payer": {"openid": openid},
+            },
+        )
+        return str((answer or {})["prepay_id"])
+
+    def query_payment(self, out_trade_no: str) -> dict[str, Any] | None:
+        """The transaction as WeChat Pay knows it; None if it has never heard of it."""
+        path = (
+            f"/v3/pay/transactions/out-trade-no/{urllib.parse.quote(out_trade_no)}"
+            f"?mchid={self.config.mchid}"
+        )
+        return self._call("GET", path, None, missing_ok=True)
+
+    def refund(
+        self, *, out_trade_no: str, out_refund_no: str, refund: int, total: int, reason: str
+    ) -> dict[str, Any]:
+        answer = self._call(
+            "POST",
+            "/v3/refund/domestic/refunds",
+            {
+                "out_trade_no": out_trade_no,
+                "out_refund_no": out_refund_no,
+                "reason": reason[:80],
+                "notify_url": self.config.refund_notify_url,
+                "amount": {"refund": refund, "total": total, "currency": "CNY"},
+            },
+        )
+        return answer or {}
+
+    def query_refund(self, out_refund_no: str) -> dict[str, Any] | None:
+        path = f"/v3/refund/domestic/refunds/{urllib.parse.quote(out_refund_no)}"
+        return self._call("GET", path, None, missing_ok=True)
+
+    def _call(
+        self, method: str, path: str, payload: dict[str, Any] | None, missing_ok: bool = False
+    ) -> dict[str, Any] | None:
+        body = json.dumps(payload, ensure_ascii=False) if payload is not None else ""
+        headers = {
+            "Authorization": crypto.authorization(
+                self.config.private_key,
+                self.config.mchid,
+                self.config.cert_serial,
+                method,
+                path,
+                body,
+                int(time.time()),
+            ),
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+            "User-Agent": "retail-backend",
+        }
+        public_key_ids = [k for k in self.config.verify_keys if k.startswith("PUB_KEY_ID_")]
+        if public_key_ids:
+            headers["Wechatpay-Serial"] = public_key_ids[0]
+        response = self.transport.send(method, path, body, headers)
+        if response.status == 404 and missing_ok:
+            return None
+        try:
+            check_signed(self.config, response.headers, response.body)
+        except Rejected as exc:
+            log("wechatpay_response_rejected", "ERROR", path=path, reason=str(exc))
+            raise UpstreamUnavailable("WeChat Pay's answer could not be verified") from None
+        answer: dict[str, Any] = json.loads(response.body) if response.body else {}
+        if response.status >= 300:
+            log(
+                "wechatpay_refused",
+                "WARNING",
+                path=path,
+                status=response.status,
+                error=answer.get("code"),
+                message=answer.get("message"),
+            )
+            if answer.get("code") == "ORDERPAID":
+                raise Conflict("this order is already paid")
+            raise UpstreamUnavailable(f"WeChat Pay refused: {answer.get('code', response.status)}")
+        return answer
+
+
+@lru_cache(maxsize=1)
+def wechatpay_client() -> WeChatPayClient:
+    config = wechatpay_config()
+    if config.mode == "sandbox":
+        from .sandbox import SandboxTransport
+
+        return WeChatPayClient(config, SandboxTransport())
+    return WeChatPayClient(config, HttpsTransport(config.api_base, config.timeout_seconds))

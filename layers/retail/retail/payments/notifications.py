@@ -1,0 +1,107 @@
+"""payment_notify and refund_notify: verify, decrypt, apply once, acknowledge.
+
+The runtime has already refused anything whose signature, serial or timestamp fails
+(`is_from_wechatpay`); what reaches these functions is genuine and only needs decrypting.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from retail.common.database import database
+from retail.common.errors import InvalidArgument
+from retail.common.logs import log
+from retail.orders.lifecycle import transition
+from retail.orders.records import REFUNDED, REFUNDING
+
+from . import crypto
+from .config import wechatpay_config
+from .refunds import FINAL, order_refund_no
+from .transactions import apply_transaction
+from .verification import Rejected, check_signed
+
+LENIENT = ConfigDict(extra="ignore", defer_build=True)  # WeChat Pay may add fields at any time
+
+
+class Resource(BaseModel):
+    model_config = LENIENT
+    algorithm: str
+    ciphertext: str
+    nonce: str
+    associated_data: str | None = None
+    original_type: str | None = None
+
+
+class Notification(BaseModel):
+    model_config = LENIENT
+    id: str = Field(max_length=64)
+    event_type: str = Field(max_length=64)
+    resource_type: Literal["encrypt-resource"]
+    resource: Resource
+    create_time: str | None = None
+    summary: str | None = None
+
+
+class Acknowledged(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+    outcome: str
+
+
+def is_from_wechatpay(body: bytes, headers: dict[str, str]) -> bool:
+    try:
+        check_signed(wechatpay_config(), headers, body.decode("utf-8"))
+    except (Rejected, UnicodeDecodeError) as exc:
+        log("wechatpay_notification_rejected", "WARNING", reason=str(exc))
+        return False
+    return True
+
+
+def _decrypted(note: Notification) -> dict[str, Any]:
+    try:
+        return crypto.decrypt_resource(note.resource.model_dump(), wechatpay_config().apiv3_key)
+    except ValueError as exc:
+        raise InvalidArgument("the resource does not decrypt") from exc
+
+
+def handle_payment_notification(note: Notification, *, db: Any = None) -> Acknowledged:
+    db = db if db is not None else database()
+    if note.event_type != "TRANSACTION.SUCCESS":
+        return Acknowledged(outcome="ignored")
+    outcome = apply_transaction(db, wechatpay_config(), _decrypted(note))
+    log("payment_notification_applied", notification_id=note.id, outcome=outcome)
+    return Acknowledged(outcome=outcome)
+
+
+def handle_refund_notification(note: Notification, *, db: Any = None) -> Acknowledged:
+    db = db if db is not None else database()
+    result = _decrypted(note)
+    outcome = apply_refund_result(db, result)
+    log("refund_notification_applied", notification_id=note.id, outcome=outcome)
+    return Acknowledged(outcome=outcome)
+
+
+def apply_refund_result(db: Any, result: dict[str, Any]) -> str:
+    """SUCCESS, CLOSED or ABNORMAL for one refund, recorded once; an order refund that
+    succeeded completes the order's REFUNDING -> REFUNDED."""
+    status = result.get("refund_status") or result.get("status")
+    if status not in FINAL:
+        return "pending"
+    record = db.refunds.find_one_and_update(
+        {"_id": result["out_refund_no"], "status": {"$nin": list(FINAL)}},
+        {
+            "$set": {
+                "status": status,
+                "refund_id": result.get("refund_id"),
+                "finished_at": result.get("success_time"),
+            }
+        },
+    )
+    if record is None:
+        return "duplicate" if db.refunds.find_one({"_id": result["out_refund_no"]}) else "unknown"
+    if record["_id"] == order_refund_no(record["order_id"]):
+        if status == "SUCCESS":
+            transition(db, record["order_id"], REFUNDING, REFUNDED, "refund received")
+        db.orders.update_one({"_id": record["order_id"]}, {"$set": {"refund_status": status}})
+    return f"refund_{status.lower()}"

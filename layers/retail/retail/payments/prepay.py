@@ -1,0 +1,85 @@
+"""payment_prepay: a JSAPI prepay for the caller's own unpaid order, and the signed
+parameters the mini-program passes to wx.requestPayment."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from retail.common.clock import utcnow
+from retail.common.database import database
+from retail.common.errors import Conflict, NotFound
+from retail.orders.records import PENDING_PAYMENT
+
+from . import crypto
+from .client import WeChatPayClient, wechatpay_client
+
+PREPAY_VALID = timedelta(hours=2)  # WeChat Pay: a prepay_id is valid for two hours
+REUSE_MARGIN = timedelta(minutes=1)
+
+
+class Prepay(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
+    order_id: str = Field(min_length=1, max_length=32, pattern=r"^[A-Z0-9]+$")
+
+
+class PaymentParams(BaseModel):
+    """Exactly what wx.requestPayment takes (field names as WeChat spells them)."""
+
+    model_config = ConfigDict(defer_build=True)
+    appId: str
+    timeStamp: str
+    nonceStr: str
+    package: str
+    signType: str = "RSA"
+    paySign: str
+
+
+def prepare_payment(
+    cmd: Prepay, *, buyer: str, db: Any = None, client: WeChatPayClient | None = None
+) -> PaymentParams:
+    """Raises NotFound (not the caller's order) or Conflict (not payable now)."""
+    db = db if db is not None else database()
+    client = client or wechatpay_client()
+    order = db.orders.find_one({"_id": cmd.order_id, "openid": buyer})
+    if order is None:
+        raise NotFound(f"no order {cmd.order_id!r}")
+    now = utcnow()
+    if order["status"] != PENDING_PAYMENT:
+        raise Conflict(
+            f"an order in status {order['status']} cannot be paid", status=order["status"]
+        )
+    if order["pay_deadline"] <= now:
+        raise Conflict("the payment deadline has passed")
+    prepay_id = order.get("prepay_id")
+    if not prepay_id or order["prepay_expires_at"] <= now + REUSE_MARGIN:
+        title = order["lines"][0]["title"] + (" 等" if len(order["lines"]) > 1 else "")
+        prepay_id = client.jsapi_prepay(
+            out_trade_no=order["out_trade_no"],
+            description=title,
+            amount=order["total"],
+            openid=buyer,
+            time_expire=order["pay_deadline"],
+        )
+        db.orders.update_one(
+            {"_id": order["_id"], "status": PENDING_PAYMENT},
+            {
+                "$set": {
+                    "prepay_id": prepay_id,
+                    "prepay_expires_at": min(now + PREPAY_VALID, order["pay_deadline"]),
+                    "updated_at": now,
+                }
+            },
+        )
+    timestamp, once, package = str(int(time.time())), crypto.nonce(), f"prepay_id={prepay_id}"
+    config = client.config
+    return PaymentParams(
+        appId=config.appid,
+        timeStamp=timestamp,
+        nonceStr=once,
+        package=package,
+        paySign=crypto.sign(config.private_key, config.appid, timestamp, once, package),
+    )

@@ -1,0 +1,126 @@
+"""Buyers ask for their money back: automatic before shipping, operator-approved after."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from retail.common.clock import utcnow
+from retail.common.database import database
+from retail.common.errors import Conflict, Forbidden, NotFound
+from retail.orders.lifecycle import settle_stock, transition
+from retail.orders.models import OrderView
+from retail.orders.records import COMPLETED, PAID, REFUNDED, REFUNDING, SHIPPED, to_view
+
+from .refunds import order_refund_no, start_refund
+
+ORDER_ID = Field(min_length=1, max_length=32, pattern=r"^[A-Z0-9]+$")
+STRICT = ConfigDict(extra="forbid", strict=True, defer_build=True)
+
+
+class RequestRefund(BaseModel):
+    model_config = STRICT
+    order_id: str = ORDER_ID
+    reason: str = Field(min_length=1, max_length=80)
+
+
+class ReviewRefund(BaseModel):
+    model_config = STRICT
+    order_id: str = ORDER_ID
+    approve: bool
+    note: str | None = Field(None, max_length=80)
+
+
+def request_refund(cmd: RequestRefund, *, buyer: str, db: Any = None) -> OrderView:
+    """Raises NotFound (not the caller's order) or Conflict (nothing paid to refund)."""
+    db = db if db is not None else database()
+    order = db.orders.find_one({"_id": cmd.order_id, "openid": buyer})
+    if order is None:
+        raise NotFound(f"no order {cmd.order_id!r}")
+    if order["status"] == PAID:
+        refunding = transition(
+            db,
+            order["_id"],
+            PAID,
+            REFUNDING,
+            cmd.reason,
+            extra={"restock": True, "refund_reason": cmd.reason},
+        )
+        if refunding is not None:
+            return to_view(_refund_order(db, settle_stock(db, refunding)))
+        order = db.orders.find_one({"_id": cmd.order_id}) or order
+    if order["status"] in (SHIPPED, COMPLETED):
+        db.orders.update_one(
+            {
+                "_id": order["_id"],
+                "status": order["status"],
+                "refund_request.status": {"$nin": ["REQUESTED", "APPROVED"]},
+            },
+            {
+                "$set": {
+                    "refund_request": {"status": "REQUESTED", "reason": cmd.reason, "at": utcnow()}
+                }
+            },
+        )
+        return to_view(db.orders.find_one({"_id": order["_id"]}))
+    if order["status"] in (REFUNDING, REFUNDED):
+        return to_view(order)
+    raise Conflict(
+        f"an order in status {order['status']} has nothing to refund", status=order["status"]
+    )
+
+
+def review_refund(cmd: ReviewRefund, *, operator: Any, db: Any = None) -> OrderView:
+    """An operator approves (money back, goods not restocked) or rejects a refund request."""
+    db = db if db is not None else database()
+    if operator.role.split(":", 1)[0] not in ("admin", "service"):
+        raise Forbidden(f"role {operator.role!r} may not review refunds")
+    if cmd.approve:
+        refunding = transition(
+            db,
+            cmd.order_id,
+            [SHIPPED, COMPLETED],
+            REFUNDING,
+            cmd.note or "refund approved",
+            extra={
+                "restock": False,
+                "refund_request.status": "APPROVED",
+                "refund_request.reviewed_by": operator.operator_id,
+            },
+            condition={"refund_request.status": "REQUESTED"},
+        )
+        if refunding is not None:
+            return to_view(_refund_order(db, settle_stock(db, refunding)))
+    else:
+        db.orders.update_one(
+            {"_id": cmd.order_id, "refund_request.status": "REQUESTED"},
+            {
+                "$set": {
+                    "refund_request.status": "REJECTED",
+                    "refund_request.note": cmd.note,
+                    "refund_request.reviewed_by": operator.operator_id,
+                }
+            },
+        )
+    order = db.orders.find_one({"_id": cmd.order_id})
+    if order is None:
+        raise NotFound(f"no order {cmd.order_id!r}")
+    return to_view(order)
+
+
+def _refund_order(db: Any, order: dict[str, Any]) -> dict[str, Any]:
+    amount = order.get("paid_amount", order["total"])
+    start_refund(
+        db,
+        out_refund_no=order_refund_no(order["_id"]),
+        order=order,
+        transaction_id=order["transaction_id"],
+        amount=amount,
+        total=amount,
+        reason=order.get("refund_reason") or "refund approved",
+    )
+    updated: dict[str, Any] | None = db.orders.find_one_and_update(
+        {"_id": order["_id"]}, {"$set": {"refund_status": "PROCESSING"}}, return_document=True
+    )
+    return updated or order

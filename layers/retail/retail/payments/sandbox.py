@@ -1,0 +1,238 @@
+"""A local WeChat Pay for dev and tests (WECHATPAY_MODE=sandbox, never in prod).
+
+It checks our request signatures with the merchant public key, keeps transactions and refunds
+in the store (so every gateway worker sees them), signs its answers and notifications with
+its own platform key, and encrypts resources with the APIv3 key: the verify / decrypt /
+apply path on our side is exactly the production code.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from pymongo import ReturnDocument
+
+from retail.common.database import database
+
+from . import crypto
+from .client import Response
+from .config import sandbox_material, wechatpay_config
+
+CST = timezone(timedelta(hours=8))
+
+
+def _material() -> dict[str, Any]:
+    config = wechatpay_config()
+    assert config.sandbox_dir is not None, "the sandbox runs only in WECHATPAY_MODE=sandbox"
+    return sandbox_material(config.sandbox_dir)
+
+
+def signed_headers(body: str) -> dict[str, str]:
+    """Wechatpay-* headers as WeChat Pay sends them, signed with the sandbox platform key."""
+    material = _material()
+    timestamp, once = str(int(time.time())), crypto.nonce()
+    signature = crypto.sign(
+        crypto.load_private_key(material["platform_key"]), timestamp, once, body
+    )
+    return {
+        "wechatpay-timestamp": timestamp,
+        "wechatpay-nonce": once,
+        "wechatpay-signature": signature,
+        "wechatpay-serial": material["public_key_id"],
+        "wechatpay-signature-type": crypto.SCHEMA,
+        "content-type": "application/json",
+    }
+
+
+def _answer(status: int, payload: dict[str, Any] | None) -> Response:
+    body = json.dumps(payload, ensure_ascii=False) if payload is not None else ""
+    return Response(status, signed_headers(body), body)
+
+
+class SandboxTransport:
+    def send(self, method: str, path: str, body: str, headers: dict[str, str]) -> Response:
+        if not self._genuine(method, path, body, headers):
+            return _answer(401, {"code": "SIGN_ERROR", "message": "bad merchant signature"})
+        route, _, _query = path.partition("?")
+        payload = json.loads(body) if body else {}
+        if method == "POST" and route == "/v3/pay/transactions/jsapi":
+            return self._prepay(payload)
+        if method == "GET" and route.startswith("/v3/pay/transactions/out-trade-no/"):
+            return self._lookup({"_id": "pay:" + route.rsplit("/", 1)[1]}, "ORDER_NOT_EXIST")
+        if method == "POST" and route == "/v3/refund/domestic/refunds":
+            return self._refund(payload)
+        if method == "GET" and route.startswith("/v3/refund/domestic/refunds/"):
+            return self._lookup({"_id": "refund:" + route.rsplit("/", 1)[1]}, "RESOURCE_NOT_EXISTS")
+        return _answer(404, {"code": "NOT_FOUND", "message": f"no sandbox route {path}"})
+
+    def _genuine(self, method: str, path: str, body: str, headers: dict[str, str]) -> bool:
+        material = _material()
+        auth = crypto.parse_authorization(headers.get("Authorization", ""))
+        return (
+            auth.get("mchid") == material["mchid"]
+            and auth.get("serial_no") == material["cert_serial"]
+            and crypto.verify(
+                crypto.load_public_key(material["merchant_pub"]),
+                auth.get("signature", ""),
+                method,
+                path,
+                auth.get("timestamp", ""),
+                auth.get("nonce_str", ""),
+                body,
+            )
+        )
+
+    def _prepay(self, payload: dict[str, Any]) -> Response:
+        key = "pay:" + payload["out_trade_no"]
+        record = database().sandbox_wechatpay.find_one_and_update(
+            {"_id": key},
+            {
+                "$setOnInsert": {
+                    "kind": "transaction",
+                    "appid": payload["appid"],
+                    "mchid": payload["mchid"],
+                    "out_trade_no": payload["out_trade_no"],
+                    "trade_type": "JSAPI",
+                    "trade_state": "NOTPAY",
+                    "trade_state_desc": "未支付",
+                    "payer": payload["payer"],
+                    "amount": payload["amount"],
+                    "notify_url": payload["notify_url"],
+                    "prepay_id": "wx" + secrets.token_hex(16),
+                }
+            },
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        if record["trade_state"] == "SUCCESS":
+            return _answer(400, {"code": "ORDERPAID", "message": "该订单已支付"})
+        return _answer(200, {"prepay_id": record["prepay_id"]})
+
+    def _refund(self, payload: dict[str, Any]) -> Response:
+        paid = database().sandbox_wechatpay.find_one(
+            {"_id": "pay:" + payload["out_trade_no"], "trade_state": "SUCCESS"}
+        )
+        if paid is None:
+            return _answer(404, {"code": "RESOURCE_NOT_EXISTS", "message": "订单不存在"})
+        record = database().sandbox_wechatpay.find_one_and_update(
+            {"_id": "refund:" + payload["out_refund_no"]},
+            {
+                "$setOnInsert": {
+                    "kind": "refund",
+                    "refund_id": "50" + secrets.token_hex(14),
+                    "out_refund_no": payload["out_refund_no"],
+                    "out_trade_no": payload["out_trade_no"],
+                    "transaction_id": paid["transaction_id"],
+                    "status": "PROCESSING",
+                    "amount": payload["amount"],
+                    "notify_url": payload.get("notify_url"),
+                    "create_time": _now(),
+                }
+            },
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        return _answer(200, _public(record))
+
+    def _lookup(self, query: dict[str, Any], missing: str) -> Response:
+        record = database().sandbox_wechatpay.find_one(query)
+        if record is None:
+            return _answer(404, {"code": missing, "message": "不存在"})
+        return _answer(200, _public(record))
+
+
+def _public(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k not in {"_id", "kind", "notify_url", "prepay_id"}}
+
+
+def _now() -> str:
+    return datetime.now(CST).isoformat(timespec="seconds")
+
+
+def notification(
+    event_type: str, original_type: str, resource: dict[str, Any], summary: str
+) -> tuple[dict[str, str], str]:
+    """(headers, body) of a signed, encrypted notification, exactly as WeChat Pay sends one."""
+    envelope = {
+        "id": "EV-" + secrets.token_hex(10),
+        "create_time": _now(),
+        "resource_type": "encrypt-resource",
+        "event_type": event_type,
+        "summary": summary,
+        "resource": crypto.encrypt_resource(
+            resource, _material()["apiv3_key"], original_type, original_type
+        ),
+    }
+    body = json.dumps(envelope, ensure_ascii=False)
+    return signed_headers(body), body
+
+
+def pay(out_trade_no: str, duplicates: int = 1) -> list[int]:
+    """The buyer pays: the transaction succeeds and its notification is sent `duplicates` times
+    at once to our notify_url. Returns the HTTP statuses our endpoint answered."""
+    record = database().sandbox_wechatpay.find_one_and_update(
+        {"_id": "pay:" + out_trade_no, "trade_state": "NOTPAY"},
+        {
+            "$set": {
+                "trade_state": "SUCCESS",
+                "trade_state_desc": "支付成功",
+                "transaction_id": "42" + secrets.token_hex(13),
+                "success_time": _now(),
+                "bank_type": "OTHERS",
+            }
+        },
+        return_document=ReturnDocument.AFTER,
+    )
+    record = record or database().sandbox_wechatpay.find_one({"_id": "pay:" + out_trade_no})
+    if record is None or record["trade_state"] != "SUCCESS":
+        raise LookupError(f"no sandbox payment for {out_trade_no}")
+    resource = {
+        **_public(record),
+        "amount": {
+            **record["amount"],
+            "payer_total": record["amount"]["total"],
+            "payer_currency": "CNY",
+        },
+    }
+    headers, body = notification("TRANSACTION.SUCCESS", "transaction", resource, "支付成功")
+    return deliver(record["notify_url"], headers, body, duplicates)
+
+
+def complete_refund(out_refund_no: str, status: str = "SUCCESS") -> list[int]:
+    """WeChat Pay finishes a refund (SUCCESS, ABNORMAL or CLOSED) and notifies us."""
+    record = database().sandbox_wechatpay.find_one_and_update(
+        {"_id": "refund:" + out_refund_no},
+        {"$set": {"status": status, "success_time": _now()}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if record is None:
+        raise LookupError(f"no sandbox refund {out_refund_no}")
+    resource = {"mchid": wechatpay_config().mchid, **_public(record), "refund_status": status}
+    headers, body = notification(f"REFUND.{status}", "refund", resource, "退款结果")
+    return deliver(record["notify_url"], headers, body, 1)
+
+
+def deliver(url: str, headers: dict[str, str], body: str, times: int) -> list[int]:
+    statuses: list[int] = []
+
+    def post() -> None:
+        request = urllib.request.Request(url, data=body.encode(), method="POST", headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as reply:
+                statuses.append(reply.status)
+        except urllib.error.HTTPError as error:
+            statuses.append(error.code)
+
+    senders = [threading.Thread(target=post) for _ in range(times)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
+    return statuses

@@ -1,0 +1,127 @@
+"""Applying a WeChat Pay transaction to our orders exactly once, whoever reports it
+(payment_notify or payment_reconcile) and however often."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from retail.common.errors import Conflict, OutOfStock
+from retail.common.logs import log
+from retail.orders.lifecycle import transition
+from retail.orders.payment import mark_paid
+from retail.orders.place import reserve_and_open
+from retail.orders.records import CANCELLED, FAILED, RELEASED, RESERVING
+
+from .config import WeChatPayConfig
+from .refunds import order_refund_no, start_refund, transaction_refund_no
+
+
+def apply_transaction(db: Any, config: WeChatPayConfig, tx: dict[str, Any]) -> str:
+    """What happened, as a word for the logs. Raises Conflict while another worker is in the
+    middle of the same order (WeChat Pay then simply sends again)."""
+    if tx.get("trade_state") != "SUCCESS":
+        return "not_paid"
+    order = db.orders.find_one({"out_trade_no": tx["out_trade_no"]})
+    amount = int((tx.get("amount") or {}).get("total", -1))
+    if order is None:
+        _risk(db, "payment_for_unknown_order", tx)
+        return "unknown_order"
+    if (tx.get("mchid"), tx.get("appid")) != (config.mchid, config.appid) or amount != order[
+        "total"
+    ]:
+        _risk(db, "payment_mismatch", tx, order_total=order["total"])
+        _refund_transaction(db, order, tx, amount, "payment did not match the order")
+        return "mismatch_refunded"
+    if order.get("transaction_id") == tx["transaction_id"]:
+        return "duplicate"
+    if mark_paid(db, order["_id"], tx["transaction_id"], amount) is not None:
+        return "paid"
+    order = db.orders.find_one({"_id": order["_id"]}) or order
+    if order.get("transaction_id") == tx["transaction_id"]:
+        return "duplicate"
+    if order["status"] == RESERVING:
+        raise Conflict("the order is being reserved again; retry shortly")
+    if order["status"] in (CANCELLED, FAILED):
+        return _paid_after_cancel(db, order, tx, amount)
+    _risk(db, "paid_twice", tx, paid_by=order.get("transaction_id"))
+    _refund_transaction(db, order, tx, amount, "the order was already paid")
+    return "second_payment_refunded"
+
+
+def _paid_after_cancel(db: Any, order: dict[str, Any], tx: dict[str, Any], amount: int) -> str:
+    """Take the stock again if it is there and keep the sale; otherwise refund in full."""
+    if order["status"] == CANCELLED:
+        released = {
+            f"lines.{i}.stock": "NONE"
+            for i, line in enumerate(order["lines"])
+            if line["stock"] == RELEASED
+        }
+        revived = transition(
+            db,
+            order["_id"],
+            CANCELLED,
+            RESERVING,
+            "paid after cancellation",
+            extra={
+                **released,
+                "stock_settled": False,
+                "failure": None,
+                "late_payment": {"transaction_id": tx["transaction_id"], "amount": amount},
+            },
+        )
+        if revived is None:
+            raise Conflict("the order changed while applying a late payment; retry shortly")
+        try:
+            reserve_and_open(db, revived)
+        except OutOfStock:
+            log("late_payment_sold_out", "WARNING", order_id=order["_id"])
+        else:
+            if mark_paid(db, order["_id"], tx["transaction_id"], amount) is not None:
+                return "paid_after_cancel"
+    order = db.orders.find_one({"_id": order["_id"]}) or order
+    start_refund(
+        db,
+        out_refund_no=order_refund_no(order["_id"]),
+        order=order,
+        transaction_id=tx["transaction_id"],
+        amount=amount,
+        total=amount,
+        reason="sold out before the payment arrived",
+    )
+    db.orders.update_one({"_id": order["_id"]}, {"$set": {"refund_status": "PROCESSING"}})
+    return "late_payment_refunded"
+
+
+def _refund_transaction(
+    db: Any, order: dict[str, Any], tx: dict[str, Any], amount: int, reason: str
+) -> None:
+    start_refund(
+        db,
+        out_refund_no=transaction_refund_no(tx["transaction_id"]),
+        order=order,
+        transaction_id=tx["transaction_id"],
+        amount=amount,
+        total=amount,
+        reason=reason,
+    )
+
+
+def _risk(db: Any, kind: str, tx: dict[str, Any], **evidence: Any) -> None:
+    """A risk event operators review; keyed by (kind, transaction) so replays add nothing."""
+    key = f"{kind}:{tx.get('transaction_id')}"
+    db.risk_events.update_one(
+        {"_id": key},
+        {
+            "$setOnInsert": {
+                "kind": kind,
+                "out_trade_no": tx.get("out_trade_no"),
+                "transaction_id": tx.get("transaction_id"),
+                "mchid": tx.get("mchid"),
+                "appid": tx.get("appid"),
+                "amount": tx.get("amount"),
+                **evidence,
+            }
+        },
+        upsert=True,
+    )
+    log("risk_event_recorded", "WARNING", kind=kind, out_trade_no=tx.get("out_trade_no"))

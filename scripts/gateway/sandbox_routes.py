@@ -1,0 +1,37 @@
+"""Dev-only routes that drive the WeChat Pay sandbox (RETAIL_ENV=dev, WECHATPAY_MODE=sandbox).
+
+POST /dev/pay/<out_trade_no>/succeed[?duplicates=N]  the buyer pays; N notifications at once
+POST /dev/refund/<out_refund_no>/<SUCCESS|ABNORMAL|CLOSED>  WeChat Pay finishes a refund
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs
+
+from retail.common.errors import ErrorCode
+
+from .routes import Reply, error_reply
+
+
+def sandbox_route(path: str) -> Reply:
+    from retail.payments import sandbox  # only the dev gateway ever imports the sandbox
+
+    route, _, query = path.partition("?")
+    parts = route.strip("/").split("/")
+    try:
+        if len(parts) == 4 and parts[1] == "pay" and parts[3] == "succeed":
+            duplicates = min(int(parse_qs(query).get("duplicates", ["1"])[0]), 50)
+            statuses = sandbox.pay(parts[2], duplicates)
+        elif (
+            len(parts) == 4
+            and parts[1] == "refund"
+            and parts[3] in ("SUCCESS", "ABNORMAL", "CLOSED")
+        ):
+            statuses = sandbox.complete_refund(parts[2], parts[3])
+        else:
+            return error_reply(ErrorCode.NOT_FOUND, f"no sandbox route {path}")
+    except (LookupError, ValueError) as exc:
+        return error_reply(ErrorCode.NOT_FOUND, str(exc))
+    body = json.dumps({"code": "OK", "data": {"notifications_answered": statuses}}).encode()
+    return Reply(200, body)
