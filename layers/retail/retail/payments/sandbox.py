@@ -176,7 +176,7 @@ def notification(
 
 def pay(out_trade_no: str, duplicates: int = 1) -> list[int]:
     """The buyer pays: the transaction succeeds and its notification is sent `duplicates` times
-    at once to our notify_url. Returns the HTTP statuses our endpoint answered."""
+    at once to our notify_url. Returns the HTTP statuses our endpoint answered (0: no answer)."""
     record = database().sandbox_wechatpay.find_one_and_update(
         {"_id": "pay:" + out_trade_no, "trade_state": "NOTPAY"},
         {
@@ -229,6 +229,10 @@ def deliver(url: str, headers: dict[str, str], body: str, times: int) -> list[in
                 statuses.append(reply.status)
         except urllib.error.HTTPError as error:
             statuses.append(error.code)
+        except (urllib.error.URLError, OSError):
+            statuses.append(
+                0
+            )  # nobody answered: WeChat Pay would retry, reconciliation will see it
 
     senders = [threading.Thread(target=post) for _ in range(times)]
     for sender in senders:
