@@ -4,7 +4,9 @@ clean stop before the function's time runs out."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -43,3 +45,32 @@ class Budget:
 
     def exhausted(self) -> bool:
         return time.monotonic() - self.started >= self.seconds
+
+
+Outcome = Literal["processed", "skipped", "failed"]
+
+
+def run_batches(
+    cmd: BatchRequest,
+    budget: Budget,
+    fetch: Callable[[int], list[dict[str, Any]]],
+    handle: Callable[[dict[str, Any]], Outcome],
+) -> BatchSummary:
+    """Fetch up to batch_size items still to do, handle each, until none are left, the batch
+    limit is reached, or the time budget runs out (next_cursor names the last item done).
+
+    `handle` must leave each item out of the next fetch, whatever its outcome.
+    """
+    summary = BatchSummary()
+    for _ in range(cmd.max_batches):
+        batch = fetch(cmd.batch_size)
+        if not batch:
+            return summary
+        for item in batch:
+            outcome = handle(item)
+            setattr(summary, outcome, getattr(summary, outcome) + 1)
+            if budget.exhausted():
+                summary.stopped_early, summary.next_cursor = True, str(item["_id"])
+                return summary
+    summary.stopped_early = True
+    return summary

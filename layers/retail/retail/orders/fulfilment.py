@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from retail.catalog.catalog_file import ID
-from retail.common.batches import BatchRequest, BatchSummary, Budget
+from retail.common.batches import BatchRequest, BatchSummary, Budget, Outcome, run_batches
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, Forbidden, NotFound
@@ -159,31 +159,24 @@ def auto_confirm_orders(cmd: BatchRequest, *, budget: Budget, db: Any = None) ->
     """Timer: shipped orders not confirmed within RETAIL_AUTO_CONFIRM_DAYS complete."""
     db = db if db is not None else database()
     cutoff = utcnow() - timedelta(days=settings().RETAIL_AUTO_CONFIRM_DAYS)
-    summary = BatchSummary()
     due = {"status": SHIPPED, "shipped_at": {"$lte": cutoff}}
-    for _ in range(cmd.max_batches):
-        batch = list(
-            db.orders.find(due, {"_id": 1}, sort=[("shipped_at", 1)], limit=cmd.batch_size)
+
+    def fetch(limit: int) -> list[dict[str, Any]]:
+        return list(db.orders.find(due, {"_id": 1}, sort=[("shipped_at", 1)], limit=limit))
+
+    def confirm(ref: dict[str, Any]) -> Outcome:
+        done = transition(
+            db,
+            ref["_id"],
+            SHIPPED,
+            COMPLETED,
+            "confirmed automatically",
+            extra={"completed_at": utcnow()},
+            condition={"shipped_at": {"$lte": cutoff}},
         )
-        if not batch:
-            return summary
-        for ref in batch:
-            done = transition(
-                db,
-                ref["_id"],
-                SHIPPED,
-                COMPLETED,
-                "confirmed automatically",
-                extra={"completed_at": utcnow()},
-                condition={"shipped_at": {"$lte": cutoff}},
-            )
-            summary.processed += done is not None
-            summary.skipped += done is None
-            if budget.exhausted():
-                summary.stopped_early, summary.next_cursor = True, ref["_id"]
-                return summary
-    summary.stopped_early = True
-    return summary
+        return "processed" if done is not None else "skipped"
+
+    return run_batches(cmd, budget, fetch, confirm)
 
 
 def _may_handle(operator: Any, order: dict[str, Any]) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
-from retail.common.batches import BatchRequest, BatchSummary, Budget
+from retail.common.batches import BatchRequest, BatchSummary, Budget, Outcome, run_batches
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.logs import log
@@ -35,27 +35,18 @@ UNFINISHED = [{"stock_settled": False}, {"outbox.0": {"$exists": True}}]
 def repair_orders(cmd: BatchRequest, *, budget: Budget, db: Any = None) -> BatchSummary:
     db = db if db is not None else database()
     cutoff = utcnow() - timedelta(seconds=settings().RETAIL_REPAIR_GRACE_SECONDS)
-    summary = BatchSummary()
     stale = {"$or": UNFINISHED, "updated_at": {"$lte": cutoff}}
-    for _ in range(cmd.max_batches):
-        batch = list(
-            db.orders.find(stale, sort=[("updated_at", 1), ("_id", 1)], limit=cmd.batch_size)
-        )
-        if not batch:
-            return summary
-        for order in batch:
-            claimed = _claim(db, order)
-            if claimed is None:
-                summary.skipped += 1
-                continue
-            repaired = _repair(db, claimed)
-            summary.processed += 1
-            summary.failed += 0 if repaired else 1
-            if budget.exhausted():
-                summary.stopped_early, summary.next_cursor = True, order["_id"]
-                return summary
-    summary.stopped_early = True
-    return summary
+
+    def fetch(limit: int) -> list[dict[str, Any]]:
+        return list(db.orders.find(stale, sort=[("updated_at", 1), ("_id", 1)], limit=limit))
+
+    def repair(order: dict[str, Any]) -> Outcome:
+        claimed = _claim(db, order)
+        if claimed is None:
+            return "skipped"
+        return "processed" if _repair(db, claimed) else "failed"
+
+    return run_batches(cmd, budget, fetch, repair)
 
 
 def _claim(db: Any, order: dict[str, Any]) -> dict[str, Any] | None:

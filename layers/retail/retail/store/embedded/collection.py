@@ -7,21 +7,21 @@ from collections.abc import Iterator
 from typing import Any
 
 from pymongo import ReturnDocument
-from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
+from pymongo.errors import BulkWriteError, OperationFailure
 from pymongo.results import DeleteResult, InsertManyResult, InsertOneResult, UpdateResult
 
-from .codec import MISSING, dumps, index_value, loads, normalise, sort_key
+from .codec import MISSING, loads, normalise, sort_key
 from .cursor import EmbeddedCursor, Row, candidate_rows
-from .database import META_TABLE, EmbeddedDatabase, docs_table, index_table, quote
-from .indexes import IndexSpec, default_name, keys_of, lookup_values, touches_indexes
+from .database import META_TABLE, EmbeddedDatabase, docs_table, index_table
+from .indexes import IndexSpec, default_name
 from .matching import Filter
-from .oneshot import Rewrite
+from .oneshot import rewrite_by_id
 from .paths import expand, values_at
+from .rows import build_index, delete_row, insert_row, insert_rows, rewrite_row
 from .shaping import project, projection_spec, sort_documents, sort_spec
 from .updating import (
     Update,
     apply_update,
-    transform,
     upsert_seed,
     validate_replacement,
     validate_update,
@@ -34,7 +34,7 @@ class EmbeddedCollection:
         self.database = database
         self.name = name
         self.full_name = f"{database.name}.{name}"
-        self._rewrite_sql = (
+        self.rewrite_sql = (
             f"UPDATE {docs_table(name)} SET doc = retail_rewrite(rowid, doc) "
             "WHERE id = ? AND (SELECT schema_version FROM pragma_schema_version) = ? "
             "AND retail_rewrite(rowid, doc) IS NOT NULL"
@@ -93,7 +93,7 @@ class EmbeddedCollection:
             raise TypeError("document must be an instance of dict")
         document.setdefault("_id", with_id({})["_id"])
         with self.database.write() as conn:
-            self._insert(conn, document)
+            insert_row(self, conn, document)
         return InsertOneResult(document["_id"], True)
 
     def insert_many(
@@ -102,29 +102,7 @@ class EmbeddedCollection:
         documents = list(documents)
         if not documents:
             raise TypeError("documents must be a non-empty list")
-        errors: list[dict[str, Any]] = []
-        inserted: list[Any] = []
-        with self.database.write() as conn:
-            for position, document in enumerate(documents):
-                document.setdefault("_id", with_id({})["_id"])
-                conn.execute("SAVEPOINT one")
-                try:
-                    self._insert(conn, document)
-                    inserted.append(document["_id"])
-                except DuplicateKeyError as exc:
-                    conn.execute("ROLLBACK TO one")
-                    errors.append(
-                        {
-                            "index": position,
-                            "code": 11000,
-                            "errmsg": str(exc),
-                            "keyValue": (exc.details or {}).get("keyValue"),
-                        }
-                    )
-                    if ordered:
-                        conn.execute("RELEASE one")
-                        break
-                conn.execute("RELEASE one")
+        inserted, errors = insert_rows(self, documents, ordered)
         if errors:
             raise BulkWriteError(
                 {
@@ -187,7 +165,7 @@ class EmbeddedCollection:
             found = self._first(conn, filter, sort)
             if found is None:
                 return None
-            self._delete(conn, found)
+            delete_row(self, conn, found)
         return project(found[2], projection_spec(projection))
 
     def delete_one(self, filter: Filter) -> DeleteResult:
@@ -228,24 +206,8 @@ class EmbeddedCollection:
                         "options",
                         code=85,
                     )
-            self._build_index(conn, spec)
+            build_index(self, conn, spec)
         return spec.name
-
-    def _build_index(self, conn: sqlite3.Connection, spec: IndexSpec) -> None:
-        table = index_table(self.name, spec.name)
-        columns = ", ".join(f"k{i}" for i in range(len(spec.keys)))
-        conn.execute(f"CREATE TABLE {table} (id NOT NULL, {columns})")
-        unique = "UNIQUE " if spec.unique else ""
-        conn.execute(
-            f"CREATE {unique}INDEX {quote('x:' + self.name + ':' + spec.name)} "
-            f"ON {table} ({columns})"
-        )
-        conn.execute(f"CREATE INDEX {quote('y:' + self.name + ':' + spec.name)} ON {table} (id)")
-        conn.execute(
-            f"INSERT INTO {META_TABLE} VALUES (?, ?, ?)", (self.name, spec.name, spec.to_json())
-        )
-        for _, _, doc in candidate_rows(conn, self, {}):
-            self._add_keys(conn, spec, doc)
 
     def index_information(self) -> dict[str, dict[str, Any]]:
         self.database.refresh(self.database.connection())
@@ -288,7 +250,7 @@ class EmbeddedCollection:
         replace: bool = False,
     ) -> UpdateResult:
         if not many:
-            job = self._one_statement(filter, update, replace, upsert)
+            job = rewrite_by_id(self, filter, update, replace, upsert)
             if job is not None:
                 return UpdateResult(
                     {
@@ -300,7 +262,7 @@ class EmbeddedCollection:
                 )
         with self.database.write() as conn:
             rows = self._matching(conn, filter, many)
-            modified = sum(self._rewrite(conn, row, update, replace) for row in rows)
+            modified = sum(rewrite_row(self, conn, row, update, replace) for row in rows)
             if not rows and upsert:
                 doc = self._upsert(conn, filter, update, replace)
                 return UpdateResult(
@@ -320,7 +282,7 @@ class EmbeddedCollection:
         return_document: bool,
         replace: bool = False,
     ) -> dict[str, Any] | None:
-        job = self._one_statement(filter, update, replace, upsert) if sort is None else None
+        job = rewrite_by_id(self, filter, update, replace, upsert) if sort is None else None
         if job is not None:
             if not job.matched:
                 return None
@@ -333,66 +295,10 @@ class EmbeddedCollection:
                     return None
                 doc = self._upsert(conn, filter, update, replace)
                 return project(doc, projection_spec(projection)) if return_document else None
-            self._rewrite(conn, row, update, replace)
+            rewrite_row(self, conn, row, update, replace)
         # Parsed again outside the write lock: the stored text is the document as it was.
         chosen = row[2] if return_document else loads(row[1])
         return project(chosen, projection_spec(projection))
-
-    def _one_statement(
-        self, filter: Filter, change: dict[str, Any], replace: bool, upsert: bool
-    ) -> Rewrite | None:
-        """The settled outcome of the one-statement path, or None: take the general path."""
-        if not isinstance(filter, dict) or "_id" not in filter:
-            return None
-        ids = lookup_values(filter["_id"])
-        database = self.database
-        if (
-            ids is None
-            or len(ids) != 1
-            or not database.has_collection(self.name)
-            or touches_indexes(database.index_specs(self.name), change, replace)
-        ):
-            return None
-        # The statement finds the row by its _id; only the rest of the filter is left to check.
-        rest = {key: cond for key, cond in filter.items() if key != "_id"}
-        job: Rewrite = database.local_rewrite(Rewrite(rest, change, replace))
-        planned_with = database.schema_version
-        conn = database.connection()
-        conn.execute(self._rewrite_sql, (ids[0], planned_with))
-        if job.error is not None:
-            raise job.error
-        if job.matched:
-            return job
-        database.refresh(conn)
-        settled = database.schema_version == planned_with and not upsert
-        return job if settled else None
-
-    def _rewrite(
-        self, conn: sqlite3.Connection, row: Row, update: dict[str, Any], replace: bool
-    ) -> int:
-        """Apply `update` to the row's document in place and store it; 1 if it changed."""
-        rowid, text, doc = row
-        specs = [
-            spec
-            for spec in self.database.index_specs(self.name)
-            if touches_indexes([spec], update, replace)
-        ]
-        keys_before = [keys_of(spec, doc) for spec in specs]
-        transform(doc, update, replace)
-        new_text = dumps(doc)
-        if new_text == text:
-            return 0
-        conn.execute(
-            f"UPDATE {docs_table(self.name)} SET doc = ? WHERE rowid = ?", (new_text, rowid)
-        )
-        for spec, before in zip(specs, keys_before, strict=True):
-            if keys_of(spec, doc) != before:
-                conn.execute(
-                    f"DELETE FROM {index_table(self.name, spec.name)} WHERE id = ?",
-                    (index_value(doc["_id"]),),
-                )
-                self._add_keys(conn, spec, doc)
-        return 1
 
     def _upsert(
         self, conn: sqlite3.Connection, filter: Filter, update: dict[str, Any], replace: bool
@@ -402,59 +308,12 @@ class EmbeddedCollection:
             doc = with_id({**({"_id": seed["_id"]} if "_id" in seed else {}), **normalise(update)})
         else:
             doc = with_id(apply_update(seed, update, inserting=True))
-        self._insert(conn, doc)
+        insert_row(self, conn, doc)
         return doc
-
-    def _insert(self, conn: sqlite3.Connection, document: dict[str, Any]) -> None:
-        doc = normalise(document)
-        if isinstance(doc["_id"], list):
-            raise OperationFailure("can't use an array for _id", code=2)
-        self.database.ensure_collection(conn, self.name)
-        try:
-            conn.execute(
-                f"INSERT INTO {docs_table(self.name)} (id, doc) VALUES (?, ?)",
-                (index_value(doc["_id"]), dumps(doc)),
-            )
-        except sqlite3.IntegrityError:
-            raise self._duplicate("_id_", {"_id": doc["_id"]}) from None
-        for spec in self.database.index_specs(self.name):
-            self._add_keys(conn, spec, doc)
-
-    def _delete(self, conn: sqlite3.Connection, row: Row) -> None:
-        rowid, _, doc = row
-        conn.execute(f"DELETE FROM {docs_table(self.name)} WHERE rowid = ?", (rowid,))
-        for spec in self.database.index_specs(self.name):
-            conn.execute(
-                f"DELETE FROM {index_table(self.name, spec.name)} WHERE id = ?",
-                (index_value(doc["_id"]),),
-            )
 
     def _delete_matching(self, filter: Filter, many: bool) -> DeleteResult:
         with self.database.write() as conn:
             rows = self._matching(conn, filter, many)
             for row in rows:
-                self._delete(conn, row)
+                delete_row(self, conn, row)
         return DeleteResult({"n": len(rows)}, True)
-
-    def _add_keys(self, conn: sqlite3.Connection, spec: IndexSpec, doc: dict[str, Any]) -> None:
-        keys = keys_of(spec, doc)
-        if not keys:
-            return
-        marks = ", ".join("?" * (len(spec.keys) + 1))
-        try:
-            conn.executemany(
-                f"INSERT INTO {index_table(self.name, spec.name)} VALUES ({marks})",
-                [(index_value(doc["_id"]), *key) for key in keys],
-            )
-        except sqlite3.IntegrityError:
-            raise self._duplicate(
-                spec.name, {f: values_at(doc, f)[0] for f in spec.fields}
-            ) from None
-
-    def _duplicate(self, index: str, key_value: dict[str, Any]) -> DuplicateKeyError:
-        return DuplicateKeyError(
-            f"E11000 duplicate key error collection: {self.full_name} index: {index} "
-            f"dup key: {key_value!r}",
-            11000,
-            {"keyValue": key_value, "index": index},
-        )

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .codec import dumps, loads
+from .indexes import lookup_values, touches_indexes
 from .matching import Filter, matches
 from .updating import transform
+
+if TYPE_CHECKING:
+    from .collection import EmbeddedCollection
 
 
 @dataclass
@@ -57,3 +61,37 @@ def one_statement_hook(local: Any) -> Callable[[int, str], str | None]:
         return job.after_text
 
     return hook
+
+
+def rewrite_by_id(
+    collection: EmbeddedCollection,
+    filter: Filter,
+    change: dict[str, Any],
+    replace: bool,
+    upsert: bool,
+) -> Rewrite | None:
+    """The settled outcome of the one-statement path, or None: take the general path."""
+    if not isinstance(filter, dict) or "_id" not in filter:
+        return None
+    ids = lookup_values(filter["_id"])
+    database = collection.database
+    if (
+        ids is None
+        or len(ids) != 1
+        or not database.has_collection(collection.name)
+        or touches_indexes(database.index_specs(collection.name), change, replace)
+    ):
+        return None
+    # The statement finds the row by its _id; only the rest of the filter is left to check.
+    rest = {key: cond for key, cond in filter.items() if key != "_id"}
+    job: Rewrite = database.local_rewrite(Rewrite(rest, change, replace))
+    planned_with = database.schema_version
+    conn = database.connection()
+    conn.execute(collection.rewrite_sql, (ids[0], planned_with))
+    if job.error is not None:
+        raise job.error
+    if job.matched:
+        return job
+    database.refresh(conn)
+    settled = database.schema_version == planned_with and not upsert
+    return job if settled else None
