@@ -4,4 +4,4 @@ from retail.orders import OrderRequest, Quote, preview_order
 
 @cloud_function(OrderRequest, response=Quote)
 def main_handler(cmd: OrderRequest, caller: Caller) -> Quote:
-    return preview_order(cmd)
+    return preview_order(cmd, buyer=caller.require_openid())

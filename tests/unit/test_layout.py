@@ -19,6 +19,7 @@ DOMAINS = {
     "retail.cart",
     "retail.orders",
     "retail.payments",
+    "retail.coupons",
 }
 HEAVY = ("boto3", "botocore", "tencentcloud", "gateway", "mongomock", "moto")
 

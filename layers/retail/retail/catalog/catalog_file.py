@@ -6,7 +6,8 @@ between items (a product's merchant and category, a store's stock, unique ids).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -65,14 +66,26 @@ class ProductEntry(BaseModel):
     )
 
 
+class CouponScope(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    kind: Literal["all", "categories", "products", "merchants"] = "all"
+    ids: list[str] = Field(default_factory=list, max_length=500)
+
+
 class CouponTemplateEntry(BaseModel):
     model_config = FILE
     template_id: str = ID
     title: str = Field(min_length=1, max_length=60)
-    discount: int = Field(ge=1, description="fen")
-    threshold: int = Field(0, ge=0, description="fen")
+    discount: int = Field(ge=1, description="fen off (fixed), or the cap (percent)")
+    threshold: int = Field(0, ge=0, description="fen of eligible goods needed")
     total_quota: int = Field(ge=0)
-    per_user_limit: int = Field(1, ge=1)
+    per_user_limit: int = Field(1, ge=1, le=100)
+    kind: Literal["fixed", "percent", "free_shipping"] = "fixed"
+    rate_bp: int = Field(0, ge=0, le=10_000, description="percent coupons: basis points off")
+    valid_days: int | None = Field(30, ge=1, le=3650, description="valid this long after claiming")
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    scope: CouponScope = Field(default_factory=CouponScope)
 
 
 class CatalogFile(BaseModel):

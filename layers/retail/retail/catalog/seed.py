@@ -65,7 +65,10 @@ def load_catalog(raw: Any, db: Any) -> dict[str, int]:
     for t in catalog.coupon_templates:
         db.coupon_templates.update_one(
             {"_id": t.template_id},
-            {"$set": t.model_dump(), "$setOnInsert": {"claimed": 0, "created_at": now}},
+            {
+                "$set": t.model_dump(),
+                "$setOnInsert": {"claimed": 0, "status": "ACTIVE", "created_at": now},
+            },
             upsert=True,
         )
     return {

@@ -17,6 +17,7 @@ from pymongo import ReturnDocument
 from retail.common.clock import utcnow
 from retail.common.faults import fault_point
 from retail.common.logs import log
+from retail.coupons import release_coupon, spend_coupon
 from retail.inventory import StockMove, apply_move, clear_marker
 
 from .records import (
@@ -79,18 +80,26 @@ def transition(
     return doc
 
 
+def _settle_coupon(db: Any, order: dict[str, Any], restocked: bool) -> None:
+    """Paid: the coupon is used. Cancelled, failed, or refunded before shipping: it is back."""
+    if order["status"] == PAID:
+        spend_coupon(db, order["coupon_id"], order["_id"])
+    elif order["status"] in (CANCELLED, FAILED) or restocked:
+        release_coupon(db, order["coupon_id"], order["_id"])
+
+
 def _unsettled(status: str) -> dict[str, Any]:
     """Statuses whose lines must move stock leave the order unsettled until they have."""
     return {"stock_settled": False} if status in _MOVES_STOCK else {}
 
 
 def settle_stock(db: Any, order: dict[str, Any]) -> dict[str, Any]:
-    """Bring every line's stock to what the order's status needs; returns the order.
-
-    Leaves the order unsettled (for order_repair) if a move cannot be made.
+    """Bring every line's stock, and the order's coupon, to what its status needs; returns
+    the order. Leaves it unsettled (for order_repair) if a stock move cannot be made.
     """
     refunding = order["status"] in (REFUNDING, REFUNDED)
-    target = _RESTOCKED if refunding and order.get("restock") else _TARGET.get(order["status"], {})
+    restocked = refunding and bool(order.get("restock"))
+    target = _RESTOCKED if restocked else _TARGET.get(order["status"], {})
     updates: dict[str, Any] = {}
     moved = []
     for index, line in enumerate(order["lines"]):
@@ -110,6 +119,8 @@ def settle_stock(db: Any, order: dict[str, Any]) -> dict[str, Any]:
         updates[f"lines.{index}.stock"] = wanted
         moved.append(line)
         fault_point(f"settle_stock:after_move_{len(moved)}")
+    if order.get("coupon_id"):
+        _settle_coupon(db, order, restocked)
     settled = db.orders.find_one_and_update(
         {"_id": order["_id"], "status": order["status"], "stock_settled": False},
         {"$set": {**updates, "stock_settled": True}},

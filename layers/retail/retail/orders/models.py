@@ -71,6 +71,7 @@ class PricedLine(BaseModel):
     sku_id: str
     product_id: str
     merchant_id: str
+    category_id: str
     title: str
     spec: str | None = None
     price: int
@@ -91,6 +92,10 @@ class Quote(BaseModel):
     freight: int
     discount: int
     total: int
+    coupon_id: str | None = None
+    suggested_coupon_id: str | None = Field(
+        None, description="the caller's usable coupon that would take most off"
+    )
     ship_on: str | None = Field(None, description="presale: the day the goods ship (YYYY-MM-DD)")
 
 

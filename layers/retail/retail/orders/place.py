@@ -19,6 +19,7 @@ from retail.common.database import database
 from retail.common.errors import Conflict, OutOfStock
 from retail.common.faults import fault_point
 from retail.common.settings import settings
+from retail.coupons import lock_coupon
 from retail.inventory import StockMove, apply_move, clear_marker
 
 from .lifecycle import settle_stock
@@ -44,7 +45,7 @@ def place_order(cmd: PlaceOrder, *, buyer: str, db: Any = None) -> OrderView:
     existing = db.orders.find_one({"openid": buyer, "idempotency_key": cmd.idempotency_key})
     if existing is not None:
         return _replay(existing, request_hash)
-    quote = quote_order(db, cmd)
+    quote = quote_order(db, cmd, buyer)
     now = utcnow()
     address = cmd.address.model_dump(exclude_none=True) if cmd.address else None
     order = new_order_doc(
@@ -56,6 +57,9 @@ def place_order(cmd: PlaceOrder, *, buyer: str, db: Any = None) -> OrderView:
         raced = db.orders.find_one({"openid": buyer, "idempotency_key": cmd.idempotency_key})
         return _replay(raced, request_hash)
     fault_point("order_place:after_order_write")
+    if cmd.coupon_id and not lock_coupon(db, cmd.coupon_id, buyer, order["_id"]):
+        fail_order(db, order, [], {"code": "COUPON_UNAVAILABLE", "coupon_id": cmd.coupon_id})
+        raise Conflict("the coupon was just used by another order", coupon_id=cmd.coupon_id)
     return to_view(reserve_and_open(db, order))
 
 

@@ -10,5 +10,5 @@ from .models import OrderRequest, Quote
 from .pricing import quote_order
 
 
-def preview_order(cmd: OrderRequest, *, db: Any = None) -> Quote:
-    return quote_order(db if db is not None else database(), cmd)
+def preview_order(cmd: OrderRequest, *, buyer: str, db: Any = None) -> Quote:
+    return quote_order(db if db is not None else database(), cmd, buyer)

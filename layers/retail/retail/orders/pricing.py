@@ -10,6 +10,7 @@ from typing import Any
 
 from retail.common.errors import InvalidArgument, NotFound
 from retail.common.settings import settings
+from retail.coupons import best_coupon, coupon_discount
 from retail.inventory import CENTRAL, PRESALE
 from retail.stores.geo import haversine_m
 
@@ -29,7 +30,7 @@ def merged_items(request: OrderRequest) -> dict[str, int]:
     return dict(sorted(merged.items()))
 
 
-def quote_order(db: Any, request: OrderRequest) -> Quote:
+def quote_order(db: Any, request: OrderRequest, buyer: str) -> Quote:
     """Raises NotFound (unknown SKU, product or store) or InvalidArgument (store too far,
     coupon not usable)."""
     wanted = merged_items(request)
@@ -58,6 +59,7 @@ def quote_order(db: Any, request: OrderRequest) -> Quote:
                 sku_id=sku_id,
                 product_id=product["_id"],
                 merchant_id=product["merchant_id"],
+                category_id=product["category_id"],
                 title=product["title"],
                 spec=sku.get("spec"),
                 price=sku["price"],
@@ -68,12 +70,16 @@ def quote_order(db: Any, request: OrderRequest) -> Quote:
         )
     goods = sum(line.amount for line in lines)
     freight = _freight(request.delivery, goods)
-    discount = _discount(db, request, goods)
+    priced = [line.model_dump() for line in lines]
+    discount = _discount(db, request, buyer, priced, freight)
+    suggested, _ = best_coupon(db, buyer, priced, freight)
     return Quote(
         lines=lines,
         delivery=request.delivery,
         store_id=store_id,
         ship_on=ship_on,
+        coupon_id=request.coupon_id,
+        suggested_coupon_id=suggested,
         distance_m=distance_m,
         goods_amount=goods,
         freight=freight,
@@ -89,10 +95,18 @@ def _freight(delivery: str, goods: int) -> int:
     return config.RETAIL_INSTANT_FEE_FEN if delivery == "instant" else config.RETAIL_FREIGHT_FEN
 
 
-def _discount(db: Any, request: OrderRequest, goods: int) -> int:
+def _discount(
+    db: Any, request: OrderRequest, buyer: str, lines: list[dict[str, Any]], freight: int
+) -> int:
     if request.coupon_id is None:
         return 0
-    raise NotFound(f"no usable coupon {request.coupon_id!r}", coupon_id=request.coupon_id)
+    coupon = db.coupons.find_one({"_id": request.coupon_id, "openid": buyer, "status": "AVAILABLE"})
+    if coupon is None:
+        raise NotFound(f"no usable coupon {request.coupon_id!r}", coupon_id=request.coupon_id)
+    amount, problem = coupon_discount(coupon, lines, freight)
+    if problem:
+        raise InvalidArgument(f"coupon {request.coupon_id}: {problem}", coupon_id=request.coupon_id)
+    return amount
 
 
 def _fulfilment_store(db: Any, request: OrderRequest) -> tuple[str | None, int | None]:
