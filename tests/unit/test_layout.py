@@ -20,6 +20,7 @@ DOMAINS = {
     "retail.orders",
     "retail.payments",
     "retail.coupons",
+    "retail.referral",
 }
 HEAVY = ("boto3", "botocore", "tencentcloud", "gateway", "mongomock", "moto")
 

@@ -51,6 +51,11 @@ class Settings(BaseModel):
     WECHATPAY_TIMEOUT_SECONDS: float = Field(5.0, gt=0, le=30)
     WECHATPAY_SANDBOX_DIR: str = ".data/wechatpay-sandbox"
     RETAIL_RECONCILE_GRACE_SECONDS: int = Field(300, ge=0, le=86_400)
+    RETAIL_ATTRIBUTION_DAYS: int = Field(7, ge=1, le=90)
+    RETAIL_NEW_USER_HOURS: int = Field(24, ge=1, le=720)
+    RETAIL_INVITE_POINTS: int = Field(50, ge=0)
+    RETAIL_INVITE_DAILY_CAP: int = Field(20, ge=0)
+    RETAIL_COMMISSION_BP: int = Field(500, ge=0, le=5000)
     RETAIL_DELIVERY_CLIENT: Literal["live", "fake"] | None = None
     RETAIL_DELIVERY_SECRET: str | None = None
 

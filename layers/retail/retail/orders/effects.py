@@ -1,8 +1,11 @@
-"""Side effects of a payment, kept as an outbox on the order and applied exactly once.
+"""Side effects of an order's state changes, kept as an outbox on the order and applied
+exactly once: the transition adds the effect, `apply_outbox` performs it and then removes it,
+order_repair replays what a crash left behind. Every effect is safe to repeat.
 
-The PAID transition writes `outbox: [...]`; each effect is a guarded update that leaves a marker
-`ops.<order_id>` on its target (as stock moves do), then the effect leaves the outbox, then the
-marker is cleared. A crash in between is replayed by order_repair without doing anything twice.
+- sales: product sales counters (guarded by a marker `ops.<order_id>` on the product)
+- paid: the buyer's last payment time; an invitee's first order earns a pending commission
+- completed: the commission becomes available; the buyer earns points (1 per yuan paid)
+- refunded: commission reversed; points earned on the order taken back
 """
 
 from __future__ import annotations
@@ -10,13 +13,15 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-SALES = "sales"
+from retail.members import award_points
+from retail.referral import record_first_order, release_commission, reverse_commission
+
+SALES, PAID_EFFECTS, COMPLETED_EFFECTS, REFUNDED_EFFECTS = "sales", "paid", "completed", "refunded"
 
 
 def apply_outbox(db: Any, order: dict[str, Any]) -> None:
     for effect in list(order.get("outbox") or []):
-        if effect == SALES:
-            _count_sales(db, order)
+        _APPLY[effect](db, order)
         db.orders.update_one({"_id": order["_id"]}, {"$pull": {"outbox": effect}})
         if effect == SALES:
             for product_id in _units_by_product(order):
@@ -37,3 +42,32 @@ def _count_sales(db: Any, order: dict[str, Any]) -> None:
             {"_id": product_id, marker: {"$ne": SALES}},
             {"$inc": {"sales": qty}, "$set": {marker: SALES}},
         )
+
+
+def _paid(db: Any, order: dict[str, Any]) -> None:
+    db.users.update_one({"_id": order["openid"]}, {"$max": {"last_paid_at": order["paid_at"]}})
+    record_first_order(db, order)
+
+
+def _completed(db: Any, order: dict[str, Any]) -> None:
+    release_commission(db, order["_id"])
+    points = order.get("paid_amount", order["total"]) // 100
+    if points:
+        award_points(db, order["openid"], points, f"order:{order['_id']}:earn", "order completed")
+
+
+def _refunded(db: Any, order: dict[str, Any]) -> None:
+    reverse_commission(db, order["_id"])
+    earned = db.points_ledger.find_one({"_id": f"order:{order['_id']}:earn"})
+    if earned:
+        award_points(
+            db, order["openid"], -earned["delta"], f"order:{order['_id']}:reverse", "order refunded"
+        )
+
+
+_APPLY = {
+    SALES: _count_sales,
+    PAID_EFFECTS: _paid,
+    COMPLETED_EFFECTS: _completed,
+    REFUNDED_EFFECTS: _refunded,
+}

@@ -20,6 +20,7 @@ from retail.common.logs import log
 from retail.coupons import release_coupon, spend_coupon
 from retail.inventory import StockMove, apply_move, clear_marker
 
+from .effects import COMPLETED_EFFECTS, PAID_EFFECTS, REFUNDED_EFFECTS, SALES, apply_outbox
 from .records import (
     CANCELLED,
     COMPLETED,
@@ -52,6 +53,11 @@ _MOVE = {
     (SOLD, RELEASED): StockMove.RESTOCK,
 }
 _MOVES_STOCK = {PAID, CANCELLED, FAILED, REFUNDING}
+_EFFECTS = {
+    PAID: [SALES, PAID_EFFECTS],
+    COMPLETED: [COMPLETED_EFFECTS],
+    REFUNDING: [REFUNDED_EFFECTS],
+}
 
 
 def transition(
@@ -64,19 +70,27 @@ def transition(
     condition: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any] | None:
-    """Move the order from an expected status to `status`; None if it was not in it."""
+    """Move the order from an expected status to `status`; None if it was not in it.
+
+    The side effects of the new status go into the order's outbox with the change itself and
+    are applied right after it (order_repair finishes them if this process dies first).
+    """
     now = now or utcnow()
     allowed = expected if isinstance(expected, list) else [expected]
+    update: dict[str, Any] = {
+        "$set": {"status": status, "updated_at": now, **_unsettled(status), **(extra or {})},
+        "$push": {"timeline": {"at": now, "status": status, "note": note}},
+    }
+    if status in _EFFECTS:
+        update["$addToSet"] = {"outbox": {"$each": _EFFECTS[status]}}
     doc: dict[str, Any] | None = db.orders.find_one_and_update(
         {"_id": order_id, "status": {"$in": allowed}, **(condition or {})},
-        {
-            "$set": {"status": status, "updated_at": now, **_unsettled(status), **(extra or {})},
-            "$push": {"timeline": {"at": now, "status": status, "note": note}},
-        },
+        update,
         return_document=ReturnDocument.AFTER,
     )
     if doc is not None:
         log("order_status_changed", order_id=order_id, status=status, note=note)
+        apply_outbox(db, doc)
     return doc
 
 

@@ -12,7 +12,6 @@ from retail.adapters.delivery import delivery_provider
 from retail.common.clock import utcnow
 from retail.common.logs import log
 
-from .effects import SALES, apply_outbox
 from .lifecycle import settle_stock, transition
 from .records import PAID, PENDING_PAYMENT
 
@@ -32,14 +31,12 @@ def mark_paid(
             "transaction_id": transaction_id,
             "paid_amount": amount,
             "paid_at": paid_at or utcnow(),
-            "outbox": [SALES],
         },
         condition={"total": amount},
     )
     if paid is None:
         return None
     paid = settle_stock(db, paid)
-    apply_outbox(db, paid)
     if paid["delivery"] == "instant":
         paid = dispatch_rider(db, paid)
     return paid

@@ -1,0 +1,45 @@
+"""Points move exactly once per source: the ledger entry's id is the source key.
+
+Order of writes: the balance moves with a marker `ops.<key>` on the user (a second move is
+refused while it stands), the ledger entry is written, the marker goes. A replay finds the
+ledger entry and stops; a crash between the first two is caught by the marker.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from retail.common.clock import utcnow
+from retail.common.logs import log
+
+LEVEL_GROWTH = (0, 1_000, 5_000, 20_000, 50_000)  # growth needed for levels 1..5
+
+
+def level_for(growth: int) -> int:
+    return sum(1 for needed in LEVEL_GROWTH if growth >= needed)
+
+
+def award_points(db: Any, openid: str, delta: int, key: str, reason: str) -> bool:
+    """Move `delta` points (negative to take back) for source `key`; False if it was done."""
+    if db.points_ledger.find_one({"_id": key}, {"_id": 1}) is not None:
+        return False
+    marker = f"ops.{key}"
+    user = db.users.find_one_and_update(
+        {"_id": openid, marker: {"$exists": False}},
+        {"$inc": {"points": delta, "growth": max(delta, 0)}, "$set": {marker: True}},
+        return_document=True,
+    )
+    if user is None and db.users.find_one({"_id": openid, marker: True}) is None:
+        log("points_user_missing", "WARNING", openid=openid, key=key)
+        return False
+    with suppress(DuplicateKeyError):  # written by a replay that died before the marker went
+        db.points_ledger.insert_one(
+            {"_id": key, "openid": openid, "delta": delta, "reason": reason, "at": utcnow()}
+        )
+    if user is not None:
+        db.users.update_one({"_id": openid}, {"$max": {"level": level_for(user["growth"])}})
+    db.users.update_one({"_id": openid}, {"$unset": {marker: ""}})
+    return True

@@ -1,0 +1,83 @@
+"""The distribution ledger (分销): a commission on an invitee's first paid order, PENDING until
+the order completes, then AVAILABLE, or REVERSED if it is refunded. One entry per
+(inviter, invitee, order), so a replayed payment changes nothing."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from retail.common.clock import utcnow
+from retail.common.database import database
+from retail.common.errors import Forbidden
+from retail.common.settings import settings
+
+PENDING, AVAILABLE, REVERSED = "PENDING", "AVAILABLE", "REVERSED"
+
+
+class ListCommissions(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
+    inviter: str | None = Field(None, min_length=1, max_length=64)
+    status: Literal["PENDING", "AVAILABLE", "REVERSED"] | None = None
+    limit: int = Field(50, ge=1, le=500)
+
+
+class CommissionPage(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+    entries: list[dict[str, Any]]
+    totals: dict[str, int]
+
+
+def record_first_order(db: Any, order: dict[str, Any]) -> None:
+    """If this paid order is the buyer's first since being invited, its commission is due."""
+    buyer = order["openid"]
+    db.referrals.update_one(
+        {"_id": buyer, "first_order_id": None}, {"$set": {"first_order_id": order["_id"]}}
+    )
+    link = db.referrals.find_one({"_id": buyer, "first_order_id": order["_id"]})
+    if link is None:
+        return
+    amount = order.get("paid_amount", order["total"]) * settings().RETAIL_COMMISSION_BP // 10_000
+    entry_id = f"{link['inviter']}:{buyer}:first_order:{order['_id']}"
+    db.commissions.update_one(
+        {"_id": entry_id},
+        {
+            "$setOnInsert": {
+                "inviter": link["inviter"],
+                "invitee": buyer,
+                "order_id": order["_id"],
+                "amount": amount,
+                "status": PENDING,
+                "created_at": utcnow(),
+            }
+        },
+        upsert=True,
+    )
+
+
+def release_commission(db: Any, order_id: str) -> None:
+    db.commissions.update_many(
+        {"order_id": order_id, "status": PENDING},
+        {"$set": {"status": AVAILABLE, "released_at": utcnow()}},
+    )
+
+
+def reverse_commission(db: Any, order_id: str) -> None:
+    db.commissions.update_many(
+        {"order_id": order_id, "status": {"$in": [PENDING, AVAILABLE]}},
+        {"$set": {"status": REVERSED, "reversed_at": utcnow()}},
+    )
+
+
+def list_commissions(cmd: ListCommissions, *, operator: Any, db: Any = None) -> CommissionPage:
+    """The operator view of the ledger, newest first, with totals per status."""
+    if operator.role.split(":", 1)[0] != "admin":
+        raise Forbidden("only admins see the commission ledger")
+    db = db if db is not None else database()
+    query = {k: v for k, v in (("inviter", cmd.inviter), ("status", cmd.status)) if v}
+    entries = list(db.commissions.find(query, sort=[("created_at", -1)], limit=cmd.limit))
+    totals = {PENDING: 0, AVAILABLE: 0, REVERSED: 0}
+    for entry in db.commissions.find(query, {"status": 1, "amount": 1}):
+        totals[entry["status"]] += entry["amount"]
+    return CommissionPage(entries=[{**e, "entry_id": e.pop("_id")} for e in entries], totals=totals)

@@ -1,0 +1,151 @@
+"""Share codes and what opening one earns: the visitor is bound to the first inviter inside the
+attribution window (no self-referral, no cycles, one inviter at a time), and a new user's
+inviter earns points, within a daily cap."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pymongo.errors import DuplicateKeyError
+
+from retail.catalog.catalog_file import OPTIONAL_ID
+from retail.common.clock import utcnow
+from retail.common.database import database
+from retail.common.errors import Conflict, NotFound
+from retail.common.settings import settings
+from retail.members import award_points
+
+STRICT = ConfigDict(extra="forbid", strict=True, defer_build=True)
+OUT = ConfigDict(defer_build=True)
+MAX_CHAIN = 50
+
+
+class CreateShare(BaseModel):
+    model_config = STRICT
+    product_id: str | None = OPTIONAL_ID
+
+
+class ShareLink(BaseModel):
+    model_config = OUT
+    share_code: str
+    path: str
+    scene: str = Field(description="for wxacode.getUnlimited (<= 32 visible characters)")
+
+
+class ShareVisit(BaseModel):
+    model_config = STRICT
+    share_code: str = Field(min_length=4, max_length=32, pattern=r"^[A-Z2-7]+$")
+
+
+class ShareReward(BaseModel):
+    model_config = OUT
+    inviter: str
+    bound: bool
+    points_awarded: int
+
+
+def create_share(cmd: CreateShare, *, inviter: str, db: Any = None) -> ShareLink:
+    """The caller's share code for a product (or the shop): the same inputs, the same code."""
+    db = db if db is not None else database()
+    if cmd.product_id and db.products.find_one({"_id": cmd.product_id}, {"_id": 1}) is None:
+        raise NotFound(f"no product {cmd.product_id!r}")
+    digest = hashlib.sha256(f"{inviter}|{cmd.product_id or ''}".encode()).digest()
+    code = base64.b32encode(digest).decode()[:12]
+    db.shares.update_one(
+        {"_id": code},
+        {
+            "$setOnInsert": {
+                "inviter": inviter,
+                "product_id": cmd.product_id,
+                "created_at": utcnow(),
+            }
+        },
+        upsert=True,
+    )
+    page = (
+        f"pages/product/detail?id={cmd.product_id}&share={code}"
+        if cmd.product_id
+        else f"pages/index/index?share={code}"
+    )
+    return ShareLink(share_code=code, path=page, scene=f"s={code}")
+
+
+def claim_share_reward(cmd: ShareVisit, *, visitor: str, db: Any = None) -> ShareReward:
+    """Raises NotFound (unknown code) or Conflict (self-referral or a cycle)."""
+    db = db if db is not None else database()
+    share = db.shares.find_one({"_id": cmd.share_code})
+    if share is None:
+        raise NotFound("no such share code")
+    inviter = share["inviter"]
+    if inviter == visitor:
+        raise Conflict("you cannot invite yourself")
+    if visitor in _inviters_of(db, inviter):
+        raise Conflict("this would make a referral cycle")
+    if not _bind(db, visitor, inviter, cmd.share_code):
+        current = db.referrals.find_one({"_id": visitor}) or {}
+        return ShareReward(inviter=current.get("inviter", inviter), bound=False, points_awarded=0)
+    points = _reward_new_user(db, inviter, visitor)
+    return ShareReward(inviter=inviter, bound=True, points_awarded=points)
+
+
+def _inviters_of(db: Any, openid: str) -> set[str]:
+    chain: set[str] = set()
+    current = openid
+    for _ in range(MAX_CHAIN):
+        link = db.referrals.find_one({"_id": current}, {"inviter": 1})
+        if link is None or link["inviter"] in chain:
+            break
+        chain.add(link["inviter"])
+        current = link["inviter"]
+    return chain
+
+
+def _bind(db: Any, visitor: str, inviter: str, code: str) -> bool:
+    """First touch wins; a binding that led to no order within the window may be replaced."""
+    now = utcnow()
+    try:
+        db.referrals.insert_one(
+            {
+                "_id": visitor,
+                "inviter": inviter,
+                "share_code": code,
+                "bound_at": now,
+                "first_order_id": None,
+            }
+        )
+        return True
+    except DuplicateKeyError:
+        lapsed = now - timedelta(days=settings().RETAIL_ATTRIBUTION_DAYS)
+        rebound = db.referrals.update_one(
+            {
+                "_id": visitor,
+                "bound_at": {"$lt": lapsed},
+                "first_order_id": None,
+                "inviter": {"$ne": inviter},
+            },
+            {"$set": {"inviter": inviter, "share_code": code, "bound_at": now}},
+        )
+        return bool(rebound.modified_count)
+
+
+def _reward_new_user(db: Any, inviter: str, visitor: str) -> int:
+    """Points for bringing a new user (first seen recently, never paid), within a daily cap."""
+    config = settings()
+    user = db.users.find_one({"_id": visitor}, {"first_seen_at": 1, "last_paid_at": 1})
+    recent = utcnow() - timedelta(hours=config.RETAIL_NEW_USER_HOURS)
+    if user is None or user["first_seen_at"] < recent or user.get("last_paid_at"):
+        return 0
+    day_key = f"{inviter}:{utcnow():%Y%m%d}"
+    db.invite_caps.update_one({"_id": day_key}, {"$setOnInsert": {"count": 0}}, upsert=True)
+    within_cap = db.invite_caps.update_one(
+        {"_id": day_key, "count": {"$lt": config.RETAIL_INVITE_DAILY_CAP}}, {"$inc": {"count": 1}}
+    )
+    if not within_cap.modified_count:
+        return 0
+    points = config.RETAIL_INVITE_POINTS
+    award_points(db, inviter, points, f"invite:{inviter}:{visitor}", "brought a new user")
+    return points
