@@ -112,3 +112,23 @@ def test_updates_beside_an_index_keep_it_exact(uri):
     with pytest.raises(DuplicateKeyError):
         db.stock.update_one({"_id": "b@x"}, {"$set": {"state": "LIVE"}})
     assert db.stock.find_one({"_id": "a@x"})["n"] == 4
+
+
+def test_number_and_date_ranges_probe_the_index_and_match_like_scans(uri):
+    from datetime import datetime, timedelta, timezone
+
+    db = connect(uri)
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    db.users.insert_many([{"_id": i, "score": i % 10, "seen": start + timedelta(days=i)}
+                          for i in range(60)] + [{"_id": 100, "score": "7"}, {"_id": 101}])
+    queries = [{"score": {"$gte": 7}}, {"score": {"$lt": 2}}, {"score": {"$gt": 3, "$lte": 5}},
+               {"seen": {"$lt": start + timedelta(days=5)}},
+               {"seen": {"$gte": start + timedelta(days=55)}}]
+    scans = [sorted(d["_id"] for d in db.users.find(q)) for q in queries]
+    db.users.create_index("score")
+    db.users.create_index("seen")
+    for query, expected in zip(queries, scans, strict=True):
+        assert sorted(d["_id"] for d in db.users.find(query)) == expected
+        assert "USING INDEX x:users:" in plan(db.users.find(query)), query
+    assert scans[0] == [i for i in range(60) if i % 10 >= 7]
+    assert scans[3] == [0, 1, 2, 3, 4]

@@ -118,6 +118,9 @@ def sort_key(value: Any) -> tuple[int, Any]:
     return (rank, value)
 
 
+DATE_TAG, DATE_TAG_END = "\x00d:", "\x00d;"  # every date key sorts between these two
+
+
 def index_value(value: Any) -> Any:
     """One scalar SQLite can compare and put in a UNIQUE index, distinct per BSON value."""
     if value is None or value is MISSING:
@@ -129,7 +132,7 @@ def index_value(value: Any) -> Any:
     if isinstance(value, str):
         return "\x00s:" + value if value.startswith("\x00") else value
     if isinstance(value, datetime):
-        return f"\x00d:{to_millis(value):+021d}"
+        return f"{DATE_TAG}{to_millis(value):+021d}"
     if isinstance(value, ObjectId):
         return "\x00o:" + str(value)
     return "\x00j:" + dumps(value)

@@ -50,9 +50,7 @@ def _plan(collection: EmbeddedCollection, query: Filter) -> tuple[str, list[Any]
     probe = best_probe(collection.database.index_specs(collection.name), query)
     if probe is None:
         return f"SELECT rowid, doc FROM {table} ORDER BY rowid", []
-    spec, pinned = probe
-    where = " AND ".join(f"k{i} IN ({', '.join('?' * len(vals))})" for i, vals in enumerate(pinned))
-    params = [value for vals in pinned for value in vals]
+    spec, where, params = probe
     return (
         f"SELECT rowid, doc FROM {table} WHERE id IN "
         f"(SELECT id FROM {index_table(collection.name, spec.name)} WHERE {where}) "

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from .codec import MISSING, dumps, index_value
+from .codec import DATE_TAG, DATE_TAG_END, MISSING, dumps, index_value
 from .matching import Filter, is_operator_expression, matches
 from .paths import values_at
 
@@ -137,18 +138,63 @@ def _scalar(value: Any) -> bool:
     return not isinstance(value, (dict, list, tuple)) and not hasattr(value, "pattern")
 
 
-def best_probe(specs: list[IndexSpec], query: Filter) -> tuple[IndexSpec, list[list[Any]]] | None:
-    """The index whose leading fields the query pins down most, with the keys to probe."""
-    best: tuple[IndexSpec, list[list[Any]]] | None = None
+def range_condition(column: str, cond: Any) -> tuple[str, list[Any]] | None:
+    """SQL bounds on an index column that every value matching a numeric or date range obeys.
+
+    Index keys order numbers before text, and dates as tagged text (codec.index_value), so a
+    range stays inside its BSON type bracket, as MongoDB's comparisons do.
+    """
+    if not is_operator_expression(cond):
+        return None
+    bounds = {op: cond[op] for op in ("$gt", "$gte", "$lt", "$lte") if op in cond}
+    values = list(bounds.values())
+    if not values:
+        return None
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    dates = all(isinstance(v, datetime) for v in values)
+    if not (numeric or dates):
+        return None
+    sql, params = [], []
+    for op, value in bounds.items():
+        sql.append(f"{column} {_SQL_OPS[op]} ?")
+        params.append(index_value(value))
+    if dates and not any(op in bounds for op in ("$gt", "$gte")):
+        sql.append(f"{column} >= ?")
+        params.append(DATE_TAG)
+    if not any(op in bounds for op in ("$lt", "$lte")):
+        sql.append(f"{column} < ?")
+        params.append(DATE_TAG_END if dates else "")  # '' sorts after every number
+    return " AND ".join(sql), params
+
+
+_SQL_OPS = {"$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}
+
+
+def best_probe(specs: list[IndexSpec], query: Filter) -> tuple[IndexSpec, str, list[Any]] | None:
+    """The index whose leading fields the query narrows most (equalities, then one range),
+    as (index, SQL condition on its key columns, parameters)."""
+    best: tuple[int, IndexSpec, str, list[Any]] | None = None
     for spec in specs:
         if not spec.covers_every_document():
             continue
-        pinned: list[list[Any]] = []
-        for name in spec.fields:
-            values = lookup_values(query[name]) if name in query else None
-            if values is None:
+        clauses: list[str] = []
+        params: list[Any] = []
+        score = 0
+        for column, name in enumerate(spec.fields):
+            if name not in query:
                 break
-            pinned.append(values)
-        if pinned and (best is None or len(pinned) > len(best[1])):
-            best = (spec, pinned)
-    return best
+            values = lookup_values(query[name])
+            if values is not None:
+                clauses.append(f"k{column} IN ({', '.join('?' * len(values))})")
+                params += values
+                score += 2
+                continue
+            bounded = range_condition(f"k{column}", query[name])
+            if bounded is not None:
+                clauses.append(bounded[0])
+                params += bounded[1]
+                score += 1
+            break
+        if score and (best is None or score > best[0]):
+            best = (score, spec, " AND ".join(clauses), params)
+    return None if best is None else best[1:]
