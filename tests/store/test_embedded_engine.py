@@ -119,11 +119,17 @@ def test_number_and_date_ranges_probe_the_index_and_match_like_scans(uri):
 
     db = connect(uri)
     start = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    db.users.insert_many([{"_id": i, "score": i % 10, "seen": start + timedelta(days=i)}
-                          for i in range(60)] + [{"_id": 100, "score": "7"}, {"_id": 101}])
-    queries = [{"score": {"$gte": 7}}, {"score": {"$lt": 2}}, {"score": {"$gt": 3, "$lte": 5}},
-               {"seen": {"$lt": start + timedelta(days=5)}},
-               {"seen": {"$gte": start + timedelta(days=55)}}]
+    db.users.insert_many(
+        [{"_id": i, "score": i % 10, "seen": start + timedelta(days=i)} for i in range(60)]
+        + [{"_id": 100, "score": "7"}, {"_id": 101}]
+    )
+    queries = [
+        {"score": {"$gte": 7}},
+        {"score": {"$lt": 2}},
+        {"score": {"$gt": 3, "$lte": 5}},
+        {"seen": {"$lt": start + timedelta(days=5)}},
+        {"seen": {"$gte": start + timedelta(days=55)}},
+    ]
     scans = [sorted(d["_id"] for d in db.users.find(q)) for q in queries]
     db.users.create_index("score")
     db.users.create_index("seen")

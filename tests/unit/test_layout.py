@@ -21,6 +21,7 @@ DOMAINS = {
     "retail.payments",
     "retail.coupons",
     "retail.referral",
+    "retail.campaigns",
 }
 HEAVY = ("boto3", "botocore", "tencentcloud", "gateway", "mongomock", "moto")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar, Protocol
@@ -20,10 +21,16 @@ BUSY = -1
 INVALID_CODE = 40029
 RATE_LIMITED = 45011
 BLOCKED = 40226
+USER_REFUSED = 43101
+BAD_DATA = 47003
 
 
 class Transport(Protocol):
     def get_json(self, path: str, params: dict[str, str]) -> dict[str, Any]: ...
+
+    def post_json(
+        self, path: str, params: dict[str, str], body: dict[str, Any]
+    ) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -41,13 +48,22 @@ class HttpsTransport:
         self.timeout_seconds = timeout_seconds
 
     def get_json(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+        return self._call(path, params, None)
+
+    def post_json(self, path: str, params: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+        return self._call(path, params, json.dumps(body, ensure_ascii=False).encode("utf-8"))
+
+    def _call(self, path: str, params: dict[str, str], body: bytes | None) -> dict[str, Any]:
         import urllib.error  # only the live path pays for urllib's import
         import urllib.parse
         import urllib.request
 
-        url = f"{self.base_url}{path}?{urllib.parse.urlencode(params)}"
+        query = f"?{urllib.parse.urlencode(params)}" if params else ""
+        request = urllib.request.Request(
+            f"{self.base_url}{path}{query}", data=body, headers={"Content-Type": "application/json"}
+        )
         try:
-            with urllib.request.urlopen(url, timeout=self.timeout_seconds) as response:
+            with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:
                 payload = json.loads(response.read().decode("utf-8"))
         except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
             log("wechat_unreachable", "WARNING", path=path, error=type(exc).__name__)
@@ -59,7 +75,8 @@ class HttpsTransport:
 
 class FakeWeChatServer:
     """Answers like WeChat, offline. `code` → a stable openid; special codes rehearse errors:
-    "invalid…" 40029, "ratelimited…" 45011, "blocked…" 40226, "busy…" -1."""
+    "invalid…" 40029, "ratelimited…" 45011, "blocked…" 40226, "busy…" -1. Subscribe messages
+    to openids starting "o-refused" fail with 43101, to "o-baddata" with 47003."""
 
     ERRORS: ClassVar[dict[str, int]] = {
         "invalid": INVALID_CODE,
@@ -79,12 +96,69 @@ class FakeWeChatServer:
         openid = code[4:] if code.startswith("dev:") else "o" + digest[:27]
         return {"openid": openid, "session_key": digest[28:52], "errcode": 0, "errmsg": "ok"}
 
+    def post_json(self, path: str, params: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+        if path == "/cgi-bin/stable_token":
+            return {"access_token": "fake-token-" + body["appid"], "expires_in": 7200}
+        if path != "/cgi-bin/message/subscribe/send" or not params.get("access_token"):
+            return {"errcode": 40066, "errmsg": "invalid url"}
+        if body["touser"].startswith("o-refused"):
+            return {"errcode": USER_REFUSED, "errmsg": "user refuse to accept the msg"}
+        if body["touser"].startswith("o-baddata"):
+            return {"errcode": BAD_DATA, "errmsg": "argument invalid! data.thing1.value invalid"}
+        return {"errcode": 0, "errmsg": "ok"}
+
 
 class WeChatApi:
     def __init__(self, transport: Transport, appid: str, secret: str) -> None:
         self.transport = transport
         self.appid = appid
         self.secret = secret
+        self._token: tuple[str, float] | None = None
+
+    def access_token(self) -> str:
+        """A stable access token, cached in this process until five minutes before it expires."""
+        now = time.monotonic()
+        if self._token is None or now >= self._token[1]:
+            payload = self.transport.post_json(
+                "/cgi-bin/stable_token",
+                {},
+                {
+                    "grant_type": "client_credential",
+                    "appid": self.appid,
+                    "secret": self.secret,
+                    "force_refresh": False,
+                },
+            )
+            if not payload.get("access_token"):
+                raise UpstreamUnavailable(f"no access token (errcode {payload.get('errcode')})")
+            self._token = (payload["access_token"], now + int(payload["expires_in"]) - 300)
+        return self._token[0]
+
+    def send_subscribe_message(
+        self, openid: str, template_id: str, page: str, data: dict[str, str], state: str
+    ) -> int:
+        """Send one subscribe message; the errcode (0, 43101 refused, 47003 bad data, ...)."""
+        payload = self.transport.post_json(
+            "/cgi-bin/message/subscribe/send",
+            {"access_token": self.access_token()},
+            {
+                "touser": openid,
+                "template_id": template_id,
+                "page": page,
+                "miniprogram_state": state,
+                "lang": "zh_CN",
+                "data": {key: {"value": value} for key, value in data.items()},
+            },
+        )
+        errcode = int(payload.get("errcode") or 0)
+        if errcode:
+            log(
+                "subscribe_message_refused",
+                "WARNING",
+                errcode=errcode,
+                errmsg=payload.get("errmsg"),
+            )
+        return errcode
 
     def code2session(self, code: str) -> WeChatSession:
         """Exchange a wx.login code. Raises InvalidArgument, RateLimited, Forbidden or

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -48,6 +48,7 @@ class Budget:
 
 
 Outcome = Literal["processed", "skipped", "failed"]
+SummaryT = TypeVar("SummaryT", bound=BatchSummary)
 
 
 def run_batches(
@@ -55,13 +56,13 @@ def run_batches(
     budget: Budget,
     fetch: Callable[[int], list[dict[str, Any]]],
     handle: Callable[[dict[str, Any]], Outcome],
-) -> BatchSummary:
+    summary: SummaryT,
+) -> SummaryT:
     """Fetch up to batch_size items still to do, handle each, until none are left, the batch
     limit is reached, or the time budget runs out (next_cursor names the last item done).
 
     `handle` must leave each item out of the next fetch, whatever its outcome.
     """
-    summary = BatchSummary()
     for _ in range(cmd.max_batches):
         batch = fetch(cmd.batch_size)
         if not batch:

@@ -56,6 +56,11 @@ class Settings(BaseModel):
     RETAIL_INVITE_POINTS: int = Field(50, ge=0)
     RETAIL_INVITE_DAILY_CAP: int = Field(20, ge=0)
     RETAIL_COMMISSION_BP: int = Field(500, ge=0, le=5000)
+    RETAIL_LAPSED_DAYS: int = Field(30, ge=1, le=3650)
+    RETAIL_WINBACK_TEMPLATE: str = "c-winback"
+    RETAIL_WINBACK_WINDOW_DAYS: int = Field(30, ge=1, le=3650)
+    RETAIL_WINBACK_MESSAGE_TEMPLATE: str | None = None
+    WECHAT_MINIPROGRAM_STATE: Literal["developer", "trial", "formal"] = "formal"
     RETAIL_DELIVERY_CLIENT: Literal["live", "fake"] | None = None
     RETAIL_DELIVERY_SECRET: str | None = None
 

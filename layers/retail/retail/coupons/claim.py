@@ -76,8 +76,14 @@ def claim_coupon(cmd: ClaimCoupon, *, buyer: str, db: Any = None) -> CouponView:
     return to_view(coupon)
 
 
-def grant_coupon(db: Any, template: dict[str, Any], openid: str) -> dict[str, Any] | None:
-    """One more coupon of `template` for `openid`, or None (quota or per-user limit reached)."""
+def grant_coupon(
+    db: Any, template: dict[str, Any], openid: str, coupon_id: str | None = None
+) -> dict[str, Any] | None:
+    """One more coupon of `template` for `openid`, or None (quota or per-user limit reached).
+
+    With `coupon_id` (a campaign's own key) the per-user limit is that id: granting it again
+    returns the coupon already granted and takes no quota.
+    """
     now = utcnow()
     if template.get("valid_until") and template["valid_until"] <= now:
         return None
@@ -87,6 +93,15 @@ def grant_coupon(db: Any, template: dict[str, Any], openid: str) -> dict[str, An
     )
     if not taken.modified_count:
         return None
+    if coupon_id is not None:
+        coupon = {**_new_coupon(template, openid, 0, now), "_id": coupon_id}
+        try:
+            db.coupons.insert_one(coupon)
+            return coupon
+        except DuplicateKeyError:
+            db.coupon_templates.update_one({"_id": template["_id"]}, {"$inc": {"claimed": -1}})
+            existing: dict[str, Any] | None = db.coupons.find_one({"_id": coupon_id})
+            return existing
     owned = db.coupons.count_documents({"openid": openid, "template_id": template["_id"]})
     for slot in range(owned + 1, template["per_user_limit"] + 1):
         coupon = _new_coupon(template, openid, slot, now)

@@ -40,4 +40,4 @@ def expire_unpaid_orders(cmd: BatchRequest, *, budget: Budget, db: Any = None) -
             return "skipped"
         return "processed" if settle_stock(db, cancelled).get("stock_settled") else "failed"
 
-    return run_batches(cmd, budget, fetch, expire)
+    return run_batches(cmd, budget, fetch, expire, BatchSummary())

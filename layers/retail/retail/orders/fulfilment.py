@@ -176,7 +176,7 @@ def auto_confirm_orders(cmd: BatchRequest, *, budget: Budget, db: Any = None) ->
         )
         return "processed" if done is not None else "skipped"
 
-    return run_batches(cmd, budget, fetch, confirm)
+    return run_batches(cmd, budget, fetch, confirm, BatchSummary())
 
 
 def _may_handle(operator: Any, order: dict[str, Any]) -> bool:

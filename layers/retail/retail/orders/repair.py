@@ -46,7 +46,7 @@ def repair_orders(cmd: BatchRequest, *, budget: Budget, db: Any = None) -> Batch
             return "skipped"
         return "processed" if _repair(db, claimed) else "failed"
 
-    return run_batches(cmd, budget, fetch, repair)
+    return run_batches(cmd, budget, fetch, repair, BatchSummary())
 
 
 def _claim(db: Any, order: dict[str, Any]) -> dict[str, Any] | None:

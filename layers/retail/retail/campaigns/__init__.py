@@ -1,0 +1,12 @@
+"""Campaigns that bring users back: subscription grants and the lapsed-user win-back."""
+
+from .subscriptions import AcceptSubscriptions, Subscriptions, accept_subscriptions
+from .winback import WinBackSummary, win_back_lapsed_users
+
+__all__ = [
+    "AcceptSubscriptions",
+    "Subscriptions",
+    "WinBackSummary",
+    "accept_subscriptions",
+    "win_back_lapsed_users",
+]

@@ -1,0 +1,92 @@
+"""Timer coupon_lapsed: users who have paid before but not in RETAIL_LAPSED_DAYS get one
+win-back coupon per campaign window, and a subscribe message where they granted one.
+
+The coupon's id names the window (`<template>:<openid>:w<window>`), so a second run, a
+concurrent run, or a run after a crash grants nothing twice; the user is then marked with
+the window so later batches skip them.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from retail.adapters.wechat import BAD_DATA, USER_REFUSED, wechat_api
+from retail.common.batches import BatchRequest, BatchSummary, Budget, Outcome, run_batches
+from retail.common.clock import to_millis, utcnow
+from retail.common.database import database
+from retail.common.errors import RetailError
+from retail.common.logs import log
+from retail.common.settings import settings
+from retail.coupons import grant_coupon
+
+from .subscriptions import drop_grants, give_back_grant, take_grant
+
+DAY_MS = 86_400_000
+
+
+class WinBackSummary(BatchSummary):
+    scanned: int = 0
+    granted: int = 0
+    messaged: int = 0
+
+
+def win_back_lapsed_users(cmd: BatchRequest, *, budget: Budget, db: Any = None) -> WinBackSummary:
+    db = db if db is not None else database()
+    config = settings()
+    now = utcnow()
+    window = to_millis(now) // (config.RETAIL_WINBACK_WINDOW_DAYS * DAY_MS)
+    template = db.coupon_templates.find_one(
+        {"_id": config.RETAIL_WINBACK_TEMPLATE, "status": "ACTIVE"}
+    )
+    summary = WinBackSummary()
+    if template is None:
+        log("winback_template_missing", "WARNING", template_id=config.RETAIL_WINBACK_TEMPLATE)
+        return summary
+    lapsed = {
+        "last_paid_at": {"$lt": now - timedelta(days=config.RETAIL_LAPSED_DAYS)},
+        "winback_window": {"$ne": window},
+    }
+
+    def fetch(limit: int) -> list[dict[str, Any]]:
+        return list(db.users.find(lapsed, {"_id": 1}, limit=limit))
+
+    def win_back(user: dict[str, Any]) -> Outcome:
+        summary.scanned += 1
+        coupon = grant_coupon(
+            db, template, user["_id"], f"{template['_id']}:{user['_id']}:w{window}"
+        )
+        db.users.update_one({"_id": user["_id"]}, {"$set": {"winback_window": window}})
+        if coupon is None:
+            return "skipped"  # the campaign's quota is spent
+        summary.granted += 1
+        summary.messaged += _message(db, user["_id"], coupon)
+        return "processed"
+
+    return run_batches(cmd, budget, fetch, win_back, summary)
+
+
+def _message(db: Any, openid: str, coupon: dict[str, Any]) -> int:
+    """1 if a subscribe message went out; only where the user has a grant for the template."""
+    template_id = settings().RETAIL_WINBACK_MESSAGE_TEMPLATE
+    if not template_id or not take_grant(db, openid, template_id):
+        return 0
+    expires = coupon.get("expires_at")
+    data = {
+        "thing1": coupon["title"][:20],
+        "amount2": f"¥{coupon['discount'] / 100:.2f}",
+        "date3": f"{expires:%Y年%m月%d日}" if expires else "长期有效",
+        "thing4": "好久不见，送你一张券",
+    }
+    try:
+        errcode = wechat_api().send_subscribe_message(
+            openid, template_id, "pages/coupon/list", data, settings().WECHAT_MINIPROGRAM_STATE
+        )
+    except RetailError:
+        give_back_grant(db, openid, template_id)
+        return 0
+    if errcode == USER_REFUSED:
+        drop_grants(db, openid, template_id)
+    elif errcode not in (0, BAD_DATA):
+        give_back_grant(db, openid, template_id)
+    return int(errcode == 0)
