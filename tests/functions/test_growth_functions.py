@@ -137,3 +137,38 @@ def test_points_earned_on_completion_are_taken_back_on_refund(seeded):
     admin("refund_review", {"order_id": order["order_id"], "approve": True})
     assert seeded.users.find_one({"_id": "o-test-user"})["points"] == 0
     assert seeded.points_ledger.count_documents({"openid": "o-test-user"}) == 2
+
+
+def test_points_pay_part_of_an_order_and_come_back_when_it_is_cancelled(seeded):
+    login("o-test-user")
+    seeded.users.update_one({"_id": "o-test-user"}, {"$set": {"points": 5000}})
+    too_many = call("order_preview", {**sample("order_preview"), "points": 5001})
+    assert too_many["code"] == "INVALID_ARGUMENT"
+    over_cap = call("order_preview", {**sample("order_preview"), "points": 5000})
+    assert over_cap["code"] == "INVALID_ARGUMENT" and over_cap["details"]["cap"] == 8770 // 2
+    seeded.users.update_one({"_id": "o-test-user"}, {"$set": {"points": 3000}})
+    order = call(
+        "order_place", {**sample("order_place"), "idempotency_key": "points-pay-01", "points": 1000}
+    )["data"]
+    assert order["points_used"] == 1000 and order["total"] == 2 * 2990 + 1990 + 800 - 1000
+    assert seeded.users.find_one({"_id": "o-test-user"})["points"] == 2000
+    call("order_cancel", {"order_id": order["order_id"]})
+    assert seeded.users.find_one({"_id": "o-test-user"})["points"] == 3000
+    call("order_cancel", {"order_id": order["order_id"]})
+    assert seeded.users.find_one({"_id": "o-test-user"})["points"] == 3000
+
+
+def test_member_levels_and_paid_membership_bring_free_shipping_and_a_discount(seeded):
+    login("o-test-user")
+    base = call("order_preview", sample("order_preview"))["data"]
+    assert base["freight"] == 800 and base["member_discount"] == 0
+    seeded.users.update_one({"_id": "o-test-user"}, {"$set": {"level": 3}})
+    level3 = call("order_preview", sample("order_preview"))["data"]
+    assert level3["freight"] == 0 and level3["member_discount"] == 0
+    seeded.users.update_one(
+        {"_id": "o-test-user"},
+        {"$set": {"level": 1, "membership_expires_at": utcnow() + timedelta(days=3)}},
+    )
+    member = call("order_preview", sample("order_preview"))["data"]
+    assert member["freight"] == 0 and member["member_discount"] == base["goods_amount"] * 5 // 100
+    assert member["total"] == base["goods_amount"] - member["member_discount"]

@@ -1,5 +1,13 @@
 """Members: an append-only points ledger, a balance kept by guarded updates, growth and level."""
 
-from .points import award_points, level_for
+from .benefits import MemberPerks, member_perks
+from .points import award_points, give_back_points, level_for, spend_points
 
-__all__ = ["award_points", "level_for"]
+__all__ = [
+    "MemberPerks",
+    "award_points",
+    "give_back_points",
+    "level_for",
+    "member_perks",
+    "spend_points",
+]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import Any
 
+from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from retail.common.clock import utcnow
@@ -30,16 +31,46 @@ def award_points(db: Any, openid: str, delta: int, key: str, reason: str) -> boo
     user = db.users.find_one_and_update(
         {"_id": openid, marker: {"$exists": False}},
         {"$inc": {"points": delta, "growth": max(delta, 0)}, "$set": {marker: True}},
-        return_document=True,
+        return_document=ReturnDocument.AFTER,
     )
     if user is None and db.users.find_one({"_id": openid, marker: True}) is None:
         log("points_user_missing", "WARNING", openid=openid, key=key)
         return False
-    with suppress(DuplicateKeyError):  # written by a replay that died before the marker went
+    if user is not None:
+        db.users.update_one({"_id": openid}, {"$max": {"level": level_for(user["growth"])}})
+    _finish(db, openid, delta, key, reason)
+    return True
+
+
+def spend_points(db: Any, openid: str, amount: int, key: str, reason: str) -> bool:
+    """Take `amount` points if the balance has them (one conditional update); False if not."""
+    marker = f"ops.{key}"
+    spent = db.users.update_one(
+        {"_id": openid, "points": {"$gte": amount}, marker: {"$exists": False}},
+        {"$inc": {"points": -amount}, "$set": {marker: True}},
+    )
+    if not spent.modified_count:
+        return False
+    _finish(db, openid, -amount, key, reason)
+    return True
+
+
+def give_back_points(
+    db: Any, openid: str, amount: int, spend_key: str, key: str, reason: str
+) -> None:
+    """Return the `amount` that `spend_key` took, once; nothing if it never took any. A spend
+    cut short by a crash (marker set, no ledger entry yet) is completed first."""
+    if db.points_ledger.find_one({"_id": spend_key}, {"_id": 1}) is None:
+        if db.users.find_one({"_id": openid, f"ops.{spend_key}": True}, {"_id": 1}) is None:
+            return
+        _finish(db, openid, -amount, spend_key, reason)
+    award_points(db, openid, amount, key, reason)
+
+
+def _finish(db: Any, openid: str, delta: int, key: str, reason: str) -> None:
+    """Write the ledger entry (a replay may have already), then lift the marker."""
+    with suppress(DuplicateKeyError):
         db.points_ledger.insert_one(
             {"_id": key, "openid": openid, "delta": delta, "reason": reason, "at": utcnow()}
         )
-    if user is not None:
-        db.users.update_one({"_id": openid}, {"$max": {"level": level_for(user["growth"])}})
-    db.users.update_one({"_id": openid}, {"$unset": {marker: ""}})
-    return True
+    db.users.update_one({"_id": openid}, {"$unset": {f"ops.{key}": ""}})

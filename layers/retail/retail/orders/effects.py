@@ -16,6 +16,8 @@ from typing import Any
 from retail.members import award_points
 from retail.referral import record_first_order, release_commission, reverse_commission
 
+from .records import points_key
+
 SALES, PAID_EFFECTS, COMPLETED_EFFECTS, REFUNDED_EFFECTS = "sales", "paid", "completed", "refunded"
 
 
@@ -53,15 +55,21 @@ def _completed(db: Any, order: dict[str, Any]) -> None:
     release_commission(db, order["_id"])
     points = order.get("paid_amount", order["total"]) // 100
     if points:
-        award_points(db, order["openid"], points, f"order:{order['_id']}:earn", "order completed")
+        award_points(
+            db, order["openid"], points, points_key(order["_id"], "earn"), "order completed"
+        )
 
 
 def _refunded(db: Any, order: dict[str, Any]) -> None:
     reverse_commission(db, order["_id"])
-    earned = db.points_ledger.find_one({"_id": f"order:{order['_id']}:earn"})
+    earned = db.points_ledger.find_one({"_id": points_key(order["_id"], "earn")})
     if earned:
         award_points(
-            db, order["openid"], -earned["delta"], f"order:{order['_id']}:reverse", "order refunded"
+            db,
+            order["openid"],
+            -earned["delta"],
+            points_key(order["_id"], "reverse"),
+            "order refunded",
         )
 
 

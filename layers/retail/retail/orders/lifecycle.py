@@ -19,6 +19,7 @@ from retail.common.faults import fault_point
 from retail.common.logs import log
 from retail.coupons import release_coupon, spend_coupon
 from retail.inventory import StockMove, apply_move, clear_marker
+from retail.members import give_back_points
 
 from .effects import COMPLETED_EFFECTS, PAID_EFFECTS, REFUNDED_EFFECTS, SALES, apply_outbox
 from .records import (
@@ -34,6 +35,7 @@ from .records import (
     RESERVED,
     SHIPPED,
     SOLD,
+    points_key,
 )
 
 # What each line must hold once the order is in a status, given what it holds now.
@@ -135,6 +137,15 @@ def settle_stock(db: Any, order: dict[str, Any]) -> dict[str, Any]:
         fault_point(f"settle_stock:after_move_{len(moved)}")
     if order.get("coupon_id"):
         _settle_coupon(db, order, restocked)
+    if order.get("points_used") and (order["status"] in (CANCELLED, FAILED) or restocked):
+        give_back_points(
+            db,
+            order["openid"],
+            order["points_used"],
+            points_key(order["_id"], "spend"),
+            points_key(order["_id"], "return"),
+            "order did not go through",
+        )
     settled = db.orders.find_one_and_update(
         {"_id": order["_id"], "status": order["status"], "stock_settled": False},
         {"$set": {**updates, "stock_settled": True}},

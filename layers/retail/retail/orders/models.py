@@ -48,6 +48,7 @@ class OrderRequest(BaseModel):
     address: Address | None = None
     store_id: str | None = OPTIONAL_ID
     coupon_id: str | None = OPTIONAL_ID
+    points: int = Field(0, ge=0, le=1_000_000, description="points to pay with, 1 fen each")
     share_code: str | None = Field(None, min_length=1, max_length=32)
     remark: str | None = Field(None, max_length=200)
 
@@ -90,7 +91,9 @@ class Quote(BaseModel):
     distance_m: int | None = None
     goods_amount: int
     freight: int
-    discount: int
+    discount: int = Field(description="the coupon's share")
+    member_discount: int = 0
+    points_used: int = 0
     total: int
     coupon_id: str | None = None
     suggested_coupon_id: str | None = Field(

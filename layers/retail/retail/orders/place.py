@@ -21,6 +21,7 @@ from retail.common.faults import fault_point
 from retail.common.settings import settings
 from retail.coupons import lock_coupon
 from retail.inventory import StockMove, apply_move, clear_marker
+from retail.members import spend_points
 
 from .lifecycle import settle_stock
 from .models import OrderView, PlaceOrder
@@ -32,6 +33,7 @@ from .records import (
     RESERVING,
     new_order_doc,
     new_order_id,
+    points_key,
     to_view,
 )
 
@@ -60,6 +62,11 @@ def place_order(cmd: PlaceOrder, *, buyer: str, db: Any = None) -> OrderView:
     if cmd.coupon_id and not lock_coupon(db, cmd.coupon_id, buyer, order["_id"]):
         fail_order(db, order, [], {"code": "COUPON_UNAVAILABLE", "coupon_id": cmd.coupon_id})
         raise Conflict("the coupon was just used by another order", coupon_id=cmd.coupon_id)
+    if quote.points_used and not spend_points(
+        db, buyer, quote.points_used, points_key(order["_id"], "spend"), "paid an order"
+    ):
+        fail_order(db, order, [], {"code": "NOT_ENOUGH_POINTS"})
+        raise Conflict("the points were just spent elsewhere")
     return to_view(reserve_and_open(db, order))
 
 

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from retail.common.clock import utcnow
 from retail.common.errors import InvalidArgument, NotFound
 from retail.common.settings import settings
 from retail.coupons import best_coupon, coupon_discount
 from retail.inventory import CENTRAL, PRESALE
+from retail.members import member_perks
 from retail.stores.geo import haversine_m
 
 from .models import OrderRequest, PricedLine, Quote
 
 MAX_QTY_PER_SKU = 99
+POINTS_MAX_SHARE_BP = 5_000
 
 
 def merged_items(request: OrderRequest) -> dict[str, int]:
@@ -69,10 +72,15 @@ def quote_order(db: Any, request: OrderRequest, buyer: str) -> Quote:
             )
         )
     goods = sum(line.amount for line in lines)
-    freight = _freight(request.delivery, goods)
+    user = db.users.find_one({"_id": buyer}, {"points": 1, "level": 1, "membership_expires_at": 1})
+    perks = member_perks(user, utcnow())
+    freight = 0 if perks.free_shipping else _freight(request.delivery, goods)
     priced = [line.model_dump() for line in lines]
     discount = _discount(db, request, buyer, priced, freight)
     suggested, _ = best_coupon(db, buyer, priced, freight)
+    member_discount = (goods - min(discount, goods)) * perks.discount_bp // 10_000
+    payable = goods + freight - discount - member_discount
+    points = _points(request.points, (user or {}).get("points", 0), payable)
     return Quote(
         lines=lines,
         delivery=request.delivery,
@@ -84,8 +92,20 @@ def quote_order(db: Any, request: OrderRequest, buyer: str) -> Quote:
         goods_amount=goods,
         freight=freight,
         discount=discount,
-        total=goods + freight - discount,
+        member_discount=member_discount,
+        points_used=points,
+        total=payable - points,
     )
+
+
+def _points(wanted: int, balance: int, payable: int) -> int:
+    """Points pay 1 fen each, for at most half of what is left to pay."""
+    if wanted > balance:
+        raise InvalidArgument(f"points: only {balance} available", balance=balance)
+    cap = payable * POINTS_MAX_SHARE_BP // 10_000
+    if wanted > cap:
+        raise InvalidArgument(f"points: at most {cap} on this order", cap=cap)
+    return wanted
 
 
 def _freight(delivery: str, goods: int) -> int:

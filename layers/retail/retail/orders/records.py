@@ -57,6 +57,8 @@ def new_order_doc(
         "goods_amount": quote.goods_amount,
         "freight": quote.freight,
         "discount": quote.discount,
+        "member_discount": quote.member_discount,
+        "points_used": quote.points_used,
         "total": quote.total,
         "remark": remark,
         "pickup_code": f"{secrets.randbelow(10**6):06d}" if quote.delivery == "pickup" else None,
@@ -72,6 +74,11 @@ def new_order_doc(
         "delivery_id": None,
         "ship_on": quote.ship_on,
     }
+
+
+def points_key(order_id: str, step: str) -> str:
+    """The points ledger id of an order's step: spend, return, earn, reverse."""
+    return f"order:{order_id}:{step}"
 
 
 def to_view(doc: dict[str, Any]) -> OrderView:
