@@ -54,6 +54,11 @@ class PresaleEntry(BaseModel):
     ship_on: date = Field(description="the day presale orders start to ship")
 
 
+class MembershipEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    days: int = Field(ge=1, le=3660, description="membership days one unit buys")
+
+
 class ProductEntry(BaseModel):
     model_config = FILE
     product_id: str = ID
@@ -61,6 +66,9 @@ class ProductEntry(BaseModel):
     category_id: str = ID
     title: str = Field(min_length=1, max_length=120)
     skus: list[SkuEntry] = Field(min_length=1, max_length=100)
+    membership: MembershipEntry | None = Field(
+        None, description="a paid membership (会员) sold through an order with delivery virtual"
+    )
     presale: PresaleEntry | None = Field(
         None, description="sold ahead from a quota: each SKU's `stock` is its presale quota"
     )

@@ -1,11 +1,12 @@
 """Members: an append-only points ledger, a balance kept by guarded updates, growth and level."""
 
-from .benefits import MemberPerks, member_perks
+from .benefits import MemberPerks, extend_membership, member_perks
 from .points import award_points, give_back_points, level_for, spend_points
 
 __all__ = [
     "MemberPerks",
     "award_points",
+    "extend_membership",
     "give_back_points",
     "level_for",
     "member_perks",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from retail.members import award_points
+from retail.members import award_points, extend_membership
 from retail.referral import record_first_order, release_commission, reverse_commission
 
 from .records import points_key
@@ -49,6 +49,24 @@ def _count_sales(db: Any, order: dict[str, Any]) -> None:
 def _paid(db: Any, order: dict[str, Any]) -> None:
     db.users.update_one({"_id": order["openid"]}, {"$max": {"last_paid_at": order["paid_at"]}})
     record_first_order(db, order)
+    days = _membership_days(db, order)
+    if days:
+        extend_membership(db, order["openid"], days, f"membership:{order['_id']}")
+
+
+def _membership_days(db: Any, order: dict[str, Any]) -> int:
+    if order.get("delivery") != "virtual":
+        return 0
+    products = {
+        p["_id"]: p
+        for p in db.products.find(
+            {"_id": {"$in": [line["product_id"] for line in order["lines"]]}}, {"membership": 1}
+        )
+    }
+    return sum(
+        (products.get(line["product_id"], {}).get("membership") or {}).get("days", 0) * line["qty"]
+        for line in order["lines"]
+    )
 
 
 def _completed(db: Any, order: dict[str, Any]) -> None:
@@ -62,6 +80,9 @@ def _completed(db: Any, order: dict[str, Any]) -> None:
 
 def _refunded(db: Any, order: dict[str, Any]) -> None:
     reverse_commission(db, order["_id"])
+    days = _membership_days(db, order)
+    if days:
+        extend_membership(db, order["openid"], -days, f"membership:{order['_id']}:revoke")
     earned = db.points_ledger.find_one({"_id": points_key(order["_id"], "earn")})
     if earned:
         award_points(

@@ -156,10 +156,16 @@ def record_rider_update(cmd: RiderUpdate, *, db: Any = None) -> OrderView:
 
 
 def auto_confirm_orders(cmd: BatchRequest, *, budget: Budget, db: Any = None) -> BatchSummary:
-    """Timer: shipped orders not confirmed within RETAIL_AUTO_CONFIRM_DAYS complete."""
+    """Timer: shipped orders not confirmed within RETAIL_AUTO_CONFIRM_DAYS complete, and so do
+    paid memberships whose completion a crash interrupted."""
     db = db if db is not None else database()
     cutoff = utcnow() - timedelta(days=settings().RETAIL_AUTO_CONFIRM_DAYS)
-    due = {"status": SHIPPED, "shipped_at": {"$lte": cutoff}}
+    due = {
+        "$or": [
+            {"status": SHIPPED, "shipped_at": {"$lte": cutoff}},
+            {"status": PAID, "delivery": "virtual"},
+        ]
+    }
 
     def fetch(limit: int) -> list[dict[str, Any]]:
         return list(db.orders.find(due, {"_id": 1}, sort=[("shipped_at", 1)], limit=limit))
@@ -168,11 +174,11 @@ def auto_confirm_orders(cmd: BatchRequest, *, budget: Budget, db: Any = None) ->
         done = transition(
             db,
             ref["_id"],
-            SHIPPED,
+            [SHIPPED, PAID],
             COMPLETED,
             "confirmed automatically",
             extra={"completed_at": utcnow()},
-            condition={"shipped_at": {"$lte": cutoff}},
+            condition=due,
         )
         return "processed" if done is not None else "skipped"
 

@@ -11,7 +11,7 @@ from retail.catalog.catalog_file import ID, OPTIONAL_ID
 
 STRICT = ConfigDict(extra="forbid", strict=True, defer_build=True)
 OUT = ConfigDict(defer_build=True)
-Delivery = Literal["express", "instant", "pickup"]
+Delivery = Literal["express", "instant", "pickup", "virtual"]  # virtual: memberships
 
 
 class Address(BaseModel):

@@ -13,7 +13,7 @@ from retail.common.clock import utcnow
 from retail.common.logs import log
 
 from .lifecycle import settle_stock, transition
-from .records import PAID, PENDING_PAYMENT
+from .records import COMPLETED, PAID, PENDING_PAYMENT
 
 
 def mark_paid(
@@ -39,7 +39,21 @@ def mark_paid(
     paid = settle_stock(db, paid)
     if paid["delivery"] == "instant":
         paid = dispatch_rider(db, paid)
+    if paid["delivery"] == "virtual":  # a membership is delivered the moment it is paid
+        paid = complete_virtual(db, order_id) or paid
     return paid
+
+
+def complete_virtual(db: Any, order_id: str) -> dict[str, Any] | None:
+    return transition(
+        db,
+        order_id,
+        PAID,
+        COMPLETED,
+        "membership active",
+        extra={"completed_at": utcnow()},
+        condition={"delivery": "virtual"},
+    )
 
 
 def dispatch_rider(db: Any, order: dict[str, Any]) -> dict[str, Any]:

@@ -53,6 +53,10 @@ def quote_order(db: Any, request: OrderRequest, buyer: str) -> Quote:
         product = products.get(sku["product_id"]) if sku else None
         if sku is None or product is None:
             raise NotFound(f"no SKU {sku_id!r} on sale", sku_id=sku_id)
+        if bool(product.get("membership")) != (request.delivery == "virtual"):
+            raise InvalidArgument(
+                "memberships, and only memberships, use delivery 'virtual'", sku_id=sku_id
+            )
         if product.get("presale"):
             if request.delivery != "express":
                 raise InvalidArgument(f"presale goods ({sku_id}) ship by express only")
@@ -110,7 +114,7 @@ def _points(wanted: int, balance: int, payable: int) -> int:
 
 def _freight(delivery: str, goods: int) -> int:
     config = settings()
-    if delivery == "pickup" or goods >= config.RETAIL_FREE_SHIPPING_FEN:
+    if delivery in ("pickup", "virtual") or goods >= config.RETAIL_FREE_SHIPPING_FEN:
         return 0
     return config.RETAIL_INSTANT_FEE_FEN if delivery == "instant" else config.RETAIL_FREIGHT_FEN
 
@@ -131,7 +135,7 @@ def _discount(
 
 def _fulfilment_store(db: Any, request: OrderRequest) -> tuple[str | None, int | None]:
     """The store that fulfils the order (pickup, instant) and its distance to the customer."""
-    if request.delivery == "express":
+    if request.delivery in ("express", "virtual"):
         return None, None
     if request.delivery == "pickup":
         store = db.stores.find_one({"_id": request.store_id, "status": "OPEN"})
