@@ -176,8 +176,11 @@ def test_member_levels_and_paid_membership_bring_free_shipping_and_a_discount(se
 
 def test_buying_a_membership_through_an_order_extends_it_once(seeded):
     login("o-test-user")
-    data = {"items": [{"sku_id": "p-vip-month-1", "qty": 2}], "delivery": "virtual",
-            "idempotency_key": "vip-key-0001"}
+    data = {
+        "items": [{"sku_id": "p-vip-month-1", "qty": 2}],
+        "delivery": "virtual",
+        "idempotency_key": "vip-key-0001",
+    }
     order = call("order_place", data)["data"]
     assert order["freight"] == 0 and order["total"] == 3000
     mark_paid(seeded, order["order_id"], "TX-vip", order["total"])
@@ -187,7 +190,12 @@ def test_buying_a_membership_through_an_order_extends_it_once(seeded):
     assert seeded.membership_ledger.count_documents({}) == 1
     member = call("order_preview", sample("order_preview"))["data"]
     assert member["freight"] == 0 and member["member_discount"] > 0
-    mixed = call("order_place", {**data, "idempotency_key": "vip-key-0002",
-                                 "items": [{"sku_id": "p-vip-month-1", "qty": 1},
-                                           {"sku_id": "p-eggs-1", "qty": 1}]})
+    mixed = call(
+        "order_place",
+        {
+            **data,
+            "idempotency_key": "vip-key-0002",
+            "items": [{"sku_id": "p-vip-month-1", "qty": 1}, {"sku_id": "p-eggs-1", "qty": 1}],
+        },
+    )
     assert mixed["code"] == "INVALID_ARGUMENT"

@@ -22,6 +22,7 @@ DOMAINS = {
     "retail.coupons",
     "retail.referral",
     "retail.campaigns",
+    "retail.groupbuy",
 }
 HEAVY = ("boto3", "botocore", "tencentcloud", "gateway", "mongomock", "moto")
 

@@ -1,5 +1,6 @@
 """Campaigns that bring users back: subscription grants and the lapsed-user win-back."""
 
+from .groups import expire_groups
 from .subscriptions import AcceptSubscriptions, Subscriptions, accept_subscriptions
 from .winback import WinBackSummary, win_back_lapsed_users
 
@@ -8,5 +9,6 @@ __all__ = [
     "Subscriptions",
     "WinBackSummary",
     "accept_subscriptions",
+    "expire_groups",
     "win_back_lapsed_users",
 ]

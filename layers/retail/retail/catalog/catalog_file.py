@@ -96,6 +96,15 @@ class CouponTemplateEntry(BaseModel):
     scope: CouponScope = Field(default_factory=CouponScope)
 
 
+class GroupDealEntry(BaseModel):
+    model_config = FILE
+    deal_id: str = ID
+    sku_id: str = ID
+    group_price: int = Field(ge=1, description="fen per member")
+    size: int = Field(ge=2, le=50, description="members needed")
+    hours: int = Field(24, ge=1, le=168, description="how long a group stays open")
+
+
 class CatalogFile(BaseModel):
     model_config = FILE
     merchants: list[MerchantEntry] = Field(default_factory=list)
@@ -103,6 +112,7 @@ class CatalogFile(BaseModel):
     categories: list[CategoryEntry] = Field(default_factory=list)
     products: list[ProductEntry] = Field(default_factory=list)
     coupon_templates: list[CouponTemplateEntry] = Field(default_factory=list)
+    group_deals: list[GroupDealEntry] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def references_hold(self) -> CatalogFile:
@@ -111,6 +121,7 @@ class CatalogFile(BaseModel):
         _unique("categories", [c.category_id for c in self.categories], "category_id")
         _unique("products", [p.product_id for p in self.products], "product_id")
         _unique("coupon_templates", [t.template_id for t in self.coupon_templates], "template_id")
+        _unique("group_deals", [d.deal_id for d in self.group_deals], "deal_id")
         merchants = {m.merchant_id for m in self.merchants}
         categories = {c.category_id for c in self.categories}
         stores = {s.store_id for s in self.stores}
@@ -131,6 +142,8 @@ class CatalogFile(BaseModel):
                             f"products[{i}].skus[{j}].store_stock.{store_id}: "
                             "must be between 0 and 10000000"
                         )
+        for i, deal in enumerate(self.group_deals):
+            _known(f"group_deals[{i}].sku_id", deal.sku_id, seen_skus)
         return self
 
 

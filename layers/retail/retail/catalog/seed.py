@@ -62,6 +62,16 @@ def load_catalog(raw: Any, db: Any) -> dict[str, int]:
         )
     for rank, p in enumerate(catalog.products):
         _load_product(db, p, rank, now)
+    product_of = {sku.sku_id: p.product_id for p in catalog.products for sku in p.skus}
+    for deal in catalog.group_deals:
+        db.group_deals.update_one(
+            {"_id": deal.deal_id},
+            {
+                "$set": {**deal.model_dump(), "product_id": product_of[deal.sku_id]},
+                "$setOnInsert": {"status": "ACTIVE", "created_at": now},
+            },
+            upsert=True,
+        )
     for t in catalog.coupon_templates:
         db.coupon_templates.update_one(
             {"_id": t.template_id},
@@ -78,6 +88,7 @@ def load_catalog(raw: Any, db: Any) -> dict[str, int]:
         "products": len(catalog.products),
         "skus": sum(len(p.skus) for p in catalog.products),
         "coupon_templates": len(catalog.coupon_templates),
+        "group_deals": len(catalog.group_deals),
     }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from retail.groupbuy import count_payment
 from retail.members import award_points, extend_membership
 from retail.referral import record_first_order, release_commission, reverse_commission
 
@@ -49,6 +50,8 @@ def _count_sales(db: Any, order: dict[str, Any]) -> None:
 def _paid(db: Any, order: dict[str, Any]) -> None:
     db.users.update_one({"_id": order["openid"]}, {"$max": {"last_paid_at": order["paid_at"]}})
     record_first_order(db, order)
+    if order.get("group_id"):
+        count_payment(db, order["group_id"], order["_id"])
     days = _membership_days(db, order)
     if days:
         extend_membership(db, order["openid"], days, f"membership:{order['_id']}")

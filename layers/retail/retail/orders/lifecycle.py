@@ -18,6 +18,7 @@ from retail.common.clock import utcnow
 from retail.common.faults import fault_point
 from retail.common.logs import log
 from retail.coupons import release_coupon, spend_coupon
+from retail.groupbuy import leave_group
 from retail.inventory import StockMove, apply_move, clear_marker
 from retail.members import give_back_points
 
@@ -137,6 +138,8 @@ def settle_stock(db: Any, order: dict[str, Any]) -> dict[str, Any]:
         fault_point(f"settle_stock:after_move_{len(moved)}")
     if order.get("coupon_id"):
         _settle_coupon(db, order, restocked)
+    if order.get("group_id") and order["status"] in (CANCELLED, FAILED):
+        leave_group(db, order["group_id"], order["openid"], order["_id"])
     if order.get("points_used") and (order["status"] in (CANCELLED, FAILED) or restocked):
         give_back_points(
             db,

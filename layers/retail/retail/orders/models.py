@@ -39,6 +39,14 @@ class OrderItem(BaseModel):
     qty: int = Field(ge=1, le=99)
 
 
+class GroupJoin(BaseModel):
+    """Buy at a group deal's price: open a new group, or join `group_id`."""
+
+    model_config = STRICT
+    deal_id: str = ID
+    group_id: str | None = Field(None, min_length=1, max_length=40, pattern=r"^[A-Z0-9]+$")
+
+
 class OrderRequest(BaseModel):
     """Everything that prices an order; order_preview takes exactly this."""
 
@@ -49,6 +57,7 @@ class OrderRequest(BaseModel):
     store_id: str | None = OPTIONAL_ID
     coupon_id: str | None = OPTIONAL_ID
     points: int = Field(0, ge=0, le=1_000_000, description="points to pay with, 1 fen each")
+    group: GroupJoin | None = None
     share_code: str | None = Field(None, min_length=1, max_length=32)
     remark: str | None = Field(None, max_length=200)
 
@@ -96,6 +105,7 @@ class Quote(BaseModel):
     points_used: int = 0
     total: int
     coupon_id: str | None = None
+    group_id: str | None = None
     suggested_coupon_id: str | None = Field(
         None, description="the caller's usable coupon that would take most off"
     )

@@ -20,6 +20,7 @@ from retail.common.errors import Conflict, OutOfStock
 from retail.common.faults import fault_point
 from retail.common.settings import settings
 from retail.coupons import lock_coupon
+from retail.groupbuy import join_group
 from retail.inventory import StockMove, apply_move, clear_marker
 from retail.members import spend_points
 
@@ -67,7 +68,20 @@ def place_order(cmd: PlaceOrder, *, buyer: str, db: Any = None) -> OrderView:
     ):
         fail_order(db, order, [], {"code": "NOT_ENOUGH_POINTS"})
         raise Conflict("the points were just spent elsewhere")
+    if cmd.group is not None:
+        _join_group(db, cmd, buyer, order)
     return to_view(reserve_and_open(db, order))
+
+
+def _join_group(db: Any, cmd: PlaceOrder, buyer: str, order: dict[str, Any]) -> None:
+    assert cmd.group is not None
+    deal = db.group_deals.find_one({"_id": cmd.group.deal_id})
+    group_id = join_group(db, deal, cmd.group.group_id, buyer, order["_id"])
+    if group_id is None:
+        fail_order(db, order, [], {"code": "GROUP_CLOSED"})
+        raise Conflict("this group is full, closed, or already has you")
+    db.orders.update_one({"_id": order["_id"]}, {"$set": {"group_id": group_id}})
+    order["group_id"] = group_id
 
 
 def reserve_and_open(db: Any, order: dict[str, Any]) -> dict[str, Any]:

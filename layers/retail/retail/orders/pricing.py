@@ -37,6 +37,7 @@ def quote_order(db: Any, request: OrderRequest, buyer: str) -> Quote:
     """Raises NotFound (unknown SKU, product or store) or InvalidArgument (store too far,
     coupon not usable)."""
     wanted = merged_items(request)
+    deal = _group_deal(db, request, wanted)
     store_id, distance_m = _fulfilment_store(db, request)
     location = store_id or CENTRAL
     skus = {doc["_id"]: doc for doc in db.skus.find({"_id": {"$in": list(wanted)}})}
@@ -69,9 +70,9 @@ def quote_order(db: Any, request: OrderRequest, buyer: str) -> Quote:
                 category_id=product["category_id"],
                 title=product["title"],
                 spec=sku.get("spec"),
-                price=sku["price"],
+                price=deal["group_price"] if deal else sku["price"],
                 qty=qty,
-                amount=sku["price"] * qty,
+                amount=(deal["group_price"] if deal else sku["price"]) * qty,
                 location=PRESALE if product.get("presale") else location,
             )
         )
@@ -100,6 +101,20 @@ def quote_order(db: Any, request: OrderRequest, buyer: str) -> Quote:
         points_used=points,
         total=payable - points,
     )
+
+
+def _group_deal(db: Any, request: OrderRequest, wanted: dict[str, int]) -> dict[str, Any] | None:
+    """The active deal a group order buys at; it takes exactly one unit of the deal's SKU."""
+    if request.group is None:
+        return None
+    deal: dict[str, Any] | None = db.group_deals.find_one(
+        {"_id": request.group.deal_id, "status": "ACTIVE"}
+    )
+    if deal is None:
+        raise NotFound(f"no group deal {request.group.deal_id!r}")
+    if wanted != {deal["sku_id"]: 1}:
+        raise InvalidArgument(f"a group order is one unit of {deal['sku_id']}")
+    return deal
 
 
 def _points(wanted: int, balance: int, payable: int) -> int:

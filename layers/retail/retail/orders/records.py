@@ -64,6 +64,7 @@ def new_order_doc(
         "pickup_code": f"{secrets.randbelow(10**6):06d}" if quote.delivery == "pickup" else None,
         "merchant_ids": sorted({line.merchant_id for line in quote.lines}),
         "coupon_id": quote.coupon_id,
+        "group_id": None,
         "stock_settled": False,
         "created_at": now,
         "updated_at": now,

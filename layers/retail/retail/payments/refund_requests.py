@@ -39,16 +39,9 @@ def request_refund(cmd: RequestRefund, *, buyer: str, db: Any = None) -> OrderVi
     if order is None:
         raise NotFound(f"no order {cmd.order_id!r}")
     if order["status"] == PAID:
-        refunding = transition(
-            db,
-            order["_id"],
-            PAID,
-            REFUNDING,
-            cmd.reason,
-            extra={"restock": True, "refund_reason": cmd.reason},
-        )
-        if refunding is not None:
-            return to_view(_refund_order(db, settle_stock(db, refunding)))
+        refunded = refund_paid_order(db, order["_id"], cmd.reason)
+        if refunded is not None:
+            return to_view(refunded)
         order = db.orders.find_one({"_id": cmd.order_id}) or order
     if order["status"] in (SHIPPED, COMPLETED):
         db.orders.update_one(
@@ -69,6 +62,15 @@ def request_refund(cmd: RequestRefund, *, buyer: str, db: Any = None) -> OrderVi
     raise Conflict(
         f"an order in status {order['status']} has nothing to refund", status=order["status"]
     )
+
+
+def refund_paid_order(db: Any, order_id: str, reason: str) -> dict[str, Any] | None:
+    """A paid, unshipped order back to the buyer: PAID -> REFUNDING, goods back to stock,
+    refund sent. None if the order was not PAID."""
+    refunding = transition(
+        db, order_id, PAID, REFUNDING, reason, extra={"restock": True, "refund_reason": reason}
+    )
+    return None if refunding is None else _refund_order(db, settle_stock(db, refunding))
 
 
 def review_refund(cmd: ReviewRefund, *, operator: Any, db: Any = None) -> OrderView:

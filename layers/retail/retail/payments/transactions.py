@@ -50,7 +50,7 @@ def apply_transaction(db: Any, config: WeChatPayConfig, tx: dict[str, Any]) -> s
 
 def _paid_after_cancel(db: Any, order: dict[str, Any], tx: dict[str, Any], amount: int) -> str:
     """Take the stock again if it is there and keep the sale; otherwise refund in full."""
-    if order["status"] == CANCELLED:
+    if order["status"] == CANCELLED and not order.get("group_id"):  # a group is not reopened
         released = {
             f"lines.{i}.stock": "NONE"
             for i, line in enumerate(order["lines"])

@@ -1,0 +1,49 @@
+"""Timer group_expire: an open group past its deadline fails; its paid members are refunded
+in full and its unpaid orders cancelled, each once, their stock given back. A payment that
+lands after the failure is refunded the same way (group orders are never reopened)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from retail.common.batches import BatchRequest, BatchSummary, Budget, Outcome, run_batches
+from retail.common.clock import utcnow
+from retail.common.database import database
+from retail.groupbuy.groups import FAILED, OPEN
+from retail.orders.lifecycle import settle_stock, transition
+from retail.orders.records import CANCELLED, PAID, PENDING_PAYMENT, RESERVING
+from retail.payments.refund_requests import refund_paid_order
+
+IN_FLIGHT = [RESERVING, PENDING_PAYMENT, PAID]
+
+
+def expire_groups(cmd: BatchRequest, *, budget: Budget, db: Any = None) -> BatchSummary:
+    db = db if db is not None else database()
+    now = utcnow()
+    db.groups.update_many(
+        {"status": OPEN, "deadline": {"$lte": now}}, {"$set": {"status": FAILED, "failed_at": now}}
+    )
+    unsettled = {"status": FAILED, "settled": {"$ne": True}}
+
+    def fetch(limit: int) -> list[dict[str, Any]]:
+        return list(db.groups.find(unsettled, limit=limit))
+
+    def unwind(group: dict[str, Any]) -> Outcome:
+        for order_id in group.get("members", {}).values():
+            transition_out(db, order_id)
+        open_orders = db.orders.count_documents(
+            {"group_id": group["_id"], "status": {"$in": IN_FLIGHT}}
+        )
+        if open_orders:
+            return "failed"  # an order still in flight: the next run finishes it
+        db.groups.update_one({"_id": group["_id"]}, {"$set": {"settled": True}})
+        return "processed"
+
+    return run_batches(cmd, budget, fetch, unwind, BatchSummary())
+
+
+def transition_out(db: Any, order_id: str) -> None:
+    cancelled = transition(db, order_id, PENDING_PAYMENT, CANCELLED, "group did not fill")
+    if cancelled is not None:
+        settle_stock(db, cancelled)
+    refund_paid_order(db, order_id, "group did not fill")

@@ -1,0 +1,112 @@
+"""Group membership and payment counts, each one conditional update on the group document:
+at most `size` members, each once; each paid order counted once (a marker per order)."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pymongo.errors import DuplicateKeyError
+
+from retail.common.clock import utcnow
+from retail.common.database import database
+from retail.common.errors import NotFound
+
+OPEN, SUCCEEDED, FAILED = "OPEN", "SUCCEEDED", "FAILED"
+
+
+class GroupRef(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
+    group_id: str = Field(min_length=1, max_length=40, pattern=r"^[A-Z0-9]+$")
+
+
+class GroupView(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+    group_id: str
+    deal_id: str
+    size: int
+    joined: int
+    paid: int
+    status: str
+    deadline: datetime
+
+
+def join_group(
+    db: Any, deal: dict[str, Any], group_id: str | None, buyer: str, order_id: str
+) -> str | None:
+    """The group this order is in: a new one (`group_id` None) or a place in an open one that
+    still has room. None if there is no room, or the buyer is already in it."""
+    now = utcnow()
+    if group_id is None:
+        group_id = f"G{order_id[1:]}"
+        with suppress(DuplicateKeyError):  # a retry of the same placement
+            db.groups.insert_one(
+                {
+                    "_id": group_id,
+                    "deal_id": deal["_id"],
+                    "size": deal["size"],
+                    "leader": buyer,
+                    "members": {buyer: order_id},
+                    "joined": 1,
+                    "paid": 0,
+                    "paid_orders": {},
+                    "status": OPEN,
+                    "deadline": now + timedelta(hours=deal["hours"]),
+                    "created_at": now,
+                }
+            )
+        return group_id
+    joined = db.groups.update_one(
+        {
+            "_id": group_id,
+            "deal_id": deal["_id"],
+            "status": OPEN,
+            "deadline": {"$gt": now},
+            "joined": {"$lt": deal["size"]},
+            f"members.{buyer}": {"$exists": False},
+        },
+        {"$inc": {"joined": 1}, "$set": {f"members.{buyer}": order_id}},
+    )
+    return group_id if joined.modified_count else None
+
+
+def leave_group(db: Any, group_id: str, buyer: str, order_id: str) -> None:
+    """An order that will not be paid gives its place back (once)."""
+    db.groups.update_one(
+        {"_id": group_id, "status": OPEN, f"members.{buyer}": order_id},
+        {"$inc": {"joined": -1}, "$unset": {f"members.{buyer}": ""}},
+    )
+
+
+def count_payment(db: Any, group_id: str, order_id: str) -> None:
+    """Count a member's payment once; the group succeeds when every place is paid."""
+    db.groups.update_one(
+        {"_id": group_id, f"paid_orders.{order_id}": {"$exists": False}},
+        {"$inc": {"paid": 1}, "$set": {f"paid_orders.{order_id}": True}},
+    )
+    group = db.groups.find_one({"_id": group_id}, {"size": 1})
+    if group is not None:
+        db.groups.update_one(
+            {
+                "_id": group_id,
+                "status": OPEN,
+                "paid": {"$gte": group["size"]},
+                "deadline": {"$gt": utcnow()},
+            },
+            {"$set": {"status": SUCCEEDED, "succeeded_at": utcnow()}},
+        )
+
+
+def show_group(cmd: GroupRef, *, db: Any = None) -> GroupView:
+    db = db if db is not None else database()
+    group = db.groups.find_one({"_id": cmd.group_id})
+    if group is None:
+        raise NotFound(f"no group {cmd.group_id!r}")
+    return GroupView(
+        **{
+            **{k: v for k, v in group.items() if k in GroupView.model_fields},
+            "group_id": group["_id"],
+        }
+    )

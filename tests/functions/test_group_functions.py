@@ -1,0 +1,79 @@
+"""Group buying: open, join, succeed when paid; at the deadline fail, refund, cancel, once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from retail.common.clock import utcnow
+from retail.inventory import audit_stock
+from retail.orders import mark_paid
+
+from .harness import call, handler, sample
+
+ADDRESS = sample("order_place")["address"]
+
+
+def group_order(openid, key, group_id=None):
+    group = {"deal_id": "g-honey-3", **({"group_id": group_id} if group_id else {})}
+    return call("order_place", {"items": [{"sku_id": "p-honey-1", "qty": 1}], "address": ADDRESS,
+                                "idempotency_key": key, "group": group}, openid=openid)
+
+
+def pay(db, order):
+    assert mark_paid(db, order["order_id"], f"TX-{order['order_id']}", order["total"])
+
+
+def expire_timer():
+    return handler("group_expire")(sample("group_expire"), {})["data"]
+
+
+def test_a_group_fills_and_succeeds_when_every_member_has_paid(seeded):
+    leader = group_order("o-lead", "group-key-0001")["data"]
+    assert leader["lines"][0]["price"] == 4800 and leader["group_id"]
+    gid = leader["group_id"]
+    members = [group_order(f"o-m{i}", f"group-key-000{i + 2}", gid)["data"] for i in range(2)]
+    assert group_order("o-late", "group-key-0009", gid)["code"] == "CONFLICT"  # full
+    assert group_order("o-lead", "group-key-0010", gid)["code"] == "CONFLICT"  # already in
+    for order in [leader, *members]:
+        pay(seeded, order)
+    group = call("group_get", {"group_id": gid})["data"]
+    assert (group["joined"], group["paid"], group["status"]) == (3, 3, "SUCCEEDED")
+    assert expire_timer()["processed"] == 0
+
+
+def test_a_cancelled_member_frees_a_place(seeded):
+    gid = group_order("o-lead", "group-key-0101")["data"]["group_id"]
+    member = group_order("o-m1", "group-key-0102", gid)["data"]
+    call("order_cancel", {"order_id": member["order_id"]}, openid="o-m1")
+    assert call("group_get", {"group_id": gid})["data"]["joined"] == 1
+    assert group_order("o-m2", "group-key-0103", gid)["code"] == "OK"
+
+
+def test_a_group_past_its_deadline_refunds_the_paid_and_cancels_the_rest_once(seeded):
+    leader = group_order("o-lead", "group-key-0201")["data"]
+    gid = leader["group_id"]
+    paid_member = group_order("o-m1", "group-key-0202", gid)["data"]
+    unpaid = group_order("o-m2", "group-key-0203", gid)["data"]
+    pay(seeded, leader)
+    pay(seeded, paid_member)
+    seeded.groups.update_one({"_id": gid}, {"$set": {"deadline": utcnow() - timedelta(seconds=1)}})
+    assert expire_timer()["processed"] == 1
+    statuses = {o["_id"]: o["status"] for o in seeded.orders.find({"group_id": gid})}
+    assert statuses == {leader["order_id"]: "REFUNDING", paid_member["order_id"]: "REFUNDING",
+                        unpaid["order_id"]: "CANCELLED"}
+    assert seeded.refunds.count_documents({}) == 2
+    assert expire_timer()["processed"] == 0
+    assert seeded.refunds.count_documents({}) == 2
+    honey = seeded.stock.find_one({"_id": "p-honey-1@central"})
+    assert (honey["available"], honey["reserved"], honey["sold"]) == (90, 0, 0)
+    assert audit_stock(seeded) == []
+    assert call("group_get", {"group_id": gid})["data"]["status"] == "FAILED"
+
+
+def test_group_orders_are_one_unit_of_the_deal(seeded):
+    wrong = call("order_place", {"items": [{"sku_id": "p-honey-1", "qty": 2}], "address": ADDRESS,
+                                 "idempotency_key": "group-key-0301",
+                                 "group": {"deal_id": "g-honey-3"}})
+    assert wrong["code"] == "INVALID_ARGUMENT"
+    unknown = group_order("o-x", "group-key-0302", "GNOSUCHGROUP")
+    assert unknown["code"] == "CONFLICT" and seeded.orders.find_one({})["status"] == "FAILED"
