@@ -15,8 +15,16 @@ ADDRESS = sample("order_place")["address"]
 
 def group_order(openid, key, group_id=None):
     group = {"deal_id": "g-honey-3", **({"group_id": group_id} if group_id else {})}
-    return call("order_place", {"items": [{"sku_id": "p-honey-1", "qty": 1}], "address": ADDRESS,
-                                "idempotency_key": key, "group": group}, openid=openid)
+    return call(
+        "order_place",
+        {
+            "items": [{"sku_id": "p-honey-1", "qty": 1}],
+            "address": ADDRESS,
+            "idempotency_key": key,
+            "group": group,
+        },
+        openid=openid,
+    )
 
 
 def pay(db, order):
@@ -59,8 +67,11 @@ def test_a_group_past_its_deadline_refunds_the_paid_and_cancels_the_rest_once(se
     seeded.groups.update_one({"_id": gid}, {"$set": {"deadline": utcnow() - timedelta(seconds=1)}})
     assert expire_timer()["processed"] == 1
     statuses = {o["_id"]: o["status"] for o in seeded.orders.find({"group_id": gid})}
-    assert statuses == {leader["order_id"]: "REFUNDING", paid_member["order_id"]: "REFUNDING",
-                        unpaid["order_id"]: "CANCELLED"}
+    assert statuses == {
+        leader["order_id"]: "REFUNDING",
+        paid_member["order_id"]: "REFUNDING",
+        unpaid["order_id"]: "CANCELLED",
+    }
     assert seeded.refunds.count_documents({}) == 2
     assert expire_timer()["processed"] == 0
     assert seeded.refunds.count_documents({}) == 2
@@ -71,9 +82,15 @@ def test_a_group_past_its_deadline_refunds_the_paid_and_cancels_the_rest_once(se
 
 
 def test_group_orders_are_one_unit_of_the_deal(seeded):
-    wrong = call("order_place", {"items": [{"sku_id": "p-honey-1", "qty": 2}], "address": ADDRESS,
-                                 "idempotency_key": "group-key-0301",
-                                 "group": {"deal_id": "g-honey-3"}})
+    wrong = call(
+        "order_place",
+        {
+            "items": [{"sku_id": "p-honey-1", "qty": 2}],
+            "address": ADDRESS,
+            "idempotency_key": "group-key-0301",
+            "group": {"deal_id": "g-honey-3"},
+        },
+    )
     assert wrong["code"] == "INVALID_ARGUMENT"
     unknown = group_order("o-x", "group-key-0302", "GNOSUCHGROUP")
     assert unknown["code"] == "CONFLICT" and seeded.orders.find_one({})["status"] == "FAILED"
