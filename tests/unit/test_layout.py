@@ -23,6 +23,7 @@ DOMAINS = {
     "retail.referral",
     "retail.campaigns",
     "retail.groupbuy",
+    "retail.settlement",
 }
 HEAVY = ("boto3", "botocore", "tencentcloud", "gateway", "mongomock", "moto")
 

@@ -61,6 +61,12 @@ class Settings(BaseModel):
     RETAIL_WINBACK_WINDOW_DAYS: int = Field(30, ge=1, le=3650)
     RETAIL_WINBACK_MESSAGE_TEMPLATE: str | None = None
     WECHAT_MINIPROGRAM_STATE: Literal["developer", "trial", "formal"] = "formal"
+    RETAIL_COS_BUCKET: str | None = None
+    RETAIL_COS_REGION: str = "ap-shanghai"
+    RETAIL_COS_ENDPOINT: str | None = None
+    RETAIL_COS_ADDRESSING: Literal["virtual", "path"] = "virtual"
+    RETAIL_COS_SECRET_ID: str | None = None
+    RETAIL_COS_SECRET_KEY: str | None = None
     RETAIL_DELIVERY_CLIENT: Literal["live", "fake"] | None = None
     RETAIL_DELIVERY_SECRET: str | None = None
 

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import InvalidArgument
 from retail.common.logs import log
@@ -102,6 +103,13 @@ def apply_refund_result(db: Any, result: dict[str, Any]) -> str:
         return "duplicate" if db.refunds.find_one({"_id": result["out_refund_no"]}) else "unknown"
     if record["_id"] == order_refund_no(record["order_id"]):
         if status == "SUCCESS":
-            transition(db, record["order_id"], REFUNDING, REFUNDED, "refund received")
+            transition(
+                db,
+                record["order_id"],
+                REFUNDING,
+                REFUNDED,
+                "refund received",
+                extra={"refunded_at": utcnow()},
+            )
         db.orders.update_one({"_id": record["order_id"]}, {"$set": {"refund_status": status}})
     return f"refund_{status.lower()}"

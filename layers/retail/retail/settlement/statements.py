@@ -1,0 +1,154 @@
+"""Timer settlement_run and the operators' statement list.
+
+Each (merchant, day) statement is inserted once under its natural id and never rewritten;
+a run after a crash writes only what is missing and exports any CSV not yet in COS, so two
+runs, or a run after a crash, leave exactly what one clean run would.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pymongo.errors import DuplicateKeyError
+
+from retail.adapters import object_storage
+from retail.common.batches import BatchRequest, BatchSummary
+from retail.common.clock import utcnow
+from retail.common.database import database
+from retail.common.errors import Forbidden
+from retail.common.faults import fault_point
+from retail.common.logs import log
+
+from .ledger import SHANGHAI, DayLedger, ledgers_for
+
+CSV_HEADER = ["kind", "order_id", "sku_id", "title", "qty", "amount_fen", "commission_fen", "at"]
+
+
+class SettleDay(BatchRequest):
+    model_config = ConfigDict(extra="forbid", strict=False, defer_build=True)  # day as text
+    day: date | None = Field(None, description="business day (Asia/Shanghai); default yesterday")
+
+
+class SettlementSummary(BatchSummary):
+    day: date
+    statements_written: int = 0
+    csv_exported: int = 0
+
+
+def run_settlement(cmd: SettleDay, *, db: Any = None) -> SettlementSummary:
+    db = db if db is not None else database()
+    day = cmd.day or (utcnow().astimezone(SHANGHAI).date() - timedelta(days=1))
+    summary = SettlementSummary(day=day)
+    for _, ledger in sorted(ledgers_for(db, day).items()):
+        if _write_statement(db, day, ledger):
+            summary.statements_written += 1
+            fault_point(f"settlement:after_statement_{summary.statements_written}")
+        summary.processed += 1
+    for statement in db.statements.find({"day": day.isoformat(), "csv_key": None}):
+        summary.csv_exported += _export(db, statement)
+    return summary
+
+
+def _write_statement(db: Any, day: date, ledger: DayLedger) -> bool:
+    try:
+        db.statements.insert_one(
+            {
+                "_id": f"{ledger.merchant_id}:{day.isoformat()}",
+                "merchant_id": ledger.merchant_id,
+                "day": day.isoformat(),
+                "commission_rate_bp": ledger.rate_bp,
+                "gross": ledger.gross,
+                "commission": ledger.commission,
+                "refunded": ledger.refunded,
+                "refunded_commission": ledger.refunded_commission,
+                "net": ledger.net,
+                "rows": ledger.rows,
+                "csv_key": None,
+                "status": "CLOSED",
+                "created_at": utcnow(),
+            }
+        )
+    except DuplicateKeyError:
+        return False  # closed already: never rewritten
+    log("statement_closed", merchant_id=ledger.merchant_id, day=day.isoformat(), net=ledger.net)
+    return True
+
+
+def statement_csv(statement: dict[str, Any]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    writer.writerows(statement["rows"])
+    writer.writerow(
+        [
+            "total",
+            "",
+            "",
+            "",
+            "",
+            statement["gross"] - statement["refunded"],
+            statement["commission"] - statement["refunded_commission"],
+            "",
+        ]
+    )
+    writer.writerow(["net_payable_fen", "", "", "", "", statement["net"], "", ""])
+    return out.getvalue()
+
+
+def _export(db: Any, statement: dict[str, Any]) -> int:
+    key = f"statements/{statement['merchant_id']}/{statement['day']}.csv"
+    try:
+        object_storage.put_text(key, statement_csv(statement))
+    except Exception as exc:  # noqa: BLE001 - COS may be down; the next run exports it
+        log(
+            "statement_export_failed",
+            "WARNING",
+            statement=statement["_id"],
+            error=type(exc).__name__,
+        )
+        return 0
+    db.statements.update_one({"_id": statement["_id"], "csv_key": None}, {"$set": {"csv_key": key}})
+    return 1
+
+
+class ListStatements(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
+    merchant_id: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_:-]+$")
+    limit: int = Field(30, ge=1, le=366)
+
+
+class StatementPage(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+    statements: list[dict[str, Any]]
+
+
+def list_statements(cmd: ListStatements, *, operator: Any, db: Any = None) -> StatementPage:
+    """admin: any merchant's; merchant:<id>: only its own. Raises Forbidden."""
+    db = db if db is not None else database()
+    base = operator.role.split(":", 1)[0]
+    if base == "merchant":
+        if cmd.merchant_id not in (None, operator.merchant_id):
+            raise Forbidden("a merchant sees only its own statements")
+        merchant_id = operator.merchant_id
+    elif base == "admin":
+        merchant_id = cmd.merchant_id
+    else:
+        raise Forbidden(f"role {operator.role!r} may not see statements")
+    query = {"merchant_id": merchant_id} if merchant_id else {}
+    found = db.statements.find(query, {"rows": 0}, sort=[("day", -1), ("_id", 1)], limit=cmd.limit)
+    return StatementPage(
+        statements=[
+            {
+                **{k: v for k, v in s.items() if k != "_id"},
+                "statement_id": s["_id"],
+                "download": object_storage.download_link(s["csv_key"])
+                if s.get("csv_key")
+                else None,
+            }
+            for s in found
+        ]
+    )

@@ -1,0 +1,218 @@
+"""settlement_run: statements per merchant and day, exported to (moto) COS, never rewritten."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.server import ThreadedMotoServer
+
+from retail.adapters import object_storage
+from retail.common.settings import reset_settings
+from retail.settlement.ledger import commission_on
+
+from .harness import handler, sample
+
+ROOT = Path(__file__).resolve().parents[2]
+DAY = "2026-11-23"
+CST = timezone(timedelta(hours=8))
+COS = "https://cos.ap-shanghai.myqcloud.com"
+
+
+def _at(hour: int, day: str = DAY) -> datetime:
+    return datetime.fromisoformat(f"{day}T{hour:02d}:30:00").replace(tzinfo=CST)
+
+
+def _line(merchant, sku, amount, qty=1):
+    return {"merchant_id": merchant, "sku_id": sku, "title": sku, "qty": qty, "amount": amount}
+
+
+@pytest.fixture
+def orders(seeded):
+    docs = [
+        {
+            "_id": "O1",
+            "lines": [_line("m-self", "a", 1990), _line("m-huaxia", "b", 2990, 2)],
+            "completed_at": _at(9),
+        },
+        {"_id": "O2", "lines": [_line("m-dianfeng", "c", 19800)], "completed_at": _at(23)},
+        {
+            "_id": "O3",
+            "lines": [_line("m-self", "d", 1290)],
+            "completed_at": _at(1, "2026-11-22"),
+            "refunded_at": _at(12),
+        },  # completed before, refunded on DAY: an adjustment
+        {"_id": "O4", "lines": [_line("m-self", "e", 990)], "completed_at": _at(0, "2026-11-24")},
+        {"_id": "O5", "lines": [_line("m-huaxia", "f", 5000)]},  # never completed
+    ]
+    seeded.orders.insert_many(
+        [{**d, "openid": f"o-{d['_id']}", "idempotency_key": d["_id"]} for d in docs]
+    )
+    return docs
+
+
+@pytest.fixture
+def cos(monkeypatch):
+    for key, value in {
+        "MOTO_S3_CUSTOM_ENDPOINTS": COS,
+        "MOTO_ALLOW_NONEXISTENT_REGION": "True",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "RETAIL_COS_BUCKET": "statements-1250000000",
+        "RETAIL_COS_ADDRESSING": "path",
+        "RETAIL_COS_SECRET_ID": "testing",
+        "RETAIL_COS_SECRET_KEY": "testing",
+    }.items():
+        monkeypatch.setenv(key, value)
+    reset_settings()
+    object_storage.forget_client()
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="ap-shanghai", endpoint_url=COS)
+        s3.create_bucket(
+            Bucket="statements-1250000000",
+            CreateBucketConfiguration={"LocationConstraint": "ap-shanghai"},
+        )
+        yield s3
+    object_storage.forget_client()
+
+
+def settle(day=DAY):
+    event = {**sample("settlement_run"), "Message": json.dumps({"day": day})}
+    answer = handler("settlement_run")(event, {})
+    assert answer["code"] == "OK", answer
+    return answer["data"]
+
+
+def expected(db, orders, merchant):
+    rate = db.merchants.find_one({"_id": merchant})["commission_rate_bp"]
+    start, end = (
+        _at(0).replace(hour=0, minute=0),
+        _at(0).replace(hour=0, minute=0) + timedelta(days=1),
+    )
+    sold = [
+        ln
+        for o in orders
+        if o.get("completed_at") and start <= o["completed_at"] < end
+        for ln in o["lines"]
+        if ln["merchant_id"] == merchant
+    ]
+    back = [
+        ln
+        for o in orders
+        if o.get("refunded_at") and start <= o["refunded_at"] < end
+        for ln in o["lines"]
+        if ln["merchant_id"] == merchant
+    ]
+    fee = sum(commission_on(ln["amount"], rate) for ln in sold)
+    back_fee = sum(commission_on(ln["amount"], rate) for ln in back)
+    return sum(ln["amount"] for ln in sold) - fee - (sum(ln["amount"] for ln in back) - back_fee)
+
+
+def test_statements_match_an_independent_recomputation_and_land_in_cos(seeded, orders, cos):
+    summary = settle()
+    assert summary["statements_written"] == 3 and summary["csv_exported"] == 3
+    for merchant in ("m-self", "m-huaxia", "m-dianfeng"):
+        statement = seeded.statements.find_one({"_id": f"{merchant}:{DAY}"})
+        assert statement["net"] == expected(seeded, orders, merchant), merchant
+        body = (
+            cos.get_object(Bucket="statements-1250000000", Key=f"statements/{merchant}/{DAY}.csv")[
+                "Body"
+            ]
+            .read()
+            .decode()
+        )
+        assert body.splitlines()[-1] == f"net_payable_fen,,,,,{statement['net']},,"
+    self_statement = seeded.statements.find_one({"_id": f"m-self:{DAY}"})
+    assert (self_statement["gross"], self_statement["refunded"]) == (1990, 1290)
+
+
+def test_running_twice_changes_nothing(seeded, orders, cos):
+    settle()
+    before = list(seeded.statements.find({}))
+    again = settle()
+    assert again["statements_written"] == 0 and again["csv_exported"] == 0
+    assert list(seeded.statements.find({})) == before
+
+
+def test_a_refund_after_closing_goes_to_the_next_statement(seeded, orders, cos):
+    settle()
+    seeded.orders.update_one({"_id": "O2"}, {"$set": {"refunded_at": _at(10, "2026-11-24")}})
+    settle(DAY)
+    assert seeded.statements.find_one({"_id": f"m-dianfeng:{DAY}"})["refunded"] == 0
+    settle("2026-11-24")
+    nxt = seeded.statements.find_one({"_id": "m-dianfeng:2026-11-24"})
+    assert nxt["refunded"] == 19800 and nxt["net"] == -(19800 - commission_on(19800, 800))
+
+
+def test_killed_half_way_then_rerun_equals_one_clean_run(seeded, orders, cos, isolated_env):
+    code = (
+        "from retail.settlement import SettleDay, run_settlement\n"
+        f"run_settlement(SettleDay(day='{DAY}'))\n"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "RETAIL_ENV": "dev",
+        "RETAIL_DB_URI": isolated_env,
+        "RETAIL_FAULT_POINT": "settlement:after_statement_1",
+        "PYTHONPATH": str(ROOT / "layers" / "retail"),
+    }
+    killed = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=60)
+    assert killed.returncode == 86, killed.stderr
+    assert seeded.statements.count_documents({}) == 1
+    settle()
+    for merchant in ("m-self", "m-huaxia", "m-dianfeng"):
+        assert seeded.statements.find_one({"_id": f"{merchant}:{DAY}"})["net"] == expected(
+            seeded, orders, merchant
+        )
+    assert seeded.statements.count_documents({"csv_key": None}) == 0
+
+
+def test_operators_see_their_statements_and_download_them(seeded, orders, monkeypatch):
+    server = ThreadedMotoServer(port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    try:
+        for key, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "RETAIL_COS_BUCKET": "statements",
+            "RETAIL_COS_ENDPOINT": endpoint,
+            "RETAIL_COS_REGION": "us-east-1",
+            "RETAIL_COS_ADDRESSING": "path",
+            "RETAIL_COS_SECRET_ID": "testing",
+            "RETAIL_COS_SECRET_KEY": "testing",
+        }.items():
+            monkeypatch.setenv(key, value)
+        reset_settings()
+        object_storage.forget_client()
+        boto3.client(
+            "s3",
+            region_name="us-east-1",
+            endpoint_url=endpoint,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        ).create_bucket(Bucket="statements")
+        settle()
+
+        def as_operator(role, data):
+            context = {"RETAIL_DEV_OPERATOR": f"op:{role}", "environment": "{}"}
+            return handler("statement_list")(data, context)
+
+        mine = as_operator("merchant:m-huaxia", {})["data"]["statements"]
+        assert [s["merchant_id"] for s in mine] == ["m-huaxia"]
+        with urllib.request.urlopen(mine[0]["download"], timeout=10) as response:
+            assert response.read().decode().startswith("kind,order_id,sku_id")
+        assert as_operator("merchant:m-huaxia", {"merchant_id": "m-self"})["code"] == "FORBIDDEN"
+        assert as_operator("service", {})["code"] == "FORBIDDEN"
+        assert len(as_operator("admin", {})["data"]["statements"]) == 3
+    finally:
+        server.stop()
+        object_storage.forget_client()
