@@ -24,6 +24,7 @@ DOMAINS = {
     "retail.campaigns",
     "retail.groupbuy",
     "retail.settlement",
+    "retail.operators",
 }
 HEAVY = ("boto3", "botocore", "tencentcloud", "gateway", "mongomock", "moto")
 

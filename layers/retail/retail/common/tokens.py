@@ -15,21 +15,37 @@ from .settings import settings
 
 ALGORITHM = "HS256"
 ISSUER = "retail"
+OPERATOR_TTL_SECONDS = 8 * 3600  # a working day
 
 
 def issue_session_token(openid: str) -> tuple[str, int]:
-    """A token for `openid` and its lifetime in seconds."""
+    """A buyer's token for `openid` and its lifetime in seconds."""
+    return _issue({"sub": openid, "typ": "user"}, settings().RETAIL_SESSION_TTL_SECONDS)
+
+
+def issue_operator_token(operator_id: str, role: str) -> tuple[str, int]:
+    """An operator's token; it carries the role and cannot pass for a buyer's."""
+    return _issue({"sub": operator_id, "typ": "operator", "role": role}, OPERATOR_TTL_SECONDS)
+
+
+def _issue(claims: dict[str, Any], ttl: int) -> tuple[str, int]:
     import jwt
 
-    config = settings()
     now = utcnow()
-    ttl = config.RETAIL_SESSION_TTL_SECONDS
-    claims = {"sub": openid, "iss": ISSUER, "iat": now, "exp": now + timedelta(seconds=ttl)}
-    return jwt.encode(claims, config.session_secret, algorithm=ALGORITHM), ttl
+    payload = {**claims, "iss": ISSUER, "iat": now, "exp": now + timedelta(seconds=ttl)}
+    return jwt.encode(payload, settings().session_secret, algorithm=ALGORITHM), ttl
 
 
 def verify_session_token(token: str) -> str:
-    """The openid a valid token was issued to. Raises Unauthenticated."""
+    """The openid a valid buyer token was issued to. Raises Unauthenticated."""
+    claims = verify_token(token)
+    if claims.get("typ", "user") != "user":
+        raise Unauthenticated("not a buyer's session token")
+    return str(claims["sub"])
+
+
+def verify_token(token: str) -> dict[str, Any]:
+    """The claims of a token we issued (buyer or operator). Raises Unauthenticated."""
     import jwt
 
     try:
@@ -44,4 +60,4 @@ def verify_session_token(token: str) -> str:
         raise Unauthenticated("session expired; log in again") from None
     except jwt.InvalidTokenError:
         raise Unauthenticated("invalid session token") from None
-    return str(claims["sub"])
+    return claims

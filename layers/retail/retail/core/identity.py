@@ -16,7 +16,7 @@ from typing import Any
 
 from retail.common.errors import Forbidden, InvalidArgument, Unauthenticated
 from retail.common.settings import settings
-from retail.common.tokens import verify_session_token
+from retail.common.tokens import verify_token
 
 from .events import Invocation, Trigger
 
@@ -102,17 +102,23 @@ def resolve_caller(invocation: Invocation, context: Any) -> Caller:
 
 
 def _http_caller(invocation: Invocation) -> Caller:
+    """A bearer token is a buyer's session or an operator's sign-in, told apart by its type."""
     openid = None
+    operator = _dev_operator(invocation.header("x-dev-operator"))
     authorization = invocation.header("authorization") or ""
     if authorization.lower().startswith("bearer "):
-        openid = verify_session_token(authorization[7:].strip())
+        claims = verify_token(authorization[7:].strip())
+        if claims.get("typ") == "operator":
+            operator = Operator(str(claims["sub"]), str(claims["role"]))
+        else:
+            openid = str(claims["sub"])
     elif settings().is_dev and invocation.header("x-dev-openid"):
         openid = invocation.header("x-dev-openid")
     return Caller(
         openid=openid,
         source="http",
         client_ip=invocation.header("x-forwarded-for"),
-        operator=_dev_operator(invocation.header("x-dev-operator")),
+        operator=operator,
     )
 
 

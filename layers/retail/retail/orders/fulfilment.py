@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from retail.catalog.catalog_file import ID
+from retail.common.audit import record_audit
 from retail.common.batches import BatchRequest, BatchSummary, Budget, Outcome, run_batches
 from retail.common.clock import utcnow
 from retail.common.database import database
@@ -74,6 +75,14 @@ def ship_order(cmd: ShipOrder, *, operator: Any, db: Any = None) -> OrderView:
         )
     db.orders.update_one(
         {"_id": cmd.order_id}, _tracking("SHIPPED", f"handed to {cmd.carrier}, {cmd.tracking_no}")
+    )
+    record_audit(
+        db,
+        operator,
+        "order_ship",
+        cmd.order_id,
+        {"status": order["status"]},
+        {"status": SHIPPED, "carrier": cmd.carrier, "tracking_no": cmd.tracking_no},
     )
     return to_view(db.orders.find_one({"_id": cmd.order_id}))
 

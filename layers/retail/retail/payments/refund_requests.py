@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from retail.common.audit import record_audit
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, Forbidden, NotFound
@@ -93,6 +94,14 @@ def review_refund(cmd: ReviewRefund, *, operator: Any, db: Any = None) -> OrderV
             condition={"refund_request.status": "REQUESTED"},
         )
         if refunding is not None:
+            record_audit(
+                db,
+                operator,
+                "refund_review",
+                cmd.order_id,
+                None,
+                {"approve": True, "status": REFUNDING, "note": cmd.note},
+            )
             return to_view(_refund_order(db, settle_stock(db, refunding)))
     else:
         db.orders.update_one(
@@ -104,6 +113,9 @@ def review_refund(cmd: ReviewRefund, *, operator: Any, db: Any = None) -> OrderV
                     "refund_request.reviewed_by": operator.operator_id,
                 }
             },
+        )
+        record_audit(
+            db, operator, "refund_review", cmd.order_id, None, {"approve": False, "note": cmd.note}
         )
     order = db.orders.find_one({"_id": cmd.order_id})
     if order is None:

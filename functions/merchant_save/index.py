@@ -1,0 +1,7 @@
+from retail.core import Caller, cloud_function
+from retail.operators import SaveMerchant, save_merchant
+
+
+@cloud_function(SaveMerchant, response=SaveMerchant, auth="operator")
+def main_handler(cmd: SaveMerchant, caller: Caller) -> SaveMerchant:
+    return save_merchant(cmd, operator=caller.require_operator("admin"))

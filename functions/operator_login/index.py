@@ -1,0 +1,7 @@
+from retail.core import Caller, cloud_function
+from retail.operators import OperatorSession, SignIn, sign_in
+
+
+@cloud_function(SignIn, response=OperatorSession, auth="optional")
+def main_handler(cmd: SignIn, caller: Caller) -> OperatorSession:
+    return sign_in(cmd)

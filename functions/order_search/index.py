@@ -1,0 +1,7 @@
+from retail.core import Caller, cloud_function
+from retail.operators import OrderSearch, SearchResults, search_orders
+
+
+@cloud_function(OrderSearch, response=SearchResults, auth="operator")
+def main_handler(cmd: OrderSearch, caller: Caller) -> SearchResults:
+    return search_orders(cmd, operator=caller.require_operator("admin", "service", "merchant"))

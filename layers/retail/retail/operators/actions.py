@@ -1,0 +1,163 @@
+"""Audited back-office actions: stock adjustments, publishing, merchants, coupon templates.
+
+Roles: admin may do all; a merchant only touches its own products and stock; every change is
+one conditional update with an audit entry of its before and after."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pymongo import ReturnDocument
+
+from retail.catalog.catalog_file import ID, CouponTemplateEntry
+from retail.common.audit import record_audit
+from retail.common.clock import utcnow
+from retail.common.database import database
+from retail.common.errors import Conflict, Forbidden, NotFound
+
+STRICT = ConfigDict(extra="forbid", strict=True, defer_build=True)
+LOCATION = Field(pattern=r"^(central|presale|[A-Za-z0-9_-]+)$", max_length=64)
+
+
+class AdjustStock(BaseModel):
+    model_config = STRICT
+    sku_id: str = ID
+    location: str = LOCATION
+    delta: int = Field(ge=-1_000_000, le=1_000_000, description="+ received, - written off")
+    reason: str = Field(min_length=1, max_length=100)
+
+
+class StockLevel(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+    sku_id: str
+    location: str
+    available: int
+    reserved: int
+    sold: int
+    received: int
+    adjusted: int
+
+
+class ProductStatus(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+    product_id: str
+    status: str
+
+
+class PublishProduct(BaseModel):
+    model_config = STRICT
+    product_id: str = ID
+    on_sale: bool
+
+
+class SaveMerchant(BaseModel):
+    model_config = STRICT
+    merchant_id: str = ID
+    name: str = Field(min_length=1, max_length=100)
+    commission_rate_bp: int = Field(ge=0, le=10_000)
+    status: Literal["ACTIVE", "SUSPENDED"] = "ACTIVE"
+
+
+class SaveCouponTemplate(CouponTemplateEntry):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    status: Literal["ACTIVE", "PAUSED"] = "ACTIVE"
+
+
+def _owns(operator: Any, merchant_id: str) -> bool:
+    base = operator.role.split(":", 1)[0]
+    return base == "admin" or (base == "merchant" and bool(operator.merchant_id == merchant_id))
+
+
+def _admin_only(operator: Any) -> None:
+    if operator.role != "admin":
+        raise Forbidden("only admins may do this")
+
+
+def adjust_stock(cmd: AdjustStock, *, operator: Any, db: Any = None) -> StockLevel:
+    """Receive (+) or write off (-) stock. Raises NotFound, Forbidden or Conflict."""
+    db = db if db is not None else database()
+    sku = db.skus.find_one({"_id": cmd.sku_id})
+    if sku is None or not _owns(operator, sku["merchant_id"]):
+        raise NotFound(f"no SKU {cmd.sku_id!r}")
+    if cmd.delta == 0:
+        raise Conflict("a stock adjustment moves at least one unit")
+    level_id = f"{cmd.sku_id}@{cmd.location}"
+    before = db.stock.find_one({"_id": level_id})
+    if cmd.delta > 0:
+        after = db.stock.find_one_and_update(
+            {"_id": level_id},
+            {
+                "$inc": {"available": cmd.delta, "received": cmd.delta},
+                "$setOnInsert": {
+                    "sku_id": cmd.sku_id,
+                    "location": cmd.location,
+                    "reserved": 0,
+                    "sold": 0,
+                    "adjusted": 0,
+                },
+            },
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+    else:
+        after = db.stock.find_one_and_update(
+            {"_id": level_id, "available": {"$gte": -cmd.delta}},
+            {"$inc": {"available": cmd.delta, "adjusted": -cmd.delta}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if after is None:
+            raise Conflict(f"only {(before or {}).get('available', 0)} available to write off")
+    record_audit(db, operator, f"stock_adjust: {cmd.reason}", level_id, before, after)
+    return StockLevel.model_validate(after)
+
+
+def publish_product(cmd: PublishProduct, *, operator: Any, db: Any = None) -> ProductStatus:
+    db = db if db is not None else database()
+    product = db.products.find_one({"_id": cmd.product_id})
+    if product is None or not _owns(operator, product["merchant_id"]):
+        raise NotFound(f"no product {cmd.product_id!r}")
+    status = "ON_SALE" if cmd.on_sale else "OFF_SALE"
+    db.products.update_one(
+        {"_id": cmd.product_id}, {"$set": {"status": status, "updated_at": utcnow()}}
+    )
+    record_audit(
+        db,
+        operator,
+        "product_publish",
+        cmd.product_id,
+        {"status": product["status"]},
+        {"status": status},
+    )
+    return ProductStatus(product_id=cmd.product_id, status=status)
+
+
+def save_merchant(cmd: SaveMerchant, *, operator: Any, db: Any = None) -> SaveMerchant:
+    _admin_only(operator)
+    db = db if db is not None else database()
+    before = db.merchants.find_one({"_id": cmd.merchant_id})
+    fields = cmd.model_dump()
+    db.merchants.update_one(
+        {"_id": cmd.merchant_id},
+        {"$set": fields, "$setOnInsert": {"created_at": utcnow()}},
+        upsert=True,
+    )
+    record_audit(db, operator, "merchant_save", cmd.merchant_id, before, fields)
+    return cmd
+
+
+def save_coupon_template(
+    cmd: SaveCouponTemplate, *, operator: Any, db: Any = None
+) -> SaveCouponTemplate:
+    """Create or change a template; its claimed count is never touched here."""
+    _admin_only(operator)
+    db = db if db is not None else database()
+    before = db.coupon_templates.find_one({"_id": cmd.template_id})
+    fields = cmd.model_dump()
+    db.coupon_templates.update_one(
+        {"_id": cmd.template_id},
+        {"$set": fields, "$setOnInsert": {"claimed": 0, "created_at": utcnow()}},
+        upsert=True,
+    )
+    record_audit(db, operator, "coupon_template_save", cmd.template_id, before, fields)
+    return cmd

@@ -1,0 +1,63 @@
+"""Finding orders in the back office: merchants see only orders of their own goods, customer
+service sees names, phones and addresses masked, admins see them plain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from retail.common.database import database
+from retail.common.errors import Forbidden
+from retail.common.logs import mask
+from retail.orders.queries import Status
+
+ORDER_FIELDS = (
+    "status",
+    "openid",
+    "total",
+    "delivery",
+    "created_at",
+    "lines",
+    "address",
+    "store_id",
+    "tracking_no",
+    "refund_request",
+)
+
+
+class OrderSearch(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
+    order_id: str | None = Field(None, max_length=32, pattern=r"^[A-Z0-9]+$")
+    openid: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    status: Status | None = None
+    limit: int = Field(20, ge=1, le=200)
+
+
+class SearchResults(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+    orders: list[dict[str, Any]]
+
+
+def search_orders(cmd: OrderSearch, *, operator: Any, db: Any = None) -> SearchResults:
+    db = db if db is not None else database()
+    base = operator.role.split(":", 1)[0]
+    query: dict[str, Any] = {
+        k: v
+        for k, v in (("_id", cmd.order_id), ("openid", cmd.openid), ("status", cmd.status))
+        if v
+    }
+    if base == "merchant":
+        query["merchant_ids"] = operator.merchant_id
+    elif base not in ("admin", "service"):
+        raise Forbidden(f"role {operator.role!r} may not search orders")
+    found = db.orders.find(query, sort=[("created_at", -1)], limit=cmd.limit)
+    results = []
+    for order in found:
+        view = {"order_id": order["_id"], **{k: order.get(k) for k in ORDER_FIELDS}}
+        if base == "merchant":
+            view["lines"] = [
+                ln for ln in order["lines"] if ln["merchant_id"] == operator.merchant_id
+            ]
+        results.append(view if base == "admin" else mask(view))
+    return SearchResults(orders=results)

@@ -1,0 +1,143 @@
+"""Operators: sign-in with lockout, role scoping, masking, audited actions."""
+
+from __future__ import annotations
+
+import json
+
+from retail.common.tokens import issue_session_token
+from retail.operators import create_operator
+
+from .harness import call, handler, http_event, sample
+
+
+def as_operator(name, data, role):
+    return handler(name)(data, {"RETAIL_DEV_OPERATOR": f"op1:{role}", "environment": "{}"})
+
+
+def http(name, data, token):
+    reply = handler(name)(http_event(json.dumps(data), {"Authorization": f"Bearer {token}"}), {})
+    return reply["statusCode"], json.loads(reply["body"])
+
+
+def test_sign_in_issues_a_token_that_operator_functions_accept(seeded):
+    create_operator(seeded, "admin1", "admin", "correct horse battery staple")
+    status, session = http(
+        "operator_login", {"operator_id": "admin1", "password": "correct horse battery staple"}, "x"
+    )
+    assert status == 401  # a bearer that is not ours is refused before anything else
+    reply = handler("operator_login")(
+        http_event(
+            json.dumps({"operator_id": "admin1", "password": "correct horse battery staple"})
+        ),
+        {},
+    )
+    session = json.loads(reply["body"])["data"]
+    assert session["role"] == "admin" and session["expires_in"] == 8 * 3600
+    status, found = http("order_search", {}, session["token"])
+    assert status == 200 and found["data"]["orders"] == []
+    buyer_token, _ = issue_session_token("o-buyer")
+    assert http("order_search", {}, buyer_token)[0] == 401
+    assert "password_hash" not in json.dumps(session)
+
+
+def test_five_wrong_passwords_lock_the_account(seeded):
+    create_operator(seeded, "svc1", "service", "a-very-long-password")
+    for _ in range(5):
+        assert (
+            call("operator_login", {"operator_id": "svc1", "password": "wrong"})["code"]
+            == "UNAUTHENTICATED"
+        )
+    locked = call("operator_login", {"operator_id": "svc1", "password": "a-very-long-password"})
+    assert locked["code"] == "RATE_LIMITED" and locked["details"]["retry_after_seconds"] > 0
+    assert (
+        call("operator_login", {"operator_id": "nobody", "password": "x"})["code"]
+        == "UNAUTHENTICATED"
+    )
+    assert seeded.operators.find_one({"_id": "svc1"})["password_hash"].startswith("scrypt$")
+
+
+def _order(key, items):
+    data = {**sample("order_place"), "idempotency_key": key, "items": items}
+    return call("order_place", data)["data"]
+
+
+def test_merchants_see_only_their_orders_and_service_sees_masked_phones(seeded):
+    _order("op-key-00001", [{"sku_id": "p-eggs-1", "qty": 1}])  # m-self
+    _order("op-key-00002", [{"sku_id": "p-mango-1", "qty": 1}])  # m-huaxia
+    mine = as_operator("order_search", {}, "merchant:m-self")["data"]["orders"]
+    assert len(mine) == 1 and {ln["merchant_id"] for ln in mine[0]["lines"]} == {"m-self"}
+    service = as_operator("order_search", {}, "service")["data"]["orders"]
+    assert len(service) == 2 and service[0]["address"]["telNumber"] == "138****1111"
+    assert service[0]["address"]["userName"] == "张*"
+    admin = as_operator("order_search", {}, "admin")["data"]["orders"]
+    assert admin[0]["address"]["telNumber"] == "13800001111"
+    assert (
+        as_operator("order_search", {"order_id": {"$gt": ""}}, "admin")["code"]
+        == "INVALID_ARGUMENT"
+    )
+
+
+def test_stock_adjustments_are_conditional_and_audited(seeded):
+    received = as_operator(
+        "stock_adjust",
+        {"sku_id": "p-eggs-1", "location": "central", "delta": 20, "reason": "到货"},
+        "merchant:m-self",
+    )
+    assert received["data"]["available"] == 520 and received["data"]["received"] == 520
+    too_much = as_operator(
+        "stock_adjust",
+        {"sku_id": "p-eggs-1", "location": "central", "delta": -521, "reason": "损耗"},
+        "admin",
+    )
+    assert too_much["code"] == "CONFLICT"
+    written_off = as_operator(
+        "stock_adjust",
+        {"sku_id": "p-eggs-1", "location": "central", "delta": -20, "reason": "损耗"},
+        "admin",
+    )
+    level = written_off["data"]
+    assert (
+        level["available"] + level["reserved"] + level["sold"]
+        == level["received"] - level["adjusted"]
+    )
+    assert (
+        as_operator(
+            "stock_adjust",
+            {"sku_id": "p-eggs-1", "location": "central", "delta": 1, "reason": "x"},
+            "merchant:m-huaxia",
+        )["code"]
+        == "NOT_FOUND"
+    )
+    actions = [a["action"] for a in seeded.audit_log.find({}, sort=[("at", 1)])]
+    assert actions == ["stock_adjust: 到货", "stock_adjust: 损耗"]
+
+
+def test_publishing_merchants_and_templates_are_role_checked_and_audited(seeded):
+    off = as_operator(
+        "product_publish", {"product_id": "p-mango", "on_sale": False}, "merchant:m-huaxia"
+    )
+    assert off["data"]["status"] == "OFF_SALE"
+    assert call("catalog_product", {"product_id": "p-mango"})["code"] == "NOT_FOUND"
+    assert (
+        as_operator(
+            "product_publish", {"product_id": "p-mango", "on_sale": True}, "merchant:m-self"
+        )["code"]
+        == "NOT_FOUND"
+    )
+    merchant = {"merchant_id": "m-new", "name": "新商户", "commission_rate_bp": 600}
+    assert as_operator("merchant_save", merchant, "merchant:m-self")["code"] == "FORBIDDEN"
+    assert as_operator("merchant_save", merchant, "admin")["code"] == "OK"
+    assert (
+        as_operator("merchant_save", {**merchant, "commission_rate_bp": 20_000}, "admin")["code"]
+        == "INVALID_ARGUMENT"
+    )
+    template = sample("coupon_template_save")
+    assert as_operator("coupon_template_save", template, "admin")["code"] == "OK"
+    assert seeded.coupon_templates.find_one({"_id": "c-new"})["claimed"] == 0
+    assert seeded.audit_log.count_documents({}) == 3
+    assert (
+        as_operator(
+            "order_ship", {"order_id": "ONOSUCH", "carrier": "SF", "tracking_no": "SF1234"}, "admin"
+        )["code"]
+        == "NOT_FOUND"
+    )
