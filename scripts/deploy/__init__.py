@@ -1,0 +1,1 @@
+"""Deploying dist/ to SCF through the Tencent Cloud API (the alternative to `scf deploy`)."""
