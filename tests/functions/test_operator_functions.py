@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from retail.common.tokens import issue_session_token
 from retail.operators import create_operator
 
@@ -141,3 +143,74 @@ def test_publishing_merchants_and_templates_are_role_checked_and_audited(seeded)
         )["code"]
         == "NOT_FOUND"
     )
+
+
+def test_products_are_created_and_changed_with_their_skus(seeded):
+    product = sample("product_save")
+    assert as_operator("product_save", product, "merchant:m-self")["code"] == "FORBIDDEN"
+    saved = as_operator("product_save", product, "merchant:m-dianfeng")
+    assert saved["data"] == {"product_id": "p-new-tea", "status": "ON_SALE"}
+    shown = call("catalog_product", {"product_id": "p-new-tea"})["data"]
+    assert shown["skus"][0]["stock"] == 40 and shown["price"] == 6800
+    seeded.stock.update_one({"_id": "p-new-tea-1@central"}, {"$inc": {"available": -5, "sold": 5}})
+    changed = {
+        **product,
+        "title": "滇红 金芽 特级",
+        "skus": [{"sku_id": "p-new-tea-1", "price": 7200, "stock": 40}],
+    }
+    as_operator("product_save", changed, "admin")
+    again = call("catalog_product", {"product_id": "p-new-tea"})["data"]
+    assert again["title"] == "滇红 金芽 特级" and again["skus"][0]["price"] == 7200
+    assert again["skus"][0]["stock"] == 35  # saving never resets stock
+    stolen = {
+        **product,
+        "product_id": "p-other",
+        "skus": [{"sku_id": "p-eggs-1", "price": 1, "stock": 1}],
+    }
+    assert as_operator("product_save", stolen, "admin")["code"] == "CONFLICT"
+
+
+OPERATOR_BAD_INPUT = [
+    ("stock_adjust", {"sku_id": "p-eggs-1", "location": "central", "delta": "10", "reason": "x"}),
+    ("stock_adjust", {"sku_id": "p-eggs-1", "location": "../etc", "delta": 1, "reason": "x"}),
+    ("stock_adjust", {"sku_id": "p-eggs-1", "location": "central", "delta": 10**7, "reason": "x"}),
+    ("product_publish", {"product_id": "p-mango"}),
+    (
+        "product_save",
+        {
+            "product_id": "p-x",
+            "merchant_id": "m-self",
+            "category_id": "fruit",
+            "title": "x",
+            "skus": [],
+        },
+    ),
+    (
+        "product_save",
+        {
+            "product_id": "p-x",
+            "merchant_id": "m-self",
+            "category_id": "fruit",
+            "title": "x",
+            "skus": [{"sku_id": "x", "price": -1, "stock": 1}],
+        },
+    ),
+    ("merchant_save", {"merchant_id": "m$", "name": "x", "commission_rate_bp": 1}),
+    ("coupon_template_save", {"template_id": "c1", "title": "x", "discount": 0, "total_quota": 1}),
+    ("order_search", {"limit": 1000}),
+    ("order_ship", {"order_id": "O1", "carrier": "SF", "tracking_no": "no spaces allowed"}),
+    ("refund_review", {"order_id": "O1", "approve": "yes"}),
+    ("statement_list", {"merchant_id": {"$ne": ""}}),
+    ("order_pickup_verify", {"store_id": "s-nanping", "pickup_code": "12345"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    OPERATOR_BAD_INPUT,
+    ids=[f"{n}:{json.dumps(d)[:30]}" for n, d in OPERATOR_BAD_INPUT],
+)
+def test_bad_operator_input_is_refused_and_writes_nothing(seeded, name, data):
+    before = {c: list(seeded[c].find({})) for c in seeded.list_collection_names()}
+    assert as_operator(name, data, "admin")["code"] == "INVALID_ARGUMENT"
+    assert {c: list(seeded[c].find({})) for c in seeded.list_collection_names()} == before

@@ -76,3 +76,14 @@ def test_session_token_round_trip_and_expiry():
                 algorithm="HS256",
             )
         )
+
+
+def test_every_setting_is_documented_in_env_example():
+    from pathlib import Path
+
+    from retail.common.settings import Settings
+
+    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text(encoding="utf-8")
+    documented = {line.split("=", 1)[0] for line in example.splitlines()
+                  if line and not line.startswith("#") and "=" in line}
+    assert set(Settings.model_fields) - documented == set()

@@ -3,7 +3,7 @@
 from .browse import Browse, BrowsePage, browse_catalog
 from .catalog_file import CatalogFile
 from .product import ProductDetail, ShowProduct, show_product
-from .seed import load_catalog
+from .seed import load_catalog, save_product
 
 __all__ = [
     "Browse",
@@ -13,5 +13,6 @@ __all__ = [
     "ShowProduct",
     "browse_catalog",
     "load_catalog",
+    "save_product",
     "show_product",
 ]

@@ -61,7 +61,7 @@ def load_catalog(raw: Any, db: Any) -> dict[str, int]:
             {"_id": c.category_id}, {"$set": {**c.model_dump(), "rank": rank}}, upsert=True
         )
     for rank, p in enumerate(catalog.products):
-        _load_product(db, p, rank, now)
+        save_product(db, p, rank, now)
     product_of = {sku.sku_id: p.product_id for p in catalog.products for sku in p.skus}
     for deal in catalog.group_deals:
         db.group_deals.update_one(
@@ -92,7 +92,7 @@ def load_catalog(raw: Any, db: Any) -> dict[str, int]:
     }
 
 
-def _load_product(db: Any, product: ProductEntry, rank: int, now: Any) -> None:
+def save_product(db: Any, product: ProductEntry, rank: int, now: Any) -> None:
     fields = product.model_dump(mode="json", exclude={"skus"})
     prices = [sku.price for sku in product.skus]
     db.products.update_one(

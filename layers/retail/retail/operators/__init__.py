@@ -7,11 +7,13 @@ from .actions import (
     PublishProduct,
     SaveCouponTemplate,
     SaveMerchant,
+    SaveProduct,
     StockLevel,
     adjust_stock,
     publish_product,
     save_coupon_template,
     save_merchant,
+    save_product,
 )
 from .order_search import OrderSearch, SearchResults, search_orders
 
@@ -23,6 +25,7 @@ __all__ = [
     "PublishProduct",
     "SaveCouponTemplate",
     "SaveMerchant",
+    "SaveProduct",
     "SearchResults",
     "SignIn",
     "StockLevel",
@@ -31,6 +34,7 @@ __all__ = [
     "publish_product",
     "save_coupon_template",
     "save_merchant",
+    "save_product",
     "search_orders",
     "sign_in",
 ]

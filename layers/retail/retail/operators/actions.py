@@ -10,7 +10,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo import ReturnDocument
 
-from retail.catalog.catalog_file import ID, CouponTemplateEntry
+from retail.catalog import save_product as store_product
+from retail.catalog.catalog_file import ID, CouponTemplateEntry, ProductEntry
 from retail.common.audit import record_audit
 from retail.common.clock import utcnow
 from retail.common.database import database
@@ -57,6 +58,15 @@ class SaveMerchant(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     commission_rate_bp: int = Field(ge=0, le=10_000)
     status: Literal["ACTIVE", "SUSPENDED"] = "ACTIVE"
+
+
+class SaveProduct(ProductEntry):
+    """A product and its SKUs; new SKUs get their opening stock, existing stock is kept."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    image: str | None = Field(None, max_length=300)
+    description: str | None = Field(None, max_length=2000)
+    fresh: bool = False
 
 
 class SaveCouponTemplate(CouponTemplateEntry):
@@ -161,3 +171,28 @@ def save_coupon_template(
     )
     record_audit(db, operator, "coupon_template_save", cmd.template_id, before, fields)
     return cmd
+
+
+def save_product(cmd: SaveProduct, *, operator: Any, db: Any = None) -> ProductStatus:
+    """Create or change a product. Raises Forbidden, NotFound (merchant, category) or
+    Conflict (a SKU id that belongs to another product)."""
+    db = db if db is not None else database()
+    if not _owns(operator, cmd.merchant_id):
+        raise Forbidden("a merchant saves only its own products")
+    if db.merchants.find_one({"_id": cmd.merchant_id}, {"_id": 1}) is None:
+        raise NotFound(f"no merchant {cmd.merchant_id!r}")
+    if db.categories.find_one({"_id": cmd.category_id}, {"_id": 1}) is None:
+        raise NotFound(f"no category {cmd.category_id!r}")
+    taken = db.skus.find_one(
+        {"_id": {"$in": [s.sku_id for s in cmd.skus]}, "product_id": {"$ne": cmd.product_id}}
+    )
+    if taken is not None:
+        raise Conflict(f"SKU {taken['_id']!r} belongs to another product")
+    before = db.products.find_one({"_id": cmd.product_id})
+    if before is not None and not _owns(operator, before["merchant_id"]):
+        raise NotFound(f"no product {cmd.product_id!r}")
+    rank = before["rank"] if before else db.products.estimated_document_count()
+    store_product(db, cmd, rank, utcnow())
+    after = db.products.find_one({"_id": cmd.product_id})
+    record_audit(db, operator, "product_save", cmd.product_id, before, after)
+    return ProductStatus(product_id=cmd.product_id, status=after["status"])
