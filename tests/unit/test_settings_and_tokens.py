@@ -84,6 +84,9 @@ def test_every_setting_is_documented_in_env_example():
     from retail.common.settings import Settings
 
     example = (Path(__file__).resolve().parents[2] / ".env.example").read_text(encoding="utf-8")
-    documented = {line.split("=", 1)[0] for line in example.splitlines()
-                  if line and not line.startswith("#") and "=" in line}
+    documented = {
+        line.split("=", 1)[0]
+        for line in example.splitlines()
+        if line and not line.startswith("#") and "=" in line
+    }
     assert set(Settings.model_fields) - documented == set()

@@ -42,7 +42,10 @@ def sign_notification(body: bytes) -> str:
 def notification_is_genuine(body: bytes, headers: dict[str, str]) -> bool:
     """Whether `X-Delivery-Signature` is our HMAC of the raw body (constant-time compare)."""
     signature = headers.get("x-delivery-signature") or ""
-    return bool(signature) and hmac.compare_digest(sign_notification(body), signature)
+    # bytes: compare_digest refuses non-ASCII text, and a hostile header may carry some
+    return bool(signature) and hmac.compare_digest(
+        sign_notification(body).encode(), signature.encode("utf-8", "replace")
+    )
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,117 @@
+"""Every function, fed malformed, oversized, wrongly typed and hostile data (unicode, huge
+numbers, nesting, Mongo operators in place of ids): the answer is always a typed error of
+the contract, never INTERNAL, and a refused request writes nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from retail.common.errors import ErrorCode
+
+from .harness import cloudbase_context, handler, sample
+
+ROOT = Path(__file__).resolve().parents[2]
+FUNCTIONS = sorted(p.parent.name for p in (ROOT / "functions").glob("*/index.py"))
+CODES = {code.value for code in ErrorCode}
+
+hostile_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=50),
+    st.text(alphabet="𠜎😀\u202e\x00'\"$.{}[]", max_size=20),
+    st.just({"$gt": ""}),
+    st.just({"$ne": None}),
+    st.just({"$where": "1"}),
+    st.just([{"$in": []}]),
+    st.text(min_size=300, max_size=400),
+)
+values = st.recursive(
+    hostile_scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def _mutations(name: str) -> st.SearchStrategy[dict]:
+    """The function's own sample with fields replaced, dropped or added, or junk objects."""
+    base = sample(name)
+    if name.endswith(("_notify",)) or "Type" in base:
+        base = {}
+    keys = list(base) or ["order_id"]
+    replaced = st.builds(lambda k, v: {**base, k: v}, st.sampled_from(keys), values)
+    added = st.builds(lambda k, v: {**base, k: v}, st.text(min_size=1, max_size=10), values)
+    dropped = st.builds(lambda k: {x: y for x, y in base.items() if x != k}, st.sampled_from(keys))
+    junk = st.dictionaries(st.text(max_size=10), values, max_size=5)
+    return st.one_of(replaced, added, dropped, junk)
+
+
+def _state(db) -> dict:
+    return {
+        c: db[c].count_documents({}) for c in db.list_collection_names() if c not in ("audit_log",)
+    }
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_hostile_input_gets_a_typed_answer_never_internal(seeded, name):
+    context = {**cloudbase_context("o-fuzzer"), "RETAIL_DEV_OPERATOR": "fuzz:admin"}
+    main = handler(name)
+
+    @settings(
+        max_examples=40,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(data=_mutations(name))
+    def check(data):
+        before = _state(seeded)
+        answer = main(data, context)
+        assert answer["code"] in CODES and answer["code"] != "INTERNAL", (data, answer)
+        if answer["code"] == "INVALID_ARGUMENT":
+            assert _state(seeded) == before, data
+        json.dumps(answer)  # the answer itself always serialises
+
+    check()
+
+
+@pytest.mark.parametrize("name", ["payment_notify", "refund_notify", "delivery_notify"])
+def test_webhooks_refuse_hostile_http_without_a_500(seeded, name):
+    from .harness import http_event
+
+    main = handler(name)
+
+    @settings(
+        max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(
+        body=st.one_of(st.text(max_size=200), values.map(json.dumps)),
+        headers=st.dictionaries(
+            st.sampled_from(
+                [
+                    "Wechatpay-Serial",
+                    "Wechatpay-Signature",
+                    "Wechatpay-Timestamp",
+                    "Wechatpay-Nonce",
+                    "X-Delivery-Signature",
+                    "Authorization",
+                ]
+            ),
+            st.text(max_size=40),
+            max_size=6,
+        ),
+    )
+    def check(body, headers):
+        before = _state(seeded)
+        reply = main(http_event(body, headers), {})
+        assert 400 <= reply["statusCode"] < 500, (body, headers, reply)
+        assert _state(seeded) == before
+
+    check()
