@@ -19,6 +19,9 @@ INDEXES = ROOT / "infra" / "indexes.json"
 
 
 def _forget_process_state() -> None:
+    from retail.common.ratelimit import forget_limits
+
+    forget_limits()
     reset_settings()
     reset_database()
     wechat_api.cache_clear()

@@ -67,6 +67,10 @@ class Settings(BaseModel):
     RETAIL_COS_ADDRESSING: Literal["virtual", "path"] = "virtual"
     RETAIL_COS_SECRET_ID: str | None = None
     RETAIL_COS_SECRET_KEY: str | None = None
+    RETAIL_RATE_LIMITS: str = (
+        '{"default": 600, "coupon_claim": 30, "share_reward": 60, "order_place": 120, '
+        '"operator_login": 20}'
+    )
     RETAIL_DELIVERY_CLIENT: Literal["live", "fake"] | None = None
     RETAIL_DELIVERY_SECRET: str | None = None
 

@@ -2,6 +2,7 @@
 
 from retail.common.batches import BatchRequest, BatchSummary, Budget
 from retail.common.health import CheckHealth, Health, check_health
+from retail.common.housekeeping import Housekeep, HousekeepingSummary, housekeep
 
 from .identity import Caller, Operator
 from .runtime import cloud_function
@@ -13,7 +14,10 @@ __all__ = [
     "Caller",
     "CheckHealth",
     "Health",
+    "Housekeep",
+    "HousekeepingSummary",
     "Operator",
     "check_health",
     "cloud_function",
+    "housekeep",
 ]

@@ -20,6 +20,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
+from retail.common.clock import utcnow
+from retail.common.database import database
 from retail.common.errors import (
     HTTP_STATUS,
     ErrorCode,
@@ -28,6 +30,7 @@ from retail.common.errors import (
     Unauthenticated,
 )
 from retail.common.logs import function_name, log, request_id
+from retail.common.ratelimit import check_rate
 
 from .events import Invocation, Trigger, detect_trigger, parse_event
 from .identity import Caller, resolve_caller
@@ -130,6 +133,8 @@ def _run(
         raise InvalidArgument(
             "the request does not match the function's schema", problems=problems
         ) from None
+    if auth in ("user", "optional") and invocation.trigger is not Trigger.TIMER:
+        check_rate(database(), function_name.get(), caller.openid, caller.client_ip, utcnow())
     result = handler(command, caller)
     if isinstance(result, BaseModel):
         data = result.model_dump(mode="json")

@@ -1,0 +1,26 @@
+"""Timer housekeeping_run: drop rate-limit windows that have closed, so the collection stays
+small."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from .clock import utcnow
+from .database import database
+
+
+class Housekeep(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+class HousekeepingSummary(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+    rate_windows_removed: int
+
+
+def housekeep(_: Housekeep, *, db: Any = None) -> HousekeepingSummary:
+    db = db if db is not None else database()
+    removed = db.rate_windows.delete_many({"expires_at": {"$lt": utcnow()}}).deleted_count
+    return HousekeepingSummary(rate_windows_removed=removed)

@@ -1,0 +1,62 @@
+"""Per-minute call budgets per caller and per client IP, counted in the store so every
+function instance shares them (one conditional upsert per call)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from pymongo import ReturnDocument
+
+from .errors import ConfigurationError, RateLimited
+from .settings import settings
+
+IP_FACTOR = 5  # many buyers can share one address (a shop's Wi-Fi, a carrier NAT)
+
+
+@lru_cache(maxsize=1)
+def _limits() -> dict[str, int]:
+    try:
+        limits = json.loads(settings().RETAIL_RATE_LIMITS)
+    except ValueError:
+        raise ConfigurationError("RETAIL_RATE_LIMITS must be a JSON object") from None
+    if not isinstance(limits, dict) or not all(
+        isinstance(v, int) and v > 0 for v in limits.values()
+    ):
+        raise ConfigurationError("RETAIL_RATE_LIMITS maps function names to calls per minute")
+    return limits
+
+
+def limit_for(function: str) -> int:
+    limits = _limits()
+    return int(limits.get(function, limits.get("default", 600)))
+
+
+def check_rate(
+    db: Any, function: str, openid: str | None, client_ip: str | None, now: datetime
+) -> None:
+    """Count this call; raises RateLimited with a retry hint when a budget is spent."""
+    limit = limit_for(function)
+    window = int(now.timestamp()) // 60
+    for who, allowed in (
+        (openid, limit),
+        (f"ip:{client_ip}" if client_ip else None, limit * IP_FACTOR),
+    ):
+        if who is None:
+            continue
+        counter = db.rate_windows.find_one_and_update(
+            {"_id": f"{function}:{who}:{window}"},
+            {"$inc": {"calls": 1}, "$setOnInsert": {"expires_at": now + timedelta(minutes=2)}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        if counter["calls"] > allowed:
+            raise RateLimited(
+                f"too many calls to {function}; slow down", retry_after_seconds=60 - now.second
+            )
+
+
+def forget_limits() -> None:
+    _limits.cache_clear()

@@ -1,0 +1,57 @@
+"""Rate limits: a caller hammering one function is throttled; other callers are served."""
+
+from __future__ import annotations
+
+import json
+
+from retail.common.ratelimit import forget_limits
+from retail.common.settings import reset_settings
+
+from .harness import cloudbase_context, handler
+
+
+def _call(name, data, openid, ip="10.0.0.1"):
+    context = {**cloudbase_context(openid, WX_CLIENTIP=ip), "function_name": name}
+    return handler(name)(data, context)
+
+
+def test_hammering_coupon_claim_is_throttled_while_others_are_served(seeded):
+    codes = [
+        _call("coupon_claim", {"template_id": "c-fruit-10"}, "o-hammer")["code"] for _ in range(35)
+    ]
+    assert codes[:2] == ["OK", "OK"] and set(codes[2:30]) == {"CONFLICT"}  # limit 2 per user
+    limited = _call("coupon_claim", {"template_id": "c-fruit-10"}, "o-hammer")
+    assert (
+        codes[30:] == ["RATE_LIMITED"] * 5 and 0 < limited["details"]["retry_after_seconds"] <= 60
+    )
+    assert _call("coupon_claim", {"template_id": "c-fruit-10"}, "o-polite")["code"] == "OK"
+
+
+def test_one_address_gets_five_times_a_callers_budget(seeded, monkeypatch):
+    monkeypatch.setenv("RETAIL_RATE_LIMITS", json.dumps({"default": 2}))
+    reset_settings()
+    forget_limits()
+    answers = [
+        _call("catalog_browse", {}, f"o-shared-{n}", ip="10.9.9.9")["code"] for n in range(11)
+    ]
+    assert answers.count("OK") == 10 and answers[-1] == "RATE_LIMITED"
+    assert _call("catalog_browse", {}, "o-elsewhere", ip="10.1.1.1")["code"] == "OK"
+
+
+def test_bad_limits_configuration_is_named(seeded, monkeypatch):
+    monkeypatch.setenv("RETAIL_RATE_LIMITS", "[1, 2]")
+    reset_settings()
+    forget_limits()
+    answer = _call("catalog_browse", {}, "o-x")
+    assert answer["code"] == "INTERNAL"
+
+
+def test_housekeeping_drops_closed_windows(seeded):
+    _call("catalog_browse", {}, "o-x")
+    seeded.rate_windows.update_many(
+        {},
+        {"$set": {"expires_at": seeded.rate_windows.find_one()["expires_at"].replace(year=2020)}},
+    )
+    done = handler("housekeeping_run")({"Type": "timer", "TriggerName": "h", "Message": ""}, {})
+    assert done["data"]["rate_windows_removed"] >= 1
+    assert seeded.rate_windows.count_documents({}) == 0
