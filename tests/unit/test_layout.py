@@ -25,6 +25,7 @@ DOMAINS = {
     "retail.groupbuy",
     "retail.settlement",
     "retail.operators",
+    "retail.privacy",
 }
 HEAVY = ("boto3", "botocore", "tencentcloud", "gateway", "mongomock", "moto")
 

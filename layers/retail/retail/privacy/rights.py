@@ -1,0 +1,98 @@
+"""user_export gives a user everything we hold about them; user_delete erases it.
+
+Erasure keeps what the law requires us to keep (orders, payments, refunds, statements) but
+cuts it loose from the person: the openid becomes a pseudonym no one can map back, and names,
+phones, addresses and remarks are removed. Settlement reads only lines, amounts and dates,
+so its totals do not change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from retail.common.clock import utcnow
+from retail.common.database import database
+from retail.common.logs import log
+
+STRICT = ConfigDict(extra="forbid", strict=True, defer_build=True)
+HIDDEN = {"session_key", "ops", "password_hash"}
+OWNED_BY_OPENID = ("coupons", "points_ledger", "subscriptions", "membership_ledger")
+
+
+class ExportMe(BaseModel):
+    model_config = STRICT
+
+
+class DeleteMe(BaseModel):
+    model_config = STRICT
+    confirm: bool
+
+
+class MyData(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+    profile: dict[str, Any] | None
+    orders: list[dict[str, Any]]
+    records: dict[str, list[dict[str, Any]]]
+
+
+class Erased(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+    erased: bool
+    orders_kept_anonymised: int
+
+
+def _clean(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if k not in HIDDEN}
+
+
+def export_my_data(_: ExportMe, *, openid: str, db: Any = None) -> MyData:
+    db = db if db is not None else database()
+    user = db.users.find_one({"_id": openid})
+    records = {
+        name: [_clean(d) for d in db[name].find({"openid": openid})] for name in OWNED_BY_OPENID
+    }
+    records["carts"] = [_clean(d) for d in db.carts.find({"_id": openid})]
+    records["referral"] = [_clean(d) for d in db.referrals.find({"_id": openid})]
+    records["shares"] = [_clean(d) for d in db.shares.find({"inviter": openid})]
+    records["commissions"] = [_clean(d) for d in db.commissions.find({"inviter": openid})]
+    orders = [_clean(d) for d in db.orders.find({"openid": openid}, sort=[("created_at", -1)])]
+    return MyData(profile=_clean(user) if user else None, orders=orders, records=records)
+
+
+def delete_my_data(cmd: DeleteMe, *, openid: str, db: Any = None) -> Erased:
+    """Erase the caller's personal data; what must be kept is kept under a pseudonym."""
+    db = db if db is not None else database()
+    if not cmd.confirm:
+        return Erased(erased=False, orders_kept_anonymised=0)
+    alias = "erased-" + hashlib.sha256(secrets.token_bytes(32)).hexdigest()[:24]
+    kept = db.orders.update_many(
+        {"openid": openid},
+        {
+            "$set": {"openid": alias, "address": None, "remark": None, "pickup_code": None},
+            "$unset": {"tracking": "", "refund_request": ""},
+        },
+    ).modified_count
+    db.commissions.update_many({"inviter": openid}, {"$set": {"inviter": alias}})
+    db.commissions.update_many({"invitee": openid}, {"$set": {"invitee": alias}})
+    db.coupons.update_many(
+        {"openid": openid, "status": {"$in": ["USED", "LOCKED"]}}, {"$set": {"openid": alias}}
+    )
+    for name in OWNED_BY_OPENID:
+        db[name].delete_many({"openid": openid})
+    for name, field in (
+        ("carts", "_id"),
+        ("referrals", "_id"),
+        ("shares", "inviter"),
+        ("users", "_id"),
+    ):
+        db[name].delete_many({field: openid})
+    db.referrals.update_many({"inviter": openid}, {"$set": {"inviter": alias}})
+    db.rate_windows.delete_many({"_id": {"$regex": f":{re.escape(openid)}:"}})
+    db.erasures.insert_one({"alias": alias, "at": utcnow(), "orders": kept})
+    log("personal_data_erased", orders_kept=kept)
+    return Erased(erased=True, orders_kept_anonymised=kept)

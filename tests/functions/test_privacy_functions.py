@@ -1,0 +1,69 @@
+"""user_export and user_delete: all of a user's data out; erasure leaves nothing personal
+readable, keeps the financial records, and settlement totals do not move."""
+
+from __future__ import annotations
+
+import json
+
+from retail.common.clock import utcnow
+from retail.orders import mark_paid
+from retail.settlement.ledger import SHANGHAI, ledgers_for
+
+from .harness import call, handler, sample
+
+PERSONAL = ("o-test-user", "13800001111", "张三", "翠湖北路7号3栋")
+
+
+def _everything(db) -> str:
+    return json.dumps(
+        {c: list(db[c].find({})) for c in db.list_collection_names()},
+        ensure_ascii=False,
+        default=str,
+    )
+
+
+def _life(db):
+    call("user_login", {})
+    call("cart_update", {"sku_id": "p-eggs-1", "qty": 2})
+    call("coupon_claim", {"template_id": "c-new-user"})
+    call("share_create", {"product_id": "p-mango"})
+    call("subscribe_accept", {"accepted": ["tmpl-1"]})
+    data = sample("order_place")
+    data["address"]["detailInfo"] = "翠湖北路7号3栋"
+    order = call("order_place", {**data, "idempotency_key": "privacy-0001"})["data"]
+    mark_paid(db, order["order_id"], "TX-privacy", order["total"])
+    context = {"RETAIL_DEV_OPERATOR": "op:admin", "environment": "{}"}
+    handler("order_ship")(
+        {"order_id": order["order_id"], "carrier": "SF", "tracking_no": "SF9999999"}, context
+    )
+    call("order_confirm", {"order_id": order["order_id"]})
+    return order
+
+
+def test_export_returns_the_callers_data_and_nothing_secret(seeded):
+    order = _life(seeded)
+    data = call("user_export", {})["data"]
+    assert data["profile"]["_id"] == "o-test-user" and "session_key" not in json.dumps(data)
+    assert [o["_id"] for o in data["orders"]] == [order["order_id"]]
+    assert data["records"]["coupons"] and data["records"]["carts"] and data["records"]["shares"]
+    assert data["records"]["points_ledger"][0]["delta"] == order["total"] // 100
+    assert call("user_export", {}, openid="o-someone-else")["data"]["orders"] == []
+
+
+def test_delete_leaves_nothing_personal_and_settlement_unchanged(seeded):
+    order = _life(seeded)
+    day = utcnow().astimezone(SHANGHAI).date()
+    before = {
+        m: (led.gross, led.commission, led.net) for m, led in ledgers_for(seeded, day).items()
+    }
+    assert all(item in _everything(seeded) for item in PERSONAL)
+    assert call("user_delete", {"confirm": False})["data"]["erased"] is False
+    erased = call("user_delete", {"confirm": True})["data"]
+    assert erased == {"erased": True, "orders_kept_anonymised": 1}
+    everything = _everything(seeded)
+    assert [item for item in PERSONAL if item in everything] == []
+    kept = seeded.orders.find_one({"_id": order["order_id"]})
+    assert kept["total"] == order["total"] and kept["transaction_id"] == "TX-privacy"
+    after = {m: (led.gross, led.commission, led.net) for m, led in ledgers_for(seeded, day).items()}
+    assert after == before
+    assert call("user_me", {})["code"] == "NOT_FOUND"
