@@ -49,6 +49,19 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
     _forget_process_state()
 
 
+# Call bookkeeping every function writes (metrics, rate-limit windows): not business data.
+BOOKKEEPING = {"metrics", "rate_windows"}
+
+
+def business_state(db: Any) -> dict[str, list[Any]]:
+    """Every business document, to prove that a refused request wrote nothing."""
+    return {
+        name: list(db[name].find({}))
+        for name in db.list_collection_names()
+        if name not in BOOKKEEPING
+    }
+
+
 @pytest.fixture
 def db() -> Any:
     """The test's store with the project's indexes, as scripts/init_db.py leaves it."""

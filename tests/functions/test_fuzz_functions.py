@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from retail.common.errors import ErrorCode
 
+from ..conftest import business_state
 from .harness import cloudbase_context, handler, sample
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,9 +56,7 @@ def _mutations(name: str) -> st.SearchStrategy[dict]:
 
 
 def _state(db) -> dict:
-    return {
-        c: db[c].count_documents({}) for c in db.list_collection_names() if c not in ("audit_log",)
-    }
+    return {name: len(docs) for name, docs in business_state(db).items() if name != "audit_log"}
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)

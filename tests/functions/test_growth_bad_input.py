@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from ..conftest import business_state
 from .harness import call, handler
 
 CASES = [
@@ -47,11 +48,10 @@ CASES = [
     ("name", "data"), CASES, ids=[f"{n}:{json.dumps(d)[:40]}" for n, d in CASES]
 )
 def test_bad_input_is_invalid_argument_and_writes_nothing(seeded, name, data):
-    before = {c: list(seeded[c].find({})) for c in seeded.list_collection_names()}
+    before = business_state(seeded)
     answer = call(name, data)
     assert answer["code"] == "INVALID_ARGUMENT", answer
-    after = {c: list(seeded[c].find({})) for c in seeded.list_collection_names()}
-    assert after == before
+    assert business_state(seeded) == before
 
 
 def test_operator_only_views_refuse_users_and_other_roles(seeded):

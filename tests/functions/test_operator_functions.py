@@ -9,6 +9,7 @@ import pytest
 from retail.common.tokens import issue_session_token
 from retail.operators import create_operator
 
+from ..conftest import business_state
 from .harness import call, handler, http_event, sample
 
 
@@ -211,6 +212,6 @@ OPERATOR_BAD_INPUT = [
     ids=[f"{n}:{json.dumps(d)[:30]}" for n, d in OPERATOR_BAD_INPUT],
 )
 def test_bad_operator_input_is_refused_and_writes_nothing(seeded, name, data):
-    before = {c: list(seeded[c].find({})) for c in seeded.list_collection_names()}
+    before = business_state(seeded)
     assert as_operator(name, data, "admin")["code"] == "INVALID_ARGUMENT"
-    assert {c: list(seeded[c].find({})) for c in seeded.list_collection_names()} == before
+    assert business_state(seeded) == before

@@ -22,5 +22,7 @@ class HousekeepingSummary(BaseModel):
 
 def housekeep(_: Housekeep, *, db: Any = None) -> HousekeepingSummary:
     db = db if db is not None else database()
-    removed = db.rate_windows.delete_many({"expires_at": {"$lt": utcnow()}}).deleted_count
+    now = utcnow()
+    removed = db.rate_windows.delete_many({"expires_at": {"$lt": now}}).deleted_count
+    db.metrics.delete_many({"expires_at": {"$lt": now}})
     return HousekeepingSummary(rate_windows_removed=removed)

@@ -30,6 +30,7 @@ from retail.common.errors import (
     Unauthenticated,
 )
 from retail.common.logs import function_name, log, request_id
+from retail.common.metrics import record_call
 from retail.common.ratelimit import check_rate
 
 from .events import Invocation, Trigger, detect_trigger, parse_event
@@ -74,12 +75,9 @@ def cloud_function(
                     "code": ErrorCode.INTERNAL.value,
                     "message": f"internal error; request id {request_id.get()}",
                 }
-            log(
-                "function_answered",
-                answer=answer["code"],
-                trigger=trigger.value,
-                ms=round((time.perf_counter() - started) * 1000, 1),
-            )
+            elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+            log("function_answered", answer=answer["code"], trigger=trigger.value, ms=elapsed_ms)
+            record_call(name, answer["code"], elapsed_ms, utcnow())
             request_id.reset(tokens[0])
             function_name.reset(tokens[1])
             return _deliver(answer, trigger)

@@ -15,10 +15,12 @@ from .actions import (
     save_merchant,
     save_product,
 )
+from .metrics import MetricsReport, ShowMetrics, show_metrics
 from .order_search import OrderSearch, SearchResults, search_orders
 
 __all__ = [
     "AdjustStock",
+    "MetricsReport",
     "OperatorSession",
     "OrderSearch",
     "ProductStatus",
@@ -27,6 +29,7 @@ __all__ = [
     "SaveMerchant",
     "SaveProduct",
     "SearchResults",
+    "ShowMetrics",
     "SignIn",
     "StockLevel",
     "adjust_stock",
@@ -36,5 +39,6 @@ __all__ = [
     "save_merchant",
     "save_product",
     "search_orders",
+    "show_metrics",
     "sign_in",
 ]
