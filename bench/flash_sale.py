@@ -37,12 +37,15 @@ SALE_SKU, BULK_SKUS = "p-walnut-1", ["p-tissue-1", "p-rice-1", "p-oil-1", "p-noo
 
 
 def _call(
-    conn: http.client.HTTPConnection, path: str, body: dict, openid: str
+    conn: http.client.HTTPConnection, path: str, body: dict, openid: str, address: str = "10.0.0.1"
 ) -> tuple[int, str, float]:
     started = time.perf_counter()
-    conn.request(
-        "POST", path, json.dumps(body), {"X-Dev-Openid": openid, "Content-Type": "application/json"}
-    )
+    headers = {
+        "X-Dev-Openid": openid,
+        "X-Forwarded-For": address,
+        "Content-Type": "application/json",
+    }
+    conn.request("POST", path, json.dumps(body), headers)
     response = conn.getresponse()
     answer = json.loads(response.read())
     return response.status, answer["code"], (time.perf_counter() - started) * 1000
@@ -57,7 +60,9 @@ def _sale_client(port: int, first: int, count: int, results) -> None:
             "address": ADDRESS,
             "idempotency_key": f"sale-{n:06d}",
         }
-        out.append(_call(conn, "/fn/order_place", body, f"o-sale-{n}"))
+        out.append(
+            _call(conn, "/fn/order_place", body, f"o-sale-{n}", f"10.1.{n // 250}.{n % 250}")
+        )
     results.put(out)
 
 
@@ -83,7 +88,16 @@ def _load_client(
                 if path == "/fn/order_place"
                 else {}
             )
-            mine.append(_call(conn, path, body, f"o-load-{client}-{thread}"))
+            # every order is a different buyer on a different network, as in a real sale
+            mine.append(
+                _call(
+                    conn,
+                    path,
+                    body,
+                    f"o-load-{client}-{thread}-{n}",
+                    f"10.{client}.{thread}.{n % 250}",
+                )
+            )
         with lock:
             samples.extend(mine)
 

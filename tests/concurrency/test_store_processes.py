@@ -51,3 +51,27 @@ def test_processes_sell_exactly_the_stock(tmp_path, processes, stock, qty):
         "stock": stock - sellable,
         "sold": sellable,
     }
+
+
+def _count_up(uri: str, start, results) -> None:
+    db = connect(uri)
+    start.wait()
+    for n in range(200):
+        db.counters.update_one({"_id": f"c{n % 5}"}, {"$inc": {"n": 1}}, upsert=True)
+    results.put(True)
+
+
+def test_processes_upserting_new_counters_lose_nothing(tmp_path):
+    uri = f"sqlite:///{tmp_path}/counters.db"
+    connect(uri).counters.insert_one({"_id": "seed"})
+    ctx = multiprocessing.get_context("spawn")
+    start, results = ctx.Event(), ctx.Queue()
+    workers = [ctx.Process(target=_count_up, args=(uri, start, results)) for _ in range(6)]
+    for worker in workers:
+        worker.start()
+    start.set()
+    assert all(results.get(timeout=120) for _ in workers)
+    for worker in workers:
+        worker.join(30)
+    counts = {d["_id"]: d.get("n") for d in connect(uri).counters.find({"_id": {"$ne": "seed"}})}
+    assert counts == {f"c{i}": 240 for i in range(5)}

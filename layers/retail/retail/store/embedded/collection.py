@@ -34,6 +34,10 @@ class EmbeddedCollection:
         self.database = database
         self.name = name
         self.full_name = f"{database.name}.{name}"
+        self.insert_sql = (
+            f"INSERT INTO {docs_table(name)} (id, doc) SELECT ?, ? "
+            "WHERE (SELECT schema_version FROM pragma_schema_version) = ?"
+        )
         self.rewrite_sql = (
             f"UPDATE {docs_table(name)} SET doc = retail_rewrite(rowid, doc) "
             "WHERE id = ? AND (SELECT schema_version FROM pragma_schema_version) = ? "
@@ -251,6 +255,16 @@ class EmbeddedCollection:
     ) -> UpdateResult:
         if not many:
             job = rewrite_by_id(self, filter, update, replace, upsert)
+            if job is not None and job.upserted:
+                return UpdateResult(
+                    {
+                        "n": 1,
+                        "nModified": 0,
+                        "upserted": (job.after or {})["_id"],
+                        "updatedExisting": False,
+                    },
+                    True,
+                )
             if job is not None:
                 return UpdateResult(
                     {
@@ -284,6 +298,12 @@ class EmbeddedCollection:
     ) -> dict[str, Any] | None:
         job = rewrite_by_id(self, filter, update, replace, upsert) if sort is None else None
         if job is not None:
+            if job.upserted:
+                return (
+                    project(job.after or {}, projection_spec(projection))
+                    if return_document
+                    else None
+                )
             if not job.matched:
                 return None
             chosen = job.after if return_document else loads(job.before or "")

@@ -10,14 +10,15 @@ general path.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .codec import dumps, loads
+from .codec import dumps, index_value, loads, normalise
 from .indexes import lookup_values, touches_indexes
 from .matching import Filter, matches
-from .updating import transform
+from .updating import apply_update, transform, upsert_seed, with_id
 
 if TYPE_CHECKING:
     from .collection import EmbeddedCollection
@@ -33,10 +34,11 @@ class Rewrite:
     after: dict[str, Any] | None = None
     after_text: str | None = None
     error: Exception | None = None
+    upserted: bool = False
 
     @property
     def matched(self) -> bool:
-        return self.after is not None
+        return self.after is not None and not self.upserted
 
 
 def one_statement_hook(local: Any) -> Callable[[int, str], str | None]:
@@ -93,5 +95,32 @@ def rewrite_by_id(
     if job.matched:
         return job
     database.refresh(conn)
-    settled = database.schema_version == planned_with and not upsert
-    return job if settled else None
+    if database.schema_version != planned_with:
+        return None
+    if not upsert:
+        return job
+    if job.rowid is None and not database.index_specs(collection.name):
+        return _insert_new(collection, conn, filter, job, planned_with)
+    return None
+
+
+def _insert_new(
+    collection: EmbeddedCollection, conn: Any, filter: Filter, job: Rewrite, planned_with: int
+) -> Rewrite | None:
+    """An upsert that found no document inserts it in one statement, guarded by the schema
+    version (a new index would need entries); a concurrent insert sends it the general way."""
+    seed = upsert_seed(filter)
+    if job.replace:
+        doc = with_id({**({"_id": seed["_id"]} if "_id" in seed else {}), **normalise(job.change)})
+    else:
+        doc = with_id(apply_update(seed, job.change, inserting=True))
+    try:
+        inserted = conn.execute(
+            collection.insert_sql, (index_value(doc["_id"]), dumps(doc), planned_with)
+        ).rowcount
+    except sqlite3.IntegrityError:
+        return None
+    if not inserted:
+        return None
+    job.after, job.upserted = doc, True
+    return job
