@@ -255,25 +255,8 @@ class EmbeddedCollection:
     ) -> UpdateResult:
         if not many:
             job = rewrite_by_id(self, filter, update, replace, upsert)
-            if job is not None and job.upserted:
-                return UpdateResult(
-                    {
-                        "n": 1,
-                        "nModified": 0,
-                        "upserted": (job.after or {})["_id"],
-                        "updatedExisting": False,
-                    },
-                    True,
-                )
             if job is not None:
-                return UpdateResult(
-                    {
-                        "n": int(job.matched),
-                        "nModified": int(bool(job.after_text)),
-                        "updatedExisting": job.matched,
-                    },
-                    True,
-                )
+                return job.as_update_result()
         with self.database.write() as conn:
             rows = self._matching(conn, filter, many)
             modified = sum(rewrite_row(self, conn, row, update, replace) for row in rows)

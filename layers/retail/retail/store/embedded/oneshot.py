@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pymongo.results import UpdateResult
+
 from .codec import dumps, index_value, loads, normalise
 from .indexes import lookup_values, touches_indexes
 from .matching import Filter, matches
@@ -39,6 +41,27 @@ class Rewrite:
     @property
     def matched(self) -> bool:
         return self.after is not None and not self.upserted
+
+    def as_update_result(self) -> UpdateResult:
+        """What update_one answers for this outcome, as pymongo's own result."""
+        if self.upserted:
+            return UpdateResult(
+                {
+                    "n": 1,
+                    "nModified": 0,
+                    "upserted": (self.after or {})["_id"],
+                    "updatedExisting": False,
+                },
+                True,
+            )
+        return UpdateResult(
+            {
+                "n": int(self.matched),
+                "nModified": int(bool(self.after_text)),
+                "updatedExisting": self.matched,
+            },
+            True,
+        )
 
 
 def one_statement_hook(local: Any) -> Callable[[int, str], str | None]:
