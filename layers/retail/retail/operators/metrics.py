@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Forbidden
-from retail.common.metrics import percentile
+from retail.common.metrics import flush_metrics, percentile
 
 FAULTS = ("INTERNAL", "UPSTREAM_UNAVAILABLE")
 
@@ -43,6 +43,7 @@ def show_metrics(cmd: ShowMetrics, *, operator: Any, db: Any = None) -> MetricsR
     if operator.role != "admin":
         raise Forbidden("only admins see the metrics")
     db = db if db is not None else database()
+    flush_metrics()  # this instance's own recent calls
     query: dict[str, Any] = {"minute": {"$gte": utcnow() - timedelta(minutes=cmd.minutes)}}
     if cmd.function:
         query["function"] = cmd.function
