@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,20 @@ from retail.common.settings import reset_settings
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_CATALOG = ROOT / "infra" / "seed" / "demo.json"
 INDEXES = ROOT / "infra" / "indexes.json"
+
+
+LEAKS = re.compile(  # a mainland mobile number standing alone, a JWT, a private key
+    r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])|eyJ[\w-]{10,}\.[\w-]{10,}"
+    r"|-----BEGIN [A-Z ]*PRIVATE KEY"
+)
+
+
+@pytest.fixture(autouse=True)
+def logs_leak_nothing(capsys: pytest.CaptureFixture[str]) -> Iterator[None]:
+    """Every log line a test makes is checked: no phone number, token or private key in clear."""
+    yield
+    leaked = LEAKS.findall(capsys.readouterr().out)
+    assert not leaked, f"log lines leaked {leaked[:3]}"
 
 
 def _forget_process_state() -> None:

@@ -92,7 +92,7 @@ def start_gateway(tmp_path: Path, env_name: str, workers: int = 2) -> Gateway:
         ],
         env=env,
         cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
+        stdout=log_path.with_suffix(".json.log").open("wb"),
         stderr=log_path.open("wb"),
     )
     deadline = time.monotonic() + 20
@@ -107,8 +107,14 @@ def start_gateway(tmp_path: Path, env_name: str, workers: int = 2) -> Gateway:
 
 
 def stop_gateway(gateway: Gateway) -> None:
+    """Stop it, and check that none of its JSON log lines leaked personal data or secrets."""
+    from tests.conftest import LEAKS
+
     gateway.process.terminate()
     gateway.process.wait(10)
+    logs = gateway.log_path.with_suffix(".json.log").read_text(errors="replace")
+    assert '"event": "function_answered"' in logs
+    assert not LEAKS.findall(logs), LEAKS.findall(logs)[:3]
 
 
 @pytest.fixture(scope="module")

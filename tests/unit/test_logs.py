@@ -36,3 +36,13 @@ def test_log_writes_one_masked_json_line(capsys):
     line = json.loads(capsys.readouterr().out)
     assert line["event"] == "address_saved" and line["token"] == "***"
     assert "13900001111" not in json.dumps(line, ensure_ascii=False)
+
+
+def test_the_suites_leak_detector_sees_phones_and_tokens_but_not_ids():
+    from retail.common.tokens import issue_session_token
+    from tests.conftest import LEAKS
+
+    token, _ = issue_session_token("o-1")
+    assert LEAKS.findall(f"call 13812345678 with {token}")
+    assert not LEAKS.findall("request 4b14229244698e1 ok")
+    assert not LEAKS.findall(json.dumps(mask({"telNumber": "13812345678", "token": token})))
