@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-CENTRAL = "central"
-PRESALE = "presale"  # a presale product's quota, sold before the goods exist
+from retail.inventory import CENTRAL, PRESALE
+
+__all__ = ["CENTRAL", "PRESALE", "available_by_sku", "levels_by_sku"]
 
 
 def available_by_sku(db: Any, sku_ids: list[str]) -> dict[str, int]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-CENTRAL = "central"
-PRESALE = "presale"
+CENTRAL = "central"  # the warehouse; a store's stock sits at its store_id
+PRESALE = "presale"  # a presale product's quota, sold before the goods exist
 
 
 def level_id(sku_id: str, location: str) -> str:
