@@ -6,7 +6,7 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from pymongo.errors import DuplicateKeyError
 
 from retail.catalog.catalog_file import ID
@@ -14,10 +14,9 @@ from retail.catalog.stock import available_by_sku
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import InvalidArgument, NotFound
+from retail.common.models import OUT, STRICT
 
 MAX_SKUS = 50
-STRICT = ConfigDict(extra="forbid", strict=True, defer_build=True)
-OUT = ConfigDict(defer_build=True)
 
 
 class UpdateCart(BaseModel):

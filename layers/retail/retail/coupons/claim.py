@@ -11,16 +11,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 from pymongo.errors import DuplicateKeyError
 
 from retail.catalog.catalog_file import ID
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, NotFound
-
-STRICT = ConfigDict(extra="forbid", strict=True, defer_build=True)
-OUT = ConfigDict(defer_build=True)
+from retail.common.models import OUT, STRICT
 
 
 class ClaimCoupon(BaseModel):

@@ -16,8 +16,8 @@ from retail.common.audit import record_audit
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, Forbidden, NotFound
+from retail.common.models import STRICT
 
-STRICT = ConfigDict(extra="forbid", strict=True, defer_build=True)
 LOCATION = Field(pattern=r"^(central|presale|[A-Za-z0-9_-]+)$", max_length=64)
 
 

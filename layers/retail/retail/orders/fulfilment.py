@@ -19,10 +19,11 @@ from retail.common.batches import BatchRequest, BatchSummary, Budget, Outcome, r
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, Forbidden, NotFound
+from retail.common.models import ORDER_ID, STRICT
 from retail.common.settings import settings
 
 from .lifecycle import transition
-from .models import STRICT, OrderView
+from .models import OrderView
 from .queries import OrderRef
 from .records import COMPLETED, PAID, SHIPPED, to_view
 
@@ -41,7 +42,7 @@ class VerifyPickup(BaseModel):
 class RiderUpdate(BaseModel):
     model_config = STRICT
     delivery_id: str = Field(min_length=1, max_length=40)
-    order_id: str = Field(min_length=1, max_length=32, pattern=r"^[A-Z0-9]+$")
+    order_id: str = ORDER_ID
     status: Literal["ACCEPTED", "PICKED_UP", "DELIVERED", "CANCELLED"]
     rider_name: str | None = Field(None, max_length=20)
     rider_phone: str | None = Field(None, max_length=20)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from retail.catalog.catalog_file import ID, OPTIONAL_ID
+from retail.common.models import OUT, STRICT
 
-STRICT = ConfigDict(extra="forbid", strict=True, defer_build=True)
-OUT = ConfigDict(defer_build=True)
 Delivery = Literal["express", "instant", "pickup", "virtual"]  # virtual: memberships
 
 

@@ -12,8 +12,9 @@ from pydantic import BaseModel, Field
 from retail.common.clock import from_millis, to_millis
 from retail.common.database import database
 from retail.common.errors import InvalidArgument, NotFound
+from retail.common.models import ORDER_ID, OUT, STRICT
 
-from .models import OUT, STRICT, OrderView
+from .models import OrderView
 from .records import to_view
 
 Status = Literal[
@@ -31,7 +32,7 @@ Status = Literal[
 
 class OrderRef(BaseModel):
     model_config = STRICT
-    order_id: str = Field(min_length=1, max_length=32, pattern=r"^[A-Z0-9]+$")
+    order_id: str = ORDER_ID
 
 
 class ListOrders(BaseModel):

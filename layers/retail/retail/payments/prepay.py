@@ -7,11 +7,12 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, NotFound
+from retail.common.models import ORDER_ID
 from retail.orders.records import PENDING_PAYMENT
 
 from . import crypto
@@ -23,7 +24,7 @@ REUSE_MARGIN = timedelta(minutes=1)
 
 class Prepay(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
-    order_id: str = Field(min_length=1, max_length=32, pattern=r"^[A-Z0-9]+$")
+    order_id: str = ORDER_ID
 
 
 class PaymentParams(BaseModel):

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from retail.common.audit import record_audit
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, Forbidden, NotFound
+from retail.common.models import ORDER_ID, STRICT
 from retail.orders.lifecycle import settle_stock, transition
 from retail.orders.models import OrderView
 from retail.orders.records import COMPLETED, PAID, REFUNDED, REFUNDING, SHIPPED, to_view
 
 from .refunds import order_refund_no, start_refund
-
-ORDER_ID = Field(min_length=1, max_length=32, pattern=r"^[A-Z0-9]+$")
-STRICT = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
 
 class RequestRefund(BaseModel):

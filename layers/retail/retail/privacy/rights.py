@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.logs import log
+from retail.common.models import STRICT
 
-STRICT = ConfigDict(extra="forbid", strict=True, defer_build=True)
 HIDDEN = {"session_key", "ops", "password_hash"}
 OWNED_BY_OPENID = ("coupons", "points_ledger", "subscriptions", "membership_ledger")
 

@@ -9,18 +9,17 @@ import hashlib
 from datetime import timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from pymongo.errors import DuplicateKeyError
 
 from retail.catalog.catalog_file import OPTIONAL_ID
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, NotFound
+from retail.common.models import OUT, STRICT
 from retail.common.settings import settings
 from retail.members import award_points
 
-STRICT = ConfigDict(extra="forbid", strict=True, defer_build=True)
-OUT = ConfigDict(defer_build=True)
 MAX_CHAIN = 50
 
 
