@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from retail.common.database import database
-from retail.common.errors import Conflict, NotFound
 
-from .lifecycle import settle_stock, transition
+from .lifecycle import already_moved, settle_stock, transition
 from .models import OrderView
 from .queries import OrderRef
 from .records import CANCELLED, PENDING_PAYMENT, to_view
@@ -30,11 +29,4 @@ def cancel_order(cmd: CancelOrder, *, buyer: str, db: Any = None) -> OrderView:
     )
     if cancelled is not None:
         return to_view(settle_stock(db, cancelled))
-    order = db.orders.find_one({"_id": cmd.order_id, "openid": buyer})
-    if order is None:
-        raise NotFound(f"no order {cmd.order_id!r}")
-    if order["status"] == CANCELLED:
-        return to_view(order)
-    raise Conflict(
-        f"an order in status {order['status']} cannot be cancelled", status=order["status"]
-    )
+    return to_view(already_moved(db, cmd.order_id, buyer, CANCELLED, "cancelled"))

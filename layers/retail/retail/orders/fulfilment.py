@@ -22,7 +22,7 @@ from retail.common.errors import Conflict, Forbidden, NotFound
 from retail.common.models import ORDER_ID, STRICT
 from retail.common.settings import settings
 
-from .lifecycle import transition
+from .lifecycle import already_moved, transition
 from .models import OrderView
 from .queries import OrderRef
 from .records import COMPLETED, PAID, SHIPPED, to_view
@@ -128,14 +128,7 @@ def confirm_receipt(cmd: OrderRef, *, buyer: str, db: Any = None) -> OrderView:
     )
     if done is not None:
         return to_view(done)
-    order = db.orders.find_one({"_id": cmd.order_id, "openid": buyer})
-    if order is None:
-        raise NotFound(f"no order {cmd.order_id!r}")
-    if order["status"] == COMPLETED:
-        return to_view(order)
-    raise Conflict(
-        f"an order in status {order['status']} cannot be confirmed", status=order["status"]
-    )
+    return to_view(already_moved(db, cmd.order_id, buyer, COMPLETED, "confirmed"))
 
 
 def record_rider_update(cmd: RiderUpdate, *, db: Any = None) -> OrderView:

@@ -15,6 +15,7 @@ from typing import Any
 from pymongo import ReturnDocument
 
 from retail.common.clock import utcnow
+from retail.common.errors import Conflict, NotFound
 from retail.common.faults import fault_point
 from retail.common.logs import log
 from retail.coupons import release_coupon, spend_coupon
@@ -95,6 +96,19 @@ def transition(
         log("order_status_changed", order_id=order_id, status=status, note=note)
         apply_outbox(db, doc)
     return doc
+
+
+def already_moved(db: Any, order_id: str, buyer: str, status: str, verb: str) -> dict[str, Any]:
+    """After a buyer's move found the order elsewhere: the order if it already reached `status`
+    (a retried request gets the same answer), else NotFound or Conflict naming its status."""
+    order: dict[str, Any] | None = db.orders.find_one({"_id": order_id, "openid": buyer})
+    if order is None:
+        raise NotFound(f"no order {order_id!r}")
+    if order["status"] != status:
+        raise Conflict(
+            f"an order in status {order['status']} cannot be {verb}", status=order["status"]
+        )
+    return order
 
 
 def _settle_coupon(db: Any, order: dict[str, Any], restocked: bool) -> None:

@@ -15,7 +15,7 @@ from retail.orders.lifecycle import settle_stock, transition
 from retail.orders.models import OrderView
 from retail.orders.records import COMPLETED, PAID, REFUNDED, REFUNDING, SHIPPED, to_view
 
-from .refunds import order_refund_no, start_refund
+from .refunds import refund_order
 
 
 class RequestRefund(BaseModel):
@@ -122,17 +122,10 @@ def review_refund(cmd: ReviewRefund, *, operator: Any, db: Any = None) -> OrderV
 
 
 def _refund_order(db: Any, order: dict[str, Any]) -> dict[str, Any]:
-    amount = order.get("paid_amount", order["total"])
-    start_refund(
+    return refund_order(
         db,
-        out_refund_no=order_refund_no(order["_id"]),
-        order=order,
+        order,
         transaction_id=order["transaction_id"],
-        amount=amount,
-        total=amount,
+        amount=order.get("paid_amount", order["total"]),
         reason=order.get("refund_reason") or "refund approved",
     )
-    updated: dict[str, Any] | None = db.orders.find_one_and_update(
-        {"_id": order["_id"]}, {"$set": {"refund_status": "PROCESSING"}}, return_document=True
-    )
-    return updated or order

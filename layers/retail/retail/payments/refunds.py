@@ -70,6 +70,28 @@ def start_refund(
     return record
 
 
+def refund_order(
+    db: Any, order: dict[str, Any], *, transaction_id: str, amount: int, reason: str
+) -> dict[str, Any]:
+    """Give the buyer the whole payment of an order back; the order shows the refund as
+    PROCESSING until refund_notify or reconciliation reports how it ended."""
+    start_refund(
+        db,
+        out_refund_no=order_refund_no(order["_id"]),
+        order=order,
+        transaction_id=transaction_id,
+        amount=amount,
+        total=amount,
+        reason=reason,
+    )
+    updated: dict[str, Any] | None = db.orders.find_one_and_update(
+        {"_id": order["_id"]},
+        {"$set": {"refund_status": PROCESSING}},
+        return_document=ReturnDocument.AFTER,
+    )
+    return updated or order
+
+
 def send_refund(db: Any, record: dict[str, Any]) -> dict[str, Any]:
     try:
         answer = wechatpay_client().refund(

@@ -13,7 +13,7 @@ from retail.orders.place import reserve_and_open
 from retail.orders.records import CANCELLED, FAILED, RELEASED, RESERVING
 
 from .config import WeChatPayConfig
-from .refunds import order_refund_no, start_refund, transaction_refund_no
+from .refunds import refund_order, start_refund, transaction_refund_no
 
 
 def apply_transaction(db: Any, config: WeChatPayConfig, tx: dict[str, Any]) -> str:
@@ -79,16 +79,13 @@ def _paid_after_cancel(db: Any, order: dict[str, Any], tx: dict[str, Any], amoun
             if mark_paid(db, order["_id"], tx["transaction_id"], amount) is not None:
                 return "paid_after_cancel"
     order = db.orders.find_one({"_id": order["_id"]}) or order
-    start_refund(
+    refund_order(
         db,
-        out_refund_no=order_refund_no(order["_id"]),
-        order=order,
+        order,
         transaction_id=tx["transaction_id"],
         amount=amount,
-        total=amount,
         reason="sold out before the payment arrived",
     )
-    db.orders.update_one({"_id": order["_id"]}, {"$set": {"refund_status": "PROCESSING"}})
     return "late_payment_refunded"
 
 
