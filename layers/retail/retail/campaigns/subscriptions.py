@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from retail.common.database import database
+from retail.common.models import OUT, STRICT
 
 TemplateId = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
@@ -15,12 +16,12 @@ TemplateId = Annotated[
 
 
 class AcceptSubscriptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
+    model_config = STRICT
     accepted: list[TemplateId] = Field(max_length=3, description="template ids the user accepted")
 
 
 class Subscriptions(BaseModel):
-    model_config = ConfigDict(defer_build=True)
+    model_config = OUT
     grants: dict[str, int]
 
 

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from retail.common.database import database
+from retail.common.models import OUT
 
 from .catalog_file import OPTIONAL_ID
 from .stock import available_by_sku
@@ -32,7 +33,7 @@ class Browse(BaseModel):
 
 
 class ProductCard(BaseModel):
-    model_config = ConfigDict(defer_build=True)
+    model_config = OUT
 
     product_id: str
     title: str
@@ -45,7 +46,7 @@ class ProductCard(BaseModel):
 
 
 class BrowsePage(BaseModel):
-    model_config = ConfigDict(defer_build=True)
+    model_config = OUT
 
     items: list[ProductCard]
     page: int

@@ -8,7 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from retail.common.models import OUT, STRICT
 
 SAFETY_MARGIN_SECONDS = 2.0
 
@@ -16,13 +18,13 @@ SAFETY_MARGIN_SECONDS = 2.0
 class BatchRequest(BaseModel):
     """The timer's Message (JSON), all optional."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
+    model_config = STRICT
     batch_size: int = Field(200, ge=1, le=5000)
     max_batches: int = Field(50, ge=1, le=10_000)
 
 
 class BatchSummary(BaseModel):
-    model_config = ConfigDict(defer_build=True)
+    model_config = OUT
     processed: int = 0
     skipped: int = 0
     failed: int = 0

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from retail.common.models import OUT
+
 from .clock import utcnow
 from .database import database
 
@@ -15,7 +17,7 @@ class CheckHealth(BaseModel):
 
 
 class Health(BaseModel):
-    model_config = ConfigDict(defer_build=True)
+    model_config = OUT
     status: str
     time: datetime
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from retail.common.models import OUT
+
 from .clock import utcnow
 from .database import database
 
@@ -16,7 +18,7 @@ class Housekeep(BaseModel):
 
 
 class HousekeepingSummary(BaseModel):
-    model_config = ConfigDict(defer_build=True)
+    model_config = OUT
     rate_windows_removed: int
 
 

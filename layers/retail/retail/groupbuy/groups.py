@@ -7,23 +7,24 @@ from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from pymongo.errors import DuplicateKeyError
 
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import NotFound
+from retail.common.models import OUT, STRICT
 
 OPEN, SUCCEEDED, FAILED = "OPEN", "SUCCEEDED", "FAILED"
 
 
 class GroupRef(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
+    model_config = STRICT
     group_id: str = Field(min_length=1, max_length=40, pattern=r"^[A-Z0-9]+$")
 
 
 class GroupView(BaseModel):
-    model_config = ConfigDict(defer_build=True)
+    model_config = OUT
     group_id: str
     deal_id: str
     size: int

@@ -10,12 +10,13 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import RateLimited, Unauthenticated
 from retail.common.logs import log
+from retail.common.models import OUT, STRICT
 from retail.common.tokens import issue_operator_token
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
@@ -25,13 +26,13 @@ ROLE_PATTERN = r"^(admin|service|merchant:[A-Za-z0-9_-]+)$"
 
 
 class SignIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
+    model_config = STRICT
     operator_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
     password: str = Field(min_length=1, max_length=256)
 
 
 class OperatorSession(BaseModel):
-    model_config = ConfigDict(defer_build=True)
+    model_config = OUT
     operator_id: str
     role: str
     token: str

@@ -16,7 +16,7 @@ from retail.common.audit import record_audit
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, Forbidden, NotFound
-from retail.common.models import STRICT
+from retail.common.models import OUT, STRICT
 
 LOCATION = Field(pattern=r"^(central|presale|[A-Za-z0-9_-]+)$", max_length=64)
 
@@ -30,7 +30,7 @@ class AdjustStock(BaseModel):
 
 
 class StockLevel(BaseModel):
-    model_config = ConfigDict(defer_build=True)
+    model_config = OUT
     sku_id: str
     location: str
     available: int
@@ -41,7 +41,7 @@ class StockLevel(BaseModel):
 
 
 class ProductStatus(BaseModel):
-    model_config = ConfigDict(defer_build=True)
+    model_config = OUT
     product_id: str
     status: str
 

@@ -6,24 +6,25 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Forbidden
 from retail.common.metrics import flush_metrics, percentile
+from retail.common.models import OUT, STRICT
 
 FAULTS = ("INTERNAL", "UPSTREAM_UNAVAILABLE")
 
 
 class ShowMetrics(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
+    model_config = STRICT
     minutes: int = Field(60, ge=1, le=7 * 24 * 60)
     function: str | None = Field(None, max_length=64, pattern=r"^[a-z_]+$")
 
 
 class FunctionMetrics(BaseModel):
-    model_config = ConfigDict(defer_build=True)
+    model_config = OUT
     function: str
     calls: int
     codes: dict[str, int]
@@ -34,7 +35,7 @@ class FunctionMetrics(BaseModel):
 
 
 class MetricsReport(BaseModel):
-    model_config = ConfigDict(defer_build=True)
+    model_config = OUT
     minutes: int
     functions: list[FunctionMetrics]
 

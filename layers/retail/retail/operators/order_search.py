@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from retail.common.database import database
 from retail.common.errors import Forbidden
 from retail.common.logs import mask
+from retail.common.models import OUT, STRICT
 from retail.orders.queries import Status
 
 ORDER_FIELDS = (
@@ -27,7 +28,7 @@ ORDER_FIELDS = (
 
 
 class OrderSearch(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
+    model_config = STRICT
     order_id: str | None = Field(None, max_length=32, pattern=r"^[A-Z0-9]+$")
     openid: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     status: Status | None = None
@@ -35,7 +36,7 @@ class OrderSearch(BaseModel):
 
 
 class SearchResults(BaseModel):
-    model_config = ConfigDict(defer_build=True)
+    model_config = OUT
     orders: list[dict[str, Any]]
 
 

@@ -14,6 +14,7 @@ from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import InvalidArgument
 from retail.common.logs import log
+from retail.common.models import OUT
 from retail.orders.lifecycle import transition
 from retail.orders.records import REFUNDED, REFUNDING
 
@@ -46,7 +47,7 @@ class Notification(BaseModel):
 
 
 class Acknowledged(BaseModel):
-    model_config = ConfigDict(defer_build=True)
+    model_config = OUT
     outcome: str
 
 

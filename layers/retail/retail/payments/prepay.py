@@ -7,12 +7,12 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, NotFound
-from retail.common.models import ORDER_ID
+from retail.common.models import ORDER_ID, OUT, STRICT
 from retail.orders.records import PENDING_PAYMENT
 
 from . import crypto
@@ -23,14 +23,14 @@ REUSE_MARGIN = timedelta(minutes=1)
 
 
 class Prepay(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
+    model_config = STRICT
     order_id: str = ORDER_ID
 
 
 class PaymentParams(BaseModel):
     """Exactly what wx.requestPayment takes (field names as WeChat spells them)."""
 
-    model_config = ConfigDict(defer_build=True)
+    model_config = OUT
     appId: str
     timeStamp: str
     nonceStr: str

@@ -13,12 +13,12 @@ import re
 import secrets
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.logs import log
-from retail.common.models import STRICT
+from retail.common.models import OUT, STRICT
 
 HIDDEN = {"session_key", "ops", "password_hash"}
 OWNED_BY_OPENID = ("coupons", "points_ledger", "subscriptions", "membership_ledger")
@@ -34,14 +34,14 @@ class DeleteMe(BaseModel):
 
 
 class MyData(BaseModel):
-    model_config = ConfigDict(defer_build=True)
+    model_config = OUT
     profile: dict[str, Any] | None
     orders: list[dict[str, Any]]
     records: dict[str, list[dict[str, Any]]]
 
 
 class Erased(BaseModel):
-    model_config = ConfigDict(defer_build=True)
+    model_config = OUT
     erased: bool
     orders_kept_anonymised: int
 

@@ -6,25 +6,26 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Forbidden
+from retail.common.models import OUT, STRICT
 from retail.common.settings import settings
 
 PENDING, AVAILABLE, REVERSED = "PENDING", "AVAILABLE", "REVERSED"
 
 
 class ListCommissions(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
+    model_config = STRICT
     inviter: str | None = Field(None, min_length=1, max_length=64)
     status: Literal["PENDING", "AVAILABLE", "REVERSED"] | None = None
     limit: int = Field(50, ge=1, le=500)
 
 
 class CommissionPage(BaseModel):
-    model_config = ConfigDict(defer_build=True)
+    model_config = OUT
     entries: list[dict[str, Any]]
     totals: dict[str, int]
 

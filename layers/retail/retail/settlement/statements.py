@@ -22,6 +22,7 @@ from retail.common.database import database
 from retail.common.errors import Forbidden
 from retail.common.faults import fault_point
 from retail.common.logs import log
+from retail.common.models import OUT, STRICT
 
 from .ledger import SHANGHAI, DayLedger, ledgers_for
 
@@ -116,13 +117,13 @@ def _export(db: Any, statement: dict[str, Any]) -> int:
 
 
 class ListStatements(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
+    model_config = STRICT
     merchant_id: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_:-]+$")
     limit: int = Field(30, ge=1, le=366)
 
 
 class StatementPage(BaseModel):
-    model_config = ConfigDict(defer_build=True)
+    model_config = OUT
     statements: list[dict[str, Any]]
 
 

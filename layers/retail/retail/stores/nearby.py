@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from retail.common.database import database
+from retail.common.models import OUT
 
 from .geo import bounding_box, haversine_m
 
@@ -32,7 +33,7 @@ class StoreDistance(BaseModel):
 
 
 class NearbyStores(BaseModel):
-    model_config = ConfigDict(defer_build=True)
+    model_config = OUT
 
     stores: list[StoreDistance]
 

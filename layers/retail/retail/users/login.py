@@ -13,9 +13,10 @@ from retail.adapters.wechat import WeChatApi, wechat_api
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Unauthenticated
+from retail.common.models import OUT
 from retail.common.tokens import issue_session_token
 
-from .models import OUT, STRICT, UserProfile
+from .models import STRICT, UserProfile
 
 
 class Login(BaseModel):

@@ -7,8 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from retail.common.models import OUT
+
+# Login and profile requests: unknown keys refused, but lax types (unlike common.models.STRICT).
 STRICT = ConfigDict(extra="forbid", defer_build=True)
-OUT = ConfigDict(defer_build=True)
 
 
 class UserProfile(BaseModel):

@@ -10,8 +10,9 @@ from pydantic import BaseModel
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import NotFound
+from retail.common.models import OUT
 
-from .models import OUT, STRICT, UserProfile
+from .models import STRICT, UserProfile
 
 
 class ShowMe(BaseModel):
