@@ -26,10 +26,27 @@ def test_missing_production_secret_fails_naming_the_setting(monkeypatch):
         settings().require("WECHAT_APP_SECRET")
 
 
-def test_fake_wechat_client_is_refused_in_production(monkeypatch):
-    _prod(monkeypatch, RETAIL_WECHAT_CLIENT="fake")
-    with pytest.raises(ConfigurationError, match="RETAIL_WECHAT_CLIENT"):
-        _ = settings().wechat_client
+@pytest.mark.parametrize(
+    ("name", "local", "mode"),
+    [
+        ("RETAIL_WECHAT_CLIENT", "fake", "wechat_client"),
+        ("WECHATPAY_MODE", "sandbox", "wechatpay_mode"),
+        ("RETAIL_DELIVERY_CLIENT", "fake", "delivery_client"),
+    ],
+)
+def test_local_fakes_are_refused_in_production(monkeypatch, name, local, mode):
+    _prod(monkeypatch, **{name: local})
+    with pytest.raises(ConfigurationError, match=f"{name}={local}"):
+        getattr(settings(), mode)
+
+
+@pytest.mark.parametrize("mode", ["wechat_client", "wechatpay_mode", "delivery_client"])
+def test_dev_defaults_to_the_local_fake_and_production_to_live(monkeypatch, mode):
+    monkeypatch.setenv("RETAIL_ENV", "dev")
+    reset_settings()
+    assert getattr(settings(), mode) in ("fake", "sandbox")
+    _prod(monkeypatch)
+    assert getattr(settings(), mode) == "live"
 
 
 def test_bad_setting_value_is_named(monkeypatch):

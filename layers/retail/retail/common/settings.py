@@ -80,23 +80,22 @@ class Settings(BaseModel):
 
     @property
     def wechat_client(self) -> str:
-        chosen = self.RETAIL_WECHAT_CLIENT or ("fake" if self.is_dev else "live")
-        if chosen == "fake" and not self.is_dev:
-            raise ConfigurationError("RETAIL_WECHAT_CLIENT=fake is refused unless RETAIL_ENV=dev")
-        return chosen
+        return self._client_mode("RETAIL_WECHAT_CLIENT", local="fake")
 
     @property
     def wechatpay_mode(self) -> str:
-        chosen = self.WECHATPAY_MODE or ("sandbox" if self.is_dev else "live")
-        if chosen == "sandbox" and not self.is_dev:
-            raise ConfigurationError("WECHATPAY_MODE=sandbox is refused unless RETAIL_ENV=dev")
-        return chosen
+        return self._client_mode("WECHATPAY_MODE", local="sandbox")
 
     @property
     def delivery_client(self) -> str:
-        chosen = self.RETAIL_DELIVERY_CLIENT or ("fake" if self.is_dev else "live")
-        if chosen == "fake" and not self.is_dev:
-            raise ConfigurationError("RETAIL_DELIVERY_CLIENT=fake is refused unless RETAIL_ENV=dev")
+        return self._client_mode("RETAIL_DELIVERY_CLIENT", local="fake")
+
+    def _client_mode(self, name: str, *, local: str) -> str:
+        """`local` (a fake that never leaves the machine) by default in dev, "live" elsewhere;
+        asking for `local` outside dev is refused so production never talks to a fake."""
+        chosen = getattr(self, name) or (local if self.is_dev else "live")
+        if chosen == local and not self.is_dev:
+            raise ConfigurationError(f"{name}={local} is refused unless RETAIL_ENV=dev")
         return chosen
 
     @property
