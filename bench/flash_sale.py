@@ -51,13 +51,18 @@ def _call(
     return response.status, answer["code"], (time.perf_counter() - started) * 1000
 
 
+def _address(n: int) -> dict:
+    """Buyer n's own address and phone: the risk rules hold orders from shared ones."""
+    return {**ADDRESS, "detailInfo": f"北京路{n}号", "telNumber": f"137{n:08d}"}
+
+
 def _sale_client(port: int, first: int, count: int, results) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     out = []
     for n in range(first, first + count):
         body = {
             "items": [{"sku_id": SALE_SKU, "qty": 1}],
-            "address": ADDRESS,
+            "address": _address(n),
             "idempotency_key": f"sale-{n:06d}",
         }
         out.append(
@@ -82,7 +87,7 @@ def _load_client(
             body = (
                 {
                     "items": [{"sku_id": BULK_SKUS[n % len(BULK_SKUS)], "qty": 1}],
-                    "address": ADDRESS,
+                    "address": _address(client * 1_000_000 + thread * 10_000 + n),
                     "idempotency_key": key,
                 }
                 if path == "/fn/order_place"
@@ -139,6 +144,17 @@ def _warm_up(port: int) -> None:
         _call(conn, "/fn/catalog_product", {"product_id": "p-walnut"}, "o-warm")
 
 
+def _accept_privacy_policy(db) -> None:
+    """Every bench buyer accepted the privacy policy at first launch (recorded as
+    retail.consent does), so the timed calls are orders only."""
+    from retail.common.clock import utcnow
+
+    now, version = utcnow(), "2026-01"
+    buyers = [f"o-sale-{n}" for n in range(200)] + ["o-warm"]
+    buyers += [f"o-load-{c}-{t}-{n}" for c in range(8) for t in range(4) for n in range(1, 1500)]
+    db.consents.insert_many([{"_id": b, "version": version, "accepted_at": now} for b in buyers])
+
+
 def _percentiles(latencies: list[float]) -> str:
     q = statistics.quantiles(latencies, n=100)
     return f"p50 {q[49]:.1f} ms, p95 {q[94]:.1f} ms, p99 {q[98]:.1f} ms"
@@ -173,6 +189,7 @@ def main() -> None:
             db.stock.update_one(
                 {"_id": f"{sku}@central"}, {"$set": {"available": 1_000_000, "received": 1_000_000}}
             )
+        _accept_privacy_policy(db)
         server = subprocess.Popen(
             [
                 sys.executable,

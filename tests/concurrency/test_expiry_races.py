@@ -9,7 +9,7 @@ from retail.common.clock import utcnow
 from retail.inventory import audit_stock
 from retail.orders import PlaceOrder, place_order
 
-from ..functions.harness import sample
+from ..functions.harness import consent, sample
 
 
 def _expire(uri: str, start, results) -> None:
@@ -41,6 +41,7 @@ def test_expiry_and_late_payments_race_without_losing_or_doubling_stock(seeded, 
     orders = []
     for i in range(40):
         data = {**sample("order_place"), "idempotency_key": f"race-key-{i:04d}"}
+        consent(f"o-race-{i}")
         view = place_order(PlaceOrder.model_validate(data), buyer=f"o-race-{i}")
         orders.append((view.order_id, view.total))
     seeded.orders.update_many({}, {"$set": {"pay_deadline": utcnow() - timedelta(seconds=1)}})

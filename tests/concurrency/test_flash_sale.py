@@ -50,12 +50,14 @@ def _post(url, path, body, openid):
 def _buyers(url, first, count, key=None):
     answers = []
     for n in range(first, first + count):
+        buyer = f"o-buyer-{n if key is None else 0}"
         body = {
             "items": [{"sku_id": SKU, "qty": 1}],
-            "address": ADDRESS,
+            "address": {**ADDRESS, "detailInfo": f"世纪城{n}栋"},
             "idempotency_key": key or f"flash-sale-{n:05d}",
         }
-        status, answer = _post(url, "/fn/order_place", body, f"o-buyer-{n if key is None else 0}")
+        _post(url, "/fn/consent_accept", {"version": "2026-01"}, buyer)
+        status, answer = _post(url, "/fn/order_place", body, buyer)
         answers.append((status, answer["code"], (answer.get("data") or {}).get("order_id")))
     return answers
 

@@ -19,14 +19,16 @@ from retail.common.faults import EXIT_CODE
 from retail.common.settings import reset_settings
 from retail.inventory import audit_stock
 
-from ..functions.harness import handler, sample
+from ..functions.harness import consent, handler, sample
 
 ROOT = Path(__file__).resolve().parents[2]
 ITEMS = [{"sku_id": "p-eggs-1", "qty": 2}, {"sku_id": "p-mango-1", "qty": 3}]
 
 PLACE = """
 import json, sys
+from retail.consent import AcceptPolicy, accept_policy
 from retail.orders import PlaceOrder, place_order
+accept_policy(AcceptPolicy(version="2026-01"), openid="o-crash")
 cmd = PlaceOrder.model_validate(json.loads(sys.argv[1]))
 place_order(cmd, buyer="o-crash")
 """
@@ -103,6 +105,7 @@ def test_killed_expiry_is_settled_by_repair(seeded, isolated_env, monkeypatch, p
     before = counts(seeded)
     from retail.orders import PlaceOrder, place_order
 
+    consent("o-crash")
     place_order(PlaceOrder.model_validate_json(order_request("expiry-crash-01")), buyer="o-crash")
     seeded.orders.update_many({}, {"$set": {"pay_deadline": utcnow() - timedelta(seconds=1)}})
     assert run_until_killed(EXPIRE, point, isolated_env) == EXIT_CODE
@@ -115,12 +118,13 @@ def test_killed_expiry_is_settled_by_repair(seeded, isolated_env, monkeypatch, p
 
 
 def test_the_fault_switch_is_inert_outside_dev(seeded, isolated_env):
-    env_code = PLACE.replace('buyer="o-crash"', 'buyer="o-prod"')
+    env_code = PLACE.replace('"o-crash"', '"o-prod"')
     run = subprocess.run(
         [sys.executable, "-c", env_code, order_request("inert-key-0001")],
         env={
             "PATH": "/usr/bin:/bin",
             "RETAIL_ENV": "prod",
+            "RETAIL_SESSION_SECRET": "a-production-session-secret-for-this-test",
             "RETAIL_DB_URI": isolated_env,
             "RETAIL_FAULT_POINT": "order_place:after_order_write",
             "PYTHONPATH": str(ROOT / "layers" / "retail"),

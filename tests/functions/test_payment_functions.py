@@ -194,7 +194,8 @@ def test_amount_mismatch_is_not_paid_is_recorded_and_refund_starts(wechat, seede
     assert json.loads(answer["body"])["data"]["outcome"] == "mismatch_refunded"
     assert seeded.orders.find_one({"_id": order["order_id"]})["status"] == "PENDING_PAYMENT"
     assert (
-        seeded.risk_events.find_one({"kind": "payment_mismatch"})["order_total"] == order["total"]
+        seeded.risk_events.find_one({"kind": "payment_mismatch"})["evidence"]["order_total"]
+        == order["total"]
     )
     refund = seeded.refunds.find_one({})
     assert refund["_id"].startswith("T") and refund["amount"] == order["total"] - 100

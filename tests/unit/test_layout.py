@@ -25,6 +25,8 @@ DOMAINS = {
     "retail.groupbuy",
     "retail.settlement",
     "retail.operators",
+    "retail.consent",
+    "retail.risk",
     "retail.privacy",
 }
 HEAVY = ("boto3", "botocore", "tencentcloud", "gateway", "mongomock", "moto")

@@ -44,6 +44,9 @@ class SkuEntry(BaseModel):
     sku_id: str = ID
     price: int = Field(ge=1, le=100_000_000, description="fen")
     stock: int = Field(ge=0, le=10_000_000, description="opening stock in the central warehouse")
+    limit_per_buyer: int | None = Field(
+        None, ge=1, le=999, description="限购: units per buyer, device and address across orders"
+    )
     store_stock: dict[str, int] = Field(
         default_factory=dict, description="opening stock per store_id"
     )
@@ -94,6 +97,9 @@ class CouponTemplateEntry(BaseModel):
     valid_from: datetime | None = None
     valid_until: datetime | None = None
     scope: CouponScope = Field(default_factory=CouponScope)
+    guarded: bool = Field(
+        False, description="anti-brush: no brand-new accounts, few accounts per device"
+    )
 
 
 class GroupDealEntry(BaseModel):

@@ -1,5 +1,5 @@
-"""Timer housekeeping_run: drop rate-limit windows that have closed, so the collection stays
-small."""
+"""Timer housekeeping_run: drop rate-limit windows that have closed and the risk rules'
+per-day account sets that have expired, so those collections stay small."""
 
 from __future__ import annotations
 
@@ -27,4 +27,5 @@ def housekeep(_: Housekeep, *, db: Any = None) -> HousekeepingSummary:
     now = utcnow()
     removed = db.rate_windows.delete_many({"expires_at": {"$lt": now}}).deleted_count
     db.metrics.delete_many({"expires_at": {"$lt": now}})
+    db.account_sets.delete_many({"expires_at": {"$lt": now}})
     return HousekeepingSummary(rate_windows_removed=removed)

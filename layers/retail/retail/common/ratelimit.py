@@ -3,30 +3,21 @@ function instance shares them (one conditional upsert per call)."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from pymongo import ReturnDocument
 
-from .errors import ConfigurationError, RateLimited
-from .settings import settings
+from .errors import RateLimited
+from .settings import positive_int_map
 
 IP_FACTOR = 5  # many buyers can share one address (a shop's Wi-Fi, a carrier NAT)
 
 
 @lru_cache(maxsize=1)
 def _limits() -> dict[str, int]:
-    try:
-        limits = json.loads(settings().RETAIL_RATE_LIMITS)
-    except ValueError:
-        raise ConfigurationError("RETAIL_RATE_LIMITS must be a JSON object") from None
-    if not isinstance(limits, dict) or not all(
-        isinstance(v, int) and v > 0 for v in limits.values()
-    ):
-        raise ConfigurationError("RETAIL_RATE_LIMITS maps function names to calls per minute")
-    return limits
+    return positive_int_map("RETAIL_RATE_LIMITS")
 
 
 def limit_for(function: str) -> int:

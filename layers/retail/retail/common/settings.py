@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from functools import lru_cache
 from typing import Literal
@@ -71,6 +72,8 @@ class Settings(BaseModel):
         '{"default": 600, "coupon_claim": 30, "share_reward": 60, "order_place": 120, '
         '"operator_login": 20}'
     )
+    RETAIL_RISK_LIMITS: str = "{}"
+    RETAIL_PRIVACY_POLICY_VERSION: str = Field("2026-01", min_length=1, max_length=32)
     RETAIL_DELIVERY_CLIENT: Literal["live", "fake"] | None = None
     RETAIL_DELIVERY_SECRET: str | None = None
 
@@ -120,6 +123,19 @@ class Settings(BaseModel):
         if not value:
             raise ConfigurationError(f"{name} is not set")
         return str(value)
+
+
+def positive_int_map(name: str) -> dict[str, int]:
+    """A setting holding a JSON object of positive integers (limits by name)."""
+    try:
+        values = json.loads(getattr(settings(), name))
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a JSON object") from None
+    if not isinstance(values, dict) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in values.values()
+    ):
+        raise ConfigurationError(f"{name} maps names to positive integers")
+    return values
 
 
 @lru_cache(maxsize=1)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from pymongo.errors import DuplicateKeyError
 
 from retail.catalog.catalog_file import ID
@@ -19,11 +19,13 @@ from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, NotFound
 from retail.common.models import OUT, STRICT
+from retail.risk import DEVICE_ID, guard_claim, signals_for
 
 
 class ClaimCoupon(BaseModel):
     model_config = STRICT
     template_id: str = ID
+    device_id: str | None = Field(None, pattern=DEVICE_ID)
 
 
 class ListCoupons(BaseModel):
@@ -62,12 +64,16 @@ def to_view(doc: dict[str, Any]) -> CouponView:
     )
 
 
-def claim_coupon(cmd: ClaimCoupon, *, buyer: str, db: Any = None) -> CouponView:
-    """Raises NotFound (no such active template) or Conflict (sold out, limit reached)."""
+def claim_coupon(
+    cmd: ClaimCoupon, *, buyer: str, client_ip: str | None = None, db: Any = None
+) -> CouponView:
+    """Raises NotFound (no such active template), Conflict (sold out, limit reached) or
+    Forbidden (a risk rule refuses the claim)."""
     db = db if db is not None else database()
     template = db.coupon_templates.find_one({"_id": cmd.template_id, "status": "ACTIVE"})
     if template is None:
         raise NotFound(f"no coupon {cmd.template_id!r} to claim")
+    guard_claim(db, signals_for(buyer, device=cmd.device_id, ip=client_ip), template, utcnow())
     coupon = grant_coupon(db, template, buyer)
     if coupon is None:
         raise Conflict("this coupon is sold out or you already have as many as allowed")

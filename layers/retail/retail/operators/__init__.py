@@ -17,14 +17,30 @@ from .actions import (
 )
 from .metrics import MetricsReport, ShowMetrics, show_metrics
 from .order_search import OrderSearch, SearchResults, search_orders
+from .risk_review import (
+    BlacklistEntry,
+    ReviewRisk,
+    RiskEvents,
+    RiskEventView,
+    RiskQueue,
+    UpdateBlacklist,
+    list_risk_events,
+    review_risk_event,
+    update_blacklist,
+)
 
 __all__ = [
     "AdjustStock",
+    "BlacklistEntry",
     "MetricsReport",
     "OperatorSession",
     "OrderSearch",
     "ProductStatus",
     "PublishProduct",
+    "ReviewRisk",
+    "RiskEventView",
+    "RiskEvents",
+    "RiskQueue",
     "SaveCouponTemplate",
     "SaveMerchant",
     "SaveProduct",
@@ -32,13 +48,17 @@ __all__ = [
     "ShowMetrics",
     "SignIn",
     "StockLevel",
+    "UpdateBlacklist",
     "adjust_stock",
     "create_operator",
+    "list_risk_events",
     "publish_product",
+    "review_risk_event",
     "save_coupon_template",
     "save_merchant",
     "save_product",
     "search_orders",
     "show_metrics",
     "sign_in",
+    "update_blacklist",
 ]

@@ -52,6 +52,14 @@ def _tracking(status: str, description: str) -> dict[str, Any]:
     return {"$push": {"tracking": {"at": utcnow(), "status": status, "description": description}}}
 
 
+NOT_HELD = {"risk_hold": None}  # an order held by a risk rule waits for an operator's review
+
+
+def _refuse_held(order: dict[str, Any]) -> None:
+    if order.get("risk_hold"):
+        raise Conflict("the order is held for risk review", risk_event=order["risk_hold"])
+
+
 def ship_order(cmd: ShipOrder, *, operator: Any, db: Any = None) -> OrderView:
     """An express order leaves the warehouse. Raises NotFound, Forbidden or Conflict."""
     db = db if db is not None else database()
@@ -62,6 +70,7 @@ def ship_order(cmd: ShipOrder, *, operator: Any, db: Any = None) -> OrderView:
         raise Conflict(f"a {order['delivery']} order is not shipped by carrier")
     if order.get("ship_on") and utcnow().date().isoformat() < order["ship_on"]:
         raise Conflict(f"presale order ships on {order['ship_on']}", ship_on=order["ship_on"])
+    _refuse_held(order)
     shipped = transition(
         db,
         cmd.order_id,
@@ -69,6 +78,7 @@ def ship_order(cmd: ShipOrder, *, operator: Any, db: Any = None) -> OrderView:
         SHIPPED,
         f"{cmd.carrier} {cmd.tracking_no}",
         extra={"carrier": cmd.carrier, "tracking_no": cmd.tracking_no, "shipped_at": utcnow()},
+        condition=NOT_HELD,
     )
     if shipped is None:
         raise Conflict(
@@ -101,6 +111,7 @@ def verify_pickup(cmd: VerifyPickup, *, operator: Any, db: Any = None) -> OrderV
     )
     if order is None or not _may_handle(operator, order):
         raise NotFound("no paid pickup order with this code at this store")
+    _refuse_held(order)
     done = transition(
         db,
         order["_id"],
@@ -108,6 +119,7 @@ def verify_pickup(cmd: VerifyPickup, *, operator: Any, db: Any = None) -> OrderV
         COMPLETED,
         "picked up at the store",
         extra={"completed_at": utcnow()},
+        condition=NOT_HELD,
     )
     if done is None:
         raise Conflict("the order changed while being handed over")

@@ -22,6 +22,7 @@ from retail.coupons import release_coupon, spend_coupon
 from retail.groupbuy import leave_group
 from retail.inventory import StockMove, apply_move, clear_marker
 from retail.members import give_back_points
+from retail.risk import release_caps
 
 from .effects import COMPLETED_EFFECTS, PAID_EFFECTS, REFUNDED_EFFECTS, SALES, apply_outbox
 from .records import (
@@ -152,6 +153,8 @@ def settle_stock(db: Any, order: dict[str, Any]) -> dict[str, Any]:
         fault_point(f"settle_stock:after_move_{len(moved)}")
     if order.get("coupon_id"):
         _settle_coupon(db, order, restocked)
+    if order["status"] in (CANCELLED, FAILED) or restocked:
+        release_caps(db, order)
     if order.get("group_id") and order["status"] in (CANCELLED, FAILED):
         leave_group(db, order["group_id"], order["openid"], order["_id"])
     if order.get("points_used") and (order["status"] in (CANCELLED, FAILED) or restocked):

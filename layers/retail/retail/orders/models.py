@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from retail.catalog.catalog_file import ID, OPTIONAL_ID
 from retail.common.models import OUT, STRICT
+from retail.risk import DEVICE_ID
 
 Delivery = Literal["express", "instant", "pickup", "virtual"]  # virtual: memberships
 
@@ -73,6 +74,9 @@ class OrderRequest(BaseModel):
 
 class PlaceOrder(OrderRequest):
     idempotency_key: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    device_id: str | None = Field(
+        None, pattern=DEVICE_ID, description="the app's install id (wx storage), for risk caps"
+    )
 
 
 class PricedLine(BaseModel):

@@ -19,10 +19,12 @@ from retail.common.database import database
 from retail.common.errors import Conflict, OutOfStock
 from retail.common.faults import fault_point
 from retail.common.settings import settings
+from retail.consent import require_consent
 from retail.coupons import lock_coupon
 from retail.groupbuy import join_group
 from retail.inventory import StockMove, apply_move, clear_marker
 from retail.members import spend_points
+from retail.risk import guard_order, order_holds, risk_keys, signals_for, take_caps
 
 from .lifecycle import settle_stock
 from .models import OrderView, PlaceOrder
@@ -30,6 +32,7 @@ from .pricing import quote_order
 from .records import (
     FAILED,
     PENDING_PAYMENT,
+    PURCHASE_LIMIT,
     RESERVED,
     RESERVING,
     new_order_doc,
@@ -39,11 +42,14 @@ from .records import (
 )
 
 
-def place_order(cmd: PlaceOrder, *, buyer: str, db: Any = None) -> OrderView:
-    """Raises OutOfStock (naming the SKU), NotFound, InvalidArgument or Conflict."""
+def place_order(
+    cmd: PlaceOrder, *, buyer: str, client_ip: str | None = None, db: Any = None
+) -> OrderView:
+    """Raises OutOfStock (naming the SKU), NotFound, InvalidArgument, Conflict, or Forbidden
+    (no privacy consent for the address, or a risk rule blocks the buyer)."""
     db = db if db is not None else database()
     request_hash = hashlib.sha256(
-        cmd.model_dump_json(exclude={"idempotency_key"}).encode()
+        cmd.model_dump_json(exclude={"idempotency_key", "device_id"}).encode()
     ).hexdigest()
     existing = db.orders.find_one({"openid": buyer, "idempotency_key": cmd.idempotency_key})
     if existing is not None:
@@ -51,15 +57,27 @@ def place_order(cmd: PlaceOrder, *, buyer: str, db: Any = None) -> OrderView:
     quote = quote_order(db, cmd, buyer)
     now = utcnow()
     address = cmd.address.model_dump(exclude_none=True) if cmd.address else None
+    if address:
+        require_consent(db, buyer, "delivery address")
+    signals = signals_for(buyer, device=cmd.device_id, ip=client_ip, address=address)
+    guard_order(db, signals, cmd.idempotency_key, now)
     order = new_order_doc(
         new_order_id(now), buyer, cmd.idempotency_key, request_hash, quote, address, cmd.remark, now
     )
+    order["risk_keys"] = risk_keys(signals)
     try:
         db.orders.insert_one(order)
     except DuplicateKeyError:  # the same key raced in from a concurrent retry
         raced = db.orders.find_one({"openid": buyer, "idempotency_key": cmd.idempotency_key})
         return _replay(raced, request_hash)
     fault_point("order_place:after_order_write")
+    capped_sku = take_caps(db, order)
+    if capped_sku is not None:
+        fail_order(db, order, [], {"code": PURCHASE_LIMIT, "sku_id": capped_sku})
+        raise _over_limit(capped_sku, order["_id"])
+    hold = order_holds(db, signals, order["_id"], now)
+    if hold is not None:
+        db.orders.update_one({"_id": order["_id"]}, {"$set": {"risk_hold": hold}})
     if cmd.coupon_id and not lock_coupon(db, cmd.coupon_id, buyer, order["_id"]):
         fail_order(db, order, [], {"code": "COUPON_UNAVAILABLE", "coupon_id": cmd.coupon_id})
         raise Conflict("the coupon was just used by another order", coupon_id=cmd.coupon_id)
@@ -158,6 +176,8 @@ def _replay(order: dict[str, Any], request_hash: str) -> OrderView:
     if order["request_hash"] != request_hash:
         raise Conflict("this idempotency_key was used for a different order", order_id=order["_id"])
     failure = order.get("failure") or {}
+    if order["status"] == FAILED and failure.get("code") == PURCHASE_LIMIT:
+        raise _over_limit(failure["sku_id"], order["_id"])
     if order["status"] == FAILED and failure.get("code") == "OUT_OF_STOCK":
         raise OutOfStock(
             f"not enough stock for {failure['sku_id']}",
@@ -165,3 +185,9 @@ def _replay(order: dict[str, Any], request_hash: str) -> OrderView:
             order_id=order["_id"],
         )
     return to_view(order)
+
+
+def _over_limit(sku_id: str, order_id: str) -> Conflict:
+    return Conflict(
+        f"{sku_id} is limited per buyer, device and address", sku_id=sku_id, order_id=order_id
+    )

@@ -19,6 +19,8 @@ FAILED = "FAILED"
 REFUNDING = "REFUNDING"
 REFUNDED = "REFUNDED"
 
+PURCHASE_LIMIT = "PURCHASE_LIMIT"  # a failure code: a capped SKU over its per-buyer limit
+
 # What an order line holds in stock, recorded on the line.
 NONE, RESERVED, RELEASED, SOLD = "NONE", "RESERVED", "RELEASED", "SOLD"
 

@@ -1,7 +1,10 @@
-"""Buyers ask for their money back: automatic before shipping, operator-approved after."""
+"""Buyers ask for their money back: automatic before shipping, operator-approved after, and
+operator-approved before shipping too for a buyer who asks for refunds unusually often (the
+refund-abuse risk rule)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -14,6 +17,7 @@ from retail.common.models import ORDER_ID, STRICT
 from retail.orders.lifecycle import settle_stock, transition
 from retail.orders.models import OrderView
 from retail.orders.records import COMPLETED, PAID, REFUNDED, REFUNDING, SHIPPED, to_view
+from retail.risk import record_risk_event, risk_limit
 
 from .refunds import refund_order
 
@@ -37,12 +41,13 @@ def request_refund(cmd: RequestRefund, *, buyer: str, db: Any = None) -> OrderVi
     order = db.orders.find_one({"_id": cmd.order_id, "openid": buyer})
     if order is None:
         raise NotFound(f"no order {cmd.order_id!r}")
-    if order["status"] == PAID:
+    held = order["status"] == PAID and _refunds_look_abusive(db, buyer, order["_id"])
+    if order["status"] == PAID and not held:
         refunded = refund_paid_order(db, order["_id"], cmd.reason)
         if refunded is not None:
             return to_view(refunded)
         order = db.orders.find_one({"_id": cmd.order_id}) or order
-    if order["status"] in (SHIPPED, COMPLETED):
+    if order["status"] in (SHIPPED, COMPLETED) or held:
         db.orders.update_one(
             {
                 "_id": order["_id"],
@@ -63,6 +68,33 @@ def request_refund(cmd: RequestRefund, *, buyer: str, db: Any = None) -> OrderVi
     )
 
 
+def _refunds_look_abusive(db: Any, buyer: str, order_id: str) -> bool:
+    """True (and a risk event) when the buyer's recent refunds reach the limit."""
+    since = utcnow() - timedelta(days=30)
+    recent = db.orders.count_documents(
+        {
+            "openid": buyer,
+            "created_at": {"$gte": since},
+            "$or": [
+                {"status": {"$in": [REFUNDING, REFUNDED]}},
+                {"refund_request.status": {"$exists": True}},
+            ],
+        }
+    )
+    if recent < risk_limit("refunds_per_30_days"):
+        return False
+    record_risk_event(
+        db,
+        f"refunds:{order_id}",
+        "refund_abuse",
+        "hold",
+        openid=buyer,
+        order_id=order_id,
+        refunds_in_30_days=recent,
+    )
+    return True
+
+
 def refund_paid_order(db: Any, order_id: str, reason: str) -> dict[str, Any] | None:
     """A paid, unshipped order back to the buyer: PAID -> REFUNDING, goods back to stock,
     refund sent. None if the order was not PAID."""
@@ -78,14 +110,16 @@ def review_refund(cmd: ReviewRefund, *, operator: Any, db: Any = None) -> OrderV
     if operator.role.split(":", 1)[0] not in ("admin", "service"):
         raise Forbidden(f"role {operator.role!r} may not review refunds")
     if cmd.approve:
+        current = db.orders.find_one({"_id": cmd.order_id}, {"status": 1}) or {}
+        unshipped = current.get("status") == PAID  # held by the refund-abuse rule
         refunding = transition(
             db,
             cmd.order_id,
-            [SHIPPED, COMPLETED],
+            PAID if unshipped else [SHIPPED, COMPLETED],
             REFUNDING,
             cmd.note or "refund approved",
             extra={
-                "restock": False,
+                "restock": unshipped,
                 "refund_request.status": "APPROVED",
                 "refund_request.reviewed_by": operator.operator_id,
             },

@@ -11,6 +11,7 @@ from retail.orders.lifecycle import transition
 from retail.orders.payment import mark_paid
 from retail.orders.place import reserve_and_open
 from retail.orders.records import CANCELLED, FAILED, RELEASED, RESERVING
+from retail.risk import record_risk_event
 
 from .config import WeChatPayConfig
 from .refunds import refund_order, start_refund, transaction_refund_no
@@ -105,20 +106,15 @@ def _refund_transaction(
 
 def _risk(db: Any, kind: str, tx: dict[str, Any], **evidence: Any) -> None:
     """A risk event operators review; keyed by (kind, transaction) so replays add nothing."""
-    key = f"{kind}:{tx.get('transaction_id')}"
-    db.risk_events.update_one(
-        {"_id": key},
-        {
-            "$setOnInsert": {
-                "kind": kind,
-                "out_trade_no": tx.get("out_trade_no"),
-                "transaction_id": tx.get("transaction_id"),
-                "mchid": tx.get("mchid"),
-                "appid": tx.get("appid"),
-                "amount": tx.get("amount"),
-                **evidence,
-            }
-        },
-        upsert=True,
+    record_risk_event(
+        db,
+        f"{kind}:{tx.get('transaction_id')}",
+        kind,
+        "flag",
+        order_id=tx.get("out_trade_no"),
+        transaction_id=tx.get("transaction_id"),
+        mchid=tx.get("mchid"),
+        appid=tx.get("appid"),
+        amount=tx.get("amount"),
+        **evidence,
     )
-    log("risk_event_recorded", "WARNING", kind=kind, out_trade_no=tx.get("out_trade_no"))

@@ -22,6 +22,7 @@ from retail.common.models import OUT, STRICT
 
 HIDDEN = {"session_key", "ops", "password_hash"}
 OWNED_BY_OPENID = ("coupons", "points_ledger", "subscriptions", "membership_ledger")
+KEPT_AS_EVIDENCE = ("consent_log", "risk_events")  # kept under the pseudonym
 
 
 class ExportMe(BaseModel):
@@ -60,6 +61,10 @@ def export_my_data(_: ExportMe, *, openid: str, db: Any = None) -> MyData:
     records["referral"] = [_clean(d) for d in db.referrals.find({"_id": openid})]
     records["shares"] = [_clean(d) for d in db.shares.find({"inviter": openid})]
     records["commissions"] = [_clean(d) for d in db.commissions.find({"inviter": openid})]
+    records["consent"] = [_clean(d) for d in db.consents.find({"_id": openid})]
+    records["consent_log"] = [
+        _clean(d) for d in db.consent_log.find({"openid": openid}, {"_id": 0})
+    ]
     orders = [_clean(d) for d in db.orders.find({"openid": openid}, sort=[("created_at", -1)])]
     return MyData(profile=_clean(user) if user else None, orders=orders, records=records)
 
@@ -74,7 +79,7 @@ def delete_my_data(cmd: DeleteMe, *, openid: str, db: Any = None) -> Erased:
         {"openid": openid},
         {
             "$set": {"openid": alias, "address": None, "remark": None, "pickup_code": None},
-            "$unset": {"tracking": "", "refund_request": ""},
+            "$unset": {"tracking": "", "refund_request": "", "risk_keys": ""},
         },
     ).modified_count
     db.commissions.update_many({"inviter": openid}, {"$set": {"inviter": alias}})
@@ -84,11 +89,16 @@ def delete_my_data(cmd: DeleteMe, *, openid: str, db: Any = None) -> Erased:
     )
     for name in OWNED_BY_OPENID:
         db[name].delete_many({"openid": openid})
+    for name in KEPT_AS_EVIDENCE:
+        db[name].update_many({"openid": openid}, {"$set": {"openid": alias}})
+    db.account_sets.update_many({"openids": openid}, {"$pull": {"openids": openid}})
+    db.purchase_caps.delete_many({"_id": {"$regex": f":openid:{re.escape(openid)}$"}})
     for name, field in (
         ("carts", "_id"),
         ("referrals", "_id"),
         ("shares", "inviter"),
         ("users", "_id"),
+        ("consents", "_id"),
     ):
         db[name].delete_many({field: openid})
     db.referrals.update_many({"inviter": openid}, {"$set": {"inviter": alias}})

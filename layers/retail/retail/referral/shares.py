@@ -19,6 +19,7 @@ from retail.common.errors import Conflict, NotFound
 from retail.common.models import OUT, STRICT
 from retail.common.settings import settings
 from retail.members import award_points
+from retail.risk import DEVICE_ID, Signals, reward_allowed, signals_for
 
 MAX_CHAIN = 50
 
@@ -38,6 +39,7 @@ class ShareLink(BaseModel):
 class ShareVisit(BaseModel):
     model_config = STRICT
     share_code: str = Field(min_length=4, max_length=32, pattern=r"^[A-Z2-7]+$")
+    device_id: str | None = Field(None, pattern=DEVICE_ID)
 
 
 class ShareReward(BaseModel):
@@ -73,7 +75,9 @@ def create_share(cmd: CreateShare, *, inviter: str, db: Any = None) -> ShareLink
     return ShareLink(share_code=code, path=page, scene=f"s={code}")
 
 
-def claim_share_reward(cmd: ShareVisit, *, visitor: str, db: Any = None) -> ShareReward:
+def claim_share_reward(
+    cmd: ShareVisit, *, visitor: str, client_ip: str | None = None, db: Any = None
+) -> ShareReward:
     """Raises NotFound (unknown code) or Conflict (self-referral or a cycle)."""
     db = db if db is not None else database()
     share = db.shares.find_one({"_id": cmd.share_code})
@@ -87,7 +91,8 @@ def claim_share_reward(cmd: ShareVisit, *, visitor: str, db: Any = None) -> Shar
     if not _bind(db, visitor, inviter, cmd.share_code):
         current = db.referrals.find_one({"_id": visitor}) or {}
         return ShareReward(inviter=current.get("inviter", inviter), bound=False, points_awarded=0)
-    points = _reward_new_user(db, inviter, visitor)
+    signals = signals_for(visitor, device=cmd.device_id, ip=client_ip)
+    points = _reward_new_user(db, inviter, signals, cmd.share_code)
     return ShareReward(inviter=inviter, bound=True, points_awarded=points)
 
 
@@ -131,12 +136,16 @@ def _bind(db: Any, visitor: str, inviter: str, code: str) -> bool:
         return bool(rebound.modified_count)
 
 
-def _reward_new_user(db: Any, inviter: str, visitor: str) -> int:
-    """Points for bringing a new user (first seen recently, never paid), within a daily cap."""
+def _reward_new_user(db: Any, inviter: str, signals: Signals, code: str) -> int:
+    """Points for bringing a new user (first seen recently, never paid), within a daily cap,
+    unless the risk rules refuse the visitor."""
     config = settings()
+    visitor = signals.openid
     user = db.users.find_one({"_id": visitor}, {"first_seen_at": 1, "last_paid_at": 1})
     recent = utcnow() - timedelta(hours=config.RETAIL_NEW_USER_HOURS)
     if user is None or user["first_seen_at"] < recent or user.get("last_paid_at"):
+        return 0
+    if not reward_allowed(db, signals, code, utcnow()):
         return 0
     day_key = f"{inviter}:{utcnow():%Y%m%d}"
     db.invite_caps.update_one({"_id": day_key}, {"$setOnInsert": {"count": 0}}, upsert=True)

@@ -1,0 +1,102 @@
+"""A user's acceptance of the current privacy policy, recorded before any phone number,
+name, address or location of theirs is stored (个人信息保护法 art. 13-15).
+
+`consents` holds each user's current state (one document per openid, changed by
+conditional updates); `consent_log` keeps every acceptance and withdrawal as evidence.
+A new policy version needs a new acceptance; a withdrawal stops collection at once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+from pymongo.errors import DuplicateKeyError
+
+from retail.common.clock import utcnow
+from retail.common.database import database
+from retail.common.errors import Conflict, Forbidden
+from retail.common.logs import log
+from retail.common.models import OUT, STRICT
+from retail.common.settings import settings
+
+
+class AcceptPolicy(BaseModel):
+    model_config = STRICT
+    version: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9._-]+$")
+
+
+class WithdrawConsent(BaseModel):
+    model_config = STRICT
+
+
+class ConsentState(BaseModel):
+    model_config = OUT
+    current_version: str
+    accepted_version: str | None = None
+    accepted_at: datetime | None = None
+    withdrawn_at: datetime | None = None
+    collecting: bool
+
+
+def consent_state(db: Any, openid: str) -> ConsentState:
+    doc = db.consents.find_one({"_id": openid}) or {}
+    current = settings().RETAIL_PRIVACY_POLICY_VERSION
+    return ConsentState(
+        current_version=current,
+        accepted_version=doc.get("version"),
+        accepted_at=doc.get("accepted_at"),
+        withdrawn_at=doc.get("withdrawn_at"),
+        collecting=doc.get("version") == current,
+    )
+
+
+def accept_policy(cmd: AcceptPolicy, *, openid: str, db: Any = None) -> ConsentState:
+    """Raises Conflict when the version shown to the user is not the current policy."""
+    db = db if db is not None else database()
+    current = settings().RETAIL_PRIVACY_POLICY_VERSION
+    if cmd.version != current:
+        raise Conflict(
+            f"policy version {cmd.version!r} is not the current one", current_version=current
+        )
+    now = utcnow()
+    try:
+        changed = db.consents.update_one(
+            {"_id": openid, "version": {"$ne": current}},
+            {"$set": {"version": current, "accepted_at": now, "withdrawn_at": None}},
+            upsert=True,
+        )
+    except DuplicateKeyError:  # already accepted this version: nothing to record
+        return consent_state(db, openid)
+    if changed.modified_count or changed.upserted_id is not None:
+        db.consent_log.insert_one(
+            {"openid": openid, "action": "accept", "version": current, "at": now}
+        )
+        log("privacy_consent_accepted", version=current)
+    return consent_state(db, openid)
+
+
+def withdraw_consent(_: WithdrawConsent, *, openid: str, db: Any = None) -> ConsentState:
+    db = db if db is not None else database()
+    now = utcnow()
+    changed = db.consents.update_one(
+        {"_id": openid, "version": {"$ne": None}},
+        {"$set": {"version": None, "withdrawn_at": now}},
+    )
+    if changed.modified_count:
+        db.consent_log.insert_one({"openid": openid, "action": "withdraw", "at": now})
+        log("privacy_consent_withdrawn")
+    return consent_state(db, openid)
+
+
+def require_consent(db: Any, openid: str, purpose: str) -> None:
+    """Raises Forbidden (details name the policy to accept) unless the caller has accepted
+    the current policy version."""
+    state = consent_state(db, openid)
+    if not state.collecting:
+        raise Forbidden(
+            f"accept the privacy policy before we store your {purpose}",
+            reason="CONSENT_REQUIRED",
+            policy_version=state.current_version,
+        )

@@ -1,0 +1,37 @@
+"""How many accounts share one device, address or phone: a set of openids per signal and
+day, grown by one conditional update so concurrent calls can never admit one too many."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+
+def admit_account(db: Any, key: str, openid: str, limit: int, now: datetime) -> bool:
+    """Add `openid` to the accounts seen under `key` today unless `limit` others already are.
+
+    True if the openid is (now) among them, False if the set was full without it.
+    """
+    doc_id = f"{key}:{now.date().isoformat()}"
+    try:
+        db.account_sets.update_one(
+            {
+                "_id": doc_id,
+                "$or": [{"openids": openid}, {f"openids.{limit - 1}": {"$exists": False}}],
+            },
+            {
+                "$addToSet": {"openids": openid},
+                "$setOnInsert": {"expires_at": now + timedelta(days=2)},
+            },
+            upsert=True,
+        )
+    except DuplicateKeyError:  # the set exists and is full without this openid
+        return False
+    return True
+
+
+def accounts_seen(db: Any, key: str, now: datetime) -> int:
+    doc = db.account_sets.find_one({"_id": f"{key}:{now.date().isoformat()}"}) or {}
+    return len(doc.get("openids", []))

@@ -1,0 +1,77 @@
+"""Purchase limits (限购) on flash-sale SKUs: units per buyer, per device and per delivery
+address, across all of their live orders.
+
+Each cap is one document per (SKU, signal) holding `units` and the orders that hold them;
+taking is one conditional update (`units` leaves room and the order is not yet in), giving
+back removes the order's units once. Cancelled, failed and restocked orders give theirs
+back, so a buyer who cancels may buy again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from .signals import Signals
+
+CAPPED_SIGNALS = ("openid", "device", "address")
+
+
+def _caps_for(db: Any, order: dict[str, Any]) -> list[tuple[str, int, int]]:
+    """(cap id, units, limit) for each capped line of the order and signal it carries."""
+    units: dict[str, int] = {}
+    for line in order["lines"]:
+        units[line["sku_id"]] = units.get(line["sku_id"], 0) + line["qty"]
+    limits = {
+        doc["_id"]: doc["limit_per_buyer"]
+        for doc in db.skus.find(
+            {"_id": {"$in": sorted(units)}, "limit_per_buyer": {"$gt": 0}},
+            {"limit_per_buyer": 1},
+        )
+    }
+    keys = order.get("risk_keys") or {}
+    return [
+        (f"{sku_id}:{kind}:{keys[kind]}", units[sku_id], limit)
+        for sku_id, limit in sorted(limits.items())
+        for kind in CAPPED_SIGNALS
+        if keys.get(kind)
+    ]
+
+
+def take_caps(db: Any, order: dict[str, Any]) -> str | None:
+    """Count the order against every cap; None if it fits, else the SKU over its limit (and
+    whatever the order took is given back)."""
+    for cap_id, units, limit in _caps_for(db, order):
+        if units > limit or not _take(db, cap_id, order["_id"], units, limit):
+            release_caps(db, order)
+            return cap_id.split(":", 1)[0]
+    return None
+
+
+def _take(db: Any, cap_id: str, order_id: str, units: int, limit: int) -> bool:
+    held = f"orders.{order_id}"
+    try:
+        db.purchase_caps.update_one(
+            {"_id": cap_id, "units": {"$lte": limit - units}, held: {"$exists": False}},
+            {"$inc": {"units": units}, "$set": {held: units}},
+            upsert=True,
+        )
+    except DuplicateKeyError:  # the cap is full, or this order already holds its units
+        return db.purchase_caps.find_one({"_id": cap_id, held: {"$exists": True}}) is not None
+    return True
+
+
+def release_caps(db: Any, order: dict[str, Any]) -> None:
+    """Give back whatever the order holds; safe to repeat."""
+    for cap_id, units, _ in _caps_for(db, order):
+        held = f"orders.{order['_id']}"
+        db.purchase_caps.update_one(
+            {"_id": cap_id, held: units},
+            {"$inc": {"units": -units}, "$unset": {held: ""}},
+        )
+
+
+def risk_keys(signals: Signals) -> dict[str, str]:
+    """What an order keeps of its signals, for caps and for review."""
+    return {k: v for k, v in signals.present().items() if k != "ip"}

@@ -1,0 +1,128 @@
+"""The risk rules, evaluated where the action happens.
+
+- Orders: a blacklisted signal or too many orders in ten minutes blocks the order before
+  anything is written; more accounts than allowed behind one address, phone or device
+  holds the placed order for an operator's review (it can be paid, not shipped).
+- Coupon claims: a blacklisted signal is refused; guarded templates (flash coupons, big
+  discounts) also refuse accounts younger than the cool-down and more accounts per device
+  and day than allowed.
+- Share rewards: a blacklisted visitor earns nothing, and one device earns a new-user
+  reward for one account a day.
+Every hit is a risk event with its evidence.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from retail.common.errors import Forbidden
+
+from .accounts import accounts_seen, admit_account
+from .blacklist import blacklisted
+from .events import record_risk_event
+from .limits import risk_limit
+from .signals import Signals
+
+SHARED_SIGNALS = {
+    "address": "accounts_per_address",
+    "phone": "accounts_per_phone",
+    "device": "accounts_per_device",
+}
+
+
+def _refuse_blacklisted(db: Any, signals: Signals, key: str, action: str) -> None:
+    entry = blacklisted(db, signals)
+    if entry is not None:
+        kind = entry["_id"].split(":", 1)[0]
+        record_risk_event(
+            db, f"blacklist:{key}", "blacklisted", "block", openid=signals.openid, signal=kind
+        )
+        raise Forbidden(f"this account may not {action}", reason="RISK_BLOCKED")
+
+
+def guard_order(db: Any, signals: Signals, idempotency_key: str, now: datetime) -> None:
+    """Raises Forbidden (reason RISK_BLOCKED) for a blacklisted buyer or order velocity."""
+    key = f"order:{signals.openid}:{idempotency_key}"
+    _refuse_blacklisted(db, signals, key, "place orders")
+    recent = db.orders.count_documents(
+        {"openid": signals.openid, "created_at": {"$gte": now - timedelta(minutes=10)}}
+    )
+    if recent >= risk_limit("orders_per_10_minutes"):
+        record_risk_event(
+            db, f"velocity:{key}", "order_velocity", "block", openid=signals.openid, orders=recent
+        )
+        raise Forbidden("too many orders in a short time", reason="RISK_BLOCKED")
+
+
+def order_holds(db: Any, signals: Signals, order_id: str, now: datetime) -> str | None:
+    """The risk event holding a placed order for review, or None if nothing is shared."""
+    hits = {}
+    for kind, limit_name in SHARED_SIGNALS.items():
+        value = getattr(signals, kind)
+        key = f"{kind}:{value}"
+        if value and not admit_account(db, key, signals.openid, risk_limit(limit_name), now):
+            hits[kind] = {"fingerprint": value, "other_accounts": accounts_seen(db, key, now)}
+    if not hits:
+        return None
+    return record_risk_event(
+        db,
+        f"shared:{order_id}",
+        "shared_" + "_".join(sorted(hits)),
+        "hold",
+        openid=signals.openid,
+        order_id=order_id,
+        **hits,
+    )
+
+
+def guard_claim(db: Any, signals: Signals, template: dict[str, Any], now: datetime) -> None:
+    """Raises Forbidden (reason RISK_BLOCKED) when this claim is brushing."""
+    key = f"claim:{template['_id']}:{signals.openid}"
+    _refuse_blacklisted(db, signals, key, "claim coupons")
+    if not template.get("guarded"):
+        return
+    user = db.users.find_one({"_id": signals.openid}, {"first_seen_at": 1}) or {}
+    cooldown = timedelta(minutes=risk_limit("new_account_minutes"))
+    if user.get("first_seen_at") is None or user["first_seen_at"] > now - cooldown:
+        raise Forbidden("this coupon is not for brand-new accounts yet", reason="NEW_ACCOUNT")
+    if signals.device and not admit_account(
+        db,
+        f"claim-device:{template['_id']}:{signals.device}",
+        signals.openid,
+        risk_limit("device_claims_per_day"),
+        now,
+    ):
+        record_risk_event(
+            db,
+            f"device:{key}",
+            "device_claims",
+            "block",
+            openid=signals.openid,
+            device=signals.device,
+        )
+        raise Forbidden(
+            "too many accounts claimed this coupon on one device", reason="RISK_BLOCKED"
+        )
+
+
+def reward_allowed(db: Any, signals: Signals, share_code: str, now: datetime) -> bool:
+    """False when the visitor is blacklisted or their device already earned a reward today
+    for another account (recorded as a risk event); the referral is still bound."""
+    key = f"reward:{share_code}:{signals.openid}"
+    if blacklisted(db, signals) is not None:
+        record_risk_event(db, f"blacklist:{key}", "blacklisted", "block", openid=signals.openid)
+        return False
+    if signals.device and not admit_account(
+        db, f"invitee-device:{signals.device}", signals.openid, 1, now
+    ):
+        record_risk_event(
+            db,
+            f"device:{key}",
+            "reward_device_reused",
+            "block",
+            openid=signals.openid,
+            device=signals.device,
+        )
+        return False
+    return True

@@ -1,0 +1,73 @@
+"""Risk limits under real concurrency: several client processes through a 4-worker gateway.
+
+A purchase limit of 2 holds against one buyer's ten simultaneous orders, and exactly three
+accounts at one address go through unheld however their orders interleave."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import urllib.error
+import urllib.request
+
+import pytest
+
+from retail.inventory import audit_stock
+from retail.store import connect
+from tests.e2e.conftest import start_gateway, stop_gateway
+
+from ..functions.harness import sample
+
+SKU = "p-walnut-1"
+
+
+@pytest.fixture
+def shop(tmp_path):
+    gateway = start_gateway(tmp_path, "dev", workers=4)
+    connect(gateway.db_uri).skus.update_one({"_id": SKU}, {"$set": {"limit_per_buyer": 2}})
+    yield gateway
+    stop_gateway(gateway)
+
+
+def _post(url, path, body, openid):
+    request = urllib.request.Request(
+        url + path, data=json.dumps(body).encode(), method="POST", headers={"X-Dev-Openid": openid}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return json.loads(error.read())
+
+
+def _order(url, openid, key, sku):
+    _post(url, "/fn/consent_accept", {"version": "2026-01"}, openid)
+    data = {**sample("order_place"), "idempotency_key": key, "items": [{"sku_id": sku, "qty": 1}]}
+    answer = _post(url, "/fn/order_place", data, openid)
+    return answer["code"], (answer.get("data") or {}).get("order_id")
+
+
+def test_ten_simultaneous_orders_by_one_buyer_take_the_limit_of_two(shop):
+    with multiprocessing.get_context("spawn").Pool(8) as pool:
+        results = pool.starmap(
+            _order, [(shop.url, "o-flash", f"limit-race-{i:03d}", SKU) for i in range(10)]
+        )
+    codes = [code for code, _ in results]
+    assert codes.count("OK") == 2 and codes.count("CONFLICT") == 8
+    db = connect(shop.db_uri)
+    cap = db.purchase_caps.find_one({"_id": f"{SKU}:openid:o-flash"})
+    assert cap["units"] == 2 and len(cap["orders"]) == 2
+    assert db.stock.find_one({"_id": f"{SKU}@central"})["reserved"] == 2
+    assert audit_stock(db) == []
+
+
+def test_exactly_three_accounts_per_address_go_through_unheld(shop):
+    with multiprocessing.get_context("spawn").Pool(8) as pool:
+        results = pool.starmap(
+            _order,
+            [(shop.url, f"o-ring-{i}", f"ring-race-{i:03d}", "p-eggs-1") for i in range(10)],
+        )
+    assert [code for code, _ in results] == ["OK"] * 10
+    db = connect(shop.db_uri)
+    assert db.orders.count_documents({"risk_hold": None}) == 3
+    assert db.risk_events.count_documents({"kind": "shared_address_phone", "action": "hold"}) == 7
