@@ -15,9 +15,7 @@ import argparse
 import http.client
 import json
 import multiprocessing
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -165,23 +163,17 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--port", type=int, default=8797)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "layers" / "retail"))
+    sys.path.insert(0, str(ROOT))
     from retail.inventory import audit_stock
     from retail.store import connect
+    from scripts.gateway.launcher import start_gateway, stop
 
     with tempfile.TemporaryDirectory() as tmp:
-        uri = f"sqlite:///{tmp}/bench.db"
-        env = {**os.environ, "RETAIL_ENV": "dev", "RETAIL_DB_URI": uri}
-        for script in (["init_db.py"], ["seed.py", str(ROOT / "infra/seed/demo.json")]):
-            subprocess.run(
-                [sys.executable, str(ROOT / "scripts" / script[0]), *script[1:]],
-                env=env,
-                check=True,
-                capture_output=True,
-            )
-        db = connect(uri)
+        gateway = start_gateway(Path(tmp), "dev", workers=4)
+        port = int(gateway.url.rsplit(":", 1)[1])
+        db = connect(gateway.db_uri)
         db.stock.update_one(
             {"_id": f"{SALE_SKU}@central"}, {"$set": {"available": 50, "received": 50}}
         )
@@ -190,27 +182,12 @@ def main() -> None:
                 {"_id": f"{sku}@central"}, {"$set": {"available": 1_000_000, "received": 1_000_000}}
             )
         _accept_privacy_policy(db)
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                str(ROOT / "scripts/dev_server.py"),
-                "--port",
-                str(args.port),
-                "--workers",
-                "4",
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
         try:
-            time.sleep(1.5)
-            _warm_up(args.port)
+            _warm_up(port)
             ctx = multiprocessing.get_context("spawn")
             results = ctx.Queue()
             clients = [
-                ctx.Process(target=_sale_client, args=(args.port, c * 25, 25, results))
-                for c in range(8)
+                ctx.Process(target=_sale_client, args=(port, c * 25, 25, results)) for c in range(8)
             ]
             for c in clients:
                 c.start()
@@ -227,13 +204,13 @@ def main() -> None:
                 f"{_percentiles([ms for *_, ms in sale])}"
             )
 
-            orders, elapsed = _run_load(args.port, "/fn/order_place", args.seconds)
+            orders, elapsed = _run_load(port, "/fn/order_place", args.seconds)
             good = [ms for _, code, ms in orders if code == "OK"]
             print(
                 f"order_place, 32 clients, {args.seconds:g}s: {len(good) / elapsed:.0f} orders/s, "
                 f"{len(good)} OK of {len(orders)}; {_percentiles(good)}"
             )
-            pings, ping_elapsed = _run_load(args.port, "/fn/health_check", args.seconds)
+            pings, ping_elapsed = _run_load(port, "/fn/health_check", args.seconds)
             ceiling = len(pings) / ping_elapsed
             print(
                 f"health_check (trivial), 32 clients: {ceiling:.0f} calls/s; "
@@ -243,8 +220,7 @@ def main() -> None:
             problems = audit_stock(db)
             print(f"stock audit: {'clean' if not problems else problems[:5]}")
         finally:
-            server.terminate()
-            server.wait(10)
+            stop(gateway)
 
 
 if __name__ == "__main__":

@@ -2,117 +2,20 @@
 
 from __future__ import annotations
 
-import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from scripts.gateway.launcher import Gateway, start_gateway, stop
 
-
-@dataclass
-class Gateway:
-    url: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-    db_uri: str
-
-    def post(
-        self,
-        path: str,
-        body: Any = None,
-        headers: dict[str, str] | None = None,
-        raw: bytes | None = None,
-    ) -> tuple[int, dict[str, Any]]:
-        data = raw if raw is not None else json.dumps(body if body is not None else {}).encode()
-        request = urllib.request.Request(
-            self.url + path,
-            data=data,
-            method="POST",
-            headers={"Content-Type": "application/json", **(headers or {})},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"{}")
-
-    def log_lines(self) -> list[str]:
-        return self.log_path.read_text().splitlines()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_gateway(tmp_path: Path, env_name: str, workers: int = 2) -> Gateway:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WX_")}
-    env.update(
-        RETAIL_ENV=env_name,
-        RETAIL_DB_URI=f"sqlite:///{tmp_path}/e2e.db",
-        RETAIL_SESSION_SECRET="e2e-session-secret-of-thirty-two-bytes",
-    )
-    python = sys.executable
-    subprocess.run(
-        [python, str(ROOT / "scripts" / "init_db.py")],
-        env=env,
-        check=True,
-        capture_output=True,
-        cwd=tmp_path,
-    )
-    subprocess.run(
-        [python, str(ROOT / "scripts" / "seed.py"), str(ROOT / "infra" / "seed" / "demo.json")],
-        env=env,
-        check=True,
-        capture_output=True,
-        cwd=tmp_path,
-    )
-    port = _free_port()
-    log_path = tmp_path / f"gateway-{env_name}.log"
-    process = subprocess.Popen(
-        [
-            python,
-            str(ROOT / "scripts" / "dev_server.py"),
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
-        env=env,
-        cwd=tmp_path,
-        stdout=log_path.with_suffix(".json.log").open("wb"),
-        stderr=log_path.open("wb"),
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return Gateway(f"http://127.0.0.1:{port}", process, log_path, env["RETAIL_DB_URI"])
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("the dev gateway did not start: " + log_path.read_text())
+__all__ = ["Gateway", "start_gateway", "stop_gateway"]
 
 
 def stop_gateway(gateway: Gateway) -> None:
     """Stop it, and check that none of its JSON log lines leaked personal data or secrets."""
     from tests.conftest import LEAKS
 
-    gateway.process.terminate()
-    gateway.process.wait(10)
-    logs = gateway.log_path.with_suffix(".json.log").read_text(errors="replace")
+    logs = stop(gateway)
     assert '"event": "function_answered"' in logs
     assert not LEAKS.findall(logs), LEAKS.findall(logs)[:3]
 

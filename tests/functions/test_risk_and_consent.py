@@ -12,6 +12,7 @@ import pytest
 from retail.common.clock import utcnow
 from retail.common.settings import reset_settings
 from retail.orders import mark_paid
+from retail.risk.limits import forget_risk_limits
 
 from ..conftest import business_state
 from .harness import handler, sample
@@ -42,6 +43,7 @@ def accept(openid):
 def limits(monkeypatch, **values):
     monkeypatch.setenv("RETAIL_RISK_LIMITS", json.dumps(values))
     reset_settings()
+    forget_risk_limits()
 
 
 def test_no_address_is_stored_before_consent_and_none_after_withdrawal(seeded):
@@ -114,7 +116,7 @@ def test_a_fourth_account_at_one_address_is_held_until_reviewed(seeded, monkeypa
     assert held["risk_hold"] == f"shared:{placed[3]['order_id']}"
     queue = as_operator("risk_queue", {}, "service")["data"]["events"]
     assert [e["kind"] for e in queue] == ["shared_address"]
-    assert queue[0]["evidence"]["address"]["other_accounts"] == 3
+    assert queue[0]["evidence"]["address"]["accounts"] == 4
     assert "南屏街" not in json.dumps(queue, ensure_ascii=False)  # fingerprints, not addresses
     mark_paid(seeded, placed[3]["order_id"], "TX-held", placed[3]["total"])
     ship = {"order_id": placed[3]["order_id"], "carrier": "SF", "tracking_no": "SF100000001"}

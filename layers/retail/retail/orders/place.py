@@ -24,7 +24,7 @@ from retail.coupons import lock_coupon
 from retail.groupbuy import join_group
 from retail.inventory import StockMove, apply_move, clear_marker
 from retail.members import spend_points
-from retail.risk import guard_order, order_holds, risk_keys, signals_for, take_caps
+from retail.risk import guard_order, order_holds, signals_for, take_caps
 
 from .lifecycle import settle_stock
 from .models import OrderView, PlaceOrder
@@ -64,7 +64,7 @@ def place_order(
     order = new_order_doc(
         new_order_id(now), buyer, cmd.idempotency_key, request_hash, quote, address, cmd.remark, now
     )
-    order["risk_keys"] = risk_keys(signals)
+    order["risk_marks"] = signals.marks()
     try:
         db.orders.insert_one(order)
     except DuplicateKeyError:  # the same key raced in from a concurrent retry

@@ -13,6 +13,7 @@ import base64
 import json
 import secrets
 import string
+from functools import lru_cache
 from typing import Any
 
 from cryptography import x509
@@ -107,7 +108,9 @@ def encrypt_resource(
     }
 
 
+@lru_cache(maxsize=8)
 def load_private_key(pem: bytes) -> rsa.RSAPrivateKey:
+    """Parsing checks the RSA key (about 30 ms); a warm instance parses each key once."""
     key = serialization.load_pem_private_key(pem, password=None)
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ValueError("the merchant private key must be RSA")

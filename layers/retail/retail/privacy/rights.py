@@ -79,7 +79,7 @@ def delete_my_data(cmd: DeleteMe, *, openid: str, db: Any = None) -> Erased:
         {"openid": openid},
         {
             "$set": {"openid": alias, "address": None, "remark": None, "pickup_code": None},
-            "$unset": {"tracking": "", "refund_request": "", "risk_keys": ""},
+            "$unset": {"tracking": "", "refund_request": "", "risk_marks": ""},
         },
     ).modified_count
     db.commissions.update_many({"inviter": openid}, {"$set": {"inviter": alias}})

@@ -1,7 +1,7 @@
 """Anti-brush and risk rules: signals, blacklist, purchase caps, shared-account limits and
 the risk events operators review."""
 
-from .caps import release_caps, risk_keys, take_caps
+from .caps import release_caps, take_caps
 from .events import OPEN, record_risk_event
 from .guards import guard_claim, guard_order, order_holds, reward_allowed
 from .limits import risk_limit
@@ -20,7 +20,6 @@ __all__ = [
     "record_risk_event",
     "release_caps",
     "reward_allowed",
-    "risk_keys",
     "risk_limit",
     "signals_for",
     "take_caps",

@@ -1,5 +1,5 @@
-"""How many accounts share one device, address or phone: a set of openids per signal and
-day, grown by one conditional update so concurrent calls can never admit one too many."""
+"""Accounts per device and day for claims and rewards: a set of openids grown by one
+conditional update, so concurrent calls can never admit one too many."""
 
 from __future__ import annotations
 
@@ -30,8 +30,3 @@ def admit_account(db: Any, key: str, openid: str, limit: int, now: datetime) -> 
     except DuplicateKeyError:  # the set exists and is full without this openid
         return False
     return True
-
-
-def accounts_seen(db: Any, key: str, now: datetime) -> int:
-    doc = db.account_sets.find_one({"_id": f"{key}:{now.date().isoformat()}"}) or {}
-    return len(doc.get("openids", []))

@@ -13,9 +13,7 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from .signals import Signals
-
-CAPPED_SIGNALS = ("openid", "device", "address")
+CAPPED_MARKS = ("device:", "address:")  # and always the buyer
 
 
 def _caps_for(db: Any, order: dict[str, Any]) -> list[tuple[str, int, int]]:
@@ -30,12 +28,13 @@ def _caps_for(db: Any, order: dict[str, Any]) -> list[tuple[str, int, int]]:
             {"limit_per_buyer": 1},
         )
     }
-    keys = order.get("risk_keys") or {}
+    marks = [f"openid:{order['openid']}"] + [
+        mark for mark in order.get("risk_marks") or [] if mark.startswith(CAPPED_MARKS)
+    ]
     return [
-        (f"{sku_id}:{kind}:{keys[kind]}", units[sku_id], limit)
+        (f"{sku_id}:{mark}", units[sku_id], limit)
         for sku_id, limit in sorted(limits.items())
-        for kind in CAPPED_SIGNALS
-        if keys.get(kind)
+        for mark in marks
     ]
 
 
@@ -70,8 +69,3 @@ def release_caps(db: Any, order: dict[str, Any]) -> None:
             {"_id": cap_id, held: units},
             {"$inc": {"units": -units}, "$unset": {held: ""}},
         )
-
-
-def risk_keys(signals: Signals) -> dict[str, str]:
-    """What an order keeps of its signals, for caps and for review."""
-    return {k: v for k, v in signals.present().items() if k != "ip"}

@@ -1,8 +1,8 @@
 """The risk rules, evaluated where the action happens.
 
 - Orders: a blacklisted signal or too many orders in ten minutes blocks the order before
-  anything is written; more accounts than allowed behind one address, phone or device
-  holds the placed order for an operator's review (it can be paid, not shipped).
+  anything is written; an order to an address, phone or device that more accounts than
+  allowed used within a day is held for an operator's review (payable, not shippable).
 - Coupon claims: a blacklisted signal is refused; guarded templates (flash coupons, big
   discounts) also refuse accounts younger than the cool-down and more accounts per device
   and day than allowed.
@@ -18,12 +18,13 @@ from typing import Any
 
 from retail.common.errors import Forbidden
 
-from .accounts import accounts_seen, admit_account
+from .accounts import admit_account
 from .blacklist import blacklisted
 from .events import record_risk_event
 from .limits import risk_limit
 from .signals import Signals
 
+SCAN_LIMIT = 500  # orders read per check: enough to count past any sensible limit
 SHARED_SIGNALS = {
     "address": "accounts_per_address",
     "phone": "accounts_per_phone",
@@ -56,13 +57,28 @@ def guard_order(db: Any, signals: Signals, idempotency_key: str, now: datetime) 
 
 
 def order_holds(db: Any, signals: Signals, order_id: str, now: datetime) -> str | None:
-    """The risk event holding a placed order for review, or None if nothing is shared."""
+    """The risk event holding a just-written order for review, or None.
+
+    Counted after the order is written, from the orders themselves: when orders race, each
+    sees at least those written before it, so the accounts past the limit are always held.
+    """
+    marks = signals.marks()
+    if not marks:
+        return None
+    accounts: dict[str, set[str]] = {mark: set() for mark in marks}
+    recent = db.orders.find(
+        {"risk_marks": {"$in": marks}, "created_at": {"$gte": now - timedelta(days=1)}},
+        {"openid": 1, "risk_marks": 1},
+        limit=SCAN_LIMIT,
+    )
+    for doc in recent:
+        for mark in set(doc["risk_marks"]) & accounts.keys():
+            accounts[mark].add(doc["openid"])
     hits = {}
-    for kind, limit_name in SHARED_SIGNALS.items():
-        value = getattr(signals, kind)
-        key = f"{kind}:{value}"
-        if value and not admit_account(db, key, signals.openid, risk_limit(limit_name), now):
-            hits[kind] = {"fingerprint": value, "other_accounts": accounts_seen(db, key, now)}
+    for mark, seen in accounts.items():
+        kind, value = mark.split(":", 1)
+        if len(seen) > risk_limit(SHARED_SIGNALS[kind]):
+            hits[kind] = {"fingerprint": value, "accounts": len(seen)}
     if not hits:
         return None
     return record_risk_event(

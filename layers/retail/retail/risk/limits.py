@@ -3,6 +3,8 @@ RETAIL_RISK_LIMITS (a JSON object)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from retail.common.settings import positive_int_map
 
 DEFAULTS = {
@@ -16,5 +18,15 @@ DEFAULTS = {
 }
 
 
+@lru_cache(maxsize=1)
+def _configured() -> dict[str, int]:
+    return {**DEFAULTS, **positive_int_map("RETAIL_RISK_LIMITS")}
+
+
 def risk_limit(name: str) -> int:
-    return positive_int_map("RETAIL_RISK_LIMITS").get(name, DEFAULTS[name])
+    return _configured()[name]
+
+
+def forget_risk_limits() -> None:
+    """Tests change RETAIL_RISK_LIMITS between cases."""
+    _configured.cache_clear()

@@ -14,6 +14,7 @@ from typing import Any
 from retail.common.settings import settings
 
 KINDS = ("openid", "device", "ip", "address", "phone")
+MARKED = ("device", "address", "phone")
 DEVICE_ID = r"^[A-Za-z0-9_-]{8,64}$"
 
 
@@ -29,6 +30,11 @@ class Signals:
         """Each known signal by kind."""
         found = {kind: getattr(self, kind) for kind in KINDS}
         return {kind: value for kind, value in found.items() if value}
+
+    def marks(self) -> list[str]:
+        """What an order keeps of its signals (indexed, for shared-account checks and caps):
+        `device:<id>`, `address:<fingerprint>`, `phone:<fingerprint>`."""
+        return [f"{kind}:{value}" for kind in MARKED if (value := getattr(self, kind))]
 
 
 def fingerprint(value: str) -> str:
