@@ -148,9 +148,13 @@ def test_rejecting_a_held_order_cancels_or_refunds_it(seeded, monkeypatch, paid)
 
 def test_purchase_limits_hold_per_buyer_device_and_address(seeded):
     seeded.skus.update_one({"_id": "p-walnut-1"}, {"$set": {"limit_per_buyer": 2}})
-    for who in ("o-test-user", "o-other", "o-third"):
+    for who in ("o-test-user", "o-other", "o-third", "o-fresh"):
         accept(who)
+        as_buyer("user_login", {}, who)
     walnuts = [{"sku_id": "p-walnut-1", "qty": 2}]
+    fresh = order("cap-0000", "o-fresh", items=walnuts)
+    assert fresh["code"] == "FORBIDDEN" and fresh["details"]["reason"] == "NEW_ACCOUNT"
+    seeded.users.update_many({}, {"$set": {"first_seen_at": utcnow() - timedelta(hours=1)}})
     first = order("cap-0001", items=walnuts, device_id=DEVICE)["data"]
     again = order("cap-0002", items=[{"sku_id": "p-walnut-1", "qty": 1}])
     assert again["code"] == "CONFLICT" and again["details"]["sku_id"] == "p-walnut-1"

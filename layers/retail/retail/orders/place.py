@@ -24,7 +24,7 @@ from retail.coupons import lock_coupon
 from retail.groupbuy import join_group
 from retail.inventory import StockMove, apply_move, clear_marker
 from retail.members import spend_points
-from retail.risk import guard_order, order_holds, signals_for, take_caps
+from retail.risk import guard_flash_sale, guard_order, order_holds, signals_for, take_caps
 
 from .lifecycle import settle_stock
 from .models import OrderView, PlaceOrder
@@ -61,6 +61,7 @@ def place_order(
         require_consent(db, buyer, "delivery address")
     signals = signals_for(buyer, device=cmd.device_id, ip=client_ip, address=address)
     guard_order(db, signals, cmd.idempotency_key, now)
+    guard_flash_sale(db, buyer, [line.sku_id for line in quote.lines], now)
     order = new_order_doc(
         new_order_id(now), buyer, cmd.idempotency_key, request_hash, quote, address, cmd.remark, now
     )

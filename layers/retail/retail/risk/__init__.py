@@ -3,7 +3,7 @@ the risk events operators review."""
 
 from .caps import release_caps, take_caps
 from .events import OPEN, record_risk_event
-from .guards import guard_claim, guard_order, order_holds, reward_allowed
+from .guards import guard_claim, guard_flash_sale, guard_order, order_holds, reward_allowed
 from .limits import risk_limit
 from .signals import DEVICE_ID, KINDS, Signals, fingerprint, phone_fingerprint, signals_for
 
@@ -14,6 +14,7 @@ __all__ = [
     "Signals",
     "fingerprint",
     "guard_claim",
+    "guard_flash_sale",
     "guard_order",
     "order_holds",
     "phone_fingerprint",

@@ -3,6 +3,7 @@
 - Orders: a blacklisted signal or too many orders in ten minutes blocks the order before
   anything is written; an order to an address, phone or device that more accounts than
   allowed used within a day is held for an operator's review (payable, not shippable).
+- Flash sales (SKUs with a purchase limit): accounts younger than the cool-down may not buy.
 - Coupon claims: a blacklisted signal is refused; guarded templates (flash coupons, big
   discounts) also refuse accounts younger than the cool-down and more accounts per device
   and day than allowed.
@@ -92,16 +93,28 @@ def order_holds(db: Any, signals: Signals, order_id: str, now: datetime) -> str 
     )
 
 
+def guard_flash_sale(db: Any, openid: str, sku_ids: list[str], now: datetime) -> None:
+    """SKUs with a purchase limit are flash-sale goods: raises Forbidden (reason NEW_ACCOUNT)
+    for an account younger than the cool-down."""
+    capped = db.skus.find_one({"_id": {"$in": sku_ids}, "limit_per_buyer": {"$gt": 0}}, {"_id": 1})
+    if capped is not None:
+        _refuse_new_account(db, openid, now, f"{capped['_id']} (a flash sale)")
+
+
+def _refuse_new_account(db: Any, openid: str, now: datetime, what: str) -> None:
+    user = db.users.find_one({"_id": openid}, {"first_seen_at": 1}) or {}
+    cooldown = timedelta(minutes=risk_limit("new_account_minutes"))
+    if user.get("first_seen_at") is None or user["first_seen_at"] > now - cooldown:
+        raise Forbidden(f"{what} is not for brand-new accounts yet", reason="NEW_ACCOUNT")
+
+
 def guard_claim(db: Any, signals: Signals, template: dict[str, Any], now: datetime) -> None:
     """Raises Forbidden (reason RISK_BLOCKED) when this claim is brushing."""
     key = f"claim:{template['_id']}:{signals.openid}"
     _refuse_blacklisted(db, signals, key, "claim coupons")
     if not template.get("guarded"):
         return
-    user = db.users.find_one({"_id": signals.openid}, {"first_seen_at": 1}) or {}
-    cooldown = timedelta(minutes=risk_limit("new_account_minutes"))
-    if user.get("first_seen_at") is None or user["first_seen_at"] > now - cooldown:
-        raise Forbidden("this coupon is not for brand-new accounts yet", reason="NEW_ACCOUNT")
+    _refuse_new_account(db, signals.openid, now, "this coupon")
     if signals.device and not admit_account(
         db,
         f"claim-device:{template['_id']}:{signals.device}",
