@@ -35,10 +35,12 @@ def logs_leak_nothing(capsys: pytest.CaptureFixture[str]) -> Iterator[None]:
 
 def _forget_process_state() -> None:
     from retail.common.ratelimit import forget_limits
+    from retail.experiments import forget_cached_definitions
     from retail.risk.limits import forget_risk_limits
 
     forget_limits()
     forget_risk_limits()
+    forget_cached_definitions()
     reset_settings()
     reset_database()
     wechat_api.cache_clear()

@@ -16,6 +16,15 @@ from .harness import call, cloudbase_context, handler, sample
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = sorted(p.parent.name for p in (ROOT / "functions").glob("*/index.py"))
 ROLES = {
+    "analytics_active": {"admin"},
+    "analytics_channels": {"admin"},
+    "analytics_funnel": {"admin", "merchant"},
+    "analytics_retention": {"admin"},
+    "analytics_sales": {"admin", "merchant"},
+    "analytics_segments": {"admin", "merchant"},
+    "experiment_results": {"admin"},
+    "experiment_save": {"admin"},
+    "flag_save": {"admin"},
     "blacklist_update": {"admin"},
     "commission_list": {"admin"},
     "coupon_template_save": {"admin"},

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
-from retail.common.clock import utcnow
+from retail.common.clock import SHANGHAI, utcnow
 from retail.orders import mark_paid
-from retail.settlement.ledger import SHANGHAI, ledgers_for
+from retail.settlement.ledger import ledgers_for
 
 from .harness import call, handler, sample
 

@@ -12,6 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = sorted((ROOT / "functions").glob("*/index.py"))
+VERB_ONLY = {"track", "recommend"}  # named so by the data-loop issue (#7) the app calls them by
 DOMAINS = {
     "retail.users",
     "retail.catalog",
@@ -27,6 +28,8 @@ DOMAINS = {
     "retail.operators",
     "retail.consent",
     "retail.risk",
+    "retail.analytics",
+    "retail.experiments",
     "retail.privacy",
 }
 HEAVY = ("boto3", "botocore", "tencentcloud", "gateway", "mongomock", "moto")
@@ -52,7 +55,7 @@ def test_function_is_thin_and_imports_only_runtime_and_domain(path):
     assert (ROOT / "tests" / "events" / f"{name}.json").exists(), (
         "every function has a sample event"
     )
-    assert "_" in name, "functions are named <noun>_<verb>"
+    assert "_" in name or name in VERB_ONLY, "functions are named <noun>_<verb>"
 
 
 def test_importing_a_function_pulls_no_heavy_or_dev_module():

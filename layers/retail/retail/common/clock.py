@@ -1,10 +1,23 @@
-"""The one source of 'now': aware UTC, millisecond precision like the store keeps."""
+"""The one source of 'now': aware UTC, millisecond precision like the store keeps; and the
+business day, which is Asia/Shanghai's calendar day."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+SHANGHAI = timezone(timedelta(hours=8))  # no daylight saving in China
+
+
+def business_day(day: date) -> tuple[datetime, datetime]:
+    """The UTC start and end of an Asia/Shanghai calendar day."""
+    start = datetime.combine(day, time(0), tzinfo=SHANGHAI).astimezone(timezone.utc)
+    return start, start + timedelta(days=1)
+
+
+def day_of(moment: datetime) -> date:
+    """The business day a moment falls on."""
+    return moment.astimezone(SHANGHAI).date()
 
 
 def utcnow() -> datetime:

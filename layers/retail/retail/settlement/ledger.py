@@ -10,15 +10,10 @@ next one carries the adjustment.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
 
-SHANGHAI = timezone(timedelta(hours=8))  # no daylight saving in China
-
-
-def business_day(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(0), tzinfo=SHANGHAI).astimezone(timezone.utc)
-    return start, start + timedelta(days=1)
+from retail.common.clock import SHANGHAI, business_day
 
 
 def commission_on(amount: int, rate_bp: int) -> int:

@@ -17,14 +17,14 @@ from pymongo.errors import DuplicateKeyError
 
 from retail.adapters import object_storage
 from retail.common.batches import BatchRequest, BatchSummary
-from retail.common.clock import utcnow
+from retail.common.clock import SHANGHAI, utcnow
 from retail.common.database import database
 from retail.common.errors import Forbidden
 from retail.common.faults import fault_point
 from retail.common.logs import log
 from retail.common.models import OUT, STRICT
 
-from .ledger import SHANGHAI, DayLedger, ledgers_for
+from .ledger import DayLedger, ledgers_for
 
 CSV_HEADER = ["kind", "order_id", "sku_id", "title", "qty", "amount_fen", "commission_fen", "at"]
 

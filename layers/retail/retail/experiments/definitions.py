@@ -1,0 +1,96 @@
+"""Experiment and flag definitions, saved by admins (audited).
+
+An experiment names its arms with integer weights, a salt (changing it reshuffles users),
+and the tracked event type that counts as a conversion. A flag is on for an allow-list and
+for a percentage of everyone else, by the same bucketing as experiments.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+
+from retail.common.audit import record_audit
+from retail.common.clock import utcnow
+from retail.common.database import database
+from retail.common.models import OUT, STRICT
+
+NAME = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_-]+$")
+OPENID = StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+class Arm(BaseModel):
+    model_config = STRICT
+    name: str = NAME
+    weight: int = Field(ge=1, le=10_000)
+    payload: dict[str, str] = Field(default_factory=dict, max_length=10)
+
+
+class SaveExperiment(BaseModel):
+    model_config = STRICT
+    experiment_id: str = NAME
+    salt: str = Field(min_length=1, max_length=40)
+    arms: list[Arm] = Field(min_length=2, max_length=10)
+    metric: str = Field(
+        min_length=1, max_length=40, pattern=r"^[a-z_]+$", description="conversion event type"
+    )
+    status: Literal["RUNNING", "STOPPED"] = "RUNNING"
+
+    @model_validator(mode="after")
+    def arms_are_unique(self) -> SaveExperiment:
+        if len({arm.name for arm in self.arms}) != len(self.arms):
+            raise ValueError("arms: names must differ")
+        return self
+
+
+class SaveFlag(BaseModel):
+    model_config = STRICT
+    flag_id: str = NAME
+    enabled: bool = True
+    rollout_percent: float = Field(0, ge=0, le=100)
+    allow: list[Annotated[str, OPENID]] = Field(default_factory=list, max_length=1000)
+    salt: str = Field("flag", min_length=1, max_length=40)
+
+
+class ExperimentView(BaseModel):
+    model_config = OUT
+    experiment_id: str
+    salt: str
+    arms: list[dict[str, Any]]
+    metric: str
+    status: str
+    started_at: datetime
+
+
+class FlagView(BaseModel):
+    model_config = OUT
+    flag_id: str
+    enabled: bool
+    rollout_percent: float
+    allow: list[str]
+    salt: str
+
+
+def save_experiment(cmd: SaveExperiment, *, operator: Any, db: Any = None) -> ExperimentView:
+    db = db if db is not None else database()
+    before = db.experiments.find_one({"_id": cmd.experiment_id})
+    fields = cmd.model_dump(exclude={"experiment_id"})
+    db.experiments.update_one(
+        {"_id": cmd.experiment_id},
+        {"$set": fields, "$setOnInsert": {"started_at": utcnow()}},
+        upsert=True,
+    )
+    saved = db.experiments.find_one({"_id": cmd.experiment_id})
+    record_audit(db, operator, "experiment_save", cmd.experiment_id, before, fields)
+    return ExperimentView(**{**saved, "experiment_id": saved["_id"]})
+
+
+def save_flag(cmd: SaveFlag, *, operator: Any, db: Any = None) -> FlagView:
+    db = db if db is not None else database()
+    before = db.flags.find_one({"_id": cmd.flag_id})
+    fields = cmd.model_dump(exclude={"flag_id"})
+    db.flags.update_one({"_id": cmd.flag_id}, {"$set": fields}, upsert=True)
+    record_audit(db, operator, "flag_save", cmd.flag_id, before, fields)
+    return FlagView(flag_id=cmd.flag_id, **fields)

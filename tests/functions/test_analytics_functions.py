@@ -1,0 +1,133 @@
+"""The data loop through the handlers: tracked events and orders, the rollup, and every
+dashboard checked against an independent recomputation from the orders and events."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from retail.common.clock import day_of, utcnow
+from retail.orders import mark_paid
+
+from .harness import call, handler, sample
+
+TODAY = day_of(utcnow()).isoformat()
+ROLLUPS = ("daily_stats", "daily_funnel", "daily_active", "daily_shares", "customers")
+
+
+def operator(name, data, role="admin"):
+    return handler(name)(data, {"RETAIL_DEV_OPERATOR": f"op1:{role}", "environment": "{}"})
+
+
+def roll_up():
+    event = {**sample("analytics_rollup"), "Message": json.dumps({"day": TODAY})}
+    answer = handler("analytics_rollup")(event, {})
+    assert answer["code"] == "OK", answer
+    return answer["data"]
+
+
+@pytest.fixture
+def shop(seeded):
+    """Six visitors: views, carts, a share, three orders, two paid, one of them refunded."""
+    scenes = {"o-a": 1007, "o-b": 1011, "o-c": 1053, "o-d": 1007, "o-e": 1001, "o-f": 1047}
+    for who, scene in scenes.items():
+        assert call("user_login", {"scene": scene}, who)["code"] == "OK"
+    code = call("share_create", {"product_id": "p-mango"}, "o-f")["data"]["share_code"]
+    for who in ("o-a", "o-b", "o-c", "o-d", "o-e"):
+        events = [{"type": "product_view", "product_id": "p-mango", "scene": scenes[who]}]
+        if who != "o-e":
+            events.append({"type": "add_to_cart", "product_id": "p-mango"})
+        if who == "o-a":
+            events.append({"type": "share_open", "share_code": code})
+        assert call("track", {"events": events}, who)["data"]["recorded"] == len(events)
+    orders = {}
+    for who in ("o-a", "o-b", "o-c"):
+        data = {**sample("order_place"), "idempotency_key": f"analytics-{who}"}
+        orders[who] = call("order_place", data, who)["data"]
+    for who in ("o-a", "o-b"):
+        mark_paid(seeded, orders[who]["order_id"], f"TX-{who}", orders[who]["total"])
+    seeded.orders.update_one(  # as the refund notification leaves a refunded order
+        {"_id": orders["o-b"]["order_id"]},
+        {"$set": {"status": "REFUNDED", "refunded_at": utcnow()}},
+    )
+    return seeded
+
+
+def test_sales_equal_a_recomputation_from_the_orders(shop):
+    roll_up()
+    paid = list(shop.orders.find({"paid_at": {"$exists": True}}))
+    report = operator("analytics_sales", {"start": TODAY, "end": TODAY})["data"]
+    row = report["rows"][0]
+    assert row["gmv"] == sum(o["paid_amount"] for o in paid) == report["total"]["gmv"]
+    assert row["paid_orders"] == len(paid) == 2
+    assert row["paying_users"] == len({o["openid"] for o in paid})
+    assert row["aov"] == row["gmv"] // 2
+    assert row["refunds"] == 1 and row["refund_rate"] == 0.5
+    mango = [ln for o in paid for ln in o["lines"] if ln["merchant_id"] == "m-huaxia"]
+    merchant = operator("analytics_sales", {"start": TODAY, "end": TODAY}, "merchant:m-huaxia")
+    assert merchant["data"]["total"]["gmv"] == sum(ln["amount"] for ln in mango)
+    share = operator("analytics_sales", {"start": TODAY, "end": TODAY, "channel": "share"})
+    assert share["data"]["total"]["paid_orders"] == 1  # o-a came by a share card
+
+
+def test_funnel_counts_users_who_did_every_step_before(shop):
+    roll_up()
+    steps = operator("analytics_funnel", {"start": TODAY, "end": TODAY})["data"]["steps"]
+    viewed = set(shop.events.distinct("openid", {"type": "product_view"}))
+    carted = viewed & set(shop.events.distinct("openid", {"type": "add_to_cart"}))
+    ordered = carted & set(shop.orders.distinct("openid", {"status": {"$ne": "FAILED"}}))
+    paid = ordered & set(shop.orders.distinct("openid", {"paid_at": {"$exists": True}}))
+    assert [s["users"] for s in steps] == [len(viewed), len(carted), len(ordered), len(paid)]
+    assert [s["users"] for s in steps] == [5, 4, 3, 2]
+    assert steps[1]["conversion"] == 0.8 and steps[1]["drop_off"] == 0.2
+
+
+def test_active_users_channels_segments_and_retention(shop):
+    summary = roll_up()
+    assert summary["customers"] == 1  # o-b's only order was refunded
+    active = operator("analytics_active", {"start": TODAY, "end": TODAY})["data"]["days"]
+    everyone = set(shop.events.distinct("openid")) | set(shop.orders.distinct("openid"))
+    assert active == [{"day": TODAY, "dau": len(everyone), "wau": 5, "mau": 5}]
+    channels = operator("analytics_channels", {"start": TODAY, "end": TODAY})["data"]
+    by_name = {c["channel"]: c for c in channels["channels"]}
+    assert by_name["share"]["visitors"] == 2 and by_name["share"]["paid_orders"] == 1
+    assert channels["share_codes"][0]["visitors"] == 1
+    assert channels["share_codes"][0]["paid_orders"] == 1
+    segments = operator("analytics_segments", {})["data"]["data"]["segments"]
+    assert sum(segments.values()) == 1 and segments["new"] == 1
+    cohorts = operator("analytics_retention", {})["data"]["data"]["cohorts"]
+    assert [c["size"] for c in cohorts] == [1] and cohorts[0]["d1"] is None
+
+
+def test_running_the_rollup_twice_changes_nothing(shop):
+    roll_up()
+    first = {name: list(shop[name].find({})) for name in (*ROLLUPS, "analytics_summaries")}
+    roll_up()
+    assert {name: list(shop[name].find({})) for name in first} == first
+
+
+def test_merchants_see_only_themselves_and_service_sees_no_analytics(shop):
+    roll_up()
+    days = {"start": TODAY, "end": TODAY}
+    own = operator("analytics_funnel", days, "merchant:m-self")["data"]
+    assert own["merchant_id"] == "m-self"
+    other = {**days, "merchant_id": "m-huaxia"}
+    assert operator("analytics_sales", other, "merchant:m-self")["code"] == "FORBIDDEN"
+    assert operator("analytics_sales", days, "service")["code"] == "FORBIDDEN"
+    assert operator("analytics_segments", {}, "merchant:m-self")["data"]["merchant_id"] == "m-self"
+    split = {**days, "merchant_id": "m-self", "channel": "share"}
+    assert operator("analytics_sales", split)["code"] == "INVALID_ARGUMENT"
+
+
+def test_tracking_trusts_the_server_not_the_client(seeded):
+    forged = {"events": [{"type": "order_paid", "product_id": "p-mango"}]}
+    assert call("track", forged)["code"] == "INVALID_ARGUMENT"
+    assert call("track", {"events": [{"type": "page_view"}] * 51})["code"] == "INVALID_ARGUMENT"
+    assert call("track", {"events": [{"type": "page_view", "openid": "o-x"}]})["code"] == (
+        "INVALID_ARGUMENT"
+    )
+    call("track", {"events": [{"type": "product_view", "product_id": "p-mango"}]}, "o-real")
+    event = seeded.events.find_one({})
+    assert event["openid"] == "o-real" and event["merchant_id"] == "m-huaxia"
+    assert event["day"] == TODAY
