@@ -29,6 +29,7 @@ DOMAINS = {
     "retail.consent",
     "retail.risk",
     "retail.analytics",
+    "retail.recommend",
     "retail.experiments",
     "retail.privacy",
 }
