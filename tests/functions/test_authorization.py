@@ -23,6 +23,10 @@ ROLES = {
     "analytics_sales": {"admin", "merchant"},
     "analytics_segments": {"admin", "merchant"},
     "experiment_results": {"admin"},
+    "feedback_queue": {"admin", "service"},
+    "feedback_update": {"admin", "service"},
+    "review_moderate": {"admin", "service", "merchant"},
+    "survey_report": {"admin", "service"},
     "experiment_save": {"admin"},
     "flag_save": {"admin"},
     "blacklist_update": {"admin"},
@@ -77,11 +81,14 @@ def test_operator_functions_refuse_buyers_and_other_roles(seeded, name):
 
 def test_the_order_functions_are_the_expected_ones():
     assert set(ORDER_FUNCTIONS) == {
+        "feedback_create",
         "order_cancel",
         "order_confirm",
         "order_get",
         "payment_prepay",
         "refund_request",
+        "review_create",
+        "survey_answer",
     }
 
 

@@ -30,6 +30,8 @@ DOMAINS = {
     "retail.risk",
     "retail.analytics",
     "retail.recommend",
+    "retail.reviews",
+    "retail.feedback",
     "retail.experiments",
     "retail.privacy",
 }

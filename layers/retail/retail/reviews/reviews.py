@@ -1,0 +1,191 @@
+"""Reviews: only the buyer of a completed order line may review it, once.
+
+The review's id is `<order_id>:<sku_id>`, so a second review of the line is refused by the
+store itself. The product's rating (count and sum) moves by one conditional update guarded
+by a marker naming the review, and the review is marked counted after: a retry after a
+crash finishes the count without counting twice. Operators reply to and hide reviews
+(audited); a merchant only on its own products.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, StringConstraints
+from pymongo.errors import DuplicateKeyError
+
+from retail.catalog.catalog_file import ID
+from retail.common.audit import record_audit
+from retail.common.clock import utcnow
+from retail.common.database import database
+from retail.common.errors import Conflict, Forbidden, NotFound
+from retail.common.logs import mask_name
+from retail.common.models import ORDER_ID, OUT, STRICT
+
+IMAGE_KEY = StringConstraints(max_length=200, pattern=r"^reviews/[A-Za-z0-9_-]+/[A-Za-z0-9/_.-]+$")
+REVIEW_ID = Field(min_length=3, max_length=120, pattern=r"^[A-Z0-9]+:[A-Za-z0-9_:-]+$")
+
+
+class CreateReview(BaseModel):
+    model_config = STRICT
+    order_id: str = ORDER_ID
+    sku_id: str = ID
+    rating: int = Field(ge=1, le=5)
+    text: str = Field("", max_length=500)
+    images: list[Annotated[str, IMAGE_KEY]] = Field(
+        default_factory=list, max_length=9, description="COS keys under reviews/<openid>/"
+    )
+
+
+class ListReviews(BaseModel):
+    model_config = STRICT
+    product_id: str = ID
+    page: int = Field(1, ge=1, le=200)
+    page_size: int = Field(10, ge=1, le=50)
+
+
+class ModerateReview(BaseModel):
+    model_config = STRICT
+    review_id: str = REVIEW_ID
+    reply: str | None = Field(None, min_length=1, max_length=300)
+    hidden: bool | None = None
+
+
+class ReviewView(BaseModel):
+    model_config = OUT
+    review_id: str
+    product_id: str
+    sku_id: str
+    rating: int
+    text: str
+    images: list[str]
+    buyer: str
+    reply: str | None = None
+    created_at: datetime
+
+
+class ReviewPage(BaseModel):
+    model_config = OUT
+    product_id: str
+    count: int
+    average: float | None
+    reviews: list[ReviewView]
+    has_more: bool
+
+
+def _view(doc: dict[str, Any]) -> ReviewView:
+    fields = {k: v for k, v in doc.items() if k in ReviewView.model_fields}
+    return ReviewView(**{**fields, "review_id": doc["_id"]})
+
+
+def create_review(cmd: CreateReview, *, buyer: str, db: Any = None) -> ReviewView:
+    """Raises NotFound (not the caller's completed order line), Forbidden (images outside
+    the caller's folder) or Conflict (already reviewed)."""
+    db = db if db is not None else database()
+    order = db.orders.find_one({"_id": cmd.order_id, "openid": buyer})
+    line = next((ln for ln in (order or {}).get("lines", []) if ln["sku_id"] == cmd.sku_id), None)
+    if order is None or line is None:
+        raise NotFound(f"no line {cmd.sku_id!r} in your order {cmd.order_id!r}")
+    if order["status"] != "COMPLETED":
+        raise Conflict("only a completed order can be reviewed", status=order["status"])
+    folder = f"reviews/{buyer}/"
+    if any(not key.startswith(folder) for key in cmd.images):
+        raise Forbidden(f"images must be your own uploads under {folder}")
+    user = db.users.find_one({"_id": buyer}, {"nickname": 1}) or {}
+    review = {
+        "_id": f"{cmd.order_id}:{cmd.sku_id}",
+        "openid": buyer,
+        "product_id": line["product_id"],
+        "merchant_id": line["merchant_id"],
+        "sku_id": cmd.sku_id,
+        "rating": cmd.rating,
+        "text": cmd.text,
+        "images": cmd.images,
+        "buyer": mask_name(user.get("nickname") or "微信用户"),
+        "reply": None,
+        "hidden": False,
+        "counted": False,
+        "created_at": utcnow(),
+    }
+    try:
+        db.reviews.insert_one(review)
+    except DuplicateKeyError:
+        existing = db.reviews.find_one({"_id": review["_id"]}) or {}
+        if existing.get("counted"):
+            raise Conflict("this line is already reviewed") from None
+        review = existing  # a crash left it uncounted: finish below
+    _count(db, review)
+    return _view(review)
+
+
+def _count(db: Any, review: dict[str, Any]) -> None:
+    marker = f"ops.{review['_id'].replace(':', '_')}"
+    db.products.update_one(
+        {"_id": review["product_id"], marker: {"$exists": False}},
+        {"$inc": {"rating.count": 1, "rating.sum": review["rating"]}, "$set": {marker: 1}},
+    )
+    db.reviews.update_one({"_id": review["_id"]}, {"$set": {"counted": True}})
+    db.products.update_one({"_id": review["product_id"]}, {"$unset": {marker: ""}})
+
+
+def list_reviews(cmd: ListReviews, *, db: Any = None) -> ReviewPage:
+    db = db if db is not None else database()
+    product = db.products.find_one({"_id": cmd.product_id}, {"rating": 1})
+    if product is None:
+        raise NotFound(f"no product {cmd.product_id!r}")
+    docs = list(
+        db.reviews.find(
+            {"product_id": cmd.product_id, "hidden": False},
+            sort=[("created_at", -1), ("_id", 1)],
+            skip=(cmd.page - 1) * cmd.page_size,
+            limit=cmd.page_size + 1,
+        )
+    )
+    rating = product.get("rating") or {}
+    count = int(rating.get("count", 0))
+    return ReviewPage(
+        product_id=cmd.product_id,
+        count=count,
+        average=round(rating["sum"] / count, 2) if count else None,
+        reviews=[_view(d) for d in docs[: cmd.page_size]],
+        has_more=len(docs) > cmd.page_size,
+    )
+
+
+def moderate_review(cmd: ModerateReview, *, operator: Any, db: Any = None) -> ReviewView:
+    """An operator's reply, or hiding a review (merchants: their own products only)."""
+    db = db if db is not None else database()
+    review = db.reviews.find_one({"_id": cmd.review_id})
+    if review is None or (
+        operator.merchant_id is not None and review["merchant_id"] != operator.merchant_id
+    ):
+        raise NotFound(f"no review {cmd.review_id!r}")
+    changes: dict[str, Any] = {}
+    if cmd.reply is not None:
+        changes.update(reply=cmd.reply, replied_by=operator.operator_id, replied_at=utcnow())
+    if cmd.hidden is not None:
+        if operator.merchant_id is not None:
+            raise Forbidden("only the platform hides reviews")
+        _set_hidden(db, review, cmd.hidden)
+    if changes:
+        db.reviews.update_one({"_id": cmd.review_id}, {"$set": changes})
+    if changes or cmd.hidden is not None:
+        after = {**changes, **({"hidden": cmd.hidden} if cmd.hidden is not None else {})}
+        before = {k: review.get(k) for k in after}
+        record_audit(db, operator, "review_moderate", cmd.review_id, before, after)
+    return _view(db.reviews.find_one({"_id": cmd.review_id}))
+
+
+def _set_hidden(db: Any, review: dict[str, Any], hidden: bool) -> None:
+    """Hiding takes the review out of the product's rating, showing puts it back: once
+    per change, as the change itself is conditional."""
+    changed = db.reviews.update_one(
+        {"_id": review["_id"], "hidden": not hidden, "counted": True}, {"$set": {"hidden": hidden}}
+    )
+    if changed.modified_count:
+        sign = -1 if hidden else 1
+        db.products.update_one(
+            {"_id": review["product_id"]},
+            {"$inc": {"rating.count": sign, "rating.sum": sign * review["rating"]}},
+        )

@@ -1,0 +1,95 @@
+"""Reviews, feedback tickets and the NPS survey through the handlers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from retail.common.clock import day_of, utcnow
+from retail.common.database import database
+from retail.orders import mark_paid
+
+from .harness import call, handler, sample
+
+
+def operator(name, data, role="admin"):
+    return handler(name)(data, {"RETAIL_DEV_OPERATOR": f"op1:{role}", "environment": "{}"})
+
+
+def completed_order(key="review-0001", who="o-test-user"):
+    order = call("order_place", {**sample("order_place"), "idempotency_key": key}, who)["data"]
+    mark_paid(database(), order["order_id"], f"TX-{key}", order["total"])
+    operator(
+        "order_ship", {"order_id": order["order_id"], "carrier": "SF", "tracking_no": f"SF{key}"}
+    )
+    call("order_confirm", {"order_id": order["order_id"]}, who)
+    return order
+
+
+def review(order, **changes):
+    data = {"order_id": order["order_id"], "sku_id": "p-mango-1", "rating": 4, "text": "甜"}
+    return call("review_create", {**data, **changes})
+
+
+def test_only_the_buyer_of_a_completed_line_reviews_it_once(seeded):
+    unpaid = call("order_place", {**sample("order_place"), "idempotency_key": "review-early"})
+    early = review(unpaid["data"])
+    assert early["code"] == "CONFLICT"
+    order = completed_order()
+    assert review(order, sku_id="p-pear-1")["code"] == "NOT_FOUND"  # not a line of it
+    theirs = {"order_id": order["order_id"], "sku_id": "p-mango-1", "rating": 5}
+    assert call("review_create", theirs, "o-other")["code"] == "NOT_FOUND"
+    stolen = review(order, images=["reviews/o-other/a.jpg"])
+    assert stolen["code"] == "FORBIDDEN"
+    created = review(order, images=["reviews/o-test-user/a.jpg"])
+    assert created["code"] == "OK" and created["data"]["buyer"].endswith("*")
+    assert review(order)["code"] == "CONFLICT"
+    call("review_create", {"order_id": order["order_id"], "sku_id": "p-eggs-1", "rating": 2})
+    page = call("review_list", {"product_id": "p-mango"}, None)["data"]
+    assert page["count"] == 1 and page["average"] == 4.0
+    product = seeded.products.find_one({"_id": "p-mango"})
+    assert product["rating"] == {"count": 1, "sum": 4} and not product.get("ops")
+
+
+def test_operators_reply_and_hide_and_the_rating_follows(seeded):
+    order = completed_order()
+    review_id = review(order)["data"]["review_id"]
+    replied = operator("review_moderate", {"review_id": review_id, "reply": "谢谢"}, "service")
+    assert replied["data"]["reply"] == "谢谢"
+    hide = {"review_id": review_id, "hidden": True}
+    assert operator("review_moderate", hide, "merchant:m-huaxia")["code"] == "FORBIDDEN"
+    assert operator("review_moderate", hide, "merchant:m-self")["code"] == "NOT_FOUND"
+    operator("review_moderate", hide)
+    operator("review_moderate", hide)  # twice: the rating moves once
+    assert seeded.products.find_one({"_id": "p-mango"})["rating"] == {"count": 0, "sum": 0}
+    assert call("review_list", {"product_id": "p-mango"}, None)["data"]["reviews"] == []
+    assert seeded.audit_log.count_documents({"action": "review_moderate"}) == 3
+
+
+def test_tickets_put_high_value_customers_first_and_move_once(seeded):
+    seeded.customers.insert_one({"_id": "o-vip", "segment": "high_value"})
+    plain = call("feedback_create", {"kind": "suggestion", "text": "多进点芒果"}, "o-plain")
+    vip = call("feedback_create", {"kind": "complaint", "text": "送晚了"}, "o-vip")
+    assert vip["data"]["priority"] == 1 and plain["data"]["priority"] == 2
+    queue = operator("feedback_queue", {}, "service")["data"]["tickets"]
+    assert [t["ticket_id"] for t in queue] == [vip["data"]["ticket_id"], plain["data"]["ticket_id"]]
+    move = {"ticket_id": vip["data"]["ticket_id"], "status": "RESOLVED", "reply": "已补券"}
+    assert operator("feedback_update", move, "service")["data"]["status"] == "RESOLVED"
+    back = {**move, "status": "IN_PROGRESS"}
+    assert operator("feedback_update", back, "service")["code"] == "CONFLICT"
+    foreign = {"kind": "complaint", "text": "别人的订单", "order_id": "O2611240000000NOSUCH"}
+    assert call("feedback_create", foreign)["code"] == "NOT_FOUND"
+
+
+def test_nps_once_per_completed_order_and_the_weekly_score(seeded):
+    orders = [completed_order(f"nps-{n:04d}") for n in range(4)]
+    for order, score in zip(orders, (10, 9, 7, 3), strict=True):
+        assert (
+            call("survey_answer", {"order_id": order["order_id"], "score": score})["code"] == "OK"
+        )
+    again = call("survey_answer", {"order_id": orders[0]["order_id"], "score": 0})
+    assert again["code"] == "CONFLICT"
+    today = day_of(utcnow())
+    span = {"start": (today - timedelta(days=7)).isoformat(), "end": today.isoformat()}
+    total = operator("survey_report", span)["data"]["total"]
+    assert (total["promoters"], total["passives"], total["detractors"]) == (2, 1, 1)
+    assert total["nps"] == 25.0
