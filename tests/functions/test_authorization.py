@@ -16,6 +16,8 @@ from .harness import call, cloudbase_context, handler, sample
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = sorted(p.parent.name for p in (ROOT / "functions").glob("*/index.py"))
 ROLES = {
+    "ad_report": {"admin", "merchant"},
+    "ad_slot_save": {"admin"},
     "analytics_active": {"admin"},
     "analytics_channels": {"admin"},
     "analytics_funnel": {"admin", "merchant"},

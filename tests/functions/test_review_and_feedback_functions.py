@@ -93,3 +93,34 @@ def test_nps_once_per_completed_order_and_the_weekly_score(seeded):
     total = operator("survey_report", span)["data"]["total"]
     assert (total["promoters"], total["passives"], total["detractors"]) == (2, 1, 1)
     assert total["nps"] == 25.0
+
+
+def test_ad_slots_serve_in_their_window_and_report_per_merchant(seeded):
+    slot = sample("ad_slot_save")
+    now = utcnow()
+    slot.update(
+        starts_at=(now - timedelta(hours=1)).isoformat(),
+        ends_at=(now + timedelta(days=1)).isoformat(),
+    )
+    assert operator("ad_slot_save", slot)["code"] == "OK"
+    later = {
+        **slot,
+        "slot_id": "home-banner-later",
+        "starts_at": (now + timedelta(days=2)).isoformat(),
+        "ends_at": (now + timedelta(days=3)).isoformat(),
+    }
+    operator("ad_slot_save", later)
+    wrong = {**slot, "slot_id": "x-1", "position": "category_top"}
+    assert operator("ad_slot_save", wrong)["code"] == "INVALID_ARGUMENT"
+    for who in ("o-1", "o-2", "o-3", "o-4"):
+        served = call("ad_list", {"position": "home_banner"}, who)["data"]["slots"]
+        assert [s["slot_id"] for s in served] == ["home-banner-mango"]
+    call("track", {"events": [{"type": "ad_click", "slot_id": "home-banner-mango"}]}, "o-1")
+    assert handler("analytics_rollup")(sample("timer_trigger"), {})["code"] == "OK"
+    today = day_of(now).isoformat()
+    report = operator("ad_report", {"start": today, "end": today}, "merchant:m-huaxia")["data"]
+    row = next(r for r in report["slots"] if r["slot_id"] == "home-banner-mango")
+    assert (row["impressions"], row["clicks"], row["ctr"]) == (4, 1, 0.25)
+    assert report["merchants"]["m-huaxia"]["spend"] == 50000 + 50000
+    other = operator("ad_report", {"start": today, "end": today}, "merchant:m-self")["data"]
+    assert other["slots"] == []

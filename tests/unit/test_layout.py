@@ -32,6 +32,7 @@ DOMAINS = {
     "retail.recommend",
     "retail.reviews",
     "retail.feedback",
+    "retail.ads",
     "retail.experiments",
     "retail.privacy",
 }
