@@ -7,7 +7,9 @@ TARGET_PY := 3.10
 WHEELS := .cache/wheels
 DEV_ENV := RETAIL_ENV=dev
 
-.PHONY: dev test lint schemas package bench clean
+CONSOLE := console/node_modules/.package-lock.json
+
+.PHONY: dev test lint schemas package bench console clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,13 +26,21 @@ $(WHEELS)/.done: requirements.txt $(INSTALLED)
 	$(PY) -m pip download --quiet -r requirements.txt -d $(WHEELS)/local --only-binary=:all:
 	touch $@
 
-dev: $(INSTALLED)
+# The console's one front-end dependency (Apache ECharts), pinned by console/package-lock.json.
+$(CONSOLE): console/package.json console/package-lock.json
+	cd console && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+console: $(CONSOLE)
+
+dev: $(INSTALLED) $(CONSOLE)
 	$(DEV_ENV) $(PY) scripts/init_db.py
 	$(DEV_ENV) $(PY) scripts/seed.py infra/seed/demo.json
+	$(DEV_ENV) $(PY) scripts/demo_traffic.py
+	@echo "Console: http://127.0.0.1:8787/console/ (admin / demo-admin-password)"
 	@echo "Try: curl -s -XPOST 127.0.0.1:8787/fn/catalog_browse -H 'X-Dev-Openid: o1' -d '{}'"
 	$(DEV_ENV) $(PY) scripts/dev_server.py --host 127.0.0.1 --port 8787 --workers 2
 
-test: $(INSTALLED) $(WHEELS)/.done
+test: $(INSTALLED) $(WHEELS)/.done $(CONSOLE)
+	scripts/ensure_chromium.sh
 	$(PY) -m pytest
 
 lint: $(INSTALLED)
@@ -42,8 +52,9 @@ lint: $(INSTALLED)
 schemas: $(INSTALLED)
 	$(PY) scripts/gen_schemas.py
 
-package: $(INSTALLED) $(WHEELS)/.done
+package: $(INSTALLED) $(WHEELS)/.done $(CONSOLE)
 	$(PY) scripts/package.py --wheels $(WHEELS)/target --python-version $(TARGET_PY)
+	$(PY) scripts/build_console.py
 
 bench: $(INSTALLED)
 	$(PY) bench/store_bench.py

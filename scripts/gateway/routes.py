@@ -3,6 +3,7 @@
 POST /fn/<name>     wx.cloud.callFunction: body = data; X-Dev-Openid becomes WX_OPENID
 ANY  /http/<name>   an SCF HTTP trigger (function URL): method, headers, raw body
 POST /timer/<name>  an SCF timer trigger: {"Type": "timer", "TriggerName", "Time", "Message"}
+GET  /console/      the operator console (static files)
 
 The dev headers are honoured only when RETAIL_ENV=dev; otherwise they are dropped here and
 ignored by the runtime as well.
@@ -40,6 +41,19 @@ def envelope_reply(answer: dict[str, Any]) -> Reply:
     return Reply(status, json.dumps(answer, ensure_ascii=False).encode())
 
 
+def _local_route(dev: bool, method: str, prefix: str, path: str) -> Reply | None:
+    """Routes that are not cloud functions: the console's files, and in dev the sandbox."""
+    if method == "GET" and prefix == "console":
+        from .console_routes import console_file
+
+        return console_file(path)
+    if dev and method == "POST" and prefix == "dev":
+        from .sandbox_routes import sandbox_route
+
+        return sandbox_route(path)
+    return None
+
+
 def dispatch(
     registry: FunctionRegistry,
     dev: bool,
@@ -49,10 +63,9 @@ def dispatch(
     body: bytes,
 ) -> Reply:
     parts = path.split("?", 1)[0].strip("/").split("/")
-    if dev and method == "POST" and parts[0] == "dev":
-        from .sandbox_routes import sandbox_route
-
-        return sandbox_route(path)
+    local = _local_route(dev, method, parts[0], path)
+    if local is not None:
+        return local
     if len(parts) != 2 or parts[0] not in ("fn", "http", "timer"):
         return error_reply(ErrorCode.NOT_FOUND, f"no route {path}")
     kind, name = parts

@@ -20,9 +20,19 @@ def day_of(moment: datetime) -> date:
     return moment.astimezone(SHANGHAI).date()
 
 
+_travel = timedelta(0)
+
+
 def utcnow() -> datetime:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(timezone.utc) + _travel
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def travel(offset: timedelta) -> None:
+    """Move this process's 'now' by `offset` (scripts/demo_traffic.py plays past days with
+    it; only in dev, which the script checks). travel(timedelta(0)) comes back."""
+    global _travel
+    _travel = offset
 
 
 def to_millis(moment: datetime) -> int:

@@ -108,9 +108,28 @@ def _compare(predicate: Callable[[Any, Any], bool]) -> Callable[[list[Any], Any]
     return test
 
 
+_string_set: tuple[list[Any], frozenset[str] | None] = ([], None)
+
+
+def _strings_of(targets: list[Any]) -> frozenset[str] | None:
+    """The targets as a set when they are all strings (ids, mostly). The last list is kept
+    (a copy, compared at C speed) so a query over many documents builds its set once."""
+    global _string_set
+    cached_list, cached_set = _string_set
+    if cached_list == targets:
+        return cached_set
+    strings = frozenset(targets) if all(type(t) is str for t in targets) else None
+    _string_set = (list(targets), strings)
+    return strings
+
+
 def _in(values: list[Any], targets: Any) -> bool:
     if not isinstance(targets, list):
         raise OperationFailure("$in needs an array", code=2)
+    if len(targets) > 4:
+        strings = _strings_of(targets)
+        if strings is not None:
+            return any(type(v) is str and v in strings for v in expand(values))
     return any(_regex(values, t) if isinstance(t, re.Pattern) else _eq(values, t) for t in targets)
 
 

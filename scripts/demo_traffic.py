@@ -1,0 +1,246 @@
+"""The demo scenario: a few weeks of shop life played through the real cloud functions, so
+the console has something to show (dev only; `make dev` runs it on the demo catalogue).
+
+Each past day is played with this process's clock moved back (retail.common.clock.travel):
+buyers arrive from different WeChat scenes, browse, put things in the cart, accept the
+privacy policy, order, pay (applied as a verified WeChat Pay notification is), get their
+goods, answer the NPS survey, review, complain, share; a few ask for refunds, which
+succeed. Then every day is rolled up, recommendations rebuilt and statements closed.
+Deterministic for a given --seed.
+
+    RETAIL_ENV=dev .venv/bin/python scripts/demo_traffic.py [--days 21] [--buyers 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "layers" / "retail"))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from gateway.functions import FunctionRegistry  # noqa: E402
+from retail.common.clock import day_of, travel, utcnow  # noqa: E402
+from retail.common.database import database  # noqa: E402
+from retail.common.settings import settings  # noqa: E402
+from retail.operators import create_operator  # noqa: E402
+from retail.orders import mark_paid  # noqa: E402
+from retail.payments.notifications import apply_refund_result  # noqa: E402
+
+ADMIN, ADMIN_PASSWORD = "admin", "demo-admin-password"
+MERCHANT, MERCHANT_PASSWORD = "huaxia", "demo-merchant-password"
+SCENES = [1001, 1007, 1008, 1011, 1047, 1053, 1058, 1026, 1045]
+SKUS = [
+    "p-mango-1",
+    "p-blueberry-1",
+    "p-eggs-1",
+    "p-milk-1",
+    "p-rice-1",
+    "p-walnut-1",
+    "p-tomato-1",
+    "p-pork-1",
+    "p-bread-1",
+    "p-coffee-1",
+]
+ADDRESS = {
+    "userName": "顾客",
+    "provinceName": "云南省",
+    "cityName": "昆明市",
+    "countyName": "五华区",
+    "postalCode": "650000",
+}
+REGISTRY = FunctionRegistry()
+
+
+def call(name: str, data: Any, openid: str | None = None) -> dict[str, Any]:
+    env = {
+        "WX_CONTEXT_KEYS": "WX_APPID,WX_CLIENTIP",
+        "WX_APPID": "wx-demo",
+        "WX_CLIENTIP": "10.9.0.1",
+    }
+    if openid:
+        env["WX_CONTEXT_KEYS"] += ",WX_OPENID"
+        env["WX_OPENID"] = openid
+    context = {"request_id": "demo", "function_name": name, "environment": json.dumps(env)}
+    answer: dict[str, Any] = REGISTRY.handler(name)(data, context)  # type: ignore[misc]
+    return answer
+
+
+def as_admin(name: str, data: Any) -> dict[str, Any]:
+    context = {"RETAIL_DEV_OPERATOR": "demo:admin", "environment": "{}", "function_name": name}
+    answer: dict[str, Any] = REGISTRY.handler(name)(data, context)  # type: ignore[misc]
+    return answer
+
+
+def timer(name: str, message: dict[str, Any] | None = None) -> dict[str, Any]:
+    event = {
+        "Type": "timer",
+        "TriggerName": "demo",
+        "Time": utcnow().isoformat(),
+        "Message": json.dumps(message) if message else "",
+    }
+    answer: dict[str, Any] = REGISTRY.handler(name)(event, {"time_limit_in_ms": 600_000})  # type: ignore[misc]
+    return answer
+
+
+def play_day(rng: random.Random, day_no: int, buyers: list[str], shares: dict[str, str]) -> None:
+    for n, buyer in enumerate(rng.sample(buyers, k=max(3, len(buyers) * 2 // 3))):
+        skus = visit(rng, buyer, shares)
+        if rng.random() < 0.45:
+            buy(rng, day_no, n, buyer, skus)
+        if rng.random() < 0.05:
+            text = {"kind": rng.choice(["complaint", "suggestion"]), "text": "希望早上也能配送"}
+            call("feedback_create", text, buyer)
+
+
+def visit(rng: random.Random, buyer: str, shares: dict[str, str]) -> list[str]:
+    """Arrive by a scene, get experiment arms, see the banner, browse; maybe share."""
+    scene = rng.choice(SCENES)
+    call("user_login", {"scene": scene}, buyer)
+    call("experiment_assign", {}, buyer)
+    call("ad_list", {"position": "home_banner"}, buyer)
+    skus = rng.sample(SKUS, k=rng.randint(1, 3))
+    events = [{"type": "page_view", "scene": scene, "page": "pages/index/index"}]
+    events += [{"type": "product_view", "product_id": s.rsplit("-", 1)[0]} for s in skus]
+    if buyer in shares and rng.random() < 0.3:
+        events.append({"type": "share", "page": "pages/product/detail"})
+    others = [code for owner, code in shares.items() if owner != buyer]
+    if others and scene in (1007, 1008):
+        events.append({"type": "share_open", "share_code": rng.choice(others)})
+    if rng.random() < 0.2:
+        events.append({"type": "ad_click", "slot_id": "home-banner-mango"})
+    if rng.random() < 0.6:
+        events += [{"type": "add_to_cart", "product_id": s.rsplit("-", 1)[0]} for s in skus]
+    call("track", {"events": events}, buyer)
+    return skus
+
+
+def buy(rng: random.Random, day_no: int, n: int, buyer: str, skus: list[str]) -> None:
+    """Consent, order, then cancel, leave unpaid, or pay and carry on."""
+    call("consent_accept", {"version": settings().RETAIL_PRIVACY_POLICY_VERSION}, buyer)
+    address = {**ADDRESS, "telNumber": f"1390000{n:04d}", "detailInfo": f"翠湖路{n}号"}
+    items = [{"sku_id": s, "qty": rng.randint(1, 2)} for s in skus]
+    key = f"demo-{day_no:03d}-{buyer}"
+    placed = call(
+        "order_place", {"items": items, "address": address, "idempotency_key": key}, buyer
+    )
+    if placed["code"] != "OK":
+        return
+    order = placed["data"]
+    roll = rng.random()
+    if roll < 0.1:
+        call("order_cancel", {"order_id": order["order_id"]}, buyer)
+    elif roll < 0.85:
+        transaction = f"42{day_no:03d}{n:04d}{rng.randrange(10**6):06d}"
+        mark_paid(database(), order["order_id"], transaction, order["total"])
+        if rng.random() < 0.06:
+            refund(order, buyer)
+        else:
+            deliver(rng, day_no, n, order, buyer, skus[0])
+
+
+def refund(order: dict[str, Any], buyer: str) -> None:
+    """Asked before shipping: refunded at once; WeChat Pay's answer is applied as its
+    verified notification is."""
+    call("refund_request", {"order_id": order["order_id"], "reason": "不想要了"}, buyer)
+    db = database()
+    for record in db.refunds.find({"order_id": order["order_id"]}):
+        apply_refund_result(db, {"out_refund_no": record["_id"], "refund_status": "SUCCESS"})
+
+
+def deliver(
+    rng: random.Random, day_no: int, n: int, order: dict[str, Any], buyer: str, sku: str
+) -> None:
+    """Shipped, received; then perhaps the NPS survey and a review."""
+    ship = {"order_id": order["order_id"], "carrier": "SF", "tracking_no": f"SF{day_no:03d}{n:06d}"}
+    as_admin("order_ship", ship)
+    call("order_confirm", {"order_id": order["order_id"]}, buyer)
+    if rng.random() < 0.5:
+        score = rng.choice([10, 9, 9, 8, 7, 6, 3])
+        call("survey_answer", {"order_id": order["order_id"], "score": score}, buyer)
+    if rng.random() < 0.4:
+        rating = rng.choice([5, 5, 4, 4, 3, 2])
+        review = {"order_id": order["order_id"], "sku_id": sku, "rating": rating, "text": "新鲜"}
+        call("review_create", review, buyer)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--days", type=int, default=21)
+    parser.add_argument("--buyers", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    if not settings().is_dev:
+        sys.exit("demo_traffic.py plays fake shoppers: it runs only with RETAIL_ENV=dev")
+    db = database()
+    if db.events.find_one({}, {"_id": 1}) is not None:
+        print(f"demo: the store already has traffic; console sign-in {ADMIN} / {ADMIN_PASSWORD}")
+        return
+    for operator_id, role, password in (
+        (ADMIN, "admin", ADMIN_PASSWORD),
+        (MERCHANT, "merchant:m-huaxia", MERCHANT_PASSWORD),
+    ):
+        if db.operators.find_one({"_id": operator_id}) is None:
+            create_operator(db, operator_id, role, password)
+    rng = random.Random(args.seed)
+    buyers = [f"o-demo-{n:03d}" for n in range(args.buyers)]
+    today = day_of(utcnow())
+    travel(-timedelta(days=args.days))
+    as_admin(
+        "experiment_save",
+        {
+            "experiment_id": "share-copy",
+            "salt": "demo",
+            "metric": "share",
+            "arms": [
+                {"name": "control", "weight": 1, "payload": {"title": "好物分享"}},
+                {"name": "discount", "weight": 1, "payload": {"title": "我在这里买到了好价"}},
+            ],
+        },
+    )
+    start = utcnow()
+    as_admin(
+        "ad_slot_save",
+        {
+            "slot_id": "home-banner-mango",
+            "position": "home_banner",
+            "merchant_id": "m-huaxia",
+            "product_id": "p-mango",
+            "title": "华坪芒果季",
+            "image_key": "ads/mango-season.jpg",
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(days=args.days + 30)).isoformat(),
+            "price": 50000,
+        },
+    )
+    shares = {
+        b: call("share_create", {"product_id": "p-mango"}, b)["data"]["share_code"]
+        for b in buyers[:8]
+    }
+    for offset in range(args.days, -1, -1):
+        travel(-timedelta(days=offset))
+        play_day(rng, args.days - offset, buyers, shares)
+    travel(timedelta(0))
+    for offset in range(args.days, -1, -1):
+        day = (today - timedelta(days=offset)).isoformat()
+        timer("analytics_rollup", {"day": day})
+        timer("settlement_run", {"day": day})
+    timer("recommend_rebuild")
+    orders, events = db.orders.count_documents({}), db.events.count_documents({})
+    print(
+        f"demo: {args.days + 1} days, {len(buyers)} buyers, {orders} orders, {events} events; "
+        f"console sign-in {ADMIN} / {ADMIN_PASSWORD} "
+        f"(merchant {MERCHANT} / {MERCHANT_PASSWORD})"
+    )
+
+
+if __name__ == "__main__":
+    main()
