@@ -92,3 +92,33 @@ def test_subscribe_accept_bounds(users):
         call("subscribe_accept", {"accepted": ["a", "b", "c", "d"]})["code"] == "INVALID_ARGUMENT"
     )
     assert call("subscribe_accept", {"accepted": ["bad id!"]})["code"] == "INVALID_ARGUMENT"
+
+
+def test_the_campaign_can_target_rfm_segments(users, monkeypatch):
+    now = utcnow()
+    for openid, days in (("o-lapsed-0", 90), ("o-lapsed-1", 100), ("o-lapsed-2", 40)):
+        paid = now - timedelta(days=days)
+        line = {"product_id": "p-mango", "merchant_id": "m-huaxia", "amount": 3000, "qty": 1}
+        users.orders.insert_one(
+            {
+                "_id": f"O-{openid}",
+                "openid": openid,
+                "idempotency_key": f"rfm-{openid}",
+                "status": "COMPLETED",
+                "lines": [line],
+                "total": 3000,
+                "paid_amount": 3000,
+                "created_at": paid,
+                "paid_at": paid,
+            }
+        )
+    assert handler("analytics_rollup")(sample("timer_trigger"), {})["code"] == "OK"
+    segments = {
+        u["_id"]: u.get("segment") for u in users.users.find({"segment": {"$exists": True}})
+    }
+    assert segments == {"o-lapsed-0": "sleeping", "o-lapsed-1": "sleeping", "o-lapsed-2": "regular"}
+    monkeypatch.setenv("RETAIL_WINBACK_SEGMENTS", "sleeping,at_risk")
+    reset_settings()
+    assert run_timer()["granted"] == 2
+    granted = {c["openid"] for c in users.coupons.find({"template_id": "c-winback"})}
+    assert granted == {"o-lapsed-0", "o-lapsed-1"}

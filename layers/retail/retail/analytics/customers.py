@@ -97,10 +97,14 @@ def refresh_customers(db: Any, today: date) -> int:
         counts[doc["segment"]] += 1
         for merchant in doc["merchants"]:
             by_merchant[merchant][doc["segment"]] += 1
-        if {k: v for k, v in existing.pop(openid, {}).items() if k != "_id"} != doc:
+        before = existing.pop(openid, {})
+        if {k: v for k, v in before.items() if k != "_id"} != doc:
             db.customers.replace_one({"_id": openid}, doc, upsert=True)
+            if before.get("segment") != doc["segment"]:  # campaigns select users by it
+                db.users.update_one({"_id": openid}, {"$set": {"segment": doc["segment"]}})
     if existing:  # customers whose orders are gone (erased, refunded)
         db.customers.delete_many({"_id": {"$in": list(existing)}})
+        db.users.update_many({"_id": {"$in": list(existing)}}, {"$unset": {"segment": ""}})
     _write_summary(db, today, counts, by_merchant)
     return len(rows)
 

@@ -1,5 +1,7 @@
 """Timer coupon_lapsed: users who have paid before but not in RETAIL_LAPSED_DAYS get one
 win-back coupon per campaign window, and a subscribe message where they granted one.
+RETAIL_WINBACK_SEGMENTS narrows it to RFM segments (e.g. `at_risk,sleeping`), as the
+analytics rollup last put them on each user.
 
 The coupon's id names the window (`<template>:<openid>:w<window>`), so a second run, a
 concurrent run, or a run after a crash grants nothing twice; the user is then marked with
@@ -43,10 +45,13 @@ def win_back_lapsed_users(cmd: BatchRequest, *, budget: Budget, db: Any = None) 
     if template is None:
         log("winback_template_missing", "WARNING", template_id=config.RETAIL_WINBACK_TEMPLATE)
         return summary
-    lapsed = {
+    lapsed: dict[str, Any] = {
         "last_paid_at": {"$lt": now - timedelta(days=config.RETAIL_LAPSED_DAYS)},
         "winback_window": {"$ne": window},
     }
+    segments = [s.strip() for s in config.RETAIL_WINBACK_SEGMENTS.split(",") if s.strip()]
+    if segments:
+        lapsed["segment"] = {"$in": segments}
 
     def fetch(limit: int) -> list[dict[str, Any]]:
         return list(db.users.find(lapsed, {"_id": 1}, limit=limit))
