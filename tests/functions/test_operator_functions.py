@@ -215,3 +215,14 @@ def test_bad_operator_input_is_refused_and_writes_nothing(seeded, name, data):
     before = business_state(seeded)
     assert as_operator(name, data, "admin")["code"] == "INVALID_ARGUMENT"
     assert business_state(seeded) == before
+
+
+def test_high_value_customers_orders_come_first_in_the_queue(seeded):
+    seeded.users.insert_one({"_id": "o-vip", "segment": "high_value"})
+    _order("queue-key-0001", [{"sku_id": "p-eggs-1", "qty": 1}])
+    data = {**sample("order_place"), "idempotency_key": "queue-key-0002"}
+    data["items"] = [{"sku_id": "p-eggs-1", "qty": 1}]
+    vip = call("order_place", data, openid="o-vip")["data"]
+    queue = as_operator("order_search", {"priority_first": True}, "service")["data"]["orders"]
+    assert queue[0]["order_id"] == vip["order_id"]
+    assert [o["priority"] for o in queue] == [1, 2]

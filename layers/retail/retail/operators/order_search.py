@@ -27,6 +27,7 @@ ORDER_FIELDS = (
     "tracking_no",
     "refund_request",
     "risk_hold",
+    "priority",
 )
 PLAIN_VIEW_ROLES = ("admin", "merchant")
 
@@ -37,6 +38,9 @@ class OrderSearch(BaseModel):
     openid: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     status: Status | None = None
     limit: int = Field(20, ge=1, le=200)
+    priority_first: bool = Field(
+        False, description="high-value customers' orders first (the fulfilment queue)"
+    )
     plain: bool = False
     reason: str | None = Field(
         None, min_length=2, max_length=100, description="why the plain view is needed"
@@ -64,7 +68,8 @@ def search_orders(cmd: OrderSearch, *, operator: Any, db: Any = None) -> SearchR
         raise Forbidden(f"role {operator.role!r} sees personal data masked only")
     if cmd.plain and not cmd.reason:
         raise InvalidArgument("a plain view needs a reason", field="reason")
-    found = db.orders.find(query, sort=[("created_at", -1)], limit=cmd.limit)
+    order = [("priority", 1), ("created_at", 1)] if cmd.priority_first else [("created_at", -1)]
+    found = db.orders.find(query, sort=order, limit=cmd.limit)
     results = []
     for order in found:
         view = {"order_id": order["_id"], **{k: order.get(k) for k in ORDER_FIELDS}}
