@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import multiprocessing
-import urllib.error
-import urllib.request
 
 import pytest
 
@@ -13,6 +10,7 @@ from retail.store import connect
 from tests.e2e.conftest import start_gateway, stop_gateway
 
 from ..functions.harness import sample
+from .buyers import answer
 
 
 @pytest.fixture
@@ -22,24 +20,13 @@ def shop(tmp_path):
     stop_gateway(gateway)
 
 
-def _post(url, path, body, openid):
-    request = urllib.request.Request(
-        url + path, data=json.dumps(body).encode(), method="POST", headers={"X-Dev-Openid": openid}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return json.loads(error.read())
-
-
 def _claim(url, openid, template):
-    return _post(url, "/fn/coupon_claim", {"template_id": template}, openid)["code"]
+    return answer(url, "/fn/coupon_claim", {"template_id": template}, openid)["code"]
 
 
 def _order(url, key, coupon_id):
     data = {**sample("order_place"), "idempotency_key": key, "coupon_id": coupon_id}
-    return _post(url, "/fn/order_place", data, "o-one")
+    return answer(url, "/fn/order_place", data, "o-one")
 
 
 def test_40_users_claim_a_quota_of_7(shop):
@@ -66,8 +53,8 @@ def test_one_user_with_limit_1_claiming_20_times_at_once_gets_1(shop):
 
 
 def test_one_coupon_on_5_concurrent_orders_is_used_once_and_returns_on_cancel(shop):
-    _post(shop.url, "/fn/consent_accept", {"version": "2026-01"}, "o-one")
-    coupon = _post(shop.url, "/fn/coupon_claim", {"template_id": "c-new-user"}, "o-one")["data"]
+    answer(shop.url, "/fn/consent_accept", {"version": "2026-01"}, "o-one")
+    coupon = answer(shop.url, "/fn/coupon_claim", {"template_id": "c-new-user"}, "o-one")["data"]
     with multiprocessing.get_context("spawn").Pool(5) as pool:
         answers = pool.starmap(
             _order, [(shop.url, f"coupon-race-{i:03d}", coupon["coupon_id"]) for i in range(5)]
@@ -77,5 +64,5 @@ def test_one_coupon_on_5_concurrent_orders_is_used_once_and_returns_on_cancel(sh
     assert {a["code"] for a in answers if a["code"] != "OK"} <= {"CONFLICT", "NOT_FOUND"}
     db = connect(shop.db_uri)
     assert db.coupons.find_one({"_id": coupon["coupon_id"]})["order_id"] == placed[0]["order_id"]
-    _post(shop.url, "/fn/order_cancel", {"order_id": placed[0]["order_id"]}, "o-one")
+    answer(shop.url, "/fn/order_cancel", {"order_id": placed[0]["order_id"]}, "o-one")
     assert db.coupons.find_one({"_id": coupon["coupon_id"]})["status"] == "AVAILABLE"

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import multiprocessing
-import urllib.error
-import urllib.request
 from datetime import timedelta
 
 import pytest
@@ -14,6 +11,8 @@ from retail.common.clock import utcnow
 from retail.inventory import audit_stock
 from retail.store import connect
 from tests.e2e.conftest import start_gateway, stop_gateway
+
+from .buyers import post
 
 SKU = "p-walnut-1"
 ADDRESS = {
@@ -36,17 +35,6 @@ def sale(tmp_path):
     stop_gateway(gateway)
 
 
-def _post(url, path, body, openid):
-    request = urllib.request.Request(
-        url + path, data=json.dumps(body).encode(), method="POST", headers={"X-Dev-Openid": openid}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
 def _buyers(url, first, count, key=None):
     answers = []
     for n in range(first, first + count):
@@ -56,8 +44,8 @@ def _buyers(url, first, count, key=None):
             "address": {**ADDRESS, "detailInfo": f"世纪城{n}栋"},
             "idempotency_key": key or f"flash-sale-{n:05d}",
         }
-        _post(url, "/fn/consent_accept", {"version": "2026-01"}, buyer)
-        status, answer = _post(url, "/fn/order_place", body, buyer)
+        post(url, "/fn/consent_accept", {"version": "2026-01"}, buyer)
+        status, answer = post(url, "/fn/order_place", body, buyer)
         answers.append((status, answer["code"], (answer.get("data") or {}).get("order_id")))
     return answers
 
@@ -71,15 +59,15 @@ def test_200_buyers_from_8_processes_on_50_units(sale):
     assert sum(c == "OUT_OF_STOCK" for _, c, _ in answers) == 150
     db = connect(sale.db_uri)
     assert db.orders.count_documents({"status": "PENDING_PAYMENT"}) == 50
-    _, product = _post(sale.url, "/fn/catalog_product", {"product_id": "p-walnut"}, "o-look")
+    _, product = post(sale.url, "/fn/catalog_product", {"product_id": "p-walnut"}, "o-look")
     assert product["data"]["skus"][0]["stock"] == 0
     assert audit_stock(db) == []
 
     db.orders.update_many(
         {"status": "PENDING_PAYMENT"}, {"$set": {"pay_deadline": utcnow() - timedelta(seconds=1)}}
     )
-    _, first = _post(sale.url, "/timer/order_expire", {}, "")
-    _, again = _post(sale.url, "/timer/order_expire", {}, "")
+    _, first = post(sale.url, "/timer/order_expire", {}, "")
+    _, again = post(sale.url, "/timer/order_expire", {}, "")
     assert first["data"]["processed"] == 50 and again["data"]["processed"] == 0
     level = db.stock.find_one({"_id": f"{SKU}@central"})
     assert (level["available"], level["reserved"]) == (50, 0)

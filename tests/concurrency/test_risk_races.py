@@ -5,10 +5,7 @@ accounts' orders to one address interleave, no more than three go through unheld
 
 from __future__ import annotations
 
-import json
 import multiprocessing
-import urllib.error
-import urllib.request
 from datetime import timedelta
 
 import pytest
@@ -19,6 +16,7 @@ from retail.store import connect
 from tests.e2e.conftest import start_gateway, stop_gateway
 
 from ..functions.harness import sample
+from .buyers import answer
 
 SKU = "p-walnut-1"
 
@@ -31,26 +29,15 @@ def shop(tmp_path):
     stop_gateway(gateway)
 
 
-def _post(url, path, body, openid):
-    request = urllib.request.Request(
-        url + path, data=json.dumps(body).encode(), method="POST", headers={"X-Dev-Openid": openid}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return json.loads(error.read())
-
-
 def _order(url, openid, key, sku):
-    _post(url, "/fn/consent_accept", {"version": "2026-01"}, openid)
+    answer(url, "/fn/consent_accept", {"version": "2026-01"}, openid)
     data = {**sample("order_place"), "idempotency_key": key, "items": [{"sku_id": sku, "qty": 1}]}
-    answer = _post(url, "/fn/order_place", data, openid)
-    return answer["code"], (answer.get("data") or {}).get("order_id")
+    placed = answer(url, "/fn/order_place", data, openid)
+    return placed["code"], (placed.get("data") or {}).get("order_id")
 
 
 def test_ten_simultaneous_orders_by_one_buyer_take_the_limit_of_two(shop):
-    _post(shop.url, "/fn/user_login", {}, "o-flash")
+    answer(shop.url, "/fn/user_login", {}, "o-flash")
     connect(shop.db_uri).users.update_one(  # an account older than the flash-sale cool-down
         {"_id": "o-flash"}, {"$set": {"first_seen_at": utcnow() - timedelta(days=1)}}
     )

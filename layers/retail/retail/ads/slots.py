@@ -7,7 +7,7 @@ both per slot and day; `ad_report` shows them per slot and merchant (a merchant:
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -18,7 +18,7 @@ from retail.common.audit import record_audit
 from retail.common.clock import day_of, utcnow
 from retail.common.database import database
 from retail.common.errors import NotFound
-from retail.common.models import OUT, STRICT
+from retail.common.models import OUT, STRICT, DayRange
 
 Position = Literal["home_banner", "category_top"]
 
@@ -68,10 +68,7 @@ class ListAds(BaseModel):
     category_id: str | None = OPTIONAL_ID
 
 
-class ShowAdReport(BaseModel):
-    model_config = STRICT
-    start: date = Field(strict=False)
-    end: date = Field(strict=False)
+class ShowAdReport(DayRange):
     merchant_id: str | None = OPTIONAL_ID
 
 

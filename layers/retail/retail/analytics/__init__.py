@@ -1,9 +1,10 @@
 """The data loop: tracking, the nightly rollup, and the dashboards operators read."""
 
+from retail.common.models import DayRange
+
 from .dashboards import (
     ActiveReport,
     ChannelReport,
-    DayRange,
     FunnelReport,
     SalesQuery,
     SalesReport,

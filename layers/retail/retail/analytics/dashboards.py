@@ -10,12 +10,12 @@ from collections import defaultdict
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 
 from retail.catalog.catalog_file import OPTIONAL_ID
 from retail.common.database import database
 from retail.common.errors import Forbidden, InvalidArgument, NotFound
-from retail.common.models import OUT, STRICT
+from retail.common.models import OUT, STRICT, DayRange
 
 from .channels import CHANNELS, UNKNOWN
 from .rollup import ALL
@@ -34,22 +34,7 @@ Channel = Literal[
     "other",
     "unknown",
 ]
-MAX_DAYS = 400
 assert set(CHANNELS) | {"other", UNKNOWN} == set(Channel.__args__)  # type: ignore[attr-defined]
-
-
-class DayRange(BaseModel):
-    model_config = STRICT
-    start: date = Field(strict=False, description="first business day, YYYY-MM-DD")
-    end: date = Field(strict=False, description="last business day, YYYY-MM-DD")
-
-    @model_validator(mode="after")
-    def is_a_range(self) -> DayRange:
-        if self.end < self.start:
-            raise ValueError("end: before start")
-        if (self.end - self.start).days > MAX_DAYS:
-            raise ValueError(f"end: at most {MAX_DAYS} days after start")
-        return self
 
 
 class Slice(DayRange):

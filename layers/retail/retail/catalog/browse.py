@@ -70,17 +70,19 @@ def browse_catalog(cmd: Browse, *, db: Any = None) -> BrowsePage:
     )
     page = docs[: cmd.page_size]
     available = available_by_sku(db, [sku for doc in page for sku in doc.get("sku_ids", [])])
-    items = [
-        ProductCard(
-            product_id=d["_id"],
-            title=d["title"],
-            category_id=d["category_id"],
-            merchant_id=d["merchant_id"],
-            price=d["price"],
-            sales=d.get("sales", 0),
-            image=d.get("image"),
-            in_stock=any(available.get(s, 0) > 0 for s in d.get("sku_ids", [])),
-        )
-        for d in page
-    ]
+    items = [card_of(d, available) for d in page]
     return BrowsePage(items=items, page=cmd.page, has_more=len(docs) > cmd.page_size)
+
+
+def card_of(product: dict[str, Any], available: dict[str, int]) -> ProductCard:
+    """A product as a list shows it, in stock if any of its SKUs has units available."""
+    return ProductCard(
+        product_id=product["_id"],
+        title=product["title"],
+        category_id=product["category_id"],
+        merchant_id=product["merchant_id"],
+        price=product["price"],
+        sales=product.get("sales", 0),
+        image=product.get("image"),
+        in_stock=any(available.get(s, 0) > 0 for s in product.get("sku_ids", [])),
+    )

@@ -1,10 +1,30 @@
 """What every request and answer model shares: the strict request config, the answer config,
-and the shape of an order id."""
+the shape of an order id, and a range of business days for reports."""
 
 from __future__ import annotations
 
-from pydantic import ConfigDict, Field
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 STRICT = ConfigDict(extra="forbid", strict=True, defer_build=True)  # requests: exact types only
 OUT = ConfigDict(defer_build=True)  # answers we build ourselves
 ORDER_ID = Field(min_length=1, max_length=32, pattern=r"^[A-Z0-9]+$")
+
+MAX_REPORT_DAYS = 400
+
+
+class DayRange(BaseModel):
+    """A report's business days (Asia/Shanghai), first and last included."""
+
+    model_config = STRICT
+    start: date = Field(strict=False, description="first business day, YYYY-MM-DD")
+    end: date = Field(strict=False, description="last business day, YYYY-MM-DD")
+
+    @model_validator(mode="after")
+    def is_a_range(self) -> DayRange:
+        if self.end < self.start:
+            raise ValueError("end: before start")
+        if (self.end - self.start).days > MAX_REPORT_DAYS:
+            raise ValueError(f"end: at most {MAX_REPORT_DAYS} days after start")
+        return self

@@ -13,7 +13,7 @@ from pymongo.errors import DuplicateKeyError
 from retail.common.clock import business_day, day_of, utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, NotFound
-from retail.common.models import ORDER_ID, OUT, STRICT
+from retail.common.models import ORDER_ID, OUT, STRICT, DayRange
 
 
 class AnswerSurvey(BaseModel):
@@ -29,10 +29,8 @@ class SurveyAnswer(BaseModel):
     score: int
 
 
-class ShowNps(BaseModel):
-    model_config = STRICT
-    start: date = Field(strict=False)
-    end: date = Field(strict=False)
+class ShowNps(DayRange):
+    pass
 
 
 class NpsWeek(BaseModel):

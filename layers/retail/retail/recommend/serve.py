@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from retail.catalog.browse import ProductCard
+from retail.catalog.browse import ProductCard, card_of
 from retail.catalog.catalog_file import OPTIONAL_ID
 from retail.catalog.stock import available_by_sku
 from retail.common.clock import utcnow
@@ -101,22 +101,5 @@ def _answer(
         p["_id"]: p for p in db.products.find({"_id": {"$in": wanted}, "status": "ON_SALE"})
     }
     available = available_by_sku(db, [s for p in products.values() for s in p.get("sku_ids", [])])
-    items = []
-    for product_id in wanted:
-        product = products.get(product_id)
-        if product and any(available.get(s, 0) > 0 for s in product.get("sku_ids", [])):
-            items.append(
-                ProductCard(
-                    product_id=product_id,
-                    title=product["title"],
-                    category_id=product["category_id"],
-                    merchant_id=product["merchant_id"],
-                    price=product["price"],
-                    sales=product.get("sales", 0),
-                    image=product.get("image"),
-                    in_stock=True,
-                )
-            )
-        if len(items) == limit:
-            break
-    return Recommendations(kind=kind, items=items)
+    cards = [card_of(products[p], available) for p in wanted if p in products]
+    return Recommendations(kind=kind, items=[c for c in cards if c.in_stock][:limit])
