@@ -11,7 +11,14 @@ from retail.settlement.ledger import ledgers_for
 
 from .harness import call, handler, sample
 
-PERSONAL = ("o-test-user", "13800001111", "张三", "翠湖北路7号3栋")
+PERSONAL = (
+    "o-test-user",
+    "13800001111",
+    "张三",
+    "翠湖北路7号3栋",
+    "芒果甜得像初恋",
+    "客服态度很好",
+)
 
 
 def _everything(db) -> str:
@@ -37,6 +44,12 @@ def _life(db):
         {"order_id": order["order_id"], "carrier": "SF", "tracking_no": "SF9999999"}, context
     )
     call("order_confirm", {"order_id": order["order_id"]})
+    review = {"order_id": order["order_id"], "sku_id": "p-mango-1", "rating": 5}
+    call("review_create", {**review, "text": "芒果甜得像初恋"})
+    call("feedback_create", {"kind": "suggestion", "text": "客服态度很好"})
+    call("survey_answer", {"order_id": order["order_id"], "score": 9})
+    call("track", {"events": [{"type": "product_view", "product_id": "p-mango"}]})
+    call("experiment_assign", {})
     return order
 
 
@@ -47,6 +60,9 @@ def test_export_returns_the_callers_data_and_nothing_secret(seeded):
     assert [o["_id"] for o in data["orders"]] == [order["order_id"]]
     assert data["records"]["coupons"] and data["records"]["carts"] and data["records"]["shares"]
     assert data["records"]["points_ledger"][0]["delta"] == order["total"] // 100
+    assert data["records"]["events"][0]["type"] == "product_view"
+    assert data["records"]["reviews"][0]["text"] == "芒果甜得像初恋"
+    assert data["records"]["tickets"] and data["records"]["nps"][0]["score"] == 9
     assert call("user_export", {}, openid="o-someone-else")["data"]["orders"] == []
 
 
@@ -67,3 +83,6 @@ def test_delete_leaves_nothing_personal_and_settlement_unchanged(seeded):
     after = {m: (led.gross, led.commission, led.net) for m, led in ledgers_for(seeded, day).items()}
     assert after == before
     assert call("user_me", {})["code"] == "NOT_FOUND"
+    rating = seeded.products.find_one({"_id": "p-mango"})["rating"]
+    assert rating == {"count": 1, "sum": 5}  # the review's score still counts, its words do not
+    assert seeded.nps.find_one({})["score"] == 9

@@ -21,8 +21,17 @@ from retail.common.logs import log
 from retail.common.models import OUT, STRICT
 
 HIDDEN = {"session_key", "ops", "password_hash"}
-OWNED_BY_OPENID = ("coupons", "points_ledger", "subscriptions", "membership_ledger")
-KEPT_AS_EVIDENCE = ("consent_log", "risk_events")  # kept under the pseudonym
+OWNED_BY_OPENID = (
+    "coupons",
+    "points_ledger",
+    "subscriptions",
+    "membership_ledger",
+    "events",
+    "exposures",
+)
+# Kept under the pseudonym: evidence (consent, risk), and what only counts (NPS scores).
+KEPT_AS_EVIDENCE = ("consent_log", "risk_events", "nps")
+EXPORTED_TOO = ("reviews", "tickets", "nps", "consent_log")
 
 
 class ExportMe(BaseModel):
@@ -48,7 +57,12 @@ class Erased(BaseModel):
 
 
 def _clean(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in doc.items() if k not in HIDDEN}
+    """Without secrets and bookkeeping; store-made ids (ObjectId) as text."""
+    return {
+        k: str(v) if k == "_id" and not isinstance(v, (str, int)) else v
+        for k, v in doc.items()
+        if k not in HIDDEN
+    }
 
 
 def export_my_data(_: ExportMe, *, openid: str, db: Any = None) -> MyData:
@@ -62,9 +76,8 @@ def export_my_data(_: ExportMe, *, openid: str, db: Any = None) -> MyData:
     records["shares"] = [_clean(d) for d in db.shares.find({"inviter": openid})]
     records["commissions"] = [_clean(d) for d in db.commissions.find({"inviter": openid})]
     records["consent"] = [_clean(d) for d in db.consents.find({"_id": openid})]
-    records["consent_log"] = [
-        _clean(d) for d in db.consent_log.find({"openid": openid}, {"_id": 0})
-    ]
+    for name in EXPORTED_TOO:
+        records[name] = [_clean(d) for d in db[name].find({"openid": openid}, {"_id": 0})]
     orders = [_clean(d) for d in db.orders.find({"openid": openid}, sort=[("created_at", -1)])]
     return MyData(profile=_clean(user) if user else None, orders=orders, records=records)
 
@@ -91,6 +104,13 @@ def delete_my_data(cmd: DeleteMe, *, openid: str, db: Any = None) -> Erased:
         db[name].delete_many({"openid": openid})
     for name in KEPT_AS_EVIDENCE:
         db[name].update_many({"openid": openid}, {"$set": {"openid": alias}})
+    db.reviews.update_many(  # the rating stays in the product's average; the words go
+        {"openid": openid},
+        {"$set": {"openid": alias, "buyer": "已注销用户", "text": "", "images": []}},
+    )
+    db.tickets.update_many(
+        {"openid": openid}, {"$set": {"openid": alias, "text": "(erased)", "reply": None}}
+    )
     db.account_sets.update_many({"openids": openid}, {"$pull": {"openids": openid}})
     db.purchase_caps.delete_many({"_id": {"$regex": f":openid:{re.escape(openid)}$"}})
     for name, field in (
@@ -99,6 +119,7 @@ def delete_my_data(cmd: DeleteMe, *, openid: str, db: Any = None) -> Erased:
         ("shares", "inviter"),
         ("users", "_id"),
         ("consents", "_id"),
+        ("customers", "_id"),
     ):
         db[name].delete_many({field: openid})
     db.referrals.update_many({"inviter": openid}, {"$set": {"inviter": alias}})
