@@ -34,7 +34,7 @@ console: $(CONSOLE)
 dev: $(INSTALLED) $(CONSOLE)
 	$(DEV_ENV) $(PY) scripts/init_db.py
 	$(DEV_ENV) $(PY) scripts/seed.py infra/seed/demo.json
-	$(DEV_ENV) $(PY) scripts/demo_traffic.py
+	$(DEV_ENV) RETAIL_LOG_LEVEL=WARNING $(PY) scripts/demo_traffic.py
 	@echo "Console: http://127.0.0.1:8787/console/ (admin / demo-admin-password)"
 	@echo "Try: curl -s -XPOST 127.0.0.1:8787/fn/catalog_browse -H 'X-Dev-Openid: o1' -d '{}'"
 	$(DEV_ENV) $(PY) scripts/dev_server.py --host 127.0.0.1 --port 8787 --workers 2

@@ -46,3 +46,15 @@ def test_the_suites_leak_detector_sees_phones_and_tokens_but_not_ids():
     assert LEAKS.findall(f"call 13812345678 with {token}")
     assert not LEAKS.findall("request 4b14229244698e1 ok")
     assert not LEAKS.findall(json.dumps(mask({"telNumber": "13812345678", "token": token})))
+
+
+def test_lines_below_the_configured_level_are_not_written(capsys, monkeypatch):
+    from retail.common.logs import log
+    from retail.common.settings import reset_settings
+
+    monkeypatch.setenv("RETAIL_LOG_LEVEL", "WARNING")
+    reset_settings()
+    log("quiet_event")
+    log("loud_event", "WARNING")
+    out = capsys.readouterr().out
+    assert "quiet_event" not in out and "loud_event" in out

@@ -69,8 +69,23 @@ def mask(value: Any) -> Any:
     return value
 
 
+LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40}
+
+
+def _threshold() -> int:
+    from .settings import settings
+
+    try:
+        return LEVELS[settings().RETAIL_LOG_LEVEL]
+    except Exception:  # noqa: BLE001 - a bad setting must not silence the error being logged
+        return LEVELS["INFO"]
+
+
 def log(event: str, level: str = "INFO", **fields: Any) -> None:
-    """Write one JSON line: a past-tense event name and its masked fields."""
+    """Write one JSON line, a past-tense event name and its masked fields, unless its level
+    is below RETAIL_LOG_LEVEL."""
+    if LEVELS.get(level, 40) < _threshold():
+        return
     line = {
         "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
         "level": level,
