@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import re
 import time
+import urllib.error
 import urllib.request
 
 from retail.store import connect
@@ -100,3 +101,18 @@ def test_first_logins_racing_from_processes_make_one_user(gateway: Gateway):
     users = connect(gateway.db_uri).users
     assert users.count_documents({"_id": "o-racer"}) == 1
     assert users.find_one({"_id": "o-racer"})["login_count"] == 60
+
+
+def test_the_console_is_served_and_nothing_else_from_disk(gateway: Gateway):
+    def get(path: str) -> tuple[int, bytes, str]:
+        try:
+            with urllib.request.urlopen(gateway.url + path, timeout=30) as response:
+                return response.status, response.read(), response.headers["Content-Type"]
+        except urllib.error.HTTPError as error:
+            return error.code, error.read(), error.headers["Content-Type"]
+
+    status, body, kind = get("/console/")
+    assert status == 200 and kind.startswith("text/html") and b"app.js" in body
+    assert get("/console/app.js")[2].startswith("text/javascript")
+    for path in ("/console/../functions/user_me/index.py", "/console/package.json", "/console/x"):
+        assert get(path)[0] == 404
