@@ -115,12 +115,14 @@ def test_ad_slots_serve_in_their_window_and_report_per_merchant(seeded):
     for who in ("o-1", "o-2", "o-3", "o-4"):
         served = call("ad_list", {"position": "home_banner"}, who)["data"]["slots"]
         assert [s["slot_id"] for s in served] == ["home-banner-mango"]
+    call("ad_list", {"position": "home_banner"}, None)  # a visitor not signed in
     call("track", {"events": [{"type": "ad_click", "slot_id": "home-banner-mango"}]}, "o-1")
     assert handler("analytics_rollup")(sample("timer_trigger"), {})["code"] == "OK"
     today = day_of(now).isoformat()
     report = operator("ad_report", {"start": today, "end": today}, "merchant:m-huaxia")["data"]
     row = next(r for r in report["slots"] if r["slot_id"] == "home-banner-mango")
-    assert (row["impressions"], row["clicks"], row["ctr"]) == (4, 1, 0.25)
+    assert (row["impressions"], row["clicks"], row["ctr"]) == (5, 1, 0.2)
+    assert seeded.daily_active.find_one({"_id": today})["dau"] == 4  # the anonymous one is no user
     assert report["merchants"]["m-huaxia"]["spend"] == 50000 + 50000
     other = operator("ad_report", {"start": today, "end": today}, "merchant:m-self")["data"]
     assert other["slots"] == []

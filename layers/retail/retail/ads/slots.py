@@ -115,7 +115,7 @@ def list_ads(cmd: ListAds, *, openid: str | None, db: Any = None) -> Slots:
                     "type": "ad_impression",
                     "slot_id": s["_id"],
                     "merchant_id": s["merchant_id"],
-                    "openid": openid or "anonymous",
+                    "openid": openid,  # None for visitors not signed in
                     "at": now,
                     "day": day,
                     "channel": None,

@@ -28,7 +28,7 @@ from .keys import user_key
 from .retention import refresh_retention
 
 ALL = "*"
-PAID_STATES = ("PAID", "SHIPPED", "COMPLETED", "REFUNDING", "REFUNDED")
+AD_EVENTS = ["ad_impression", "ad_click"]  # impressions count anonymous visitors too
 
 
 class RollUp(BaseModel):
@@ -70,7 +70,7 @@ def roll_up_day(db: Any, day: date) -> tuple[int, int]:
     fields = {"openid": 1, "lines": 1, "total": 1, "paid_amount": 1, "created_at": 1}
     events = list(
         db.events.find(
-            {"day": key_day},
+            {"day": key_day, "openid": {"$ne": None}},
             {"openid": 1, "type": 1, "channel": 1, "merchant_id": 1, "share_code": 1, "slot_id": 1},
             sort=[("at", 1)],
         )
@@ -103,7 +103,7 @@ def roll_up_day(db: Any, day: date) -> tuple[int, int]:
     _write_day(db, "daily_funnel", key_day, _funnels(events, placed, paid, channel))
     _write_active(db, day, events, placed, paid)
     _write_shares(db, key_day, events, paid)
-    _write_ads(db, key_day, events)
+    _write_ads(db, key_day, list(db.events.find({"day": key_day, "type": {"$in": AD_EVENTS}})))
     return len(events), len(paid)
 
 
