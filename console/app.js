@@ -146,6 +146,18 @@ const PAGES = {
   },
 };
 
+// What each role may open (the functions refuse the rest anyway; this keeps the menu honest).
+const ROLE_PAGES = {
+  admin: null,
+  merchant: ["dashboard", "funnel", "segments", "orders", "statements"],
+  service: ["orders"],
+};
+
+function allowedPages() {
+  const role = (sessionStorage.getItem("retail-role") || "").split(":")[0];
+  return ROLE_PAGES[role] === undefined ? [] : ROLE_PAGES[role];
+}
+
 function signOut() {
   sessionStorage.removeItem(TOKEN_KEY);
   location.hash = "#/login";
@@ -181,8 +193,13 @@ function showError(error) {
 async function render() {
   charts.splice(0).forEach((c) => c.dispose());
   document.getElementById("error").hidden = true;
-  const name = (location.hash.replace(/^#\//, "") || "dashboard").split("?")[0];
+  let name = (location.hash.replace(/^#\//, "") || "dashboard").split("?")[0];
   if (!token() || name === "login") { showLogin(); return; }
+  const allowed = allowedPages();
+  if (allowed && !allowed.includes(name)) { name = allowed[0] || "orders"; }
+  document.querySelectorAll("#nav a").forEach((a) => {
+    a.hidden = Boolean(allowed) && !allowed.includes(a.hash.slice(2));
+  });
   document.getElementById("nav").hidden = false;
   document.getElementById("range").hidden = false;
   document.getElementById("who").textContent = sessionStorage.getItem("retail-role") || "";

@@ -211,3 +211,29 @@ def test_channels_experiments_orders_and_statements(shop, console):
     for statement in db.statements.find({}, sort=[("day", -1)], limit=50):
         key = f"statement-{statement['merchant_id']}-{statement['day']}"
         assert int(shown(page, key)) == statement["net"]
+
+
+def test_a_merchant_sees_its_own_sales_and_only_its_pages(shop, browser):
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(shop.url + "/console/")
+    page.fill("#operator-id", "huaxia")
+    page.fill("#password", "demo-merchant-password")
+    page.click("form#login button")
+    page.wait_for_selector("main[data-page=dashboard][data-ready=true]", timeout=20_000)
+    start, end, days = days_of(page)
+    db = connect(shop.db_uri)
+    window = {"$gte": business_day(days[0])[0], "$lt": business_day(days[-1])[1]}
+    own = sum(
+        line["amount"]
+        for order in db.orders.find({"paid_at": window})
+        for line in order["lines"]
+        if line["merchant_id"] == "m-huaxia"
+    )
+    served = call(shop, page, "analytics_sales", {"start": start, "end": end})
+    assert served["merchant_id"] == "m-huaxia"
+    assert int(shown(page, "kpi-gmv")) == served["total"]["gmv"] == own
+    visible = [a.get_attribute("href") for a in page.locator("#nav a:visible").all()]
+    assert visible == ["#/dashboard", "#/funnel", "#/segments", "#/orders", "#/statements"]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "merchant-dashboard.png"), full_page=True)
+    page.close()
