@@ -12,13 +12,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from retail.analytics.dashboards import scope
 from retail.catalog.catalog_file import ID, OPTIONAL_ID
 from retail.common.audit import record_audit
 from retail.common.clock import day_of, utcnow
 from retail.common.database import database
 from retail.common.errors import NotFound
 from retail.common.models import OUT, STRICT, DayRange
+from retail.common.scope import ALL, merchant_scope
 
 Position = Literal["home_banner", "category_top"]
 
@@ -128,8 +128,8 @@ def list_ads(cmd: ListAds, *, openid: str | None, db: Any = None) -> Slots:
 
 def ad_report(cmd: ShowAdReport, *, operator: Any, db: Any = None) -> AdReport:
     db = db if db is not None else database()
-    merchant = scope(operator, cmd.merchant_id)
-    query = {} if merchant == "*" else {"merchant_id": merchant}
+    merchant = merchant_scope(operator, cmd.merchant_id, "ad report")
+    query = {} if merchant == ALL else {"merchant_id": merchant}
     slots = {s["_id"]: s for s in db.ad_slots.find(query)}
     counts: dict[str, dict[str, int]] = defaultdict(lambda: {"impressions": 0, "clicks": 0})
     days = {"$gte": cmd.start.isoformat(), "$lte": cmd.end.isoformat()}

@@ -14,11 +14,11 @@ from pydantic import BaseModel, Field
 
 from retail.catalog.catalog_file import OPTIONAL_ID
 from retail.common.database import database
-from retail.common.errors import Forbidden, InvalidArgument, NotFound
+from retail.common.errors import InvalidArgument, NotFound
 from retail.common.models import OUT, STRICT, DayRange
+from retail.common.scope import ALL, merchant_scope
 
 from .channels import CHANNELS, UNKNOWN
-from .rollup import ALL
 
 Period = Literal["day", "week", "month"]
 Channel = Literal[
@@ -118,20 +118,8 @@ class ChannelReport(BaseModel):
     share_codes: list[dict[str, Any]]
 
 
-def scope(operator: Any, requested: str | None) -> str:
-    """The merchant a caller may look at: admins any (default all), merchants their own."""
-    base = operator.role.split(":", 1)[0]
-    if base == "admin":
-        return requested or ALL
-    if base == "merchant":
-        if requested not in (None, operator.merchant_id):
-            raise Forbidden("a merchant sees only its own data")
-        return str(operator.merchant_id)
-    raise Forbidden(f"role {operator.role!r} may not read analytics")
-
-
 def _slice(cmd: Slice, operator: Any) -> tuple[str, str]:
-    merchant, channel = scope(operator, cmd.merchant_id), cmd.channel or ALL
+    merchant, channel = merchant_scope(operator, cmd.merchant_id, "analytics"), cmd.channel or ALL
     if merchant != ALL and channel != ALL:
         raise InvalidArgument("merchants are reported over all channels", field="channel")
     return merchant, channel
@@ -225,7 +213,7 @@ def retention_report(cmd: ShowSummary, *, db: Any = None) -> Summary:
 
 
 def segments_report(cmd: ShowSummary, *, operator: Any, db: Any = None) -> Summary:
-    merchant = scope(operator, cmd.merchant_id)
+    merchant = merchant_scope(operator, cmd.merchant_id, "analytics")
     summary = _summary(db, "segments")
     counts = summary["counts"] if merchant == ALL else summary["by_merchant"].get(merchant, {})
     return Summary(merchant_id=merchant, data={"segments": counts, "as_of": summary["as_of"]})

@@ -21,13 +21,13 @@ from pydantic import BaseModel, Field
 from retail.common.clock import business_day, day_of, utcnow
 from retail.common.database import database
 from retail.common.models import OUT, STRICT
+from retail.common.scope import ALL
 
 from .channels import UNKNOWN, channel_of
 from .customers import refresh_customers
 from .keys import user_key
 from .retention import refresh_retention
 
-ALL = "*"
 AD_EVENTS = ["ad_impression", "ad_click"]  # impressions count anonymous visitors too
 
 

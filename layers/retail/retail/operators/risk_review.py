@@ -19,7 +19,6 @@ from retail.common.errors import Conflict, InvalidArgument, NotFound
 from retail.common.models import OUT, STRICT
 from retail.orders.lifecycle import settle_stock, transition
 from retail.orders.records import CANCELLED, PENDING_PAYMENT
-from retail.payments.refund_requests import refund_paid_order
 from retail.risk import OPEN, phone_fingerprint
 
 EVENT_ID = Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_:.-]+$")
@@ -124,8 +123,12 @@ def _apply_to_order(db: Any, event: dict[str, Any], status: str) -> None:
     cancelled = transition(db, order_id, PENDING_PAYMENT, CANCELLED, "rejected by risk review")
     if cancelled is not None:
         settle_stock(db, cancelled)
-    else:
-        refund_paid_order(db, order_id, "rejected by risk review")
+        return
+    # Imported here: WeChat Pay (and cryptography) load only when a paid order is refunded,
+    # not on every operator function's cold start.
+    from retail.payments.refund_requests import refund_paid_order
+
+    refund_paid_order(db, order_id, "rejected by risk review")
 
 
 def update_blacklist(cmd: UpdateBlacklist, *, operator: Any, db: Any = None) -> BlacklistEntry:

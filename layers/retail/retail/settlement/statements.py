@@ -19,10 +19,10 @@ from retail.adapters import object_storage
 from retail.common.batches import BatchRequest, BatchSummary
 from retail.common.clock import SHANGHAI, utcnow
 from retail.common.database import database
-from retail.common.errors import Forbidden
 from retail.common.faults import fault_point
 from retail.common.logs import log
 from retail.common.models import OUT, STRICT
+from retail.common.scope import ALL, merchant_scope
 
 from .ledger import DayLedger, ledgers_for
 
@@ -130,16 +130,8 @@ class StatementPage(BaseModel):
 def list_statements(cmd: ListStatements, *, operator: Any, db: Any = None) -> StatementPage:
     """admin: any merchant's; merchant:<id>: only its own. Raises Forbidden."""
     db = db if db is not None else database()
-    base = operator.role.split(":", 1)[0]
-    if base == "merchant":
-        if cmd.merchant_id not in (None, operator.merchant_id):
-            raise Forbidden("a merchant sees only its own statements")
-        merchant_id = operator.merchant_id
-    elif base == "admin":
-        merchant_id = cmd.merchant_id
-    else:
-        raise Forbidden(f"role {operator.role!r} may not see statements")
-    query = {"merchant_id": merchant_id} if merchant_id else {}
+    merchant_id = merchant_scope(operator, cmd.merchant_id, "statements")
+    query = {} if merchant_id == ALL else {"merchant_id": merchant_id}
     found = db.statements.find(query, {"rows": 0}, sort=[("day", -1), ("_id", 1)], limit=cmd.limit)
     return StatementPage(
         statements=[
