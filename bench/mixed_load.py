@@ -4,8 +4,10 @@ Client processes (threads each, keep-alive) play whole shopping sessions, each a
 buyer on their own network: log in, browse, open a product, accept the privacy policy, fill
 the cart, preview, place an order (one SKU is scarce, so some sell out), prepay, then pay
 through the WeChat Pay sandbox (3 in 5), cancel (1 in 5) or walk away, claim the new-user
-coupon, list orders, open the profile. One more process runs every timer in turn. Bounded
-by time and by sessions per thread; loopback only.
+coupon, list orders, open the profile; on the way it gets its experiment arms, the banner
+ads, the product's reviews and recommendations, and tracks the view. One more process runs
+every timer in turn (the analytics rollup too). Bounded by time and by sessions per thread;
+loopback only.
 
 Prints, per user function: calls, answers by code, p50 / p95 / p99, and flags any p99 above
 300 ms (the "3-second rule" budget we keep locally for a function's share of a page).
@@ -38,6 +40,7 @@ TIMERS = [
     "group_expire",
     "order_autoconfirm",
     "housekeeping_run",
+    "analytics_rollup",
 ]
 SLOW_MS = 300.0
 Sample = tuple[str, int, str, float]  # (function, HTTP status, answer code, milliseconds)
@@ -79,9 +82,15 @@ def shopping_session(client: Client, buyer: str, n: int) -> None:
         "detailInfo": f"青年路{n}号",
     }
     items = [{"sku_id": sku, "qty": 1}]
-    fn("user_login", {})
+    product = PRODUCTS[n % len(PRODUCTS)]
+    fn("user_login", {"scene": 1007 if n % 3 else 1001})
+    fn("experiment_assign", {})
+    fn("ad_list", {"position": "home_banner"})
     fn("catalog_browse", {"page": 1})
-    fn("catalog_product", {"product_id": PRODUCTS[n % len(PRODUCTS)]})
+    fn("catalog_product", {"product_id": product})
+    fn("review_list", {"product_id": product})
+    fn("recommend", {"product_id": product})
+    fn("track", {"events": [{"type": "product_view", "product_id": product, "scene": 1007}]})
     fn("consent_accept", {"version": "2026-01"})
     fn("cart_update", {"sku_id": sku, "qty": 1})
     fn("order_preview", {"items": items, "address": address})
