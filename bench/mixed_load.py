@@ -222,10 +222,10 @@ def main() -> None:
                 f"{args.workers} gateway workers, {args.seconds:g} s: {sessions} sessions, "
                 f"{len(samples)} calls ({len(samples) / elapsed:.0f}/s)"
             )
-            for line in report(samples):
-                print(line)
-            slow = [line for line in report(samples) if "SLOW" in line]
-            print(f"functions over the {SLOW_MS:.0f} ms p99 budget: {len(slow)}")
+            lines = report(samples)
+            print("\n".join(lines))
+            slow = sum("SLOW" in line for line in lines)
+            print(f"functions over the {SLOW_MS:.0f} ms p99 budget: {slow}")
             problems = audit_stock(db)
             print(f"stock audit: {'clean' if not problems else problems[:5]}")
         finally:

@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT / "layers" / "retail"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from gateway.functions import FunctionRegistry  # noqa: E402
+from gateway.routes import dispatch  # noqa: E402
 from retail.common.clock import day_of, travel, utcnow  # noqa: E402
 from retail.common.database import database  # noqa: E402
 from retail.common.settings import settings  # noqa: E402
@@ -58,35 +59,25 @@ ADDRESS = {
 REGISTRY = FunctionRegistry()
 
 
-def call(name: str, data: Any, openid: str | None = None) -> dict[str, Any]:
-    env = {
-        "WX_CONTEXT_KEYS": "WX_APPID,WX_CLIENTIP",
-        "WX_APPID": "wx-demo",
-        "WX_CLIENTIP": "10.9.0.1",
-    }
-    if openid:
-        env["WX_CONTEXT_KEYS"] += ",WX_OPENID"
-        env["WX_OPENID"] = openid
-    context = {"request_id": "demo", "function_name": name, "environment": json.dumps(env)}
-    answer: dict[str, Any] = REGISTRY.handler(name)(data, context)  # type: ignore[misc]
+def _post(path: str, body: bytes, headers: dict[str, str]) -> dict[str, Any]:
+    """One call routed exactly as the dev gateway routes it, without a server."""
+    reply = dispatch(REGISTRY, True, "POST", path, headers, body)
+    answer: dict[str, Any] = json.loads(reply.body)
     return answer
+
+
+def call(name: str, data: Any, openid: str | None = None) -> dict[str, Any]:
+    """A CloudBase call by `openid` (anonymous without one)."""
+    headers = {"x-forwarded-for": "10.9.0.1", **({"x-dev-openid": openid} if openid else {})}
+    return _post(f"/fn/{name}", json.dumps(data).encode(), headers)
 
 
 def as_admin(name: str, data: Any) -> dict[str, Any]:
-    context = {"RETAIL_DEV_OPERATOR": "demo:admin", "environment": "{}", "function_name": name}
-    answer: dict[str, Any] = REGISTRY.handler(name)(data, context)  # type: ignore[misc]
-    return answer
+    return _post(f"/fn/{name}", json.dumps(data).encode(), {"x-dev-operator": "demo:admin"})
 
 
 def timer(name: str, message: dict[str, Any] | None = None) -> dict[str, Any]:
-    event = {
-        "Type": "timer",
-        "TriggerName": "demo",
-        "Time": utcnow().isoformat(),
-        "Message": json.dumps(message) if message else "",
-    }
-    answer: dict[str, Any] = REGISTRY.handler(name)(event, {"time_limit_in_ms": 600_000})  # type: ignore[misc]
-    return answer
+    return _post(f"/timer/{name}", json.dumps(message).encode() if message else b"", {})
 
 
 def play_day(rng: random.Random, day_no: int, buyers: list[str], shares: dict[str, str]) -> None:

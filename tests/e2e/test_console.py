@@ -80,15 +80,21 @@ def browser():
 
 @pytest.fixture(scope="module")
 def console(shop, browser, tmp_path_factory):
-    page = browser.new_page(viewport={"width": 1440, "height": 900})
-    page.goto(shop.url + "/console/")
-    page.fill("#operator-id", "admin")
-    page.fill("#password", "demo-admin-password")
-    page.click("form#login button")
-    page.wait_for_selector("main[data-page=dashboard][data-ready=true]", timeout=20_000)
+    page = sign_in(browser, shop, "admin", "demo-admin-password")
     shots = tmp_path_factory.mktemp("shots")
     yield page, shots
     page.close()
+
+
+def sign_in(browser, shop, operator_id, password):
+    """A new page signed in through the console's form, on its dashboard."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(shop.url + "/console/")
+    page.fill("#operator-id", operator_id)
+    page.fill("#password", password)
+    page.click("form#login button")
+    page.wait_for_selector("main[data-page=dashboard][data-ready=true]", timeout=20_000)
+    return page
 
 
 def open_page(page, name, shots):
@@ -214,12 +220,7 @@ def test_channels_experiments_orders_and_statements(shop, console):
 
 
 def test_a_merchant_sees_its_own_sales_and_only_its_pages(shop, browser):
-    page = browser.new_page(viewport={"width": 1440, "height": 900})
-    page.goto(shop.url + "/console/")
-    page.fill("#operator-id", "huaxia")
-    page.fill("#password", "demo-merchant-password")
-    page.click("form#login button")
-    page.wait_for_selector("main[data-page=dashboard][data-ready=true]", timeout=20_000)
+    page = sign_in(browser, shop, "huaxia", "demo-merchant-password")
     start, end, days = days_of(page)
     db = connect(shop.db_uri)
     window = {"$gte": business_day(days[0])[0], "$lt": business_day(days[-1])[1]}

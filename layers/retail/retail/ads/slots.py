@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from retail.catalog.catalog_file import ID, OPTIONAL_ID
-from retail.common.audit import record_audit
+from retail.common.audit import save_audited
 from retail.common.clock import day_of, utcnow
 from retail.common.database import database
 from retail.common.errors import NotFound
@@ -88,10 +88,8 @@ def save_slot(cmd: SaveSlot, *, operator: Any, db: Any = None) -> SlotView:
         and db.products.find_one({"_id": cmd.product_id, "merchant_id": cmd.merchant_id}) is None
     ):
         raise NotFound(f"merchant {cmd.merchant_id!r} has no product {cmd.product_id!r}")
-    before = db.ad_slots.find_one({"_id": cmd.slot_id})
     fields = cmd.model_dump(exclude={"slot_id"})
-    db.ad_slots.update_one({"_id": cmd.slot_id}, {"$set": fields}, upsert=True)
-    record_audit(db, operator, "ad_slot_save", cmd.slot_id, before, fields)
+    save_audited(db, operator, "ad_slot_save", "ad_slots", cmd.slot_id, fields)
     return SlotView(slot_id=cmd.slot_id, **fields)
 
 

@@ -26,3 +26,22 @@ def record_audit(
             "at": utcnow(),
         }
     )
+
+
+def save_audited(
+    db: Any,
+    operator: Any,
+    action: str,
+    collection: str,
+    doc_id: str,
+    fields: dict[str, Any],
+    on_insert: dict[str, Any] | None = None,
+) -> None:
+    """Create or change the document `doc_id` with `fields` (and `on_insert` when new), and
+    audit it with what it was before."""
+    before = db[collection].find_one({"_id": doc_id})
+    update: dict[str, Any] = {"$set": fields}
+    if on_insert:
+        update["$setOnInsert"] = on_insert
+    db[collection].update_one({"_id": doc_id}, update, upsert=True)
+    record_audit(db, operator, action, doc_id, before, fields)

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
-from retail.common.audit import record_audit
+from retail.common.audit import save_audited
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.models import OUT, STRICT
@@ -75,22 +75,22 @@ class FlagView(BaseModel):
 
 def save_experiment(cmd: SaveExperiment, *, operator: Any, db: Any = None) -> ExperimentView:
     db = db if db is not None else database()
-    before = db.experiments.find_one({"_id": cmd.experiment_id})
     fields = cmd.model_dump(exclude={"experiment_id"})
-    db.experiments.update_one(
-        {"_id": cmd.experiment_id},
-        {"$set": fields, "$setOnInsert": {"started_at": utcnow()}},
-        upsert=True,
+    save_audited(
+        db,
+        operator,
+        "experiment_save",
+        "experiments",
+        cmd.experiment_id,
+        fields,
+        on_insert={"started_at": utcnow()},
     )
     saved = db.experiments.find_one({"_id": cmd.experiment_id})
-    record_audit(db, operator, "experiment_save", cmd.experiment_id, before, fields)
     return ExperimentView(**{**saved, "experiment_id": saved["_id"]})
 
 
 def save_flag(cmd: SaveFlag, *, operator: Any, db: Any = None) -> FlagView:
     db = db if db is not None else database()
-    before = db.flags.find_one({"_id": cmd.flag_id})
     fields = cmd.model_dump(exclude={"flag_id"})
-    db.flags.update_one({"_id": cmd.flag_id}, {"$set": fields}, upsert=True)
-    record_audit(db, operator, "flag_save", cmd.flag_id, before, fields)
+    save_audited(db, operator, "flag_save", "flags", cmd.flag_id, fields)
     return FlagView(flag_id=cmd.flag_id, **fields)

@@ -12,7 +12,7 @@ from pymongo import ReturnDocument
 
 from retail.catalog import save_product as store_product
 from retail.catalog.catalog_file import ID, CouponTemplateEntry, ProductEntry
-from retail.common.audit import record_audit
+from retail.common.audit import record_audit, save_audited
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, Forbidden, NotFound
@@ -145,14 +145,15 @@ def publish_product(cmd: PublishProduct, *, operator: Any, db: Any = None) -> Pr
 def save_merchant(cmd: SaveMerchant, *, operator: Any, db: Any = None) -> SaveMerchant:
     _admin_only(operator)
     db = db if db is not None else database()
-    before = db.merchants.find_one({"_id": cmd.merchant_id})
-    fields = cmd.model_dump()
-    db.merchants.update_one(
-        {"_id": cmd.merchant_id},
-        {"$set": fields, "$setOnInsert": {"created_at": utcnow()}},
-        upsert=True,
+    save_audited(
+        db,
+        operator,
+        "merchant_save",
+        "merchants",
+        cmd.merchant_id,
+        cmd.model_dump(),
+        on_insert={"created_at": utcnow()},
     )
-    record_audit(db, operator, "merchant_save", cmd.merchant_id, before, fields)
     return cmd
 
 
@@ -162,14 +163,15 @@ def save_coupon_template(
     """Create or change a template; its claimed count is never touched here."""
     _admin_only(operator)
     db = db if db is not None else database()
-    before = db.coupon_templates.find_one({"_id": cmd.template_id})
-    fields = cmd.model_dump()
-    db.coupon_templates.update_one(
-        {"_id": cmd.template_id},
-        {"$set": fields, "$setOnInsert": {"claimed": 0, "created_at": utcnow()}},
-        upsert=True,
+    save_audited(
+        db,
+        operator,
+        "coupon_template_save",
+        "coupon_templates",
+        cmd.template_id,
+        cmd.model_dump(),
+        on_insert={"claimed": 0, "created_at": utcnow()},
     )
-    record_audit(db, operator, "coupon_template_save", cmd.template_id, before, fields)
     return cmd
 
 

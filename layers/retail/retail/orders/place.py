@@ -24,7 +24,14 @@ from retail.coupons import lock_coupon
 from retail.groupbuy import join_group
 from retail.inventory import StockMove, apply_move, clear_marker
 from retail.members import spend_points
-from retail.risk import guard_flash_sale, guard_order, order_holds, signals_for, take_caps
+from retail.risk import (
+    guard_flash_sale,
+    guard_order,
+    order_holds,
+    purchase_limits,
+    signals_for,
+    take_caps,
+)
 
 from .lifecycle import settle_stock
 from .models import OrderView, PlaceOrder
@@ -40,6 +47,9 @@ from .records import (
     points_key,
     to_view,
 )
+
+# High-value customers (their RFM segment, as the rollup last set it) are served first.
+PRIORITY_FIRST, PRIORITY_REST = 1, 2
 
 
 def place_order(
@@ -61,19 +71,21 @@ def place_order(
         require_consent(db, buyer, "delivery address")
     signals = signals_for(buyer, device=cmd.device_id, ip=client_ip, address=address)
     guard_order(db, signals, cmd.idempotency_key, now)
-    guard_flash_sale(db, buyer, [line.sku_id for line in quote.lines], now)
+    limits = purchase_limits(db, [line.sku_id for line in quote.lines])
+    user = db.users.find_one({"_id": buyer}, {"first_seen_at": 1, "segment": 1}) or {}
+    guard_flash_sale(user, limits, now)
     order = new_order_doc(
         new_order_id(now), buyer, cmd.idempotency_key, request_hash, quote, address, cmd.remark, now
     )
     order["risk_marks"] = signals.marks()
-    order["priority"] = _priority(db, buyer)
+    order["priority"] = PRIORITY_FIRST if user.get("segment") == "high_value" else PRIORITY_REST
     try:
         db.orders.insert_one(order)
     except DuplicateKeyError:  # the same key raced in from a concurrent retry
         raced = db.orders.find_one({"openid": buyer, "idempotency_key": cmd.idempotency_key})
         return _replay(raced, request_hash)
     fault_point("order_place:after_order_write")
-    capped_sku = take_caps(db, order)
+    capped_sku = take_caps(db, order, limits)
     if capped_sku is not None:
         fail_order(db, order, [], {"code": PURCHASE_LIMIT, "sku_id": capped_sku})
         raise _over_limit(capped_sku, order["_id"])
@@ -91,13 +103,6 @@ def place_order(
     if cmd.group is not None:
         _join_group(db, cmd, buyer, order)
     return to_view(reserve_and_open(db, order))
-
-
-def _priority(db: Any, buyer: str) -> int:
-    """1 for high-value customers (their RFM segment, as the rollup last set it), served
-    first in the back office; 2 for everyone else."""
-    user = db.users.find_one({"_id": buyer}, {"segment": 1}) or {}
-    return 1 if user.get("segment") == "high_value" else 2
 
 
 def _join_group(db: Any, cmd: PlaceOrder, buyer: str, order: dict[str, Any]) -> None:

@@ -16,32 +16,41 @@ from pymongo.errors import DuplicateKeyError
 CAPPED_MARKS = ("device:", "address:")  # and always the buyer
 
 
-def _caps_for(db: Any, order: dict[str, Any]) -> list[tuple[str, int, int]]:
+def purchase_limits(db: Any, sku_ids: list[str]) -> dict[str, int]:
+    """The purchase limit of each of these SKUs that has one (the flash-sale goods)."""
+    return {
+        doc["_id"]: doc["limit_per_buyer"]
+        for doc in db.skus.find(
+            {"_id": {"$in": sorted(set(sku_ids))}, "limit_per_buyer": {"$gt": 0}},
+            {"limit_per_buyer": 1},
+        )
+    }
+
+
+def _caps_for(
+    db: Any, order: dict[str, Any], limits: dict[str, int] | None = None
+) -> list[tuple[str, int, int]]:
     """(cap id, units, limit) for each capped line of the order and signal it carries."""
     units: dict[str, int] = {}
     for line in order["lines"]:
         units[line["sku_id"]] = units.get(line["sku_id"], 0) + line["qty"]
-    limits = {
-        doc["_id"]: doc["limit_per_buyer"]
-        for doc in db.skus.find(
-            {"_id": {"$in": sorted(units)}, "limit_per_buyer": {"$gt": 0}},
-            {"limit_per_buyer": 1},
-        )
-    }
+    if limits is None:
+        limits = purchase_limits(db, list(units))
     marks = [f"openid:{order['openid']}"] + [
         mark for mark in order.get("risk_marks") or [] if mark.startswith(CAPPED_MARKS)
     ]
     return [
         (f"{sku_id}:{mark}", units[sku_id], limit)
         for sku_id, limit in sorted(limits.items())
+        if sku_id in units
         for mark in marks
     ]
 
 
-def take_caps(db: Any, order: dict[str, Any]) -> str | None:
-    """Count the order against every cap; None if it fits, else the SKU over its limit (and
-    whatever the order took is given back)."""
-    for cap_id, units, limit in _caps_for(db, order):
+def take_caps(db: Any, order: dict[str, Any], limits: dict[str, int]) -> str | None:
+    """Count the order against every cap (`limits` from purchase_limits); None if it fits,
+    else the SKU over its limit (and whatever the order took is given back)."""
+    for cap_id, units, limit in _caps_for(db, order, limits):
         if units > limit or not _take(db, cap_id, order["_id"], units, limit):
             release_caps(db, order)
             return cap_id.split(":", 1)[0]

@@ -93,16 +93,14 @@ def order_holds(db: Any, signals: Signals, order_id: str, now: datetime) -> str 
     )
 
 
-def guard_flash_sale(db: Any, openid: str, sku_ids: list[str], now: datetime) -> None:
-    """SKUs with a purchase limit are flash-sale goods: raises Forbidden (reason NEW_ACCOUNT)
-    for an account younger than the cool-down."""
-    capped = db.skus.find_one({"_id": {"$in": sku_ids}, "limit_per_buyer": {"$gt": 0}}, {"_id": 1})
-    if capped is not None:
-        _refuse_new_account(db, openid, now, f"{capped['_id']} (a flash sale)")
+def guard_flash_sale(user: dict[str, Any], limits: dict[str, int], now: datetime) -> None:
+    """SKUs with a purchase limit (`limits`) are flash-sale goods: raises Forbidden (reason
+    NEW_ACCOUNT) for a buyer (`user`, with first_seen_at) younger than the cool-down."""
+    if limits:
+        _refuse_new_account(user, now, f"{min(limits)} (a flash sale)")
 
 
-def _refuse_new_account(db: Any, openid: str, now: datetime, what: str) -> None:
-    user = db.users.find_one({"_id": openid}, {"first_seen_at": 1}) or {}
+def _refuse_new_account(user: dict[str, Any], now: datetime, what: str) -> None:
     cooldown = timedelta(minutes=risk_limit("new_account_minutes"))
     if user.get("first_seen_at") is None or user["first_seen_at"] > now - cooldown:
         raise Forbidden(f"{what} is not for brand-new accounts yet", reason="NEW_ACCOUNT")
@@ -114,7 +112,8 @@ def guard_claim(db: Any, signals: Signals, template: dict[str, Any], now: dateti
     _refuse_blacklisted(db, signals, key, "claim coupons")
     if not template.get("guarded"):
         return
-    _refuse_new_account(db, signals.openid, now, "this coupon")
+    user = db.users.find_one({"_id": signals.openid}, {"first_seen_at": 1}) or {}
+    _refuse_new_account(user, now, "this coupon")
     if signals.device and not admit_account(
         db,
         f"claim-device:{template['_id']}:{signals.device}",
