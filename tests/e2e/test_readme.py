@@ -1,0 +1,82 @@
+"""README's shell blocks run exactly as printed against a dev gateway (only its address is the
+test's own free port instead of `make dev`'s 127.0.0.1:8787), and every answer is OK: a
+newcomer's first hour must not start with an error."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from retail.store import connect
+
+from .conftest import start_gateway, stop_gateway
+
+ROOT = Path(__file__).resolve().parents[2]
+BLOCK = re.compile(r"^```sh\n(.*?)^```$", re.S | re.M)
+MAKE_BLOCK = "make dev"  # the two commands: CI runs `make test` itself, the demo is tested apart
+
+
+def readme_blocks() -> list[str]:
+    return BLOCK.findall((ROOT / "README.md").read_text())
+
+
+def answers(output: str) -> list[dict]:
+    """The JSON answers curl printed back to back (curl -s adds no newline)."""
+    decoder, found, at = json.JSONDecoder(), [], 0
+    while at < len(output):
+        if output[at].isspace():
+            at += 1
+            continue
+        answer, at = decoder.raw_decode(output, at)
+        found.append(answer)
+    return found
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    gateway = start_gateway(tmp_path_factory.mktemp("readme"), "dev")
+    yield gateway
+    stop_gateway(gateway)
+
+
+def run_block(shop, block: str) -> list[dict]:
+    script = block.replace("127.0.0.1:8787", shop.url.removeprefix("http://"))
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return answers(done.stdout)
+
+
+def test_readme_has_the_two_commands_and_curl_blocks():
+    blocks = readme_blocks()
+    make = [b for b in blocks if MAKE_BLOCK in b]
+    assert len(make) == 1 and "make test" in make[0]
+    phony = (ROOT / "Makefile").read_text()
+    assert re.search(r"^\.PHONY:.* dev .*test", phony, re.M)
+    assert sum("curl" in b for b in blocks) >= 2
+
+
+@pytest.mark.parametrize("index", [n for n, b in enumerate(readme_blocks()) if MAKE_BLOCK not in b])
+def test_readme_block_runs_as_printed_and_every_answer_is_ok(shop, index):
+    block = readme_blocks()[index]
+    found = run_block(shop, block)
+    assert len(found) == block.count("curl ") - block.count("$(curl "), found
+    assert [a["code"] for a in found] == ["OK"] * len(found), found
+
+
+def test_payment_walkthrough_ends_with_the_order_refunded(shop):
+    walkthrough = next(b for b in readme_blocks() if "/dev/pay/" in b)
+    run_block(shop, walkthrough.replace("o1", "o-walkthrough"))
+    db = connect(shop.db_uri)
+    order = db.orders.find_one({"openid": "o-walkthrough"})
+    assert order["status"] == "REFUNDED"
+    assert db.consent_log.count_documents({"openid": "o-walkthrough"}) == 1
