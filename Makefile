@@ -8,8 +8,9 @@ WHEELS := .cache/wheels
 DEV_ENV := RETAIL_ENV=dev
 
 CONSOLE := console/node_modules/.package-lock.json
+MINIPROGRAM := miniprogram/node_modules/.package-lock.json
 
-.PHONY: dev test lint schemas package bench console clean
+.PHONY: dev test lint schemas package bench console miniprogram clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +32,12 @@ $(CONSOLE): console/package.json console/package-lock.json
 	cd console && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 console: $(CONSOLE)
 
+# The sample mini-program's test tools (jest, miniprogram-simulate, TypeScript and the WeChat
+# API typings), pinned by miniprogram/package-lock.json.
+$(MINIPROGRAM): miniprogram/package.json miniprogram/package-lock.json
+	cd miniprogram && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+miniprogram: $(MINIPROGRAM)
+
 dev: $(INSTALLED) $(CONSOLE)
 	$(DEV_ENV) $(PY) scripts/init_db.py
 	$(DEV_ENV) $(PY) scripts/seed.py infra/seed/demo.json
@@ -39,7 +46,7 @@ dev: $(INSTALLED) $(CONSOLE)
 	@echo "Try: curl -s -XPOST 127.0.0.1:8787/fn/catalog_browse -H 'X-Dev-Openid: o1' -d '{}'"
 	$(DEV_ENV) $(PY) scripts/dev_server.py --host 127.0.0.1 --port 8787 --workers 2
 
-test: $(INSTALLED) $(WHEELS)/.done $(CONSOLE)
+test: $(INSTALLED) $(WHEELS)/.done $(CONSOLE) $(MINIPROGRAM)
 	scripts/ensure_chromium.sh
 	$(PY) -m pytest
 
