@@ -262,6 +262,10 @@ export declare namespace catalog_browse {
     page?: number;
     page_size?: number;
   };
+  export type Category = {
+    category_id: string;
+    name: string;
+  };
   export type ProductCard = {
     product_id: string;
     title: string;
@@ -276,6 +280,8 @@ export declare namespace catalog_browse {
     items: Array<ProductCard>;
     page: number;
     has_more: boolean;
+    /** the shop's categories in order, on page 1 only */
+    categories: Array<Category>;
   };
 }
 
