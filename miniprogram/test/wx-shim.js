@@ -52,6 +52,14 @@ function asOperator(name, data, operator = "jest:admin") {
   return post(`/fn/${name}`, data, { "X-Dev-Operator": operator });
 }
 
+/** Each shopper's own address and phone: the risk rules hold the fourth account a day
+ * behind one address, as they should. */
+function addressOf(openid) {
+  let n = 0;
+  for (const c of openid) n = (n * 31 + c.charCodeAt(0)) % 100000000;
+  return { ...ADDRESS, telNumber: "138" + String(n).padStart(8, "0"), detailInfo: `南屏街${n % 1000}号${n}室` };
+}
+
 function later(callbacks, result, failed) {
   setTimeout(() => {
     if (failed) {
@@ -99,7 +107,7 @@ function createWx(shopper) {
       later(params, answer);
     },
     getLocation: (params) => { record("getLocation", params); later(params, { ...KUNMING, errMsg: "getLocation:ok" }); },
-    chooseAddress: (params) => { record("chooseAddress", params); later(params, { ...ADDRESS }); },
+    chooseAddress: (params) => { record("chooseAddress", params); later(params, addressOf(state.openid)); },
     showModal: (params) => { record("showModal", params); later(params, { confirm: shopper.confirms !== false, cancel: shopper.confirms === false }); },
     showToast: (params) => record("showToast", params),
     showLoading: (params) => record("showLoading", params),
@@ -116,4 +124,4 @@ function createWx(shopper) {
   return wx;
 }
 
-module.exports = { createWx, post, asOperator, ADDRESS };
+module.exports = { createWx, post, asOperator };
