@@ -30,7 +30,8 @@ $(WHEELS)/.done: requirements.txt $(INSTALLED)
 # The console's one front-end dependency (Apache ECharts), pinned by console/package-lock.json.
 $(CONSOLE): console/package.json console/package-lock.json
 	cd console && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
-console: $(CONSOLE)
+console: $(CONSOLE) $(INSTALLED)
+	$(PY) scripts/build_console.py --bundle
 
 # The sample mini-program's test tools (jest, miniprogram-simulate, TypeScript and the WeChat
 # API typings), pinned by miniprogram/package-lock.json.

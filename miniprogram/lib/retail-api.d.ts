@@ -1386,7 +1386,13 @@ export declare namespace order_search {
     order_id?: string | null;
     openid?: string | null;
     status?: "RESERVING" | "PENDING_PAYMENT" | "PAID" | "SHIPPED" | "COMPLETED" | "CANCELLED" | "FAILED" | "REFUNDING" | "REFUNDED" | null;
+    delivery?: "express" | "instant" | "pickup" | "virtual" | null;
+    store_id?: string | null;
+    /** a refund asked after shipping: REQUESTED is the review queue */
+    refund_status?: "REQUESTED" | "APPROVED" | "REJECTED" | null;
     limit?: number;
+    /** paging: orders to pass over first */
+    skip?: number;
     /** high-value customers' orders first (the fulfilment queue) */
     priority_first?: boolean;
     plain?: boolean;
