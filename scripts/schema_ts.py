@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
@@ -96,26 +97,74 @@ def _union(parts: Any) -> str:
     return " | ".join(seen) if seen else "unknown"
 
 
-def _namespace(name: str, spec: dict[str, Any]) -> str:
-    """`export declare namespace <function>` with Request, Data and the models they use."""
+def _roots(spec: dict[str, Any]) -> list[tuple[dict[str, Any], bool, str]]:
+    return [(spec["request"], False, "Request"), (spec["data"], True, "Data")]
+
+
+def _models(spec: dict[str, Any]) -> Iterator[tuple[bool, str, dict[str, Any], dict[str, Any]]]:
+    """(answer mode, model name, schema, the root it sits in) for every named model of one
+    function: its $defs and its request and answer models themselves."""
+    for root, answer, _ in _roots(spec):
+        for name, node in root.get("$defs", {}).items():
+            yield answer, name, node, root
+        if root.get("title"):
+            yield answer, root["title"], root, root
+
+
+def _names(functions: dict[str, dict[str, Any]]) -> dict[tuple[bool, str], str]:
+    """One type name per model and mode: `Address` in requests, `AddressAnswer` for the
+    answer form of a model that requests also use (its fields are all present there)."""
+    models = [(a, n) for spec in functions.values() for a, n, _, _ in _models(spec)]
+    requested = {n for a, n in models if not a}
+    return {(a, n): n + ("Answer" if a and n in requested else "") for a, n in models}
+
+
+def _renderer(answer: bool, root: dict[str, Any], names: dict[Any, str]) -> Renderer:
+    return Renderer(answer, {d: names[(answer, d)] for d in root.get("$defs", {})})
+
+
+def _shared(
+    functions: dict[str, dict[str, Any]], names: dict[Any, str]
+) -> dict[Any, tuple[str, str]]:
+    """The models every function that uses them writes the same way (and whose own models
+    are shared too), by their TypeScript: declared once at the top, not in each namespace."""
+    texts: dict[Any, set[tuple[str, str]]] = {}
+    refs: dict[Any, set[Any]] = {}
+    for spec in functions.values():
+        for answer, name, node, root in _models(spec):
+            typed = _renderer(answer, root, names).type(node, "")
+            texts.setdefault((answer, name), set()).add((_doc(node, ""), typed))
+            found = re.findall(r'"\$ref": "#/\$defs/(\w+)"', json.dumps(node))
+            refs.setdefault((answer, name), set()).update((answer, r) for r in found)
+    shared = {key for key, variants in texts.items() if len(variants) == 1}
+    while True:
+        kept = {key for key in shared if refs[key] <= shared}
+        if kept == shared:
+            return {key: next(iter(texts[key])) for key in shared}
+        shared = kept
+
+
+def _namespace(name: str, spec: dict[str, Any], names: dict[Any, str], shared: set[Any]) -> str:
+    """`export declare namespace <function>` with Request, Data and its own models."""
     body: list[str] = []
-    for root, answer, title in ((spec["request"], False, "Request"), (spec["data"], True, "Data")):
-        defs: dict[str, Any] = root.get("$defs", {})
-        suffix = "" if not answer else "Answer"
-        names = {
-            d: d + (suffix if answer and d in spec["request"].get("$defs", {}) else "")
-            for d in defs
-        }
-        renderer = Renderer(answer, names)
-        for key, node in defs.items():
-            body.append(
-                _doc(node, "  ") + f"  export type {names[key]} = {renderer.type(node, '  ')};"
-            )
-        if root:
-            body.append(_doc(root, "  ") + f"  export type {title} = {renderer.type(root, '  ')};")
-        else:
-            body.append(f"  export type {title} = Record<string, unknown>;")
+    for root, answer, title in _roots(spec):
+        renderer = _renderer(answer, root, names)
+        for key, node in root.get("$defs", {}).items():
+            if (answer, key) not in shared:
+                typed = renderer.type(node, "  ")
+                body.append(_doc(node, "  ") + f"  export type {names[(answer, key)]} = {typed};")
+        if (answer, root.get("title")) in shared:
+            body.append(f"  export type {title} = {names[(answer, root['title'])]};")
+            continue
+        typed = renderer.type(root, "  ") if root else "Record<string, unknown>"
+        body.append(_doc(root, "  ") + f"  export type {title} = {typed};")
     return f"export declare namespace {name} {{\n" + "\n".join(body) + "\n}\n"
+
+
+def _shared_models(shared: dict[Any, tuple[str, str]], names: dict[Any, str]) -> list[str]:
+    """Each shared model once, by name, with its doc comment."""
+    ordered = sorted(shared, key=lambda k: names[k])
+    return [f"{shared[k][0]}export type {names[k]} = {shared[k][1]};\n" for k in ordered]
 
 
 def declarations(functions: dict[str, dict[str, Any]], errors: dict[str, Any]) -> str:
@@ -131,7 +180,10 @@ def declarations(functions: dict[str, dict[str, Any]], errors: dict[str, Any]) -
         'export type Answer<T> =\n  | { code: "OK"; data: T }\n'
         "  | { code: ErrorCode; message: string; details?: ErrorDetails };\n",
     ]
-    parts += [_namespace(name, spec) for name, spec in functions.items()]
+    names = _names(functions)
+    shared = _shared(functions, names)
+    parts += _shared_models(shared, names)
+    parts += [_namespace(name, spec, names, set(shared)) for name, spec in functions.items()]
     entries = [
         f"  {name}: {{ auth: {json.dumps(spec['auth'])}; request: {name}.Request; "
         f"data: {name}.Data }};"

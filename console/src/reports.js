@@ -85,9 +85,14 @@ const PAGES = {
       series: [{ type: "bar", data: results.arms.map((a) => Math.round(a.rate * 1000) / 10) }] });
   },
   async statements() {
-    const found = await call("statement_list", { limit: 50 });
-    page.innerHTML = table("statements-table", ["商户", "营业日", "销售额", "佣金", "应结", "下载"], found.statements.map((s) => [
-      esc(s.merchant_id), esc(s.day), yuan(s.gross), yuan(s.commission), figure(`statement-${s.merchant_id}-${s.day}`, s.net, yuan(s.net)),
-      s.download ? `<a href="${esc(s.download)}">CSV</a>` : ""]));
+    const merchant = params().get("merchant_id") || null;
+    const found = await call("statement_list", { limit: 366, ...(merchant ? { merchant_id: merchant } : {}) });
+    const { rows, more } = slice(found.statements);
+    page.innerHTML = (sessionStorage.getItem("retail-role") === "admin" ? filters([{ name: "merchant_id", label: "商户" }]) : "")
+      + table("statements-table", ["商户", "营业日", "销售额", "佣金", "应结", "下载"], rows.map((s) => [
+        esc(s.merchant_id), esc(s.day), yuan(s.gross), yuan(s.commission), figure(`statement-${s.merchant_id}-${s.day}`, s.net, yuan(s.net)),
+        s.download ? `<a href="${esc(s.download)}">CSV</a>` : ""])) + pager(more);
+    if (page.querySelector("form.filters")) { bindFilters(); }
+    bindPager();
   },
 };

@@ -16,2112 +16,1558 @@ export type Answer<T> =
   | { code: "OK"; data: T }
   | { code: ErrorCode; message: string; details?: ErrorDetails };
 
+export type AcceptPolicy = {
+  version: string;
+};
+
+export type AcceptSubscriptions = {
+  /** template ids the user accepted */
+  accepted: Array<string>;
+};
+
+export type Acknowledged = {
+  outcome: string;
+};
+
+export type ActiveDay = {
+  day: string;
+  dau: number;
+  wau: number;
+  mau: number;
+};
+
+export type ActiveReport = {
+  days: Array<ActiveDay>;
+};
+
+export type AdReport = {
+  slots: Array<Record<string, unknown>>;
+  merchants: Record<string, Record<string, unknown>>;
+};
+
+/** The fields of wx.chooseAddress (plus a point from wx.chooseLocation for instant). */
+export type Address = {
+  userName: string;
+  telNumber: string;
+  provinceName: string;
+  cityName: string;
+  countyName: string;
+  detailInfo: string;
+  postalCode?: string | null;
+  streetName?: string | null;
+  detailInfoNew?: string | null;
+  nationalCode?: string | null;
+  errMsg?: string | null;
+  latitude?: number | null;
+  longitude?: number | null;
+};
+
+/** The fields of wx.chooseAddress (plus a point from wx.chooseLocation for instant). */
+export type AddressAnswer = {
+  userName: string;
+  telNumber: string;
+  provinceName: string;
+  cityName: string;
+  countyName: string;
+  detailInfo: string;
+  postalCode: string | null;
+  streetName: string | null;
+  detailInfoNew: string | null;
+  nationalCode: string | null;
+  errMsg: string | null;
+  latitude: number | null;
+  longitude: number | null;
+};
+
+export type AdjustStock = {
+  sku_id: string;
+  location: string;
+  /** + received, - written off */
+  delta: number;
+  reason: string;
+};
+
+export type AnswerSurvey = {
+  order_id: string;
+  score: number;
+  comment?: string | null;
+};
+
+export type Arm = {
+  name: string;
+  weight: number;
+  payload?: Record<string, string>;
+};
+
+export type ArmResult = {
+  arm: string;
+  exposed: number;
+  converted: number;
+  rate: number;
+  /** rate minus the control's rate */
+  lift: number | null;
+  ci_low: number | null;
+  ci_high: number | null;
+  z: number | null;
+  p_value: number | null;
+};
+
+export type Assignments = {
+  experiments: Record<string, string>;
+  payloads: Record<string, Record<string, string>>;
+  flags: Record<string, boolean>;
+};
+
+/** The timer's Message (JSON), all optional. */
+export type BatchRequest = {
+  batch_size?: number;
+  max_batches?: number;
+};
+
+export type BatchSummary = {
+  processed: number;
+  skipped: number;
+  failed: number;
+  next_cursor: string | null;
+  stopped_early: boolean;
+};
+
+export type BlacklistEntry = {
+  entry_id: string;
+  listed: boolean;
+};
+
+export type Browse = {
+  category_id?: string | null;
+  keyword?: string | null;
+  sort?: "default" | "sales" | "price" | "price_desc" | "new";
+  page?: number;
+  page_size?: number;
+};
+
+export type BrowsePage = {
+  items: Array<ProductCard>;
+  page: number;
+  has_more: boolean;
+  /** the shop's categories in order, on page 1 only */
+  categories: Array<Category>;
+};
+
+export type CancelOrder = {
+  order_id: string;
+};
+
+export type CartLine = {
+  sku_id: string;
+  product_id: string | null;
+  title: string | null;
+  spec: string | null;
+  price: number | null;
+  qty: number;
+  amount: number;
+  available: boolean;
+  reason: string | null;
+};
+
+export type CartView = {
+  items: Array<CartLine>;
+  goods_amount: number;
+};
+
+export type Category = {
+  category_id: string;
+  name: string;
+};
+
+export type ChannelReport = {
+  channels: Array<ChannelRow>;
+  share_codes: Array<Record<string, unknown>>;
+};
+
+export type ChannelRow = {
+  channel: string;
+  /** users who viewed a product, summed over the days */
+  visitors: number;
+  paid_orders: number;
+  gmv: number;
+};
+
+export type CheckHealth = Record<string, unknown>;
+
+export type ClaimCoupon = {
+  template_id: string;
+  device_id?: string | null;
+};
+
+export type CommissionPage = {
+  entries: Array<Record<string, unknown>>;
+  totals: Record<string, number>;
+};
+
+export type ConsentState = {
+  current_version: string;
+  accepted_version: string | null;
+  accepted_at: string | null;
+  withdrawn_at: string | null;
+  collecting: boolean;
+};
+
+export type CouponScope = {
+  kind?: "all" | "categories" | "products" | "merchants";
+  ids?: Array<string>;
+};
+
+export type CouponScopeAnswer = {
+  kind: "all" | "categories" | "products" | "merchants";
+  ids: Array<string>;
+};
+
+export type CouponView = {
+  coupon_id: string;
+  template_id: string;
+  title: string;
+  kind: string;
+  discount: number;
+  rate_bp: number;
+  threshold: number;
+  status: string;
+  expires_at: string | null;
+};
+
+export type CreateReview = {
+  order_id: string;
+  sku_id: string;
+  rating: number;
+  text?: string;
+  /** COS keys under reviews/<openid>/ */
+  images?: Array<string>;
+};
+
+export type CreateShare = {
+  product_id?: string | null;
+};
+
+export type CreateTicket = {
+  kind: "complaint" | "suggestion";
+  text: string;
+  order_id?: string | null;
+};
+
+/** A report's business days (Asia/Shanghai), first and last included. */
+export type DayRange = {
+  /** first business day, YYYY-MM-DD */
+  start: string;
+  /** last business day, YYYY-MM-DD */
+  end: string;
+};
+
+export type DeleteMe = {
+  confirm: boolean;
+};
+
+export type Erased = {
+  erased: boolean;
+  orders_kept_anonymised: number;
+};
+
+export type ExperimentResults = {
+  experiment_id: string;
+  metric: string;
+  status: string;
+  arms: Array<ArmResult>;
+};
+
+export type ExperimentView = {
+  experiment_id: string;
+  salt: string;
+  arms: Array<Record<string, unknown>>;
+  metric: string;
+  status: string;
+  started_at: string;
+};
+
+export type ExportMe = Record<string, unknown>;
+
+export type FindNearby = {
+  latitude: number;
+  longitude: number;
+  radius_km?: number;
+  limit?: number;
+};
+
+export type FlagView = {
+  flag_id: string;
+  enabled: boolean;
+  rollout_percent: number;
+  allow: Array<string>;
+  salt: string;
+};
+
+export type FunctionMetrics = {
+  function: string;
+  calls: number;
+  codes: Record<string, number>;
+  error_rate: number;
+  p50_ms: number | null;
+  p95_ms: number | null;
+  p99_ms: number | null;
+};
+
+export type FunnelReport = {
+  merchant_id: string;
+  channel: string;
+  steps: Array<FunnelStep>;
+};
+
+export type FunnelStep = {
+  step: string;
+  users: number;
+  /** share of the previous step's users */
+  conversion: number | null;
+  drop_off: number | null;
+};
+
+/** Buy at a group deal's price: open a new group, or join `group_id`. */
+export type GroupJoin = {
+  deal_id: string;
+  group_id?: string | null;
+};
+
+export type GroupRef = {
+  group_id: string;
+};
+
+export type GroupView = {
+  group_id: string;
+  deal_id: string;
+  size: number;
+  joined: number;
+  paid: number;
+  status: string;
+  deadline: string;
+};
+
+export type Health = {
+  status: string;
+  time: string;
+};
+
+export type Housekeep = Record<string, unknown>;
+
+export type HousekeepingSummary = {
+  rate_windows_removed: number;
+};
+
+export type ListAds = {
+  position: "home_banner" | "category_top";
+  category_id?: string | null;
+};
+
+export type ListCommissions = {
+  inviter?: string | null;
+  status?: "PENDING" | "AVAILABLE" | "REVERSED" | null;
+  limit?: number;
+};
+
+export type ListCoupons = {
+  status?: "AVAILABLE" | "LOCKED" | "USED" | "EXPIRED" | null;
+};
+
+export type ListOrders = {
+  status?: "RESERVING" | "PENDING_PAYMENT" | "PAID" | "SHIPPED" | "COMPLETED" | "CANCELLED" | "FAILED" | "REFUNDING" | "REFUNDED" | null;
+  page?: number;
+  page_size?: number;
+  /** next_cursor of the last page */
+  cursor?: string | null;
+};
+
+export type ListReviews = {
+  product_id: string;
+  page?: number;
+  page_size?: number;
+};
+
+export type ListStatements = {
+  merchant_id?: string | null;
+  limit?: number;
+};
+
+export type Login = {
+  /** wx.login code; needed only over HTTP */
+  code?: string | null;
+  /** mini-program entry scene */
+  scene?: number | null;
+};
+
+export type LoginAnswer = {
+  user: UserProfile;
+  session_token: string | null;
+  expires_in: number | null;
+};
+
+export type MembershipEntry = {
+  /** membership days one unit buys */
+  days: number;
+};
+
+export type MetricsReport = {
+  minutes: number;
+  functions: Array<FunctionMetrics>;
+};
+
+export type ModerateReview = {
+  review_id: string;
+  reply?: string | null;
+  hidden?: boolean | null;
+};
+
+export type MyCoupons = {
+  coupons: Array<CouponView>;
+};
+
+export type MyData = {
+  profile: Record<string, unknown> | null;
+  orders: Array<Record<string, unknown>>;
+  records: Record<string, Array<Record<string, unknown>>>;
+};
+
+export type MyProfile = {
+  openid: string;
+  nickname: string | null;
+  avatar_url: string | null;
+  points: number;
+  level: number;
+  first_seen_at: string;
+  last_seen_at: string;
+  entry_scene: number | null;
+  coupons: Array<OwnedCoupon>;
+};
+
+export type NearbyStores = {
+  stores: Array<StoreDistance>;
+};
+
+export type Notification = {
+  id: string;
+  event_type: string;
+  resource_type: "encrypt-resource";
+  resource: Resource;
+  create_time?: string | null;
+  summary?: string | null;
+};
+
+export type NpsReport = {
+  weeks: Array<NpsWeek>;
+  total: NpsWeek;
+};
+
+export type NpsWeek = {
+  week: string;
+  answers: number;
+  promoters: number;
+  passives: number;
+  detractors: number;
+  nps: number;
+};
+
+export type OperatorSession = {
+  operator_id: string;
+  role: string;
+  token: string;
+  expires_in: number;
+};
+
+export type OrderItem = {
+  sku_id: string;
+  qty: number;
+};
+
+export type OrderPage = {
+  items: Array<OrderView>;
+  page: number;
+  has_more: boolean;
+  next_cursor: string | null;
+};
+
+export type OrderRef = {
+  order_id: string;
+};
+
+/** Everything that prices an order; order_preview takes exactly this. */
+export type OrderRequest = {
+  items: Array<OrderItem>;
+  delivery?: "express" | "instant" | "pickup" | "virtual";
+  address?: Address | null;
+  store_id?: string | null;
+  coupon_id?: string | null;
+  /** points to pay with, 1 fen each */
+  points?: number;
+  group?: GroupJoin | null;
+  share_code?: string | null;
+  remark?: string | null;
+};
+
+export type OrderSearch = {
+  order_id?: string | null;
+  openid?: string | null;
+  status?: "RESERVING" | "PENDING_PAYMENT" | "PAID" | "SHIPPED" | "COMPLETED" | "CANCELLED" | "FAILED" | "REFUNDING" | "REFUNDED" | null;
+  delivery?: "express" | "instant" | "pickup" | "virtual" | null;
+  store_id?: string | null;
+  /** a refund asked after shipping: REQUESTED is the review queue */
+  refund_status?: "REQUESTED" | "APPROVED" | "REJECTED" | null;
+  limit?: number;
+  /** paging: orders to pass over first */
+  skip?: number;
+  /** high-value customers' orders first (the fulfilment queue) */
+  priority_first?: boolean;
+  plain?: boolean;
+  /** why the plain view is needed */
+  reason?: string | null;
+};
+
+export type OrderView = {
+  lines: Array<PricedLine>;
+  delivery: "express" | "instant" | "pickup" | "virtual";
+  store_id: string | null;
+  distance_m: number | null;
+  goods_amount: number;
+  freight: number;
+  /** the coupon's share */
+  discount: number;
+  member_discount: number;
+  points_used: number;
+  total: number;
+  coupon_id: string | null;
+  group_id: string | null;
+  /** the caller's usable coupon that would take most off */
+  suggested_coupon_id: string | null;
+  /** presale: the day the goods ship (YYYY-MM-DD) */
+  ship_on: string | null;
+  order_id: string;
+  out_trade_no: string;
+  status: string;
+  created_at: string;
+  pay_deadline: string | null;
+  pickup_code: string | null;
+  address: AddressAnswer | null;
+  failure: Record<string, string> | null;
+  timeline: Array<TimelineEntry>;
+  tracking: Array<TrackingEntry>;
+  carrier: string | null;
+  tracking_no: string | null;
+  delivery_id: string | null;
+};
+
+export type OwnedCoupon = {
+  coupon_id: string;
+  template_id: string;
+  title: string;
+  discount: number;
+  threshold: number;
+  expires_at: string | null;
+};
+
+/** Exactly what wx.requestPayment takes (field names as WeChat spells them). */
+export type PaymentParams = {
+  appId: string;
+  timeStamp: string;
+  nonceStr: string;
+  package: string;
+  signType: string;
+  paySign: string;
+};
+
+export type PlaceOrder = {
+  items: Array<OrderItem>;
+  delivery?: "express" | "instant" | "pickup" | "virtual";
+  address?: Address | null;
+  store_id?: string | null;
+  coupon_id?: string | null;
+  /** points to pay with, 1 fen each */
+  points?: number;
+  group?: GroupJoin | null;
+  share_code?: string | null;
+  remark?: string | null;
+  idempotency_key: string;
+  /** the app's install id (wx storage), for risk caps */
+  device_id?: string | null;
+};
+
+export type Prepay = {
+  order_id: string;
+};
+
+export type PresaleEntry = {
+  /** the day presale orders start to ship */
+  ship_on: string;
+};
+
+export type PricedLine = {
+  sku_id: string;
+  product_id: string;
+  merchant_id: string;
+  category_id: string;
+  title: string;
+  spec: string | null;
+  price: number;
+  qty: number;
+  amount: number;
+  location: string;
+};
+
+export type ProductCard = {
+  product_id: string;
+  title: string;
+  category_id: string;
+  merchant_id: string;
+  price: number;
+  sales: number;
+  image: string | null;
+  in_stock: boolean;
+};
+
+export type ProductDetail = {
+  product_id: string;
+  title: string;
+  category_id: string;
+  merchant_id: string;
+  price: number;
+  sales: number;
+  skus: Array<SkuView>;
+  [key: string]: unknown;
+};
+
+export type ProductStatus = {
+  product_id: string;
+  status: string;
+};
+
+export type PublishProduct = {
+  product_id: string;
+  on_sale: boolean;
+};
+
+/** An order's prices as order_place would charge them (integer fen). */
+export type Quote = {
+  lines: Array<PricedLine>;
+  delivery: "express" | "instant" | "pickup" | "virtual";
+  store_id: string | null;
+  distance_m: number | null;
+  goods_amount: number;
+  freight: number;
+  /** the coupon's share */
+  discount: number;
+  member_discount: number;
+  points_used: number;
+  total: number;
+  coupon_id: string | null;
+  group_id: string | null;
+  /** the caller's usable coupon that would take most off */
+  suggested_coupon_id: string | null;
+  /** presale: the day the goods ship (YYYY-MM-DD) */
+  ship_on: string | null;
+};
+
+export type Rebuild = Record<string, unknown>;
+
+export type RebuildSummary = {
+  orders: number;
+  products_with_pairs: number;
+};
+
+export type Recommend = {
+  product_id?: string | null;
+  store_id?: string | null;
+  limit?: number;
+};
+
+export type Recommendations = {
+  kind: "bought_together" | "for_you" | "popular";
+  items: Array<ProductCard>;
+};
+
+export type RequestRefund = {
+  order_id: string;
+  reason: string;
+};
+
+export type Resource = {
+  algorithm: string;
+  ciphertext: string;
+  nonce: string;
+  associated_data?: string | null;
+  original_type?: string | null;
+};
+
+export type ReviewPage = {
+  product_id: string;
+  count: number;
+  average: number | null;
+  reviews: Array<ReviewView>;
+  has_more: boolean;
+};
+
+export type ReviewRefund = {
+  order_id: string;
+  approve: boolean;
+  note?: string | null;
+};
+
+export type ReviewRisk = {
+  event_id: string;
+  decision: "RELEASE" | "REJECT";
+  note?: string | null;
+};
+
+export type ReviewView = {
+  review_id: string;
+  product_id: string;
+  sku_id: string;
+  rating: number;
+  text: string;
+  images: Array<string>;
+  buyer: string;
+  reply: string | null;
+  created_at: string;
+};
+
+export type RiderUpdate = {
+  delivery_id: string;
+  order_id: string;
+  status: "ACCEPTED" | "PICKED_UP" | "DELIVERED" | "CANCELLED";
+  rider_name?: string | null;
+  rider_phone?: string | null;
+};
+
+export type RiskEventView = {
+  event_id: string;
+  kind: string;
+  action: string;
+  status: string;
+  openid: string | null;
+  order_id: string | null;
+  evidence: Record<string, unknown>;
+  created_at: string;
+  decided_by: string | null;
+  note: string | null;
+};
+
+export type RiskEvents = {
+  events: Array<RiskEventView>;
+};
+
+export type RiskQueue = {
+  status?: "OPEN" | "RELEASED" | "REJECTED";
+  kind?: string | null;
+  limit?: number;
+};
+
+export type RollUp = {
+  /** a business day (YYYY-MM-DD); default yesterday and today */
+  day?: string | null;
+};
+
+export type RollupSummary = {
+  days: Array<string>;
+  events: number;
+  paid_orders: number;
+  customers: number;
+};
+
+export type SalesQuery = {
+  /** first business day, YYYY-MM-DD */
+  start: string;
+  /** last business day, YYYY-MM-DD */
+  end: string;
+  merchant_id?: string | null;
+  channel?: "share" | "qrcode" | "search" | "official_account" | "ads" | "nearby" | "direct" | "message" | "payment" | "other" | "unknown" | null;
+  period?: "day" | "week" | "month";
+};
+
+export type SalesReport = {
+  merchant_id: string;
+  channel: string;
+  rows: Array<SalesRow>;
+  total: SalesRow;
+};
+
+export type SalesRow = {
+  period: string;
+  gmv: number;
+  paid_orders: number;
+  /** 客单价: GMV per paid order, fen */
+  aov: number;
+  paying_users: number;
+  refunds: number;
+  refund_rate: number;
+};
+
+export type SaveCouponTemplate = {
+  template_id: string;
+  title: string;
+  /** fen off (fixed), or the cap (percent) */
+  discount: number;
+  /** fen of eligible goods needed */
+  threshold?: number;
+  total_quota: number;
+  per_user_limit?: number;
+  kind?: "fixed" | "percent" | "free_shipping";
+  /** percent coupons: basis points off */
+  rate_bp?: number;
+  /** valid this long after claiming */
+  valid_days?: number | null;
+  valid_from?: string | null;
+  valid_until?: string | null;
+  scope?: CouponScope;
+  /** anti-brush: no brand-new accounts, few accounts per device */
+  guarded?: boolean;
+  status?: "ACTIVE" | "PAUSED";
+};
+
+export type SaveCouponTemplateAnswer = {
+  template_id: string;
+  title: string;
+  /** fen off (fixed), or the cap (percent) */
+  discount: number;
+  /** fen of eligible goods needed */
+  threshold: number;
+  total_quota: number;
+  per_user_limit: number;
+  kind: "fixed" | "percent" | "free_shipping";
+  /** percent coupons: basis points off */
+  rate_bp: number;
+  /** valid this long after claiming */
+  valid_days: number | null;
+  valid_from: string | null;
+  valid_until: string | null;
+  scope: CouponScopeAnswer;
+  /** anti-brush: no brand-new accounts, few accounts per device */
+  guarded: boolean;
+  status: "ACTIVE" | "PAUSED";
+};
+
+export type SaveExperiment = {
+  experiment_id: string;
+  salt: string;
+  arms: Array<Arm>;
+  /** conversion event type */
+  metric: string;
+  status?: "RUNNING" | "STOPPED";
+};
+
+export type SaveFlag = {
+  flag_id: string;
+  enabled?: boolean;
+  rollout_percent?: number;
+  allow?: Array<string>;
+  salt?: string;
+};
+
+export type SaveMerchant = {
+  merchant_id: string;
+  name: string;
+  commission_rate_bp: number;
+  status?: "ACTIVE" | "SUSPENDED";
+};
+
+export type SaveMerchantAnswer = {
+  merchant_id: string;
+  name: string;
+  commission_rate_bp: number;
+  status: "ACTIVE" | "SUSPENDED";
+};
+
+/** A product and its SKUs; new SKUs get their opening stock, existing stock is kept. */
+export type SaveProduct = {
+  product_id: string;
+  merchant_id: string;
+  category_id: string;
+  title: string;
+  skus: Array<SkuEntry>;
+  /** a paid membership (会员) sold through an order with delivery virtual */
+  membership?: MembershipEntry | null;
+  /** sold ahead from a quota: each SKU's `stock` is its presale quota */
+  presale?: PresaleEntry | null;
+  image?: string | null;
+  description?: string | null;
+  fresh?: boolean;
+};
+
+export type SaveSlot = {
+  slot_id: string;
+  position: "home_banner" | "category_top";
+  category_id?: string | null;
+  merchant_id: string;
+  product_id?: string | null;
+  title: string;
+  image_key: string;
+  starts_at: string;
+  ends_at: string;
+  /** fen the merchant pays for the window */
+  price: number;
+  active?: boolean;
+};
+
+export type SearchResults = {
+  orders: Array<Record<string, unknown>>;
+};
+
+export type SettleDay = {
+  batch_size?: number;
+  max_batches?: number;
+  /** business day (Asia/Shanghai); default yesterday */
+  day?: string | null;
+};
+
+export type SettlementSummary = {
+  processed: number;
+  skipped: number;
+  failed: number;
+  next_cursor: string | null;
+  stopped_early: boolean;
+  day: string;
+  statements_written: number;
+  csv_exported: number;
+};
+
+export type ShareLink = {
+  share_code: string;
+  path: string;
+  /** for wxacode.getUnlimited (<= 32 visible characters) */
+  scene: string;
+};
+
+export type ShareReward = {
+  inviter: string;
+  bound: boolean;
+  points_awarded: number;
+};
+
+export type ShareVisit = {
+  share_code: string;
+  device_id?: string | null;
+};
+
+export type ShipOrder = {
+  order_id: string;
+  carrier: string;
+  tracking_no: string;
+};
+
+export type ShowAdReport = {
+  /** first business day, YYYY-MM-DD */
+  start: string;
+  /** last business day, YYYY-MM-DD */
+  end: string;
+  merchant_id?: string | null;
+};
+
+export type ShowAssignments = Record<string, unknown>;
+
+export type ShowCart = Record<string, unknown>;
+
+export type ShowMe = Record<string, unknown>;
+
+export type ShowMetrics = {
+  minutes?: number;
+  function?: string | null;
+};
+
+export type ShowNps = {
+  /** first business day, YYYY-MM-DD */
+  start: string;
+  /** last business day, YYYY-MM-DD */
+  end: string;
+};
+
+export type ShowProduct = {
+  product_id: string;
+};
+
+export type ShowResults = {
+  experiment_id: string;
+};
+
+export type ShowSummary = {
+  merchant_id?: string | null;
+};
+
+export type SignIn = {
+  operator_id: string;
+  password: string;
+};
+
+export type SkuEntry = {
+  sku_id: string;
+  /** fen */
+  price: number;
+  /** opening stock in the central warehouse */
+  stock: number;
+  /** 限购: units per buyer, device and address across orders */
+  limit_per_buyer?: number | null;
+  /** opening stock per store_id */
+  store_stock?: Record<string, number>;
+  [key: string]: unknown;
+};
+
+export type SkuView = {
+  sku_id: string;
+  price: number;
+  stock: number;
+  store_stock: Record<string, number>;
+  [key: string]: unknown;
+};
+
+export type Slice = {
+  /** first business day, YYYY-MM-DD */
+  start: string;
+  /** last business day, YYYY-MM-DD */
+  end: string;
+  merchant_id?: string | null;
+  channel?: "share" | "qrcode" | "search" | "official_account" | "ads" | "nearby" | "direct" | "message" | "payment" | "other" | "unknown" | null;
+};
+
+export type SlotView = {
+  slot_id: string;
+  position: string;
+  category_id: string | null;
+  merchant_id: string;
+  product_id: string | null;
+  title: string;
+  image_key: string;
+};
+
+export type Slots = {
+  slots: Array<SlotView>;
+};
+
+export type StatementPage = {
+  statements: Array<Record<string, unknown>>;
+};
+
+export type StockLevel = {
+  sku_id: string;
+  location: string;
+  available: number;
+  reserved: number;
+  sold: number;
+  received: number;
+  adjusted: number;
+};
+
+export type StoreDistance = {
+  store_id: string;
+  merchant_id: string;
+  name: string;
+  latitude: number;
+  longitude: number;
+  distance_m: number;
+  [key: string]: unknown;
+};
+
+export type Subscriptions = {
+  grants: Record<string, number>;
+};
+
+export type Summary = {
+  merchant_id: string;
+  data: Record<string, unknown>;
+};
+
+export type SurveyAnswer = {
+  order_id: string;
+  score: number;
+};
+
+export type TicketQueue = {
+  status?: "OPEN" | "IN_PROGRESS" | "RESOLVED" | "CLOSED";
+  limit?: number;
+};
+
+export type TicketView = {
+  ticket_id: string;
+  kind: string;
+  text: string;
+  order_id: string | null;
+  status: string;
+  priority: number;
+  segment: string | null;
+  reply: string | null;
+  created_at: string;
+};
+
+export type Tickets = {
+  tickets: Array<TicketView>;
+};
+
+export type TimelineEntry = {
+  at: string;
+  status: string;
+  note: string | null;
+};
+
+export type Track = {
+  events: Array<TrackedEvent>;
+};
+
+export type Tracked = {
+  recorded: number;
+};
+
+export type TrackedEvent = {
+  type: "page_view" | "product_view" | "add_to_cart" | "checkout_start" | "share" | "share_open" | "coupon_claim" | "ad_click";
+  /** the visit's entry scene */
+  scene?: number | null;
+  page?: string | null;
+  product_id?: string | null;
+  share_code?: string | null;
+  slot_id?: string | null;
+  /** the device clock (ISO 8601), kept for reference */
+  client_at?: string | null;
+};
+
+export type TrackingEntry = {
+  at: string;
+  status: string;
+  description: string | null;
+};
+
+export type UpdateBlacklist = {
+  kind: "openid" | "device" | "ip" | "address" | "phone";
+  value: string;
+  listed?: boolean;
+  reason: string;
+};
+
+export type UpdateCart = {
+  sku_id: string;
+  /** 0 removes the SKU */
+  qty: number;
+};
+
+export type UpdateTicket = {
+  ticket_id: string;
+  status: "IN_PROGRESS" | "RESOLVED" | "CLOSED";
+  reply?: string | null;
+};
+
+export type UserProfile = {
+  openid: string;
+  nickname: string | null;
+  avatar_url: string | null;
+  points: number;
+  level: number;
+  first_seen_at: string;
+  last_seen_at: string;
+  entry_scene: number | null;
+};
+
+export type VerifyPickup = {
+  store_id: string;
+  pickup_code: string;
+};
+
+export type WinBackSummary = {
+  processed: number;
+  skipped: number;
+  failed: number;
+  next_cursor: string | null;
+  stopped_early: boolean;
+  scanned: number;
+  granted: number;
+  messaged: number;
+};
+
+export type WithdrawConsent = Record<string, unknown>;
+
 export declare namespace ad_list {
-  export type Request = {
-    position: "home_banner" | "category_top";
-    category_id?: string | null;
-  };
-  export type SlotView = {
-    slot_id: string;
-    position: string;
-    category_id: string | null;
-    merchant_id: string;
-    product_id: string | null;
-    title: string;
-    image_key: string;
-  };
-  export type Data = {
-    slots: Array<SlotView>;
-  };
+  export type Request = ListAds;
+  export type Data = Slots;
 }
 
 export declare namespace ad_report {
-  export type Request = {
-    /** first business day, YYYY-MM-DD */
-    start: string;
-    /** last business day, YYYY-MM-DD */
-    end: string;
-    merchant_id?: string | null;
-  };
-  export type Data = {
-    slots: Array<Record<string, unknown>>;
-    merchants: Record<string, Record<string, unknown>>;
-  };
+  export type Request = ShowAdReport;
+  export type Data = AdReport;
 }
 
 export declare namespace ad_slot_save {
-  export type Request = {
-    slot_id: string;
-    position: "home_banner" | "category_top";
-    category_id?: string | null;
-    merchant_id: string;
-    product_id?: string | null;
-    title: string;
-    image_key: string;
-    starts_at: string;
-    ends_at: string;
-    /** fen the merchant pays for the window */
-    price: number;
-    active?: boolean;
-  };
-  export type Data = {
-    slot_id: string;
-    position: string;
-    category_id: string | null;
-    merchant_id: string;
-    product_id: string | null;
-    title: string;
-    image_key: string;
-  };
+  export type Request = SaveSlot;
+  export type Data = SlotView;
 }
 
 export declare namespace analytics_active {
-  /** A report's business days (Asia/Shanghai), first and last included. */
-  export type Request = {
-    /** first business day, YYYY-MM-DD */
-    start: string;
-    /** last business day, YYYY-MM-DD */
-    end: string;
-  };
-  export type ActiveDay = {
-    day: string;
-    dau: number;
-    wau: number;
-    mau: number;
-  };
-  export type Data = {
-    days: Array<ActiveDay>;
-  };
+  export type Request = DayRange;
+  export type Data = ActiveReport;
 }
 
 export declare namespace analytics_channels {
-  /** A report's business days (Asia/Shanghai), first and last included. */
-  export type Request = {
-    /** first business day, YYYY-MM-DD */
-    start: string;
-    /** last business day, YYYY-MM-DD */
-    end: string;
-  };
-  export type ChannelRow = {
-    channel: string;
-    /** users who viewed a product, summed over the days */
-    visitors: number;
-    paid_orders: number;
-    gmv: number;
-  };
-  export type Data = {
-    channels: Array<ChannelRow>;
-    share_codes: Array<Record<string, unknown>>;
-  };
+  export type Request = DayRange;
+  export type Data = ChannelReport;
 }
 
 export declare namespace analytics_funnel {
-  export type Request = {
-    /** first business day, YYYY-MM-DD */
-    start: string;
-    /** last business day, YYYY-MM-DD */
-    end: string;
-    merchant_id?: string | null;
-    channel?: "share" | "qrcode" | "search" | "official_account" | "ads" | "nearby" | "direct" | "message" | "payment" | "other" | "unknown" | null;
-  };
-  export type FunnelStep = {
-    step: string;
-    users: number;
-    /** share of the previous step's users */
-    conversion: number | null;
-    drop_off: number | null;
-  };
-  export type Data = {
-    merchant_id: string;
-    channel: string;
-    steps: Array<FunnelStep>;
-  };
+  export type Request = Slice;
+  export type Data = FunnelReport;
 }
 
 export declare namespace analytics_retention {
-  export type Request = {
-    merchant_id?: string | null;
-  };
-  export type Data = {
-    merchant_id: string;
-    data: Record<string, unknown>;
-  };
+  export type Request = ShowSummary;
+  export type Data = Summary;
 }
 
 export declare namespace analytics_rollup {
-  export type Request = {
-    /** a business day (YYYY-MM-DD); default yesterday and today */
-    day?: string | null;
-  };
-  export type Data = {
-    days: Array<string>;
-    events: number;
-    paid_orders: number;
-    customers: number;
-  };
+  export type Request = RollUp;
+  export type Data = RollupSummary;
 }
 
 export declare namespace analytics_sales {
-  export type Request = {
-    /** first business day, YYYY-MM-DD */
-    start: string;
-    /** last business day, YYYY-MM-DD */
-    end: string;
-    merchant_id?: string | null;
-    channel?: "share" | "qrcode" | "search" | "official_account" | "ads" | "nearby" | "direct" | "message" | "payment" | "other" | "unknown" | null;
-    period?: "day" | "week" | "month";
-  };
-  export type SalesRow = {
-    period: string;
-    gmv: number;
-    paid_orders: number;
-    /** 客单价: GMV per paid order, fen */
-    aov: number;
-    paying_users: number;
-    refunds: number;
-    refund_rate: number;
-  };
-  export type Data = {
-    merchant_id: string;
-    channel: string;
-    rows: Array<SalesRow>;
-    total: SalesRow;
-  };
+  export type Request = SalesQuery;
+  export type Data = SalesReport;
 }
 
 export declare namespace analytics_segments {
-  export type Request = {
-    merchant_id?: string | null;
-  };
-  export type Data = {
-    merchant_id: string;
-    data: Record<string, unknown>;
-  };
+  export type Request = ShowSummary;
+  export type Data = Summary;
 }
 
 export declare namespace blacklist_update {
-  export type Request = {
-    kind: "openid" | "device" | "ip" | "address" | "phone";
-    value: string;
-    listed?: boolean;
-    reason: string;
-  };
-  export type Data = {
-    entry_id: string;
-    listed: boolean;
-  };
+  export type Request = UpdateBlacklist;
+  export type Data = BlacklistEntry;
 }
 
 export declare namespace cart_list {
-  export type Request = Record<string, unknown>;
-  export type CartLine = {
-    sku_id: string;
-    product_id: string | null;
-    title: string | null;
-    spec: string | null;
-    price: number | null;
-    qty: number;
-    amount: number;
-    available: boolean;
-    reason: string | null;
-  };
-  export type Data = {
-    items: Array<CartLine>;
-    goods_amount: number;
-  };
+  export type Request = ShowCart;
+  export type Data = CartView;
 }
 
 export declare namespace cart_update {
-  export type Request = {
-    sku_id: string;
-    /** 0 removes the SKU */
-    qty: number;
-  };
-  export type CartLine = {
-    sku_id: string;
-    product_id: string | null;
-    title: string | null;
-    spec: string | null;
-    price: number | null;
-    qty: number;
-    amount: number;
-    available: boolean;
-    reason: string | null;
-  };
-  export type Data = {
-    items: Array<CartLine>;
-    goods_amount: number;
-  };
+  export type Request = UpdateCart;
+  export type Data = CartView;
 }
 
 export declare namespace catalog_browse {
-  export type Request = {
-    category_id?: string | null;
-    keyword?: string | null;
-    sort?: "default" | "sales" | "price" | "price_desc" | "new";
-    page?: number;
-    page_size?: number;
-  };
-  export type Category = {
-    category_id: string;
-    name: string;
-  };
-  export type ProductCard = {
-    product_id: string;
-    title: string;
-    category_id: string;
-    merchant_id: string;
-    price: number;
-    sales: number;
-    image: string | null;
-    in_stock: boolean;
-  };
-  export type Data = {
-    items: Array<ProductCard>;
-    page: number;
-    has_more: boolean;
-    /** the shop's categories in order, on page 1 only */
-    categories: Array<Category>;
-  };
+  export type Request = Browse;
+  export type Data = BrowsePage;
 }
 
 export declare namespace catalog_product {
-  export type Request = {
-    product_id: string;
-  };
-  export type SkuView = {
-    sku_id: string;
-    price: number;
-    stock: number;
-    store_stock: Record<string, number>;
-    [key: string]: unknown;
-  };
-  export type Data = {
-    product_id: string;
-    title: string;
-    category_id: string;
-    merchant_id: string;
-    price: number;
-    sales: number;
-    skus: Array<SkuView>;
-    [key: string]: unknown;
-  };
+  export type Request = ShowProduct;
+  export type Data = ProductDetail;
 }
 
 export declare namespace commission_list {
-  export type Request = {
-    inviter?: string | null;
-    status?: "PENDING" | "AVAILABLE" | "REVERSED" | null;
-    limit?: number;
-  };
-  export type Data = {
-    entries: Array<Record<string, unknown>>;
-    totals: Record<string, number>;
-  };
+  export type Request = ListCommissions;
+  export type Data = CommissionPage;
 }
 
 export declare namespace consent_accept {
-  export type Request = {
-    version: string;
-  };
-  export type Data = {
-    current_version: string;
-    accepted_version: string | null;
-    accepted_at: string | null;
-    withdrawn_at: string | null;
-    collecting: boolean;
-  };
+  export type Request = AcceptPolicy;
+  export type Data = ConsentState;
 }
 
 export declare namespace consent_withdraw {
-  export type Request = Record<string, unknown>;
-  export type Data = {
-    current_version: string;
-    accepted_version: string | null;
-    accepted_at: string | null;
-    withdrawn_at: string | null;
-    collecting: boolean;
-  };
+  export type Request = WithdrawConsent;
+  export type Data = ConsentState;
 }
 
 export declare namespace coupon_claim {
-  export type Request = {
-    template_id: string;
-    device_id?: string | null;
-  };
-  export type Data = {
-    coupon_id: string;
-    template_id: string;
-    title: string;
-    kind: string;
-    discount: number;
-    rate_bp: number;
-    threshold: number;
-    status: string;
-    expires_at: string | null;
-  };
+  export type Request = ClaimCoupon;
+  export type Data = CouponView;
 }
 
 export declare namespace coupon_lapsed {
-  /** The timer's Message (JSON), all optional. */
-  export type Request = {
-    batch_size?: number;
-    max_batches?: number;
-  };
-  export type Data = {
-    processed: number;
-    skipped: number;
-    failed: number;
-    next_cursor: string | null;
-    stopped_early: boolean;
-    scanned: number;
-    granted: number;
-    messaged: number;
-  };
+  export type Request = BatchRequest;
+  export type Data = WinBackSummary;
 }
 
 export declare namespace coupon_list {
-  export type Request = {
-    status?: "AVAILABLE" | "LOCKED" | "USED" | "EXPIRED" | null;
-  };
-  export type CouponView = {
-    coupon_id: string;
-    template_id: string;
-    title: string;
-    kind: string;
-    discount: number;
-    rate_bp: number;
-    threshold: number;
-    status: string;
-    expires_at: string | null;
-  };
-  export type Data = {
-    coupons: Array<CouponView>;
-  };
+  export type Request = ListCoupons;
+  export type Data = MyCoupons;
 }
 
 export declare namespace coupon_template_save {
-  export type CouponScope = {
-    kind?: "all" | "categories" | "products" | "merchants";
-    ids?: Array<string>;
-  };
-  export type Request = {
-    template_id: string;
-    title: string;
-    /** fen off (fixed), or the cap (percent) */
-    discount: number;
-    /** fen of eligible goods needed */
-    threshold?: number;
-    total_quota: number;
-    per_user_limit?: number;
-    kind?: "fixed" | "percent" | "free_shipping";
-    /** percent coupons: basis points off */
-    rate_bp?: number;
-    /** valid this long after claiming */
-    valid_days?: number | null;
-    valid_from?: string | null;
-    valid_until?: string | null;
-    scope?: CouponScope;
-    /** anti-brush: no brand-new accounts, few accounts per device */
-    guarded?: boolean;
-    status?: "ACTIVE" | "PAUSED";
-  };
-  export type CouponScopeAnswer = {
-    kind: "all" | "categories" | "products" | "merchants";
-    ids: Array<string>;
-  };
-  export type Data = {
-    template_id: string;
-    title: string;
-    /** fen off (fixed), or the cap (percent) */
-    discount: number;
-    /** fen of eligible goods needed */
-    threshold: number;
-    total_quota: number;
-    per_user_limit: number;
-    kind: "fixed" | "percent" | "free_shipping";
-    /** percent coupons: basis points off */
-    rate_bp: number;
-    /** valid this long after claiming */
-    valid_days: number | null;
-    valid_from: string | null;
-    valid_until: string | null;
-    scope: CouponScopeAnswer;
-    /** anti-brush: no brand-new accounts, few accounts per device */
-    guarded: boolean;
-    status: "ACTIVE" | "PAUSED";
-  };
+  export type Request = SaveCouponTemplate;
+  export type Data = SaveCouponTemplateAnswer;
 }
 
 export declare namespace delivery_notify {
-  export type Request = {
-    delivery_id: string;
-    order_id: string;
-    status: "ACCEPTED" | "PICKED_UP" | "DELIVERED" | "CANCELLED";
-    rider_name?: string | null;
-    rider_phone?: string | null;
-  };
-  /** The fields of wx.chooseAddress (plus a point from wx.chooseLocation for instant). */
-  export type Address = {
-    userName: string;
-    telNumber: string;
-    provinceName: string;
-    cityName: string;
-    countyName: string;
-    detailInfo: string;
-    postalCode: string | null;
-    streetName: string | null;
-    detailInfoNew: string | null;
-    nationalCode: string | null;
-    errMsg: string | null;
-    latitude: number | null;
-    longitude: number | null;
-  };
-  export type PricedLine = {
-    sku_id: string;
-    product_id: string;
-    merchant_id: string;
-    category_id: string;
-    title: string;
-    spec: string | null;
-    price: number;
-    qty: number;
-    amount: number;
-    location: string;
-  };
-  export type TimelineEntry = {
-    at: string;
-    status: string;
-    note: string | null;
-  };
-  export type TrackingEntry = {
-    at: string;
-    status: string;
-    description: string | null;
-  };
-  export type Data = {
-    lines: Array<PricedLine>;
-    delivery: "express" | "instant" | "pickup" | "virtual";
-    store_id: string | null;
-    distance_m: number | null;
-    goods_amount: number;
-    freight: number;
-    /** the coupon's share */
-    discount: number;
-    member_discount: number;
-    points_used: number;
-    total: number;
-    coupon_id: string | null;
-    group_id: string | null;
-    /** the caller's usable coupon that would take most off */
-    suggested_coupon_id: string | null;
-    /** presale: the day the goods ship (YYYY-MM-DD) */
-    ship_on: string | null;
-    order_id: string;
-    out_trade_no: string;
-    status: string;
-    created_at: string;
-    pay_deadline: string | null;
-    pickup_code: string | null;
-    address: Address | null;
-    failure: Record<string, string> | null;
-    timeline: Array<TimelineEntry>;
-    tracking: Array<TrackingEntry>;
-    carrier: string | null;
-    tracking_no: string | null;
-    delivery_id: string | null;
-  };
+  export type Request = RiderUpdate;
+  export type Data = OrderView;
 }
 
 export declare namespace experiment_assign {
-  export type Request = Record<string, unknown>;
-  export type Data = {
-    experiments: Record<string, string>;
-    payloads: Record<string, Record<string, string>>;
-    flags: Record<string, boolean>;
-  };
+  export type Request = ShowAssignments;
+  export type Data = Assignments;
 }
 
 export declare namespace experiment_results {
-  export type Request = {
-    experiment_id: string;
-  };
-  export type ArmResult = {
-    arm: string;
-    exposed: number;
-    converted: number;
-    rate: number;
-    /** rate minus the control's rate */
-    lift: number | null;
-    ci_low: number | null;
-    ci_high: number | null;
-    z: number | null;
-    p_value: number | null;
-  };
-  export type Data = {
-    experiment_id: string;
-    metric: string;
-    status: string;
-    arms: Array<ArmResult>;
-  };
+  export type Request = ShowResults;
+  export type Data = ExperimentResults;
 }
 
 export declare namespace experiment_save {
-  export type Arm = {
-    name: string;
-    weight: number;
-    payload?: Record<string, string>;
-  };
-  export type Request = {
-    experiment_id: string;
-    salt: string;
-    arms: Array<Arm>;
-    /** conversion event type */
-    metric: string;
-    status?: "RUNNING" | "STOPPED";
-  };
-  export type Data = {
-    experiment_id: string;
-    salt: string;
-    arms: Array<Record<string, unknown>>;
-    metric: string;
-    status: string;
-    started_at: string;
-  };
+  export type Request = SaveExperiment;
+  export type Data = ExperimentView;
 }
 
 export declare namespace feedback_create {
-  export type Request = {
-    kind: "complaint" | "suggestion";
-    text: string;
-    order_id?: string | null;
-  };
-  export type Data = {
-    ticket_id: string;
-    kind: string;
-    text: string;
-    order_id: string | null;
-    status: string;
-    priority: number;
-    segment: string | null;
-    reply: string | null;
-    created_at: string;
-  };
+  export type Request = CreateTicket;
+  export type Data = TicketView;
 }
 
 export declare namespace feedback_queue {
-  export type Request = {
-    status?: "OPEN" | "IN_PROGRESS" | "RESOLVED" | "CLOSED";
-    limit?: number;
-  };
-  export type TicketView = {
-    ticket_id: string;
-    kind: string;
-    text: string;
-    order_id: string | null;
-    status: string;
-    priority: number;
-    segment: string | null;
-    reply: string | null;
-    created_at: string;
-  };
-  export type Data = {
-    tickets: Array<TicketView>;
-  };
+  export type Request = TicketQueue;
+  export type Data = Tickets;
 }
 
 export declare namespace feedback_update {
-  export type Request = {
-    ticket_id: string;
-    status: "IN_PROGRESS" | "RESOLVED" | "CLOSED";
-    reply?: string | null;
-  };
-  export type Data = {
-    ticket_id: string;
-    kind: string;
-    text: string;
-    order_id: string | null;
-    status: string;
-    priority: number;
-    segment: string | null;
-    reply: string | null;
-    created_at: string;
-  };
+  export type Request = UpdateTicket;
+  export type Data = TicketView;
 }
 
 export declare namespace flag_save {
-  export type Request = {
-    flag_id: string;
-    enabled?: boolean;
-    rollout_percent?: number;
-    allow?: Array<string>;
-    salt?: string;
-  };
-  export type Data = {
-    flag_id: string;
-    enabled: boolean;
-    rollout_percent: number;
-    allow: Array<string>;
-    salt: string;
-  };
+  export type Request = SaveFlag;
+  export type Data = FlagView;
 }
 
 export declare namespace group_expire {
-  /** The timer's Message (JSON), all optional. */
-  export type Request = {
-    batch_size?: number;
-    max_batches?: number;
-  };
-  export type Data = {
-    processed: number;
-    skipped: number;
-    failed: number;
-    next_cursor: string | null;
-    stopped_early: boolean;
-  };
+  export type Request = BatchRequest;
+  export type Data = BatchSummary;
 }
 
 export declare namespace group_get {
-  export type Request = {
-    group_id: string;
-  };
-  export type Data = {
-    group_id: string;
-    deal_id: string;
-    size: number;
-    joined: number;
-    paid: number;
-    status: string;
-    deadline: string;
-  };
+  export type Request = GroupRef;
+  export type Data = GroupView;
 }
 
 export declare namespace health_check {
-  export type Request = Record<string, unknown>;
-  export type Data = {
-    status: string;
-    time: string;
-  };
+  export type Request = CheckHealth;
+  export type Data = Health;
 }
 
 export declare namespace housekeeping_run {
-  export type Request = Record<string, unknown>;
-  export type Data = {
-    rate_windows_removed: number;
-  };
+  export type Request = Housekeep;
+  export type Data = HousekeepingSummary;
 }
 
 export declare namespace merchant_save {
-  export type Request = {
-    merchant_id: string;
-    name: string;
-    commission_rate_bp: number;
-    status?: "ACTIVE" | "SUSPENDED";
-  };
-  export type Data = {
-    merchant_id: string;
-    name: string;
-    commission_rate_bp: number;
-    status: "ACTIVE" | "SUSPENDED";
-  };
+  export type Request = SaveMerchant;
+  export type Data = SaveMerchantAnswer;
 }
 
 export declare namespace metrics_show {
-  export type Request = {
-    minutes?: number;
-    function?: string | null;
-  };
-  export type FunctionMetrics = {
-    function: string;
-    calls: number;
-    codes: Record<string, number>;
-    error_rate: number;
-    p50_ms: number | null;
-    p95_ms: number | null;
-    p99_ms: number | null;
-  };
-  export type Data = {
-    minutes: number;
-    functions: Array<FunctionMetrics>;
-  };
+  export type Request = ShowMetrics;
+  export type Data = MetricsReport;
 }
 
 export declare namespace operator_login {
-  export type Request = {
-    operator_id: string;
-    password: string;
-  };
-  export type Data = {
-    operator_id: string;
-    role: string;
-    token: string;
-    expires_in: number;
-  };
+  export type Request = SignIn;
+  export type Data = OperatorSession;
 }
 
 export declare namespace order_autoconfirm {
-  /** The timer's Message (JSON), all optional. */
-  export type Request = {
-    batch_size?: number;
-    max_batches?: number;
-  };
-  export type Data = {
-    processed: number;
-    skipped: number;
-    failed: number;
-    next_cursor: string | null;
-    stopped_early: boolean;
-  };
+  export type Request = BatchRequest;
+  export type Data = BatchSummary;
 }
 
 export declare namespace order_cancel {
-  export type Request = {
-    order_id: string;
-  };
-  /** The fields of wx.chooseAddress (plus a point from wx.chooseLocation for instant). */
-  export type Address = {
-    userName: string;
-    telNumber: string;
-    provinceName: string;
-    cityName: string;
-    countyName: string;
-    detailInfo: string;
-    postalCode: string | null;
-    streetName: string | null;
-    detailInfoNew: string | null;
-    nationalCode: string | null;
-    errMsg: string | null;
-    latitude: number | null;
-    longitude: number | null;
-  };
-  export type PricedLine = {
-    sku_id: string;
-    product_id: string;
-    merchant_id: string;
-    category_id: string;
-    title: string;
-    spec: string | null;
-    price: number;
-    qty: number;
-    amount: number;
-    location: string;
-  };
-  export type TimelineEntry = {
-    at: string;
-    status: string;
-    note: string | null;
-  };
-  export type TrackingEntry = {
-    at: string;
-    status: string;
-    description: string | null;
-  };
-  export type Data = {
-    lines: Array<PricedLine>;
-    delivery: "express" | "instant" | "pickup" | "virtual";
-    store_id: string | null;
-    distance_m: number | null;
-    goods_amount: number;
-    freight: number;
-    /** the coupon's share */
-    discount: number;
-    member_discount: number;
-    points_used: number;
-    total: number;
-    coupon_id: string | null;
-    group_id: string | null;
-    /** the caller's usable coupon that would take most off */
-    suggested_coupon_id: string | null;
-    /** presale: the day the goods ship (YYYY-MM-DD) */
-    ship_on: string | null;
-    order_id: string;
-    out_trade_no: string;
-    status: string;
-    created_at: string;
-    pay_deadline: string | null;
-    pickup_code: string | null;
-    address: Address | null;
-    failure: Record<string, string> | null;
-    timeline: Array<TimelineEntry>;
-    tracking: Array<TrackingEntry>;
-    carrier: string | null;
-    tracking_no: string | null;
-    delivery_id: string | null;
-  };
+  export type Request = CancelOrder;
+  export type Data = OrderView;
 }
 
 export declare namespace order_confirm {
-  export type Request = {
-    order_id: string;
-  };
-  /** The fields of wx.chooseAddress (plus a point from wx.chooseLocation for instant). */
-  export type Address = {
-    userName: string;
-    telNumber: string;
-    provinceName: string;
-    cityName: string;
-    countyName: string;
-    detailInfo: string;
-    postalCode: string | null;
-    streetName: string | null;
-    detailInfoNew: string | null;
-    nationalCode: string | null;
-    errMsg: string | null;
-    latitude: number | null;
-    longitude: number | null;
-  };
-  export type PricedLine = {
-    sku_id: string;
-    product_id: string;
-    merchant_id: string;
-    category_id: string;
-    title: string;
-    spec: string | null;
-    price: number;
-    qty: number;
-    amount: number;
-    location: string;
-  };
-  export type TimelineEntry = {
-    at: string;
-    status: string;
-    note: string | null;
-  };
-  export type TrackingEntry = {
-    at: string;
-    status: string;
-    description: string | null;
-  };
-  export type Data = {
-    lines: Array<PricedLine>;
-    delivery: "express" | "instant" | "pickup" | "virtual";
-    store_id: string | null;
-    distance_m: number | null;
-    goods_amount: number;
-    freight: number;
-    /** the coupon's share */
-    discount: number;
-    member_discount: number;
-    points_used: number;
-    total: number;
-    coupon_id: string | null;
-    group_id: string | null;
-    /** the caller's usable coupon that would take most off */
-    suggested_coupon_id: string | null;
-    /** presale: the day the goods ship (YYYY-MM-DD) */
-    ship_on: string | null;
-    order_id: string;
-    out_trade_no: string;
-    status: string;
-    created_at: string;
-    pay_deadline: string | null;
-    pickup_code: string | null;
-    address: Address | null;
-    failure: Record<string, string> | null;
-    timeline: Array<TimelineEntry>;
-    tracking: Array<TrackingEntry>;
-    carrier: string | null;
-    tracking_no: string | null;
-    delivery_id: string | null;
-  };
+  export type Request = OrderRef;
+  export type Data = OrderView;
 }
 
 export declare namespace order_expire {
-  /** The timer's Message (JSON), all optional. */
-  export type Request = {
-    batch_size?: number;
-    max_batches?: number;
-  };
-  export type Data = {
-    processed: number;
-    skipped: number;
-    failed: number;
-    next_cursor: string | null;
-    stopped_early: boolean;
-  };
+  export type Request = BatchRequest;
+  export type Data = BatchSummary;
 }
 
 export declare namespace order_get {
-  export type Request = {
-    order_id: string;
-  };
-  /** The fields of wx.chooseAddress (plus a point from wx.chooseLocation for instant). */
-  export type Address = {
-    userName: string;
-    telNumber: string;
-    provinceName: string;
-    cityName: string;
-    countyName: string;
-    detailInfo: string;
-    postalCode: string | null;
-    streetName: string | null;
-    detailInfoNew: string | null;
-    nationalCode: string | null;
-    errMsg: string | null;
-    latitude: number | null;
-    longitude: number | null;
-  };
-  export type PricedLine = {
-    sku_id: string;
-    product_id: string;
-    merchant_id: string;
-    category_id: string;
-    title: string;
-    spec: string | null;
-    price: number;
-    qty: number;
-    amount: number;
-    location: string;
-  };
-  export type TimelineEntry = {
-    at: string;
-    status: string;
-    note: string | null;
-  };
-  export type TrackingEntry = {
-    at: string;
-    status: string;
-    description: string | null;
-  };
-  export type Data = {
-    lines: Array<PricedLine>;
-    delivery: "express" | "instant" | "pickup" | "virtual";
-    store_id: string | null;
-    distance_m: number | null;
-    goods_amount: number;
-    freight: number;
-    /** the coupon's share */
-    discount: number;
-    member_discount: number;
-    points_used: number;
-    total: number;
-    coupon_id: string | null;
-    group_id: string | null;
-    /** the caller's usable coupon that would take most off */
-    suggested_coupon_id: string | null;
-    /** presale: the day the goods ship (YYYY-MM-DD) */
-    ship_on: string | null;
-    order_id: string;
-    out_trade_no: string;
-    status: string;
-    created_at: string;
-    pay_deadline: string | null;
-    pickup_code: string | null;
-    address: Address | null;
-    failure: Record<string, string> | null;
-    timeline: Array<TimelineEntry>;
-    tracking: Array<TrackingEntry>;
-    carrier: string | null;
-    tracking_no: string | null;
-    delivery_id: string | null;
-  };
+  export type Request = OrderRef;
+  export type Data = OrderView;
 }
 
 export declare namespace order_list {
-  export type Request = {
-    status?: "RESERVING" | "PENDING_PAYMENT" | "PAID" | "SHIPPED" | "COMPLETED" | "CANCELLED" | "FAILED" | "REFUNDING" | "REFUNDED" | null;
-    page?: number;
-    page_size?: number;
-    /** next_cursor of the last page */
-    cursor?: string | null;
-  };
-  /** The fields of wx.chooseAddress (plus a point from wx.chooseLocation for instant). */
-  export type Address = {
-    userName: string;
-    telNumber: string;
-    provinceName: string;
-    cityName: string;
-    countyName: string;
-    detailInfo: string;
-    postalCode: string | null;
-    streetName: string | null;
-    detailInfoNew: string | null;
-    nationalCode: string | null;
-    errMsg: string | null;
-    latitude: number | null;
-    longitude: number | null;
-  };
-  export type OrderView = {
-    lines: Array<PricedLine>;
-    delivery: "express" | "instant" | "pickup" | "virtual";
-    store_id: string | null;
-    distance_m: number | null;
-    goods_amount: number;
-    freight: number;
-    /** the coupon's share */
-    discount: number;
-    member_discount: number;
-    points_used: number;
-    total: number;
-    coupon_id: string | null;
-    group_id: string | null;
-    /** the caller's usable coupon that would take most off */
-    suggested_coupon_id: string | null;
-    /** presale: the day the goods ship (YYYY-MM-DD) */
-    ship_on: string | null;
-    order_id: string;
-    out_trade_no: string;
-    status: string;
-    created_at: string;
-    pay_deadline: string | null;
-    pickup_code: string | null;
-    address: Address | null;
-    failure: Record<string, string> | null;
-    timeline: Array<TimelineEntry>;
-    tracking: Array<TrackingEntry>;
-    carrier: string | null;
-    tracking_no: string | null;
-    delivery_id: string | null;
-  };
-  export type PricedLine = {
-    sku_id: string;
-    product_id: string;
-    merchant_id: string;
-    category_id: string;
-    title: string;
-    spec: string | null;
-    price: number;
-    qty: number;
-    amount: number;
-    location: string;
-  };
-  export type TimelineEntry = {
-    at: string;
-    status: string;
-    note: string | null;
-  };
-  export type TrackingEntry = {
-    at: string;
-    status: string;
-    description: string | null;
-  };
-  export type Data = {
-    items: Array<OrderView>;
-    page: number;
-    has_more: boolean;
-    next_cursor: string | null;
-  };
+  export type Request = ListOrders;
+  export type Data = OrderPage;
 }
 
 export declare namespace order_pickup_verify {
-  export type Request = {
-    store_id: string;
-    pickup_code: string;
-  };
-  /** The fields of wx.chooseAddress (plus a point from wx.chooseLocation for instant). */
-  export type Address = {
-    userName: string;
-    telNumber: string;
-    provinceName: string;
-    cityName: string;
-    countyName: string;
-    detailInfo: string;
-    postalCode: string | null;
-    streetName: string | null;
-    detailInfoNew: string | null;
-    nationalCode: string | null;
-    errMsg: string | null;
-    latitude: number | null;
-    longitude: number | null;
-  };
-  export type PricedLine = {
-    sku_id: string;
-    product_id: string;
-    merchant_id: string;
-    category_id: string;
-    title: string;
-    spec: string | null;
-    price: number;
-    qty: number;
-    amount: number;
-    location: string;
-  };
-  export type TimelineEntry = {
-    at: string;
-    status: string;
-    note: string | null;
-  };
-  export type TrackingEntry = {
-    at: string;
-    status: string;
-    description: string | null;
-  };
-  export type Data = {
-    lines: Array<PricedLine>;
-    delivery: "express" | "instant" | "pickup" | "virtual";
-    store_id: string | null;
-    distance_m: number | null;
-    goods_amount: number;
-    freight: number;
-    /** the coupon's share */
-    discount: number;
-    member_discount: number;
-    points_used: number;
-    total: number;
-    coupon_id: string | null;
-    group_id: string | null;
-    /** the caller's usable coupon that would take most off */
-    suggested_coupon_id: string | null;
-    /** presale: the day the goods ship (YYYY-MM-DD) */
-    ship_on: string | null;
-    order_id: string;
-    out_trade_no: string;
-    status: string;
-    created_at: string;
-    pay_deadline: string | null;
-    pickup_code: string | null;
-    address: Address | null;
-    failure: Record<string, string> | null;
-    timeline: Array<TimelineEntry>;
-    tracking: Array<TrackingEntry>;
-    carrier: string | null;
-    tracking_no: string | null;
-    delivery_id: string | null;
-  };
+  export type Request = VerifyPickup;
+  export type Data = OrderView;
 }
 
 export declare namespace order_place {
-  /** The fields of wx.chooseAddress (plus a point from wx.chooseLocation for instant). */
-  export type Address = {
-    userName: string;
-    telNumber: string;
-    provinceName: string;
-    cityName: string;
-    countyName: string;
-    detailInfo: string;
-    postalCode?: string | null;
-    streetName?: string | null;
-    detailInfoNew?: string | null;
-    nationalCode?: string | null;
-    errMsg?: string | null;
-    latitude?: number | null;
-    longitude?: number | null;
-  };
-  /** Buy at a group deal's price: open a new group, or join `group_id`. */
-  export type GroupJoin = {
-    deal_id: string;
-    group_id?: string | null;
-  };
-  export type OrderItem = {
-    sku_id: string;
-    qty: number;
-  };
-  export type Request = {
-    items: Array<OrderItem>;
-    delivery?: "express" | "instant" | "pickup" | "virtual";
-    address?: Address | null;
-    store_id?: string | null;
-    coupon_id?: string | null;
-    /** points to pay with, 1 fen each */
-    points?: number;
-    group?: GroupJoin | null;
-    share_code?: string | null;
-    remark?: string | null;
-    idempotency_key: string;
-    /** the app's install id (wx storage), for risk caps */
-    device_id?: string | null;
-  };
-  /** The fields of wx.chooseAddress (plus a point from wx.chooseLocation for instant). */
-  export type AddressAnswer = {
-    userName: string;
-    telNumber: string;
-    provinceName: string;
-    cityName: string;
-    countyName: string;
-    detailInfo: string;
-    postalCode: string | null;
-    streetName: string | null;
-    detailInfoNew: string | null;
-    nationalCode: string | null;
-    errMsg: string | null;
-    latitude: number | null;
-    longitude: number | null;
-  };
-  export type PricedLine = {
-    sku_id: string;
-    product_id: string;
-    merchant_id: string;
-    category_id: string;
-    title: string;
-    spec: string | null;
-    price: number;
-    qty: number;
-    amount: number;
-    location: string;
-  };
-  export type TimelineEntry = {
-    at: string;
-    status: string;
-    note: string | null;
-  };
-  export type TrackingEntry = {
-    at: string;
-    status: string;
-    description: string | null;
-  };
-  export type Data = {
-    lines: Array<PricedLine>;
-    delivery: "express" | "instant" | "pickup" | "virtual";
-    store_id: string | null;
-    distance_m: number | null;
-    goods_amount: number;
-    freight: number;
-    /** the coupon's share */
-    discount: number;
-    member_discount: number;
-    points_used: number;
-    total: number;
-    coupon_id: string | null;
-    group_id: string | null;
-    /** the caller's usable coupon that would take most off */
-    suggested_coupon_id: string | null;
-    /** presale: the day the goods ship (YYYY-MM-DD) */
-    ship_on: string | null;
-    order_id: string;
-    out_trade_no: string;
-    status: string;
-    created_at: string;
-    pay_deadline: string | null;
-    pickup_code: string | null;
-    address: AddressAnswer | null;
-    failure: Record<string, string> | null;
-    timeline: Array<TimelineEntry>;
-    tracking: Array<TrackingEntry>;
-    carrier: string | null;
-    tracking_no: string | null;
-    delivery_id: string | null;
-  };
+  export type Request = PlaceOrder;
+  export type Data = OrderView;
 }
 
 export declare namespace order_preview {
-  /** The fields of wx.chooseAddress (plus a point from wx.chooseLocation for instant). */
-  export type Address = {
-    userName: string;
-    telNumber: string;
-    provinceName: string;
-    cityName: string;
-    countyName: string;
-    detailInfo: string;
-    postalCode?: string | null;
-    streetName?: string | null;
-    detailInfoNew?: string | null;
-    nationalCode?: string | null;
-    errMsg?: string | null;
-    latitude?: number | null;
-    longitude?: number | null;
-  };
-  /** Buy at a group deal's price: open a new group, or join `group_id`. */
-  export type GroupJoin = {
-    deal_id: string;
-    group_id?: string | null;
-  };
-  export type OrderItem = {
-    sku_id: string;
-    qty: number;
-  };
-  /** Everything that prices an order; order_preview takes exactly this. */
-  export type Request = {
-    items: Array<OrderItem>;
-    delivery?: "express" | "instant" | "pickup" | "virtual";
-    address?: Address | null;
-    store_id?: string | null;
-    coupon_id?: string | null;
-    /** points to pay with, 1 fen each */
-    points?: number;
-    group?: GroupJoin | null;
-    share_code?: string | null;
-    remark?: string | null;
-  };
-  export type PricedLine = {
-    sku_id: string;
-    product_id: string;
-    merchant_id: string;
-    category_id: string;
-    title: string;
-    spec: string | null;
-    price: number;
-    qty: number;
-    amount: number;
-    location: string;
-  };
-  /** An order's prices as order_place would charge them (integer fen). */
-  export type Data = {
-    lines: Array<PricedLine>;
-    delivery: "express" | "instant" | "pickup" | "virtual";
-    store_id: string | null;
-    distance_m: number | null;
-    goods_amount: number;
-    freight: number;
-    /** the coupon's share */
-    discount: number;
-    member_discount: number;
-    points_used: number;
-    total: number;
-    coupon_id: string | null;
-    group_id: string | null;
-    /** the caller's usable coupon that would take most off */
-    suggested_coupon_id: string | null;
-    /** presale: the day the goods ship (YYYY-MM-DD) */
-    ship_on: string | null;
-  };
+  export type Request = OrderRequest;
+  export type Data = Quote;
 }
 
 export declare namespace order_repair {
-  /** The timer's Message (JSON), all optional. */
-  export type Request = {
-    batch_size?: number;
-    max_batches?: number;
-  };
-  export type Data = {
-    processed: number;
-    skipped: number;
-    failed: number;
-    next_cursor: string | null;
-    stopped_early: boolean;
-  };
+  export type Request = BatchRequest;
+  export type Data = BatchSummary;
 }
 
 export declare namespace order_search {
-  export type Request = {
-    order_id?: string | null;
-    openid?: string | null;
-    status?: "RESERVING" | "PENDING_PAYMENT" | "PAID" | "SHIPPED" | "COMPLETED" | "CANCELLED" | "FAILED" | "REFUNDING" | "REFUNDED" | null;
-    delivery?: "express" | "instant" | "pickup" | "virtual" | null;
-    store_id?: string | null;
-    /** a refund asked after shipping: REQUESTED is the review queue */
-    refund_status?: "REQUESTED" | "APPROVED" | "REJECTED" | null;
-    limit?: number;
-    /** paging: orders to pass over first */
-    skip?: number;
-    /** high-value customers' orders first (the fulfilment queue) */
-    priority_first?: boolean;
-    plain?: boolean;
-    /** why the plain view is needed */
-    reason?: string | null;
-  };
-  export type Data = {
-    orders: Array<Record<string, unknown>>;
-  };
+  export type Request = OrderSearch;
+  export type Data = SearchResults;
 }
 
 export declare namespace order_ship {
-  export type Request = {
-    order_id: string;
-    carrier: string;
-    tracking_no: string;
-  };
-  /** The fields of wx.chooseAddress (plus a point from wx.chooseLocation for instant). */
-  export type Address = {
-    userName: string;
-    telNumber: string;
-    provinceName: string;
-    cityName: string;
-    countyName: string;
-    detailInfo: string;
-    postalCode: string | null;
-    streetName: string | null;
-    detailInfoNew: string | null;
-    nationalCode: string | null;
-    errMsg: string | null;
-    latitude: number | null;
-    longitude: number | null;
-  };
-  export type PricedLine = {
-    sku_id: string;
-    product_id: string;
-    merchant_id: string;
-    category_id: string;
-    title: string;
-    spec: string | null;
-    price: number;
-    qty: number;
-    amount: number;
-    location: string;
-  };
-  export type TimelineEntry = {
-    at: string;
-    status: string;
-    note: string | null;
-  };
-  export type TrackingEntry = {
-    at: string;
-    status: string;
-    description: string | null;
-  };
-  export type Data = {
-    lines: Array<PricedLine>;
-    delivery: "express" | "instant" | "pickup" | "virtual";
-    store_id: string | null;
-    distance_m: number | null;
-    goods_amount: number;
-    freight: number;
-    /** the coupon's share */
-    discount: number;
-    member_discount: number;
-    points_used: number;
-    total: number;
-    coupon_id: string | null;
-    group_id: string | null;
-    /** the caller's usable coupon that would take most off */
-    suggested_coupon_id: string | null;
-    /** presale: the day the goods ship (YYYY-MM-DD) */
-    ship_on: string | null;
-    order_id: string;
-    out_trade_no: string;
-    status: string;
-    created_at: string;
-    pay_deadline: string | null;
-    pickup_code: string | null;
-    address: Address | null;
-    failure: Record<string, string> | null;
-    timeline: Array<TimelineEntry>;
-    tracking: Array<TrackingEntry>;
-    carrier: string | null;
-    tracking_no: string | null;
-    delivery_id: string | null;
-  };
+  export type Request = ShipOrder;
+  export type Data = OrderView;
 }
 
 export declare namespace payment_notify {
-  export type Resource = {
-    algorithm: string;
-    ciphertext: string;
-    nonce: string;
-    associated_data?: string | null;
-    original_type?: string | null;
-  };
-  export type Request = {
-    id: string;
-    event_type: string;
-    resource_type: "encrypt-resource";
-    resource: Resource;
-    create_time?: string | null;
-    summary?: string | null;
-  };
-  export type Data = {
-    outcome: string;
-  };
+  export type Request = Notification;
+  export type Data = Acknowledged;
 }
 
 export declare namespace payment_prepay {
-  export type Request = {
-    order_id: string;
-  };
-  /** Exactly what wx.requestPayment takes (field names as WeChat spells them). */
-  export type Data = {
-    appId: string;
-    timeStamp: string;
-    nonceStr: string;
-    package: string;
-    signType: string;
-    paySign: string;
-  };
+  export type Request = Prepay;
+  export type Data = PaymentParams;
 }
 
 export declare namespace payment_reconcile {
-  /** The timer's Message (JSON), all optional. */
-  export type Request = {
-    batch_size?: number;
-    max_batches?: number;
-  };
-  export type Data = {
-    processed: number;
-    skipped: number;
-    failed: number;
-    next_cursor: string | null;
-    stopped_early: boolean;
-  };
+  export type Request = BatchRequest;
+  export type Data = BatchSummary;
 }
 
 export declare namespace product_publish {
-  export type Request = {
-    product_id: string;
-    on_sale: boolean;
-  };
-  export type Data = {
-    product_id: string;
-    status: string;
-  };
+  export type Request = PublishProduct;
+  export type Data = ProductStatus;
 }
 
 export declare namespace product_save {
-  export type MembershipEntry = {
-    /** membership days one unit buys */
-    days: number;
-  };
-  export type PresaleEntry = {
-    /** the day presale orders start to ship */
-    ship_on: string;
-  };
-  export type SkuEntry = {
-    sku_id: string;
-    /** fen */
-    price: number;
-    /** opening stock in the central warehouse */
-    stock: number;
-    /** 限购: units per buyer, device and address across orders */
-    limit_per_buyer?: number | null;
-    /** opening stock per store_id */
-    store_stock?: Record<string, number>;
-    [key: string]: unknown;
-  };
-  /** A product and its SKUs; new SKUs get their opening stock, existing stock is kept. */
-  export type Request = {
-    product_id: string;
-    merchant_id: string;
-    category_id: string;
-    title: string;
-    skus: Array<SkuEntry>;
-    /** a paid membership (会员) sold through an order with delivery virtual */
-    membership?: MembershipEntry | null;
-    /** sold ahead from a quota: each SKU's `stock` is its presale quota */
-    presale?: PresaleEntry | null;
-    image?: string | null;
-    description?: string | null;
-    fresh?: boolean;
-  };
-  export type Data = {
-    product_id: string;
-    status: string;
-  };
+  export type Request = SaveProduct;
+  export type Data = ProductStatus;
 }
 
 export declare namespace recommend {
-  export type Request = {
-    product_id?: string | null;
-    store_id?: string | null;
-    limit?: number;
-  };
-  export type ProductCard = {
-    product_id: string;
-    title: string;
-    category_id: string;
-    merchant_id: string;
-    price: number;
-    sales: number;
-    image: string | null;
-    in_stock: boolean;
-  };
-  export type Data = {
-    kind: "bought_together" | "for_you" | "popular";
-    items: Array<ProductCard>;
-  };
+  export type Request = Recommend;
+  export type Data = Recommendations;
 }
 
 export declare namespace recommend_rebuild {
-  export type Request = Record<string, unknown>;
-  export type Data = {
-    orders: number;
-    products_with_pairs: number;
-  };
+  export type Request = Rebuild;
+  export type Data = RebuildSummary;
 }
 
 export declare namespace refund_notify {
-  export type Resource = {
-    algorithm: string;
-    ciphertext: string;
-    nonce: string;
-    associated_data?: string | null;
-    original_type?: string | null;
-  };
-  export type Request = {
-    id: string;
-    event_type: string;
-    resource_type: "encrypt-resource";
-    resource: Resource;
-    create_time?: string | null;
-    summary?: string | null;
-  };
-  export type Data = {
-    outcome: string;
-  };
+  export type Request = Notification;
+  export type Data = Acknowledged;
 }
 
 export declare namespace refund_request {
-  export type Request = {
-    order_id: string;
-    reason: string;
-  };
-  /** The fields of wx.chooseAddress (plus a point from wx.chooseLocation for instant). */
-  export type Address = {
-    userName: string;
-    telNumber: string;
-    provinceName: string;
-    cityName: string;
-    countyName: string;
-    detailInfo: string;
-    postalCode: string | null;
-    streetName: string | null;
-    detailInfoNew: string | null;
-    nationalCode: string | null;
-    errMsg: string | null;
-    latitude: number | null;
-    longitude: number | null;
-  };
-  export type PricedLine = {
-    sku_id: string;
-    product_id: string;
-    merchant_id: string;
-    category_id: string;
-    title: string;
-    spec: string | null;
-    price: number;
-    qty: number;
-    amount: number;
-    location: string;
-  };
-  export type TimelineEntry = {
-    at: string;
-    status: string;
-    note: string | null;
-  };
-  export type TrackingEntry = {
-    at: string;
-    status: string;
-    description: string | null;
-  };
-  export type Data = {
-    lines: Array<PricedLine>;
-    delivery: "express" | "instant" | "pickup" | "virtual";
-    store_id: string | null;
-    distance_m: number | null;
-    goods_amount: number;
-    freight: number;
-    /** the coupon's share */
-    discount: number;
-    member_discount: number;
-    points_used: number;
-    total: number;
-    coupon_id: string | null;
-    group_id: string | null;
-    /** the caller's usable coupon that would take most off */
-    suggested_coupon_id: string | null;
-    /** presale: the day the goods ship (YYYY-MM-DD) */
-    ship_on: string | null;
-    order_id: string;
-    out_trade_no: string;
-    status: string;
-    created_at: string;
-    pay_deadline: string | null;
-    pickup_code: string | null;
-    address: Address | null;
-    failure: Record<string, string> | null;
-    timeline: Array<TimelineEntry>;
-    tracking: Array<TrackingEntry>;
-    carrier: string | null;
-    tracking_no: string | null;
-    delivery_id: string | null;
-  };
+  export type Request = RequestRefund;
+  export type Data = OrderView;
 }
 
 export declare namespace refund_review {
-  export type Request = {
-    order_id: string;
-    approve: boolean;
-    note?: string | null;
-  };
-  /** The fields of wx.chooseAddress (plus a point from wx.chooseLocation for instant). */
-  export type Address = {
-    userName: string;
-    telNumber: string;
-    provinceName: string;
-    cityName: string;
-    countyName: string;
-    detailInfo: string;
-    postalCode: string | null;
-    streetName: string | null;
-    detailInfoNew: string | null;
-    nationalCode: string | null;
-    errMsg: string | null;
-    latitude: number | null;
-    longitude: number | null;
-  };
-  export type PricedLine = {
-    sku_id: string;
-    product_id: string;
-    merchant_id: string;
-    category_id: string;
-    title: string;
-    spec: string | null;
-    price: number;
-    qty: number;
-    amount: number;
-    location: string;
-  };
-  export type TimelineEntry = {
-    at: string;
-    status: string;
-    note: string | null;
-  };
-  export type TrackingEntry = {
-    at: string;
-    status: string;
-    description: string | null;
-  };
-  export type Data = {
-    lines: Array<PricedLine>;
-    delivery: "express" | "instant" | "pickup" | "virtual";
-    store_id: string | null;
-    distance_m: number | null;
-    goods_amount: number;
-    freight: number;
-    /** the coupon's share */
-    discount: number;
-    member_discount: number;
-    points_used: number;
-    total: number;
-    coupon_id: string | null;
-    group_id: string | null;
-    /** the caller's usable coupon that would take most off */
-    suggested_coupon_id: string | null;
-    /** presale: the day the goods ship (YYYY-MM-DD) */
-    ship_on: string | null;
-    order_id: string;
-    out_trade_no: string;
-    status: string;
-    created_at: string;
-    pay_deadline: string | null;
-    pickup_code: string | null;
-    address: Address | null;
-    failure: Record<string, string> | null;
-    timeline: Array<TimelineEntry>;
-    tracking: Array<TrackingEntry>;
-    carrier: string | null;
-    tracking_no: string | null;
-    delivery_id: string | null;
-  };
+  export type Request = ReviewRefund;
+  export type Data = OrderView;
 }
 
 export declare namespace review_create {
-  export type Request = {
-    order_id: string;
-    sku_id: string;
-    rating: number;
-    text?: string;
-    /** COS keys under reviews/<openid>/ */
-    images?: Array<string>;
-  };
-  export type Data = {
-    review_id: string;
-    product_id: string;
-    sku_id: string;
-    rating: number;
-    text: string;
-    images: Array<string>;
-    buyer: string;
-    reply: string | null;
-    created_at: string;
-  };
+  export type Request = CreateReview;
+  export type Data = ReviewView;
 }
 
 export declare namespace review_list {
-  export type Request = {
-    product_id: string;
-    page?: number;
-    page_size?: number;
-  };
-  export type ReviewView = {
-    review_id: string;
-    product_id: string;
-    sku_id: string;
-    rating: number;
-    text: string;
-    images: Array<string>;
-    buyer: string;
-    reply: string | null;
-    created_at: string;
-  };
-  export type Data = {
-    product_id: string;
-    count: number;
-    average: number | null;
-    reviews: Array<ReviewView>;
-    has_more: boolean;
-  };
+  export type Request = ListReviews;
+  export type Data = ReviewPage;
 }
 
 export declare namespace review_moderate {
-  export type Request = {
-    review_id: string;
-    reply?: string | null;
-    hidden?: boolean | null;
-  };
-  export type Data = {
-    review_id: string;
-    product_id: string;
-    sku_id: string;
-    rating: number;
-    text: string;
-    images: Array<string>;
-    buyer: string;
-    reply: string | null;
-    created_at: string;
-  };
+  export type Request = ModerateReview;
+  export type Data = ReviewView;
 }
 
 export declare namespace risk_queue {
-  export type Request = {
-    status?: "OPEN" | "RELEASED" | "REJECTED";
-    kind?: string | null;
-    limit?: number;
-  };
-  export type RiskEventView = {
-    event_id: string;
-    kind: string;
-    action: string;
-    status: string;
-    openid: string | null;
-    order_id: string | null;
-    evidence: Record<string, unknown>;
-    created_at: string;
-    decided_by: string | null;
-    note: string | null;
-  };
-  export type Data = {
-    events: Array<RiskEventView>;
-  };
+  export type Request = RiskQueue;
+  export type Data = RiskEvents;
 }
 
 export declare namespace risk_review {
-  export type Request = {
-    event_id: string;
-    decision: "RELEASE" | "REJECT";
-    note?: string | null;
-  };
-  export type Data = {
-    event_id: string;
-    kind: string;
-    action: string;
-    status: string;
-    openid: string | null;
-    order_id: string | null;
-    evidence: Record<string, unknown>;
-    created_at: string;
-    decided_by: string | null;
-    note: string | null;
-  };
+  export type Request = ReviewRisk;
+  export type Data = RiskEventView;
 }
 
 export declare namespace settlement_run {
-  export type Request = {
-    batch_size?: number;
-    max_batches?: number;
-    /** business day (Asia/Shanghai); default yesterday */
-    day?: string | null;
-  };
-  export type Data = {
-    processed: number;
-    skipped: number;
-    failed: number;
-    next_cursor: string | null;
-    stopped_early: boolean;
-    day: string;
-    statements_written: number;
-    csv_exported: number;
-  };
+  export type Request = SettleDay;
+  export type Data = SettlementSummary;
 }
 
 export declare namespace share_create {
-  export type Request = {
-    product_id?: string | null;
-  };
-  export type Data = {
-    share_code: string;
-    path: string;
-    /** for wxacode.getUnlimited (<= 32 visible characters) */
-    scene: string;
-  };
+  export type Request = CreateShare;
+  export type Data = ShareLink;
 }
 
 export declare namespace share_reward {
-  export type Request = {
-    share_code: string;
-    device_id?: string | null;
-  };
-  export type Data = {
-    inviter: string;
-    bound: boolean;
-    points_awarded: number;
-  };
+  export type Request = ShareVisit;
+  export type Data = ShareReward;
 }
 
 export declare namespace statement_list {
-  export type Request = {
-    merchant_id?: string | null;
-    limit?: number;
-  };
-  export type Data = {
-    statements: Array<Record<string, unknown>>;
-  };
+  export type Request = ListStatements;
+  export type Data = StatementPage;
 }
 
 export declare namespace stock_adjust {
-  export type Request = {
-    sku_id: string;
-    location: string;
-    /** + received, - written off */
-    delta: number;
-    reason: string;
-  };
-  export type Data = {
-    sku_id: string;
-    location: string;
-    available: number;
-    reserved: number;
-    sold: number;
-    received: number;
-    adjusted: number;
-  };
+  export type Request = AdjustStock;
+  export type Data = StockLevel;
 }
 
 export declare namespace store_nearby {
-  export type Request = {
-    latitude: number;
-    longitude: number;
-    radius_km?: number;
-    limit?: number;
-  };
-  export type StoreDistance = {
-    store_id: string;
-    merchant_id: string;
-    name: string;
-    latitude: number;
-    longitude: number;
-    distance_m: number;
-    [key: string]: unknown;
-  };
-  export type Data = {
-    stores: Array<StoreDistance>;
-  };
+  export type Request = FindNearby;
+  export type Data = NearbyStores;
 }
 
 export declare namespace subscribe_accept {
-  export type Request = {
-    /** template ids the user accepted */
-    accepted: Array<string>;
-  };
-  export type Data = {
-    grants: Record<string, number>;
-  };
+  export type Request = AcceptSubscriptions;
+  export type Data = Subscriptions;
 }
 
 export declare namespace survey_answer {
-  export type Request = {
-    order_id: string;
-    score: number;
-    comment?: string | null;
-  };
-  export type Data = {
-    order_id: string;
-    score: number;
-  };
+  export type Request = AnswerSurvey;
+  export type Data = SurveyAnswer;
 }
 
 export declare namespace survey_report {
-  export type Request = {
-    /** first business day, YYYY-MM-DD */
-    start: string;
-    /** last business day, YYYY-MM-DD */
-    end: string;
-  };
-  export type NpsWeek = {
-    week: string;
-    answers: number;
-    promoters: number;
-    passives: number;
-    detractors: number;
-    nps: number;
-  };
-  export type Data = {
-    weeks: Array<NpsWeek>;
-    total: NpsWeek;
-  };
+  export type Request = ShowNps;
+  export type Data = NpsReport;
 }
 
 export declare namespace track {
-  export type TrackedEvent = {
-    type: "page_view" | "product_view" | "add_to_cart" | "checkout_start" | "share" | "share_open" | "coupon_claim" | "ad_click";
-    /** the visit's entry scene */
-    scene?: number | null;
-    page?: string | null;
-    product_id?: string | null;
-    share_code?: string | null;
-    slot_id?: string | null;
-    /** the device clock (ISO 8601), kept for reference */
-    client_at?: string | null;
-  };
-  export type Request = {
-    events: Array<TrackedEvent>;
-  };
-  export type Data = {
-    recorded: number;
-  };
+  export type Request = Track;
+  export type Data = Tracked;
 }
 
 export declare namespace user_delete {
-  export type Request = {
-    confirm: boolean;
-  };
-  export type Data = {
-    erased: boolean;
-    orders_kept_anonymised: number;
-  };
+  export type Request = DeleteMe;
+  export type Data = Erased;
 }
 
 export declare namespace user_export {
-  export type Request = Record<string, unknown>;
-  export type Data = {
-    profile: Record<string, unknown> | null;
-    orders: Array<Record<string, unknown>>;
-    records: Record<string, Array<Record<string, unknown>>>;
-  };
+  export type Request = ExportMe;
+  export type Data = MyData;
 }
 
 export declare namespace user_login {
-  export type Request = {
-    /** wx.login code; needed only over HTTP */
-    code?: string | null;
-    /** mini-program entry scene */
-    scene?: number | null;
-  };
-  export type UserProfile = {
-    openid: string;
-    nickname: string | null;
-    avatar_url: string | null;
-    points: number;
-    level: number;
-    first_seen_at: string;
-    last_seen_at: string;
-    entry_scene: number | null;
-  };
-  export type Data = {
-    user: UserProfile;
-    session_token: string | null;
-    expires_in: number | null;
-  };
+  export type Request = Login;
+  export type Data = LoginAnswer;
 }
 
 export declare namespace user_me {
-  export type Request = Record<string, unknown>;
-  export type OwnedCoupon = {
-    coupon_id: string;
-    template_id: string;
-    title: string;
-    discount: number;
-    threshold: number;
-    expires_at: string | null;
-  };
-  export type Data = {
-    openid: string;
-    nickname: string | null;
-    avatar_url: string | null;
-    points: number;
-    level: number;
-    first_seen_at: string;
-    last_seen_at: string;
-    entry_scene: number | null;
-    coupons: Array<OwnedCoupon>;
-  };
+  export type Request = ShowMe;
+  export type Data = MyProfile;
 }
 
 export interface Functions {

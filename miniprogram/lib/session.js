@@ -27,7 +27,7 @@ function ensureLogin() {
 
 /**
  * Funnel events; analytics never blocks or fails a shopper's action.
- * @param {import("./retail-api").track.TrackedEvent[]} events
+ * @param {import("./retail-api").TrackedEvent[]} events
  */
 function track(events) {
   return call("track", { events }).catch(() => null);

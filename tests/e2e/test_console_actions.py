@@ -15,7 +15,7 @@ from retail.operators import create_operator
 from retail.store import connect
 
 from .conftest import start_gateway, stop_gateway
-from .test_console import CHROMIUM, FLAGS, sync_api
+from .test_console import CHROMIUM, FLAGS, SHOTS, sync_api
 
 ADMIN = {"X-Dev-Operator": "e2e:admin"}
 ADDRESS = {
@@ -54,6 +54,12 @@ class Shopper:
         assert status == 200
         return order
 
+    def shipped_order(self, sku, tracking_no):
+        order = self.paid_order(sku)
+        ship = {"order_id": order["order_id"], "carrier": "SF", "tracking_no": tracking_no}
+        admin(self.shop, "order_ship", ship)
+        return order
+
 
 def admin(shop, name, data):
     status, answer = shop.post(f"/fn/{name}", data, ADMIN)
@@ -89,6 +95,8 @@ def open_page(page, route):
     page.evaluate(f"location.hash = '#/{route}'")
     name = route.split("?")[0]
     page.wait_for_selector(f"main[data-page={name}][data-ready=true]", timeout=20_000)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"action-{name}.png"), full_page=True)
 
 
 def submit(page, testid, fill=None, accept=True):
@@ -198,12 +206,7 @@ def test_pickup_queue_verifies_a_code_and_shows_a_wrong_one_refused(shop, page):
 
 def test_refund_after_shipping_is_reviewed_and_approved(shop, page):
     buyer = Shopper(shop, "o-console-refund", "13900003334")
-    order = buyer.paid_order("p-rice-1")
-    admin(
-        shop,
-        "order_ship",
-        {"order_id": order["order_id"], "carrier": "SF", "tracking_no": "SF2000000001"},
-    )
+    order = buyer.shipped_order("p-rice-1", "SF2000000001")
     buyer.call("refund_request", {"order_id": order["order_id"], "reason": "包装破损"})
     open_page(page, "refunds")
     assert "包装破损" in page.inner_text("[data-testid='refunds-table']")
@@ -274,12 +277,7 @@ def test_coupon_template_is_created_after_validation(shop, page):
 
 def test_reviews_are_answered_and_hidden_and_tickets_resolved(shop, page):
     buyer = Shopper(shop, "o-console-review", "13900006666")
-    order = buyer.paid_order("p-tomato-1")
-    admin(
-        shop,
-        "order_ship",
-        {"order_id": order["order_id"], "carrier": "SF", "tracking_no": "SF3000000001"},
-    )
+    order = buyer.shipped_order("p-tomato-1", "SF3000000001")
     buyer.call("order_confirm", {"order_id": order["order_id"]})
     review = buyer.call(
         "review_create",
