@@ -5,6 +5,7 @@ newcomer's first hour must not start with an error."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -25,14 +26,16 @@ def readme_blocks() -> list[str]:
 
 
 def answers(output: str) -> list[dict]:
-    """The JSON answers curl printed back to back (curl -s adds no newline)."""
+    """The JSON answers curl printed back to back (curl -s adds no newline); the scripts'
+    own lines of text in between are passed over."""
     decoder, found, at = json.JSONDecoder(), [], 0
     while at < len(output):
-        if output[at].isspace():
-            at += 1
-            continue
-        answer, at = decoder.raw_decode(output, at)
-        found.append(answer)
+        if output[at] == "{":
+            answer, at = decoder.raw_decode(output, at)
+            found.append(answer)
+        else:
+            end = output.find("\n", at)
+            at = len(output) if end < 0 else end + 1
     return found
 
 
@@ -44,10 +47,13 @@ def shop(tmp_path_factory):
 
 
 def run_block(shop, block: str) -> list[dict]:
+    """Run it in the repository as a newcomer would, against the test's gateway and store."""
     script = block.replace("127.0.0.1:8787", shop.url.removeprefix("http://"))
+    env = {**os.environ, "RETAIL_ENV": "dev", "RETAIL_DB_URI": shop.db_uri}
     done = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script],
         cwd=ROOT,
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
