@@ -19,6 +19,12 @@ def test_the_client_and_its_declarations_type_check_with_the_wechat_typings():
     run_tool([str(tsc), "-p", "tsconfig.json"])
 
 
+def test_every_page_calls_the_functions_with_the_declared_types():
+    """The pages (JavaScript, checked loosely: no implicit-any rules) call only functions
+    that exist, with fields of the declared types."""
+    run_tool([str(node_tool("tsc")), "-p", "tsconfig.pages.json"])
+
+
 def test_declarations_name_every_function_and_every_reason():
     text = DECLARATIONS.read_text()
     functions = sorted(p.stem for p in (ROOT / "schemas" / "functions").glob("*.json"))

@@ -12,7 +12,7 @@ const PAGE = "pages/checkout/checkout";
 Component({
   data: {
     items: [],
-    delivery: "express",
+    delivery: /** @type {import("../../lib/retail-api").order_place.Request["delivery"]} */ ("express"),
     address: null,
     store_id: "",
     coupon_id: null,

@@ -10,7 +10,7 @@ Component({
     categories: [],
     category_id: "",
     keyword: "",
-    sort: "default",
+    sort: /** @type {import("../../lib/retail-api").catalog_browse.Request["sort"]} */ ("default"),
     items: [],
     page: 1,
     has_more: false,

@@ -6,16 +6,16 @@ const { yuan, statusLabel, shanghaiTime } = require("../../lib/format");
 const { payOrder } = require("../../lib/pay");
 
 Component({
-  data: { order: null, error: null, reviewed: [] },
+  data: { order_id: "", order: null, error: null, reviewed: [] },
   methods: {
     async onLoad(query = {}) {
-      this.orderId = query.id;
+      this.setData({ order_id: query.id });
       await ensureLogin().catch((error) => showError(this, error));
       return this.reload();
     },
     async reload() {
       try {
-        this.show(await call("order_get", { order_id: this.orderId }));
+        this.show(await call("order_get", { order_id: this.data.order_id }));
       } catch (error) {
         showError(this, error);
       }
@@ -44,28 +44,28 @@ Component({
     },
     async pay() {
       try {
-        await payOrder(this.orderId);
+        await payOrder(this.data.order_id);
       } catch (error) {
         showError(this, error.code ? error : { message: "支付未完成" });
       }
       return this.reload();
     },
     async cancel() {
-      if (await confirmed("取消订单", "确定取消这个订单吗？")) return this.act("order_cancel", { order_id: this.orderId });
+      if (await confirmed("取消订单", "确定取消这个订单吗？")) return this.act("order_cancel", { order_id: this.data.order_id });
       return null;
     },
     async confirmReceipt() {
-      if (await confirmed("确认收货", "确认已经收到商品了吗？")) return this.act("order_confirm", { order_id: this.orderId });
+      if (await confirmed("确认收货", "确认已经收到商品了吗？")) return this.act("order_confirm", { order_id: this.data.order_id });
       return null;
     },
     async refund(event) {
       const reason = (event && event.detail && event.detail.value) || "不想要了";
-      if (await confirmed("申请退款", "确定申请退款吗？")) return this.act("refund_request", { order_id: this.orderId, reason });
+      if (await confirmed("申请退款", "确定申请退款吗？")) return this.act("refund_request", { order_id: this.data.order_id, reason });
       return null;
     },
     async review(event) {
       const { sku, rating } = event.currentTarget.dataset;
-      const done = await this.act("review_create", { order_id: this.orderId, sku_id: sku, rating: Number(rating), text: "" });
+      const done = await this.act("review_create", { order_id: this.data.order_id, sku_id: sku, rating: Number(rating), text: "" });
       if (done) this.setData({ reviewed: this.data.reviewed.concat([sku]) });
       return done;
     },

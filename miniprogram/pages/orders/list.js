@@ -4,7 +4,13 @@ const { ensureLogin, showError } = require("../../lib/session");
 const { yuan, statusLabel, shanghaiTime } = require("../../lib/format");
 
 Component({
-  data: { status: "", orders: [], cursor: null, has_more: false, error: null },
+  data: {
+    status: /** @type {import("../../lib/retail-api").order_list.Request["status"] | ""} */ (""),
+    orders: [],
+    cursor: null,
+    has_more: false,
+    error: null,
+  },
   methods: {
     async onShow() {
       await ensureLogin().catch((error) => showError(this, error));
