@@ -48,7 +48,8 @@ Object.assign(PAGES, {
   async ads() {
     const { start, end } = range();
     const report = await call("ad_report", { start, end });
-    page.innerHTML = `<h3>广告位</h3>` + form("ad-save", [
+    const admin = sessionStorage.getItem("retail-role") === "admin";  // merchants see their report only
+    page.innerHTML = `<h3>广告位</h3>` + (!admin ? "" : form("ad-save", [
       { name: "slot_id", label: "广告位 ID", pattern: ID_PATTERN },
       { name: "position", label: "位置", options: [["home_banner", "首页横幅"], ["category_top", "分类页顶部"]] },
       { name: "merchant_id", label: "商户", pattern: ID_PATTERN },
@@ -57,7 +58,7 @@ Object.assign(PAGES, {
       { name: "image_key", label: "图片", maxlength: 200, placeholder: "ads/xxx.jpg" },
       { name: "starts_at", label: "开始（北京时间）", type: "datetime-local" },
       { name: "ends_at", label: "结束（北京时间）", type: "datetime-local" },
-      { name: "price", label: "价格（元）", type: "number", min: "0", step: "0.01" }], "保存")
+      { name: "price", label: "价格（元）", type: "number", min: "0", step: "0.01" }], "保存"))
       + table("ads-table", ["广告位", "商户", "曝光", "点击", "点击率", "花费"], report.slots.map((s) => [
         figure(`ad-${s.slot_id}`, s.impressions, s.slot_id), esc(s.merchant_id), s.impressions, s.clicks, percent(s.ctr), yuan(s.spend)]));
     onForm("ad-save", (d) => {

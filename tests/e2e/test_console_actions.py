@@ -71,24 +71,37 @@ def admin(shop, name, data):
 def shop(tmp_path_factory):
     gateway = start_gateway(tmp_path_factory.mktemp("console-actions"), "dev")
     create_operator(connect(gateway.db_uri), "boss", "admin", "boss-password-123")
+    create_operator(connect(gateway.db_uri), "hx", "merchant:m-huaxia", "hx-password-1234")
     yield gateway
     stop_gateway(gateway)
 
 
 @pytest.fixture(scope="module")
-def page(shop):
+def browser():
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        tab = chromium.new_page(viewport={"width": 1440, "height": 900})
-        tab.goto(shop.url + "/console/")
-        assert tab.is_hidden("#nav") and tab.is_hidden("#range")  # nothing before sign-in
-        tab.fill("#operator-id", "boss")
-        tab.fill("#password", "boss-password-123")
-        tab.click("form#login button")
-        tab.wait_for_selector("main[data-page=dashboard][data-ready=true]", timeout=20_000)
-        assert tab.is_visible("#nav") and tab.is_visible("#range")
-        yield tab
+        yield chromium
         chromium.close()
+
+
+def sign_in(browser, shop, operator_id, password):
+    tab = browser.new_page(viewport={"width": 1440, "height": 900})
+    tab.goto(shop.url + "/console/")
+    tab.wait_for_selector("main[data-page=login]")
+    assert tab.is_hidden("#nav") and tab.is_hidden("#range")  # nothing before sign-in
+    tab.fill("#operator-id", operator_id)
+    tab.fill("#password", password)
+    tab.click("form#login button")
+    tab.wait_for_selector("main[data-page=dashboard][data-ready=true]", timeout=20_000)
+    assert tab.is_visible("#nav") and tab.is_visible("#range")
+    return tab
+
+
+@pytest.fixture(scope="module")
+def page(shop, browser):
+    tab = sign_in(browser, shop, "boss", "boss-password-123")
+    yield tab
+    tab.close()
 
 
 def open_page(page, route):
@@ -325,3 +338,18 @@ def test_ad_slot_is_saved_and_served(shop, page):
     )
     assert [s["slot_id"] for s in served["slots"]] == ["home-console"]
     assert page.locator("[data-testid='ad-home-console']").count() == 1
+
+
+def test_a_merchant_edits_its_own_products_only_and_sees_the_refusal(shop, browser):
+    tab = sign_in(browser, shop, "hx", "hx-password-1234")
+    open_page(tab, "ads")
+    assert tab.locator("form[data-testid='ad-save']").count() == 0  # slots are sold by admins
+    open_page(tab, "products?edit=p-mango")  # m-huaxia's
+    submit(tab, "product-save", {"title": "华坪芒果 香甜多汁", "price:p-mango-1": "31.90"})
+    assert error_shown(tab) is None
+    assert admin(shop, "catalog_product", {"product_id": "p-mango"})["skus"][0]["price"] == 3190
+    open_page(tab, "products?edit=p-eggs")  # another merchant's
+    submit(tab, "product-save", {"price:p-eggs-1": "1.00"})
+    assert error_shown(tab).startswith("FORBIDDEN")
+    assert admin(shop, "catalog_product", {"product_id": "p-eggs"})["skus"][0]["price"] != 100
+    tab.close()
