@@ -23,11 +23,12 @@ class OrderMetric(str, Enum):
 
 
 # per order metric: the order's field holding the moment it converted, and what else it needs
-_FROM_ORDERS: dict[OrderMetric, tuple[str, dict[str, Any]]] = {
-    OrderMetric.ORDER: ("created_at", {"status": {"$ne": "FAILED"}}),
-    OrderMetric.PAY: ("paid_at", {}),
+# (an order that failed for stock was never placed; the orders package writes "FAILED")
+_FROM_ORDERS: dict[str, tuple[str, dict[str, Any]]] = {
+    OrderMetric.ORDER.value: ("created_at", {"status": {"$ne": "FAILED"}}),
+    OrderMetric.PAY.value: ("paid_at", {}),
 }
-METRICS: tuple[str, ...] = tuple(sorted(TRACKED_TYPES | {m.value for m in OrderMetric}))
+METRICS: tuple[str, ...] = tuple(sorted(TRACKED_TYPES | _FROM_ORDERS.keys()))
 
 
 def require_recorded(metric: str) -> None:
@@ -43,8 +44,8 @@ def require_recorded(metric: str) -> None:
 
 def conversions(db: Any, metric: str, since: datetime) -> Iterator[tuple[str, datetime]]:
     """(openid, when) of every conversion on `metric` from `since` on."""
-    if metric in {m.value for m in OrderMetric}:
-        field, extra = _FROM_ORDERS[OrderMetric(metric)]
+    if metric in _FROM_ORDERS:
+        field, extra = _FROM_ORDERS[metric]
         for order in db.orders.find({field: {"$gte": since}, **extra}, {"openid": 1, field: 1}):
             yield order["openid"], order[field]
         return
