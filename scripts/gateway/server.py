@@ -99,13 +99,17 @@ class GatewayHandler(BaseHTTPRequestHandler):
         return  # one line per call is written by _serve
 
 
-def serve(host: str, port: int, workers: int) -> None:
+def serve(
+    host: str, port: int, workers: int, socket_timeout: float = SOCKET_TIMEOUT_SECONDS
+) -> None:
     # The sandbox notifies this gateway unless told otherwise.
     os.environ.setdefault("WECHATPAY_NOTIFY_URL", f"http://{host}:{port}/http/payment_notify")
     os.environ.setdefault("WECHATPAY_REFUND_NOTIFY_URL", f"http://{host}:{port}/http/refund_notify")
     reset_settings()
     handler = type(
-        "Gateway", (GatewayHandler,), {"registry": FunctionRegistry(), "dev": settings().is_dev}
+        "Gateway",
+        (GatewayHandler,),
+        {"registry": FunctionRegistry(), "dev": settings().is_dev, "timeout": socket_timeout},
     )
     listener = socket.create_server((host, port), reuse_port=False, backlog=1024)
     ThreadingHTTPServer.daemon_threads = True

@@ -27,7 +27,7 @@ OPERATOR_ROLES = ("admin", "service", "merchant")
 class Operator:
     operator_id: str
     role: str  # "admin", "service" or "merchant:<merchant_id>"
-    issued_at: int | None = None  # of the sign-in token; None for the dev gateway's header
+    token_version: int | None = None  # of the sign-in token; None for the dev gateway header
 
     @property
     def merchant_id(self) -> str | None:
@@ -101,7 +101,10 @@ def _http_caller(invocation: Invocation) -> Caller:
     if authorization.lower().startswith("bearer "):
         claims = verify_token(authorization[7:].strip())
         if claims.get("typ") == "operator":
-            operator = Operator(str(claims["sub"]), str(claims["role"]), int(claims["iat"]))
+            version = claims.get("ver")
+            operator = Operator(
+                str(claims["sub"]), str(claims["role"]), version if isinstance(version, int) else -1
+            )
         else:
             openid = str(claims["sub"])
     elif settings().is_dev and invocation.header("x-dev-openid"):

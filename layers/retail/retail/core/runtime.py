@@ -173,7 +173,7 @@ def _admit(auth: Auth, verify: Verifier | None, invocation: Invocation, caller: 
         caller.require_openid()
     elif auth == "operator":
         operator = caller.require_operator()
-        if operator.issued_at is not None:
+        if operator.token_version is not None:
             from retail.operators.sessions import confirm_operator
 
             confirm_operator(operator)

@@ -4,7 +4,6 @@ working within a minute of a change to the account (operators.sessions)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -45,8 +44,8 @@ def create_operator(db: Any, operator_id: str, role: str, password: str) -> None
                 "role": role,
                 "password_hash": hash_password(password),
                 "disabled": False,
-                "tokens_valid_after": _whole_seconds(utcnow()),
             },
+            "$inc": {"token_version": 1},
             "$setOnInsert": {"created_at": utcnow(), "known_ips": []},
         },
         upsert=True,
@@ -56,8 +55,7 @@ def create_operator(db: Any, operator_id: str, role: str, password: str) -> None
 def disable_operator(db: Any, operator_id: str) -> bool:
     """Disable an account; its tokens stop working within a minute. False if none."""
     done = db.operators.update_one(
-        {"_id": operator_id},
-        {"$set": {"disabled": True, "tokens_valid_after": _whole_seconds(utcnow())}},
+        {"_id": operator_id}, {"$set": {"disabled": True}, "$inc": {"token_version": 1}}
     )
     return bool(done.matched_count)
 
@@ -84,13 +82,8 @@ def sign_in(cmd: SignIn, *, client_ip: str | None, db: Any = None) -> OperatorSe
     stored = account["password_hash"]
     upgrade = {"password_hash": hash_password(cmd.password)} if needs_rehash(stored) else {}
     db.operators.update_one({"_id": account["_id"]}, {"$set": {"last_sign_in_at": now, **upgrade}})
-    token, ttl = issue_operator_token(account["_id"], account["role"])
+    version = int(account.get("token_version", 0))
+    token, ttl = issue_operator_token(account["_id"], account["role"], version)
     return OperatorSession(
         operator_id=account["_id"], role=account["role"], token=token, expires_in=ttl
     )
-
-
-def _whole_seconds(moment: datetime) -> datetime:
-    """Token times are whole seconds (JWT iat): a token issued in the same second as a reset
-    counts as issued after it."""
-    return moment.replace(microsecond=0)

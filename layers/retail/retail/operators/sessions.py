@@ -1,5 +1,7 @@
 """Operator tokens follow their account: a disabled, deleted, demoted or reset account's
-tokens stop working within CHECK_EVERY, though each token is valid for a working day.
+tokens stop working within CHECK_EVERY_SECONDS, though each token is valid for a working day.
+Every change to an account bumps its token version; a token carries the version it was
+issued under.
 
 Each warm instance checks an operator's account at most once per CHECK_EVERY, so an operator
 call costs one small read a minute, not one per call.
@@ -8,7 +10,6 @@ call costs one small read a minute, not one per call.
 from __future__ import annotations
 
 import time
-from datetime import timezone
 from typing import Any
 
 from retail.common.database import database
@@ -18,18 +19,22 @@ CHECK_EVERY_SECONDS = 30.0  # half the minute the guarantee allows
 _checked: dict[tuple[str, str, int], float] = {}
 
 
-def confirm_operator(operator: Any, *, db: Any = None, now: float | None = None) -> None:
+def _clock() -> float:
+    return time.monotonic()
+
+
+def confirm_operator(operator: Any, *, db: Any = None) -> None:
     """Raises Unauthenticated unless the account that signed `operator`'s token in still
-    exists, is enabled, has the token's role and was not reset after the token was issued."""
-    key = (operator.operator_id, operator.role, int(operator.issued_at))
-    clock = time.monotonic() if now is None else now
+    exists, is enabled, has the token's role and was not changed since the token was issued."""
+    key = (operator.operator_id, operator.role, int(operator.token_version))
+    clock = _clock()
     if clock < _checked.get(key, float("-inf")):
         return
     db = db if db is not None else database()
     account = db.operators.find_one(
-        {"_id": operator.operator_id}, {"role": 1, "disabled": 1, "tokens_valid_after": 1}
+        {"_id": operator.operator_id}, {"role": 1, "disabled": 1, "token_version": 1}
     )
-    if not _still_valid(account, operator.role, int(operator.issued_at)):
+    if not _still_valid(account, operator.role, int(operator.token_version)):
         _checked.pop(key, None)
         raise Unauthenticated("this operator session is no longer valid; sign in again")
     if len(_checked) > 10_000:  # a long-lived instance: old tokens' entries go
@@ -37,15 +42,10 @@ def confirm_operator(operator: Any, *, db: Any = None, now: float | None = None)
     _checked[key] = clock + CHECK_EVERY_SECONDS
 
 
-def _still_valid(account: dict[str, Any] | None, role: str, issued_at: int) -> bool:
+def _still_valid(account: dict[str, Any] | None, role: str, version: int) -> bool:
     if account is None or account.get("disabled") or account.get("role") != role:
         return False
-    valid_after = account.get("tokens_valid_after")
-    if valid_after is None:
-        return True
-    if valid_after.tzinfo is None:
-        valid_after = valid_after.replace(tzinfo=timezone.utc)
-    return issued_at >= int(valid_after.timestamp())
+    return bool(account.get("token_version", 0) == version)
 
 
 def forget_confirmed() -> None:
