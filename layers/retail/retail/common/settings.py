@@ -179,8 +179,10 @@ def settings() -> Settings:
         given = {k: v for k, v in os.environ.items() if k in names and v != ""}
         return Settings.model_validate(given)
     except ValidationError as exc:
-        bad = ", ".join(sorted({str(err["loc"][0]) for err in exc.errors()}))
-        raise ConfigurationError(bad, f"invalid: {exc}") from None
+        errors = exc.errors(include_url=False, include_input=False)  # never echo a secret
+        bad = ", ".join(sorted({str(err["loc"][0]) for err in errors}))
+        why = "; ".join(f"{err['loc'][0]}: {err['msg']}" for err in errors)
+        raise ConfigurationError(bad, f"invalid ({why})") from None
 
 
 def reset_settings() -> None:
