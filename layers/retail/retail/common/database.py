@@ -12,7 +12,6 @@ from typing import Any
 from retail.store import MongoLimits, connect
 
 from .settings import MONGO_SCHEMES, Settings, settings
-from .store_guard import guarded
 
 
 def mongo_limits(config: Settings) -> MongoLimits:
@@ -31,6 +30,8 @@ def database() -> Any:
     config = settings()
     uri = config.store_uri
     if uri.startswith(MONGO_SCHEMES):
+        from .store_guard import guarded  # pymongo's classes: loaded only for MongoDB
+
         return guarded(connect(uri, mongo_limits(config)))
     return connect(uri)
 
