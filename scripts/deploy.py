@@ -1,4 +1,4 @@
-"""Deploy to Tencent Cloud SCF with the SCF API (the default deploy path; docs/decisions/0007):
+"""Deploy to Tencent Cloud SCF with the SCF API (the default deploy path; docs/decisions/0008):
 publish the layers, create or update every function of serverless.yml with its own settings,
 layers, memory and timeout, add its timers and function URLs.
 

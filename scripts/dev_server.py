@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 
+from dev_storage import start_dev_storage
 from gateway.server import serve
 
 
@@ -18,6 +19,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8787)
     parser.add_argument("--workers", type=int, default=1, help="worker processes sharing the store")
     args = parser.parse_args()
+    start_dev_storage()  # dev only: statements' CSVs in a local S3 (scripts/dev_storage.py)
     serve(args.host, args.port, args.workers)
 
 

@@ -36,9 +36,13 @@ def logs_leak_nothing(capsys: pytest.CaptureFixture[str]) -> Iterator[None]:
 def _forget_process_state() -> None:
     from retail.common.ratelimit import forget_limits
     from retail.experiments import forget_cached_definitions
+    from retail.operators.sessions import forget_confirmed
     from retail.risk.limits import forget_risk_limits
+    from retail.users.visitors import forget_visitors
 
     forget_limits()
+    forget_confirmed()
+    forget_visitors()
     forget_risk_limits()
     forget_cached_definitions()
     reset_settings()

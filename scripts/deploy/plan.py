@@ -1,5 +1,5 @@
 """What a deployment does, read from serverless.yml: every function with its own settings,
-layers, memory and timeout, its timers and function URLs (docs/decisions/0007)."""
+layers, memory and timeout, its timers and function URLs (docs/decisions/0008)."""
 
 from __future__ import annotations
 

@@ -40,7 +40,7 @@ def test_serverless_yml_matches_the_component_schema():
     ("where", "key"),
     [
         ((), "provider"),
-        (("inputs",), "environment"),  # read by nothing in multi-scf 0.3.14 (docs/decisions/0007)
+        (("inputs",), "environment"),  # read by nothing in multi-scf 0.3.14 (docs/decisions/0008)
         (("inputs",), "memorySize"),  # settings live per function
         (("inputs", "functions", "order_place"), "environment"),
         (("inputs", "functions", "order_place"), "timeouts"),

@@ -141,7 +141,7 @@ def test_number_and_date_ranges_probe_the_index_and_match_like_scans(uri):
 
 
 # MongoDB 5.0+ stores some `$`-prefixed and dotted names but cannot query or update them by
-# path; the embedded engine refuses them everywhere (docs/decisions/0007).
+# path; the embedded engine refuses them everywhere (docs/decisions/0008).
 @pytest.mark.parametrize(
     "document",
     [{"_id": 1, "a.b": 1}, {"_id": 1, "n": {"$x": 1}}, {"_id": 1, "l": [{"k.j": 2}]}],

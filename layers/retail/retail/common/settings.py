@@ -78,7 +78,11 @@ class Settings(BaseModel):
     RETAIL_COS_SECRET_KEY: str | None = None
     RETAIL_RATE_LIMITS: str = (
         '{"default": 600, "coupon_claim": 30, "share_reward": 60, "order_place": 120, '
-        '"operator_login": 20}'
+        '"operator_login": 20, "order_pickup_verify": 30}'
+    )
+    RETAIL_TRUSTED_PROXY_HOPS: int = Field(0, ge=0, le=5)
+    RETAIL_CONSOLE_ORIGIN: str | None = Field(
+        None, max_length=200, pattern=r"^(https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?)?$"
     )
     RETAIL_RISK_LIMITS: str = "{}"
     RETAIL_PRIVACY_POLICY_VERSION: str = Field("2026-01", min_length=1, max_length=32)

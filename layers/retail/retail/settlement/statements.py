@@ -39,6 +39,9 @@ class SettlementSummary(BatchSummary):
     day: date
     statements_written: int = 0
     csv_exported: int = 0
+    export_failed: int = Field(
+        default=0, description="CSVs not exported (in failed too); retried next run"
+    )
 
 
 def run_settlement(cmd: SettleDay, *, db: Any = None) -> SettlementSummary:
@@ -51,7 +54,10 @@ def run_settlement(cmd: SettleDay, *, db: Any = None) -> SettlementSummary:
             fault_point(f"settlement:after_statement_{summary.statements_written}")
         summary.processed += 1
     for statement in db.statements.find({"day": day.isoformat(), "csv_key": None}):
-        summary.csv_exported += _export(db, statement)
+        exported = _export(db, statement)
+        summary.csv_exported += exported
+        summary.export_failed += 1 - exported
+        summary.failed += 1 - exported
     return summary
 
 

@@ -1,5 +1,5 @@
 """MongoDB's limits on what it stores, enforced here with pymongo's exceptions, so code that
-works on one machine works on MongoDB (docs/decisions/0007):
+works on one machine works on MongoDB (docs/decisions/0008):
 
 - a document is at most 16 MiB of BSON (`DocumentTooLarge`);
 - integers are int64 at most (`OverflowError`, as `bson.encode` raises it);
