@@ -42,7 +42,7 @@ def test_the_report_says_how_late_another_instances_calls_may_be(seeded, monkeyp
     from retail.common import metrics
 
     def counted():
-        return sum(d["calls"] for d in seeded.metrics.find({"function": "test"}))
+        return sum(d["calls"] for d in seeded.metrics.find({"function": "catalog_browse"}))
 
     admin = {"RETAIL_DEV_OPERATOR": "op:admin", "environment": "{}"}
     report = handler("metrics_show")({"minutes": 5}, admin)["data"]  # writes what is pending
