@@ -124,3 +124,13 @@ def test_the_deploy_plan_agrees_with_what_the_component_reads():
         assert triggers == {
             t["parameters"]["name"] for t in INPUTS["triggers"] if t["function"] == key
         }
+
+
+def test_the_plan_refuses_the_test_only_embedded_store_switch():
+    plan = read_config(ROOT / "serverless.yml")
+    shell = {r.name: f"v-{r.name}" for r in PRODUCTION_SETTINGS}
+    plan.functions["user_me"].environment.append(
+        {"key": "RETAIL_ALLOW_EMBEDDED_STORE", "value": "yes"}
+    )
+    with pytest.raises(SystemExit, match="RETAIL_ALLOW_EMBEDDED_STORE is for tests only"):
+        resolve_settings(plan, shell)
