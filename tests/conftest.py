@@ -64,6 +64,8 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("RETAIL_ENV", "dev")
     monkeypatch.setenv("RETAIL_DB_URI", uri)
+    # Tests that switch to RETAIL_ENV=prod still run on their own embedded store.
+    monkeypatch.setenv("RETAIL_ALLOW_EMBEDDED_STORE", "yes")
     monkeypatch.chdir(tmp_path)  # no stray .env is read, no .data/ is written in the repo
     _forget_process_state()
     yield uri

@@ -114,7 +114,9 @@ class GroupDealEntry(BaseModel):
 
 
 class CatalogFile(BaseModel):
-    model_config = FILE
+    # Entries may carry extra fields (descriptions, images); the file's own keys are fixed,
+    # so a misspelt section (`prodcts`) is refused instead of loading nothing.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     merchants: list[MerchantEntry] = Field(default_factory=list)
     stores: list[StoreEntry] = Field(default_factory=list)
     categories: list[CategoryEntry] = Field(default_factory=list)

@@ -19,6 +19,7 @@ from retail.adapters import object_storage
 from retail.common.batches import BatchRequest, BatchSummary
 from retail.common.clock import SHANGHAI, utcnow
 from retail.common.database import database
+from retail.common.errors import error_fields
 from retail.common.faults import fault_point
 from retail.common.logs import log
 from retail.common.models import OUT, STRICT
@@ -115,7 +116,7 @@ def _export(db: Any, statement: dict[str, Any]) -> int:
             "statement_export_failed",
             "WARNING",
             statement=statement["_id"],
-            error=type(exc).__name__,
+            **error_fields(exc),
         )
         return 0
     db.statements.update_one({"_id": statement["_id"], "csv_key": None}, {"$set": {"csv_key": key}})
