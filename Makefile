@@ -10,9 +10,9 @@ DEV_ENV := RETAIL_ENV=dev
 CONSOLE := console/node_modules/.package-lock.json
 MINIPROGRAM := miniprogram/node_modules/.package-lock.json
 
-.PHONY: dev test lint schemas package bench console miniprogram clean
+.PHONY: dev test lint schemas package bench console miniprogram clean check-config
 
-$(INSTALLED): requirements.txt requirements-dev.txt pyproject.toml
+$(INSTALLED): requirements.txt requirements-cos.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
@@ -20,11 +20,13 @@ $(INSTALLED): requirements.txt requirements-dev.txt pyproject.toml
 	touch $@
 
 # Runtime wheels for the packaging test: for SCF's Python ($(TARGET_PY), manylinux) and this one.
-$(WHEELS)/.done: requirements.txt $(INSTALLED)
-	$(PY) -m pip download --quiet -r requirements.txt -d $(WHEELS)/target --only-binary=:all: \
+$(WHEELS)/.done: requirements.txt requirements-cos.txt $(INSTALLED)
+	$(PY) -m pip download --quiet -r requirements.txt -r requirements-cos.txt \
+		-d $(WHEELS)/target --only-binary=:all: \
 		--implementation cp --python-version $(TARGET_PY) \
 		--platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64
-	$(PY) -m pip download --quiet -r requirements.txt -d $(WHEELS)/local --only-binary=:all:
+	$(PY) -m pip download --quiet -r requirements.txt -r requirements-cos.txt \
+		-d $(WHEELS)/local --only-binary=:all:
 	touch $@
 
 # The console's one front-end dependency (Apache ECharts), pinned by console/package-lock.json.
@@ -56,6 +58,10 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+
+# Before a deploy, in the shell that holds the production settings (scripts/check_config.py).
+check-config: $(INSTALLED)
+	$(PY) scripts/check_config.py
 
 schemas: $(INSTALLED)
 	$(PY) scripts/gen_schemas.py

@@ -3,9 +3,12 @@ the console has something to show (dev only; `make dev` runs it on the demo cata
 
 Each past day is played with this process's clock moved back (retail.common.clock.travel):
 buyers arrive from different WeChat scenes, browse, put things in the cart, accept the
-privacy policy, order, pay (applied as a verified WeChat Pay notification is), get their
-goods, answer the NPS survey, review, complain, share; a few ask for refunds, which
-succeed. Then every day is rolled up, recommendations rebuilt and statements closed.
+privacy policy, order, pay in the WeChat Pay sandbox (prepay, then its signed notification,
+delivered in-process to payment_notify), get their goods, answer the NPS survey, review,
+complain, share; a few ask for refunds, which the sandbox completes. Then every day is
+rolled up, recommendations rebuilt and the statements of every day that has ended
+(Asia/Shanghai; never today) closed, their CSVs exported to the dev object storage
+(scripts/dev_storage.py), which the dev gateway fills again when it starts.
 Deterministic for a given --seed.
 
     RETAIL_ENV=dev .venv/bin/python scripts/demo_traffic.py [--days 21] [--buyers 40]
@@ -17,7 +20,7 @@ import argparse
 import json
 import random
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "layers" / "retail"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from dev_storage import start_dev_storage  # noqa: E402
 from gateway.functions import FunctionRegistry  # noqa: E402
 from gateway.routes import dispatch  # noqa: E402
 from retail.common.clock import day_of, travel, utcnow  # noqa: E402
@@ -226,15 +230,29 @@ def play(rng: random.Random, days: int, buyers: list[str]) -> None:
     travel(timedelta(0))
 
 
-def close_days(days: int) -> None:
-    """Roll up and settle each day, then rebuild recommendations, as the timers would."""
+def settle_ended_days(first: date) -> tuple[int, int]:
+    """Settle every business day (Asia/Shanghai) from `first` that has ended, never today:
+    a statement is closed once, so settling today would leave out the rest of its sales.
+    Returns the CSVs exported and the exports that failed."""
+    exported = failed = 0
+    day = first
+    while day < day_of(utcnow()):
+        summary = timer("settlement_run", {"day": day.isoformat()})["data"]
+        exported, failed = exported + summary["csv_exported"], failed + summary["export_failed"]
+        day += timedelta(days=1)
+    return exported, failed
+
+
+def close_days(days: int) -> tuple[int, int]:
+    """Roll up each day, settle the days that have ended, rebuild recommendations, as the
+    timers would. Returns the statement CSVs exported and failed."""
     print("demo: rolling up the analytics, settling statements, rebuilding recommendations")
     today = day_of(utcnow())
     for offset in range(days, -1, -1):
-        day = (today - timedelta(days=offset)).isoformat()
-        timer("analytics_rollup", {"day": day})
-        timer("settlement_run", {"day": day})
+        timer("analytics_rollup", {"day": (today - timedelta(days=offset)).isoformat()})
+    exported, failed = settle_ended_days(today - timedelta(days=days))
     timer("recommend_rebuild")
+    return exported, failed
 
 
 def main() -> None:
@@ -247,6 +265,7 @@ def main() -> None:
     args = parser.parse_args()
     if not settings().is_dev:
         sys.exit("demo_traffic.py plays fake shoppers: it runs only with RETAIL_ENV=dev")
+    start_dev_storage()  # the statements it settles export their CSVs
     db = database()
     if db.events.find_one({}, {"_id": 1}) is not None:
         print(f"demo: the store already has traffic; console sign-in {ADMIN} / {ADMIN_PASSWORD}")
@@ -255,10 +274,11 @@ def main() -> None:
     travel(-timedelta(days=args.days))
     setup(args.days)
     play(random.Random(args.seed), args.days, [f"o-demo-{n:03d}" for n in range(args.buyers)])
-    close_days(args.days)
+    exported, failed = close_days(args.days)
     orders, events = db.orders.count_documents({}), db.events.count_documents({})
     print(
-        f"demo: {args.days + 1} days, {args.buyers} buyers, {orders} orders, {events} events; "
+        f"demo: {args.days + 1} days, {args.buyers} buyers, {orders} orders, {events} events, "
+        f"{exported} statement CSVs exported ({failed} failed); "
         f"console sign-in {ADMIN} / {ADMIN_PASSWORD} "
         f"(merchant {MERCHANT} / {MERCHANT_PASSWORD})"
     )

@@ -38,3 +38,14 @@ def test_declarations_use_field_and_model_names_not_invented_titles():
     text = DECLARATIONS.read_text()
     assert "cityName: string;" in text
     assert not re.search(r"\b(Cityname|Telnumber|Detailinfo)\b", text)
+
+
+def test_every_reason_the_back_end_gives_comes_from_the_enum():
+    """A `reason="..."` typed as a string would reach clients without being declared."""
+    layer = ROOT / "layers" / "retail" / "retail"
+    typed = [
+        f"{path.relative_to(ROOT)}: {found}"
+        for path in layer.rglob("*.py")
+        for found in re.findall(r'reason="[A-Z][A-Z_]+"', path.read_text())
+    ]
+    assert typed == []

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import urllib.request
 from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 
 from retail.common.clock import business_day, day_of
 from retail.store import connect
+from scripts.gateway.launcher import stop
 
 from .conftest import start_gateway, stop_gateway
 
@@ -66,6 +68,8 @@ def shop(tmp_path_factory):
         capture_output=True,
         timeout=300,
     )
+    stop(gateway)  # started again after the demo, as `make dev` does: its storage refills
+    gateway = start_gateway(folder, "dev", workers=2)
     yield gateway
     stop_gateway(gateway)
 
@@ -222,6 +226,11 @@ def test_channels_experiments_orders_and_statements(shop, console):
         day = figures.nth(n).get_attribute("data-testid").removeprefix("statement-m-huaxia-")
         statement = db.statements.find_one({"merchant_id": "m-huaxia", "day": day})
         assert int(figures.nth(n).get_attribute("data-value")) == statement["net"]
+    links = page.locator("[data-testid='statements-table'] a")
+    assert links.count() == figures.count()
+    for n in range(links.count()):
+        with urllib.request.urlopen(links.nth(n).get_attribute("href"), timeout=10) as csv:
+            assert csv.read().decode("utf-8").splitlines()[-1].startswith("net_payable_fen,")
 
 
 def test_a_merchant_sees_its_own_sales_and_only_its_pages(shop, browser):

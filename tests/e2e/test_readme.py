@@ -8,6 +8,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from .conftest import start_gateway, stop_gateway
 ROOT = Path(__file__).resolve().parents[2]
 BLOCK = re.compile(r"^```sh\n(.*?)^```$", re.S | re.M)
 MAKE_BLOCK = "make dev"  # the two commands: CI runs `make test` itself, the demo is tested apart
+CLOUD_BLOCK = "TENCENTCLOUD_SECRET_ID"  # the deployment: needs your cloud account and secrets
 
 
 def readme_blocks() -> list[str]:
@@ -71,7 +73,10 @@ def test_readme_has_the_two_commands_and_curl_blocks():
     assert sum("curl" in b for b in blocks) >= 2
 
 
-@pytest.mark.parametrize("index", [n for n, b in enumerate(readme_blocks()) if MAKE_BLOCK not in b])
+@pytest.mark.parametrize(
+    "index",
+    [n for n, b in enumerate(readme_blocks()) if MAKE_BLOCK not in b and CLOUD_BLOCK not in b],
+)
 def test_readme_block_runs_as_printed_and_every_answer_is_ok(shop, index):
     block = readme_blocks()[index]
     found = run_block(shop, block)
@@ -86,3 +91,19 @@ def test_payment_walkthrough_ends_with_the_order_refunded(shop):
     order = db.orders.find_one({"openid": "o-walkthrough"})
     assert order["status"] == "REFUNDED"
     assert db.consent_log.count_documents({"openid": "o-walkthrough"}) == 1
+
+
+def test_the_deployment_block_names_real_targets_and_scripts():
+    """It cannot run offline (your cloud account); every make target in it exists and every
+    script in it answers --help."""
+    block = next(b for b in readme_blocks() if CLOUD_BLOCK in b)
+    makefile = (ROOT / "Makefile").read_text()
+    targets = re.findall(r"^make ([a-z-]+)", block, re.M)
+    assert targets and all(re.search(rf"^{t}:", makefile, re.M) for t in targets)
+    scripts = re.findall(r"\.venv/bin/python (scripts/\S+\.py)", block)
+    assert scripts
+    for script in scripts:
+        done = subprocess.run(
+            [sys.executable, script, "--help"], cwd=ROOT, capture_output=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr

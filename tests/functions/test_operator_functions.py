@@ -43,7 +43,7 @@ def test_sign_in_issues_a_token_that_operator_functions_accept(seeded):
     assert "password_hash" not in json.dumps(session)
 
 
-def test_five_wrong_passwords_lock_the_account(seeded):
+def test_five_wrong_passwords_lock_that_address_out_of_the_account(seeded):
     create_operator(seeded, "svc1", "service", "a-very-long-password")
     for _ in range(5):
         assert (
@@ -56,7 +56,7 @@ def test_five_wrong_passwords_lock_the_account(seeded):
         call("operator_login", {"operator_id": "nobody", "password": "x"})["code"]
         == "UNAUTHENTICATED"
     )
-    assert seeded.operators.find_one({"_id": "svc1"})["password_hash"].startswith("scrypt$")
+    assert seeded.operators.find_one({"_id": "svc1"})["password_hash"].startswith("$argon2id$")
 
 
 def _order(key, items):

@@ -17,6 +17,7 @@ from packaging.utils import parse_wheel_filename
 ROOT = Path(__file__).resolve().parents[2]
 WHEELS = ROOT / ".cache" / "wheels"
 FUNCTIONS = sorted(p.parent.name for p in (ROOT / "functions").glob("*/index.py"))
+SERVERLESS = yaml.safe_load((ROOT / "serverless.yml").read_text(encoding="utf-8"))["inputs"]
 SCF_PYTHON = (3, 10)
 SCF_PLATFORMS = ["manylinux2014_x86_64", "manylinux_2_17_x86_64", "linux_x86_64"]
 
@@ -55,8 +56,10 @@ def scf_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     _package(out, "--wheels", str(_wheelhouse("local")), "--local")
     root = tmp_path_factory.mktemp("scf")
-    with zipfile.ZipFile(out / "layer.zip") as layer:
-        layer.extractall(root / "opt")
+    for opt, layers in (("opt", ["layer.zip"]), ("opt-cos", ["layer.zip", "layer-cos.zip"])):
+        for layer_zip in layers:  # SCF merges a function's layers into /opt
+            with zipfile.ZipFile(out / layer_zip) as layer:
+                layer.extractall(root / opt)
     for name in FUNCTIONS:
         with zipfile.ZipFile(out / "functions" / f"{name}.zip") as function:
             function.extractall(root / "var" / name)
@@ -67,7 +70,9 @@ def scf_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_each_packaged_function_imports_and_answers_in_a_clean_interpreter(
     scf_root, tmp_path, name
 ):
-    user, opt = scf_root / "var" / name, scf_root / "opt"
+    layers = [layer["name"] for layer in SERVERLESS["functions"][name]["layers"]]
+    user = scf_root / "var" / name
+    opt = scf_root / ("opt-cos" if "retail-cos-layer" in layers else "opt")
     event = json.loads((ROOT / "tests" / "events" / f"{name}.json").read_text(encoding="utf-8"))
     env = {
         "PATH": os.environ["PATH"],
@@ -111,6 +116,9 @@ def test_layer_for_scf_carries_only_wheels_its_python_accepts(tmp_path):
         names = layer.namelist()
     assert "retail/core/runtime.py" in names and any(n.startswith("pydantic_core/") for n in names)
     assert not any("__pycache__" in n or n.startswith(("tests/", "scripts/")) for n in names)
+    assert not any(n.startswith(("boto3/", "botocore/")) for n in names)  # retail-cos-layer's
+    with zipfile.ZipFile(out / "layer-cos.zip") as layer:
+        assert any(n.startswith("botocore/") for n in layer.namelist())
 
 
 def test_serverless_yml_lists_exactly_the_functions_folders():

@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Protocol
 
-from retail.common.errors import Conflict, UpstreamUnavailable
+from retail.common.errors import Conflict, UpstreamUnavailable, error_fields
 from retail.common.logs import log
 
 from . import crypto
@@ -64,7 +64,7 @@ class HttpsTransport:
                     "WARNING",
                     path=path,
                     attempt=attempt,
-                    error=type(exc).__name__,
+                    **error_fields(exc),
                 )
         raise UpstreamUnavailable("WeChat Pay did not answer; try again")
 
