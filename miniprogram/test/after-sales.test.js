@@ -79,3 +79,21 @@ test("a paid order asks for a refund, and 'me' claims, exports and erases", asyn
   expect(text(me, "#deleted")).toBe("账号已注销");
   expect(navigatedTo("redirectTo").route).toBe("pages/orders/detail");
 });
+
+test("instant delivery books the nearest store within reach of the shopper's location", async () => {
+  shopperNamed("jest-instant");
+  const product = openPage("pages/product/detail");
+  await product.instance.onLoad({ id: "p-mango" });
+  await product.instance.addToCart();
+  const checkout = openPage("pages/checkout/checkout");
+  await checkout.instance.onLoad({});
+  await checkout.instance.chooseAddress();
+  await checkout.instance.chooseDelivery({ currentTarget: { dataset: { delivery: "instant" } } });
+  expect(checkout.data.error).toBeNull();
+  expect(checkout.data.address.latitude).toBe(25.04);
+  expect(checkout.data.preview.delivery).toBe("instant");
+  expect(checkout.data.preview.distance_m).toBeLessThanOrEqual(5000);
+  const order = await checkout.instance.placeOrder();
+  expect(order.delivery).toBe("instant");
+  expect(order.store_id).toBe(checkout.data.preview.store_id);
+});

@@ -10,7 +10,6 @@ test("a shopper browses, buys a mango and sees the order paid", async () => {
   await home.instance.onLoad({});
   expect(home.data.error).toBeNull();
   expect(home.data.categories.map((c) => c.category_id)).toContain("fruit");
-  expect(home.data.banners).toEqual([]);  // the fresh shop sells no banner yet
 
   await home.instance.onCategory({ currentTarget: { dataset: { id: "fruit" } } });
   expect(home.data.items.length).toBeGreaterThan(0);
@@ -59,4 +58,28 @@ test("a shopper browses, buys a mango and sees the order paid", async () => {
   await list.instance.onShow();
   await settle();
   expect(list.data.orders.map((o) => [o.order_id, o.status_text])).toEqual([[order.order_id, "已付款"]]);
+});
+
+test("the home banner shows the slot on sale now and its tap is counted and opens the product", async () => {
+  const { asOperator } = require("./wx-shim");
+  const now = Date.now();
+  const saved = await asOperator("ad_slot_save", {
+    slot_id: "jest-banner", position: "home_banner", merchant_id: "m-huaxia", product_id: "p-mango",
+    title: "芒果季", image_key: "ads/jest.jpg", price: 100,
+    starts_at: new Date(now - 3600e3).toISOString(), ends_at: new Date(now + 86400e3).toISOString(),
+  });
+  expect(saved.code).toBe("OK");
+  shopperNamed("jest-banner");
+  const home = openPage("pages/index/index");
+  await home.instance.onLoad({});
+  expect(home.data.banners.map((b) => b.slot_id)).toContain("jest-banner");
+  const index = home.data.banners.findIndex((b) => b.slot_id === "jest-banner");
+  home.instance.openBanner({ currentTarget: { dataset: { index } } });
+  await settle();
+  expect(navigatedTo()).toEqual({ route: "pages/product/detail", query: { id: "p-mango" } });
+  const clicks = wx.calls
+    .filter((c) => c.api === "cloud.callFunction" && c.params.name === "track")
+    .flatMap((c) => c.params.data.events)
+    .filter((e) => e.type === "ad_click");
+  expect(clicks).toEqual([expect.objectContaining({ slot_id: "jest-banner" })]);
 });
