@@ -8,8 +8,9 @@ WHEELS := .cache/wheels
 DEV_ENV := RETAIL_ENV=dev
 
 CONSOLE := console/node_modules/.package-lock.json
+MINIPROGRAM := miniprogram/node_modules/.package-lock.json
 
-.PHONY: dev test lint schemas package bench console clean check-config
+.PHONY: dev test lint schemas package bench console miniprogram clean check-config
 
 $(INSTALLED): requirements.txt requirements-cos.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +32,14 @@ $(WHEELS)/.done: requirements.txt requirements-cos.txt $(INSTALLED)
 # The console's one front-end dependency (Apache ECharts), pinned by console/package-lock.json.
 $(CONSOLE): console/package.json console/package-lock.json
 	cd console && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
-console: $(CONSOLE)
+console: $(CONSOLE) $(INSTALLED)
+	$(PY) scripts/build_console.py --bundle
+
+# The sample mini-program's test tools (jest, miniprogram-simulate, TypeScript and the WeChat
+# API typings), pinned by miniprogram/package-lock.json.
+$(MINIPROGRAM): miniprogram/package.json miniprogram/package-lock.json
+	cd miniprogram && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+miniprogram: $(MINIPROGRAM)
 
 dev: $(INSTALLED) $(CONSOLE)
 	$(DEV_ENV) $(PY) scripts/init_db.py
@@ -41,7 +49,7 @@ dev: $(INSTALLED) $(CONSOLE)
 	@echo "Try: curl -s -XPOST 127.0.0.1:8787/fn/catalog_browse -H 'X-Dev-Openid: o1' -d '{}'"
 	$(DEV_ENV) $(PY) scripts/dev_server.py --host 127.0.0.1 --port 8787 --workers 2
 
-test: $(INSTALLED) $(WHEELS)/.done $(CONSOLE)
+test: $(INSTALLED) $(WHEELS)/.done $(CONSOLE) $(MINIPROGRAM)
 	scripts/ensure_chromium.sh
 	$(PY) -m pytest
 

@@ -57,6 +57,33 @@ MEANING: dict[ErrorCode, str] = {
 }
 
 
+class Reason(str, Enum):
+    """`details.reason` of an error: what a client branches on (schemas/errors.json)."""
+
+    CONSENT_REQUIRED = "CONSENT_REQUIRED"
+    RISK_BLOCKED = "RISK_BLOCKED"
+    NEW_ACCOUNT = "NEW_ACCOUNT"
+    METRIC_NOT_RECORDED = "METRIC_NOT_RECORDED"
+    STORE_UNREACHABLE = "STORE_UNREACHABLE"
+
+
+REASON_CODE: dict[Reason, ErrorCode] = {
+    Reason.CONSENT_REQUIRED: ErrorCode.FORBIDDEN,
+    Reason.RISK_BLOCKED: ErrorCode.FORBIDDEN,
+    Reason.NEW_ACCOUNT: ErrorCode.FORBIDDEN,
+    Reason.METRIC_NOT_RECORDED: ErrorCode.INVALID_ARGUMENT,
+    Reason.STORE_UNREACHABLE: ErrorCode.UNAVAILABLE,
+}
+
+REASON_MEANING: dict[Reason, str] = {
+    Reason.CONSENT_REQUIRED: "accept the current privacy policy (`details.policy_version`) first",
+    Reason.RISK_BLOCKED: "refused by the risk rules (blacklist, order velocity, brushing)",
+    Reason.NEW_ACCOUNT: "flash-sale goods and guarded coupons wait until the account is older",
+    Reason.METRIC_NOT_RECORDED: "an experiment's metric must be a tracked event or an order metric",
+    Reason.STORE_UNREACHABLE: "the database did not answer in time; retry",
+}
+
+
 class RetailError(Exception):
     """A failure the caller is told about, with a stable code and optional details."""
 

@@ -20,7 +20,7 @@ from pymongo.database import Database
 from pymongo.errors import ConnectionFailure
 from pymongo.mongo_client import MongoClient
 
-from .errors import Unavailable
+from .errors import Reason, Unavailable
 from .logs import log
 
 STORE_TYPES = (Database, Collection, Cursor, CommandCursor, ClientSession, MongoClient)
@@ -28,7 +28,9 @@ STORE_TYPES = (Database, Collection, Cursor, CommandCursor, ClientSession, Mongo
 
 def _unavailable(exc: ConnectionFailure) -> Unavailable:
     log("store_unavailable", "WARNING", error=type(exc).__name__)
-    return Unavailable("the database did not answer in time; retry", reason="STORE_UNREACHABLE")
+    return Unavailable(
+        "the database did not answer in time; retry", reason=Reason.STORE_UNREACHABLE
+    )
 
 
 class Guarded:

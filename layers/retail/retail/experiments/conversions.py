@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from retail.common.errors import InvalidArgument
+from retail.common.errors import InvalidArgument, Reason
 from retail.common.tracked import TRACKED_TYPES
 
 
@@ -36,7 +36,7 @@ def require_recorded(metric: str) -> None:
     if metric not in METRICS:
         raise InvalidArgument(
             f"metric {metric!r} is never recorded: use a tracked event type or an order metric",
-            reason="METRIC_NOT_RECORDED",
+            reason=Reason.METRIC_NOT_RECORDED,
             metric=metric,
             metrics=list(METRICS),
         )
