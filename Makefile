@@ -65,6 +65,7 @@ check-config: $(INSTALLED)
 
 schemas: $(INSTALLED)
 	$(PY) scripts/gen_schemas.py
+	$(PY) scripts/cloudbase_rules.py
 
 package: $(INSTALLED) $(WHEELS)/.done $(CONSOLE)
 	$(PY) scripts/package.py --wheels $(WHEELS)/target --python-version $(TARGET_PY)

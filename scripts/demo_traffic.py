@@ -20,6 +20,7 @@ import argparse
 import json
 import random
 import sys
+import zlib
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -63,17 +64,22 @@ ADDRESS = {
 REGISTRY = FunctionRegistry()
 
 
-def _post(path: str, body: bytes, headers: dict[str, str]) -> dict[str, Any]:
-    """One call routed exactly as the dev gateway routes it, without a server."""
-    reply = dispatch(REGISTRY, True, "POST", path, headers, body)
+def _post(
+    path: str, body: bytes, headers: dict[str, str], peer: str = "127.0.0.1"
+) -> dict[str, Any]:
+    """One call routed exactly as the dev gateway routes it, without a server; `peer` is the
+    client address the platform would see."""
+    reply = dispatch(REGISTRY, True, "POST", path, headers, body, peer)
     answer: dict[str, Any] = json.loads(reply.body)
     return answer
 
 
 def call(name: str, data: Any, openid: str | None = None) -> dict[str, Any]:
-    """A CloudBase call by `openid` (anonymous without one)."""
-    headers = {"x-forwarded-for": "10.9.0.1", **({"x-dev-openid": openid} if openid else {})}
-    return _post(f"/fn/{name}", json.dumps(data).encode(), headers)
+    """A CloudBase call by `openid` (anonymous without one), each buyer from its own network."""
+    headers = {"x-dev-openid": openid} if openid else {}
+    network = zlib.crc32((openid or "").encode())
+    peer = f"10.9.{network // 250 % 250}.{network % 250 + 1}"
+    return _post(f"/fn/{name}", json.dumps(data).encode(), headers, peer)
 
 
 def as_admin(name: str, data: Any) -> dict[str, Any]:

@@ -150,3 +150,15 @@ def test_a_coupon_discount_beyond_any_price_is_refused(seeded):
     }
     assert handler("coupon_template_save")(template, context)["code"] == "INVALID_ARGUMENT"
     assert seeded.coupon_templates.find_one({"_id": "c-huge"}) is None
+
+
+@pytest.mark.parametrize("spelling", ["1.2.3.4", " 1.2.3.4 ", "::ffff:1.2.3.4"])
+def test_a_blacklisted_address_is_refused_however_it_is_spelled(seeded, spelling):
+    admin = {**cloudbase_context(None), "RETAIL_DEV_OPERATOR": "op1:admin"}
+    entry = {"kind": "ip", "value": "::FFFF:1.2.3.4 ", "reason": "brushing"}
+    assert handler("blacklist_update")(entry, admin)["data"]["entry_id"] == "ip:1.2.3.4"
+    context = {**cloudbase_context("o-brusher", WX_CLIENTIP=spelling), "function_name": "x"}
+    claim = handler("coupon_claim")({"template_id": "c-fruit-10"}, context)
+    assert claim["code"] == "FORBIDDEN" and claim["details"]["reason"] == "RISK_BLOCKED"
+    bad = {**entry, "value": "9.9.9.9, 1.2.3.4"}
+    assert handler("blacklist_update")(bad, admin)["code"] == "INVALID_ARGUMENT"

@@ -172,3 +172,25 @@ def test_forwarded_for_is_ignored_without_trusted_hops_and_read_through_them(see
     handler("catalog_browse")(http, {})
     counted = {d["_id"].split(":")[2] for d in seeded.rate_windows.find({})}
     assert counted == {"111.206.96.145", "1.2.3.4"}
+
+
+def test_operator_routes_answer_cors_for_the_console_origin_only(seeded, monkeypatch):
+    monkeypatch.setenv("RETAIL_CONSOLE_ORIGIN", "https://console.example.com")
+    reset_settings()
+    preflight = {**golden("function_url_event"), "httpMethod": "OPTIONS", "body": ""}
+    before = business_state(seeded)
+    reply = handler("order_search")(preflight, golden("scf_context"))
+    assert reply["statusCode"] == 204 and reply["body"] == ""
+    assert reply["headers"]["Access-Control-Allow-Origin"] == "https://console.example.com"
+    assert "Authorization" in reply["headers"]["Access-Control-Allow-Headers"]
+    assert business_state(seeded) == before
+    answer = handler("order_search")({**golden("function_url_event"), "body": "{}"}, {})
+    assert answer["statusCode"] == 401  # no token: refused, still readable by the console
+    assert answer["headers"]["Access-Control-Allow-Origin"] == "https://console.example.com"
+    buyer = handler("catalog_browse")({**golden("function_url_event"), "body": "{}"}, {})
+    assert "Access-Control-Allow-Origin" not in buyer["headers"]  # not an operator route
+
+
+def test_without_a_console_origin_no_cors_headers_are_sent(seeded):
+    reply = handler("order_search")({**golden("function_url_event"), "body": "{}"}, {})
+    assert not any(k.startswith("Access-Control") for k in reply["headers"])

@@ -35,6 +35,7 @@ PRODUCTION_SETTINGS: tuple[Required, ...] = (
     Required("RETAIL_COS_SECRET_ID", True, "statement CSVs"),
     Required("RETAIL_COS_SECRET_KEY", True, "statement CSVs"),
     Required("RETAIL_DELIVERY_SECRET", True, "verifies delivery_notify's signature"),
+    Required("RETAIL_CONSOLE_ORIGIN", False, "the console's static host, allowed by CORS"),
 )
 
 SECRET_NAMES = frozenset(r.name for r in PRODUCTION_SETTINGS if r.secret)

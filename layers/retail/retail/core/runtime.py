@@ -28,6 +28,7 @@ from retail.common.errors import (
     InvalidArgument,
     RetailError,
     Unauthenticated,
+    error_fields,
 )
 from retail.common.logs import function_name, log, request_id
 from retail.common.metrics import record_call
@@ -86,8 +87,9 @@ def cloud_function(
                 answer = {"code": exc.code.value, "message": exc.message}
                 if exc.details:
                     answer["details"] = exc.details
-            except Exception:  # noqa: BLE001 - the one place unexpected faults are answered
-                log("function_crashed", "ERROR", traceback=traceback.format_exc())
+            except Exception as exc:  # noqa: BLE001 - the one place unexpected faults are answered
+                fields = error_fields(exc)
+                log("function_crashed", "ERROR", traceback=traceback.format_exc(), **fields)
                 answer = {
                     "code": ErrorCode.INTERNAL.value,
                     "message": f"internal error; request id {request_id.get()}",
