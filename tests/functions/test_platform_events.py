@@ -174,7 +174,7 @@ def test_forwarded_for_is_ignored_without_trusted_hops_and_read_through_them(see
     assert counted == {"111.206.96.145", "1.2.3.4"}
 
 
-def test_operator_routes_answer_cors_for_the_console_origin_only(seeded, monkeypatch):
+def test_function_urls_answer_cors_for_the_console_origin_only(seeded, monkeypatch):
     monkeypatch.setenv("RETAIL_CONSOLE_ORIGIN", "https://console.example.com")
     reset_settings()
     preflight = {**golden("function_url_event"), "httpMethod": "OPTIONS", "body": ""}
@@ -187,8 +187,10 @@ def test_operator_routes_answer_cors_for_the_console_origin_only(seeded, monkeyp
     answer = handler("order_search")({**golden("function_url_event"), "body": "{}"}, {})
     assert answer["statusCode"] == 401  # no token: refused, still readable by the console
     assert answer["headers"]["Access-Control-Allow-Origin"] == "https://console.example.com"
-    buyer = handler("catalog_browse")({**golden("function_url_event"), "body": "{}"}, {})
-    assert "Access-Control-Allow-Origin" not in buyer["headers"]  # not an operator route
+    catalogue = handler("catalog_browse")({**golden("function_url_event"), "body": "{}"}, {})
+    assert catalogue["headers"]["Access-Control-Allow-Origin"] == "https://console.example.com"
+    webhook = handler("payment_notify")({**golden("function_url_event"), "body": "{}"}, {})
+    assert "Access-Control-Allow-Origin" not in webhook["headers"]  # WeChat Pay is no browser
 
 
 def test_without_a_console_origin_no_cors_headers_are_sent(seeded):

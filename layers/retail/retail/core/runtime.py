@@ -218,8 +218,8 @@ def _deliver(answer: dict[str, Any], trigger: Trigger, auth: Auth) -> Any:
 
 
 def _preflight(event: Any, trigger: Trigger, auth: Auth) -> dict[str, Any] | None:
-    """A browser's CORS preflight for an operator route: answered here, nothing runs."""
-    if trigger is not Trigger.HTTP or auth != "operator":
+    """A browser's CORS preflight: answered here, nothing runs."""
+    if trigger is not Trigger.HTTP or auth == "webhook":
         return None
     if str(event.get("httpMethod", "")).upper() != "OPTIONS":
         return None
@@ -227,8 +227,9 @@ def _preflight(event: Any, trigger: Trigger, auth: Auth) -> dict[str, Any] | Non
 
 
 def _cors(auth: Auth) -> dict[str, str]:
-    """The console, served from RETAIL_CONSOLE_ORIGIN, may call the operator routes."""
-    origin = settings().RETAIL_CONSOLE_ORIGIN if auth == "operator" else None
+    """The console, served from RETAIL_CONSOLE_ORIGIN, may call the function URLs (the
+    operator routes and the catalogue it shows); a partner's webhook is no browser's."""
+    origin = settings().RETAIL_CONSOLE_ORIGIN if auth != "webhook" else None
     if not origin:
         return {}
     return {
