@@ -10,8 +10,9 @@ from retail.common.batches import BatchRequest, BatchSummary, Budget, Outcome, r
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.groupbuy.groups import FAILED, OPEN
-from retail.orders.lifecycle import settle_stock, transition
-from retail.orders.records import CANCELLED, PAID, PENDING_PAYMENT, RESERVING
+from retail.orders import cancel_unpaid
+from retail.orders.records import PAID, PENDING_PAYMENT, RESERVING
+from retail.payments import close_payment
 from retail.payments.refund_requests import refund_paid_order
 
 IN_FLIGHT = [RESERVING, PENDING_PAYMENT, PAID]
@@ -43,7 +44,8 @@ def expire_groups(cmd: BatchRequest, *, budget: Budget, db: Any = None) -> Batch
 
 
 def transition_out(db: Any, order_id: str) -> None:
-    cancelled = transition(db, order_id, PENDING_PAYMENT, CANCELLED, "group did not fill")
-    if cancelled is not None:
-        settle_stock(db, cancelled)
-    refund_paid_order(db, order_id, "group did not fill")
+    order = db.orders.find_one({"_id": order_id})
+    if order is None:
+        return
+    if cancel_unpaid(db, order, "group did not fill", close_payment=close_payment) is None:
+        refund_paid_order(db, order_id, "group did not fill")

@@ -107,6 +107,13 @@ class WeChatPayClient:
         )
         return self._call("GET", path, None, missing_ok=True)
 
+    def close_transaction(self, out_trade_no: str) -> None:
+        """Close an unpaid transaction so WeChat Pay takes no money for it any more (API v3
+        close-order, 204 No Content). A refusal (already paid, already closed) is not an
+        error here: the caller queries the transaction to learn how it ended."""
+        path = f"/v3/pay/transactions/out-trade-no/{urllib.parse.quote(out_trade_no)}/close"
+        self._call("POST", path, {"mchid": self.config.mchid}, refusal_ok=True)
+
     def refund(
         self, *, out_trade_no: str, out_refund_no: str, refund: int, total: int, reason: str
     ) -> dict[str, Any]:
@@ -128,7 +135,12 @@ class WeChatPayClient:
         return self._call("GET", path, None, missing_ok=True)
 
     def _call(
-        self, method: str, path: str, payload: dict[str, Any] | None, missing_ok: bool = False
+        self,
+        method: str,
+        path: str,
+        payload: dict[str, Any] | None,
+        missing_ok: bool = False,
+        refusal_ok: bool = False,
     ) -> dict[str, Any] | None:
         body = json.dumps(payload, ensure_ascii=False) if payload is not None else ""
         headers = {
@@ -157,6 +169,9 @@ class WeChatPayClient:
             log("wechatpay_response_rejected", "ERROR", path=path, reason=str(exc))
             raise UpstreamUnavailable("WeChat Pay's answer could not be verified") from None
         answer: dict[str, Any] = json.loads(response.body) if response.body else {}
+        if 400 <= response.status < 500 and refusal_ok:
+            log("wechatpay_refusal_noted", path=path, error=answer.get("code"))
+            return answer
         if response.status >= 300:
             log(
                 "wechatpay_refused",
