@@ -3,6 +3,7 @@ cancellation, a retried placement after a refusal."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -141,3 +142,127 @@ def test_a_retry_of_an_interrupted_placement_is_refused_not_answered_ok(seeded):
     )
     replay = _place("interrupted-0001")
     assert replay["code"] == "CONFLICT" and replay["details"]["reason"] == "INTERRUPTED"
+
+
+def operator_call(name, data, role="admin"):
+    context = {
+        "request_id": "op",
+        "RETAIL_DEV_OPERATOR": f"op1:{role}",
+        "environment": json.dumps({"WX_CONTEXT_KEYS": ""}),
+    }
+    return handler(name)(data, context)
+
+
+def _paid(db, key, **changes):
+    order = _place(key, **changes)["data"]
+    call("payment_prepay", {"order_id": order["order_id"]})
+    tx = _sandbox_success(db, order["out_trade_no"])
+    assert apply_transaction(db, wechatpay_config(), tx) == "paid"
+    return order
+
+
+def _refund_result(db, order_id, status="SUCCESS"):
+    record = db.refunds.find_one({"_id": f"R{order_id}"})
+    return {"out_refund_no": record["_id"], "refund_status": status, "refund_id": "50x"}
+
+
+def _reconcile():
+    return handler("payment_reconcile")(sample("payment_reconcile"), {})["data"]
+
+
+class Crash(Exception):
+    """The process dying at a fault point."""
+
+
+def test_a_crash_after_the_refund_went_final_is_finished_by_replay_or_reconcile(
+    seeded, monkeypatch
+):
+    from retail.payments import notifications
+
+    orders = [_paid(seeded, f"refund-crash-{n}") for n in range(2)]
+    for order in orders:
+        refund = call("refund_request", {"order_id": order["order_id"], "reason": "changed mind"})
+        assert refund["data"]["status"] == "REFUNDING"
+
+    def crash(name):
+        if name == "refund_notify:after_refund_final":
+            raise Crash(name)
+
+    monkeypatch.setattr(notifications, "fault_point", crash)
+    for order in orders:
+        with pytest.raises(Crash):
+            notifications.apply_refund_result(seeded, _refund_result(seeded, order["order_id"]))
+    monkeypatch.undo()
+    assert {o["status"] for o in seeded.orders.find({})} == {"REFUNDING"}
+    replayed, reconciled = orders
+    # WeChat Pay sends the notification again: it finishes the order.
+    again = notifications.apply_refund_result(seeded, _refund_result(seeded, replayed["order_id"]))
+    assert again == "duplicate"
+    assert seeded.orders.find_one({"_id": replayed["order_id"]})["status"] == "REFUNDED"
+    # No second notification: payment_reconcile finishes it, once.
+    assert _reconcile()["processed"] >= 1
+    done = seeded.orders.find_one({"_id": reconciled["order_id"]})
+    assert (done["status"], done["refund_status"]) == ("REFUNDED", "SUCCESS")
+    assert _reconcile()["processed"] == 0
+    assert audit_stock(seeded) == []
+
+
+def test_a_refund_never_drives_points_negative_it_takes_their_value_off_the_refund(seeded):
+    call("user_login", {})
+    first = _paid(seeded, "points-earn-0001")
+    operator_call(
+        "order_ship", {"order_id": first["order_id"], "carrier": "SF", "tracking_no": "SF1234"}
+    )
+    call("order_confirm", {"order_id": first["order_id"]})
+    earned = first["total"] // 100
+    assert _points(seeded) == earned
+    spent = earned - 3
+    second = _place("points-spend-0001", points=spent)["data"]
+    assert second["points_used"] == spent and _points(seeded) == 3
+    call("refund_request", {"order_id": first["order_id"], "reason": "broken"})
+    review = operator_call(
+        "refund_review", {"order_id": first["order_id"], "approve": True}, "service"
+    )
+    assert review["data"]["status"] == "REFUNDING"
+    assert _points(seeded) == 0  # never below zero
+    refund = seeded.refunds.find_one({"_id": f"R{first['order_id']}"})
+    assert refund["amount"] == first["total"] - spent  # the spent points' value stays with us
+    ledger = sum(e["delta"] for e in seeded.points_ledger.find({"openid": BUYER}))
+    assert ledger == _points(seeded)
+    # Replaying the effects (order_repair) takes nothing more.
+    from retail.orders.effects import REFUNDED_EFFECTS, apply_outbox
+
+    apply_outbox(
+        seeded, {**seeded.orders.find_one({"_id": first["order_id"]}), "outbox": [REFUNDED_EFFECTS]}
+    )
+    assert _points(seeded) == 0 and seeded.refunds.count_documents({}) == 1
+
+
+def test_reconciliation_moves_forward_past_orders_that_stay_unpaid(seeded, monkeypatch):
+    from retail.payments import reconcile
+
+    orders = [_place(f"reconcile-key-{n:03d}")["data"] for n in range(7)]
+    for order in orders:
+        call("payment_prepay", {"order_id": order["order_id"]})
+    seeded.orders.update_many({}, {"$set": {"updated_at": utcnow() - timedelta(hours=1)}})
+    asked: list[str] = []
+    real = reconcile._check_payment
+    monkeypatch.setattr(
+        reconcile, "_check_payment", lambda db, o, c: asked.append(o["_id"]) or real(db, o, c)
+    )
+    for _ in range(3):  # each run sees 2 batches of 1: max_batches is obeyed
+        _reconcile_small()
+    ids = sorted(o["order_id"] for o in orders)
+    assert asked == ids[:6]  # newer orders were reached, none asked twice
+    _sandbox_success(seeded, ids[6])  # the newest one is paid, its notification lost
+    _reconcile_small()
+    assert asked[6:] == [ids[6], ids[0]]  # then it starts again from the oldest
+    assert seeded.orders.find_one({"_id": ids[6]})["status"] == "PAID"
+
+
+def _reconcile_small():
+    event = {
+        **sample("payment_reconcile"),
+        "Message": json.dumps({"batch_size": 1, "max_batches": 2}),
+    }
+    return handler("payment_reconcile")(event, {})["data"]
