@@ -127,6 +127,18 @@ class TrackingEntry(BaseModel):
     at: datetime
     status: str
     description: str | None = None
+    merchant_id: str | None = Field(None, description="whose parcel (express by parcel)")
+
+
+class Parcel(BaseModel):
+    """One merchant's lines on their way (orders.parcels)."""
+
+    model_config = OUT
+    status: str
+    carrier: str
+    tracking_no: str
+    shipped_at: datetime
+    delivered_at: datetime | None = None
 
 
 class OrderView(Quote):
@@ -140,6 +152,9 @@ class OrderView(Quote):
     failure: dict[str, str] | None = None
     timeline: list[TimelineEntry]
     tracking: list[TrackingEntry] = []
+    parcels: dict[str, Parcel] = Field(
+        {}, description="merchant_id -> its parcel, once handed to a carrier"
+    )
     carrier: str | None = None
     tracking_no: str | None = None
     delivery_id: str | None = None

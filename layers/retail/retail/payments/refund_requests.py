@@ -92,6 +92,22 @@ def refund_paid_order(db: Any, order_id: str, reason: str) -> dict[str, Any] | N
     return None if refunding is None else _refund_order(db, refunding)
 
 
+def refund_failed_deal(db: Any, order_id: str, reason: str) -> dict[str, Any] | None:
+    """A paid order whose deal did not happen (its group failed): all the money back without
+    review, goods restocked if they never left. None if nothing was paid."""
+    refunded = refund_paid_order(db, order_id, reason)
+    if refunded is not None:
+        return refunded
+    refunding = start_refunding(
+        db,
+        order_id,
+        [SHIPPED, COMPLETED],
+        reason,
+        extra={"restock": False, "refund_reason": reason},
+    )
+    return None if refunding is None else _refund_order(db, refunding)
+
+
 def review_refund(cmd: ReviewRefund, *, operator: Any, db: Any = None) -> OrderView:
     """An operator approves (money back, goods not restocked) or rejects a refund request."""
     db = db if db is not None else database()
