@@ -7,6 +7,10 @@ strings; `str()` of a member is its value, so messages read the same as before.
 from __future__ import annotations
 
 from enum import Enum
+from typing import Literal
+
+Delivery = Literal["express", "instant", "pickup", "virtual"]  # virtual: memberships
+FROM_A_STORE = ("instant", "pickup")  # deliveries whose stock is the store's, not central
 
 
 class Word(str, Enum):

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
 from retail.catalog.catalog_file import ID, OPTIONAL_ID
 from retail.common.models import OUT, STRICT
+from retail.common.vocabulary import Delivery
 from retail.risk import DEVICE_ID
-
-Delivery = Literal["express", "instant", "pickup", "virtual"]  # virtual: memberships
 
 
 class Address(BaseModel):
