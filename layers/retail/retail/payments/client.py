@@ -1,72 +1,22 @@
-"""The WeChat Pay API v3 calls we make, over HTTPS or the local sandbox: same signing, same
-response verification, same error handling either way."""
+"""The WeChat Pay API v3 calls we make, over whichever transport it is given (HTTPS, or the
+local sandbox; connect.py chooses): same signing, same response verification, same error
+handling either way. It knows no transport by name."""
 
 from __future__ import annotations
 
 import json
 import time
 import urllib.parse
-from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any
 
 from retail.common.errors import Conflict, UpstreamUnavailable
 from retail.common.logs import log
 
 from . import crypto
-from .config import WeChatPayConfig, wechatpay_config
+from .config import WeChatPayConfig
+from .transport import Transport
 from .verification import Rejected, check_signed
-
-
-@dataclass(frozen=True)
-class Response:
-    status: int
-    headers: dict[str, str]  # lower-case names
-    body: str
-
-
-class Transport(Protocol):
-    def send(self, method: str, path: str, body: str, headers: dict[str, str]) -> Response: ...
-
-
-class HttpsTransport:
-    """api.mch.weixin.qq.com over HTTPS; only network failures are retried (once): every call
-    we make is idempotent on WeChat's side by out_trade_no / out_refund_no."""
-
-    def __init__(self, base_url: str, timeout_seconds: float) -> None:
-        self.base_url, self.timeout_seconds = base_url.rstrip("/"), timeout_seconds
-
-    def send(self, method: str, path: str, body: str, headers: dict[str, str]) -> Response:
-        import urllib.error
-        import urllib.request
-
-        request = urllib.request.Request(
-            self.base_url + path, data=body.encode() or None, method=method, headers=headers
-        )
-        for attempt in range(2):
-            try:
-                with urllib.request.urlopen(request, timeout=self.timeout_seconds) as reply:
-                    return Response(
-                        reply.status,
-                        {k.lower(): v for k, v in reply.headers.items()},
-                        reply.read().decode("utf-8"),
-                    )
-            except urllib.error.HTTPError as error:
-                return Response(
-                    error.code,
-                    {k.lower(): v for k, v in error.headers.items()},
-                    error.read().decode("utf-8"),
-                )
-            except (urllib.error.URLError, TimeoutError, OSError) as exc:
-                log(
-                    "wechatpay_unreachable",
-                    "WARNING",
-                    path=path,
-                    attempt=attempt,
-                    error=type(exc).__name__,
-                )
-        raise UpstreamUnavailable("WeChat Pay did not answer; try again")
 
 
 class WeChatPayClient:
@@ -185,13 +135,3 @@ class WeChatPayClient:
                 raise Conflict("this order is already paid")
             raise UpstreamUnavailable(f"WeChat Pay refused: {answer.get('code', response.status)}")
         return answer
-
-
-@lru_cache(maxsize=1)
-def wechatpay_client() -> WeChatPayClient:
-    config = wechatpay_config()
-    if config.mode == "sandbox":
-        from .sandbox import SandboxTransport
-
-        return WeChatPayClient(config, SandboxTransport())
-    return WeChatPayClient(config, HttpsTransport(config.api_base, config.timeout_seconds))

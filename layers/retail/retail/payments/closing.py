@@ -9,8 +9,8 @@ from typing import Any
 
 from retail.common.logs import log
 
-from .client import wechatpay_client
 from .config import wechatpay_config
+from .connect import wechatpay_client
 from .transactions import apply_transaction
 
 

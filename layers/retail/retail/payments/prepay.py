@@ -17,7 +17,8 @@ from retail.orders.payment import record_prepay
 from retail.orders.records import PENDING_PAYMENT
 
 from . import crypto
-from .client import WeChatPayClient, wechatpay_client
+from .client import WeChatPayClient
+from .connect import wechatpay_client
 
 PREPAY_VALID = timedelta(hours=2)  # WeChat Pay: a prepay_id is valid for two hours
 REUSE_MARGIN = timedelta(minutes=1)

@@ -27,8 +27,8 @@ from retail.common.settings import settings
 from retail.orders.payment import mark_payment_checked
 from retail.orders.records import CANCELLED, FAILED, PENDING_PAYMENT
 
-from .client import wechatpay_client
 from .config import wechatpay_config
+from .connect import wechatpay_client
 from .notifications import apply_refund_result, finish_order_refund
 from .refunds import FINAL, PENDING, PROCESSING, send_refund
 from .transactions import apply_transaction

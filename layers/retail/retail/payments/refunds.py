@@ -13,7 +13,7 @@ from retail.common.errors import UpstreamUnavailable
 from retail.common.logs import log
 from retail.orders.refunding import note_refund_status
 
-from .client import wechatpay_client
+from .connect import wechatpay_client
 
 PENDING, PROCESSING = "PENDING", "PROCESSING"
 FINAL = ("SUCCESS", "CLOSED", "ABNORMAL")

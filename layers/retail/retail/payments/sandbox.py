@@ -22,8 +22,8 @@ from pymongo import ReturnDocument
 from retail.common.database import database
 
 from . import crypto
-from .client import Response
 from .config import sandbox_material, wechatpay_config
+from .transport import Response
 
 CST = timezone(timedelta(hours=8))
 
