@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -121,7 +122,9 @@ def shopping_session(client: Client, buyer: str, n: int) -> None:
     fn("user_me", {})
 
 
-def _shopper(url: str, client_no: int, threads: int, seconds: float, sessions: int, start, out):
+def _shopper(
+    url: str, client_no: int, threads: int, seconds: float, sessions: int, start, stop, out
+):
     import threading
 
     collected: list[Sample] = []
@@ -131,7 +134,7 @@ def _shopper(url: str, client_no: int, threads: int, seconds: float, sessions: i
         client = Client(url)
         deadline = time.perf_counter() + seconds
         for i in range(sessions):
-            if time.perf_counter() > deadline:
+            if time.perf_counter() > deadline or stop.is_set():
                 break
             n = (client_no * threads + thread) * 100_000 + i
             shopping_session(client, f"o-mix-{n}", n)
@@ -147,36 +150,60 @@ def _shopper(url: str, client_no: int, threads: int, seconds: float, sessions: i
     out.put(collected)
 
 
-def _timers(url: str, seconds: float, start, out) -> None:
+def _timers(url: str, seconds: float, start, stop, out) -> None:
     client = Client(url)
     start.wait()
     deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline:
+    while True:  # every timer runs at least once
         for name in TIMERS:
             client.post(f"/timer/{name}", {}, {})
+        if time.perf_counter() > deadline or stop.is_set():
+            break
         time.sleep(0.2)
     out.put(client.samples)
 
 
 def run_mixed_load(
-    url: str, seconds: float, clients: int = 4, threads: int = 4, sessions: int = 10_000
+    url: str,
+    seconds: float,
+    clients: int = 4,
+    threads: int = 4,
+    sessions: int = 10_000,
+    until: Callable[[], bool] | None = None,
 ) -> list[Sample]:
-    """Every call made by `clients` x `threads` shoppers and the timer process."""
+    """Every call made by `clients` x `threads` shoppers and the timer process.
+
+    Without `until` the traffic runs for `seconds` (the benchmark). With it, the traffic runs
+    until `until()` is true, polled in this process, and `seconds` is only a limit that fails
+    loudly (TimeoutError): how much traffic that takes never depends on the machine's speed."""
     ctx = multiprocessing.get_context("spawn")
-    start, out = ctx.Event(), ctx.Queue()
+    start, stop, out = ctx.Event(), ctx.Event(), ctx.Queue()
     procs = [
-        ctx.Process(target=_shopper, args=(url, c, threads, seconds, sessions, start, out))
+        ctx.Process(target=_shopper, args=(url, c, threads, seconds, sessions, start, stop, out))
         for c in range(clients)
     ]
-    procs.append(ctx.Process(target=_timers, args=(url, seconds, start, out)))
+    procs.append(ctx.Process(target=_timers, args=(url, seconds, start, stop, out)))
     for p in procs:
         p.start()
     time.sleep(1.0)
     start.set()
+    reached = _wait_for(until, seconds) if until else True
+    stop.set()
     samples = [s for _ in procs for s in out.get(timeout=seconds + 120)]
     for p in procs:
         p.join(30)
+    if not reached:
+        raise TimeoutError(f"the traffic did not reach its goal within {seconds:g} s")
     return samples
+
+
+def _wait_for(until: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if until():
+            return True
+        time.sleep(0.2)
+    return until()
 
 
 def report(samples: list[Sample]) -> list[str]:

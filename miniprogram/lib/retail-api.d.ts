@@ -564,6 +564,8 @@ export type OrderView = {
   failure: Record<string, string> | null;
   timeline: Array<TimelineEntry>;
   tracking: Array<TrackingEntry>;
+  /** merchant_id -> its parcel, once handed to a carrier */
+  parcels: Record<string, Parcel>;
   carrier: string | null;
   tracking_no: string | null;
   delivery_id: string | null;
@@ -576,6 +578,15 @@ export type OwnedCoupon = {
   discount: number;
   threshold: number;
   expires_at: string | null;
+};
+
+/** One merchant's lines on their way (orders.parcels). */
+export type Parcel = {
+  status: string;
+  carrier: string;
+  tracking_no: string;
+  shipped_at: string;
+  delivered_at: string | null;
 };
 
 /** Exactly what wx.requestPayment takes (field names as WeChat spells them). */
@@ -977,7 +988,11 @@ export type ShowAdReport = {
 
 export type ShowAssignments = Record<string, unknown>;
 
-export type ShowCart = Record<string, unknown>;
+/** Availability is judged where order_place would take the stock for this delivery: express from the warehouse, pickup and instant from the store (`store_id`). */
+export type ShowCart = {
+  delivery?: "express" | "instant" | "pickup" | "virtual";
+  store_id?: string | null;
+};
 
 export type ShowMe = Record<string, unknown>;
 
@@ -1143,6 +1158,8 @@ export type TrackingEntry = {
   at: string;
   status: string;
   description: string | null;
+  /** whose parcel (express by parcel) */
+  merchant_id: string | null;
 };
 
 export type UpdateBlacklist = {
@@ -1153,6 +1170,8 @@ export type UpdateBlacklist = {
 };
 
 export type UpdateCart = {
+  delivery?: "express" | "instant" | "pickup" | "virtual";
+  store_id?: string | null;
   sku_id: string;
   /** 0 removes the SKU */
   qty: number;

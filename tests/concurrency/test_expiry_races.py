@@ -18,11 +18,13 @@ def _expire(uri: str, start, results) -> None:
     os.environ.update(RETAIL_ENV="dev", RETAIL_DB_URI=uri)
     from retail.core import BatchRequest, Budget
     from retail.orders import expire_unpaid_orders
+    from retail.payments import close_payment
 
     start.wait()
-    results.put(
-        ("expired", expire_unpaid_orders(BatchRequest(batch_size=5), budget=Budget(60)).processed)
+    summary = expire_unpaid_orders(
+        BatchRequest(batch_size=5), budget=Budget(60), close_payment=close_payment
     )
+    results.put(("expired", summary.processed))
 
 
 def _pay(uri: str, orders: list[tuple[str, int]], start, results) -> None:

@@ -35,7 +35,8 @@ place_order(cmd, buyer="o-crash")
 EXPIRE = """
 from retail.core import BatchRequest, Budget
 from retail.orders import expire_unpaid_orders
-expire_unpaid_orders(BatchRequest(), budget=Budget(60))
+from retail.payments import close_payment
+expire_unpaid_orders(BatchRequest(), budget=Budget(60), close_payment=close_payment)
 """
 
 

@@ -94,3 +94,61 @@ def test_group_orders_are_one_unit_of_the_deal(seeded):
     assert wrong["code"] == "INVALID_ARGUMENT"
     unknown = group_order("o-x", "group-key-0302", "GNOSUCHGROUP")
     assert unknown["code"] == "CONFLICT" and seeded.orders.find_one({})["status"] == "FAILED"
+
+
+def _ship(order_id, role="admin"):
+    from .test_fulfilment_functions import operator_call
+
+    ship = {"order_id": order_id, "carrier": "SF", "tracking_no": "SF1234567890"}
+    return operator_call("order_ship", ship, role)
+
+
+def test_an_order_of_a_group_that_has_not_formed_is_neither_shipped_nor_picked_up(seeded):
+    leader = group_order("o-lead", "group-key-0301")["data"]
+    gid = leader["group_id"]
+    pay(seeded, leader)
+    refused = _ship(leader["order_id"])
+    assert refused["code"] == "CONFLICT" and refused["details"]["reason"] == "GROUP_NOT_FORMED"
+    assert seeded.orders.find_one({"_id": leader["order_id"]})["status"] == "PAID"
+    members = [group_order(f"o-m{i}", f"group-key-031{i}", gid)["data"] for i in range(2)]
+    for order in members:
+        pay(seeded, order)
+    assert call("group_get", {"group_id": gid})["data"]["status"] == "SUCCEEDED"
+    assert _ship(leader["order_id"])["data"]["status"] == "SHIPPED"
+
+
+def test_a_group_order_for_pickup_waits_for_the_group_too(seeded):
+    from .test_fulfilment_functions import operator_call
+
+    stock = {"sku_id": "p-honey-1", "location": "s-nanping", "delta": 5, "reason": "delivery"}
+    assert operator_call("stock_adjust", stock, "admin")["code"] == "OK"
+    data = {
+        "items": [{"sku_id": "p-honey-1", "qty": 1}],
+        "delivery": "pickup",
+        "store_id": "s-nanping",
+        "idempotency_key": "group-pickup-01",
+        "group": {"deal_id": "g-honey-3"},
+    }
+    order = call("order_place", data, openid="o-lead")["data"]
+    pay(seeded, order)
+    code = seeded.orders.find_one({"_id": order["order_id"]})["pickup_code"]
+    verify = {"store_id": "s-nanping", "pickup_code": code}
+    refused = operator_call("order_pickup_verify", verify, "service")
+    assert refused["code"] == "CONFLICT" and refused["details"]["reason"] == "GROUP_NOT_FORMED"
+
+
+def test_a_failed_group_refunds_every_member_who_paid_whatever_state_the_order_reached(seeded):
+    leader = group_order("o-lead", "group-key-0401")["data"]
+    gid = leader["group_id"]
+    shipped = group_order("o-m1", "group-key-0402", gid)["data"]
+    for order in (leader, shipped):
+        pay(seeded, order)
+    # shipped before shipping waited for the group (an order from an older release)
+    seeded.orders.update_one({"_id": shipped["order_id"]}, {"$set": {"status": "SHIPPED"}})
+    seeded.groups.update_one({"_id": gid}, {"$set": {"deadline": utcnow() - timedelta(seconds=1)}})
+    assert expire_timer()["processed"] == 1
+    statuses = {o["_id"]: o["status"] for o in seeded.orders.find({"group_id": gid})}
+    assert statuses == {leader["order_id"]: "REFUNDING", shipped["order_id"]: "REFUNDING"}
+    refunds = {r["order_id"]: r["amount"] for r in seeded.refunds.find({})}
+    assert refunds == {leader["order_id"]: leader["total"], shipped["order_id"]: shipped["total"]}
+    assert expire_timer()["processed"] == 0 and seeded.refunds.count_documents({}) == 2

@@ -17,8 +17,8 @@ from cryptography.x509.oid import NameOID
 from retail.common.settings import reset_settings
 from retail.inventory import audit_stock
 from retail.payments import crypto
-from retail.payments.client import wechatpay_client
 from retail.payments.config import wechatpay_config
+from retail.payments.connect import wechatpay_client
 
 from .harness import call, handler, http_event, sample
 

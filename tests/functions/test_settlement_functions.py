@@ -230,3 +230,71 @@ def test_operators_see_their_statements_and_download_them(seeded, orders, monkey
     finally:
         server.stop()
         object_storage.forget_client()
+
+
+def _settle_answer(day):
+    event = {**sample("settlement_run"), "Message": json.dumps({"day": day})}
+    return handler("settlement_run")(event, {})
+
+
+def test_a_day_that_has_not_ended_plus_the_grace_is_refused(seeded, orders, cos):
+    from retail.common.clock import day_of, utcnow
+
+    today = day_of(utcnow())
+    for day in (today, today + timedelta(days=1)):
+        answer = _settle_answer(day.isoformat())
+        assert answer["code"] == "INVALID_ARGUMENT"
+        assert answer["details"]["reason"] == "DAY_NOT_ENDED"
+    assert seeded.statements.count_documents({}) == 0
+    default = handler("settlement_run")(sample("settlement_run"), {})["data"]
+    assert default["day"] < today.isoformat()
+
+
+def test_a_line_completed_after_its_day_closed_is_a_late_line_of_the_next_statement(
+    seeded, orders, cos
+):
+    settle()
+    # A worker with a slow clock writes a completion into the closed day.
+    seeded.orders.insert_one(
+        {
+            "_id": "O6",
+            "openid": "o-O6",
+            "idempotency_key": "O6",
+            "completed_at": _at(22),
+            "lines": [_line("m-huaxia", "g", 4200)],
+        }
+    )
+    settle()
+    assert seeded.statements.find_one({"_id": f"m-huaxia:{DAY}"})["gross"] == 2990 * 1
+    settle("2026-11-24")
+    nxt = seeded.statements.find_one({"_id": "m-huaxia:2026-11-24"})
+    assert nxt["gross"] == 4200 and [r[0] for r in nxt["rows"]] == ["late_sale"]
+    settle("2026-11-25")
+    assert seeded.statements.find_one({"_id": "m-huaxia:2026-11-25"})["gross"] == 0
+
+
+def test_every_completed_line_is_in_exactly_one_statement(seeded, orders, cos):
+    for day in ("2026-11-22", DAY, "2026-11-24", "2026-11-25"):
+        settle(day)
+        settle(day)
+    carried = {}
+    for statement in seeded.statements.find({}):
+        for row in statement["rows"]:
+            if row[0].endswith("sale"):
+                carried.setdefault((row[1], row[2]), []).append(statement["_id"])
+    completed = {
+        (o["_id"], ln["sku_id"]) for o in orders if o.get("completed_at") for ln in o["lines"]
+    }
+    assert set(carried) == completed
+    assert all(len(where) == 1 for where in carried.values())
+
+
+def test_a_claim_a_concurrent_run_left_out_is_released_for_the_next_statement(seeded, orders, cos):
+    from retail.settlement.claims import claim_line
+
+    settle()
+    assert claim_line(seeded, "sale", "O9", "m-self", f"m-self:{DAY}")  # lost the race
+    from retail.settlement.claims import release_unwritten
+
+    assert release_unwritten(seeded, f"m-self:{DAY}") == 1
+    assert seeded.settlement_claims.find_one({"_id": "sale:O9:m-self"}) is None

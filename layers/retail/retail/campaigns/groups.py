@@ -1,6 +1,7 @@
-"""Timer group_expire: an open group past its deadline fails; its paid members are refunded
-in full and its unpaid orders cancelled, each once, their stock given back. A payment that
-lands after the failure is refunded the same way (group orders are never reopened)."""
+"""Timer group_expire: an open group past its deadline fails; every member who paid is
+refunded in full, whatever state the order reached, and its unpaid orders cancelled, each
+once, their stock given back. A payment that lands after the failure is refunded the same
+way (a cancelled order is never reopened)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from retail.common.batches import BatchRequest, BatchSummary, Budget, Outcome, r
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.groupbuy.groups import FAILED, OPEN
-from retail.orders.lifecycle import settle_stock, transition
-from retail.orders.records import CANCELLED, PAID, PENDING_PAYMENT, RESERVING
-from retail.payments.refund_requests import refund_paid_order
+from retail.orders import cancel_unpaid
+from retail.orders.records import COMPLETED, PAID, PENDING_PAYMENT, RESERVING, SHIPPED
+from retail.payments import close_payment
+from retail.payments.refund_requests import refund_failed_deal
 
-IN_FLIGHT = [RESERVING, PENDING_PAYMENT, PAID]
+# Orders of a failed group that still hold the buyer's money or a reservation.
+IN_FLIGHT = [RESERVING, PENDING_PAYMENT, PAID, SHIPPED, COMPLETED]
 
 
 def expire_groups(cmd: BatchRequest, *, budget: Budget, db: Any = None) -> BatchSummary:
@@ -43,7 +46,8 @@ def expire_groups(cmd: BatchRequest, *, budget: Budget, db: Any = None) -> Batch
 
 
 def transition_out(db: Any, order_id: str) -> None:
-    cancelled = transition(db, order_id, PENDING_PAYMENT, CANCELLED, "group did not fill")
-    if cancelled is not None:
-        settle_stock(db, cancelled)
-    refund_paid_order(db, order_id, "group did not fill")
+    order = db.orders.find_one({"_id": order_id})
+    if order is None:
+        return
+    if cancel_unpaid(db, order, "group did not fill", close_payment=close_payment) is None:
+        refund_failed_deal(db, order_id, "group did not fill")

@@ -6,27 +6,38 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from pymongo.errors import DuplicateKeyError
 
-from retail.catalog.catalog_file import ID
-from retail.catalog.stock import available_by_sku
+from retail.catalog.catalog_file import ID, OPTIONAL_ID
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import InvalidArgument, NotFound
 from retail.common.models import OUT, STRICT
+from retail.common.vocabulary import FROM_A_STORE, Delivery
+from retail.inventory import available_at, stock_location
 
 MAX_SKUS = 50
 
 
-class UpdateCart(BaseModel):
+class ShowCart(BaseModel):
+    """Availability is judged where order_place would take the stock for this delivery:
+    express from the warehouse, pickup and instant from the store (`store_id`)."""
+
     model_config = STRICT
+    delivery: Delivery = "express"
+    store_id: str | None = OPTIONAL_ID
+
+    @model_validator(mode="after")
+    def a_store_delivers_from_a_store(self) -> ShowCart:
+        if self.delivery in FROM_A_STORE and self.store_id is None:
+            raise ValueError(f"store_id: required to judge {self.delivery} availability")
+        return self
+
+
+class UpdateCart(ShowCart):
     sku_id: str = ID
     qty: int = Field(ge=0, le=99, description="0 removes the SKU")
-
-
-class ShowCart(BaseModel):
-    model_config = STRICT
 
 
 class CartLine(BaseModel):
@@ -58,7 +69,7 @@ def update_cart(cmd: UpdateCart, *, buyer: str, db: Any = None) -> CartView:
             {"_id": buyer, field: {"$exists": True}},
             {"$unset": {field: ""}, "$inc": {"count": -1}, "$set": {"updated_at": now}},
         )
-        return show_cart(ShowCart(), buyer=buyer, db=db)
+        return show_cart(_view_of(cmd), buyer=buyer, db=db)
     sku = db.skus.find_one({"_id": cmd.sku_id})
     if sku is None or db.products.find_one({"_id": sku["product_id"], "status": "ON_SALE"}) is None:
         raise NotFound(f"no SKU {cmd.sku_id!r} on sale", sku_id=cmd.sku_id)
@@ -73,7 +84,11 @@ def update_cart(cmd: UpdateCart, *, buyer: str, db: Any = None) -> CartView:
         ).matched_count
         if not added:
             raise InvalidArgument(f"a cart holds at most {MAX_SKUS} different SKUs")
-    return show_cart(ShowCart(), buyer=buyer, db=db)
+    return show_cart(_view_of(cmd), buyer=buyer, db=db)
+
+
+def _view_of(cmd: UpdateCart) -> ShowCart:
+    return ShowCart(delivery=cmd.delivery, store_id=cmd.store_id)
 
 
 def _ensure_cart(db: Any, buyer: str, now: Any) -> None:
@@ -85,7 +100,7 @@ def _ensure_cart(db: Any, buyer: str, now: Any) -> None:
         )
 
 
-def show_cart(_: ShowCart, *, buyer: str, db: Any = None) -> CartView:
+def show_cart(cmd: ShowCart, *, buyer: str, db: Any = None) -> CartView:
     db = db if db is not None else database()
     cart = db.carts.find_one({"_id": buyer}) or {"items": {}}
     items: dict[str, int] = cart["items"]
@@ -94,10 +109,18 @@ def show_cart(_: ShowCart, *, buyer: str, db: Any = None) -> CartView:
         p["_id"]: p
         for p in db.products.find(
             {"_id": {"$in": sorted({s["product_id"] for s in skus.values()})}, "status": "ON_SALE"},
-            {"title": 1},
+            {"title": 1, "presale": 1},
         )
     }
-    stock = available_by_sku(db, list(items))
+    stock = available_at(
+        db,
+        {
+            sku_id: stock_location(
+                cmd.delivery, cmd.store_id, bool(on_sale.get(sku["product_id"], {}).get("presale"))
+            )
+            for sku_id, sku in skus.items()
+        },
+    )
     lines = []
     for sku_id, qty in sorted(items.items()):
         sku = skus.get(sku_id)

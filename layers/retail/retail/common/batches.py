@@ -77,3 +77,36 @@ def run_batches(
                 return summary
     summary.stopped_early = True
     return summary
+
+
+class ForwardCursor:
+    """Where a recurring job is in a collection, by `_id`, kept in `job_cursors` so each run
+    goes on after the last item the previous run reached: nothing at the front of the queue
+    can starve what is behind it. At the end it wraps to the start, once per run, and stops
+    where this run began."""
+
+    def __init__(self, db: Any, job: str) -> None:
+        self.db, self.job = db, job
+        doc = db.job_cursors.find_one({"_id": job}) or {}
+        self.began = self.after = str(doc.get("after", ""))
+        self.wrapped = not self.began  # starting at the very beginning: nothing to wrap to
+
+    def fetch(self, collection: Any, query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+        found = self._page(collection, query, limit)
+        if not found and not self.wrapped:
+            self.wrapped, self.after = True, ""
+            found = self._page(collection, query, limit)
+        return found
+
+    def _page(self, collection: Any, query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+        window: dict[str, Any] = {"$gt": self.after}
+        if self.wrapped and self.began:
+            window["$lte"] = self.began
+        found: list[dict[str, Any]] = list(
+            collection.find({**query, "_id": window}, sort=[("_id", 1)], limit=limit)
+        )
+        return found
+
+    def passed(self, item_id: str) -> None:
+        self.after = item_id
+        self.db.job_cursors.update_one({"_id": self.job}, {"$set": {"after": item_id}}, upsert=True)

@@ -5,7 +5,7 @@ Invariant for every stock line at every moment outside a single update:
 """
 
 from .audit import audit_stock
-from .levels import CENTRAL, PRESALE, level_id
+from .levels import CENTRAL, PRESALE, available_at, level_id, stock_location
 from .moves import StockMove, apply_move, clear_marker, marker_of
 
 __all__ = [
@@ -14,7 +14,9 @@ __all__ = [
     "StockMove",
     "apply_move",
     "audit_stock",
+    "available_at",
     "clear_marker",
     "level_id",
     "marker_of",
+    "stock_location",
 ]

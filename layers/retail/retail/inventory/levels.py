@@ -2,9 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from retail.common.vocabulary import FROM_A_STORE
+
 CENTRAL = "central"  # the warehouse; a store's stock sits at its store_id
 PRESALE = "presale"  # a presale product's quota, sold before the goods exist
 
 
 def level_id(sku_id: str, location: str) -> str:
     return f"{sku_id}@{location}"
+
+
+def stock_location(delivery: str, store_id: str | None, presale: bool) -> str:
+    """Where an order line takes its stock, for order_place, order_preview and the cart alike:
+    a presale product its quota; pickup and instant the fulfilling store; the rest the
+    warehouse."""
+    if presale:
+        return PRESALE
+    if delivery in FROM_A_STORE and store_id:
+        return store_id
+    return CENTRAL
+
+
+def available_at(db: Any, wanted: dict[str, str]) -> dict[str, int]:
+    """{sku_id: units available now at its location} for `wanted` = {sku_id: location}."""
+    if not wanted:
+        return {}
+    ids = [level_id(sku, location) for sku, location in wanted.items()]
+    found = {d["_id"]: d["available"] for d in db.stock.find({"_id": {"$in": ids}})}
+    return {sku: found.get(level_id(sku, loc), 0) for sku, loc in wanted.items()}

@@ -17,6 +17,7 @@ from retail.common.clock import utcnow
 from retail.common.logs import log
 
 LEVEL_GROWTH = (0, 1_000, 5_000, 20_000, 50_000)  # growth needed for levels 1..5
+MAX_RETRIES = 5
 
 
 def level_for(growth: int) -> int:
@@ -53,6 +54,47 @@ def spend_points(db: Any, openid: str, amount: int, key: str, reason: str) -> bo
         return False
     _finish(db, openid, -amount, key, reason)
     return True
+
+
+def take_back_points(db: Any, openid: str, earned: int, key: str, reason: str) -> int:
+    """Take back points an order earned, never below zero: what the balance lacks is the
+    shortfall, returned (and recorded on the ledger entry) so the refund can be reduced by
+    it. Once per `key`: a replay returns the shortfall the first take recorded."""
+    done = db.points_ledger.find_one({"_id": key}, {"shortfall": 1})
+    if done is not None:
+        return int(done.get("shortfall", 0))
+    marker = f"ops.{key}"
+    for _ in range(MAX_RETRIES):
+        user = db.users.find_one({"_id": openid}, {"points": 1, "ops": 1})
+        if user is None:
+            return 0
+        pending = (user.get("ops") or {}).get(key)
+        if isinstance(pending, dict):  # a crash after the balance moved: finish that take
+            return _finish_take(db, openid, earned, pending["shortfall"], key, reason)
+        take = min(max(user.get("points", 0), 0), earned)
+        moved = db.users.update_one(
+            {"_id": openid, "points": user.get("points", 0), marker: {"$exists": False}},
+            {"$inc": {"points": -take}, "$set": {marker: {"shortfall": earned - take}}},
+        )
+        if moved.modified_count:
+            return _finish_take(db, openid, earned, earned - take, key, reason)
+    raise RuntimeError(f"points of {openid} kept changing; {key} will be retried")
+
+
+def _finish_take(db: Any, openid: str, earned: int, shortfall: int, key: str, reason: str) -> int:
+    with suppress(DuplicateKeyError):
+        db.points_ledger.insert_one(
+            {
+                "_id": key,
+                "openid": openid,
+                "delta": -(earned - shortfall),
+                "shortfall": shortfall,
+                "reason": reason,
+                "at": utcnow(),
+            }
+        )
+    db.users.update_one({"_id": openid}, {"$unset": {f"ops.{key}": ""}})
+    return shortfall
 
 
 def give_back_points(

@@ -13,7 +13,7 @@ from retail.common.database import database
 from retail.common.errors import Forbidden, InvalidArgument
 from retail.common.logs import mask
 from retail.common.models import OUT, STRICT
-from retail.orders.models import Delivery
+from retail.common.vocabulary import Delivery
 from retail.orders.queries import Status
 
 ORDER_FIELDS = (

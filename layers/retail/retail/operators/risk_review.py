@@ -18,8 +18,7 @@ from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, InvalidArgument, NotFound
 from retail.common.models import OUT, STRICT
-from retail.orders.lifecycle import settle_stock, transition
-from retail.orders.records import CANCELLED, PENDING_PAYMENT
+from retail.orders import cancel_unpaid
 from retail.risk import OPEN, phone_fingerprint
 
 EVENT_ID = Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_:.-]+$")
@@ -121,15 +120,16 @@ def _apply_to_order(db: Any, event: dict[str, Any], status: str) -> None:
         return
     if event["action"] != "hold":
         return
-    cancelled = transition(db, order_id, PENDING_PAYMENT, CANCELLED, "rejected by risk review")
-    if cancelled is not None:
-        settle_stock(db, cancelled)
-        return
-    # Imported here: WeChat Pay (and cryptography) load only when a paid order is refunded,
+    # Imported here: WeChat Pay (and cryptography) load only when a held order is rejected,
     # not on every operator function's cold start.
+    from retail.payments import close_payment
     from retail.payments.refund_requests import refund_paid_order
 
-    refund_paid_order(db, order_id, "rejected by risk review")
+    order = db.orders.find_one({"_id": order_id})
+    if order is None:
+        return
+    if cancel_unpaid(db, order, "rejected by risk review", close_payment=close_payment) is None:
+        refund_paid_order(db, order_id, "rejected by risk review")
 
 
 def update_blacklist(cmd: UpdateBlacklist, *, operator: Any, db: Any = None) -> BlacklistEntry:

@@ -2,7 +2,7 @@
 
 from retail.adapters.delivery import notification_is_genuine as rider_update_is_genuine
 
-from .cancel import CancelOrder, cancel_order
+from .cancel import CancelOrder, PaymentCloser, cancel_order, cancel_unpaid
 from .expire import expire_unpaid_orders
 from .fulfilment import (
     RiderUpdate,
@@ -28,6 +28,7 @@ __all__ = [
     "OrderRef",
     "OrderRequest",
     "OrderView",
+    "PaymentCloser",
     "PlaceOrder",
     "Quote",
     "RiderUpdate",
@@ -35,6 +36,7 @@ __all__ = [
     "VerifyPickup",
     "auto_confirm_orders",
     "cancel_order",
+    "cancel_unpaid",
     "confirm_receipt",
     "expire_unpaid_orders",
     "get_order",

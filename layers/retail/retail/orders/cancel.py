@@ -1,32 +1,56 @@
-"""A buyer cancels an unpaid order; its stock goes back exactly once."""
+"""Cancelling an unpaid order (the buyer, the payment deadline, a failed group, a risk
+reviewer): WeChat Pay is closed first, then PENDING_PAYMENT -> CANCELLED gives the stock,
+coupon and points back exactly once."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from retail.common.database import database
+from retail.common.errors import NotFound
 
 from .lifecycle import already_moved, settle_stock, transition
 from .models import OrderView
 from .queries import OrderRef
 from .records import CANCELLED, PENDING_PAYMENT, to_view
 
+# Closes the order's WeChat Pay transaction: True when no money can come for it any more,
+# False when it turned out paid (the payment is then applied). Raises UpstreamUnavailable.
+PaymentCloser = Callable[[Any, dict[str, Any]], bool]
+
 
 class CancelOrder(OrderRef):
     pass
 
 
-def cancel_order(cmd: CancelOrder, *, buyer: str, db: Any = None) -> OrderView:
-    """Raises NotFound (not the caller's order) or Conflict (already paid or failed)."""
+def cancel_unpaid(
+    db: Any,
+    order: dict[str, Any],
+    note: str,
+    *,
+    close_payment: PaymentCloser,
+    condition: dict[str, Any] | None = None,
+) -> dict[str, Any] | None:
+    """The cancelled, settled order; None if it was not (or no longer) waiting for payment."""
+    if order["status"] != PENDING_PAYMENT or not close_payment(db, order):
+        return None
+    cancelled = transition(db, order["_id"], PENDING_PAYMENT, CANCELLED, note, condition=condition)
+    return None if cancelled is None else settle_stock(db, cancelled)
+
+
+def cancel_order(
+    cmd: CancelOrder, *, buyer: str, close_payment: PaymentCloser, db: Any = None
+) -> OrderView:
+    """Raises NotFound (not the caller's order), Conflict (already paid or failed) or
+    UpstreamUnavailable (WeChat Pay could not be closed: nothing changed, try again)."""
     db = db if db is not None else database()
-    cancelled = transition(
-        db,
-        cmd.order_id,
-        PENDING_PAYMENT,
-        CANCELLED,
-        "cancelled by buyer",
-        condition={"openid": buyer},
+    order = db.orders.find_one({"_id": cmd.order_id, "openid": buyer})
+    if order is None:
+        raise NotFound(f"no order {cmd.order_id!r}")
+    cancelled = cancel_unpaid(
+        db, order, "cancelled by buyer", close_payment=close_payment, condition={"openid": buyer}
     )
     if cancelled is not None:
-        return to_view(settle_stock(db, cancelled))
+        return to_view(cancelled)
     return to_view(already_moved(db, cmd.order_id, buyer, CANCELLED, "cancelled"))

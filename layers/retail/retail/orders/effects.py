@@ -5,7 +5,8 @@ order_repair replays what a crash left behind. Every effect is safe to repeat.
 - sales: product sales counters (guarded by a marker `ops.<order_id>` on the product)
 - paid: the buyer's last payment time; an invitee's first order earns a pending commission
 - completed: the commission becomes available; the buyer earns points (1 per yuan paid)
-- refunded: commission reversed; points earned on the order taken back
+- refunded: commission reversed; points earned on the order taken back, never below zero
+  (what the balance lacks comes off the refund)
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections import Counter
 from typing import Any
 
 from retail.groupbuy import count_payment
-from retail.members import award_points, extend_membership
+from retail.members import award_points, extend_membership, take_back_points
 from retail.referral import record_first_order, release_commission, reverse_commission
 
 from .records import points_key
@@ -88,13 +89,11 @@ def _refunded(db: Any, order: dict[str, Any]) -> None:
         extend_membership(db, order["openid"], -days, f"membership:{order['_id']}:revoke")
     earned = db.points_ledger.find_one({"_id": points_key(order["_id"], "earn")})
     if earned:
-        award_points(
-            db,
-            order["openid"],
-            -earned["delta"],
-            points_key(order["_id"], "reverse"),
-            "order refunded",
+        shortfall = take_back_points(
+            db, order["openid"], earned["delta"], points_key(order["_id"], "reverse"), "refunded"
         )
+        if shortfall:  # already spent: their value comes off the refund (refunding.refundable)
+            db.orders.update_one({"_id": order["_id"]}, {"$set": {"points_shortfall": shortfall}})
 
 
 _APPLY = {

@@ -1,7 +1,9 @@
 """Timer: cancel unpaid orders past their payment deadline and give their stock back.
 
-Resumable and idempotent: each order moves PENDING_PAYMENT -> CANCELLED by a conditional
-update, so a second run (or a concurrent one, or a late payment) finds nothing to redo.
+Resumable and idempotent: WeChat Pay is closed first, then each order moves
+PENDING_PAYMENT -> CANCELLED by a conditional update, so a second run (or a concurrent one,
+or a late payment) finds nothing to redo. An order whose transaction could not be closed
+(WeChat Pay unreachable) is left for the next run.
 """
 
 from __future__ import annotations
@@ -11,33 +13,39 @@ from typing import Any
 from retail.common.batches import BatchRequest, BatchSummary, Budget, Outcome, run_batches
 from retail.common.clock import utcnow
 from retail.common.database import database
+from retail.common.errors import UpstreamUnavailable
 
-from .lifecycle import settle_stock, transition
-from .records import CANCELLED, PENDING_PAYMENT
+from .cancel import PaymentCloser, cancel_unpaid
+from .records import PENDING_PAYMENT
 
 
-def expire_unpaid_orders(cmd: BatchRequest, *, budget: Budget, db: Any = None) -> BatchSummary:
+def expire_unpaid_orders(
+    cmd: BatchRequest, *, budget: Budget, close_payment: PaymentCloser, db: Any = None
+) -> BatchSummary:
     db = db if db is not None else database()
     now = utcnow()
     overdue = {"status": PENDING_PAYMENT, "pay_deadline": {"$lte": now}}
+    left: list[str] = []  # not cancelled in this run: kept out of the next fetch
 
     def fetch(limit: int) -> list[dict[str, Any]]:
-        return list(
-            db.orders.find(overdue, {"_id": 1}, sort=[("pay_deadline", 1), ("_id", 1)], limit=limit)
-        )
+        query = {**overdue, "_id": {"$nin": left}} if left else overdue
+        return list(db.orders.find(query, sort=[("pay_deadline", 1), ("_id", 1)], limit=limit))
 
-    def expire(ref: dict[str, Any]) -> Outcome:
-        cancelled = transition(
-            db,
-            ref["_id"],
-            PENDING_PAYMENT,
-            CANCELLED,
-            "payment deadline passed",
-            condition={"pay_deadline": {"$lte": now}},
-            now=now,
-        )
+    def expire(order: dict[str, Any]) -> Outcome:
+        try:
+            cancelled = cancel_unpaid(
+                db,
+                order,
+                "payment deadline passed",
+                close_payment=close_payment,
+                condition={"pay_deadline": {"$lte": now}},
+            )
+        except UpstreamUnavailable:
+            left.append(order["_id"])
+            return "failed"
         if cancelled is None:
+            left.append(order["_id"])  # paid meanwhile, or its payment was refused
             return "skipped"
-        return "processed" if settle_stock(db, cancelled).get("stock_settled") else "failed"
+        return "processed" if cancelled.get("stock_settled") else "failed"
 
     return run_batches(cmd, budget, fetch, expire, BatchSummary())

@@ -14,7 +14,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from retail.catalog.catalog_file import ID
-from retail.common.audit import record_audit
 from retail.common.batches import BatchRequest, BatchSummary, Budget, Outcome, run_batches
 from retail.common.clock import utcnow
 from retail.common.database import database
@@ -24,6 +23,16 @@ from retail.common.settings import settings
 
 from .lifecycle import already_moved, transition
 from .models import OrderView
+from .parcels import (
+    NOT_HELD,
+    all_parcels_out,
+    audit_ship,
+    delivered,
+    parcels_of,
+    refuse_unformed_group,
+    ship_parcels,
+    waiting_parcels,
+)
 from .queries import OrderRef
 from .records import COMPLETED, PAID, SHIPPED, to_view
 
@@ -52,49 +61,32 @@ def _tracking(status: str, description: str) -> dict[str, Any]:
     return {"$push": {"tracking": {"at": utcnow(), "status": status, "description": description}}}
 
 
-NOT_HELD = {"risk_hold": None}  # an order held by a risk rule waits for an operator's review
-
-
 def _refuse_held(order: dict[str, Any]) -> None:
     if order.get("risk_hold"):
         raise Conflict("the order is held for risk review", risk_event=order["risk_hold"])
 
 
 def ship_order(cmd: ShipOrder, *, operator: Any, db: Any = None) -> OrderView:
-    """An express order leaves the warehouse. Raises NotFound, Forbidden or Conflict."""
+    """An express order's parcels leave the warehouses: a merchant ships its own, admin and
+    service every waiting one (orders.parcels). Raises NotFound, Forbidden or Conflict."""
     db = db if db is not None else database()
     order = db.orders.find_one({"_id": cmd.order_id})
-    if order is None or not _may_handle(operator, order):
+    if order is None:
         raise NotFound(f"no order {cmd.order_id!r}")
+    merchants = parcels_of(operator, order)
     if order["delivery"] != "express":
         raise Conflict(f"a {order['delivery']} order is not shipped by carrier")
     if order.get("ship_on") and utcnow().date().isoformat() < order["ship_on"]:
         raise Conflict(f"presale order ships on {order['ship_on']}", ship_on=order["ship_on"])
     _refuse_held(order)
-    shipped = transition(
-        db,
-        cmd.order_id,
-        PAID,
-        SHIPPED,
-        f"{cmd.carrier} {cmd.tracking_no}",
-        extra={"carrier": cmd.carrier, "tracking_no": cmd.tracking_no, "shipped_at": utcnow()},
-        condition=NOT_HELD,
-    )
-    if shipped is None:
+    refuse_unformed_group(db, order)
+    if order["status"] not in (PAID, SHIPPED):
         raise Conflict(
             f"an order in status {order['status']} cannot be shipped", status=order["status"]
         )
-    db.orders.update_one(
-        {"_id": cmd.order_id}, _tracking("SHIPPED", f"handed to {cmd.carrier}, {cmd.tracking_no}")
-    )
-    record_audit(
-        db,
-        operator,
-        "order_ship",
-        cmd.order_id,
-        {"status": order["status"]},
-        {"status": SHIPPED, "carrier": cmd.carrier, "tracking_no": cmd.tracking_no},
-    )
+    shipped = ship_parcels(db, order, merchants, cmd.carrier, cmd.tracking_no)
+    if shipped:
+        audit_ship(db, operator, order, shipped, cmd)
     return to_view(db.orders.find_one({"_id": cmd.order_id}))
 
 
@@ -112,6 +104,7 @@ def verify_pickup(cmd: VerifyPickup, *, operator: Any, db: Any = None) -> OrderV
     if order is None or not _may_handle(operator, order):
         raise NotFound("no paid pickup order with this code at this store")
     _refuse_held(order)
+    refuse_unformed_group(db, order)
     done = transition(
         db,
         order["_id"],
@@ -127,19 +120,27 @@ def verify_pickup(cmd: VerifyPickup, *, operator: Any, db: Any = None) -> OrderV
 
 
 def confirm_receipt(cmd: OrderRef, *, buyer: str, db: Any = None) -> OrderView:
-    """The buyer confirms a shipped order arrived. Raises NotFound or Conflict."""
+    """The buyer confirms a shipped order arrived: every parcel, so every one must be out.
+    Raises NotFound or Conflict (reason PARCELS_WAITING names the merchants not shipped)."""
     db = db if db is not None else database()
+    order = db.orders.find_one({"_id": cmd.order_id, "openid": buyer}) or {"_id": cmd.order_id}
+    now = utcnow()
     done = transition(
         db,
         cmd.order_id,
         SHIPPED,
         COMPLETED,
         "received",
-        extra={"completed_at": utcnow()},
-        condition={"openid": buyer},
+        extra={"completed_at": now, **delivered(order, now)},
+        condition={"openid": buyer, **all_parcels_out(order)},
     )
     if done is not None:
         return to_view(done)
+    waiting = waiting_parcels(order)
+    if order.get("status") == SHIPPED and waiting:
+        raise Conflict(
+            "some parcels have not shipped yet", reason="PARCELS_WAITING", waiting=waiting
+        )
     return to_view(already_moved(db, cmd.order_id, buyer, COMPLETED, "confirmed"))
 
 
@@ -177,7 +178,7 @@ def auto_confirm_orders(cmd: BatchRequest, *, budget: Budget, db: Any = None) ->
     cutoff = utcnow() - timedelta(days=settings().RETAIL_AUTO_CONFIRM_DAYS)
     due = {
         "$or": [
-            {"status": SHIPPED, "shipped_at": {"$lte": cutoff}},
+            {"status": SHIPPED, "shipped_at": {"$lte": cutoff}},  # set once every parcel is out
             {"status": PAID, "delivery": "virtual"},
         ]
     }

@@ -18,6 +18,7 @@ from retail.common.clock import utcnow
 from retail.common.errors import Conflict, NotFound
 from retail.common.faults import fault_point
 from retail.common.logs import log
+from retail.common.vocabulary import OrderStatus
 from retail.coupons import release_coupon, spend_coupon
 from retail.groupbuy import leave_group
 from retail.inventory import StockMove, apply_move, clear_marker
@@ -68,8 +69,8 @@ _EFFECTS = {
 def transition(
     db: Any,
     order_id: str,
-    expected: str | list[str],
-    status: str,
+    expected: OrderStatus | list[OrderStatus],
+    status: OrderStatus,
     note: str | None = None,
     extra: dict[str, Any] | None = None,
     condition: dict[str, Any] | None = None,

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
 from retail.catalog.catalog_file import ID, OPTIONAL_ID
 from retail.common.models import OUT, STRICT
+from retail.common.vocabulary import Delivery
 from retail.risk import DEVICE_ID
-
-Delivery = Literal["express", "instant", "pickup", "virtual"]  # virtual: memberships
 
 
 class Address(BaseModel):
@@ -127,6 +125,18 @@ class TrackingEntry(BaseModel):
     at: datetime
     status: str
     description: str | None = None
+    merchant_id: str | None = Field(None, description="whose parcel (express by parcel)")
+
+
+class Parcel(BaseModel):
+    """One merchant's lines on their way (orders.parcels)."""
+
+    model_config = OUT
+    status: str
+    carrier: str
+    tracking_no: str
+    shipped_at: datetime
+    delivered_at: datetime | None = None
 
 
 class OrderView(Quote):
@@ -140,6 +150,9 @@ class OrderView(Quote):
     failure: dict[str, str] | None = None
     timeline: list[TimelineEntry]
     tracking: list[TrackingEntry] = []
+    parcels: dict[str, Parcel] = Field(
+        {}, description="merchant_id -> its parcel, once handed to a carrier"
+    )
     carrier: str | None = None
     tracking_no: str | None = None
     delivery_id: str | None = None

@@ -76,3 +76,15 @@ def dispatch_rider(db: Any, order: dict[str, Any]) -> dict[str, Any]:
     )
     log("rider_dispatched", order_id=order["_id"], delivery_id=booking.delivery_id)
     return dispatched or db.orders.find_one({"_id": order["_id"]}) or order
+
+
+def mark_payment_checked(db: Any, order_id: str) -> None:
+    """Reconciliation learned WeChat Pay will never take money for this order."""
+    db.orders.update_one({"_id": order_id}, {"$set": {"payment_checked": True}})
+
+
+def record_prepay(db: Any, order_id: str, prepay_id: str, expires_at: Any, now: Any) -> None:
+    db.orders.update_one(
+        {"_id": order_id, "status": PENDING_PAYMENT},
+        {"$set": {"prepay_id": prepay_id, "prepay_expires_at": expires_at, "updated_at": now}},
+    )

@@ -16,9 +16,10 @@ from pymongo.errors import DuplicateKeyError
 
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.errors import Conflict, OutOfStock
+from retail.common.errors import Conflict, OutOfStock, RetailError
 from retail.common.faults import fault_point
 from retail.common.settings import settings
+from retail.common.vocabulary import FailureCode
 from retail.consent import require_consent
 from retail.coupons import lock_coupon
 from retail.groupbuy import join_group
@@ -39,7 +40,6 @@ from .pricing import quote_order
 from .records import (
     FAILED,
     PENDING_PAYMENT,
-    PURCHASE_LIMIT,
     RESERVED,
     RESERVING,
     new_order_doc,
@@ -87,19 +87,17 @@ def place_order(
     fault_point("order_place:after_order_write")
     capped_sku = take_caps(db, order, limits)
     if capped_sku is not None:
-        fail_order(db, order, [], {"code": PURCHASE_LIMIT, "sku_id": capped_sku})
-        raise _over_limit(capped_sku, order["_id"])
+        raise refusal(fail_order(db, order, [], _failure(FailureCode.PURCHASE_LIMIT, capped_sku)))
     hold = order_holds(db, signals, order["_id"], now)
     if hold is not None:
         db.orders.update_one({"_id": order["_id"]}, {"$set": {"risk_hold": hold}})
     if cmd.coupon_id and not lock_coupon(db, cmd.coupon_id, buyer, order["_id"]):
-        fail_order(db, order, [], {"code": "COUPON_UNAVAILABLE", "coupon_id": cmd.coupon_id})
-        raise Conflict("the coupon was just used by another order", coupon_id=cmd.coupon_id)
+        failure = {"code": FailureCode.COUPON_UNAVAILABLE, "coupon_id": cmd.coupon_id}
+        raise refusal(fail_order(db, order, [], failure))
     if quote.points_used and not spend_points(
         db, buyer, quote.points_used, points_key(order["_id"], "spend"), "paid an order"
     ):
-        fail_order(db, order, [], {"code": "NOT_ENOUGH_POINTS"})
-        raise Conflict("the points were just spent elsewhere")
+        raise refusal(fail_order(db, order, [], {"code": FailureCode.NOT_ENOUGH_POINTS}))
     if cmd.group is not None:
         _join_group(db, cmd, buyer, order)
     return to_view(reserve_and_open(db, order))
@@ -110,8 +108,7 @@ def _join_group(db: Any, cmd: PlaceOrder, buyer: str, order: dict[str, Any]) -> 
     deal = db.group_deals.find_one({"_id": cmd.group.deal_id})
     group_id = join_group(db, deal, cmd.group.group_id, buyer, order["_id"])
     if group_id is None:
-        fail_order(db, order, [], {"code": "GROUP_CLOSED"})
-        raise Conflict("this group is full, closed, or already has you")
+        raise refusal(fail_order(db, order, [], {"code": FailureCode.GROUP_CLOSED}))
     db.orders.update_one({"_id": order["_id"]}, {"$set": {"group_id": group_id}})
     order["group_id"] = group_id
 
@@ -125,12 +122,8 @@ def reserve_and_open(db: Any, order: dict[str, Any]) -> dict[str, Any]:
         if not apply_move(
             db, order["_id"], line["sku_id"], line["location"], line["qty"], StockMove.RESERVE
         ):
-            fail_order(db, order, held, {"code": "OUT_OF_STOCK", "sku_id": line["sku_id"]})
-            raise OutOfStock(
-                f"not enough stock for {line['sku_id']}",
-                sku_id=line["sku_id"],
-                order_id=order["_id"],
-            )
+            failure = _failure(FailureCode.OUT_OF_STOCK, line["sku_id"])
+            raise refusal(fail_order(db, order, held, failure))
         held.append(index)
         fault_point(f"order_place:after_line_{len(held)}")
     fault_point("order_place:before_status_switch")
@@ -163,8 +156,11 @@ def open_for_payment(db: Any, order: dict[str, Any]) -> dict[str, Any]:
     return current
 
 
-def fail_order(db: Any, order: dict[str, Any], held: list[int], failure: dict[str, str]) -> None:
-    """RESERVING -> FAILED, recording which lines hold stock, then give that stock back."""
+def fail_order(
+    db: Any, order: dict[str, Any], held: list[int], failure: dict[str, str]
+) -> dict[str, Any]:
+    """RESERVING -> FAILED, recording which lines hold stock, then give that stock back.
+    Returns the order as it now is (failed by this call or by an earlier one)."""
     now = utcnow()
     lines = {f"lines.{i}.stock": RESERVED for i in held}
     failed = db.orders.find_one_and_update(
@@ -182,26 +178,38 @@ def fail_order(db: Any, order: dict[str, Any], held: list[int], failure: dict[st
         return_document=ReturnDocument.AFTER,
     )
     if failed is not None:
-        settle_stock(db, failed)
+        return settle_stock(db, failed)
+    current: dict[str, Any] = db.orders.find_one({"_id": order["_id"]}) or order
+    return current
+
+
+def _failure(code: FailureCode, sku_id: str) -> dict[str, str]:
+    return {"code": code, "sku_id": sku_id}
+
+
+# What a failed placement answers, the first time and on every replay of its key.
+_REFUSALS: dict[str, tuple[type[RetailError], str]] = {
+    FailureCode.OUT_OF_STOCK: (OutOfStock, "not enough stock for {sku_id}"),
+    FailureCode.PURCHASE_LIMIT: (Conflict, "{sku_id} is limited per buyer, device and address"),
+    FailureCode.COUPON_UNAVAILABLE: (Conflict, "the coupon was just used by another order"),
+    FailureCode.NOT_ENOUGH_POINTS: (Conflict, "the points were just spent elsewhere"),
+    FailureCode.GROUP_CLOSED: (Conflict, "this group is full, closed, or already has you"),
+    FailureCode.INTERRUPTED: (Conflict, "placing this order was interrupted; use a new key"),
+}
+
+
+def refusal(order: dict[str, Any]) -> RetailError:
+    """The error a FAILED order stands for, with `details.reason` = its failure code."""
+    failure = dict(order.get("failure") or {"code": FailureCode.INTERRUPTED})
+    code = str(failure.pop("code"))
+    kind, message = _REFUSALS.get(code, _REFUSALS[FailureCode.INTERRUPTED])
+    return kind(message.format(**failure), reason=code, order_id=order["_id"], **failure)
 
 
 def _replay(order: dict[str, Any], request_hash: str) -> OrderView:
-    """The answer a retry gets: the same order, or the same out-of-stock refusal."""
+    """The answer a retry gets: the same order, or the same refusal the first call got."""
     if order["request_hash"] != request_hash:
         raise Conflict("this idempotency_key was used for a different order", order_id=order["_id"])
-    failure = order.get("failure") or {}
-    if order["status"] == FAILED and failure.get("code") == PURCHASE_LIMIT:
-        raise _over_limit(failure["sku_id"], order["_id"])
-    if order["status"] == FAILED and failure.get("code") == "OUT_OF_STOCK":
-        raise OutOfStock(
-            f"not enough stock for {failure['sku_id']}",
-            sku_id=failure["sku_id"],
-            order_id=order["_id"],
-        )
+    if order["status"] == FAILED:
+        raise refusal(order)
     return to_view(order)
-
-
-def _over_limit(sku_id: str, order_id: str) -> Conflict:
-    return Conflict(
-        f"{sku_id} is limited per buyer, device and address", sku_id=sku_id, order_id=order_id
-    )

@@ -12,7 +12,7 @@ from retail.common.clock import utcnow
 from retail.common.errors import InvalidArgument, NotFound
 from retail.common.settings import settings
 from retail.coupons import best_coupon, coupon_discount
-from retail.inventory import CENTRAL, PRESALE
+from retail.inventory import stock_location
 from retail.members import member_perks
 from retail.stores.geo import haversine_m
 
@@ -39,7 +39,6 @@ def quote_order(db: Any, request: OrderRequest, buyer: str) -> Quote:
     wanted = merged_items(request)
     deal = _group_deal(db, request, wanted)
     store_id, distance_m = _fulfilment_store(db, request)
-    location = store_id or CENTRAL
     skus = {doc["_id"]: doc for doc in db.skus.find({"_id": {"$in": list(wanted)}})}
     products = {
         doc["_id"]: doc
@@ -73,7 +72,7 @@ def quote_order(db: Any, request: OrderRequest, buyer: str) -> Quote:
                 price=deal["group_price"] if deal else sku["price"],
                 qty=qty,
                 amount=(deal["group_price"] if deal else sku["price"]) * qty,
-                location=PRESALE if product.get("presale") else location,
+                location=stock_location(request.delivery, store_id, bool(product.get("presale"))),
             )
         )
     goods = sum(line.amount for line in lines)

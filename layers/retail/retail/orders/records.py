@@ -6,23 +6,26 @@ import secrets
 from datetime import datetime
 from typing import Any
 
+from retail.common.vocabulary import LineStock, OrderStatus
+
 from .models import OrderView, Quote
 
-# Order states (CONTRACT.md).
-RESERVING = "RESERVING"
-PENDING_PAYMENT = "PENDING_PAYMENT"
-PAID = "PAID"
-SHIPPED = "SHIPPED"
-COMPLETED = "COMPLETED"
-CANCELLED = "CANCELLED"
-FAILED = "FAILED"
-REFUNDING = "REFUNDING"
-REFUNDED = "REFUNDED"
+RESERVING = OrderStatus.RESERVING
+PENDING_PAYMENT = OrderStatus.PENDING_PAYMENT
+PAID = OrderStatus.PAID
+SHIPPED = OrderStatus.SHIPPED
+COMPLETED = OrderStatus.COMPLETED
+CANCELLED = OrderStatus.CANCELLED
+FAILED = OrderStatus.FAILED
+REFUNDING = OrderStatus.REFUNDING
+REFUNDED = OrderStatus.REFUNDED
 
-PURCHASE_LIMIT = "PURCHASE_LIMIT"  # a failure code: a capped SKU over its per-buyer limit
-
-# What an order line holds in stock, recorded on the line.
-NONE, RESERVED, RELEASED, SOLD = "NONE", "RESERVED", "RELEASED", "SOLD"
+NONE, RESERVED, RELEASED, SOLD = (
+    LineStock.NONE,
+    LineStock.RESERVED,
+    LineStock.RELEASED,
+    LineStock.SOLD,
+)
 
 _ID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 

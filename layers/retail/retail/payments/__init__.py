@@ -1,6 +1,7 @@
 """WeChat Pay v3: prepay, notifications applied exactly once, refunds, reconciliation, and a
 local sandbox that speaks the same protocol."""
 
+from .closing import close_payment
 from .notifications import (
     Acknowledged,
     Notification,
@@ -19,6 +20,7 @@ __all__ = [
     "Prepay",
     "RequestRefund",
     "ReviewRefund",
+    "close_payment",
     "handle_payment_notification",
     "handle_refund_notification",
     "is_from_wechatpay",

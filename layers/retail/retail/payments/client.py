@@ -1,72 +1,22 @@
-"""The WeChat Pay API v3 calls we make, over HTTPS or the local sandbox: same signing, same
-response verification, same error handling either way."""
+"""The WeChat Pay API v3 calls we make, over whichever transport it is given (HTTPS, or the
+local sandbox; connect.py chooses): same signing, same response verification, same error
+handling either way. It knows no transport by name."""
 
 from __future__ import annotations
 
 import json
 import time
 import urllib.parse
-from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any
 
-from retail.common.errors import Conflict, UpstreamUnavailable, error_fields
+from retail.common.errors import Conflict, UpstreamUnavailable
 from retail.common.logs import log
 
 from . import crypto
-from .config import WeChatPayConfig, wechatpay_config
+from .config import WeChatPayConfig
+from .transport import Transport
 from .verification import Rejected, check_signed
-
-
-@dataclass(frozen=True)
-class Response:
-    status: int
-    headers: dict[str, str]  # lower-case names
-    body: str
-
-
-class Transport(Protocol):
-    def send(self, method: str, path: str, body: str, headers: dict[str, str]) -> Response: ...
-
-
-class HttpsTransport:
-    """api.mch.weixin.qq.com over HTTPS; only network failures are retried (once): every call
-    we make is idempotent on WeChat's side by out_trade_no / out_refund_no."""
-
-    def __init__(self, base_url: str, timeout_seconds: float) -> None:
-        self.base_url, self.timeout_seconds = base_url.rstrip("/"), timeout_seconds
-
-    def send(self, method: str, path: str, body: str, headers: dict[str, str]) -> Response:
-        import urllib.error
-        import urllib.request
-
-        request = urllib.request.Request(
-            self.base_url + path, data=body.encode() or None, method=method, headers=headers
-        )
-        for attempt in range(2):
-            try:
-                with urllib.request.urlopen(request, timeout=self.timeout_seconds) as reply:
-                    return Response(
-                        reply.status,
-                        {k.lower(): v for k, v in reply.headers.items()},
-                        reply.read().decode("utf-8"),
-                    )
-            except urllib.error.HTTPError as error:
-                return Response(
-                    error.code,
-                    {k.lower(): v for k, v in error.headers.items()},
-                    error.read().decode("utf-8"),
-                )
-            except (urllib.error.URLError, TimeoutError, OSError) as exc:
-                log(
-                    "wechatpay_unreachable",
-                    "WARNING",
-                    path=path,
-                    attempt=attempt,
-                    **error_fields(exc),
-                )
-        raise UpstreamUnavailable("WeChat Pay did not answer; try again")
 
 
 class WeChatPayClient:
@@ -107,6 +57,13 @@ class WeChatPayClient:
         )
         return self._call("GET", path, None, missing_ok=True)
 
+    def close_transaction(self, out_trade_no: str) -> None:
+        """Close an unpaid transaction so WeChat Pay takes no money for it any more (API v3
+        close-order, 204 No Content). A refusal (already paid, already closed) is not an
+        error here: the caller queries the transaction to learn how it ended."""
+        path = f"/v3/pay/transactions/out-trade-no/{urllib.parse.quote(out_trade_no)}/close"
+        self._call("POST", path, {"mchid": self.config.mchid}, refusal_ok=True)
+
     def refund(
         self, *, out_trade_no: str, out_refund_no: str, refund: int, total: int, reason: str
     ) -> dict[str, Any]:
@@ -128,7 +85,12 @@ class WeChatPayClient:
         return self._call("GET", path, None, missing_ok=True)
 
     def _call(
-        self, method: str, path: str, payload: dict[str, Any] | None, missing_ok: bool = False
+        self,
+        method: str,
+        path: str,
+        payload: dict[str, Any] | None,
+        missing_ok: bool = False,
+        refusal_ok: bool = False,
     ) -> dict[str, Any] | None:
         body = json.dumps(payload, ensure_ascii=False) if payload is not None else ""
         headers = {
@@ -157,6 +119,9 @@ class WeChatPayClient:
             log("wechatpay_response_rejected", "ERROR", path=path, reason=str(exc))
             raise UpstreamUnavailable("WeChat Pay's answer could not be verified") from None
         answer: dict[str, Any] = json.loads(response.body) if response.body else {}
+        if 400 <= response.status < 500 and refusal_ok:
+            log("wechatpay_refusal_noted", path=path, error=answer.get("code"))
+            return answer
         if response.status >= 300:
             log(
                 "wechatpay_refused",
@@ -170,13 +135,3 @@ class WeChatPayClient:
                 raise Conflict("this order is already paid")
             raise UpstreamUnavailable(f"WeChat Pay refused: {answer.get('code', response.status)}")
         return answer
-
-
-@lru_cache(maxsize=1)
-def wechatpay_client() -> WeChatPayClient:
-    config = wechatpay_config()
-    if config.mode == "sandbox":
-        from .sandbox import SandboxTransport
-
-        return WeChatPayClient(config, SandboxTransport())
-    return WeChatPayClient(config, HttpsTransport(config.api_base, config.timeout_seconds))

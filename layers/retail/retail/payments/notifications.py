@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pymongo import ReturnDocument
 
-from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import InvalidArgument
+from retail.common.faults import fault_point
 from retail.common.logs import log
 from retail.common.models import OUT
-from retail.orders.lifecycle import transition
-from retail.orders.records import REFUNDED, REFUNDING
+from retail.orders.refunding import finish_refund
 
 from . import crypto
 from .config import wechatpay_config
@@ -86,7 +86,9 @@ def handle_refund_notification(note: Notification, *, db: Any = None) -> Acknowl
 
 def apply_refund_result(db: Any, result: dict[str, Any]) -> str:
     """SUCCESS, CLOSED or ABNORMAL for one refund, recorded once; an order refund that
-    succeeded completes the order's REFUNDING -> REFUNDED."""
+    succeeded completes the order's REFUNDING -> REFUNDED. The record goes final first and
+    is marked `order_done` only after the order followed, so a crash in between is finished
+    by the retried notification or by payment_reconcile (`finish_refunds`)."""
     status = result.get("refund_status") or result.get("status")
     if status not in FINAL:
         return "pending"
@@ -99,18 +101,24 @@ def apply_refund_result(db: Any, result: dict[str, Any]) -> str:
                 "finished_at": result.get("success_time"),
             }
         },
+        return_document=ReturnDocument.AFTER,
     )
-    if record is None:
-        return "duplicate" if db.refunds.find_one({"_id": result["out_refund_no"]}) else "unknown"
+    if record is not None:
+        fault_point("refund_notify:after_refund_final")
+        finish_order_refund(db, record)
+        return f"refund_{status.lower()}"
+    known = db.refunds.find_one({"_id": result["out_refund_no"]})
+    if known is None:
+        return "unknown"
+    finish_order_refund(db, known)  # a crash may have stopped the first delivery here
+    return "duplicate"
+
+
+def finish_order_refund(db: Any, record: dict[str, Any]) -> bool:
+    """Bring the order to the refund's final status, once; False if there was nothing to do."""
+    if record.get("order_done") or record["status"] not in FINAL:
+        return False
     if record["_id"] == order_refund_no(record["order_id"]):
-        if status == "SUCCESS":
-            transition(
-                db,
-                record["order_id"],
-                REFUNDING,
-                REFUNDED,
-                "refund received",
-                extra={"refunded_at": utcnow()},
-            )
-        db.orders.update_one({"_id": record["order_id"]}, {"$set": {"refund_status": status}})
-    return f"refund_{status.lower()}"
+        finish_refund(db, record["order_id"], record["status"])
+    db.refunds.update_one({"_id": record["_id"]}, {"$set": {"order_done": True}})
+    return True

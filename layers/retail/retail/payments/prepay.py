@@ -13,10 +13,12 @@ from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, NotFound
 from retail.common.models import ORDER_ID, OUT, STRICT
+from retail.orders.payment import record_prepay
 from retail.orders.records import PENDING_PAYMENT
 
 from . import crypto
-from .client import WeChatPayClient, wechatpay_client
+from .client import WeChatPayClient
+from .connect import wechatpay_client
 
 PREPAY_VALID = timedelta(hours=2)  # WeChat Pay: a prepay_id is valid for two hours
 REUSE_MARGIN = timedelta(minutes=1)
@@ -65,16 +67,8 @@ def prepare_payment(
             openid=buyer,
             time_expire=order["pay_deadline"],
         )
-        db.orders.update_one(
-            {"_id": order["_id"], "status": PENDING_PAYMENT},
-            {
-                "$set": {
-                    "prepay_id": prepay_id,
-                    "prepay_expires_at": min(now + PREPAY_VALID, order["pay_deadline"]),
-                    "updated_at": now,
-                }
-            },
-        )
+        expires_at = min(now + PREPAY_VALID, order["pay_deadline"])
+        record_prepay(db, order["_id"], prepay_id, expires_at, now)
     timestamp, once, package = str(int(time.time())), crypto.nonce(), f"prepay_id={prepay_id}"
     config = client.config
     return PaymentParams(

@@ -14,9 +14,9 @@ from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, Forbidden, NotFound
 from retail.common.models import ORDER_ID, STRICT
-from retail.orders.lifecycle import settle_stock, transition
 from retail.orders.models import OrderView
 from retail.orders.records import COMPLETED, PAID, REFUNDED, REFUNDING, SHIPPED, to_view
+from retail.orders.refunding import ask_for_review, refundable, reject_review, start_refunding
 from retail.risk import record_risk_event, risk_limit
 
 from .refunds import refund_order
@@ -48,19 +48,7 @@ def request_refund(cmd: RequestRefund, *, buyer: str, db: Any = None) -> OrderVi
             return to_view(refunded)
         order = db.orders.find_one({"_id": cmd.order_id}) or order
     if order["status"] in (SHIPPED, COMPLETED) or held:
-        db.orders.update_one(
-            {
-                "_id": order["_id"],
-                "status": order["status"],
-                "refund_request.status": {"$nin": ["REQUESTED", "APPROVED"]},
-            },
-            {
-                "$set": {
-                    "refund_request": {"status": "REQUESTED", "reason": cmd.reason, "at": utcnow()}
-                }
-            },
-        )
-        return to_view(db.orders.find_one({"_id": order["_id"]}))
+        return to_view(ask_for_review(db, order, cmd.reason))
     if order["status"] in (REFUNDING, REFUNDED):
         return to_view(order)
     raise Conflict(
@@ -98,10 +86,26 @@ def _refunds_look_abusive(db: Any, buyer: str, order_id: str) -> bool:
 def refund_paid_order(db: Any, order_id: str, reason: str) -> dict[str, Any] | None:
     """A paid, unshipped order back to the buyer: PAID -> REFUNDING, goods back to stock,
     refund sent. None if the order was not PAID."""
-    refunding = transition(
-        db, order_id, PAID, REFUNDING, reason, extra={"restock": True, "refund_reason": reason}
+    refunding = start_refunding(
+        db, order_id, PAID, reason, extra={"restock": True, "refund_reason": reason}
     )
-    return None if refunding is None else _refund_order(db, settle_stock(db, refunding))
+    return None if refunding is None else _refund_order(db, refunding)
+
+
+def refund_failed_deal(db: Any, order_id: str, reason: str) -> dict[str, Any] | None:
+    """A paid order whose deal did not happen (its group failed): all the money back without
+    review, goods restocked if they never left. None if nothing was paid."""
+    refunded = refund_paid_order(db, order_id, reason)
+    if refunded is not None:
+        return refunded
+    refunding = start_refunding(
+        db,
+        order_id,
+        [SHIPPED, COMPLETED],
+        reason,
+        extra={"restock": False, "refund_reason": reason},
+    )
+    return None if refunding is None else _refund_order(db, refunding)
 
 
 def review_refund(cmd: ReviewRefund, *, operator: Any, db: Any = None) -> OrderView:
@@ -112,11 +116,10 @@ def review_refund(cmd: ReviewRefund, *, operator: Any, db: Any = None) -> OrderV
     if cmd.approve:
         current = db.orders.find_one({"_id": cmd.order_id}, {"status": 1}) or {}
         unshipped = current.get("status") == PAID  # held by the refund-abuse rule
-        refunding = transition(
+        refunding = start_refunding(
             db,
             cmd.order_id,
             PAID if unshipped else [SHIPPED, COMPLETED],
-            REFUNDING,
             cmd.note or "refund approved",
             extra={
                 "restock": unshipped,
@@ -134,18 +137,9 @@ def review_refund(cmd: ReviewRefund, *, operator: Any, db: Any = None) -> OrderV
                 None,
                 {"approve": True, "status": REFUNDING, "note": cmd.note},
             )
-            return to_view(_refund_order(db, settle_stock(db, refunding)))
+            return to_view(_refund_order(db, refunding))
     else:
-        db.orders.update_one(
-            {"_id": cmd.order_id, "refund_request.status": "REQUESTED"},
-            {
-                "$set": {
-                    "refund_request.status": "REJECTED",
-                    "refund_request.note": cmd.note,
-                    "refund_request.reviewed_by": operator.operator_id,
-                }
-            },
-        )
+        reject_review(db, cmd.order_id, cmd.note, operator.operator_id)
         record_audit(
             db, operator, "refund_review", cmd.order_id, None, {"approve": False, "note": cmd.note}
         )
@@ -156,10 +150,11 @@ def review_refund(cmd: ReviewRefund, *, operator: Any, db: Any = None) -> OrderV
 
 
 def _refund_order(db: Any, order: dict[str, Any]) -> dict[str, Any]:
+    order = db.orders.find_one({"_id": order["_id"]}) or order  # with its points shortfall
     return refund_order(
         db,
         order,
         transaction_id=order["transaction_id"],
-        amount=order.get("paid_amount", order["total"]),
+        amount=refundable(order),
         reason=order.get("refund_reason") or "refund approved",
     )

@@ -11,8 +11,9 @@ from pymongo.errors import DuplicateKeyError
 from retail.common.clock import utcnow
 from retail.common.errors import UpstreamUnavailable
 from retail.common.logs import log
+from retail.orders.refunding import note_refund_status
 
-from .client import wechatpay_client
+from .connect import wechatpay_client
 
 PENDING, PROCESSING = "PENDING", "PROCESSING"
 FINAL = ("SUCCESS", "CLOSED", "ABNORMAL")
@@ -84,12 +85,7 @@ def refund_order(
         total=amount,
         reason=reason,
     )
-    updated: dict[str, Any] | None = db.orders.find_one_and_update(
-        {"_id": order["_id"]},
-        {"$set": {"refund_status": PROCESSING}},
-        return_document=ReturnDocument.AFTER,
-    )
-    return updated or order
+    return note_refund_status(db, order["_id"], PROCESSING) or order
 
 
 def send_refund(db: Any, record: dict[str, Any]) -> dict[str, Any]:

@@ -23,8 +23,8 @@ from pymongo import ReturnDocument
 from retail.common.database import database
 
 from . import crypto
-from .client import Response
 from .config import sandbox_material, wechatpay_config
+from .transport import Response
 
 CST = timezone(timedelta(hours=8))
 
@@ -68,6 +68,8 @@ class SandboxTransport:
         payload = json.loads(body) if body else {}
         if method == "POST" and route == "/v3/pay/transactions/jsapi":
             return self._prepay(payload)
+        if method == "POST" and route.startswith("/v3/pay/transactions/out-trade-no/"):
+            return self._close(route.split("/")[-2])
         if method == "GET" and route.startswith("/v3/pay/transactions/out-trade-no/"):
             return self._lookup({"_id": "pay:" + route.rsplit("/", 1)[1]}, "ORDER_NOT_EXIST")
         if method == "POST" and route == "/v3/refund/domestic/refunds":
@@ -118,6 +120,21 @@ class SandboxTransport:
         if record["trade_state"] == "SUCCESS":
             return _answer(400, {"code": "ORDERPAID", "message": "该订单已支付"})
         return _answer(200, {"prepay_id": record["prepay_id"]})
+
+    def _close(self, out_trade_no: str) -> Response:
+        """NOTPAY -> CLOSED; a paid transaction stays paid (and says so)."""
+        key = "pay:" + out_trade_no
+        store = database().sandbox_wechatpay
+        store.update_one(
+            {"_id": key, "trade_state": "NOTPAY"},
+            {"$set": {"trade_state": "CLOSED", "trade_state_desc": "已关闭"}},
+        )
+        record = store.find_one({"_id": key}, {"trade_state": 1})
+        if record is None:
+            return _answer(404, {"code": "ORDER_NOT_EXIST", "message": "订单不存在"})
+        if record["trade_state"] == "SUCCESS":
+            return _answer(400, {"code": "ORDERPAID", "message": "该订单已支付"})
+        return _answer(204, None)
 
     def _refund(self, payload: dict[str, Any]) -> Response:
         paid = database().sandbox_wechatpay.find_one(

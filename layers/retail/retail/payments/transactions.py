@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from retail.common.errors import Conflict, OutOfStock
+from retail.common.errors import Conflict
 from retail.common.logs import log
-from retail.orders.lifecycle import transition
 from retail.orders.payment import mark_paid
-from retail.orders.place import reserve_and_open
-from retail.orders.records import CANCELLED, FAILED, RELEASED, RESERVING
+from retail.orders.records import CANCELLED, FAILED, RESERVING
 from retail.risk import record_risk_event
 
 from .config import WeChatPayConfig
@@ -50,42 +48,16 @@ def apply_transaction(db: Any, config: WeChatPayConfig, tx: dict[str, Any]) -> s
 
 
 def _paid_after_cancel(db: Any, order: dict[str, Any], tx: dict[str, Any], amount: int) -> str:
-    """Take the stock again if it is there and keep the sale; otherwise refund in full."""
-    if order["status"] == CANCELLED and not order.get("group_id"):  # a group is not reopened
-        released = {
-            f"lines.{i}.stock": "NONE"
-            for i, line in enumerate(order["lines"])
-            if line["stock"] == RELEASED
-        }
-        revived = transition(
-            db,
-            order["_id"],
-            CANCELLED,
-            RESERVING,
-            "paid after cancellation",
-            extra={
-                **released,
-                "stock_settled": False,
-                "failure": None,
-                "late_payment": {"transaction_id": tx["transaction_id"], "amount": amount},
-            },
-        )
-        if revived is None:
-            raise Conflict("the order changed while applying a late payment; retry shortly")
-        try:
-            reserve_and_open(db, revived)
-        except OutOfStock:
-            log("late_payment_sold_out", "WARNING", order_id=order["_id"])
-        else:
-            if mark_paid(db, order["_id"], tx["transaction_id"], amount) is not None:
-                return "paid_after_cancel"
-    order = db.orders.find_one({"_id": order["_id"]}) or order
+    """Money for an order that was cancelled (or failed) is given back whole; the order stays
+    as it is. Its stock, coupon and points went back when it was cancelled, so keeping the
+    sale would sell them twice (docs/decisions/0007-order-transitions.md)."""
+    log("late_payment_refunded", "WARNING", order_id=order["_id"], status=order["status"])
     refund_order(
         db,
         order,
         transaction_id=tx["transaction_id"],
         amount=amount,
-        reason="sold out before the payment arrived",
+        reason="the order was cancelled before the payment arrived",
     )
     return "late_payment_refunded"
 

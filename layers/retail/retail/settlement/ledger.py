@@ -4,7 +4,10 @@ A line counts on the day its order completed: gross = the line's amount (coupons
 member discounts are the platform's to fund), commission = gross x the merchant's rate in
 basis points, rounded half up to the fen, per line. An order refunded after it completed is
 taken back on the day the refund succeeded, so a closed statement is never rewritten: the
-next one carries the adjustment.
+next one carries the adjustment. A line that completes (or is refunded) on a day whose
+statement already closed, a late write or a skewed clock, goes into the next statement as a
+late line (`late_sale`, `late_refund`); every line is claimed by exactly one statement
+(settlement.claims).
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from retail.common.clock import SHANGHAI, business_day
+from retail.common.clock import SHANGHAI, business_day, day_of
+
+from .claims import LOOKBACK, claim_id, claim_line, closed_statements, statement_id
 
 
 def commission_on(amount: int, rate_bp: int) -> int:
@@ -29,6 +34,7 @@ class DayLedger:
     refunded: int = 0
     refunded_commission: int = 0
     rows: list[list[Any]] = field(default_factory=list)
+    claims: list[str] = field(default_factory=list)
 
     @property
     def net(self) -> int:
@@ -36,12 +42,13 @@ class DayLedger:
 
     def add(self, kind: str, order: dict[str, Any], line: dict[str, Any], at: datetime) -> None:
         fee = commission_on(line["amount"], self.rate_bp)
-        if kind == "sale":
+        sale = kind.endswith("sale")
+        if sale:
             self.gross, self.commission = self.gross + line["amount"], self.commission + fee
         else:
             self.refunded += line["amount"]
             self.refunded_commission += fee
-        sign = 1 if kind == "sale" else -1
+        sign = 1 if sale else -1
         self.rows.append(
             [
                 kind,
@@ -57,20 +64,44 @@ class DayLedger:
 
 
 def ledgers_for(db: Any, day: date) -> dict[str, DayLedger]:
-    """Every merchant's ledger for `day` (merchants without activity get an empty one)."""
+    """The ledger of every merchant whose statement for `day` is not written yet (merchants
+    without activity get an empty one): the day's lines, and late lines of earlier days
+    whose statements had closed without them. Each line is claimed for this statement."""
     start, end = business_day(day)
+    closed = closed_statements(db, start - LOOKBACK)
     ledgers = {
         m["_id"]: DayLedger(m["_id"], m.get("commission_rate_bp", 0))
         for m in db.merchants.find({}, {"commission_rate_bp": 1})
+        if statement_id(m["_id"], day) not in closed
     }
-    window = {"$gte": start, "$lt": end}
-    for order in db.orders.find({"completed_at": window}, sort=[("completed_at", 1), ("_id", 1)]):
-        for line in order["lines"]:
-            if line["merchant_id"] in ledgers:
-                ledgers[line["merchant_id"]].add("sale", order, line, order["completed_at"])
-    refunded = {"refunded_at": window, "completed_at": {"$exists": True}}
-    for order in db.orders.find(refunded, sort=[("refunded_at", 1), ("_id", 1)]):
-        for line in order["lines"]:
-            if line["merchant_id"] in ledgers:
-                ledgers[line["merchant_id"]].add("refund", order, line, order["refunded_at"])
+    for kind, moment in (("sale", "completed_at"), ("refund", "refunded_at")):
+        query: dict[str, Any] = {moment: {"$gte": start - LOOKBACK, "$lt": end}}
+        if kind == "refund":
+            query["completed_at"] = {"$exists": True}
+        for order in db.orders.find(query, sort=[(moment, 1), ("_id", 1)]):
+            _add_order(db, ledgers, closed, day, kind, order, order[moment])
     return ledgers
+
+
+def _add_order(
+    db: Any,
+    ledgers: dict[str, DayLedger],
+    closed: set[str],
+    day: date,
+    kind: str,
+    order: dict[str, Any],
+    at: datetime,
+) -> None:
+    own_day = day_of(at)
+    late = own_day < day
+    for merchant_id in sorted({line["merchant_id"] for line in order["lines"]}):
+        if merchant_id not in ledgers:
+            continue
+        if late and statement_id(merchant_id, own_day) not in closed:
+            continue  # its own day's statement has not run yet: it will carry the line
+        if not claim_line(db, kind, order["_id"], merchant_id, statement_id(merchant_id, day)):
+            continue  # already in another statement
+        for line in order["lines"]:
+            if line["merchant_id"] == merchant_id:
+                ledgers[merchant_id].add(f"late_{kind}" if late else kind, order, line, at)
+        ledgers[merchant_id].claims.append(claim_id(kind, order["_id"], merchant_id))

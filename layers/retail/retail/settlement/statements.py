@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,7 +17,7 @@ from pymongo.errors import DuplicateKeyError
 
 from retail.adapters import object_storage
 from retail.common.batches import BatchRequest, BatchSummary
-from retail.common.clock import SHANGHAI, utcnow
+from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import error_fields
 from retail.common.faults import fault_point
@@ -25,6 +25,8 @@ from retail.common.logs import log
 from retail.common.models import OUT, STRICT
 from retail.common.scope import ALL, merchant_scope
 
+from .claims import release_unwritten
+from .closing import settleable_day
 from .ledger import DayLedger, ledgers_for
 
 CSV_HEADER = ["kind", "order_id", "sku_id", "title", "qty", "amount_fen", "commission_fen", "at"]
@@ -45,8 +47,9 @@ class SettlementSummary(BatchSummary):
 
 
 def run_settlement(cmd: SettleDay, *, db: Any = None) -> SettlementSummary:
+    """Raises InvalidArgument (reason DAY_NOT_ENDED) for a day not over plus the grace."""
     db = db if db is not None else database()
-    day = cmd.day or (utcnow().astimezone(SHANGHAI).date() - timedelta(days=1))
+    day = settleable_day(cmd.day)
     summary = SettlementSummary(day=day)
     for _, ledger in sorted(ledgers_for(db, day).items()):
         if _write_statement(db, day, ledger):
@@ -75,13 +78,15 @@ def _write_statement(db: Any, day: date, ledger: DayLedger) -> bool:
                 "refunded_commission": ledger.refunded_commission,
                 "net": ledger.net,
                 "rows": ledger.rows,
+                "claims": ledger.claims,
                 "csv_key": None,
                 "status": "CLOSED",
                 "created_at": utcnow(),
             }
         )
-    except DuplicateKeyError:
-        return False  # closed already: never rewritten
+    except DuplicateKeyError:  # closed already (by a concurrent run): never rewritten
+        release_unwritten(db, f"{ledger.merchant_id}:{day.isoformat()}")
+        return False
     log("statement_closed", merchant_id=ledger.merchant_id, day=day.isoformat(), net=ledger.net)
     return True
 

@@ -1,0 +1,71 @@
+"""The words stored on orders and their lines, typed once for every package (CONTRACT.md).
+
+They are `str` enums, so a stored value and a member compare equal and the store keeps plain
+strings; `str()` of a member is its value, so messages read the same as before.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Literal
+
+Delivery = Literal["express", "instant", "pickup", "virtual"]  # virtual: memberships
+FROM_A_STORE = ("instant", "pickup")  # deliveries whose stock is the store's, not central
+
+
+class Word(str, Enum):
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+class OrderStatus(Word):
+    RESERVING = "RESERVING"
+    PENDING_PAYMENT = "PENDING_PAYMENT"
+    PAID = "PAID"
+    SHIPPED = "SHIPPED"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+    FAILED = "FAILED"
+    REFUNDING = "REFUNDING"
+    REFUNDED = "REFUNDED"
+
+
+class LineStock(Word):
+    """What an order line holds in stock."""
+
+    NONE = "NONE"
+    RESERVED = "RESERVED"
+    RELEASED = "RELEASED"
+    SOLD = "SOLD"
+
+
+class ParcelStatus(Word):
+    """One merchant's share of an order on its way: waiting, handed to a carrier, arrived."""
+
+    WAITING = "WAITING"
+    SHIPPED = "SHIPPED"
+    DELIVERED = "DELIVERED"
+
+
+class FailureCode(Word):
+    """Why placing an order failed (the order's `failure.code`, the answer's `details.reason`)."""
+
+    OUT_OF_STOCK = "OUT_OF_STOCK"
+    PURCHASE_LIMIT = "PURCHASE_LIMIT"
+    COUPON_UNAVAILABLE = "COUPON_UNAVAILABLE"
+    NOT_ENOUGH_POINTS = "NOT_ENOUGH_POINTS"
+    GROUP_CLOSED = "GROUP_CLOSED"
+    INTERRUPTED = "INTERRUPTED"
+
+
+class CouponStatus(Word):
+    AVAILABLE = "AVAILABLE"
+    LOCKED = "LOCKED"
+    USED = "USED"
+    EXPIRED = "EXPIRED"
+
+
+class GroupStatus(Word):
+    OPEN = "OPEN"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"

@@ -1,0 +1,155 @@
+"""Shipping by parcel: each merchant in an order ships and tracks its own lines.
+
+`parcels.<merchant_id>` on the order records a merchant's parcel once it is handed to a
+carrier (absent: still waiting). The first parcel out moves the order PAID -> SHIPPED (goods
+have left: a refund now needs review); the order records `shipped_at` when the last one is
+out, which starts auto-confirmation; the buyer's receipt completes the order only when every
+parcel is out, and marks them all delivered. Admin and service ship every waiting parcel.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from retail.common.audit import record_audit
+from retail.common.clock import utcnow
+from retail.common.errors import Conflict, Forbidden, NotFound
+from retail.common.vocabulary import GroupStatus, ParcelStatus
+
+from .lifecycle import transition
+from .records import PAID, SHIPPED
+
+NOT_HELD = {"risk_hold": None}  # an order held by a risk rule waits for an operator's review
+
+
+def parcels_of(operator: Any, order: dict[str, Any]) -> list[str]:
+    """The merchants whose parcels this operator ships; raises NotFound for a merchant with
+    no goods in the order (as for a missing order) and Forbidden for other roles."""
+    base = operator.role.split(":", 1)[0]
+    merchants: list[str] = order.get("merchant_ids") or []
+    if base in ("admin", "service"):
+        out = order.get("parcels") or {}
+        return [m for m in merchants if m not in out] or merchants
+    if base == "merchant" and operator.merchant_id in merchants:
+        return [operator.merchant_id]
+    if base == "merchant":
+        raise NotFound(f"no order {order['_id']!r}")
+    raise Forbidden(f"role {operator.role!r} may not handle orders")
+
+
+def refuse_unformed_group(db: Any, order: dict[str, Any]) -> None:
+    """A group-buy order leaves only once its group has succeeded (it may still fail)."""
+    if not order.get("group_id"):
+        return
+    group = db.groups.find_one({"_id": order["group_id"]}, {"status": 1}) or {}
+    if group.get("status") != GroupStatus.SUCCEEDED:
+        raise Conflict(
+            "the group has not formed yet; its orders leave when it succeeds",
+            reason="GROUP_NOT_FORMED",
+            group_id=order["group_id"],
+        )
+
+
+def ship_parcels(
+    db: Any, order: dict[str, Any], merchants: list[str], carrier: str, tracking_no: str
+) -> list[str]:
+    """Hand each waiting parcel to the carrier once; returns the merchants shipped now.
+    Raises Conflict if the order cannot be shipped or a parcel left with other tracking."""
+    now = utcnow()
+    shipped = []
+    for merchant_id in merchants:
+        parcel = {
+            "status": ParcelStatus.SHIPPED,
+            "carrier": carrier,
+            "tracking_no": tracking_no,
+            "shipped_at": now,
+        }
+        moved = db.orders.update_one(
+            {
+                "_id": order["_id"],
+                "status": {"$in": [PAID, SHIPPED]},
+                f"parcels.{merchant_id}": {"$exists": False},
+                **NOT_HELD,
+            },
+            {
+                "$set": {f"parcels.{merchant_id}": parcel, "updated_at": now},
+                "$push": {"tracking": _entry(merchant_id, carrier, tracking_no, now)},
+            },
+        )
+        if moved.modified_count:
+            shipped.append(merchant_id)
+        else:
+            _same_parcel_or_refuse(db, order["_id"], merchant_id, tracking_no)
+    if shipped:
+        _advance(db, order["_id"], carrier, tracking_no, now)
+    return shipped
+
+
+def _entry(merchant_id: str, carrier: str, tracking_no: str, now: Any) -> dict[str, Any]:
+    return {
+        "at": now,
+        "status": "SHIPPED",
+        "description": f"handed to {carrier}, {tracking_no}",
+        "merchant_id": merchant_id,
+    }
+
+
+def _same_parcel_or_refuse(db: Any, order_id: str, merchant_id: str, tracking_no: str) -> None:
+    """A retried ship of the same parcel is answered as the first; anything else refused."""
+    current = db.orders.find_one({"_id": order_id}) or {}
+    parcel = (current.get("parcels") or {}).get(merchant_id)
+    if parcel and parcel["tracking_no"] == tracking_no:
+        return
+    status = current.get("status")
+    if parcel:
+        raise Conflict("this parcel has already been shipped", tracking_no=parcel["tracking_no"])
+    raise Conflict(f"an order in status {status} cannot be shipped", status=status)
+
+
+def _advance(db: Any, order_id: str, carrier: str, tracking_no: str, now: Any) -> None:
+    order = db.orders.find_one({"_id": order_id}) or {}
+    all_out = set(order.get("parcels") or {}) >= set(order.get("merchant_ids") or [])
+    extra: dict[str, Any] = {"carrier": order.get("carrier") or carrier}
+    extra["tracking_no"] = order.get("tracking_no") or tracking_no
+    if all_out:
+        extra["shipped_at"] = now
+    moved = transition(db, order_id, PAID, SHIPPED, f"{carrier} {tracking_no}", extra=extra)
+    if moved is None and all_out:  # the last of several parcels: auto-confirmation starts
+        db.orders.update_one({"_id": order_id, "status": SHIPPED}, {"$set": extra})
+
+
+def _by_parcel(order: dict[str, Any]) -> list[str]:
+    """Merchants whose goods travel as parcels: express orders that shipped by parcel (an
+    instant order travels with one rider; orders shipped before parcels have none)."""
+    if order.get("delivery") != "express" or not order.get("parcels"):
+        return []
+    merchants: list[str] = order.get("merchant_ids") or []
+    return merchants
+
+
+def waiting_parcels(order: dict[str, Any]) -> list[str]:
+    return [m for m in _by_parcel(order) if m not in order["parcels"]]
+
+
+def all_parcels_out(order: dict[str, Any]) -> dict[str, Any]:
+    """The condition a receipt needs: every merchant's parcel handed to a carrier."""
+    return {f"parcels.{m}": {"$exists": True} for m in _by_parcel(order)}
+
+
+def delivered(order: dict[str, Any], now: Any) -> dict[str, Any]:
+    marks: dict[str, Any] = {}
+    for merchant_id in _by_parcel(order):
+        marks[f"parcels.{merchant_id}.status"] = ParcelStatus.DELIVERED
+        marks[f"parcels.{merchant_id}.delivered_at"] = now
+    return marks
+
+
+def audit_ship(db: Any, operator: Any, order: dict[str, Any], shipped: list[str], cmd: Any) -> None:
+    record_audit(
+        db,
+        operator,
+        "order_ship",
+        order["_id"],
+        {"status": order["status"]},
+        {"parcels": shipped, "carrier": cmd.carrier, "tracking_no": cmd.tracking_no},
+    )

@@ -1,0 +1,85 @@
+"""An order's money going back: the order side of a refund, which only the orders package
+writes. The refund record itself (out_refund_no, WeChat Pay's answer) is the payments
+package's; these functions are what it asks of the order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ReturnDocument
+
+from retail.common.clock import utcnow
+from retail.common.vocabulary import OrderStatus
+
+from .lifecycle import settle_stock, transition
+from .records import REFUNDED, REFUNDING
+
+SUCCESS = "SUCCESS"
+
+
+def start_refunding(
+    db: Any,
+    order_id: str,
+    expected: OrderStatus | list[OrderStatus],
+    note: str,
+    extra: dict[str, Any],
+    condition: dict[str, Any] | None = None,
+) -> dict[str, Any] | None:
+    """expected -> REFUNDING with its effects (stock, coupon, points, commission) applied;
+    None if the order was not in an expected status."""
+    refunding = transition(
+        db, order_id, expected, REFUNDING, note, extra=extra, condition=condition
+    )
+    return None if refunding is None else settle_stock(db, refunding)
+
+
+def note_refund_status(db: Any, order_id: str, status: str) -> dict[str, Any] | None:
+    """What the buyer sees of the refund of the order (PROCESSING, SUCCESS, CLOSED, ABNORMAL)."""
+    noted: dict[str, Any] | None = db.orders.find_one_and_update(
+        {"_id": order_id}, {"$set": {"refund_status": status}}, return_document=ReturnDocument.AFTER
+    )
+    return noted
+
+
+def finish_refund(db: Any, order_id: str, status: str) -> None:
+    """WeChat Pay finished the order's refund: REFUNDING -> REFUNDED when it succeeded.
+    Safe to repeat: a crash after the refund record went final is finished by a replay."""
+    if status == SUCCESS:
+        transition(
+            db, order_id, REFUNDING, REFUNDED, "refund received", extra={"refunded_at": utcnow()}
+        )
+    note_refund_status(db, order_id, status)
+
+
+def refundable(order: dict[str, Any]) -> int:
+    """What the buyer gets back: the payment, less the value of points the order earned that
+    the buyer has already spent (docs/decisions/0007: points never go negative)."""
+    paid = int(order.get("paid_amount", order["total"]))
+    return max(paid - int(order.get("points_shortfall", 0)), 0)
+
+
+def ask_for_review(db: Any, order: dict[str, Any], reason: str) -> dict[str, Any]:
+    """A refund that waits for an operator (after shipping, or held by the abuse rule)."""
+    db.orders.update_one(
+        {
+            "_id": order["_id"],
+            "status": order["status"],
+            "refund_request.status": {"$nin": ["REQUESTED", "APPROVED"]},
+        },
+        {"$set": {"refund_request": {"status": "REQUESTED", "reason": reason, "at": utcnow()}}},
+    )
+    current: dict[str, Any] = db.orders.find_one({"_id": order["_id"]}) or order
+    return current
+
+
+def reject_review(db: Any, order_id: str, note: str | None, operator_id: str) -> None:
+    db.orders.update_one(
+        {"_id": order_id, "refund_request.status": "REQUESTED"},
+        {
+            "$set": {
+                "refund_request.status": "REJECTED",
+                "refund_request.note": note,
+                "refund_request.reviewed_by": operator_id,
+            }
+        },
+    )

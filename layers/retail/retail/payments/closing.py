@@ -1,0 +1,30 @@
+"""Before an unpaid order is cancelled, WeChat Pay must stop taking money for it: close the
+transaction, then ask how it ended. A payment that beat the close is applied instead (the
+order is paid, not cancelled); one that still arrives after is refunded whole
+(transactions.py). Only then may stock, coupon and points go back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from retail.common.logs import log
+
+from .config import wechatpay_config
+from .connect import wechatpay_client
+from .transactions import apply_transaction
+
+
+def close_payment(db: Any, order: dict[str, Any]) -> bool:
+    """True when no money can come for the order any more; False when it was paid meanwhile
+    (that payment is now applied). Raises UpstreamUnavailable: nothing is cancelled then."""
+    if not order.get("prepay_id"):
+        return True  # WeChat Pay never heard of it, so it cannot take money for it
+    client = wechatpay_client()
+    client.close_transaction(order["out_trade_no"])
+    tx = client.query_payment(order["out_trade_no"])
+    if tx is None or tx.get("trade_state") != "SUCCESS":
+        log("payment_closed", order_id=order["_id"])
+        return True
+    outcome = apply_transaction(db, wechatpay_config(), tx)
+    log("payment_found_on_close", order_id=order["_id"], outcome=outcome)
+    return False
