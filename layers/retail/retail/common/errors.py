@@ -65,6 +65,9 @@ class Reason(str, Enum):
     NEW_ACCOUNT = "NEW_ACCOUNT"
     METRIC_NOT_RECORDED = "METRIC_NOT_RECORDED"
     STORE_UNREACHABLE = "STORE_UNREACHABLE"
+    DAY_NOT_ENDED = "DAY_NOT_ENDED"
+    GROUP_NOT_FORMED = "GROUP_NOT_FORMED"
+    PARCELS_WAITING = "PARCELS_WAITING"
 
 
 REASON_CODE: dict[Reason, ErrorCode] = {
@@ -73,6 +76,9 @@ REASON_CODE: dict[Reason, ErrorCode] = {
     Reason.NEW_ACCOUNT: ErrorCode.FORBIDDEN,
     Reason.METRIC_NOT_RECORDED: ErrorCode.INVALID_ARGUMENT,
     Reason.STORE_UNREACHABLE: ErrorCode.UNAVAILABLE,
+    Reason.DAY_NOT_ENDED: ErrorCode.INVALID_ARGUMENT,
+    Reason.GROUP_NOT_FORMED: ErrorCode.CONFLICT,
+    Reason.PARCELS_WAITING: ErrorCode.CONFLICT,
 }
 
 REASON_MEANING: dict[Reason, str] = {
@@ -81,6 +87,9 @@ REASON_MEANING: dict[Reason, str] = {
     Reason.NEW_ACCOUNT: "flash-sale goods and guarded coupons wait until the account is older",
     Reason.METRIC_NOT_RECORDED: "an experiment's metric must be a tracked event or an order metric",
     Reason.STORE_UNREACHABLE: "the database did not answer in time; retry",
+    Reason.DAY_NOT_ENDED: "a business day is settled only after it ended plus a grace",
+    Reason.GROUP_NOT_FORMED: "a group-buy order ships or is picked up once its group succeeded",
+    Reason.PARCELS_WAITING: "the order completes when every merchant's parcel has shipped",
 }
 
 
