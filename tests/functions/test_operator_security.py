@@ -47,8 +47,12 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
         lambda db: delete_operator(db, "admin1"),
         lambda db: create_operator(db, "admin1", "service", "another long password"),
         lambda db: create_operator(db, "admin1", "admin", "a reset long password"),
+        lambda db: (
+            delete_operator(db, "admin1")
+            and create_operator(db, "admin1", "admin", "a new person's password")
+        ),
     ],
-    ids=["disabled", "deleted", "demoted", "password-reset"],
+    ids=["disabled", "deleted", "demoted", "password-reset", "deleted-then-created-again"],
 )
 def test_a_changed_accounts_token_stops_working_within_a_minute(seeded, clock, change):
     create_operator(seeded, "admin1", "admin", PASSWORD)

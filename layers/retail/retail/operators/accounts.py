@@ -4,6 +4,7 @@ working within a minute of a change to the account (operators.sessions)."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -15,7 +16,7 @@ from retail.common.models import OUT, STRICT
 from retail.common.tokens import issue_operator_token
 
 from .passwords import hash_password, needs_rehash, password_matches
-from .throttle import record_failure, record_success, refuse_throttled
+from .throttle import record_failure, record_success, take_attempt
 
 ROLE_PATTERN = r"^(admin|service|merchant:[A-Za-z0-9_-]+)$"
 
@@ -44,18 +45,25 @@ def create_operator(db: Any, operator_id: str, role: str, password: str) -> None
                 "role": role,
                 "password_hash": hash_password(password),
                 "disabled": False,
+                "token_version": new_token_version(),
             },
-            "$inc": {"token_version": 1},
             "$setOnInsert": {"created_at": utcnow(), "known_ips": []},
         },
         upsert=True,
     )
 
 
+def new_token_version() -> int:
+    """Random, so that no change (not even deleting the account and creating it again) can
+    bring back a version an old token carries."""
+    return secrets.randbits(62)
+
+
 def disable_operator(db: Any, operator_id: str) -> bool:
     """Disable an account; its tokens stop working within a minute. False if none."""
     done = db.operators.update_one(
-        {"_id": operator_id}, {"$set": {"disabled": True}, "$inc": {"token_version": 1}}
+        {"_id": operator_id},
+        {"$set": {"disabled": True, "token_version": new_token_version()}},
     )
     return bool(done.matched_count)
 
@@ -70,13 +78,13 @@ def sign_in(cmd: SignIn, *, client_ip: str | None, db: Any = None) -> OperatorSe
     db = db if db is not None else database()
     now = utcnow()
     account = db.operators.find_one({"_id": cmd.operator_id, "disabled": {"$ne": True}})
-    refuse_throttled(db, cmd.operator_id, client_ip, (account or {}).get("known_ips", []), now)
+    take_attempt(db, cmd.operator_id, client_ip, (account or {}).get("known_ips", []), now)
     if account is None:
         hash_password(cmd.password)  # same cost as a real check: no timing oracle for ids
-        record_failure(db, cmd.operator_id, client_ip, now)
+        record_failure(db, cmd.operator_id, now)
         raise Unauthenticated("wrong operator id or password")
     if not password_matches(cmd.password, account["password_hash"]):
-        record_failure(db, account["_id"], client_ip, now)
+        record_failure(db, account["_id"], now)
         raise Unauthenticated("wrong operator id or password")
     record_success(db, account["_id"], client_ip)
     stored = account["password_hash"]
