@@ -2,7 +2,8 @@
 
 A worker that dies is replaced (the orders it was placing are finished or undone by
 order_repair, as on SCF); a request whose length is not a number or whose body never
-arrives gets a 400, and an idle or stalled connection is closed after SOCKET_TIMEOUT_SECONDS.
+arrives gets a 400, an idle or stalled connection is closed after SOCKET_TIMEOUT_SECONDS,
+and one that trickles its request is cut at twice that.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -34,6 +36,22 @@ class GatewayHandler(BaseHTTPRequestHandler):
     timeout = SOCKET_TIMEOUT_SECONDS
     registry: FunctionRegistry
     dev: bool
+
+    def handle_one_request(self) -> None:
+        """A request must arrive whole within two socket timeouts: the socket timeout alone
+        bounds each read, so a client trickling a byte at a time would hold the connection
+        (and its thread) for ever. Past the deadline the reading side is shut."""
+        self._deadline = threading.Timer(2 * self.timeout, self._cut_reading)
+        self._deadline.daemon = True
+        self._deadline.start()
+        try:
+            super().handle_one_request()
+        finally:
+            self._deadline.cancel()
+
+    def _cut_reading(self) -> None:
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RD)
 
     def _serve(self) -> None:
         started = time.perf_counter()
@@ -73,6 +91,7 @@ class GatewayHandler(BaseHTTPRequestHandler):
             body = self.rfile.read(length) if length else b""
         except TimeoutError:
             body = b""
+        self._deadline.cancel()  # read in time: the function itself may take longer
         if len(body) < length:
             return error_reply(ErrorCode.INVALID_ARGUMENT, "the body is shorter than its length")
         return body

@@ -108,3 +108,29 @@ def test_a_killed_worker_is_replaced_and_calls_go_on(shop: Gateway):
     after = workers(shop)
     assert len(after) == 2 and victim not in after
     assert shop.process.poll() is None
+
+
+def test_a_request_trickled_a_byte_at_a_time_is_cut_at_the_deadline(shop: Gateway):
+    port = int(shop.url.rsplit(":", 1)[1])
+    for head in (
+        b"POST /fn/catalog_browse HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n",
+        b"GET /console/ HTTP/1.1\r\nX-Slow: ",
+    ):
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+            conn.sendall(head)
+            started = time.monotonic()
+            closed = False
+            while time.monotonic() - started < 10 * SOCKET_TIMEOUT:
+                try:
+                    conn.sendall(b" ")
+                except OSError:
+                    closed = True
+                    break
+                conn.settimeout(SOCKET_TIMEOUT * 0.6)  # a byte more often than the timeout
+                try:
+                    conn.recv(65536)  # an answer (400) or the end of the connection
+                except TimeoutError:
+                    continue
+                closed = True
+                break
+            assert closed, "the trickling connection was never cut"
