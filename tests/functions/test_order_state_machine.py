@@ -32,6 +32,7 @@ from retail.payments.transactions import apply_transaction
 from retail.store.indexes import apply_indexes
 
 from .harness import call, handler, sample
+from .test_fulfilment_functions import operator_call as _operator
 
 BUYERS = ["o-sm-a", "o-sm-b", "o-sm-c"]
 SKUS = ["p-eggs-1", "p-walnut-1", "p-rice-1"]
@@ -43,15 +44,6 @@ LIVE = ("PAID", "SHIPPED", "COMPLETED", "REFUNDING", "REFUNDED")
 
 class Crash(Exception):
     """The process dying at a fault point."""
-
-
-def _operator(name, data, role="admin"):
-    context = {
-        "request_id": "sm",
-        "RETAIL_DEV_OPERATOR": f"op1:{role}",
-        "environment": json.dumps({"WX_CONTEXT_KEYS": ""}),
-    }
-    return handler(name)(data, context)
 
 
 def _timer(name, message=None):
@@ -164,7 +156,7 @@ class Orders(RuleBasedStateMachine):
     def ship(self, n):
         order = self._order(n)
         ship = {"order_id": order["_id"], "carrier": "SF", "tracking_no": "SF0000000001"}
-        _operator("order_ship", ship)
+        _operator("order_ship", ship, "admin")
 
     @precondition(lambda self: self.orders)
     @rule(n=st.integers(0, 10**6))
