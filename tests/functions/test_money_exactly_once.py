@@ -257,3 +257,20 @@ def _reconcile_small():
         "Message": json.dumps({"batch_size": 1, "max_batches": 2}),
     }
     return handler("payment_reconcile")(event, {})["data"]
+
+
+def test_a_crash_before_the_refund_was_recorded_is_finished_by_reconcile(seeded):
+    from retail.common.vocabulary import OrderStatus
+    from retail.orders.refunding import start_refunding
+
+    order = _paid(seeded, "refund-owed-0001")
+    start_refunding(seeded, order["order_id"], OrderStatus.PAID, "changed mind", {"restock": True})
+    assert seeded.refunds.count_documents({}) == 0  # the process died here
+    seeded.orders.update_one(
+        {"_id": order["order_id"]}, {"$set": {"updated_at": utcnow() - timedelta(hours=1)}}
+    )
+    _reconcile()
+    refund = seeded.refunds.find_one({"_id": f"R{order['order_id']}"})
+    assert refund["amount"] == order["total"]
+    _reconcile()
+    assert seeded.refunds.count_documents({}) == 1
