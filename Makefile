@@ -8,10 +8,11 @@ WHEELS := .cache/wheels
 DEV_ENV := RETAIL_ENV=dev
 
 CONSOLE := console/node_modules/.package-lock.json
+MINIPROGRAM := miniprogram/node_modules/.package-lock.json
 
-.PHONY: dev test lint schemas package bench console clean
+.PHONY: dev test lint schemas package bench console miniprogram clean check-config
 
-$(INSTALLED): requirements.txt requirements-dev.txt pyproject.toml
+$(INSTALLED): requirements.txt requirements-cos.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
@@ -19,17 +20,26 @@ $(INSTALLED): requirements.txt requirements-dev.txt pyproject.toml
 	touch $@
 
 # Runtime wheels for the packaging test: for SCF's Python ($(TARGET_PY), manylinux) and this one.
-$(WHEELS)/.done: requirements.txt $(INSTALLED)
-	$(PY) -m pip download --quiet -r requirements.txt -d $(WHEELS)/target --only-binary=:all: \
+$(WHEELS)/.done: requirements.txt requirements-cos.txt $(INSTALLED)
+	$(PY) -m pip download --quiet -r requirements.txt -r requirements-cos.txt \
+		-d $(WHEELS)/target --only-binary=:all: \
 		--implementation cp --python-version $(TARGET_PY) \
 		--platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64
-	$(PY) -m pip download --quiet -r requirements.txt -d $(WHEELS)/local --only-binary=:all:
+	$(PY) -m pip download --quiet -r requirements.txt -r requirements-cos.txt \
+		-d $(WHEELS)/local --only-binary=:all:
 	touch $@
 
 # The console's one front-end dependency (Apache ECharts), pinned by console/package-lock.json.
 $(CONSOLE): console/package.json console/package-lock.json
 	cd console && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
-console: $(CONSOLE)
+console: $(CONSOLE) $(INSTALLED)
+	$(PY) scripts/build_console.py --bundle
+
+# The sample mini-program's test tools (jest, miniprogram-simulate, TypeScript and the WeChat
+# API typings), pinned by miniprogram/package-lock.json.
+$(MINIPROGRAM): miniprogram/package.json miniprogram/package-lock.json
+	cd miniprogram && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+miniprogram: $(MINIPROGRAM)
 
 dev: $(INSTALLED) $(CONSOLE)
 	$(DEV_ENV) $(PY) scripts/init_db.py
@@ -39,7 +49,7 @@ dev: $(INSTALLED) $(CONSOLE)
 	@echo "Try: curl -s -XPOST 127.0.0.1:8787/fn/catalog_browse -H 'X-Dev-Openid: o1' -d '{}'"
 	$(DEV_ENV) $(PY) scripts/dev_server.py --host 127.0.0.1 --port 8787 --workers 2
 
-test: $(INSTALLED) $(WHEELS)/.done $(CONSOLE)
+test: $(INSTALLED) $(WHEELS)/.done $(CONSOLE) $(MINIPROGRAM)
 	scripts/ensure_chromium.sh
 	$(PY) -m pytest
 
@@ -49,8 +59,13 @@ lint: $(INSTALLED)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
+# Before a deploy, in the shell that holds the production settings (scripts/check_config.py).
+check-config: $(INSTALLED)
+	$(PY) scripts/check_config.py
+
 schemas: $(INSTALLED)
 	$(PY) scripts/gen_schemas.py
+	$(PY) scripts/cloudbase_rules.py
 
 package: $(INSTALLED) $(WHEELS)/.done $(CONSOLE)
 	$(PY) scripts/package.py --wheels $(WHEELS)/target --python-version $(TARGET_PY)

@@ -6,7 +6,7 @@ A function opens its store on first use, so its import alone may not load pymong
 compare like with like, each function is timed as `import index` followed by `import pymongo`
 (free when already loaded), i.e. with the same libraries loaded as the baseline.
 
-    .venv/bin/python bench/cold_start.py [--runs 7]
+    .venv/bin/python bench/cold_start.py [--runs 7] [--only user_me order_place ...]
 """
 
 from __future__ import annotations
@@ -49,10 +49,13 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--only", nargs="+", metavar="FUNCTION", help="time these functions only")
     args = parser.parse_args()
     ratios = []
     print(f"{'function':28s} {'import':>9s} {'baseline':>9s}  ratio")
     for path in sorted((ROOT / "functions").glob("*/index.py")):
+        if args.only and path.parent.name not in args.only:
+            continue
         took, baseline = paired_ms(FUNCTION.format(path=str(path)), args.runs)
         ratios.append(took / baseline)
         print(f"{path.parent.name:28s} {took:6.1f} ms {baseline:6.1f} ms  {took / baseline:.2f}x")

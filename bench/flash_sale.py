@@ -34,15 +34,18 @@ ADDRESS = {
 SALE_SKU, BULK_SKUS = "p-walnut-1", ["p-tissue-1", "p-rice-1", "p-oil-1", "p-noodles-1"]
 
 
+def _connect(port: int, network: int) -> http.client.HTTPConnection:
+    """A connection from loopback address 127.x.y.z number `network`: the gateway takes the
+    client IP from the socket, as SCF does, so each buyer's network is its own address."""
+    source = f"127.{network // 62500 % 250 + 1}.{network // 250 % 250}.{network % 250 + 1}"
+    return http.client.HTTPConnection("127.0.0.1", port, timeout=60, source_address=(source, 0))
+
+
 def _call(
-    conn: http.client.HTTPConnection, path: str, body: dict, openid: str, address: str = "10.0.0.1"
+    conn: http.client.HTTPConnection, path: str, body: dict, openid: str
 ) -> tuple[int, str, float]:
     started = time.perf_counter()
-    headers = {
-        "X-Dev-Openid": openid,
-        "X-Forwarded-For": address,
-        "Content-Type": "application/json",
-    }
+    headers = {"X-Dev-Openid": openid, "Content-Type": "application/json"}
     conn.request("POST", path, json.dumps(body), headers)
     response = conn.getresponse()
     answer = json.loads(response.read())
@@ -55,7 +58,6 @@ def _address(n: int) -> dict:
 
 
 def _sale_client(port: int, first: int, count: int, results) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     out = []
     for n in range(first, first + count):
         body = {
@@ -63,9 +65,9 @@ def _sale_client(port: int, first: int, count: int, results) -> None:
             "address": _address(n),
             "idempotency_key": f"sale-{n:06d}",
         }
-        out.append(
-            _call(conn, "/fn/order_place", body, f"o-sale-{n}", f"10.1.{n // 250}.{n % 250}")
-        )
+        conn = _connect(port, n)  # 200 phones, each on its own network
+        out.append(_call(conn, "/fn/order_place", body, f"o-sale-{n}"))
+        conn.close()
     results.put(out)
 
 
@@ -76,11 +78,15 @@ def _load_client(
     lock = threading.Lock()
 
     def worker(thread: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        network = 10_000 + (client * 64 + thread) * 1000
+        conn = _connect(port, network)
         mine, n = [], 0
         deadline = time.perf_counter() + seconds
         while time.perf_counter() < deadline:
             n += 1
+            if n % 100 == 0:  # the next hundred buyers come from another network
+                conn.close()
+                conn = _connect(port, network + n // 100)
             key = f"load-{client}-{thread}-{n}"
             body = (
                 {
@@ -91,16 +97,8 @@ def _load_client(
                 if path == "/fn/order_place"
                 else {}
             )
-            # every order is a different buyer on a different network, as in a real sale
-            mine.append(
-                _call(
-                    conn,
-                    path,
-                    body,
-                    f"o-load-{client}-{thread}-{n}",
-                    f"10.{client}.{thread}.{n % 250}",
-                )
-            )
+            # every order is a different buyer, a hundred of them per network
+            mine.append(_call(conn, path, body, f"o-load-{client}-{thread}-{n}"))
         with lock:
             samples.extend(mine)
 

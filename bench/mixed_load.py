@@ -52,8 +52,18 @@ class Client:
 
     def __init__(self, url: str) -> None:
         parts = urlparse(url)
-        self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        self.host, self.port = str(parts.hostname), int(parts.port or 80)
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
         self.samples: list[Sample] = []
+
+    def network(self, n: int) -> None:
+        """Reconnect from loopback address number `n`: the gateway takes the client IP from
+        the socket, as SCF does, so each session's network is its own address."""
+        self.conn.close()
+        source = (f"127.{n // 62500 % 250 + 1}.{n // 250 % 250}.{n % 250 + 1}", 0)
+        self.conn = http.client.HTTPConnection(
+            self.host, self.port, timeout=60, source_address=source
+        )
 
     def post(self, path: str, body: dict, headers: dict[str, str]) -> dict:
         started = time.perf_counter()
@@ -71,7 +81,8 @@ class Client:
 
 def shopping_session(client: Client, buyer: str, n: int) -> None:
     """One buyer's visit, as the mini-program would make it."""
-    who = {"X-Dev-Openid": buyer, "X-Forwarded-For": f"10.{n % 200}.{n // 200 % 250}.7"}
+    client.network(n)
+    who = {"X-Dev-Openid": buyer}
     fn = lambda name, body: client.post(f"/fn/{name}", body, who)  # noqa: E731
     sku = SKUS[n % len(SKUS)]
     address = {

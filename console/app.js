@@ -1,13 +1,15 @@
-// The operator console: a hash-routed page per report, each one or two calls to the
-// operator functions (Authorization: Bearer <operator_login token>), charts by ECharts.
-// Every figure is also written into an element with data-testid and data-value, so the
-// browser test can compare what is shown with what the functions answer.
+// Built by `make console` (scripts/build_console.py --bundle) from console/src/: edit those files.
+// --- src/lib.js
+// Shared by every page: the operator call, human labels (Chinese states, Asia/Shanghai
+// times, yuan), tables with paging, and forms that validate, confirm and show the back
+// end's error. Every figure is also written with data-testid / data-value for the tests.
 "use strict";
 
 const API = window.RETAIL_API;
 const TOKEN_KEY = "retail-operator-token";
 const page = document.getElementById("page");
 const charts = [];
+const PAGE_SIZE = 20;
 
 function token() { return sessionStorage.getItem(TOKEN_KEY); }
 
@@ -20,13 +22,29 @@ async function call(name, data) {
   const answer = await response.json();
   if (answer.code !== "OK") {
     if (answer.code === "UNAUTHENTICATED") { signOut(); }
-    throw new Error(answer.code + ": " + (answer.message || ""));
+    const error = new Error(answer.code + ": " + (answer.message || ""));
+    error.code = answer.code;
+    throw error;
   }
   return answer.data;
 }
 
-function yuan(fen) { return "¥" + (fen / 100).toFixed(2); }
+const STATUS = {
+  RESERVING: "下单中", PENDING_PAYMENT: "待付款", PAID: "待发货", SHIPPED: "已发货", COMPLETED: "已完成",
+  CANCELLED: "已取消", FAILED: "失败", REFUNDING: "退款中", REFUNDED: "已退款",
+  OPEN: "待处理", RELEASED: "已放行", REJECTED: "已拒绝", IN_PROGRESS: "处理中", RESOLVED: "已解决", CLOSED: "已关闭",
+  REQUESTED: "待审核", APPROVED: "已同意", ON_SALE: "在售", OFF_SALE: "已下架", ACTIVE: "生效", PAUSED: "暂停",
+};
+const DELIVERY = { express: "快递", instant: "同城配送", pickup: "门店自提", virtual: "虚拟商品" };
+
+function label(status) { return STATUS[status] || status || ""; }
+function yuan(fen) { return "¥" + ((fen || 0) / 100).toFixed(2); }
+function fen(yuanText) { return Math.round(parseFloat(yuanText) * 100); }
 function percent(rate) { return rate === null || rate === undefined ? "—" : (rate * 100).toFixed(1) + "%"; }
+function shanghai(iso) {
+  if (!iso) { return ""; }
+  return new Date(new Date(iso).getTime() + 8 * 3600 * 1000).toISOString().slice(0, 16).replace("T", " ");
+}
 function esc(text) {
   return String(text === null || text === undefined ? "" : text).replace(/[&<>"']/g,
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
@@ -49,6 +67,115 @@ function table(testid, headings, rows) {
     + `<tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join("")}</tr>`).join("")}</tbody></table>`;
 }
 
+// The page's filters and paging live in the hash (#/orders?status=PAID&p=2), so a reload or
+// a shared link shows the same list.
+function params() {
+  return new URLSearchParams((location.hash.split("?")[1]) || "");
+}
+function setParams(changes) {
+  const next = params();
+  Object.entries(changes).forEach(([k, v]) => (v === "" || v === null || v === undefined ? next.delete(k) : next.set(k, v)));
+  location.hash = location.hash.split("?")[0] + (next.toString() ? "?" + next : "");
+}
+function pageNo() { return Math.max(1, Number(params().get("p") || 1)); }
+function pager(hasMore) {
+  const p = pageNo();
+  return `<div class="pager" data-testid="pager" data-page="${p}">`
+    + `<button type="button" data-page-to="${p - 1}" ${p <= 1 ? "disabled" : ""}>上一页</button> 第 ${p} 页 `
+    + `<button type="button" data-page-to="${p + 1}" ${hasMore ? "" : "disabled"}>下一页</button></div>`;
+}
+function bindPager() {
+  page.querySelectorAll("[data-page-to]").forEach((b) => { b.onclick = () => setParams({ p: b.dataset.pageTo }); });
+}
+// Client-side paging for the queues whose functions answer one bounded list.
+function slice(rows) {
+  const p = pageNo();
+  return { rows: rows.slice((p - 1) * PAGE_SIZE, p * PAGE_SIZE), more: rows.length > p * PAGE_SIZE };
+}
+function filters(fields) {
+  const current = params();
+  return `<form class="filters" data-testid="filters">${fields.map((f) => f.options
+    ? `<label>${esc(f.label)} <select name="${f.name}"><option value="">全部</option>${f.options.map(([v, t]) =>
+      `<option value="${esc(v)}" ${current.get(f.name) === v ? "selected" : ""}>${esc(t)}</option>`).join("")}</select></label>`
+    : `<label>${esc(f.label)} <input name="${f.name}" value="${esc(current.get(f.name) || "")}"></label>`).join(" ")}
+    <button type="submit">筛选</button></form>`;
+}
+function bindFilters() {
+  const form = page.querySelector("form.filters");
+  form.onsubmit = (event) => {
+    event.preventDefault();
+    setParams({ ...Object.fromEntries(new FormData(form)), p: "" });
+  };
+}
+
+// A form: HTML constraints validate it, `ask` (when given) confirms what is irreversible,
+// the back end's answer or error is shown, and the page is drawn again on success.
+function field(f) {
+  const attrs = [`name="${f.name}"`, f.required === false ? "" : "required", f.pattern ? `pattern="${f.pattern}"` : "",
+    f.min !== undefined ? `min="${f.min}"` : "", f.max !== undefined ? `max="${f.max}"` : "",
+    f.step ? `step="${f.step}"` : "", f.maxlength ? `maxlength="${f.maxlength}"` : "",
+    f.value !== undefined ? `value="${esc(f.value)}"` : "", f.placeholder ? `placeholder="${esc(f.placeholder)}"` : ""].join(" ");
+  if (f.options) {
+    return `<label>${esc(f.label)} <select name="${f.name}">${f.options.map(([v, t]) =>
+      `<option value="${esc(v)}" ${String(f.value) === String(v) ? "selected" : ""}>${esc(t)}</option>`).join("")}</select></label>`;
+  }
+  if (f.type === "checkbox") {
+    return `<label><input type="checkbox" name="${f.name}" ${f.value ? "checked" : ""}> ${esc(f.label)}</label>`;
+  }
+  return `<label>${esc(f.label)} <input type="${f.type || "text"}" ${attrs}></label>`;
+}
+function form(testid, fields, submit) {
+  return `<form class="action" data-testid="${testid}">${fields.map(field).join(" ")} <button type="submit">${esc(submit)}</button></form>`;
+}
+function values(element) {
+  const data = Object.fromEntries(new FormData(element));
+  element.querySelectorAll("input[type=checkbox]").forEach((box) => { data[box.name] = box.checked; });
+  return data;
+}
+function onForm(testid, action, ask) {
+  page.querySelectorAll(`form[data-testid="${testid}"]`).forEach((element) => {
+    element.onsubmit = async (event) => {
+      event.preventDefault();
+      if (!element.reportValidity()) { return; }
+      const data = values(element);
+      const question = ask && ask(data, element);
+      if (question && !window.confirm(question)) { return; }
+      try {
+        await action(data, element);
+        notice("已完成");
+        await render(true);
+      } catch (error) { showError(error); }
+    };
+  });
+}
+function onButton(selector, action, ask) {
+  page.querySelectorAll(selector).forEach((button) => {
+    button.onclick = async () => {
+      const question = ask && ask(button.dataset);
+      if (question && !window.confirm(question)) { return; }
+      try {
+        await action(button.dataset);
+        notice("已完成");
+        await render(true);
+      } catch (error) { showError(error); }
+    };
+  });
+}
+function notice(text) {
+  const box = document.getElementById("notice");
+  box.textContent = text;
+  box.hidden = false;
+}
+function showError(error) {
+  const box = document.getElementById("error");
+  box.textContent = error.message;
+  box.hidden = false;
+}
+
+// --- src/reports.js
+"use strict";
+
+// The reports: each one or two calls to the analytics functions, charts by ECharts.
 const PAGES = {
   async dashboard() {
     const sales = await call("analytics_sales", { ...range(), period: "day" });
@@ -132,26 +259,270 @@ const PAGES = {
     chart("arms", { tooltip: {}, xAxis: { type: "category", data: results.arms.map((a) => a.arm) }, yAxis: { type: "value", name: "%" },
       series: [{ type: "bar", data: results.arms.map((a) => Math.round(a.rate * 1000) / 10) }] });
   },
-  async orders() {
-    const found = await call("order_search", { limit: 50 });
-    page.innerHTML = table("orders-table", ["订单", "状态", "金额", "配送", "收货人", "电话", "下单时间"], found.orders.map((o) => [
-      figure(`order-${o.order_id}`, o.total, o.order_id), esc(o.status), yuan(o.total), esc(o.delivery),
-      esc((o.address || {}).userName), esc((o.address || {}).telNumber), esc(o.created_at)]));
-  },
   async statements() {
-    const found = await call("statement_list", { limit: 50 });
-    page.innerHTML = table("statements-table", ["商户", "营业日", "销售额", "佣金", "应结", "下载"], found.statements.map((s) => [
-      esc(s.merchant_id), esc(s.day), yuan(s.gross), yuan(s.commission), figure(`statement-${s.merchant_id}-${s.day}`, s.net, yuan(s.net)),
-      s.download ? `<a href="${esc(s.download)}">CSV</a>` : ""]));
+    const merchant = params().get("merchant_id") || null;
+    const found = await call("statement_list", { limit: 366, ...(merchant ? { merchant_id: merchant } : {}) });
+    const { rows, more } = slice(found.statements);
+    page.innerHTML = (sessionStorage.getItem("retail-role") === "admin" ? filters([{ name: "merchant_id", label: "商户" }]) : "")
+      + table("statements-table", ["商户", "营业日", "销售额", "佣金", "应结", "下载"], rows.map((s) => [
+        esc(s.merchant_id), esc(s.day), yuan(s.gross), yuan(s.commission), figure(`statement-${s.merchant_id}-${s.day}`, s.net, yuan(s.net)),
+        s.download ? `<a href="${esc(s.download)}">CSV</a>` : ""])) + pager(more);
+    if (page.querySelector("form.filters")) { bindFilters(); }
+    bindPager();
   },
 };
+
+// --- src/shop.js
+"use strict";
+
+// Running the shop: orders (filters, paging, shipping), the pickup queue (print, verify a
+// code), refund review and the risk queue. Each action asks before what cannot be undone.
+const STATUS_OPTIONS = Object.entries({
+  PENDING_PAYMENT: "待付款", PAID: "待发货", SHIPPED: "已发货", COMPLETED: "已完成",
+  CANCELLED: "已取消", REFUNDING: "退款中", REFUNDED: "已退款", FAILED: "失败",
+});
+
+function orderQuery(extra) {
+  const q = params();
+  const query = { limit: PAGE_SIZE + 1, skip: (pageNo() - 1) * PAGE_SIZE, ...extra };
+  ["status", "order_id", "delivery"].forEach((k) => { if (q.get(k)) { query[k] = q.get(k); } });
+  return query;
+}
+function lineTitles(o) { return esc((o.lines || []).map((l) => `${l.title} ×${l.qty}`).join("、")); }
+
+const SHIP_FIELDS = [
+  { name: "carrier", label: "快递公司", pattern: "[A-Za-z0-9_\\-]{2,20}", placeholder: "SF", maxlength: 20 },
+  { name: "tracking_no", label: "运单号", pattern: "[A-Za-z0-9\\-]{6,40}", placeholder: "SF1234567890", maxlength: 40 },
+];
+
+Object.assign(PAGES, {
+  async orders() {
+    const found = await call("order_search", orderQuery({}));
+    const { rows, more } = { rows: found.orders.slice(0, PAGE_SIZE), more: found.orders.length > PAGE_SIZE };
+    page.innerHTML = filters([
+      { name: "status", label: "状态", options: STATUS_OPTIONS },
+      { name: "delivery", label: "配送", options: Object.entries(DELIVERY) },
+      { name: "order_id", label: "订单号" },
+    ]) + table("orders-table", ["订单", "状态", "金额", "配送", "商品", "收货人", "电话", "下单时间", "操作"], rows.map((o) => [
+      figure(`order-${o.order_id}`, o.status, o.order_id), esc(label(o.status)) + (o.risk_hold ? " (风控冻结)" : ""), yuan(o.total),
+      esc(DELIVERY[o.delivery] || o.delivery), lineTitles(o), esc((o.address || {}).userName), esc((o.address || {}).telNumber),
+      esc(shanghai(o.created_at)),
+      o.status === "PAID" && o.delivery !== "pickup" ? form(`ship-${o.order_id}`, SHIP_FIELDS, "发货") : ""])) + pager(more);
+    bindFilters();
+    bindPager();
+    rows.filter((o) => o.status === "PAID").forEach((o) => onForm(`ship-${o.order_id}`,
+      (d) => call("order_ship", { order_id: o.order_id, carrier: d.carrier, tracking_no: d.tracking_no }),
+      (d) => `确认发货 ${o.order_id}（${d.carrier} ${d.tracking_no}）？发货后不能撤回。`));
+  },
+  async pickup() {
+    const store = params().get("store_id") || "";
+    const found = await call("order_search", { delivery: "pickup", status: "PAID", limit: 200, priority_first: true, ...(store ? { store_id: store } : {}) });
+    const { rows, more } = slice(found.orders);
+    page.innerHTML = filters([{ name: "store_id", label: "门店" }])
+      + form("pickup-verify", [
+        { name: "store_id", label: "门店", value: store, pattern: "[A-Za-z0-9_:\\-]{1,64}" },
+        { name: "pickup_code", label: "自提码", pattern: "[0-9]{6}", maxlength: 6, placeholder: "6 位数字" }], "核销")
+      + ` <button type="button" id="print">打印备货单</button>`
+      + table("pickup-table", ["订单", "门店", "商品", "金额", "下单时间"], rows.map((o) => [
+        figure(`pickup-${o.order_id}`, o.store_id, o.order_id), esc(o.store_id), lineTitles(o), yuan(o.total), esc(shanghai(o.created_at))]))
+      + pager(more);
+    bindFilters();
+    bindPager();
+    document.getElementById("print").onclick = () => window.print();
+    onForm("pickup-verify", (d) => call("order_pickup_verify", { store_id: d.store_id, pickup_code: d.pickup_code }),
+      (d) => `核销自提码 ${d.pickup_code}？核销后订单完成。`);
+  },
+  async refunds() {
+    const found = await call("order_search", { refund_status: "REQUESTED", limit: 200, priority_first: true });
+    const { rows, more } = slice(found.orders);
+    page.innerHTML = table("refunds-table", ["订单", "状态", "金额", "退款原因", "申请时间", "审核"], rows.map((o) => [
+      figure(`refund-${o.order_id}`, o.status, o.order_id), esc(label(o.status)), yuan(o.total), esc(o.refund_request.reason),
+      esc(shanghai(o.refund_request.at)),
+      form(`refund-review-${o.order_id}`, [
+        { name: "approve", label: "结果", options: [["true", "同意退款"], ["false", "拒绝"]] },
+        { name: "note", label: "备注", required: false, maxlength: 200 }], "提交")])) + pager(more)
+      + (rows.length ? "" : `<p data-testid="refunds-empty">没有待审核的退款</p>`);
+    bindPager();
+    rows.forEach((o) => onForm(`refund-review-${o.order_id}`,
+      (d) => call("refund_review", { order_id: o.order_id, approve: d.approve === "true", note: d.note || null }),
+      (d) => (d.approve === "true" ? `同意退款 ${yuan(o.total)} 给订单 ${o.order_id}？款项将原路退回。` : `拒绝订单 ${o.order_id} 的退款申请？`)));
+  },
+  async risk() {
+    const q = params();
+    const found = await call("risk_queue", { status: q.get("status") || "OPEN", kind: q.get("kind") || null, limit: 200 });
+    const { rows, more } = slice(found.events);
+    page.innerHTML = filters([
+      { name: "status", label: "状态", options: [["OPEN", "待处理"], ["RELEASED", "已放行"], ["REJECTED", "已拒绝"]] },
+      { name: "kind", label: "规则" }])
+      + table("risk-table", ["事件", "规则", "处理", "状态", "用户", "订单", "证据", "时间", "决定"], rows.map((e) => [
+        figure(`risk-${e.event_id}`, e.status, e.event_id), esc(e.kind), esc(e.action), esc(label(e.status)), esc(e.openid),
+        esc(e.order_id), esc(JSON.stringify(e.evidence)), esc(shanghai(e.created_at)),
+        e.status === "OPEN" ? form(`risk-review-${e.event_id}`, [
+          { name: "decision", label: "决定", options: [["RELEASE", "放行"], ["REJECT", "拒绝"]] },
+          { name: "note", label: "备注", required: false, maxlength: 200 }], "提交") : esc(e.note)])) + pager(more);
+    bindFilters();
+    bindPager();
+    rows.filter((e) => e.status === "OPEN").forEach((e) => onForm(`risk-review-${e.event_id}`,
+      (d) => call("risk_review", { event_id: e.event_id, decision: d.decision, note: d.note || null }),
+      (d) => (d.decision === "REJECT" ? `拒绝 ${e.order_id || e.event_id}？被冻结的订单会取消或退款。` : `放行 ${e.order_id || e.event_id}？`)));
+  },
+});
+
+// --- src/catalog.js
+"use strict";
+
+// The catalogue and promotions: products (title, prices, on sale or not), stock, coupon
+// templates and ad slots. Money is typed in yuan and sent in fen; times are Asia/Shanghai.
+const ID_PATTERN = "[A-Za-z0-9_:\\-]{1,64}";
+
+function shanghaiIso(local) { return local ? `${local}:00+08:00` : null; }
+
+Object.assign(PAGES, {
+  async products() {
+    const q = params();
+    const found = await call("catalog_browse", { keyword: q.get("keyword") || null, page: pageNo(), page_size: PAGE_SIZE });
+    const editing = q.get("edit");
+    page.innerHTML = filters([{ name: "keyword", label: "商品名" }])
+      + form("product-open", [{ name: "product_id", label: "商品 ID", pattern: ID_PATTERN, value: editing || "" }], "编辑")
+      + `<div id="editor"></div>`
+      + table("products-table", ["商品", "名称", "价格", "销量", "库存", ""], found.items.map((p) => [
+        figure(`product-${p.product_id}`, p.price, p.product_id), esc(p.title), yuan(p.price), p.sales,
+        p.in_stock ? "有货" : "售罄", `<a href="#/products?edit=${esc(p.product_id)}">编辑</a>`])) + pager(found.has_more);
+    bindFilters();
+    bindPager();
+    page.querySelector('form[data-testid="product-open"]').onsubmit = (event) => {
+      event.preventDefault();
+      setParams({ edit: values(event.target).product_id });
+    };
+    if (editing) { await productEditor(editing); }
+  },
+  async coupons() {
+    page.innerHTML = `<h3>新建优惠券模板</h3>` + form("coupon-save", [
+      { name: "template_id", label: "模板 ID", pattern: ID_PATTERN },
+      { name: "title", label: "名称", maxlength: 40 },
+      { name: "discount", label: "减（元）", type: "number", min: "0.01", step: "0.01" },
+      { name: "threshold", label: "满（元）", type: "number", min: "0", step: "0.01", value: "0" },
+      { name: "total_quota", label: "总量", type: "number", min: "1", step: "1" },
+      { name: "per_user_limit", label: "每人限领", type: "number", min: "1", step: "1", value: "1" },
+      { name: "valid_days", label: "有效天数", type: "number", min: "1", max: "365", step: "1", value: "7" },
+      { name: "guarded", label: "防刷（新号和同设备多号不可领）", type: "checkbox", value: false }], "保存");
+    onForm("coupon-save", (d) => {
+      if (fen(d.threshold) > 0 && fen(d.discount) >= fen(d.threshold)) {
+        throw new Error("优惠金额必须小于使用门槛");
+      }
+      return call("coupon_template_save", {
+        template_id: d.template_id, title: d.title, discount: fen(d.discount), threshold: fen(d.threshold),
+        total_quota: Number(d.total_quota), per_user_limit: Number(d.per_user_limit), valid_days: Number(d.valid_days), guarded: d.guarded,
+      });
+    }, (d) => `保存优惠券「${d.title}」：满 ${d.threshold} 减 ${d.discount} 元，共 ${d.total_quota} 张？`);
+  },
+  async ads() {
+    const { start, end } = range();
+    const report = await call("ad_report", { start, end });
+    const admin = sessionStorage.getItem("retail-role") === "admin";  // merchants see their report only
+    page.innerHTML = `<h3>广告位</h3>` + (!admin ? "" : form("ad-save", [
+      { name: "slot_id", label: "广告位 ID", pattern: ID_PATTERN },
+      { name: "position", label: "位置", options: [["home_banner", "首页横幅"], ["category_top", "分类页顶部"]] },
+      { name: "merchant_id", label: "商户", pattern: ID_PATTERN },
+      { name: "product_id", label: "商品", pattern: ID_PATTERN, required: false },
+      { name: "title", label: "标题", maxlength: 40 },
+      { name: "image_key", label: "图片", maxlength: 200, placeholder: "ads/xxx.jpg" },
+      { name: "starts_at", label: "开始（北京时间）", type: "datetime-local" },
+      { name: "ends_at", label: "结束（北京时间）", type: "datetime-local" },
+      { name: "price", label: "价格（元）", type: "number", min: "0", step: "0.01" }], "保存"))
+      + table("ads-table", ["广告位", "商户", "曝光", "点击", "点击率", "花费"], report.slots.map((s) => [
+        figure(`ad-${s.slot_id}`, s.impressions, s.slot_id), esc(s.merchant_id), s.impressions, s.clicks, percent(s.ctr), yuan(s.spend)]));
+    onForm("ad-save", (d) => {
+      if (d.ends_at <= d.starts_at) { throw new Error("结束时间必须晚于开始时间"); }
+      return call("ad_slot_save", {
+        slot_id: d.slot_id, position: d.position, merchant_id: d.merchant_id, product_id: d.product_id || null, title: d.title,
+        image_key: d.image_key, starts_at: shanghaiIso(d.starts_at), ends_at: shanghaiIso(d.ends_at), price: fen(d.price),
+      });
+    });
+  },
+});
+
+// One product: title and SKU prices saved with product_save (the rest as it is), on sale or
+// off with product_publish, stock received or written off with stock_adjust.
+async function productEditor(productId) {
+  const p = await call("catalog_product", { product_id: productId });
+  const box = document.getElementById("editor");
+  box.innerHTML = `<h3 data-testid="editing" data-value="${esc(p.product_id)}">${esc(p.title)}</h3>`
+    + form("product-save", [{ name: "title", label: "名称", value: p.title, maxlength: 60 }].concat(p.skus.map((s) => (
+      { name: `price:${s.sku_id}`, label: `${s.spec || s.sku_id} 价格（元）`, type: "number", min: "0.01", step: "0.01", value: (s.price / 100).toFixed(2) }))), "保存")
+    + form("product-publish", [{ name: "on_sale", label: "上架", options: [["true", "上架"], ["false", "下架"]] }], "提交")
+    + table("stock-table", ["SKU", "规格", "总仓库存", "调整"], p.skus.map((s) => [
+      figure(`stock-${s.sku_id}`, s.stock, s.sku_id), esc(s.spec), s.stock,
+      form(`stock-${s.sku_id}`, [
+        { name: "delta", label: "数量（+入库 / -报损）", type: "number", step: "1" },
+        { name: "reason", label: "原因", maxlength: 100 }], "调整")]));
+  onForm("product-save", (d) => call("product_save", {
+    product_id: p.product_id, merchant_id: p.merchant_id, category_id: p.category_id, title: d.title, image: p.image || null,
+    fresh: Boolean(p.fresh), membership: p.membership || null, presale: p.presale || null,
+    skus: p.skus.map((s) => ({ sku_id: s.sku_id, spec: s.spec, price: fen(d[`price:${s.sku_id}`]), stock: s.stock,
+      store_stock: s.store_stock, limit_per_buyer: s.limit_per_buyer })),
+  }), (d) => `保存「${d.title}」的名称和价格？`);
+  onForm("product-publish", (d) => call("product_publish", { product_id: p.product_id, on_sale: d.on_sale === "true" }),
+    (d) => (d.on_sale === "true" ? `上架 ${p.title}？` : `下架 ${p.title}？顾客将看不到它。`));
+  p.skus.forEach((s) => onForm(`stock-${s.sku_id}`, (d) => {
+    if (Number(d.delta) === 0) { throw new Error("调整数量不能为 0"); }
+    return call("stock_adjust", { sku_id: s.sku_id, location: "central", delta: Number(d.delta), reason: d.reason });
+  }, (d) => `${s.sku_id} 总仓库存 ${Number(d.delta) > 0 ? "增加" : "减少"} ${Math.abs(Number(d.delta))}？`));
+}
+
+// --- src/service.js
+"use strict";
+
+// Customer service: answering and hiding reviews, and the feedback tickets (high-value
+// customers first).
+Object.assign(PAGES, {
+  async reviews() {
+    const productId = params().get("product_id") || "";
+    page.innerHTML = filters([{ name: "product_id", label: "商品 ID" }]) + `<div id="reviews"></div>`;
+    bindFilters();
+    if (!productId) { return; }
+    const found = await call("review_list", { product_id: productId, page: pageNo() });
+    document.getElementById("reviews").innerHTML = `<p>共 ${found.count} 条，均分 ${found.average ?? "—"}</p>`
+      + table("reviews-table", ["评价", "评分", "内容", "时间", "回复", "操作"], found.reviews.map((r) => [
+        figure(`review-${r.review_id}`, r.rating, r.review_id), "★".repeat(r.rating), esc(r.text), esc(shanghai(r.created_at)), esc(r.reply),
+        form(`review-reply-${r.review_id}`, [{ name: "reply", label: "回复", maxlength: 200, value: r.reply || "" }], "回复")
+        + ` <button type="button" class="hide-review" data-id="${esc(r.review_id)}">隐藏</button>`])) + pager(found.has_more);
+    bindPager();
+    found.reviews.forEach((r) => onForm(`review-reply-${r.review_id}`, (d) => call("review_moderate", { review_id: r.review_id, reply: d.reply })));
+    onButton(".hide-review", (d) => call("review_moderate", { review_id: d.id, hidden: true }),
+      () => "隐藏这条评价？它将不再计入评分。");
+  },
+  async tickets() {
+    const status = params().get("status") || "OPEN";
+    const found = await call("feedback_queue", { status, limit: 200 });
+    const { rows, more } = slice(found.tickets);
+    page.innerHTML = filters([{ name: "status", label: "状态", options: [["OPEN", "待处理"], ["IN_PROGRESS", "处理中"], ["RESOLVED", "已解决"], ["CLOSED", "已关闭"]] }])
+      + table("tickets-table", ["工单", "类型", "内容", "订单", "优先", "状态", "时间", "处理"], rows.map((t) => [
+        figure(`ticket-${t.ticket_id}`, t.status, t.ticket_id), t.kind === "complaint" ? "投诉" : "建议", esc(t.text), esc(t.order_id),
+        t.priority === 1 ? "高" : "", esc(label(t.status)), esc(shanghai(t.created_at)),
+        form(`ticket-${t.ticket_id}`, [
+          { name: "status", label: "状态", options: [["IN_PROGRESS", "处理中"], ["RESOLVED", "已解决"], ["CLOSED", "已关闭"]] },
+          { name: "reply", label: "回复", required: false, maxlength: 500, value: t.reply || "" }], "提交")])) + pager(more);
+    bindFilters();
+    bindPager();
+    rows.forEach((t) => onForm(`ticket-${t.ticket_id}`, (d) => call("feedback_update", { ticket_id: t.ticket_id, status: d.status, reply: d.reply || null }),
+      (d) => (d.status === "CLOSED" ? `关闭工单 ${t.ticket_id}？` : null)));
+  },
+});
+
+// --- src/main.js
+"use strict";
+
+// The shell: sign-in, the menu for the operator's role, the date bar on the reports that use
+// it, and the hash router (#/<page>?<filters>).
 
 // What each role may open (the functions refuse the rest anyway; this keeps the menu honest).
 const ROLE_PAGES = {
   admin: null,
-  merchant: ["dashboard", "funnel", "segments", "orders", "statements"],
-  service: ["orders"],
+  merchant: ["dashboard", "funnel", "segments", "orders", "products", "reviews", "ads", "statements"],
+  service: ["orders", "pickup", "refunds", "risk", "reviews", "tickets"],
 };
+const RANGE_PAGES = ["dashboard", "funnel", "channels", "ads"];
 
 function allowedPages() {
   const role = (sessionStorage.getItem("retail-role") || "").split(":")[0];
@@ -166,6 +537,7 @@ function signOut() {
 function showLogin() {
   document.getElementById("nav").hidden = true;
   document.getElementById("range").hidden = true;
+  page.dataset.page = "login";
   page.innerHTML = `<form class="login" id="login"><h2>运营登录</h2>
     <input id="operator-id" placeholder="账号" autocomplete="username" required>
     <input id="password" type="password" placeholder="密码" autocomplete="current-password" required>
@@ -179,31 +551,31 @@ function showLogin() {
       });
       sessionStorage.setItem(TOKEN_KEY, session.token);
       sessionStorage.setItem("retail-role", session.role);
-      location.hash = "#/dashboard";
+      location.hash = "#/" + (allowedPages() ? allowedPages()[0] : "dashboard");
     } catch (error) { showError(error); }
   };
 }
 
-function showError(error) {
-  const box = document.getElementById("error");
-  box.textContent = error.message;
-  box.hidden = false;
+function showShell(name) {
+  const allowed = allowedPages();
+  document.querySelectorAll("#nav a").forEach((a) => {
+    a.hidden = Boolean(allowed) && !allowed.includes(a.hash.slice(2));
+    a.classList.toggle("active", a.hash === "#/" + name);
+  });
+  document.getElementById("nav").hidden = false;
+  document.getElementById("range").hidden = !RANGE_PAGES.includes(name);
+  document.getElementById("who").textContent = sessionStorage.getItem("retail-role") || "";
 }
 
-async function render() {
+async function render(keepNotice) {
   charts.splice(0).forEach((c) => c.dispose());
   document.getElementById("error").hidden = true;
+  if (!keepNotice) { document.getElementById("notice").hidden = true; }
   let name = (location.hash.replace(/^#\//, "") || "dashboard").split("?")[0];
   if (!token() || name === "login") { showLogin(); return; }
   const allowed = allowedPages();
   if (allowed && !allowed.includes(name)) { name = allowed[0] || "orders"; }
-  document.querySelectorAll("#nav a").forEach((a) => {
-    a.hidden = Boolean(allowed) && !allowed.includes(a.hash.slice(2));
-  });
-  document.getElementById("nav").hidden = false;
-  document.getElementById("range").hidden = false;
-  document.getElementById("who").textContent = sessionStorage.getItem("retail-role") || "";
-  document.querySelectorAll("#nav a").forEach((a) => a.classList.toggle("active", a.hash === "#/" + name));
+  showShell(name);
   page.dataset.page = name;
   page.dataset.ready = "false";
   try {
@@ -222,8 +594,8 @@ function defaultRange() {
 }
 
 defaultRange();
-document.getElementById("apply").onclick = render;
+document.getElementById("apply").onclick = () => render();
 document.getElementById("sign-out").onclick = signOut;
-window.addEventListener("hashchange", render);
+window.addEventListener("hashchange", () => render());
 window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
 render();

@@ -2,9 +2,11 @@
 (a COS bucket with static website hosting, CloudBase static hosting, nginx).
 
     .venv/bin/python scripts/build_console.py [--api https://<your API gateway>/]
+    .venv/bin/python scripts/build_console.py --bundle   # console/src/*.js -> console/app.js
 
 --api is where the operator functions answer (`<api><function name>`); the default, /http/,
-is the dev gateway's own routes.
+is the dev gateway's own routes. The console's code is written in console/src/ (one file per
+area) and served as one app.js, in SOURCES order; a test fails when app.js is out of date.
 """
 
 from __future__ import annotations
@@ -18,6 +20,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CONSOLE = ROOT / "console"
 ECHARTS = CONSOLE / "node_modules" / "echarts" / "dist" / "echarts.min.js"
+SOURCES = ("lib.js", "reports.js", "shop.js", "catalog.js", "service.js", "main.js")
+BUNDLE_HEADER = (
+    "// Built by `make console` (scripts/build_console.py --bundle) from console/src/: "
+    "edit those files.\n"
+)
+
+
+def bundle() -> str:
+    """app.js: the source files of console/src/ one after another, as one classic script."""
+    parts = [f"// --- src/{name}\n" + (CONSOLE / "src" / name).read_text() for name in SOURCES]
+    return BUNDLE_HEADER + "\n".join(parts)
 
 
 def build(out: Path, api: str) -> list[str]:
@@ -39,7 +52,12 @@ def main() -> None:
     )
     parser.add_argument("--api", default="/http/")
     parser.add_argument("--out", type=Path, default=ROOT / "dist" / "console")
+    parser.add_argument("--bundle", action="store_true", help="only write console/app.js")
     args = parser.parse_args()
+    if args.bundle:
+        (CONSOLE / "app.js").write_text(bundle(), encoding="utf-8")
+        print(f"console/app.js from {len(SOURCES)} files of console/src/")
+        return
     files = build(args.out, args.api)
     print(f"console: {len(files)} files in {args.out}: {', '.join(files)}")
 

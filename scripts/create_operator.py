@@ -1,8 +1,12 @@
-"""Create or reset an operator account in the store named by RETAIL_DB_URI.
+"""Create, reset, disable or delete an operator account in the store named by RETAIL_DB_URI.
 
     .venv/bin/python scripts/create_operator.py admin1 admin            # password from stdin
     .venv/bin/python scripts/create_operator.py shop-m1 merchant:m-self
+    .venv/bin/python scripts/create_operator.py shop-m1 --disable
+    .venv/bin/python scripts/create_operator.py shop-m1 --delete
 The password is read from standard input (or RETAIL_OPERATOR_PASSWORD), never an argument.
+Saving with another role demotes or promotes; tokens issued before any change stop working
+within a minute.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import re
 import sys
 
 from retail.common.database import database
-from retail.operators import create_operator
+from retail.operators import create_operator, delete_operator, disable_operator
 from retail.operators.accounts import ROLE_PATTERN
 
 
@@ -23,9 +27,19 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("operator_id")
-    parser.add_argument("role", help="admin, service or merchant:<merchant_id>")
+    parser.add_argument("role", nargs="?", help="admin, service or merchant:<merchant_id>")
+    change = parser.add_mutually_exclusive_group()
+    change.add_argument("--disable", action="store_true", help="disable the account")
+    change.add_argument("--delete", action="store_true", help="delete the account")
     args = parser.parse_args()
-    if not re.fullmatch(ROLE_PATTERN, args.role):
+    if args.disable or args.delete:
+        act = disable_operator if args.disable else delete_operator
+        if not act(database(), args.operator_id):
+            print(f"no operator {args.operator_id}", file=sys.stderr)
+            return 1
+        print(f"operator {args.operator_id} {'disabled' if args.disable else 'deleted'}")
+        return 0
+    if not args.role or not re.fullmatch(ROLE_PATTERN, args.role):
         print("role must be admin, service or merchant:<merchant_id>", file=sys.stderr)
         return 2
     password = os.environ.get("RETAIL_OPERATOR_PASSWORD") or (

@@ -3,9 +3,12 @@ the console has something to show (dev only; `make dev` runs it on the demo cata
 
 Each past day is played with this process's clock moved back (retail.common.clock.travel):
 buyers arrive from different WeChat scenes, browse, put things in the cart, accept the
-privacy policy, order, pay (applied as a verified WeChat Pay notification is), get their
-goods, answer the NPS survey, review, complain, share; a few ask for refunds, which
-succeed. Then every day is rolled up, recommendations rebuilt and statements closed.
+privacy policy, order, pay in the WeChat Pay sandbox (prepay, then its signed notification,
+delivered in-process to payment_notify), get their goods, answer the NPS survey, review,
+complain, share; a few ask for refunds, which the sandbox completes. Then every day is
+rolled up, recommendations rebuilt and the statements of every day that has ended
+(Asia/Shanghai; never today) closed, their CSVs exported to the dev object storage
+(scripts/dev_storage.py), which the dev gateway fills again when it starts.
 Deterministic for a given --seed.
 
     RETAIL_ENV=dev .venv/bin/python scripts/demo_traffic.py [--days 21] [--buyers 40]
@@ -17,22 +20,24 @@ import argparse
 import json
 import random
 import sys
-from datetime import timedelta
+import zlib
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "layers" / "retail"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from dev_storage import start_dev_storage  # noqa: E402
 from gateway.functions import FunctionRegistry  # noqa: E402
 from gateway.routes import dispatch  # noqa: E402
 from retail.common.clock import day_of, travel, utcnow  # noqa: E402
 from retail.common.database import database  # noqa: E402
 from retail.common.settings import settings  # noqa: E402
 from retail.operators import create_operator  # noqa: E402
-from retail.orders import mark_paid  # noqa: E402
-from retail.payments.notifications import apply_refund_result  # noqa: E402
+from retail.payments import sandbox  # noqa: E402
 
 ADMIN, ADMIN_PASSWORD = "admin", "demo-admin-password"
 MERCHANT, MERCHANT_PASSWORD = "huaxia", "demo-merchant-password"
@@ -59,21 +64,39 @@ ADDRESS = {
 REGISTRY = FunctionRegistry()
 
 
-def _post(path: str, body: bytes, headers: dict[str, str]) -> dict[str, Any]:
-    """One call routed exactly as the dev gateway routes it, without a server."""
-    reply = dispatch(REGISTRY, True, "POST", path, headers, body)
+def _post(
+    path: str, body: bytes, headers: dict[str, str], peer: str = "127.0.0.1"
+) -> dict[str, Any]:
+    """One call routed exactly as the dev gateway routes it, without a server; `peer` is the
+    client address the platform would see."""
+    reply = dispatch(REGISTRY, True, "POST", path, headers, body, peer)
     answer: dict[str, Any] = json.loads(reply.body)
     return answer
 
 
 def call(name: str, data: Any, openid: str | None = None) -> dict[str, Any]:
-    """A CloudBase call by `openid` (anonymous without one)."""
-    headers = {"x-forwarded-for": "10.9.0.1", **({"x-dev-openid": openid} if openid else {})}
-    return _post(f"/fn/{name}", json.dumps(data).encode(), headers)
+    """A CloudBase call by `openid` (anonymous without one), each buyer from its own network."""
+    headers = {"x-dev-openid": openid} if openid else {}
+    network = zlib.crc32((openid or "").encode())
+    peer = f"10.9.{network // 250 % 250}.{network % 250 + 1}"
+    return _post(f"/fn/{name}", json.dumps(data).encode(), headers, peer)
 
 
 def as_admin(name: str, data: Any) -> dict[str, Any]:
     return _post(f"/fn/{name}", json.dumps(data).encode(), {"x-dev-operator": "demo:admin"})
+
+
+def notify(url: str, headers: dict[str, str], body: str, times: int) -> list[int]:
+    """The sandbox's signed notifications, delivered to our notify route in-process."""
+    path = urlsplit(url).path
+    return [dispatch(REGISTRY, True, "POST", path, headers, body.encode()).status] * times
+
+
+def pay(order: dict[str, Any], buyer: str) -> bool:
+    """The buyer pays in the WeChat Pay sandbox: prepay, then its verified notification."""
+    if call("payment_prepay", {"order_id": order["order_id"]}, buyer)["code"] != "OK":
+        return False
+    return sandbox.pay(order["out_trade_no"], send=notify) == [200]
 
 
 def timer(name: str, message: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -128,8 +151,8 @@ def buy(rng: random.Random, day_no: int, n: int, buyer: str, skus: list[str]) ->
     if roll < 0.1:
         call("order_cancel", {"order_id": order["order_id"]}, buyer)
     elif roll < 0.85:
-        transaction = f"42{day_no:03d}{n:04d}{rng.randrange(10**6):06d}"
-        mark_paid(database(), order["order_id"], transaction, order["total"])
+        if not pay(order, buyer):
+            return
         if rng.random() < 0.06:
             refund(order, buyer)
         else:
@@ -137,12 +160,11 @@ def buy(rng: random.Random, day_no: int, n: int, buyer: str, skus: list[str]) ->
 
 
 def refund(order: dict[str, Any], buyer: str) -> None:
-    """Asked before shipping: refunded at once; WeChat Pay's answer is applied as its
-    verified notification is."""
+    """Asked before shipping: sent to the sandbox at once, which then finishes it and
+    notifies us."""
     call("refund_request", {"order_id": order["order_id"], "reason": "不想要了"}, buyer)
-    db = database()
-    for record in db.refunds.find({"order_id": order["order_id"]}):
-        apply_refund_result(db, {"out_refund_no": record["_id"], "refund_status": "SUCCESS"})
+    for record in database().refunds.find({"order_id": order["order_id"]}):
+        sandbox.complete_refund(record["_id"], "SUCCESS", send=notify)
 
 
 def deliver(
@@ -161,30 +183,15 @@ def deliver(
         call("review_create", review, buyer)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
-    )
-    parser.add_argument("--days", type=int, default=21)
-    parser.add_argument("--buyers", type=int, default=40)
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
-    if not settings().is_dev:
-        sys.exit("demo_traffic.py plays fake shoppers: it runs only with RETAIL_ENV=dev")
+def setup(days: int) -> None:
+    """The two console operators, an experiment and a banner slot for the whole scenario."""
     db = database()
-    if db.events.find_one({}, {"_id": 1}) is not None:
-        print(f"demo: the store already has traffic; console sign-in {ADMIN} / {ADMIN_PASSWORD}")
-        return
     for operator_id, role, password in (
         (ADMIN, "admin", ADMIN_PASSWORD),
         (MERCHANT, "merchant:m-huaxia", MERCHANT_PASSWORD),
     ):
         if db.operators.find_one({"_id": operator_id}) is None:
             create_operator(db, operator_id, role, password)
-    rng = random.Random(args.seed)
-    buyers = [f"o-demo-{n:03d}" for n in range(args.buyers)]
-    today = day_of(utcnow())
-    travel(-timedelta(days=args.days))
     as_admin(
         "experiment_save",
         {
@@ -208,26 +215,76 @@ def main() -> None:
             "title": "华坪芒果季",
             "image_key": "ads/mango-season.jpg",
             "starts_at": start.isoformat(),
-            "ends_at": (start + timedelta(days=args.days + 30)).isoformat(),
+            "ends_at": (start + timedelta(days=days + 30)).isoformat(),
             "price": 50000,
         },
     )
+
+
+def play(rng: random.Random, days: int, buyers: list[str]) -> None:
+    """Every day from `days` ago to today, one progress line a week."""
     shares = {
         b: call("share_create", {"product_id": "p-mango"}, b)["data"]["share_code"]
         for b in buyers[:8]
     }
-    for offset in range(args.days, -1, -1):
+    for offset in range(days, -1, -1):
         travel(-timedelta(days=offset))
-        play_day(rng, args.days - offset, buyers, shares)
+        play_day(rng, days - offset, buyers, shares)
+        if (days - offset) % 7 == 6 or offset == 0:
+            orders = database().orders.count_documents({})
+            print(f"demo: played day {days - offset + 1}/{days + 1}, {orders} orders", flush=True)
     travel(timedelta(0))
-    for offset in range(args.days, -1, -1):
-        day = (today - timedelta(days=offset)).isoformat()
-        timer("analytics_rollup", {"day": day})
-        timer("settlement_run", {"day": day})
+
+
+def settle_ended_days(first: date) -> tuple[int, int]:
+    """Settle every business day (Asia/Shanghai) from `first` that has ended, never today:
+    a statement is closed once, so settling today would leave out the rest of its sales.
+    Returns the CSVs exported and the exports that failed."""
+    exported = failed = 0
+    day = first
+    while day < day_of(utcnow()):
+        summary = timer("settlement_run", {"day": day.isoformat()})["data"]
+        exported, failed = exported + summary["csv_exported"], failed + summary["export_failed"]
+        day += timedelta(days=1)
+    return exported, failed
+
+
+def close_days(days: int) -> tuple[int, int]:
+    """Roll up each day, settle the days that have ended, rebuild recommendations, as the
+    timers would. Returns the statement CSVs exported and failed."""
+    print("demo: rolling up the analytics, settling statements, rebuilding recommendations")
+    today = day_of(utcnow())
+    for offset in range(days, -1, -1):
+        timer("analytics_rollup", {"day": (today - timedelta(days=offset)).isoformat()})
+    exported, failed = settle_ended_days(today - timedelta(days=days))
     timer("recommend_rebuild")
+    return exported, failed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--days", type=int, default=21)
+    parser.add_argument("--buyers", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    if not settings().is_dev:
+        sys.exit("demo_traffic.py plays fake shoppers: it runs only with RETAIL_ENV=dev")
+    start_dev_storage()  # the statements it settles export their CSVs
+    db = database()
+    if db.events.find_one({}, {"_id": 1}) is not None:
+        print(f"demo: the store already has traffic; console sign-in {ADMIN} / {ADMIN_PASSWORD}")
+        return
+    print(f"demo: playing {args.days + 1} days of {args.buyers} shoppers through the functions")
+    travel(-timedelta(days=args.days))
+    setup(args.days)
+    play(random.Random(args.seed), args.days, [f"o-demo-{n:03d}" for n in range(args.buyers)])
+    exported, failed = close_days(args.days)
     orders, events = db.orders.count_documents({}), db.events.count_documents({})
     print(
-        f"demo: {args.days + 1} days, {len(buyers)} buyers, {orders} orders, {events} events; "
+        f"demo: {args.days + 1} days, {args.buyers} buyers, {orders} orders, {events} events, "
+        f"{exported} statement CSVs exported ({failed} failed); "
         f"console sign-in {ADMIN} / {ADMIN_PASSWORD} "
         f"(merchant {MERCHANT} / {MERCHANT_PASSWORD})"
     )

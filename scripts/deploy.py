@@ -1,9 +1,13 @@
-"""Deploy to Tencent Cloud SCF with the SCF API (tencentcloud-sdk-python-scf): publish the
-layer, create or update every function of serverless.yml, add its timers and function URLs.
+"""Deploy to Tencent Cloud SCF with the SCF API (the default deploy path; docs/decisions/0008):
+publish the layers, create or update every function of serverless.yml with its own settings,
+layers, memory and timeout, add its timers and function URLs.
 
-    make package && .venv/bin/python scripts/deploy.py [--dry-run]
-Credentials: TENCENTCLOUD_SECRET_ID/KEY, or the runtime's TENCENTCLOUD_SECRETID/SECRETKEY/
-SESSIONTOKEN. --endpoint/--protocol point the SDK elsewhere (the tests use a local server).
+    make package && .venv/bin/python scripts/deploy.py --namespace <CloudBase env id> [--dry-run]
+
+Settings: every `${env:NAME}` of serverless.yml comes from the shell; a missing one stops the
+deploy before any call, naming it. Secrets are printed as ***. Credentials:
+TENCENTCLOUD_SECRET_ID/KEY, or the runtime's TENCENTCLOUD_SECRETID/SECRETKEY/SESSIONTOKEN.
+--endpoint/--protocol point the SDK elsewhere (the tests use a local server).
 """
 
 from __future__ import annotations
@@ -16,12 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from deploy.plan import (
-    FUNCTION_URL_DESC,
-    HTTP_FUNCTIONS,
-    LAYER_NAME,
+    LAYER_ZIPS,
     Deployment,
-    environment,
+    FunctionPlan,
+    PlanError,
+    masked,
     read_config,
+    resolve_namespace,
+    resolve_settings,
+    wanted_triggers,
     zip_b64,
 )
 
@@ -37,8 +44,7 @@ class Api:
         self.client = None if dry_run else _client(region, endpoint, protocol)
 
     def __call__(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
-        shown = {k: ("<zip>" if k in ("Content", "Code") else v) for k, v in params.items()}
-        print(f"{action} {json.dumps(shown, ensure_ascii=False)}")
+        print(f"  {action} {json.dumps(masked(params), ensure_ascii=False)}")
         self.calls.append((action, params))
         if self.client is None:
             return {}
@@ -63,82 +69,88 @@ def _client(region: str, endpoint: str | None, protocol: str) -> Any:
     return CommonClient("scf", "2018-04-16", cred, region, ClientProfile(httpProfile=http))
 
 
-def deploy(api: Api, deployment: Deployment, dist: Path, resolve: dict[str, str]) -> None:
+def publish_layers(api: Api, deployment: Deployment, dist: Path) -> dict[str, int]:
+    """Publish every layer a function names; returns the versions to bind."""
+    versions = {}
+    for name in deployment.layer_names:
+        answer = api(
+            "PublishLayerVersion",
+            {
+                "LayerName": name,
+                "CompatibleRuntimes": [deployment.runtime],
+                "Content": {"ZipFile": zip_b64(dist / LAYER_ZIPS[name])},
+                "Description": f"retail: {LAYER_ZIPS[name]}",
+            },
+        )
+        versions[name] = int(answer.get("LayerVersion", 0))
+    return versions
+
+
+def deploy(api: Api, deployment: Deployment, dist: Path, context: dict[str, Any]) -> None:
+    versions = publish_layers(api, deployment, dist)
+    total = len(deployment.functions)
+    for number, spec in enumerate(deployment.functions.values(), start=1):
+        print(f"[{number}/{total}] {spec.name}", flush=True)
+        settings = {
+            "FunctionName": spec.name,
+            "Namespace": context["namespace"],
+            "MemorySize": spec.memory,
+            "Timeout": spec.timeout,
+            "Runtime": deployment.runtime,
+            "Environment": {"Variables": context["settings"][spec.key]},
+            "Layers": [{"LayerName": n, "LayerVersion": versions[n]} for n in spec.layers],
+            "Description": spec.description[:1000],
+        }
+        _put_function(api, spec, settings, zip_b64(dist / "functions" / f"{spec.key}.zip"))
+        _triggers(api, deployment, spec, context["namespace"])
+
+
+def _exists(api: Api, spec: FunctionPlan, namespace: str) -> bool:
     from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
-    layer = api(
-        "PublishLayerVersion",
-        {
-            "LayerName": LAYER_NAME,
-            "CompatibleRuntimes": [deployment.runtime],
-            "Content": {"ZipFile": zip_b64(dist / "layer.zip")},
-            "Description": "retail package and dependencies",
-        },
-    )
-    layers = [{"LayerName": LAYER_NAME, "LayerVersion": layer.get("LayerVersion", 0)}]
-    env = environment(deployment, resolve)
-    for key, spec in deployment.functions.items():
-        name = spec.get("name", key)
-        settings = {
-            "FunctionName": name,
-            "Namespace": deployment.namespace,
-            "MemorySize": spec.get("memorySize", deployment.defaults["MemorySize"]),
-            "Timeout": spec.get("timeout", deployment.defaults["Timeout"]),
-            "Runtime": deployment.runtime,
-            "Environment": env,
-            "Layers": layers,
-            "Description": spec.get("description", "")[:1000],
-        }
-        code = zip_b64(dist / "functions" / f"{key}.zip")
-        exists = True
-        if not api.dry_run:
-            try:
-                api("GetFunction", {"FunctionName": name, "Namespace": deployment.namespace})
-            except TencentCloudSDKException as exc:
-                if not str(exc.code).startswith("ResourceNotFound"):
-                    raise
-                exists = False
-        if exists and not api.dry_run:
-            api(
-                "UpdateFunctionCode",
-                {
-                    "FunctionName": name,
-                    "Namespace": deployment.namespace,
-                    "Handler": spec["handler"],
-                    "ZipFile": code,
-                },
-            )
-            api("UpdateFunctionConfiguration", settings)
-        else:
-            api(
-                "CreateFunction",
-                {**settings, "Handler": spec["handler"], "Code": {"ZipFile": code}},
-            )
-        _triggers(api, deployment, key, name)
+    try:
+        api("GetFunction", {"FunctionName": spec.name, "Namespace": namespace})
+    except TencentCloudSDKException as exc:
+        if not str(exc.code).startswith("ResourceNotFound"):
+            raise
+        return False
+    return True
 
 
-def _triggers(api: Api, deployment: Deployment, key: str, name: str) -> None:
-    wanted = [
-        (t["parameters"]["name"], "timer", t["parameters"]["cronExpression"])
-        for t in deployment.timers
-        if t["function"] == key
-    ]
-    if key in HTTP_FUNCTIONS:
-        wanted.append((f"{key}_url", "http", FUNCTION_URL_DESC))
+def _put_function(api: Api, spec: FunctionPlan, settings: dict[str, Any], code: str) -> None:
+    namespace = settings["Namespace"]
+    if not api.dry_run and _exists(api, spec, namespace):
+        api(
+            "UpdateFunctionCode",
+            {
+                "FunctionName": spec.name,
+                "Namespace": namespace,
+                "Handler": spec.handler,
+                "ZipFile": code,
+            },
+        )
+        api("UpdateFunctionConfiguration", settings)
+    else:
+        api("CreateFunction", {**settings, "Handler": spec.handler, "Code": {"ZipFile": code}})
+
+
+def _triggers(api: Api, deployment: Deployment, spec: FunctionPlan, namespace: str) -> None:
+    wanted = wanted_triggers(deployment, spec.key)
     existing = set()
     if wanted and not api.dry_run:
-        listed = api("ListTriggers", {"FunctionName": name, "Namespace": deployment.namespace})
+        listed = api("ListTriggers", {"FunctionName": spec.name, "Namespace": namespace})
         existing = {t.get("TriggerName") for t in listed.get("Triggers", [])}
-    for trigger, kind, desc in wanted:
+    for trigger, kind, desc, qualifier in wanted:
         if trigger not in existing:
             api(
                 "CreateTrigger",
                 {
-                    "FunctionName": name,
-                    "Namespace": deployment.namespace,
+                    "FunctionName": spec.name,
+                    "Namespace": namespace,
                     "TriggerName": trigger,
                     "Type": kind,
                     "TriggerDesc": desc,
+                    "Qualifier": qualifier,
                     "Enable": "OPEN",
                 },
             )
@@ -151,15 +163,29 @@ def main() -> int:
     parser.add_argument("--dry-run", action="store_true", help="print the plan, call nothing")
     parser.add_argument("--config", type=Path, default=ROOT / "serverless.yml")
     parser.add_argument("--dist", type=Path, default=ROOT / "dist")
+    parser.add_argument(
+        "--namespace", help="SCF namespace: the CloudBase env id (default ${env:CLOUDBASE_ENV_ID})"
+    )
     parser.add_argument("--region")
     parser.add_argument("--endpoint")
     parser.add_argument("--protocol", default="https", choices=["https", "http"])
     args = parser.parse_args()
     deployment = read_config(args.config)
-    if not (args.dist / "layer.zip").exists():
-        raise SystemExit(f"no {args.dist}/layer.zip: run `make package` first")
+    shell = dict(os.environ)
+    try:
+        context = {
+            "namespace": resolve_namespace(deployment, shell, args.namespace),
+            "settings": resolve_settings(deployment, shell),
+        }
+    except PlanError as exc:
+        print(f"deploy.py: {exc}", file=sys.stderr)
+        return 2
+    for name in deployment.layer_names:
+        if not (args.dist / LAYER_ZIPS[name]).exists():
+            raise SystemExit(f"no {args.dist / LAYER_ZIPS[name]}: run `make package` first")
     api = Api(args.region or deployment.region, args.endpoint, args.protocol, args.dry_run)
-    deploy(api, deployment, args.dist, dict(os.environ))
+    print(f"namespace {context['namespace']}, {len(deployment.functions)} functions")
+    deploy(api, deployment, args.dist, context)
     print(f"{len(api.calls)} calls {'planned' if args.dry_run else 'made'}")
     return 0
 

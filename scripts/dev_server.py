@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import argparse
 
-from gateway.server import serve
+from dev_storage import start_dev_storage
+from gateway.server import SOCKET_TIMEOUT_SECONDS, serve
 
 
 def main() -> None:
@@ -17,8 +18,15 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8787)
     parser.add_argument("--workers", type=int, default=1, help="worker processes sharing the store")
+    parser.add_argument(
+        "--socket-timeout",
+        type=float,
+        default=SOCKET_TIMEOUT_SECONDS,
+        help="seconds an idle or stalled connection is kept",
+    )
     args = parser.parse_args()
-    serve(args.host, args.port, args.workers)
+    start_dev_storage()  # dev only: statements' CSVs in a local S3 (scripts/dev_storage.py)
+    serve(args.host, args.port, args.workers, socket_timeout=args.socket_timeout)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -16,6 +17,10 @@ SPEC = Path(__file__).resolve().parents[1] / "infra" / "indexes.json"
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.parse_args()
     names = apply_indexes(database(), json.loads(SPEC.read_text(encoding="utf-8")))
     print(f"{len(names)} indexes in place")
     return 0

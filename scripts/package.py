@@ -3,9 +3,11 @@
     .venv/bin/python scripts/package.py --wheels .cache/wheels/target --python-version 3.10
 
 dist/functions/<name>.zip   index.py at the zip root (SCF puts it in /var/user)
-dist/layer.zip              the `retail` package and every runtime dependency at the zip root
-                            (SCF unpacks layers into /opt, which is on PYTHONPATH)
-dist/layer/WHEELS.txt       the wheel files the layer was built from, for tag checks
+dist/layer.zip              retail-layer: the `retail` package and requirements.txt at the zip
+                            root (SCF unpacks layers into /opt, which is on PYTHONPATH)
+dist/layer-cos.zip          retail-cos-layer: requirements-cos.txt (boto3), for the functions
+                            serverless.yml binds it to
+dist/layer/WHEELS.txt       the wheel files the layers were built from, for tag checks
 Wheels come from a local folder (no network here); `make package` downloads them first.
 """
 
@@ -41,8 +43,7 @@ def build_functions(out: Path) -> list[str]:
     return names
 
 
-def build_layer(out: Path, wheels: Path, python_version: str, local: bool) -> None:
-    staging = out / "layer"
+def install(requirements: Path, staging: Path, wheels: Path, version: str, local: bool) -> None:
     command = [
         sys.executable,
         "-m",
@@ -56,13 +57,20 @@ def build_layer(out: Path, wheels: Path, python_version: str, local: bool) -> No
         "--target",
         str(staging),
         "-r",
-        str(ROOT / "requirements.txt"),
+        str(requirements),
     ]
     if not local:
-        command += ["--implementation", "cp", "--python-version", python_version]
+        command += ["--implementation", "cp", "--python-version", version]
         for platform in TARGET_PLATFORMS:
             command += ["--platform", platform]
     subprocess.run(command, check=True)
+
+
+def build_layers(out: Path, wheels: Path, python_version: str, local: bool) -> None:
+    staging = out / "layer"
+    install(ROOT / "requirements.txt", staging, wheels, python_version, local)
+    install(ROOT / "requirements-cos.txt", out / "layer-cos", wheels, python_version, local)
+    zip_dir(out / "layer-cos", out / "layer-cos.zip")
     shutil.copytree(PACKAGE, staging / "retail", ignore=shutil.ignore_patterns("__pycache__"))
     used = sorted(p.name for p in wheels.glob("*.whl"))
     (staging / "WHEELS.txt").write_text("\n".join(used) + "\n")
@@ -86,8 +94,8 @@ def main() -> int:
         shutil.rmtree(args.out)
     args.out.mkdir(parents=True)
     names = build_functions(args.out)
-    build_layer(args.out, args.wheels, args.python_version, args.local)
-    print(f"built {len(names)} function zips and layer.zip under {args.out}")
+    build_layers(args.out, args.wheels, args.python_version, args.local)
+    print(f"built {len(names)} function zips, layer.zip and layer-cos.zip under {args.out}")
     return 0
 
 

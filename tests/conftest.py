@@ -36,9 +36,13 @@ def logs_leak_nothing(capsys: pytest.CaptureFixture[str]) -> Iterator[None]:
 def _forget_process_state() -> None:
     from retail.common.ratelimit import forget_limits
     from retail.experiments import forget_cached_definitions
+    from retail.operators.sessions import forget_confirmed
     from retail.risk.limits import forget_risk_limits
+    from retail.users.visitors import forget_visitors
 
     forget_limits()
+    forget_confirmed()
+    forget_visitors()
     forget_risk_limits()
     forget_cached_definitions()
     reset_settings()
@@ -60,6 +64,8 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("RETAIL_ENV", "dev")
     monkeypatch.setenv("RETAIL_DB_URI", uri)
+    # Tests that switch to RETAIL_ENV=prod still run on their own embedded store.
+    monkeypatch.setenv("RETAIL_ALLOW_EMBEDDED_STORE", "yes")
     monkeypatch.chdir(tmp_path)  # no stray .env is read, no .data/ is written in the repo
     _forget_process_state()
     yield uri

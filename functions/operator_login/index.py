@@ -4,4 +4,4 @@ from retail.operators import OperatorSession, SignIn, sign_in
 
 @cloud_function(SignIn, response=OperatorSession, auth="optional")
 def main_handler(cmd: SignIn, caller: Caller) -> OperatorSession:
-    return sign_in(cmd)
+    return sign_in(cmd, client_ip=caller.client_ip)

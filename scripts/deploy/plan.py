@@ -1,17 +1,39 @@
-"""What a deployment does, as a list of SCF API calls, read from serverless.yml and dist/."""
+"""What a deployment does, read from serverless.yml: every function with its own settings,
+layers, memory and timeout, its timers and function URLs (docs/decisions/0008)."""
 
 from __future__ import annotations
 
 import base64
+import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-LAYER_NAME = "retail-layer"
-HTTP_FUNCTIONS = ("payment_notify", "refund_notify", "delivery_notify")
-FUNCTION_URL_DESC = '{"AuthType":"NONE","NetConfig":{"EnableIntranet":true,"EnableExtranet":true}}'
+from retail.common.production import SECRET_NAMES
+
+LAYER_ZIPS = {"retail-layer": "layer.zip", "retail-cos-layer": "layer-cos.zip"}
+ENV_REFERENCE = re.compile(r"^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$")
+MASK = "***"
+TEST_ONLY_SETTINGS = ("RETAIL_ALLOW_EMBEDDED_STORE",)
+
+
+class PlanError(SystemExit):
+    """The plan cannot be made; the message names every setting that is wrong."""
+
+
+@dataclass(frozen=True)
+class FunctionPlan:
+    key: str
+    name: str
+    handler: str
+    description: str
+    memory: int
+    timeout: int
+    environment: list[dict[str, str]]
+    layers: list[str]
 
 
 @dataclass
@@ -19,26 +41,38 @@ class Deployment:
     region: str
     namespace: str
     runtime: str
-    functions: dict[str, dict[str, Any]]
-    environment: list[dict[str, str]]
+    functions: dict[str, FunctionPlan]
     timers: list[dict[str, Any]] = field(default_factory=list)
-    defaults: dict[str, Any] = field(default_factory=dict)
+    urls: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def layer_names(self) -> list[str]:
+        return sorted({name for f in self.functions.values() for name in f.layers})
 
 
 def read_config(path: Path) -> Deployment:
     inputs = yaml.safe_load(path.read_text(encoding="utf-8"))["inputs"]
-    timers = [t for t in inputs.get("triggers") or [] if t["type"] == "timer"]
+    functions = {
+        key: FunctionPlan(
+            key=key,
+            name=spec.get("name", key),
+            handler=spec["handler"],
+            description=spec.get("description", ""),
+            memory=spec["memorySize"],
+            timeout=spec["timeout"],
+            environment=spec["environments"],
+            layers=[layer["name"] for layer in spec["layers"]],
+        )
+        for key, spec in inputs["functions"].items()
+    }
+    triggers = inputs.get("triggers") or []
     return Deployment(
         region=inputs["region"],
-        namespace=inputs.get("namespace", "default"),
+        namespace=inputs["namespace"],
         runtime=inputs["runtime"],
-        functions=inputs["functions"],
-        environment=inputs.get("environments") or [],
-        timers=timers,
-        defaults={
-            "MemorySize": inputs.get("memorySize", 256),
-            "Timeout": inputs.get("timeout", 10),
-        },
+        functions=functions,
+        timers=[t for t in triggers if t["type"] == "timer"],
+        urls=[t for t in triggers if t["type"] == "http"],
     )
 
 
@@ -46,12 +80,96 @@ def zip_b64(path: Path) -> str:
     return base64.b64encode(path.read_bytes()).decode()
 
 
-def environment(deployment: Deployment, resolve: dict[str, str]) -> dict[str, Any]:
-    """serverless.yml's environments, with ${env:NAME} taken from `resolve` (the shell)."""
-    variables = []
-    for item in deployment.environment:
-        value = str(item["value"])
-        if value.startswith("${env:") and value.endswith("}"):
-            value = resolve.get(value[6:-1], "")
-        variables.append({"Key": item["key"], "Value": value})
-    return {"Variables": variables}
+def resolve(value: Any, shell: dict[str, str], missing: set[str]) -> str:
+    """`${env:NAME}` from the shell; an unset or empty NAME is collected in `missing`."""
+    text = str(value)
+    reference = ENV_REFERENCE.match(text)
+    if not reference:
+        return text
+    resolved = shell.get(reference.group(1), "")
+    if not resolved:
+        missing.add(reference.group(1))
+    return resolved
+
+
+def resolve_settings(deployment: Deployment, shell: dict[str, str]) -> dict[str, list[dict]]:
+    """Every function's SCF `Environment.Variables`. Raises PlanError naming each missing
+    `${env:...}` (a deploy never plans an empty secret) and any test-only setting."""
+    missing: set[str] = set()
+    planned = {
+        key: [
+            {"Key": item["key"], "Value": resolve(item["value"], shell, missing)}
+            for item in spec.environment
+        ]
+        for key, spec in deployment.functions.items()
+    }
+    if missing:
+        raise PlanError("not set in the shell: " + ", ".join(sorted(missing)))
+    refused = {v["Key"] for vs in planned.values() for v in vs} & set(TEST_ONLY_SETTINGS)
+    if refused:
+        raise PlanError(f"{', '.join(sorted(refused))} is for tests only; remove it")
+    return planned
+
+
+def resolve_namespace(deployment: Deployment, shell: dict[str, str], given: str | None) -> str:
+    if given:
+        return given
+    missing: set[str] = set()
+    namespace = resolve(deployment.namespace, shell, missing)
+    if missing:
+        raise PlanError(f"no namespace: pass --namespace <CloudBase env id> or set {missing.pop()}")
+    return namespace
+
+
+def masked(params: dict[str, Any]) -> dict[str, Any]:
+    """`params` as printed: code as <zip>, secret settings as ***."""
+    shown: dict[str, Any] = {}
+    for key, value in params.items():
+        if key in ("Content", "Code", "ZipFile"):
+            shown[key] = "<zip>"
+        elif key == "Environment":
+            shown[key] = {
+                "Variables": [
+                    {**v, "Value": MASK} if v["Key"] in SECRET_NAMES else v
+                    for v in value["Variables"]
+                ]
+            }
+        else:
+            shown[key] = value
+    return shown
+
+
+def url_trigger_desc(parameters: dict[str, Any]) -> str:
+    """CreateTrigger's TriggerDesc for a function URL, as tencent-component-toolkit's
+    HttpTrigger.formatInputs builds it from the same serverless.yml parameters."""
+    net = parameters.get("netConfig") or {}
+    return json.dumps(
+        {
+            "AuthType": parameters.get("authType", "NONE"),
+            "NetConfig": {
+                "EnableIntranet": bool(net.get("enableIntranet", False)),
+                "EnableExtranet": bool(net.get("enableExtranet", False)),
+            },
+        },
+        separators=(",", ":"),
+    )
+
+
+def wanted_triggers(deployment: Deployment, key: str) -> list[tuple[str, str, str, str]]:
+    """(name, type, TriggerDesc, Qualifier) of every trigger serverless.yml gives `key`."""
+    wanted = [
+        (t["parameters"]["name"], "timer", t["parameters"]["cronExpression"], "$DEFAULT")
+        for t in deployment.timers
+        if t["function"] == key
+    ]
+    wanted += [
+        (
+            t["parameters"]["name"],
+            "http",
+            url_trigger_desc(t["parameters"]),
+            t["parameters"].get("qualifier", "$DEFAULT"),
+        )
+        for t in deployment.urls
+        if t["function"] == key
+    ]
+    return wanted

@@ -49,6 +49,11 @@ class Gateway:
     def log_lines(self) -> list[str]:
         return self.log_path.read_text().splitlines()
 
+    def json_log(self) -> list[dict[str, Any]]:
+        """The functions' JSON log lines so far."""
+        text = self.log_path.with_suffix(".json.log").read_text(errors="replace")
+        return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -57,9 +62,14 @@ def _free_port() -> int:
 
 
 def start_gateway(
-    tmp_path: Path, env_name: str, workers: int = 2, settings: dict[str, str] | None = None
+    tmp_path: Path,
+    env_name: str,
+    workers: int = 2,
+    settings: dict[str, str] | None = None,
+    options: list[str] | None = None,
 ) -> Gateway:
-    """A running gateway over `tmp_path`/e2e.db; `settings` are extra environment settings."""
+    """A running gateway over `tmp_path`/e2e.db; `settings` are extra environment settings,
+    `options` extra dev_server.py arguments."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("WX_")}
     env.update(
         RETAIL_ENV=env_name,
@@ -92,6 +102,7 @@ def start_gateway(
             str(port),
             "--workers",
             str(workers),
+            *(options or []),
         ],
         env=env,
         cwd=tmp_path,

@@ -1,4 +1,9 @@
-"""A pre-forking HTTP server: N worker processes share one listening socket and one store."""
+"""A pre-forking HTTP server: N worker processes share one listening socket and one store.
+
+A worker that dies is replaced (the orders it was placing are finished or undone by
+order_repair, as on SCF); a request whose length is not a number or whose body never
+arrives gets a 400, and an idle or stalled connection is closed after SOCKET_TIMEOUT_SECONDS.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from retail.common.errors import ErrorCode
@@ -18,75 +24,98 @@ from .routes import Reply, dispatch, error_reply
 
 MAX_BODY_BYTES = 1024 * 1024
 DRAIN_LIMIT_BYTES = 16 * MAX_BODY_BYTES
+SOCKET_TIMEOUT_SECONDS = 10.0
 
 
-def make_handler(registry: FunctionRegistry, dev: bool) -> type[BaseHTTPRequestHandler]:
-    class GatewayHandler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # headers and body go out as separate writes
-        server_version = "retail-dev-gateway"
+class GatewayHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
+    server_version = "retail-dev-gateway"
+    timeout = SOCKET_TIMEOUT_SECONDS
+    registry: FunctionRegistry
+    dev: bool
 
-        def _serve(self) -> None:
-            started = time.perf_counter()
+    def _serve(self) -> None:
+        started = time.perf_counter()
+        reply = self._reply()
+        self._send(reply)
+        ms = (time.perf_counter() - started) * 1000
+        sys.stderr.write(
+            f"{self.command} {self.path} {reply.status} {ms:.1f}ms pid={os.getpid()}\n"
+        )
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _serve
+
+    def _reply(self) -> Reply:
+        body = self._body()
+        if isinstance(body, Reply):
+            self.close_connection = True
+            return body
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        peer = self.client_address[0]
+        try:
+            return dispatch(self.registry, self.dev, self.command, self.path, headers, body, peer)
+        except Exception as exc:  # noqa: BLE001 - a gateway fault must still answer
+            return error_reply(ErrorCode.INTERNAL, f"gateway error: {type(exc).__name__}")
+
+    def _body(self) -> bytes | Reply:
+        """The request body, or the error reply for a body we will not read."""
+        try:
             length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY_BYTES:
-                self._discard(length)
-                reply = error_reply(
-                    ErrorCode.PAYLOAD_TOO_LARGE, f"body over {MAX_BODY_BYTES} bytes"
-                )
-                self.close_connection = True
-            else:
-                body = self.rfile.read(length) if length else b""
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                try:
-                    reply = dispatch(registry, dev, self.command, self.path, headers, body)
-                except Exception as exc:  # noqa: BLE001 - a gateway fault must still answer
-                    reply = error_reply(ErrorCode.INTERNAL, f"gateway error: {type(exc).__name__}")
-            self._send(reply)
-            ms = (time.perf_counter() - started) * 1000
-            sys.stderr.write(
-                f"{self.command} {self.path} {reply.status} {ms:.1f}ms pid={os.getpid()}\n"
-            )
+        except ValueError:
+            length = -1
+        if length < 0:
+            return error_reply(ErrorCode.INVALID_ARGUMENT, "Content-Length is not a length")
+        if length > MAX_BODY_BYTES:
+            self._discard(length)
+            return error_reply(ErrorCode.PAYLOAD_TOO_LARGE, f"body over {MAX_BODY_BYTES} bytes")
+        try:
+            body = self.rfile.read(length) if length else b""
+        except TimeoutError:
+            body = b""
+        if len(body) < length:
+            return error_reply(ErrorCode.INVALID_ARGUMENT, "the body is shorter than its length")
+        return body
 
-        def _discard(self, length: int) -> None:
-            """Read an oversized body away (up to a bound) so the client sees our 413."""
-            remaining = min(length, DRAIN_LIMIT_BYTES)
+    def _discard(self, length: int) -> None:
+        """Read an oversized body away (up to a bound) so the client sees our 413."""
+        remaining = min(length, DRAIN_LIMIT_BYTES)
+        with contextlib.suppress(TimeoutError):
             while remaining > 0:
                 chunk = self.rfile.read(min(remaining, 65536))
                 if not chunk:
                     break
                 remaining -= len(chunk)
 
-        def _send(self, reply: Reply) -> None:
-            self.send_response(reply.status)
-            for key, value in reply.headers.items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", str(len(reply.body)))
-            self.end_headers()
-            self.wfile.write(reply.body)
+    def _send(self, reply: Reply) -> None:
+        self.send_response(reply.status)
+        for key, value in reply.headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        self.wfile.write(reply.body)
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
-
-        def log_message(self, format: str, *args: object) -> None:
-            return  # one line per call is written by _serve
-
-    return GatewayHandler
+    def log_message(self, format: str, *args: object) -> None:
+        return  # one line per call is written by _serve
 
 
-def serve(host: str, port: int, workers: int) -> None:
+def serve(
+    host: str, port: int, workers: int, socket_timeout: float = SOCKET_TIMEOUT_SECONDS
+) -> None:
     # The sandbox notifies this gateway unless told otherwise.
     os.environ.setdefault("WECHATPAY_NOTIFY_URL", f"http://{host}:{port}/http/payment_notify")
     os.environ.setdefault("WECHATPAY_REFUND_NOTIFY_URL", f"http://{host}:{port}/http/refund_notify")
     reset_settings()
-    dev = settings().is_dev
-    registry = FunctionRegistry()
+    handler = type(
+        "Gateway",
+        (GatewayHandler,),
+        {"registry": FunctionRegistry(), "dev": settings().is_dev, "timeout": socket_timeout},
+    )
     listener = socket.create_server((host, port), reuse_port=False, backlog=1024)
     ThreadingHTTPServer.daemon_threads = True
 
     def run_worker() -> None:
-        server = ThreadingHTTPServer(
-            (host, port), make_handler(registry, dev), bind_and_activate=False
-        )
+        server = ThreadingHTTPServer((host, port), handler, bind_and_activate=False)
         server.socket.close()
         server.socket = listener
         server.serve_forever()
@@ -99,28 +128,48 @@ def serve(host: str, port: int, workers: int) -> None:
     )
     if workers <= 1:
         run_worker()
-        return
-    children = []
-    for _ in range(workers):
+    else:
+        Supervisor(run_worker).run(workers)
+
+
+class Supervisor:
+    """Keeps `workers` forked worker processes running until SIGTERM or SIGINT."""
+
+    def __init__(self, run_worker: Callable[[], None]) -> None:
+        self.run_worker = run_worker
+        self.children: set[int] = set()
+        self.stopping = False
+
+    def run(self, workers: int) -> None:
+        for _ in range(workers):
+            self._start()
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        while not self.stopping:
+            try:
+                pid, status = os.wait()
+            except ChildProcessError:
+                return
+            self.children.discard(pid)
+            if not self.stopping:
+                sys.stderr.write(f"worker {pid} exited ({status}); starting another\n")
+                self._start()
+
+    def _start(self) -> None:
         pid = os.fork()
         if pid == 0:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
-            run_worker()
+            self.run_worker()
             os._exit(0)
-        children.append(pid)
+        self.children.add(pid)
 
-    def stop(signum: int, _frame: object) -> None:
-        for child in children:
+    def _stop(self, _signum: int, _frame: object) -> None:
+        self.stopping = True
+        for child in list(self.children):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGTERM)
-        for child in children:
-            os.waitpid(child, 0)
+        for child in list(self.children):
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(child, 0)
         sys.exit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    while True:
-        pid, _status = os.wait()
-        sys.stderr.write(f"worker {pid} exited; stopping the gateway\n")
-        stop(signal.SIGTERM, None)

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from retail.common.production import PRODUCTION_SETTINGS, SECRET_NAMES
+
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = yaml.safe_load((ROOT / "serverless.yml").read_text(encoding="utf-8"))["inputs"]
 FUNCTIONS = sorted(CONFIG["functions"])
@@ -23,10 +25,12 @@ FUNCTIONS = sorted(CONFIG["functions"])
 def dist(tmp_path):
     out = tmp_path / "dist"
     (out / "functions").mkdir(parents=True)
-    for name in [*FUNCTIONS, None]:
-        target = out / "functions" / f"{name}.zip" if name else out / "layer.zip"
-        with zipfile.ZipFile(target, "w") as archive:
-            archive.writestr("index.py" if name else "retail/__init__.py", "# packaged\n")
+    for name in FUNCTIONS:
+        with zipfile.ZipFile(out / "functions" / f"{name}.zip", "w") as archive:
+            archive.writestr("index.py", "# packaged\n")
+    for layer in ("layer.zip", "layer-cos.zip"):
+        with zipfile.ZipFile(out / layer, "w") as archive:
+            archive.writestr("retail/__init__.py", "# packaged\n")
     return out
 
 
@@ -62,6 +66,14 @@ def scf():
     server.shutdown()
 
 
+def production_shell(**extra: str) -> dict[str, str]:
+    """Every `${env:...}` serverless.yml names, set (what a real deploy's shell carries)."""
+    shell = {r.name: f"value-of-{r.name.lower()}" for r in PRODUCTION_SETTINGS}
+    shell.update(RETAIL_DB_URI="mongodb://u:pw@db/retail", CLOUDBASE_ENV_ID="env-prod-1a2b")
+    shell.update(extra)
+    return shell
+
+
 def run(dist, *extra, env=None):
     return subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "deploy.py"), "--dist", str(dist), *extra],
@@ -72,47 +84,79 @@ def run(dist, *extra, env=None):
     )
 
 
-def test_dry_run_lists_every_function_of_serverless_yml(dist):
-    result = run(dist, "--dry-run")
+def test_dry_run_lists_every_function_of_serverless_yml_with_progress(dist):
+    result = run(dist, "--dry-run", env=production_shell())
     assert result.returncode == 0, result.stderr
     created = [
-        json.loads(line.split(" ", 1)[1])["FunctionName"]
+        json.loads(line.split(" ", 3)[3])["FunctionName"]
         for line in result.stdout.splitlines()
-        if line.startswith("CreateFunction ")
+        if line.startswith("  CreateFunction ")
     ]
     assert sorted(created) == sorted(spec["name"] for spec in CONFIG["functions"].values())
+    total = len(FUNCTIONS)
+    assert f"[1/{total}] " in result.stdout and f"[{total}/{total}] " in result.stdout
 
 
-def test_deploy_publishes_the_layer_creates_functions_timers_and_urls(dist, scf):
-    endpoint, calls = scf
-    result = run(
-        dist,
-        "--endpoint",
-        endpoint,
-        "--protocol",
-        "http",
-        env={
-            "TENCENTCLOUD_SECRET_ID": "AKIDtest",
-            "TENCENTCLOUD_SECRET_KEY": "key",
-            "RETAIL_DB_URI": "mongodb://db/retail",
-        },
-    )
+def test_dry_run_masks_every_secret(dist):
+    shell = production_shell()
+    result = run(dist, "--dry-run", env=shell)
     assert result.returncode == 0, result.stderr
-    actions = [action for action, _, _ in calls]
-    assert actions[0] == "PublishLayerVersion"
-    assert calls[0][1]["CompatibleRuntimes"] == ["Python3.10"] and calls[0][1]["Content"]["ZipFile"]
+    for name in SECRET_NAMES:
+        assert shell[name] not in result.stdout, f"{name} printed in clear"
+    assert '"Value": "***"' in result.stdout
+    assert shell["WECHAT_APPID"] in result.stdout  # not a secret: shown, so the plan is checkable
+
+
+def test_a_missing_env_reference_is_an_error_naming_it(dist):
+    shell = production_shell()
+    del shell["RETAIL_DB_URI"], shell["WECHATPAY_APIV3_KEY"]
+    result = run(dist, "--dry-run", env=shell)
+    assert result.returncode == 2
+    assert "RETAIL_DB_URI" in result.stderr and "WECHATPAY_APIV3_KEY" in result.stderr
+    assert "CreateFunction" not in result.stdout
+
+
+def test_the_namespace_is_the_cloudbase_env_id_or_the_option(dist):
+    shell = production_shell()
+    assert '"Namespace": "env-prod-1a2b"' in run(dist, "--dry-run", env=shell).stdout
+    chosen = run(dist, "--dry-run", "--namespace", "env-other", env=shell).stdout
+    assert '"Namespace": "env-other"' in chosen and "env-prod-1a2b" not in chosen
+    del shell["CLOUDBASE_ENV_ID"]
+    missing = run(dist, "--dry-run", env=shell)
+    assert missing.returncode == 2 and "--namespace" in missing.stderr
+
+
+def test_deploy_publishes_the_layers_creates_functions_timers_and_urls(dist, scf):
+    endpoint, calls = scf
+    shell = production_shell(TENCENTCLOUD_SECRET_ID="AKIDtest", TENCENTCLOUD_SECRET_KEY="key")
+    result = run(dist, "--endpoint", endpoint, "--protocol", "http", env=shell)
+    assert result.returncode == 0, result.stderr
+    layers = [p for a, p, _ in calls if a == "PublishLayerVersion"]
+    assert sorted(p["LayerName"] for p in layers) == ["retail-cos-layer", "retail-layer"]
+    for layer in layers:
+        assert layer["CompatibleRuntimes"] == ["Python3.10"] and layer["Content"]["ZipFile"]
     creates = {p["FunctionName"]: p for a, p, _ in calls if a == "CreateFunction"}
     assert sorted(creates) == FUNCTIONS
     place = creates["order_place"]
     assert place["Handler"] == "index.main_handler" and place["Runtime"] == "Python3.10"
+    assert place["Namespace"] == "env-prod-1a2b"
     assert place["Layers"] == [{"LayerName": "retail-layer", "LayerVersion": 7}]
-    assert {"Key": "RETAIL_DB_URI", "Value": "mongodb://db/retail"} in place["Environment"][
+    assert {"Key": "RETAIL_DB_URI", "Value": "mongodb://u:pw@db/retail"} in place["Environment"][
         "Variables"
     ]
+    assert [layer["LayerName"] for layer in creates["settlement_run"]["Layers"]] == [
+        "retail-layer",
+        "retail-cos-layer",
+    ]
     triggers = {p["TriggerName"]: p for a, p, _ in calls if a == "CreateTrigger"}
-    timers = {t["parameters"]["name"] for t in CONFIG["triggers"]}
-    assert timers <= set(triggers)
-    assert triggers["payment_notify_url"]["Type"] == "http"
+    names = {t["parameters"]["name"] for t in CONFIG["triggers"]}
+    assert names == set(triggers)
+    url = triggers["payment_notify_url"]
+    assert url["Type"] == "http" and url["Qualifier"] == "$DEFAULT"
+    assert json.loads(url["TriggerDesc"]) == {
+        "AuthType": "NONE",
+        "NetConfig": {"EnableIntranet": False, "EnableExtranet": True},
+    }
     assert all(
         len(p["TriggerDesc"].split()) == 7 for p in triggers.values() if p["Type"] == "timer"
     )
@@ -121,15 +165,5 @@ def test_deploy_publishes_the_layer_creates_functions_timers_and_urls(dist, scf)
 
 
 def test_missing_credentials_fail_with_the_setting_names(dist):
-    result = run(dist, "--endpoint", "127.0.0.1:9", "--protocol", "http")
+    result = run(dist, "--endpoint", "127.0.0.1:9", "--protocol", "http", env=production_shell())
     assert result.returncode != 0 and "TENCENTCLOUD_SECRET_ID" in result.stderr
-
-
-def test_cloudbaserc_deploys_the_same_functions_and_timers():
-    rc = json.loads((ROOT / "infra" / "cloudbaserc.json").read_text(encoding="utf-8"))
-    assert sorted(f["name"] for f in rc["functions"]) == sorted(
-        spec["name"] for spec in CONFIG["functions"].values()
-    )
-    timers = {(t["function"], t["parameters"]["cronExpression"]) for t in CONFIG["triggers"]}
-    declared = {(f["name"], t["config"]) for f in rc["functions"] for t in f.get("triggers", [])}
-    assert declared == timers

@@ -29,6 +29,10 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
 
 @pytest.fixture(scope="module")
 def prod_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    running = start_gateway(tmp_path_factory.mktemp("gateway-prod"), "prod")
+    running = start_gateway(
+        tmp_path_factory.mktemp("gateway-prod"),
+        "prod",
+        settings={"RETAIL_ALLOW_EMBEDDED_STORE": "yes"},  # production code on one machine
+    )
     yield running
     stop_gateway(running)

@@ -35,10 +35,12 @@ def test_identity_needed_but_missing_is_401(gateway: Gateway):
     assert (status, answer["code"]) == (401, "UNAUTHENTICATED")
 
 
-def test_openid_in_the_body_is_ignored(gateway: Gateway):
+def test_an_openid_in_the_body_is_refused_and_never_taken_as_identity(gateway: Gateway):
     status, answer = gateway.post(
         "/fn/user_login", {"openid": "o-victim"}, {"X-Dev-Openid": "o-me"}
     )
+    assert status == 400 and answer["details"]["problems"][0]["field"] == "openid"
+    status, answer = gateway.post("/fn/user_login", {}, {"X-Dev-Openid": "o-me"})
     assert status == 200 and answer["data"]["user"]["openid"] == "o-me"
     status, _ = gateway.post("/fn/user_me", {"openid": "o-victim"})
     assert status == 401

@@ -127,6 +127,7 @@ def test_the_fault_switch_is_inert_outside_dev(seeded, isolated_env):
             "RETAIL_ENV": "prod",
             "RETAIL_SESSION_SECRET": "a-production-session-secret-for-this-test",
             "RETAIL_DB_URI": isolated_env,
+            "RETAIL_ALLOW_EMBEDDED_STORE": "yes",
             "RETAIL_FAULT_POINT": "order_place:after_order_write",
             "PYTHONPATH": str(ROOT / "layers" / "retail"),
         },

@@ -31,11 +31,16 @@ def sample(name: str) -> dict[str, Any]:
 
 
 def cloudbase_context(openid: str | None = "o-test-user", **extra: str) -> dict[str, Any]:
-    """The context CloudBase passes: WX_* values in the `environment` JSON string."""
+    """The context CloudBase passes a mini-program call: WX_* and TCB_* values in the
+    `environment` JSON string (shaped like tests/events/platform/cloudbase_call_context.json)."""
     env = {
         "WX_CONTEXT_KEYS": "WX_APPID,WX_CLIENTIP",
         "WX_APPID": "wx-test",
         "WX_CLIENTIP": "10.0.0.1",
+        "TCB_CONTEXT_KEYS": "TCB_ENV,TRIGGER_SRC,TCB_SOURCE",
+        "TCB_ENV": "test-env",
+        "TRIGGER_SRC": "tcb",
+        "TCB_SOURCE": "wx_client",
     }
     if openid:
         env["WX_CONTEXT_KEYS"] += ",WX_OPENID"
@@ -50,7 +55,8 @@ def call(name: str, data: dict[str, Any], openid: str | None = "o-test-user") ->
     test_risk_and_consent.py covers a buyer who has not)."""
     if name == "order_place" and openid and isinstance(data, dict) and data.get("address"):
         consent(openid)
-    answer: dict[str, Any] = handler(name)(data, cloudbase_context(openid))
+    context = {**cloudbase_context(openid), "function_name": name}
+    answer: dict[str, Any] = handler(name)(data, context)
     return answer
 
 

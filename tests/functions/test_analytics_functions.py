@@ -13,7 +13,15 @@ from retail.orders import mark_paid
 from .harness import call, handler, sample
 
 TODAY = day_of(utcnow()).isoformat()
-ROLLUPS = ("daily_stats", "daily_funnel", "daily_active", "daily_shares", "customers")
+ROLLUPS = (
+    "daily_stats",
+    "daily_funnel",
+    "daily_active",
+    "daily_active_users",
+    "daily_payers",
+    "daily_shares",
+    "customers",
+)
 
 
 def operator(name, data, role="admin"):

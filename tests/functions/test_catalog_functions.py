@@ -68,3 +68,10 @@ def test_nearby_refuses_impossible_coordinates(seeded):
         call("store_nearby", {"latitude": 1, "longitude": 1, "radius_km": 51})["code"]
         == "INVALID_ARGUMENT"
     )
+
+
+def test_browse_lists_the_categories_in_order_on_the_first_page_only(seeded):
+    first = call("catalog_browse", {"page_size": 5})["data"]
+    names = [c["category_id"] for c in first["categories"]]
+    assert names[:3] == ["fruit", "veg", "meat"] and first["categories"][0]["name"] == "时令水果"
+    assert call("catalog_browse", {"page": 2, "page_size": 5})["data"]["categories"] == []

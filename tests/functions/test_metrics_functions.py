@@ -36,3 +36,23 @@ def test_percentiles_come_from_the_histogram():
     assert percentile({"le5": 90, "le50": 9, "le1000": 1}, 0.5) == 5
     assert percentile({"le5": 90, "le50": 9, "le1000": 1}, 0.99) == 50
     assert percentile({}, 0.5) is None
+
+
+def test_the_report_says_how_late_another_instances_calls_may_be(seeded, monkeypatch):
+    from retail.common import metrics
+
+    def counted():
+        return sum(d["calls"] for d in seeded.metrics.find({"function": "catalog_browse"}))
+
+    admin = {"RETAIL_DEV_OPERATOR": "op:admin", "environment": "{}"}
+    report = handler("metrics_show")({"minutes": 5}, admin)["data"]  # writes what is pending
+    assert report["held_back_seconds"] == metrics.FLUSH_SECONDS == 5
+    assert report["held_back_calls"] == metrics.FLUSH_CALLS
+    assert "5 s" in report["freshness"] and "next called" in report["freshness"]
+    # what it warns of: a call within the window after a write stays in its instance
+    before = counted()
+    monkeypatch.setitem(metrics._STATE, "flushed", float("inf"))
+    call("catalog_browse", {})
+    assert counted() == before
+    metrics.flush_metrics()  # as the instance's next due call does
+    assert counted() == before + 1

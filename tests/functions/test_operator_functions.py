@@ -43,7 +43,7 @@ def test_sign_in_issues_a_token_that_operator_functions_accept(seeded):
     assert "password_hash" not in json.dumps(session)
 
 
-def test_five_wrong_passwords_lock_the_account(seeded):
+def test_five_wrong_passwords_lock_that_address_out_of_the_account(seeded):
     create_operator(seeded, "svc1", "service", "a-very-long-password")
     for _ in range(5):
         assert (
@@ -56,7 +56,7 @@ def test_five_wrong_passwords_lock_the_account(seeded):
         call("operator_login", {"operator_id": "nobody", "password": "x"})["code"]
         == "UNAUTHENTICATED"
     )
-    assert seeded.operators.find_one({"_id": "svc1"})["password_hash"].startswith("scrypt$")
+    assert seeded.operators.find_one({"_id": "svc1"})["password_hash"].startswith("$argon2id$")
 
 
 def _order(key, items):
@@ -226,3 +226,21 @@ def test_high_value_customers_orders_come_first_in_the_queue(seeded):
     queue = as_operator("order_search", {"priority_first": True}, "service")["data"]["orders"]
     assert queue[0]["order_id"] == vip["order_id"]
     assert [o["priority"] for o in queue] == [1, 2]
+
+
+def test_order_search_filters_the_fulfilment_queues_and_pages(seeded):
+    express = _order("op-key-00011", [{"sku_id": "p-eggs-1", "qty": 1}])
+    _order("op-key-00012", [{"sku_id": "p-eggs-1", "qty": 1}])
+    _order("op-key-00013", [{"sku_id": "p-eggs-1", "qty": 1}])
+    seeded.orders.update_one(
+        {"_id": express["order_id"]}, {"$set": {"refund_request": {"status": "REQUESTED"}}}
+    )
+    queue = as_operator("order_search", {"refund_status": "REQUESTED"}, "service")["data"]
+    assert [o["order_id"] for o in queue["orders"]] == [express["order_id"]]
+    assert as_operator("order_search", {"delivery": "pickup"}, "admin")["data"]["orders"] == []
+    first = as_operator("order_search", {"limit": 2}, "admin")["data"]["orders"]
+    rest = as_operator("order_search", {"limit": 2, "skip": 2}, "admin")["data"]["orders"]
+    assert len(first) == 2 and len(rest) == 1
+    assert not {o["order_id"] for o in first} & {o["order_id"] for o in rest}
+    bad = as_operator("order_search", {"refund_status": "MAYBE"}, "admin")
+    assert bad["code"] == "INVALID_ARGUMENT"

@@ -9,6 +9,7 @@ import pytest
 
 from retail.common.tokens import issue_session_token
 
+from ..conftest import business_state
 from .harness import call, cloudbase_context, handler, http_event, sample
 
 
@@ -47,13 +48,20 @@ def test_function_needing_identity_without_one_is_unauthenticated(seeded):
     assert call("user_me", {}, openid=None)["code"] == "UNAUTHENTICATED"
 
 
-def test_openid_in_the_body_is_ignored_for_the_platform_identity(seeded):
-    answer = call(
-        "user_login", {"openid": "o-victim", "userInfo": {"openId": "o-victim"}}, openid="o-real"
-    )
-    assert answer["code"] == "OK"
-    assert answer["data"]["user"]["openid"] == "o-real"
+def test_an_openid_in_the_body_is_refused_and_the_platform_identity_used(seeded, capsys):
+    before = business_state(seeded)
+    answer = call("user_login", {"openid": "o-victim"}, openid="o-real")
+    assert answer["code"] == "INVALID_ARGUMENT"
+    assert answer["details"]["problems"][0]["field"] == "openid"
+    assert business_state(seeded) == before
+    assert '"event": "client_identity_refused"' in capsys.readouterr().out
+    injected = call("user_login", {"userInfo": {"openId": "o-real", "appId": "wx"}}, "o-real")
+    assert injected["code"] == "OK" and injected["data"]["user"]["openid"] == "o-real"
+    assert "platform_fields_forged" not in capsys.readouterr().out
+    forged = call("user_login", {"userInfo": {"openId": "o-victim"}}, openid="o-real")
+    assert forged["data"]["user"]["openid"] == "o-real"
     assert seeded.users.find_one({"_id": "o-victim"}) is None
+    assert '"forged": ["userInfo"]' in capsys.readouterr().out
 
 
 def test_environ_string_context_of_older_runtimes_is_understood(seeded):

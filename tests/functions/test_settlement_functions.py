@@ -141,6 +141,20 @@ def test_running_twice_changes_nothing(seeded, orders, cos):
     assert list(seeded.statements.find({})) == before
 
 
+def test_export_failures_are_counted_in_the_answer_and_retried(seeded, orders, cos, monkeypatch):
+    def cos_down(*_args, **_kwargs):
+        raise ConnectionError("COS is unreachable")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(object_storage, "put_text", cos_down)
+        first = settle()
+    assert (first["statements_written"], first["csv_exported"]) == (3, 0)
+    assert (first["export_failed"], first["failed"]) == (3, 3)
+    again = settle()
+    assert (again["csv_exported"], again["export_failed"], again["failed"]) == (3, 0, 0)
+    assert seeded.statements.count_documents({"csv_key": None}) == 0
+
+
 def test_a_refund_after_closing_goes_to_the_next_statement(seeded, orders, cos):
     settle()
     seeded.orders.update_one({"_id": "O2"}, {"$set": {"refunded_at": _at(10, "2026-11-24")}})

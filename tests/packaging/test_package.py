@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -17,20 +18,67 @@ from packaging.utils import parse_wheel_filename
 ROOT = Path(__file__).resolve().parents[2]
 WHEELS = ROOT / ".cache" / "wheels"
 FUNCTIONS = sorted(p.parent.name for p in (ROOT / "functions").glob("*/index.py"))
+SERVERLESS = yaml.safe_load((ROOT / "serverless.yml").read_text(encoding="utf-8"))["inputs"]
 SCF_PYTHON = (3, 10)
 SCF_PLATFORMS = ["manylinux2014_x86_64", "manylinux_2_17_x86_64", "linux_x86_64"]
 
-RUN_ONE = """
+PLATFORM_EVENTS = ROOT / "tests" / "events" / "platform"
+RUN_EACH = """
 import json, sys
 sys.path[:0] = [{user!r}, {opt!r}]
 import index, retail
 assert retail.__file__.startswith({opt!r}), retail.__file__
-event = json.loads(sys.argv[1])
-context = {{"request_id": "pkg", "function_name": sys.argv[2], "RETAIL_DEV_OPERATOR": "pkg:admin",
-            "environment": json.dumps({{"WX_CONTEXT_KEYS": "WX_OPENID", "WX_OPENID": "o-pkg"}})}}
-answer = index.main_handler(event, context)
-print("ANSWER " + (answer["body"] if "statusCode" in answer else json.dumps(answer)))
+for event, context in json.loads(sys.argv[1]):
+    answer = index.main_handler(event, context)
+    print("ANSWER " + (answer["body"] if "statusCode" in answer else json.dumps(answer)))
 """
+
+
+def _golden(name: str) -> dict:
+    doc: dict = json.loads((PLATFORM_EVENTS / f"{name}.json").read_text(encoding="utf-8"))
+    doc.pop("_source")
+    return doc
+
+
+def _scf_python() -> tuple[str | None, str]:
+    """SCF's Python (serverless.yml says Python3.10), or None and why it is not here: a
+    python3.10 on PATH that runs, else one that pyenv installed."""
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    candidates = [shutil.which("python3.10"), *map(str, sorted(pyenv.glob("3.10*/bin/python3.10")))]
+    for found in filter(None, candidates):
+        probe = subprocess.run(
+            [found, "-c", "import sys; print(sys.version_info[:2])"],
+            text=True,
+            capture_output=True,
+        )
+        if probe.returncode == 0 and probe.stdout.strip() == "(3, 10)":
+            return found, ""
+    return None, "no Python 3.10 here (neither python3.10 on PATH nor a pyenv 3.10 install)"
+
+
+SCF_INTERPRETER, NO_SCF_INTERPRETER = _scf_python()
+
+
+def _calls(name: str) -> list[list[dict]]:
+    """The function's own sample with a test caller, then the platform's documented event for
+    its trigger with the documented context (tests/events/platform/)."""
+    sample = json.loads((ROOT / "tests" / "events" / f"{name}.json").read_text(encoding="utf-8"))
+    test_context = {
+        "request_id": "pkg",
+        "function_name": name,
+        "RETAIL_DEV_OPERATOR": "pkg:admin",
+        "environment": json.dumps({"WX_CONTEXT_KEYS": "WX_OPENID", "WX_OPENID": "o-pkg"}),
+    }
+    calls = [[sample, test_context]]
+    if "Type" in sample:  # a timer: SCF's documented event, its free text replaced by ours
+        timer = {**_golden("scf_timer_event"), "Message": sample.get("Message", "")}
+        calls += [[timer, _golden("scf_context")], [timer, _golden("cloudbase_timer_context")]]
+    elif name.endswith("_notify"):
+        calls.append([_golden("function_url_event"), _golden("scf_context")])
+    else:
+        event = {**sample, **_golden("cloudbase_call_event")}
+        calls.append([event, _golden("cloudbase_call_context_json")])
+    return calls
 
 
 def _wheelhouse(kind: str) -> Path:
@@ -49,14 +97,26 @@ def _package(out: Path, *args: str) -> None:
     assert result.returncode == 0, result.stderr
 
 
+def test_the_handlers_run_in_scf_pythons_version():
+    if SCF_INTERPRETER is None:
+        pytest.skip(f"packaged handlers run in this Python instead of 3.10: {NO_SCF_INTERPRETER}")
+    assert SERVERLESS["runtime"] == "Python3.10"
+
+
 @pytest.fixture(scope="module")
 def scf_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """dist/ built for this Python, unzipped into /var/user and /opt as SCF does."""
+    """dist/ built as SCF receives it (Python 3.10 wheels, when a 3.10 interpreter is here to
+    run them; else for this Python), unzipped into /var/user and /opt as SCF does."""
     out = tmp_path_factory.mktemp("dist")
-    _package(out, "--wheels", str(_wheelhouse("local")), "--local")
+    if SCF_INTERPRETER:
+        _package(out, "--wheels", str(_wheelhouse("target")), "--python-version", "3.10")
+    else:
+        _package(out, "--wheels", str(_wheelhouse("local")), "--local")
     root = tmp_path_factory.mktemp("scf")
-    with zipfile.ZipFile(out / "layer.zip") as layer:
-        layer.extractall(root / "opt")
+    for opt, layers in (("opt", ["layer.zip"]), ("opt-cos", ["layer.zip", "layer-cos.zip"])):
+        for layer_zip in layers:  # SCF merges a function's layers into /opt
+            with zipfile.ZipFile(out / layer_zip) as layer:
+                layer.extractall(root / opt)
     for name in FUNCTIONS:
         with zipfile.ZipFile(out / "functions" / f"{name}.zip") as function:
             function.extractall(root / "var" / name)
@@ -64,11 +124,12 @@ def scf_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)
-def test_each_packaged_function_imports_and_answers_in_a_clean_interpreter(
+def test_each_packaged_function_answers_its_sample_and_the_documented_platform_event(
     scf_root, tmp_path, name
 ):
-    user, opt = scf_root / "var" / name, scf_root / "opt"
-    event = json.loads((ROOT / "tests" / "events" / f"{name}.json").read_text(encoding="utf-8"))
+    layers = [layer["name"] for layer in SERVERLESS["functions"][name]["layers"]]
+    user = scf_root / "var" / name
+    opt = scf_root / ("opt-cos" if "retail-cos-layer" in layers else "opt")
     env = {
         "PATH": os.environ["PATH"],
         "RETAIL_ENV": "dev",
@@ -77,13 +138,12 @@ def test_each_packaged_function_imports_and_answers_in_a_clean_interpreter(
     # -S: no site-packages, -E: no PYTHON* variables; the repository is not the working dir.
     result = subprocess.run(
         [
-            sys.executable,
+            SCF_INTERPRETER or sys.executable,
             "-S",
             "-E",
             "-c",
-            RUN_ONE.format(user=str(user), opt=str(opt)),
-            json.dumps(event),
-            name,
+            RUN_EACH.format(user=str(user), opt=str(opt)),
+            json.dumps(_calls(name)),
         ],
         cwd=user,
         env=env,
@@ -92,9 +152,15 @@ def test_each_packaged_function_imports_and_answers_in_a_clean_interpreter(
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    answer = json.loads(result.stdout.split("ANSWER ", 1)[1])
-    # It ran and answered in the contract (a signed webhook refuses the sample's signature).
-    assert answer["code"] in {"OK", "NOT_FOUND", "UNAUTHENTICATED"}, answer
+    answers = [json.loads(line[7:]) for line in result.stdout.splitlines() if line[:7] == "ANSWER "]
+    assert len(answers) == len(_calls(name)), result.stdout
+    # Each ran and answered in the contract (a signed webhook refuses an unsigned request).
+    for answer in answers:
+        assert answer["code"] in {"OK", "NOT_FOUND", "UNAUTHENTICATED"}, answer
+    if name.endswith("_notify"):
+        assert "signature" in answers[-1]["message"]  # read as an HTTP call, then refused
+    elif len(answers) == 3:
+        assert [a["code"] for a in answers[1:]] == ["OK", "OK"]  # the documented timer runs
 
 
 def test_layer_for_scf_carries_only_wheels_its_python_accepts(tmp_path):
@@ -111,6 +177,9 @@ def test_layer_for_scf_carries_only_wheels_its_python_accepts(tmp_path):
         names = layer.namelist()
     assert "retail/core/runtime.py" in names and any(n.startswith("pydantic_core/") for n in names)
     assert not any("__pycache__" in n or n.startswith(("tests/", "scripts/")) for n in names)
+    assert not any(n.startswith(("boto3/", "botocore/")) for n in names)  # retail-cos-layer's
+    with zipfile.ZipFile(out / "layer-cos.zip") as layer:
+        assert any(n.startswith("botocore/") for n in layer.namelist())
 
 
 def test_serverless_yml_lists_exactly_the_functions_folders():

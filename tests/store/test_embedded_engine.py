@@ -138,3 +138,24 @@ def test_number_and_date_ranges_probe_the_index_and_match_like_scans(uri):
         assert "USING INDEX x:users:" in plan(db.users.find(query)), query
     assert scans[0] == [i for i in range(60) if i % 10 >= 7]
     assert scans[3] == [0, 1, 2, 3, 4]
+
+
+# MongoDB 5.0+ stores some `$`-prefixed and dotted names but cannot query or update them by
+# path; the embedded engine refuses them everywhere (docs/decisions/0008).
+@pytest.mark.parametrize(
+    "document",
+    [{"_id": 1, "a.b": 1}, {"_id": 1, "n": {"$x": 1}}, {"_id": 1, "l": [{"k.j": 2}]}],
+)
+def test_dotted_and_dollar_field_names_are_refused_at_any_depth(tmp_path, document):
+    from bson.errors import InvalidDocument
+
+    from retail.store import connect
+
+    store = connect(f"sqlite:///{tmp_path}/names.db")
+    with pytest.raises(InvalidDocument):
+        store.names.insert_one(document)
+    store.names.insert_one({"_id": 2, "ok": 1})
+    with pytest.raises(InvalidDocument):
+        store.names.update_one({"_id": 2}, {"$set": {"sub": {"a.b": 1}}})
+    assert store.names.find_one({"_id": 2}) == {"_id": 2, "ok": 1}
+    store.close()

@@ -29,6 +29,7 @@ CASES = [
         lambda d: d["merchants"][0].update(commission_rate_bp=20_000),
         "merchants[0].commission_rate_bp",
     ),
+    (lambda d: d.update(prodcts=d.pop("products")), "prodcts"),  # a misspelt section
 ]
 
 

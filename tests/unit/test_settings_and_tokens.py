@@ -36,8 +36,9 @@ def test_missing_production_secret_fails_naming_the_setting(monkeypatch):
 )
 def test_local_fakes_are_refused_in_production(monkeypatch, name, local, mode):
     _prod(monkeypatch, **{name: local})
-    with pytest.raises(ConfigurationError, match=f"{name}={local}"):
+    with pytest.raises(ConfigurationError, match=f"{name} {local} is refused") as refused:
         getattr(settings(), mode)
+    assert refused.value.setting == name
 
 
 @pytest.mark.parametrize("mode", ["wechat_client", "wechatpay_mode", "delivery_client"])
@@ -47,6 +48,45 @@ def test_dev_defaults_to_the_local_fake_and_production_to_live(monkeypatch, mode
     assert getattr(settings(), mode) in ("fake", "sandbox")
     _prod(monkeypatch)
     assert getattr(settings(), mode) == "live"
+
+
+def test_production_without_a_store_uri_is_refused_naming_it(monkeypatch):
+    monkeypatch.delenv("RETAIL_DB_URI")
+    _prod(monkeypatch)
+    with pytest.raises(ConfigurationError, match="RETAIL_DB_URI is not set") as refused:
+        _ = settings().store_uri
+    assert refused.value.setting == "RETAIL_DB_URI"
+
+
+def test_production_on_the_embedded_engine_is_refused_unless_allowed(monkeypatch):
+    monkeypatch.delenv("RETAIL_ALLOW_EMBEDDED_STORE")
+    _prod(monkeypatch, RETAIL_DB_URI="sqlite:///retail.db")
+    with pytest.raises(ConfigurationError, match="RETAIL_DB_URI sqlite"):
+        _ = settings().store_uri
+    _prod(monkeypatch, RETAIL_ALLOW_EMBEDDED_STORE="yes")
+    assert settings().store_uri == "sqlite:///retail.db"
+
+
+def test_a_handler_in_production_without_a_store_writes_no_local_file(tmp_path, monkeypatch):
+    from tests.functions.harness import handler
+
+    monkeypatch.delenv("RETAIL_DB_URI")
+    _prod(monkeypatch, RETAIL_SESSION_SECRET="s" * 32)
+    answer = handler("health_check")({}, {"request_id": "r-no-store"})
+    assert answer["code"] == "INTERNAL"
+    assert not (tmp_path / ".data").exists()
+
+
+def test_dev_without_a_store_uri_uses_the_local_file(monkeypatch):
+    monkeypatch.delenv("RETAIL_DB_URI")
+    reset_settings()
+    assert settings().store_uri == "sqlite:///.data/retail.db"
+
+
+def test_a_store_uri_of_another_scheme_is_refused(monkeypatch):
+    _prod(monkeypatch, RETAIL_DB_URI="postgres://db/retail")
+    with pytest.raises(ConfigurationError, match="RETAIL_DB_URI must start with"):
+        _ = settings().store_uri
 
 
 def test_bad_setting_value_is_named(monkeypatch):

@@ -53,5 +53,6 @@ def delivery_provider() -> DeliveryProvider:
     if settings().delivery_client == "fake":
         return FakeDeliveryProvider()
     raise ConfigurationError(
-        "no live same-city delivery provider is configured; set RETAIL_DELIVERY_CLIENT=fake in dev"
+        "RETAIL_DELIVERY_CLIENT",
+        "names no live same-city delivery provider yet; set RETAIL_DELIVERY_CLIENT=fake in dev",
     )

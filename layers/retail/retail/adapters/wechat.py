@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, ClassVar, Protocol
 
-from retail.common.errors import Forbidden, InvalidArgument, RateLimited, UpstreamUnavailable
+from retail.common.errors import (
+    Forbidden,
+    InvalidArgument,
+    RateLimited,
+    UpstreamUnavailable,
+    error_fields,
+)
 from retail.common.logs import log
 from retail.common.settings import settings
 
@@ -66,7 +72,7 @@ class HttpsTransport:
             with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:
                 payload = json.loads(response.read().decode("utf-8"))
         except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
-            log("wechat_unreachable", "WARNING", path=path, error=type(exc).__name__)
+            log("wechat_unreachable", "WARNING", path=path, **error_fields(exc))
             raise UpstreamUnavailable("WeChat did not answer; try again") from None
         if not isinstance(payload, dict):
             raise UpstreamUnavailable("WeChat answered something unexpected")

@@ -19,6 +19,7 @@ from retail.common.models import OUT, STRICT, DayRange
 from retail.common.scope import ALL, merchant_scope
 
 from .channels import CHANNELS, UNKNOWN
+from .members import read_members
 
 Period = Literal["day", "week", "month"]
 Channel = Literal[
@@ -144,6 +145,9 @@ def sales_report(cmd: SalesQuery, *, operator: Any, db: Any = None) -> SalesRepo
     docs = db.daily_stats.find(
         {"merchant_id": merchant, "channel": channel, "day": _days(cmd)}, sort=[("day", 1)]
     )
+    payers = read_members(
+        db, "daily_payers", {"merchant_id": merchant, "channel": channel, "day": _days(cmd)}
+    )
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     every: list[dict[str, Any]] = []
     for doc in docs:
@@ -152,18 +156,19 @@ def sales_report(cmd: SalesQuery, *, operator: Any, db: Any = None) -> SalesRepo
     return SalesReport(
         merchant_id=merchant,
         channel=channel,
-        rows=[_sales_row(period, rows) for period, rows in grouped.items()],
-        total=_sales_row("total", every),
+        rows=[_sales_row(period, rows, payers) for period, rows in grouped.items()],
+        total=_sales_row("total", every, payers),
     )
 
 
-def _sales_row(period: str, docs: list[dict[str, Any]]) -> SalesRow:
+def _sales_row(period: str, docs: list[dict[str, Any]], by_day: dict[str, set[str]]) -> SalesRow:
+    """One period's figures; paying users are distinct over the period's days."""
     gmv = sum(d["gmv"] for d in docs)
     orders = sum(d["paid_orders"] for d in docs)
     refunds = sum(d["refunds"] for d in docs)
     payers: set[str] = set()
     for doc in docs:
-        payers.update(doc["payers"])
+        payers.update(by_day.get(doc["day"], ()))
     return SalesRow(
         period=period,
         gmv=gmv,
@@ -202,7 +207,7 @@ def funnel_report(cmd: Slice, *, operator: Any, db: Any = None) -> FunnelReport:
 
 def active_report(cmd: DayRange, *, db: Any = None) -> ActiveReport:
     db = db if db is not None else database()
-    docs = db.daily_active.find({"_id": _days(cmd)}, {"users": 0}, sort=[("_id", 1)])
+    docs = db.daily_active.find({"_id": _days(cmd)}, sort=[("_id", 1)])
     return ActiveReport(
         days=[ActiveDay(**{k: d[k] for k in ("day", "dau", "wau", "mau")}) for d in docs]
     )

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from .keys import user_key
+from .members import read_members
 
 COHORTS = 12
 WEEKS = 8
@@ -17,8 +18,10 @@ WEEKS = 8
 def refresh_retention(db: Any, today: date) -> None:
     first_week = today - timedelta(days=today.weekday(), weeks=COHORTS - 1)
     active: dict[date, set[str]] = {
-        date.fromisoformat(doc["_id"]): set(doc["users"])
-        for doc in db.daily_active.find({"_id": {"$gte": first_week.isoformat()}})
+        date.fromisoformat(day): users
+        for day, users in read_members(
+            db, "daily_active_users", {"day": {"$gte": first_week.isoformat()}}
+        ).items()
     }
     cohorts: dict[date, list[tuple[str, date]]] = defaultdict(list)
     for customer in db.customers.find(

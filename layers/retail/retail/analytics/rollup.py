@@ -26,6 +26,7 @@ from retail.common.scope import ALL
 from .channels import UNKNOWN, channel_of
 from .customers import refresh_customers
 from .keys import user_key
+from .members import read_members, write_members
 from .retention import refresh_retention
 
 AD_EVENTS = ["ad_impression", "ad_click"]  # impressions count anonymous visitors too
@@ -91,15 +92,14 @@ def roll_up_day(db: Any, day: date) -> tuple[int, int]:
         for key, amount in _keys(order, channel):
             stats[key]["refunds"] += 1
             stats[key]["refund_amount"] += amount
+    payers: dict[tuple[str, ...], set[str]] = {k: row.pop("payers") for k, row in stats.items()}
     _write_day(
         db,
         "daily_stats",
         key_day,
-        {
-            key: {**row, "payers": sorted(row["payers"]), "paying_users": len(row["payers"])}
-            for key, row in stats.items()
-        },
+        {key: {**row, "paying_users": len(payers[key])} for key, row in stats.items()},
     )
+    write_members(db, "daily_payers", key_day, payers, ("merchant_id", "channel"))
     _write_day(db, "daily_funnel", key_day, _funnels(events, placed, paid, channel))
     _write_active(db, day, events, placed, paid)
     _write_shares(db, key_day, events, paid)
@@ -201,9 +201,7 @@ def _write_active(
     """Today's active users, and the distinct users of the 7 and 30 days ending today."""
     users = {user_key(doc["openid"]) for doc in [*events, *placed, *paid]}
     window = [(day - timedelta(days=n)).isoformat() for n in range(1, 30)]
-    earlier = {
-        doc["_id"]: set(doc["users"]) for doc in db.daily_active.find({"_id": {"$in": window}})
-    }
+    earlier = read_members(db, "daily_active_users", {"day": {"$in": window}})
     week, month = set(users), set(users)
     for n, other in enumerate(window, start=1):
         seen = earlier.get(other, set())
@@ -214,13 +212,13 @@ def _write_active(
         {"_id": day.isoformat()},
         {
             "day": day.isoformat(),
-            "users": sorted(users),
             "dau": len(users),
             "wau": len(week),
             "mau": len(month),
         },
         upsert=True,
     )
+    write_members(db, "daily_active_users", day.isoformat(), {(): users}, ())
 
 
 def _write_shares(

@@ -9,7 +9,7 @@ refunded) are not tracked from the client: analytics reads them from the orders.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -17,25 +17,15 @@ from retail.catalog.catalog_file import OPTIONAL_ID
 from retail.common.clock import day_of, utcnow
 from retail.common.database import database
 from retail.common.models import OUT, STRICT
+from retail.common.tracked import TrackedType
 from retail.experiments import arm_for, running_experiments
 
 from .channels import channel_of
 
-EventType = Literal[
-    "page_view",
-    "product_view",
-    "add_to_cart",
-    "checkout_start",
-    "share",
-    "share_open",
-    "coupon_claim",
-    "ad_click",
-]
-
 
 class TrackedEvent(BaseModel):
     model_config = STRICT
-    type: EventType
+    type: TrackedType
     scene: int | None = Field(None, ge=1000, le=9999, description="the visit's entry scene")
     page: str | None = Field(None, max_length=120, pattern=r"^[A-Za-z0-9_/.-]+$")
     product_id: str | None = OPTIONAL_ID

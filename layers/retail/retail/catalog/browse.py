@@ -45,12 +45,22 @@ class ProductCard(BaseModel):
     in_stock: bool
 
 
+class Category(BaseModel):
+    model_config = OUT
+
+    category_id: str
+    name: str
+
+
 class BrowsePage(BaseModel):
     model_config = OUT
 
     items: list[ProductCard]
     page: int
     has_more: bool
+    categories: list[Category] = Field(
+        default_factory=list, description="the shop's categories in order, on page 1 only"
+    )
 
 
 def browse_catalog(cmd: Browse, *, db: Any = None) -> BrowsePage:
@@ -71,7 +81,17 @@ def browse_catalog(cmd: Browse, *, db: Any = None) -> BrowsePage:
     page = docs[: cmd.page_size]
     available = available_by_sku(db, [sku for doc in page for sku in doc.get("sku_ids", [])])
     items = [card_of(d, available) for d in page]
-    return BrowsePage(items=items, page=cmd.page, has_more=len(docs) > cmd.page_size)
+    categories = (
+        [
+            Category(category_id=c["_id"], name=c["name"])
+            for c in db.categories.find({}, sort=[("rank", 1)])
+        ]
+        if cmd.page == 1
+        else []
+    )
+    return BrowsePage(
+        items=items, page=cmd.page, has_more=len(docs) > cmd.page_size, categories=categories
+    )
 
 
 def card_of(product: dict[str, Any], available: dict[str, int]) -> ProductCard:

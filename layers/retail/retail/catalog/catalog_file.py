@@ -7,9 +7,11 @@ between items (a product's merchant and category, a store's stock, unique ids).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from retail.common.models import MAX_FEN, MAX_UNITS
 
 ID_PATTERN = r"^[A-Za-z0-9_:-]+$"  # no "." or "$": ids become field names in maps
 ID = Field(min_length=1, max_length=64, pattern=ID_PATTERN)
@@ -42,13 +44,13 @@ class CategoryEntry(BaseModel):
 class SkuEntry(BaseModel):
     model_config = FILE
     sku_id: str = ID
-    price: int = Field(ge=1, le=100_000_000, description="fen")
-    stock: int = Field(ge=0, le=10_000_000, description="opening stock in the central warehouse")
+    price: int = Field(ge=1, le=MAX_FEN, description="fen")
+    stock: int = Field(ge=0, le=MAX_UNITS, description="opening stock in the central warehouse")
     limit_per_buyer: int | None = Field(
         None, ge=1, le=999, description="限购: units per buyer, device and address across orders"
     )
-    store_stock: dict[str, int] = Field(
-        default_factory=dict, description="opening stock per store_id"
+    store_stock: dict[str, Annotated[int, Field(ge=0, le=MAX_UNITS)]] = Field(
+        default_factory=dict, max_length=500, description="opening stock per store_id"
     )
 
 
@@ -87,9 +89,9 @@ class CouponTemplateEntry(BaseModel):
     model_config = FILE
     template_id: str = ID
     title: str = Field(min_length=1, max_length=60)
-    discount: int = Field(ge=1, description="fen off (fixed), or the cap (percent)")
-    threshold: int = Field(0, ge=0, description="fen of eligible goods needed")
-    total_quota: int = Field(ge=0)
+    discount: int = Field(ge=1, le=MAX_FEN, description="fen off (fixed), or the cap (percent)")
+    threshold: int = Field(0, ge=0, le=MAX_FEN, description="fen of eligible goods needed")
+    total_quota: int = Field(ge=0, le=MAX_UNITS)
     per_user_limit: int = Field(1, ge=1, le=100)
     kind: Literal["fixed", "percent", "free_shipping"] = "fixed"
     rate_bp: int = Field(0, ge=0, le=10_000, description="percent coupons: basis points off")
@@ -106,13 +108,15 @@ class GroupDealEntry(BaseModel):
     model_config = FILE
     deal_id: str = ID
     sku_id: str = ID
-    group_price: int = Field(ge=1, description="fen per member")
+    group_price: int = Field(ge=1, le=MAX_FEN, description="fen per member")
     size: int = Field(ge=2, le=50, description="members needed")
     hours: int = Field(24, ge=1, le=168, description="how long a group stays open")
 
 
 class CatalogFile(BaseModel):
-    model_config = FILE
+    # Entries may carry extra fields (descriptions, images); the file's own keys are fixed,
+    # so a misspelt section (`prodcts`) is refused instead of loading nothing.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     merchants: list[MerchantEntry] = Field(default_factory=list)
     stores: list[StoreEntry] = Field(default_factory=list)
     categories: list[CategoryEntry] = Field(default_factory=list)

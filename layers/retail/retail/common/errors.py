@@ -21,6 +21,7 @@ class ErrorCode(str, Enum):
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     RATE_LIMITED = "RATE_LIMITED"
     UPSTREAM_UNAVAILABLE = "UPSTREAM_UNAVAILABLE"
+    UNAVAILABLE = "UNAVAILABLE"
     INTERNAL = "INTERNAL"
 
 
@@ -35,6 +36,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.PAYLOAD_TOO_LARGE: 413,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.UPSTREAM_UNAVAILABLE: 502,
+    ErrorCode.UNAVAILABLE: 503,
     ErrorCode.INTERNAL: 500,
 }
 
@@ -49,7 +51,45 @@ MEANING: dict[ErrorCode, str] = {
     ErrorCode.PAYLOAD_TOO_LARGE: "the request body is over the size limit",
     ErrorCode.RATE_LIMITED: "too many calls; retry after `details.retry_after_seconds`",
     ErrorCode.UPSTREAM_UNAVAILABLE: "WeChat or another upstream failed; safe to retry",
+    ErrorCode.UNAVAILABLE: "the database did not answer in time; nothing is known to be written, "
+    "safe to retry",
     ErrorCode.INTERNAL: "an unexpected fault, logged with the request id",
+}
+
+
+class Reason(str, Enum):
+    """`details.reason` of an error: what a client branches on (schemas/errors.json)."""
+
+    CONSENT_REQUIRED = "CONSENT_REQUIRED"
+    RISK_BLOCKED = "RISK_BLOCKED"
+    NEW_ACCOUNT = "NEW_ACCOUNT"
+    METRIC_NOT_RECORDED = "METRIC_NOT_RECORDED"
+    STORE_UNREACHABLE = "STORE_UNREACHABLE"
+    DAY_NOT_ENDED = "DAY_NOT_ENDED"
+    GROUP_NOT_FORMED = "GROUP_NOT_FORMED"
+    PARCELS_WAITING = "PARCELS_WAITING"
+
+
+REASON_CODE: dict[Reason, ErrorCode] = {
+    Reason.CONSENT_REQUIRED: ErrorCode.FORBIDDEN,
+    Reason.RISK_BLOCKED: ErrorCode.FORBIDDEN,
+    Reason.NEW_ACCOUNT: ErrorCode.FORBIDDEN,
+    Reason.METRIC_NOT_RECORDED: ErrorCode.INVALID_ARGUMENT,
+    Reason.STORE_UNREACHABLE: ErrorCode.UNAVAILABLE,
+    Reason.DAY_NOT_ENDED: ErrorCode.INVALID_ARGUMENT,
+    Reason.GROUP_NOT_FORMED: ErrorCode.CONFLICT,
+    Reason.PARCELS_WAITING: ErrorCode.CONFLICT,
+}
+
+REASON_MEANING: dict[Reason, str] = {
+    Reason.CONSENT_REQUIRED: "accept the current privacy policy (`details.policy_version`) first",
+    Reason.RISK_BLOCKED: "refused by the risk rules (blacklist, order velocity, brushing)",
+    Reason.NEW_ACCOUNT: "flash-sale goods and guarded coupons wait until the account is older",
+    Reason.METRIC_NOT_RECORDED: "an experiment's metric must be a tracked event or an order metric",
+    Reason.STORE_UNREACHABLE: "the database did not answer in time; retry",
+    Reason.DAY_NOT_ENDED: "a business day is settled only after it ended plus a grace",
+    Reason.GROUP_NOT_FORMED: "a group-buy order ships or is picked up once its group succeeded",
+    Reason.PARCELS_WAITING: "the order completes when every merchant's parcel has shipped",
 }
 
 
@@ -100,5 +140,23 @@ class UpstreamUnavailable(RetailError):
     code = ErrorCode.UPSTREAM_UNAVAILABLE
 
 
+class Unavailable(RetailError):
+    """The store did not answer within its timeouts (answered before SCF's own timeout)."""
+
+    code = ErrorCode.UNAVAILABLE
+
+
 class ConfigurationError(RuntimeError):
     """A setting the current environment needs is missing or wrong; names the setting."""
+
+    def __init__(self, setting: str, problem: str) -> None:
+        super().__init__(f"{setting} {problem}")
+        self.setting = setting
+
+
+def error_fields(exc: BaseException) -> dict[str, str]:
+    """What a log line says about a caught exception: its class, and the setting if any."""
+    fields = {"error": type(exc).__name__}
+    if isinstance(exc, ConfigurationError):
+        fields["setting"] = exc.setting
+    return fields

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from .database import database
+from .errors import error_fields
 from .logs import log
 
 BUCKETS_MS = (5, 10, 25, 50, 100, 250, 500, 1000, 3000)
@@ -73,7 +74,7 @@ def flush_metrics() -> None:
                 upsert=True,
             )
     except Exception as exc:  # noqa: BLE001 - metrics are best effort, answers are not
-        log("metrics_not_recorded", "WARNING", error=type(exc).__name__)
+        log("metrics_not_recorded", "WARNING", **error_fields(exc))
 
 
 def percentile(histogram: dict[str, int], share: float) -> int | None:

@@ -12,6 +12,10 @@ OUT = ConfigDict(defer_build=True)  # answers we build ourselves
 ORDER_ID = Field(min_length=1, max_length=32, pattern=r"^[A-Z0-9]+$")
 
 MAX_REPORT_DAYS = 400
+# Bounds of what a shop enters: no price, discount or budget above 100万 yuan, no stock or
+# quota above ten million units (far inside MongoDB's int64, which unbounded input is not).
+MAX_FEN = 100_000_000
+MAX_UNITS = 10_000_000
 
 
 class DayRange(BaseModel):

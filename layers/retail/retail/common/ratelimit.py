@@ -13,6 +13,7 @@ from .errors import RateLimited
 from .settings import positive_int_map
 
 IP_FACTOR = 5  # many buyers can share one address (a shop's Wi-Fi, a carrier NAT)
+ANONYMOUS = "anonymous"
 
 
 @lru_cache(maxsize=1)
@@ -26,14 +27,18 @@ def limit_for(function: str) -> int:
 
 
 def check_rate(
-    db: Any, function: str, openid: str | None, client_ip: str | None, now: datetime
+    db: Any, function: str, caller: str | None, client_ip: str | None, now: datetime
 ) -> None:
-    """Count this call; raises RateLimited with a retry hint when a budget is spent."""
+    """Count this call against the caller's budget (a buyer's openid, `op:<id>` for an
+    operator) and its client IP's; calls with neither share one anonymous budget. Raises
+    RateLimited with a retry hint when a budget is spent."""
     limit = limit_for(function)
     window = int(now.timestamp()) // 60
+    anonymous = ANONYMOUS if caller is None and client_ip is None else None
     for who, allowed in (
-        (openid, limit),
+        (caller, limit),
         (f"ip:{client_ip}" if client_ip else None, limit * IP_FACTOR),
+        (anonymous, limit * IP_FACTOR),
     ):
         if who is None:
             continue

@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .errors import ConfigurationError
 
 DEV_SESSION_SECRET = "dev-only-session-secret-not-for-production"
+DEV_DB_URI = "sqlite:///.data/retail.db"
+MONGO_SCHEMES = ("mongodb://", "mongodb+srv://")
 
 
 class Settings(BaseModel):
@@ -20,7 +22,12 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
     RETAIL_ENV: Literal["dev", "prod"] = "prod"
-    RETAIL_DB_URI: str = "sqlite:///.data/retail.db"
+    RETAIL_DB_URI: str | None = None
+    RETAIL_ALLOW_EMBEDDED_STORE: Literal["yes"] | None = None
+    RETAIL_DB_SERVER_SELECTION_TIMEOUT_MS: int = Field(2000, ge=100, le=30_000)
+    RETAIL_DB_CONNECT_TIMEOUT_MS: int = Field(2000, ge=100, le=30_000)
+    RETAIL_DB_SOCKET_TIMEOUT_MS: int = Field(8000, ge=100, le=600_000)
+    RETAIL_DB_MAX_POOL_SIZE: int = Field(4, ge=1, le=100)
     RETAIL_PAYMENT_TIMEOUT_SECONDS: int = Field(900, ge=60, le=7 * 86_400)
     RETAIL_SESSION_SECRET: str | None = None
     RETAIL_SESSION_TTL_SECONDS: int = Field(7 * 86_400, ge=300, le=90 * 86_400)
@@ -72,7 +79,11 @@ class Settings(BaseModel):
     RETAIL_COS_SECRET_KEY: str | None = None
     RETAIL_RATE_LIMITS: str = (
         '{"default": 600, "coupon_claim": 30, "share_reward": 60, "order_place": 120, '
-        '"operator_login": 20}'
+        '"operator_login": 20, "order_pickup_verify": 30}'
+    )
+    RETAIL_TRUSTED_PROXY_HOPS: int = Field(0, ge=0, le=5)
+    RETAIL_CONSOLE_ORIGIN: str | None = Field(
+        None, max_length=200, pattern=r"^(https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?)?$"
     )
     RETAIL_RISK_LIMITS: str = "{}"
     RETAIL_PRIVACY_POLICY_VERSION: str = Field("2026-01", min_length=1, max_length=32)
@@ -100,7 +111,7 @@ class Settings(BaseModel):
         asking for `local` outside dev is refused so production never talks to a fake."""
         chosen = getattr(self, name) or (local if self.is_dev else "live")
         if chosen == local and not self.is_dev:
-            raise ConfigurationError(f"{name}={local} is refused unless RETAIL_ENV=dev")
+            raise ConfigurationError(name, f"{local} is refused unless RETAIL_ENV=dev")
         return chosen
 
     @property
@@ -109,7 +120,7 @@ class Settings(BaseModel):
             return self.RETAIL_DELIVERY_SECRET
         if self.is_dev:
             return "dev-only-delivery-secret"
-        raise ConfigurationError("RETAIL_DELIVERY_SECRET is not set")
+        raise ConfigurationError("RETAIL_DELIVERY_SECRET", "is not set")
 
     @property
     def session_secret(self) -> str:
@@ -117,13 +128,33 @@ class Settings(BaseModel):
             return self.RETAIL_SESSION_SECRET
         if self.is_dev:
             return DEV_SESSION_SECRET
-        raise ConfigurationError("RETAIL_SESSION_SECRET is not set")
+        raise ConfigurationError("RETAIL_SESSION_SECRET", "is not set")
+
+    @property
+    def store_uri(self) -> str:
+        """RETAIL_DB_URI, checked: production never falls back to a local file. Outside dev a
+        missing URI is refused, and so is the embedded engine unless RETAIL_ALLOW_EMBEDDED_STORE
+        says so (tests and benches on one machine run production code on it)."""
+        uri = self.RETAIL_DB_URI
+        if not uri:
+            if self.is_dev:
+                return DEV_DB_URI
+            raise ConfigurationError("RETAIL_DB_URI", "is not set; production needs mongodb://")
+        if uri.startswith(MONGO_SCHEMES):
+            return uri
+        if not uri.startswith("sqlite:///"):
+            raise ConfigurationError("RETAIL_DB_URI", "must start with mongodb:// or sqlite:///")
+        if not (self.is_dev or self.RETAIL_ALLOW_EMBEDDED_STORE):
+            raise ConfigurationError(
+                "RETAIL_DB_URI", "sqlite:/// (the embedded engine) is refused when RETAIL_ENV=prod"
+            )
+        return uri
 
     def require(self, name: str) -> str:
         """The value of a setting this code path cannot run without."""
         value = getattr(self, name)
         if not value:
-            raise ConfigurationError(f"{name} is not set")
+            raise ConfigurationError(name, "is not set")
         return str(value)
 
 
@@ -132,11 +163,11 @@ def positive_int_map(name: str) -> dict[str, int]:
     try:
         values = json.loads(getattr(settings(), name))
     except ValueError:
-        raise ConfigurationError(f"{name} must be a JSON object") from None
+        raise ConfigurationError(name, "must be a JSON object") from None
     if not isinstance(values, dict) or not all(
         isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in values.values()
     ):
-        raise ConfigurationError(f"{name} maps names to positive integers")
+        raise ConfigurationError(name, "maps names to positive integers")
     return values
 
 
@@ -149,10 +180,14 @@ def settings() -> Settings:
         load_dotenv(".env", override=False)
     names = Settings.model_fields
     try:
-        return Settings.model_validate({k: v for k, v in os.environ.items() if k in names})
+        # An empty variable counts as unset (`NAME=` in .env.example means "not set").
+        given = {k: v for k, v in os.environ.items() if k in names and v != ""}
+        return Settings.model_validate(given)
     except ValidationError as exc:
-        bad = ", ".join(str(err["loc"][0]) for err in exc.errors())
-        raise ConfigurationError(f"invalid setting(s): {bad}: {exc}") from None
+        errors = exc.errors(include_url=False, include_input=False)  # never echo a secret
+        bad = ", ".join(sorted({str(err["loc"][0]) for err in errors}))
+        why = "; ".join(f"{err['loc'][0]}: {err['msg']}" for err in errors)
+        raise ConfigurationError(bad, f"invalid ({why})") from None
 
 
 def reset_settings() -> None:

@@ -23,9 +23,11 @@ def issue_session_token(openid: str) -> tuple[str, int]:
     return _issue({"sub": openid, "typ": "user"}, settings().RETAIL_SESSION_TTL_SECONDS)
 
 
-def issue_operator_token(operator_id: str, role: str) -> tuple[str, int]:
-    """An operator's token; it carries the role and cannot pass for a buyer's."""
-    return _issue({"sub": operator_id, "typ": "operator", "role": role}, OPERATOR_TTL_SECONDS)
+def issue_operator_token(operator_id: str, role: str, version: int) -> tuple[str, int]:
+    """An operator's token; it carries the role and the account's token version (a change to
+    the account bumps it, voiding older tokens) and cannot pass for a buyer's."""
+    claims = {"sub": operator_id, "typ": "operator", "role": role, "ver": version}
+    return _issue(claims, OPERATOR_TTL_SECONDS)
 
 
 def _issue(claims: dict[str, Any], ttl: int) -> tuple[str, int]:

@@ -16,7 +16,7 @@ from pymongo.errors import DuplicateKeyError
 
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.errors import Conflict, Forbidden
+from retail.common.errors import Conflict, Forbidden, Reason
 from retail.common.logs import log
 from retail.common.models import OUT, STRICT
 from retail.common.settings import settings
@@ -97,6 +97,6 @@ def require_consent(db: Any, openid: str, purpose: str) -> None:
     if not state.collecting:
         raise Forbidden(
             f"accept the privacy policy before we store your {purpose}",
-            reason="CONSENT_REQUIRED",
+            reason=Reason.CONSENT_REQUIRED,
             policy_version=state.current_version,
         )

@@ -1,8 +1,15 @@
 """Which trigger called us, and the request it carries.
 
 SCF hands every trigger to the same `main_handler(event, context)`: a CloudBase
-`callFunction` passes the mini-program's `data` as the event; an HTTP trigger (function URL
-or API gateway) passes method, headers and the raw body; a timer passes `{"Type": "timer"}`.
+`callFunction` passes the mini-program's `data` as the event; an HTTP trigger passes method,
+headers and the raw body (API gateway: with `requestContext.sourceIp`; function URL: with
+the client address in `x-scf-remote-addr`); a timer passes
+`{"Type": "Timer", "TriggerName", "Time", "Message"}`.
+
+The event's shape is the caller's to choose, so it decides nothing alone: when the platform
+says a client called (`Platform.from_client`), the event is that client's data even if it
+looks like a timer or an HTTP request. Only without a client may the shape tell a timer
+from an HTTP trigger, and those shapes are built by the platform, not by the caller.
 """
 
 from __future__ import annotations
@@ -16,9 +23,17 @@ from typing import Any
 
 from retail.common.errors import InvalidArgument, PayloadTooLarge
 
+from .platform import Platform
+
 MAX_BODY_BYTES = 1024 * 1024
-# Keys CloudBase or a client may put in the data that must never be taken as identity.
-IDENTITY_KEYS = {"userInfo", "openid", "OPENID", "openId", "unionid", "UNIONID", "appid", "APPID"}
+MAX_DEPTH = 32  # no request of ours nests deeper than a few levels
+# CloudBase once injected the caller's {appId, openId} into the event as `userInfo`; WeChat's
+# templates still call it a reserved, deprecated field. It is dropped, never read.
+PLATFORM_RESERVED_KEY = "userInfo"
+# Keys that name an identity: in a request that does not declare them, a spoofing attempt.
+IDENTITY_KEYS = frozenset(
+    {"openid", "OPENID", "openId", "unionid", "UNIONID", "unionId", "appid", "APPID", "appId"}
+)
 
 
 class Trigger(str, Enum):
@@ -33,22 +48,40 @@ class Invocation:
     data: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
     raw_body: str = ""
-    ignored_identity_keys: list[str] = field(default_factory=list)
+    request_context: dict[str, Any] = field(default_factory=dict)
+    forged_platform_keys: list[str] = field(default_factory=list)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
 
 
-def detect_trigger(event: Any) -> Trigger:
-    if isinstance(event, dict):
-        if event.get("Type") == "timer" and "TriggerName" in event:
+def is_timer_event(event: Any) -> bool:
+    return (
+        isinstance(event, dict)
+        and str(event.get("Type", "")).lower() == "timer"
+        and isinstance(event.get("TriggerName"), str)
+    )
+
+
+def is_http_event(event: Any) -> bool:
+    return (
+        isinstance(event, dict)
+        and isinstance(event.get("httpMethod"), str)
+        and isinstance(event.get("headers"), dict)
+    )
+
+
+def detect_trigger(event: Any, platform: Platform) -> Trigger:
+    """The trigger, from the platform first (see the module docstring)."""
+    if not platform.from_client:
+        if is_timer_event(event):
             return Trigger.TIMER
-        if "httpMethod" in event and "headers" in event:
+        if is_http_event(event):
             return Trigger.HTTP
     return Trigger.CLOUDBASE
 
 
-def parse_event(event: Any, trigger: Trigger) -> Invocation:
+def parse_event(event: Any, trigger: Trigger, platform: Platform) -> Invocation:
     """The request data `trigger` carries. Raises InvalidArgument or PayloadTooLarge."""
     if not isinstance(event, dict):
         raise InvalidArgument("the request must be a JSON object")
@@ -56,28 +89,35 @@ def parse_event(event: Any, trigger: Trigger) -> Invocation:
         return Invocation(Trigger.TIMER, _timer_data(event))
     if trigger is Trigger.HTTP:
         return _http_invocation(event)
-    data = {k: v for k, v in event.items() if k not in IDENTITY_KEYS}
-    return Invocation(
-        Trigger.CLOUDBASE, data, ignored_identity_keys=sorted(set(event) & IDENTITY_KEYS)
-    )
+    return _cloudbase_invocation(event, platform)
+
+
+def _cloudbase_invocation(event: dict[str, Any], platform: Platform) -> Invocation:
+    _refuse_deep(event)
+    forged = []
+    if is_timer_event(event) or is_http_event(event):
+        forged.append("event shape")
+    injected = event.get(PLATFORM_RESERVED_KEY)
+    if injected is not None:
+        claimed = injected.get("openId") if isinstance(injected, dict) else injected
+        if claimed is not None and claimed != platform.get("WX_OPENID"):
+            forged.append(PLATFORM_RESERVED_KEY)
+    data = {k: v for k, v in event.items() if k != PLATFORM_RESERVED_KEY}
+    return Invocation(Trigger.CLOUDBASE, data, forged_platform_keys=forged)
 
 
 def _timer_data(event: dict[str, Any]) -> dict[str, Any]:
     message = event.get("Message") or ""
     if not message:
         return {}
-    try:
-        data = json.loads(message)
-    except ValueError:
-        raise InvalidArgument("timer Message must be a JSON object") from None
-    if not isinstance(data, dict):
-        raise InvalidArgument("timer Message must be a JSON object")
-    return data
+    return _json_object(str(message), "timer Message")
 
 
 def _http_invocation(event: dict[str, Any]) -> Invocation:
-    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    headers = {str(k).lower(): str(v) for k, v in event["headers"].items()}
     body = event.get("body") or ""
+    if not isinstance(body, str):
+        raise InvalidArgument("the body must be text")
     if event.get("isBase64Encoded"):
         try:
             body = base64.b64decode(body).decode("utf-8")
@@ -85,13 +125,35 @@ def _http_invocation(event: dict[str, Any]) -> Invocation:
             raise InvalidArgument("the body is not valid base64 UTF-8") from None
     if len(body.encode("utf-8")) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"the body is over {MAX_BODY_BYTES} bytes")
-    data: Any = {}
-    if body.strip():
-        try:
-            data = json.loads(body)
-        except ValueError:
-            raise InvalidArgument("the body is not JSON") from None
+    data = _json_object(body, "the body") if body.strip() else {}
+    context = event.get("requestContext")
+    return Invocation(
+        Trigger.HTTP, data, headers, body, context if isinstance(context, dict) else {}
+    )
+
+
+def _json_object(text: str, what: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise InvalidArgument(f"the request nests deeper than {MAX_DEPTH} levels") from None
+    except ValueError:
+        raise InvalidArgument(f"{what} is not JSON") from None
     if not isinstance(data, dict):
-        raise InvalidArgument("the body must be a JSON object")
-    clean = {k: v for k, v in data.items() if k not in IDENTITY_KEYS}
-    return Invocation(Trigger.HTTP, clean, headers, body, sorted(set(data) & IDENTITY_KEYS))
+        raise InvalidArgument(f"{what} must be a JSON object")
+    _refuse_deep(data)
+    return data
+
+
+def _refuse_deep(value: Any) -> None:
+    """Raises InvalidArgument for containers nested past MAX_DEPTH (checked without
+    recursion, so the check itself cannot overflow the stack)."""
+    pending: list[tuple[Any, int]] = [(value, 1)] if isinstance(value, (dict, list)) else []
+    while pending:
+        item, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise InvalidArgument(f"the request nests deeper than {MAX_DEPTH} levels")
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        )
+        pending.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))

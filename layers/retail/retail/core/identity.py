@@ -1,26 +1,25 @@
 """Who is calling: only ever from the platform or a verified token, never from the body.
 
 - CloudBase calls: WeChat injects WX_OPENID / WX_APPID / WX_UNIONID into the invocation's
-  environment (context `environment` JSON, older `environ` string, then the process
-  environment); WeChat has already authenticated them.
+  environment (read by `platform.platform_of`); WeChat has already authenticated them.
 - HTTP calls: `Authorization: Bearer <session token>` issued by user_login.
 - Dev only (RETAIL_ENV=dev): the dev gateway's X-Dev-Openid / X-Dev-Operator headers.
 """
 
 from __future__ import annotations
 
-import json
-import os
+import hashlib
+import hmac
 from dataclasses import dataclass
-from typing import Any
 
-from retail.common.errors import Forbidden, InvalidArgument, Unauthenticated
+from retail.common.clientip import client_ip
+from retail.common.errors import ConfigurationError, Forbidden, InvalidArgument, Unauthenticated
 from retail.common.settings import settings
 from retail.common.tokens import verify_token
 
 from .events import Invocation, Trigger
+from .platform import Platform
 
-HIDDEN_CONTEXT_KEYS = {"WX_API_TOKEN", "WX_TRIGGER_API_TOKEN_V0"}
 OPERATOR_ROLES = ("admin", "service", "merchant")
 
 
@@ -28,6 +27,7 @@ OPERATOR_ROLES = ("admin", "service", "merchant")
 class Operator:
     operator_id: str
     role: str  # "admin", "service" or "merchant:<merchant_id>"
+    token_version: int | None = None  # of the sign-in token; None for the dev gateway header
 
     @property
     def merchant_id(self) -> str | None:
@@ -44,6 +44,13 @@ class Caller:
     operator: Operator | None = None
     time_limit_ms: int | None = None
 
+    @property
+    def rate_key(self) -> str | None:
+        """Whose budget a call spends: the buyer's, or the operator's."""
+        if self.openid:
+            return self.openid
+        return f"op:{self.operator.operator_id}" if self.operator else None
+
     def require_openid(self) -> str:
         if not self.openid:
             raise Unauthenticated("this function needs a logged-in WeChat user")
@@ -58,45 +65,30 @@ class Caller:
         return self.operator
 
 
-def wx_context(context: Any) -> dict[str, str]:
-    """The invocation's WX_* values, context first, then the process environment."""
-    env: dict[str, Any] = {}
-    context = context if isinstance(context, dict) else {}
-    raw = context.get("environment")
-    if raw:
-        env = json.loads(raw) if isinstance(raw, str) else dict(raw)
-    elif context.get("environ"):
-        for part in str(context["environ"]).split(";"):
-            if "=" in part:
-                key, value = part.split("=", 1)
-                env[key] = value
-    keys = env.get("WX_CONTEXT_KEYS") or os.environ.get("WX_CONTEXT_KEYS", "")
-    names = keys.split(",") if isinstance(keys, str) else list(keys)
-    names += ["WX_OPENID", "WX_APPID", "WX_UNIONID", "WX_SOURCE", "WX_CLIENTIP"]
-    found: dict[str, str] = {}
-    for name in filter(None, names):
-        found_value = env.get(name, os.environ.get(name))
-        if found_value and name not in HIDDEN_CONTEXT_KEYS:
-            found[name] = str(found_value)
-    if context.get("RETAIL_DEV_OPERATOR"):
-        found["RETAIL_DEV_OPERATOR"] = str(context["RETAIL_DEV_OPERATOR"])
-    return found
+def caller_key(openid: str | None, operator: Operator | None) -> str | None:
+    """A pseudonym for log lines: a keyed hash, stable per caller, that names nobody."""
+    subject = f"user:{openid}" if openid else f"op:{operator.operator_id}" if operator else None
+    if subject is None:
+        return None
+    try:
+        secret = settings().session_secret.encode()
+    except ConfigurationError:
+        return "unkeyed"
+    return hmac.new(secret, subject.encode(), hashlib.sha256).hexdigest()[:16]
 
 
-def resolve_caller(invocation: Invocation, context: Any) -> Caller:
+def resolve_caller(invocation: Invocation, platform: Platform) -> Caller:
     """The caller's verified identity for this invocation (possibly anonymous)."""
     if invocation.trigger is Trigger.TIMER:
-        limit = context.get("time_limit_in_ms") if isinstance(context, dict) else None
-        return Caller(source="timer", time_limit_ms=limit if isinstance(limit, int) else None)
+        return Caller(source="timer", time_limit_ms=platform.time_limit_ms)
     if invocation.trigger is Trigger.CLOUDBASE:
-        wx = wx_context(context)
         return Caller(
-            openid=wx.get("WX_OPENID"),
-            appid=wx.get("WX_APPID"),
-            unionid=wx.get("WX_UNIONID"),
-            source=wx.get("WX_SOURCE", "cloudbase"),
-            client_ip=wx.get("WX_CLIENTIP"),
-            operator=_dev_operator(wx.get("RETAIL_DEV_OPERATOR")),
+            openid=platform.get("WX_OPENID"),
+            appid=platform.get("WX_APPID"),
+            unionid=platform.get("WX_UNIONID"),
+            source=",".join(platform.source) or "cloudbase",
+            client_ip=platform.client_ip,
+            operator=_dev_operator(platform.dev_operator),
         )
     return _http_caller(invocation)
 
@@ -109,7 +101,10 @@ def _http_caller(invocation: Invocation) -> Caller:
     if authorization.lower().startswith("bearer "):
         claims = verify_token(authorization[7:].strip())
         if claims.get("typ") == "operator":
-            operator = Operator(str(claims["sub"]), str(claims["role"]))
+            version = claims.get("ver")
+            operator = Operator(
+                str(claims["sub"]), str(claims["role"]), version if isinstance(version, int) else -1
+            )
         else:
             openid = str(claims["sub"])
     elif settings().is_dev and invocation.header("x-dev-openid"):
@@ -117,9 +112,20 @@ def _http_caller(invocation: Invocation) -> Caller:
     return Caller(
         openid=openid,
         source="http",
-        client_ip=invocation.header("x-forwarded-for"),
+        client_ip=http_client_ip(invocation),
         operator=operator,
     )
+
+
+def http_client_ip(invocation: Invocation) -> str | None:
+    """API gateway events carry the peer in requestContext.sourceIp; function URL events
+    (which have no requestContext) in the x-scf-remote-addr header the platform sets."""
+    if invocation.request_context:
+        peer = invocation.request_context.get("sourceIp")
+    else:
+        peer = invocation.header("x-scf-remote-addr")
+    hops = settings().RETAIL_TRUSTED_PROXY_HOPS
+    return client_ip(str(peer) if peer else None, invocation.header("x-forwarded-for"), hops)
 
 
 def _dev_operator(value: str | None) -> Operator | None:

@@ -28,13 +28,16 @@ from retail.common.errors import (
     InvalidArgument,
     RetailError,
     Unauthenticated,
+    error_fields,
 )
 from retail.common.logs import function_name, log, request_id
 from retail.common.metrics import record_call
 from retail.common.ratelimit import check_rate
+from retail.common.settings import settings
 
-from .events import Invocation, Trigger, detect_trigger, parse_event
-from .identity import Caller, resolve_caller
+from .events import IDENTITY_KEYS, Invocation, Trigger, detect_trigger, parse_event
+from .identity import Caller, caller_key, resolve_caller
+from .platform import Platform, platform_of
 
 Auth = Literal["user", "optional", "operator", "timer", "webhook"]
 Verifier = Callable[[bytes, dict[str, str]], bool]
@@ -47,40 +50,61 @@ def cloud_function(
     response: type[BaseModel] | None = None,
     auth: Auth = "user",
     verify: Verifier | None = None,
+    notes_visitor: bool = True,
 ) -> Callable[[Handler], Callable[[Any, Any], Any]]:
     """Wrap `handler(request, caller)` as SCF's `main_handler(event, context)`.
 
     auth: "user" needs an openid, "optional" runs anonymous too, "operator" needs an operator
     identity (roles are checked by the domain), "timer" accepts only timer triggers, "webhook"
     accepts only HTTP calls whose raw body and headers pass `verify` (a partner's signature).
+    notes_visitor: a caller the platform names becomes a user once answered (users.visitors);
+    off only for erasure, after which the caller must not be re-created.
     """
 
     def wrap(handler: Handler) -> Callable[[Any, Any], Any]:
         def main_handler(event: Any, context: Any = None) -> Any:
-            name = _function_name(handler, context)
-            rid = (context or {}).get("request_id") if isinstance(context, dict) else None
-            tokens = (request_id.set(rid or uuid.uuid4().hex), function_name.set(name))
+            platform = platform_of(context)
+            name = platform.function_name or _folder_name(handler)
+            tokens = (
+                request_id.set(platform.request_id or uuid.uuid4().hex),
+                function_name.set(name),
+            )
             started = time.perf_counter()
-            trigger = detect_trigger(event)
+            trigger = detect_trigger(event, platform)
+            preflight = _preflight(event, trigger, auth)
+            if preflight is not None:
+                request_id.reset(tokens[0])
+                function_name.reset(tokens[1])
+                return preflight
+            caller: Caller | None = None
             try:
-                invocation = parse_event(event, trigger)
-                answer = _run(handler, request, auth, verify, invocation, context)
+                invocation = parse_event(event, trigger, platform)
+                caller = resolve_caller(invocation, platform)
+                answer = _run(handler, request, auth, verify, invocation, caller)
+                if notes_visitor and caller.openid:
+                    _note_visitor(caller)
             except RetailError as exc:
                 answer = {"code": exc.code.value, "message": exc.message}
                 if exc.details:
                     answer["details"] = exc.details
-            except Exception:  # noqa: BLE001 - the one place unexpected faults are answered
-                log("function_crashed", "ERROR", traceback=traceback.format_exc())
+            except Exception as exc:  # noqa: BLE001 - the one place unexpected faults are answered
+                fields = error_fields(exc)
+                log("function_crashed", "ERROR", traceback=traceback.format_exc(), **fields)
                 answer = {
                     "code": ErrorCode.INTERNAL.value,
                     "message": f"internal error; request id {request_id.get()}",
                 }
             elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
-            log("function_answered", answer=answer["code"], trigger=trigger.value, ms=elapsed_ms)
+            log(
+                "function_answered",
+                answer=answer["code"],
+                ms=elapsed_ms,
+                **_trace(trigger, platform, caller),
+            )
             record_call(name, answer["code"], elapsed_ms, utcnow())
             request_id.reset(tokens[0])
             function_name.reset(tokens[1])
-            return _deliver(answer, trigger)
+            return _deliver(answer, trigger, auth)
 
         main_handler.request_model = request  # type: ignore[attr-defined]
         main_handler.response_model = response  # type: ignore[attr-defined]
@@ -90,12 +114,21 @@ def cloud_function(
     return wrap
 
 
-def _function_name(handler: Handler, context: Any) -> str:
-    """SCF's name for this function, else the folder its index.py sits in."""
-    if isinstance(context, dict) and context.get("function_name"):
-        return str(context["function_name"])
+def _folder_name(handler: Handler) -> str:
+    """The folder the handler's index.py sits in: the function's name where SCF gives none."""
     code = getattr(handler, "__code__", None)
     return os.path.basename(os.path.dirname(code.co_filename)) if code else handler.__name__
+
+
+def _trace(trigger: Trigger, platform: Platform, caller: Caller | None) -> dict[str, Any]:
+    """Who called, from where and how, for the log line: the trigger and source as the
+    platform gave them, a pseudonymous caller key and the client IP."""
+    return {
+        "trigger": trigger.value,
+        "source": ",".join(platform.source) or None,
+        "caller": caller_key(caller.openid, caller.operator) if caller else None,
+        "ip": caller.client_ip if caller else platform.client_ip,
+    }
 
 
 def _run(
@@ -104,10 +137,32 @@ def _run(
     auth: Auth,
     verify: Verifier | None,
     invocation: Invocation,
-    context: Any,
+    caller: Caller,
 ) -> dict[str, Any]:
-    if invocation.ignored_identity_keys:
-        log("client_identity_ignored", "WARNING", keys=invocation.ignored_identity_keys)
+    if invocation.forged_platform_keys:
+        log("platform_fields_forged", "WARNING", forged=invocation.forged_platform_keys)
+    _admit(auth, verify, invocation, caller)
+    command = _validate(request, invocation.data)
+    if auth not in ("timer", "webhook"):
+        check_rate(database(), function_name.get(), caller.rate_key, caller.client_ip, utcnow())
+    result = handler(command, caller)
+    if isinstance(result, BaseModel):
+        data = result.model_dump(mode="json")
+    else:
+        data = json.loads(json.dumps(result, default=_json_default))
+    return {"code": ErrorCode.OK.value, "data": data}
+
+
+def _note_visitor(caller: Caller) -> None:
+    """A platform identity that got an answer is a user from now on (users.visitors)."""
+    from retail.users.visitors import note_visitor
+
+    assert caller.openid is not None
+    note_visitor(database(), caller.openid, appid=caller.appid, unionid=caller.unionid)
+
+
+def _admit(auth: Auth, verify: Verifier | None, invocation: Invocation, caller: Caller) -> None:
+    """Refuse a call that came the wrong way, or without the identity the function needs."""
     if auth == "timer" and invocation.trigger is not Trigger.TIMER:
         raise Unauthenticated("this function runs on its timer only")
     if auth == "webhook" and not (
@@ -116,13 +171,22 @@ def _run(
         and verify(invocation.raw_body.encode("utf-8"), invocation.headers)
     ):
         raise Unauthenticated("the notification's signature does not verify")
-    caller = resolve_caller(invocation, context)
     if auth == "user":
         caller.require_openid()
     elif auth == "operator":
-        caller.require_operator()
+        operator = caller.require_operator()
+        if operator.token_version is not None:
+            from retail.operators.sessions import confirm_operator
+
+            confirm_operator(operator)
+
+
+def _validate(request: type[BaseModel], data: dict[str, Any]) -> BaseModel:
+    spoofed = sorted((IDENTITY_KEYS & data.keys()) - request.model_fields.keys())
+    if spoofed:
+        log("client_identity_refused", "WARNING", keys=spoofed)
     try:
-        command = request.model_validate(invocation.data)
+        return request.model_validate(data)
     except ValidationError as exc:
         problems = [
             {"field": ".".join(str(p) for p in err["loc"]) or "(body)", "problem": err["msg"]}
@@ -131,14 +195,6 @@ def _run(
         raise InvalidArgument(
             "the request does not match the function's schema", problems=problems
         ) from None
-    if auth in ("user", "optional") and invocation.trigger is not Trigger.TIMER:
-        check_rate(database(), function_name.get(), caller.openid, caller.client_ip, utcnow())
-    result = handler(command, caller)
-    if isinstance(result, BaseModel):
-        data = result.model_dump(mode="json")
-    else:
-        data = json.loads(json.dumps(result, default=_json_default))
-    return {"code": ErrorCode.OK.value, "data": data}
 
 
 def _json_default(value: Any) -> Any:
@@ -149,13 +205,37 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-def _deliver(answer: dict[str, Any], trigger: Trigger) -> Any:
+def _deliver(answer: dict[str, Any], trigger: Trigger, auth: Auth) -> Any:
     if trigger is not Trigger.HTTP:
         return answer
     status = HTTP_STATUS[ErrorCode(answer["code"])]
     return {
         "isBase64Encoded": False,
         "statusCode": status,
-        "headers": {"Content-Type": "application/json; charset=utf-8"},
+        "headers": {"Content-Type": "application/json; charset=utf-8", **_cors(auth)},
         "body": json.dumps(answer, ensure_ascii=False),
+    }
+
+
+def _preflight(event: Any, trigger: Trigger, auth: Auth) -> dict[str, Any] | None:
+    """A browser's CORS preflight: answered here, nothing runs."""
+    if trigger is not Trigger.HTTP or auth == "webhook":
+        return None
+    if str(event.get("httpMethod", "")).upper() != "OPTIONS":
+        return None
+    return {"isBase64Encoded": False, "statusCode": 204, "headers": _cors(auth), "body": ""}
+
+
+def _cors(auth: Auth) -> dict[str, str]:
+    """The console, served from RETAIL_CONSOLE_ORIGIN, may call the function URLs (the
+    operator routes and the catalogue it shows); a partner's webhook is no browser's."""
+    origin = settings().RETAIL_CONSOLE_ORIGIN if auth != "webhook" else None
+    if not origin:
+        return {}
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Methods": "POST, OPTIONS",
+        "Access-Control-Allow-Headers": "Authorization, Content-Type",
+        "Access-Control-Max-Age": "600",
+        "Vary": "Origin",
     }

@@ -3,7 +3,7 @@
 bucket = sha256("<salt>:<openid>") mod 10,000, so an openid always lands in the same arm
 while the salt stays, and arms split by their weights. A user's first assignment to a
 running experiment is logged once as an exposure (the denominator of its results).
-Definitions are read once per warm instance and kept for 30 seconds.
+Definitions are read once per warm instance and kept for CACHE_SECONDS (a save drops them).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from retail.common.database import database
 from retail.common.models import OUT, STRICT
 
 BUCKETS = 10_000
-CACHE_SECONDS = 30.0
+CACHE_SECONDS = 30
 _cache: dict[str, Any] = {}
 
 

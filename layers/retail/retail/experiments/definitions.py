@@ -1,8 +1,10 @@
 """Experiment and flag definitions, saved by admins (audited).
 
 An experiment names its arms with integer weights, a salt (changing it reshuffles users),
-and the tracked event type that counts as a conversion. A flag is on for an allow-list and
-for a percentage of everyone else, by the same bucketing as experiments.
+and the metric that counts as a conversion (experiments.conversions). A flag is on for an
+allow-list and for a percentage of everyone else, by the same bucketing as experiments.
+A save drops this instance's cached definitions; other warm instances keep theirs for up to
+CACHE_SECONDS, and the answer says so.
 """
 
 from __future__ import annotations
@@ -17,8 +19,16 @@ from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.models import OUT, STRICT
 
+from .assignment import CACHE_SECONDS, forget_cached_definitions
+from .conversions import require_recorded
+
 NAME = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_-]+$")
 OPENID = StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+OTHER_INSTANCES = Field(
+    CACHE_SECONDS,
+    description="this instance serves the change at once; other warm instances (containers) "
+    "read the definitions again within this many seconds",
+)
 
 
 class Arm(BaseModel):
@@ -34,7 +44,11 @@ class SaveExperiment(BaseModel):
     salt: str = Field(min_length=1, max_length=40)
     arms: list[Arm] = Field(min_length=2, max_length=10)
     metric: str = Field(
-        min_length=1, max_length=40, pattern=r"^[a-z_]+$", description="conversion event type"
+        min_length=1,
+        max_length=40,
+        pattern=r"^[a-z_]+$",
+        description="what converts: a tracked event type, or `order` (placed) / `pay` (paid), "
+        "read from the orders; anything else is refused (reason METRIC_NOT_RECORDED)",
     )
     status: Literal["RUNNING", "STOPPED"] = "RUNNING"
 
@@ -62,6 +76,7 @@ class ExperimentView(BaseModel):
     metric: str
     status: str
     started_at: datetime
+    other_instances_within_seconds: int = OTHER_INSTANCES
 
 
 class FlagView(BaseModel):
@@ -71,9 +86,12 @@ class FlagView(BaseModel):
     rollout_percent: float
     allow: list[str]
     salt: str
+    other_instances_within_seconds: int = OTHER_INSTANCES
 
 
 def save_experiment(cmd: SaveExperiment, *, operator: Any, db: Any = None) -> ExperimentView:
+    """Raises InvalidArgument (reason METRIC_NOT_RECORDED) for a metric that never converts."""
+    require_recorded(cmd.metric)
     db = db if db is not None else database()
     fields = cmd.model_dump(exclude={"experiment_id"})
     save_audited(
@@ -85,6 +103,7 @@ def save_experiment(cmd: SaveExperiment, *, operator: Any, db: Any = None) -> Ex
         fields,
         on_insert={"started_at": utcnow()},
     )
+    forget_cached_definitions()
     saved = db.experiments.find_one({"_id": cmd.experiment_id})
     return ExperimentView(**{**saved, "experiment_id": saved["_id"]})
 
@@ -93,4 +112,5 @@ def save_flag(cmd: SaveFlag, *, operator: Any, db: Any = None) -> FlagView:
     db = db if db is not None else database()
     fields = cmd.model_dump(exclude={"flag_id"})
     save_audited(db, operator, "flag_save", "flags", cmd.flag_id, fields)
+    forget_cached_definitions()
     return FlagView(flag_id=cmd.flag_id, **fields)

@@ -1,5 +1,5 @@
 """An experiment's results: per arm, the users exposed and those who converted after their
-exposure (a tracked event of the experiment's metric), and each arm against the first
+exposure (an event or order of the experiment's metric), and each arm against the first
 (control) by a two-proportion z-test with a 95% confidence interval of the difference."""
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from pydantic import BaseModel, Field
 from retail.common.database import database
 from retail.common.errors import NotFound
 from retail.common.models import OUT, STRICT
+
+from .conversions import conversions
 
 Z_95 = 1.959964
 
@@ -64,14 +66,10 @@ def experiment_results(cmd: ShowResults, *, db: Any = None) -> ExperimentResults
         exposed_at[exposure["openid"]] = exposure["at"]
         arm_of[exposure["openid"]] = exposure["arm"]
     converted: set[str] = set()
-    conversions = db.events.find(
-        {"type": experiment["metric"], "at": {"$gte": experiment["started_at"]}},
-        {"openid": 1, "at": 1},
-    )
-    for event in conversions:
-        seen = exposed_at.get(event["openid"])
-        if seen is not None and event["at"] >= seen:
-            converted.add(event["openid"])
+    for openid, at in conversions(db, experiment["metric"], experiment["started_at"]):
+        seen = exposed_at.get(openid)
+        if seen is not None and at >= seen:
+            converted.add(openid)
     counts = {arm["name"]: [0, 0] for arm in experiment["arms"]}
     for openid, arm in arm_of.items():
         tally = counts.setdefault(arm, [0, 0])

@@ -1,6 +1,13 @@
 """The back office: operator accounts and sign-in, and the audited actions operators take."""
 
-from .accounts import OperatorSession, SignIn, create_operator, sign_in
+from .accounts import (
+    OperatorSession,
+    SignIn,
+    create_operator,
+    delete_operator,
+    disable_operator,
+    sign_in,
+)
 from .actions import (
     AdjustStock,
     ProductStatus,
@@ -51,6 +58,8 @@ __all__ = [
     "UpdateBlacklist",
     "adjust_stock",
     "create_operator",
+    "delete_operator",
+    "disable_operator",
     "list_risk_events",
     "publish_product",
     "review_risk_event",

@@ -11,10 +11,16 @@ from pydantic import BaseModel, Field
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Forbidden
-from retail.common.metrics import flush_metrics, percentile
+from retail.common.metrics import FLUSH_CALLS, FLUSH_SECONDS, flush_metrics, percentile
 from retail.common.models import OUT, STRICT
 
 FAULTS = ("INTERNAL", "UPSTREAM_UNAVAILABLE")
+FRESHNESS = (
+    "This instance's calls are all counted. Every other instance writes its counts at its "
+    f"first call {FLUSH_SECONDS:g} s after its last write (or after {FLUSH_CALLS} calls), "
+    f"so it may hold back its last {FLUSH_SECONDS:g} s of calls; an instance that serves no "
+    "further call shows them only when it is next called (they are lost if it is reclaimed)."
+)
 
 
 class ShowMetrics(BaseModel):
@@ -38,6 +44,13 @@ class MetricsReport(BaseModel):
     model_config = OUT
     minutes: int
     functions: list[FunctionMetrics]
+    held_back_seconds: int = Field(
+        default=int(FLUSH_SECONDS),
+        description="each other instance may still hold the counts of its calls of its last "
+        "this many seconds (at most held_back_calls calls)",
+    )
+    held_back_calls: int = FLUSH_CALLS
+    freshness: str = Field(default=FRESHNESS, description="how late these figures may be, and why")
 
 
 def show_metrics(cmd: ShowMetrics, *, operator: Any, db: Any = None) -> MetricsReport:

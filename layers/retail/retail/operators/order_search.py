@@ -4,7 +4,7 @@ which only admins and the order's merchant (who must ship it) may, and which is 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -13,6 +13,7 @@ from retail.common.database import database
 from retail.common.errors import Forbidden, InvalidArgument
 from retail.common.logs import mask
 from retail.common.models import OUT, STRICT
+from retail.common.vocabulary import Delivery
 from retail.orders.queries import Status
 
 ORDER_FIELDS = (
@@ -37,7 +38,13 @@ class OrderSearch(BaseModel):
     order_id: str | None = Field(None, max_length=32, pattern=r"^[A-Z0-9]+$")
     openid: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     status: Status | None = None
+    delivery: Delivery | None = None
+    store_id: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_:-]+$")
+    refund_status: Literal["REQUESTED", "APPROVED", "REJECTED"] | None = Field(
+        None, description="a refund asked after shipping: REQUESTED is the review queue"
+    )
     limit: int = Field(20, ge=1, le=200)
+    skip: int = Field(0, ge=0, le=10_000, description="paging: orders to pass over first")
     priority_first: bool = Field(
         False, description="high-value customers' orders first (the fulfilment queue)"
     )
@@ -55,11 +62,15 @@ class SearchResults(BaseModel):
 def search_orders(cmd: OrderSearch, *, operator: Any, db: Any = None) -> SearchResults:
     db = db if db is not None else database()
     base = operator.role.split(":", 1)[0]
-    query: dict[str, Any] = {
-        k: v
-        for k, v in (("_id", cmd.order_id), ("openid", cmd.openid), ("status", cmd.status))
-        if v
-    }
+    filters = (
+        ("_id", cmd.order_id),
+        ("openid", cmd.openid),
+        ("status", cmd.status),
+        ("delivery", cmd.delivery),
+        ("store_id", cmd.store_id),
+        ("refund_request.status", cmd.refund_status),
+    )
+    query: dict[str, Any] = {k: v for k, v in filters if v}
     if base == "merchant":
         query["merchant_ids"] = operator.merchant_id
     elif base not in ("admin", "service"):
@@ -69,7 +80,7 @@ def search_orders(cmd: OrderSearch, *, operator: Any, db: Any = None) -> SearchR
     if cmd.plain and not cmd.reason:
         raise InvalidArgument("a plain view needs a reason", field="reason")
     order = [("priority", 1), ("created_at", 1)] if cmd.priority_first else [("created_at", -1)]
-    found = db.orders.find(query, sort=order, limit=cmd.limit)
+    found = db.orders.find(query, sort=order, skip=cmd.skip, limit=cmd.limit)
     results = []
     for order in found:
         view = {"order_id": order["_id"], **{k: order.get(k) for k in ORDER_FIELDS}}

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from retail.common.audit import record_audit
+from retail.common.clientip import normalise_ip
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, InvalidArgument, NotFound
@@ -135,6 +136,10 @@ def update_blacklist(cmd: UpdateBlacklist, *, operator: Any, db: Any = None) -> 
     also be given as the number. Raises InvalidArgument for an address given in clear."""
     db = db if db is not None else database()
     value = cmd.value
+    if cmd.kind == "ip":
+        value = normalise_ip(value) or ""
+        if not value:
+            raise InvalidArgument("an ip entry is one IPv4 or IPv6 address")
     if cmd.kind == "phone" and not _is_fingerprint(value):
         value = phone_fingerprint(value) or ""
         if not value:

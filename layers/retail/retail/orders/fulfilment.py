@@ -17,7 +17,7 @@ from retail.catalog.catalog_file import ID
 from retail.common.batches import BatchRequest, BatchSummary, Budget, Outcome, run_batches
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.errors import Conflict, Forbidden, NotFound
+from retail.common.errors import Conflict, Forbidden, NotFound, Reason
 from retail.common.models import ORDER_ID, STRICT
 from retail.common.settings import settings
 
@@ -139,7 +139,7 @@ def confirm_receipt(cmd: OrderRef, *, buyer: str, db: Any = None) -> OrderView:
     waiting = waiting_parcels(order)
     if order.get("status") == SHIPPED and waiting:
         raise Conflict(
-            "some parcels have not shipped yet", reason="PARCELS_WAITING", waiting=waiting
+            "some parcels have not shipped yet", reason=Reason.PARCELS_WAITING, waiting=waiting
         )
     return to_view(already_moved(db, cmd.order_id, buyer, COMPLETED, "confirmed"))
 

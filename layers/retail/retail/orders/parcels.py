@@ -13,7 +13,7 @@ from typing import Any
 
 from retail.common.audit import record_audit
 from retail.common.clock import utcnow
-from retail.common.errors import Conflict, Forbidden, NotFound
+from retail.common.errors import Conflict, Forbidden, NotFound, Reason
 from retail.common.vocabulary import GroupStatus, ParcelStatus
 
 from .lifecycle import transition
@@ -45,7 +45,7 @@ def refuse_unformed_group(db: Any, order: dict[str, Any]) -> None:
     if group.get("status") != GroupStatus.SUCCEEDED:
         raise Conflict(
             "the group has not formed yet; its orders leave when it succeeds",
-            reason="GROUP_NOT_FORMED",
+            reason=Reason.GROUP_NOT_FORMED,
             group_id=order["group_id"],
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -67,8 +68,7 @@ def list_orders(cmd: ListOrders, *, buyer: str, db: Any = None) -> OrderPage:
         query["status"] = cmd.status
     skip = (cmd.page - 1) * cmd.page_size
     if cmd.cursor:
-        created_ms, order_id = _decode(cmd.cursor)
-        created = from_millis(created_ms)
+        created, order_id = _decode(cmd.cursor)
         query["$or"] = [
             {"created_at": {"$lt": created}},
             {"created_at": created, "_id": {"$lt": order_id}},
@@ -91,11 +91,13 @@ def _encode(created_ms: int, order_id: str) -> str:
     return base64.urlsafe_b64encode(json.dumps([created_ms, order_id]).encode()).decode()
 
 
-def _decode(cursor: str) -> tuple[int, str]:
+def _decode(cursor: str) -> tuple[datetime, str]:
+    """Raises InvalidArgument for anything `_encode` did not make (a caller may send any
+    text, including a time no calendar holds)."""
     try:
         created_ms, order_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         if isinstance(created_ms, int) and isinstance(order_id, str):
-            return created_ms, order_id
-    except (ValueError, TypeError, binascii.Error):
+            return from_millis(created_ms), order_id
+    except (ValueError, TypeError, OverflowError, RecursionError, binascii.Error):
         pass
     raise InvalidArgument("cursor: not a cursor this function gave out")

@@ -42,7 +42,7 @@ def wechatpay_config() -> WeChatPayConfig:
         return _sandbox_config()
     apiv3 = config.require("WECHATPAY_APIV3_KEY")
     if len(apiv3.encode()) != 32:
-        raise ConfigurationError("WECHATPAY_APIV3_KEY must be 32 bytes")
+        raise ConfigurationError("WECHATPAY_APIV3_KEY", "must be 32 bytes")
     keys: dict[str, rsa.RSAPublicKey] = {}
     if config.WECHATPAY_PUBLIC_KEY_FILE:
         keys[config.require("WECHATPAY_PUBLIC_KEY_ID")] = crypto.load_public_key(
@@ -54,8 +54,9 @@ def wechatpay_config() -> WeChatPayConfig:
             keys[serial] = key
     if not keys:
         raise ConfigurationError(
-            "set WECHATPAY_PUBLIC_KEY_FILE + WECHATPAY_PUBLIC_KEY_ID and/or "
-            "WECHATPAY_PLATFORM_CERT_DIR to verify WeChat Pay"
+            "WECHATPAY_PUBLIC_KEY_FILE",
+            "(with WECHATPAY_PUBLIC_KEY_ID) and/or WECHATPAY_PLATFORM_CERT_DIR must be set "
+            "to verify WeChat Pay",
         )
     notify_url = config.require("WECHATPAY_NOTIFY_URL")
     return WeChatPayConfig(

@@ -14,6 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -26,6 +27,9 @@ from .config import sandbox_material, wechatpay_config
 from .transport import Response
 
 CST = timezone(timedelta(hours=8))
+
+# Sends a notification (url, headers, body, times) and returns the statuses our side answered.
+Sender = Callable[[str, dict[str, str], str, int], list[int]]
 
 
 def _material() -> dict[str, Any]:
@@ -191,9 +195,10 @@ def notification(
     return signed_headers(body), body
 
 
-def pay(out_trade_no: str, duplicates: int = 1) -> list[int]:
+def pay(out_trade_no: str, duplicates: int = 1, send: Sender | None = None) -> list[int]:
     """The buyer pays: the transaction succeeds and its notification is sent `duplicates` times
-    at once to our notify_url. Returns the HTTP statuses our endpoint answered (0: no answer)."""
+    at once to our notify_url. Returns the HTTP statuses our endpoint answered (0: no answer).
+    `send` replaces the HTTP delivery (the demo scenario routes it in-process)."""
     record = database().sandbox_wechatpay.find_one_and_update(
         {"_id": "pay:" + out_trade_no, "trade_state": "NOTPAY"},
         {
@@ -219,10 +224,12 @@ def pay(out_trade_no: str, duplicates: int = 1) -> list[int]:
         },
     }
     headers, body = notification("TRANSACTION.SUCCESS", "transaction", resource, "支付成功")
-    return deliver(record["notify_url"], headers, body, duplicates)
+    return (send or deliver)(record["notify_url"], headers, body, duplicates)
 
 
-def complete_refund(out_refund_no: str, status: str = "SUCCESS") -> list[int]:
+def complete_refund(
+    out_refund_no: str, status: str = "SUCCESS", send: Sender | None = None
+) -> list[int]:
     """WeChat Pay finishes a refund (SUCCESS, ABNORMAL or CLOSED) and notifies us."""
     record = database().sandbox_wechatpay.find_one_and_update(
         {"_id": "refund:" + out_refund_no},
@@ -233,7 +240,7 @@ def complete_refund(out_refund_no: str, status: str = "SUCCESS") -> list[int]:
         raise LookupError(f"no sandbox refund {out_refund_no}")
     resource = {"mchid": wechatpay_config().mchid, **_public(record), "refund_status": status}
     headers, body = notification(f"REFUND.{status}", "refund", resource, "退款结果")
-    return deliver(record["notify_url"], headers, body, 1)
+    return (send or deliver)(record["notify_url"], headers, body, 1)
 
 
 def deliver(url: str, headers: dict[str, str], body: str, times: int) -> list[int]:

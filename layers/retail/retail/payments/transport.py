@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from retail.common.errors import UpstreamUnavailable
+from retail.common.errors import UpstreamUnavailable, error_fields
 from retail.common.logs import log
 
 
@@ -54,6 +54,6 @@ class HttpsTransport:
                     "WARNING",
                     path=path,
                     attempt=attempt,
-                    error=type(exc).__name__,
+                    **error_fields(exc),
                 )
         raise UpstreamUnavailable("WeChat Pay did not answer; try again")

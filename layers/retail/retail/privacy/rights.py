@@ -21,6 +21,7 @@ from retail.common.logs import log
 from retail.common.models import OUT, STRICT
 from retail.common.vocabulary import CouponStatus
 from retail.orders.custody import anonymise_orders
+from retail.users.visitors import forget_visitor
 
 HIDDEN = {"session_key", "ops", "password_hash"}
 OWNED_BY_OPENID = (
@@ -122,5 +123,6 @@ def delete_my_data(cmd: DeleteMe, *, openid: str, db: Any = None) -> Erased:
     db.referrals.update_many({"inviter": openid}, {"$set": {"inviter": alias}})
     db.rate_windows.delete_many({"_id": {"$regex": f":{re.escape(openid)}:"}})
     db.erasures.insert_one({"alias": alias, "at": utcnow(), "orders": kept})
+    forget_visitor(openid)
     log("personal_data_erased", orders_kept=kept)
     return Erased(erased=True, orders_kept_anonymised=kept)

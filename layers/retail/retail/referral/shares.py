@@ -137,13 +137,14 @@ def _bind(db: Any, visitor: str, inviter: str, code: str) -> bool:
 
 
 def _reward_new_user(db: Any, inviter: str, signals: Signals, code: str) -> int:
-    """Points for bringing a new user (first seen recently, never paid), within a daily cap,
-    unless the risk rules refuse the visitor."""
+    """Points for bringing a new user (first seen recently, never paid; a visitor never seen
+    before, whose first call this is, is the newest there is), within a daily cap, unless the
+    risk rules refuse the visitor."""
     config = settings()
     visitor = signals.openid
     user = db.users.find_one({"_id": visitor}, {"first_seen_at": 1, "last_paid_at": 1})
     recent = utcnow() - timedelta(hours=config.RETAIL_NEW_USER_HOURS)
-    if user is None or user["first_seen_at"] < recent or user.get("last_paid_at"):
+    if user is not None and (user["first_seen_at"] < recent or user.get("last_paid_at")):
         return 0
     if not reward_allowed(db, signals, code, utcnow()):
         return 0

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from retail.common.errors import Forbidden
+from retail.common.errors import Forbidden, Reason
 
 from .accounts import admit_account
 from .blacklist import blacklisted
@@ -40,7 +40,7 @@ def _refuse_blacklisted(db: Any, signals: Signals, key: str, action: str) -> Non
         record_risk_event(
             db, f"blacklist:{key}", "blacklisted", "block", openid=signals.openid, signal=kind
         )
-        raise Forbidden(f"this account may not {action}", reason="RISK_BLOCKED")
+        raise Forbidden(f"this account may not {action}", reason=Reason.RISK_BLOCKED)
 
 
 def guard_order(db: Any, signals: Signals, idempotency_key: str, now: datetime) -> None:
@@ -54,7 +54,7 @@ def guard_order(db: Any, signals: Signals, idempotency_key: str, now: datetime) 
         record_risk_event(
             db, f"velocity:{key}", "order_velocity", "block", openid=signals.openid, orders=recent
         )
-        raise Forbidden("too many orders in a short time", reason="RISK_BLOCKED")
+        raise Forbidden("too many orders in a short time", reason=Reason.RISK_BLOCKED)
 
 
 def order_holds(db: Any, signals: Signals, order_id: str, now: datetime) -> str | None:
@@ -103,7 +103,7 @@ def guard_flash_sale(user: dict[str, Any], limits: dict[str, int], now: datetime
 def _refuse_new_account(user: dict[str, Any], now: datetime, what: str) -> None:
     cooldown = timedelta(minutes=risk_limit("new_account_minutes"))
     if user.get("first_seen_at") is None or user["first_seen_at"] > now - cooldown:
-        raise Forbidden(f"{what} is not for brand-new accounts yet", reason="NEW_ACCOUNT")
+        raise Forbidden(f"{what} is not for brand-new accounts yet", reason=Reason.NEW_ACCOUNT)
 
 
 def guard_claim(db: Any, signals: Signals, template: dict[str, Any], now: datetime) -> None:
@@ -130,7 +130,7 @@ def guard_claim(db: Any, signals: Signals, template: dict[str, Any], now: dateti
             device=signals.device,
         )
         raise Forbidden(
-            "too many accounts claimed this coupon on one device", reason="RISK_BLOCKED"
+            "too many accounts claimed this coupon on one device", reason=Reason.RISK_BLOCKED
         )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from retail.common.clock import business_day, day_of, utcnow
-from retail.common.errors import InvalidArgument
+from retail.common.errors import InvalidArgument, Reason
 from retail.common.settings import settings
 
 
@@ -22,7 +22,7 @@ def settleable_day(requested: date | None) -> date:
     if now < settle_after:
         raise InvalidArgument(
             f"day {requested.isoformat()} has not ended (settle after {settle_after.isoformat()})",
-            reason="DAY_NOT_ENDED",
+            reason=Reason.DAY_NOT_ENDED,
             settle_after=settle_after.isoformat(),
         )
     return requested

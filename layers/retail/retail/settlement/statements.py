@@ -19,6 +19,7 @@ from retail.adapters import object_storage
 from retail.common.batches import BatchRequest, BatchSummary
 from retail.common.clock import utcnow
 from retail.common.database import database
+from retail.common.errors import error_fields
 from retail.common.faults import fault_point
 from retail.common.logs import log
 from retail.common.models import OUT, STRICT
@@ -40,6 +41,9 @@ class SettlementSummary(BatchSummary):
     day: date
     statements_written: int = 0
     csv_exported: int = 0
+    export_failed: int = Field(
+        default=0, description="CSVs not exported (in failed too); retried next run"
+    )
 
 
 def run_settlement(cmd: SettleDay, *, db: Any = None) -> SettlementSummary:
@@ -53,7 +57,10 @@ def run_settlement(cmd: SettleDay, *, db: Any = None) -> SettlementSummary:
             fault_point(f"settlement:after_statement_{summary.statements_written}")
         summary.processed += 1
     for statement in db.statements.find({"day": day.isoformat(), "csv_key": None}):
-        summary.csv_exported += _export(db, statement)
+        exported = _export(db, statement)
+        summary.csv_exported += exported
+        summary.export_failed += 1 - exported
+        summary.failed += 1 - exported
     return summary
 
 
@@ -114,7 +121,7 @@ def _export(db: Any, statement: dict[str, Any]) -> int:
             "statement_export_failed",
             "WARNING",
             statement=statement["_id"],
-            error=type(exc).__name__,
+            **error_fields(exc),
         )
         return 0
     db.statements.update_one({"_id": statement["_id"], "csv_key": None}, {"$set": {"csv_key": key}})

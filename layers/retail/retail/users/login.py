@@ -17,6 +17,7 @@ from retail.common.models import OUT
 from retail.common.tokens import issue_session_token
 
 from .models import STRICT, UserProfile
+from .visitors import first_seen_fields
 
 
 class Login(BaseModel):
@@ -63,7 +64,8 @@ def login(
 
 
 def record_visit(db: Any, openid: str, **facts: Any) -> dict[str, Any]:
-    """Upsert the user: first-seen facts once, last-seen facts every time."""
+    """Upsert the user: first-seen facts once, last-seen facts every time, and the entry
+    scene the first time one is known (a user noted by an earlier call has none yet)."""
     now = utcnow()
     latest = {
         k: v
@@ -78,14 +80,19 @@ def record_visit(db: Any, openid: str, **facts: Any) -> dict[str, Any]:
     update = {
         "$set": {"last_seen_at": now, **latest},
         "$inc": {"login_count": 1},
-        "$setOnInsert": {
-            "first_seen_at": now,
-            "entry_scene": facts.get("scene"),
-            "points": 0,
-            "level": 1,
-            "growth": 0,
-        },
+        "$setOnInsert": {**first_seen_fields(), "entry_scene": facts.get("scene")},
     }
+    doc = _upsert(db, openid, update)
+    if facts.get("scene") is not None and doc.get("entry_scene") is None:
+        doc = db.users.find_one_and_update(
+            {"_id": openid, "entry_scene": None},
+            {"$set": {"entry_scene": facts["scene"]}},
+            return_document=ReturnDocument.AFTER,
+        ) or db.users.find_one({"_id": openid})
+    return doc
+
+
+def _upsert(db: Any, openid: str, update: dict[str, Any]) -> dict[str, Any]:
     for attempt in range(2):
         try:
             doc: dict[str, Any] = db.users.find_one_and_update(

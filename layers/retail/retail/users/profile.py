@@ -1,11 +1,11 @@
-"""The caller's own profile with points, level and usable coupons."""
+"""The caller's own profile with points, level, paid membership and usable coupons."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from retail.common.clock import utcnow
 from retail.common.database import database
@@ -31,6 +31,9 @@ class OwnedCoupon(BaseModel):
 
 
 class MyProfile(UserProfile):
+    membership_expires_at: datetime | None = Field(
+        None, description="end of the paid membership (会员); past or null: not a member"
+    )
     coupons: list[OwnedCoupon]
 
 
@@ -59,4 +62,8 @@ def show_me(_: ShowMe, *, openid: str, db: Any = None) -> MyProfile:
         )
         for c in coupons
     ]
-    return MyProfile(**UserProfile.from_doc(doc).model_dump(), coupons=owned)
+    return MyProfile(
+        **UserProfile.from_doc(doc).model_dump(),
+        membership_expires_at=doc.get("membership_expires_at"),
+        coupons=owned,
+    )

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from pymongo.results import UpdateResult
 
-from .codec import dumps, index_value, loads, normalise
+from .codec import index_value, loads, normalise
 from .indexes import lookup_values, touches_indexes
+from .limits import stored_text
 from .matching import Filter, matches
 from .updating import apply_update, transform, upsert_seed, with_id
 
@@ -77,7 +78,7 @@ def one_statement_hook(local: Any) -> Callable[[int, str], str | None]:
             if not matches(doc, job.query):
                 return None
             transform(doc, job.change, job.replace)
-            new_text = dumps(doc)
+            new_text = stored_text(doc)
         except Exception as exc:  # noqa: BLE001 - re-raised by the caller once SQLite returns
             job.error = exc
             return None
@@ -139,7 +140,7 @@ def _insert_new(
         doc = with_id(apply_update(seed, job.change, inserting=True))
     try:
         inserted = conn.execute(
-            collection.insert_sql, (index_value(doc["_id"]), dumps(doc), planned_with)
+            collection.insert_sql, (index_value(doc["_id"]), stored_text(doc), planned_with)
         ).rowcount
     except sqlite3.IntegrityError:
         return None

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
-from .codec import dumps, index_value, normalise
+from .codec import index_value, normalise
 from .cursor import Row, candidate_rows
 from .database import META_TABLE, docs_table, index_table, quote
 from .indexes import IndexSpec, keys_of, touches_indexes
+from .limits import stored_text
 from .paths import values_at
 from .updating import transform, with_id
 
@@ -37,7 +38,7 @@ def rewrite_row(
     ]
     keys_before = [keys_of(spec, doc) for spec in specs]
     transform(doc, update, replace)
-    new_text = dumps(doc)
+    new_text = stored_text(doc)
     if new_text == text:
         return 0
     conn.execute(
@@ -63,7 +64,7 @@ def insert_row(
     try:
         conn.execute(
             f"INSERT INTO {docs_table(collection.name)} (id, doc) VALUES (?, ?)",
-            (index_value(doc["_id"]), dumps(doc)),
+            (index_value(doc["_id"]), stored_text(doc)),
         )
     except sqlite3.IntegrityError:
         raise duplicate_error(collection, "_id_", {"_id": doc["_id"]}) from None

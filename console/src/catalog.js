@@ -1,0 +1,100 @@
+"use strict";
+
+// The catalogue and promotions: products (title, prices, on sale or not), stock, coupon
+// templates and ad slots. Money is typed in yuan and sent in fen; times are Asia/Shanghai.
+const ID_PATTERN = "[A-Za-z0-9_:\\-]{1,64}";
+
+function shanghaiIso(local) { return local ? `${local}:00+08:00` : null; }
+
+Object.assign(PAGES, {
+  async products() {
+    const q = params();
+    const found = await call("catalog_browse", { keyword: q.get("keyword") || null, page: pageNo(), page_size: PAGE_SIZE });
+    const editing = q.get("edit");
+    page.innerHTML = filters([{ name: "keyword", label: "商品名" }])
+      + form("product-open", [{ name: "product_id", label: "商品 ID", pattern: ID_PATTERN, value: editing || "" }], "编辑")
+      + `<div id="editor"></div>`
+      + table("products-table", ["商品", "名称", "价格", "销量", "库存", ""], found.items.map((p) => [
+        figure(`product-${p.product_id}`, p.price, p.product_id), esc(p.title), yuan(p.price), p.sales,
+        p.in_stock ? "有货" : "售罄", `<a href="#/products?edit=${esc(p.product_id)}">编辑</a>`])) + pager(found.has_more);
+    bindFilters();
+    bindPager();
+    page.querySelector('form[data-testid="product-open"]').onsubmit = (event) => {
+      event.preventDefault();
+      setParams({ edit: values(event.target).product_id });
+    };
+    if (editing) { await productEditor(editing); }
+  },
+  async coupons() {
+    page.innerHTML = `<h3>新建优惠券模板</h3>` + form("coupon-save", [
+      { name: "template_id", label: "模板 ID", pattern: ID_PATTERN },
+      { name: "title", label: "名称", maxlength: 40 },
+      { name: "discount", label: "减（元）", type: "number", min: "0.01", step: "0.01" },
+      { name: "threshold", label: "满（元）", type: "number", min: "0", step: "0.01", value: "0" },
+      { name: "total_quota", label: "总量", type: "number", min: "1", step: "1" },
+      { name: "per_user_limit", label: "每人限领", type: "number", min: "1", step: "1", value: "1" },
+      { name: "valid_days", label: "有效天数", type: "number", min: "1", max: "365", step: "1", value: "7" },
+      { name: "guarded", label: "防刷（新号和同设备多号不可领）", type: "checkbox", value: false }], "保存");
+    onForm("coupon-save", (d) => {
+      if (fen(d.threshold) > 0 && fen(d.discount) >= fen(d.threshold)) {
+        throw new Error("优惠金额必须小于使用门槛");
+      }
+      return call("coupon_template_save", {
+        template_id: d.template_id, title: d.title, discount: fen(d.discount), threshold: fen(d.threshold),
+        total_quota: Number(d.total_quota), per_user_limit: Number(d.per_user_limit), valid_days: Number(d.valid_days), guarded: d.guarded,
+      });
+    }, (d) => `保存优惠券「${d.title}」：满 ${d.threshold} 减 ${d.discount} 元，共 ${d.total_quota} 张？`);
+  },
+  async ads() {
+    const { start, end } = range();
+    const report = await call("ad_report", { start, end });
+    const admin = sessionStorage.getItem("retail-role") === "admin";  // merchants see their report only
+    page.innerHTML = `<h3>广告位</h3>` + (!admin ? "" : form("ad-save", [
+      { name: "slot_id", label: "广告位 ID", pattern: ID_PATTERN },
+      { name: "position", label: "位置", options: [["home_banner", "首页横幅"], ["category_top", "分类页顶部"]] },
+      { name: "merchant_id", label: "商户", pattern: ID_PATTERN },
+      { name: "product_id", label: "商品", pattern: ID_PATTERN, required: false },
+      { name: "title", label: "标题", maxlength: 40 },
+      { name: "image_key", label: "图片", maxlength: 200, placeholder: "ads/xxx.jpg" },
+      { name: "starts_at", label: "开始（北京时间）", type: "datetime-local" },
+      { name: "ends_at", label: "结束（北京时间）", type: "datetime-local" },
+      { name: "price", label: "价格（元）", type: "number", min: "0", step: "0.01" }], "保存"))
+      + table("ads-table", ["广告位", "商户", "曝光", "点击", "点击率", "花费"], report.slots.map((s) => [
+        figure(`ad-${s.slot_id}`, s.impressions, s.slot_id), esc(s.merchant_id), s.impressions, s.clicks, percent(s.ctr), yuan(s.spend)]));
+    onForm("ad-save", (d) => {
+      if (d.ends_at <= d.starts_at) { throw new Error("结束时间必须晚于开始时间"); }
+      return call("ad_slot_save", {
+        slot_id: d.slot_id, position: d.position, merchant_id: d.merchant_id, product_id: d.product_id || null, title: d.title,
+        image_key: d.image_key, starts_at: shanghaiIso(d.starts_at), ends_at: shanghaiIso(d.ends_at), price: fen(d.price),
+      });
+    });
+  },
+});
+
+// One product: title and SKU prices saved with product_save (the rest as it is), on sale or
+// off with product_publish, stock received or written off with stock_adjust.
+async function productEditor(productId) {
+  const p = await call("catalog_product", { product_id: productId });
+  const box = document.getElementById("editor");
+  box.innerHTML = `<h3 data-testid="editing" data-value="${esc(p.product_id)}">${esc(p.title)}</h3>`
+    + form("product-save", [{ name: "title", label: "名称", value: p.title, maxlength: 60 }].concat(p.skus.map((s) => (
+      { name: `price:${s.sku_id}`, label: `${s.spec || s.sku_id} 价格（元）`, type: "number", min: "0.01", step: "0.01", value: (s.price / 100).toFixed(2) }))), "保存")
+    + form("product-publish", [{ name: "on_sale", label: "上架", options: [["true", "上架"], ["false", "下架"]] }], "提交")
+    + table("stock-table", ["SKU", "规格", "总仓库存", "调整"], p.skus.map((s) => [
+      figure(`stock-${s.sku_id}`, s.stock, s.sku_id), esc(s.spec), s.stock,
+      form(`stock-${s.sku_id}`, [
+        { name: "delta", label: "数量（+入库 / -报损）", type: "number", step: "1" },
+        { name: "reason", label: "原因", maxlength: 100 }], "调整")]));
+  onForm("product-save", (d) => call("product_save", {
+    product_id: p.product_id, merchant_id: p.merchant_id, category_id: p.category_id, title: d.title, image: p.image || null,
+    fresh: Boolean(p.fresh), membership: p.membership || null, presale: p.presale || null,
+    skus: p.skus.map((s) => ({ sku_id: s.sku_id, spec: s.spec, price: fen(d[`price:${s.sku_id}`]), stock: s.stock,
+      store_stock: s.store_stock, limit_per_buyer: s.limit_per_buyer })),
+  }), (d) => `保存「${d.title}」的名称和价格？`);
+  onForm("product-publish", (d) => call("product_publish", { product_id: p.product_id, on_sale: d.on_sale === "true" }),
+    (d) => (d.on_sale === "true" ? `上架 ${p.title}？` : `下架 ${p.title}？顾客将看不到它。`));
+  p.skus.forEach((s) => onForm(`stock-${s.sku_id}`, (d) => {
+    if (Number(d.delta) === 0) { throw new Error("调整数量不能为 0"); }
+    return call("stock_adjust", { sku_id: s.sku_id, location: "central", delta: Number(d.delta), reason: d.reason });
+  }, (d) => `${s.sku_id} 总仓库存 ${Number(d.delta) > 0 ? "增加" : "减少"} ${Math.abs(Number(d.delta))}？`));
+}

@@ -1,0 +1,98 @@
+"use strict";
+
+// The reports: each one or two calls to the analytics functions, charts by ECharts.
+const PAGES = {
+  async dashboard() {
+    const sales = await call("analytics_sales", { ...range(), period: "day" });
+    const t = sales.total;
+    page.innerHTML = `<div class="cards">
+      <div class="card"><div class="label">GMV</div><div class="value">${figure("kpi-gmv", t.gmv, yuan(t.gmv))}</div></div>
+      <div class="card"><div class="label">支付订单</div><div class="value">${figure("kpi-orders", t.paid_orders, t.paid_orders)}</div></div>
+      <div class="card"><div class="label">客单价</div><div class="value">${figure("kpi-aov", t.aov, yuan(t.aov))}</div></div>
+      <div class="card"><div class="label">支付用户</div><div class="value">${figure("kpi-payers", t.paying_users, t.paying_users)}</div></div>
+      <div class="card"><div class="label">退款率</div><div class="value">${figure("kpi-refund-rate", t.refund_rate, percent(t.refund_rate))}</div></div>
+    </div><div id="trend" class="chart" data-testid="chart-trend"></div>`;
+    chart("trend", {
+      tooltip: { trigger: "axis" },
+      legend: { data: ["GMV (元)", "订单"] },
+      xAxis: { type: "category", data: sales.rows.map((r) => r.period) },
+      yAxis: [{ type: "value", name: "元" }, { type: "value", name: "单" }],
+      series: [
+        { name: "GMV (元)", type: "line", smooth: true, data: sales.rows.map((r) => r.gmv / 100) },
+        { name: "订单", type: "bar", yAxisIndex: 1, data: sales.rows.map((r) => r.paid_orders) },
+      ],
+    });
+  },
+  async funnel() {
+    const funnel = await call("analytics_funnel", range());
+    const names = { view: "浏览商品", cart: "加入购物车", order: "下单", pay: "支付" };
+    page.innerHTML = `<div id="funnel-chart" class="chart" data-testid="chart-funnel"></div>`
+      + table("funnel-table", ["步骤", "用户", "转化", "流失"], funnel.steps.map((s) => [
+        names[s.step], figure(`funnel-${s.step}`, s.users, s.users), percent(s.conversion), percent(s.drop_off)]));
+    chart("funnel-chart", {
+      tooltip: {},
+      series: [{ type: "funnel", sort: "none", data: funnel.steps.map((s) => ({ name: names[s.step], value: s.users })) }],
+    });
+  },
+  async retention() {
+    const summary = await call("analytics_retention", {});
+    const cohorts = summary.data.cohorts;
+    const cells = [];
+    cohorts.forEach((c, y) => c.weeks.forEach((rate, x) => cells.push([x, y, Math.round(rate * 1000) / 10])));
+    page.innerHTML = `<div id="heatmap" class="chart" data-testid="chart-retention"></div>`
+      + table("retention-table", ["首单周", "人数", "次日", "7日", "30日"], cohorts.map((c) => [
+        esc(c.week), figure(`cohort-${c.week}-size`, c.size, c.size), percent(c.d1), percent(c.d7), percent(c.d30)]));
+    chart("heatmap", {
+      tooltip: {},
+      xAxis: { type: "category", data: Array.from({ length: 8 }, (_, k) => "第" + (k + 1) + "周") },
+      yAxis: { type: "category", data: cohorts.map((c) => c.week) },
+      visualMap: { min: 0, max: 100, calculable: true, orient: "horizontal", left: "center", bottom: 0 },
+      series: [{ type: "heatmap", data: cells, label: { show: true } }],
+    });
+  },
+  async segments() {
+    const summary = await call("analytics_segments", {});
+    const names = { high_value: "高价值", loyal: "忠诚", new: "新客", at_risk: "流失风险", sleeping: "沉睡", regular: "一般" };
+    const entries = Object.entries(summary.data.segments);
+    page.innerHTML = `<div id="pie" class="chart" data-testid="chart-segments"></div>`
+      + table("segments-table", ["分层", "人数"], entries.map(([k, v]) => [names[k] || esc(k), figure(`segment-${k}`, v, v)]));
+    chart("pie", { tooltip: {}, series: [{ type: "pie", radius: ["40%", "70%"], data: entries.map(([k, v]) => ({ name: names[k] || k, value: v })) }] });
+  },
+  async channels() {
+    const report = await call("analytics_channels", range());
+    page.innerHTML = `<div id="bars" class="chart" data-testid="chart-channels"></div>`
+      + table("channels-table", ["渠道", "浏览用户", "支付订单", "GMV"], report.channels.map((c) => [
+        esc(c.channel), figure(`channel-${c.channel}-visitors`, c.visitors, c.visitors),
+        figure(`channel-${c.channel}-orders`, c.paid_orders, c.paid_orders), figure(`channel-${c.channel}-gmv`, c.gmv, yuan(c.gmv))]))
+      + "<h3>分享码</h3>" + table("shares-table", ["分享码", "带来访客", "支付订单", "GMV"], report.share_codes.map((s) => [
+        esc(s.share_code), s.visitors, s.paid_orders, yuan(s.gmv)]));
+    chart("bars", {
+      tooltip: {}, xAxis: { type: "category", data: report.channels.map((c) => c.channel) }, yAxis: { type: "value" },
+      series: [{ type: "bar", data: report.channels.map((c) => c.gmv / 100) }],
+    });
+  },
+  async experiments() {
+    const id = sessionStorage.getItem("retail-experiment") || "share-copy";
+    page.innerHTML = `<label>实验 <input id="experiment" value="${esc(id)}"></label> <button id="load" type="button">查看</button><div id="result"></div>`;
+    document.getElementById("load").onclick = () => { sessionStorage.setItem("retail-experiment", document.getElementById("experiment").value); render(); };
+    const results = await call("experiment_results", { experiment_id: id });
+    document.getElementById("result").innerHTML = `<div id="arms" class="chart" data-testid="chart-experiment"></div>`
+      + table("experiment-table", ["分组", "曝光", "转化", "转化率", "提升", "95% 区间", "p 值"], results.arms.map((a) => [
+        esc(a.arm), figure(`arm-${a.arm}-exposed`, a.exposed, a.exposed), figure(`arm-${a.arm}-converted`, a.converted, a.converted),
+        percent(a.rate), a.lift === null ? "对照" : percent(a.lift),
+        a.ci_low === null ? "" : percent(a.ci_low) + " ~ " + percent(a.ci_high), a.p_value === null ? "" : a.p_value.toFixed(4)]));
+    chart("arms", { tooltip: {}, xAxis: { type: "category", data: results.arms.map((a) => a.arm) }, yAxis: { type: "value", name: "%" },
+      series: [{ type: "bar", data: results.arms.map((a) => Math.round(a.rate * 1000) / 10) }] });
+  },
+  async statements() {
+    const merchant = params().get("merchant_id") || null;
+    const found = await call("statement_list", { limit: 366, ...(merchant ? { merchant_id: merchant } : {}) });
+    const { rows, more } = slice(found.statements);
+    page.innerHTML = (sessionStorage.getItem("retail-role") === "admin" ? filters([{ name: "merchant_id", label: "商户" }]) : "")
+      + table("statements-table", ["商户", "营业日", "销售额", "佣金", "应结", "下载"], rows.map((s) => [
+        esc(s.merchant_id), esc(s.day), yuan(s.gross), yuan(s.commission), figure(`statement-${s.merchant_id}-${s.day}`, s.net, yuan(s.net)),
+        s.download ? `<a href="${esc(s.download)}">CSV</a>` : ""])) + pager(more);
+    if (page.querySelector("form.filters")) { bindFilters(); }
+    bindPager();
+  },
+};

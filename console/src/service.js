@@ -1,0 +1,38 @@
+"use strict";
+
+// Customer service: answering and hiding reviews, and the feedback tickets (high-value
+// customers first).
+Object.assign(PAGES, {
+  async reviews() {
+    const productId = params().get("product_id") || "";
+    page.innerHTML = filters([{ name: "product_id", label: "商品 ID" }]) + `<div id="reviews"></div>`;
+    bindFilters();
+    if (!productId) { return; }
+    const found = await call("review_list", { product_id: productId, page: pageNo() });
+    document.getElementById("reviews").innerHTML = `<p>共 ${found.count} 条，均分 ${found.average ?? "—"}</p>`
+      + table("reviews-table", ["评价", "评分", "内容", "时间", "回复", "操作"], found.reviews.map((r) => [
+        figure(`review-${r.review_id}`, r.rating, r.review_id), "★".repeat(r.rating), esc(r.text), esc(shanghai(r.created_at)), esc(r.reply),
+        form(`review-reply-${r.review_id}`, [{ name: "reply", label: "回复", maxlength: 200, value: r.reply || "" }], "回复")
+        + ` <button type="button" class="hide-review" data-id="${esc(r.review_id)}">隐藏</button>`])) + pager(found.has_more);
+    bindPager();
+    found.reviews.forEach((r) => onForm(`review-reply-${r.review_id}`, (d) => call("review_moderate", { review_id: r.review_id, reply: d.reply })));
+    onButton(".hide-review", (d) => call("review_moderate", { review_id: d.id, hidden: true }),
+      () => "隐藏这条评价？它将不再计入评分。");
+  },
+  async tickets() {
+    const status = params().get("status") || "OPEN";
+    const found = await call("feedback_queue", { status, limit: 200 });
+    const { rows, more } = slice(found.tickets);
+    page.innerHTML = filters([{ name: "status", label: "状态", options: [["OPEN", "待处理"], ["IN_PROGRESS", "处理中"], ["RESOLVED", "已解决"], ["CLOSED", "已关闭"]] }])
+      + table("tickets-table", ["工单", "类型", "内容", "订单", "优先", "状态", "时间", "处理"], rows.map((t) => [
+        figure(`ticket-${t.ticket_id}`, t.status, t.ticket_id), t.kind === "complaint" ? "投诉" : "建议", esc(t.text), esc(t.order_id),
+        t.priority === 1 ? "高" : "", esc(label(t.status)), esc(shanghai(t.created_at)),
+        form(`ticket-${t.ticket_id}`, [
+          { name: "status", label: "状态", options: [["IN_PROGRESS", "处理中"], ["RESOLVED", "已解决"], ["CLOSED", "已关闭"]] },
+          { name: "reply", label: "回复", required: false, maxlength: 500, value: t.reply || "" }], "提交")])) + pager(more);
+    bindFilters();
+    bindPager();
+    rows.forEach((t) => onForm(`ticket-${t.ticket_id}`, (d) => call("feedback_update", { ticket_id: t.ticket_id, status: d.status, reply: d.reply || null }),
+      (d) => (d.status === "CLOSED" ? `关闭工单 ${t.ticket_id}？` : null)));
+  },
+});

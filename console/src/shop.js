@@ -1,0 +1,94 @@
+"use strict";
+
+// Running the shop: orders (filters, paging, shipping), the pickup queue (print, verify a
+// code), refund review and the risk queue. Each action asks before what cannot be undone.
+const STATUS_OPTIONS = Object.entries({
+  PENDING_PAYMENT: "待付款", PAID: "待发货", SHIPPED: "已发货", COMPLETED: "已完成",
+  CANCELLED: "已取消", REFUNDING: "退款中", REFUNDED: "已退款", FAILED: "失败",
+});
+
+function orderQuery(extra) {
+  const q = params();
+  const query = { limit: PAGE_SIZE + 1, skip: (pageNo() - 1) * PAGE_SIZE, ...extra };
+  ["status", "order_id", "delivery"].forEach((k) => { if (q.get(k)) { query[k] = q.get(k); } });
+  return query;
+}
+function lineTitles(o) { return esc((o.lines || []).map((l) => `${l.title} ×${l.qty}`).join("、")); }
+
+const SHIP_FIELDS = [
+  { name: "carrier", label: "快递公司", pattern: "[A-Za-z0-9_\\-]{2,20}", placeholder: "SF", maxlength: 20 },
+  { name: "tracking_no", label: "运单号", pattern: "[A-Za-z0-9\\-]{6,40}", placeholder: "SF1234567890", maxlength: 40 },
+];
+
+Object.assign(PAGES, {
+  async orders() {
+    const found = await call("order_search", orderQuery({}));
+    const { rows, more } = { rows: found.orders.slice(0, PAGE_SIZE), more: found.orders.length > PAGE_SIZE };
+    page.innerHTML = filters([
+      { name: "status", label: "状态", options: STATUS_OPTIONS },
+      { name: "delivery", label: "配送", options: Object.entries(DELIVERY) },
+      { name: "order_id", label: "订单号" },
+    ]) + table("orders-table", ["订单", "状态", "金额", "配送", "商品", "收货人", "电话", "下单时间", "操作"], rows.map((o) => [
+      figure(`order-${o.order_id}`, o.status, o.order_id), esc(label(o.status)) + (o.risk_hold ? " (风控冻结)" : ""), yuan(o.total),
+      esc(DELIVERY[o.delivery] || o.delivery), lineTitles(o), esc((o.address || {}).userName), esc((o.address || {}).telNumber),
+      esc(shanghai(o.created_at)),
+      o.status === "PAID" && o.delivery !== "pickup" ? form(`ship-${o.order_id}`, SHIP_FIELDS, "发货") : ""])) + pager(more);
+    bindFilters();
+    bindPager();
+    rows.filter((o) => o.status === "PAID").forEach((o) => onForm(`ship-${o.order_id}`,
+      (d) => call("order_ship", { order_id: o.order_id, carrier: d.carrier, tracking_no: d.tracking_no }),
+      (d) => `确认发货 ${o.order_id}（${d.carrier} ${d.tracking_no}）？发货后不能撤回。`));
+  },
+  async pickup() {
+    const store = params().get("store_id") || "";
+    const found = await call("order_search", { delivery: "pickup", status: "PAID", limit: 200, priority_first: true, ...(store ? { store_id: store } : {}) });
+    const { rows, more } = slice(found.orders);
+    page.innerHTML = filters([{ name: "store_id", label: "门店" }])
+      + form("pickup-verify", [
+        { name: "store_id", label: "门店", value: store, pattern: "[A-Za-z0-9_:\\-]{1,64}" },
+        { name: "pickup_code", label: "自提码", pattern: "[0-9]{6}", maxlength: 6, placeholder: "6 位数字" }], "核销")
+      + ` <button type="button" id="print">打印备货单</button>`
+      + table("pickup-table", ["订单", "门店", "商品", "金额", "下单时间"], rows.map((o) => [
+        figure(`pickup-${o.order_id}`, o.store_id, o.order_id), esc(o.store_id), lineTitles(o), yuan(o.total), esc(shanghai(o.created_at))]))
+      + pager(more);
+    bindFilters();
+    bindPager();
+    document.getElementById("print").onclick = () => window.print();
+    onForm("pickup-verify", (d) => call("order_pickup_verify", { store_id: d.store_id, pickup_code: d.pickup_code }),
+      (d) => `核销自提码 ${d.pickup_code}？核销后订单完成。`);
+  },
+  async refunds() {
+    const found = await call("order_search", { refund_status: "REQUESTED", limit: 200, priority_first: true });
+    const { rows, more } = slice(found.orders);
+    page.innerHTML = table("refunds-table", ["订单", "状态", "金额", "退款原因", "申请时间", "审核"], rows.map((o) => [
+      figure(`refund-${o.order_id}`, o.status, o.order_id), esc(label(o.status)), yuan(o.total), esc(o.refund_request.reason),
+      esc(shanghai(o.refund_request.at)),
+      form(`refund-review-${o.order_id}`, [
+        { name: "approve", label: "结果", options: [["true", "同意退款"], ["false", "拒绝"]] },
+        { name: "note", label: "备注", required: false, maxlength: 200 }], "提交")])) + pager(more)
+      + (rows.length ? "" : `<p data-testid="refunds-empty">没有待审核的退款</p>`);
+    bindPager();
+    rows.forEach((o) => onForm(`refund-review-${o.order_id}`,
+      (d) => call("refund_review", { order_id: o.order_id, approve: d.approve === "true", note: d.note || null }),
+      (d) => (d.approve === "true" ? `同意退款 ${yuan(o.total)} 给订单 ${o.order_id}？款项将原路退回。` : `拒绝订单 ${o.order_id} 的退款申请？`)));
+  },
+  async risk() {
+    const q = params();
+    const found = await call("risk_queue", { status: q.get("status") || "OPEN", kind: q.get("kind") || null, limit: 200 });
+    const { rows, more } = slice(found.events);
+    page.innerHTML = filters([
+      { name: "status", label: "状态", options: [["OPEN", "待处理"], ["RELEASED", "已放行"], ["REJECTED", "已拒绝"]] },
+      { name: "kind", label: "规则" }])
+      + table("risk-table", ["事件", "规则", "处理", "状态", "用户", "订单", "证据", "时间", "决定"], rows.map((e) => [
+        figure(`risk-${e.event_id}`, e.status, e.event_id), esc(e.kind), esc(e.action), esc(label(e.status)), esc(e.openid),
+        esc(e.order_id), esc(JSON.stringify(e.evidence)), esc(shanghai(e.created_at)),
+        e.status === "OPEN" ? form(`risk-review-${e.event_id}`, [
+          { name: "decision", label: "决定", options: [["RELEASE", "放行"], ["REJECT", "拒绝"]] },
+          { name: "note", label: "备注", required: false, maxlength: 200 }], "提交") : esc(e.note)])) + pager(more);
+    bindFilters();
+    bindPager();
+    rows.filter((e) => e.status === "OPEN").forEach((e) => onForm(`risk-review-${e.event_id}`,
+      (d) => call("risk_review", { event_id: e.event_id, decision: d.decision, note: d.note || null }),
+      (d) => (d.decision === "REJECT" ? `拒绝 ${e.order_id || e.event_id}？被冻结的订单会取消或退款。` : `放行 ${e.order_id || e.event_id}？`)));
+  },
+});

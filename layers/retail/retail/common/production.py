@@ -1,0 +1,41 @@
+"""The settings a production deployment must carry, which of them are secrets, and the
+checks scripts/check_config.py runs on them before a deploy.
+
+serverless.yml gives every function exactly these (plus RETAIL_ENV=prod); scripts/deploy.py
+masks the secrets in what it prints. A test keeps the three in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Required:
+    name: str
+    secret: bool = False
+    why: str = ""
+
+
+PRODUCTION_SETTINGS: tuple[Required, ...] = (
+    Required("RETAIL_DB_URI", True, "the MongoDB every function reads and writes"),
+    Required("RETAIL_SESSION_SECRET", True, "signs session and operator tokens"),
+    Required("WECHAT_APPID", False, "code2session, subscribe messages"),
+    Required("WECHAT_APP_SECRET", True, "code2session, access tokens"),
+    Required("WECHATPAY_MCHID", False, "WeChat Pay merchant"),
+    Required("WECHATPAY_APPID", False, "WeChat Pay app id"),
+    Required("WECHATPAY_APIV3_KEY", True, "decrypts payment and refund notifications"),
+    Required("WECHATPAY_PRIVATE_KEY_FILE", False, "signs WeChat Pay requests (a file path)"),
+    Required("WECHATPAY_CERT_SERIAL", False, "the merchant certificate's serial"),
+    Required("WECHATPAY_PUBLIC_KEY_FILE", False, "verifies WeChat Pay answers (a file path)"),
+    Required("WECHATPAY_PUBLIC_KEY_ID", False, "the WeChat Pay public key's id"),
+    Required("WECHATPAY_NOTIFY_URL", False, "payment_notify's function URL"),
+    Required("WECHATPAY_REFUND_NOTIFY_URL", False, "refund_notify's function URL"),
+    Required("RETAIL_COS_BUCKET", False, "statement CSVs"),
+    Required("RETAIL_COS_SECRET_ID", True, "statement CSVs"),
+    Required("RETAIL_COS_SECRET_KEY", True, "statement CSVs"),
+    Required("RETAIL_DELIVERY_SECRET", True, "verifies delivery_notify's signature"),
+    Required("RETAIL_CONSOLE_ORIGIN", False, "the console's static host, allowed by CORS"),
+)
+
+SECRET_NAMES = frozenset(r.name for r in PRODUCTION_SETTINGS if r.secret)

@@ -1,0 +1,50 @@
+"""Every caller the platform names is a user from its first call, whatever that call is.
+
+A mini-program cannot make `user_login` finish before its other calls (a shared link opens
+`share_reward` first; a buyer can order before the login round trip returns), so the runtime
+notes each platform identity before the function runs: the user document is created once,
+with the same first-seen facts `user_login` would write, and never changed here again.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from contextlib import suppress
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from retail.common.clock import utcnow
+
+KNOWN_LIMIT = 50_000  # openids remembered per warm instance: one upsert each, then none
+_known: OrderedDict[str, None] = OrderedDict()
+
+
+def first_seen_fields() -> dict[str, Any]:
+    """What a new user starts with (user_login writes the same on its first visit)."""
+    return {"first_seen_at": utcnow(), "points": 0, "level": 1, "growth": 0}
+
+
+def note_visitor(db: Any, openid: str, *, appid: str | None, unionid: str | None) -> None:
+    """Make `openid` a user if it is not one yet (an upsert that only inserts)."""
+    if openid in _known:
+        _known.move_to_end(openid)
+        return
+    now = utcnow()
+    insert = {**first_seen_fields(), "last_seen_at": now, "entry_scene": None, "login_count": 0}
+    insert.update({k: v for k, v in {"appid": appid, "unionid": unionid}.items() if v})
+    with suppress(DuplicateKeyError):  # a concurrent first call inserted it: a user anyway
+        db.users.update_one({"_id": openid}, {"$setOnInsert": insert}, upsert=True)
+    _known[openid] = None
+    if len(_known) > KNOWN_LIMIT:
+        _known.popitem(last=False)
+
+
+def forget_visitor(openid: str) -> None:
+    """After erasure: the next call of this openid is a new user's."""
+    _known.pop(openid, None)
+
+
+def forget_visitors() -> None:
+    """Tests give each case a fresh store."""
+    _known.clear()

@@ -1,0 +1,11 @@
+// @ts-check
+// What one deployment sets: its CloudBase environment, the privacy-policy version it shows
+// (RETAIL_PRIVACY_POLICY_VERSION on the back end) and its subscribe-message templates
+// (ids from mp.weixin.qq.com > 订阅消息).
+"use strict";
+
+module.exports = {
+  cloudEnv: "your-cloudbase-env-id",
+  privacyVersion: "2026-01",
+  subscribeTemplates: ["order-shipped"],
+};

@@ -1,0 +1,146 @@
+// Checkout: address (wx.chooseAddress), express / instant / pickup, the suggested coupon,
+// points, group buying; the privacy policy is asked for when the back end says
+// CONSENT_REQUIRED; then the order is placed and paid.
+const { call } = require("../../lib/retail");
+const { ensureLogin, track, showError } = require("../../lib/session");
+const { yuan } = require("../../lib/format");
+const { payOrder } = require("../../lib/pay");
+const config = require("../../lib/config");
+
+const PAGE = "pages/checkout/checkout";
+
+Component({
+  data: {
+    items: [],
+    delivery: /** @type {import("../../lib/retail-api").order_place.Request["delivery"]} */ ("express"),
+    address: null,
+    store_id: "",
+    coupon_id: null,
+    points_available: 0,
+    use_points: false,
+    payable: 0,
+    group: null,
+    preview: null,
+    idempotency_key: "",
+    order_id: null,
+    error: null,
+  },
+  methods: {
+    async onLoad(query = {}) {
+      try {
+        await ensureLogin();
+        const [cart, me] = await Promise.all([call("cart_list", {}), call("user_me", {})]);
+        this.setData({
+          items: cart.items.filter((l) => l.available).map((l) => ({ sku_id: l.sku_id, qty: l.qty })),
+          group: query.deal ? { deal_id: query.deal, group_id: query.group || null } : null,
+          points_available: me.points,
+          idempotency_key: `ck-${Date.now()}-${Math.random().toString(36).slice(2, 10)}`,
+        });
+        track([{ type: "checkout_start", page: PAGE }]);
+        await this.preview();
+      } catch (error) {
+        showError(this, error);
+      }
+    },
+    request() {
+      const d = this.data;
+      const pickup = d.delivery === "pickup";
+      return {
+        items: d.items,
+        delivery: d.delivery,
+        address: pickup ? null : d.address,
+        store_id: pickup ? d.store_id || null : null,
+        coupon_id: d.coupon_id,
+        // Points pay at most half of what is left to pay (the back end refuses more).
+        points: d.use_points ? Math.min(d.points_available, Math.floor(d.payable / 2)) : 0,
+        group: d.group,
+      };
+    },
+    async preview() {
+      const priced = await call("order_preview", this.request());
+      if (!this.data.coupon_id && priced.suggested_coupon_id) {
+        this.setData({ coupon_id: priced.suggested_coupon_id });
+        return this.preview();
+      }
+      this.setData({ preview: priceView(priced), payable: priced.total + priced.points_used, error: null });
+      return priced;
+    },
+    refresh() {
+      return this.preview().catch((error) => showError(this, error));
+    },
+    async chooseAddress() {
+      const picked = await new Promise((resolve, reject) => wx.chooseAddress({ success: resolve, fail: reject }));
+      const { errMsg, ...address } = picked;
+      this.setData({ address });
+      return this.refresh();
+    },
+    async chooseDelivery(event) {
+      const delivery = event.currentTarget.dataset.delivery;
+      this.setData({ delivery });
+      if (delivery === "instant") await this.locateAddress();
+      if (delivery === "pickup" && !this.data.store_id) await this.nearestStore();
+      return this.refresh();
+    },
+    async locateAddress() {
+      const here = await new Promise((resolve, reject) => wx.getLocation({ type: "gcj02", success: resolve, fail: reject }));
+      if (this.data.address) this.setData({ address: { ...this.data.address, latitude: here.latitude, longitude: here.longitude } });
+    },
+    async nearestStore() {
+      const chosen = wx.getStorageSync("pickup_store");
+      if (chosen) return this.setData({ store_id: chosen });
+      const here = await new Promise((resolve, reject) => wx.getLocation({ type: "gcj02", success: resolve, fail: reject }));
+      const found = await call("store_nearby", { latitude: here.latitude, longitude: here.longitude, limit: 1 });
+      return this.setData({ store_id: found.stores.length ? found.stores[0].store_id : "" });
+    },
+    togglePoints() {
+      this.setData({ use_points: !this.data.use_points });
+      return this.refresh();
+    },
+    dropCoupon() {
+      this.setData({ coupon_id: null });
+      return this.refresh();
+    },
+    async placeOrder() {
+      if (!this.data.items.length) {
+        showError(this, { code: "INVALID_ARGUMENT", message: "购物车里没有可以购买的商品" });
+        return null;
+      }
+      try {
+        const order = await call("order_place", { ...this.request(), idempotency_key: this.data.idempotency_key });
+        this.setData({ order_id: order.order_id, error: null });
+        await payOrder(order.order_id).catch(() => wx.showToast({ title: "支付未完成，可在订单里继续支付", icon: "none" }));
+        wx.redirectTo({ url: `/pages/orders/detail?id=${order.order_id}` });
+        return order;
+      } catch (error) {
+        if (error.reason === "CONSENT_REQUIRED" && (await askConsent())) return this.placeOrder();
+        showError(this, error);
+        return null;
+      }
+    },
+  },
+});
+
+/** The shop's privacy policy, accepted once per version before an address is stored. */
+async function askConsent() {
+  const answer = await new Promise((resolve) =>
+    wx.showModal({
+      title: "隐私政策",
+      content: "下单需要保存您的收货地址和电话，仅用于配送。是否同意《隐私政策》？",
+      confirmText: "同意",
+      success: resolve,
+      fail: () => resolve({ confirm: false }),
+    }));
+  if (!answer.confirm) return false;
+  await call("consent_accept", { version: config.privacyVersion });
+  return true;
+}
+
+function priceView(priced) {
+  return {
+    ...priced,
+    goods_text: yuan(priced.goods_amount),
+    freight_text: yuan(priced.freight),
+    discount_text: yuan(priced.discount + priced.member_discount + priced.points_used),
+    total_text: yuan(priced.total),
+  };
+}

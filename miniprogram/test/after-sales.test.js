@@ -1,0 +1,99 @@
+// The rest of a shopper's pages against the back end: nearby stores, pickup checkout,
+// cancel, shipping -> confirm -> review, refund, and "me" (coupon, export, erasure).
+const { shopperNamed, openPage, navigatedTo, text } = require("./helpers");
+const { asOperator } = require("./wx-shim");
+
+async function buy(sku, delivery = "express") {
+  const product = openPage("pages/product/detail");
+  await product.instance.onLoad({ id: sku.replace(/-\d+$/, "") });
+  await product.instance.addToCart();
+  const checkout = openPage("pages/checkout/checkout");
+  await checkout.instance.onLoad({});
+  if (delivery === "express") await checkout.instance.chooseAddress();
+  else await checkout.instance.chooseDelivery({ currentTarget: { dataset: { delivery } } });
+  const order = await checkout.instance.placeOrder();
+  expect(checkout.data.error).toBeNull();
+  const detail = openPage("pages/orders/detail");
+  await detail.instance.onLoad({ id: order.order_id });
+  return detail;
+}
+
+test("nearby stores come nearest first and pickup uses the nearest", async () => {
+  shopperNamed("jest-pickup");
+  const stores = openPage("pages/stores/stores");
+  await stores.instance.onLoad();
+  const distances = stores.data.stores.map((s) => s.distance_m);
+  expect(distances.length).toBeGreaterThan(0);
+  expect(distances).toEqual([...distances].sort((a, b) => a - b));
+  const detail = await buy("p-eggs-1", "pickup");
+  expect(detail.data.order.delivery).toBe("pickup");
+  expect(detail.data.order.store_id).toBe(stores.data.stores[0].store_id);
+  expect(detail.data.order.pickup_code).toMatch(/^\d{6}$/);
+  expect(wx.calls.some((c) => c.api === "showModal")).toBe(false);  // no address, no consent asked
+});
+
+test("an unpaid order is cancelled after the shopper confirms", async () => {
+  shopperNamed("jest-cancel");
+  const detail = await buy("p-milk-1");
+  wx.requestPayment = (params) => params.fail({ errMsg: "requestPayment:fail cancel" });
+  expect(detail.data.order.status).toBe("PAID");
+  const unpaid = openPage("pages/orders/detail");
+  const again = await buy("p-bread-1");
+  await unpaid.instance.onLoad({ id: again.data.order.order_id });
+  expect(unpaid.data.order.status).toBe("PENDING_PAYMENT");
+  await unpaid.instance.cancel();
+  expect(unpaid.data.order.status).toBe("CANCELLED");
+  expect(text(unpaid, "#status")).toBe("已取消");
+});
+
+test("a shipped order is confirmed, reviewed, and its review shows on the product", async () => {
+  shopperNamed("jest-review");
+  const detail = await buy("p-tomato-1");
+  const shipped = await asOperator("order_ship", { order_id: detail.data.order.order_id, carrier: "SF", tracking_no: "SF1234567890" });
+  expect(shipped.code).toBe("OK");
+  await detail.instance.reload();
+  expect(text(detail, "#status")).toBe("已发货");
+  await detail.instance.confirmReceipt();
+  expect(detail.data.order.status).toBe("COMPLETED");
+  await detail.instance.review({ currentTarget: { dataset: { sku: "p-tomato-1", rating: "5" } } });
+  expect(detail.data.error).toBeNull();
+  const product = openPage("pages/product/detail");
+  await product.instance.onLoad({ id: "p-tomato" });
+  expect(product.data.reviews.map((r) => r.rating)).toContain(5);
+});
+
+test("a paid order asks for a refund, and 'me' claims, exports and erases", async () => {
+  shopperNamed("jest-me");
+  const detail = await buy("p-rice-1");
+  await detail.instance.refund();
+  expect(["REFUNDING", "REFUNDED"]).toContain(detail.data.order.status);
+
+  const me = openPage("pages/me/me");
+  await me.instance.onShow();
+  await me.instance.claimCoupon();
+  expect(me.data.coupons.map((c) => c.template_id)).toContain("c-new-user");
+  await me.instance.exportData();
+  expect(me.data.exported.orders).toBe(1);
+  await me.instance.deleteAccount();
+  expect(me.data.deleted).toBe(true);
+  expect(text(me, "#deleted")).toBe("账号已注销");
+  expect(navigatedTo("redirectTo").route).toBe("pages/orders/detail");
+});
+
+test("instant delivery books the nearest store within reach of the shopper's location", async () => {
+  shopperNamed("jest-instant");
+  const product = openPage("pages/product/detail");
+  await product.instance.onLoad({ id: "p-mango" });
+  await product.instance.addToCart();
+  const checkout = openPage("pages/checkout/checkout");
+  await checkout.instance.onLoad({});
+  await checkout.instance.chooseAddress();
+  await checkout.instance.chooseDelivery({ currentTarget: { dataset: { delivery: "instant" } } });
+  expect(checkout.data.error).toBeNull();
+  expect(checkout.data.address.latitude).toBe(25.04);
+  expect(checkout.data.preview.delivery).toBe("instant");
+  expect(checkout.data.preview.distance_m).toBeLessThanOrEqual(5000);
+  const order = await checkout.instance.placeOrder();
+  expect(order.delivery).toBe("instant");
+  expect(order.store_id).toBe(checkout.data.preview.store_id);
+});

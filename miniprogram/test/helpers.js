@@ -1,0 +1,51 @@
+// Load a page the way the mini-program runtime would: miniprogram-simulate renders it, the
+// test calls its lifecycle (onLoad / onShow) with the query a navigation carried.
+const path = require("path");
+const { createWx } = require("./wx-shim");
+
+const ROOT = path.resolve(__dirname, "..");
+let simulate = null;
+
+/** A fresh shopper: `wx` and the session are theirs from now on. */
+function shopperNamed(prefix) {
+  const openid = `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  global.wx = createWx({ openid });
+  simulate = simulate || require("miniprogram-simulate");
+  return openid;
+}
+
+/** Render `pages/<name>` and attach it, like opening it. The page's code is loaded afresh
+ * each time (jest keeps its own module registry, which simulate's reload cannot clear). */
+function openPage(name) {
+  let id = null;
+  jest.isolateModules(() => {
+    id = simulate.load(path.join(ROOT, name), { compiler: "simulate", rootPath: ROOT });
+  });
+  const page = simulate.render(id);
+  page.attach(document.createElement("parent-wrapper"));
+  return page;
+}
+
+/** The query string of the last navigation to `url` (navigateTo / redirectTo) as an object. */
+function navigatedTo(api = "navigateTo") {
+  const call = wx.calls.filter((c) => c.api === api).pop();
+  if (!call) throw new Error(`no ${api} happened`);
+  const [route, query = ""] = call.params.url.replace(/^\//, "").split("?");
+  return { route, query: Object.fromEntries(new URLSearchParams(query)) };
+}
+
+function calledFunctions() {
+  return wx.calls.filter((c) => c.api === "cloud.callFunction").map((c) => c.params.name);
+}
+
+function text(page, selector) {
+  const node = page.querySelector(selector);
+  return node ? node.dom.textContent.trim() : null;
+}
+
+/** The rendered node of class `cls` whose data-<key> is `value` (list items by their id). */
+function item(page, cls, value, key = "id") {
+  return page.querySelectorAll(cls).find((node) => node.dom.dataset[key] === value) || null;
+}
+
+module.exports = { shopperNamed, openPage, navigatedTo, calledFunctions, text, item };

@@ -1,0 +1,135 @@
+"""scripts/check_config.py names every setting that is wrong, never prints a secret, and
+checks that the store answers (against loopback addresses only)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from retail.common.production import PRODUCTION_SETTINGS
+from retail.payments.crypto import new_key_pair
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def closed_port() -> int:
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = int(probe.getsockname()[1])
+    probe.close()
+    return port
+
+
+@pytest.fixture
+def complete(tmp_path) -> dict[str, str]:
+    """A production environment with every setting well formed."""
+    private, public = new_key_pair()
+    (tmp_path / "apiclient_key.pem").write_bytes(private)
+    (tmp_path / "pub_key.pem").write_bytes(public)
+    env = {r.name: f"value-{r.name.lower()}" for r in PRODUCTION_SETTINGS}
+    env.update(
+        RETAIL_ENV="prod",
+        RETAIL_DB_URI=f"mongodb://127.0.0.1:{closed_port()}/retail?directConnection=true",
+        RETAIL_SESSION_SECRET="a-session-secret-of-at-least-32-bytes!",
+        WECHATPAY_APIV3_KEY="k" * 32,
+        WECHATPAY_PRIVATE_KEY_FILE=str(tmp_path / "apiclient_key.pem"),
+        WECHATPAY_PUBLIC_KEY_FILE=str(tmp_path / "pub_key.pem"),
+        WECHATPAY_NOTIFY_URL="https://notify.example/pay",
+        WECHATPAY_REFUND_NOTIFY_URL="https://notify.example/refund",
+        RETAIL_CONSOLE_ORIGIN="https://console.example",
+        RETAIL_DB_SERVER_SELECTION_TIMEOUT_MS="500",
+    )
+    return env
+
+
+def check(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "check_config.py"), *args],
+        env={"PATH": os.environ["PATH"], **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def failed(result: subprocess.CompletedProcess[str]) -> set[str]:
+    return {
+        line.split(" ", 1)[1].split(":", 1)[0]
+        for line in result.stdout.splitlines()
+        if line.startswith("FAIL ")
+    }
+
+
+def test_an_empty_production_environment_names_every_missing_setting(tmp_path):
+    result = check({"RETAIL_ENV": "prod"}, cwd=tmp_path)
+    assert result.returncode == 1
+    assert {r.name for r in PRODUCTION_SETTINGS} <= failed(result)
+
+
+def test_a_complete_environment_passes_without_the_store(complete, tmp_path):
+    result = check(complete, "--no-store", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout
+    assert "configuration ok" in result.stdout
+
+
+def test_an_unreachable_store_is_named_within_its_timeout(complete, tmp_path):
+    started = time.monotonic()
+    result = check(complete, cwd=tmp_path)
+    assert result.returncode == 1 and failed(result) == {"RETAIL_DB_URI"}
+    assert time.monotonic() - started < 30
+
+
+def test_malformed_values_are_named_and_never_printed(complete, tmp_path):
+    complete.update(
+        RETAIL_SESSION_SECRET="short-secret-value",
+        WECHATPAY_APIV3_KEY="too-short-apiv3-key",
+        WECHATPAY_PRIVATE_KEY_FILE=str(tmp_path / "missing.pem"),
+        WECHATPAY_NOTIFY_URL="http://plain.example/pay",
+        RETAIL_RATE_LIMITS='{"default": -1}',
+    )
+    result = check(complete, "--no-store", cwd=tmp_path)
+    assert failed(result) == {
+        "RETAIL_SESSION_SECRET",
+        "WECHATPAY_APIV3_KEY",
+        "WECHATPAY_PRIVATE_KEY_FILE",
+        "WECHATPAY_NOTIFY_URL",
+        "RETAIL_RATE_LIMITS",
+    }
+    assert "short-secret-value" not in result.stdout + result.stderr
+    assert "too-short-apiv3-key" not in result.stdout + result.stderr
+
+
+def test_the_embedded_store_and_its_test_switch_are_refused(complete, tmp_path):
+    complete.update(RETAIL_DB_URI="sqlite:///prod.db", RETAIL_ALLOW_EMBEDDED_STORE="yes")
+    result = check(complete, "--no-store", cwd=tmp_path)
+    assert failed(result) == {"RETAIL_ALLOW_EMBEDDED_STORE"}
+    complete.pop("RETAIL_ALLOW_EMBEDDED_STORE")
+    assert failed(check(complete, "--no-store", cwd=tmp_path)) == {"RETAIL_DB_URI"}
+
+
+def test_an_invalid_setting_value_is_named_without_echoing_it(complete, tmp_path):
+    complete["RETAIL_DB_MAX_POOL_SIZE"] = "lots-of-connections"
+    result = check(complete, "--no-store", cwd=tmp_path)
+    assert failed(result) == {"RETAIL_DB_MAX_POOL_SIZE"}
+    assert "lots-of-connections" not in result.stdout
+
+
+def test_a_bad_timer_cron_is_named(complete, tmp_path):
+    config = (ROOT / "serverless.yml").read_text(encoding="utf-8")
+    bad = tmp_path / "serverless.yml"
+    bad.write_text(config.replace('"0 */1 * * * * *"', '"0 */1 * * *"', 1), encoding="utf-8")
+    result = check(complete, "--no-store", "--config", str(bad), cwd=tmp_path)
+    assert failed(result) == {"timer order_expire_every_minute"}
+    assert "7" in result.stdout
+
+
+def test_every_timer_of_serverless_yml_is_a_valid_cron(complete, tmp_path):
+    result = check(complete, "--no-store", cwd=tmp_path)
+    assert not any(name.startswith("timer ") for name in failed(result))

@@ -1,0 +1,355 @@
+"""The console runs the shop: each action done in headless Chromium through the console's
+forms (validated, confirmed where irreversible), its effect checked through the functions,
+and the back end's errors shown. Shoppers' orders, tickets and reviews are made first
+through the functions, as the mini-program would."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from retail.common.clock import utcnow
+from retail.operators import create_operator
+from retail.store import connect
+
+from .conftest import start_gateway, stop_gateway
+from .test_console import CHROMIUM, FLAGS, SHOTS, sync_api
+
+ADMIN = {"X-Dev-Operator": "e2e:admin"}
+ADDRESS = {
+    "userName": "李四",
+    "telNumber": "13900002222",
+    "provinceName": "云南省",
+    "cityName": "昆明市",
+    "countyName": "盘龙区",
+    "detailInfo": "北京路1号",
+}
+
+
+class Shopper:
+    """A buyer calling the functions over the gateway."""
+
+    def __init__(self, shop, openid: str, phone: str = "13900002222") -> None:
+        self.shop, self.headers, self.orders = shop, {"X-Dev-Openid": openid}, 0
+        self.address = {**ADDRESS, "telNumber": phone, "detailInfo": f"北京路{phone[-3:]}号"}
+        self.call("user_login", {"scene": 1001})
+        self.call("consent_accept", {"version": "2026-01"})
+
+    def call(self, name, data):
+        status, answer = self.shop.post(f"/fn/{name}", data, self.headers)
+        assert status == 200, answer
+        return answer["data"]
+
+    def paid_order(self, sku="p-eggs-1", **how):
+        how = how or {"delivery": "express", "address": self.address}
+        self.orders += 1
+        key = f"e2e-{self.headers['X-Dev-Openid']}-{self.orders}"
+        order = self.call(
+            "order_place", {"items": [{"sku_id": sku, "qty": 1}], "idempotency_key": key, **how}
+        )
+        self.call("payment_prepay", {"order_id": order["order_id"]})
+        status, _ = self.shop.post(f"/dev/pay/{order['out_trade_no']}/succeed")
+        assert status == 200
+        return order
+
+    def shipped_order(self, sku, tracking_no):
+        order = self.paid_order(sku)
+        ship = {"order_id": order["order_id"], "carrier": "SF", "tracking_no": tracking_no}
+        admin(self.shop, "order_ship", ship)
+        return order
+
+
+def admin(shop, name, data):
+    status, answer = shop.post(f"/fn/{name}", data, ADMIN)
+    assert status == 200, answer
+    return answer["data"]
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    gateway = start_gateway(tmp_path_factory.mktemp("console-actions"), "dev")
+    create_operator(connect(gateway.db_uri), "boss", "admin", "boss-password-123")
+    create_operator(connect(gateway.db_uri), "hx", "merchant:m-huaxia", "hx-password-1234")
+    yield gateway
+    stop_gateway(gateway)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def sign_in(browser, shop, operator_id, password):
+    tab = browser.new_page(viewport={"width": 1440, "height": 900})
+    tab.goto(shop.url + "/console/")
+    tab.wait_for_selector("main[data-page=login]")
+    assert tab.is_hidden("#nav") and tab.is_hidden("#range")  # nothing before sign-in
+    tab.fill("#operator-id", operator_id)
+    tab.fill("#password", password)
+    tab.click("form#login button")
+    tab.wait_for_selector("main[data-page=dashboard][data-ready=true]", timeout=20_000)
+    assert tab.is_visible("#nav") and tab.is_visible("#range")
+    return tab
+
+
+@pytest.fixture(scope="module")
+def page(shop, browser):
+    tab = sign_in(browser, shop, "boss", "boss-password-123")
+    yield tab
+    tab.close()
+
+
+def open_page(page, route):
+    page.evaluate(f"location.hash = '#/{route}'")
+    name = route.split("?")[0]
+    page.wait_for_selector(f"main[data-page={name}][data-ready=true]", timeout=20_000)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"action-{name}.png"), full_page=True)
+
+
+def submit(page, testid, fill=None, accept=True):
+    """Fill and submit one form; answer its confirmation; wait for the page drawn again.
+    Returns the question asked (None when none was)."""
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.on("dialog", answer)
+    form = page.locator(f"form[data-testid='{testid}']")
+    for name, value in (fill or {}).items():
+        box = form.locator(f"[name='{name}']")
+        if box.evaluate("e => e.tagName") == "SELECT":
+            box.select_option(value)
+        elif box.get_attribute("type") == "checkbox":
+            box.set_checked(bool(value))
+        else:
+            box.fill(str(value))
+    page.evaluate("['notice', 'error'].forEach(id => document.getElementById(id).hidden = true)")
+    valid = form.evaluate("f => f.checkValidity()")
+    form.locator("button[type=submit]").click()
+    page.remove_listener("dialog", answer)
+    if valid and (accept or not asked):
+        page.wait_for_function(
+            "!document.getElementById('notice').hidden || !document.getElementById('error').hidden",
+            timeout=20_000,
+        )
+        page.wait_for_selector("main[data-ready=true]", timeout=20_000)
+    return asked[0] if asked else None
+
+
+def error_shown(page):
+    return page.inner_text("#error") if page.is_visible("#error") else None
+
+
+def test_orders_are_listed_with_chinese_states_yuan_and_shanghai_times_and_shipped(shop, page):
+    order = Shopper(shop, "o-console-ship", "13900003331").paid_order()
+    open_page(page, f"orders?status=PAID&order_id={order['order_id']}")
+    row = page.locator("[data-testid='orders-table'] tbody tr").first
+    text = row.inner_text()
+    assert "待发货" in text and f"¥{order['total'] / 100:.2f}" in text and "快递" in text
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", text)
+    testid = f"ship-{order['order_id']}"
+    assert (
+        submit(page, testid, {"carrier": "SF", "tracking_no": "x"}) is None
+    )  # refused by the form
+    assert (
+        admin(shop, "order_search", {"order_id": order["order_id"]})["orders"][0]["status"]
+        == "PAID"
+    )
+    question = submit(page, testid, {"carrier": "SF", "tracking_no": "SF1000000001"}, accept=False)
+    assert "不能撤回" in question
+    assert (
+        admin(shop, "order_search", {"order_id": order["order_id"]})["orders"][0]["status"]
+        == "PAID"
+    )
+    submit(page, testid, {"carrier": "SF", "tracking_no": "SF1000000001"})
+    assert error_shown(page) is None
+    found = admin(shop, "order_search", {"order_id": order["order_id"]})["orders"][0]
+    assert found["status"] == "SHIPPED" and found["tracking_no"] == "SF1000000001"
+
+
+def test_order_list_pages_through_the_orders(shop, page):
+    for n in range(3):  # unpaid orders from three buyers (under the 10-in-10-minutes rule)
+        buyer = Shopper(shop, f"o-console-many-{n}", f"1390000800{n}")
+        for k in range(8):
+            key = f"e2e-many-{n}-{k}"
+            how = {"delivery": "express", "address": buyer.address, "idempotency_key": key}
+            buyer.call("order_place", {"items": [{"sku_id": "p-milk-1", "qty": 1}], **how})
+    total = connect(shop.db_uri).orders.count_documents({})
+    assert total > 20
+    rows = "[data-testid='orders-table'] tbody tr"
+    open_page(page, "orders")
+    first = page.locator(rows).all_inner_texts()
+    assert len(first) == 20 and page.is_enabled("[data-page-to='2']")
+    page.click("[data-page-to='2']")
+    page.wait_for_selector("[data-testid=pager][data-page='2']")
+    page.wait_for_selector("main[data-ready=true]")
+    second = page.locator(rows).all_inner_texts()
+    assert len(second) == min(20, total - 20) and not set(first) & set(second)
+    open_page(page, "orders?status=PENDING_PAYMENT&delivery=express")
+    shown = page.locator(rows).all_inner_texts()
+    assert len(shown) == 20 and all("待付款" in r and "快递" in r for r in shown)
+
+
+def test_pickup_queue_verifies_a_code_and_shows_a_wrong_one_refused(shop, page):
+    order = Shopper(shop, "o-console-pickup", "13900003333").paid_order(
+        "p-mango-1", delivery="pickup", store_id="s-cuihu"
+    )
+    code = connect(shop.db_uri).orders.find_one({"_id": order["order_id"]})["pickup_code"]
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    open_page(page, "pickup?store_id=s-cuihu")
+    assert page.locator(f"[data-testid='pickup-{order['order_id']}']").count() == 1
+    submit(page, "pickup-verify", {"store_id": "s-cuihu", "pickup_code": wrong})
+    assert error_shown(page).startswith("NOT_FOUND")
+    submit(page, "pickup-verify", {"store_id": "s-cuihu", "pickup_code": code})
+    assert error_shown(page) is None
+    assert (
+        admin(shop, "order_search", {"order_id": order["order_id"]})["orders"][0]["status"]
+        == "COMPLETED"
+    )
+    assert page.locator(f"[data-testid='pickup-{order['order_id']}']").count() == 0
+
+
+def test_refund_after_shipping_is_reviewed_and_approved(shop, page):
+    buyer = Shopper(shop, "o-console-refund", "13900003334")
+    order = buyer.shipped_order("p-rice-1", "SF2000000001")
+    buyer.call("refund_request", {"order_id": order["order_id"], "reason": "包装破损"})
+    open_page(page, "refunds")
+    assert "包装破损" in page.inner_text("[data-testid='refunds-table']")
+    question = submit(
+        page, f"refund-review-{order['order_id']}", {"approve": "true", "note": "同意"}
+    )
+    assert "原路退回" in question
+    found = admin(shop, "order_search", {"order_id": order["order_id"]})["orders"][0]
+    assert (
+        found["status"] in ("REFUNDING", "REFUNDED")
+        and found["refund_request"]["status"] == "APPROVED"
+    )
+    assert page.is_visible("[data-testid='refunds-empty']")
+
+
+def test_risk_queue_releases_a_held_order(shop, page):
+    phone = "13900004444"
+    held = None
+    for n in range(4):  # the fourth account behind one address and phone is held
+        held = Shopper(shop, f"o-console-risk-{n}", phone).paid_order("p-bread-1")
+    event = admin(shop, "risk_queue", {"status": "OPEN"})["events"][-1]
+    assert event["order_id"] == held["order_id"]
+    open_page(page, "risk")
+    question = submit(
+        page, f"risk-review-{event['event_id']}", {"decision": "RELEASE", "note": "同住家人"}
+    )
+    assert "放行" in question
+    released = admin(shop, "risk_queue", {"status": "RELEASED"})["events"]
+    assert [e["event_id"] for e in released] == [event["event_id"]]
+
+
+def test_product_title_price_sale_and_stock_are_edited(shop, page):
+    open_page(page, "products?edit=p-walnut")
+    assert page.get_attribute("[data-testid=editing]", "data-value") == "p-walnut"
+    submit(
+        page, "product-save", {"title": "漾濞核桃 新货", "price:p-walnut-1": "0"}
+    )  # refused: min 0.01
+    assert admin(shop, "catalog_product", {"product_id": "p-walnut"})["title"] == "漾濞核桃"
+    submit(page, "product-save", {"title": "漾濞核桃 新货", "price:p-walnut-1": "45.50"})
+    product = admin(shop, "catalog_product", {"product_id": "p-walnut"})
+    assert product["title"] == "漾濞核桃 新货" and product["skus"][0]["price"] == 4550
+    before = product["skus"][0]["stock"]
+    submit(page, "stock-p-walnut-1", {"delta": "-5", "reason": "破损"})
+    after = admin(shop, "catalog_product", {"product_id": "p-walnut"})["skus"][0]["stock"]
+    assert after == before - 5
+    submit(page, "product-publish", {"on_sale": "false"})
+    browse = admin(shop, "catalog_browse", {"keyword": "核桃"})["items"]
+    assert browse == []
+
+
+def test_coupon_template_is_created_after_validation(shop, page):
+    open_page(page, "coupons")
+    fields = {
+        "template_id": "c-console",
+        "title": "运营券 满50减8",
+        "discount": "60",
+        "threshold": "50",
+        "total_quota": "100",
+    }
+    submit(page, "coupon-save", fields)
+    assert "优惠金额必须小于使用门槛" in error_shown(page)
+    submit(page, "coupon-save", {**fields, "discount": "8", "guarded": True})
+    assert error_shown(page) is None
+    buyer = Shopper(shop, "o-console-coupon", "13900005555")
+    status, refused = shop.post("/fn/coupon_claim", {"template_id": "c-console"}, buyer.headers)
+    assert status == 403 and refused["details"]["reason"] == "NEW_ACCOUNT"  # saved as guarded
+
+
+def test_reviews_are_answered_and_hidden_and_tickets_resolved(shop, page):
+    buyer = Shopper(shop, "o-console-review", "13900006666")
+    order = buyer.shipped_order("p-tomato-1", "SF3000000001")
+    buyer.call("order_confirm", {"order_id": order["order_id"]})
+    review = buyer.call(
+        "review_create",
+        {"order_id": order["order_id"], "sku_id": "p-tomato-1", "rating": 2, "text": "不新鲜"},
+    )
+    ticket = buyer.call(
+        "feedback_create",
+        {"kind": "complaint", "text": "番茄不新鲜", "order_id": order["order_id"]},
+    )
+    open_page(page, "reviews?product_id=p-tomato")
+    submit(page, f"review-reply-{review['review_id']}", {"reply": "抱歉，已为您补发"})
+    listed = buyer.call("review_list", {"product_id": "p-tomato"})
+    assert listed["reviews"][0]["reply"] == "抱歉，已为您补发"
+    page.once("dialog", lambda d: d.accept())
+    page.click(f".hide-review[data-id='{review['review_id']}']")
+    page.wait_for_selector("#notice:visible")
+    assert buyer.call("review_list", {"product_id": "p-tomato"})["count"] == 0
+    open_page(page, "tickets")
+    submit(page, f"ticket-{ticket['ticket_id']}", {"status": "RESOLVED", "reply": "已补发"})
+    resolved = admin(shop, "feedback_queue", {"status": "RESOLVED"})["tickets"]
+    assert [(t["ticket_id"], t["reply"]) for t in resolved] == [(ticket["ticket_id"], "已补发")]
+
+
+def test_ad_slot_is_saved_and_served(shop, page):
+    open_page(page, "ads")
+    now = utcnow() + timedelta(hours=8)  # the form takes Asia/Shanghai times
+    fields = {
+        "slot_id": "home-console",
+        "merchant_id": "m-huaxia",
+        "product_id": "p-mango",
+        "title": "芒果季",
+        "image_key": "ads/mango.jpg",
+        "starts_at": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (now - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "price": "300",
+    }
+    submit(page, "ad-save", fields)
+    assert "结束时间必须晚于开始时间" in error_shown(page)
+    submit(
+        page, "ad-save", {**fields, "ends_at": (now + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")}
+    )
+    assert error_shown(page) is None
+    served = Shopper(shop, "o-console-ads", "13900007777").call(
+        "ad_list", {"position": "home_banner"}
+    )
+    assert [s["slot_id"] for s in served["slots"]] == ["home-console"]
+    assert page.locator("[data-testid='ad-home-console']").count() == 1
+
+
+def test_a_merchant_edits_its_own_products_only_and_sees_the_refusal(shop, browser):
+    tab = sign_in(browser, shop, "hx", "hx-password-1234")
+    open_page(tab, "ads")
+    assert tab.locator("form[data-testid='ad-save']").count() == 0  # slots are sold by admins
+    open_page(tab, "products?edit=p-mango")  # m-huaxia's
+    submit(tab, "product-save", {"title": "华坪芒果 香甜多汁", "price:p-mango-1": "31.90"})
+    assert error_shown(tab) is None
+    assert admin(shop, "catalog_product", {"product_id": "p-mango"})["skus"][0]["price"] == 3190
+    open_page(tab, "products?edit=p-eggs")  # another merchant's
+    submit(tab, "product-save", {"price:p-eggs-1": "1.00"})
+    assert error_shown(tab).startswith("FORBIDDEN")
+    assert admin(shop, "catalog_product", {"product_id": "p-eggs"})["skus"][0]["price"] != 100
+    tab.close()

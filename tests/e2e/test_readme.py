@@ -1,0 +1,109 @@
+"""README's shell blocks run exactly as printed against a dev gateway (only its address is the
+test's own free port instead of `make dev`'s 127.0.0.1:8787), and every answer is OK: a
+newcomer's first hour must not start with an error."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from retail.store import connect
+
+from .conftest import start_gateway, stop_gateway
+
+ROOT = Path(__file__).resolve().parents[2]
+BLOCK = re.compile(r"^```sh\n(.*?)^```$", re.S | re.M)
+MAKE_BLOCK = "make dev"  # the two commands: CI runs `make test` itself, the demo is tested apart
+CLOUD_BLOCK = "TENCENTCLOUD_SECRET_ID"  # the deployment: needs your cloud account and secrets
+
+
+def readme_blocks() -> list[str]:
+    return BLOCK.findall((ROOT / "README.md").read_text())
+
+
+def answers(output: str) -> list[dict]:
+    """The JSON answers curl printed back to back (curl -s adds no newline); the scripts'
+    own lines of text in between are passed over."""
+    decoder, found, at = json.JSONDecoder(), [], 0
+    while at < len(output):
+        if output[at] == "{":
+            answer, at = decoder.raw_decode(output, at)
+            found.append(answer)
+        else:
+            end = output.find("\n", at)
+            at = len(output) if end < 0 else end + 1
+    return found
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    gateway = start_gateway(tmp_path_factory.mktemp("readme"), "dev")
+    yield gateway
+    stop_gateway(gateway)
+
+
+def run_block(shop, block: str) -> list[dict]:
+    """Run it in the repository as a newcomer would, against the test's gateway and store."""
+    script = block.replace("127.0.0.1:8787", shop.url.removeprefix("http://"))
+    env = {**os.environ, "RETAIL_ENV": "dev", "RETAIL_DB_URI": shop.db_uri}
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return answers(done.stdout)
+
+
+def test_readme_has_the_two_commands_and_curl_blocks():
+    blocks = readme_blocks()
+    make = [b for b in blocks if MAKE_BLOCK in b]
+    assert len(make) == 1 and "make test" in make[0]
+    phony = (ROOT / "Makefile").read_text()
+    assert re.search(r"^\.PHONY:.* dev .*test", phony, re.M)
+    assert sum("curl" in b for b in blocks) >= 2
+
+
+@pytest.mark.parametrize(
+    "index",
+    [n for n, b in enumerate(readme_blocks()) if MAKE_BLOCK not in b and CLOUD_BLOCK not in b],
+)
+def test_readme_block_runs_as_printed_and_every_answer_is_ok(shop, index):
+    block = readme_blocks()[index]
+    found = run_block(shop, block)
+    assert len(found) == block.count("curl ") - block.count("$(curl "), found
+    assert [a["code"] for a in found] == ["OK"] * len(found), found
+
+
+def test_payment_walkthrough_ends_with_the_order_refunded(shop):
+    walkthrough = next(b for b in readme_blocks() if "/dev/pay/" in b)
+    run_block(shop, walkthrough.replace("o1", "o-walkthrough"))
+    db = connect(shop.db_uri)
+    order = db.orders.find_one({"openid": "o-walkthrough"})
+    assert order["status"] == "REFUNDED"
+    assert db.consent_log.count_documents({"openid": "o-walkthrough"}) == 1
+
+
+def test_the_deployment_block_names_real_targets_and_scripts():
+    """It cannot run offline (your cloud account); every make target in it exists and every
+    script in it answers --help."""
+    block = next(b for b in readme_blocks() if CLOUD_BLOCK in b)
+    makefile = (ROOT / "Makefile").read_text()
+    targets = re.findall(r"^make ([a-z-]+)", block, re.M)
+    assert targets and all(re.search(rf"^{t}:", makefile, re.M) for t in targets)
+    scripts = re.findall(r"\.venv/bin/python (scripts/\S+\.py)", block)
+    assert scripts
+    for script in scripts:
+        done = subprocess.run(
+            [sys.executable, script, "--help"], cwd=ROOT, capture_output=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
