@@ -17,6 +17,7 @@ from retail.payments.connect import wechatpay_client
 from retail.payments.transactions import apply_transaction
 
 from .harness import call, handler, sample
+from .test_fulfilment_functions import operator_call
 
 BUYER = "o-test-user"
 
@@ -144,15 +145,6 @@ def test_a_retry_of_an_interrupted_placement_is_refused_not_answered_ok(seeded):
     assert replay["code"] == "CONFLICT" and replay["details"]["reason"] == "INTERRUPTED"
 
 
-def operator_call(name, data, role="admin"):
-    context = {
-        "request_id": "op",
-        "RETAIL_DEV_OPERATOR": f"op1:{role}",
-        "environment": json.dumps({"WX_CONTEXT_KEYS": ""}),
-    }
-    return handler(name)(data, context)
-
-
 def _paid(db, key, **changes):
     order = _place(key, **changes)["data"]
     call("payment_prepay", {"order_id": order["order_id"]})
@@ -210,9 +202,8 @@ def test_a_crash_after_the_refund_went_final_is_finished_by_replay_or_reconcile(
 def test_a_refund_never_drives_points_negative_it_takes_their_value_off_the_refund(seeded):
     call("user_login", {})
     first = _paid(seeded, "points-earn-0001")
-    operator_call(
-        "order_ship", {"order_id": first["order_id"], "carrier": "SF", "tracking_no": "SF1234"}
-    )
+    ship = {"order_id": first["order_id"], "carrier": "SF", "tracking_no": "SF1234"}
+    operator_call("order_ship", ship, "admin")
     call("order_confirm", {"order_id": first["order_id"]})
     earned = first["total"] // 100
     assert _points(seeded) == earned
@@ -266,3 +257,20 @@ def _reconcile_small():
         "Message": json.dumps({"batch_size": 1, "max_batches": 2}),
     }
     return handler("payment_reconcile")(event, {})["data"]
+
+
+def test_a_crash_before_the_refund_was_recorded_is_finished_by_reconcile(seeded):
+    from retail.common.vocabulary import OrderStatus
+    from retail.orders.refunding import start_refunding
+
+    order = _paid(seeded, "refund-owed-0001")
+    start_refunding(seeded, order["order_id"], OrderStatus.PAID, "changed mind", {"restock": True})
+    assert seeded.refunds.count_documents({}) == 0  # the process died here
+    seeded.orders.update_one(
+        {"_id": order["order_id"]}, {"$set": {"updated_at": utcnow() - timedelta(hours=1)}}
+    )
+    _reconcile()
+    refund = seeded.refunds.find_one({"_id": f"R{order['order_id']}"})
+    assert refund["amount"] == order["total"]
+    _reconcile()
+    assert seeded.refunds.count_documents({}) == 1

@@ -18,9 +18,14 @@ from datetime import date
 from typing import Any
 
 from retail.common.clock import day_of
+from retail.common.vocabulary import OrderStatus
 
 SEGMENTS = ("high_value", "loyal", "new", "at_risk", "sleeping", "regular")
-COUNTED = ("PAID", "SHIPPED", "COMPLETED")  # refunded orders are not spending
+COUNTED = (
+    OrderStatus.PAID,
+    OrderStatus.SHIPPED,
+    OrderStatus.COMPLETED,
+)  # refunded orders are not spending
 
 
 def segment_of(r: int, f: int, m: int, orders: int) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from retail.common.clock import utcnow
+from retail.common.vocabulary import CouponStatus
 
 
 def coupon_discount(
@@ -43,7 +44,7 @@ def best_coupon(
 ) -> tuple[str | None, int]:
     """The caller's usable coupon that takes most off, and how much."""
     best: tuple[str | None, int] = (None, 0)
-    for coupon in db.coupons.find({"openid": openid, "status": "AVAILABLE"}):
+    for coupon in db.coupons.find({"openid": openid, "status": CouponStatus.AVAILABLE}):
         amount, _ = coupon_discount(coupon, lines, freight)
         if amount > best[1]:
             best = (coupon["_id"], amount)
@@ -53,8 +54,8 @@ def best_coupon(
 def lock_coupon(db: Any, coupon_id: str, openid: str, order_id: str) -> bool:
     return bool(
         db.coupons.update_one(
-            {"_id": coupon_id, "openid": openid, "status": "AVAILABLE"},
-            {"$set": {"status": "LOCKED", "order_id": order_id}},
+            {"_id": coupon_id, "openid": openid, "status": CouponStatus.AVAILABLE},
+            {"$set": {"status": CouponStatus.LOCKED, "order_id": order_id}},
         ).modified_count
     )
 
@@ -62,13 +63,17 @@ def lock_coupon(db: Any, coupon_id: str, openid: str, order_id: str) -> bool:
 def release_coupon(db: Any, coupon_id: str, order_id: str) -> None:
     """Give a coupon back from an order that did not go through (locked or used by it)."""
     db.coupons.update_one(
-        {"_id": coupon_id, "order_id": order_id, "status": {"$in": ["LOCKED", "USED"]}},
-        {"$set": {"status": "AVAILABLE", "order_id": None}},
+        {
+            "_id": coupon_id,
+            "order_id": order_id,
+            "status": {"$in": [CouponStatus.LOCKED, CouponStatus.USED]},
+        },
+        {"$set": {"status": CouponStatus.AVAILABLE, "order_id": None}},
     )
 
 
 def spend_coupon(db: Any, coupon_id: str, order_id: str) -> None:
     db.coupons.update_one(
-        {"_id": coupon_id, "order_id": order_id, "status": "LOCKED"},
-        {"$set": {"status": "USED", "used_at": utcnow()}},
+        {"_id": coupon_id, "order_id": order_id, "status": CouponStatus.LOCKED},
+        {"$set": {"status": CouponStatus.USED, "used_at": utcnow()}},
     )

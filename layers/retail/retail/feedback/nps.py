@@ -14,6 +14,7 @@ from retail.common.clock import business_day, day_of, utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, NotFound
 from retail.common.models import ORDER_ID, OUT, STRICT, DayRange
+from retail.common.vocabulary import OrderStatus
 
 
 class AnswerSurvey(BaseModel):
@@ -55,7 +56,7 @@ def answer_survey(cmd: AnswerSurvey, *, buyer: str, db: Any = None) -> SurveyAns
     order = db.orders.find_one({"_id": cmd.order_id, "openid": buyer}, {"status": 1})
     if order is None:
         raise NotFound(f"no order {cmd.order_id!r}")
-    if order["status"] != "COMPLETED":
+    if order["status"] != OrderStatus.COMPLETED:
         raise Conflict("the survey opens when the order is completed", status=order["status"])
     now = utcnow()
     try:

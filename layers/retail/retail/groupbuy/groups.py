@@ -14,8 +14,9 @@ from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import NotFound
 from retail.common.models import OUT, STRICT
+from retail.common.vocabulary import GroupStatus
 
-OPEN, SUCCEEDED, FAILED = "OPEN", "SUCCEEDED", "FAILED"
+OPEN, SUCCEEDED, FAILED = GroupStatus.OPEN, GroupStatus.SUCCEEDED, GroupStatus.FAILED
 
 
 class GroupRef(BaseModel):

@@ -8,17 +8,20 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from retail.common.vocabulary import LineStock as L
+from retail.common.vocabulary import OrderStatus as S
+
 from .levels import level_id
 
 EXPECTED_LINE_STOCK = {
-    "PENDING_PAYMENT": {"RESERVED"},
-    "PAID": {"SOLD"},
-    "SHIPPED": {"SOLD"},
-    "COMPLETED": {"SOLD"},
-    "CANCELLED": {"NONE", "RELEASED"},
-    "FAILED": {"NONE", "RELEASED"},
-    "REFUNDING": {"SOLD", "RELEASED"},
-    "REFUNDED": {"SOLD", "RELEASED"},
+    S.PENDING_PAYMENT: {L.RESERVED},
+    S.PAID: {L.SOLD},
+    S.SHIPPED: {L.SOLD},
+    S.COMPLETED: {L.SOLD},
+    S.CANCELLED: {L.NONE, L.RELEASED},
+    S.FAILED: {L.NONE, L.RELEASED},
+    S.REFUNDING: {L.SOLD, L.RELEASED},
+    S.REFUNDED: {L.SOLD, L.RELEASED},
 }
 
 
@@ -31,14 +34,14 @@ def audit_stock(db: Any) -> list[str]:
         allowed = EXPECTED_LINE_STOCK.get(order["status"])
         for line in order["lines"]:
             key = level_id(line["sku_id"], line["location"])
-            held[key] += line["qty"] if line["stock"] == "RESERVED" else 0
-            sold[key] += line["qty"] if line["stock"] == "SOLD" else 0
+            held[key] += line["qty"] if line["stock"] == L.RESERVED else 0
+            sold[key] += line["qty"] if line["stock"] == L.SOLD else 0
             if allowed and order.get("stock_settled") and line["stock"] not in allowed:
                 problems.append(
                     f"order {order['_id']} is {order['status']} but its line "
                     f"{line['sku_id']} is {line['stock']}"
                 )
-        if order["status"] == "RESERVING" or not order.get("stock_settled"):
+        if order["status"] == S.RESERVING or not order.get("stock_settled"):
             problems.append(f"order {order['_id']} is unfinished ({order['status']})")
     for level in db.stock.find({}):
         key = level["_id"]

@@ -19,6 +19,7 @@ from retail.common.database import database
 from retail.common.errors import Conflict, InvalidArgument, NotFound
 from retail.common.models import OUT, STRICT
 from retail.orders import cancel_unpaid
+from retail.orders.custody import release_hold
 from retail.risk import OPEN, phone_fingerprint
 
 EVENT_ID = Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_:.-]+$")
@@ -114,9 +115,7 @@ def review_risk_event(cmd: ReviewRisk, *, operator: Any, db: Any = None) -> Risk
 def _apply_to_order(db: Any, event: dict[str, Any], status: str) -> None:
     order_id = event["order_id"]
     if status == "RELEASED":
-        db.orders.update_one(
-            {"_id": order_id, "risk_hold": event["_id"]}, {"$set": {"risk_hold": None}}
-        )
+        release_hold(db, order_id, event["_id"])
         return
     if event["action"] != "hold":
         return

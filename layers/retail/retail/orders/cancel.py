@@ -10,7 +10,7 @@ from typing import Any
 from retail.common.database import database
 from retail.common.errors import NotFound
 
-from .lifecycle import already_moved, settle_stock, transition
+from .lifecycle import already_moved, transition
 from .models import OrderView
 from .queries import OrderRef
 from .records import CANCELLED, PENDING_PAYMENT, to_view
@@ -35,8 +35,7 @@ def cancel_unpaid(
     """The cancelled, settled order; None if it was not (or no longer) waiting for payment."""
     if order["status"] != PENDING_PAYMENT or not close_payment(db, order):
         return None
-    cancelled = transition(db, order["_id"], PENDING_PAYMENT, CANCELLED, note, condition=condition)
-    return None if cancelled is None else settle_stock(db, cancelled)
+    return transition(db, order["_id"], PENDING_PAYMENT, CANCELLED, note, condition=condition)
 
 
 def cancel_order(

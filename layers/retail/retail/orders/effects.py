@@ -19,8 +19,7 @@ from retail.members import award_points, extend_membership, take_back_points
 from retail.referral import record_first_order, release_commission, reverse_commission
 
 from .records import points_key
-
-SALES, PAID_EFFECTS, COMPLETED_EFFECTS, REFUNDED_EFFECTS = "sales", "paid", "completed", "refunded"
+from .transitions import COMPLETED_EFFECTS, PAID_EFFECTS, REFUNDED_EFFECTS, SALES
 
 
 def apply_outbox(db: Any, order: dict[str, Any]) -> None:

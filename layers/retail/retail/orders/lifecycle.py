@@ -25,7 +25,7 @@ from retail.inventory import StockMove, apply_move, clear_marker
 from retail.members import give_back_points
 from retail.risk import release_caps
 
-from .effects import COMPLETED_EFFECTS, PAID_EFFECTS, REFUNDED_EFFECTS, SALES, apply_outbox
+from .effects import apply_outbox
 from .records import (
     CANCELLED,
     COMPLETED,
@@ -41,6 +41,7 @@ from .records import (
     SOLD,
     points_key,
 )
+from .transitions import effects_of
 
 # What each line must hold once the order is in a status, given what it holds now.
 _TARGET = {
@@ -58,12 +59,6 @@ _MOVE = {
     (RESERVED, SOLD): StockMove.SELL,
     (SOLD, RELEASED): StockMove.RESTOCK,
 }
-_MOVES_STOCK = {PAID, CANCELLED, FAILED, REFUNDING}
-_EFFECTS = {
-    PAID: [SALES, PAID_EFFECTS],
-    COMPLETED: [COMPLETED_EFFECTS],
-    REFUNDING: [REFUNDED_EFFECTS],
-}
 
 
 def transition(
@@ -76,28 +71,33 @@ def transition(
     condition: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any] | None:
-    """Move the order from an expected status to `status`; None if it was not in it.
+    """Move the order from an expected status to `status` with every effect the table
+    (transitions.py) gives that change; None if the order was not in an expected status.
 
-    The side effects of the new status go into the order's outbox with the change itself and
-    are applied right after it (order_repair finishes them if this process dies first).
+    The outbox effects are recorded with the change itself and the stock moves marked owed
+    (`stock_settled: false`); both are applied right after it, and order_repair finishes
+    them if this process dies first. Returns the order as it is after its effects.
     """
     now = now or utcnow()
     allowed = expected if isinstance(expected, list) else [expected]
+    effects = effects_of(allowed, status)
+    settled = {"stock_settled": False} if effects.moves_stock else {}
     update: dict[str, Any] = {
-        "$set": {"status": status, "updated_at": now, **_unsettled(status), **(extra or {})},
+        "$set": {"status": status, "updated_at": now, **settled, **(extra or {})},
         "$push": {"timeline": {"at": now, "status": status, "note": note}},
     }
-    if status in _EFFECTS:
-        update["$addToSet"] = {"outbox": {"$each": _EFFECTS[status]}}
+    if effects.outbox:
+        update["$addToSet"] = {"outbox": {"$each": list(effects.outbox)}}
     doc: dict[str, Any] | None = db.orders.find_one_and_update(
         {"_id": order_id, "status": {"$in": allowed}, **(condition or {})},
         update,
         return_document=ReturnDocument.AFTER,
     )
-    if doc is not None:
-        log("order_status_changed", order_id=order_id, status=status, note=note)
-        apply_outbox(db, doc)
-    return doc
+    if doc is None:
+        return None
+    log("order_status_changed", order_id=order_id, status=status, note=note)
+    apply_outbox(db, doc)
+    return settle_stock(db, doc) if effects.moves_stock else doc
 
 
 def already_moved(db: Any, order_id: str, buyer: str, status: str, verb: str) -> dict[str, Any]:
@@ -119,11 +119,6 @@ def _settle_coupon(db: Any, order: dict[str, Any], restocked: bool) -> None:
         spend_coupon(db, order["coupon_id"], order["_id"])
     elif order["status"] in (CANCELLED, FAILED) or restocked:
         release_coupon(db, order["coupon_id"], order["_id"])
-
-
-def _unsettled(status: str) -> dict[str, Any]:
-    """Statuses whose lines must move stock leave the order unsettled until they have."""
-    return {"stock_settled": False} if status in _MOVES_STOCK else {}
 
 
 def settle_stock(db: Any, order: dict[str, Any]) -> dict[str, Any]:

@@ -88,7 +88,7 @@ def ship_parcels(
 def _entry(merchant_id: str, carrier: str, tracking_no: str, now: Any) -> dict[str, Any]:
     return {
         "at": now,
-        "status": "SHIPPED",
+        "status": ParcelStatus.SHIPPED,
         "description": f"handed to {carrier}, {tracking_no}",
         "merchant_id": merchant_id,
     }

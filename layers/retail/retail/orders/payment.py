@@ -12,7 +12,7 @@ from retail.adapters.delivery import delivery_provider
 from retail.common.clock import utcnow
 from retail.common.logs import log
 
-from .lifecycle import settle_stock, transition
+from .lifecycle import transition
 from .records import COMPLETED, PAID, PENDING_PAYMENT
 
 
@@ -36,7 +36,6 @@ def mark_paid(
     )
     if paid is None:
         return None
-    paid = settle_stock(db, paid)
     if paid["delivery"] == "instant":
         paid = dispatch_rider(db, paid)
     if paid["delivery"] == "virtual":  # a membership is delivered the moment it is paid

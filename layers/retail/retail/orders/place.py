@@ -11,7 +11,6 @@ import hashlib
 from datetime import timedelta
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from retail.common.clock import utcnow
@@ -34,7 +33,7 @@ from retail.risk import (
     take_caps,
 )
 
-from .lifecycle import settle_stock
+from .lifecycle import transition
 from .models import OrderView, PlaceOrder
 from .pricing import quote_order
 from .records import (
@@ -132,23 +131,10 @@ def reserve_and_open(db: Any, order: dict[str, Any]) -> dict[str, Any]:
 
 def open_for_payment(db: Any, order: dict[str, Any]) -> dict[str, Any]:
     """RESERVING -> PENDING_PAYMENT once every line holds its stock."""
-    now = utcnow()
-    deadline = now + timedelta(seconds=settings().RETAIL_PAYMENT_TIMEOUT_SECONDS)
+    deadline = utcnow() + timedelta(seconds=settings().RETAIL_PAYMENT_TIMEOUT_SECONDS)
     lines = {f"lines.{i}.stock": RESERVED for i in range(len(order["lines"]))}
-    opened = db.orders.find_one_and_update(
-        {"_id": order["_id"], "status": RESERVING},
-        {
-            "$set": {
-                **lines,
-                "status": PENDING_PAYMENT,
-                "pay_deadline": deadline,
-                "stock_settled": True,
-                "updated_at": now,
-            },
-            "$push": {"timeline": {"at": now, "status": PENDING_PAYMENT, "note": None}},
-        },
-        return_document=ReturnDocument.AFTER,
-    )
+    extra = {**lines, "pay_deadline": deadline, "stock_settled": True}
+    opened = transition(db, order["_id"], RESERVING, PENDING_PAYMENT, extra=extra)
     fault_point("order_place:after_status_switch")
     for line in order["lines"]:
         clear_marker(db, order["_id"], line["sku_id"], line["location"])
@@ -161,25 +147,10 @@ def fail_order(
 ) -> dict[str, Any]:
     """RESERVING -> FAILED, recording which lines hold stock, then give that stock back.
     Returns the order as it now is (failed by this call or by an earlier one)."""
-    now = utcnow()
     lines = {f"lines.{i}.stock": RESERVED for i in held}
-    failed = db.orders.find_one_and_update(
-        {"_id": order["_id"], "status": RESERVING},
-        {
-            "$set": {
-                **lines,
-                "status": FAILED,
-                "failure": failure,
-                "stock_settled": False,
-                "updated_at": now,
-            },
-            "$push": {"timeline": {"at": now, "status": FAILED, "note": failure["code"]}},
-        },
-        return_document=ReturnDocument.AFTER,
-    )
-    if failed is not None:
-        return settle_stock(db, failed)
-    current: dict[str, Any] = db.orders.find_one({"_id": order["_id"]}) or order
+    extra = {**lines, "failure": failure}
+    failed = transition(db, order["_id"], RESERVING, FAILED, str(failure["code"]), extra=extra)
+    current: dict[str, Any] = failed or db.orders.find_one({"_id": order["_id"]}) or order
     return current
 
 

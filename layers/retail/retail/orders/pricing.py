@@ -11,6 +11,7 @@ from typing import Any
 from retail.common.clock import utcnow
 from retail.common.errors import InvalidArgument, NotFound
 from retail.common.settings import settings
+from retail.common.vocabulary import CouponStatus
 from retail.coupons import best_coupon, coupon_discount
 from retail.inventory import stock_location
 from retail.members import member_perks
@@ -138,7 +139,9 @@ def _discount(
 ) -> int:
     if request.coupon_id is None:
         return 0
-    coupon = db.coupons.find_one({"_id": request.coupon_id, "openid": buyer, "status": "AVAILABLE"})
+    coupon = db.coupons.find_one(
+        {"_id": request.coupon_id, "openid": buyer, "status": CouponStatus.AVAILABLE}
+    )
     if coupon is None:
         raise NotFound(f"no usable coupon {request.coupon_id!r}", coupon_id=request.coupon_id)
     amount, problem = coupon_discount(coupon, lines, freight)

@@ -11,7 +11,7 @@ from pymongo import ReturnDocument
 from retail.common.clock import utcnow
 from retail.common.vocabulary import OrderStatus
 
-from .lifecycle import settle_stock, transition
+from .lifecycle import transition
 from .records import REFUNDED, REFUNDING
 
 SUCCESS = "SUCCESS"
@@ -27,10 +27,7 @@ def start_refunding(
 ) -> dict[str, Any] | None:
     """expected -> REFUNDING with its effects (stock, coupon, points, commission) applied;
     None if the order was not in an expected status."""
-    refunding = transition(
-        db, order_id, expected, REFUNDING, note, extra=extra, condition=condition
-    )
-    return None if refunding is None else settle_stock(db, refunding)
+    return transition(db, order_id, expected, REFUNDING, note, extra=extra, condition=condition)
 
 
 def note_refund_status(db: Any, order_id: str, status: str) -> dict[str, Any] | None:

@@ -25,11 +25,12 @@ from retail.common.errors import RetailError
 from retail.common.logs import log
 from retail.common.settings import settings
 from retail.orders.payment import mark_payment_checked
-from retail.orders.records import CANCELLED, FAILED, PENDING_PAYMENT
+from retail.orders.records import CANCELLED, FAILED, PENDING_PAYMENT, REFUNDING
 
 from .config import wechatpay_config
 from .connect import wechatpay_client
 from .notifications import apply_refund_result, finish_order_refund
+from .refund_requests import send_order_refund
 from .refunds import FINAL, PENDING, PROCESSING, send_refund
 from .transactions import apply_transaction
 
@@ -37,40 +38,39 @@ from .transactions import apply_transaction
 def reconcile_payments(cmd: BatchRequest, *, budget: Budget, db: Any = None) -> BatchSummary:
     db = db if db is not None else database()
     cutoff = utcnow() - timedelta(seconds=settings().RETAIL_RECONCILE_GRACE_SECONDS)
-    unsettled = {
+    summary = BatchSummary()
+    for job, collection, query, check in _sweeps(db, cutoff):
+        summary = _sweep(db, job, collection, query, cmd, budget, summary, check)
+        if budget.exhausted():
+            break
+    return summary
+
+
+def _sweeps(db: Any, cutoff: datetime) -> list[tuple[str, Any, dict[str, Any], Any]]:
+    """(cursor name, collection, what is still to do, how to check one) for each sweep."""
+    unpaid = {
         "prepay_id": {"$exists": True},
         "payment_checked": {"$ne": True},
         "status": {"$in": [PENDING_PAYMENT, CANCELLED, FAILED]},
         "updated_at": {"$lte": cutoff},
     }
-    summary = _sweep(
-        db,
-        "payment_reconcile:orders",
-        db.orders,
-        unsettled,
-        cmd,
-        budget,
-        BatchSummary(),
-        lambda order: _check_payment(db, order, cutoff),
-    )
-    if summary.stopped_early and budget.exhausted():
-        return summary
-    refunds = {
+    unfinished = {
         "$or": [
             {"status": {"$in": [PENDING, PROCESSING]}, "created_at": {"$lte": cutoff}},
             {"status": {"$in": list(FINAL)}, "order_done": {"$ne": True}},
         ]
     }
-    return _sweep(
-        db,
-        "payment_reconcile:refunds",
-        db.refunds,
-        refunds,
-        cmd,
-        budget,
-        summary,
-        lambda refund: _check_refund(db, refund),
-    )
+    # A crash between REFUNDING and recording its refund left an order owed its money.
+    owed = {
+        "status": REFUNDING,
+        "refund_status": {"$exists": False},
+        "updated_at": {"$lte": cutoff},
+    }
+    return [
+        ("payment_reconcile:orders", db.orders, unpaid, lambda o: _check_payment(db, o, cutoff)),
+        ("payment_reconcile:refunds", db.refunds, unfinished, lambda r: _check_refund(db, r)),
+        ("payment_reconcile:refunding", db.orders, owed, lambda o: _start_owed_refund(db, o)),
+    ]
 
 
 def _sweep(
@@ -109,6 +109,11 @@ def _check_payment(db: Any, order: dict[str, Any], cutoff: datetime) -> Outcome:
     if order["status"] != PENDING_PAYMENT and order["pay_deadline"] <= cutoff:
         mark_payment_checked(db, order["_id"])
     return "skipped"
+
+
+def _start_owed_refund(db: Any, order: dict[str, Any]) -> Outcome:
+    started = send_order_refund(db, order)
+    return "processed" if started.get("refund_status") else "failed"
 
 
 def _check_refund(db: Any, refund: dict[str, Any]) -> Outcome:

@@ -89,7 +89,7 @@ def refund_paid_order(db: Any, order_id: str, reason: str) -> dict[str, Any] | N
     refunding = start_refunding(
         db, order_id, PAID, reason, extra={"restock": True, "refund_reason": reason}
     )
-    return None if refunding is None else _refund_order(db, refunding)
+    return None if refunding is None else send_order_refund(db, refunding)
 
 
 def refund_failed_deal(db: Any, order_id: str, reason: str) -> dict[str, Any] | None:
@@ -105,7 +105,7 @@ def refund_failed_deal(db: Any, order_id: str, reason: str) -> dict[str, Any] | 
         reason,
         extra={"restock": False, "refund_reason": reason},
     )
-    return None if refunding is None else _refund_order(db, refunding)
+    return None if refunding is None else send_order_refund(db, refunding)
 
 
 def review_refund(cmd: ReviewRefund, *, operator: Any, db: Any = None) -> OrderView:
@@ -137,7 +137,7 @@ def review_refund(cmd: ReviewRefund, *, operator: Any, db: Any = None) -> OrderV
                 None,
                 {"approve": True, "status": REFUNDING, "note": cmd.note},
             )
-            return to_view(_refund_order(db, refunding))
+            return to_view(send_order_refund(db, refunding))
     else:
         reject_review(db, cmd.order_id, cmd.note, operator.operator_id)
         record_audit(
@@ -149,7 +149,8 @@ def review_refund(cmd: ReviewRefund, *, operator: Any, db: Any = None) -> OrderV
     return to_view(order)
 
 
-def _refund_order(db: Any, order: dict[str, Any]) -> dict[str, Any]:
+def send_order_refund(db: Any, order: dict[str, Any]) -> dict[str, Any]:
+    """Record and send the whole refund a REFUNDING order is owed (once, by out_refund_no)."""
     order = db.orders.find_one({"_id": order["_id"]}) or order  # with its points shortfall
     return refund_order(
         db,

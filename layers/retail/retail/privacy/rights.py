@@ -19,6 +19,8 @@ from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.logs import log
 from retail.common.models import OUT, STRICT
+from retail.common.vocabulary import CouponStatus
+from retail.orders.custody import anonymise_orders
 from retail.users.visitors import forget_visitor
 
 HIDDEN = {"session_key", "ops", "password_hash"}
@@ -89,17 +91,12 @@ def delete_my_data(cmd: DeleteMe, *, openid: str, db: Any = None) -> Erased:
     if not cmd.confirm:
         return Erased(erased=False, orders_kept_anonymised=0)
     alias = "erased-" + hashlib.sha256(secrets.token_bytes(32)).hexdigest()[:24]
-    kept = db.orders.update_many(
-        {"openid": openid},
-        {
-            "$set": {"openid": alias, "address": None, "remark": None, "pickup_code": None},
-            "$unset": {"tracking": "", "refund_request": "", "risk_marks": ""},
-        },
-    ).modified_count
+    kept = anonymise_orders(db, openid, alias)
     db.commissions.update_many({"inviter": openid}, {"$set": {"inviter": alias}})
     db.commissions.update_many({"invitee": openid}, {"$set": {"invitee": alias}})
     db.coupons.update_many(
-        {"openid": openid, "status": {"$in": ["USED", "LOCKED"]}}, {"$set": {"openid": alias}}
+        {"openid": openid, "status": {"$in": [CouponStatus.USED, CouponStatus.LOCKED]}},
+        {"$set": {"openid": alias}},
     )
     for name in OWNED_BY_OPENID:
         db[name].delete_many({"openid": openid})

@@ -20,8 +20,9 @@ from pydantic import BaseModel, ConfigDict
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.models import OUT
+from retail.common.vocabulary import OrderStatus
 
-PAID = ("PAID", "SHIPPED", "COMPLETED")
+PAID = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED)
 TOGETHER_DAYS, POPULAR_DAYS = 90, 30
 KEEP = 20
 MAX_PRODUCTS_PER_ORDER = 20  # bigger baskets say little about what goes together

@@ -21,6 +21,7 @@ from retail.catalog.stock import available_by_sku
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.models import OUT, STRICT
+from retail.common.vocabulary import OrderStatus
 from retail.experiments import feature_enabled
 
 HISTORY_DAYS = 30
@@ -86,7 +87,7 @@ def _history(db: Any, openid: str) -> tuple[set[str], set[str]]:
             {"lines": 1, "status": 1},
             limit=50,
         )
-        if order["status"] in ("PAID", "SHIPPED", "COMPLETED")
+        if order["status"] in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED)
         for line in order["lines"]
     }
     return viewed, bought

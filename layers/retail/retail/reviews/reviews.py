@@ -22,6 +22,7 @@ from retail.common.database import database
 from retail.common.errors import Conflict, Forbidden, NotFound
 from retail.common.logs import mask_name
 from retail.common.models import ORDER_ID, OUT, STRICT
+from retail.common.vocabulary import OrderStatus
 
 IMAGE_KEY = StringConstraints(max_length=200, pattern=r"^reviews/[A-Za-z0-9_-]+/[A-Za-z0-9/_.-]+$")
 REVIEW_ID = Field(min_length=3, max_length=120, pattern=r"^[A-Z0-9]+:[A-Za-z0-9_:-]+$")
@@ -87,7 +88,7 @@ def create_review(cmd: CreateReview, *, buyer: str, db: Any = None) -> ReviewVie
     line = next((ln for ln in (order or {}).get("lines", []) if ln["sku_id"] == cmd.sku_id), None)
     if order is None or line is None:
         raise NotFound(f"no line {cmd.sku_id!r} in your order {cmd.order_id!r}")
-    if order["status"] != "COMPLETED":
+    if order["status"] != OrderStatus.COMPLETED:
         raise Conflict("only a completed order can be reviewed", status=order["status"])
     folder = f"reviews/{buyer}/"
     if any(not key.startswith(folder) for key in cmd.images):

@@ -1,0 +1,293 @@
+"""Issue 13's proof: interleavings generated, not listed. A hypothesis state machine over a
+few buyers, SKUs, coupons and points balances places (with and without coupon and points,
+with retried keys), prepays, pays (on time, duplicated, late after cancel or expiry),
+cancels, expires, ships, confirms, refunds (request, review, result duplicated, a crash after
+the result went final), reconciles, repairs and settles closed days, and after every step
+checks the books.
+
+Bounded for `make test`: 20 runs of up to 30 steps, a few seconds. A longer run:
+`ORDER_MACHINE_EXAMPLES=300 ORDER_MACHINE_STEPS=80 .venv/bin/python -m pytest
+tests/functions/test_order_state_machine.py` (see docs/decisions/0007)."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import timedelta
+
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from retail.common.clock import travel, utcnow
+from retail.common.database import database, reset_database
+from retail.common.ratelimit import forget_limits
+from retail.common.settings import reset_settings
+from retail.inventory import audit_stock
+from retail.members import award_points
+from retail.payments.config import wechatpay_config
+from retail.payments.connect import wechatpay_client
+from retail.payments.notifications import apply_refund_result
+from retail.payments.transactions import apply_transaction
+from retail.store.indexes import apply_indexes
+
+from .harness import call, handler, sample
+from .test_fulfilment_functions import operator_call as _operator
+
+BUYERS = ["o-sm-a", "o-sm-b", "o-sm-c"]
+SKUS = ["p-eggs-1", "p-walnut-1", "p-rice-1"]
+ADDRESS = sample("order_place")["address"]
+EXAMPLES = int(os.environ.get("ORDER_MACHINE_EXAMPLES", "20"))
+STEPS = int(os.environ.get("ORDER_MACHINE_STEPS", "30"))
+LIVE = ("PAID", "SHIPPED", "COMPLETED", "REFUNDING", "REFUNDED")
+
+
+class Crash(Exception):
+    """The process dying at a fault point."""
+
+
+def _timer(name, message=None):
+    event = {**sample(name), "Message": json.dumps(message or {})}
+    return handler(name)(event, {})
+
+
+class Orders(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.db = _fresh_store()
+        self.days = 0
+        travel(timedelta(0))
+        self.orders: list[str] = []
+        self.keys: dict[str, tuple[str, dict]] = {}
+        self.coupons: dict[str, str] = {}
+        for buyer in BUYERS:
+            call("user_login", {}, openid=buyer)
+            award_points(self.db, buyer, 200, f"grant:{buyer}", "machine grant")
+            claimed = call("coupon_claim", {"template_id": "c-new-user"}, openid=buyer)
+            assert claimed["code"] == "OK", claimed
+            self.coupons[buyer] = claimed["data"]["coupon_id"]
+
+    def _order(self, n: int) -> dict:
+        """Mostly one of the newest orders, so that one order goes through many steps."""
+        recent = self.orders[-3:] if n % 4 else self.orders
+        return self.db.orders.find_one({"_id": recent[n % len(recent)]})
+
+    @rule(
+        buyer=st.sampled_from(BUYERS),
+        sku=st.sampled_from(SKUS),
+        qty=st.integers(1, 12),
+        coupon=st.booleans(),
+        points=st.sampled_from([0, 50, 300]),
+        pay_now=st.booleans(),
+    )
+    def place(self, buyer, sku, qty, coupon, points, pay_now):
+        data = {"items": [{"sku_id": sku, "qty": qty}], "address": ADDRESS, "points": points}
+        if coupon:
+            data["coupon_id"] = self.coupons[buyer]
+        key = f"sm-{len(self.keys):06d}"
+        answer = call("order_place", {**data, "idempotency_key": key}, openid=buyer)
+        self.keys[key] = (buyer, {**data, "first": (answer["code"], answer.get("details"))})
+        if answer["code"] == "OK":
+            self.orders.append(answer["data"]["order_id"])
+            if pay_now:
+                self.pay(len(self.orders) * 4 - 1, 1)  # the newest order, paid at once
+
+    @precondition(lambda self: self.keys)
+    @rule(n=st.integers(0, 10**6))
+    def retry_place(self, n):
+        key = sorted(self.keys)[n % len(self.keys)]
+        buyer, data = self.keys[key]
+        request = {k: v for k, v in data.items() if k != "first"}
+        stored = self.db.orders.find_one({"openid": buyer, "idempotency_key": key})
+        answer = call("order_place", {**request, "idempotency_key": key}, openid=buyer)
+        if stored is None:  # the first call was refused before writing anything: a new try
+            self.keys[key] = (buyer, {**request, "first": (answer["code"], answer.get("details"))})
+            if answer["code"] == "OK":
+                self.orders.append(answer["data"]["order_id"])
+            return
+        first_code, first_details = data["first"]
+        assert answer["code"] == first_code
+        if first_code != "OK":
+            assert answer.get("details") == first_details
+
+    @precondition(lambda self: self.orders)
+    @rule(n=st.integers(0, 10**6))
+    def prepay(self, n):
+        order = self._order(n)
+        call("payment_prepay", {"order_id": order["_id"]}, openid=order["openid"])
+
+    @precondition(lambda self: self.orders)
+    @rule(n=st.integers(0, 10**6), times=st.integers(1, 2))
+    def pay(self, n, times):
+        """The buyer pays what WeChat Pay still accepts; its notification may come twice and
+        may come late, after the order was cancelled or expired."""
+        order = self._order(n)
+        call("payment_prepay", {"order_id": order["_id"]}, openid=order["openid"])
+        record = self.db.sandbox_wechatpay.find_one({"_id": f"pay:{order['_id']}"})
+        if record is None or (record["trade_state"] == "CLOSED" and n % 2):
+            return  # half the time a closed transaction stays closed; else it raced the close
+        self.db.sandbox_wechatpay.update_one(
+            {"_id": record["_id"]},
+            {"$set": {"trade_state": "SUCCESS", "transaction_id": f"42{order['_id']}"}},
+        )
+        tx = self.db.sandbox_wechatpay.find_one({"_id": record["_id"]})
+        tx = {k: v for k, v in tx.items() if k not in ("_id", "kind", "notify_url")}
+        for _ in range(times):
+            apply_transaction(self.db, wechatpay_config(), tx)
+
+    @precondition(lambda self: self.orders)
+    @rule(n=st.integers(0, 10**6))
+    def cancel(self, n):
+        order = self._order(n)
+        call("order_cancel", {"order_id": order["_id"]}, openid=order["openid"])
+
+    @precondition(lambda self: self.orders)
+    @rule(n=st.integers(0, 10**6))
+    def expire(self, n):
+        order = self._order(n)
+        past = utcnow() - timedelta(seconds=1)
+        self.db.orders.update_one(
+            {"_id": order["_id"], "status": "PENDING_PAYMENT"}, {"$set": {"pay_deadline": past}}
+        )
+        assert _timer("order_expire")["code"] == "OK"
+
+    @precondition(lambda self: self.orders)
+    @rule(n=st.integers(0, 10**6))
+    def ship(self, n):
+        order = self._order(n)
+        ship = {"order_id": order["_id"], "carrier": "SF", "tracking_no": "SF0000000001"}
+        _operator("order_ship", ship, "admin")
+
+    @precondition(lambda self: self.orders)
+    @rule(n=st.integers(0, 10**6))
+    def confirm(self, n):
+        """The parcel arrives (shipped first if it was still waiting) and the buyer confirms."""
+        order = self._order(n)
+        if n % 2:
+            self.ship(n)
+        call("order_confirm", {"order_id": order["_id"]}, openid=order["openid"])
+
+    @precondition(lambda self: self.orders)
+    @rule(n=st.integers(0, 10**6), approve=st.booleans())
+    def refund(self, n, approve):
+        order = self._order(n)
+        call("refund_request", {"order_id": order["_id"], "reason": "no"}, openid=order["openid"])
+        review = {"order_id": order["_id"], "approve": approve}
+        _operator("refund_review", review, "service")
+
+    @precondition(lambda self: self.db.refunds.count_documents({}))
+    @rule(n=st.integers(0, 10**6), crash=st.booleans(), times=st.integers(1, 2))
+    def refund_result(self, n, crash, times):
+        from retail.payments import notifications
+
+        refunds = sorted(r["_id"] for r in self.db.refunds.find({}, {"_id": 1}))
+        result = {"out_refund_no": refunds[n % len(refunds)], "refund_status": "SUCCESS"}
+        if crash:
+            real = notifications.fault_point
+            notifications.fault_point = lambda name: (_ for _ in ()).throw(Crash(name))
+            try:
+                apply_refund_result(self.db, result)
+            except Crash:
+                pass
+            finally:
+                notifications.fault_point = real
+            return
+        for _ in range(times):
+            apply_refund_result(self.db, result)
+
+    @rule()
+    def reconcile_and_repair(self):
+        self.db.orders.update_many({}, {"$set": {"updated_at": utcnow() - timedelta(hours=1)}})
+        self.db.refunds.update_many({}, {"$set": {"created_at": utcnow() - timedelta(hours=1)}})
+        assert _timer("payment_reconcile")["code"] == "OK"
+        assert _timer("order_repair")["code"] == "OK"
+
+    @rule()
+    def next_day(self):
+        """Time passes (this process's clock), so the days with sales end and can settle."""
+        self.days += 1
+        travel(timedelta(days=self.days))
+
+    @rule(back=st.integers(1, 3))
+    def settle_a_closed_day(self, back):
+        day = (utcnow() + timedelta(hours=8)).date() - timedelta(days=back)
+        assert _timer("settlement_run", {"day": day.isoformat()})["code"] == "OK"
+
+    @invariant()
+    def the_books_hold(self):
+        db = self.db
+        unfinished = [p for p in audit_stock(db) if "unfinished" not in p]
+        assert unfinished == []
+        for buyer in BUYERS:
+            user = db.users.find_one({"_id": buyer})
+            ledger = sum(e["delta"] for e in db.points_ledger.find({"openid": buyer}))
+            assert user["points"] == ledger and user["points"] >= 0
+        for coupon in db.coupons.find({}):
+            holders = [
+                o["status"]
+                for o in db.orders.find({"coupon_id": coupon["_id"]})
+                if o["status"] in ("RESERVING", "PENDING_PAYMENT", *LIVE) and not o.get("restock")
+            ]
+            assert len(holders) <= 1, coupon
+            if coupon["status"] == "AVAILABLE":
+                assert not holders, (coupon, holders)
+            else:
+                assert holders and coupon["order_id"], coupon
+        for order in db.orders.find({}):
+            refunded = sum(r["amount"] for r in db.refunds.find({"order_id": order["_id"]}))
+            if order["status"] in LIVE:
+                assert order["paid_amount"] == order["total"]
+                assert refunded <= order["total"]
+            if order.get("transaction_id") and order["status"] not in LIVE:
+                raise AssertionError(f"paid order {order['_id']} is {order['status']}")
+        carried: dict[str, str] = {}
+        for statement in db.statements.find({}, {"claims": 1}):
+            for claim in statement.get("claims") or []:
+                assert claim not in carried, (claim, statement["_id"], carried.get(claim))
+                carried[claim] = statement["_id"]
+        for claim in db.settlement_claims.find({}):
+            assert carried.get(claim["_id"]) == claim["statement_id"], claim
+
+    def teardown(self):
+        travel(timedelta(0))
+
+
+def _fresh_store():
+    from retail.catalog import load_catalog
+    from tests.conftest import DEMO_CATALOG, INDEXES
+
+    counter = getattr(_fresh_store, "n", 0) + 1
+    _fresh_store.n = counter  # type: ignore[attr-defined]
+    os.environ["RETAIL_DB_URI"] = f"sqlite:///{os.environ['ORDER_MACHINE_DIR']}/m{counter}.db"
+    if database.cache_info().currsize:
+        database().close()
+    reset_settings()
+    reset_database()
+    forget_limits()
+    wechatpay_config.cache_clear()
+    wechatpay_client.cache_clear()
+    db = database()
+    apply_indexes(db, json.loads(INDEXES.read_text(encoding="utf-8")))
+    load_catalog(json.loads(DEMO_CATALOG.read_text(encoding="utf-8")), db)
+    return db
+
+
+Orders.TestCase.settings = settings(
+    max_examples=EXAMPLES,
+    stateful_step_count=STEPS,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    # Shrinking a long failing run can take minutes: the bounded run reports it unshrunk.
+    phases=[Phase.explicit, Phase.reuse, Phase.generate]
+    + ([Phase.shrink] if os.environ.get("ORDER_MACHINE_SHRINK") else []),
+)
+
+
+def test_money_moves_exactly_once_under_generated_interleavings(tmp_path, monkeypatch):
+    monkeypatch.setenv("ORDER_MACHINE_DIR", str(tmp_path))
+    monkeypatch.setenv("WECHATPAY_SANDBOX_DIR", str(tmp_path / "sandbox"))
+    try:
+        Orders.TestCase("runTest").runTest()
+    finally:
+        wechatpay_config.cache_clear()
+        wechatpay_client.cache_clear()
