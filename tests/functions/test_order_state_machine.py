@@ -7,7 +7,7 @@ checks the books.
 
 Bounded for `make test`: 20 runs of up to 30 steps, a few seconds. A longer run:
 `ORDER_MACHINE_EXAMPLES=300 ORDER_MACHINE_STEPS=80 .venv/bin/python -m pytest
-tests/functions/test_order_state_machine.py` (see docs/decisions/0007)."""
+tests/functions/test_order_state_machine.py` (see docs/decisions/0011)."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ own (TCB_SOURCE, TCB_ENV ...) into the invocation's environment: the handler con
 the process environment; WX_CONTEXT_KEYS and TCB_CONTEXT_KEYS list what is there. SOURCE
 (wx-server-sdk's getWXContext reads it from TCB_SOURCE) says what started the call:
 `wx_client`, `wx_devtools`, `wx_trigger` (a timer), `scf` (another function) ..., chained
-with commas along a call chain. Sources: docs/decisions/0007-trust-boundaries.md.
+with commas along a call chain. Sources: docs/decisions/0010-trust-boundaries.md.
 
 The event itself is the caller's (a mini-program passes any object as `data`), so nothing
 here reads it.

@@ -50,7 +50,7 @@ def finish_refund(db: Any, order_id: str, status: str) -> None:
 
 def refundable(order: dict[str, Any]) -> int:
     """What the buyer gets back: the payment, less the value of points the order earned that
-    the buyer has already spent (docs/decisions/0007: points never go negative)."""
+    the buyer has already spent (docs/decisions/0011: points never go negative)."""
     paid = int(order.get("paid_amount", order["total"]))
     return max(paid - int(order.get("points_shortfall", 0)), 0)
 

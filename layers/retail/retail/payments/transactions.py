@@ -50,7 +50,7 @@ def apply_transaction(db: Any, config: WeChatPayConfig, tx: dict[str, Any]) -> s
 def _paid_after_cancel(db: Any, order: dict[str, Any], tx: dict[str, Any], amount: int) -> str:
     """Money for an order that was cancelled (or failed) is given back whole; the order stays
     as it is. Its stock, coupon and points went back when it was cancelled, so keeping the
-    sale would sell them twice (docs/decisions/0007-order-transitions.md)."""
+    sale would sell them twice (docs/decisions/0011-order-transitions.md)."""
     log("late_payment_refunded", "WARNING", order_id=order["_id"], status=order["status"])
     refund_order(
         db,
