@@ -140,14 +140,26 @@ def _warm_up(port: int) -> None:
         _call(conn, "/fn/catalog_product", {"product_id": "p-walnut"}, "o-warm")
 
 
-def _accept_privacy_policy(db) -> None:
-    """Every bench buyer accepted the privacy policy at first launch (recorded as
-    retail.consent does), so the timed calls are orders only."""
+def _known_buyers(db) -> None:
+    """Every bench buyer opened the app before the sale: it is a user (as user_login records
+    one, a day ago) and accepted the privacy policy at first launch (as retail.consent
+    records it), so the timed calls are orders only. A buyer whose very first call is an
+    order costs one more write (users.visitors)."""
+    from datetime import timedelta
+
     from retail.common.clock import utcnow
 
     now, version = utcnow(), "2026-01"
     buyers = [f"o-sale-{n}" for n in range(200)] + ["o-warm"]
     buyers += [f"o-load-{c}-{t}-{n}" for c in range(8) for t in range(4) for n in range(1, 1500)]
+    seen = now - timedelta(days=1)
+    db.users.insert_many(
+        [
+            {"_id": b, "first_seen_at": seen, "last_seen_at": seen, "entry_scene": 1001}
+            | {"points": 0, "level": 1, "growth": 0, "login_count": 1}
+            for b in buyers
+        ]
+    )
     db.consents.insert_many([{"_id": b, "version": version, "accepted_at": now} for b in buyers])
 
 
@@ -179,7 +191,7 @@ def main() -> None:
             db.stock.update_one(
                 {"_id": f"{sku}@central"}, {"$set": {"available": 1_000_000, "received": 1_000_000}}
             )
-        _accept_privacy_policy(db)
+        _known_buyers(db)
         try:
             _warm_up(port)
             ctx = multiprocessing.get_context("spawn")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,19 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
     if database.cache_info().currsize:
         database().close()
     _forget_process_state()
+
+
+@pytest.fixture
+def a_fresh_minute() -> Iterator[None]:
+    """Per-minute budgets are counted in windows of the clock's minute; a test that spends one
+    starts the second a minute begins, so the window cannot turn over under it, however busy
+    the machine is."""
+    from retail.common.clock import travel
+
+    now = datetime.now(timezone.utc)
+    travel(timedelta(minutes=1) - (now - now.replace(second=0, microsecond=0)))
+    yield
+    travel(timedelta(0))
 
 
 # Call bookkeeping every function writes (metrics, rate-limit windows): not business data.

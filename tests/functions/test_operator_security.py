@@ -97,6 +97,7 @@ def test_spraying_from_many_addresses_is_slowed_but_known_addresses_get_in(seede
     assert sign_in("admin1", PASSWORD, "10.1.1.1")["code"] == "OK"
 
 
+@pytest.mark.usefixtures("a_fresh_minute")
 def test_pickup_code_guessing_spends_the_operators_budget(seeded):
     context = {**cloudbase_context(None), "RETAIL_DEV_OPERATOR": "clerk:service"}
     context["function_name"] = "order_pickup_verify"

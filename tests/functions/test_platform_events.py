@@ -86,6 +86,7 @@ def test_the_settlement_attack_through_a_mini_program_call_writes_no_statement(s
     assert seeded.statements.count_documents({}) == 0
 
 
+@pytest.mark.usefixtures("a_fresh_minute")
 def test_a_timer_shaped_sign_in_is_refused_and_the_sign_in_budget_holds(seeded):
     """Detected as a timer, these calls once skipped every rate limit (60 of 60 accepted);
     operator_login's budget is 20 a minute."""
@@ -124,6 +125,7 @@ def test_an_http_shaped_event_from_a_client_cannot_choose_its_client_ip(seeded, 
     assert lines[-1]["trigger"] == "cloudbase" and lines[-1]["ip"] == "10.0.0.1"
 
 
+@pytest.mark.usefixtures("a_fresh_minute")
 def test_the_per_address_budget_counts_the_platforms_address(seeded, monkeypatch):
     limits(monkeypatch, '{"default": 2}')
     codes = [

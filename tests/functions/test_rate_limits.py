@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from retail.common.ratelimit import forget_limits
 from retail.common.settings import reset_settings
 
 from .harness import cloudbase_context, handler
+
+pytestmark = pytest.mark.usefixtures("a_fresh_minute")
 
 
 def _call(name, data, openid, ip="10.0.0.1"):

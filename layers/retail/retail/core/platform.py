@@ -2,9 +2,10 @@
 
 CloudBase writes the caller's WeChat context (WX_OPENID, WX_APPID, WX_CLIENTIP ...) and its
 own (TCB_SOURCE, TCB_ENV ...) into the invocation's environment: the handler context's
-`environment` JSON on current runtimes, its `environ` string (`K=V;K=V`) on older ones, else
-the process environment; WX_CONTEXT_KEYS and TCB_CONTEXT_KEYS list what is there. SOURCE
-(wx-server-sdk's getWXContext reads it from TCB_SOURCE) says what started the call:
+`environment` JSON on current runtimes, its `environ` string (`K=V;K=V`) on older ones, or
+(when the context has neither) the process environment; WX_CONTEXT_KEYS and
+TCB_CONTEXT_KEYS list what is there. SOURCE (wx-server-sdk's getWXContext reads it from
+TCB_SOURCE) says what started the call:
 `wx_client`, `wx_devtools`, `wx_trigger` (a timer), `scf` (another function) ..., chained
 with commas along a call chain. Sources: docs/decisions/0010-trust-boundaries.md.
 
@@ -91,16 +92,17 @@ def platform_of(context: Any) -> Platform:
 
 
 def _invocation_environment(context: dict[str, Any]) -> dict[str, str]:
-    """The WX_/TCB_ values of this invocation, context first, then the process environment
-    (as @cloudbase/node-sdk's getCloudbaseContext merges them)."""
-    env = _context_environment(context)
+    """The WX_/TCB_ values of this invocation: from the context, or, when the context carries
+    none (a runtime that puts them in the process environment, as Node's does), from there
+    (@cloudbase/node-sdk getCloudbaseContext reads both; the context wins)."""
+    env: Mapping[str, Any] = _context_environment(context) or os.environ
     listed: list[str] = []
     for keys_name in ("WX_CONTEXT_KEYS", "TCB_CONTEXT_KEYS"):
-        keys = env.get(keys_name) or os.environ.get(keys_name, "")
+        keys = env.get(keys_name) or ""
         listed += keys.split(",") if isinstance(keys, str) else [str(k) for k in keys]
     found: dict[str, str] = {}
     for name in dict.fromkeys([*filter(None, listed), *KNOWN_KEYS]):
-        value = env.get(name, os.environ.get(name))
+        value = env.get(name)
         if value not in (None, "") and name not in HIDDEN_KEYS:
             found[name] = ",".join(map(str, value)) if isinstance(value, list) else str(value)
     return found

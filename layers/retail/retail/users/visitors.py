@@ -26,15 +26,23 @@ def first_seen_fields() -> dict[str, Any]:
 
 
 def note_visitor(db: Any, openid: str, *, appid: str | None, unionid: str | None) -> None:
-    """Make `openid` a user if it is not one yet (an upsert that only inserts)."""
+    """Make `openid` a user if it is not one yet: a read for a known user (once per warm
+    instance), an upsert that only inserts for a new one."""
     if openid in _known:
         _known.move_to_end(openid)
+        return
+    if db.users.find_one({"_id": openid}, {"_id": 1}) is not None:
+        _remember(openid)
         return
     now = utcnow()
     insert = {**first_seen_fields(), "last_seen_at": now, "entry_scene": None, "login_count": 0}
     insert.update({k: v for k, v in {"appid": appid, "unionid": unionid}.items() if v})
     with suppress(DuplicateKeyError):  # a concurrent first call inserted it: a user anyway
         db.users.update_one({"_id": openid}, {"$setOnInsert": insert}, upsert=True)
+    _remember(openid)
+
+
+def _remember(openid: str) -> None:
     _known[openid] = None
     if len(_known) > KNOWN_LIMIT:
         _known.popitem(last=False)
