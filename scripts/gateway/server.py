@@ -29,6 +29,44 @@ DRAIN_LIMIT_BYTES = 16 * MAX_BODY_BYTES
 SOCKET_TIMEOUT_SECONDS = 10.0
 
 
+class ReadDeadlines:
+    """The connections still reading a request, and when each must have it whole. One
+    thread per worker process shuts the reading side of the late ones (a timer thread per
+    request cost more than a trivial function call)."""
+
+    TICK_SECONDS = 0.1
+
+    def __init__(self) -> None:
+        self._due: dict[int, tuple[float, socket.socket]] = {}
+        self._lock = threading.Lock()
+        self._watcher_pid: int | None = None
+
+    def watch(self, conn: socket.socket, seconds: float) -> None:
+        with self._lock:
+            self._due[id(conn)] = (time.monotonic() + seconds, conn)
+            if self._watcher_pid != os.getpid():  # threads do not survive a fork
+                self._watcher_pid = os.getpid()
+                threading.Thread(target=self._cut_late, daemon=True).start()
+
+    def release(self, conn: socket.socket) -> None:
+        with self._lock:
+            self._due.pop(id(conn), None)
+
+    def _cut_late(self) -> None:
+        while True:
+            time.sleep(self.TICK_SECONDS)
+            now = time.monotonic()
+            with self._lock:
+                late = [key for key, (due, _) in self._due.items() if due <= now]
+                cut = [self._due.pop(key)[1] for key in late]
+            for conn in cut:
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RD)
+
+
+DEADLINES = ReadDeadlines()
+
+
 class GatewayHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out as separate writes
@@ -41,17 +79,11 @@ class GatewayHandler(BaseHTTPRequestHandler):
         """A request must arrive whole within two socket timeouts: the socket timeout alone
         bounds each read, so a client trickling a byte at a time would hold the connection
         (and its thread) for ever. Past the deadline the reading side is shut."""
-        self._deadline = threading.Timer(2 * self.timeout, self._cut_reading)
-        self._deadline.daemon = True
-        self._deadline.start()
+        DEADLINES.watch(self.connection, 2 * self.timeout)
         try:
             super().handle_one_request()
         finally:
-            self._deadline.cancel()
-
-    def _cut_reading(self) -> None:
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RD)
+            DEADLINES.release(self.connection)
 
     def _serve(self) -> None:
         started = time.perf_counter()
@@ -91,7 +123,7 @@ class GatewayHandler(BaseHTTPRequestHandler):
             body = self.rfile.read(length) if length else b""
         except TimeoutError:
             body = b""
-        self._deadline.cancel()  # read in time: the function itself may take longer
+        DEADLINES.release(self.connection)  # read in time: the function may take longer
         if len(body) < length:
             return error_reply(ErrorCode.INVALID_ARGUMENT, "the body is shorter than its length")
         return body
