@@ -157,5 +157,6 @@ def send_order_refund(db: Any, order: dict[str, Any]) -> dict[str, Any]:
         order,
         transaction_id=order["transaction_id"],
         amount=refundable(order),
+        total=int(order["paid_amount"]),
         reason=order.get("refund_reason") or "refund approved",
     )

@@ -72,17 +72,18 @@ def start_refund(
 
 
 def refund_order(
-    db: Any, order: dict[str, Any], *, transaction_id: str, amount: int, reason: str
+    db: Any, order: dict[str, Any], *, transaction_id: str, amount: int, total: int, reason: str
 ) -> dict[str, Any]:
-    """Give the buyer the whole payment of an order back; the order shows the refund as
-    PROCESSING until refund_notify or reconciliation reports how it ended."""
+    """Give the buyer `amount` of the payment `total` back (WeChat Pay checks `total` against
+    the transaction: it is what was paid, not what is refunded); the order shows the refund
+    as PROCESSING until refund_notify or reconciliation reports how it ended."""
     start_refund(
         db,
         out_refund_no=order_refund_no(order["_id"]),
         order=order,
         transaction_id=transaction_id,
         amount=amount,
-        total=amount,
+        total=total,
         reason=reason,
     )
     return note_refund_status(db, order["_id"], PROCESSING) or order
