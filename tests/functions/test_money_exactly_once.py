@@ -22,14 +22,7 @@ from .test_fulfilment_functions import operator_call
 BUYER = "o-test-user"
 
 
-@pytest.fixture(autouse=True)
-def fresh_sandbox():
-    """The sandbox keys live under this test's directory: no config cached from another."""
-    wechatpay_config.cache_clear()
-    wechatpay_client.cache_clear()
-    yield
-    wechatpay_config.cache_clear()
-    wechatpay_client.cache_clear()
+pytestmark = pytest.mark.usefixtures("fresh_sandbox")
 
 
 def _buyer_with_coupon_and_points(db, points=300):

@@ -13,8 +13,6 @@ from retail.members import award_points
 from retail.orders.parcel_refunds import start_parcel_refund
 from retail.orders.records import parcel_share
 from retail.payments import sandbox
-from retail.payments.config import wechatpay_config
-from retail.payments.connect import wechatpay_client
 from retail.payments.refunds import parcel_refund_no
 from retail.settlement.statements import SettleDay, run_settlement
 
@@ -27,13 +25,7 @@ MANGO, EGGS = "m-huaxia", "m-self"
 CST = timezone(timedelta(hours=8))
 
 
-@pytest.fixture(autouse=True)
-def fresh_sandbox():
-    wechatpay_config.cache_clear()
-    wechatpay_client.cache_clear()
-    yield
-    wechatpay_config.cache_clear()
-    wechatpay_client.cache_clear()
+pytestmark = pytest.mark.usefixtures("fresh_sandbox")
 
 
 def _order(db, order_id):

@@ -174,20 +174,11 @@ def review_refund(cmd: ReviewRefund, *, operator: Any, db: Any = None) -> OrderV
             condition={"refund_request.status": "REQUESTED"},
         )
         if refunding is not None:
-            record_audit(
-                db,
-                operator,
-                "refund_review",
-                cmd.order_id,
-                None,
-                {"approve": True, "status": REFUNDING, "note": cmd.note},
-            )
+            _audit_review(db, operator, cmd, status=REFUNDING)
             return to_view(send_order_refund(db, refunding))
     else:
         reject_review(db, cmd.order_id, cmd.note, operator.operator_id)
-        record_audit(
-            db, operator, "refund_review", cmd.order_id, None, {"approve": False, "note": cmd.note}
-        )
+        _audit_review(db, operator, cmd)
     order = db.orders.find_one({"_id": cmd.order_id})
     if order is None:
         raise NotFound(f"no order {cmd.order_id!r}")
@@ -211,15 +202,13 @@ def _approve_parcel(
     )
     if started is None:
         return db.orders.find_one({"_id": cmd.order_id}) or order
-    record_audit(
-        db,
-        operator,
-        "refund_review",
-        cmd.order_id,
-        None,
-        {"approve": True, "merchant_id": merchant_id, "note": cmd.note},
-    )
+    _audit_review(db, operator, cmd, merchant_id=merchant_id)
     return refund_parcel(db, started, merchant_id)
+
+
+def _audit_review(db: Any, operator: Any, cmd: ReviewRefund, **outcome: Any) -> None:
+    after = {"approve": cmd.approve, **outcome, "note": cmd.note}
+    record_audit(db, operator, "refund_review", cmd.order_id, None, after)
 
 
 def send_order_refund(db: Any, order: dict[str, Any]) -> dict[str, Any]:
