@@ -335,8 +335,9 @@ Object.assign(PAGES, {
   async refunds() {
     const found = await call("order_search", { refund_status: "REQUESTED", limit: 200, priority_first: true });
     const { rows, more } = slice(found.orders);
-    page.innerHTML = table("refunds-table", ["订单", "状态", "金额", "退款原因", "申请时间", "审核"], rows.map((o) => [
-      figure(`refund-${o.order_id}`, o.status, o.order_id), esc(label(o.status)), yuan(o.total), esc(o.refund_request.reason),
+    const what = (o) => (o.refund_request.merchant_id ? `商家 ${o.refund_request.merchant_id} 的包裹` : "整单");
+    page.innerHTML = table("refunds-table", ["订单", "状态", "金额", "退款范围", "退款原因", "申请时间", "审核"], rows.map((o) => [
+      figure(`refund-${o.order_id}`, o.status, o.order_id), esc(label(o.status)), yuan(o.total), esc(what(o)), esc(o.refund_request.reason),
       esc(shanghai(o.refund_request.at)),
       form(`refund-review-${o.order_id}`, [
         { name: "approve", label: "结果", options: [["true", "同意退款"], ["false", "拒绝"]] },
@@ -345,7 +346,11 @@ Object.assign(PAGES, {
     bindPager();
     rows.forEach((o) => onForm(`refund-review-${o.order_id}`,
       (d) => call("refund_review", { order_id: o.order_id, approve: d.approve === "true", note: d.note || null }),
-      (d) => (d.approve === "true" ? `同意退款 ${yuan(o.total)} 给订单 ${o.order_id}？款项将原路退回。` : `拒绝订单 ${o.order_id} 的退款申请？`)));
+      (d) => (d.approve === "true"
+        ? (o.refund_request.merchant_id
+          ? `同意退还订单 ${o.order_id} 中${what(o)}？该商家商品的应付金额将原路退回。`
+          : `同意退款 ${yuan(o.total)} 给订单 ${o.order_id}？款项将原路退回。`)
+        : `拒绝订单 ${o.order_id} 的退款申请？`)));
   },
   async risk() {
     const q = params();

@@ -566,6 +566,10 @@ export type OrderView = {
   tracking: Array<TrackingEntry>;
   /** merchant_id -> its parcel, once handed to a carrier */
   parcels: Record<string, Parcel>;
+  /** merchant_id -> the refund of its parcel (refund_request merchant_id) */
+  parcel_refunds: Record<string, ParcelRefund>;
+  /** WeChat Pay's word on a whole refund */
+  refund_status: string | null;
   carrier: string | null;
   tracking_no: string | null;
   delivery_id: string | null;
@@ -587,6 +591,23 @@ export type Parcel = {
   tracking_no: string;
   shipped_at: string;
   delivered_at: string | null;
+};
+
+/** One merchant's parcel given back (orders.parcel_refunds). */
+export type ParcelRefund = {
+  /** REFUNDING until the money arrived, then REFUNDED */
+  status: string;
+  /** the parcel's share of what was paid for goods, fen */
+  amount: number;
+  /** earned points already spent: off the refund */
+  points_shortfall: number;
+  /** the goods had not left: back to stock */
+  restock: boolean;
+  reason: string;
+  at: string;
+  refunded_at: string | null;
+  /** WeChat Pay's word on the refund */
+  refund_status: string | null;
 };
 
 /** Exactly what wx.requestPayment takes (field names as WeChat spells them). */
@@ -711,6 +732,8 @@ export type Recommendations = {
 export type RequestRefund = {
   order_id: string;
   reason: string;
+  /** only this merchant's parcel of an order with goods from several */
+  merchant_id?: string | null;
 };
 
 export type Resource = {

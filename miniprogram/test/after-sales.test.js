@@ -3,10 +3,12 @@
 const { shopperNamed, openPage, navigatedTo, text } = require("./helpers");
 const { asOperator } = require("./wx-shim");
 
-async function buy(sku, delivery = "express") {
-  const product = openPage("pages/product/detail");
-  await product.instance.onLoad({ id: sku.replace(/-\d+$/, "") });
-  await product.instance.addToCart();
+async function buy(skus, delivery = "express") {
+  for (const sku of [].concat(skus)) {
+    const product = openPage("pages/product/detail");
+    await product.instance.onLoad({ id: sku.replace(/-\d+$/, "") });
+    await product.instance.addToCart();
+  }
   const checkout = openPage("pages/checkout/checkout");
   await checkout.instance.onLoad({});
   if (delivery === "express") await checkout.instance.chooseAddress();
@@ -60,6 +62,21 @@ test("a shipped order is confirmed, reviewed, and its review shows on the produc
   const product = openPage("pages/product/detail");
   await product.instance.onLoad({ id: "p-tomato" });
   expect(product.data.reviews.map((r) => r.rating)).toContain(5);
+});
+
+test("one merchant's parcel is refunded alone and the rest of the order goes on", async () => {
+  shopperNamed("jest-parcel");
+  const detail = await buy(["p-mango-1", "p-eggs-1"]);  // m-huaxia and m-self
+  expect(detail.data.order.status).toBe("PAID");
+  expect(detail.data.order.parcels.map((p) => p.merchant_id).sort()).toEqual(["m-huaxia", "m-self"]);
+  await detail.instance.refundParcel({ currentTarget: { dataset: { merchant: "m-self" } } });
+  expect(detail.data.error).toBeNull();
+  expect(detail.data.order.status).toBe("PAID");
+  const eggs = detail.data.order.parcels.find((p) => p.merchant_id === "m-self");
+  expect(eggs.state_text).toMatch(/退款/);
+  expect(eggs.refundable).toBe(false);
+  expect(detail.data.order.parcels.find((p) => p.merchant_id === "m-huaxia").refundable).toBe(true);
+  expect(text(detail, "#parcel-m-self .parcel-state")).toMatch(/^退款/);
 });
 
 test("a paid order asks for a refund, and 'me' claims, exports and erases", async () => {

@@ -42,20 +42,19 @@ class Shopper:
         assert status == 200, answer
         return answer["data"]
 
-    def paid_order(self, sku="p-eggs-1", **how):
+    def paid_order(self, sku="p-eggs-1", *more, **how):
         how = how or {"delivery": "express", "address": self.address}
         self.orders += 1
         key = f"e2e-{self.headers['X-Dev-Openid']}-{self.orders}"
-        order = self.call(
-            "order_place", {"items": [{"sku_id": sku, "qty": 1}], "idempotency_key": key, **how}
-        )
+        items = [{"sku_id": s, "qty": 1} for s in (sku, *more)]
+        order = self.call("order_place", {"items": items, "idempotency_key": key, **how})
         self.call("payment_prepay", {"order_id": order["order_id"]})
         status, _ = self.shop.post(f"/dev/pay/{order['out_trade_no']}/succeed")
         assert status == 200
         return order
 
-    def shipped_order(self, sku, tracking_no):
-        order = self.paid_order(sku)
+    def shipped_order(self, sku, tracking_no, *more):
+        order = self.paid_order(sku, *more)
         ship = {"order_id": order["order_id"], "carrier": "SF", "tracking_no": tracking_no}
         admin(self.shop, "order_ship", ship)
         return order
@@ -105,7 +104,15 @@ def page(shop, browser):
 
 
 def open_page(page, route):
-    page.evaluate(f"location.hash = '#/{route}'")
+    """Go to the route, drawn afresh even when the page is already there."""
+    page.evaluate(
+        """(hash) => {
+            document.querySelector('main').dataset.ready = 'false';
+            if (location.hash === hash) window.dispatchEvent(new HashChangeEvent('hashchange'));
+            else location.hash = hash;
+        }""",
+        f"#/{route}",
+    )
     name = route.split("?")[0]
     page.wait_for_selector(f"main[data-page={name}][data-ready=true]", timeout=20_000)
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -232,6 +239,22 @@ def test_refund_after_shipping_is_reviewed_and_approved(shop, page):
         found["status"] in ("REFUNDING", "REFUNDED")
         and found["refund_request"]["status"] == "APPROVED"
     )
+    assert page.is_visible("[data-testid='refunds-empty']")
+
+
+def test_a_parcel_refund_is_reviewed_as_that_merchants_parcel(shop, page):
+    buyer = Shopper(shop, "o-console-parcel", "13900003335")
+    order = buyer.shipped_order("p-mango-1", "SF2000000002", "p-eggs-1")
+    asked = {"order_id": order["order_id"], "reason": "芒果坏了", "merchant_id": "m-huaxia"}
+    buyer.call("refund_request", asked)
+    open_page(page, "refunds")
+    assert "商家 m-huaxia 的包裹" in page.inner_text("[data-testid='refunds-table']")
+    question = submit(page, f"refund-review-{order['order_id']}", {"approve": "true"})
+    assert "m-huaxia" in question and "原路退回" in question
+    found = admin(shop, "order_search", {"order_id": order["order_id"]})["orders"][0]
+    assert found["status"] == "SHIPPED" and found["refund_request"] is None
+    assert found["parcel_refunds"]["m-huaxia"]["status"] in ("REFUNDING", "REFUNDED")
+    assert "m-self" not in found["parcel_refunds"]
     assert page.is_visible("[data-testid='refunds-empty']")
 
 

@@ -22,14 +22,7 @@ from .test_fulfilment_functions import operator_call
 BUYER = "o-test-user"
 
 
-@pytest.fixture(autouse=True)
-def fresh_sandbox():
-    """The sandbox keys live under this test's directory: no config cached from another."""
-    wechatpay_config.cache_clear()
-    wechatpay_client.cache_clear()
-    yield
-    wechatpay_config.cache_clear()
-    wechatpay_client.cache_clear()
+pytestmark = pytest.mark.usefixtures("fresh_sandbox")
 
 
 def _buyer_with_coupon_and_points(db, points=300):
@@ -218,6 +211,9 @@ def test_a_refund_never_drives_points_negative_it_takes_their_value_off_the_refu
     assert _points(seeded) == 0  # never below zero
     refund = seeded.refunds.find_one({"_id": f"R{first['order_id']}"})
     assert refund["amount"] == first["total"] - spent  # the spent points' value stays with us
+    # WeChat Pay checks amount.total against the payment: the total paid, not the refund.
+    assert refund["total"] == first["total"] and refund["status"] == "PROCESSING"
+    assert seeded.sandbox_wechatpay.find_one({"_id": f"refund:R{first['order_id']}"})
     ledger = sum(e["delta"] for e in seeded.points_ledger.find({"openid": BUYER}))
     assert ledger == _points(seeded)
     # Replaying the effects (order_repair) takes nothing more.
@@ -274,3 +270,32 @@ def test_a_crash_before_the_refund_was_recorded_is_finished_by_reconcile(seeded)
     assert refund["amount"] == order["total"]
     _reconcile()
     assert seeded.refunds.count_documents({}) == 1
+
+
+def test_the_sandbox_refuses_the_refunds_wechat_pay_refuses(seeded):
+    """The documented rules: amount.total is the payment's total, refunds of one payment add up
+    to at most that total, and an out_refund_no asks for one amount only."""
+    from retail.common.errors import UpstreamUnavailable
+
+    order = _paid(seeded, "sandbox-rules-0001")
+    client, total = wechatpay_client(), order["total"]
+
+    def refund(number, amount, paid=total):
+        return client.refund(
+            out_trade_no=order["out_trade_no"],
+            out_refund_no=number,
+            refund=amount,
+            total=paid,
+            reason="test",
+        )
+
+    with pytest.raises(UpstreamUnavailable):
+        refund("RT-1", 100, paid=100)  # the refund's amount sent as the total
+    assert refund("RT-2", total - 100)["status"] == "PROCESSING"
+    with pytest.raises(UpstreamUnavailable):
+        refund("RT-3", 101)  # more than is left to refund
+    with pytest.raises(UpstreamUnavailable):
+        refund("RT-2", 50)  # the same refund number for another amount
+    assert refund("RT-2", total - 100)["status"] == "PROCESSING"  # a retry is fine
+    assert refund("RT-4", 100)["status"] == "PROCESSING"
+    assert seeded.sandbox_wechatpay.count_documents({"kind": "refund"}) == 2

@@ -1,9 +1,9 @@
 """Issue 13's proof: interleavings generated, not listed. A hypothesis state machine over a
 few buyers, SKUs, coupons and points balances places (with and without coupon and points,
 with retried keys), prepays, pays (on time, duplicated, late after cancel or expiry),
-cancels, expires, ships, confirms, refunds (request, review, result duplicated, a crash after
-the result went final), reconciles, repairs and settles closed days, and after every step
-checks the books.
+cancels, expires, ships (whole, or one merchant's parcel), confirms, refunds (the whole order
+or one merchant's parcel: request, review, result duplicated, a crash after the result went
+final), reconciles, repairs and settles closed days, and after every step checks the books.
 
 Bounded for `make test`: 20 runs of up to 30 steps, a few seconds. A longer run:
 `ORDER_MACHINE_EXAMPLES=300 ORDER_MACHINE_STEPS=80 .venv/bin/python -m pytest
@@ -35,7 +35,8 @@ from .harness import call, handler, sample
 from .test_fulfilment_functions import operator_call as _operator
 
 BUYERS = ["o-sm-a", "o-sm-b", "o-sm-c"]
-SKUS = ["p-eggs-1", "p-walnut-1", "p-rice-1"]
+SKUS = ["p-eggs-1", "p-walnut-1", "p-rice-1"]  # m-self, m-dianfeng, m-self
+SECOND = ["p-mango-1", "p-chili-1"]  # another merchant's line: the order ships by parcel
 ADDRESS = sample("order_place")["address"]
 EXAMPLES = int(os.environ.get("ORDER_MACHINE_EXAMPLES", "20"))
 STEPS = int(os.environ.get("ORDER_MACHINE_STEPS", "30"))
@@ -79,9 +80,11 @@ class Orders(RuleBasedStateMachine):
         coupon=st.booleans(),
         points=st.sampled_from([0, 50, 300]),
         pay_now=st.booleans(),
+        second=st.sampled_from([None, *SECOND]),
     )
-    def place(self, buyer, sku, qty, coupon, points, pay_now):
-        data = {"items": [{"sku_id": sku, "qty": qty}], "address": ADDRESS, "points": points}
+    def place(self, buyer, sku, qty, coupon, points, pay_now, second):
+        items = [{"sku_id": sku, "qty": qty}] + ([{"sku_id": second, "qty": 1}] if second else [])
+        data = {"items": items, "address": ADDRESS, "points": points}
         if coupon:
             data["coupon_id"] = self.coupons[buyer]
         key = f"sm-{len(self.keys):06d}"
@@ -152,11 +155,13 @@ class Orders(RuleBasedStateMachine):
         assert _timer("order_expire")["code"] == "OK"
 
     @precondition(lambda self: self.orders)
-    @rule(n=st.integers(0, 10**6))
-    def ship(self, n):
+    @rule(n=st.integers(0, 10**6), merchant=st.integers(-1, 2))
+    def ship(self, n, merchant=-1):
+        """Admin ships every waiting parcel, a merchant (one of the order's) its own."""
         order = self._order(n)
         ship = {"order_id": order["_id"], "carrier": "SF", "tracking_no": "SF0000000001"}
-        _operator("order_ship", ship, "admin")
+        role = f"merchant:{_merchant_of(order, merchant)}" if merchant >= 0 else "admin"
+        _operator("order_ship", ship, role)
 
     @precondition(lambda self: self.orders)
     @rule(n=st.integers(0, 10**6))
@@ -168,10 +173,14 @@ class Orders(RuleBasedStateMachine):
         call("order_confirm", {"order_id": order["_id"]}, openid=order["openid"])
 
     @precondition(lambda self: self.orders)
-    @rule(n=st.integers(0, 10**6), approve=st.booleans())
-    def refund(self, n, approve):
+    @rule(n=st.integers(0, 10**6), approve=st.booleans(), parcel=st.integers(-1, 2))
+    def refund(self, n, approve, parcel):
+        """The whole order, or one merchant's parcel of it."""
         order = self._order(n)
-        call("refund_request", {"order_id": order["_id"], "reason": "no"}, openid=order["openid"])
+        asked = {"order_id": order["_id"], "reason": "no"}
+        if parcel >= 0:
+            asked["merchant_id"] = _merchant_of(order, parcel)
+        call("refund_request", asked, openid=order["openid"])
         review = {"order_id": order["_id"], "approve": approve}
         _operator("refund_review", review, "service")
 
@@ -201,6 +210,9 @@ class Orders(RuleBasedStateMachine):
         self.db.refunds.update_many({}, {"$set": {"created_at": utcnow() - timedelta(hours=1)}})
         assert _timer("payment_reconcile")["code"] == "OK"
         assert _timer("order_repair")["code"] == "OK"
+        # Nothing is left owed, and WeChat Pay (the sandbox, with its rules) took every refund.
+        assert self.db.orders.count_documents({"parcels_owed.0": {"$exists": True}}) == 0
+        assert self.db.refunds.count_documents({"status": "PENDING"}) == 0
 
     @rule()
     def next_day(self):
@@ -223,23 +235,9 @@ class Orders(RuleBasedStateMachine):
             ledger = sum(e["delta"] for e in db.points_ledger.find({"openid": buyer}))
             assert user["points"] == ledger and user["points"] >= 0
         for coupon in db.coupons.find({}):
-            holders = [
-                o["status"]
-                for o in db.orders.find({"coupon_id": coupon["_id"]})
-                if o["status"] in ("RESERVING", "PENDING_PAYMENT", *LIVE) and not o.get("restock")
-            ]
-            assert len(holders) <= 1, coupon
-            if coupon["status"] == "AVAILABLE":
-                assert not holders, (coupon, holders)
-            else:
-                assert holders and coupon["order_id"], coupon
+            _check_coupon(db, coupon)
         for order in db.orders.find({}):
-            refunded = sum(r["amount"] for r in db.refunds.find({"order_id": order["_id"]}))
-            if order["status"] in LIVE:
-                assert order["paid_amount"] == order["total"]
-                assert refunded <= order["total"]
-            if order.get("transaction_id") and order["status"] not in LIVE:
-                raise AssertionError(f"paid order {order['_id']} is {order['status']}")
+            _check_money(db, order)
         carried: dict[str, str] = {}
         for statement in db.statements.find({}, {"claims": 1}):
             for claim in statement.get("claims") or []:
@@ -250,6 +248,49 @@ class Orders(RuleBasedStateMachine):
 
     def teardown(self):
         travel(timedelta(0))
+
+
+def _check_coupon(db, coupon: dict) -> None:
+    """A coupon is held by at most one live order, and is AVAILABLE only if by none."""
+    holders = [
+        o["status"]
+        for o in db.orders.find({"coupon_id": coupon["_id"]})
+        if o["status"] in ("RESERVING", "PENDING_PAYMENT", *LIVE) and not o.get("restock")
+    ]
+    assert len(holders) <= 1, coupon
+    if coupon["status"] == "AVAILABLE":
+        assert not holders, (coupon, holders)
+    else:
+        assert holders and coupon["order_id"], coupon
+
+
+def _check_money(db, order: dict) -> None:
+    """Paid once, in full; refunds (whole and by parcel) never more than was paid, with the
+    payment's total as WeChat Pay checks it; a whole refund gives back exactly the rest."""
+    refunds = list(db.refunds.find({"order_id": order["_id"]}))
+    refunded = sum(r["amount"] for r in refunds)
+    assert all(r["total"] == order["total"] for r in refunds)
+    parcels = order.get("parcel_refunds") or {}
+    kept = order.get("points_shortfall", 0) + sum(
+        p.get("points_shortfall", 0) for p in parcels.values()
+    )
+    if order["status"] in LIVE:
+        assert order["paid_amount"] == order["total"]
+        assert refunded + kept <= order["total"]
+    if order.get("transaction_id") and order["status"] not in LIVE:
+        raise AssertionError(f"paid order {order['_id']} is {order['status']}")
+    if any(r["_id"] == f"R{order['_id']}" for r in refunds):
+        assert refunded + kept == order["total"], order["_id"]
+    for merchant_id, parcel in parcels.items():
+        assert parcel["amount"] <= order["total"] - order["freight"]
+        if parcel["restock"]:  # it had not left, and never leaves now
+            assert merchant_id not in (order.get("parcels") or {}), order["_id"]
+
+
+def _merchant_of(order: dict, k: int) -> str:
+    """One of the order's merchants, or now and then one with nothing in it."""
+    merchants = [*order["merchant_ids"], "m-dianfeng"]
+    return merchants[k % len(merchants)]
 
 
 def _fresh_store():

@@ -29,6 +29,7 @@ Component({
           created_text: shanghaiTime(order.created_at),
           tracking: order.tracking.map((t) => ({ ...t, at_text: shanghaiTime(t.at) })),
           timeline: order.timeline.map((t) => ({ ...t, at_text: shanghaiTime(t.at), status_text: statusLabel(t.status) })),
+          parcels: parcelsOf(order),
         },
       });
     },
@@ -63,6 +64,11 @@ Component({
       if (await confirmed("申请退款", "确定申请退款吗？")) return this.act("refund_request", { order_id: this.data.order_id, reason });
       return null;
     },
+    async refundParcel(event) {
+      const { merchant } = event.currentTarget.dataset;
+      if (!(await confirmed("退这个包裹", "只退这个商家的商品，其余商品照常发货。确定吗？"))) return null;
+      return this.act("refund_request", { order_id: this.data.order_id, reason: "不想要了", merchant_id: merchant });
+    },
     async review(event) {
       const { sku, rating } = event.currentTarget.dataset;
       const done = await this.act("review_create", { order_id: this.data.order_id, sku_id: sku, rating: Number(rating), text: "" });
@@ -71,6 +77,25 @@ Component({
     },
   },
 });
+
+// An express order with goods of several merchants travels, and is refunded, by parcel.
+function parcelsOf(order) {
+  const merchants = [...new Set(order.lines.map((l) => l.merchant_id))];
+  if (order.delivery !== "express" || merchants.length < 2) return [];
+  const open = ["PAID", "SHIPPED", "COMPLETED"].includes(order.status);
+  return merchants.map((m) => {
+    const refund = (order.parcel_refunds || {})[m];
+    const parcel = (order.parcels || {})[m];
+    const state = refund ? (refund.status === "REFUNDED" ? "已退款" : "退款中") : parcel ? "已发货" : "待发货";
+    return {
+      merchant_id: m,
+      titles: order.lines.filter((l) => l.merchant_id === m).map((l) => l.title).join("、"),
+      state_text: state,
+      refund_text: refund ? yuan(refund.amount - (refund.points_shortfall || 0)) : "",
+      refundable: open && !refund,
+    };
+  });
+}
 
 function confirmed(title, content) {
   return new Promise((resolve) =>

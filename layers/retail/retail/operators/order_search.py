@@ -27,6 +27,7 @@ ORDER_FIELDS = (
     "store_id",
     "tracking_no",
     "refund_request",
+    "parcel_refunds",
     "risk_hold",
     "priority",
 )

@@ -6,7 +6,10 @@ order_repair replays what a crash left behind. Every effect is safe to repeat.
 - paid: the buyer's last payment time; an invitee's first order earns a pending commission
 - completed: the commission becomes available; the buyer earns points (1 per yuan paid)
 - refunded: commission reversed; points earned on the order taken back, never below zero
-  (what the balance lacks comes off the refund)
+  (what the balance lacks comes off the refund), less what its parcels' refunds took back
+- parcel:<merchant_id>: one merchant's parcel refunded (orders.parcel_refunds): the
+  commission shrinks by its share, and on a completed order the points its share earned are
+  taken back, never below zero (what the balance lacks comes off that parcel's refund)
 """
 
 from __future__ import annotations
@@ -16,15 +19,25 @@ from typing import Any
 
 from retail.groupbuy import count_payment
 from retail.members import award_points, extend_membership, take_back_points
-from retail.referral import record_first_order, release_commission, reverse_commission
+from retail.referral import (
+    record_first_order,
+    reduce_commission,
+    release_commission,
+    reverse_commission,
+)
 
-from .records import points_key
+from .records import parcels_refunded, points_key
 from .transitions import COMPLETED_EFFECTS, PAID_EFFECTS, REFUNDED_EFFECTS, SALES
+
+PARCEL_PREFIX = "parcel:"
 
 
 def apply_outbox(db: Any, order: dict[str, Any]) -> None:
     for effect in list(order.get("outbox") or []):
-        _APPLY[effect](db, order)
+        if effect.startswith(PARCEL_PREFIX):
+            _parcel_refunded(db, order, effect.removeprefix(PARCEL_PREFIX))
+        else:
+            _APPLY[effect](db, order)
         db.orders.update_one({"_id": order["_id"]}, {"$pull": {"outbox": effect}})
         if effect == SALES:
             for product_id in _units_by_product(order):
@@ -74,7 +87,7 @@ def _membership_days(db: Any, order: dict[str, Any]) -> int:
 
 def _completed(db: Any, order: dict[str, Any]) -> None:
     release_commission(db, order["_id"])
-    points = order.get("paid_amount", order["total"]) // 100
+    points = (order.get("paid_amount", order["total"]) - parcels_refunded(order)) // 100
     if points:
         award_points(
             db, order["openid"], points, points_key(order["_id"], "earn"), "order completed"
@@ -88,11 +101,43 @@ def _refunded(db: Any, order: dict[str, Any]) -> None:
         extend_membership(db, order["openid"], -days, f"membership:{order['_id']}:revoke")
     earned = db.points_ledger.find_one({"_id": points_key(order["_id"], "earn")})
     if earned:
+        rest = earned["delta"] - _taken_by_parcels(db, order)
         shortfall = take_back_points(
-            db, order["openid"], earned["delta"], points_key(order["_id"], "reverse"), "refunded"
+            db, order["openid"], rest, points_key(order["_id"], "reverse"), "refunded"
         )
         if shortfall:  # already spent: their value comes off the refund (refunding.refundable)
             db.orders.update_one({"_id": order["_id"]}, {"$set": {"points_shortfall": shortfall}})
+
+
+def _parcel_key(order_id: str, merchant_id: str) -> str:
+    return points_key(order_id, f"reverse:{merchant_id}")
+
+
+def _taken_by_parcels(db: Any, order: dict[str, Any]) -> int:
+    """Points the order's parcel refunds asked back (taken, or lacking and paid for)."""
+    keys = [_parcel_key(order["_id"], m) for m in order.get("parcel_refunds") or {}]
+    entries = db.points_ledger.find({"_id": {"$in": keys}}, {"delta": 1, "shortfall": 1})
+    return sum(-e["delta"] + e.get("shortfall", 0) for e in entries)
+
+
+def _parcel_refunded(db: Any, order: dict[str, Any], merchant_id: str) -> None:
+    parcel = order["parcel_refunds"][merchant_id]
+    reduce_commission(db, order["_id"], merchant_id, parcel["amount"])
+    earned = db.points_ledger.find_one({"_id": points_key(order["_id"], "earn")})
+    if not (earned and parcel.get("after_completion")):
+        return  # completion earns on what was paid less the parcels refunded before it
+    key = _parcel_key(order["_id"], merchant_id)
+    others = {
+        **order,
+        "parcel_refunds": {m: p for m, p in order["parcel_refunds"].items() if m != merchant_id},
+    }
+    asked = min(parcel["amount"] // 100, earned["delta"] - _taken_by_parcels(db, others))
+    shortfall = take_back_points(db, order["openid"], asked, key, "parcel refunded")
+    if shortfall:  # their value comes off this parcel's refund (parcel_refunds.refund_amount)
+        db.orders.update_one(
+            {"_id": order["_id"]},
+            {"$set": {f"parcel_refunds.{merchant_id}.points_shortfall": shortfall}},
+        )
 
 
 _APPLY = {

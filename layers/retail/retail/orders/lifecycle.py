@@ -52,7 +52,8 @@ _TARGET = {
     CANCELLED: {RESERVED: RELEASED, NONE: NONE, RELEASED: RELEASED},
     FAILED: {RESERVED: RELEASED, NONE: NONE, RELEASED: RELEASED},
 }
-# A refund gives goods back to stock only when they never left (`restock` on the order).
+# A refund gives goods back to stock only when they never left (`restock` on the order, or
+# on a parcel's refund for that merchant's lines: orders.parcel_refunds).
 _RESTOCKED = {SOLD: RELEASED, RELEASED: RELEASED}
 _MOVE = {
     (RESERVED, RELEASED): StockMove.RELEASE,
@@ -128,10 +129,12 @@ def settle_stock(db: Any, order: dict[str, Any]) -> dict[str, Any]:
     refunding = order["status"] in (REFUNDING, REFUNDED)
     restocked = refunding and bool(order.get("restock"))
     target = _RESTOCKED if restocked else _TARGET.get(order["status"], {})
+    parcels_back = {m for m, p in (order.get("parcel_refunds") or {}).items() if p["restock"]}
     updates: dict[str, Any] = {}
     moved = []
     for index, line in enumerate(order["lines"]):
-        wanted = target.get(line["stock"], line["stock"])
+        line_target = _RESTOCKED if line["merchant_id"] in parcels_back else target
+        wanted = line_target.get(line["stock"], line["stock"])
         if wanted == line["stock"]:
             continue
         move = _MOVE[(line["stock"], wanted)]

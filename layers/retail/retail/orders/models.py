@@ -128,6 +128,20 @@ class TrackingEntry(BaseModel):
     merchant_id: str | None = Field(None, description="whose parcel (express by parcel)")
 
 
+class ParcelRefund(BaseModel):
+    """One merchant's parcel given back (orders.parcel_refunds)."""
+
+    model_config = OUT
+    status: str = Field(description="REFUNDING until the money arrived, then REFUNDED")
+    amount: int = Field(description="the parcel's share of what was paid for goods, fen")
+    points_shortfall: int = Field(0, description="earned points already spent: off the refund")
+    restock: bool = Field(description="the goods had not left: back to stock")
+    reason: str
+    at: datetime
+    refunded_at: datetime | None = None
+    refund_status: str | None = Field(None, description="WeChat Pay's word on the refund")
+
+
 class Parcel(BaseModel):
     """One merchant's lines on their way (orders.parcels)."""
 
@@ -153,6 +167,10 @@ class OrderView(Quote):
     parcels: dict[str, Parcel] = Field(
         {}, description="merchant_id -> its parcel, once handed to a carrier"
     )
+    parcel_refunds: dict[str, ParcelRefund] = Field(
+        {}, description="merchant_id -> the refund of its parcel (refund_request merchant_id)"
+    )
+    refund_status: str | None = Field(None, description="WeChat Pay's word on a whole refund")
     carrier: str | None = None
     tracking_no: str | None = None
     delivery_id: str | None = None

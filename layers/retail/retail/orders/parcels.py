@@ -28,8 +28,7 @@ def parcels_of(operator: Any, order: dict[str, Any]) -> list[str]:
     base = operator.role.split(":", 1)[0]
     merchants: list[str] = order.get("merchant_ids") or []
     if base in ("admin", "service"):
-        out = order.get("parcels") or {}
-        return [m for m in merchants if m not in out] or merchants
+        return waiting_parcels(order) or merchants
     if base == "merchant" and operator.merchant_id in merchants:
         return [operator.merchant_id]
     if base == "merchant":
@@ -69,6 +68,7 @@ def ship_parcels(
                 "_id": order["_id"],
                 "status": {"$in": [PAID, SHIPPED]},
                 f"parcels.{merchant_id}": {"$exists": False},
+                f"parcel_refunds.{merchant_id}": {"$exists": False},  # its money went back
                 **NOT_HELD,
             },
             {
@@ -103,12 +103,14 @@ def _same_parcel_or_refuse(db: Any, order_id: str, merchant_id: str, tracking_no
     status = current.get("status")
     if parcel:
         raise Conflict("this parcel has already been shipped", tracking_no=parcel["tracking_no"])
+    if merchant_id in (current.get("parcel_refunds") or {}):
+        raise Conflict("this parcel was refunded: nothing to ship", merchant_id=merchant_id)
     raise Conflict(f"an order in status {status} cannot be shipped", status=status)
 
 
 def _advance(db: Any, order_id: str, carrier: str, tracking_no: str, now: Any) -> None:
     order = db.orders.find_one({"_id": order_id}) or {}
-    all_out = set(order.get("parcels") or {}) >= set(order.get("merchant_ids") or [])
+    all_out = not waiting_parcels(order)  # read after a parcel left: it has parcels
     extra: dict[str, Any] = {"carrier": order.get("carrier") or carrier}
     extra["tracking_no"] = order.get("tracking_no") or tracking_no
     if all_out:
@@ -121,24 +123,35 @@ def _advance(db: Any, order_id: str, carrier: str, tracking_no: str, now: Any) -
 def _by_parcel(order: dict[str, Any]) -> list[str]:
     """Merchants whose goods travel as parcels: express orders that shipped by parcel (an
     instant order travels with one rider; orders shipped before parcels have none)."""
-    if order.get("delivery") != "express" or not order.get("parcels"):
+    if order.get("delivery") != "express" or not (
+        order.get("parcels") or order.get("parcel_refunds")
+    ):
         return []
     merchants: list[str] = order.get("merchant_ids") or []
     return merchants
 
 
 def waiting_parcels(order: dict[str, Any]) -> list[str]:
-    return [m for m in _by_parcel(order) if m not in order["parcels"]]
+    """Merchants whose parcel has neither left nor been refunded."""
+    gone = set(order.get("parcels") or {}) | set(order.get("parcel_refunds") or {})
+    return [m for m in _by_parcel(order) if m not in gone]
 
 
 def all_parcels_out(order: dict[str, Any]) -> dict[str, Any]:
-    """The condition a receipt needs: every merchant's parcel handed to a carrier."""
-    return {f"parcels.{m}": {"$exists": True} for m in _by_parcel(order)}
+    """The condition a receipt needs: every merchant's parcel handed to a carrier, or its
+    money given back before it left."""
+    return {
+        f"parcels.{m}": {"$exists": True}
+        for m in _by_parcel(order)
+        if m not in (order.get("parcel_refunds") or {})
+    }
 
 
 def delivered(order: dict[str, Any], now: Any) -> dict[str, Any]:
     marks: dict[str, Any] = {}
     for merchant_id in _by_parcel(order):
+        if merchant_id not in (order.get("parcels") or {}):
+            continue  # refunded before it left
         marks[f"parcels.{merchant_id}.status"] = ParcelStatus.DELIVERED
         marks[f"parcels.{merchant_id}.delivered_at"] = now
     return marks

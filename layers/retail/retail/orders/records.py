@@ -82,6 +82,20 @@ def new_order_doc(
     }
 
 
+def parcel_share(order: dict[str, Any], merchant_id: str) -> int:
+    """The merchant's part of the money paid for goods, in fen (rounded down)."""
+    goods = int(order["goods_amount"])
+    mine = sum(ln["amount"] for ln in order["lines"] if ln["merchant_id"] == merchant_id)
+    paid_for_goods = max(int(order.get("paid_amount", order["total"])) - order["freight"], 0)
+    return paid_for_goods * mine // goods if goods else 0
+
+
+def parcels_refunded(order: dict[str, Any]) -> int:
+    """The shares of the parcels refunded: given back to the buyer, or kept for the earned
+    points the buyer had spent (their points shortfall)."""
+    return sum(p["amount"] for p in (order.get("parcel_refunds") or {}).values())
+
+
 def points_key(order_id: str, step: str) -> str:
     """The points ledger id of an order's step: spend, return, earn, reverse."""
     return f"order:{order_id}:{step}"

@@ -12,7 +12,7 @@ from retail.common.clock import utcnow
 from retail.common.vocabulary import OrderStatus
 
 from .lifecycle import transition
-from .records import REFUNDED, REFUNDING
+from .records import REFUNDED, REFUNDING, parcels_refunded
 
 SUCCESS = "SUCCESS"
 
@@ -50,20 +50,27 @@ def finish_refund(db: Any, order_id: str, status: str) -> None:
 
 def refundable(order: dict[str, Any]) -> int:
     """What the buyer gets back: the payment, less the value of points the order earned that
-    the buyer has already spent (docs/decisions/0011: points never go negative)."""
-    paid = int(order.get("paid_amount", order["total"]))
+    the buyer has already spent (docs/decisions/0011: points never go negative) and less
+    what its parcels' refunds gave back (orders.parcel_refunds)."""
+    paid = int(order.get("paid_amount", order["total"])) - parcels_refunded(order)
     return max(paid - int(order.get("points_shortfall", 0)), 0)
 
 
-def ask_for_review(db: Any, order: dict[str, Any], reason: str) -> dict[str, Any]:
-    """A refund that waits for an operator (after shipping, or held by the abuse rule)."""
+def ask_for_review(
+    db: Any, order: dict[str, Any], reason: str, merchant_id: str | None = None
+) -> dict[str, Any]:
+    """A refund that waits for an operator (after shipping, or held by the abuse rule); one
+    request at a time, of the whole order or of one merchant's parcel (`merchant_id`)."""
+    request: dict[str, Any] = {"status": "REQUESTED", "reason": reason, "at": utcnow()}
+    if merchant_id is not None:
+        request["merchant_id"] = merchant_id
     db.orders.update_one(
         {
             "_id": order["_id"],
             "status": order["status"],
             "refund_request.status": {"$nin": ["REQUESTED", "APPROVED"]},
         },
-        {"$set": {"refund_request": {"status": "REQUESTED", "reason": reason, "at": utcnow()}}},
+        {"$set": {"refund_request": request}},
     )
     current: dict[str, Any] = db.orders.find_one({"_id": order["_id"]}) or order
     return current

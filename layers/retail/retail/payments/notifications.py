@@ -16,6 +16,7 @@ from retail.common.errors import InvalidArgument
 from retail.common.faults import fault_point
 from retail.common.logs import log
 from retail.common.models import OUT
+from retail.orders.parcel_refunds import note_parcel_refund_status
 from retail.orders.refunding import finish_refund
 
 from . import crypto
@@ -118,7 +119,9 @@ def finish_order_refund(db: Any, record: dict[str, Any]) -> bool:
     """Bring the order to the refund's final status, once; False if there was nothing to do."""
     if record.get("order_done") or record["status"] not in FINAL:
         return False
-    if record["_id"] == order_refund_no(record["order_id"]):
+    if record.get("merchant_id"):
+        note_parcel_refund_status(db, record["order_id"], record["merchant_id"], record["status"])
+    elif record["_id"] == order_refund_no(record["order_id"]):
         finish_refund(db, record["order_id"], record["status"])
     db.refunds.update_one({"_id": record["_id"]}, {"$set": {"order_done": True}})
     return True

@@ -31,7 +31,7 @@ from .config import wechatpay_config
 from .connect import wechatpay_client
 from .notifications import apply_refund_result, finish_order_refund
 from .refund_requests import send_order_refund
-from .refunds import FINAL, PENDING, PROCESSING, send_refund
+from .refunds import FINAL, PENDING, PROCESSING, refund_parcel, send_refund
 from .transactions import apply_transaction
 
 
@@ -66,10 +66,12 @@ def _sweeps(db: Any, cutoff: datetime) -> list[tuple[str, Any, dict[str, Any], A
         "refund_status": {"$exists": False},
         "updated_at": {"$lte": cutoff},
     }
+    parcels = {"parcels_owed.0": {"$exists": True}, "updated_at": {"$lte": cutoff}}
     return [
         ("payment_reconcile:orders", db.orders, unpaid, lambda o: _check_payment(db, o, cutoff)),
         ("payment_reconcile:refunds", db.refunds, unfinished, lambda r: _check_refund(db, r)),
         ("payment_reconcile:refunding", db.orders, owed, lambda o: _start_owed_refund(db, o)),
+        ("payment_reconcile:parcels", db.orders, parcels, lambda o: _send_owed_parcels(db, o)),
     ]
 
 
@@ -114,6 +116,13 @@ def _check_payment(db: Any, order: dict[str, Any], cutoff: datetime) -> Outcome:
 def _start_owed_refund(db: Any, order: dict[str, Any]) -> Outcome:
     started = send_order_refund(db, order)
     return "processed" if started.get("refund_status") else "failed"
+
+
+def _send_owed_parcels(db: Any, order: dict[str, Any]) -> Outcome:
+    """A crash between a parcel's refund on the order and its refund record."""
+    for merchant_id in order["parcels_owed"]:
+        order = refund_parcel(db, order, merchant_id)
+    return "processed"
 
 
 def _check_refund(db: Any, refund: dict[str, Any]) -> Outcome:

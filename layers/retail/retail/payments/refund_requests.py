@@ -15,17 +15,25 @@ from retail.common.database import database
 from retail.common.errors import Conflict, Forbidden, NotFound
 from retail.common.models import ORDER_ID, STRICT
 from retail.orders.models import OrderView
+from retail.orders.parcel_refunds import check_parcel, is_last_parcel, start_parcel_refund
 from retail.orders.records import COMPLETED, PAID, REFUNDED, REFUNDING, SHIPPED, to_view
 from retail.orders.refunding import ask_for_review, refundable, reject_review, start_refunding
 from retail.risk import record_risk_event, risk_limit
 
-from .refunds import refund_order
+from .refunds import refund_order, refund_parcel
 
 
 class RequestRefund(BaseModel):
     model_config = STRICT
     order_id: str = ORDER_ID
     reason: str = Field(min_length=1, max_length=80)
+    merchant_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_:-]+$",
+        description="only this merchant's parcel of an order with goods from several",
+    )
 
 
 class ReviewRefund(BaseModel):
@@ -41,6 +49,8 @@ def request_refund(cmd: RequestRefund, *, buyer: str, db: Any = None) -> OrderVi
     order = db.orders.find_one({"_id": cmd.order_id, "openid": buyer})
     if order is None:
         raise NotFound(f"no order {cmd.order_id!r}")
+    if cmd.merchant_id is not None and not is_last_parcel(order, cmd.merchant_id):
+        return to_view(_request_parcel_refund(db, order, cmd.merchant_id, cmd.reason, buyer))
     held = order["status"] == PAID and _refunds_look_abusive(db, buyer, order["_id"])
     if order["status"] == PAID and not held:
         refunded = refund_paid_order(db, order["_id"], cmd.reason)
@@ -54,6 +64,32 @@ def request_refund(cmd: RequestRefund, *, buyer: str, db: Any = None) -> OrderVi
     raise Conflict(
         f"an order in status {order['status']} has nothing to refund", status=order["status"]
     )
+
+
+def _request_parcel_refund(
+    db: Any, order: dict[str, Any], merchant_id: str, reason: str, buyer: str
+) -> dict[str, Any]:
+    """A parcel that has not left goes back to stock and its share is refunded; a shipped
+    one waits for review. A retried request answers the order as it is."""
+    if merchant_id in (order.get("parcel_refunds") or {}):
+        return order
+    check_parcel(order, merchant_id)
+    waiting = merchant_id not in (order.get("parcels") or {}) and order["status"] != COMPLETED
+    if waiting and not _refunds_look_abusive(db, buyer, order["_id"]):
+        started = start_parcel_refund(
+            db,
+            order["_id"],
+            merchant_id,
+            reason,
+            restock=True,
+            condition={f"parcels.{merchant_id}": {"$exists": False}},
+        )
+        if started is not None:
+            return refund_parcel(db, started, merchant_id)
+        order = db.orders.find_one({"_id": order["_id"]}) or order
+        if merchant_id in (order.get("parcel_refunds") or {}):
+            return order
+    return ask_for_review(db, order, reason, merchant_id)
 
 
 def _refunds_look_abusive(db: Any, buyer: str, order_id: str) -> bool:
@@ -113,6 +149,15 @@ def review_refund(cmd: ReviewRefund, *, operator: Any, db: Any = None) -> OrderV
     db = db if db is not None else database()
     if operator.role.split(":", 1)[0] not in ("admin", "service"):
         raise Forbidden(f"role {operator.role!r} may not review refunds")
+    request = (db.orders.find_one({"_id": cmd.order_id}, {"refund_request": 1}) or {}).get(
+        "refund_request"
+    ) or {}
+    parcel = request.get("merchant_id")
+    if cmd.approve and parcel:
+        order = db.orders.find_one({"_id": cmd.order_id}) or {}
+        if not is_last_parcel(order, parcel):
+            return to_view(_approve_parcel(db, cmd, operator, order, parcel))
+        # the other parcels went back meanwhile: this one is the rest of the order
     if cmd.approve:
         current = db.orders.find_one({"_id": cmd.order_id}, {"status": 1}) or {}
         unshipped = current.get("status") == PAID  # held by the refund-abuse rule
@@ -129,24 +174,41 @@ def review_refund(cmd: ReviewRefund, *, operator: Any, db: Any = None) -> OrderV
             condition={"refund_request.status": "REQUESTED"},
         )
         if refunding is not None:
-            record_audit(
-                db,
-                operator,
-                "refund_review",
-                cmd.order_id,
-                None,
-                {"approve": True, "status": REFUNDING, "note": cmd.note},
-            )
+            _audit_review(db, operator, cmd, status=REFUNDING)
             return to_view(send_order_refund(db, refunding))
     else:
         reject_review(db, cmd.order_id, cmd.note, operator.operator_id)
-        record_audit(
-            db, operator, "refund_review", cmd.order_id, None, {"approve": False, "note": cmd.note}
-        )
+        _audit_review(db, operator, cmd)
     order = db.orders.find_one({"_id": cmd.order_id})
     if order is None:
         raise NotFound(f"no order {cmd.order_id!r}")
     return to_view(order)
+
+
+def _approve_parcel(
+    db: Any, cmd: ReviewRefund, operator: Any, order: dict[str, Any], merchant_id: str
+) -> dict[str, Any]:
+    """Approve a parcel's refund; its goods go back to stock only if they never left. The
+    request moves onto the parcel's record, so the order may ask for another."""
+    review = {"by": operator.operator_id, "note": cmd.note}
+    started = start_parcel_refund(
+        db,
+        cmd.order_id,
+        merchant_id,
+        cmd.note or "refund approved",
+        restock=merchant_id not in (order.get("parcels") or {}),
+        review=review,
+        condition={"refund_request.status": "REQUESTED", "refund_request.merchant_id": merchant_id},
+    )
+    if started is None:
+        return db.orders.find_one({"_id": cmd.order_id}) or order
+    _audit_review(db, operator, cmd, merchant_id=merchant_id)
+    return refund_parcel(db, started, merchant_id)
+
+
+def _audit_review(db: Any, operator: Any, cmd: ReviewRefund, **outcome: Any) -> None:
+    after = {"approve": cmd.approve, **outcome, "note": cmd.note}
+    record_audit(db, operator, "refund_review", cmd.order_id, None, after)
 
 
 def send_order_refund(db: Any, order: dict[str, Any]) -> dict[str, Any]:
@@ -157,5 +219,6 @@ def send_order_refund(db: Any, order: dict[str, Any]) -> dict[str, Any]:
         order,
         transaction_id=order["transaction_id"],
         amount=refundable(order),
+        total=int(order["paid_amount"]),
         reason=order.get("refund_reason") or "refund approved",
     )

@@ -3,6 +3,7 @@ so no refund is ever sent twice; results arrive on refund_notify or through reco
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -11,6 +12,7 @@ from pymongo.errors import DuplicateKeyError
 from retail.common.clock import utcnow
 from retail.common.errors import UpstreamUnavailable
 from retail.common.logs import log
+from retail.orders.parcel_refunds import note_parcel_refund_status, parcel_refund_recorded
 from retail.orders.refunding import note_refund_status
 
 from .connect import wechatpay_client
@@ -22,6 +24,13 @@ FINAL = ("SUCCESS", "CLOSED", "ABNORMAL")
 def order_refund_no(order_id: str) -> str:
     """The refund of an order the buyer gets back (request, or sold out after paying late)."""
     return f"R{order_id}"
+
+
+def parcel_refund_no(order_id: str, merchant_id: str) -> str:
+    """The refund of one merchant's parcel (orders.parcel_refunds): WeChat Pay allows up to
+    50 refunds of one payment, each with its own out_refund_no (at most 64 characters of
+    [A-Za-z0-9_-|*@], so the merchant is named by a digest)."""
+    return f"P{order_id}{hashlib.sha256(merchant_id.encode()).hexdigest()[:12]}"
 
 
 def transaction_refund_no(transaction_id: str) -> str:
@@ -38,8 +47,10 @@ def start_refund(
     amount: int,
     total: int,
     reason: str,
+    merchant_id: str | None = None,
 ) -> dict[str, Any]:
-    """Record the refund (once), then ask WeChat Pay (idempotent there by out_refund_no).
+    """Record the refund (once), then ask WeChat Pay (idempotent there by out_refund_no);
+    `merchant_id` names the parcel a parcel's refund is for.
 
     A failed call leaves the record PENDING for payment_reconcile to send again.
     """
@@ -56,6 +67,7 @@ def start_refund(
                     "amount": amount,
                     "total": total,
                     "reason": reason,
+                    "merchant_id": merchant_id,
                     "status": PENDING,
                     "created_at": now,
                 }
@@ -72,20 +84,40 @@ def start_refund(
 
 
 def refund_order(
-    db: Any, order: dict[str, Any], *, transaction_id: str, amount: int, reason: str
+    db: Any, order: dict[str, Any], *, transaction_id: str, amount: int, total: int, reason: str
 ) -> dict[str, Any]:
-    """Give the buyer the whole payment of an order back; the order shows the refund as
-    PROCESSING until refund_notify or reconciliation reports how it ended."""
+    """Give the buyer `amount` of the payment `total` back (WeChat Pay checks `total` against
+    the transaction: it is what was paid, not what is refunded); the order shows the refund
+    as PROCESSING until refund_notify or reconciliation reports how it ended."""
     start_refund(
         db,
         out_refund_no=order_refund_no(order["_id"]),
         order=order,
         transaction_id=transaction_id,
         amount=amount,
-        total=amount,
+        total=total,
         reason=reason,
     )
     return note_refund_status(db, order["_id"], PROCESSING) or order
+
+
+def refund_parcel(db: Any, order: dict[str, Any], merchant_id: str) -> dict[str, Any]:
+    """Give the buyer one merchant's parcel's share back (recorded on the order by
+    orders.parcel_refunds, with its points shortfall taken off)."""
+    parcel = order["parcel_refunds"][merchant_id]
+    start_refund(
+        db,
+        out_refund_no=parcel_refund_no(order["_id"], merchant_id),
+        order=order,
+        transaction_id=order["transaction_id"],
+        amount=parcel["amount"] - parcel.get("points_shortfall", 0),
+        total=int(order["paid_amount"]),
+        reason=parcel["reason"],
+        merchant_id=merchant_id,
+    )
+    parcel_refund_recorded(db, order["_id"], merchant_id)
+    note_parcel_refund_status(db, order["_id"], merchant_id, PROCESSING)
+    return db.orders.find_one({"_id": order["_id"]}) or order
 
 
 def send_refund(db: Any, record: dict[str, Any]) -> dict[str, Any]:

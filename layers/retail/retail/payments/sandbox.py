@@ -142,6 +142,9 @@ class SandboxTransport:
         )
         if paid is None:
             return _answer(404, {"code": "RESOURCE_NOT_EXISTS", "message": "订单不存在"})
+        refused = _refund_refused(paid, payload)
+        if refused:
+            return _answer(400, {"code": "INVALID_REQUEST", "message": refused})
         record = database().sandbox_wechatpay.find_one_and_update(
             {"_id": "refund:" + payload["out_refund_no"]},
             {
@@ -167,6 +170,28 @@ class SandboxTransport:
         if record is None:
             return _answer(404, {"code": missing, "message": "不存在"})
         return _answer(200, _public(record))
+
+
+def _refund_refused(paid: dict[str, Any], payload: dict[str, Any]) -> str | None:
+    """WeChat Pay's rules for a refund (pay.weixin.qq.com/docs/merchant/apis/refund/refunds/
+    create.html): `amount.total` is the original payment's total; the refunds of one payment
+    together never exceed it; an out_refund_no sent again must ask for the same amount."""
+    total, wanted = paid["amount"]["total"], payload["amount"]["refund"]
+    if payload["amount"]["total"] != total:
+        return "订单金额与原订单金额不一致"
+    others = database().sandbox_wechatpay.find(
+        {"kind": "refund", "out_trade_no": payload["out_trade_no"], "status": {"$ne": "CLOSED"}}
+    )
+    earlier = 0
+    for other in others:
+        if other["out_refund_no"] == payload["out_refund_no"]:
+            if other["amount"]["refund"] != wanted:
+                return "订单金额或退款金额与之前请求不一致"
+            return None
+        earlier += other["amount"]["refund"]
+    if not 0 < wanted <= total - earlier:
+        return "退款金额大于可退金额"
+    return None
 
 
 def _public(record: dict[str, Any]) -> dict[str, Any]:

@@ -57,6 +57,7 @@ def _paid_after_cancel(db: Any, order: dict[str, Any], tx: dict[str, Any], amoun
         order,
         transaction_id=tx["transaction_id"],
         amount=amount,
+        total=amount,
         reason="the order was cancelled before the payment arrived",
     )
     return "late_payment_refunded"

@@ -6,6 +6,7 @@ from .commissions import (
     ListCommissions,
     list_commissions,
     record_first_order,
+    reduce_commission,
     release_commission,
     reverse_commission,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "create_share",
     "list_commissions",
     "record_first_order",
+    "reduce_commission",
     "release_commission",
     "reverse_commission",
 ]

@@ -64,6 +64,22 @@ def release_commission(db: Any, order_id: str) -> None:
     )
 
 
+def reduce_commission(db: Any, order_id: str, merchant_id: str, refunded: int) -> None:
+    """One merchant's parcel of the order was refunded: the commission shrinks by the
+    refunded money's share, once per parcel."""
+    db.commissions.update_many(
+        {
+            "order_id": order_id,
+            "status": {"$in": [PENDING, AVAILABLE]},
+            "parcels_refunded": {"$ne": merchant_id},
+        },
+        {
+            "$inc": {"amount": -(refunded * settings().RETAIL_COMMISSION_BP // 10_000)},
+            "$push": {"parcels_refunded": merchant_id},
+        },
+    )
+
+
 def reverse_commission(db: Any, order_id: str) -> None:
     db.commissions.update_many(
         {"order_id": order_id, "status": {"$in": [PENDING, AVAILABLE]}},

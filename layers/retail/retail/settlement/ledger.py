@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from retail.common.clock import SHANGHAI, business_day, day_of
+from retail.common.vocabulary import OrderStatus
 
 from .claims import LOOKBACK, claim_id, claim_line, closed_statements, statement_id
 
@@ -80,7 +81,35 @@ def ledgers_for(db: Any, day: date) -> dict[str, DayLedger]:
             query["completed_at"] = {"$exists": True}
         for order in db.orders.find(query, sort=[(moment, 1), ("_id", 1)]):
             _add_order(db, ledgers, closed, day, kind, order, order[moment])
+    _add_parcel_refunds(db, ledgers, closed, day, start - LOOKBACK, end)
     return ledgers
+
+
+def _add_parcel_refunds(
+    db: Any,
+    ledgers: dict[str, DayLedger],
+    closed: set[str],
+    day: date,
+    since: datetime,
+    end: datetime,
+) -> None:
+    """A parcel refunded (orders.parcel_refunds) is its merchant's refund on the day the
+    money arrived, or the day the order completed if that came later (before completion
+    there was no sale to take back); under the same claim as a whole-order refund, so a
+    merchant's lines go back once whichever comes first."""
+    window = {"$gte": since, "$lt": end}
+    query = {
+        "completed_at": {"$exists": True},
+        "$or": [{"parcel_refunded_at": window}, {"completed_at": window}],
+        "parcel_refunded_at": {"$exists": True},
+    }
+    for order in db.orders.find(query, sort=[("_id", 1)]):
+        for merchant_id, parcel in sorted(order["parcel_refunds"].items()):
+            if parcel["status"] != OrderStatus.REFUNDED:
+                continue
+            at = max(parcel["refunded_at"], order["completed_at"])
+            if since <= at < end:
+                _add_order(db, ledgers, closed, day, "refund", order, at, merchant_id)
 
 
 def _add_order(
@@ -91,11 +120,12 @@ def _add_order(
     kind: str,
     order: dict[str, Any],
     at: datetime,
+    only: str | None = None,
 ) -> None:
     own_day = day_of(at)
     late = own_day < day
     for merchant_id in sorted({line["merchant_id"] for line in order["lines"]}):
-        if merchant_id not in ledgers:
+        if merchant_id not in ledgers or only not in (None, merchant_id):
             continue
         if late and statement_id(merchant_id, own_day) not in closed:
             continue  # its own day's statement has not run yet: it will carry the line

@@ -1,0 +1,170 @@
+"""Refunding one merchant's parcel of an order with goods from several merchants: the buyer
+gets that merchant's share of the payment back and the rest of the order goes on.
+
+`parcel_refunds.<merchant_id>` on the order records it: REFUNDING (the money is asked of
+WeChat Pay) -> REFUNDED (it arrived), with `amount`, `restock` and the refund's last status.
+The order's own status does not change, and each merchant's parcel is refunded at most once
+(the conditional update names it absent). The rules (docs/decisions/0012-parcel-refunds.md):
+
+- share: the merchant's goods' part of what was paid for goods (paid less freight, so
+  coupons, member discounts and points are shared in proportion); freight goes back only
+  with a refund of the whole order, which also pays back what the parcels have not.
+- a parcel not yet handed to a carrier goes back to stock without review; a shipped one
+  waits for an operator, like a whole order (refund_request names the merchant).
+- the last parcel not refunded is refunded as the whole order (the rest of it), so an order
+  whose every parcel went back is REFUNDED like any other.
+- the coupon and the points used stay spent; points earned are taken back for the share,
+  never below zero (what the balance lacks comes off this refund), and an invitee's
+  commission shrinks by the share.
+- statements: the parcel's lines are that merchant's refund on the day the money arrived
+  (or the order completed, if later), claimed once (settlement.claims).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ReturnDocument
+
+from retail.common.clock import utcnow
+from retail.common.errors import Conflict, NotFound
+from retail.common.logs import log
+from retail.common.vocabulary import OrderStatus
+
+from .effects import PARCEL_PREFIX, apply_outbox
+from .lifecycle import settle_stock
+from .records import COMPLETED, PAID, SHIPPED, parcel_share
+
+REFUNDABLE = [PAID, SHIPPED, COMPLETED]
+REFUNDING, REFUNDED = OrderStatus.REFUNDING, OrderStatus.REFUNDED
+SUCCESS = "SUCCESS"
+FINAL = ("SUCCESS", "CLOSED", "ABNORMAL")
+
+
+def is_last_parcel(order: dict[str, Any], merchant_id: str) -> bool:
+    """True if every other merchant's parcel has been refunded already."""
+    refunded = set(order.get("parcel_refunds") or {})
+    return set(order.get("merchant_ids") or []) - refunded == {merchant_id}
+
+
+def check_parcel(order: dict[str, Any], merchant_id: str) -> None:
+    """Raises NotFound for a merchant with no goods in the order, Conflict for an order that
+    is not refunded by parcel or a parcel refunded already."""
+    merchants: list[str] = order.get("merchant_ids") or []
+    if merchant_id not in merchants:
+        raise NotFound(f"no goods of merchant {merchant_id!r} in this order")
+    if len(merchants) < 2 or order.get("delivery") != "express":
+        raise Conflict("this order is refunded whole: leave out merchant_id")
+    if merchant_id in (order.get("parcel_refunds") or {}):
+        raise Conflict("this parcel has been refunded already", merchant_id=merchant_id)
+    if order["status"] not in REFUNDABLE:
+        raise Conflict(
+            f"an order in status {order['status']} has nothing to refund", status=order["status"]
+        )
+
+
+def start_parcel_refund(
+    db: Any,
+    order_id: str,
+    merchant_id: str,
+    reason: str,
+    *,
+    restock: bool,
+    review: dict[str, Any] | None = None,
+    condition: dict[str, Any] | None = None,
+) -> dict[str, Any] | None:
+    """Record the parcel's refund once, with its effects (stock back if `restock`, points
+    and commission for the share); None if the parcel was refunded already or the order
+    is not refundable. The refund itself is the payments package's (send_parcel_refund);
+    The merchant stays in the order's `parcels_owed` until it is recorded there
+    (payment_reconcile sends what a crash left owed).
+
+    The update names the status it saw, so `after_completion` says exactly whether the
+    order's completion (which earns points on what the parcels refunded before it left)
+    came first."""
+    for _ in range(3):
+        order = db.orders.find_one({"_id": order_id}) or {}
+        if order.get("status") not in REFUNDABLE:
+            return None
+        started = _start(db, order, merchant_id, reason, restock, review, condition or {})
+        if started is not None:
+            log("parcel_refund_started", order_id=order_id, merchant_id=merchant_id)
+            apply_outbox(db, started)
+            return settle_stock(db, started) if restock else db.orders.find_one({"_id": order_id})
+        current = db.orders.find_one({"_id": order_id}, {"status": 1}) or {}
+        if current.get("status") == order["status"]:
+            return None  # refunded already, held, or the condition does not hold
+    raise Conflict("the order kept changing; try again")
+
+
+def _start(
+    db: Any,
+    order: dict[str, Any],
+    merchant_id: str,
+    reason: str,
+    restock: bool,
+    review: dict[str, Any] | None,
+    condition: dict[str, Any],
+) -> dict[str, Any] | None:
+    now = utcnow()
+    unsettled = {"stock_settled": False} if restock else {}
+    parcel = {
+        "status": REFUNDING,
+        "amount": parcel_share(order, merchant_id),
+        "restock": restock,
+        "after_completion": order["status"] == COMPLETED,
+        "reason": reason,
+        "at": now,
+    }
+    reviewed: dict[str, Any] = {}
+    if review is not None:  # an operator approved the buyer's request: it moves onto the parcel
+        parcel["review"] = {**review, "request": order.get("refund_request")}
+        reviewed = {"$unset": {"refund_request": ""}}
+    started: dict[str, Any] | None = db.orders.find_one_and_update(
+        {
+            "_id": order["_id"],
+            "status": order["status"],
+            f"parcel_refunds.{merchant_id}": {"$exists": False},
+            **condition,
+        },
+        {
+            "$set": {
+                f"parcel_refunds.{merchant_id}": parcel,
+                "updated_at": now,
+                **unsettled,
+            },
+            "$push": {"timeline": {"at": now, "status": order["status"], "note": reason}},
+            "$addToSet": {"outbox": PARCEL_PREFIX + merchant_id, "parcels_owed": merchant_id},
+            **reviewed,
+        },
+        return_document=ReturnDocument.AFTER,
+    )
+    return started
+
+
+def parcel_refund_recorded(db: Any, order_id: str, merchant_id: str) -> None:
+    """The parcel's refund is recorded with the payments package: nothing is owed now."""
+    db.orders.update_one({"_id": order_id}, {"$pull": {"parcels_owed": merchant_id}})
+
+
+def note_parcel_refund_status(db: Any, order_id: str, merchant_id: str, status: str) -> None:
+    """WeChat Pay's word on the parcel's refund (PROCESSING, SUCCESS, CLOSED, ABNORMAL);
+    SUCCESS makes the parcel REFUNDED, once."""
+    now = utcnow()
+    if status == SUCCESS:
+        db.orders.update_one(
+            {"_id": order_id, f"parcel_refunds.{merchant_id}.status": REFUNDING},
+            {
+                "$set": {
+                    f"parcel_refunds.{merchant_id}.status": REFUNDED,
+                    f"parcel_refunds.{merchant_id}.refunded_at": now,
+                },
+                "$max": {"parcel_refunded_at": now},
+            },
+        )
+    noted = f"parcel_refunds.{merchant_id}.refund_status"
+    first = {} if status in FINAL else {noted: {"$exists": False}}  # never over a result
+    db.orders.update_one(
+        {"_id": order_id, f"parcel_refunds.{merchant_id}": {"$exists": True}, **first},
+        {"$set": {noted: status}},
+    )
