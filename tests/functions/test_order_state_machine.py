@@ -185,12 +185,27 @@ class Orders(RuleBasedStateMachine):
         _operator("refund_review", review, "service")
 
     @precondition(lambda self: self.db.refunds.count_documents({}))
-    @rule(n=st.integers(0, 10**6), crash=st.booleans(), times=st.integers(1, 2))
-    def refund_result(self, n, crash, times):
+    @rule(
+        n=st.integers(0, 10**6),
+        crash=st.booleans(),
+        times=st.integers(1, 2),
+        status=st.sampled_from(["SUCCESS", "SUCCESS", "ABNORMAL", "CLOSED"]),
+    )
+    def refund_result(self, n, crash, times, status):
+        """WeChat Pay's word on a refund it accepted: it succeeded, waits abnormal, or closed
+        unpaid; once final, every later notification repeats the same word."""
         from retail.payments import notifications
 
         refunds = sorted(r["_id"] for r in self.db.refunds.find({}, {"_id": 1}))
-        result = {"out_refund_no": refunds[n % len(refunds)], "refund_status": "SUCCESS"}
+        out_refund_no = refunds[n % len(refunds)]
+        at_wechat = {"_id": "refund:" + out_refund_no}
+        self.db.sandbox_wechatpay.update_one(  # a final status at WeChat Pay stays final
+            {**at_wechat, "status": {"$nin": ["SUCCESS", "CLOSED"]}}, {"$set": {"status": status}}
+        )
+        known = self.db.sandbox_wechatpay.find_one(at_wechat)
+        if known is None:  # WeChat Pay tells only of refunds it accepted
+            return
+        result = {"out_refund_no": out_refund_no, "refund_status": known["status"]}
         if crash:
             real = notifications.fault_point
             notifications.fault_point = lambda name: (_ for _ in ()).throw(Crash(name))
@@ -268,7 +283,7 @@ def _check_money(db, order: dict) -> None:
     """Paid once, in full; refunds (whole and by parcel) never more than was paid, with the
     payment's total as WeChat Pay checks it; a whole refund gives back exactly the rest."""
     refunds = list(db.refunds.find({"order_id": order["_id"]}))
-    refunded = sum(r["amount"] for r in refunds)
+    refunded = sum(r["amount"] for r in refunds if r["status"] != "CLOSED")  # closed: unpaid
     assert all(r["total"] == order["total"] for r in refunds)
     parcels = order.get("parcel_refunds") or {}
     kept = order.get("points_shortfall", 0) + sum(
@@ -279,8 +294,10 @@ def _check_money(db, order: dict) -> None:
         assert refunded + kept <= order["total"]
     if order.get("transaction_id") and order["status"] not in LIVE:
         raise AssertionError(f"paid order {order['_id']} is {order['status']}")
-    if any(r["_id"] == f"R{order['_id']}" for r in refunds):
-        assert refunded + kept == order["total"], order["_id"]
+    whole = [r for r in refunds if r.get("first_no", r["_id"]) == f"R{order['_id']}"]
+    if whole:  # asked again after each close, until it is paid or given up to an operator
+        given_up = whole[0]["amount"] if all(r["status"] == "CLOSED" for r in whole) else 0
+        assert refunded + kept + given_up == order["total"], order["_id"]
     for merchant_id, parcel in parcels.items():
         assert parcel["amount"] <= order["total"] - order["freight"]
         if parcel["restock"]:  # it had not left, and never leaves now

@@ -8,12 +8,15 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from retail.common.settings import reset_settings
 from retail.inventory import audit_stock
 from retail.members import award_points
-from retail.orders.parcel_refunds import start_parcel_refund
+from retail.orders import lifecycle, parcel_refunds
+from retail.orders.parcel_refunds import is_last_parcel, start_parcel_refund
 from retail.orders.records import parcel_share
-from retail.payments import sandbox
+from retail.payments import refund_requests, sandbox
 from retail.payments.refunds import parcel_refund_no
+from retail.risk.limits import forget_risk_limits
 from retail.settlement.statements import SettleDay, run_settlement
 
 from .harness import call, handler, sample
@@ -53,8 +56,10 @@ def _refunds_of(db, order_id):
 
 
 def _wechat_refunded(db, order_id):
-    """What the sandbox (checking WeChat Pay's rules) agreed to give back for the order."""
-    return sum(r["amount"]["refund"] for r in db.sandbox_wechatpay.find({"kind": "refund"}))
+    """What the sandbox (checking WeChat Pay's rules) agreed to give back for the order and
+    did not close unpaid."""
+    refunds = db.sandbox_wechatpay.find({"kind": "refund", "status": {"$ne": "CLOSED"}})
+    return sum(r["amount"]["refund"] for r in refunds)
 
 
 def test_an_unshipped_parcel_goes_back_to_stock_and_its_share_is_refunded(seeded):
@@ -114,13 +119,12 @@ def test_a_shipped_parcel_waits_for_review_and_the_last_parcel_refunds_the_rest(
     assert "refund_request" not in stored and stored["status"] == "SHIPPED"
     assert _sold(seeded, "p-mango-1") == mango_sold  # the mangoes had left
 
-    # Eggs are the last parcel: refunding them refunds the rest of the order, freight too.
+    # Eggs are the last parcel: refunding them refunds the rest of the order, freight too;
+    # the rest never left, so it needs no review and goes back to stock.
+    eggs_sold = _sold(seeded, "p-eggs-1")
     rest = _refund(order["order_id"], EGGS)["data"]
-    assert rest["status"] == "SHIPPED"  # shipped: the whole refund needs review
-    approved = operator_call(
-        "refund_review", {"order_id": order["order_id"], "approve": True}, "service"
-    )
-    assert approved["data"]["status"] == "REFUNDING"
+    assert rest["status"] == "REFUNDING" and rest.get("refund_request") is None
+    assert _sold(seeded, "p-eggs-1") == eggs_sold - 1 and _sold(seeded, "p-mango-1") == mango_sold
     refunds = _refunds_of(seeded, order["order_id"])
     assert sum(r["amount"] for r in refunds.values()) == order["total"]
     assert _wechat_refunded(seeded, order["order_id"]) == order["total"]  # WeChat Pay agreed
@@ -226,6 +230,175 @@ def test_statements_take_a_parcel_back_once_from_its_own_merchant(seeded):
     assert [r[0] for r in third[MANGO]["rows"] if r[1] == oid] == []
     claims = seeded.settlement_claims.count_documents({"_id": {"$regex": f"^refund:{oid}:"}})
     assert claims == 2
+
+
+def test_the_waiting_parcel_refunded_after_the_other_left_starts_auto_confirmation(seeded):
+    order = _paid(seeded, "parcel-refund-0101")
+    oid = order["order_id"]
+    _ship(oid, MANGO, "SF0101010101")
+    assert _order(seeded, oid).get("shipped_at") is None  # the eggs still wait
+    assert _refund(oid, EGGS)["data"]["parcel_refunds"][EGGS]["restock"]
+    shipped_at = _order(seeded, oid)["shipped_at"]
+    assert shipped_at is not None  # nothing waits any more
+    seeded.orders.update_one(
+        {"_id": oid}, {"$set": {"shipped_at": shipped_at - timedelta(days=30)}}
+    )
+    assert handler("order_autoconfirm")(sample("order_autoconfirm"), {})["data"]["processed"] == 1
+    assert _order(seeded, oid)["status"] == "COMPLETED"
+
+
+def test_a_whole_refund_puts_back_the_parcels_that_never_left(seeded):
+    order = _paid(seeded, "parcel-refund-0102")
+    oid = order["order_id"]
+    _ship(oid, MANGO, "SF0202020202")
+    eggs_sold, mango_sold = _sold(seeded, "p-eggs-1"), _sold(seeded, "p-mango-1")
+    assert _refund(oid)["data"]["status"] == "SHIPPED"  # the mangoes left: an operator decides
+    operator_call("refund_review", {"order_id": oid, "approve": True}, "admin")
+    assert _order(seeded, oid)["status"] == "REFUNDING"
+    assert _sold(seeded, "p-eggs-1") == eggs_sold - 1  # never left: back in stock
+    assert _sold(seeded, "p-mango-1") == mango_sold  # with the carrier: not
+    assert audit_stock(seeded) == []
+
+
+def test_a_parcel_refund_counts_towards_the_refund_abuse_rule(seeded, monkeypatch):
+    monkeypatch.setenv("RETAIL_RISK_LIMITS", '{"refunds_per_30_days": 1}')
+    reset_settings()
+    forget_risk_limits()
+    first = _paid(seeded, "parcel-refund-0103")
+    assert EGGS in _refund(first["order_id"], EGGS)["data"]["parcel_refunds"]
+    second = _paid(seeded, "parcel-refund-0104")
+    held = _refund(second["order_id"])["data"]
+    stored = _order(seeded, second["order_id"])
+    assert held["status"] == "PAID" and stored["refund_request"]["status"] == "REQUESTED"
+    assert seeded.risk_events.find_one({"kind": "refund_abuse"})["order_id"] == second["order_id"]
+    forget_risk_limits()
+
+
+def test_two_parcel_requests_at_once_leave_the_last_one_to_refund_the_rest(seeded, monkeypatch):
+    order = _paid(seeded, "parcel-refund-0105")
+    oid = order["order_id"]
+    assert MANGO in _refund(oid, MANGO)["data"]["parcel_refunds"]
+    # The eggs' request read the order before the mangoes' refund was written: it too saw
+    # another parcel left, but the update that records the eggs as "a parcel" refuses.
+    assert start_parcel_refund(seeded, oid, EGGS, "late", restock=True) is None
+    seen = []
+
+    def stale_first(order, merchant_id):
+        seen.append(merchant_id)
+        return False if len(seen) == 1 else is_last_parcel(order, merchant_id)
+
+    monkeypatch.setattr(refund_requests, "is_last_parcel", stale_first)
+    rest = _refund(oid, EGGS)["data"]
+    assert rest["status"] == "REFUNDING" and list(rest["parcel_refunds"]) == [MANGO]
+    refunds = _refunds_of(seeded, oid)
+    assert sum(r["amount"] for r in refunds.values()) == order["total"]  # freight too
+    assert _wechat_refunded(seeded, oid) == order["total"]
+    assert audit_stock(seeded) == []
+
+
+def test_a_parcel_shipped_while_its_approval_ran_is_not_put_back(seeded, monkeypatch):
+    order = _paid(seeded, "parcel-refund-0106")
+    oid = order["order_id"]
+    _ship(oid, MANGO, "SF0606060606")
+    seeded.orders.update_one(  # a request for the eggs, held for review (abuse rule)
+        {"_id": oid},
+        {"$set": {"refund_request": {"status": "REQUESTED", "reason": "x", "merchant_id": EGGS}}},
+    )
+    real = refund_requests.start_parcel_refund
+
+    def shipped_meanwhile(db, *args, **kwargs):
+        if kwargs["restock"]:  # the eggs leave between the operator's read and the update
+            _ship(oid, EGGS, "SF0707070707")
+        return real(db, *args, **kwargs)
+
+    monkeypatch.setattr(refund_requests, "start_parcel_refund", shipped_meanwhile)
+    eggs_sold = _sold(seeded, "p-eggs-1")
+    operator_call("refund_review", {"order_id": oid, "approve": True}, "admin")
+    stored = _order(seeded, oid)
+    assert EGGS in stored["parcels"] and not stored["parcel_refunds"][EGGS]["restock"]
+    assert _sold(seeded, "p-eggs-1") == eggs_sold  # with the carrier: not back in stock
+    assert audit_stock(seeded) == []
+
+
+def test_a_parcel_approved_between_completion_and_its_effects_takes_its_points_once(
+    seeded, monkeypatch
+):
+    call("user_login", {})
+    order = _paid(seeded, "parcel-refund-0107")
+    oid = order["order_id"]
+    _ship(oid, MANGO, "SF0808080808")
+    _ship(oid, EGGS, "SF0909090909")
+    monkeypatch.setattr(lifecycle, "apply_outbox", lambda db, order: None)  # dies after COMPLETED
+    call("order_confirm", {"order_id": oid})
+    monkeypatch.undo()
+    assert _order(seeded, oid)["outbox"] == ["completed"]
+    _refund(oid, MANGO, "bruised")
+    operator_call("refund_review", {"order_id": oid, "approve": True}, "admin")
+    parcel = _order(seeded, oid)["parcel_refunds"][MANGO]
+    earned = seeded.points_ledger.find_one({"_id": f"order:{oid}:earn"})["delta"]
+    assert earned == order["total"] // 100 and parcel["after_completion"]
+    points = seeded.users.find_one({"_id": BUYER})["points"]
+    assert points == earned - parcel["amount"] // 100  # the share taken back once
+    handler("order_repair")(sample("order_repair"), {})
+    assert seeded.users.find_one({"_id": BUYER})["points"] == points
+
+
+def test_reconciliation_takes_the_points_shortfall_off_an_owed_parcel_refund(seeded, monkeypatch):
+    call("user_login", {})
+    order = _paid(seeded, "parcel-refund-0108")
+    oid = order["order_id"]
+    _ship(oid, MANGO, "SF1010101010")
+    _ship(oid, EGGS, "SF1212121212")
+    call("order_confirm", {"order_id": oid})
+    seeded.users.update_one({"_id": BUYER}, {"$set": {"points": 0}})  # spent them all
+    earned = order["total"] // 100
+    seeded.points_ledger.insert_one(
+        {"_id": "test:spent", "openid": BUYER, "delta": -earned, "reason": "spent"}
+    )
+    # The parcel's refund is on the order, then the function died before its effects ran.
+    monkeypatch.setattr(parcel_refunds, "apply_outbox", lambda db, order: None)
+    start_parcel_refund(seeded, oid, MANGO, "crashed", restock=False)
+    monkeypatch.undo()
+    an_hour_ago = datetime.now(timezone.utc) - timedelta(hours=1)
+    seeded.orders.update_one({"_id": oid}, {"$set": {"updated_at": an_hour_ago}})
+    handler("payment_reconcile")(sample("payment_reconcile"), {})
+    parcel = _order(seeded, oid)["parcel_refunds"][MANGO]
+    assert parcel["points_shortfall"] == parcel["amount"] // 100 > 0
+    record = seeded.refunds.find_one({"_id": parcel_refund_no(oid, MANGO)})
+    assert record["amount"] == parcel["amount"] - parcel["points_shortfall"]
+
+
+def test_a_closed_refund_is_asked_again_and_an_abnormal_one_waits_for_its_success(seeded):
+    order = _paid(seeded, "parcel-refund-0109")
+    oid = order["order_id"]
+    share = _refund(oid, EGGS)["data"]["parcel_refunds"][EGGS]["amount"]
+    first = parcel_refund_no(oid, EGGS)
+    sandbox.complete_refund(first, "CLOSED", send=_in_process)  # 7 days without balance
+    again = seeded.refunds.find_one({"_id": f"{first}-2"})
+    assert (again["amount"], again["first_no"], again["merchant_id"]) == (share, first, EGGS)
+    parcel = _order(seeded, oid)["parcel_refunds"][EGGS]
+    assert (parcel["status"], parcel["refund_status"]) == ("REFUNDING", "PROCESSING")
+    sandbox.complete_refund(again["_id"], "ABNORMAL", send=_in_process)  # the card was frozen
+    parcel = _order(seeded, oid)["parcel_refunds"][EGGS]
+    assert (parcel["status"], parcel["refund_status"]) == ("REFUNDING", "ABNORMAL")
+    an_hour_ago = datetime.now(timezone.utc) - timedelta(hours=1)
+    seeded.refunds.update_many({}, {"$set": {"created_at": an_hour_ago}})
+    handler("payment_reconcile")(sample("payment_reconcile"), {})  # asks, still abnormal
+    assert seeded.refunds.find_one({"_id": again["_id"]})["status"] == "ABNORMAL"
+    # The merchant hands it on (merchant platform or apply-abnormal-refund): SUCCESS.
+    sandbox.complete_refund(again["_id"], "SUCCESS", send=_in_process)
+    parcel = _order(seeded, oid)["parcel_refunds"][EGGS]
+    assert (parcel["status"], parcel["refund_status"]) == ("REFUNDED", "SUCCESS")
+    assert _wechat_refunded(seeded, oid) == share
+    # The rest of the order, refunded whole, is closed once too and asked again.
+    rest = _refund(oid, MANGO)["data"]
+    assert rest["status"] == "REFUNDING"
+    sandbox.complete_refund(f"R{oid}", "CLOSED", send=_in_process)
+    assert _order(seeded, oid)["refund_status"] == "PROCESSING"
+    sandbox.complete_refund(f"R{oid}-2", "SUCCESS", send=_in_process)
+    done = _order(seeded, oid)
+    assert (done["status"], done["refund_status"]) == ("REFUNDED", "SUCCESS")
+    assert _wechat_refunded(seeded, oid) == order["total"]
 
 
 def _noon(day: date) -> datetime:

@@ -32,7 +32,7 @@ def audit_stock(db: Any) -> list[str]:
     sold: Counter[str] = Counter()
     for order in db.orders.find({}):
         allowed = EXPECTED_LINE_STOCK.get(order["status"])
-        back = {m for m, p in (order.get("parcel_refunds") or {}).items() if p["restock"]}
+        back = _parcels_back(order)
         for line in order["lines"]:
             wanted = {L.RELEASED} if line["merchant_id"] in back else allowed  # a parcel back
             key = level_id(line["sku_id"], line["location"])
@@ -60,3 +60,12 @@ def audit_stock(db: Any) -> list[str]:
         if counts["sold"] != sold[key]:
             problems.append(f"{key} sold {counts['sold']} but orders bought {sold[key]}")
     return problems
+
+
+def _parcels_back(order: dict[str, Any]) -> set[str]:
+    """Merchants whose lines must be back in stock: a parcel refunded before it left, and,
+    once the order is refunded whole, every parcel that never left."""
+    back = {m for m, p in (order.get("parcel_refunds") or {}).items() if p["restock"]}
+    if order["status"] in (S.REFUNDING, S.REFUNDED) and (order.get("parcels") or back):
+        back |= set(order.get("merchant_ids") or []) - set(order.get("parcels") or {})
+    return back

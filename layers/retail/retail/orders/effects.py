@@ -4,7 +4,8 @@ order_repair replays what a crash left behind. Every effect is safe to repeat.
 
 - sales: product sales counters (guarded by a marker `ops.<order_id>` on the product)
 - paid: the buyer's last payment time; an invitee's first order earns a pending commission
-- completed: the commission becomes available; the buyer earns points (1 per yuan paid)
+- completed: the commission becomes available; the buyer earns points (1 per yuan paid, less
+  the parcels refunded before completion)
 - refunded: commission reversed; points earned on the order taken back, never below zero
   (what the balance lacks comes off the refund), less what its parcels' refunds took back
 - parcel:<merchant_id>: one merchant's parcel refunded (orders.parcel_refunds): the
@@ -26,7 +27,7 @@ from retail.referral import (
     reverse_commission,
 )
 
-from .records import parcels_refunded, points_key
+from .records import points_key, refunded_before_completion
 from .transitions import COMPLETED_EFFECTS, PAID_EFFECTS, REFUNDED_EFFECTS, SALES
 
 PARCEL_PREFIX = "parcel:"
@@ -87,7 +88,7 @@ def _membership_days(db: Any, order: dict[str, Any]) -> int:
 
 def _completed(db: Any, order: dict[str, Any]) -> None:
     release_commission(db, order["_id"])
-    points = (order.get("paid_amount", order["total"]) - parcels_refunded(order)) // 100
+    points = (order.get("paid_amount", order["total"]) - refunded_before_completion(order)) // 100
     if points:
         award_points(
             db, order["openid"], points, points_key(order["_id"], "earn"), "order completed"
@@ -125,7 +126,7 @@ def _parcel_refunded(db: Any, order: dict[str, Any], merchant_id: str) -> None:
     reduce_commission(db, order["_id"], merchant_id, parcel["amount"])
     earned = db.points_ledger.find_one({"_id": points_key(order["_id"], "earn")})
     if not (earned and parcel.get("after_completion")):
-        return  # completion earns on what was paid less the parcels refunded before it
+        return  # completion earned nothing on a parcel refunded before it
     key = _parcel_key(order["_id"], merchant_id)
     others = {
         **order,

@@ -31,10 +31,9 @@ from .parcels import (
     parcels_of,
     refuse_unformed_group,
     ship_parcels,
-    waiting_parcels,
 )
 from .queries import OrderRef
-from .records import COMPLETED, PAID, SHIPPED, to_view
+from .records import COMPLETED, PAID, SHIPPED, to_view, waiting_parcels
 
 
 class ShipOrder(OrderRef):

@@ -40,6 +40,7 @@ from .records import (
     SHIPPED,
     SOLD,
     points_key,
+    waiting_parcels,
 )
 from .transitions import effects_of
 
@@ -52,8 +53,9 @@ _TARGET = {
     CANCELLED: {RESERVED: RELEASED, NONE: NONE, RELEASED: RELEASED},
     FAILED: {RESERVED: RELEASED, NONE: NONE, RELEASED: RELEASED},
 }
-# A refund gives goods back to stock only when they never left (`restock` on the order, or
-# on a parcel's refund for that merchant's lines: orders.parcel_refunds).
+# A refund gives goods back to stock only when they never left (`restock` on the order, a
+# parcel still waiting when the order is refunded whole, or `restock` on a parcel's refund
+# for that merchant's lines: orders.parcel_refunds).
 _RESTOCKED = {SOLD: RELEASED, RELEASED: RELEASED}
 _MOVE = {
     (RESERVED, RELEASED): StockMove.RELEASE,
@@ -130,6 +132,8 @@ def settle_stock(db: Any, order: dict[str, Any]) -> dict[str, Any]:
     restocked = refunding and bool(order.get("restock"))
     target = _RESTOCKED if restocked else _TARGET.get(order["status"], {})
     parcels_back = {m for m, p in (order.get("parcel_refunds") or {}).items() if p["restock"]}
+    if refunding:  # refunded whole: the parcels still waiting never left
+        parcels_back.update(waiting_parcels(order))
     updates: dict[str, Any] = {}
     moved = []
     for index, line in enumerate(order["lines"]):

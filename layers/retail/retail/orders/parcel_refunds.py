@@ -33,18 +33,31 @@ from retail.common.vocabulary import OrderStatus
 
 from .effects import PARCEL_PREFIX, apply_outbox
 from .lifecycle import settle_stock
-from .records import COMPLETED, PAID, SHIPPED, parcel_share
+from .records import COMPLETED, PAID, SHIPPED, parcel_share, waiting_parcels
+from .refunding import noted_over
 
 REFUNDABLE = [PAID, SHIPPED, COMPLETED]
 REFUNDING, REFUNDED = OrderStatus.REFUNDING, OrderStatus.REFUNDED
 SUCCESS = "SUCCESS"
-FINAL = ("SUCCESS", "CLOSED", "ABNORMAL")
 
 
 def is_last_parcel(order: dict[str, Any], merchant_id: str) -> bool:
     """True if every other merchant's parcel has been refunded already."""
     refunded = set(order.get("parcel_refunds") or {})
     return set(order.get("merchant_ids") or []) - refunded == {merchant_id}
+
+
+def rest_never_left(order: dict[str, Any]) -> bool:
+    """True for a SHIPPED order whose every parcel that left has been refunded by parcel:
+    what is left to refund has never left (the whole refund puts it back in stock)."""
+    left = set(order.get("parcels") or {})
+    refunded = set(order.get("parcel_refunds") or {})
+    return order.get("status") == SHIPPED and left <= refunded and bool(waiting_parcels(order))
+
+
+def unchanged_parcels(order: dict[str, Any]) -> dict[str, Any]:
+    """The condition that no parcel waiting in `order` has left since it was read."""
+    return {f"parcels.{m}": {"$exists": False} for m in waiting_parcels(order)}
 
 
 def check_parcel(order: dict[str, Any], merchant_id: str) -> None:
@@ -120,12 +133,16 @@ def _start(
     if review is not None:  # an operator approved the buyer's request: it moves onto the parcel
         parcel["review"] = {**review, "request": order.get("refund_request")}
         reviewed = {"$unset": {"refund_request": ""}}
+    others = [m for m in order.get("merchant_ids") or [] if m != merchant_id]
     started: dict[str, Any] | None = db.orders.find_one_and_update(
         {
-            "_id": order["_id"],
-            "status": order["status"],
-            f"parcel_refunds.{merchant_id}": {"$exists": False},
-            **condition,
+            "$and": [
+                {"_id": order["_id"], "status": order["status"]},
+                {f"parcel_refunds.{merchant_id}": {"$exists": False}},
+                # not the last parcel: two requests at once cannot both refund "a parcel"
+                {"$or": [{f"parcel_refunds.{m}": {"$exists": False}} for m in others]},
+                condition,
+            ]
         },
         {
             "$set": {
@@ -139,7 +156,20 @@ def _start(
         },
         return_document=ReturnDocument.AFTER,
     )
+    if started is not None and started["status"] == SHIPPED and not waiting_parcels(started):
+        started = _all_out(db, started, now)
     return started
+
+
+def _all_out(db: Any, order: dict[str, Any], now: Any) -> dict[str, Any]:
+    """The last waiting parcel went back instead of leaving: every parcel is out now, and
+    auto-confirmation starts (as when the last one ships)."""
+    marked: dict[str, Any] | None = db.orders.find_one_and_update(
+        {"_id": order["_id"], "status": SHIPPED, "shipped_at": None},
+        {"$set": {"shipped_at": now}},
+        return_document=ReturnDocument.AFTER,
+    )
+    return marked or order
 
 
 def parcel_refund_recorded(db: Any, order_id: str, merchant_id: str) -> None:
@@ -163,8 +193,11 @@ def note_parcel_refund_status(db: Any, order_id: str, merchant_id: str, status: 
             },
         )
     noted = f"parcel_refunds.{merchant_id}.refund_status"
-    first = {} if status in FINAL else {noted: {"$exists": False}}  # never over a result
     db.orders.update_one(
-        {"_id": order_id, f"parcel_refunds.{merchant_id}": {"$exists": True}, **first},
+        {
+            "_id": order_id,
+            f"parcel_refunds.{merchant_id}": {"$exists": True},
+            noted: noted_over(status),
+        },
         {"$set": {noted: status}},
     )

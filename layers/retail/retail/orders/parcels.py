@@ -17,7 +17,7 @@ from retail.common.errors import Conflict, Forbidden, NotFound, Reason
 from retail.common.vocabulary import GroupStatus, ParcelStatus
 
 from .lifecycle import transition
-from .records import PAID, SHIPPED
+from .records import PAID, SHIPPED, by_parcel, waiting_parcels
 
 NOT_HELD = {"risk_hold": None}  # an order held by a risk rule waits for an operator's review
 
@@ -120,36 +120,19 @@ def _advance(db: Any, order_id: str, carrier: str, tracking_no: str, now: Any) -
         db.orders.update_one({"_id": order_id, "status": SHIPPED}, {"$set": extra})
 
 
-def _by_parcel(order: dict[str, Any]) -> list[str]:
-    """Merchants whose goods travel as parcels: express orders that shipped by parcel (an
-    instant order travels with one rider; orders shipped before parcels have none)."""
-    if order.get("delivery") != "express" or not (
-        order.get("parcels") or order.get("parcel_refunds")
-    ):
-        return []
-    merchants: list[str] = order.get("merchant_ids") or []
-    return merchants
-
-
-def waiting_parcels(order: dict[str, Any]) -> list[str]:
-    """Merchants whose parcel has neither left nor been refunded."""
-    gone = set(order.get("parcels") or {}) | set(order.get("parcel_refunds") or {})
-    return [m for m in _by_parcel(order) if m not in gone]
-
-
 def all_parcels_out(order: dict[str, Any]) -> dict[str, Any]:
     """The condition a receipt needs: every merchant's parcel handed to a carrier, or its
     money given back before it left."""
     return {
         f"parcels.{m}": {"$exists": True}
-        for m in _by_parcel(order)
+        for m in by_parcel(order)
         if m not in (order.get("parcel_refunds") or {})
     }
 
 
 def delivered(order: dict[str, Any], now: Any) -> dict[str, Any]:
     marks: dict[str, Any] = {}
-    for merchant_id in _by_parcel(order):
+    for merchant_id in by_parcel(order):
         if merchant_id not in (order.get("parcels") or {}):
             continue  # refunded before it left
         marks[f"parcels.{merchant_id}.status"] = ParcelStatus.DELIVERED

@@ -96,6 +96,31 @@ def parcels_refunded(order: dict[str, Any]) -> int:
     return sum(p["amount"] for p in (order.get("parcel_refunds") or {}).values())
 
 
+def refunded_before_completion(order: dict[str, Any]) -> int:
+    """The shares of the parcels refunded while the order had not completed: completion
+    earns no points on them. A parcel refunded after completion takes its points back itself
+    (effects), whichever of the two effects runs first."""
+    parcels = (order.get("parcel_refunds") or {}).values()
+    return sum(p["amount"] for p in parcels if not p.get("after_completion"))
+
+
+def by_parcel(order: dict[str, Any]) -> list[str]:
+    """Merchants whose goods travel as parcels: express orders that shipped by parcel (an
+    instant order travels with one rider; orders shipped before parcels have none)."""
+    if order.get("delivery") != "express" or not (
+        order.get("parcels") or order.get("parcel_refunds")
+    ):
+        return []
+    merchants: list[str] = order.get("merchant_ids") or []
+    return merchants
+
+
+def waiting_parcels(order: dict[str, Any]) -> list[str]:
+    """Merchants whose parcel has neither left nor been refunded."""
+    gone = set(order.get("parcels") or {}) | set(order.get("parcel_refunds") or {})
+    return [m for m in by_parcel(order) if m not in gone]
+
+
 def points_key(order_id: str, step: str) -> str:
     """The points ledger id of an order's step: spend, return, earn, reverse."""
     return f"order:{order_id}:{step}"

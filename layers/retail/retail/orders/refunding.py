@@ -6,15 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ReturnDocument
-
 from retail.common.clock import utcnow
 from retail.common.vocabulary import OrderStatus
 
+from .effects import apply_outbox
 from .lifecycle import transition
 from .records import REFUNDED, REFUNDING, parcels_refunded
 
-SUCCESS = "SUCCESS"
+SUCCESS, PROCESSING, ABNORMAL = "SUCCESS", "PROCESSING", "ABNORMAL"
 
 
 def start_refunding(
@@ -30,22 +29,42 @@ def start_refunding(
     return transition(db, order_id, expected, REFUNDING, note, extra=extra, condition=condition)
 
 
+def noted_over(status: str) -> dict[str, Any]:
+    """What a refund's status on the order may replace: never SUCCESS; PROCESSING only a
+    CLOSED refund asked again (never a result that came before our own note of sending)."""
+    if status == PROCESSING:
+        return {"$nin": [PROCESSING, ABNORMAL, SUCCESS]}
+    return {"$ne": SUCCESS}
+
+
 def note_refund_status(db: Any, order_id: str, status: str) -> dict[str, Any] | None:
     """What the buyer sees of the refund of the order (PROCESSING, SUCCESS, CLOSED, ABNORMAL)."""
-    noted: dict[str, Any] | None = db.orders.find_one_and_update(
-        {"_id": order_id}, {"$set": {"refund_status": status}}, return_document=ReturnDocument.AFTER
+    db.orders.update_one(
+        {"_id": order_id, "refund_status": noted_over(status)},
+        {"$set": {"refund_status": status}},
     )
+    noted: dict[str, Any] | None = db.orders.find_one({"_id": order_id})
     return noted
 
 
 def finish_refund(db: Any, order_id: str, status: str) -> None:
-    """WeChat Pay finished the order's refund: REFUNDING -> REFUNDED when it succeeded.
+    """WeChat Pay's word on the order's refund: REFUNDING -> REFUNDED when it succeeded.
     Safe to repeat: a crash after the refund record went final is finished by a replay."""
     if status == SUCCESS:
         transition(
             db, order_id, REFUNDING, REFUNDED, "refund received", extra={"refunded_at": utcnow()}
         )
     note_refund_status(db, order_id, status)
+
+
+def effects_applied(db: Any, order_id: str) -> dict[str, Any]:
+    """The order with every effect its outbox still owes applied (a crash may have left
+    one for order_repair): what a refund gives back depends on them (points shortfall)."""
+    order: dict[str, Any] = db.orders.find_one({"_id": order_id}) or {}
+    if order.get("outbox"):
+        apply_outbox(db, order)
+        order = db.orders.find_one({"_id": order_id}) or order
+    return order
 
 
 def refundable(order: dict[str, Any]) -> int:

@@ -21,7 +21,16 @@ from retail.orders.refunding import finish_refund
 
 from . import crypto
 from .config import wechatpay_config
-from .refunds import FINAL, order_refund_no
+from .refunds import (
+    ABNORMAL,
+    CLOSED,
+    FINAL,
+    PENDING,
+    PROCESSING,
+    ask_again,
+    first_refund_no,
+    order_refund_no,
+)
 from .transactions import apply_transaction
 from .verification import Rejected, check_signed
 
@@ -86,11 +95,14 @@ def handle_refund_notification(note: Notification, *, db: Any = None) -> Acknowl
 
 
 def apply_refund_result(db: Any, result: dict[str, Any]) -> str:
-    """SUCCESS, CLOSED or ABNORMAL for one refund, recorded once; an order refund that
-    succeeded completes the order's REFUNDING -> REFUNDED. The record goes final first and
-    is marked `order_done` only after the order followed, so a crash in between is finished
-    by the retried notification or by payment_reconcile (`finish_refunds`)."""
+    """SUCCESS or CLOSED for one refund, recorded once; an order refund that succeeded
+    completes the order's REFUNDING -> REFUNDED, a closed one is asked again. The record goes
+    final first and is marked `order_done` only after the order followed, so a crash in
+    between is finished by the retried notification or by payment_reconcile. ABNORMAL is
+    noted (the order shows it) and stays open for the SUCCESS its handling brings."""
     status = result.get("refund_status") or result.get("status")
+    if status == ABNORMAL:
+        return _note_abnormal(db, result)
     if status not in FINAL:
         return "pending"
     record = db.refunds.find_one_and_update(
@@ -115,13 +127,37 @@ def apply_refund_result(db: Any, result: dict[str, Any]) -> str:
     return "duplicate"
 
 
+def _note_abnormal(db: Any, result: dict[str, Any]) -> str:
+    record = db.refunds.find_one_and_update(
+        {"_id": result["out_refund_no"], "status": {"$in": [PENDING, PROCESSING]}},
+        {"$set": {"status": ABNORMAL, "refund_id": result.get("refund_id")}},
+        return_document=ReturnDocument.AFTER,
+    )
+    known = record or db.refunds.find_one({"_id": result["out_refund_no"]})
+    if known is None:
+        return "unknown"
+    if known["status"] == ABNORMAL:  # noted again after a crash: the note is idempotent
+        _tell_order(db, known, ABNORMAL)
+    return "refund_abnormal" if record is not None else "duplicate"
+
+
 def finish_order_refund(db: Any, record: dict[str, Any]) -> bool:
-    """Bring the order to the refund's final status, once; False if there was nothing to do."""
+    """Bring the order to the refund's final status, once; False if there was nothing to do.
+    A closed refund is asked again first, so the order never shows CLOSED for money that is
+    still on its way."""
     if record.get("order_done") or record["status"] not in FINAL:
         return False
-    if record.get("merchant_id"):
-        note_parcel_refund_status(db, record["order_id"], record["merchant_id"], record["status"])
-    elif record["_id"] == order_refund_no(record["order_id"]):
-        finish_refund(db, record["order_id"], record["status"])
+    _tell_order(db, record, record["status"])
+    if record["status"] == CLOSED and ask_again(db, record) is not None:
+        _tell_order(db, record, PROCESSING)
     db.refunds.update_one({"_id": record["_id"]}, {"$set": {"order_done": True}})
     return True
+
+
+def _tell_order(db: Any, record: dict[str, Any], status: str) -> None:
+    """The order side of a refund of its parcel or of the whole order (a refund of a
+    payment never accepted has none)."""
+    if record.get("merchant_id"):
+        note_parcel_refund_status(db, record["order_id"], record["merchant_id"], status)
+    elif first_refund_no(record) == order_refund_no(record["order_id"]):
+        finish_refund(db, record["order_id"], status)

@@ -31,7 +31,7 @@ from .config import wechatpay_config
 from .connect import wechatpay_client
 from .notifications import apply_refund_result, finish_order_refund
 from .refund_requests import send_order_refund
-from .refunds import FINAL, PENDING, PROCESSING, refund_parcel, send_refund
+from .refunds import ABNORMAL, FINAL, PENDING, PROCESSING, refund_parcel, send_refund
 from .transactions import apply_transaction
 
 
@@ -56,7 +56,7 @@ def _sweeps(db: Any, cutoff: datetime) -> list[tuple[str, Any, dict[str, Any], A
     }
     unfinished = {
         "$or": [
-            {"status": {"$in": [PENDING, PROCESSING]}, "created_at": {"$lte": cutoff}},
+            {"status": {"$in": [PENDING, PROCESSING, ABNORMAL]}, "created_at": {"$lte": cutoff}},
             {"status": {"$in": list(FINAL)}, "order_done": {"$ne": True}},
         ]
     }
@@ -119,7 +119,8 @@ def _start_owed_refund(db: Any, order: dict[str, Any]) -> Outcome:
 
 
 def _send_owed_parcels(db: Any, order: dict[str, Any]) -> Outcome:
-    """A crash between a parcel's refund on the order and its refund record."""
+    """A crash between a parcel's refund on the order and its refund record (refund_parcel
+    applies the effects the crash left first: they decide the amount)."""
     for merchant_id in order["parcels_owed"]:
         order = refund_parcel(db, order, merchant_id)
     return "processed"

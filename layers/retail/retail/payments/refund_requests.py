@@ -15,9 +15,21 @@ from retail.common.database import database
 from retail.common.errors import Conflict, Forbidden, NotFound
 from retail.common.models import ORDER_ID, STRICT
 from retail.orders.models import OrderView
-from retail.orders.parcel_refunds import check_parcel, is_last_parcel, start_parcel_refund
+from retail.orders.parcel_refunds import (
+    check_parcel,
+    is_last_parcel,
+    rest_never_left,
+    start_parcel_refund,
+    unchanged_parcels,
+)
 from retail.orders.records import COMPLETED, PAID, REFUNDED, REFUNDING, SHIPPED, to_view
-from retail.orders.refunding import ask_for_review, refundable, reject_review, start_refunding
+from retail.orders.refunding import (
+    ask_for_review,
+    effects_applied,
+    refundable,
+    reject_review,
+    start_refunding,
+)
 from retail.risk import record_risk_event, risk_limit
 
 from .refunds import refund_order, refund_parcel
@@ -50,10 +62,14 @@ def request_refund(cmd: RequestRefund, *, buyer: str, db: Any = None) -> OrderVi
     if order is None:
         raise NotFound(f"no order {cmd.order_id!r}")
     if cmd.merchant_id is not None and not is_last_parcel(order, cmd.merchant_id):
-        return to_view(_request_parcel_refund(db, order, cmd.merchant_id, cmd.reason, buyer))
-    held = order["status"] == PAID and _refunds_look_abusive(db, buyer, order["_id"])
-    if order["status"] == PAID and not held:
-        refunded = refund_paid_order(db, order["_id"], cmd.reason)
+        answered = _request_parcel_refund(db, order, cmd.merchant_id, cmd.reason, buyer)
+        if answered is not None:
+            return to_view(answered)
+        order = db.orders.find_one({"_id": cmd.order_id}) or order  # its last parcel now
+    unshipped = order["status"] == PAID or rest_never_left(order)
+    held = unshipped and _refunds_look_abusive(db, buyer, order["_id"])
+    if unshipped and not held:
+        refunded = refund_unshipped_order(db, order, cmd.reason)
         if refunded is not None:
             return to_view(refunded)
         order = db.orders.find_one({"_id": cmd.order_id}) or order
@@ -68,9 +84,10 @@ def request_refund(cmd: RequestRefund, *, buyer: str, db: Any = None) -> OrderVi
 
 def _request_parcel_refund(
     db: Any, order: dict[str, Any], merchant_id: str, reason: str, buyer: str
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
     """A parcel that has not left goes back to stock and its share is refunded; a shipped
-    one waits for review. A retried request answers the order as it is."""
+    one waits for review. A retried request answers the order as it is; None if the other
+    parcels went back meanwhile, so that this one is the rest of the order."""
     if merchant_id in (order.get("parcel_refunds") or {}):
         return order
     check_parcel(order, merchant_id)
@@ -89,6 +106,8 @@ def _request_parcel_refund(
         order = db.orders.find_one({"_id": order["_id"]}) or order
         if merchant_id in (order.get("parcel_refunds") or {}):
             return order
+        if is_last_parcel(order, merchant_id):
+            return None
     return ask_for_review(db, order, reason, merchant_id)
 
 
@@ -102,6 +121,7 @@ def _refunds_look_abusive(db: Any, buyer: str, order_id: str) -> bool:
             "$or": [
                 {"status": {"$in": [REFUNDING, REFUNDED]}},
                 {"refund_request.status": {"$exists": True}},
+                {"parcel_refunds": {"$exists": True}},  # a parcel's refund is a refund too
             ],
         }
     )
@@ -124,6 +144,23 @@ def refund_paid_order(db: Any, order_id: str, reason: str) -> dict[str, Any] | N
     refund sent. None if the order was not PAID."""
     refunding = start_refunding(
         db, order_id, PAID, reason, extra={"restock": True, "refund_reason": reason}
+    )
+    return None if refunding is None else send_order_refund(db, refunding)
+
+
+def refund_unshipped_order(db: Any, order: dict[str, Any], reason: str) -> dict[str, Any] | None:
+    """What is left of an order that has not left: a PAID order, or a SHIPPED one whose
+    parcels that left were all refunded by parcel (the waiting ones go back to stock, the
+    coupon stays spent: goods did leave). None if the order changed meanwhile."""
+    if order["status"] == PAID:
+        return refund_paid_order(db, order["_id"], reason)
+    refunding = start_refunding(
+        db,
+        order["_id"],
+        SHIPPED,
+        reason,
+        extra={"restock": False, "refund_reason": reason},
+        condition=unchanged_parcels(order),
     )
     return None if refunding is None else send_order_refund(db, refunding)
 
@@ -155,8 +192,10 @@ def review_refund(cmd: ReviewRefund, *, operator: Any, db: Any = None) -> OrderV
     parcel = request.get("merchant_id")
     if cmd.approve and parcel:
         order = db.orders.find_one({"_id": cmd.order_id}) or {}
-        if not is_last_parcel(order, parcel):
-            return to_view(_approve_parcel(db, cmd, operator, order, parcel))
+        last = is_last_parcel(order, parcel)
+        approved = None if last else _approve_parcel(db, cmd, operator, parcel)
+        if approved is not None:
+            return to_view(approved)
         # the other parcels went back meanwhile: this one is the rest of the order
     if cmd.approve:
         current = db.orders.find_one({"_id": cmd.order_id}, {"status": 1}) or {}
@@ -186,24 +225,30 @@ def review_refund(cmd: ReviewRefund, *, operator: Any, db: Any = None) -> OrderV
 
 
 def _approve_parcel(
-    db: Any, cmd: ReviewRefund, operator: Any, order: dict[str, Any], merchant_id: str
-) -> dict[str, Any]:
-    """Approve a parcel's refund; its goods go back to stock only if they never left. The
-    request moves onto the parcel's record, so the order may ask for another."""
+    db: Any, cmd: ReviewRefund, operator: Any, merchant_id: str
+) -> dict[str, Any] | None:
+    """Approve a parcel's refund; its goods go back to stock only if they never left (each
+    attempt names whether the parcel has left, so a parcel shipped meanwhile is not put back).
+    The request moves onto the parcel's record, so the order may ask for another. None if
+    the other parcels went back meanwhile, so that this one is the rest of the order."""
     review = {"by": operator.operator_id, "note": cmd.note}
-    started = start_parcel_refund(
-        db,
-        cmd.order_id,
-        merchant_id,
-        cmd.note or "refund approved",
-        restock=merchant_id not in (order.get("parcels") or {}),
-        review=review,
-        condition={"refund_request.status": "REQUESTED", "refund_request.merchant_id": merchant_id},
-    )
-    if started is None:
-        return db.orders.find_one({"_id": cmd.order_id}) or order
-    _audit_review(db, operator, cmd, merchant_id=merchant_id)
-    return refund_parcel(db, started, merchant_id)
+    asked = {"refund_request.status": "REQUESTED", "refund_request.merchant_id": merchant_id}
+    for restock in (True, False):
+        started = start_parcel_refund(
+            db,
+            cmd.order_id,
+            merchant_id,
+            cmd.note or "refund approved",
+            restock=restock,
+            review=review,
+            condition={**asked, f"parcels.{merchant_id}": {"$exists": not restock}},
+        )
+        if started is not None:
+            _audit_review(db, operator, cmd, merchant_id=merchant_id)
+            return refund_parcel(db, started, merchant_id)
+    order = db.orders.find_one({"_id": cmd.order_id}) or {}
+    refunded = merchant_id in (order.get("parcel_refunds") or {})
+    return None if not refunded and is_last_parcel(order, merchant_id) else order
 
 
 def _audit_review(db: Any, operator: Any, cmd: ReviewRefund, **outcome: Any) -> None:
@@ -213,7 +258,7 @@ def _audit_review(db: Any, operator: Any, cmd: ReviewRefund, **outcome: Any) -> 
 
 def send_order_refund(db: Any, order: dict[str, Any]) -> dict[str, Any]:
     """Record and send the whole refund a REFUNDING order is owed (once, by out_refund_no)."""
-    order = db.orders.find_one({"_id": order["_id"]}) or order  # with its points shortfall
+    order = effects_applied(db, order["_id"])  # with its points shortfall
     return refund_order(
         db,
         order,

@@ -13,12 +13,16 @@ from retail.common.clock import utcnow
 from retail.common.errors import UpstreamUnavailable
 from retail.common.logs import log
 from retail.orders.parcel_refunds import note_parcel_refund_status, parcel_refund_recorded
-from retail.orders.refunding import note_refund_status
+from retail.orders.refunding import effects_applied, note_refund_status
 
 from .connect import wechatpay_client
 
-PENDING, PROCESSING = "PENDING", "PROCESSING"
-FINAL = ("SUCCESS", "CLOSED", "ABNORMAL")
+PENDING, PROCESSING, ABNORMAL, CLOSED = "PENDING", "PROCESSING", "ABNORMAL", "CLOSED"
+# ABNORMAL is not final: the money waits at WeChat Pay until the merchant's abnormal-refund
+# handling (the merchant platform or apply-abnormal-refund) sends it on, and then it is SUCCESS
+# (pay.weixin.qq.com/doc/v3/partner/4013080623).
+FINAL = ("SUCCESS", CLOSED)
+MAX_ATTEMPTS = 5  # a CLOSED refund is asked again under a new out_refund_no, this often in all
 
 
 def order_refund_no(order_id: str) -> str:
@@ -48,9 +52,11 @@ def start_refund(
     total: int,
     reason: str,
     merchant_id: str | None = None,
+    follows: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Record the refund (once), then ask WeChat Pay (idempotent there by out_refund_no);
-    `merchant_id` names the parcel a parcel's refund is for.
+    `merchant_id` names the parcel a parcel's refund is for, `follows` the closed refund
+    this one asks again (`first_no`, `attempt`).
 
     A failed call leaves the record PENDING for payment_reconcile to send again.
     """
@@ -68,6 +74,7 @@ def start_refund(
                     "total": total,
                     "reason": reason,
                     "merchant_id": merchant_id,
+                    **(follows or {}),
                     "status": PENDING,
                     "created_at": now,
                 }
@@ -104,6 +111,7 @@ def refund_order(
 def refund_parcel(db: Any, order: dict[str, Any], merchant_id: str) -> dict[str, Any]:
     """Give the buyer one merchant's parcel's share back (recorded on the order by
     orders.parcel_refunds, with its points shortfall taken off)."""
+    order = effects_applied(db, order["_id"])  # the shortfall is known once they have run
     parcel = order["parcel_refunds"][merchant_id]
     start_refund(
         db,
@@ -118,6 +126,35 @@ def refund_parcel(db: Any, order: dict[str, Any], merchant_id: str) -> dict[str,
     parcel_refund_recorded(db, order["_id"], merchant_id)
     note_parcel_refund_status(db, order["_id"], merchant_id, PROCESSING)
     return db.orders.find_one({"_id": order["_id"]}) or order
+
+
+def first_refund_no(record: dict[str, Any]) -> str:
+    """The out_refund_no of the refund's cause: its own, or the closed one it asks again."""
+    first: str = record.get("first_no") or record["_id"]
+    return first
+
+
+def ask_again(db: Any, record: dict[str, Any]) -> dict[str, Any] | None:
+    """WeChat Pay closed the refund unpaid: it waited 7 days for the merchant's balance, and
+    then "generate a new out_refund_no and apply again" (pay.weixin.qq.com/doc/v3/partner/
+    4013080623). The same money is asked again under `<first>-<attempt>`, once per closed
+    record; None (and an error in the log, for an operator) after MAX_ATTEMPTS."""
+    attempt = int(record.get("attempt", 1))
+    if attempt >= MAX_ATTEMPTS:
+        log("refund_closed_for_good", "ERROR", out_refund_no=record["_id"], attempts=attempt)
+        return None
+    first = first_refund_no(record)
+    return start_refund(
+        db,
+        out_refund_no=f"{first}-{attempt + 1}",
+        order={"_id": record["order_id"], "out_trade_no": record["out_trade_no"]},
+        transaction_id=record["transaction_id"],
+        amount=record["amount"],
+        total=record["total"],
+        reason=record["reason"],
+        merchant_id=record.get("merchant_id"),
+        follows={"first_no": first, "attempt": attempt + 1},
+    )
 
 
 def send_refund(db: Any, record: dict[str, Any]) -> dict[str, Any]:
