@@ -80,6 +80,21 @@ def test_a_client_sending_a_timer_shaped_event_runs_no_timer(seeded, name, conte
     assert line["event"] == "platform_fields_forged" and line["forged"] == ["event shape"]
 
 
+@pytest.mark.parametrize("caller", [{"WX_OPENID": "o-attacker"}, {"TCB_SOURCE": "wx_client"}])
+def test_a_caller_in_the_process_environment_is_not_hidden_by_the_context(
+    seeded, caller, monkeypatch
+):
+    """A runtime may put the caller's keys in the process environment: a context whose
+    `environment` carries something else must not make that call a timer."""
+    for key, value in caller.items():
+        monkeypatch.setenv(key, value)
+    before = business_state(seeded)
+    context = {"environment": json.dumps({"SCF_NAMESPACE": "env-1"})}
+    answer = handler("settlement_run")(timer_event('{"day": "2030-01-01"}'), context)
+    assert answer["code"] == "UNAUTHENTICATED"
+    assert business_state(seeded) == before
+
+
 def test_the_settlement_attack_through_a_mini_program_call_writes_no_statement(seeded):
     forged = {"Type": "timer", "TriggerName": "x", "Message": '{"day": "2030-01-01"}'}
     assert call("settlement_run", forged)["code"] == "UNAUTHENTICATED"

@@ -3,7 +3,7 @@
 CloudBase writes the caller's WeChat context (WX_OPENID, WX_APPID, WX_CLIENTIP ...) and its
 own (TCB_SOURCE, TCB_ENV ...) into the invocation's environment: the handler context's
 `environment` JSON on current runtimes, its `environ` string (`K=V;K=V`) on older ones, or
-(when the context has neither) the process environment; WX_CONTEXT_KEYS and
+the process environment (merged under the context's); WX_CONTEXT_KEYS and
 TCB_CONTEXT_KEYS list what is there. SOURCE (wx-server-sdk's getWXContext reads it from
 TCB_SOURCE) says what started the call:
 `wx_client`, `wx_devtools`, `wx_trigger` (a timer), `scf` (another function) ..., chained
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,10 +93,11 @@ def platform_of(context: Any) -> Platform:
 
 
 def _invocation_environment(context: dict[str, Any]) -> dict[str, str]:
-    """The WX_/TCB_ values of this invocation: from the context, or, when the context carries
-    none (a runtime that puts them in the process environment, as Node's does), from there
-    (@cloudbase/node-sdk getCloudbaseContext reads both; the context wins)."""
-    env: Mapping[str, Any] = _context_environment(context) or os.environ
+    """The WX_/TCB_ values of this invocation: the context's over the process environment's
+    (a runtime may put them in either; @cloudbase/node-sdk getCloudbaseContext merges both and
+    the context wins). Merged, never one or the other: a context carrying some unrelated
+    value must not hide a caller the process environment names."""
+    env: Mapping[str, Any] = ChainMap(_context_environment(context), os.environ)
     listed: list[str] = []
     for keys_name in ("WX_CONTEXT_KEYS", "TCB_CONTEXT_KEYS"):
         keys = env.get(keys_name) or ""
