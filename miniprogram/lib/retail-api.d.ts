@@ -1662,7 +1662,7 @@ export interface Functions {
   housekeeping_run: { auth: "timer"; request: housekeeping_run.Request; data: housekeeping_run.Data };
   merchant_save: { auth: "operator"; request: merchant_save.Request; data: merchant_save.Data };
   metrics_show: { auth: "operator"; request: metrics_show.Request; data: metrics_show.Data };
-  operator_login: { auth: "optional"; request: operator_login.Request; data: operator_login.Data };
+  operator_login: { auth: "sign_in"; request: operator_login.Request; data: operator_login.Data };
   order_autoconfirm: { auth: "timer"; request: order_autoconfirm.Request; data: order_autoconfirm.Data };
   order_cancel: { auth: "user"; request: order_cancel.Request; data: order_cancel.Data };
   order_confirm: { auth: "user"; request: order_confirm.Request; data: order_confirm.Data };

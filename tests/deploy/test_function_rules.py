@@ -1,5 +1,6 @@
-"""CloudBase's function security rules keep clients away from timers, webhooks and operator
-functions (infra/cloudbase-function-rules.json, made by scripts/cloudbase_rules.py)."""
+"""CloudBase's function security rules keep clients away from timers, webhooks, operator
+functions and the operator sign-in (infra/cloudbase-function-rules.json, made by
+scripts/cloudbase_rules.py)."""
 
 from __future__ import annotations
 
@@ -30,8 +31,11 @@ def test_clients_may_invoke_only_user_functions():
     rules = json.loads(RULES.read_text(encoding="utf-8"))
     assert rules.pop("*") == {"invoke": "auth != null"}  # CloudBase requires the wildcard
     functions = sorted(p.parent.name for p in (ROOT / "functions").glob("*/index.py"))
-    closed = {name for name in functions if _auth(name) in {"timer", "webhook", "operator"}}
+    closed = {
+        name for name in functions if _auth(name) in {"timer", "webhook", "sign_in", "operator"}
+    }
     assert set(rules) == closed
     assert all(rule == {"invoke": False} for rule in rules.values())
     assert {"settlement_run", "order_expire", "payment_notify", "order_search"} <= closed
+    assert "operator_login" in closed  # the console signs in through its function URL
     assert "order_place" not in rules and "catalog_browse" not in rules

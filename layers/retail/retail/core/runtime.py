@@ -39,7 +39,7 @@ from .events import IDENTITY_KEYS, Invocation, Trigger, detect_trigger, parse_ev
 from .identity import Caller, caller_key, resolve_caller
 from .platform import Platform, platform_of
 
-Auth = Literal["user", "optional", "operator", "timer", "webhook"]
+Auth = Literal["user", "optional", "sign_in", "operator", "timer", "webhook"]
 Verifier = Callable[[bytes, dict[str, str]], bool]
 Handler = Callable[[Any, Caller], Any]
 
@@ -54,7 +54,9 @@ def cloud_function(
 ) -> Callable[[Handler], Callable[[Any, Any], Any]]:
     """Wrap `handler(request, caller)` as SCF's `main_handler(event, context)`.
 
-    auth: "user" needs an openid, "optional" runs anonymous too, "operator" needs an operator
+    auth: "user" needs an openid, "optional" runs anonymous too, "sign_in" runs anonymous
+    for the console only (an operator's sign-in: the CloudBase rules keep the mini-program
+    from calling it), "operator" needs an operator
     identity (roles are checked by the domain), "timer" accepts only timer triggers, "webhook"
     accepts only HTTP calls whose raw body and headers pass `verify` (a partner's signature).
     notes_visitor: a caller the platform names becomes a user once answered (users.visitors);

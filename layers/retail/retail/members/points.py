@@ -35,7 +35,7 @@ def award_points(db: Any, openid: str, delta: int, key: str, reason: str) -> boo
         return_document=ReturnDocument.AFTER,
     )
     if user is None and db.users.find_one({"_id": openid, marker: True}) is None:
-        log("points_user_missing", "WARNING", openid=openid, key=key)
+        log("points_user_missing", "WARNING", key=key)  # no openid in logs
         return False
     if user is not None:
         db.users.update_one({"_id": openid}, {"$max": {"level": level_for(user["growth"])}})
