@@ -7,7 +7,8 @@ the mini-program (and any CloudBase client) can call only the functions meant fo
 CloudBase applies these to client `callFunction` calls only; timers, HTTP triggers (function
 URLs) and the management API are outside them (docs/decisions/0010-trust-boundaries.md). So
 every timer, webhook and operator function (operator_login too) is `"invoke": false` for
-clients, while its timer or function URL keeps working; the runtime refuses such calls as well, whatever the rules say.
+clients, while its timer or function URL keeps working; the runtime refuses such calls as
+well, whatever the rules say.
 Paste the file into the CloudBase console (云函数 -> 权限控制) after each deploy that adds a
 function: CloudBase has no documented API or CLI command to set them.
 """
