@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -97,14 +96,19 @@ def _invocation_environment(context: dict[str, Any]) -> dict[str, str]:
     (a runtime may put them in either; @cloudbase/node-sdk getCloudbaseContext merges both and
     the context wins). Merged, never one or the other: a context carrying some unrelated
     value must not hide a caller the process environment names."""
-    env: Mapping[str, Any] = ChainMap(_context_environment(context), os.environ)
+    ctx = _context_environment(context)
+    environ = os.environ
+
+    def value_of(name: str) -> Any:
+        return ctx[name] if name in ctx else environ.get(name)
+
     listed: list[str] = []
     for keys_name in ("WX_CONTEXT_KEYS", "TCB_CONTEXT_KEYS"):
-        keys = env.get(keys_name) or ""
+        keys = value_of(keys_name) or ""
         listed += keys.split(",") if isinstance(keys, str) else [str(k) for k in keys]
     found: dict[str, str] = {}
     for name in dict.fromkeys([*filter(None, listed), *KNOWN_KEYS]):
-        value = env.get(name)
+        value = value_of(name)
         if value not in (None, "") and name not in HIDDEN_KEYS:
             found[name] = ",".join(map(str, value)) if isinstance(value, list) else str(value)
     return found
