@@ -21,7 +21,7 @@ from retail.settlement.statements import SettleDay, run_settlement
 
 from .harness import call, handler, sample
 from .test_fulfilment_functions import operator_call
-from .test_money_exactly_once import BUYER, _paid
+from .test_money_exactly_once import BUYER, Crash, _paid
 
 # The sample order: mango from m-huaxia and eggs from m-self, by express.
 MANGO, EGGS = "m-huaxia", "m-self"
@@ -414,3 +414,131 @@ def _in_process(url, headers, body, times):
         "requestContext": {"sourceIp": "127.0.0.1"},
     }
     return [handler("refund_notify")(event, {})["statusCode"] for _ in range(times)]
+
+
+def _aged(db, order_id):
+    """The order as timers find it once the repair grace has passed."""
+    an_hour_ago = datetime.now(timezone.utc) - timedelta(hours=1)
+    db.orders.update_one({"_id": order_id}, {"$set": {"updated_at": an_hour_ago}})
+
+
+def test_a_whole_refund_while_a_parcel_leaves_waits_for_review_and_restocks_nothing(
+    seeded, monkeypatch
+):
+    """The buyer asks for the whole order back in the instant between a merchant's parcel
+    leaving and the order moving PAID -> SHIPPED: the goods with the carrier are neither put
+    back in stock nor refunded without review."""
+    from retail.orders import parcels
+
+    order = _paid(seeded, "parcel-leaving-0001")
+    oid, sold = order["order_id"], _sold(seeded, "p-mango-1")
+    real, asked = parcels.transition, []
+
+    def buyer_asks_in_between(db, order_id, *args, **kwargs):
+        if not asked:
+            asked.append(_refund(oid))
+        return real(db, order_id, *args, **kwargs)
+
+    monkeypatch.setattr(parcels, "transition", buyer_asks_in_between)
+    assert _ship(oid, MANGO, "SF3434343434")["code"] == "OK"
+    monkeypatch.undo()
+    assert asked[0]["code"] == "OK", asked
+    stored = _order(seeded, oid)
+    assert stored["status"] == "SHIPPED" and MANGO in stored["parcels"]
+    assert stored["refund_request"]["status"] == "REQUESTED"
+    assert _refunds_of(seeded, oid) == {}
+    assert _sold(seeded, "p-mango-1") == sold
+    assert audit_stock(seeded) == []
+
+
+def test_a_parcel_restock_that_races_another_parcel_leaving_is_made_once(seeded, monkeypatch):
+    """The eggs parcel goes back while the mango parcel leaves (PAID -> SHIPPED between the
+    eggs' stock move and its record): the move is recorded whatever the order's status, so
+    order_repair never makes it again (another buyer's sold eggs stay sold)."""
+    _paid(seeded, "parcel-race-0000")  # another buyer's paid order holds eggs too
+    order = _paid(seeded, "parcel-race-0001")
+    oid = order["order_id"]
+    before = seeded.stock.find_one({"_id": "p-eggs-1@central"})
+    real, shipped = lifecycle.fault_point, []
+
+    def mango_leaves(name):
+        if name == "settle_stock:after_move_1" and not shipped:
+            shipped.append(_ship(oid, MANGO, "SF7777777777")["code"])
+        return real(name)
+
+    monkeypatch.setattr(lifecycle, "fault_point", mango_leaves)
+    assert _refund(oid, EGGS)["code"] == "OK"
+    monkeypatch.undo()
+    assert shipped == ["OK"]
+    _aged(seeded, oid)
+    handler("order_repair")(sample("order_repair"), {})
+    after = seeded.stock.find_one({"_id": "p-eggs-1@central"})
+    qty = next(line["qty"] for line in order["lines"] if line["merchant_id"] == EGGS)
+    assert after["available"] - before["available"] == qty
+    assert before["sold"] - after["sold"] == qty
+    stored = _order(seeded, oid)
+    assert stored["stock_settled"] is True
+    assert {line["stock"] for line in stored["lines"] if line["merchant_id"] == EGGS} == {
+        "RELEASED"
+    }
+    assert audit_stock(seeded) == []
+
+
+def test_the_last_waiting_parcel_refunded_while_another_ships_starts_auto_confirmation(
+    seeded, monkeypatch
+):
+    from retail.orders import parcels
+
+    order = _paid(seeded, "parcel-race-0002")
+    oid = order["order_id"]
+    real, refunded = parcels.transition, []
+
+    def eggs_go_back_in_between(db, order_id, *args, **kwargs):
+        if not refunded:
+            refunded.append(_refund(oid, EGGS)["code"])
+        return real(db, order_id, *args, **kwargs)
+
+    monkeypatch.setattr(parcels, "transition", eggs_go_back_in_between)
+    assert _ship(oid, MANGO, "SF8888888888")["code"] == "OK"
+    monkeypatch.undo()
+    stored = _order(seeded, oid)
+    assert refunded == ["OK"] and stored["status"] == "SHIPPED"
+    assert stored.get("shipped_at") is not None
+
+
+def test_a_crash_before_auto_confirmation_started_is_finished_by_repair(seeded, monkeypatch):
+
+    order = _paid(seeded, "parcel-crash-0003")
+    oid = order["order_id"]
+    assert _ship(oid, MANGO, "SF1212121212")["code"] == "OK"
+
+    def dies(db, order_id, now):
+        raise Crash("the process dies after the parcel's refund was recorded")
+
+    monkeypatch.setattr(parcel_refunds, "mark_all_out", dies)
+    assert _refund(oid, EGGS)["code"] == "INTERNAL"  # the crash, as the runtime reports it
+    monkeypatch.undo()
+    assert _order(seeded, oid).get("shipped_at") is None
+    _aged(seeded, oid)
+    handler("order_repair")(sample("order_repair"), {})
+    assert _order(seeded, oid).get("shipped_at") is not None
+
+
+def test_a_parcel_share_the_points_took_whole_is_done_without_asking_wechat_pay(seeded):
+    """A 1-fen item from a second merchant in an order mostly paid with points: its share
+    after the points it earned is 0, which WeChat Pay would refuse; the parcel is refunded
+    at once, and reconciliation has nothing left to send."""
+    call("user_login", {})
+    award_points(seeded, BUYER, 5000, "test:grant", "granted")
+    seeded.skus.update_one({"_id": "p-eggs-1"}, {"$set": {"price": 1}})
+    order = _paid(seeded, "parcel-zero-0001", points=2900)
+    oid = order["order_id"]
+    assert _refund(oid, EGGS)["code"] == "OK"
+    record = seeded.refunds.find_one({"_id": parcel_refund_no(oid, EGGS)})
+    assert record["amount"] == 0 and record["status"] == "SUCCESS" and record["order_done"]
+    assert _order(seeded, oid)["parcel_refunds"][EGGS]["status"] == "REFUNDED"
+    assert _wechat_refunded(seeded, oid) == 0
+    seeded.refunds.update_many(
+        {}, {"$set": {"created_at": datetime.now(timezone.utc) - timedelta(hours=1)}}
+    )
+    assert handler("payment_reconcile")(sample("payment_reconcile"), {})["data"]["failed"] == 0

@@ -124,6 +124,26 @@ def _settle_coupon(db: Any, order: dict[str, Any], restocked: bool) -> None:
         release_coupon(db, order["coupon_id"], order["_id"])
 
 
+def _give_back_or_keep(db: Any, order: dict[str, Any], restocked: bool) -> None:
+    """The coupon, purchase caps, group seat and points an order in this status keeps or
+    gives back (each exactly once, by its own key)."""
+    if order.get("coupon_id"):
+        _settle_coupon(db, order, restocked)
+    if order["status"] in (CANCELLED, FAILED) or restocked:
+        release_caps(db, order)
+    if order.get("group_id") and order["status"] in (CANCELLED, FAILED):
+        leave_group(db, order["group_id"], order["openid"], order["_id"])
+    if order.get("points_used") and (order["status"] in (CANCELLED, FAILED) or restocked):
+        give_back_points(
+            db,
+            order["openid"],
+            order["points_used"],
+            points_key(order["_id"], "spend"),
+            points_key(order["_id"], "return"),
+            "order did not go through",
+        )
+
+
 def settle_stock(db: Any, order: dict[str, Any]) -> dict[str, Any]:
     """Bring every line's stock, and the order's coupon, to what its status needs; returns
     the order. Leaves it unsettled (for order_repair) if a stock move cannot be made.
@@ -154,26 +174,29 @@ def settle_stock(db: Any, order: dict[str, Any]) -> dict[str, Any]:
         updates[f"lines.{index}.stock"] = wanted
         moved.append(line)
         fault_point(f"settle_stock:after_move_{len(moved)}")
-    if order.get("coupon_id"):
-        _settle_coupon(db, order, restocked)
-    if order["status"] in (CANCELLED, FAILED) or restocked:
-        release_caps(db, order)
-    if order.get("group_id") and order["status"] in (CANCELLED, FAILED):
-        leave_group(db, order["group_id"], order["openid"], order["_id"])
-    if order.get("points_used") and (order["status"] in (CANCELLED, FAILED) or restocked):
-        give_back_points(
-            db,
-            order["openid"],
-            order["points_used"],
-            points_key(order["_id"], "spend"),
-            points_key(order["_id"], "return"),
-            "order did not go through",
-        )
-    settled = db.orders.find_one_and_update(
-        {"_id": order["_id"], "status": order["status"], "stock_settled": False},
-        {"$set": {**updates, "stock_settled": True}},
-        return_document=ReturnDocument.AFTER,
-    )
+    _give_back_or_keep(db, order, restocked)
+    if updates and not _record_lines(db, order, updates):
+        return db.orders.find_one({"_id": order["_id"]}) or order  # markers kept for repair
     for line in moved:
         clear_marker(db, order["_id"], line["sku_id"], line["location"])
+    settled = db.orders.find_one_and_update(
+        {"_id": order["_id"], "status": order["status"], "stock_settled": False},
+        {"$set": {"stock_settled": True}},
+        return_document=ReturnDocument.AFTER,
+    )
     return settled or db.orders.find_one({"_id": order["_id"]}) or order
+
+
+def _record_lines(db: Any, order: dict[str, Any], updates: dict[str, Any]) -> bool:
+    """Record the lines' new stock states, naming the states they were moved from, whatever
+    the order's status has become meanwhile (another merchant's parcel may have left): the
+    moves happened, so the order must say so before their markers go. True once recorded
+    (by this call or by another that made the same moves); False if the lines hold something
+    else, when the markers stay and order_repair settles the order again."""
+    moved_from = {key: order["lines"][int(key.split(".")[1])]["stock"] for key in updates}
+    recorded = db.orders.update_one({"_id": order["_id"], **moved_from}, {"$set": updates})
+    if recorded.matched_count:
+        return True
+    current = db.orders.find_one({"_id": order["_id"]}, {"lines": 1}) or {}
+    lines = current.get("lines") or []
+    return all(lines[int(key.split(".")[1])]["stock"] == wanted for key, wanted in updates.items())

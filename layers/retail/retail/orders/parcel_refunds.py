@@ -33,6 +33,7 @@ from retail.common.vocabulary import OrderStatus
 
 from .effects import PARCEL_PREFIX, apply_outbox
 from .lifecycle import settle_stock
+from .parcels import mark_all_out
 from .records import COMPLETED, PAID, SHIPPED, parcel_share, waiting_parcels
 from .refunding import noted_over
 
@@ -45,6 +46,16 @@ def is_last_parcel(order: dict[str, Any], merchant_id: str) -> bool:
     """True if every other merchant's parcel has been refunded already."""
     refunded = set(order.get("parcel_refunds") or {})
     return set(order.get("merchant_ids") or []) - refunded == {merchant_id}
+
+
+# Nothing of the order has been handed to a carrier: `parcels` appears with the first parcel
+# out, which may be before the order moves PAID -> SHIPPED (orders.parcels).
+NOTHING_LEFT = {"parcels": {"$exists": False}}
+
+
+def nothing_left(order: dict[str, Any]) -> bool:
+    """A PAID order no parcel of which has left: refunded whole, its goods go back to stock."""
+    return order.get("status") == PAID and not order.get("parcels")
 
 
 def rest_never_left(order: dict[str, Any]) -> bool:
@@ -156,20 +167,9 @@ def _start(
         },
         return_document=ReturnDocument.AFTER,
     )
-    if started is not None and started["status"] == SHIPPED and not waiting_parcels(started):
-        started = _all_out(db, started, now)
+    if started is not None:
+        started = mark_all_out(db, order["_id"], now) or started
     return started
-
-
-def _all_out(db: Any, order: dict[str, Any], now: Any) -> dict[str, Any]:
-    """The last waiting parcel went back instead of leaving: every parcel is out now, and
-    auto-confirmation starts (as when the last one ships)."""
-    marked: dict[str, Any] | None = db.orders.find_one_and_update(
-        {"_id": order["_id"], "status": SHIPPED, "shipped_at": None},
-        {"$set": {"shipped_at": now}},
-        return_document=ReturnDocument.AFTER,
-    )
-    return marked or order
 
 
 def parcel_refund_recorded(db: Any, order_id: str, merchant_id: str) -> None:

@@ -3,7 +3,8 @@
 - An order still RESERVING after the grace period: if every line holds its stock (the stock
   markers say so) it opens for payment; otherwise the held lines go back and it FAILS.
 - An order whose status changed but whose stock did not follow (`stock_settled: false`):
-  its stock moves are made now; payment side effects left in its outbox are applied.
+  its stock moves are made now; payment side effects left in its outbox are applied; a
+  SHIPPED order whose last waiting parcel went back starts auto-confirmation.
 Only orders untouched for the grace period (longer than any function runs) are taken, and
 each is claimed by a conditional update, so repair runs safely beside itself and beside live
 traffic.
@@ -25,6 +26,7 @@ from retail.inventory import StockMove, clear_marker, marker_of
 
 from .effects import apply_outbox
 from .lifecycle import settle_stock
+from .parcels import mark_all_out
 from .place import fail_order, open_for_payment
 from .records import RESERVING
 
@@ -63,6 +65,7 @@ def _repair(db: Any, order: dict[str, Any]) -> bool:
     if order["status"] != RESERVING:
         settled = settle_stock(db, order) if not order.get("stock_settled") else order
         apply_outbox(db, settled)
+        settled = mark_all_out(db, order["_id"], utcnow()) or settled  # a parcel went back
         return bool(settled.get("stock_settled"))
     held = [
         i

@@ -16,21 +16,10 @@ from retail.common.errors import InvalidArgument
 from retail.common.faults import fault_point
 from retail.common.logs import log
 from retail.common.models import OUT
-from retail.orders.parcel_refunds import note_parcel_refund_status
-from retail.orders.refunding import finish_refund
 
 from . import crypto
 from .config import wechatpay_config
-from .refunds import (
-    ABNORMAL,
-    CLOSED,
-    FINAL,
-    PENDING,
-    PROCESSING,
-    ask_again,
-    first_refund_no,
-    order_refund_no,
-)
+from .refunds import ABNORMAL, FINAL, PENDING, PROCESSING, finish_order_refund, tell_order
 from .transactions import apply_transaction
 from .verification import Rejected, check_signed
 
@@ -137,27 +126,5 @@ def _note_abnormal(db: Any, result: dict[str, Any]) -> str:
     if known is None:
         return "unknown"
     if known["status"] == ABNORMAL:  # noted again after a crash: the note is idempotent
-        _tell_order(db, known, ABNORMAL)
+        tell_order(db, known, ABNORMAL)
     return "refund_abnormal" if record is not None else "duplicate"
-
-
-def finish_order_refund(db: Any, record: dict[str, Any]) -> bool:
-    """Bring the order to the refund's final status, once; False if there was nothing to do.
-    A closed refund is asked again first, so the order never shows CLOSED for money that is
-    still on its way."""
-    if record.get("order_done") or record["status"] not in FINAL:
-        return False
-    _tell_order(db, record, record["status"])
-    if record["status"] == CLOSED and ask_again(db, record) is not None:
-        _tell_order(db, record, PROCESSING)
-    db.refunds.update_one({"_id": record["_id"]}, {"$set": {"order_done": True}})
-    return True
-
-
-def _tell_order(db: Any, record: dict[str, Any], status: str) -> None:
-    """The order side of a refund of its parcel or of the whole order (a refund of a
-    payment never accepted has none)."""
-    if record.get("merchant_id"):
-        note_parcel_refund_status(db, record["order_id"], record["merchant_id"], status)
-    elif first_refund_no(record) == order_refund_no(record["order_id"]):
-        finish_refund(db, record["order_id"], status)

@@ -29,9 +29,17 @@ from retail.orders.records import CANCELLED, FAILED, PENDING_PAYMENT, REFUNDING
 
 from .config import wechatpay_config
 from .connect import wechatpay_client
-from .notifications import apply_refund_result, finish_order_refund
+from .notifications import apply_refund_result
 from .refund_requests import send_order_refund
-from .refunds import ABNORMAL, FINAL, PENDING, PROCESSING, refund_parcel, send_refund
+from .refunds import (
+    ABNORMAL,
+    FINAL,
+    PENDING,
+    PROCESSING,
+    finish_order_refund,
+    refund_parcel,
+    send_refund,
+)
 from .transactions import apply_transaction
 
 

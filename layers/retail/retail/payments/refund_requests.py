@@ -16,8 +16,10 @@ from retail.common.errors import Conflict, Forbidden, NotFound
 from retail.common.models import ORDER_ID, STRICT
 from retail.orders.models import OrderView
 from retail.orders.parcel_refunds import (
+    NOTHING_LEFT,
     check_parcel,
     is_last_parcel,
+    nothing_left,
     rest_never_left,
     start_parcel_refund,
     unchanged_parcels,
@@ -66,14 +68,14 @@ def request_refund(cmd: RequestRefund, *, buyer: str, db: Any = None) -> OrderVi
         if answered is not None:
             return to_view(answered)
         order = db.orders.find_one({"_id": cmd.order_id}) or order  # its last parcel now
-    unshipped = order["status"] == PAID or rest_never_left(order)
+    unshipped = nothing_left(order) or rest_never_left(order)
     held = unshipped and _refunds_look_abusive(db, buyer, order["_id"])
     if unshipped and not held:
         refunded = refund_unshipped_order(db, order, cmd.reason)
         if refunded is not None:
             return to_view(refunded)
         order = db.orders.find_one({"_id": cmd.order_id}) or order
-    if order["status"] in (SHIPPED, COMPLETED) or held:
+    if order["status"] in (SHIPPED, COMPLETED) or order.get("parcels") or held:
         return to_view(ask_for_review(db, order, cmd.reason))
     if order["status"] in (REFUNDING, REFUNDED):
         return to_view(order)
@@ -141,9 +143,14 @@ def _refunds_look_abusive(db: Any, buyer: str, order_id: str) -> bool:
 
 def refund_paid_order(db: Any, order_id: str, reason: str) -> dict[str, Any] | None:
     """A paid, unshipped order back to the buyer: PAID -> REFUNDING, goods back to stock,
-    refund sent. None if the order was not PAID."""
+    refund sent. None if the order was not PAID or a parcel of it has left."""
     refunding = start_refunding(
-        db, order_id, PAID, reason, extra={"restock": True, "refund_reason": reason}
+        db,
+        order_id,
+        PAID,
+        reason,
+        extra={"restock": True, "refund_reason": reason},
+        condition=NOTHING_LEFT,
     )
     return None if refunding is None else send_order_refund(db, refunding)
 
@@ -152,7 +159,7 @@ def refund_unshipped_order(db: Any, order: dict[str, Any], reason: str) -> dict[
     """What is left of an order that has not left: a PAID order, or a SHIPPED one whose
     parcels that left were all refunded by parcel (the waiting ones go back to stock, the
     coupon stays spent: goods did leave). None if the order changed meanwhile."""
-    if order["status"] == PAID:
+    if nothing_left(order):
         return refund_paid_order(db, order["_id"], reason)
     refunding = start_refunding(
         db,
@@ -174,7 +181,7 @@ def refund_failed_deal(db: Any, order_id: str, reason: str) -> dict[str, Any] | 
     refunding = start_refunding(
         db,
         order_id,
-        [SHIPPED, COMPLETED],
+        [PAID, SHIPPED, COMPLETED],  # PAID: a parcel has just left
         reason,
         extra={"restock": False, "refund_reason": reason},
     )
@@ -198,19 +205,22 @@ def review_refund(cmd: ReviewRefund, *, operator: Any, db: Any = None) -> OrderV
             return to_view(approved)
         # the other parcels went back meanwhile: this one is the rest of the order
     if cmd.approve:
-        current = db.orders.find_one({"_id": cmd.order_id}, {"status": 1}) or {}
-        unshipped = current.get("status") == PAID  # held by the refund-abuse rule
+        current = db.orders.find_one({"_id": cmd.order_id}, {"status": 1, "parcels": 1}) or {}
+        unshipped = nothing_left(current)  # held by the refund-abuse rule
         refunding = start_refunding(
             db,
             cmd.order_id,
-            PAID if unshipped else [SHIPPED, COMPLETED],
+            PAID if unshipped else [PAID, SHIPPED, COMPLETED],
             cmd.note or "refund approved",
             extra={
                 "restock": unshipped,
                 "refund_request.status": "APPROVED",
                 "refund_request.reviewed_by": operator.operator_id,
             },
-            condition={"refund_request.status": "REQUESTED"},
+            condition={
+                "refund_request.status": "REQUESTED",
+                **(NOTHING_LEFT if unshipped else {}),
+            },
         )
         if refunding is not None:
             _audit_review(db, operator, cmd, status=REFUNDING)

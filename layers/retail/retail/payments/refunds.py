@@ -13,15 +13,16 @@ from retail.common.clock import utcnow
 from retail.common.errors import UpstreamUnavailable
 from retail.common.logs import log
 from retail.orders.parcel_refunds import note_parcel_refund_status, parcel_refund_recorded
-from retail.orders.refunding import effects_applied, note_refund_status
+from retail.orders.refunding import effects_applied, finish_refund, note_refund_status
 
 from .connect import wechatpay_client
 
 PENDING, PROCESSING, ABNORMAL, CLOSED = "PENDING", "PROCESSING", "ABNORMAL", "CLOSED"
+SUCCESS = "SUCCESS"
 # ABNORMAL is not final: the money waits at WeChat Pay until the merchant's abnormal-refund
 # handling (the merchant platform or apply-abnormal-refund) sends it on, and then it is SUCCESS
 # (pay.weixin.qq.com/doc/v3/partner/4013080623).
-FINAL = ("SUCCESS", CLOSED)
+FINAL = (SUCCESS, CLOSED)
 MAX_ATTEMPTS = 5  # a CLOSED refund is asked again under a new out_refund_no, this often in all
 
 
@@ -75,7 +76,9 @@ def start_refund(
                     "reason": reason,
                     "merchant_id": merchant_id,
                     **(follows or {}),
-                    "status": PENDING,
+                    # nothing to ask WeChat Pay for (it refuses a refund of 0): a points
+                    # shortfall can take a whole share; the refund is done as recorded
+                    "status": PENDING if amount > 0 else SUCCESS,
                     "created_at": now,
                 }
             },
@@ -87,6 +90,8 @@ def start_refund(
     assert record is not None
     if record["status"] == PENDING:
         record = send_refund(db, record)
+    if record["status"] in FINAL:  # at once: nothing was owed, or WeChat Pay says so
+        finish_order_refund(db, record)
     return record
 
 
@@ -182,3 +187,25 @@ def send_refund(db: Any, record: dict[str, Any]) -> dict[str, Any]:
         return_document=ReturnDocument.AFTER,
     )
     return sent or db.refunds.find_one({"_id": record["_id"]}) or record
+
+
+def finish_order_refund(db: Any, record: dict[str, Any]) -> bool:
+    """Bring the order to the refund's final status, once; False if there was nothing to do.
+    A closed refund is asked again first, so the order never shows CLOSED for money that is
+    still on its way."""
+    if record.get("order_done") or record["status"] not in FINAL:
+        return False
+    tell_order(db, record, record["status"])
+    if record["status"] == CLOSED and ask_again(db, record) is not None:
+        tell_order(db, record, PROCESSING)
+    db.refunds.update_one({"_id": record["_id"]}, {"$set": {"order_done": True}})
+    return True
+
+
+def tell_order(db: Any, record: dict[str, Any], status: str) -> None:
+    """The order side of a refund of its parcel or of the whole order (a refund of a
+    payment never accepted has none)."""
+    if record.get("merchant_id"):
+        note_parcel_refund_status(db, record["order_id"], record["merchant_id"], status)
+    elif first_refund_no(record) == order_refund_no(record["order_id"]):
+        finish_refund(db, record["order_id"], status)
