@@ -8,6 +8,14 @@ Settings: every `${env:NAME}` of serverless.yml comes from the shell; a missing 
 deploy before any call, naming it. Secrets are printed as ***. Credentials:
 TENCENTCLOUD_SECRET_ID/KEY, or the runtime's TENCENTCLOUD_SECRETID/SECRETKEY/SESSIONTOKEN.
 --endpoint/--protocol point the SDK elsewhere (the tests use a local server).
+
+SCF's management API is asynchronous: a function is Creating / Updating and a layer
+Publishing for a while after the call, and the next change to it fails until it is Active
+(cloud.tencent.com/document/api/583/47175). So every change waits for Active, and stops
+with the function's StatusReasons on CreateFailed / UpdateFailed / PublishFailed. A timer
+whose cron changed is updated in place (UpdateTrigger, cloud.tencent.com/document/api/583/
+96828); a function URL that changed is reported, not re-created, since a new one would have a
+new address (WeChat Pay's notify_url names it).
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +42,27 @@ from deploy.plan import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+FAILED = {"CreateFailed", "UpdateFailed", "PublishFailed", "DeleteFailed"}
+
+
+class DeployError(Exception):
+    """SCF reports a change failed, or it did not finish in time."""
 
 
 class Api:
     """SCF actions through the SDK's generic JSON call, or printed (dry run)."""
 
-    def __init__(self, region: str, endpoint: str | None, protocol: str, dry_run: bool) -> None:
+    def __init__(
+        self,
+        region: str,
+        endpoint: str | None,
+        protocol: str,
+        dry_run: bool,
+        poll_seconds: float = 2.0,
+        wait_seconds: float = 600.0,
+    ) -> None:
         self.dry_run = dry_run
+        self.poll_seconds, self.wait_seconds = poll_seconds, wait_seconds
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.client = None if dry_run else _client(region, endpoint, protocol)
 
@@ -50,6 +73,23 @@ class Api:
             return {}
         answer: dict[str, Any] = self.client.call_json(action, params)["Response"]
         return answer
+
+    def wait_active(self, action: str, params: dict[str, Any], what: str) -> None:
+        """Poll `action` (GetFunction, GetLayerVersion) until its Status is Active."""
+        if self.dry_run:
+            return
+        deadline = time.monotonic() + self.wait_seconds
+        while True:
+            answer = self.client.call_json(action, params)["Response"]  # type: ignore[union-attr]
+            status = answer.get("Status")
+            if status == "Active":
+                return
+            if status in FAILED:
+                reasons = answer.get("StatusReasons") or answer.get("StatusDesc") or ""
+                raise DeployError(f"{what}: {status} {json.dumps(reasons, ensure_ascii=False)}")
+            if time.monotonic() > deadline:
+                raise DeployError(f"{what}: still {status} after {self.wait_seconds:.0f} s")
+            time.sleep(self.poll_seconds)
 
 
 def _client(region: str, endpoint: str | None, protocol: str) -> Any:
@@ -83,6 +123,11 @@ def publish_layers(api: Api, deployment: Deployment, dist: Path) -> dict[str, in
             },
         )
         versions[name] = int(answer.get("LayerVersion", 0))
+        api.wait_active(
+            "GetLayerVersion",
+            {"LayerName": name, "LayerVersion": versions[name]},
+            f"layer {name} version {versions[name]}",
+        )
     return versions
 
 
@@ -119,40 +164,44 @@ def _exists(api: Api, spec: FunctionPlan, namespace: str) -> bool:
 
 def _put_function(api: Api, spec: FunctionPlan, settings: dict[str, Any], code: str) -> None:
     namespace = settings["Namespace"]
+    function = {"FunctionName": spec.name, "Namespace": namespace}
     if not api.dry_run and _exists(api, spec, namespace):
-        api(
-            "UpdateFunctionCode",
-            {
-                "FunctionName": spec.name,
-                "Namespace": namespace,
-                "Handler": spec.handler,
-                "ZipFile": code,
-            },
-        )
+        api.wait_active("GetFunction", function, spec.name)  # a change still under way
+        api("UpdateFunctionCode", {**function, "Handler": spec.handler, "ZipFile": code})
+        api.wait_active("GetFunction", function, spec.name)
         api("UpdateFunctionConfiguration", settings)
     else:
         api("CreateFunction", {**settings, "Handler": spec.handler, "Code": {"ZipFile": code}})
+    api.wait_active("GetFunction", function, spec.name)
 
 
 def _triggers(api: Api, deployment: Deployment, spec: FunctionPlan, namespace: str) -> None:
     wanted = wanted_triggers(deployment, spec.key)
-    existing = set()
+    existing: dict[str, dict[str, Any]] = {}
     if wanted and not api.dry_run:
         listed = api("ListTriggers", {"FunctionName": spec.name, "Namespace": namespace})
-        existing = {t.get("TriggerName") for t in listed.get("Triggers", [])}
+        existing = {t.get("TriggerName"): t for t in listed.get("Triggers", [])}
     for trigger, kind, desc, qualifier in wanted:
-        if trigger not in existing:
-            api(
-                "CreateTrigger",
-                {
-                    "FunctionName": spec.name,
-                    "Namespace": namespace,
-                    "TriggerName": trigger,
-                    "Type": kind,
-                    "TriggerDesc": desc,
-                    "Qualifier": qualifier,
-                    "Enable": "OPEN",
-                },
+        params = {
+            "FunctionName": spec.name,
+            "Namespace": namespace,
+            "TriggerName": trigger,
+            "Type": kind,
+            "TriggerDesc": desc,
+            "Qualifier": qualifier,
+            "Enable": "OPEN",
+        }
+        found = existing.get(trigger)
+        if found is None:
+            api("CreateTrigger", params)
+        elif found.get("TriggerDesc") == desc:
+            continue
+        elif kind == "timer":
+            api("UpdateTrigger", params)
+        else:
+            print(
+                f"  ! {spec.name}: function URL {trigger} differs from serverless.yml; "
+                "delete it in the SCF console and deploy again (its address will change)"
             )
 
 
@@ -169,6 +218,15 @@ def main() -> int:
     parser.add_argument("--region")
     parser.add_argument("--endpoint")
     parser.add_argument("--protocol", default="https", choices=["https", "http"])
+    parser.add_argument(
+        "--poll-seconds", type=float, default=2.0, help="between status checks (default 2)"
+    )
+    parser.add_argument(
+        "--wait-seconds",
+        type=float,
+        default=600.0,
+        help="how long one change may take to become Active (default 600)",
+    )
     args = parser.parse_args()
     deployment = read_config(args.config)
     shell = dict(os.environ)
@@ -183,9 +241,20 @@ def main() -> int:
     for name in deployment.layer_names:
         if not (args.dist / LAYER_ZIPS[name]).exists():
             raise SystemExit(f"no {args.dist / LAYER_ZIPS[name]}: run `make package` first")
-    api = Api(args.region or deployment.region, args.endpoint, args.protocol, args.dry_run)
+    api = Api(
+        args.region or deployment.region,
+        args.endpoint,
+        args.protocol,
+        args.dry_run,
+        args.poll_seconds,
+        args.wait_seconds,
+    )
     print(f"namespace {context['namespace']}, {len(deployment.functions)} functions")
-    deploy(api, deployment, args.dist, context)
+    try:
+        deploy(api, deployment, args.dist, context)
+    except DeployError as exc:
+        print(f"deploy.py: {exc}", file=sys.stderr)
+        return 1
     print(f"{len(api.calls)} calls {'planned' if args.dry_run else 'made'}")
     return 0
 

@@ -34,22 +34,82 @@ def dist(tmp_path):
     return out
 
 
+class ScfState:
+    """What the fake SCF holds: like the real API, a change leaves a function Creating or
+    Updating (a layer Publishing) for a few status checks, and a change to a function that is
+    not Active fails (cloud.tencent.com/document/api/583/47175)."""
+
+    BUSY_CHECKS = 2
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict, dict]] = []
+        self.functions: dict[str, dict] = {}  # name -> {"status", "checks"}
+        self.triggers: dict[str, list[dict]] = {}
+        self.fail_create: set[str] = set()
+        self.refused: list[tuple[str, str]] = []
+
+    def _busy(self, name: str, status: str) -> None:
+        self.functions[name] = {"status": status, "checks": self.BUSY_CHECKS}
+
+    def _status(self, key: str) -> dict:
+        held = self.functions.get(key)
+        if held is None:
+            return {"Error": {"Code": "ResourceNotFound.Function", "Message": "no such"}}
+        if held["checks"] > 0:
+            held["checks"] -= 1
+            if held["checks"] == 0 and held["status"] != "CreateFailed":
+                status, held["status"] = held["status"], "Active"
+                return {"Status": status}
+        answer = {"Status": held["status"]}
+        if held["status"] == "CreateFailed":
+            answer["StatusReasons"] = [{"ErrorCode": "1", "ErrorMessage": "bad code"}]
+        return answer
+
+    def answer(self, action: str, params: dict) -> dict:
+        name = params.get("FunctionName")
+        function = self.functions.get(name) if name else None
+        if action in ("GetFunction", "GetLayerVersion"):
+            key = name if action == "GetFunction" else f"layer:{params['LayerName']}"
+            return self._status(key)
+        if action == "PublishLayerVersion":
+            self.functions[f"layer:{params['LayerName']}"] = {"status": "Publishing", "checks": 1}
+            return {"LayerVersion": 7}
+        if action == "CreateFunction":
+            failed = name in self.fail_create
+            self.functions[name] = {"status": "Creating", "checks": self.BUSY_CHECKS}
+            if failed:
+                self.functions[name] = {"status": "CreateFailed", "checks": 0}
+            return {}
+        if function is not None and function["status"] != "Active":
+            self.refused.append((action, name))
+            return {
+                "Error": {
+                    "Code": "FailedOperation.UpdateFunctionCode",
+                    "Message": f"当前函数处于{function['status']}状态,无法进行此操作,请稍后重试",
+                }
+            }
+        if action in ("UpdateFunctionCode", "UpdateFunctionConfiguration"):
+            self._busy(name, "Updating")
+        elif action == "ListTriggers":
+            return {"Triggers": self.triggers.get(name, []), "TotalCount": 0}
+        return {}
+
+
 @pytest.fixture
-def scf():
-    calls: list[tuple[str, dict, dict]] = []
+def scf_state():
+    return ScfState()
+
+
+@pytest.fixture
+def scf(scf_state):
+    state = scf_state
 
     class FakeScf(BaseHTTPRequestHandler):
         def do_POST(self):
             action = self.headers["X-TC-Action"]
             params = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            calls.append((action, params, dict(self.headers)))
-            answer = {"RequestId": f"req-{len(calls)}"}
-            if action == "GetFunction":
-                answer["Error"] = {"Code": "ResourceNotFound.Function", "Message": "no such"}
-            elif action == "PublishLayerVersion":
-                answer["LayerVersion"] = 7
-            elif action == "ListTriggers":
-                answer.update(Triggers=[], TotalCount=0)
+            state.calls.append((action, params, dict(self.headers)))
+            answer = {"RequestId": f"req-{len(state.calls)}", **state.answer(action, params)}
             body = json.dumps({"Response": answer}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -62,7 +122,7 @@ def scf():
 
     server = HTTPServer(("127.0.0.1", 0), FakeScf)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"127.0.0.1:{server.server_port}", calls
+    yield f"127.0.0.1:{server.server_port}", state.calls
     server.shutdown()
 
 
@@ -75,8 +135,9 @@ def production_shell(**extra: str) -> dict[str, str]:
 
 
 def run(dist, *extra, env=None):
+    polls = ["--poll-seconds", "0.01"] if "--dry-run" not in extra else []
     return subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "deploy.py"), "--dist", str(dist), *extra],
+        [sys.executable, str(ROOT / "scripts" / "deploy.py"), "--dist", str(dist), *polls, *extra],
         capture_output=True,
         text=True,
         timeout=120,
@@ -167,3 +228,56 @@ def test_deploy_publishes_the_layers_creates_functions_timers_and_urls(dist, scf
 def test_missing_credentials_fail_with_the_setting_names(dist):
     result = run(dist, "--endpoint", "127.0.0.1:9", "--protocol", "http", env=production_shell())
     assert result.returncode != 0 and "TENCENTCLOUD_SECRET_ID" in result.stderr
+
+
+def _deploy(dist, endpoint):
+    shell = production_shell(TENCENTCLOUD_SECRET_ID="AKIDtest", TENCENTCLOUD_SECRET_KEY="key")
+    return run(dist, "--endpoint", endpoint, "--protocol", "http", env=shell)
+
+
+def test_every_change_waits_until_the_function_is_active(dist, scf, scf_state):
+    """Functions that exist are updated; SCF refuses a change to a function still Updating,
+    so the code and the configuration are sent one after the other, each once Active."""
+    endpoint, calls = scf
+    for name in (spec["name"] for spec in CONFIG["functions"].values()):
+        scf_state.functions[name] = {"status": "Updating", "checks": 1}  # a change under way
+    result = _deploy(dist, endpoint)
+    assert result.returncode == 0, result.stderr
+    assert scf_state.refused == []
+    assert all(f["status"] == "Active" for f in scf_state.functions.values())
+    actions = [a for a, p, _ in calls if p.get("FunctionName") == "order_place"]
+    code, config = actions.index("UpdateFunctionCode"), actions.index("UpdateFunctionConfiguration")
+    assert "GetFunction" in actions[code:config]
+    assert "CreateFunction" not in actions
+
+
+def test_a_function_that_fails_to_create_stops_the_deploy_with_its_reasons(dist, scf, scf_state):
+    endpoint, calls = scf
+    first = next(iter(CONFIG["functions"].values()))["name"]  # deployed in the file's order
+    scf_state.fail_create.add(first)
+    result = _deploy(dist, endpoint)
+    assert result.returncode == 1
+    assert f"{first}: CreateFailed" in result.stderr and "bad code" in result.stderr
+    assert [p["FunctionName"] for a, p, _ in calls if a == "CreateFunction"] == [first]
+
+
+def test_a_changed_cron_is_updated_and_a_changed_url_is_reported(dist, scf, scf_state):
+    endpoint, calls = scf
+    timer = next(t for t in CONFIG["triggers"] if t["type"] == "timer")
+    url = next(t for t in CONFIG["triggers"] if t["type"] != "timer")
+    owner = {t["function"]: CONFIG["functions"][t["function"]]["name"] for t in (timer, url)}
+    scf_state.triggers[owner[timer["function"]]] = [
+        {"TriggerName": timer["parameters"]["name"], "TriggerDesc": "0 0 3 * * * *"}
+    ]
+    scf_state.triggers.setdefault(owner[url["function"]], []).append(
+        {"TriggerName": url["parameters"]["name"], "TriggerDesc": '{"AuthType": "CAM"}'}
+    )
+    result = _deploy(dist, endpoint)
+    assert result.returncode == 0, result.stderr
+    updated = [p for a, p, _ in calls if a == "UpdateTrigger"]
+    assert [(p["TriggerName"], p["TriggerDesc"]) for p in updated] == [
+        (timer["parameters"]["name"], timer["parameters"]["cronExpression"])
+    ]
+    created = {p["TriggerName"] for a, p, _ in calls if a == "CreateTrigger"}
+    assert timer["parameters"]["name"] not in created and url["parameters"]["name"] not in created
+    assert f"function URL {url['parameters']['name']} differs" in result.stdout
