@@ -54,6 +54,18 @@ def test_the_entry_scene_is_kept_when_user_login_comes_after_another_call(seeded
     assert (user["entry_scene"], user["last_scene"]) == (1007, 1001)
 
 
+def test_a_first_visit_that_only_tracks_events_records_its_entry_scene(seeded):
+    """The page opened from a share card reports its view before user_login returns: the
+    scene of that first event is the user's entry scene, and later ones do not replace it."""
+    view = {"type": "product_view", "product_id": "p-mango", "scene": 1007}
+    assert call("track", {"events": [view]}, openid="o-tracked")["code"] == "OK"
+    assert seeded.users.find_one({"_id": "o-tracked"})["entry_scene"] == 1007
+    call("track", {"events": [{**view, "scene": 1001}]}, openid="o-tracked")
+    call("user_login", {"scene": 1089}, openid="o-tracked")
+    user = seeded.users.find_one({"_id": "o-tracked"})
+    assert (user["entry_scene"], user["last_scene"]) == (1007, 1089)
+
+
 def test_a_refused_first_call_makes_no_user(seeded):
     before = business_state(seeded)
     assert call("order_get", {"order_id": "NOPE"}, openid="o-refused")["code"] == "NOT_FOUND"

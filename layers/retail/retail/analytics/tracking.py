@@ -19,6 +19,7 @@ from retail.common.database import database
 from retail.common.models import OUT, STRICT
 from retail.common.tracked import TrackedType
 from retail.experiments import arm_for, running_experiments
+from retail.users.visitors import note_entry_scene
 
 from .channels import channel_of
 
@@ -68,4 +69,7 @@ def track(cmd: Track, *, openid: str, db: Any = None) -> Tracked:
         for event in cmd.events
     ]
     db.events.insert_many(docs)
+    scenes = [event.scene for event in cmd.events if event.scene]
+    if scenes:  # a visitor whose first calls are events: how it arrived is known now
+        note_entry_scene(db, openid, scenes[0])
     return Tracked(recorded=len(docs))

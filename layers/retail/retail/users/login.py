@@ -17,7 +17,7 @@ from retail.common.models import OUT
 from retail.common.tokens import issue_session_token
 
 from .models import STRICT, UserProfile
-from .visitors import first_seen_fields
+from .visitors import first_seen_fields, note_entry_scene
 
 
 class Login(BaseModel):
@@ -84,11 +84,7 @@ def record_visit(db: Any, openid: str, **facts: Any) -> dict[str, Any]:
     }
     doc = _upsert(db, openid, update)
     if facts.get("scene") is not None and doc.get("entry_scene") is None:
-        doc = db.users.find_one_and_update(
-            {"_id": openid, "entry_scene": None},
-            {"$set": {"entry_scene": facts["scene"]}},
-            return_document=ReturnDocument.AFTER,
-        ) or db.users.find_one({"_id": openid})
+        doc = note_entry_scene(db, openid, facts["scene"]) or db.users.find_one({"_id": openid})
     return doc
 
 
