@@ -970,7 +970,10 @@ export type SettlementSummary = {
   failed: number;
   next_cursor: string | null;
   stopped_early: boolean;
+  /** the latest day settled */
   day: string;
+  /** every day this run settled, oldest first */
+  days: Array<string>;
   statements_written: number;
   csv_exported: number;
   /** CSVs not exported (in failed too); retried next run */

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import boto3
@@ -298,3 +298,31 @@ def test_a_claim_a_concurrent_run_left_out_is_released_for_the_next_statement(se
 
     assert release_unwritten(seeded, f"m-self:{DAY}") == 1
     assert seeded.settlement_claims.find_one({"_id": "sale:O9:m-self"}) is None
+
+
+def test_a_missed_daily_run_is_caught_up_by_the_next_and_no_line_is_lost(seeded, orders, cos):
+    """The timer did not run for some days (an outage, a failed deploy): its next run, which
+    names no day, settles every ended day since the last one with statements, so a sale of
+    a day in the gap is in that day's statement, not lost."""
+    settle(DAY)
+    gap_day = "2026-11-25"
+    seeded.orders.insert_one(
+        {
+            "_id": "O-gap",
+            "openid": "o-gap",
+            "idempotency_key": "O-gap",
+            "completed_at": _at(12, gap_day),
+            "lines": [_line("m-huaxia", "g", 1800)],
+        }
+    )
+    timer = {**sample("settlement_run"), "Message": ""}  # as the daily timer sends it
+    answer = handler("settlement_run")(timer, {})["data"]
+    days = [date.fromisoformat(d) for d in answer["days"]]
+    assert days[0] == date.fromisoformat(DAY) and days[-1] == date.fromisoformat(answer["day"])
+    assert days == [days[0] + timedelta(days=n) for n in range(len(days))]  # no day skipped
+    gap = seeded.statements.find_one({"_id": f"m-huaxia:{gap_day}"})
+    assert gap["gross"] == 1800 and [row[0] for row in gap["rows"]] == ["sale"]
+    merchants = seeded.merchants.count_documents({})
+    assert seeded.statements.count_documents({}) == merchants * len(days)
+    again = handler("settlement_run")(timer, {})["data"]
+    assert again["statements_written"] == 0 and again["days"] == [answer["day"]]

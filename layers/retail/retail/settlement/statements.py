@@ -26,7 +26,7 @@ from retail.common.models import OUT, STRICT
 from retail.common.scope import ALL, merchant_scope
 
 from .claims import release_unwritten
-from .closing import settleable_day
+from .closing import days_to_settle
 from .ledger import DayLedger, ledgers_for
 
 CSV_HEADER = ["kind", "order_id", "sku_id", "title", "qty", "amount_fen", "commission_fen", "at"]
@@ -38,7 +38,10 @@ class SettleDay(BatchRequest):
 
 
 class SettlementSummary(BatchSummary):
-    day: date
+    day: date = Field(description="the latest day settled")
+    days: list[date] = Field(
+        default_factory=list, description="every day this run settled, oldest first"
+    )
     statements_written: int = 0
     csv_exported: int = 0
     export_failed: int = Field(
@@ -49,8 +52,14 @@ class SettlementSummary(BatchSummary):
 def run_settlement(cmd: SettleDay, *, db: Any = None) -> SettlementSummary:
     """Raises InvalidArgument (reason DAY_NOT_ENDED) for a day not over plus the grace."""
     db = db if db is not None else database()
-    day = settleable_day(cmd.day)
-    summary = SettlementSummary(day=day)
+    days = days_to_settle(db, cmd.day)
+    summary = SettlementSummary(day=days[-1], days=days)
+    for day in days:
+        _settle_day(db, day, summary)
+    return summary
+
+
+def _settle_day(db: Any, day: date, summary: SettlementSummary) -> None:
     for _, ledger in sorted(ledgers_for(db, day).items()):
         if _write_statement(db, day, ledger):
             summary.statements_written += 1
@@ -61,7 +70,6 @@ def run_settlement(cmd: SettleDay, *, db: Any = None) -> SettlementSummary:
         summary.csv_exported += exported
         summary.export_failed += 1 - exported
         summary.failed += 1 - exported
-    return summary
 
 
 def _write_statement(db: Any, day: date, ledger: DayLedger) -> bool:
