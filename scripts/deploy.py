@@ -1,6 +1,8 @@
 """Deploy to Tencent Cloud SCF with the SCF API (the default deploy path; docs/decisions/0008):
 publish the layers, create or update every function of serverless.yml with its own settings,
-layers, memory and timeout, add its timers and function URLs.
+layers, memory and timeout, add its timers and function URLs. The WeChat Pay key files the
+settings name (paths on this machine) go up in a layer of their own, retail-keys-layer, and
+the functions' settings name them where SCF unpacks it (/opt/keys/...).
 
     make package && .venv/bin/python scripts/deploy.py --namespace <CloudBase env id> [--dry-run]
 
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from deploy.plan import (
+    KEYS_LAYER,
     LAYER_ZIPS,
     Deployment,
     FunctionPlan,
@@ -37,6 +40,7 @@ from deploy.plan import (
     read_config,
     resolve_namespace,
     resolve_settings,
+    ship_key_files,
     wanted_triggers,
     zip_b64,
 )
@@ -131,8 +135,29 @@ def publish_layers(api: Api, deployment: Deployment, dist: Path) -> dict[str, in
     return versions
 
 
+def publish_keys(api: Api, deployment: Deployment, keys_zip: str | None) -> dict[str, int]:
+    """The WeChat Pay key files, in a layer of their own (never in a code package)."""
+    if keys_zip is None:
+        return {}
+    answer = api(
+        "PublishLayerVersion",
+        {
+            "LayerName": KEYS_LAYER,
+            "CompatibleRuntimes": [deployment.runtime],
+            "Content": {"ZipFile": keys_zip},
+            "Description": "retail: WeChat Pay key files (the settings name /opt/keys/...)",
+        },
+    )
+    version = int(answer.get("LayerVersion", 0))
+    api.wait_active(
+        "GetLayerVersion", {"LayerName": KEYS_LAYER, "LayerVersion": version}, KEYS_LAYER
+    )
+    return {KEYS_LAYER: version}
+
+
 def deploy(api: Api, deployment: Deployment, dist: Path, context: dict[str, Any]) -> None:
     versions = publish_layers(api, deployment, dist)
+    versions.update(publish_keys(api, deployment, context["keys_zip"]))
     total = len(deployment.functions)
     for number, spec in enumerate(deployment.functions.values(), start=1):
         print(f"[{number}/{total}] {spec.name}", flush=True)
@@ -143,7 +168,10 @@ def deploy(api: Api, deployment: Deployment, dist: Path, context: dict[str, Any]
             "Timeout": spec.timeout,
             "Runtime": deployment.runtime,
             "Environment": {"Variables": context["settings"][spec.key]},
-            "Layers": [{"LayerName": n, "LayerVersion": versions[n]} for n in spec.layers],
+            "Layers": [
+                {"LayerName": n, "LayerVersion": versions[n]}
+                for n in [*spec.layers, *([KEYS_LAYER] if spec.key in context["keyed"] else [])]
+            ],
             "Description": spec.description[:1000],
         }
         _put_function(api, spec, settings, zip_b64(dist / "functions" / f"{spec.key}.zip"))
@@ -235,6 +263,7 @@ def main() -> int:
             "namespace": resolve_namespace(deployment, shell, args.namespace),
             "settings": resolve_settings(deployment, shell),
         }
+        context["keys_zip"], context["keyed"] = ship_key_files(context["settings"])
     except PlanError as exc:
         print(f"deploy.py: {exc}", file=sys.stderr)
         return 2

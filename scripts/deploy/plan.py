@@ -4,8 +4,10 @@ layers, memory and timeout, its timers and function URLs (docs/decisions/0008)."
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,11 @@ LAYER_ZIPS = {"retail-layer": "layer.zip", "retail-cos-layer": "layer-cos.zip"}
 ENV_REFERENCE = re.compile(r"^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$")
 MASK = "***"
 TEST_ONLY_SETTINGS = ("RETAIL_ALLOW_EMBEDDED_STORE",)
+# Settings that name a file: the file is on the deploying machine, so the deploy ships it in
+# a layer of its own (SCF unpacks layers under /opt) and points the setting there.
+KEY_FILE_SETTINGS = ("WECHATPAY_PRIVATE_KEY_FILE", "WECHATPAY_PUBLIC_KEY_FILE")
+KEYS_LAYER = "retail-keys-layer"
+KEYS_MOUNT = "/opt/keys"
 
 
 class PlanError(SystemExit):
@@ -119,6 +126,39 @@ def resolve_namespace(deployment: Deployment, shell: dict[str, str], given: str 
     if missing:
         raise PlanError(f"no namespace: pass --namespace <CloudBase env id> or set {missing.pop()}")
     return namespace
+
+
+def _key_files(settings: dict[str, list[dict]]) -> dict[str, Path]:
+    files: dict[str, Path] = {}
+    for variables in settings.values():
+        for variable in variables:
+            if variable["Key"] in KEY_FILE_SETTINGS and variable["Value"]:
+                files.setdefault(variable["Key"], Path(variable["Value"]).expanduser())
+    unreadable = sorted(name for name, path in files.items() if not path.is_file())
+    if unreadable:
+        raise PlanError("no such file for " + ", ".join(unreadable))
+    return files
+
+
+def ship_key_files(settings: dict[str, list[dict]]) -> tuple[str | None, list[str]]:
+    """The keys layer (base64 zip; None if no setting names a file) and the functions that
+    need it; each key-file setting is rewritten to where SCF unpacks the layer. Raises
+    PlanError naming a setting whose file cannot be read."""
+    files = _key_files(settings)
+    if not files:
+        return None, []
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for name, path in sorted(files.items()):
+            zipped.writestr(f"keys/{name.lower()}.pem", path.read_bytes())
+    users = []
+    for key, variables in settings.items():
+        for variable in variables:
+            if variable["Key"] in files:
+                variable["Value"] = f"{KEYS_MOUNT}/{variable['Key'].lower()}.pem"
+                if key not in users:
+                    users.append(key)
+    return base64.b64encode(archive.getvalue()).decode(), users
 
 
 def masked(params: dict[str, Any]) -> dict[str, Any]:

@@ -3,9 +3,12 @@ actions and parameters it sends, signed as the SDK signs them."""
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import subprocess
 import sys
+import tempfile
 import threading
 import zipfile
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -126,9 +129,20 @@ def scf(scf_state):
     server.shutdown()
 
 
+KEYS = Path(tempfile.mkdtemp(prefix="deploy-keys-"))
+KEY_TEXT = {
+    "WECHATPAY_PRIVATE_KEY_FILE": b"-----BEGIN PRIVATE KEY-----\nMIIEsecretmaterial\n",
+    "WECHATPAY_PUBLIC_KEY_FILE": b"-----BEGIN PUBLIC KEY-----\nplatform\n",
+}
+for _name, _text in KEY_TEXT.items():
+    (KEYS / f"{_name}.pem").write_bytes(_text)
+
+
 def production_shell(**extra: str) -> dict[str, str]:
-    """Every `${env:...}` serverless.yml names, set (what a real deploy's shell carries)."""
+    """Every `${env:...}` serverless.yml names, set (what a real deploy's shell carries);
+    the key-file settings name files on this machine, as on a deploying one."""
     shell = {r.name: f"value-of-{r.name.lower()}" for r in PRODUCTION_SETTINGS}
+    shell.update({name: str(KEYS / f"{name}.pem") for name in KEY_TEXT})
     shell.update(RETAIL_DB_URI="mongodb://u:pw@db/retail", CLOUDBASE_ENV_ID="env-prod-1a2b")
     shell.update(extra)
     return shell
@@ -193,7 +207,11 @@ def test_deploy_publishes_the_layers_creates_functions_timers_and_urls(dist, scf
     result = run(dist, "--endpoint", endpoint, "--protocol", "http", env=shell)
     assert result.returncode == 0, result.stderr
     layers = [p for a, p, _ in calls if a == "PublishLayerVersion"]
-    assert sorted(p["LayerName"] for p in layers) == ["retail-cos-layer", "retail-layer"]
+    assert sorted(p["LayerName"] for p in layers) == [
+        "retail-cos-layer",
+        "retail-keys-layer",
+        "retail-layer",
+    ]
     for layer in layers:
         assert layer["CompatibleRuntimes"] == ["Python3.10"] and layer["Content"]["ZipFile"]
     creates = {p["FunctionName"]: p for a, p, _ in calls if a == "CreateFunction"}
@@ -201,13 +219,17 @@ def test_deploy_publishes_the_layers_creates_functions_timers_and_urls(dist, scf
     place = creates["order_place"]
     assert place["Handler"] == "index.main_handler" and place["Runtime"] == "Python3.10"
     assert place["Namespace"] == "env-prod-1a2b"
-    assert place["Layers"] == [{"LayerName": "retail-layer", "LayerVersion": 7}]
+    assert place["Layers"] == [
+        {"LayerName": "retail-layer", "LayerVersion": 7},
+        {"LayerName": "retail-keys-layer", "LayerVersion": 7},
+    ]
     assert {"Key": "RETAIL_DB_URI", "Value": "mongodb://u:pw@db/retail"} in place["Environment"][
         "Variables"
     ]
     assert [layer["LayerName"] for layer in creates["settlement_run"]["Layers"]] == [
         "retail-layer",
         "retail-cos-layer",
+        "retail-keys-layer",
     ]
     triggers = {p["TriggerName"]: p for a, p, _ in calls if a == "CreateTrigger"}
     names = {t["parameters"]["name"] for t in CONFIG["triggers"]}
@@ -281,3 +303,32 @@ def test_a_changed_cron_is_updated_and_a_changed_url_is_reported(dist, scf, scf_
     created = {p["TriggerName"] for a, p, _ in calls if a == "CreateTrigger"}
     assert timer["parameters"]["name"] not in created and url["parameters"]["name"] not in created
     assert f"function URL {url['parameters']['name']} differs" in result.stdout
+
+
+def test_the_wechat_pay_key_files_go_up_in_their_own_layer_and_the_settings_name_them(dist, scf):
+    """The key files are on the deploying machine: SCF would find nothing at those paths.
+    They are shipped in retail-keys-layer (never in the code packages, never printed) and
+    every function's settings name them under /opt, where SCF unpacks layers."""
+    endpoint, calls = scf
+    result = _deploy(dist, endpoint)
+    assert result.returncode == 0, result.stderr
+    keys = next(p for a, p, _ in calls if a == "PublishLayerVersion" and "keys" in p["LayerName"])
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(keys["Content"]["ZipFile"]))) as archive:
+        shipped = {name: archive.read(name) for name in archive.namelist()}
+    assert shipped == {f"keys/{n.lower()}.pem": text for n, text in KEY_TEXT.items()}
+    for action, params, _ in calls:
+        if action != "CreateFunction":
+            continue
+        variables = {v["Key"]: v["Value"] for v in params["Environment"]["Variables"]}
+        for name in KEY_TEXT:
+            assert variables[name] == f"/opt/keys/{name.lower()}.pem"
+        with zipfile.ZipFile(io.BytesIO(base64.b64decode(params["Code"]["ZipFile"]))) as code:
+            assert not any(n.endswith(".pem") for n in code.namelist())
+    assert "MIIEsecretmaterial" not in result.stdout
+
+
+def test_a_key_file_that_is_not_there_stops_the_plan_naming_it(dist):
+    shell = production_shell(WECHATPAY_PRIVATE_KEY_FILE="/nowhere/apiclient_key.pem")
+    result = run(dist, "--dry-run", env=shell)
+    assert result.returncode == 2
+    assert "WECHATPAY_PRIVATE_KEY_FILE" in result.stderr and "CreateFunction" not in result.stdout
