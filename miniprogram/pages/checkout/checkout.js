@@ -29,9 +29,9 @@ Component({
     async onLoad(query = {}) {
       try {
         await ensureLogin();
-        const [cart, me] = await Promise.all([call("cart_list", {}), call("user_me", {})]);
+        const me = await call("user_me", {});
+        await this.loadItems();
         this.setData({
-          items: cart.items.filter((l) => l.available).map((l) => ({ sku_id: l.sku_id, qty: l.qty })),
           group: query.deal ? { deal_id: query.deal, group_id: query.group || null } : null,
           points_available: me.points,
           idempotency_key: `ck-${Date.now()}-${Math.random().toString(36).slice(2, 10)}`,
@@ -41,6 +41,24 @@ Component({
       } catch (error) {
         showError(this, error);
       }
+    },
+    async onShow() {
+      // Back from the stores page: the store chosen there is where the goods are picked up.
+      const chosen = wx.getStorageSync("pickup_store");
+      if (this.data.delivery === "pickup" && chosen && chosen !== this.data.store_id) {
+        this.setData({ store_id: chosen });
+        await this.loadItems();
+        return this.refresh();
+      }
+      return null;
+    },
+    async loadItems() {
+      // What can be bought is judged where this delivery takes the stock (the warehouse for
+      // express, the store for pickup and instant), as order_place will.
+      const d = this.data;
+      const where = d.delivery === "express" || !d.store_id ? { delivery: d.delivery } : { delivery: d.delivery, store_id: d.store_id };
+      const cart = await call("cart_list", where);
+      this.setData({ items: cart.items.filter((l) => l.available).map((l) => ({ sku_id: l.sku_id, qty: l.qty })) });
     },
     request() {
       const d = this.data;
@@ -79,6 +97,7 @@ Component({
       this.setData({ delivery });
       if (delivery === "instant") await this.locateAddress();
       if (delivery === "pickup" && !this.data.store_id) await this.nearestStore();
+      await this.loadItems().catch((error) => showError(this, error));
       return this.refresh();
     },
     async locateAddress() {
