@@ -3,7 +3,13 @@ few buyers, SKUs, coupons and points balances places (with and without coupon an
 with retried keys), prepays, pays (on time, duplicated, late after cancel or expiry),
 cancels, expires, ships (whole, or one merchant's parcel), confirms, refunds (the whole order
 or one merchant's parcel: request, review, result duplicated, a crash after the result went
-final), reconciles, repairs and settles closed days, and after every step checks the books.
+final), reconciles, repairs and settles closed days (by hand and by the daily timer), and
+after every step checks the books. After reconcile and repair it also checks that no refund
+WeChat Pay paid is left unapplied (no order or parcel stuck REFUNDING) and that WeChat Pay
+keeps no money for a cancelled or failed order (a payment that raced the cancel is asked back
+whole); after the timer, that every sale of a settled day is in a statement. Each of these was
+seen to fail with its fix broken (late payments kept, final refunds never applied, sale lines
+dropped from statements) at 100 x 60.
 
 Bounded for `make test`: 20 runs of up to 30 steps, a few seconds. A longer run:
 `ORDER_MACHINE_EXAMPLES=300 ORDER_MACHINE_STEPS=80 .venv/bin/python -m pytest
@@ -28,6 +34,7 @@ from retail.members import award_points
 from retail.payments.config import wechatpay_config
 from retail.payments.connect import wechatpay_client
 from retail.payments.notifications import apply_refund_result
+from retail.payments.refunds import MAX_ATTEMPTS
 from retail.payments.transactions import apply_transaction
 from retail.store.indexes import apply_indexes
 
@@ -92,8 +99,8 @@ class Orders(RuleBasedStateMachine):
         self.keys[key] = (buyer, {**data, "first": (answer["code"], answer.get("details"))})
         if answer["code"] == "OK":
             self.orders.append(answer["data"]["order_id"])
-            if pay_now:
-                self.pay(len(self.orders) * 4 - 1, 1)  # the newest order, paid at once
+            if pay_now:  # the new order, paid at once
+                self._pay(self.db.orders.find_one({"_id": self.orders[-1]}), 1, raced=False)
 
     @precondition(lambda self: self.keys)
     @rule(n=st.integers(0, 10**6))
@@ -124,11 +131,14 @@ class Orders(RuleBasedStateMachine):
     def pay(self, n, times):
         """The buyer pays what WeChat Pay still accepts; its notification may come twice and
         may come late, after the order was cancelled or expired."""
-        order = self._order(n)
+        self._pay(self._order(n), times, raced=not n % 2)
+
+    def _pay(self, order, times, raced):
+        """`raced`: a transaction closed meanwhile was paid before the close reached it."""
         call("payment_prepay", {"order_id": order["_id"]}, openid=order["openid"])
         record = self.db.sandbox_wechatpay.find_one({"_id": f"pay:{order['_id']}"})
-        if record is None or (record["trade_state"] == "CLOSED" and n % 2):
-            return  # half the time a closed transaction stays closed; else it raced the close
+        if record is None or (record["trade_state"] == "CLOSED" and not raced):
+            return
         self.db.sandbox_wechatpay.update_one(
             {"_id": record["_id"]},
             {"$set": {"trade_state": "SUCCESS", "transaction_id": f"42{order['_id']}"}},
@@ -137,6 +147,27 @@ class Orders(RuleBasedStateMachine):
         tx = {k: v for k, v in tx.items() if k not in ("_id", "kind", "notify_url")}
         for _ in range(times):
             apply_transaction(self.db, wechatpay_config(), tx)
+
+    @rule(buyer=st.sampled_from(BUYERS), sku=st.sampled_from(SKUS), expire=st.booleans())
+    def pay_after_cancel(self, buyer, sku, expire):
+        """The payment races the cancel: the buyer pays in WeChat while the order is being
+        cancelled (or expired), and the money arrives for an order that is gone."""
+        key = f"sm-{len(self.keys):06d}"
+        data = {"items": [{"sku_id": sku, "qty": 1}], "address": ADDRESS, "points": 0}
+        answer = call("order_place", {**data, "idempotency_key": key}, openid=buyer)
+        self.keys[key] = (buyer, {**data, "first": (answer["code"], answer.get("details"))})
+        if answer["code"] != "OK":
+            return
+        order_id = answer["data"]["order_id"]
+        self.orders.append(order_id)
+        call("payment_prepay", {"order_id": order_id}, openid=buyer)
+        if expire:
+            past = utcnow() - timedelta(seconds=1)
+            self.db.orders.update_one({"_id": order_id}, {"$set": {"pay_deadline": past}})
+            assert _timer("order_expire")["code"] == "OK"
+        else:
+            call("order_cancel", {"order_id": order_id}, openid=buyer)
+        self._pay(self.db.orders.find_one({"_id": order_id}), 1, raced=True)
 
     @precondition(lambda self: self.orders)
     @rule(n=st.integers(0, 10**6))
@@ -228,6 +259,16 @@ class Orders(RuleBasedStateMachine):
         # Nothing is left owed, and WeChat Pay (the sandbox, with its rules) took every refund.
         assert self.db.orders.count_documents({"parcels_owed.0": {"$exists": True}}) == 0
         assert self.db.refunds.count_documents({"status": "PENDING"}) == 0
+        _check_refunds_finished(self.db)
+        _check_wechat_keeps_nothing_unowed(self.db)
+
+    @rule()
+    def settle_by_timer(self):
+        """The daily timer (no day): every completed sale of a day it has settled is in a
+        statement, whatever days were settled by hand before."""
+        answer = _timer("settlement_run")
+        assert answer["code"] == "OK", answer
+        _check_sales_settled(self.db, answer["data"]["day"])
 
     @rule()
     def next_day(self):
@@ -263,6 +304,50 @@ class Orders(RuleBasedStateMachine):
 
     def teardown(self):
         travel(timedelta(0))
+
+
+def _check_refunds_finished(db) -> None:
+    """After reconcile and repair, every refund WeChat Pay paid has reached its order: no
+    order stays REFUNDING, and no parcel REFUNDING, for money that arrived."""
+    for record in db.refunds.find({"status": "SUCCESS"}):
+        order = db.orders.find_one({"_id": record["order_id"]})
+        if order is None:
+            continue
+        if record.get("merchant_id"):
+            parcel = (order.get("parcel_refunds") or {}).get(record["merchant_id"]) or {}
+            assert parcel.get("status") == "REFUNDED", (record["_id"], parcel)
+        elif record.get("first_no", record["_id"]) == f"R{order['_id']}":
+            # (a late payment's refund leaves its cancelled order as it is)
+            assert order["status"] != "REFUNDING", (record["_id"], order["status"])
+
+
+def _check_wechat_keeps_nothing_unowed(db) -> None:
+    """After reconcile, WeChat Pay holds no money for an order that did not go through: a
+    payment that succeeded for a cancelled or failed order is asked back whole (or was
+    closed unpaid every time and is an operator's now)."""
+    for paid in db.sandbox_wechatpay.find({"kind": "transaction", "trade_state": "SUCCESS"}):
+        order = db.orders.find_one({"out_trade_no": paid["out_trade_no"]}, {"status": 1})
+        if order is None or order["status"] in LIVE:
+            continue
+        asked = list(
+            db.sandbox_wechatpay.find({"kind": "refund", "out_trade_no": paid["out_trade_no"]})
+        )
+        back = sum(r["amount"]["refund"] for r in asked if r["status"] != "CLOSED")
+        given_up = len(asked) >= MAX_ATTEMPTS and all(r["status"] == "CLOSED" for r in asked)
+        assert back == paid["amount"]["total"] or given_up, (order, back, paid["amount"])
+
+
+def _check_sales_settled(db, latest: str) -> None:
+    """Every merchant's share of every order completed on a settled day (from the first day
+    with statements to `latest`) is claimed by exactly one statement."""
+    days = sorted(s["day"] for s in db.statements.find({}, {"day": 1}))
+    claims = {c["_id"] for c in db.settlement_claims.find({}, {"_id": 1})}
+    for order in db.orders.find({"completed_at": {"$exists": True}}):
+        day = (order["completed_at"] + timedelta(hours=8)).date().isoformat()
+        if not days or not days[0] <= day <= latest:
+            continue
+        for merchant_id in {line["merchant_id"] for line in order["lines"]}:
+            assert f"sale:{order['_id']}:{merchant_id}" in claims, (order["_id"], merchant_id)
 
 
 def _check_coupon(db, coupon: dict) -> None:

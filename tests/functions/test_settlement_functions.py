@@ -326,3 +326,14 @@ def test_a_missed_daily_run_is_caught_up_by_the_next_and_no_line_is_lost(seeded,
     assert seeded.statements.count_documents({}) == merchants * len(days)
     again = handler("settlement_run")(timer, {})["data"]
     assert again["statements_written"] == 0 and again["days"] == [answer["day"]]
+
+
+def test_a_day_skipped_between_runs_by_hand_is_settled_by_the_next_timer_run(seeded, orders, cos):
+    settle(DAY)
+    settle("2026-11-26")  # an operator ran a later day by hand; 24 and 25 were never settled
+    timer = {**sample("settlement_run"), "Message": ""}
+    days = handler("settlement_run")(timer, {})["data"]["days"]
+    assert {"2026-11-24", "2026-11-25"} <= set(days) and DAY not in days
+    assert seeded.statements.count_documents(
+        {"day": "2026-11-24"}
+    ) == seeded.merchants.count_documents({})

@@ -2,9 +2,9 @@
 RETAIL_SETTLEMENT_GRACE_SECONDS, so the day's last completions are written before its
 statements close. Lines that still come later are late lines of the next statement.
 
-The daily timer asks for no day: it settles every ended day from the newest day that has
-statements on, so a run that was missed or died part way is caught up by the next one
-(days already written are left as they are)."""
+The daily timer asks for no day: it settles the latest ended day and every earlier one (since
+statements began, within LOOKBACK) that has no statement yet, so a run that was missed is
+caught up by the next one, whatever was run by hand in between."""
 
 from __future__ import annotations
 
@@ -37,15 +37,19 @@ def settleable_day(requested: date | None) -> date:
 
 def days_to_settle(db: Any, requested: date | None) -> list[date]:
     """The days a run settles, oldest first: `requested` alone, or (the timer) the latest
-    settleable day and every day since the newest with statements, at most LOOKBACK back.
+    settleable day, the newest day with statements (its run may have died part way) and
+    every earlier day since statements began, at most LOOKBACK back, that has none yet.
     Raises InvalidArgument (DAY_NOT_ENDED) for a requested day not over."""
     latest = settleable_day(requested)
     if requested is not None:
         return [latest]
-    newest = db.statements.find_one(
-        {"day": {"$lte": latest.isoformat()}}, {"day": 1}, sort=[("day", -1)]
-    )
-    if newest is None:  # the first run: nothing earlier was ever settled here
+    since = latest - timedelta(days=LOOKBACK.days - 1)
+    settled = {
+        s["day"] for s in db.statements.find({"day": {"$gte": since.isoformat()}}, {"day": 1})
+    }
+    if not settled:  # the first run here, or nothing within the window: the latest day only
         return [latest]
-    first = max(date.fromisoformat(newest["day"]), latest - timedelta(days=LOOKBACK.days - 1))
-    return [first + timedelta(days=n) for n in range((latest - first).days + 1)]
+    first = max(since, date.fromisoformat(min(settled)))
+    days = [first + timedelta(days=n) for n in range((latest - first).days + 1)]
+    again = {max(settled), latest.isoformat()}  # the last run may have died part way
+    return [day for day in days if day.isoformat() not in settled or day.isoformat() in again]
