@@ -22,6 +22,7 @@ from retail.common.clock import business_day, day_of, utcnow
 from retail.common.database import database
 from retail.common.models import OUT, STRICT
 from retail.common.scope import ALL
+from retail.common.vocabulary import OrderStatus
 
 from .channels import UNKNOWN, channel_of
 from .customers import refresh_customers
@@ -76,7 +77,9 @@ def roll_up_day(db: Any, day: date) -> tuple[int, int]:
             sort=[("at", 1)],
         )
     )
-    placed = list(db.orders.find({"created_at": window, "status": {"$ne": "FAILED"}}, fields))
+    placed = list(
+        db.orders.find({"created_at": window, "status": {"$ne": OrderStatus.FAILED}}, fields)
+    )
     paid = list(db.orders.find({"paid_at": window}, fields))
     refunded = list(db.orders.find({"refunded_at": window}, fields))
     channel = _channels(db, events, placed + paid + refunded)

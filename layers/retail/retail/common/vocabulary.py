@@ -58,6 +58,17 @@ class FailureCode(Word):
     INTERRUPTED = "INTERRUPTED"
 
 
+class RefundStatus(Word):
+    """WeChat Pay's word on a refund (pay.weixin.qq.com refund `status`), and PENDING: recorded
+    here, not yet accepted there."""
+
+    PENDING = "PENDING"
+    PROCESSING = "PROCESSING"
+    SUCCESS = "SUCCESS"
+    CLOSED = "CLOSED"
+    ABNORMAL = "ABNORMAL"
+
+
 class CouponStatus(Word):
     AVAILABLE = "AVAILABLE"
     LOCKED = "LOCKED"

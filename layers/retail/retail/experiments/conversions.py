@@ -15,6 +15,7 @@ from typing import Any
 
 from retail.common.errors import InvalidArgument, Reason
 from retail.common.tracked import TRACKED_TYPES
+from retail.common.vocabulary import OrderStatus
 
 
 class OrderMetric(str, Enum):
@@ -23,9 +24,9 @@ class OrderMetric(str, Enum):
 
 
 # per order metric: the order's field holding the moment it converted, and what else it needs
-# (an order that failed for stock was never placed; the orders package writes "FAILED")
+# (an order that failed for stock was never placed)
 _FROM_ORDERS: dict[str, tuple[str, dict[str, Any]]] = {
-    OrderMetric.ORDER.value: ("created_at", {"status": {"$ne": "FAILED"}}),
+    OrderMetric.ORDER.value: ("created_at", {"status": {"$ne": OrderStatus.FAILED}}),
     OrderMetric.PAY.value: ("paid_at", {}),
 }
 METRICS: tuple[str, ...] = tuple(sorted(TRACKED_TYPES | _FROM_ORDERS.keys()))

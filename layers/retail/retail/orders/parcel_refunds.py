@@ -29,7 +29,7 @@ from pymongo import ReturnDocument
 from retail.common.clock import utcnow
 from retail.common.errors import Conflict, NotFound
 from retail.common.logs import log
-from retail.common.vocabulary import OrderStatus
+from retail.common.vocabulary import OrderStatus, RefundStatus
 
 from .effects import PARCEL_PREFIX, apply_outbox
 from .lifecycle import settle_stock
@@ -39,7 +39,7 @@ from .refunding import noted_over
 
 REFUNDABLE = [PAID, SHIPPED, COMPLETED]
 REFUNDING, REFUNDED = OrderStatus.REFUNDING, OrderStatus.REFUNDED
-SUCCESS = "SUCCESS"
+SUCCESS = RefundStatus.SUCCESS
 
 
 def is_last_parcel(order: dict[str, Any], merchant_id: str) -> bool:

@@ -7,13 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from retail.common.clock import utcnow
-from retail.common.vocabulary import OrderStatus
+from retail.common.vocabulary import OrderStatus, RefundStatus
 
 from .effects import apply_outbox
 from .lifecycle import transition
 from .records import REFUNDED, REFUNDING, parcels_refunded
 
-SUCCESS, PROCESSING, ABNORMAL = "SUCCESS", "PROCESSING", "ABNORMAL"
+SUCCESS, PROCESSING, ABNORMAL = RefundStatus.SUCCESS, RefundStatus.PROCESSING, RefundStatus.ABNORMAL
 
 
 def start_refunding(

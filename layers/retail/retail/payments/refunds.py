@@ -12,13 +12,14 @@ from pymongo.errors import DuplicateKeyError
 from retail.common.clock import utcnow
 from retail.common.errors import UpstreamUnavailable
 from retail.common.logs import log
+from retail.common.vocabulary import RefundStatus
 from retail.orders.parcel_refunds import note_parcel_refund_status, parcel_refund_recorded
 from retail.orders.refunding import effects_applied, finish_refund, note_refund_status
 
 from .connect import wechatpay_client
 
-PENDING, PROCESSING, ABNORMAL, CLOSED = "PENDING", "PROCESSING", "ABNORMAL", "CLOSED"
-SUCCESS = "SUCCESS"
+PENDING, PROCESSING, ABNORMAL = RefundStatus.PENDING, RefundStatus.PROCESSING, RefundStatus.ABNORMAL
+SUCCESS, CLOSED = RefundStatus.SUCCESS, RefundStatus.CLOSED
 # ABNORMAL is not final: the money waits at WeChat Pay until the merchant's abnormal-refund
 # handling (the merchant platform or apply-abnormal-refund) sends it on, and then it is SUCCESS
 # (pay.weixin.qq.com/doc/v3/partner/4013080623).
