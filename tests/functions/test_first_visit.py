@@ -10,7 +10,7 @@ import pytest
 from retail.orders import mark_paid
 
 from ..conftest import business_state
-from .harness import call, handler, sample
+from .harness import call, cloudbase_context, handler, sample
 
 
 def ship_and_confirm(order_id: str) -> None:
@@ -64,6 +64,14 @@ def test_a_first_visit_that_only_tracks_events_records_its_entry_scene(seeded):
     call("user_login", {"scene": 1089}, openid="o-tracked")
     user = seeded.users.find_one({"_id": "o-tracked"})
     assert (user["entry_scene"], user["last_scene"]) == (1007, 1089)
+
+
+def test_a_user_first_seen_by_track_keeps_the_platform_facts(seeded):
+    view = {"type": "product_view", "product_id": "p-mango", "scene": 1007}
+    context = {**cloudbase_context("o-union", WX_UNIONID="u-42"), "function_name": "track"}
+    assert handler("track")({"events": [view]}, context)["code"] == "OK"
+    user = seeded.users.find_one({"_id": "o-union"})
+    assert (user["entry_scene"], user["unionid"], user["appid"]) == (1007, "u-42", "wx-test")
 
 
 def test_a_refused_first_call_makes_no_user(seeded):

@@ -16,6 +16,7 @@ from moto.server import ThreadedMotoServer
 
 from retail.adapters import object_storage
 from retail.common.settings import reset_settings
+from retail.settlement.claims import LOOKBACK
 from retail.settlement.ledger import commission_on
 
 from .harness import handler, sample
@@ -302,8 +303,8 @@ def test_a_claim_a_concurrent_run_left_out_is_released_for_the_next_statement(se
 
 def test_a_missed_daily_run_is_caught_up_by_the_next_and_no_line_is_lost(seeded, orders, cos):
     """The timer did not run for some days (an outage, a failed deploy): its next run, which
-    names no day, settles every ended day since the last one with statements, so a sale of
-    a day in the gap is in that day's statement, not lost."""
+    names no day, settles every day of the last LOOKBACK that no run finished, so a sale of a
+    day in the gap is in that day's statement, not lost."""
     settle(DAY)
     gap_day = "2026-11-25"
     seeded.orders.insert_one(
@@ -318,14 +319,62 @@ def test_a_missed_daily_run_is_caught_up_by_the_next_and_no_line_is_lost(seeded,
     timer = {**sample("settlement_run"), "Message": ""}  # as the daily timer sends it
     answer = handler("settlement_run")(timer, {})["data"]
     days = [date.fromisoformat(d) for d in answer["days"]]
-    assert days[0] == date.fromisoformat(DAY) and days[-1] == date.fromisoformat(answer["day"])
-    assert days == [days[0] + timedelta(days=n) for n in range(len(days))]  # no day skipped
+    latest = date.fromisoformat(answer["day"])
+    window = [latest - timedelta(days=n) for n in range(LOOKBACK.days)]
+    assert sorted(days) == sorted(d for d in window if d.isoformat() != DAY)  # DAY was done
     gap = seeded.statements.find_one({"_id": f"m-huaxia:{gap_day}"})
     assert gap["gross"] == 1800 and [row[0] for row in gap["rows"]] == ["sale"]
     merchants = seeded.merchants.count_documents({})
-    assert seeded.statements.count_documents({}) == merchants * len(days)
+    assert seeded.statements.count_documents({}) == merchants * (len(days) + 1)
     again = handler("settlement_run")(timer, {})["data"]
     assert again["statements_written"] == 0 and again["days"] == [answer["day"]]
+
+
+def test_a_run_that_died_part_way_is_finished_by_the_next_timer_run(
+    seeded, orders, cos, isolated_env
+):
+    """The timer died after the first statement of a day; an operator then settled a later
+    day by hand: the next timer run still writes the missing statements of the first day."""
+    import subprocess
+    import sys
+
+    from retail.settlement.closing import settleable_day
+
+    latest = settleable_day(None)
+    died, before = latest - timedelta(days=1), latest - timedelta(days=2)
+    settle(before.isoformat())
+    seeded.orders.insert_one(
+        {
+            "_id": "O-died",
+            "openid": "o-died",
+            "idempotency_key": "O-died",
+            "completed_at": _at(12, died.isoformat()),
+            "lines": [_line("m-self", "z", 777)],
+        }
+    )
+    code = (
+        "from retail.settlement import SettleDay, run_settlement\n"
+        f"run_settlement(SettleDay(day='{died.isoformat()}'))\n"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "RETAIL_ENV": "dev",
+        "RETAIL_DB_URI": isolated_env,
+        "RETAIL_FAULT_POINT": "settlement:after_statement_1",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "layers" / "retail"),
+    }
+    killed = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=60)
+    assert killed.returncode == 86, killed.stderr
+    assert seeded.statements.count_documents({"day": died.isoformat()}) == 1
+    settle(latest.isoformat())  # by hand
+    timer = {**sample("settlement_run"), "Message": ""}
+    assert died.isoformat() in handler("settlement_run")(timer, {})["data"]["days"]
+    merchants = seeded.merchants.count_documents({})
+    assert seeded.statements.count_documents({"day": died.isoformat()}) == merchants
+    carried = [
+        s["_id"] for s in seeded.statements.find({}) if any(r[1] == "O-died" for r in s["rows"])
+    ]
+    assert carried == [f"m-self:{died.isoformat()}"]
 
 
 def test_a_day_skipped_between_runs_by_hand_is_settled_by_the_next_timer_run(seeded, orders, cos):

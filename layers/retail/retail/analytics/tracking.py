@@ -47,7 +47,14 @@ class Tracked(BaseModel):
     recorded: int
 
 
-def track(cmd: Track, *, openid: str, db: Any = None) -> Tracked:
+def track(
+    cmd: Track,
+    *,
+    openid: str,
+    appid: str | None = None,
+    unionid: str | None = None,
+    db: Any = None,
+) -> Tracked:
     db = db if db is not None else database()
     now = utcnow()
     products = {e.product_id for e in cmd.events if e.product_id}
@@ -71,5 +78,5 @@ def track(cmd: Track, *, openid: str, db: Any = None) -> Tracked:
     db.events.insert_many(docs)
     scenes = [event.scene for event in cmd.events if event.scene]
     if scenes:  # a visitor whose first calls are events: how it arrived is known now
-        note_entry_scene(db, openid, scenes[0])
+        note_entry_scene(db, openid, scenes[0], appid=appid, unionid=unionid)
     return Tracked(recorded=len(docs))

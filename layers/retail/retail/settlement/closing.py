@@ -2,9 +2,9 @@
 RETAIL_SETTLEMENT_GRACE_SECONDS, so the day's last completions are written before its
 statements close. Lines that still come later are late lines of the next statement.
 
-The daily timer asks for no day: it settles the latest ended day and every earlier one (since
-statements began, within LOOKBACK) that has no statement yet, so a run that was missed is
-caught up by the next one, whatever was run by hand in between."""
+The daily timer asks for no day: it settles the latest ended day and every earlier one within
+LOOKBACK that no run has finished, so a run that was missed or died part way is caught up by
+the next one, whatever was run by hand in between."""
 
 from __future__ import annotations
 
@@ -36,20 +36,24 @@ def settleable_day(requested: date | None) -> date:
 
 
 def days_to_settle(db: Any, requested: date | None) -> list[date]:
-    """The days a run settles, oldest first: `requested` alone, or (the timer) the latest
-    settleable day, the newest day with statements (its run may have died part way) and
-    every earlier day since statements began, at most LOOKBACK back, that has none yet.
-    Raises InvalidArgument (DAY_NOT_ENDED) for a requested day not over."""
+    """The days a run settles, oldest first: `requested` alone, or (the timer) every day of
+    the last LOOKBACK up to the latest settleable one that no run has finished (a run writes
+    `settlement_days.<day>` once every merchant's statement of the day is in), and the latest
+    day again. The first run of a shop settles the latest day only. Raises InvalidArgument
+    (DAY_NOT_ENDED) for a requested day not over."""
     latest = settleable_day(requested)
-    if requested is not None:
+    if requested is not None or db.statements.find_one({}, {"_id": 1}) is None:
         return [latest]
     since = latest - timedelta(days=LOOKBACK.days - 1)
-    settled = {
-        s["day"] for s in db.statements.find({"day": {"$gte": since.isoformat()}}, {"day": 1})
+    finished = {
+        d["_id"] for d in db.settlement_days.find({"_id": {"$gte": since.isoformat()}}, {"_id": 1})
     }
-    if not settled:  # the first run here, or nothing within the window: the latest day only
-        return [latest]
-    first = max(since, date.fromisoformat(min(settled)))
-    days = [first + timedelta(days=n) for n in range((latest - first).days + 1)]
-    again = {max(settled), latest.isoformat()}  # the last run may have died part way
-    return [day for day in days if day.isoformat() not in settled or day.isoformat() in again]
+    days = [since + timedelta(days=n) for n in range(LOOKBACK.days)]
+    return [day for day in days if day.isoformat() not in finished or day == latest]
+
+
+def day_finished(db: Any, day: date) -> None:
+    """Every merchant's statement of `day` is written: later timer runs leave it alone."""
+    db.settlement_days.update_one(
+        {"_id": day.isoformat()}, {"$setOnInsert": {"finished_at": utcnow()}}, upsert=True
+    )

@@ -26,7 +26,7 @@ from retail.common.models import OUT, STRICT
 from retail.common.scope import ALL, merchant_scope
 
 from .claims import release_unwritten
-from .closing import days_to_settle
+from .closing import day_finished, days_to_settle
 from .ledger import DayLedger, ledgers_for
 
 CSV_HEADER = ["kind", "order_id", "sku_id", "title", "qty", "amount_fen", "commission_fen", "at"]
@@ -65,6 +65,7 @@ def _settle_day(db: Any, day: date, summary: SettlementSummary) -> None:
             summary.statements_written += 1
             fault_point(f"settlement:after_statement_{summary.statements_written}")
         summary.processed += 1
+    day_finished(db, day)
     for statement in db.statements.find({"day": day.isoformat(), "csv_key": None}):
         exported = _export(db, statement)
         summary.csv_exported += exported

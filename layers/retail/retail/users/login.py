@@ -84,7 +84,10 @@ def record_visit(db: Any, openid: str, **facts: Any) -> dict[str, Any]:
     }
     doc = _upsert(db, openid, update)
     if facts.get("scene") is not None and doc.get("entry_scene") is None:
-        doc = note_entry_scene(db, openid, facts["scene"]) or db.users.find_one({"_id": openid})
+        noted = note_entry_scene(
+            db, openid, facts["scene"], appid=facts.get("appid"), unionid=facts.get("unionid")
+        )
+        doc = noted or db.users.find_one({"_id": openid})
     return doc
 
 

@@ -45,23 +45,22 @@ def note_visitor(db: Any, openid: str, *, appid: str | None, unionid: str | None
     _remember(_known, openid)
 
 
-def note_entry_scene(db: Any, openid: str, scene: int | None) -> dict[str, Any] | None:
+def note_entry_scene(
+    db: Any, openid: str, scene: int | None, *, appid: str | None, unionid: str | None
+) -> dict[str, Any] | None:
     """The first scene a user is known to have arrived through (a share card, a QR code, the
     search list ...), from whichever call first carries one (user_login, track); never
-    changed afterwards. Returns the user when the scene was written."""
+    changed afterwards. A caller not yet a user becomes one first, exactly as the runtime
+    would make it one (note_visitor). Returns the user when the scene was written."""
     if scene is None or openid in _scene_known:
         return None
+    note_visitor(db, openid, appid=appid, unionid=unionid)
+    noted: dict[str, Any] | None = db.users.find_one_and_update(
+        {"_id": openid, "entry_scene": None},
+        {"$set": {"entry_scene": scene}},
+        return_document=ReturnDocument.AFTER,
+    )
     _remember(_scene_known, openid)
-    new_user = {**first_seen_fields(), "last_seen_at": utcnow(), "login_count": 0}
-    try:  # the runtime notes a new visitor once answered: this call may be the first write
-        noted: dict[str, Any] | None = db.users.find_one_and_update(
-            {"_id": openid, "entry_scene": None},
-            {"$set": {"entry_scene": scene}, "$setOnInsert": new_user},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
-    except DuplicateKeyError:  # a user whose entry scene is known already
-        return None
     return noted
 
 
