@@ -100,12 +100,13 @@ def test_cancelling_an_order_paid_meanwhile_keeps_the_payment(seeded):
 
 
 # Each refusal as the race that causes it: the coupon or the points taken by another order
-# between pricing and placing, the group filled, the stock gone.
+# between pricing and placing, the group filled, the stock gone, the purchase limit reached.
 RACES = {
     "COUPON_UNAVAILABLE": ("lock_coupon", False),
     "NOT_ENOUGH_POINTS": ("spend_points", False),
     "GROUP_CLOSED": ("join_group", None),
     "OUT_OF_STOCK": ("apply_move", False),
+    "PURCHASE_LIMIT": ("take_caps", "p-eggs-1"),  # the buyer's limit reached by another order
 }
 
 

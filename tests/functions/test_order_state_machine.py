@@ -128,8 +128,14 @@ class Orders(RuleBasedStateMachine):
                 self.orders.append(answer["data"]["order_id"])
             return
         first_code, first_details = data["first"]
-        if first_code == "INTERNAL":  # the first call died part way: this one is its answer
-            self.keys[key] = (buyer, {**request, "first": (answer["code"], answer.get("details"))})
+        if first_code == "INTERNAL":  # the first call died part way: this one is its answer,
+            # once the order is no longer half placed (repair finishes or fails it)
+            unfinished = answer["code"] == "OK" and answer["data"]["status"] == "RESERVING"
+            if not unfinished:
+                self.keys[key] = (
+                    buyer,
+                    {**request, "first": (answer["code"], answer.get("details"))},
+                )
             if answer["code"] == "OK" and answer["data"]["order_id"] not in self.orders:
                 self.orders.append(answer["data"]["order_id"])
             return

@@ -95,8 +95,9 @@ def ask_for_review(
     return current
 
 
-def reject_review(db: Any, order_id: str, note: str | None, operator_id: str) -> None:
-    db.orders.update_one(
+def reject_review(db: Any, order_id: str, note: str | None, operator_id: str) -> bool:
+    """The request waiting for review is rejected; False if none was waiting."""
+    rejected = db.orders.update_one(
         {"_id": order_id, "refund_request.status": "REQUESTED"},
         {
             "$set": {
@@ -106,3 +107,4 @@ def reject_review(db: Any, order_id: str, note: str | None, operator_id: str) ->
             }
         },
     )
+    return bool(rejected.modified_count)

@@ -226,8 +226,8 @@ def review_refund(cmd: ReviewRefund, *, operator: Any, db: Any = None) -> OrderV
             _audit_review(db, operator, cmd, status=REFUNDING)
             return to_view(send_order_refund(db, refunding))
     else:
-        reject_review(db, cmd.order_id, cmd.note, operator.operator_id)
-        _audit_review(db, operator, cmd)
+        if reject_review(db, cmd.order_id, cmd.note, operator.operator_id):
+            _audit_review(db, operator, cmd)  # only what was decided is in the audit log
     order = db.orders.find_one({"_id": cmd.order_id})
     if order is None:
         raise NotFound(f"no order {cmd.order_id!r}")
