@@ -542,3 +542,35 @@ def test_a_parcel_share_the_points_took_whole_is_done_without_asking_wechat_pay(
         {}, {"$set": {"created_at": datetime.now(timezone.utc) - timedelta(hours=1)}}
     )
     assert handler("payment_reconcile")(sample("payment_reconcile"), {})["data"]["failed"] == 0
+
+
+def test_a_paid_order_shipped_before_repair_after_a_crash_mid_payment_is_sold_once(
+    seeded, monkeypatch
+):
+    """The process died between the payment's first stock move and its record; the order
+    was shipped before order_repair ran: repair still records the lines SOLD (the move made
+    once, by its marker), so the books balance. Found by the state machine's crash rule."""
+    from retail.payments.config import wechatpay_config
+    from retail.payments.transactions import apply_transaction
+
+    from .test_money_exactly_once import _place, _sandbox_success
+
+    order = _place("crash-mid-pay-0001")["data"]
+    call("payment_prepay", {"order_id": order["order_id"]})
+    tx = _sandbox_success(seeded, order["out_trade_no"])
+
+    def dies(name):
+        if name == "settle_stock:after_move_1":
+            raise Crash(name)
+
+    monkeypatch.setattr(lifecycle, "fault_point", dies)
+    with pytest.raises(Crash):
+        apply_transaction(seeded, wechatpay_config(), tx)
+    monkeypatch.undo()
+    assert _ship(order["order_id"], MANGO, "SF5656565656")["code"] == "OK"
+    _aged(seeded, order["order_id"])
+    handler("order_repair")(sample("order_repair"), {})
+    stored = _order(seeded, order["order_id"])
+    assert {line["stock"] for line in stored["lines"]} == {"SOLD"}
+    assert stored["stock_settled"] is True
+    assert audit_stock(seeded) == []

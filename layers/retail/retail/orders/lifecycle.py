@@ -48,8 +48,10 @@ from .transitions import effects_of
 _TARGET = {
     PENDING_PAYMENT: {RESERVED: RESERVED},
     PAID: {RESERVED: SOLD, SOLD: SOLD},
-    SHIPPED: {SOLD: SOLD},
-    COMPLETED: {SOLD: SOLD},
+    # A paid order's lines are sold whatever it reached since: a process that died between
+    # the payment's stock move and its record leaves them RESERVED until repair settles them.
+    SHIPPED: {RESERVED: SOLD, SOLD: SOLD},
+    COMPLETED: {RESERVED: SOLD, SOLD: SOLD},
     CANCELLED: {RESERVED: RELEASED, NONE: NONE, RELEASED: RELEASED},
     FAILED: {RESERVED: RELEASED, NONE: NONE, RELEASED: RELEASED},
 }
