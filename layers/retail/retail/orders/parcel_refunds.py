@@ -167,9 +167,7 @@ def _start(
         },
         return_document=ReturnDocument.AFTER,
     )
-    if started is not None:
-        started = mark_all_out(db, order["_id"], now) or started
-    return started
+    return None if started is None else mark_all_out(db, started, now)
 
 
 def parcel_refund_recorded(db: Any, order_id: str, merchant_id: str) -> None:

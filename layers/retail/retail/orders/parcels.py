@@ -117,27 +117,24 @@ def _advance(db: Any, order_id: str, carrier: str, tracking_no: str, now: Any) -
     extra["tracking_no"] = order.get("tracking_no") or tracking_no
     if all_out:
         extra["shipped_at"] = now
-    transition(db, order_id, PAID, SHIPPED, f"{carrier} {tracking_no}", extra=extra)
-    mark_all_out(db, order_id, now)  # read again: a waiting parcel may have gone back meanwhile
+    moved = transition(db, order_id, PAID, SHIPPED, f"{carrier} {tracking_no}", extra=extra)
+    if moved is None or not all_out:  # a later parcel, or one went back since the read
+        mark_all_out(db, moved or db.orders.find_one({"_id": order_id}) or {}, now)
 
 
-def mark_all_out(db: Any, order_id: str, now: Any) -> dict[str, Any] | None:
+def mark_all_out(db: Any, order: dict[str, Any], now: Any) -> dict[str, Any]:
     """Every parcel out (handed to a carrier, or refunded before it left): the SHIPPED order
-    records `shipped_at` once, which starts auto-confirmation. Called after each change that
-    can make it so (a parcel shipped, a waiting parcel refunded) and by order_repair after a
-    crash, each reading the order after its own write, so that of two changes racing the
-    later one sees both."""
-    order: dict[str, Any] | None = db.orders.find_one({"_id": order_id})
-    if not order or order["status"] != SHIPPED or order.get("shipped_at"):
-        return order
-    if waiting_parcels(order):
+    records `shipped_at` once, which starts auto-confirmation. Called with the order as read
+    after each change that can make it so (a parcel shipped, a waiting parcel refunded) and
+    by order_repair after a crash, so that of two changes racing the later one sees both."""
+    if order.get("status") != SHIPPED or order.get("shipped_at") or waiting_parcels(order):
         return order
     marked: dict[str, Any] | None = db.orders.find_one_and_update(
-        {"_id": order_id, "status": SHIPPED, "shipped_at": None},
+        {"_id": order["_id"], "status": SHIPPED, "shipped_at": None},
         {"$set": {"shipped_at": now}},
         return_document=ReturnDocument.AFTER,
     )
-    return marked or db.orders.find_one({"_id": order_id})
+    return marked or db.orders.find_one({"_id": order["_id"]}) or order
 
 
 def all_parcels_out(order: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pymongo import ReturnDocument
+
 from retail.common.clock import utcnow
 from retail.common.vocabulary import OrderStatus, RefundStatus
 
@@ -39,12 +41,12 @@ def noted_over(status: str) -> dict[str, Any]:
 
 def note_refund_status(db: Any, order_id: str, status: str) -> dict[str, Any] | None:
     """What the buyer sees of the refund of the order (PROCESSING, SUCCESS, CLOSED, ABNORMAL)."""
-    db.orders.update_one(
+    noted: dict[str, Any] | None = db.orders.find_one_and_update(
         {"_id": order_id, "refund_status": noted_over(status)},
         {"$set": {"refund_status": status}},
+        return_document=ReturnDocument.AFTER,
     )
-    noted: dict[str, Any] | None = db.orders.find_one({"_id": order_id})
-    return noted
+    return noted or db.orders.find_one({"_id": order_id})  # a later word stands
 
 
 def finish_refund(db: Any, order_id: str, status: str) -> None:

@@ -65,7 +65,8 @@ def _repair(db: Any, order: dict[str, Any]) -> bool:
     if order["status"] != RESERVING:
         settled = settle_stock(db, order) if not order.get("stock_settled") else order
         apply_outbox(db, settled)
-        settled = mark_all_out(db, order["_id"], utcnow()) or settled  # a parcel went back
+        current = db.orders.find_one({"_id": order["_id"]}) or settled
+        settled = mark_all_out(db, current, utcnow())  # a waiting parcel went back, then a crash
         return bool(settled.get("stock_settled"))
     held = [
         i
