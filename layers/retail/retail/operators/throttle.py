@@ -56,6 +56,9 @@ def take_attempt(
         upsert=True,
         return_document=ReturnDocument.AFTER,
     )
+    # Counted after another attempt locked the address (the lock starts the count again from
+    # zero): refused, or a guess read before the lock would pass as the sixth.
+    _refuse_locked(taken, now)
     if taken["tries"] > FAILURES_PER_ADDRESS:
         _lock(db, taken, now, ip)
         _refuse_locked(db.sign_in_attempts.find_one({"_id": key}) or {}, now)
