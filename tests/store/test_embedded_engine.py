@@ -6,6 +6,7 @@ import multiprocessing
 import threading
 
 import pytest
+from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from retail.store import connect
@@ -159,3 +160,34 @@ def test_dotted_and_dollar_field_names_are_refused_at_any_depth(tmp_path, docume
         store.names.update_one({"_id": 2}, {"$set": {"sub": {"a.b": 1}}})
     assert store.names.find_one({"_id": 2}) == {"_id": 2, "ok": 1}
     store.close()
+
+
+def test_a_one_statement_write_that_finds_the_lock_taken_waits_its_turn_and_applies_once(uri):
+    db = connect(uri)
+    db.counters.insert_one({"_id": "c", "n": 0})
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_write_lock() -> None:
+        with db.write():
+            holding.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold_the_write_lock)
+    holder.start()
+    assert holding.wait(30)
+    answers: list = []
+    writer = threading.Thread(
+        target=lambda: answers.append(
+            db.counters.find_one_and_update(
+                {"_id": "c", "n": 0}, {"$inc": {"n": 1}}, return_document=ReturnDocument.AFTER
+            )
+        )
+    )
+    writer.start()
+    writer.join(0.3)
+    assert answers == []  # refused at once by SQLite, it now waits for the holder's turn
+    release.set()
+    holder.join()
+    writer.join(30)
+    assert answers == [{"_id": "c", "n": 1}]
+    assert db.counters.find_one({"_id": "c"}) == {"_id": "c", "n": 1}

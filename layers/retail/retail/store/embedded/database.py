@@ -78,20 +78,37 @@ class EmbeddedDatabase:
     def connection(self) -> sqlite3.Connection:
         local = self._local
         if not hasattr(local, "conn"):
-            conn = sqlite3.connect(
-                self.path,
-                timeout=BUSY_TIMEOUT_SECONDS,
-                isolation_level=None,
-                check_same_thread=False,
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.create_function(
-                "retail_rewrite", 2, one_statement_hook(local), deterministic=False
-            )
+            local.conn = self._connect(BUSY_TIMEOUT_SECONDS)
             local.turn = open(f"{self.path}-writers", "a")  # noqa: SIM115 - lives with conn
-            local.conn = conn
         return local.conn  # type: ignore[no-any-return]
+
+    def _connect(self, busy_timeout: float) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+        )
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.create_function(
+            "retail_rewrite", 2, one_statement_hook(self._local), deterministic=False
+        )
+        return conn
+
+    def write_statement(self, sql: str, parameters: tuple[Any, ...]) -> sqlite3.Cursor:
+        """One write statement on its own (the one-statement path): tried at once, and if
+        another writer has the lock, run in this process's turn like a transaction. SQLite
+        takes the write lock before it reads a row, so a refused attempt changed nothing and
+        called no hook."""
+        self.connection()
+        local = self._local
+        if not hasattr(local, "eager"):
+            local.eager = self._connect(0.0)
+        try:
+            return local.eager.execute(sql, parameters)  # type: ignore[no-any-return]
+        except sqlite3.OperationalError as exc:
+            if not str(exc).startswith("database is locked"):
+                raise
+        with self.writer_turn() as conn:
+            return conn.execute(sql, parameters)
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -132,6 +149,9 @@ class EmbeddedDatabase:
         if conn is not None:
             conn.close()
             self._local.turn.close()
+        eager = getattr(self._local, "eager", None)
+        if eager is not None:
+            eager.close()
         self._forget_connections()
 
     def _forget_connections(self) -> None:

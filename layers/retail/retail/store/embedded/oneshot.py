@@ -112,24 +112,23 @@ def rewrite_by_id(
     rest = {key: cond for key, cond in filter.items() if key != "_id"}
     job: Rewrite = database.local_rewrite(Rewrite(rest, change, replace))
     planned_with = database.schema_version
-    conn = database.connection()
-    conn.execute(collection.rewrite_sql, (ids[0], planned_with))
+    database.write_statement(collection.rewrite_sql, (ids[0], planned_with))
     if job.error is not None:
         raise job.error
     if job.matched:
         return job
-    database.refresh(conn)
+    database.refresh(database.connection())
     if database.schema_version != planned_with:
         return None
     if not upsert:
         return job
     if job.rowid is None and not database.index_specs(collection.name):
-        return _insert_new(collection, conn, filter, job, planned_with)
+        return _insert_new(collection, filter, job, planned_with)
     return None
 
 
 def _insert_new(
-    collection: EmbeddedCollection, conn: Any, filter: Filter, job: Rewrite, planned_with: int
+    collection: EmbeddedCollection, filter: Filter, job: Rewrite, planned_with: int
 ) -> Rewrite | None:
     """An upsert that found no document inserts it in one statement, guarded by the schema
     version (a new index would need entries); a concurrent insert sends it the general way."""
@@ -139,7 +138,7 @@ def _insert_new(
     else:
         doc = with_id(apply_update(seed, job.change, inserting=True))
     try:
-        inserted = conn.execute(
+        inserted = collection.database.write_statement(
             collection.insert_sql, (index_value(doc["_id"]), stored_text(doc), planned_with)
         ).rowcount
     except sqlite3.IntegrityError:
