@@ -1,9 +1,11 @@
 """A pre-forking HTTP server: N worker processes share one listening socket and one store.
 
-A worker that dies is replaced (the orders it was placing are finished or undone by
-order_repair, as on SCF); a request whose length is not a number or whose body never
-arrives gets a 400, an idle or stalled connection is closed after SOCKET_TIMEOUT_SECONDS,
-and one that trickles its request is cut at twice that.
+Each worker is one function instance (scripts/gateway/functions.py `Instance`); one with
+invocations queued leaves new connections to the others for a moment, as SCF hands a
+request to an idle instance. A worker that dies is replaced (the orders it was placing are
+finished or undone by order_repair, as on SCF); a request whose length is not a number or
+whose body never arrives gets a 400, an idle or stalled connection is closed after
+SOCKET_TIMEOUT_SECONDS, and one that trickles its request is cut at twice that.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from retail.common.errors import ErrorCode
 from retail.common.settings import reset_settings, settings
@@ -65,6 +68,29 @@ class ReadDeadlines:
 
 
 DEADLINES = ReadDeadlines()
+
+
+class InstanceServer(ThreadingHTTPServer):
+    """One worker's server. Connections are spread over the workers when they are accepted
+    and then stay (keep-alive), so a worker that takes more than its share serves each of
+    them slower: one whose instance already has invocations queued waits up to
+    DEFER_ACCEPT_SECONDS before accepting, leaving the connection to an idler worker."""
+
+    DEFER_ACCEPT_SECONDS = 0.05
+    QUEUED_ENOUGH = 2
+    daemon_threads = True
+    defer_accept = False  # a lone worker has nobody to leave a connection to
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        instance = self.RequestHandlerClass.registry.instance  # type: ignore[attr-defined]
+        deadline = time.monotonic() + self.DEFER_ACCEPT_SECONDS
+        while (
+            self.defer_accept
+            and instance.waiting >= self.QUEUED_ENOUGH
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.002)
+        return super().get_request()
 
 
 class GatewayHandler(BaseHTTPRequestHandler):
@@ -163,10 +189,10 @@ def serve(
         {"registry": FunctionRegistry(), "dev": settings().is_dev, "timeout": socket_timeout},
     )
     listener = socket.create_server((host, port), reuse_port=False, backlog=1024)
-    ThreadingHTTPServer.daemon_threads = True
 
     def run_worker() -> None:
-        server = ThreadingHTTPServer((host, port), handler, bind_and_activate=False)
+        server = InstanceServer((host, port), handler, bind_and_activate=False)
+        server.defer_accept = workers > 1
         server.socket.close()
         server.socket = listener
         server.serve_forever()

@@ -1,5 +1,7 @@
 """The dev gateway under the attacks a gateway must survive, and the trust-boundary attacks
-performed over HTTP: forged timers, rotated X-Forwarded-For, killed workers, lying lengths."""
+performed over HTTP: forged timers, rotated X-Forwarded-For, killed workers, lying lengths.
+Each runs against the gateway in dev mode and in production mode (where the dev headers that
+name a caller are ignored, so the attacker is anonymous)."""
 
 from __future__ import annotations
 
@@ -17,13 +19,17 @@ from .conftest import Gateway, start_gateway, stop_gateway
 SOCKET_TIMEOUT = 1.0
 
 
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+@pytest.fixture(scope="module", params=["dev", "prod"])
+def shop(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Gateway]:
+    mode = request.param
     running = start_gateway(
-        tmp_path_factory.mktemp("gateway-attacks"),
-        "dev",
+        tmp_path_factory.mktemp(f"gateway-attacks-{mode}"),
+        mode,
         workers=2,
-        settings={"RETAIL_RATE_LIMITS": '{"default": 10}'},
+        settings={"RETAIL_RATE_LIMITS": '{"default": 10}'}
+        | ({"RETAIL_ALLOW_EMBEDDED_STORE": "yes"} if mode == "prod" else {}),
         options=["--socket-timeout", str(SOCKET_TIMEOUT)],
     )
     yield running
@@ -47,6 +53,19 @@ def workers(shop: Gateway) -> set[int]:
     return {int(pid) for pid in children.read_text().split()}
 
 
+def _wait_until_dead(pid: int) -> None:
+    status = Path(f"/proc/{pid}/status")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if "\nState:\tZ" in status.read_text():
+                return
+        except FileNotFoundError:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"worker {pid} outlived SIGKILL")
+
+
 def test_a_forged_timer_sent_as_a_mini_program_call_settles_nothing(shop: Gateway):
     forged = {"Type": "Timer", "TriggerName": "x", "Message": '{"day": "2030-01-01"}'}
     status, answer = shop.post("/fn/settlement_run", forged, {"X-Dev-Openid": "o-attacker"})
@@ -62,17 +81,25 @@ def test_a_forged_timer_sent_as_a_mini_program_call_settles_nothing(shop: Gatewa
     assert timers and timers[-1]["source"] == "wx_trigger" and timers[-1]["caller"] is None
 
 
-def test_rotating_x_forwarded_for_does_not_lift_the_address_budget(shop: Gateway):
+@pytest.mark.parametrize("route", ["/fn/catalog_browse", "/http/catalog_browse"])
+def test_rotating_x_forwarded_for_does_not_lift_the_address_budget(shop: Gateway, route: str):
+    before = len(shop.json_log())
     codes = []
     for n in range(130):
         status, _ = shop.post(
-            "/fn/catalog_browse",
-            {},
-            {"X-Dev-Openid": f"o-rotor-{n}", "X-Forwarded-For": f"9.9.{n}.9"},
+            route, {}, {"X-Dev-Openid": f"o-rotor-{n}", "X-Forwarded-For": f"9.9.{n}.9"}
         )
         codes.append(status)
     # 10 a caller, 50 an address a minute: at most two minutes' worth pass, however rotated
     assert codes.count(200) <= 100 and codes.count(429) >= 30
+    logs = shop.json_log()[before:]
+    spoofed = [line for line in logs if line["event"] == "client_ip_spoofed"]
+    if route.startswith("/http"):  # an HTTP trigger sees the header: each lie is logged
+        assert len(spoofed) == 130 and {line["forwarded_ignored"] for line in spoofed} == {1}
+    else:  # CloudBase passes a function no headers at all
+        assert spoofed == []
+    answered = [line for line in logs if line["event"] == "function_answered"]
+    assert {line["ip"] for line in answered} == {"127.0.0.1"}
 
 
 def test_a_length_that_is_not_a_number_is_400(shop: Gateway):
@@ -100,6 +127,7 @@ def test_a_killed_worker_is_replaced_and_calls_go_on(shop: Gateway):
     assert len(before) == 2
     victim = min(before)
     os.kill(victim, signal.SIGKILL)
+    _wait_until_dead(victim)  # a connection the victim accepted while dying is reset, as on SCF
     served = [shop.post("/fn/catalog_product", {"product_id": "p-mango"})[0] for _ in range(20)]
     assert set(served) == {200}
     deadline = time.monotonic() + 30

@@ -213,3 +213,52 @@ def test_function_urls_answer_cors_for_the_console_origin_only(seeded, monkeypat
 def test_without_a_console_origin_no_cors_headers_are_sent(seeded):
     reply = handler("order_search")({**golden("function_url_event"), "body": "{}"}, {})
     assert not any(k.startswith("Access-Control") for k in reply["headers"])
+
+
+def _answered(out: str) -> dict[str, Any]:
+    lines = [json.loads(line) for line in out.strip().splitlines()]
+    return next(line for line in reversed(lines) if line["event"] == "function_answered")
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "code"),
+    [
+        ("{not json", {}, "INVALID_ARGUMENT"),
+        ("{}", {"authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.forged.forged"}, "UNAUTHENTICATED"),
+    ],
+)
+def test_a_call_refused_before_its_caller_is_known_still_logs_the_platforms_ip(
+    seeded, capsys, body, headers, code
+):
+    http = golden("apigw_event")
+    http["body"], http["headers"] = body, {**http["headers"], **headers}
+    reply = handler("catalog_browse")(http, golden("scf_context"))
+    assert json.loads(reply["body"])["code"] == code
+    line = _answered(capsys.readouterr().out)
+    assert line["answer"] == code and line["ip"] == "10.0.2.14" and line["trigger"] == "http"
+
+
+@pytest.mark.parametrize(
+    ("hops", "forwarded", "lies"),
+    [
+        ("0", "6.6.6.6", 1),
+        ("0", "6.6.6.6, 7.7.7.7 ", 2),
+        ("0", "111.206.96.145", 0),  # a proxy repeating the client's own address
+        ("1", "1.2.3.4", 0),  # our one proxy's word, believed
+        ("1", "6.6.6.6, 1.2.3.4", 1),  # the caller's claim left of it
+    ],
+)
+def test_forwarded_addresses_nobody_vouches_for_are_logged_as_spoofing(
+    seeded, monkeypatch, capsys, hops, forwarded, lies
+):
+    monkeypatch.setenv("RETAIL_TRUSTED_PROXY_HOPS", hops)
+    reset_settings()
+    http = golden("function_url_event")
+    http["body"] = "{}"
+    http["headers"]["x-forwarded-for"] = forwarded
+    handler("catalog_browse")(http, {})
+    lines = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    spoofed = [line for line in lines if line["event"] == "client_ip_spoofed"]
+    assert [line["forwarded_ignored"] for line in spoofed] == ([lies] if lies else [])
+    if spoofed:
+        assert spoofed[0]["level"] == "WARNING" and "6.6.6.6" not in json.dumps(lines)

@@ -1,12 +1,15 @@
 """A gateway worker is one function instance: one invocation at a time, first come first
-served (docs/decisions/0013-one-invocation-per-instance.md)."""
+served, and new connections go to the workers with nothing queued
+(docs/decisions/0013-one-invocation-per-instance.md)."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 
 from scripts.gateway.functions import FunctionRegistry, Instance
+from scripts.gateway.server import GatewayHandler, InstanceServer
 
 
 def _wait_until(condition, seconds: float = 30.0) -> None:
@@ -77,3 +80,44 @@ def test_the_registry_runs_its_handlers_in_the_worker_s_instance():
         _wait_until(lambda: registry.instance.waiting == 1)
     caller.join(30)
     assert registry.instance.waiting == 0
+
+
+def _server(listener: socket.socket, registry: FunctionRegistry) -> InstanceServer:
+    handler = type("Handler", (GatewayHandler,), {"registry": registry})
+    server = InstanceServer(listener.getsockname(), handler, bind_and_activate=False)
+    server.socket.close()
+    server.socket = listener
+    server.defer_accept = True
+    server.DEFER_ACCEPT_SECONDS = 60.0  # only the queue, never the clock, decides here
+    return server
+
+
+def test_a_worker_with_invocations_queued_leaves_a_new_connection_to_an_idle_one():
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(30)  # a wrong worker taking the connection fails, never hangs
+    busy_registry, idle_registry = FunctionRegistry(), FunctionRegistry()
+    busy, idle = _server(listener, busy_registry), _server(listener, idle_registry)
+    release = threading.Event()
+
+    def queued_invocation() -> None:
+        with busy_registry.instance.turn():
+            release.wait(60)
+
+    invocations = [threading.Thread(target=queued_invocation) for _ in range(3)]
+    for n, thread in enumerate(invocations):
+        thread.start()
+        _wait_until(lambda n=n: busy_registry.instance.waiting == n)
+    accepted_by_busy: list = []
+    busy_accepts = threading.Thread(target=lambda: accepted_by_busy.append(busy.get_request()))
+    busy_accepts.start()
+    first = socket.create_connection(listener.getsockname())
+    conn, peer = idle.get_request()  # the busy worker is waiting: the idle one takes it
+    assert peer == first.getsockname() and accepted_by_busy == []
+    release.set()  # its queue drains: the busy worker accepts again
+    for thread in invocations:
+        thread.join(30)
+    second = socket.create_connection(listener.getsockname())
+    busy_accepts.join(30)
+    assert accepted_by_busy and accepted_by_busy[0][1] == second.getsockname()
+    for sock in (first, second, conn, accepted_by_busy[0][0], listener):
+        sock.close()

@@ -37,9 +37,23 @@ def client_ip(peer: str | None, forwarded_for: str | None, trusted_hops: int) ->
     """
     if trusted_hops <= 0 or not forwarded_for:
         return normalise_ip(peer)
-    chain = [part for part in forwarded_for.split(",") if part.strip()]
-    if peer:
-        chain.append(peer)
+    chain = _chain(peer, forwarded_for)
     if len(chain) <= trusted_hops:
         return normalise_ip(chain[0]) if chain else None
     return normalise_ip(chain[-(trusted_hops + 1)])
+
+
+def unbelieved_forwards(peer: str | None, forwarded_for: str | None, trusted_hops: int) -> int:
+    """How many X-Forwarded-For entries left of the trusted hops name an address other than
+    the client's: written by the caller to pass for someone else (a proxy of the platform's
+    that repeats the client's own address is no lie)."""
+    if not forwarded_for:
+        return 0
+    written = _chain(peer, forwarded_for)[: -(trusted_hops + 1)]
+    believed = client_ip(peer, forwarded_for, trusted_hops)
+    return sum(normalise_ip(entry) != believed for entry in written)
+
+
+def _chain(peer: str | None, forwarded_for: str) -> list[str]:
+    chain = [part for part in forwarded_for.split(",") if part.strip()]
+    return [*chain, peer] if peer else chain

@@ -11,9 +11,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
+from typing import Any
 
-from retail.common.clientip import client_ip
+from retail.common.clientip import client_ip, unbelieved_forwards
 from retail.common.errors import ConfigurationError, Forbidden, InvalidArgument, Unauthenticated
+from retail.common.logs import log
 from retail.common.settings import settings
 from retail.common.tokens import verify_token
 
@@ -112,20 +114,38 @@ def _http_caller(invocation: Invocation) -> Caller:
     return Caller(
         openid=openid,
         source="http",
-        client_ip=http_client_ip(invocation),
+        client_ip=http_client_ip(invocation.headers, invocation.request_context),
         operator=operator,
     )
 
 
-def http_client_ip(invocation: Invocation) -> str | None:
+def http_client_ip(headers: dict[str, str], request_context: dict[str, Any]) -> str | None:
     """API gateway events carry the peer in requestContext.sourceIp; function URL events
-    (which have no requestContext) in the x-scf-remote-addr header the platform sets."""
-    if invocation.request_context:
-        peer = invocation.request_context.get("sourceIp")
-    else:
-        peer = invocation.header("x-scf-remote-addr")
+    (which have no requestContext) in the x-scf-remote-addr header the platform sets.
+    `headers` are lower-cased. Forwarded addresses nobody vouches for are logged as spoofing."""
+    given = request_context.get("sourceIp") if request_context else headers.get("x-scf-remote-addr")
+    peer = str(given) if given else None
     hops = settings().RETAIL_TRUSTED_PROXY_HOPS
-    return client_ip(str(peer) if peer else None, invocation.header("x-forwarded-for"), hops)
+    forwarded = headers.get("x-forwarded-for")
+    if lies := unbelieved_forwards(peer, forwarded, hops):
+        log("client_ip_spoofed", "WARNING", forwarded_ignored=lies, trusted_hops=hops)
+    return client_ip(peer, forwarded, hops)
+
+
+def refused_caller_ip(event: Any, trigger: Trigger, platform: Platform) -> str | None:
+    """The client IP of a call refused before its caller was known (a body that does not
+    parse, a forged token): the platform's, read from the raw event where HTTP carries it."""
+    if trigger is Trigger.CLOUDBASE:
+        return platform.client_ip
+    if trigger is not Trigger.HTTP or not isinstance(event, dict):
+        return None
+    raw_headers, context = event.get("headers"), event.get("requestContext")
+    headers = (
+        {str(k).lower(): str(v) for k, v in raw_headers.items()}
+        if isinstance(raw_headers, dict)
+        else {}
+    )
+    return http_client_ip(headers, context if isinstance(context, dict) else {})
 
 
 def _dev_operator(value: str | None) -> Operator | None:

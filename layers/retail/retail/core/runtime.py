@@ -36,7 +36,7 @@ from retail.common.ratelimit import check_rate
 from retail.common.settings import settings
 
 from .events import IDENTITY_KEYS, Invocation, Trigger, detect_trigger, parse_event
-from .identity import Caller, caller_key, resolve_caller
+from .identity import Caller, caller_key, refused_caller_ip, resolve_caller
 from .platform import Platform, platform_of
 
 Auth = Literal["user", "optional", "sign_in", "operator", "timer", "webhook"]
@@ -101,7 +101,7 @@ def cloud_function(
                 "function_answered",
                 answer=answer["code"],
                 ms=elapsed_ms,
-                **_trace(trigger, platform, caller),
+                **_trace(event, trigger, platform, caller),
             )
             record_call(name, answer["code"], elapsed_ms, utcnow())
             request_id.reset(tokens[0])
@@ -122,14 +122,16 @@ def _folder_name(handler: Handler) -> str:
     return os.path.basename(os.path.dirname(code.co_filename)) if code else handler.__name__
 
 
-def _trace(trigger: Trigger, platform: Platform, caller: Caller | None) -> dict[str, Any]:
+def _trace(
+    event: Any, trigger: Trigger, platform: Platform, caller: Caller | None
+) -> dict[str, Any]:
     """Who called, from where and how, for the log line: the trigger and source as the
     platform gave them, a pseudonymous caller key and the client IP."""
     return {
         "trigger": trigger.value,
         "source": ",".join(platform.source) or None,
         "caller": caller_key(caller.openid, caller.operator) if caller else None,
-        "ip": caller.client_ip if caller else platform.client_ip,
+        "ip": caller.client_ip if caller else refused_caller_ip(event, trigger, platform),
     }
 
 
