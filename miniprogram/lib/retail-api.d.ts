@@ -331,6 +331,14 @@ export type FunnelStep = {
   drop_off: number | null;
 };
 
+export type GroupDealView = {
+  deal_id: string;
+  sku_id: string;
+  group_price: number;
+  size: number;
+  hours: number;
+};
+
 /** Buy at a group deal's price: open a new group, or join `group_id`. */
 export type GroupJoin = {
   deal_id: string;
@@ -341,14 +349,20 @@ export type GroupRef = {
   group_id: string;
 };
 
+/** What a shared group page shows: the deal, how full it is, and whether the caller is in it (members themselves stay private). */
 export type GroupView = {
   group_id: string;
   deal_id: string;
+  product_id: string;
+  sku_id: string;
+  group_price: number;
   size: number;
   joined: number;
   paid: number;
   status: string;
   deadline: string;
+  /** the caller holds a place in this group */
+  mine: boolean;
 };
 
 export type Health = {
@@ -677,6 +691,7 @@ export type ProductDetail = {
   price: number;
   sales: number;
   skus: Array<SkuView>;
+  group_deals: Array<GroupDealView>;
   [key: string]: unknown;
 };
 

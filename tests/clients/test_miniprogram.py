@@ -19,6 +19,7 @@ FLOWS = {
     "a shopper browses, buys a mango and sees the order paid",
     "a new shopper opening a shared product rewards the inviter with points",
     "checkout shows the back end's error when the SKU has sold out",
+    "a shopper opens a group from the deal, shares it, and a friend joins from the link",
 }
 
 
@@ -58,3 +59,11 @@ def test_the_pages_left_their_effects_in_the_store(results):
     assert db.referrals.count_documents({"inviter": inviter["_id"]}) == 1
     events = {e["type"] for e in db.events.find({"openid": paid["openid"]})}
     assert {"page_view", "product_view", "add_to_cart", "checkout_start"} <= events
+    group = db.groups.find_one({"leader": {"$regex": "^jest-group-a-"}})
+    assert (group["joined"], group["paid"], group["status"]) == (2, 2, "OPEN")
+    buyers = sorted(db.orders.distinct("openid", {"group_id": group["_id"]}))
+    assert [b.rsplit("-", 2)[0] for b in buyers] == ["jest-group-a", "jest-group-b"]
+    for order in db.orders.find({"group_id": group["_id"]}):  # one unit at the group price
+        assert [(x["sku_id"], x["qty"], x["price"]) for x in order["lines"]] == [
+            ("p-honey-1", 1, 4800)
+        ]

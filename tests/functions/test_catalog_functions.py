@@ -48,6 +48,16 @@ def test_product_shows_skus_with_available_stock(seeded):
     assert data["price"] == 2990
 
 
+def test_product_shows_the_group_deals_a_shopper_can_open_a_group_with(seeded):
+    deals = call("catalog_product", {"product_id": "p-honey"})["data"]["group_deals"]
+    assert deals == [
+        {"deal_id": "g-honey-3", "sku_id": "p-honey-1", "group_price": 4800, "size": 3, "hours": 24}
+    ]
+    seeded.group_deals.update_one({"_id": "g-honey-3"}, {"$set": {"status": "ENDED"}})
+    assert call("catalog_product", {"product_id": "p-honey"})["data"]["group_deals"] == []
+    assert call("catalog_product", sample("catalog_product"))["data"]["group_deals"] == []
+
+
 def test_unknown_or_unpublished_product_is_not_found(seeded):
     assert call("catalog_product", {"product_id": "p-none"})["code"] == "NOT_FOUND"
     seeded.products.update_one({"_id": "p-mango"}, {"$set": {"status": "OFF_SALE"}})

@@ -49,6 +49,23 @@ def test_a_group_fills_and_succeeds_when_every_member_has_paid(seeded):
     assert expire_timer()["processed"] == 0
 
 
+def test_a_shared_group_shows_its_deal_and_whether_the_caller_is_in_it(seeded):
+    gid = group_order("o-lead", "group-key-0301")["data"]["group_id"]
+    seen = {
+        who: call("group_get", {"group_id": gid}, openid=who)["data"] for who in ("o-lead", "o-x")
+    }
+    assert seen["o-lead"]["mine"] is True and seen["o-x"]["mine"] is False
+    assert call("group_get", {"group_id": gid})["data"]["mine"] is False  # nobody signed in
+    shown = seen["o-x"]
+    assert (shown["product_id"], shown["sku_id"], shown["group_price"]) == (
+        "p-honey",
+        "p-honey-1",
+        4800,
+    )
+    assert (shown["size"], shown["joined"], shown["status"]) == (3, 1, "OPEN")
+    assert "members" not in shown and "leader" not in shown
+
+
 def test_a_cancelled_member_frees_a_place(seeded):
     gid = group_order("o-lead", "group-key-0101")["data"]["group_id"]
     member = group_order("o-m1", "group-key-0102", gid)["data"]

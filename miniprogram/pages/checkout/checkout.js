@@ -20,6 +20,7 @@ Component({
     use_points: false,
     payable: 0,
     group: null,
+    group_sku: "",
     preview: null,
     idempotency_key: "",
     order_id: null,
@@ -30,9 +31,14 @@ Component({
       try {
         await ensureLogin();
         const me = await call("user_me", {});
-        await this.loadItems();
+        // A group order (from a product's deal or a shared group) is one unit of the deal's
+        // SKU at the group price, whatever is in the cart.
         this.setData({
           group: query.deal ? { deal_id: query.deal, group_id: query.group || null } : null,
+          group_sku: query.deal ? query.sku || "" : "",
+        });
+        await this.loadItems();
+        this.setData({
           points_available: me.points,
           idempotency_key: `ck-${Date.now()}-${Math.random().toString(36).slice(2, 10)}`,
         });
@@ -56,6 +62,7 @@ Component({
       // What can be bought is judged where this delivery takes the stock (the warehouse for
       // express, the store for pickup and instant), as order_place will.
       const d = this.data;
+      if (d.group) return this.setData({ items: d.group_sku ? [{ sku_id: d.group_sku, qty: 1 }] : [] });
       const where = d.delivery === "express" || !d.store_id ? { delivery: d.delivery } : { delivery: d.delivery, store_id: d.store_id };
       const cart = await call("cart_list", where);
       this.setData({ items: cart.items.filter((l) => l.available).map((l) => ({ sku_id: l.sku_id, qty: l.qty })) });
@@ -128,7 +135,7 @@ Component({
         const order = await call("order_place", { ...this.request(), idempotency_key: this.data.idempotency_key });
         this.setData({ order_id: order.order_id, error: null });
         await payOrder(order.order_id).catch(() => wx.showToast({ title: "支付未完成，可在订单里继续支付", icon: "none" }));
-        wx.redirectTo({ url: `/pages/orders/detail?id=${order.order_id}` });
+        wx.redirectTo({ url: order.group_id ? `/pages/group/group?id=${order.group_id}` : `/pages/orders/detail?id=${order.order_id}` });
         return order;
       } catch (error) {
         if (error.reason === "CONSENT_REQUIRED" && (await askConsent())) return this.placeOrder();

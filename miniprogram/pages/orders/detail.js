@@ -43,6 +43,9 @@ Component({
         return null;
       }
     },
+    openGroup() {
+      wx.navigateTo({ url: `/pages/group/group?id=${this.data.order.group_id}` });
+    },
     async pay() {
       try {
         await payOrder(this.data.order_id);

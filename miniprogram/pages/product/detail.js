@@ -1,5 +1,6 @@
-// A product: its SKUs with stock, reviews, what goes with it; add to cart or buy now; share
-// it (the link carries the shopper's share code, and opening one rewards the inviter).
+// A product: its SKUs with stock, reviews, what goes with it; add to cart, buy now, or open a
+// group at a deal's price (拼团); share it (the link carries the shopper's share code, and
+// opening one rewards the inviter).
 const { call } = require("../../lib/retail");
 const { ensureLogin, track, openShare, showError } = require("../../lib/session");
 const { yuan } = require("../../lib/format");
@@ -10,6 +11,7 @@ Component({
   data: {
     product: null,
     skus: [],
+    deals: [],
     sku_id: "",
     qty: 1,
     reviews: [],
@@ -32,9 +34,11 @@ Component({
         ]);
         const skus = product.skus.map((s) => ({ ...s, price_text: yuan(s.price), sold_out: s.stock <= 0 }));
         const first = skus.find((s) => !s.sold_out) || skus[0];
+        const deals = product.group_deals.map((d) => ({ ...d, price_text: yuan(d.group_price) }));
         this.setData({
           product: { ...product, price_text: yuan(product.price) },
           skus,
+          deals,
           sku_id: first ? first.sku_id : "",
           reviews: reviews.reviews,
           rating: reviews.average,
@@ -65,6 +69,10 @@ Component({
     },
     async buyNow() {
       if (await this.addToCart()) wx.navigateTo({ url: "/pages/checkout/checkout" });
+    },
+    startGroup(event) {
+      const deal = this.data.deals.find((d) => d.deal_id === event.currentTarget.dataset.deal);
+      wx.navigateTo({ url: `/pages/checkout/checkout?deal=${deal.deal_id}&sku=${deal.sku_id}` });
     },
     openProduct(event) {
       wx.navigateTo({ url: `/pages/product/detail?id=${event.currentTarget.dataset.id}` });

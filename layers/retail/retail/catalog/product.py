@@ -1,4 +1,5 @@
-"""One product with its SKUs, prices and the stock available right now."""
+"""One product with its SKUs, prices, the stock available right now and the group deals
+(拼团) a shopper can open a group with."""
 
 from __future__ import annotations
 
@@ -28,6 +29,16 @@ class SkuView(BaseModel):
     store_stock: dict[str, int]
 
 
+class GroupDealView(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    deal_id: str
+    sku_id: str
+    group_price: int
+    size: int
+    hours: int
+
+
 class ProductDetail(BaseModel):
     model_config = ConfigDict(defer_build=True, extra="allow")
 
@@ -38,6 +49,7 @@ class ProductDetail(BaseModel):
     price: int
     sales: int
     skus: list[SkuView]
+    group_deals: list[GroupDealView]
 
 
 def show_product(cmd: ShowProduct, *, db: Any = None) -> ProductDetail:
@@ -74,6 +86,18 @@ def show_product(cmd: ShowProduct, *, db: Any = None) -> ProductDetail:
         for k, v in doc.items()
         if k not in {"_id", "sku_ids", "rank", "status", "created_at", "sales"}
     }
+    deals = [
+        GroupDealView(**{k: deal[k] for k in GroupDealView.model_fields})
+        for deal in db.group_deals.find(
+            {"product_id": doc["_id"], "status": "ACTIVE", "sku_id": {"$in": sku_ids}}
+        ).sort("_id", 1)
+    ]
     return ProductDetail(
-        **{**extra, "product_id": doc["_id"], "sales": doc.get("sales", 0), "skus": views}
+        **{
+            **extra,
+            "product_id": doc["_id"],
+            "sales": doc.get("sales", 0),
+            "skus": views,
+            "group_deals": deals,
+        }
     )

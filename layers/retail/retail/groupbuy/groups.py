@@ -25,14 +25,21 @@ class GroupRef(BaseModel):
 
 
 class GroupView(BaseModel):
+    """What a shared group page shows: the deal, how full it is, and whether the caller is in
+    it (members themselves stay private)."""
+
     model_config = OUT
     group_id: str
     deal_id: str
+    product_id: str
+    sku_id: str
+    group_price: int
     size: int
     joined: int
     paid: int
     status: str
     deadline: datetime
+    mine: bool = Field(description="the caller holds a place in this group")
 
 
 def join_group(
@@ -101,14 +108,17 @@ def count_payment(db: Any, group_id: str, order_id: str) -> None:
         )
 
 
-def show_group(cmd: GroupRef, *, db: Any = None) -> GroupView:
+def show_group(cmd: GroupRef, viewer: str | None, *, db: Any = None) -> GroupView:
     db = db if db is not None else database()
     group = db.groups.find_one({"_id": cmd.group_id})
     if group is None:
         raise NotFound(f"no group {cmd.group_id!r}")
+    deal = db.group_deals.find_one({"_id": group["deal_id"]}) or {}
     return GroupView(
         **{
+            **{k: v for k, v in deal.items() if k in {"product_id", "sku_id", "group_price"}},
             **{k: v for k, v in group.items() if k in GroupView.model_fields},
             "group_id": group["_id"],
+            "mine": viewer is not None and viewer in group.get("members", {}),
         }
     )
