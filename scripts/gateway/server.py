@@ -176,6 +176,17 @@ class GatewayHandler(BaseHTTPRequestHandler):
         return  # one line per call is written by _serve
 
 
+def shared_listener(host: str, port: int) -> socket.socket:
+    """The socket every worker accepts from. Each worker's selector wakes for every new
+    connection and only one gets it, so the listener does not block: a worker that waited
+    (InstanceServer) and lost the connection to another goes back to its selector, where it
+    looks at its queue again, instead of sleeping in accept() and taking the next
+    connection whatever its queue (socketserver drops the OSError of an empty accept)."""
+    listener = socket.create_server((host, port), reuse_port=False, backlog=1024)
+    listener.setblocking(False)
+    return listener
+
+
 def serve(
     host: str, port: int, workers: int, socket_timeout: float = SOCKET_TIMEOUT_SECONDS
 ) -> None:
@@ -188,7 +199,7 @@ def serve(
         (GatewayHandler,),
         {"registry": FunctionRegistry(), "dev": settings().is_dev, "timeout": socket_timeout},
     )
-    listener = socket.create_server((host, port), reuse_port=False, backlog=1024)
+    listener = shared_listener(host, port)
 
     def run_worker() -> None:
         server = InstanceServer((host, port), handler, bind_and_activate=False)

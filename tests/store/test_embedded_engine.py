@@ -163,18 +163,27 @@ def test_dotted_and_dollar_field_names_are_refused_at_any_depth(tmp_path, docume
 
 
 def test_a_one_statement_write_that_finds_the_lock_taken_waits_its_turn_and_applies_once(uri):
+    """Refused by SQLite, the write queues for the write turn instead of polling SQLite's
+    lock: it still waits after the holder has committed, until the holder's turn ends."""
     db = connect(uri)
     db.counters.insert_one({"_id": "c", "n": 0})
-    holding, release = threading.Event(), threading.Event()
+    holding, unlock, unlocked, release = (threading.Event() for _ in range(4))
 
-    def hold_the_write_lock() -> None:
-        with db.write():
+    def hold_the_turn_and_the_lock() -> None:
+        with db.writer_turn() as conn:
+            conn.execute("BEGIN IMMEDIATE")
             holding.set()
+            unlock.wait(30)
+            conn.execute("COMMIT")  # SQLite's lock is free, the turn is still held
+            unlocked.set()
             release.wait(30)
 
-    holder = threading.Thread(target=hold_the_write_lock)
+    holder = threading.Thread(target=hold_the_turn_and_the_lock)
     holder.start()
     assert holding.wait(30)
+    queued = threading.Event()
+    take_turn = db.writer_turn
+    db.writer_turn = lambda: (queued.set(), take_turn())[1]  # the writer's own way to the turn
     answers: list = []
     writer = threading.Thread(
         target=lambda: answers.append(
@@ -184,8 +193,11 @@ def test_a_one_statement_write_that_finds_the_lock_taken_waits_its_turn_and_appl
         )
     )
     writer.start()
+    assert queued.wait(30)  # refused at once by SQLite, it went to the turn
+    unlock.set()
+    assert unlocked.wait(30)
     writer.join(0.3)
-    assert answers == []  # refused at once by SQLite, it now waits for the holder's turn
+    assert answers == []  # a poller of SQLite's lock would have written by now
     release.set()
     holder.join()
     writer.join(30)

@@ -4,12 +4,13 @@ served, and new connections go to the workers with nothing queued
 
 from __future__ import annotations
 
+import select
 import socket
 import threading
 import time
 
 from scripts.gateway.functions import FunctionRegistry, Instance
-from scripts.gateway.server import GatewayHandler, InstanceServer
+from scripts.gateway.server import GatewayHandler, InstanceServer, shared_listener
 
 
 def _wait_until(condition, seconds: float = 30.0) -> None:
@@ -121,3 +122,45 @@ def test_a_worker_with_invocations_queued_leaves_a_new_connection_to_an_idle_one
     assert accepted_by_busy and accepted_by_busy[0][1] == second.getsockname()
     for sock in (first, second, conn, accepted_by_busy[0][0], listener):
         sock.close()
+
+
+def test_a_worker_that_waited_and_lost_the_connection_goes_back_to_its_queue_not_into_accept():
+    listener = shared_listener("127.0.0.1", 0)
+    registry = FunctionRegistry()
+    busy = _server(listener, registry)
+    busy.DEFER_ACCEPT_SECONDS = 0.01
+    release = threading.Event()
+
+    def queued_invocation() -> None:
+        with registry.instance.turn():
+            release.wait(60)
+
+    invocations = [threading.Thread(target=queued_invocation) for _ in range(3)]
+    for n, thread in enumerate(invocations):
+        thread.start()
+        _wait_until(lambda n=n: registry.instance.waiting == n)
+    outcome: list = []
+
+    def accept() -> None:  # the connection that woke it was taken by another worker
+        try:
+            outcome.append(busy.get_request())
+        except OSError as error:
+            outcome.append(error)
+
+    accepting = threading.Thread(target=accept, daemon=True)
+    accepting.start()
+    accepting.join(30)
+    release.set()
+    for thread in invocations:
+        thread.join(30)
+    assert len(outcome) == 1 and isinstance(outcome[0], BlockingIOError)
+    later = socket.create_connection(listener.getsockname())
+    _wait_until(lambda: _readable(listener))
+    conn, peer = busy.get_request()  # its queue drained: now it takes the next one
+    assert peer == later.getsockname()
+    for sock in (later, conn, listener):
+        sock.close()
+
+
+def _readable(sock: socket.socket) -> bool:
+    return bool(select.select([sock], [], [], 0)[0])
