@@ -381,6 +381,17 @@ Object.assign(PAGES, {
 const ID_PATTERN = "[A-Za-z0-9_:\\-]{1,64}";
 
 function shanghaiIso(local) { return local ? `${local}:00+08:00` : null; }
+/** A stored time as a datetime-local value in Asia/Shanghai ("2026-12-01T08:30"). */
+function localShanghai(iso) { return iso ? shanghai(iso).replace(" ", "T") : undefined; }
+
+const POSITION = { home_banner: "首页横幅", category_top: "分类页顶部" };
+const SLOT_STATE = { LIVE: "投放中", STOPPED: "已停用", UPCOMING: "未开始", ENDED: "已结束" };
+function slotState(slot) {
+  const now = Date.now();
+  if (!slot.active) { return "STOPPED"; }
+  if (new Date(slot.starts_at).getTime() > now) { return "UPCOMING"; }
+  return new Date(slot.ends_at).getTime() <= now ? "ENDED" : "LIVE";
+}
 
 Object.assign(PAGES, {
   async products() {
@@ -425,25 +436,40 @@ Object.assign(PAGES, {
     const { start, end } = range();
     const report = await call("ad_report", { start, end });
     const admin = sessionStorage.getItem("retail-role") === "admin";  // merchants see their report only
-    page.innerHTML = `<h3>广告位</h3>` + (!admin ? "" : form("ad-save", [
-      { name: "slot_id", label: "广告位 ID", pattern: ID_PATTERN },
-      { name: "position", label: "位置", options: [["home_banner", "首页横幅"], ["category_top", "分类页顶部"]] },
-      { name: "merchant_id", label: "商户", pattern: ID_PATTERN },
-      { name: "product_id", label: "商品", pattern: ID_PATTERN, required: false },
-      { name: "title", label: "标题", maxlength: 40 },
-      { name: "image_key", label: "图片", maxlength: 200, placeholder: "ads/xxx.jpg" },
-      { name: "starts_at", label: "开始（北京时间）", type: "datetime-local" },
-      { name: "ends_at", label: "结束（北京时间）", type: "datetime-local" },
-      { name: "price", label: "价格（元）", type: "number", min: "0", step: "0.01" }], "保存"))
-      + table("ads-table", ["广告位", "商户", "曝光", "点击", "点击率", "花费"], report.slots.map((s) => [
-        figure(`ad-${s.slot_id}`, s.impressions, s.slot_id), esc(s.merchant_id), s.impressions, s.clicks, percent(s.ctr), yuan(s.spend)]));
+    const editing = report.slots.find((s) => s.slot_id === params().get("edit")) || null;
+    const v = editing || { position: "home_banner", active: true };
+    page.innerHTML = `<h3>${editing ? `编辑广告位 ${esc(editing.slot_id)}` : "广告位"}</h3>` + (!admin ? "" : form("ad-save", [
+      { name: "slot_id", label: "广告位 ID", pattern: ID_PATTERN, value: v.slot_id },
+      { name: "position", label: "位置", options: Object.entries(POSITION), value: v.position },
+      { name: "category_id", label: "分类（分类页顶部）", pattern: ID_PATTERN, required: false, value: v.category_id || "" },
+      { name: "merchant_id", label: "商户", pattern: ID_PATTERN, value: v.merchant_id },
+      { name: "product_id", label: "商品", pattern: ID_PATTERN, required: false, value: v.product_id || "" },
+      { name: "title", label: "标题", maxlength: 60, value: v.title },
+      { name: "image_key", label: "图片", maxlength: 200, placeholder: "ads/xxx.jpg", value: v.image_key },
+      { name: "starts_at", label: "开始（北京时间）", type: "datetime-local", value: localShanghai(v.starts_at) },
+      { name: "ends_at", label: "结束（北京时间）", type: "datetime-local", value: localShanghai(v.ends_at) },
+      { name: "price", label: "价格（元）", type: "number", min: "0", step: "0.01", value: editing ? (editing.price / 100).toFixed(2) : undefined },
+      { name: "active", label: "投放", type: "checkbox", value: v.active }], "保存"))
+      + table("ads-table", ["广告位", "位置", "商户", "时段（北京时间）", "状态", "曝光", "点击", "点击率", "花费", ""], report.slots.map((s) => [
+        figure(`ad-${s.slot_id}`, s.impressions, s.slot_id), esc(POSITION[s.position] || s.position), esc(s.merchant_id),
+        `${esc(shanghai(s.starts_at))} 至 ${esc(shanghai(s.ends_at))}`, figure(`ad-state-${s.slot_id}`, slotState(s), SLOT_STATE[slotState(s)]),
+        s.impressions, s.clicks, percent(s.ctr), yuan(s.price),
+        !admin ? "" : `<a href="#/ads?edit=${esc(s.slot_id)}">编辑</a> `
+          + `<button type="button" class="toggle-slot" data-id="${esc(s.slot_id)}">${s.active ? "停用" : "启用"}</button>`]));
     onForm("ad-save", (d) => {
       if (d.ends_at <= d.starts_at) { throw new Error("结束时间必须晚于开始时间"); }
+      if ((d.position === "category_top") !== Boolean(d.category_id)) { throw new Error("分类页顶部的广告位需要填写分类，其他位置不填"); }
       return call("ad_slot_save", {
-        slot_id: d.slot_id, position: d.position, merchant_id: d.merchant_id, product_id: d.product_id || null, title: d.title,
-        image_key: d.image_key, starts_at: shanghaiIso(d.starts_at), ends_at: shanghaiIso(d.ends_at), price: fen(d.price),
+        slot_id: d.slot_id, position: d.position, category_id: d.category_id || null, merchant_id: d.merchant_id,
+        product_id: d.product_id || null, title: d.title, image_key: d.image_key,
+        starts_at: shanghaiIso(d.starts_at), ends_at: shanghaiIso(d.ends_at), price: fen(d.price), active: d.active,
       });
     });
+    const bySlot = Object.fromEntries(report.slots.map((s) => [s.slot_id, s]));
+    onButton(".toggle-slot", (d) => {
+      const { slot_id, position, category_id, merchant_id, product_id, title, image_key, starts_at, ends_at, price, active } = bySlot[d.id];
+      return call("ad_slot_save", { slot_id, position, category_id, merchant_id, product_id, title, image_key, starts_at, ends_at, price, active: !active });
+    }, (d) => (bySlot[d.id].active ? `停用广告位「${bySlot[d.id].title}」？顾客将不再看到它。` : null));
   },
 });
 

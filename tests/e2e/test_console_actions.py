@@ -5,8 +5,7 @@ through the functions, as the mini-program would."""
 
 from __future__ import annotations
 
-import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -18,6 +17,7 @@ from .conftest import start_gateway, stop_gateway
 from .test_console import CHROMIUM, FLAGS, SHOTS, sync_api
 
 ADMIN = {"X-Dev-Operator": "e2e:admin"}
+SHANGHAI = timezone(timedelta(hours=8))
 ADDRESS = {
     "userName": "李四",
     "telNumber": "13900002222",
@@ -84,7 +84,8 @@ def browser():
 
 
 def sign_in(browser, shop, operator_id, password):
-    tab = browser.new_page(viewport={"width": 1440, "height": 900})
+    # The operator's browser is not in China: times must still read as Asia/Shanghai.
+    tab = browser.new_page(viewport={"width": 1440, "height": 900}, timezone_id="Europe/London")
     tab.goto(shop.url + "/console/")
     tab.wait_for_selector("main[data-page=login]")
     assert tab.is_hidden("#nav") and tab.is_hidden("#range")  # nothing before sign-in
@@ -161,7 +162,10 @@ def test_orders_are_listed_with_chinese_states_yuan_and_shanghai_times_and_shipp
     row = page.locator("[data-testid='orders-table'] tbody tr").first
     text = row.inner_text()
     assert "待发货" in text and f"¥{order['total'] / 100:.2f}" in text and "快递" in text
-    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", text)
+    created = datetime.fromisoformat(
+        admin(shop, "order_search", {"order_id": order["order_id"]})["orders"][0]["created_at"]
+    )
+    assert created.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") in text
     testid = f"ship-{order['order_id']}"
     assert (
         submit(page, testid, {"carrier": "SF", "tracking_no": "x"}) is None
@@ -224,6 +228,40 @@ def test_pickup_queue_verifies_a_code_and_shows_a_wrong_one_refused(shop, page):
     assert page.locator(f"[data-testid='pickup-{order['order_id']}']").count() == 0
 
 
+def test_pickup_queue_prints_as_a_pick_list_without_the_menu_or_forms(shop, page):
+    order = Shopper(shop, "o-console-print", "13900003336").paid_order(
+        "p-mango-1", delivery="pickup", store_id="s-nanping"
+    )
+    open_page(page, "pickup?store_id=s-nanping")
+    page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
+    page.click("#print")
+    assert page.evaluate("window.printed") == 1
+    page.emulate_media(media="print")
+    try:
+        assert page.is_visible(f"[data-testid='pickup-{order['order_id']}']")
+        assert "芒果" in page.inner_text("[data-testid='pickup-table']")
+        for hidden in ("header", "form[data-testid='pickup-verify']", "#print"):
+            assert not page.is_visible(hidden), hidden
+    finally:
+        page.emulate_media(media="screen")
+
+
+def test_a_refund_rejected_keeps_the_order_and_its_money(shop, page):
+    buyer = Shopper(shop, "o-console-refuse", "13900003337")
+    order = buyer.shipped_order("p-rice-1", "SF2000000003")
+    buyer.call("refund_request", {"order_id": order["order_id"], "reason": "不想要了"})
+    open_page(page, "refunds")
+    question = submit(
+        page, f"refund-review-{order['order_id']}", {"approve": "false", "note": "已签收七天"}
+    )
+    assert "拒绝" in question
+    found = admin(shop, "order_search", {"order_id": order["order_id"]})["orders"][0]
+    assert found["status"] == "SHIPPED"
+    assert found["refund_request"]["status"] == "REJECTED"
+    assert connect(shop.db_uri).refunds.count_documents({"order_id": order["order_id"]}) == 0
+    assert page.locator(f"form[data-testid='refund-review-{order['order_id']}']").count() == 0
+
+
 def test_refund_after_shipping_is_reviewed_and_approved(shop, page):
     buyer = Shopper(shop, "o-console-refund", "13900003334")
     order = buyer.shipped_order("p-rice-1", "SF2000000001")
@@ -274,6 +312,34 @@ def test_risk_queue_releases_a_held_order(shop, page):
     assert [e["event_id"] for e in released] == [event["event_id"]]
 
 
+def test_risk_queue_rejects_a_held_order_and_the_buyer_is_refunded(shop, page):
+    phone = "13900004445"
+    held = None
+    for n in range(4):  # the fourth account behind one address and phone is held
+        held = Shopper(shop, f"o-console-riskno-{n}", phone).paid_order("p-bread-1")
+    event = next(
+        e
+        for e in admin(shop, "risk_queue", {"status": "OPEN"})["events"]
+        if e["order_id"] == held["order_id"]
+    )
+    open_page(page, "risk")
+    asked = submit(
+        page,
+        f"risk-review-{event['event_id']}",
+        {"decision": "REJECT", "note": "同一手机号多个新账号"},
+        accept=False,
+    )
+    assert "拒绝" in asked
+    assert admin(shop, "risk_queue", {"status": "REJECTED"})["events"] == []  # not asked twice
+    submit(page, f"risk-review-{event['event_id']}", {"decision": "REJECT", "note": "多账号"})
+    assert error_shown(page) is None
+    rejected = admin(shop, "risk_queue", {"status": "REJECTED"})["events"]
+    assert [e["event_id"] for e in rejected] == [event["event_id"]]
+    found = admin(shop, "order_search", {"order_id": held["order_id"]})["orders"][0]
+    assert found["status"] in ("REFUNDING", "REFUNDED")
+    assert connect(shop.db_uri).refunds.count_documents({"order_id": held["order_id"]}) == 1
+
+
 def test_product_title_price_sale_and_stock_are_edited(shop, page):
     open_page(page, "products?edit=p-walnut")
     assert page.get_attribute("[data-testid=editing]", "data-value") == "p-walnut"
@@ -309,6 +375,9 @@ def test_coupon_template_is_created_after_validation(shop, page):
     buyer = Shopper(shop, "o-console-coupon", "13900005555")
     status, refused = shop.post("/fn/coupon_claim", {"template_id": "c-console"}, buyer.headers)
     assert status == 403 and refused["details"]["reason"] == "NEW_ACCOUNT"  # saved as guarded
+    saved = connect(shop.db_uri).coupon_templates.find_one({"_id": "c-console"})
+    assert (saved["discount"], saved["threshold"], saved["total_quota"]) == (800, 5000, 100)
+    assert saved["title"] == "运营券 满50减8" and saved["claimed"] == 0
 
 
 def test_reviews_are_answered_and_hidden_and_tickets_resolved(shop, page):
@@ -361,6 +430,35 @@ def test_ad_slot_is_saved_and_served(shop, page):
     )
     assert [s["slot_id"] for s in served["slots"]] == ["home-console"]
     assert page.locator("[data-testid='ad-home-console']").count() == 1
+    today = utcnow().date().isoformat()
+    slots = admin(shop, "ad_report", {"start": today, "end": today})["slots"]
+    row = next(s for s in slots if s["slot_id"] == "home-console")
+    typed = datetime.strptime(fields["starts_at"], "%Y-%m-%dT%H:%M")
+    assert datetime.fromisoformat(row["starts_at"]) == typed.replace(tzinfo=SHANGHAI)
+    assert row["price"] == 30000
+
+    open_page(page, "ads?edit=home-console")  # the form shows the slot as saved
+    form = page.locator("form[data-testid='ad-save']")
+    assert form.locator("[name='starts_at']").input_value() == fields["starts_at"]
+    assert form.locator("[name='price']").input_value() == "300.00"
+    submit(page, "ad-save", {"title": "芒果季 第二周"})
+    assert error_shown(page) is None
+    served = Shopper(shop, "o-console-ads", "13900007777").call(
+        "ad_list", {"position": "home_banner"}
+    )
+    assert [(s["slot_id"], s["title"]) for s in served["slots"]] == [
+        ("home-console", "芒果季 第二周")
+    ]
+
+    asked = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.accept()))
+    page.click(".toggle-slot[data-id='home-console']")
+    page.wait_for_selector("[data-testid='ad-state-home-console'][data-value='STOPPED']")
+    assert asked and "停用" in asked[0]
+    served = Shopper(shop, "o-console-ads", "13900007777").call(
+        "ad_list", {"position": "home_banner"}
+    )
+    assert served["slots"] == []
 
 
 def test_a_merchant_edits_its_own_products_only_and_sees_the_refusal(shop, browser):

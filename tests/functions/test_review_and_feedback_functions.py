@@ -126,3 +126,28 @@ def test_ad_slots_serve_in_their_window_and_report_per_merchant(seeded):
     assert report["merchants"]["m-huaxia"]["spend"] == 50000 + 50000
     other = operator("ad_report", {"start": today, "end": today}, "merchant:m-self")["data"]
     assert other["slots"] == []
+
+
+def test_a_stopped_slot_is_served_no_more_and_its_report_row_saves_it_again(seeded):
+    now = utcnow()
+    slot = {
+        **sample("ad_slot_save"),
+        "starts_at": (now - timedelta(hours=1)).isoformat(),
+        "ends_at": (now + timedelta(days=1)).isoformat(),
+    }
+    assert operator("ad_slot_save", slot)["code"] == "OK"
+    today = day_of(now).isoformat()
+    row = next(
+        r
+        for r in operator("ad_report", {"start": today, "end": today})["data"]["slots"]
+        if r["slot_id"] == slot["slot_id"]
+    )
+    saved = {k: row[k] for k in [*slot, "active"]}  # every field the slot was saved with
+    assert (saved["title"], saved["image_key"], saved["active"]) == (
+        slot["title"],
+        slot["image_key"],
+        True,
+    )
+    assert operator("ad_slot_save", {**saved, "active": False})["code"] == "OK"
+    assert call("ad_list", {"position": "home_banner"}, "o-1")["data"]["slots"] == []
+    assert seeded.ad_slots.find_one({"_id": slot["slot_id"]})["price"] == slot["price"]

@@ -124,6 +124,10 @@ def list_ads(cmd: ListAds, *, openid: str | None, db: Any = None) -> Slots:
     return Slots(slots=[SlotView(**{**s, "slot_id": s["_id"]}) for s in slots])
 
 
+# What the console needs to show a slot and save it again (to edit it, or to stop it).
+SLOT_FIELDS = tuple(f for f in SaveSlot.model_fields if f != "slot_id")
+
+
 def ad_report(cmd: ShowAdReport, *, operator: Any, db: Any = None) -> AdReport:
     db = db if db is not None else database()
     merchant = merchant_scope(operator, cmd.merchant_id, "ad report")
@@ -143,8 +147,7 @@ def ad_report(cmd: ShowAdReport, *, operator: Any, db: Any = None) -> AdReport:
         rows.append(
             {
                 "slot_id": slot_id,
-                "merchant_id": slot["merchant_id"],
-                "position": slot["position"],
+                **{k: slot.get(k) for k in SLOT_FIELDS},
                 **row,
                 "ctr": _ctr(row),
                 "price": slot["price"],
