@@ -33,6 +33,6 @@ Object.assign(PAGES, {
     bindFilters();
     bindPager();
     rows.forEach((t) => onForm(`ticket-${t.ticket_id}`, (d) => call("feedback_update", { ticket_id: t.ticket_id, status: d.status, reply: d.reply || null }),
-      (d) => (d.status === "CLOSED" ? `关闭工单 ${t.ticket_id}？` : null)));
+      (d) => ({ CLOSED: `关闭工单 ${t.ticket_id}？关闭后不能再处理。`, RESOLVED: `标记工单 ${t.ticket_id} 已解决？之后只能关闭。` }[d.status] || null)));
   },
 });

@@ -85,8 +85,8 @@ Object.assign(PAGES, {
       { name: "status", label: "状态", options: [["OPEN", "待处理"], ["RELEASED", "已放行"], ["REJECTED", "已拒绝"]] },
       { name: "kind", label: "规则" }])
       + table("risk-table", ["事件", "规则", "处理", "状态", "用户", "订单", "证据", "时间", "决定"], rows.map((e) => [
-        figure(`risk-${e.event_id}`, e.status, e.event_id), esc(e.kind), esc(e.action), esc(label(e.status)), esc(e.openid),
-        esc(e.order_id), esc(JSON.stringify(e.evidence)), esc(shanghai(e.created_at)),
+        figure(`risk-${e.event_id}`, e.status, e.event_id), esc(riskRule(e.kind)), esc(RISK_ACTION[e.action] || e.action), esc(label(e.status)), esc(e.openid),
+        esc(e.order_id), esc(evidence(e.evidence)), esc(shanghai(e.created_at)),
         e.status === "OPEN" ? form(`risk-review-${e.event_id}`, [
           { name: "decision", label: "决定", options: [["RELEASE", "放行"], ["REJECT", "拒绝"]] },
           { name: "note", label: "备注", required: false, maxlength: 200 }], "提交") : esc(e.note)])) + pager(more);
@@ -97,3 +97,19 @@ Object.assign(PAGES, {
       (d) => (d.decision === "REJECT" ? `拒绝 ${e.order_id || e.event_id}？被冻结的订单会取消或退款。` : `放行 ${e.order_id || e.event_id}？`)));
   },
 });
+
+// The risk rules (retail.risk and the payment checks) in the words an operator uses.
+const RISK_RULE = {
+  blacklisted: "黑名单", order_velocity: "下单过于频繁", device_claims: "同一设备领券过多",
+  reward_device_reused: "同一设备重复领取拉新奖励", refund_abuse: "频繁退款", payment_for_unknown_order: "未知订单的付款",
+  payment_mismatch: "付款金额不符", paid_twice: "重复付款",
+};
+const SHARED = { address: "地址", phone: "手机号", device: "设备" };
+const RISK_ACTION = { block: "已拦截", hold: "已冻结", flag: "待核查" };
+function riskRule(kind) {
+  if (kind.startsWith("shared_")) { return `多个账号共用${kind.slice(7).split("_").map((k) => SHARED[k] || k).join("、")}`; }
+  return RISK_RULE[kind] || kind;
+}
+function evidence(found) {
+  return Object.entries(found || {}).map(([k, v]) => `${SHARED[k] || k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join("；");
+}

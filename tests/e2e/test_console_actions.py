@@ -304,6 +304,8 @@ def test_risk_queue_releases_a_held_order(shop, page):
     event = admin(shop, "risk_queue", {"status": "OPEN"})["events"][-1]
     assert event["order_id"] == held["order_id"]
     open_page(page, "risk")
+    row = page.locator(f"[data-testid='risk-{event['event_id']}']").locator("xpath=ancestor::tr")
+    assert "多个账号共用" in row.inner_text() and "已冻结" in row.inner_text()
     question = submit(
         page, f"risk-review-{event['event_id']}", {"decision": "RELEASE", "note": "同住家人"}
     )
@@ -401,7 +403,8 @@ def test_reviews_are_answered_and_hidden_and_tickets_resolved(shop, page):
     page.wait_for_selector("#notice:visible")
     assert buyer.call("review_list", {"product_id": "p-tomato"})["count"] == 0
     open_page(page, "tickets")
-    submit(page, f"ticket-{ticket['ticket_id']}", {"status": "RESOLVED", "reply": "已补发"})
+    asked = submit(page, f"ticket-{ticket['ticket_id']}", {"status": "RESOLVED", "reply": "已补发"})
+    assert "已解决" in asked  # one way: a resolved ticket can only be closed
     resolved = admin(shop, "feedback_queue", {"status": "RESOLVED"})["tickets"]
     assert [(t["ticket_id"], t["reply"]) for t in resolved] == [(ticket["ticket_id"], "已补发")]
 
@@ -459,6 +462,13 @@ def test_ad_slot_is_saved_and_served(shop, page):
         "ad_list", {"position": "home_banner"}
     )
     assert served["slots"] == []
+    page.click(".toggle-slot[data-id='home-console']")  # started again, without a question
+    page.wait_for_selector("[data-testid='ad-state-home-console'][data-value='LIVE']")
+    served = Shopper(shop, "o-console-ads", "13900007777").call(
+        "ad_list", {"position": "home_banner"}
+    )
+    assert [s["title"] for s in served["slots"]] == ["芒果季 第二周"]
+    assert len(asked) == 1
 
 
 def test_a_merchant_edits_its_own_products_only_and_sees_the_refusal(shop, browser):

@@ -19,6 +19,7 @@ from .conftest import start_gateway, stop_gateway
 
 ROOT = Path(__file__).resolve().parents[2]
 BLOCK = re.compile(r"^```sh\n(.*?)^```$", re.S | re.M)
+PROMISE = re.compile(r'# "([^"]+)"')
 MAKE_BLOCK = "make dev"  # the two commands: CI runs `make test` itself, the demo is tested apart
 CLOUD_BLOCK = "TENCENTCLOUD_SECRET_ID"  # the deployment: needs your cloud account and secrets
 
@@ -49,6 +50,10 @@ def shop(tmp_path_factory):
 
 
 def run_block(shop, block: str) -> list[dict]:
+    return answers(run_script(shop, block))
+
+
+def run_script(shop, block: str) -> str:
     """Run it in the repository as a newcomer would, against the test's gateway and store."""
     script = block.replace("127.0.0.1:8787", shop.url.removeprefix("http://"))
     env = {**os.environ, "RETAIL_ENV": "dev", "RETAIL_DB_URI": shop.db_uri}
@@ -61,7 +66,7 @@ def run_block(shop, block: str) -> list[dict]:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    return answers(done.stdout)
+    return done.stdout
 
 
 def test_readme_has_the_two_commands_and_curl_blocks():
@@ -79,9 +84,12 @@ def test_readme_has_the_two_commands_and_curl_blocks():
 )
 def test_readme_block_runs_as_printed_and_every_answer_is_ok(shop, index):
     block = readme_blocks()[index]
-    found = run_block(shop, block)
+    output = run_script(shop, block)
+    found = answers(output)
     assert len(found) == block.count("curl ") - block.count("$(curl "), found
     assert [a["code"] for a in found] == ["OK"] * len(found), found
+    for promised in PROMISE.findall(block):  # `# "40 indexes in place"`: what it prints
+        assert promised.removesuffix("...").rstrip(", ") in output, (promised, output)
 
 
 def test_payment_walkthrough_ends_with_the_order_refunded(shop):
