@@ -59,4 +59,21 @@ function showError(page, error) {
   return shown;
 }
 
-module.exports = { ensureLogin, track, openShare, showError, launchScene };
+/** @type {Promise<import("./retail-api").experiment_assign.Data> | null} */
+let assigned = null;
+
+/**
+ * The shopper's experiment arms and feature flags, asked once per launch; a failure means
+ * no experiment (every page keeps its default), never a broken page.
+ */
+function assignments() {
+  if (!assigned) {
+    assigned = call("experiment_assign", {}).catch(() => {
+      assigned = null;
+      return { experiments: {}, payloads: {}, flags: {} };
+    });
+  }
+  return assigned;
+}
+
+module.exports = { ensureLogin, track, openShare, showError, launchScene, assignments };

@@ -7,19 +7,34 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 
 from retail.store import connect
 from tests.e2e.conftest import start_gateway, stop_gateway
 
-from .conftest import node_tool, run_tool
+from .conftest import ROOT, node_tool, run_tool
 
 FLOWS = {
     "a shopper browses, buys a mango and sees the order paid",
     "a new shopper opening a shared product rewards the inviter with points",
     "checkout shows the back end's error when the SKU has sold out",
     "a shopper opens a group from the deal, shares it, and a friend joins from the link",
+    "a completed order is scored and complained about, and the complaint reaches the operators",
+    "'me' lists the coupons to use, and a withdrawn consent is asked for again at checkout",
+    "the home share card uses the shopper's arm of the share-copy experiment",
+}
+
+
+SHARE_COPY = {
+    "experiment_id": "share-copy",
+    "salt": "jest",
+    "metric": "share",
+    "arms": [
+        {"name": "control", "weight": 1, "payload": {"title": "好物分享"}},
+        {"name": "discount", "weight": 1, "payload": {"title": "我在这里买到了好价"}},
+    ],
 }
 
 
@@ -30,6 +45,10 @@ def results(tmp_path_factory):
     gateway = start_gateway(folder, "dev", workers=2)
     report = folder / "jest.json"
     try:
+        # Saved before anyone is served: instances keep experiment definitions for 30 s, so
+        # one saved mid-run would reach each worker at a time no test should wait for.
+        status, _ = gateway.post("/fn/experiment_save", SHARE_COPY, {"X-Dev-Operator": "t:admin"})
+        assert status == 200
         env = {**os.environ, "RETAIL_GATEWAY": gateway.url}
         run_tool([str(jest), "--ci", "--json", f"--outputFile={report}"], env=env)
     finally:
@@ -67,3 +86,31 @@ def test_the_pages_left_their_effects_in_the_store(results):
         assert [(x["sku_id"], x["qty"], x["price"]) for x in order["lines"]] == [
             ("p-honey-1", 1, 4800)
         ]
+    surveyed = db.nps.find_one({"openid": {"$regex": "^jest-survey-"}})
+    assert surveyed["score"] == 9
+    withdrawn = db.consent_log.find_one(
+        {"openid": {"$regex": "^jest-consent-"}, "action": "withdraw"}
+    )
+    assert withdrawn is not None
+    copy = db.exposures.find_one({"experiment": "share-copy", "openid": {"$regex": "^jest-copy-"}})
+    assert copy["arm"] in ("control", "discount")
+
+
+# Functions a shopper's app has no reason to call: the platform's health probe.
+NOT_FOR_SHOPPERS = {"health_check"}
+
+
+def test_the_sample_mini_program_calls_every_user_function():
+    schemas = sorted((ROOT / "schemas" / "functions").glob("*.json"))
+    for_shoppers = {
+        path.stem
+        for path in schemas
+        if json.loads(path.read_text())["auth"] in ("user", "optional")
+    } - NOT_FOR_SHOPPERS
+    code = "\n".join(
+        path.read_text()
+        for folder in ("pages", "lib")
+        for path in (ROOT / "miniprogram" / folder).rglob("*.js")
+    )
+    named = set(re.findall(r"""["']([a-z_]+)["']""", code))  # call("x", ...), act("x", ...)
+    assert for_shoppers - named == set()

@@ -1,9 +1,11 @@
 // Home: categories, search, sort, banner ads, recommendations; a shared link lands here too.
 const { call } = require("../../lib/retail");
-const { ensureLogin, track, openShare, showError } = require("../../lib/session");
+const { ensureLogin, track, openShare, showError, assignments } = require("../../lib/session");
 const { yuan } = require("../../lib/format");
 
 const PAGE = "pages/index/index";
+const SHARE_COPY = "share-copy";
+const DEFAULT_SHARE_TITLE = "新鲜好物，就在身边";
 
 Component({
   data: {
@@ -17,6 +19,7 @@ Component({
     banners: [],
     recommended: [],
     share: null,
+    share_title: DEFAULT_SHARE_TITLE,
     error: null,
   },
   methods: {
@@ -25,13 +28,16 @@ Component({
         await ensureLogin();
         if (query.share) await openShare(query.share);
         track([{ type: "page_view", page: PAGE }]);
-        const [banners, recommended, share] = await Promise.all([
+        const [banners, recommended, share, arms] = await Promise.all([
           call("ad_list", { position: "home_banner" }),
           call("recommend", { limit: 6 }),
           call("share_create", {}),
+          assignments(),
           this.load(1),
         ]);
-        this.setData({ banners: banners.slots, recommended: cards(recommended.items), share });
+        // The share card's words are an experiment (share-copy) when operators run one.
+        const copy = (arms.payloads[SHARE_COPY] || {}).title || DEFAULT_SHARE_TITLE;
+        this.setData({ banners: banners.slots, recommended: cards(recommended.items), share, share_title: copy });
       } catch (error) {
         showError(this, error);
       }
@@ -78,7 +84,7 @@ Component({
     onShareAppMessage() {
       track([{ type: "share", page: PAGE }]);
       const share = this.data.share;
-      return { title: "新鲜好物，就在身边", path: share ? "/" + share.path : "/" + PAGE };
+      return { title: this.data.share_title, path: share ? "/" + share.path : "/" + PAGE };
     },
   },
 });

@@ -1,21 +1,19 @@
-// Me: points, level, coupons (and the new-user coupon to claim), my data: export, erasure.
+// Me: points, level, the coupons to use (and the new-user coupon to claim), feedback, and
+// my data: the privacy consent withdrawn, an export, erasure.
 const { call } = require("../../lib/retail");
 const { ensureLogin, track, showError } = require("../../lib/session");
-const { yuan } = require("../../lib/format");
+const { yuan, shanghaiTime } = require("../../lib/format");
 
 const NEW_USER_COUPON = "c-new-user";
 
 Component({
-  data: { me: null, coupons: [], exported: null, deleted: false, error: null },
+  data: { me: null, coupons: [], consent: null, exported: null, deleted: false, error: null },
   methods: {
     async onShow() {
       try {
         await ensureLogin();
-        const me = await call("user_me", {});
-        this.setData({
-          me,
-          coupons: me.coupons.map((c) => ({ ...c, discount_text: yuan(c.discount), threshold_text: yuan(c.threshold) })),
-        });
+        const [me, mine] = await Promise.all([call("user_me", {}), call("coupon_list", { status: "AVAILABLE" })]);
+        this.setData({ me, coupons: mine.coupons.map(couponView) });
       } catch (error) {
         showError(this, error);
       }
@@ -26,6 +24,22 @@ Component({
         track([{ type: "coupon_claim", page: "pages/me/me" }]);
         wx.showToast({ title: "领取成功", icon: "success" });
         return this.onShow();
+      } catch (error) {
+        showError(this, error);
+        return null;
+      }
+    },
+    openFeedback() {
+      wx.navigateTo({ url: "/pages/feedback/feedback" });
+    },
+    async withdrawConsent() {
+      const answer = await new Promise((resolve) =>
+        wx.showModal({ title: "撤回隐私授权", content: "撤回后不再保存新的收货地址和电话，下单配送时会再次询问。确定撤回吗？", confirmText: "撤回", success: resolve, fail: () => resolve({ confirm: false }) }));
+      if (!answer.confirm) return null;
+      try {
+        const consent = await call("consent_withdraw", {});
+        this.setData({ consent });
+        return consent;
       } catch (error) {
         showError(this, error);
         return null;
@@ -53,3 +67,11 @@ Component({
     },
   },
 });
+
+/** "满¥50.00减¥8.00", or "满¥50.00享9折（最多减¥20.00）" for a percent coupon; with its expiry. */
+function couponView(coupon) {
+  const off = coupon.kind === "percent"
+    ? `享${((10000 - coupon.rate_bp) / 1000).toFixed(1).replace(/\.0$/, "")}折（最多减${yuan(coupon.discount)}）`
+    : `减${yuan(coupon.discount)}`;
+  return { ...coupon, rule_text: `满${yuan(coupon.threshold)}${off}`, expires_text: coupon.expires_at ? shanghaiTime(coupon.expires_at) : "" };
+}

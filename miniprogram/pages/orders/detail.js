@@ -1,12 +1,12 @@
 // One order: its state in Chinese, tracking and timeline; pay, cancel, confirm receipt, ask
-// for a refund, review what was bought.
+// for a refund, review what was bought, answer the satisfaction survey, complain.
 const { call } = require("../../lib/retail");
 const { ensureLogin, showError } = require("../../lib/session");
 const { yuan, statusLabel, shanghaiTime } = require("../../lib/format");
 const { payOrder } = require("../../lib/pay");
 
 Component({
-  data: { order_id: "", order: null, error: null, reviewed: [] },
+  data: { order_id: "", order: null, error: null, reviewed: [], surveyed: null },
   methods: {
     async onLoad(query = {}) {
       this.setData({ order_id: query.id });
@@ -42,6 +42,15 @@ Component({
         showError(this, error);
         return null;
       }
+    },
+    complain() {
+      wx.navigateTo({ url: `/pages/feedback/feedback?order=${this.data.order_id}` });
+    },
+    async answerSurvey(event) {
+      // The NPS question once the order is completed: how likely to recommend us, 0-10.
+      const answer = await this.act("survey_answer", { order_id: this.data.order_id, score: Number(event.currentTarget.dataset.score) });
+      if (answer) this.setData({ surveyed: answer });
+      return answer;
     },
     openGroup() {
       wx.navigateTo({ url: `/pages/group/group?id=${this.data.order.group_id}` });
