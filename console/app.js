@@ -417,9 +417,10 @@ Object.assign(PAGES, {
     page.innerHTML = filters([{ name: "keyword", label: "商品名" }])
       + form("product-open", [{ name: "product_id", label: "商品 ID", pattern: ID_PATTERN, value: editing || "" }], "编辑")
       + `<div id="editor"></div>`
-      + table("products-table", ["商品", "名称", "价格", "销量", "库存", ""], found.items.map((p) => [
+      + table("products-table", ["商品", "名称", "价格", "销量", "库存", "状态", ""], found.items.map((p) => [
         figure(`product-${p.product_id}`, p.price, p.product_id), esc(p.title), yuan(p.price), p.sales,
-        p.in_stock ? "有货" : "售罄", `<a href="#/products?edit=${esc(p.product_id)}">编辑</a>`])) + pager(found.has_more);
+        p.in_stock ? "有货" : "售罄", figure(`product-status-${p.product_id}`, p.status, label(p.status)),
+        `<a href="#/products?edit=${esc(p.product_id)}">编辑</a>`])) + pager(found.has_more);
     bindFilters();
     bindPager();
     page.querySelector('form[data-testid="product-open"]').onsubmit = (event) => {
@@ -497,7 +498,7 @@ async function productEditor(productId) {
   box.innerHTML = `<h3 data-testid="editing" data-value="${esc(p.product_id)}">${esc(p.title)}</h3>`
     + form("product-save", [{ name: "title", label: "名称", value: p.title, maxlength: 60 }].concat(p.skus.map((s) => (
       { name: `price:${s.sku_id}`, label: `${s.spec || s.sku_id} 价格（元）`, type: "number", min: "0.01", step: "0.01", value: (s.price / 100).toFixed(2) }))), "保存")
-    + form("product-publish", [{ name: "on_sale", label: "上架", options: [["true", "上架"], ["false", "下架"]] }], "提交")
+    + form("product-publish", [{ name: "on_sale", label: `${label(p.status)}，改为`, options: [["true", "上架"], ["false", "下架"]], value: String(p.status !== "ON_SALE") }], "提交")
     + table("stock-table", ["SKU", "规格", "总仓库存", "调整"], p.skus.map((s) => [
       figure(`stock-${s.sku_id}`, s.stock, s.sku_id), esc(s.spec), s.stock,
       form(`stock-${s.sku_id}`, [

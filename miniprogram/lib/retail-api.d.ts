@@ -681,6 +681,8 @@ export type ProductCard = {
   sales: number;
   image: string | null;
   in_stock: boolean;
+  /** OFF_SALE only in an operator's view */
+  status: string;
 };
 
 export type ProductDetail = {
@@ -690,6 +692,8 @@ export type ProductDetail = {
   merchant_id: string;
   price: number;
   sales: number;
+  /** OFF_SALE only in an operator's view */
+  status: string;
   skus: Array<SkuView>;
   group_deals: Array<GroupDealView>;
   [key: string]: unknown;

@@ -25,6 +25,30 @@ def test_every_page_calls_the_functions_with_the_declared_types():
     run_tool([str(node_tool("tsc")), "-p", "tsconfig.pages.json"])
 
 
+def test_readme_client_example_type_checks_against_the_declarations(tmp_path):
+    """README's `call` example is checked like a page: a function or field it names that the
+    back end does not have fails here."""
+    example = re.search(r"^```js\n(.*?)^```$", (ROOT / "README.md").read_text(), re.S | re.M)
+    assert example is not None
+    code = example.group(1).replace(
+        '"../../lib/retail"', json.dumps(str(MINIPROGRAM / "lib" / "retail"))
+    )
+    (tmp_path / "example.js").write_text(
+        "// @ts-check\n"
+        "/** @param {{sku_id: string, qty: number}[]} items @param {string} store_id\n"
+        " * @param {string} idempotency_key */\n"
+        f"async function example(items, store_id, idempotency_key) {{\n{code}}}\n"
+        "module.exports = { example };\n"
+    )
+    config = {
+        "extends": str(MINIPROGRAM / "tsconfig.pages.json"),
+        "compilerOptions": {"typeRoots": [str(MINIPROGRAM / "node_modules")]},
+        "include": [str(tmp_path / "example.js"), str(DECLARATIONS)],
+    }
+    (tmp_path / "tsconfig.json").write_text(json.dumps(config))
+    run_tool([str(node_tool("tsc")), "-p", str(tmp_path / "tsconfig.json")])
+
+
 def test_declarations_name_every_function_and_every_reason():
     text = DECLARATIONS.read_text()
     functions = sorted(p.stem for p in (ROOT / "schemas" / "functions").glob("*.json"))

@@ -130,19 +130,23 @@ def submit(page, testid, fill=None, accept=True):
         dialog.accept() if accept else dialog.dismiss()
 
     page.on("dialog", answer)
-    form = page.locator(f"form[data-testid='{testid}']")
-    for name, value in (fill or {}).items():
-        box = form.locator(f"[name='{name}']")
-        if box.evaluate("e => e.tagName") == "SELECT":
-            box.select_option(value)
-        elif box.get_attribute("type") == "checkbox":
-            box.set_checked(bool(value))
-        else:
-            box.fill(str(value))
-    page.evaluate("['notice', 'error'].forEach(id => document.getElementById(id).hidden = true)")
-    valid = form.evaluate("f => f.checkValidity()")
-    form.locator("button[type=submit]").click()
-    page.remove_listener("dialog", answer)
+    try:  # a failure here must not leave this answer to the next test's dialogs
+        form = page.locator(f"form[data-testid='{testid}']")
+        for name, value in (fill or {}).items():
+            box = form.locator(f"[name='{name}']")
+            if box.evaluate("e => e.tagName") == "SELECT":
+                box.select_option(value)
+            elif box.get_attribute("type") == "checkbox":
+                box.set_checked(bool(value))
+            else:
+                box.fill(str(value))
+        page.evaluate(
+            "['notice', 'error'].forEach(id => document.getElementById(id).hidden = true)"
+        )
+        valid = form.evaluate("f => f.checkValidity()")
+        form.locator("button[type=submit]").click()
+    finally:
+        page.remove_listener("dialog", answer)
     if valid and (accept or not asked):
         page.wait_for_function(
             "!document.getElementById('notice').hidden || !document.getElementById('error').hidden",
@@ -219,7 +223,8 @@ def test_pickup_queue_verifies_a_code_and_shows_a_wrong_one_refused(shop, page):
     assert page.locator(f"[data-testid='pickup-{order['order_id']}']").count() == 1
     submit(page, "pickup-verify", {"store_id": "s-cuihu", "pickup_code": wrong})
     assert error_shown(page).startswith("NOT_FOUND")
-    submit(page, "pickup-verify", {"store_id": "s-cuihu", "pickup_code": code})
+    asked = submit(page, "pickup-verify", {"store_id": "s-cuihu", "pickup_code": code})
+    assert code in asked and "核销" in asked
     assert error_shown(page) is None
     assert (
         admin(shop, "order_search", {"order_id": order["order_id"]})["orders"][0]["status"]
@@ -349,16 +354,30 @@ def test_product_title_price_sale_and_stock_are_edited(shop, page):
         page, "product-save", {"title": "漾濞核桃 新货", "price:p-walnut-1": "0"}
     )  # refused: min 0.01
     assert admin(shop, "catalog_product", {"product_id": "p-walnut"})["title"] == "漾濞核桃"
-    submit(page, "product-save", {"title": "漾濞核桃 新货", "price:p-walnut-1": "45.50"})
+    asked = submit(page, "product-save", {"title": "漾濞核桃 新货", "price:p-walnut-1": "45.50"})
+    assert "漾濞核桃 新货" in asked
     product = admin(shop, "catalog_product", {"product_id": "p-walnut"})
     assert product["title"] == "漾濞核桃 新货" and product["skus"][0]["price"] == 4550
     before = product["skus"][0]["stock"]
-    submit(page, "stock-p-walnut-1", {"delta": "-5", "reason": "破损"})
+    asked = submit(page, "stock-p-walnut-1", {"delta": "-5", "reason": "破损"})
+    assert "减少 5" in asked
     after = admin(shop, "catalog_product", {"product_id": "p-walnut"})["skus"][0]["stock"]
     assert after == before - 5
-    submit(page, "product-publish", {"on_sale": "false"})
-    browse = admin(shop, "catalog_browse", {"keyword": "核桃"})["items"]
-    assert browse == []
+    submit(page, "stock-p-walnut-1", {"delta": str(-(after + 1)), "reason": "盘点"})
+    assert error_shown(page) is not None  # more than there is: the back end's refusal shown
+    assert admin(shop, "catalog_product", {"product_id": "p-walnut"})["skus"][0]["stock"] == after
+    assert "下架" in submit(page, "product-publish", {"on_sale": "false"})
+    shopper = Shopper(shop, "o-console-walnut", "13900005556")
+    assert shopper.call("catalog_browse", {"keyword": "核桃"})["items"] == []
+    listed = admin(shop, "catalog_browse", {"keyword": "核桃"})["items"]  # operators still see it
+    assert [(p["product_id"], p["status"]) for p in listed] == [("p-walnut", "OFF_SALE")]
+    open_page(page, "products?keyword=核桃")
+    status = page.get_attribute("[data-testid='product-status-p-walnut']", "data-value")
+    assert status == "OFF_SALE"
+    open_page(page, "products?edit=p-walnut")  # and can put it back on sale
+    assert "上架" in submit(page, "product-publish", {"on_sale": "true"})
+    listed = shopper.call("catalog_browse", {"keyword": "核桃"})["items"]
+    assert [p["product_id"] for p in listed] == ["p-walnut"]
 
 
 def test_coupon_template_is_created_after_validation(shop, page):
@@ -372,7 +391,8 @@ def test_coupon_template_is_created_after_validation(shop, page):
     }
     submit(page, "coupon-save", fields)
     assert "优惠金额必须小于使用门槛" in error_shown(page)
-    submit(page, "coupon-save", {**fields, "discount": "8", "guarded": True})
+    asked = submit(page, "coupon-save", {**fields, "discount": "8", "guarded": True})
+    assert "满 50 减 8" in asked
     assert error_shown(page) is None
     buyer = Shopper(shop, "o-console-coupon", "13900005555")
     status, refused = shop.post("/fn/coupon_claim", {"template_id": "c-console"}, buyer.headers)
@@ -398,15 +418,24 @@ def test_reviews_are_answered_and_hidden_and_tickets_resolved(shop, page):
     submit(page, f"review-reply-{review['review_id']}", {"reply": "抱歉，已为您补发"})
     listed = buyer.call("review_list", {"product_id": "p-tomato"})
     assert listed["reviews"][0]["reply"] == "抱歉，已为您补发"
-    page.once("dialog", lambda d: d.accept())
+    hidden = []
+    page.once("dialog", lambda d: (hidden.append(d.message), d.accept()))
     page.click(f".hide-review[data-id='{review['review_id']}']")
     page.wait_for_selector("#notice:visible")
+    assert "隐藏" in hidden[0]
     assert buyer.call("review_list", {"product_id": "p-tomato"})["count"] == 0
     open_page(page, "tickets")
     asked = submit(page, f"ticket-{ticket['ticket_id']}", {"status": "RESOLVED", "reply": "已补发"})
     assert "已解决" in asked  # one way: a resolved ticket can only be closed
     resolved = admin(shop, "feedback_queue", {"status": "RESOLVED"})["tickets"]
     assert [(t["ticket_id"], t["reply"]) for t in resolved] == [(ticket["ticket_id"], "已补发")]
+    open_page(page, "tickets?status=RESOLVED")
+    form = f"ticket-{ticket['ticket_id']}"
+    assert "关闭" in submit(page, form, {"status": "CLOSED"}, accept=False)
+    assert admin(shop, "feedback_queue", {"status": "CLOSED"})["tickets"] == []
+    submit(page, form, {"status": "CLOSED"})
+    closed = admin(shop, "feedback_queue", {"status": "CLOSED"})["tickets"]
+    assert [t["ticket_id"] for t in closed] == [ticket["ticket_id"]]
 
 
 def test_ad_slot_is_saved_and_served(shop, page):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .harness import call, sample
+import pytest
+
+from .harness import call, handler, sample
 
 
 def test_browse_pages_through_everything_once(seeded):
@@ -62,6 +64,27 @@ def test_unknown_or_unpublished_product_is_not_found(seeded):
     assert call("catalog_product", {"product_id": "p-none"})["code"] == "NOT_FOUND"
     seeded.products.update_one({"_id": "p-mango"}, {"$set": {"status": "OFF_SALE"}})
     assert call("catalog_product", {"product_id": "p-mango"})["code"] == "NOT_FOUND"
+
+
+def as_operator(name, data, role):
+    return handler(name)(data, {"RETAIL_DEV_OPERATOR": f"op1:{role}", "environment": "{}"})
+
+
+@pytest.mark.parametrize(
+    ("role", "sees"),
+    [("admin", True), ("merchant:m-huaxia", True), ("merchant:m-self", False), ("service", False)],
+)
+def test_a_product_off_sale_is_shown_only_to_operators_who_may_edit_it(seeded, role, sees):
+    seeded.products.update_one({"_id": "p-mango"}, {"$set": {"status": "OFF_SALE"}})
+    shown = as_operator("catalog_product", {"product_id": "p-mango"}, role)
+    assert shown["code"] == ("OK" if sees else "NOT_FOUND")
+    if sees:
+        assert shown["data"]["status"] == "OFF_SALE"
+    listed = as_operator("catalog_browse", {"keyword": "芒果"}, role)["data"]["items"]
+    assert [(i["product_id"], i["status"]) for i in listed] == (
+        [("p-mango", "OFF_SALE")] if sees else []
+    )
+    assert call("catalog_browse", {"keyword": "芒果"})["data"]["items"] == []  # shoppers
 
 
 def test_nearby_stores_are_sorted_by_distance_within_radius(seeded):

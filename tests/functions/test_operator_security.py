@@ -66,6 +66,18 @@ def test_a_changed_accounts_token_stops_working_within_a_minute(seeded, clock, c
     assert status == 401 and "sign in again" in answer["message"]
 
 
+def test_a_disabled_operators_token_no_longer_shows_products_off_sale(seeded, clock):
+    """The catalogue shows an operator what is off sale; that view ends with the account."""
+    create_operator(seeded, "admin1", "admin", PASSWORD)
+    token = sign_in("admin1", PASSWORD, "10.1.1.1")["data"]["token"]
+    seeded.products.update_one({"_id": "p-mango"}, {"$set": {"status": "OFF_SALE"}})
+    status, shown = as_token("catalog_product", {"product_id": "p-mango"}, token)
+    assert status == 200 and shown["data"]["status"] == "OFF_SALE"
+    disable_operator(seeded, "admin1")
+    clock[0] += sessions.CHECK_EVERY_SECONDS + 0.5
+    assert as_token("catalog_product", {"product_id": "p-mango"}, token)[0] == 401
+
+
 def test_strangers_failing_from_five_addresses_do_not_lock_the_operator_out(seeded):
     create_operator(seeded, "admin1", "admin", PASSWORD)
     for n in range(5):

@@ -9,9 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from retail.common.database import database
 from retail.common.models import OUT
+from retail.common.vocabulary import SaleStatus
 
 from .catalog_file import OPTIONAL_ID
 from .stock import available_by_sku
+
+ON_SALE = SaleStatus.ON_SALE
 
 SORTS: dict[str, list[tuple[str, int]]] = {
     "default": [("rank", 1), ("_id", 1)],
@@ -43,6 +46,7 @@ class ProductCard(BaseModel):
     sales: int
     image: str | None = None
     in_stock: bool
+    status: str = Field(ON_SALE, description="OFF_SALE only in an operator's view")
 
 
 class Category(BaseModel):
@@ -63,9 +67,22 @@ class BrowsePage(BaseModel):
     )
 
 
-def browse_catalog(cmd: Browse, *, db: Any = None) -> BrowsePage:
+def visible_to(operator: Any | None) -> dict[str, Any]:
+    """Which products a caller sees: shoppers what is on sale; an admin every product, and a
+    merchant its own too, off sale or not (the console edits them and puts them back)."""
+    if operator is None:
+        return {"status": ON_SALE}
+    role = operator.role.split(":", 1)[0]
+    if role == "admin":
+        return {}
+    if role == "merchant":
+        return {"$or": [{"status": ON_SALE}, {"merchant_id": operator.merchant_id}]}
+    return {"status": ON_SALE}
+
+
+def browse_catalog(cmd: Browse, *, operator: Any | None = None, db: Any = None) -> BrowsePage:
     db = db if db is not None else database()
-    query: dict[str, Any] = {"status": "ON_SALE"}
+    query: dict[str, Any] = visible_to(operator)
     if cmd.category_id:
         query["category_id"] = cmd.category_id
     if cmd.keyword:
@@ -105,4 +122,5 @@ def card_of(product: dict[str, Any], available: dict[str, int]) -> ProductCard:
         sales=product.get("sales", 0),
         image=product.get("image"),
         in_stock=any(available.get(s, 0) > 0 for s in product.get("sku_ids", [])),
+        status=product.get("status", ON_SALE),
     )

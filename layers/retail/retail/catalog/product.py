@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from retail.common.database import database
 from retail.common.errors import NotFound
 
+from .browse import ON_SALE, visible_to
 from .catalog_file import ID
 from .stock import CENTRAL, levels_by_sku
 
@@ -48,14 +49,15 @@ class ProductDetail(BaseModel):
     merchant_id: str
     price: int
     sales: int
+    status: str = Field(ON_SALE, description="OFF_SALE only in an operator's view")
     skus: list[SkuView]
     group_deals: list[GroupDealView]
 
 
-def show_product(cmd: ShowProduct, *, db: Any = None) -> ProductDetail:
-    """Raises NotFound for an unknown or unpublished product."""
+def show_product(cmd: ShowProduct, *, operator: Any | None = None, db: Any = None) -> ProductDetail:
+    """Raises NotFound for an unknown product, or one off sale that the caller may not edit."""
     db = db if db is not None else database()
-    doc = db.products.find_one({"_id": cmd.product_id, "status": "ON_SALE"})
+    doc = db.products.find_one({"_id": cmd.product_id, **visible_to(operator)})
     if doc is None:
         raise NotFound(f"no product {cmd.product_id!r}")
     sku_ids = doc.get("sku_ids", [])
@@ -82,9 +84,7 @@ def show_product(cmd: ShowProduct, *, db: Any = None) -> ProductDetail:
             )
         )
     extra = {
-        k: v
-        for k, v in doc.items()
-        if k not in {"_id", "sku_ids", "rank", "status", "created_at", "sales"}
+        k: v for k, v in doc.items() if k not in {"_id", "sku_ids", "rank", "created_at", "sales"}
     }
     deals = [
         GroupDealView(**{k: deal[k] for k in GroupDealView.model_fields})

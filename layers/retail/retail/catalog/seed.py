@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from retail.common.clock import utcnow
 from retail.common.errors import InvalidArgument
+from retail.common.vocabulary import SaleStatus
 
 from .catalog_file import CatalogFile, ProductEntry
 from .stock import CENTRAL, PRESALE
@@ -104,7 +105,7 @@ def save_product(db: Any, product: ProductEntry, rank: int, now: Any) -> None:
                 "price": min(prices),
                 "sku_ids": [sku.sku_id for sku in product.skus],
             },
-            "$setOnInsert": {"status": "ON_SALE", "sales": 0, "created_at": now},
+            "$setOnInsert": {"status": SaleStatus.ON_SALE, "sales": 0, "created_at": now},
         },
         upsert=True,
     )

@@ -80,3 +80,10 @@ class GroupStatus(Word):
     OPEN = "OPEN"
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
+
+
+class SaleStatus(Word):
+    """A product's: shoppers see and buy only what is ON_SALE."""
+
+    ON_SALE = "ON_SALE"
+    OFF_SALE = "OFF_SALE"

@@ -5,7 +5,7 @@ from retail.common.health import CheckHealth, Health, check_health
 from retail.common.housekeeping import Housekeep, HousekeepingSummary, housekeep
 
 from .identity import Caller, Operator
-from .runtime import cloud_function
+from .runtime import cloud_function, operator_of
 
 __all__ = [
     "BatchRequest",
@@ -20,4 +20,5 @@ __all__ = [
     "check_health",
     "cloud_function",
     "housekeep",
+    "operator_of",
 ]

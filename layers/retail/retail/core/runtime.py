@@ -36,7 +36,7 @@ from retail.common.ratelimit import check_rate
 from retail.common.settings import settings
 
 from .events import IDENTITY_KEYS, Invocation, Trigger, detect_trigger, parse_event
-from .identity import Caller, caller_key, refused_caller_ip, resolve_caller
+from .identity import Caller, Operator, caller_key, refused_caller_ip, resolve_caller
 from .platform import Platform, platform_of
 
 Auth = Literal["user", "optional", "sign_in", "operator", "timer", "webhook"]
@@ -178,11 +178,23 @@ def _admit(auth: Auth, verify: Verifier | None, invocation: Invocation, caller: 
     if auth == "user":
         caller.require_openid()
     elif auth == "operator":
-        operator = caller.require_operator()
-        if operator.token_version is not None:
-            from retail.operators.sessions import confirm_operator
+        _confirm(caller.require_operator())
 
-            confirm_operator(operator)
+
+def operator_of(caller: Caller) -> Operator | None:
+    """The operator behind a call to a function shoppers call too (the console reads the
+    catalogue through them), with the account's changes applied to its token as for any
+    operator function; None for shoppers and visitors."""
+    if caller.operator is not None:
+        _confirm(caller.operator)
+    return caller.operator
+
+
+def _confirm(operator: Operator) -> None:
+    if operator.token_version is not None:
+        from retail.operators.sessions import confirm_operator
+
+        confirm_operator(operator)
 
 
 def _validate(request: type[BaseModel], data: dict[str, Any]) -> BaseModel:

@@ -17,6 +17,7 @@ from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, Forbidden, NotFound
 from retail.common.models import OUT, STRICT
+from retail.common.vocabulary import SaleStatus
 
 LOCATION = Field(pattern=r"^(central|presale|[A-Za-z0-9_-]+)$", max_length=64)
 
@@ -127,7 +128,7 @@ def publish_product(cmd: PublishProduct, *, operator: Any, db: Any = None) -> Pr
     product = db.products.find_one({"_id": cmd.product_id})
     if product is None or not _owns(operator, product["merchant_id"]):
         raise NotFound(f"no product {cmd.product_id!r}")
-    status = "ON_SALE" if cmd.on_sale else "OFF_SALE"
+    status = SaleStatus.ON_SALE if cmd.on_sale else SaleStatus.OFF_SALE
     db.products.update_one(
         {"_id": cmd.product_id}, {"$set": {"status": status, "updated_at": utcnow()}}
     )
