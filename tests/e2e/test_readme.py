@@ -115,3 +115,33 @@ def test_the_deployment_block_names_real_targets_and_scripts():
             [sys.executable, script, "--help"], cwd=ROOT, capture_output=True, timeout=60
         )
         assert done.returncode == 0, done.stderr
+
+
+def test_every_command_named_in_the_text_exists():
+    """Commands printed inline (`make lint`, `.venv/bin/python bench/flash_sale.py ...`) are
+    not run here, but each names a real target or a script that answers --help, and every
+    path README points into the repository exists."""
+    text = (ROOT / "README.md").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    spans = re.findall(r"`([^`\n]+)`", text)
+    targets = {t for span in spans for t in re.findall(r"^make ([a-z-]+)", span)}
+    assert targets and {t for t in targets if not re.search(rf"^{t}:", makefile, re.M)} == set()
+    scripts = {
+        found
+        for span in spans
+        for found in re.findall(r"(?:^|\s|/)((?:scripts|bench)/[a-z_/]+\.py)\b", span)
+    }
+    assert len(scripts) > 5
+    for script in sorted(scripts):
+        done = subprocess.run(
+            [sys.executable, script, "--help"], cwd=ROOT, capture_output=True, timeout=60
+        )
+        assert done.returncode == 0, (script, done.stderr[-2000:])
+    paths = {
+        span.rstrip("/")
+        for span in spans
+        if re.fullmatch(
+            r"(?:tests|docs|infra|schemas|miniprogram|console|layers|functions)/[\w./-]+", span
+        )
+    }
+    assert paths and sorted(p for p in paths if not (ROOT / p).exists()) == []
