@@ -33,6 +33,9 @@ test("a completed order is scored and complained about, and the complaint reache
   expect(detail.data.error).toBeNull();
   expect(detail.data.surveyed).toEqual({ order_id: order.order_id, score: 9 });
   expect(text(detail, "#surveyed")).toBe("感谢您的评价");
+  const reopened = openPage("pages/orders/detail");
+  await reopened.instance.onLoad({ id: order.order_id });
+  expect(reopened.querySelector("#survey")).toBeFalsy();  // asked once
 
   detail.querySelector("#complain").dispatchEvent("tap");
   await settle();

@@ -24,6 +24,7 @@ FLOWS = {
     "a completed order is scored and complained about, and the complaint reaches the operators",
     "'me' lists the coupons to use, and a withdrawn consent is asked for again at checkout",
     "the home share card uses the shopper's arm of the share-copy experiment",
+    "checkout suggests the claimed coupon, takes it off, and the order uses it",
 }
 
 
@@ -92,8 +93,6 @@ def test_the_pages_left_their_effects_in_the_store(results):
         {"openid": {"$regex": "^jest-consent-"}, "action": "withdraw"}
     )
     assert withdrawn is not None
-    copy = db.exposures.find_one({"experiment": "share-copy", "openid": {"$regex": "^jest-copy-"}})
-    assert copy["arm"] in ("control", "discount")
 
 
 # Functions a shopper's app has no reason to call: the platform's health probe.

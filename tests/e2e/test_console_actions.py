@@ -483,7 +483,12 @@ def test_ad_slot_is_saved_and_served(shop, page):
     ]
 
     asked = []
-    page.once("dialog", lambda d: (asked.append(d.message), d.accept()))
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
     page.click(".toggle-slot[data-id='home-console']")
     page.wait_for_selector("[data-testid='ad-state-home-console'][data-value='STOPPED']")
     assert asked and "停用" in asked[0]
@@ -497,7 +502,8 @@ def test_ad_slot_is_saved_and_served(shop, page):
         "ad_list", {"position": "home_banner"}
     )
     assert [s["title"] for s in served["slots"]] == ["芒果季 第二周"]
-    assert len(asked) == 1
+    page.remove_listener("dialog", answer)
+    assert len(asked) == 1  # stopping asked, starting again did not
 
 
 def test_a_merchant_edits_its_own_products_only_and_sees_the_refusal(shop, browser):

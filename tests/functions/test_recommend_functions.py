@@ -65,3 +65,19 @@ def test_for_you_follows_views_and_purchases_and_strangers_get_popular(seeded):
     admin("flag_save", {"flag_id": "recommend-popular-only", "rollout_percent": 100})
     forget_cached_definitions()
     assert call("recommend", {}, "o-new")["data"]["kind"] == "popular"
+
+
+def test_a_new_shop_recommends_its_catalogue_in_order_until_sales_say_otherwise(seeded):
+    """No rebuild has seen a sale yet: the home page shows the catalogue's own order, only
+    what can be bought now."""
+    shown = call("recommend", {"limit": 4}, "o-first-visitor")["data"]
+    on_sale = [
+        p["_id"]
+        for p in seeded.products.find({"status": "ON_SALE"}, sort=[("rank", 1)])
+        if any(
+            level["available"] > 0
+            for level in seeded.stock.find({"sku_id": {"$in": p["sku_ids"]}, "location": "central"})
+        )
+    ]
+    assert len(on_sale) >= 4
+    assert shown["kind"] == "popular" and ids({"data": shown}) == on_sale[:4]

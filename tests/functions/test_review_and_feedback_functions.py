@@ -87,7 +87,7 @@ def test_nps_once_per_completed_order_and_the_weekly_score(seeded):
             call("survey_answer", {"order_id": order["order_id"], "score": score})["code"] == "OK"
         )
     again = call("survey_answer", {"order_id": orders[0]["order_id"], "score": 0})
-    assert again["code"] == "CONFLICT"
+    assert again["code"] == "CONFLICT" and again["details"]["reason"] == "ALREADY_ANSWERED"
     today = day_of(utcnow())
     span = {"start": (today - timedelta(days=7)).isoformat(), "end": today.isoformat()}
     total = operator("survey_report", span)["data"]["total"]

@@ -16,6 +16,7 @@ Component({
     address: null,
     store_id: "",
     coupon_id: null,
+    coupon_declined: false,
     points_available: 0,
     use_points: false,
     payable: 0,
@@ -83,7 +84,8 @@ Component({
     },
     async preview() {
       const priced = await call("order_preview", this.request());
-      if (!this.data.coupon_id && priced.suggested_coupon_id) {
+      // The back end's suggestion is taken until the shopper drops it: then it stays dropped.
+      if (!this.data.coupon_id && !this.data.coupon_declined && priced.suggested_coupon_id) {
         this.setData({ coupon_id: priced.suggested_coupon_id });
         return this.preview();
       }
@@ -123,12 +125,13 @@ Component({
       return this.refresh();
     },
     dropCoupon() {
-      this.setData({ coupon_id: null });
+      this.setData({ coupon_id: null, coupon_declined: true });
       return this.refresh();
     },
     async placeOrder() {
       if (!this.data.items.length) {
-        showError(this, { code: "INVALID_ARGUMENT", message: "购物车里没有可以购买的商品" });
+        const message = this.data.group ? "拼团链接不完整，请从商品页发起拼团" : "购物车里没有可以购买的商品";
+        showError(this, { code: "INVALID_ARGUMENT", message });
         return null;
       }
       try {

@@ -68,10 +68,13 @@ Component({
   },
 });
 
-/** "满¥50.00减¥8.00", or "满¥50.00享9折（最多减¥20.00）" for a percent coupon; with its expiry. */
+/** "满¥50.00减¥8.00", "满¥50.00享9.95折（最多减¥20.00）", or "满¥50.00免运费"; with its expiry. */
 function couponView(coupon) {
-  const off = coupon.kind === "percent"
-    ? `享${((10000 - coupon.rate_bp) / 1000).toFixed(1).replace(/\.0$/, "")}折（最多减${yuan(coupon.discount)}）`
-    : `减${yuan(coupon.discount)}`;
-  return { ...coupon, rule_text: `满${yuan(coupon.threshold)}${off}`, expires_text: coupon.expires_at ? shanghaiTime(coupon.expires_at) : "" };
+  const zhe = ((10000 - coupon.rate_bp) / 1000).toFixed(2).replace(/\.?0+$/, "");
+  const off = {
+    percent: `享${zhe}折（最多减${yuan(coupon.discount)}）`,
+    free_shipping: "免运费",
+  }[coupon.kind] || `减${yuan(coupon.discount)}`;
+  const rule = coupon.threshold ? `满${yuan(coupon.threshold)}${off}` : off;
+  return { ...coupon, rule_text: rule, expires_text: coupon.expires_at ? shanghaiTime(coupon.expires_at) : "" };
 }

@@ -9,7 +9,7 @@ Component({
   data: { order_id: "", order: null, error: null, reviewed: [], surveyed: null },
   methods: {
     async onLoad(query = {}) {
-      this.setData({ order_id: query.id });
+      this.setData({ order_id: query.id, surveyed: wx.getStorageSync(surveyKey(query.id)) || null });
       await ensureLogin().catch((error) => showError(this, error));
       return this.reload();
     },
@@ -48,9 +48,23 @@ Component({
     },
     async answerSurvey(event) {
       // The NPS question once the order is completed: how likely to recommend us, 0-10.
-      const answer = await this.act("survey_answer", { order_id: this.data.order_id, score: Number(event.currentTarget.dataset.score) });
-      if (answer) this.setData({ surveyed: answer });
-      return answer;
+      // Asked once per order: the answer is remembered on the phone, and one the back end
+      // already has (another phone) closes the question too.
+      const data = { order_id: this.data.order_id, score: Number(event.currentTarget.dataset.score) };
+      try {
+        const answer = await call("survey_answer", data);
+        this.setData({ surveyed: answer });
+        wx.setStorageSync(surveyKey(data.order_id), answer);
+        return answer;
+      } catch (error) {
+        if (error.reason === "ALREADY_ANSWERED") {
+          this.setData({ surveyed: { order_id: data.order_id, score: null } });
+          wx.setStorageSync(surveyKey(data.order_id), this.data.surveyed);
+          return null;
+        }
+        showError(this, error);
+        return null;
+      }
     },
     openGroup() {
       wx.navigateTo({ url: `/pages/group/group?id=${this.data.order.group_id}` });
@@ -107,6 +121,10 @@ function parcelsOf(order) {
       refundable: open && !refund,
     };
   });
+}
+
+function surveyKey(orderId) {
+  return `surveyed:${orderId}`;
 }
 
 function confirmed(title, content) {

@@ -68,6 +68,7 @@ class Reason(str, Enum):
     DAY_NOT_ENDED = "DAY_NOT_ENDED"
     GROUP_NOT_FORMED = "GROUP_NOT_FORMED"
     PARCELS_WAITING = "PARCELS_WAITING"
+    ALREADY_ANSWERED = "ALREADY_ANSWERED"
 
 
 REASON_CODE: dict[Reason, ErrorCode] = {
@@ -79,6 +80,7 @@ REASON_CODE: dict[Reason, ErrorCode] = {
     Reason.DAY_NOT_ENDED: ErrorCode.INVALID_ARGUMENT,
     Reason.GROUP_NOT_FORMED: ErrorCode.CONFLICT,
     Reason.PARCELS_WAITING: ErrorCode.CONFLICT,
+    Reason.ALREADY_ANSWERED: ErrorCode.CONFLICT,
 }
 
 REASON_MEANING: dict[Reason, str] = {
@@ -90,6 +92,7 @@ REASON_MEANING: dict[Reason, str] = {
     Reason.DAY_NOT_ENDED: "a business day is settled only after it ended plus a grace",
     Reason.GROUP_NOT_FORMED: "a group-buy order ships or is picked up once its group succeeded",
     Reason.PARCELS_WAITING: "the order completes when every merchant's parcel has shipped",
+    Reason.ALREADY_ANSWERED: "an order's satisfaction survey is answered once",
 }
 
 

@@ -12,7 +12,7 @@ from pymongo.errors import DuplicateKeyError
 
 from retail.common.clock import business_day, day_of, utcnow
 from retail.common.database import database
-from retail.common.errors import Conflict, NotFound
+from retail.common.errors import Conflict, NotFound, Reason
 from retail.common.models import ORDER_ID, OUT, STRICT, DayRange
 from retail.common.vocabulary import OrderStatus
 
@@ -71,7 +71,9 @@ def answer_survey(cmd: AnswerSurvey, *, buyer: str, db: Any = None) -> SurveyAns
             }
         )
     except DuplicateKeyError:
-        raise Conflict("this order's survey is already answered") from None
+        raise Conflict(
+            "this order's survey is already answered", reason=Reason.ALREADY_ANSWERED
+        ) from None
     return SurveyAnswer(order_id=cmd.order_id, score=cmd.score)
 
 

@@ -5,6 +5,8 @@
   then what is popular in their categories), leaving out what they just bought; then
   popular at their store or overall. The kill switch flag `recommend-popular-only` serves
   popular items to everyone it is on for.
+- Before the first rebuild has seen any sales (a new shop), popular is the catalogue's own
+  order, so the home page is never empty.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from retail.catalog.stock import available_by_sku
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.models import OUT, STRICT
-from retail.common.vocabulary import OrderStatus
+from retail.common.vocabulary import OrderStatus, SaleStatus
 from retail.experiments import feature_enabled
 
 HISTORY_DAYS = 30
@@ -50,6 +52,8 @@ def recommend(cmd: Recommend, *, openid: str | None, db: Any = None) -> Recommen
         candidates += popular.get("categories", {}).get(product.get("category_id"), [])
         return _answer(db, "bought_together", candidates, {cmd.product_id}, cmd.limit)
     fallback = popular.get("stores", {}).get(cmd.store_id, []) + popular.get("all", [])
+    if len(popular.get("all", [])) < cmd.limit:
+        fallback += _catalogue_order(db, cmd.limit * 3)
     if openid is None or feature_enabled("recommend-popular-only", openid, db):
         return _answer(db, "popular", fallback, set(), cmd.limit)
     viewed, bought = _history(db, openid)
@@ -66,6 +70,13 @@ def recommend(cmd: Recommend, *, openid: str | None, db: Any = None) -> Recommen
         candidates += popular.get("categories", {}).get(category, [])[:10]
     kind: Literal["for_you", "popular"] = "for_you" if candidates else "popular"
     return _answer(db, kind, candidates + fallback, bought, cmd.limit)
+
+
+def _catalogue_order(db: Any, limit: int) -> list[str]:
+    shown = db.products.find(
+        {"status": SaleStatus.ON_SALE}, {"_id": 1}, sort=[("rank", 1)], limit=limit
+    )
+    return [p["_id"] for p in shown]
 
 
 def _history(db: Any, openid: str) -> tuple[set[str], set[str]]:
@@ -99,7 +110,8 @@ def _answer(
     """The first `limit` candidates on sale with stock, in order, each once."""
     wanted = list(dict.fromkeys(p for p in candidates if p not in exclude))[: limit * 3]
     products = {
-        p["_id"]: p for p in db.products.find({"_id": {"$in": wanted}, "status": "ON_SALE"})
+        p["_id"]: p
+        for p in db.products.find({"_id": {"$in": wanted}, "status": SaleStatus.ON_SALE})
     }
     available = available_by_sku(db, [s for p in products.values() for s in p.get("sku_ids", [])])
     cards = [card_of(products[p], available) for p in wanted if p in products]
