@@ -481,6 +481,12 @@ Object.assign(PAGES, {
         product_id: d.product_id || null, title: d.title, image_key: d.image_key,
         starts_at: shanghaiIso(d.starts_at), ends_at: shanghaiIso(d.ends_at), price: fen(d.price), active: d.active,
       });
+    }, (d) => {
+      // Saving is by slot ID: say so when that copies the slot edited, or replaces another.
+      if (editing && d.slot_id !== editing.slot_id) { return `另存为新广告位 ${d.slot_id}？${editing.slot_id} 保持不变。`; }
+      const other = report.slots.find((s) => s.slot_id === d.slot_id);
+      if (!editing && other) { return `广告位 ${d.slot_id} 已存在（商户 ${other.merchant_id}），覆盖它？`; }
+      return null;
     });
     const bySlot = Object.fromEntries(report.slots.map((s) => [s.slot_id, s]));
     onButton(".toggle-slot", (d) => {

@@ -355,6 +355,7 @@ export type GroupView = {
   deal_id: string;
   product_id: string;
   sku_id: string;
+  /** what joining costs now (the deal's price) */
   group_price: number;
   size: number;
   joined: number;
@@ -363,6 +364,8 @@ export type GroupView = {
   deadline: string;
   /** the caller holds a place in this group */
   mine: boolean;
+  /** open, before its deadline, a place left, deal on */
+  open_to_join: boolean;
 };
 
 export type Health = {

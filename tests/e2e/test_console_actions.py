@@ -473,6 +473,11 @@ def test_ad_slot_is_saved_and_served(shop, page):
     form = page.locator("form[data-testid='ad-save']")
     assert form.locator("[name='starts_at']").input_value() == fields["starts_at"]
     assert form.locator("[name='price']").input_value() == "300.00"
+    asked = submit(page, "ad-save", {"slot_id": "home-copy"}, accept=False)
+    assert "另存为新广告位 home-copy" in asked  # saving is by id: a copy, said so
+    slots = admin(shop, "ad_report", {"start": today, "end": today})["slots"]
+    assert "home-copy" not in [s["slot_id"] for s in slots]
+    open_page(page, "ads?edit=home-console")
     submit(page, "ad-save", {"title": "芒果季 第二周"})
     assert error_shown(page) is None
     served = Shopper(shop, "o-console-ads", "13900007777").call(

@@ -169,3 +169,23 @@ def test_a_failed_group_refunds_every_member_who_paid_whatever_state_the_order_r
     refunds = {r["order_id"]: r["amount"] for r in seeded.refunds.find({})}
     assert refunds == {leader["order_id"]: leader["total"], shipped["order_id"]: shipped["total"]}
     assert expire_timer()["processed"] == 0 and seeded.refunds.count_documents({}) == 2
+
+
+def test_a_group_keeps_the_size_it_opened_with_when_the_deal_is_edited(seeded):
+    gid = group_order("o-lead", "group-key-0401")["data"]["group_id"]
+    seeded.group_deals.update_one({"_id": "g-honey-3"}, {"$set": {"size": 1, "group_price": 3000}})
+    shown = call("group_get", {"group_id": gid}, openid="o-x")["data"]
+    assert (shown["size"], shown["joined"], shown["group_price"]) == (3, 1, 3000)
+    assert shown["open_to_join"] is True
+    joined = group_order("o-m1", "group-key-0402", gid)
+    assert joined["code"] == "OK" and joined["data"]["group_id"] == gid  # refused before
+
+
+def test_a_group_whose_deal_ended_or_went_is_not_open_to_join_and_never_a_500(seeded):
+    gid = group_order("o-lead", "group-key-0501")["data"]["group_id"]
+    assert call("group_get", {"group_id": gid})["data"]["open_to_join"] is True
+    seeded.group_deals.update_one({"_id": "g-honey-3"}, {"$set": {"status": "ENDED"}})
+    assert call("group_get", {"group_id": gid})["data"]["open_to_join"] is False
+    assert group_order("o-m1", "group-key-0502", gid)["code"] == "NOT_FOUND"
+    seeded.group_deals.delete_one({"_id": "g-honey-3"})
+    assert call("group_get", {"group_id": gid})["code"] == "NOT_FOUND"

@@ -151,3 +151,27 @@ def test_a_stopped_slot_is_served_no_more_and_its_report_row_saves_it_again(seed
     assert operator("ad_slot_save", {**saved, "active": False})["code"] == "OK"
     assert call("ad_list", {"position": "home_banner"}, "o-1")["data"]["slots"] == []
     assert seeded.ad_slots.find_one({"_id": slot["slot_id"]})["price"] == slot["price"]
+
+
+def test_a_slot_is_served_only_while_its_product_is_on_sale_and_names_a_real_category(seeded):
+    now = utcnow()
+    slot = {
+        **sample("ad_slot_save"),
+        "starts_at": (now - timedelta(hours=1)).isoformat(),
+        "ends_at": (now + timedelta(days=1)).isoformat(),
+    }
+    assert operator("ad_slot_save", slot)["code"] == "OK"
+    seeded.products.update_one({"_id": slot["product_id"]}, {"$set": {"status": "OFF_SALE"}})
+    assert call("ad_list", {"position": "home_banner"}, "o-1")["data"]["slots"] == []
+    seeded.products.update_one({"_id": slot["product_id"]}, {"$set": {"status": "ON_SALE"}})
+    served = call("ad_list", {"position": "home_banner"}, "o-1")["data"]["slots"]
+    assert [s["slot_id"] for s in served] == [slot["slot_id"]]
+    unknown = {**slot, "slot_id": "cat-top", "position": "category_top", "category_id": "nope"}
+    assert operator("ad_slot_save", unknown)["code"] == "NOT_FOUND"
+    naive = {
+        **slot,
+        "slot_id": "naive",
+        "ends_at": (now + timedelta(days=1)).replace(tzinfo=None).isoformat(),
+    }
+    assert operator("ad_slot_save", naive)["code"] == "INVALID_ARGUMENT"  # it answered 500
+    assert seeded.ad_slots.count_documents({}) == 1

@@ -50,6 +50,6 @@ function groupView(group) {
     price_text: yuan(group.group_price),
     status_text: GROUP_STATUS[group.status] || group.status,
     deadline_text: shanghaiTime(group.deadline),
-    joinable: group.status === "OPEN" && left > 0 && !group.mine && new Date(group.deadline) > new Date(),
+    joinable: group.open_to_join && !group.mine,
   };
 }

@@ -7,10 +7,9 @@ both per slot and day; `ad_report` shows them per slot and merchant (a merchant:
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from retail.catalog.catalog_file import ID, OPTIONAL_ID
 from retail.common.audit import save_audited
@@ -19,6 +18,7 @@ from retail.common.database import database
 from retail.common.errors import NotFound
 from retail.common.models import OUT, STRICT, DayRange
 from retail.common.scope import ALL, merchant_scope
+from retail.common.vocabulary import SaleStatus
 
 Position = Literal["home_banner", "category_top"]
 
@@ -32,8 +32,10 @@ class SaveSlot(BaseModel):
     product_id: str | None = OPTIONAL_ID
     title: str = Field(min_length=1, max_length=60)
     image_key: str = Field(max_length=200, pattern=r"^ads/[A-Za-z0-9/_.-]+$")
-    starts_at: datetime = Field(strict=False)
-    ends_at: datetime = Field(strict=False)
+    # With an offset (a naive time has no place in the shop's day; it answered 500 when
+    # compared with an aware one).
+    starts_at: AwareDatetime = Field(strict=False)
+    ends_at: AwareDatetime = Field(strict=False)
     price: int = Field(ge=0, le=100_000_000, description="fen the merchant pays for the window")
     active: bool = True
 
@@ -79,7 +81,7 @@ class AdReport(BaseModel):
 
 
 def save_slot(cmd: SaveSlot, *, operator: Any, db: Any = None) -> SlotView:
-    """Raises NotFound for an unknown merchant or product."""
+    """Raises NotFound for an unknown merchant, product (of that merchant) or category."""
     db = db if db is not None else database()
     if db.merchants.find_one({"_id": cmd.merchant_id}, {"_id": 1}) is None:
         raise NotFound(f"no merchant {cmd.merchant_id!r}")
@@ -88,6 +90,8 @@ def save_slot(cmd: SaveSlot, *, operator: Any, db: Any = None) -> SlotView:
         and db.products.find_one({"_id": cmd.product_id, "merchant_id": cmd.merchant_id}) is None
     ):
         raise NotFound(f"merchant {cmd.merchant_id!r} has no product {cmd.product_id!r}")
+    if cmd.category_id and db.categories.find_one({"_id": cmd.category_id}, {"_id": 1}) is None:
+        raise NotFound(f"no category {cmd.category_id!r}")
     fields = cmd.model_dump(exclude={"slot_id"})
     save_audited(db, operator, "ad_slot_save", "ad_slots", cmd.slot_id, fields)
     return SlotView(slot_id=cmd.slot_id, **fields)
@@ -105,6 +109,19 @@ def list_ads(cmd: ListAds, *, openid: str | None, db: Any = None) -> Slots:
     if cmd.position == "category_top":
         query["category_id"] = cmd.category_id
     slots = list(db.ad_slots.find(query, sort=[("starts_at", 1), ("_id", 1)], limit=10))
+    # A slot may be booked for a product before it goes on sale; it shows only while it is.
+    advertised = sorted({s["product_id"] for s in slots if s.get("product_id")})
+    on_sale = (
+        {
+            p["_id"]
+            for p in db.products.find(
+                {"_id": {"$in": advertised}, "status": SaleStatus.ON_SALE}, {"_id": 1}
+            )
+        }
+        if advertised
+        else set()
+    )
+    slots = [s for s in slots if not s.get("product_id") or s["product_id"] in on_sale]
     if slots:
         day = day_of(now).isoformat()
         db.events.insert_many(

@@ -6,10 +6,10 @@ between items (a product's merchant and category, a store's stock, unique ids).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from retail.common.models import MAX_FEN, MAX_UNITS
 
@@ -96,8 +96,8 @@ class CouponTemplateEntry(BaseModel):
     kind: Literal["fixed", "percent", "free_shipping"] = "fixed"
     rate_bp: int = Field(0, ge=0, le=10_000, description="percent coupons: basis points off")
     valid_days: int | None = Field(30, ge=1, le=3650, description="valid this long after claiming")
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
     scope: CouponScope = Field(default_factory=CouponScope)
     guarded: bool = Field(
         False, description="anti-brush: no brand-new accounts, few accounts per device"

@@ -33,13 +33,14 @@ class GroupView(BaseModel):
     deal_id: str
     product_id: str
     sku_id: str
-    group_price: int
+    group_price: int = Field(description="what joining costs now (the deal's price)")
     size: int
     joined: int
     paid: int
     status: str
     deadline: datetime
     mine: bool = Field(description="the caller holds a place in this group")
+    open_to_join: bool = Field(description="open, before its deadline, a place left, deal on")
 
 
 def join_group(
@@ -55,6 +56,8 @@ def join_group(
                 {
                     "_id": group_id,
                     "deal_id": deal["_id"],
+                    "product_id": deal["product_id"],
+                    "sku_id": deal["sku_id"],
                     "size": deal["size"],
                     "leader": buyer,
                     "members": {buyer: order_id},
@@ -67,13 +70,17 @@ def join_group(
                 }
             )
         return group_id
+    # The group's own size, fixed when it opened: a deal edited since changes new groups only.
+    group = db.groups.find_one({"_id": group_id, "deal_id": deal["_id"]}, {"size": 1})
+    if group is None:
+        return None
     joined = db.groups.update_one(
         {
             "_id": group_id,
-            "deal_id": deal["_id"],
             "status": OPEN,
             "deadline": {"$gt": now},
-            "joined": {"$lt": deal["size"]},
+            "size": group["size"],
+            "joined": {"$lt": group["size"]},
             f"members.{buyer}": {"$exists": False},
         },
         {"$inc": {"joined": 1}, "$set": {f"members.{buyer}": order_id}},
@@ -109,16 +116,28 @@ def count_payment(db: Any, group_id: str, order_id: str) -> None:
 
 
 def show_group(cmd: GroupRef, viewer: str | None, *, db: Any = None) -> GroupView:
+    """Raises NotFound for an unknown group, or one whose deal is gone."""
     db = db if db is not None else database()
     group = db.groups.find_one({"_id": cmd.group_id})
     if group is None:
         raise NotFound(f"no group {cmd.group_id!r}")
-    deal = db.group_deals.find_one({"_id": group["deal_id"]}) or {}
+    deal = db.group_deals.find_one({"_id": group["deal_id"]})
+    if deal is None:
+        raise NotFound(f"group {cmd.group_id!r}: its deal is gone")
+    left = group["joined"] < group["size"]
     return GroupView(
         **{
-            **{k: v for k, v in deal.items() if k in {"product_id", "sku_id", "group_price"}},
-            **{k: v for k, v in group.items() if k in GroupView.model_fields},
-            "group_id": group["_id"],
-            "mine": viewer is not None and viewer in group.get("members", {}),
-        }
+            k: v
+            for k, v in group.items()
+            if k in {"deal_id", "size", "joined", "paid", "status", "deadline"}
+        },
+        group_id=group["_id"],
+        product_id=group.get("product_id", deal["product_id"]),
+        sku_id=group.get("sku_id", deal["sku_id"]),
+        group_price=deal["group_price"],
+        mine=viewer is not None and viewer in group.get("members", {}),
+        open_to_join=group["status"] == OPEN
+        and group["deadline"] > utcnow()
+        and left
+        and deal.get("status") == "ACTIVE",
     )
