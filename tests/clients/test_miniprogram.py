@@ -28,15 +28,8 @@ FLOWS = {
 }
 
 
-SHARE_COPY = {
-    "experiment_id": "share-copy",
-    "salt": "jest",
-    "metric": "share",
-    "arms": [
-        {"name": "control", "weight": 1, "payload": {"title": "好物分享"}},
-        {"name": "discount", "weight": 1, "payload": {"title": "我在这里买到了好价"}},
-    ],
-}
+# The experiment as an operator saves it (the sample request of experiment_save).
+SHARE_COPY = json.loads((ROOT / "tests" / "events" / "experiment_save.json").read_text())
 
 
 @pytest.fixture(scope="module")

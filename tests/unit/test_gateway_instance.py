@@ -83,6 +83,20 @@ def test_the_registry_runs_its_handlers_in_the_worker_s_instance():
     assert registry.instance.waiting == 0
 
 
+def _busy(registry: FunctionRegistry, release: threading.Event) -> list[threading.Thread]:
+    """One invocation running and two queued behind it on the worker, until `release`."""
+
+    def invocation() -> None:
+        with registry.instance.turn():
+            release.wait(60)
+
+    invocations = [threading.Thread(target=invocation) for _ in range(3)]
+    for n, thread in enumerate(invocations):
+        thread.start()
+        _wait_until(lambda n=n: registry.instance.waiting == n)
+    return invocations
+
+
 def _server(listener: socket.socket, registry: FunctionRegistry) -> InstanceServer:
     handler = type("Handler", (GatewayHandler,), {"registry": registry})
     server = InstanceServer(listener.getsockname(), handler, bind_and_activate=False)
@@ -99,15 +113,7 @@ def test_a_worker_with_invocations_queued_leaves_a_new_connection_to_an_idle_one
     busy_registry, idle_registry = FunctionRegistry(), FunctionRegistry()
     busy, idle = _server(listener, busy_registry), _server(listener, idle_registry)
     release = threading.Event()
-
-    def queued_invocation() -> None:
-        with busy_registry.instance.turn():
-            release.wait(60)
-
-    invocations = [threading.Thread(target=queued_invocation) for _ in range(3)]
-    for n, thread in enumerate(invocations):
-        thread.start()
-        _wait_until(lambda n=n: busy_registry.instance.waiting == n)
+    invocations = _busy(busy_registry, release)
     accepted_by_busy: list = []
     busy_accepts = threading.Thread(target=lambda: accepted_by_busy.append(busy.get_request()))
     busy_accepts.start()
@@ -130,15 +136,7 @@ def test_a_worker_that_waited_and_lost_the_connection_goes_back_to_its_queue_not
     busy = _server(listener, registry)
     busy.DEFER_ACCEPT_SECONDS = 0.01
     release = threading.Event()
-
-    def queued_invocation() -> None:
-        with registry.instance.turn():
-            release.wait(60)
-
-    invocations = [threading.Thread(target=queued_invocation) for _ in range(3)]
-    for n, thread in enumerate(invocations):
-        thread.start()
-        _wait_until(lambda n=n: registry.instance.waiting == n)
+    invocations = _busy(registry, release)
     outcome: list = []
 
     def accept() -> None:  # the connection that woke it was taken by another worker
