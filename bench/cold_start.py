@@ -80,5 +80,6 @@ def main() -> None:
             f" worst {max(found):.2f}x; {within} of {len(found)} within 1.20x"
         )
 
+
 if __name__ == "__main__":
     main()
