@@ -189,3 +189,32 @@ def test_a_group_whose_deal_ended_or_went_is_not_open_to_join_and_never_a_500(se
     assert group_order("o-m1", "group-key-0502", gid)["code"] == "NOT_FOUND"
     seeded.group_deals.delete_one({"_id": "g-honey-3"})
     assert call("group_get", {"group_id": gid})["code"] == "NOT_FOUND"
+
+
+def test_a_group_order_lying_about_what_it_buys_or_its_deal_joins_nothing_and_holds_nothing(
+    seeded,
+):
+    gid = group_order("o-lead", "group-key-0601")["data"]["group_id"]
+    seeded.group_deals.insert_one(
+        {**seeded.group_deals.find_one({"_id": "g-honey-3"}), "_id": "g-honey-5", "size": 5}
+    )
+    before = seeded.groups.find_one({"_id": gid})
+    lies = [
+        {"items": [{"sku_id": "p-mango-1", "qty": 1}], "group": {"deal_id": "g-honey-3"}},
+        {"items": [{"sku_id": "p-honey-1", "qty": 2}], "group": {"deal_id": "g-honey-3"}},
+        {"items": [{"sku_id": "p-honey-1", "qty": 1}], "group": {"deal_id": "g-nope"}},
+    ]
+    for n, lie in enumerate(lies):
+        body = {"address": ADDRESS, "idempotency_key": f"group-lie-000{n}", **lie}
+        assert call("order_place", body, "o-liar")["code"] in ("INVALID_ARGUMENT", "NOT_FOUND")
+    other_deal = {"deal_id": "g-honey-5", "group_id": gid}  # another deal's price, this group
+    body = {
+        "address": ADDRESS,
+        "idempotency_key": "group-lie-0009",
+        "items": [{"sku_id": "p-honey-1", "qty": 1}],
+        "group": other_deal,
+    }
+    assert call("order_place", body, "o-liar")["code"] == "CONFLICT"
+    assert seeded.groups.find_one({"_id": gid}) == before
+    assert seeded.orders.count_documents({"openid": "o-liar", "status": {"$ne": "FAILED"}}) == 0
+    assert audit_stock(seeded) == []  # a refused join gave back what it had reserved

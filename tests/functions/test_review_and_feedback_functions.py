@@ -128,13 +128,18 @@ def test_ad_slots_serve_in_their_window_and_report_per_merchant(seeded):
     assert other["slots"] == []
 
 
-def test_a_stopped_slot_is_served_no_more_and_its_report_row_saves_it_again(seeded):
-    now = utcnow()
-    slot = {
+def live_slot(now):
+    """The sample slot, on from an hour ago until tomorrow."""
+    return {
         **sample("ad_slot_save"),
         "starts_at": (now - timedelta(hours=1)).isoformat(),
         "ends_at": (now + timedelta(days=1)).isoformat(),
     }
+
+
+def test_a_stopped_slot_is_served_no_more_and_its_report_row_saves_it_again(seeded):
+    now = utcnow()
+    slot = live_slot(now)
     assert operator("ad_slot_save", slot)["code"] == "OK"
     today = day_of(now).isoformat()
     row = next(
@@ -155,11 +160,7 @@ def test_a_stopped_slot_is_served_no_more_and_its_report_row_saves_it_again(seed
 
 def test_a_slot_is_served_only_while_its_product_is_on_sale_and_names_a_real_category(seeded):
     now = utcnow()
-    slot = {
-        **sample("ad_slot_save"),
-        "starts_at": (now - timedelta(hours=1)).isoformat(),
-        "ends_at": (now + timedelta(days=1)).isoformat(),
-    }
+    slot = live_slot(now)
     assert operator("ad_slot_save", slot)["code"] == "OK"
     seeded.products.update_one({"_id": slot["product_id"]}, {"$set": {"status": "OFF_SALE"}})
     assert call("ad_list", {"position": "home_banner"}, "o-1")["data"]["slots"] == []

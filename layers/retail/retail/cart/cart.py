@@ -14,7 +14,7 @@ from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import InvalidArgument, NotFound
 from retail.common.models import OUT, STRICT
-from retail.common.vocabulary import FROM_A_STORE, Delivery
+from retail.common.vocabulary import FROM_A_STORE, Delivery, SaleStatus
 from retail.inventory import available_at, stock_location
 
 MAX_SKUS = 50
@@ -71,7 +71,10 @@ def update_cart(cmd: UpdateCart, *, buyer: str, db: Any = None) -> CartView:
         )
         return show_cart(_view_of(cmd), buyer=buyer, db=db)
     sku = db.skus.find_one({"_id": cmd.sku_id})
-    if sku is None or db.products.find_one({"_id": sku["product_id"], "status": "ON_SALE"}) is None:
+    if (
+        sku is None
+        or db.products.find_one({"_id": sku["product_id"], "status": SaleStatus.ON_SALE}) is None
+    ):
         raise NotFound(f"no SKU {cmd.sku_id!r} on sale", sku_id=cmd.sku_id)
     _ensure_cart(db, buyer, now)
     changed = db.carts.update_one(
@@ -108,7 +111,10 @@ def show_cart(cmd: ShowCart, *, buyer: str, db: Any = None) -> CartView:
     on_sale = {
         p["_id"]: p
         for p in db.products.find(
-            {"_id": {"$in": sorted({s["product_id"] for s in skus.values()})}, "status": "ON_SALE"},
+            {
+                "_id": {"$in": sorted({s["product_id"] for s in skus.values()})},
+                "status": SaleStatus.ON_SALE,
+            },
             {"title": 1, "presale": 1},
         )
     }

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from retail.common.database import database
 from retail.common.errors import NotFound
+from retail.common.vocabulary import DealStatus
 
 from .browse import ON_SALE, visible_to
 from .catalog_file import ID
@@ -89,7 +90,7 @@ def show_product(cmd: ShowProduct, *, operator: Any | None = None, db: Any = Non
     deals = [
         GroupDealView(**{k: deal[k] for k in GroupDealView.model_fields})
         for deal in db.group_deals.find(
-            {"product_id": doc["_id"], "status": "ACTIVE", "sku_id": {"$in": sku_ids}}
+            {"product_id": doc["_id"], "status": DealStatus.ACTIVE, "sku_id": {"$in": sku_ids}}
         ).sort("_id", 1)
     ]
     return ProductDetail(

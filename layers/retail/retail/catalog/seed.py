@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from retail.common.clock import utcnow
 from retail.common.errors import InvalidArgument
-from retail.common.vocabulary import SaleStatus
+from retail.common.vocabulary import DealStatus, SaleStatus
 
 from .catalog_file import CatalogFile, ProductEntry
 from .stock import CENTRAL, PRESALE
@@ -69,7 +69,7 @@ def load_catalog(raw: Any, db: Any) -> dict[str, int]:
             {"_id": deal.deal_id},
             {
                 "$set": {**deal.model_dump(), "product_id": product_of[deal.sku_id]},
-                "$setOnInsert": {"status": "ACTIVE", "created_at": now},
+                "$setOnInsert": {"status": DealStatus.ACTIVE, "created_at": now},
             },
             upsert=True,
         )

@@ -87,3 +87,10 @@ class SaleStatus(Word):
 
     ON_SALE = "ON_SALE"
     OFF_SALE = "OFF_SALE"
+
+
+class DealStatus(Word):
+    """A group deal's: groups open and join only while it is ACTIVE."""
+
+    ACTIVE = "ACTIVE"
+    ENDED = "ENDED"

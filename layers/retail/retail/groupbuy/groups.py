@@ -14,7 +14,7 @@ from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import NotFound
 from retail.common.models import OUT, STRICT
-from retail.common.vocabulary import GroupStatus
+from retail.common.vocabulary import DealStatus, GroupStatus
 
 OPEN, SUCCEEDED, FAILED = GroupStatus.OPEN, GroupStatus.SUCCEEDED, GroupStatus.FAILED
 
@@ -139,5 +139,5 @@ def show_group(cmd: GroupRef, viewer: str | None, *, db: Any = None) -> GroupVie
         open_to_join=group["status"] == OPEN
         and group["deadline"] > utcnow()
         and left
-        and deal.get("status") == "ACTIVE",
+        and deal.get("status") == DealStatus.ACTIVE,
     )

@@ -11,7 +11,7 @@ from typing import Any
 from retail.common.clock import utcnow
 from retail.common.errors import InvalidArgument, NotFound
 from retail.common.settings import settings
-from retail.common.vocabulary import CouponStatus
+from retail.common.vocabulary import CouponStatus, DealStatus, SaleStatus
 from retail.coupons import best_coupon, coupon_discount
 from retail.inventory import stock_location
 from retail.members import member_perks
@@ -44,7 +44,10 @@ def quote_order(db: Any, request: OrderRequest, buyer: str) -> Quote:
     products = {
         doc["_id"]: doc
         for doc in db.products.find(
-            {"_id": {"$in": sorted({s["product_id"] for s in skus.values()})}, "status": "ON_SALE"}
+            {
+                "_id": {"$in": sorted({s["product_id"] for s in skus.values()})},
+                "status": SaleStatus.ON_SALE,
+            }
         )
     }
     lines = []
@@ -108,7 +111,7 @@ def _group_deal(db: Any, request: OrderRequest, wanted: dict[str, int]) -> dict[
     if request.group is None:
         return None
     deal: dict[str, Any] | None = db.group_deals.find_one(
-        {"_id": request.group.deal_id, "status": "ACTIVE"}
+        {"_id": request.group.deal_id, "status": DealStatus.ACTIVE}
     )
     if deal is None:
         raise NotFound(f"no group deal {request.group.deal_id!r}")
