@@ -87,3 +87,50 @@ def test_schemas_match_the_code():
     assert result.returncode == 0, result.stdout + result.stderr
     errors = json.loads((ROOT / "schemas" / "errors.json").read_text())
     assert {c["code"] for c in errors["codes"]} >= {"INVALID_ARGUMENT", "NOT_FOUND", "OUT_OF_STOCK"}
+
+
+STUBS = sorted((ROOT / "layers" / "retail" / "retail").glob("*/__init__.pyi"))
+
+
+@pytest.mark.parametrize("stub", STUBS, ids=[s.parent.name for s in STUBS])
+def test_a_lazy_package_exports_every_name_its_stub_declares(stub):
+    """A package loads a submodule only when one of its names is used (lazy_loader reads the
+    stub); a name the stub declares that its submodule lacks would fail only when called."""
+    declared = next(
+        ast.literal_eval(node.value)
+        for node in ast.parse(stub.read_text(encoding="utf-8")).body
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "__all__"
+    )
+    probe = (
+        "import importlib, json\n"
+        f"package = importlib.import_module('retail.{stub.parent.name}')\n"
+        "print(json.dumps({'all': package.__all__,"
+        " 'missing': [n for n in package.__all__ if getattr(package, n, None) is None]}))\n"
+    )
+    found = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    assert sorted(found["all"]) == sorted(declared)
+    assert found["missing"] == []
+
+
+def test_a_function_loads_only_the_modules_it_uses():
+    """Cold start: reading an order loads the order queries, not placing, cancelling, paying or
+    the catalogue (before the packages were lazy it loaded 76 of the layer's modules)."""
+    probe = (
+        "import importlib.util, json, sys\n"
+        f"path = {str(ROOT / 'functions' / 'order_get' / 'index.py')!r}\n"
+        "spec = importlib.util.spec_from_file_location('f', path)\n"
+        "spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    loaded = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    assert "retail.orders.queries" in loaded
+    unused = ("retail.orders.place", "retail.orders.cancel", "retail.payments", "retail.catalog")
+    assert not [m for m in loaded if m.startswith(unused)]

@@ -1,25 +1,5 @@
 """Ad slots sold to merchants: scheduled placements, impressions, clicks and a report."""
 
-from .slots import (
-    AdReport,
-    ListAds,
-    SaveSlot,
-    ShowAdReport,
-    Slots,
-    SlotView,
-    ad_report,
-    list_ads,
-    save_slot,
-)
+import lazy_loader
 
-__all__ = [
-    "AdReport",
-    "ListAds",
-    "SaveSlot",
-    "ShowAdReport",
-    "SlotView",
-    "Slots",
-    "ad_report",
-    "list_ads",
-    "save_slot",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

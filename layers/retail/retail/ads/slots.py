@@ -11,12 +11,11 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
-from retail.catalog.catalog_file import ID, OPTIONAL_ID
 from retail.common.audit import save_audited
 from retail.common.clock import day_of, utcnow
 from retail.common.database import database
 from retail.common.errors import NotFound
-from retail.common.models import OUT, STRICT, DayRange
+from retail.common.models import ID, OPTIONAL_ID, OUT, STRICT, DayRange
 from retail.common.scope import ALL, merchant_scope
 from retail.common.vocabulary import SaleStatus
 

@@ -12,10 +12,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from retail.catalog.catalog_file import OPTIONAL_ID
 from retail.common.database import database
 from retail.common.errors import InvalidArgument, NotFound
-from retail.common.models import OUT, STRICT, DayRange
+from retail.common.models import OPTIONAL_ID, OUT, STRICT
+from retail.common.models import DayRange as DayRange  # the dashboards' request, re-exported
 from retail.common.scope import ALL, merchant_scope
 
 from .channels import CHANNELS, UNKNOWN

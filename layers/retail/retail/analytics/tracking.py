@@ -13,10 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from retail.catalog.catalog_file import OPTIONAL_ID
 from retail.common.clock import day_of, utcnow
 from retail.common.database import database
-from retail.common.models import OUT, STRICT
+from retail.common.models import OPTIONAL_ID, OUT, STRICT
 from retail.common.tracked import TrackedType
 from retail.experiments import arm_for, running_experiments
 from retail.users.visitors import note_entry_scene

@@ -1,14 +1,5 @@
 """Campaigns that bring users back: subscription grants and the lapsed-user win-back."""
 
-from .groups import expire_groups
-from .subscriptions import AcceptSubscriptions, Subscriptions, accept_subscriptions
-from .winback import WinBackSummary, win_back_lapsed_users
+import lazy_loader
 
-__all__ = [
-    "AcceptSubscriptions",
-    "Subscriptions",
-    "WinBackSummary",
-    "accept_subscriptions",
-    "expire_groups",
-    "win_back_lapsed_users",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -1,5 +1,5 @@
 """The buyer's cart: SKUs and quantities, shown with today's prices and availability."""
 
-from .cart import CartView, ShowCart, UpdateCart, show_cart, update_cart
+import lazy_loader
 
-__all__ = ["CartView", "ShowCart", "UpdateCart", "show_cart", "update_cart"]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

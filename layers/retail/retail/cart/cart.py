@@ -9,11 +9,10 @@ from typing import Any
 from pydantic import BaseModel, Field, model_validator
 from pymongo.errors import DuplicateKeyError
 
-from retail.catalog.catalog_file import ID, OPTIONAL_ID
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import InvalidArgument, NotFound
-from retail.common.models import OUT, STRICT
+from retail.common.models import ID, OPTIONAL_ID, OUT, STRICT
 from retail.common.vocabulary import FROM_A_STORE, Delivery, SaleStatus
 from retail.inventory import available_at, stock_location
 

@@ -1,18 +1,5 @@
 """The catalogue: loading it, browsing it, and one product with its live stock."""
 
-from .browse import Browse, BrowsePage, browse_catalog
-from .catalog_file import CatalogFile
-from .product import ProductDetail, ShowProduct, show_product
-from .seed import load_catalog, save_product
+import lazy_loader
 
-__all__ = [
-    "Browse",
-    "BrowsePage",
-    "CatalogFile",
-    "ProductDetail",
-    "ShowProduct",
-    "browse_catalog",
-    "load_catalog",
-    "save_product",
-    "show_product",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

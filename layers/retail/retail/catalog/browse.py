@@ -8,10 +8,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from retail.common.database import database
-from retail.common.models import OUT
+from retail.common.models import OPTIONAL_ID, OUT
 from retail.common.vocabulary import SaleStatus
 
-from .catalog_file import OPTIONAL_ID
 from .stock import available_by_sku
 
 ON_SALE = SaleStatus.ON_SALE

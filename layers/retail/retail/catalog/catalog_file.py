@@ -11,11 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from retail.common.models import MAX_FEN, MAX_UNITS
+from retail.common.models import ID, MAX_FEN, MAX_UNITS
 
-ID_PATTERN = r"^[A-Za-z0-9_:-]+$"  # no "." or "$": ids become field names in maps
-ID = Field(min_length=1, max_length=64, pattern=ID_PATTERN)
-OPTIONAL_ID = Field(None, min_length=1, max_length=64, pattern=ID_PATTERN)
 FILE = ConfigDict(extra="allow", defer_build=True)
 
 

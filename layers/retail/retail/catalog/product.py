@@ -9,10 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from retail.common.database import database
 from retail.common.errors import NotFound
+from retail.common.models import ID
 from retail.common.vocabulary import DealStatus
 
 from .browse import ON_SALE, visible_to
-from .catalog_file import ID
 from .stock import CENTRAL, levels_by_sku
 
 

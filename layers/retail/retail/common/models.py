@@ -1,5 +1,5 @@
 """What every request and answer model shares: the strict request config, the answer config,
-the shape of an order id, and a range of business days for reports."""
+the shape of an order id and of a catalogue id, and a range of business days for reports."""
 
 from __future__ import annotations
 
@@ -10,6 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 STRICT = ConfigDict(extra="forbid", strict=True, defer_build=True)  # requests: exact types only
 OUT = ConfigDict(defer_build=True)  # answers we build ourselves
 ORDER_ID = Field(min_length=1, max_length=32, pattern=r"^[A-Z0-9]+$")
+# Catalogue ids (products, SKUs, stores, merchants, ...): no "." or "$", they become field
+# names in maps.
+ID_PATTERN = r"^[A-Za-z0-9_:-]+$"
+ID = Field(min_length=1, max_length=64, pattern=ID_PATTERN)
+OPTIONAL_ID = Field(None, min_length=1, max_length=64, pattern=ID_PATTERN)
 
 MAX_REPORT_DAYS = 400
 # Bounds of what a shop enters: no price, discount or budget above 100万 yuan, no stock or

@@ -1,21 +1,5 @@
 """Consent to the privacy policy (PIPL): recorded before personal data is stored."""
 
-from .policy import (
-    AcceptPolicy,
-    ConsentState,
-    WithdrawConsent,
-    accept_policy,
-    consent_state,
-    require_consent,
-    withdraw_consent,
-)
+import lazy_loader
 
-__all__ = [
-    "AcceptPolicy",
-    "ConsentState",
-    "WithdrawConsent",
-    "accept_policy",
-    "consent_state",
-    "require_consent",
-    "withdraw_consent",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -1,27 +1,5 @@
 """Coupons: claiming within quota and per-user limits, and using one on an order."""
 
-from .claim import (
-    ClaimCoupon,
-    CouponView,
-    ListCoupons,
-    MyCoupons,
-    claim_coupon,
-    grant_coupon,
-    list_coupons,
-)
-from .usage import best_coupon, coupon_discount, lock_coupon, release_coupon, spend_coupon
+import lazy_loader
 
-__all__ = [
-    "ClaimCoupon",
-    "CouponView",
-    "ListCoupons",
-    "MyCoupons",
-    "best_coupon",
-    "claim_coupon",
-    "coupon_discount",
-    "grant_coupon",
-    "list_coupons",
-    "lock_coupon",
-    "release_coupon",
-    "spend_coupon",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -14,11 +14,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from pymongo.errors import DuplicateKeyError
 
-from retail.catalog.catalog_file import ID
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, NotFound
-from retail.common.models import OUT, STRICT
+from retail.common.models import ID, OUT, STRICT
 from retail.risk import DEVICE_ID, guard_claim, signals_for
 
 

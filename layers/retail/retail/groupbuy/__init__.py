@@ -1,6 +1,6 @@
 """Group buying (拼团): open or join a group at the group price; it succeeds when enough
 members have paid, and fails at its deadline otherwise."""
 
-from .groups import GroupRef, GroupView, count_payment, join_group, leave_group, show_group
+import lazy_loader
 
-__all__ = ["GroupRef", "GroupView", "count_payment", "join_group", "leave_group", "show_group"]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

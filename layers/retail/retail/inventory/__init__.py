@@ -4,19 +4,6 @@ Invariant for every stock line at every moment outside a single update:
 `available + reserved + sold == received - adjusted`, nothing negative.
 """
 
-from .audit import audit_stock
-from .levels import CENTRAL, PRESALE, available_at, level_id, stock_location
-from .moves import StockMove, apply_move, clear_marker, marker_of
+import lazy_loader
 
-__all__ = [
-    "CENTRAL",
-    "PRESALE",
-    "StockMove",
-    "apply_move",
-    "audit_stock",
-    "available_at",
-    "clear_marker",
-    "level_id",
-    "marker_of",
-    "stock_location",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -11,12 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from pymongo import ReturnDocument
 
 from retail.catalog import save_product as store_product
-from retail.catalog.catalog_file import ID, CouponTemplateEntry, ProductEntry
+from retail.catalog.catalog_file import CouponTemplateEntry, ProductEntry
 from retail.common.audit import record_audit, save_audited
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, Forbidden, NotFound
-from retail.common.models import OUT, STRICT
+from retail.common.models import ID, OUT, STRICT
 from retail.common.vocabulary import SaleStatus
 
 LOCATION = Field(pattern=r"^(central|presale|[A-Za-z0-9_-]+)$", max_length=64)

@@ -6,8 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, model_validator
 
-from retail.catalog.catalog_file import ID, OPTIONAL_ID
-from retail.common.models import OUT, STRICT
+from retail.common.models import ID, OPTIONAL_ID, OUT, STRICT
 from retail.common.vocabulary import Delivery
 from retail.risk import DEVICE_ID
 

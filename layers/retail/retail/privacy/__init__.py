@@ -1,5 +1,5 @@
 """Personal information rights (个人信息保护法): a user's own data out, and erasure."""
 
-from .rights import DeleteMe, Erased, ExportMe, MyData, delete_my_data, export_my_data
+import lazy_loader
 
-__all__ = ["DeleteMe", "Erased", "ExportMe", "MyData", "delete_my_data", "export_my_data"]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

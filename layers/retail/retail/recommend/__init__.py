@@ -1,13 +1,5 @@
 """Recommendations: bought together, for you, popular; rebuilt offline, served live."""
 
-from .rebuild import Rebuild, RebuildSummary, rebuild_recommendations
-from .serve import Recommend, Recommendations, recommend
+import lazy_loader
 
-__all__ = [
-    "Rebuild",
-    "RebuildSummary",
-    "Recommend",
-    "Recommendations",
-    "rebuild_recommendations",
-    "recommend",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -18,11 +18,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from retail.catalog.browse import ProductCard, card_of
-from retail.catalog.catalog_file import OPTIONAL_ID
 from retail.catalog.stock import available_by_sku
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.models import OUT, STRICT
+from retail.common.models import OPTIONAL_ID, OUT, STRICT
 from retail.common.vocabulary import OrderStatus, SaleStatus
 from retail.experiments import feature_enabled
 

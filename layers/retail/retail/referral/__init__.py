@@ -1,36 +1,6 @@
 """Sharing and referral (社交裂变): share codes, first-touch binding, invite rewards, and the
 commission ledger of first orders (分销)."""
 
-from .commissions import (
-    CommissionPage,
-    ListCommissions,
-    list_commissions,
-    record_first_order,
-    reduce_commission,
-    release_commission,
-    reverse_commission,
-)
-from .shares import (
-    CreateShare,
-    ShareLink,
-    ShareReward,
-    ShareVisit,
-    claim_share_reward,
-    create_share,
-)
+import lazy_loader
 
-__all__ = [
-    "CommissionPage",
-    "CreateShare",
-    "ListCommissions",
-    "ShareLink",
-    "ShareReward",
-    "ShareVisit",
-    "claim_share_reward",
-    "create_share",
-    "list_commissions",
-    "record_first_order",
-    "reduce_commission",
-    "release_commission",
-    "reverse_commission",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -12,11 +12,10 @@ from typing import Any
 from pydantic import BaseModel, Field
 from pymongo.errors import DuplicateKeyError
 
-from retail.catalog.catalog_file import OPTIONAL_ID
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, NotFound
-from retail.common.models import OUT, STRICT
+from retail.common.models import OPTIONAL_ID, OUT, STRICT
 from retail.common.settings import settings
 from retail.members import award_points
 from retail.risk import DEVICE_ID, Signals, reward_allowed, signals_for

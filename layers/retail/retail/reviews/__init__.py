@@ -1,23 +1,5 @@
 """Product reviews: one per bought line of a completed order, with rating aggregates."""
 
-from .reviews import (
-    CreateReview,
-    ListReviews,
-    ModerateReview,
-    ReviewPage,
-    ReviewView,
-    create_review,
-    list_reviews,
-    moderate_review,
-)
+import lazy_loader
 
-__all__ = [
-    "CreateReview",
-    "ListReviews",
-    "ModerateReview",
-    "ReviewPage",
-    "ReviewView",
-    "create_review",
-    "list_reviews",
-    "moderate_review",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -15,13 +15,12 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, StringConstraints
 from pymongo.errors import DuplicateKeyError
 
-from retail.catalog.catalog_file import ID
 from retail.common.audit import record_audit
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, Forbidden, NotFound
 from retail.common.logs import mask_name
-from retail.common.models import ORDER_ID, OUT, STRICT
+from retail.common.models import ID, ORDER_ID, OUT, STRICT
 from retail.common.vocabulary import OrderStatus
 
 IMAGE_KEY = StringConstraints(max_length=200, pattern=r"^reviews/[A-Za-z0-9_-]+/[A-Za-z0-9/_.-]+$")

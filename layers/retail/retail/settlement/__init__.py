@@ -1,19 +1,5 @@
 """Merchant settlement: one statement per merchant and business day, exported to COS."""
 
-from .statements import (
-    ListStatements,
-    SettleDay,
-    SettlementSummary,
-    StatementPage,
-    list_statements,
-    run_settlement,
-)
+import lazy_loader
 
-__all__ = [
-    "ListStatements",
-    "SettleDay",
-    "SettlementSummary",
-    "StatementPage",
-    "list_statements",
-    "run_settlement",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -1,5 +1,5 @@
 """Physical stores: finding the ones near the user (instant delivery, pickup)."""
 
-from .nearby import FindNearby, NearbyStores, find_nearby_stores
+import lazy_loader
 
-__all__ = ["FindNearby", "NearbyStores", "find_nearby_stores"]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -1,6 +1,5 @@
 """Users: signing in (CloudBase identity or wx.login code) and the user's own profile."""
 
-from .login import Login, LoginAnswer, login
-from .profile import MyProfile, ShowMe, show_me
+import lazy_loader
 
-__all__ = ["Login", "LoginAnswer", "MyProfile", "ShowMe", "login", "show_me"]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -1,0 +1,21 @@
+"""Consent to the privacy policy (PIPL): recorded before personal data is stored."""
+
+from .policy import (
+    AcceptPolicy,
+    ConsentState,
+    WithdrawConsent,
+    accept_policy,
+    consent_state,
+    require_consent,
+    withdraw_consent,
+)
+
+__all__ = [
+    "AcceptPolicy",
+    "ConsentState",
+    "WithdrawConsent",
+    "accept_policy",
+    "consent_state",
+    "require_consent",
+    "withdraw_consent",
+]

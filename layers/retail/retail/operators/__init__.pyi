@@ -1,0 +1,73 @@
+"""The back office: operator accounts and sign-in, and the audited actions operators take."""
+
+from .accounts import (
+    OperatorSession,
+    SignIn,
+    create_operator,
+    delete_operator,
+    disable_operator,
+    sign_in,
+)
+from .actions import (
+    AdjustStock,
+    ProductStatus,
+    PublishProduct,
+    SaveCouponTemplate,
+    SaveMerchant,
+    SaveProduct,
+    StockLevel,
+    adjust_stock,
+    publish_product,
+    save_coupon_template,
+    save_merchant,
+    save_product,
+)
+from .metrics import MetricsReport, ShowMetrics, show_metrics
+from .order_search import OrderSearch, SearchResults, search_orders
+from .risk_review import (
+    BlacklistEntry,
+    ReviewRisk,
+    RiskEvents,
+    RiskEventView,
+    RiskQueue,
+    UpdateBlacklist,
+    list_risk_events,
+    review_risk_event,
+    update_blacklist,
+)
+
+__all__ = [
+    "AdjustStock",
+    "BlacklistEntry",
+    "MetricsReport",
+    "OperatorSession",
+    "OrderSearch",
+    "ProductStatus",
+    "PublishProduct",
+    "ReviewRisk",
+    "RiskEventView",
+    "RiskEvents",
+    "RiskQueue",
+    "SaveCouponTemplate",
+    "SaveMerchant",
+    "SaveProduct",
+    "SearchResults",
+    "ShowMetrics",
+    "SignIn",
+    "StockLevel",
+    "UpdateBlacklist",
+    "adjust_stock",
+    "create_operator",
+    "delete_operator",
+    "disable_operator",
+    "list_risk_events",
+    "publish_product",
+    "review_risk_event",
+    "save_coupon_template",
+    "save_merchant",
+    "save_product",
+    "search_orders",
+    "show_metrics",
+    "sign_in",
+    "update_blacklist",
+]

@@ -1,0 +1,13 @@
+"""Recommendations: bought together, for you, popular; rebuilt offline, served live."""
+
+from .rebuild import Rebuild, RebuildSummary, rebuild_recommendations
+from .serve import Recommend, Recommendations, recommend
+
+__all__ = [
+    "Rebuild",
+    "RebuildSummary",
+    "Recommend",
+    "Recommendations",
+    "rebuild_recommendations",
+    "recommend",
+]

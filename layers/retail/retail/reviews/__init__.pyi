@@ -1,0 +1,23 @@
+"""Product reviews: one per bought line of a completed order, with rating aggregates."""
+
+from .reviews import (
+    CreateReview,
+    ListReviews,
+    ModerateReview,
+    ReviewPage,
+    ReviewView,
+    create_review,
+    list_reviews,
+    moderate_review,
+)
+
+__all__ = [
+    "CreateReview",
+    "ListReviews",
+    "ModerateReview",
+    "ReviewPage",
+    "ReviewView",
+    "create_review",
+    "list_reviews",
+    "moderate_review",
+]

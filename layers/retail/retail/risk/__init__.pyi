@@ -1,0 +1,28 @@
+"""Anti-brush and risk rules: signals, blacklist, purchase caps, shared-account limits and
+the risk events operators review."""
+
+from .caps import purchase_limits, release_caps, take_caps
+from .events import OPEN, record_risk_event
+from .guards import guard_claim, guard_flash_sale, guard_order, order_holds, reward_allowed
+from .limits import risk_limit
+from .signals import DEVICE_ID, KINDS, Signals, fingerprint, phone_fingerprint, signals_for
+
+__all__ = [
+    "DEVICE_ID",
+    "KINDS",
+    "OPEN",
+    "Signals",
+    "fingerprint",
+    "guard_claim",
+    "guard_flash_sale",
+    "guard_order",
+    "order_holds",
+    "phone_fingerprint",
+    "purchase_limits",
+    "record_risk_event",
+    "release_caps",
+    "reward_allowed",
+    "risk_limit",
+    "signals_for",
+    "take_caps",
+]
