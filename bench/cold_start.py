@@ -44,14 +44,24 @@ def once_ms(code: str) -> float:
     return float(out.stdout) * 1000
 
 
-def paired_ms(code: str, runs: int) -> tuple[float, float, float]:
-    """Medians of (the code, the baseline, the baseline with a model), runs taken in turn."""
+def paired(code: str, runs: int) -> tuple[float, float, float, float, float, float]:
+    """Medians of the code's, the baseline's and the model baseline's times, and of the ratios
+    run by run: each run times the three in turn, so a ratio compares processes a fraction of
+    a second apart, and the host's slow and fast spells (the baseline moved 1.6x within one
+    run on this shared machine) cancel instead of landing on one side."""
     took, base, model = [], [], []
     for _ in range(runs):
-        took.append(once_ms(code))
         base.append(once_ms(BASELINE))
+        took.append(once_ms(code))
         model.append(once_ms(MODEL_BASELINE))
-    return statistics.median(took), statistics.median(base), statistics.median(model)
+    return (
+        statistics.median(took),
+        statistics.median(base),
+        statistics.median(model),
+        statistics.median(t / b for t, b in zip(took, base, strict=True)),
+        statistics.median(t / m for t, m in zip(took, model, strict=True)),
+        statistics.median(m / b for m, b in zip(model, base, strict=True)),
+    )
 
 
 def main() -> None:
@@ -61,17 +71,20 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--only", nargs="+", metavar="FUNCTION", help="time these functions only")
     args = parser.parse_args()
-    ratios, model_ratios = [], []
+    ratios, model_ratios, machinery = [], [], []
     print(f"{'function':28s} {'import':>9s} {'baseline':>9s}  ratio  {'+ a model':>9s}  ratio")
     for path in sorted((ROOT / "functions").glob("*/index.py")):
         if args.only and path.parent.name not in args.only:
             continue
-        took, baseline, with_model = paired_ms(FUNCTION.format(path=str(path)), args.runs)
-        ratios.append(took / baseline)
-        model_ratios.append(took / with_model)
+        took, baseline, with_model, ratio, model_ratio, model_cost = paired(
+            FUNCTION.format(path=str(path)), args.runs
+        )
+        machinery.append(model_cost)
+        ratios.append(ratio)
+        model_ratios.append(model_ratio)
         print(
-            f"{path.parent.name:28s} {took:6.1f} ms {baseline:6.1f} ms  {took / baseline:.2f}x"
-            f"  {with_model:6.1f} ms  {took / with_model:.2f}x"
+            f"{path.parent.name:28s} {took:6.1f} ms {baseline:6.1f} ms  {ratio:.2f}x"
+            f"  {with_model:6.1f} ms  {model_ratio:.2f}x"
         )
     for name, found in (("baseline", ratios), ("baseline with a model", model_ratios)):
         within = sum(r <= 1.2 for r in found)
@@ -79,6 +92,10 @@ def main() -> None:
             f"against the {name}: best {min(found):.2f}x, median {statistics.median(found):.2f}x,"
             f" worst {max(found):.2f}x; {within} of {len(found)} within 1.20x"
         )
+    print(
+        f"the baseline with a model / the baseline: median {statistics.median(machinery):.2f}x"
+        " (what defining any pydantic model costs before a line of ours runs)"
+    )
 
 
 if __name__ == "__main__":

@@ -22,19 +22,11 @@ from .actions import (
     save_merchant,
     save_product,
 )
+from .blacklist import BlacklistEntry, UpdateBlacklist, update_blacklist
 from .metrics import MetricsReport, ShowMetrics, show_metrics
 from .order_search import OrderSearch, SearchResults, search_orders
-from .risk_review import (
-    BlacklistEntry,
-    ReviewRisk,
-    RiskEvents,
-    RiskEventView,
-    RiskQueue,
-    UpdateBlacklist,
-    list_risk_events,
-    review_risk_event,
-    update_blacklist,
-)
+from .risk_queue import RiskEvents, RiskEventView, RiskQueue, list_risk_events
+from .risk_review import ReviewRisk, review_risk_event
 
 __all__ = [
     "AdjustStock",
