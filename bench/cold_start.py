@@ -10,6 +10,9 @@ compare like with like, each function is timed as `import index` followed by `im
 until a model is defined, which every function does for its request; the last column is
 therefore the same baseline with one model defined, the share of the import that is ours.
 
+The times are medians; each ratio is the median of the ratios run by run, so it need not be
+the quotient of the two median times beside it.
+
     .venv/bin/python bench/cold_start.py [--runs 7] [--only user_me order_place ...]
 """
 

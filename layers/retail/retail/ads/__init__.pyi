@@ -1,5 +1,3 @@
-"""Ad slots sold to merchants: scheduled placements, impressions, clicks and a report."""
-
 from .slots import (
     AdReport,
     ListAds,

@@ -1,5 +1,3 @@
-"""The data loop: tracking, the nightly rollup, and the dashboards operators read."""
-
 from .dashboards import (
     ActiveReport,
     ChannelReport,

@@ -1,5 +1,3 @@
-"""Campaigns that bring users back: subscription grants and the lapsed-user win-back."""
-
 from .groups import expire_groups
 from .subscriptions import AcceptSubscriptions, Subscriptions, accept_subscriptions
 from .winback import WinBackSummary, win_back_lapsed_users

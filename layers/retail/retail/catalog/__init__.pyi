@@ -1,5 +1,3 @@
-"""The catalogue: loading it, browsing it, and one product with its live stock."""
-
 from .browse import Browse, BrowsePage, browse_catalog
 from .catalog_file import CatalogFile
 from .product import ProductDetail, ShowProduct, show_product

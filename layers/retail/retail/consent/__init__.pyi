@@ -1,5 +1,3 @@
-"""Consent to the privacy policy (PIPL): recorded before personal data is stored."""
-
 from .policy import (
     AcceptPolicy,
     ConsentState,

@@ -1,5 +1,3 @@
-"""Coupons: claiming within quota and per-user limits, and using one on an order."""
-
 from .claim import (
     ClaimCoupon,
     CouponView,

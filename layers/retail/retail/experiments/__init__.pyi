@@ -1,5 +1,3 @@
-"""Experiments (A/B tests) and feature flags (灰度发布): deterministic bucketing by openid."""
-
 from .assignment import (
     Assignments,
     ShowAssignments,

@@ -1,5 +1,3 @@
-"""Feedback tickets (complaints, suggestions) and the NPS survey after completion."""
-
 from .nps import AnswerSurvey, NpsReport, ShowNps, SurveyAnswer, answer_survey, nps_report
 from .tickets import (
     CreateTicket,

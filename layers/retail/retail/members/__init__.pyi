@@ -1,5 +1,3 @@
-"""Members: an append-only points ledger, a balance kept by guarded updates, growth and level."""
-
 from .benefits import MemberPerks, extend_membership, member_perks
 from .points import award_points, give_back_points, level_for, spend_points, take_back_points
 

@@ -1,5 +1,3 @@
-"""The back office: operator accounts and sign-in, and the audited actions operators take."""
-
 from .accounts import (
     OperatorSession,
     SignIn,

@@ -1,5 +1,3 @@
-"""Orders: pricing, placing with atomic multi-line stock, payment, fulfilment, expiry, repair."""
-
 from .cancel import CancelOrder, PaymentCloser, cancel_order, cancel_unpaid
 from .expire import expire_unpaid_orders
 from .fulfilment import (

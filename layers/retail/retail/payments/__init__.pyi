@@ -1,6 +1,3 @@
-"""WeChat Pay v3: prepay, notifications applied exactly once, refunds, reconciliation, and a
-local sandbox that speaks the same protocol."""
-
 from .closing import close_payment
 from .notifications import (
     Acknowledged,

@@ -1,5 +1,3 @@
-"""Recommendations: bought together, for you, popular; rebuilt offline, served live."""
-
 from .rebuild import Rebuild, RebuildSummary, rebuild_recommendations
 from .serve import Recommend, Recommendations, recommend
 

@@ -1,6 +1,3 @@
-"""Sharing and referral (社交裂变): share codes, first-touch binding, invite rewards, and the
-commission ledger of first orders (分销)."""
-
 from .commissions import (
     CommissionPage,
     ListCommissions,

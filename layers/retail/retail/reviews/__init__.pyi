@@ -1,5 +1,3 @@
-"""Product reviews: one per bought line of a completed order, with rating aggregates."""
-
 from .reviews import (
     CreateReview,
     ListReviews,

@@ -1,6 +1,3 @@
-"""Anti-brush and risk rules: signals, blacklist, purchase caps, shared-account limits and
-the risk events operators review."""
-
 from .caps import purchase_limits, release_caps, take_caps
 from .events import OPEN, record_risk_event
 from .guards import guard_claim, guard_flash_sale, guard_order, order_holds, reward_allowed

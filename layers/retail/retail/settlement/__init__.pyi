@@ -1,5 +1,3 @@
-"""Merchant settlement: one statement per merchant and business day, exported to COS."""
-
 from .statements import (
     ListStatements,
     SettleDay,

@@ -1,5 +1,3 @@
-"""Physical stores: finding the ones near the user (instant delivery, pickup)."""
-
 from .nearby import FindNearby, NearbyStores, find_nearby_stores
 
 __all__ = ["FindNearby", "NearbyStores", "find_nearby_stores"]
