@@ -52,3 +52,12 @@ def test_cloudbaserc_deploys_the_same_functions_settings_and_timers():
 
 def test_every_timeout_fits_cloudbase_so_one_file_serves_both_paths():
     assert max(spec["timeout"] for spec in INPUTS["functions"].values()) <= 60
+
+
+def test_a_config_update_from_cloudbaserc_keeps_the_key_files_where_deploy_put_them():
+    """scripts/deploy.py ships the WeChat Pay key files in retail-keys-layer and points the
+    settings at /opt/keys/<setting>.pem; a CloudBase CLI config update naming the deploying
+    machine's paths instead would leave every function without its keys."""
+    for function in RC["functions"]:
+        for name in ("WECHATPAY_PRIVATE_KEY_FILE", "WECHATPAY_PUBLIC_KEY_FILE"):
+            assert function["envVariables"][name] == f"/opt/keys/{name.lower()}.pem"
