@@ -180,6 +180,11 @@ def test_layer_for_scf_carries_only_wheels_its_python_accepts(tmp_path):
     assert not any(n.startswith(("boto3/", "botocore/")) for n in names)  # retail-cos-layer's
     with zipfile.ZipFile(out / "layer-cos.zip") as layer:
         assert any(n.startswith("botocore/") for n in layer.namelist())
+    # deploy.py uploads every zip as Code.ZipFile, documented up to 50 MB (decision 0008)
+    uploads = [out / "layer.zip", out / "layer-cos.zip", *(out / "functions").glob("*.zip")]
+    assert max(zip_file.stat().st_size for zip_file in uploads) < 50 * 1024 * 1024
+    assert names.count("lazy_loader/__init__.py") == 1  # the domain packages' lazy imports
+    assert sum(n.startswith("retail/") and n.endswith("/__init__.pyi") for n in names) >= 21
 
 
 def test_serverless_yml_lists_exactly_the_functions_folders():
