@@ -66,14 +66,22 @@ def install(requirements: Path, staging: Path, wheels: Path, version: str, local
     subprocess.run(command, check=True)
 
 
+def installed_wheels(staging: Path, wheels: Path) -> list[str]:
+    """The wheels pip installed into `staging` (name-version as its .dist-info folders say),
+    not every wheel in the folder: retail-cos-layer's are downloaded beside them."""
+    installed = {d.name.removesuffix(".dist-info").lower() for d in staging.glob("*.dist-info")}
+    return sorted(
+        w.name for w in wheels.glob("*.whl") if "-".join(w.name.split("-")[:2]).lower() in installed
+    )
+
+
 def build_layers(out: Path, wheels: Path, python_version: str, local: bool) -> None:
     staging = out / "layer"
     install(ROOT / "requirements.txt", staging, wheels, python_version, local)
     install(ROOT / "requirements-cos.txt", out / "layer-cos", wheels, python_version, local)
     zip_dir(out / "layer-cos", out / "layer-cos.zip")
     shutil.copytree(PACKAGE, staging / "retail", ignore=shutil.ignore_patterns("__pycache__"))
-    used = sorted(p.name for p in wheels.glob("*.whl"))
-    (staging / "WHEELS.txt").write_text("\n".join(used) + "\n")
+    (staging / "WHEELS.txt").write_text("\n".join(installed_wheels(staging, wheels)) + "\n")
     zip_dir(staging, out / "layer.zip")
 
 

@@ -170,6 +170,7 @@ def test_layer_for_scf_carries_only_wheels_its_python_accepts(tmp_path):
     accepted |= set(compatible_tags(SCF_PYTHON, "cp310", platforms=SCF_PLATFORMS))
     wheels = (out / "layer" / "WHEELS.txt").read_text().split()
     assert any(w.startswith("pydantic_core") for w in wheels)
+    assert not any(w.startswith(("boto3-", "botocore-")) for w in wheels)  # retail-cos-layer's
     for wheel in wheels:
         _, _, _, tags = parse_wheel_filename(wheel)
         assert tags & accepted, f"{wheel} cannot run on SCF's Python 3.10"
