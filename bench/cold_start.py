@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,17 +48,28 @@ def once_ms(code: str) -> float:
     return float(out.stdout) * 1000
 
 
-def paired(code: str, runs: int) -> tuple[float, float, float, float, float, float]:
-    """Medians of the code's, the baseline's and the model baseline's times, and of the ratios
-    run by run: each run times the three in turn, so a ratio compares processes a fraction of
-    a second apart, and the host's slow and fast spells (the baseline moved 1.6x within one
-    run on this shared machine) cancel instead of landing on one side."""
+class Paired(NamedTuple):
+    """Medians of the times (ms) and of the ratios run by run."""
+
+    took: float
+    baseline: float
+    with_model: float
+    ratio: float  # the function / the baseline
+    model_ratio: float  # the function / the baseline with a model
+    model_cost: float  # the baseline with a model / the baseline
+
+
+def paired(code: str, runs: int) -> Paired:
+    """Each run times the baseline, the code and the model baseline in turn, so a ratio
+    compares processes a fraction of a second apart, and the host's slow and fast spells (the
+    baseline moved 1.6x within one run on this shared machine) cancel instead of landing on
+    one side."""
     took, base, model = [], [], []
     for _ in range(runs):
         base.append(once_ms(BASELINE))
         took.append(once_ms(code))
         model.append(once_ms(MODEL_BASELINE))
-    return (
+    return Paired(
         statistics.median(took),
         statistics.median(base),
         statistics.median(model),
@@ -79,15 +91,13 @@ def main() -> None:
     for path in sorted((ROOT / "functions").glob("*/index.py")):
         if args.only and path.parent.name not in args.only:
             continue
-        took, baseline, with_model, ratio, model_ratio, model_cost = paired(
-            FUNCTION.format(path=str(path)), args.runs
-        )
-        machinery.append(model_cost)
-        ratios.append(ratio)
-        model_ratios.append(model_ratio)
+        found = paired(FUNCTION.format(path=str(path)), args.runs)
+        machinery.append(found.model_cost)
+        ratios.append(found.ratio)
+        model_ratios.append(found.model_ratio)
         print(
-            f"{path.parent.name:28s} {took:6.1f} ms {baseline:6.1f} ms  {ratio:.2f}x"
-            f"  {with_model:6.1f} ms  {model_ratio:.2f}x"
+            f"{path.parent.name:28s} {found.took:6.1f} ms {found.baseline:6.1f} ms"
+            f"  {found.ratio:.2f}x  {found.with_model:6.1f} ms  {found.model_ratio:.2f}x"
         )
     for name, found in (("baseline", ratios), ("baseline with a model", model_ratios)):
         within = sum(r <= 1.2 for r in found)

@@ -82,6 +82,14 @@ class GroupStatus(Word):
     FAILED = "FAILED"
 
 
+class RiskStatus(Word):
+    """A risk event's: OPEN until an operator RELEASEs its order or REJECTs it."""
+
+    OPEN = "OPEN"
+    RELEASED = "RELEASED"
+    REJECTED = "REJECTED"
+
+
 class SaleStatus(Word):
     """A product's: shoppers see and buy only what is ON_SALE."""
 

@@ -13,6 +13,7 @@ from retail.common.models import OUT, STRICT
 
 class RiskQueue(BaseModel):
     model_config = STRICT
+    # spelt out for the request schema; the same words as RiskStatus
     status: Literal["OPEN", "RELEASED", "REJECTED"] = "OPEN"
     kind: str | None = Field(None, max_length=40, pattern=r"^[a-z_]+$")
     limit: int = Field(50, ge=1, le=200)

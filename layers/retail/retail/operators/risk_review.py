@@ -14,9 +14,9 @@ from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, NotFound
 from retail.common.models import STRICT
+from retail.common.vocabulary import RiskStatus
 from retail.orders import cancel_unpaid
 from retail.orders.custody import release_hold
-from retail.risk import OPEN
 
 from .risk_queue import RiskEventView, event_view
 
@@ -33,9 +33,9 @@ class ReviewRisk(BaseModel):
 def review_risk_event(cmd: ReviewRisk, *, operator: Any, db: Any = None) -> RiskEventView:
     """Raises NotFound (no such event) or Conflict (someone already decided it)."""
     db = db if db is not None else database()
-    status = "RELEASED" if cmd.decision == "RELEASE" else "REJECTED"
+    status = RiskStatus.RELEASED if cmd.decision == "RELEASE" else RiskStatus.REJECTED
     decided = db.risk_events.find_one_and_update(
-        {"_id": cmd.event_id, "status": OPEN},
+        {"_id": cmd.event_id, "status": RiskStatus.OPEN},
         {
             "$set": {
                 "status": status,
@@ -52,13 +52,15 @@ def review_risk_event(cmd: ReviewRisk, *, operator: Any, db: Any = None) -> Risk
         raise Conflict(f"this event was already {existing['status']}", status=existing["status"])
     if decided.get("order_id"):
         _apply_to_order(db, decided, status)
-    record_audit(db, operator, "risk_review", cmd.event_id, {"status": OPEN}, {"status": status})
+    record_audit(
+        db, operator, "risk_review", cmd.event_id, {"status": RiskStatus.OPEN}, {"status": status}
+    )
     return event_view(db.risk_events.find_one({"_id": cmd.event_id}))
 
 
-def _apply_to_order(db: Any, event: dict[str, Any], status: str) -> None:
+def _apply_to_order(db: Any, event: dict[str, Any], status: RiskStatus) -> None:
     order_id = event["order_id"]
-    if status == "RELEASED":
+    if status == RiskStatus.RELEASED:
         release_hold(db, order_id, event["_id"])
         return
     if event["action"] != "hold":

@@ -1,5 +1,5 @@
 from .caps import purchase_limits, release_caps, take_caps
-from .events import OPEN, record_risk_event
+from .events import record_risk_event
 from .guards import guard_claim, guard_flash_sale, guard_order, order_holds, reward_allowed
 from .limits import risk_limit
 from .signals import DEVICE_ID, KINDS, Signals, fingerprint, phone_fingerprint, signals_for
@@ -7,7 +7,6 @@ from .signals import DEVICE_ID, KINDS, Signals, fingerprint, phone_fingerprint, 
 __all__ = [
     "DEVICE_ID",
     "KINDS",
-    "OPEN",
     "Signals",
     "fingerprint",
     "guard_claim",

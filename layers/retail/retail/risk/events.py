@@ -10,9 +10,9 @@ from typing import Any, Literal
 
 from retail.common.clock import utcnow
 from retail.common.logs import log
+from retail.common.vocabulary import RiskStatus
 
 Action = Literal["block", "hold", "flag"]
-OPEN = "OPEN"
 
 
 def record_risk_event(
@@ -32,7 +32,7 @@ def record_risk_event(
             "$setOnInsert": {
                 "kind": kind,
                 "action": action,
-                "status": OPEN,
+                "status": RiskStatus.OPEN,
                 "openid": openid,
                 "order_id": order_id,
                 "evidence": evidence,
