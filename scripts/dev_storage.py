@@ -17,7 +17,7 @@ import os
 from retail.adapters import object_storage
 from retail.common.database import database
 from retail.common.settings import reset_settings, settings
-from retail.settlement.statements import statement_csv
+from retail.settlement.statements import statement_csv, statement_file_name
 
 BUCKET = "dev-statements"
 DEV_KEY = "dev-storage"
@@ -74,6 +74,10 @@ def _restore_exported_statements() -> int:
     """Put back every exported statement's CSV (the same text settlement exported)."""
     restored = 0
     for statement in database().statements.find({"csv_key": {"$ne": None}}):
-        object_storage.put_text(statement["csv_key"], statement_csv(statement))
+        object_storage.put_text(
+            statement["csv_key"],
+            statement_csv(statement),
+            file_name=statement_file_name(statement),
+        )
         restored += 1
     return restored

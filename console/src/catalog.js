@@ -117,7 +117,10 @@ async function productEditor(productId) {
       figure(`stock-${s.sku_id}`, s.stock, s.sku_id), esc(s.spec), s.stock,
       form(`stock-${s.sku_id}`, [
         { name: "delta", label: "数量（+入库 / -报损）", type: "number", step: "1" },
-        { name: "reason", label: "原因", maxlength: 100 }], "调整")]));
+        { name: "reason", label: "原因", maxlength: 100 }], "调整")]))
+    + (p.retired_skus.length ? `<h4>已停售 SKU（保存时未列出，不再销售，可用库存已报损）</h4>`
+      + table("retired-skus", ["SKU", "规格", "原价", "停售时间"], p.retired_skus.map((s) => [
+        esc(s.sku_id), esc(s.spec), yuan(s.price), esc(shanghai(s.retired_at))])) : "");
   onForm("product-save", (d) => call("product_save", {
     product_id: p.product_id, merchant_id: p.merchant_id, category_id: p.category_id, title: d.title, image: p.image || null,
     fresh: Boolean(p.fresh), membership: p.membership || null, presale: p.presale || null,

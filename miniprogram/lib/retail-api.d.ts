@@ -3,7 +3,7 @@
 
 export type ErrorCode = "INVALID_ARGUMENT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "OUT_OF_STOCK" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "UPSTREAM_UNAVAILABLE" | "UNAVAILABLE" | "INTERNAL";
 
-export type ErrorReason = "CONSENT_REQUIRED" | "RISK_BLOCKED" | "NEW_ACCOUNT" | "METRIC_NOT_RECORDED" | "STORE_UNREACHABLE" | "DAY_NOT_ENDED" | "GROUP_NOT_FORMED" | "PARCELS_WAITING" | "ALREADY_ANSWERED";
+export type ErrorReason = "CONSENT_REQUIRED" | "RISK_BLOCKED" | "NEW_ACCOUNT" | "METRIC_NOT_RECORDED" | "STORE_UNREACHABLE" | "DAY_NOT_ENDED" | "GROUP_NOT_FORMED" | "PARCELS_WAITING" | "ALREADY_ANSWERED" | "PLATFORM_ONLY" | "ORDERS_OPEN" | "PICKUP_CODE_SHARED";
 
 export interface ErrorDetails {
   reason?: ErrorReason;
@@ -673,6 +673,8 @@ export type PricedLine = {
   qty: number;
   amount: number;
   location: string;
+  /** membership days one unit grants, fixed when the order is placed */
+  membership_days: number | null;
 };
 
 export type ProductCard = {
@@ -699,6 +701,8 @@ export type ProductDetail = {
   status: string;
   skus: Array<SkuView>;
   group_deals: Array<GroupDealView>;
+  /** SKUs left out of the product, no longer sold (an operator's view only) */
+  retired_skus: Array<RetiredSku>;
   [key: string]: unknown;
 };
 
@@ -764,6 +768,13 @@ export type Resource = {
   nonce: string;
   associated_data?: string | null;
   original_type?: string | null;
+};
+
+export type RetiredSku = {
+  sku_id: string;
+  spec: string | null;
+  price: number;
+  retired_at: string;
 };
 
 export type ReviewPage = {
@@ -935,6 +946,8 @@ export type SaveMerchant = {
   name: string;
   commission_rate_bp: number;
   status?: "ACTIVE" | "SUSPENDED";
+  /** the platform's own merchant (自营): sells memberships */
+  own?: boolean;
 };
 
 export type SaveMerchantAnswer = {
@@ -942,15 +955,17 @@ export type SaveMerchantAnswer = {
   name: string;
   commission_rate_bp: number;
   status: "ACTIVE" | "SUSPENDED";
+  /** the platform's own merchant (自营): sells memberships */
+  own: boolean;
 };
 
-/** A product and its SKUs; new SKUs get their opening stock, existing stock is kept. */
+/** A product and its SKUs; new SKUs get their opening stock, existing stock is kept, and a SKU left out is retired (no longer sold, its available stock written off). */
 export type SaveProduct = {
   product_id: string;
   merchant_id: string;
   category_id: string;
   title: string;
-  skus: Array<SkuEntry>;
+  skus: Array<SaveSku>;
   /** a paid membership (会员) sold through an order with delivery virtual */
   membership?: MembershipEntry | null;
   /** sold ahead from a quota: each SKU's `stock` is its presale quota */
@@ -958,6 +973,21 @@ export type SaveProduct = {
   image?: string | null;
   description?: string | null;
   fresh?: boolean;
+};
+
+/** A SKU as an operator saves it: its declared fields only (an unknown field is refused, never stored). */
+export type SaveSku = {
+  sku_id: string;
+  /** 规格, e.g. 500g */
+  spec?: string | null;
+  /** fen */
+  price: number;
+  /** opening stock in the central warehouse */
+  stock: number;
+  /** 限购: units per buyer, device and address across orders */
+  limit_per_buyer?: number | null;
+  /** opening stock per store_id */
+  store_stock?: Record<string, number>;
 };
 
 export type SaveSlot = {
@@ -976,6 +1006,7 @@ export type SaveSlot = {
 };
 
 export type SearchResults = {
+  /** for a merchant, each order as its share: its own lines, `total` the amount of its goods (what its statement counts), its own parcel's refund */
   orders: Array<Record<string, unknown>>;
 };
 
@@ -1071,19 +1102,6 @@ export type ShowSummary = {
 export type SignIn = {
   operator_id: string;
   password: string;
-};
-
-export type SkuEntry = {
-  sku_id: string;
-  /** fen */
-  price: number;
-  /** opening stock in the central warehouse */
-  stock: number;
-  /** 限购: units per buyer, device and address across orders */
-  limit_per_buyer?: number | null;
-  /** opening stock per store_id */
-  store_stock?: Record<string, number>;
-  [key: string]: unknown;
 };
 
 export type SkuView = {
@@ -1245,6 +1263,8 @@ export type UserProfile = {
 export type VerifyPickup = {
   store_id: string;
   pickup_code: string;
+  /** needed only when the code alone names several orders (PICKUP_CODE_SHARED) */
+  order_id?: string | null;
 };
 
 export type WinBackSummary = {

@@ -72,7 +72,8 @@ def test_the_pages_left_their_effects_in_the_store(results):
     assert db.referrals.count_documents({"inviter": inviter["_id"]}) == 1
     events = {e["type"] for e in db.events.find({"openid": paid["openid"]})}
     assert {"page_view", "product_view", "add_to_cart", "checkout_start"} <= events
-    group = db.groups.find_one({"leader": {"$regex": "^jest-group-a-"}})
+    opened = db.orders.find_one({"openid": {"$regex": "^jest-group-a-"}, "group_id": {"$ne": None}})
+    group = db.groups.find_one({"_id": opened["group_id"]})
     assert (group["joined"], group["paid"], group["status"]) == (2, 2, "OPEN")
     buyers = sorted(db.orders.distinct("openid", {"group_id": group["_id"]}))
     assert [b.rsplit("-", 2)[0] for b in buyers] == ["jest-group-a", "jest-group-b"]

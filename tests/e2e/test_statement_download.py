@@ -47,7 +47,7 @@ def downloads(shop: Gateway, day: str) -> dict[str, str]:
         if statement["day"] == day:
             assert statement["download"].startswith("http://127.0.0.1:"), statement
             with urllib.request.urlopen(statement["download"], timeout=10) as response:
-                found[statement["merchant_id"]] = response.read().decode("utf-8")
+                found[statement["merchant_id"]] = response.read().decode("utf-8-sig")
     return found
 
 

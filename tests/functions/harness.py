@@ -76,3 +76,31 @@ def http_event(
     event["headers"].update(headers or {})
     event["body"] = body
     return event
+
+
+def as_operator(name: str, data: Any, role: str = "admin", operator_id: str = "op1") -> Any:
+    """Call an operator function as the dev gateway's X-Dev-Operator header would."""
+    context = {"RETAIL_DEV_OPERATOR": f"{operator_id}:{role}", "environment": "{}"}
+    return handler(name)(data, context)
+
+
+def paid_order(key: str, openid: str = "o-test-user", **changes: Any) -> dict[str, Any]:
+    """An order placed from the sample (with `changes`) by `openid`, paid in full."""
+    from retail.common.database import database
+    from retail.orders import mark_paid
+
+    data = {**sample("order_place"), "idempotency_key": key, **changes}
+    placed = call("order_place", data, openid)
+    assert placed["code"] == "OK", placed
+    order: dict[str, Any] = placed["data"]
+    assert mark_paid(database(), order["order_id"], f"TX-{key}", order["total"])
+    return order
+
+
+def completed_order(key: str, openid: str = "o-test-user", **changes: Any) -> dict[str, Any]:
+    """A paid order shipped by an admin and confirmed by its buyer."""
+    order = paid_order(key, openid, **changes)
+    ship = {"order_id": order["order_id"], "carrier": "SF", "tracking_no": f"SF{key}"}
+    assert as_operator("order_ship", ship)["code"] == "OK"
+    assert call("order_confirm", {"order_id": order["order_id"]}, openid)["code"] == "OK"
+    return order

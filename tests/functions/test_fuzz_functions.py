@@ -59,17 +59,52 @@ values = st.recursive(
 )
 
 
+# Field names that are Mongo operators, paths or the store's own fields, beside random ones.
+field_names = st.one_of(
+    st.text(min_size=1, max_size=10),
+    st.sampled_from(["_id", "$inc", "$set", "a.b", "ops", "status", "product_id", "openid"]),
+)
+
+
+def _objects_in(value, path=()):
+    """Every path to an object inside a sample (a SKU in a product, an address in an order)."""
+    if isinstance(value, dict):
+        if path:
+            yield path
+        for key, item in value.items():
+            yield from _objects_in(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _objects_in(item, (*path, index))
+
+
+def _at(value, path):
+    for part in path:
+        value = value[part]
+    return value
+
+
 def _mutations(name: str) -> st.SearchStrategy[dict]:
-    """The function's own sample with fields replaced, dropped or added, or junk objects."""
+    """The function's own sample with fields replaced, dropped or added (at the top or in an
+    object inside it), or junk objects."""
     base = sample(name)
     if name.endswith(("_notify",)) or "Type" in base:
         base = {}
     keys = list(base) or ["order_id"]
     replaced = st.builds(lambda k, v: {**base, k: v}, st.sampled_from(keys), values)
-    added = st.builds(lambda k, v: {**base, k: v}, st.text(min_size=1, max_size=10), values)
+    added = st.builds(lambda k, v: {**base, k: v}, field_names, values)
     dropped = st.builds(lambda k: {x: y for x, y in base.items() if x != k}, st.sampled_from(keys))
     junk = st.dictionaries(st.text(max_size=10), values, max_size=5)
-    return st.one_of(replaced, added, dropped, junk)
+    inner = list(_objects_in(base))
+    if not inner:
+        return st.one_of(replaced, added, dropped, junk)
+    nested = st.builds(
+        lambda p, k, v: _with(base, p, {**_at(base, p), k: v}),
+        st.sampled_from(inner),
+        field_names,
+        values,
+    )
+    return st.one_of(replaced, added, dropped, junk, nested)
 
 
 # What a refusal itself records by design: the risk rule's evidence, a failed sign-in.

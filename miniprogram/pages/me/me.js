@@ -62,6 +62,10 @@ Component({
         await call("user_delete", { confirm: true });
         this.setData({ deleted: true, me: null, coupons: [] });
       } catch (error) {
+        if (error.reason === "ORDERS_OPEN") {
+          // Orders still on their way (or a refund under way) need the account: say which.
+          wx.showModal({ title: "暂时无法注销", content: `以下订单完成后才能注销：${error.details.order_ids.join("、")}`, showCancel: false });
+        }
         showError(this, error);
       }
     },

@@ -39,13 +39,18 @@ def _client() -> Any:
     )
 
 
-def put_text(key: str, text: str, content_type: str = "text/csv; charset=utf-8") -> None:
-    """Store `text` at `key` (idempotent: the same key and text give the same object)."""
+def put_text(
+    key: str, text: str, content_type: str = "text/csv; charset=utf-8", file_name: str = ""
+) -> None:
+    """Store `text` at `key` (idempotent: the same key and text give the same object); a
+    download of it is saved as `file_name` when one is given."""
+    extra = {"ContentDisposition": f'attachment; filename="{file_name}"'} if file_name else {}
     _client().put_object(
         Bucket=settings().require("RETAIL_COS_BUCKET"),
         Key=key,
         Body=text.encode("utf-8"),
         ContentType=content_type,
+        **extra,
     )
 
 

@@ -19,6 +19,7 @@ from retail.common.clock import to_millis, utcnow
 from retail.common.database import database
 from retail.common.errors import RetailError
 from retail.common.logs import log
+from retail.common.pseudonyms import pseudonym
 from retail.common.settings import settings
 from retail.coupons import grant_coupon
 
@@ -59,7 +60,7 @@ def win_back_lapsed_users(cmd: BatchRequest, *, budget: Budget, db: Any = None) 
     def win_back(user: dict[str, Any]) -> Outcome:
         summary.scanned += 1
         coupon = grant_coupon(
-            db, template, user["_id"], f"{template['_id']}:{user['_id']}:w{window}"
+            db, template, user["_id"], f"{template['_id']}:{pseudonym(user['_id'])}:w{window}"
         )
         db.users.update_one({"_id": user["_id"]}, {"$set": {"winback_window": window}})
         if coupon is None:

@@ -72,7 +72,10 @@ def update_cart(cmd: UpdateCart, *, buyer: str, db: Any = None) -> CartView:
     sku = db.skus.find_one({"_id": cmd.sku_id})
     if (
         sku is None
-        or db.products.find_one({"_id": sku["product_id"], "status": SaleStatus.ON_SALE}) is None
+        or db.products.find_one(
+            {"_id": sku["product_id"], "status": SaleStatus.ON_SALE, "sku_ids": cmd.sku_id}
+        )
+        is None
     ):
         raise NotFound(f"no SKU {cmd.sku_id!r} on sale", sku_id=cmd.sku_id)
     _ensure_cart(db, buyer, now)
@@ -114,7 +117,7 @@ def show_cart(cmd: ShowCart, *, buyer: str, db: Any = None) -> CartView:
                 "_id": {"$in": sorted({s["product_id"] for s in skus.values()})},
                 "status": SaleStatus.ON_SALE,
             },
-            {"title": 1, "presale": 1},
+            {"title": 1, "presale": 1, "sku_ids": 1},
         )
     }
     stock = available_at(
@@ -130,7 +133,7 @@ def show_cart(cmd: ShowCart, *, buyer: str, db: Any = None) -> CartView:
     for sku_id, qty in sorted(items.items()):
         sku = skus.get(sku_id)
         reason = None
-        if sku is None or sku["product_id"] not in on_sale:
+        if sku is None or sku_id not in on_sale.get(sku["product_id"], {}).get("sku_ids", []):
             reason = "no longer on sale"
         elif stock.get(sku_id, 0) < qty:
             reason = "not enough stock"

@@ -6,25 +6,80 @@ between items (a product's merchant and category, a store's stock, unique ids).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from retail.common.models import ID, MAX_FEN, MAX_UNITS
 
 FILE = ConfigDict(extra="allow", defer_build=True)
+EXTRA_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+EXTRA_TEXT = 2_000
+EXTRA_ITEMS = 100
 
 
-class MerchantEntry(BaseModel):
+class FileEntry(BaseModel):
+    """An entry of the file: its own fields, plus extra ones (descriptions, images) that are
+    stored as they come, so each must be storable as it is: a plain lower-case name that is
+    none of the fields the store keeps beside the entry's (`_id`, `$inc` or `a.b` would be an
+    operator or a path), and a value of text, number, true/false or null (or a short list or
+    map of them) that MongoDB can hold."""
+
     model_config = FILE
+    KEPT_BESIDE: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def extras_are_storable(self) -> FileEntry:
+        for name, value in (self.model_extra or {}).items():
+            if not EXTRA_NAME.match(name) or name in self.KEPT_BESIDE:
+                raise ValueError(f"{name}: not a field an entry may carry")
+            _storable(name, value, depth=0)
+        return self
+
+
+def _storable(path: str, value: Any, depth: int) -> None:
+    if value is None or isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        if abs(value) > MAX_FEN * 100:
+            raise ValueError(f"{path}: a number this large is not a catalogue value")
+    elif isinstance(value, float):
+        if value != value or abs(value) > 1e15:
+            raise ValueError(f"{path}: not a finite number")
+    elif isinstance(value, str):
+        _text(path, value)
+    elif isinstance(value, (list, dict)) and depth < 2 and len(value) <= EXTRA_ITEMS:
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if isinstance(value, dict) and not EXTRA_NAME.match(str(key)):
+                raise ValueError(f"{path}.{key}: not a field name an entry may carry")
+            _storable(f"{path}.{key}", item, depth + 1)
+    else:
+        raise ValueError(f"{path}: not a value an entry may carry")
+
+
+def _text(path: str, value: str) -> None:
+    if len(value) > EXTRA_TEXT:
+        raise ValueError(f"{path}: at most {EXTRA_TEXT} characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{path}: not valid text") from None
+
+
+class MerchantEntry(FileEntry):
+    KEPT_BESIDE = frozenset({"status", "created_at"})
     merchant_id: str = ID
     name: str = Field(min_length=1, max_length=100)
     commission_rate_bp: int = Field(ge=0, le=10_000)
+    own: bool = Field(False, description="the platform's own merchant (自营): sells memberships")
 
 
-class StoreEntry(BaseModel):
-    model_config = FILE
+class StoreEntry(FileEntry):
+    KEPT_BESIDE = frozenset({"status", "created_at"})
     store_id: str = ID
     merchant_id: str = ID
     name: str = Field(min_length=1, max_length=100)
@@ -32,15 +87,16 @@ class StoreEntry(BaseModel):
     longitude: float = Field(ge=-180, le=180)
 
 
-class CategoryEntry(BaseModel):
-    model_config = FILE
+class CategoryEntry(FileEntry):
+    KEPT_BESIDE = frozenset({"rank"})
     category_id: str = ID
     name: str = Field(min_length=1, max_length=50)
 
 
-class SkuEntry(BaseModel):
-    model_config = FILE
+class SkuEntry(FileEntry):
+    KEPT_BESIDE = frozenset({"product_id", "merchant_id", "category_id", "retired_at"})
     sku_id: str = ID
+    spec: str | None = Field(None, min_length=1, max_length=60, description="规格, e.g. 500g")
     price: int = Field(ge=1, le=MAX_FEN, description="fen")
     stock: int = Field(ge=0, le=MAX_UNITS, description="opening stock in the central warehouse")
     limit_per_buyer: int | None = Field(
@@ -61,13 +117,13 @@ class MembershipEntry(BaseModel):
     days: int = Field(ge=1, le=3660, description="membership days one unit buys")
 
 
-class ProductEntry(BaseModel):
-    model_config = FILE
+class ProductEntry(FileEntry):
+    KEPT_BESIDE = frozenset({"rank", "price", "sku_ids", "status", "sales", "created_at", "ops"})
     product_id: str = ID
     merchant_id: str = ID
     category_id: str = ID
     title: str = Field(min_length=1, max_length=120)
-    skus: list[SkuEntry] = Field(min_length=1, max_length=100)
+    skus: Sequence[SkuEntry] = Field(min_length=1, max_length=100)
     membership: MembershipEntry | None = Field(
         None, description="a paid membership (会员) sold through an order with delivery virtual"
     )
@@ -82,8 +138,8 @@ class CouponScope(BaseModel):
     ids: list[str] = Field(default_factory=list, max_length=500)
 
 
-class CouponTemplateEntry(BaseModel):
-    model_config = FILE
+class CouponTemplateEntry(FileEntry):
+    KEPT_BESIDE = frozenset({"claimed", "status", "created_at"})
     template_id: str = ID
     title: str = Field(min_length=1, max_length=60)
     discount: int = Field(ge=1, le=MAX_FEN, description="fen off (fixed), or the cap (percent)")
@@ -101,8 +157,8 @@ class CouponTemplateEntry(BaseModel):
     )
 
 
-class GroupDealEntry(BaseModel):
-    model_config = FILE
+class GroupDealEntry(FileEntry):
+    KEPT_BESIDE = frozenset({"product_id", "status", "created_at"})
     deal_id: str = ID
     sku_id: str = ID
     group_price: int = Field(ge=1, le=MAX_FEN, description="fen per member")
@@ -135,8 +191,14 @@ class CatalogFile(BaseModel):
         for i, store in enumerate(self.stores):
             _known(f"stores[{i}].merchant_id", store.merchant_id, merchants)
         seen_skus: set[str] = set()
+        own = {m.merchant_id for m in self.merchants if m.own}
         for i, product in enumerate(self.products):
             _known(f"products[{i}].merchant_id", product.merchant_id, merchants)
+            if product.membership and product.merchant_id not in own:
+                raise ValueError(
+                    f"products[{i}].membership: memberships are the platform's own goods "
+                    f"(merchant {product.merchant_id!r} is not marked own)"
+                )
             _known(f"products[{i}].category_id", product.category_id, categories)
             for j, sku in enumerate(product.skus):
                 if sku.sku_id in seen_skus:

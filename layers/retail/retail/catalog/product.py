@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -41,6 +42,15 @@ class GroupDealView(BaseModel):
     hours: int
 
 
+class RetiredSku(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    sku_id: str
+    spec: str | None = None
+    price: int
+    retired_at: datetime
+
+
 class ProductDetail(BaseModel):
     model_config = ConfigDict(defer_build=True, extra="allow")
 
@@ -53,6 +63,10 @@ class ProductDetail(BaseModel):
     status: str = Field(ON_SALE, description="OFF_SALE only in an operator's view")
     skus: list[SkuView]
     group_deals: list[GroupDealView]
+    retired_skus: list[RetiredSku] = Field(
+        default_factory=list,
+        description="SKUs left out of the product, no longer sold (an operator's view only)",
+    )
 
 
 def show_product(cmd: ShowProduct, *, operator: Any | None = None, db: Any = None) -> ProductDetail:
@@ -93,6 +107,14 @@ def show_product(cmd: ShowProduct, *, operator: Any | None = None, db: Any = Non
             {"product_id": doc["_id"], "status": DealStatus.ACTIVE, "sku_id": {"$in": sku_ids}}
         ).sort("_id", 1)
     ]
+    retired = [
+        RetiredSku(**{**sku, "sku_id": sku["_id"]})
+        for sku in (
+            db.skus.find({"product_id": doc["_id"], "retired_at": {"$exists": True}}).sort("_id", 1)
+            if operator is not None
+            else []
+        )
+    ]
     return ProductDetail(
         **{
             **extra,
@@ -100,5 +122,6 @@ def show_product(cmd: ShowProduct, *, operator: Any | None = None, db: Any = Non
             "sales": doc.get("sales", 0),
             "skus": views,
             "group_deals": deals,
+            "retired_skus": retired,
         }
     )

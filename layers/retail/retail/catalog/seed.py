@@ -7,16 +7,28 @@ inventory functions).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
+from retail.common.audit import record_audit
 from retail.common.clock import utcnow
 from retail.common.errors import InvalidArgument
 from retail.common.vocabulary import DealStatus, SaleStatus
+from retail.inventory import write_off_available
 
 from .catalog_file import CatalogFile, ProductEntry
 from .stock import CENTRAL, PRESALE
+
+
+class _Loader(NamedTuple):
+    """Who the audit log names for what loading a catalogue file changed."""
+
+    operator_id: str
+    role: str
+
+
+CATALOGUE_FILE = _Loader("catalogue-file", "admin")
 
 
 def parse_catalog(raw: Any) -> CatalogFile:
@@ -61,8 +73,10 @@ def load_catalog(raw: Any, db: Any) -> dict[str, int]:
         db.categories.update_one(
             {"_id": c.category_id}, {"$set": {**c.model_dump(), "rank": rank}}, upsert=True
         )
+    retired = []
     for rank, p in enumerate(catalog.products):
-        save_product(db, p, rank, now)
+        retired += save_product(db, p, rank, now)
+    write_off_retired(db, retired, CATALOGUE_FILE)
     product_of = {sku.sku_id: p.product_id for p in catalog.products for sku in p.skus}
     for deal in catalog.group_deals:
         db.group_deals.update_one(
@@ -90,25 +104,16 @@ def load_catalog(raw: Any, db: Any) -> dict[str, int]:
         "skus": sum(len(p.skus) for p in catalog.products),
         "coupon_templates": len(catalog.coupon_templates),
         "group_deals": len(catalog.group_deals),
+        "retired_skus": len(retired),
     }
 
 
-def save_product(db: Any, product: ProductEntry, rank: int, now: Any) -> None:
-    fields = product.model_dump(mode="json", exclude={"skus"})
-    prices = [sku.price for sku in product.skus]
-    db.products.update_one(
-        {"_id": product.product_id},
-        {
-            "$set": {
-                **fields,
-                "rank": rank,
-                "price": min(prices),
-                "sku_ids": [sku.sku_id for sku in product.skus],
-            },
-            "$setOnInsert": {"status": SaleStatus.ON_SALE, "sales": 0, "created_at": now},
-        },
-        upsert=True,
-    )
+def save_product(db: Any, product: ProductEntry, rank: int, now: Any) -> list[str]:
+    """Write the product whole: its SKUs and their opening stock first, then the product
+    document, which is what puts them on sale (a SKU is sold only while it is in the
+    product's `sku_ids`). SKUs the product no longer lists are retired; their ids are
+    returned, for their stock to be written off (`write_off_retired`)."""
+    before = db.products.find_one({"_id": product.product_id}, {"sku_ids": 1}) or {}
     for sku in product.skus:
         db.skus.update_one(
             {"_id": sku.sku_id},
@@ -118,7 +123,8 @@ def save_product(db: Any, product: ProductEntry, rank: int, now: Any) -> None:
                     "product_id": product.product_id,
                     "merchant_id": product.merchant_id,
                     "category_id": product.category_id,
-                }
+                },
+                "$unset": {"retired_at": ""},
             },
             upsert=True,
         )
@@ -139,3 +145,28 @@ def save_product(db: Any, product: ProductEntry, rank: int, now: Any) -> None:
                 },
                 upsert=True,
             )
+    sku_ids = [sku.sku_id for sku in product.skus]
+    db.products.update_one(
+        {"_id": product.product_id},
+        {
+            "$set": {
+                **product.model_dump(mode="json", exclude={"skus"}),
+                "rank": rank,
+                "price": min(sku.price for sku in product.skus),
+                "sku_ids": sku_ids,
+            },
+            "$setOnInsert": {"status": SaleStatus.ON_SALE, "sales": 0, "created_at": now},
+        },
+        upsert=True,
+    )
+    retired = [sku_id for sku_id in before.get("sku_ids", []) if sku_id not in sku_ids]
+    if retired:
+        db.skus.update_many({"_id": {"$in": retired}}, {"$set": {"retired_at": now}})
+    return retired
+
+
+def write_off_retired(db: Any, sku_ids: list[str], operator: Any) -> None:
+    """What retired SKUs still had available is written off, one audit line a level."""
+    for sku_id in sku_ids:
+        for level, before, after in write_off_available(db, sku_id):
+            record_audit(db, operator, "stock_adjust: SKU retired", level, before, after)

@@ -69,6 +69,9 @@ class Reason(str, Enum):
     GROUP_NOT_FORMED = "GROUP_NOT_FORMED"
     PARCELS_WAITING = "PARCELS_WAITING"
     ALREADY_ANSWERED = "ALREADY_ANSWERED"
+    PLATFORM_ONLY = "PLATFORM_ONLY"
+    ORDERS_OPEN = "ORDERS_OPEN"
+    PICKUP_CODE_SHARED = "PICKUP_CODE_SHARED"
 
 
 REASON_CODE: dict[Reason, ErrorCode] = {
@@ -81,6 +84,9 @@ REASON_CODE: dict[Reason, ErrorCode] = {
     Reason.GROUP_NOT_FORMED: ErrorCode.CONFLICT,
     Reason.PARCELS_WAITING: ErrorCode.CONFLICT,
     Reason.ALREADY_ANSWERED: ErrorCode.CONFLICT,
+    Reason.PLATFORM_ONLY: ErrorCode.FORBIDDEN,
+    Reason.ORDERS_OPEN: ErrorCode.CONFLICT,
+    Reason.PICKUP_CODE_SHARED: ErrorCode.CONFLICT,
 }
 
 REASON_MEANING: dict[Reason, str] = {
@@ -93,6 +99,9 @@ REASON_MEANING: dict[Reason, str] = {
     Reason.GROUP_NOT_FORMED: "a group-buy order ships or is picked up once its group succeeded",
     Reason.PARCELS_WAITING: "the order completes when every merchant's parcel has shipped",
     Reason.ALREADY_ANSWERED: "an order's satisfaction survey is answered once",
+    Reason.PLATFORM_ONLY: "memberships are the platform's own goods, saved by an admin",
+    Reason.ORDERS_OPEN: "erasure waits until the orders in `details.order_ids` have ended",
+    Reason.PICKUP_CODE_SHARED: "several paid orders at the store carry this code: give order_id",
 }
 
 

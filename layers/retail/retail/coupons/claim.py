@@ -18,6 +18,7 @@ from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, NotFound
 from retail.common.models import ID, OUT, STRICT
+from retail.common.pseudonyms import pseudonym
 from retail.risk import DEVICE_ID, guard_claim, signals_for
 
 
@@ -127,7 +128,7 @@ def _new_coupon(template: dict[str, Any], openid: str, slot: int, now: datetime)
         if t
     ]
     return {
-        "_id": f"{template['_id']}:{openid}:{slot}",
+        "_id": f"{template['_id']}:{pseudonym(openid)}:{slot}",
         "openid": openid,
         "template_id": template["_id"],
         "title": template["title"],

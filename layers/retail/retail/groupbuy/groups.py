@@ -1,5 +1,6 @@
 """Group membership and payment counts, each one conditional update on the group document:
-at most `size` members, each once; each paid order counted once (a marker per order)."""
+at most `size` members (keyed by pseudonym, so a kept group names no openid), each once;
+each paid order counted once (a marker per order)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import NotFound
 from retail.common.models import OUT, STRICT
+from retail.common.pseudonyms import pseudonym
 from retail.common.vocabulary import DealStatus, GroupStatus
 
 OPEN, SUCCEEDED, FAILED = GroupStatus.OPEN, GroupStatus.SUCCEEDED, GroupStatus.FAILED
@@ -59,8 +61,8 @@ def join_group(
                     "product_id": deal["product_id"],
                     "sku_id": deal["sku_id"],
                     "size": deal["size"],
-                    "leader": buyer,
-                    "members": {buyer: order_id},
+                    "leader": pseudonym(buyer),
+                    "members": {pseudonym(buyer): order_id},
                     "joined": 1,
                     "paid": 0,
                     "paid_orders": {},
@@ -81,9 +83,9 @@ def join_group(
             "deadline": {"$gt": now},
             "size": group["size"],
             "joined": {"$lt": group["size"]},
-            f"members.{buyer}": {"$exists": False},
+            f"members.{pseudonym(buyer)}": {"$exists": False},
         },
-        {"$inc": {"joined": 1}, "$set": {f"members.{buyer}": order_id}},
+        {"$inc": {"joined": 1}, "$set": {f"members.{pseudonym(buyer)}": order_id}},
     )
     return group_id if joined.modified_count else None
 
@@ -91,8 +93,8 @@ def join_group(
 def leave_group(db: Any, group_id: str, buyer: str, order_id: str) -> None:
     """An order that will not be paid gives its place back (once)."""
     db.groups.update_one(
-        {"_id": group_id, "status": OPEN, f"members.{buyer}": order_id},
-        {"$inc": {"joined": -1}, "$unset": {f"members.{buyer}": ""}},
+        {"_id": group_id, "status": OPEN, f"members.{pseudonym(buyer)}": order_id},
+        {"$inc": {"joined": -1}, "$unset": {f"members.{pseudonym(buyer)}": ""}},
     )
 
 
@@ -135,7 +137,7 @@ def show_group(cmd: GroupRef, viewer: str | None, *, db: Any = None) -> GroupVie
         product_id=group.get("product_id", deal["product_id"]),
         sku_id=group.get("sku_id", deal["sku_id"]),
         group_price=deal["group_price"],
-        mine=viewer is not None and viewer in group.get("members", {}),
+        mine=viewer is not None and pseudonym(viewer) in group.get("members", {}),
         open_to_join=group["status"] == OPEN
         and group["deadline"] > utcnow()
         and left

@@ -1,5 +1,12 @@
 from .audit import audit_stock
-from .levels import CENTRAL, PRESALE, available_at, level_id, stock_location
+from .levels import (
+    CENTRAL,
+    PRESALE,
+    available_at,
+    level_id,
+    stock_location,
+    write_off_available,
+)
 from .moves import StockMove, apply_move, clear_marker, marker_of
 
 __all__ = [
@@ -13,4 +20,5 @@ __all__ = [
     "level_id",
     "marker_of",
     "stock_location",
+    "write_off_available",
 ]

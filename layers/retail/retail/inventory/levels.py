@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from pymongo import ReturnDocument
+
 from retail.common.vocabulary import FROM_A_STORE
 
 CENTRAL = "central"  # the warehouse; a store's stock sits at its store_id
 PRESALE = "presale"  # a presale product's quota, sold before the goods exist
+MAX_RETRIES = 5
 
 
 def level_id(sku_id: str, location: str) -> str:
@@ -32,3 +35,27 @@ def available_at(db: Any, wanted: dict[str, str]) -> dict[str, int]:
     ids = [level_id(sku, location) for sku, location in wanted.items()]
     found = {d["_id"]: d["available"] for d in db.stock.find({"_id": {"$in": ids}})}
     return {sku: found.get(level_id(sku, loc), 0) for sku, loc in wanted.items()}
+
+
+def write_off_available(db: Any, sku_id: str) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """Write off what a SKU still has available at each location (a SKU taken off its
+    product), each level by one update conditional on the count it read (what orders hold
+    stays with them); returns
+    (level id, before, after) of each level written off, for the audit log."""
+    done = []
+    for level in db.stock.find({"sku_id": sku_id, "available": {"$gt": 0}}, {"ops": 0}):
+        for _ in range(MAX_RETRIES):
+            count = level["available"]
+            after = db.stock.find_one_and_update(
+                {"_id": level["_id"], "available": count},
+                {"$inc": {"available": -count, "adjusted": count}},
+                projection={"ops": 0},
+                return_document=ReturnDocument.AFTER,
+            )
+            if after is not None:
+                done.append((level["_id"], level, after))
+                break
+            level = db.stock.find_one({"_id": level["_id"]}, {"ops": 0})
+            if level is None or level["available"] <= 0:
+                break
+    return done

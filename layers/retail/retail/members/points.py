@@ -1,5 +1,9 @@
 """Points move exactly once per source: the ledger entry's id is the source key.
 
+Growth (成长值), which sets the level, counts points earned and kept: points given back (a
+cancelled order's spent points) are no earning, and points taken back from a refunded order
+take their growth with them, so a level follows what the buyer actually bought.
+
 Order of writes: the balance moves with a marker `ops.<key>` on the user (a second move is
 refused while it stands), the ledger entry is written, the marker goes. A replay finds the
 ledger entry and stops; a crash between the first two is caught by the marker.
@@ -24,23 +28,35 @@ def level_for(growth: int) -> int:
     return sum(1 for needed in LEVEL_GROWTH if growth >= needed)
 
 
-def award_points(db: Any, openid: str, delta: int, key: str, reason: str) -> bool:
-    """Move `delta` points (negative to take back) for source `key`; False if it was done."""
+def award_points(
+    db: Any, openid: str, delta: int, key: str, reason: str, *, earned: bool = True
+) -> bool:
+    """Move `delta` points for source `key`, as growth too when `earned`; False if it was
+    done."""
     if db.points_ledger.find_one({"_id": key}, {"_id": 1}) is not None:
         return False
     marker = f"ops.{key}"
+    growth = max(delta, 0) if earned else 0
     user = db.users.find_one_and_update(
         {"_id": openid, marker: {"$exists": False}},
-        {"$inc": {"points": delta, "growth": max(delta, 0)}, "$set": {marker: True}},
+        {"$inc": {"points": delta, "growth": growth}, "$set": {marker: True}},
         return_document=ReturnDocument.AFTER,
     )
-    if user is None and db.users.find_one({"_id": openid, marker: True}) is None:
-        log("points_user_missing", "WARNING", key=key)  # no openid in logs
-        return False
-    if user is not None:
-        db.users.update_one({"_id": openid}, {"$max": {"level": level_for(user["growth"])}})
+    if user is None:  # moved before a crash (the marker stands), or no such user
+        user = db.users.find_one({"_id": openid, marker: True}, {"growth": 1})
+        if user is None:
+            log("points_user_missing", "WARNING", key=key)  # no openid in logs
+            return False
+    if growth:
+        _settle_level(db, openid, user.get("growth", 0))
     _finish(db, openid, delta, key, reason)
     return True
+
+
+def _settle_level(db: Any, openid: str, growth: int) -> None:
+    """The level of this growth, set only while the growth is still this value: of two
+    moves racing, the later one's level stands."""
+    db.users.update_one({"_id": openid, "growth": growth}, {"$set": {"level": level_for(growth)}})
 
 
 def spend_points(db: Any, openid: str, amount: int, key: str, reason: str) -> bool:
@@ -57,26 +73,34 @@ def spend_points(db: Any, openid: str, amount: int, key: str, reason: str) -> bo
 
 
 def take_back_points(db: Any, openid: str, earned: int, key: str, reason: str) -> int:
-    """Take back points an order earned, never below zero: what the balance lacks is the
-    shortfall, returned (and recorded on the ledger entry) so the refund can be reduced by
-    it. Once per `key`: a replay returns the shortfall the first take recorded."""
+    """Take back points an order earned, never below zero, and the growth they brought:
+    what the balance lacks is the shortfall, returned (and recorded on the ledger entry) so
+    the refund can be reduced by it. Once per `key`: a replay returns the shortfall the first
+    take recorded."""
     done = db.points_ledger.find_one({"_id": key}, {"shortfall": 1})
     if done is not None:
         return int(done.get("shortfall", 0))
     marker = f"ops.{key}"
     for _ in range(MAX_RETRIES):
-        user = db.users.find_one({"_id": openid}, {"points": 1, "ops": 1})
+        user = db.users.find_one({"_id": openid}, {"points": 1, "growth": 1, "ops": 1})
         if user is None:
             return 0
         pending = (user.get("ops") or {}).get(key)
         if isinstance(pending, dict):  # a crash after the balance moved: finish that take
+            _settle_level(db, openid, user.get("growth", 0))
             return _finish_take(db, openid, earned, pending["shortfall"], key, reason)
         take = min(max(user.get("points", 0), 0), earned)
-        moved = db.users.update_one(
+        moved = db.users.find_one_and_update(
             {"_id": openid, "points": user.get("points", 0), marker: {"$exists": False}},
-            {"$inc": {"points": -take}, "$set": {marker: {"shortfall": earned - take}}},
+            {
+                "$inc": {"points": -take, "growth": -earned},
+                "$set": {marker: {"shortfall": earned - take}},
+            },
+            projection={"growth": 1},
+            return_document=ReturnDocument.AFTER,
         )
-        if moved.modified_count:
+        if moved is not None:
+            _settle_level(db, openid, moved["growth"])
             return _finish_take(db, openid, earned, earned - take, key, reason)
     raise RuntimeError(f"points of {openid} kept changing; {key} will be retried")
 
@@ -106,7 +130,7 @@ def give_back_points(
         if db.users.find_one({"_id": openid, f"ops.{spend_key}": True}, {"_id": 1}) is None:
             return
         _finish(db, openid, -amount, spend_key, reason)
-    award_points(db, openid, amount, key, reason)
+    award_points(db, openid, amount, key, reason, earned=False)
 
 
 def _finish(db: Any, openid: str, delta: int, key: str, reason: str) -> None:

@@ -11,11 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from pymongo import ReturnDocument
 
 from retail.catalog import save_product as store_product
-from retail.catalog.catalog_file import CouponTemplateEntry, ProductEntry
+from retail.catalog import write_off_retired
+from retail.catalog.catalog_file import CouponTemplateEntry, ProductEntry, SkuEntry
 from retail.common.audit import record_audit, save_audited
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.errors import Conflict, Forbidden, NotFound
+from retail.common.errors import Conflict, Forbidden, NotFound, Reason
 from retail.common.models import ID, OUT, STRICT
 from retail.common.vocabulary import SaleStatus
 
@@ -59,12 +60,22 @@ class SaveMerchant(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     commission_rate_bp: int = Field(ge=0, le=10_000)
     status: Literal["ACTIVE", "SUSPENDED"] = "ACTIVE"
+    own: bool = Field(False, description="the platform's own merchant (自营): sells memberships")
+
+
+class SaveSku(SkuEntry):
+    """A SKU as an operator saves it: its declared fields only (an unknown field is refused,
+    never stored)."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class SaveProduct(ProductEntry):
-    """A product and its SKUs; new SKUs get their opening stock, existing stock is kept."""
+    """A product and its SKUs; new SKUs get their opening stock, existing stock is kept, and
+    a SKU left out is retired (no longer sold, its available stock written off)."""
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
+    skus: list[SaveSku] = Field(min_length=1, max_length=100)
     image: str | None = Field(None, max_length=300)
     description: str | None = Field(None, max_length=2000)
     fresh: bool = False
@@ -177,13 +188,20 @@ def save_coupon_template(
 
 
 def save_product(cmd: SaveProduct, *, operator: Any, db: Any = None) -> ProductStatus:
-    """Create or change a product. Raises Forbidden, NotFound (merchant, category) or
-    Conflict (a SKU id that belongs to another product)."""
+    """Create or change a product. Raises Forbidden (another merchant's product; a
+    membership, which only admins sell, as the platform's own merchant), NotFound
+    (merchant, category) or Conflict (a SKU id that belongs to another product)."""
     db = db if db is not None else database()
     if not _owns(operator, cmd.merchant_id):
         raise Forbidden("a merchant saves only its own products")
-    if db.merchants.find_one({"_id": cmd.merchant_id}, {"_id": 1}) is None:
+    merchant = db.merchants.find_one({"_id": cmd.merchant_id}, {"own": 1})
+    if merchant is None:
         raise NotFound(f"no merchant {cmd.merchant_id!r}")
+    if cmd.membership and not (operator.role == "admin" and merchant.get("own")):
+        raise Forbidden(
+            "memberships are the platform's own goods: an admin saves them for an own merchant",
+            reason=Reason.PLATFORM_ONLY,
+        )
     if db.categories.find_one({"_id": cmd.category_id}, {"_id": 1}) is None:
         raise NotFound(f"no category {cmd.category_id!r}")
     taken = db.skus.find_one(
@@ -195,7 +213,8 @@ def save_product(cmd: SaveProduct, *, operator: Any, db: Any = None) -> ProductS
     if before is not None and not _owns(operator, before["merchant_id"]):
         raise NotFound(f"no product {cmd.product_id!r}")
     rank = before["rank"] if before else db.products.estimated_document_count()
-    store_product(db, cmd, rank, utcnow())
+    retired = store_product(db, cmd, rank, utcnow())
     after = db.products.find_one({"_id": cmd.product_id})
     record_audit(db, operator, "product_save", cmd.product_id, before, after)
+    write_off_retired(db, retired, operator)
     return ProductStatus(product_id=cmd.product_id, status=after["status"])

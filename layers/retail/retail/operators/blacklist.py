@@ -1,5 +1,6 @@
 """The blacklist admins keep: openids, devices, addresses, phones and IPs the risk rules
-refuse. Address and phone entries are fingerprints, never the value in clear. Audited."""
+refuse. Address and phone entries are fingerprints and openids pseudonyms, never the value in
+clear. Audited."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import InvalidArgument
 from retail.common.models import OUT, STRICT
+from retail.common.pseudonyms import PSEUDONYM, pseudonym
 from retail.risk import phone_fingerprint
 
 
@@ -43,6 +45,8 @@ def update_blacklist(cmd: UpdateBlacklist, *, operator: Any, db: Any = None) -> 
         value = phone_fingerprint(value) or ""
         if not value:
             raise InvalidArgument("a phone is its fingerprint or a number with digits")
+    if cmd.kind == "openid" and not PSEUDONYM.match(value):
+        value = pseudonym(value)
     if cmd.kind == "address" and not _is_fingerprint(value):
         raise InvalidArgument("give the address fingerprint a risk event shows")
     entry_id = f"{cmd.kind}:{value}"

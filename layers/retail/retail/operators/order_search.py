@@ -57,7 +57,26 @@ class OrderSearch(BaseModel):
 
 class SearchResults(BaseModel):
     model_config = OUT
-    orders: list[dict[str, Any]]
+    orders: list[dict[str, Any]] = Field(
+        description="for a merchant, each order as its share: its own lines, `total` the "
+        "amount of its goods (what its statement counts), its own parcel's refund"
+    )
+
+
+def _merchant_share(view: dict[str, Any], merchant_id: str) -> dict[str, Any]:
+    """What of an order is one merchant's: never another merchant's goods, money or refund."""
+    lines = [ln for ln in view["lines"] if ln["merchant_id"] == merchant_id]
+    request = view.get("refund_request")
+    parcels = view.get("parcel_refunds") or {}
+    return {
+        **view,
+        "lines": lines,
+        "total": sum(ln["amount"] for ln in lines),
+        "parcel_refunds": {merchant_id: parcels[merchant_id]} if merchant_id in parcels else None,
+        "refund_request": request
+        if request and request.get("merchant_id") in (None, merchant_id)
+        else None,
+    }
 
 
 def search_orders(cmd: OrderSearch, *, operator: Any, db: Any = None) -> SearchResults:
@@ -74,6 +93,8 @@ def search_orders(cmd: OrderSearch, *, operator: Any, db: Any = None) -> SearchR
     query: dict[str, Any] = {k: v for k, v in filters if v}
     if base == "merchant":
         query["merchant_ids"] = operator.merchant_id
+        if cmd.refund_status:  # a refund of the whole order, or of its own parcel
+            query["refund_request.merchant_id"] = {"$in": [None, operator.merchant_id]}
     elif base not in ("admin", "service"):
         raise Forbidden(f"role {operator.role!r} may not search orders")
     if cmd.plain and base not in PLAIN_VIEW_ROLES:
@@ -86,9 +107,7 @@ def search_orders(cmd: OrderSearch, *, operator: Any, db: Any = None) -> SearchR
     for order in found:
         view = {"order_id": order["_id"], **{k: order.get(k) for k in ORDER_FIELDS}}
         if base == "merchant":
-            view["lines"] = [
-                ln for ln in order["lines"] if ln["merchant_id"] == operator.merchant_id
-            ]
+            view = _merchant_share(view, str(operator.merchant_id))
         results.append(view if cmd.plain else mask(view))
     if cmd.plain and results:
         record_audit(

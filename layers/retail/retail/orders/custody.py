@@ -1,14 +1,56 @@
-"""Order writes other packages ask for that are not status changes: a risk hold lifted, a
-buyer's erasure. They live here so that the orders package is the only writer of orders."""
+"""What other packages ask of a buyer's orders beyond status changes: a risk hold lifted, the
+refunds a buyer asked for, and a buyer's erasure (which orders keep it waiting, then the orders
+kept without the person). They live here so that the orders package is the only writer of
+orders."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+from retail.common.vocabulary import OrderStatus
+
+ENDED = [OrderStatus.CANCELLED, OrderStatus.FAILED, OrderStatus.REFUNDED]
+REVIEW_OPEN = ("REQUESTED", "APPROVED")
+MAX_SHOWN = 20
 
 
 def release_hold(db: Any, order_id: str, event_id: str) -> None:
     """A reviewer released the risk event that held the order: it may be shipped again."""
     db.orders.update_one({"_id": order_id, "risk_hold": event_id}, {"$set": {"risk_hold": None}})
+
+
+def refunds_asked_since(db: Any, buyer: str, since: datetime) -> list[datetime]:
+    """When each of the buyer's orders placed since `since` that were refunded, or had a
+    refund asked (of the whole order or of a parcel), was placed."""
+    found = db.orders.find(
+        {
+            "openid": buyer,
+            "created_at": {"$gte": since},
+            "$or": [
+                {"status": {"$in": [OrderStatus.REFUNDING, OrderStatus.REFUNDED]}},
+                {"refund_request.status": {"$exists": True}},
+                {"parcel_refunds": {"$exists": True}},  # a parcel's refund is a refund too
+            ],
+        },
+        {"created_at": 1},
+    )
+    return [order["created_at"] for order in found]
+
+
+def orders_in_progress(db: Any, buyer: str) -> list[str]:
+    """The buyer's orders that fulfilment or a refund still needs the buyer for (not ended,
+    not completed, or completed with a refund under way), at most MAX_SHOWN."""
+    waiting = []
+    for order in db.orders.find({"openid": buyer, "status": {"$nin": ENDED}}):
+        parcels = (order.get("parcel_refunds") or {}).values()
+        if (
+            order["status"] != OrderStatus.COMPLETED
+            or (order.get("refund_request") or {}).get("status") in REVIEW_OPEN
+            or any(p.get("status") == OrderStatus.REFUNDING for p in parcels)
+        ):
+            waiting.append(order["_id"])
+    return waiting[:MAX_SHOWN]
 
 
 def anonymise_orders(db: Any, openid: str, alias: str) -> int:

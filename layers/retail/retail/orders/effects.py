@@ -72,16 +72,22 @@ def _paid(db: Any, order: dict[str, Any]) -> None:
 
 
 def _membership_days(db: Any, order: dict[str, Any]) -> int:
+    """The days the order's payment grants, and so exactly what its refund takes back: as
+    each line recorded them when the order was placed, whatever the product says now (a
+    line placed before lines recorded them reads its product)."""
     if order.get("delivery") != "virtual":
         return 0
-    products = {
-        p["_id"]: p
-        for p in db.products.find(
-            {"_id": {"$in": [line["product_id"] for line in order["lines"]]}}, {"membership": 1}
-        )
-    }
+    unrecorded = [ln["product_id"] for ln in order["lines"] if "membership_days" not in ln]
+    products = (
+        {
+            p["_id"]: (p.get("membership") or {}).get("days", 0)
+            for p in db.products.find({"_id": {"$in": unrecorded}}, {"membership": 1})
+        }
+        if unrecorded
+        else {}
+    )
     return sum(
-        (products.get(line["product_id"], {}).get("membership") or {}).get("days", 0) * line["qty"]
+        (line.get("membership_days") or products.get(line["product_id"], 0)) * line["qty"]
         for line in order["lines"]
     )
 

@@ -32,6 +32,7 @@ from .parcels import (
     refuse_unformed_group,
     ship_parcels,
 )
+from .pickup_codes import pickup_order
 from .queries import OrderRef
 from .records import COMPLETED, PAID, SHIPPED, to_view, waiting_parcels
 
@@ -45,6 +46,13 @@ class VerifyPickup(BaseModel):
     model_config = STRICT
     store_id: str = ID
     pickup_code: str = Field(pattern=r"^[0-9]{6}$")
+    order_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=32,
+        pattern=r"^[A-Z0-9]+$",
+        description="needed only when the code alone names several orders (PICKUP_CODE_SHARED)",
+    )
 
 
 # The courier's webhook proves itself with the delivery adapter's signature.
@@ -94,17 +102,11 @@ def ship_order(cmd: ShipOrder, *, operator: Any, db: Any = None) -> OrderView:
 
 
 def verify_pickup(cmd: VerifyPickup, *, operator: Any, db: Any = None) -> OrderView:
-    """Store staff hand over a paid pickup order against its code. Raises NotFound."""
+    """Store staff hand over a paid pickup order against its code. Raises NotFound or
+    Conflict (a code several orders share, without the order's id; a held order)."""
     db = db if db is not None else database()
-    order = db.orders.find_one(
-        {
-            "store_id": cmd.store_id,
-            "pickup_code": cmd.pickup_code,
-            "delivery": "pickup",
-            "status": PAID,
-        }
-    )
-    if order is None or not _may_handle(operator, order):
+    order = pickup_order(db, cmd.store_id, cmd.pickup_code, cmd.order_id)
+    if not _may_handle(operator, order):
         raise NotFound("no paid pickup order with this code at this store")
     _refuse_held(order)
     refuse_unformed_group(db, order)

@@ -88,6 +88,9 @@ class PricedLine(BaseModel):
     qty: int
     amount: int
     location: str
+    membership_days: int | None = Field(
+        None, description="membership days one unit grants, fixed when the order is placed"
+    )
 
 
 class Quote(BaseModel):

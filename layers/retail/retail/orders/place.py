@@ -35,6 +35,7 @@ from retail.risk import (
 
 from .lifecycle import transition
 from .models import OrderView, PlaceOrder
+from .pickup_codes import draw_pickup_code
 from .pricing import quote_order
 from .records import (
     FAILED,
@@ -76,6 +77,8 @@ def place_order(
     order = new_order_doc(
         new_order_id(now), buyer, cmd.idempotency_key, request_hash, quote, address, cmd.remark, now
     )
+    if quote.delivery == "pickup" and quote.store_id:
+        order["pickup_code"] = draw_pickup_code(db, quote.store_id)
     order["risk_marks"] = signals.marks()
     order["priority"] = PRIORITY_FIRST if user.get("segment") == "high_value" else PRIORITY_REST
     try:

@@ -55,7 +55,7 @@ def quote_order(db: Any, request: OrderRequest, buyer: str) -> Quote:
     for sku_id, qty in wanted.items():
         sku = skus.get(sku_id)
         product = products.get(sku["product_id"]) if sku else None
-        if sku is None or product is None:
+        if sku is None or product is None or sku_id not in product["sku_ids"]:
             raise NotFound(f"no SKU {sku_id!r} on sale", sku_id=sku_id)
         if bool(product.get("membership")) != (request.delivery == "virtual"):
             raise InvalidArgument(
@@ -77,6 +77,7 @@ def quote_order(db: Any, request: OrderRequest, buyer: str) -> Quote:
                 qty=qty,
                 amount=(deal["group_price"] if deal else sku["price"]) * qty,
                 location=stock_location(request.delivery, store_id, bool(product.get("presale"))),
+                membership_days=(product.get("membership") or {}).get("days"),
             )
         )
     goods = sum(line.amount for line in lines)

@@ -66,7 +66,7 @@ def new_order_doc(
         "points_used": quote.points_used,
         "total": quote.total,
         "remark": remark,
-        "pickup_code": f"{secrets.randbelow(10**6):06d}" if quote.delivery == "pickup" else None,
+        "pickup_code": None,  # drawn by order_place for a pickup order (pickup_codes)
         "merchant_ids": sorted({line.merchant_id for line in quote.lines}),
         "coupon_id": quote.coupon_id,
         "group_id": None,

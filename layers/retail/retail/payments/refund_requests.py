@@ -14,6 +14,7 @@ from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, Forbidden, NotFound
 from retail.common.models import ORDER_ID, STRICT
+from retail.orders.custody import refunds_asked_since
 from retail.orders.models import OrderView
 from retail.orders.parcel_refunds import (
     NOTHING_LEFT,
@@ -32,7 +33,7 @@ from retail.orders.refunding import (
     reject_review,
     start_refunding,
 )
-from retail.risk import record_risk_event, risk_limit
+from retail.risk import record_risk_event, refunds_before_erasure, risk_limit
 
 from .refunds import refund_order, refund_parcel
 
@@ -116,17 +117,8 @@ def _request_parcel_refund(
 def _refunds_look_abusive(db: Any, buyer: str, order_id: str) -> bool:
     """True (and a risk event) when the buyer's recent refunds reach the limit."""
     since = utcnow() - timedelta(days=30)
-    recent = db.orders.count_documents(
-        {
-            "openid": buyer,
-            "created_at": {"$gte": since},
-            "$or": [
-                {"status": {"$in": [REFUNDING, REFUNDED]}},
-                {"refund_request.status": {"$exists": True}},
-                {"parcel_refunds": {"$exists": True}},  # a parcel's refund is a refund too
-            ],
-        }
-    )
+    recent = len(refunds_asked_since(db, buyer, since))
+    recent += refunds_before_erasure(db, buyer, since)  # on accounts this WeChat user erased
     if recent < risk_limit("refunds_per_30_days"):
         return False
     record_risk_event(

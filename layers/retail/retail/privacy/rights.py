@@ -4,6 +4,12 @@ Erasure keeps what the law requires us to keep (orders, payments, refunds, state
 cuts it loose from the person: the openid becomes a pseudonym no one can map back, and names,
 phones, addresses and remarks are removed. Settlement reads only lines, amounts and dates,
 so its totals do not change.
+
+It waits while an order still needs the buyer (to be paid, shipped, picked up, received or
+refunded): the answer names those orders. What the anti-abuse rules need survives under the
+keyed pseudonym of the openid only (common/pseudonyms.py): purchase caps, coupon slots, risk
+events, that this WeChat user was here before (no new-user invitation again) and when their
+recent refunds were.
 """
 
 from __future__ import annotations
@@ -11,19 +17,24 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel
 
 from retail.common.clock import utcnow
 from retail.common.database import database
+from retail.common.errors import Conflict, Reason
 from retail.common.logs import log
 from retail.common.models import OUT, STRICT
+from retail.common.pseudonyms import pseudonym
 from retail.common.vocabulary import CouponStatus
-from retail.orders.custody import anonymise_orders
+from retail.orders.custody import anonymise_orders, orders_in_progress, refunds_asked_since
+from retail.risk import remember_erased_buyer
 from retail.users.visitors import forget_visitor
 
 HIDDEN = {"session_key", "ops", "password_hash"}
+REFUND_WINDOW = timedelta(days=30)  # as far back as the refund-abuse rule counts
 OWNED_BY_OPENID = (
     "coupons",
     "points_ledger",
@@ -85,11 +96,32 @@ def export_my_data(_: ExportMe, *, openid: str, db: Any = None) -> MyData:
     return MyData(profile=_clean(user) if user else None, orders=orders, records=records)
 
 
+def _blacklisting_by_pseudonym(db: Any, openid: str) -> None:
+    """A listing written under the openid itself (before listings used pseudonyms) stays,
+    under the pseudonym."""
+    entry = db.blacklist.find_one({"_id": f"openid:{openid}"})
+    if entry is not None:
+        entry["_id"] = f"openid:{pseudonym(openid)}"
+        db.blacklist.replace_one({"_id": entry["_id"]}, entry, upsert=True)
+        db.blacklist.delete_one({"_id": f"openid:{openid}"})
+
+
 def delete_my_data(cmd: DeleteMe, *, openid: str, db: Any = None) -> Erased:
-    """Erase the caller's personal data; what must be kept is kept under a pseudonym."""
+    """Erase the caller's personal data; what must be kept is kept under a pseudonym. Raises
+    Conflict (reason ORDERS_OPEN, `details.order_ids`) while an order still needs the buyer."""
     db = db if db is not None else database()
     if not cmd.confirm:
         return Erased(erased=False, orders_kept_anonymised=0)
+    waiting = orders_in_progress(db, openid)
+    if waiting:
+        raise Conflict(
+            "these orders still need you: erasure can follow once they have ended",
+            reason=Reason.ORDERS_OPEN,
+            order_ids=waiting,
+        )
+    now = utcnow()
+    refunds = refunds_asked_since(db, openid, now - REFUND_WINDOW)
+    remember_erased_buyer(db, openid, refunds, now)
     alias = "erased-" + hashlib.sha256(secrets.token_bytes(32)).hexdigest()[:24]
     kept = anonymise_orders(db, openid, alias)
     db.commissions.update_many({"inviter": openid}, {"$set": {"inviter": alias}})
@@ -110,7 +142,7 @@ def delete_my_data(cmd: DeleteMe, *, openid: str, db: Any = None) -> Erased:
         {"openid": openid}, {"$set": {"openid": alias, "text": "(erased)", "reply": None}}
     )
     db.account_sets.update_many({"openids": openid}, {"$pull": {"openids": openid}})
-    db.purchase_caps.delete_many({"_id": {"$regex": f":openid:{re.escape(openid)}$"}})
+    _blacklisting_by_pseudonym(db, openid)
     for name, field in (
         ("carts", "_id"),
         ("referrals", "_id"),
@@ -122,7 +154,7 @@ def delete_my_data(cmd: DeleteMe, *, openid: str, db: Any = None) -> Erased:
         db[name].delete_many({field: openid})
     db.referrals.update_many({"inviter": openid}, {"$set": {"inviter": alias}})
     db.rate_windows.delete_many({"_id": {"$regex": f":{re.escape(openid)}:"}})
-    db.erasures.insert_one({"alias": alias, "at": utcnow(), "orders": kept})
+    db.erasures.insert_one({"alias": alias, "at": now, "orders": kept})
     forget_visitor(openid)
     log("personal_data_erased", orders_kept=kept)
     return Erased(erased=True, orders_kept_anonymised=kept)

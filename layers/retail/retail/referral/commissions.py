@@ -1,6 +1,6 @@
 """The distribution ledger (分销): a commission on an invitee's first paid order, PENDING until
-the order completes, then AVAILABLE, or REVERSED if it is refunded. One entry per
-(inviter, invitee, order), so a replayed payment changes nothing."""
+the order completes, then AVAILABLE, or REVERSED if it is refunded. One entry per order, under
+an id that names no openid, so a replayed payment changes nothing."""
 
 from __future__ import annotations
 
@@ -37,10 +37,10 @@ def record_first_order(db: Any, order: dict[str, Any]) -> None:
         {"_id": buyer, "first_order_id": None}, {"$set": {"first_order_id": order["_id"]}}
     )
     link = db.referrals.find_one({"_id": buyer, "first_order_id": order["_id"]})
-    if link is None:
-        return
+    if link is None or db.commissions.find_one({"order_id": order["_id"]}, {"_id": 1}):
+        return  # not a first order, or its entry is written (under any id it ever had)
     amount = order.get("paid_amount", order["total"]) * settings().RETAIL_COMMISSION_BP // 10_000
-    entry_id = f"{link['inviter']}:{buyer}:first_order:{order['_id']}"
+    entry_id = f"first_order:{order['_id']}"  # one inviter, one buyer per order
     db.commissions.update_one(
         {"_id": entry_id},
         {

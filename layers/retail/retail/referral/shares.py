@@ -16,9 +16,10 @@ from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, NotFound
 from retail.common.models import OPTIONAL_ID, OUT, STRICT
+from retail.common.pseudonyms import pseudonym
 from retail.common.settings import settings
 from retail.members import award_points
-from retail.risk import DEVICE_ID, Signals, reward_allowed, signals_for
+from retail.risk import DEVICE_ID, Signals, erased_before, reward_allowed, signals_for
 
 MAX_CHAIN = 50
 
@@ -108,7 +109,10 @@ def _inviters_of(db: Any, openid: str) -> set[str]:
 
 
 def _bind(db: Any, visitor: str, inviter: str, code: str) -> bool:
-    """First touch wins; a binding that led to no order within the window may be replaced."""
+    """First touch wins; a binding that led to no order within the window may be replaced. A
+    WeChat user who erased an account here is no new user: nobody binds them again."""
+    if erased_before(db, visitor):
+        return False
     now = utcnow()
     try:
         db.referrals.insert_one(
@@ -155,5 +159,6 @@ def _reward_new_user(db: Any, inviter: str, signals: Signals, code: str) -> int:
     if not within_cap.modified_count:
         return 0
     points = config.RETAIL_INVITE_POINTS
-    award_points(db, inviter, points, f"invite:{inviter}:{visitor}", "brought a new user")
+    key = f"invite:{pseudonym(inviter)}:{pseudonym(visitor)}"
+    award_points(db, inviter, points, key, "brought a new user")
     return points

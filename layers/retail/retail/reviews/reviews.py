@@ -1,18 +1,22 @@
 """Reviews: only the buyer of a completed order line may review it, once.
 
 The review's id is `<order_id>:<sku_id>`, so a second review of the line is refused by the
-store itself. The product's rating (count and sum) moves by one conditional update guarded
-by a marker naming the review, and the review is marked counted after: a retry after a
-crash finishes the count without counting twice. Operators reply to and hide reviews
-(audited); a merchant only on its own products.
+store itself. Counting it in the product's rating (count and sum) is done by whoever holds the
+review's count lease: the call that wrote it, or, once the lease has lapsed (that call died),
+the one retry that takes it over by a conditional update. The holder moves the rating by one
+update guarded by a marker naming the review, marks the review counted, then lifts the marker:
+a crash anywhere is finished by the next holder without counting twice, and calls racing one
+another never both count. Operators reply to and hide reviews (audited); a merchant only on
+its own products.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints
+from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from retail.common.audit import record_audit
@@ -24,6 +28,9 @@ from retail.common.models import ID, ORDER_ID, OUT, STRICT
 from retail.common.vocabulary import OrderStatus
 
 IMAGE_KEY = StringConstraints(max_length=200, pattern=r"^reviews/[A-Za-z0-9_-]+/[A-Za-z0-9/_.-]+$")
+# Longer than any call runs (SCF stops a function after its timeout, 10 s here): a lease
+# older than this belongs to a call that is gone.
+COUNT_LEASE = timedelta(minutes=5)
 REVIEW_ID = Field(min_length=3, max_length=120, pattern=r"^[A-Z0-9]+:[A-Za-z0-9_:-]+$")
 
 
@@ -93,6 +100,7 @@ def create_review(cmd: CreateReview, *, buyer: str, db: Any = None) -> ReviewVie
     if any(not key.startswith(folder) for key in cmd.images):
         raise Forbidden(f"images must be your own uploads under {folder}")
     user = db.users.find_one({"_id": buyer}, {"nickname": 1}) or {}
+    now = utcnow()
     review = {
         "_id": f"{cmd.order_id}:{cmd.sku_id}",
         "openid": buyer,
@@ -106,17 +114,28 @@ def create_review(cmd: CreateReview, *, buyer: str, db: Any = None) -> ReviewVie
         "reply": None,
         "hidden": False,
         "counted": False,
-        "created_at": utcnow(),
+        "count_lease": now,
+        "created_at": now,
     }
     try:
         db.reviews.insert_one(review)
     except DuplicateKeyError:
-        existing = db.reviews.find_one({"_id": review["_id"]}) or {}
-        if existing.get("counted"):
-            raise Conflict("this line is already reviewed") from None
-        review = existing  # a crash left it uncounted: finish below
+        review = _take_over_count(db, review["_id"], now)
     _count(db, review)
     return _view(review)
+
+
+def _take_over_count(db: Any, review_id: str, now: datetime) -> dict[str, Any]:
+    """The review a call that died left uncounted, now this call's to count. Raises
+    Conflict when it is counted, or another call still holds its lease."""
+    taken: dict[str, Any] | None = db.reviews.find_one_and_update(
+        {"_id": review_id, "counted": False, "count_lease": {"$lt": now - COUNT_LEASE}},
+        {"$set": {"count_lease": now}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if taken is None:
+        raise Conflict("this line is already reviewed")
+    return taken
 
 
 def _count(db: Any, review: dict[str, Any]) -> None:
@@ -125,7 +144,9 @@ def _count(db: Any, review: dict[str, Any]) -> None:
         {"_id": review["product_id"], marker: {"$exists": False}},
         {"$inc": {"rating.count": 1, "rating.sum": review["rating"]}, "$set": {marker: 1}},
     )
-    db.reviews.update_one({"_id": review["_id"]}, {"$set": {"counted": True}})
+    db.reviews.update_one(
+        {"_id": review["_id"]}, {"$set": {"counted": True}, "$unset": {"count_lease": ""}}
+    )
     db.products.update_one({"_id": review["product_id"]}, {"$unset": {marker: ""}})
 
 

@@ -1,7 +1,9 @@
 """Purchase limits (限购) on flash-sale SKUs: units per buyer, per device and per delivery
 address, across all of their live orders.
 
-Each cap is one document per (SKU, signal) holding `units` and the orders that hold them;
+Each cap is one document per (SKU, signal) holding `units` and the orders that hold them (the
+buyer by pseudonym, so a cap outlives the buyer's erasure and a new account of the same WeChat
+user finds it);
 taking is one conditional update (`units` leaves room and the order is not yet in), giving
 back removes the order's units once. Cancelled, failed and restocked orders give theirs
 back, so a buyer who cancels may buy again.
@@ -12,6 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
+
+from retail.common.pseudonyms import pseudonym
 
 CAPPED_MARKS = ("device:", "address:")  # and always the buyer
 
@@ -36,7 +40,7 @@ def _caps_for(
         units[line["sku_id"]] = units.get(line["sku_id"], 0) + line["qty"]
     if limits is None:
         limits = purchase_limits(db, list(units))
-    marks = [f"openid:{order['openid']}"] + [
+    marks = [f"buyer:{pseudonym(order['openid'])}"] + [
         mark for mark in order.get("risk_marks") or [] if mark.startswith(CAPPED_MARKS)
     ]
     return [

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from retail.common.errors import Forbidden, Reason
+from retail.common.pseudonyms import pseudonym
 
 from .accounts import admit_account
 from .blacklist import blacklisted
@@ -45,7 +46,7 @@ def _refuse_blacklisted(db: Any, signals: Signals, key: str, action: str) -> Non
 
 def guard_order(db: Any, signals: Signals, idempotency_key: str, now: datetime) -> None:
     """Raises Forbidden (reason RISK_BLOCKED) for a blacklisted buyer or order velocity."""
-    key = f"order:{signals.openid}:{idempotency_key}"
+    key = f"order:{pseudonym(signals.openid)}:{idempotency_key}"
     _refuse_blacklisted(db, signals, key, "place orders")
     recent = db.orders.count_documents(
         {"openid": signals.openid, "created_at": {"$gte": now - timedelta(minutes=10)}}
@@ -108,7 +109,7 @@ def _refuse_new_account(user: dict[str, Any], now: datetime, what: str) -> None:
 
 def guard_claim(db: Any, signals: Signals, template: dict[str, Any], now: datetime) -> None:
     """Raises Forbidden (reason RISK_BLOCKED) when this claim is brushing."""
-    key = f"claim:{template['_id']}:{signals.openid}"
+    key = f"claim:{template['_id']}:{pseudonym(signals.openid)}"
     _refuse_blacklisted(db, signals, key, "claim coupons")
     if not template.get("guarded"):
         return
@@ -137,7 +138,7 @@ def guard_claim(db: Any, signals: Signals, template: dict[str, Any], now: dateti
 def reward_allowed(db: Any, signals: Signals, share_code: str, now: datetime) -> bool:
     """False when the visitor is blacklisted or their device already earned a reward today
     for another account (recorded as a risk event); the referral is still bound."""
-    key = f"reward:{share_code}:{signals.openid}"
+    key = f"reward:{share_code}:{pseudonym(signals.openid)}"
     if blacklisted(db, signals) is not None:
         record_risk_event(db, f"blacklist:{key}", "blacklisted", "block", openid=signals.openid)
         return False

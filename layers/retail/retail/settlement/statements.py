@@ -100,11 +100,27 @@ def _write_statement(db: Any, day: date, ledger: DayLedger) -> bool:
     return True
 
 
+# Text a spreadsheet would run as a formula (OWASP, CSV injection): =, +, -, @, tab, CR.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+BYTE_ORDER_MARK = "\ufeff"  # so Excel on a Chinese Windows reads UTF-8, not GBK
+
+
+def _cell(value: Any) -> Any:
+    """A text cell that a spreadsheet would evaluate starts with a quote, as OWASP's
+    CSV-injection guidance says; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def statement_csv(statement: dict[str, Any]) -> str:
+    """The statement as the CSV a merchant opens in a spreadsheet: UTF-8 with a byte-order
+    mark, no cell that runs as a formula."""
     out = io.StringIO()
+    out.write(BYTE_ORDER_MARK)
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
-    writer.writerows(statement["rows"])
+    writer.writerows([_cell(value) for value in row] for row in statement["rows"])
     writer.writerow(
         [
             "total",
@@ -121,10 +137,16 @@ def statement_csv(statement: dict[str, Any]) -> str:
     return out.getvalue()
 
 
+def statement_file_name(statement: dict[str, Any]) -> str:
+    """Which merchant and day, in the name a download is saved under."""
+    return f"statement_{statement['merchant_id']}_{statement['day']}.csv"
+
+
 def _export(db: Any, statement: dict[str, Any]) -> int:
-    key = f"statements/{statement['merchant_id']}/{statement['day']}.csv"
+    name = statement_file_name(statement)
+    key = f"statements/{statement['merchant_id']}/{name}"
     try:
-        object_storage.put_text(key, statement_csv(statement))
+        object_storage.put_text(key, statement_csv(statement), file_name=name)
     except Exception as exc:  # noqa: BLE001 - COS may be down; the next run exports it
         log(
             "statement_export_failed",

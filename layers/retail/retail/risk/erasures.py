@@ -1,0 +1,27 @@
+"""What the anti-abuse rules keep of a buyer who erased their account: under the pseudonym
+only, that they used the shop (so they are not a new user to invite again) and when their
+recent refunds were (so the refund-abuse count does not start again at zero)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from retail.common.pseudonyms import pseudonym
+
+
+def remember_erased_buyer(db: Any, openid: str, refunds_at: list[datetime], at: datetime) -> None:
+    db.erased_buyers.insert_one({"buyer": pseudonym(openid), "refunds_at": refunds_at, "at": at})
+
+
+def erased_before(db: Any, openid: str) -> bool:
+    """True when this WeChat user erased an account here before."""
+    return db.erased_buyers.find_one({"buyer": pseudonym(openid)}, {"_id": 1}) is not None
+
+
+def refunds_before_erasure(db: Any, openid: str, since: datetime) -> int:
+    """Refunds this WeChat user had asked since `since` on accounts they erased."""
+    return sum(
+        sum(1 for at in doc["refunds_at"] if at >= since)
+        for doc in db.erased_buyers.find({"buyer": pseudonym(openid)}, {"refunds_at": 1})
+    )

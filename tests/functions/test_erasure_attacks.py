@@ -1,0 +1,163 @@
+"""Erasing an account (user_delete) as an attacker uses it: to become a new buyer again, to
+strand an order a merchant must still ship, or hoping the openid survives somewhere. The
+anti-abuse facts outlive erasure under the keyed pseudonym only; nothing names the openid."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from retail.common.clock import travel, utcnow
+from retail.orders.refunding import finish_refund
+
+from ..conftest import business_state
+from .harness import as_operator, call, completed_order, paid_order, sample
+
+INVITER = "o-inviter"
+CHEAT = "o-cheat"
+PICKUP = {
+    "items": [{"sku_id": "p-eggs-1", "qty": 1}],
+    "delivery": "pickup",
+    "store_id": "s-nanping",
+}
+
+
+def _erase(openid=CHEAT):
+    answer = call("user_delete", {"confirm": True}, openid)
+    assert answer["code"] == "OK" and answer["data"]["erased"] is True, answer
+    return answer["data"]
+
+
+def _picked_up(key: str, openid=CHEAT) -> dict:
+    placed = call("order_place", {**PICKUP, "idempotency_key": key}, openid)["data"]
+    from retail.common.database import database
+    from retail.orders import mark_paid
+
+    assert mark_paid(database(), placed["order_id"], f"TX-{key}", placed["total"])
+    check = {"store_id": "s-nanping", "pickup_code": placed["pickup_code"]}
+    assert as_operator("order_pickup_verify", check, "service")["data"]["status"] == "COMPLETED"
+    return placed
+
+
+def test_an_erased_invitee_earns_its_inviter_one_first_order_commission_only(seeded):
+    call("user_login", {}, INVITER)
+    code = call("share_create", {}, INVITER)["data"]["share_code"]
+    for round_no in range(3):
+        call("user_login", {}, CHEAT)
+        bound = call("share_reward", {"share_code": code}, CHEAT)["data"]["bound"]
+        assert bound is (round_no == 0)  # a WeChat user who erased an account is not new
+        _picked_up(f"erase-commission-{round_no}")
+        _erase()
+    assert seeded.commissions.count_documents({}) == 1
+    assert seeded.users.find_one({"_id": INVITER})["points"] == 50  # one new-user reward
+
+
+def test_a_purchase_limit_outlives_the_buyers_erasure(seeded):
+    seeded.skus.update_one({"_id": "p-eggs-1"}, {"$set": {"limit_per_buyer": 1}})
+    call("user_login", {}, CHEAT)
+    seeded.users.update_one(
+        {"_id": CHEAT}, {"$set": {"first_seen_at": utcnow() - timedelta(days=2)}}
+    )
+    _picked_up("erase-cap-0")
+    _erase()
+    call("user_login", {}, CHEAT)
+    travel(timedelta(days=2))  # past the flash-sale cool-down for new accounts
+    try:
+        again = call("order_place", {**PICKUP, "idempotency_key": "erase-cap-1"}, CHEAT)
+    finally:
+        travel(timedelta(0))
+    assert again["code"] == "CONFLICT" and again["details"]["sku_id"] == "p-eggs-1", again
+
+
+def test_the_refund_abuse_count_outlives_the_buyers_erasure(seeded, monkeypatch):
+    monkeypatch.setenv("RETAIL_RISK_LIMITS", json.dumps({"refunds_per_30_days": 1}))
+    from retail.common.settings import reset_settings
+    from retail.risk.limits import forget_risk_limits
+
+    reset_settings()
+    forget_risk_limits()
+    first = paid_order("erase-refund-0", CHEAT)
+    asked = call("refund_request", {"order_id": first["order_id"], "reason": "不要了"}, CHEAT)
+    assert asked["data"]["status"] == "REFUNDING"
+    finish_refund(seeded, first["order_id"], "SUCCESS")
+    _erase()
+    second = paid_order("erase-refund-1", CHEAT)
+    held = call("refund_request", {"order_id": second["order_id"], "reason": "不要了"}, CHEAT)
+    assert held["data"]["status"] == "PAID"  # waits for an operator, as before the erasure
+    assert seeded.risk_events.find_one({"kind": "refund_abuse"})["order_id"] == second["order_id"]
+
+
+def test_erasure_waits_for_an_order_that_still_needs_the_buyer(seeded):
+    order = paid_order("erase-live-0", CHEAT)
+    before = business_state(seeded)
+    refused = call("user_delete", {"confirm": True}, CHEAT)
+    assert refused["code"] == "CONFLICT" and refused["details"]["reason"] == "ORDERS_OPEN"
+    assert refused["details"]["order_ids"] == [order["order_id"]]
+    assert business_state(seeded) == before
+    assert call("order_get", {"order_id": order["order_id"]}, CHEAT)["code"] == "OK"
+    ship = {"order_id": order["order_id"], "carrier": "SF", "tracking_no": "SF30000001"}
+    shipped = as_operator("order_ship", ship)["data"]
+    assert shipped["address"]["userName"] == sample("order_place")["address"]["userName"]
+    assert call("user_delete", {"confirm": True}, CHEAT)["code"] == "CONFLICT"  # not received
+    assert call("order_confirm", {"order_id": order["order_id"]}, CHEAT)["code"] == "OK"
+    # A completed order with a refund under review keeps it waiting too ...
+    call("refund_request", {"order_id": order["order_id"], "reason": "坏了"}, CHEAT)
+    waiting = call("user_delete", {"confirm": True}, CHEAT)
+    assert waiting["code"] == "CONFLICT" and waiting["details"]["order_ids"] == [order["order_id"]]
+    # ... until it is decided; then nothing is open and erasure goes ahead.
+    as_operator("refund_review", {"order_id": order["order_id"], "approve": False, "note": "完好"})
+    assert _erase()["orders_kept_anonymised"] == 1
+
+
+def test_erasure_leaves_no_id_or_field_that_names_the_openid(seeded):
+    """Coupons, risk events, commissions, ledger keys, purchase caps and groups: after erasure
+    the openid appears nowhere in the store, in ids, field names or values."""
+    call("user_login", {}, INVITER)
+    code = call("share_create", {}, INVITER)["data"]["share_code"]
+    call("user_login", {}, CHEAT)
+    call("share_reward", {"share_code": code}, CHEAT)
+    call("coupon_claim", {"template_id": "c-new-user"}, CHEAT)
+    seeded.skus.update_one({"_id": "p-mango-1"}, {"$set": {"limit_per_buyer": 5}})
+    seeded.users.update_one(
+        {"_id": CHEAT}, {"$set": {"first_seen_at": utcnow() - timedelta(days=2)}}
+    )
+    coupon = seeded.coupons.find_one({"openid": CHEAT})["_id"]
+    order = completed_order("erase-ids-0", CHEAT, coupon_id=coupon)
+    deal = seeded.group_deals.find_one({})
+    group = call(
+        "order_place",
+        {
+            **PICKUP,
+            "items": [{"sku_id": deal["sku_id"], "qty": 1}],
+            "idempotency_key": "erase-ids-group",
+            "group": {"deal_id": deal["_id"]},
+            "delivery": "express",
+            "address": sample("order_place")["address"],
+            "store_id": None,
+        },
+        CHEAT,
+    )
+    call("order_cancel", {"order_id": group["data"]["order_id"]}, CHEAT)
+    blocked = {"kind": "openid", "value": CHEAT, "reason": "刷单"}
+    as_operator("blacklist_update", blocked)
+    call("order_place", {**sample("order_place"), "idempotency_key": "erase-ids-1"}, CHEAT)
+    assert seeded.risk_events.count_documents({}) >= 1
+    assert seeded.commissions.count_documents({}) == 1 and order
+    as_operator("blacklist_update", {**blocked, "remove": True})
+    _erase()
+    everything = json.dumps(
+        {c: list(seeded[c].find({})) for c in seeded.list_collection_names()},
+        ensure_ascii=False,
+        default=str,
+    )
+    assert CHEAT not in everything, _where(seeded, CHEAT)
+
+
+def _where(db, needle):
+    found = []
+    for c in db.list_collection_names():
+        for doc in db[c].find({}):
+            text = json.dumps(doc, ensure_ascii=False, default=str)
+            if needle in text:
+                found.append((c, text[:300]))
+    return found
