@@ -42,7 +42,12 @@ $(MINIPROGRAM): miniprogram/package.json miniprogram/package-lock.json
 	cd miniprogram && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 miniprogram: $(MINIPROGRAM)
 
-dev: $(INSTALLED) $(CONSOLE)
+# Your local settings, from .env.example (dev) unless you have a .env already: every script
+# README prints reads it, so each works as printed after `make dev`.
+.env:
+	cp .env.example .env
+
+dev: .env $(INSTALLED) $(CONSOLE) $(MINIPROGRAM)
 	$(DEV_ENV) $(PY) scripts/init_db.py
 	$(DEV_ENV) $(PY) scripts/seed.py infra/seed/demo.json
 	$(DEV_ENV) RETAIL_LOG_LEVEL=WARNING $(PY) scripts/demo_traffic.py

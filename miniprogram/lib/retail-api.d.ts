@@ -576,6 +576,8 @@ export type OrderView = {
   status: string;
   created_at: string;
   pay_deadline: string | null;
+  /** WeChat Pay's, once the order is paid */
+  transaction_id: string | null;
   pickup_code: string | null;
   address: AddressAnswer | null;
   failure: Record<string, string> | null;

@@ -75,8 +75,9 @@ def start_gateway(
         RETAIL_ENV=env_name,
         RETAIL_DB_URI=f"sqlite:///{tmp_path}/e2e.db",
         RETAIL_SESSION_SECRET="e2e-session-secret-of-thirty-two-bytes",
-        **(settings or {}),
+        RETAIL_DEV_TIMERS="off",  # tests and benches fire the timers they mean to
     )
+    env.update(settings or {})
     python = sys.executable
     subprocess.run(
         [python, str(ROOT / "scripts" / "init_db.py")],

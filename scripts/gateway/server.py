@@ -14,11 +14,13 @@ import contextlib
 import os
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from retail.common.errors import ErrorCode
@@ -211,13 +213,24 @@ def serve(
     bound = listener.getsockname()
     print(
         f"dev gateway on http://{bound[0]}:{bound[1]} with {workers} worker(s), "
-        f"RETAIL_ENV={settings().RETAIL_ENV}, store {settings().RETAIL_DB_URI}",
+        f"RETAIL_ENV={settings().RETAIL_ENV}, store {settings().store_uri}",
         flush=True,
     )
+    if settings().is_dev and os.environ.get("RETAIL_DEV_TIMERS", "on") != "off":
+        start_timers(f"http://{'127.0.0.1' if bound[0] == '0.0.0.0' else bound[0]}:{bound[1]}")
     if workers <= 1:
         run_worker()
     else:
         Supervisor(run_worker).run(workers)
+
+
+def start_timers(url: str) -> None:
+    """The timers of serverless.yml on their schedules (scripts/gateway/timers.py), in a
+    process of their own that ends with this one."""
+    subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("timers.py")), "--url", url],
+        stdin=subprocess.DEVNULL,
+    )
 
 
 class Supervisor:

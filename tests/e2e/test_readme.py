@@ -1,6 +1,7 @@
 """README's shell blocks run exactly as printed against a dev gateway (only its address is the
-test's own free port instead of `make dev`'s 127.0.0.1:8787), and every answer is OK: a
-newcomer's first hour must not start with an error."""
+test's own free port instead of `make dev`'s 127.0.0.1:8787), in a checkout as `make dev`
+leaves it (a `.env` copied from `.env.example`, nothing exported in the shell), and every
+answer is OK: a newcomer's first hour must not start with an error."""
 
 from __future__ import annotations
 
@@ -45,8 +46,28 @@ def answers(output: str) -> list[dict]:
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory):
     gateway = start_gateway(tmp_path_factory.mktemp("readme"), "dev")
+    gateway.checkout = _checkout_after_make_dev(tmp_path_factory.mktemp("checkout"), gateway)
     yield gateway
     stop_gateway(gateway)
+
+
+def _checkout_after_make_dev(home: Path, shop) -> Path:
+    """The repository as `make dev` leaves it: every file, and the `.env` the Makefile copies
+    from `.env.example` (its store line naming the test gateway's store, not .data/)."""
+    for entry in ROOT.iterdir():
+        if entry.name not in (".env", ".git", ".data"):
+            (home / entry.name).symlink_to(entry)
+    made = subprocess.run(
+        ["make", "--no-print-directory", "-s", ".env"], cwd=home, capture_output=True, text=True
+    )
+    assert made.returncode == 0, made.stderr
+    dotenv = (home / ".env").read_text(encoding="utf-8")
+    assert "RETAIL_ENV=dev\n" in dotenv
+    (home / ".env").write_text(
+        dotenv.replace("RETAIL_DB_URI=sqlite:///.data/retail.db", f"RETAIL_DB_URI={shop.db_uri}"),
+        encoding="utf-8",
+    )
+    return home
 
 
 def run_block(shop, block: str) -> list[dict]:
@@ -54,12 +75,13 @@ def run_block(shop, block: str) -> list[dict]:
 
 
 def run_script(shop, block: str) -> str:
-    """Run it in the repository as a newcomer would, against the test's gateway and store."""
+    """Run it as a newcomer would after `make dev`, in a fresh shell (no RETAIL_* or WeChat
+    setting exported), against the test's gateway and store."""
     script = block.replace("127.0.0.1:8787", shop.url.removeprefix("http://"))
-    env = {**os.environ, "RETAIL_ENV": "dev", "RETAIL_DB_URI": shop.db_uri}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RETAIL_", "WECHAT"))}
     done = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script],
-        cwd=ROOT,
+        cwd=shop.checkout,
         env=env,
         capture_output=True,
         text=True,
@@ -92,12 +114,16 @@ def test_readme_block_runs_as_printed_and_every_answer_is_ok(shop, index):
         assert promised.removesuffix("...").rstrip(", ") in output, (promised, output)
 
 
-def test_payment_walkthrough_ends_with_the_order_refunded(shop):
+def test_payment_walkthrough_ends_with_the_order_refunded_every_time(shop):
     walkthrough = next(b for b in readme_blocks() if "/dev/pay/" in b)
-    run_block(shop, walkthrough.replace("o1", "o-walkthrough"))
+    for _ in range(2):  # a newcomer runs it again: the same story, a new order
+        found = run_block(shop, walkthrough.replace("o1", "o-walkthrough"))
+        assert [a["code"] for a in found] == ["OK"] * len(found), found
+        paid = next(a["data"] for a in found if a["data"].get("transaction_id"))
+        assert paid["status"] == "PAID"
     db = connect(shop.db_uri)
-    order = db.orders.find_one({"openid": "o-walkthrough"})
-    assert order["status"] == "REFUNDED"
+    orders = list(db.orders.find({"openid": "o-walkthrough"}))
+    assert [o["status"] for o in orders] == ["REFUNDED", "REFUNDED"]
     assert db.consent_log.count_documents({"openid": "o-walkthrough"}) == 1
 
 

@@ -20,6 +20,7 @@ ORDER_FIELDS = (
     "status",
     "openid",
     "total",
+    "transaction_id",
     "delivery",
     "created_at",
     "lines",

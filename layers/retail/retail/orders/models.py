@@ -161,6 +161,7 @@ class OrderView(Quote):
     status: str
     created_at: datetime
     pay_deadline: datetime | None = None
+    transaction_id: str | None = Field(None, description="WeChat Pay's, once the order is paid")
     pickup_code: str | None = None
     address: Address | None = None
     failure: dict[str, str] | None = None
