@@ -3,6 +3,7 @@
 module.exports = {
   testEnvironment: "jsdom",
   testMatch: ["<rootDir>/test/**/*.test.js"],
+  setupFilesAfterEnv: ["<rootDir>/test/setup.js"],
   testTimeout: 60000,
   maxWorkers: 1,
 };

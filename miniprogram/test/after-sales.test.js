@@ -2,6 +2,7 @@
 // cancel, shipping -> confirm -> review, refund, and "me" (coupon, export, erasure).
 const { shopperNamed, openPage, navigatedTo, text } = require("./helpers");
 const { asOperator, post } = require("./wx-shim");
+const { ownProduct } = require("./tidy");
 
 async function buy(skus, delivery = "express") {
   for (const sku of [].concat(skus)) {
@@ -124,20 +125,19 @@ test("instant delivery books the nearest store within reach of the shopper's loc
 
 test("goods sold out in the warehouse but stocked at the store can be picked up", async () => {
   shopperNamed("jest-store-stock");
-  const writtenOff = await asOperator("stock_adjust", { sku_id: "p-pomegranate-1", location: "central", delta: -110, reason: "jest: warehouse sold out" });
-  expect(writtenOff.code).toBe("OK");
+  const { product_id: productId, sku_id: skuId } = await ownProduct("jest-pomegranate", { central: 0, atStores: 5 });
   const product = openPage("pages/product/detail");
-  await product.instance.onLoad({ id: "p-pomegranate" });
+  await product.instance.onLoad({ id: productId });
   await product.instance.addToCart();
   const checkout = openPage("pages/checkout/checkout");
   await checkout.instance.onLoad({});
   expect(checkout.data.items).toEqual([]);  // express: nothing in the warehouse
   await checkout.instance.chooseDelivery({ currentTarget: { dataset: { delivery: "pickup" } } });
-  expect(checkout.data.items).toEqual([{ sku_id: "p-pomegranate-1", qty: 1 }]);  // the store has it
+  expect(checkout.data.items).toEqual([{ sku_id: skuId, qty: 1 }]);  // the store has it
   const order = await checkout.instance.placeOrder();
   expect(checkout.data.error).toBeNull();
   const detail = openPage("pages/orders/detail");
   await detail.instance.onLoad({ id: order.order_id });
   expect(detail.data.order.delivery).toBe("pickup");
-  expect(detail.data.order.lines.map((l) => l.sku_id)).toEqual(["p-pomegranate-1"]);
+  expect(detail.data.order.lines.map((l) => l.sku_id)).toEqual([skuId]);
 });

@@ -2,13 +2,16 @@
 // test calls its lifecycle (onLoad / onShow) with the query a navigation carried.
 const path = require("path");
 const { createWx } = require("./wx-shim");
+const { made, uid } = require("./tidy");
 
 const ROOT = path.resolve(__dirname, "..");
 let simulate = null;
 
-/** A fresh shopper: `wx` and the session are theirs from now on. */
+/** A fresh shopper: `wx` and the session are theirs from now on (their open orders are
+ * ended when the file's tests are done: test/tidy.js). */
 function shopperNamed(prefix) {
-  const openid = `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const openid = uid(prefix);
+  made.shoppers.push(openid);
   global.wx = createWx({ openid });
   simulate = simulate || require("miniprogram-simulate");
   return openid;

@@ -4,6 +4,7 @@
 // share-copy experiment.
 const { shopperNamed, openPage, navigatedTo, text } = require("./helpers");
 const { asOperator } = require("./wx-shim");
+const { ownProduct } = require("./tidy");
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -21,7 +22,7 @@ async function checkout(sku) {
 
 test("a completed order is scored and complained about, and the complaint reaches the operators", async () => {
   shopperNamed("jest-survey");
-  const order = await checkout("p-walnut-1");
+  const order = await checkout((await ownProduct("jest-walnut", { central: 5 })).sku_id);
   expect((await asOperator("order_ship", { order_id: order.order_id, carrier: "SF", tracking_no: "SF5550000001" })).code).toBe("OK");
   const detail = openPage("pages/orders/detail");
   await detail.instance.onLoad({ id: order.order_id });

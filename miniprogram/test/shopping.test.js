@@ -62,18 +62,22 @@ test("a shopper browses, buys a mango and sees the order paid", async () => {
 
 test("the home banner shows the slot on sale now and its tap is counted and opens the product", async () => {
   const { asOperator } = require("./wx-shim");
+  const { made, uid } = require("./tidy");
   const now = Date.now();
-  const saved = await asOperator("ad_slot_save", {
-    slot_id: "jest-banner", position: "home_banner", merchant_id: "m-huaxia", product_id: "p-mango",
+  const slotId = uid("jest-banner");
+  const slot = {
+    slot_id: slotId, position: "home_banner", merchant_id: "m-huaxia", product_id: "p-mango",
     title: "芒果季", image_key: "ads/jest.jpg", price: 100,
     starts_at: new Date(now - 3600e3).toISOString(), ends_at: new Date(now + 86400e3).toISOString(),
-  });
+  };
+  const saved = await asOperator("ad_slot_save", slot);
   expect(saved.code).toBe("OK");
+  made.slots.push(slot);  // stopped when the file is done (test/tidy.js)
   shopperNamed("jest-banner");
   const home = openPage("pages/index/index");
   await home.instance.onLoad({});
-  expect(home.data.banners.map((b) => b.slot_id)).toContain("jest-banner");
-  const index = home.data.banners.findIndex((b) => b.slot_id === "jest-banner");
+  expect(home.data.banners.map((b) => b.slot_id)).toContain(slotId);
+  const index = home.data.banners.findIndex((b) => b.slot_id === slotId);
   home.instance.openBanner({ currentTarget: { dataset: { index } } });
   await settle();
   expect(navigatedTo()).toEqual({ route: "pages/product/detail", query: { id: "p-mango" } });
@@ -81,5 +85,5 @@ test("the home banner shows the slot on sale now and its tap is counted and open
     .filter((c) => c.api === "cloud.callFunction" && c.params.name === "track")
     .flatMap((c) => c.params.data.events)
     .filter((e) => e.type === "ad_click");
-  expect(clicks).toEqual([expect.objectContaining({ slot_id: "jest-banner" })]);
+  expect(clicks).toEqual([expect.objectContaining({ slot_id: slotId })]);
 });
