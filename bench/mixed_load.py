@@ -103,7 +103,7 @@ def shopping_session(client: Client, buyer: str, n: int) -> None:
     fn("review_list", {"product_id": product})
     fn("recommend", {"product_id": product})
     fn("track", {"events": [{"type": "product_view", "product_id": product, "scene": 1007}]})
-    fn("consent_accept", {"version": "2026-01"})
+    fn("consent_accept", {"version": "2026-01", "share_contact": True})
     fn("cart_update", {"sku_id": sku, "qty": 1})
     fn("order_preview", {"items": items, "address": address})
     placed = fn(

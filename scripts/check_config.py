@@ -91,6 +91,7 @@ def _value_problems(config: Any) -> Iterator[Problem]:
         yield exc.setting, str(exc)[len(exc.setting) + 1 :]
     for name, wanted, rule in (
         ("RETAIL_SESSION_SECRET", lambda v: len(v.encode()) >= 32, "must be at least 32 bytes"),
+        ("RETAIL_PSEUDONYM_SECRET", lambda v: len(v.encode()) >= 32, "must be at least 32 bytes"),
         ("WECHATPAY_APIV3_KEY", lambda v: len(v.encode()) == 32, "must be exactly 32 bytes"),
         ("WECHATPAY_NOTIFY_URL", lambda v: v.startswith("https://"), "must be an https:// URL"),
         ("WECHATPAY_REFUND_NOTIFY_URL", lambda v: v.startswith("https://"), "must be https://"),

@@ -137,7 +137,8 @@ def visit(rng: random.Random, buyer: str, shares: dict[str, str]) -> list[str]:
 
 def buy(rng: random.Random, day_no: int, n: int, buyer: str, skus: list[str]) -> None:
     """Consent, order, then cancel, leave unpaid, or pay and carry on."""
-    call("consent_accept", {"version": settings().RETAIL_PRIVACY_POLICY_VERSION}, buyer)
+    version = settings().RETAIL_PRIVACY_POLICY_VERSION
+    call("consent_accept", {"version": version, "share_contact": True}, buyer)
     address = {**ADDRESS, "telNumber": f"1390000{n:04d}", "detailInfo": f"翠湖路{n}号"}
     items = [{"sku_id": s, "qty": rng.randint(1, 2)} for s in skus]
     key = f"demo-{day_no:03d}-{buyer}"

@@ -18,6 +18,8 @@ export type Answer<T> =
 
 export type AcceptPolicy = {
   version: string;
+  /** the separate consent (PIPL art. 23) to hand name, phone and address to the merchant and the rider of the buyer's orders */
+  share_contact?: boolean;
 };
 
 export type AcceptSubscriptions = {
@@ -96,7 +98,7 @@ export type AnswerSurvey = {
 export type Arm = {
   name: string;
   weight: number;
-  payload?: Record<string, string>;
+  payload?: Record<string, unknown>;
 };
 
 export type ArmResult = {
@@ -210,6 +212,8 @@ export type ConsentState = {
   accepted_at: string | null;
   withdrawn_at: string | null;
   collecting: boolean;
+  /** the separate consent to share contact details is given, for this version */
+  share_contact: boolean;
 };
 
 export type CouponScope = {
@@ -469,6 +473,7 @@ export type MyProfile = {
   /** end of the paid membership (会员); past or null: not a member */
   membership_expires_at: string | null;
   coupons: Array<OwnedCoupon>;
+  consent: ConsentState;
 };
 
 export type NearbyStores = {
@@ -703,7 +708,7 @@ export type ProductDetail = {
   status: string;
   skus: Array<SkuView>;
   group_deals: Array<GroupDealView>;
-  /** SKUs left out of the product, no longer sold (an operator's view only) */
+  /** SKUs left out of the product, no longer sold (shown to admins and the product's own merchant only) */
   retired_skus: Array<RetiredSku>;
   [key: string]: unknown;
 };
@@ -948,8 +953,8 @@ export type SaveMerchant = {
   name: string;
   commission_rate_bp: number;
   status?: "ACTIVE" | "SUSPENDED";
-  /** the platform's own merchant (自营): sells memberships */
-  own?: boolean;
+  /** the platform's own merchant (自营), which sells memberships; left as it is when not given */
+  own?: boolean | null;
 };
 
 export type SaveMerchantAnswer = {
@@ -957,8 +962,8 @@ export type SaveMerchantAnswer = {
   name: string;
   commission_rate_bp: number;
   status: "ACTIVE" | "SUSPENDED";
-  /** the platform's own merchant (自营): sells memberships */
-  own: boolean;
+  /** the platform's own merchant (自营), which sells memberships; left as it is when not given */
+  own: boolean | null;
 };
 
 /** A product and its SKUs; new SKUs get their opening stock, existing stock is kept, and a SKU left out is retired (no longer sold, its available stock written off). */
@@ -989,7 +994,7 @@ export type SaveSku = {
   /** 限购: units per buyer, device and address across orders */
   limit_per_buyer?: number | null;
   /** opening stock per store_id */
-  store_stock?: Record<string, number>;
+  store_stock?: Record<string, unknown>;
 };
 
 export type SaveSlot = {

@@ -1,7 +1,7 @@
 // The coupon a shopper claimed is suggested at checkout and taken off the total; dropped, the
 // total goes back; used on the order, it leaves the coupons to use. The home page shows
 // recommendations with their prices.
-const { shopperNamed, openPage, text } = require("./helpers");
+const { shopperNamed, openPage, text, chooseAddress } = require("./helpers");
 
 test("checkout suggests the claimed coupon, takes it off, and the order uses it", async () => {
   shopperNamed("jest-coupon");
@@ -22,7 +22,7 @@ test("checkout suggests the claimed coupon, takes it off, and the order uses it"
   await product.instance.addToCart();
   const checkout = openPage("pages/checkout/checkout");
   await checkout.instance.onLoad({});
-  await checkout.instance.chooseAddress();
+  await chooseAddress(checkout);
   expect(checkout.data.coupon_id).toBe(claimed.coupon_id);
   expect(checkout.data.preview.discount).toBe(500);
   expect(checkout.data.preview.total).toBe(2 * 2990 + 800 - 500);

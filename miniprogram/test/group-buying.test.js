@@ -1,6 +1,6 @@
 // Group buying (拼团): a shopper opens a group from the product's deal, pays, and shares the
 // group page; a friend opening the link joins it from there at the group price.
-const { shopperNamed, openPage, navigatedTo, calledFunctions, text } = require("./helpers");
+const { shopperNamed, openPage, navigatedTo, calledFunctions, text, chooseAddress } = require("./helpers");
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -8,7 +8,7 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 async function checkoutAndPlace() {
   const checkout = openPage("pages/checkout/checkout");
   await checkout.instance.onLoad(navigatedTo().query);
-  await checkout.instance.chooseAddress();
+  await chooseAddress(checkout);
   const order = await checkout.instance.placeOrder();
   return { checkout, order };
 }

@@ -51,4 +51,31 @@ function item(page, cls, value, key = "id") {
   return page.querySelectorAll(cls).find((node) => node.dom.dataset[key] === value) || null;
 }
 
-module.exports = { shopperNamed, openPage, navigatedTo, calledFunctions, text, item };
+/** How many times the privacy policy page was opened for this shopper. */
+function privacyAsked() {
+  return wx.calls.filter((c) => c.api === "navigateTo" && c.params.url.startsWith("/pages/privacy/privacy")).length;
+}
+
+/** Read the policy the checkout opened, tick the separate consent, accept, and go back. */
+async function acceptPrivacy(checkout) {
+  const opened = navigatedTo();
+  expect(opened.route).toBe("pages/privacy/privacy");
+  const privacy = openPage("pages/privacy/privacy");
+  privacy.instance.onLoad(opened.query);
+  expect(text(privacy, "#title")).toContain(opened.query.version);
+  privacy.instance.toggleShare();
+  await privacy.instance.accept();
+  await checkout.instance.onShow();
+}
+
+/** The shopper picks an address at checkout; the first time, the policy is read and accepted
+ * before the address leaves the phone. */
+async function chooseAddress(checkout) {
+  await checkout.instance.chooseAddress();
+  if (checkout.data.pending) await acceptPrivacy(checkout);
+  expect(checkout.data.address).toBeTruthy();
+}
+
+module.exports = {
+  shopperNamed, openPage, navigatedTo, calledFunctions, text, item, privacyAsked, acceptPrivacy, chooseAddress,
+};

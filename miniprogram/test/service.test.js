@@ -2,7 +2,7 @@
 // reaches the operators' ticket queue; "me" lists the coupons to use and withdraws the
 // privacy consent (the next delivery order asks again); the home share card follows the
 // share-copy experiment.
-const { shopperNamed, openPage, navigatedTo, text } = require("./helpers");
+const { shopperNamed, openPage, navigatedTo, text, chooseAddress, privacyAsked } = require("./helpers");
 const { asOperator } = require("./wx-shim");
 const { ownProduct } = require("./tidy");
 
@@ -14,7 +14,7 @@ async function checkout(sku) {
   await product.instance.addToCart();
   const page = openPage("pages/checkout/checkout");
   await page.instance.onLoad({});
-  await page.instance.chooseAddress();
+  await chooseAddress(page);
   const order = await page.instance.placeOrder();
   expect(page.data.error).toBeNull();
   return order;
@@ -59,8 +59,7 @@ test("a completed order is scored and complained about, and the complaint reache
 test("'me' lists the coupons to use, and a withdrawn consent is asked for again at checkout", async () => {
   shopperNamed("jest-consent");
   await checkout("p-eggs-1");
-  const asked = () => wx.calls.filter((c) => c.api === "showModal" && c.params.title === "隐私政策").length;
-  expect(asked()).toBe(1);
+  expect(privacyAsked()).toBe(1);
   const me = openPage("pages/me/me");
   await me.instance.onShow();
   await me.instance.claimCoupon();
@@ -69,7 +68,7 @@ test("'me' lists the coupons to use, and a withdrawn consent is asked for again 
   expect(consent.collecting).toBe(false);
   expect(text(me, "#consent-withdrawn")).toBeTruthy();
   await checkout("p-eggs-1");
-  expect(asked()).toBe(2);
+  expect(privacyAsked()).toBe(2);
 });
 
 // The experiment is saved before the gateway serves anyone (tests/clients/test_miniprogram.py).

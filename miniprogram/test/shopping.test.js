@@ -1,6 +1,6 @@
 // Browse -> product -> cart -> checkout -> pay in the sandbox -> the order shows PAID, each
 // page's code running against the real back end through the dev gateway.
-const { shopperNamed, openPage, navigatedTo, calledFunctions, text, item } = require("./helpers");
+const { shopperNamed, openPage, navigatedTo, calledFunctions, text, item, chooseAddress, privacyAsked } = require("./helpers");
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -36,14 +36,18 @@ test("a shopper browses, buys a mango and sees the order paid", async () => {
   const checkout = openPage("pages/checkout/checkout");
   await checkout.instance.onLoad({});
   expect(checkout.data.items).toEqual([{ sku_id: "p-mango-1", qty: 2 }]);
-  await checkout.instance.chooseAddress();
+  await chooseAddress(checkout);
   expect(checkout.data.preview.total).toBe(2 * 2990 + 800);  // under 99 yuan: 8 yuan freight
   expect(text(checkout, "#total")).toBe("¥67.80");
   const order = await checkout.instance.placeOrder();
   expect(checkout.data.error).toBeNull();
   expect(order.status).toBe("PENDING_PAYMENT");
-  const asked = wx.calls.filter((c) => c.api === "showModal").map((c) => c.params.title);
-  expect(asked).toEqual(["隐私政策"]);  // the back end said CONSENT_REQUIRED, the page asked
+  expect(privacyAsked()).toBe(1);  // read and accepted before the address left the phone
+  const calls = wx.calls.filter((c) => c.api === "cloud.callFunction");
+  const accepted = calls.findIndex((c) => c.params.name === "consent_accept");
+  expect(calls[accepted].params.data).toEqual({ version: "2026-01", share_contact: true });
+  const firstWithAddress = calls.findIndex((c) => c.params.data && c.params.data.address);
+  expect(firstWithAddress).toBeGreaterThan(accepted);
   expect(calledFunctions()).toEqual(expect.arrayContaining(["consent_accept", "payment_prepay", "subscribe_accept"]));
   expect(wx.calls.some((c) => c.api === "requestPayment")).toBe(true);
 

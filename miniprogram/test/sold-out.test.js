@@ -1,6 +1,6 @@
 // A SKU that sells out between the cart and the order: the checkout shows the back end's
 // OUT_OF_STOCK error (its message, code and SKU), and no order is left behind.
-const { shopperNamed, openPage, text } = require("./helpers");
+const { shopperNamed, openPage, text, chooseAddress } = require("./helpers");
 const { asOperator, post } = require("./wx-shim");
 const { ownProduct } = require("./tidy");
 
@@ -15,7 +15,7 @@ test("checkout shows the back end's error when the SKU has sold out", async () =
 
   const checkout = openPage("pages/checkout/checkout");
   await checkout.instance.onLoad({});
-  await checkout.instance.chooseAddress();
+  await chooseAddress(checkout);
   expect(checkout.data.items).toEqual([{ sku_id: skuId, qty: 1 }]);
   // Someone else buys the last units while this shopper is on the checkout page.
   const drained = await asOperator("stock_adjust", {

@@ -53,7 +53,7 @@ def test_one_user_with_limit_1_claiming_20_times_at_once_gets_1(shop):
 
 
 def test_one_coupon_on_5_concurrent_orders_is_used_once_and_returns_on_cancel(shop):
-    answer(shop.url, "/fn/consent_accept", {"version": "2026-01"}, "o-one")
+    answer(shop.url, "/fn/consent_accept", {"version": "2026-01", "share_contact": True}, "o-one")
     coupon = answer(shop.url, "/fn/coupon_claim", {"template_id": "c-new-user"}, "o-one")["data"]
     with multiprocessing.get_context("spawn").Pool(5) as pool:
         answers = pool.starmap(

@@ -44,7 +44,7 @@ def _buyers(url, first, count, key=None):
             "address": {**ADDRESS, "detailInfo": f"世纪城{n}栋"},
             "idempotency_key": key or f"flash-sale-{n:05d}",
         }
-        post(url, "/fn/consent_accept", {"version": "2026-01"}, buyer)
+        post(url, "/fn/consent_accept", {"version": "2026-01", "share_contact": True}, buyer)
         status, answer = post(url, "/fn/order_place", body, buyer)
         answers.append((status, answer["code"], (answer.get("data") or {}).get("order_id")))
     return answers

@@ -35,7 +35,12 @@ def _completed(shop, key: str) -> dict:
 def test_concurrent_reviews_of_a_line_publish_one_and_count_it_once(tmp_path):
     shop = start_gateway(tmp_path, "dev", workers=4)
     try:
-        assert post(shop.url, "/fn/consent_accept", {"version": "2026-01"}, BUYER)[0] == 200
+        assert (
+            post(
+                shop.url, "/fn/consent_accept", {"version": "2026-01", "share_contact": True}, BUYER
+            )[0]
+            == 200
+        )
         orders = [_completed(shop, f"review-race-{i:03d}") for i in range(ORDERS)]
         calls = [
             (

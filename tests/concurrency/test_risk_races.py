@@ -30,7 +30,7 @@ def shop(tmp_path):
 
 
 def _order(url, openid, key, sku):
-    answer(url, "/fn/consent_accept", {"version": "2026-01"}, openid)
+    answer(url, "/fn/consent_accept", {"version": "2026-01", "share_contact": True}, openid)
     data = {**sample("order_place"), "idempotency_key": key, "items": [{"sku_id": sku, "qty": 1}]}
     placed = answer(url, "/fn/order_place", data, openid)
     return placed["code"], (placed.get("data") or {}).get("order_id")

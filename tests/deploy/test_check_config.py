@@ -37,6 +37,7 @@ def complete(tmp_path) -> dict[str, str]:
         RETAIL_ENV="prod",
         RETAIL_DB_URI=f"mongodb://127.0.0.1:{closed_port()}/retail?directConnection=true",
         RETAIL_SESSION_SECRET="a-session-secret-of-at-least-32-bytes!",
+        RETAIL_PSEUDONYM_SECRET="a-pseudonym-key-of-at-least-32-bytes!!",
         WECHATPAY_APIV3_KEY="k" * 32,
         WECHATPAY_PRIVATE_KEY_FILE=str(tmp_path / "apiclient_key.pem"),
         WECHATPAY_PUBLIC_KEY_FILE=str(tmp_path / "pub_key.pem"),

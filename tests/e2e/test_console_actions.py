@@ -35,7 +35,7 @@ class Shopper:
         self.shop, self.headers, self.orders = shop, {"X-Dev-Openid": openid}, 0
         self.address = {**ADDRESS, "telNumber": phone, "detailInfo": f"北京路{phone[-3:]}号"}
         self.call("user_login", {"scene": 1001})
-        self.call("consent_accept", {"version": "2026-01"})
+        self.call("consent_accept", {"version": "2026-01", "share_contact": True})
 
     def call(self, name, data):
         status, answer = self.shop.post(f"/fn/{name}", data, self.headers)

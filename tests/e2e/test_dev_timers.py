@@ -40,7 +40,7 @@ def test_a_dev_gateway_starts_its_timers_and_they_run_the_functions(tmp_path):
             time.sleep(0.1)
         assert "timers: 10 on their serverless.yml schedules" in shop.log_path.read_text()
         buyer = {"X-Dev-Openid": "o-timers"}
-        shop.post("/fn/consent_accept", {"version": "2026-01"}, buyer)
+        shop.post("/fn/consent_accept", {"version": "2026-01", "share_contact": True}, buyer)
         data = {**sample("order_place"), "idempotency_key": "timers-0001"}
         order = shop.post("/fn/order_place", data, buyer)[1]["data"]
         db = connect(shop.db_uri)

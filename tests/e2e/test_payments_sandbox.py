@@ -21,7 +21,11 @@ BUYER = {"X-Dev-Openid": "o-payer"}
 def shop(tmp_path):
     gateway = start_gateway(tmp_path, "dev", workers=3)
     for buyer in ("o-payer", "o-quick"):  # accept the privacy policy, as the app asks first
-        gateway.post("/fn/consent_accept", {"version": "2026-01"}, {"X-Dev-Openid": buyer})
+        gateway.post(
+            "/fn/consent_accept",
+            {"version": "2026-01", "share_contact": True},
+            {"X-Dev-Openid": buyer},
+        )
     yield gateway
     stop_gateway(gateway)
 

@@ -26,7 +26,7 @@ ADMIN = {"X-Dev-Operator": "op:admin"}
 
 def completed_order(shop: Gateway) -> dict:
     """Placed, paid (the sandbox sends WeChat Pay's notification), shipped and received."""
-    shop.post("/fn/consent_accept", {"version": "2026-01"}, BUYER)
+    shop.post("/fn/consent_accept", {"version": "2026-01", "share_contact": True}, BUYER)
     data = {**sample("order_place"), "idempotency_key": "statement-key-001"}
     order = shop.post("/fn/order_place", data, BUYER)[1]["data"]
     assert shop.post("/fn/payment_prepay", {"order_id": order["order_id"]}, BUYER)[0] == 200

@@ -28,7 +28,7 @@ PLACE = """
 import json, sys
 from retail.consent import AcceptPolicy, accept_policy
 from retail.orders import PlaceOrder, place_order
-accept_policy(AcceptPolicy(version="2026-01"), openid="o-crash")
+accept_policy(AcceptPolicy(version="2026-01", share_contact=True), openid="o-crash")
 cmd = PlaceOrder.model_validate(json.loads(sys.argv[1]))
 place_order(cmd, buyer="o-crash")
 """

@@ -50,10 +50,11 @@ def cloudbase_context(openid: str | None = "o-test-user", **extra: str) -> dict[
 
 
 def call(name: str, data: dict[str, Any], openid: str | None = "o-test-user") -> dict[str, Any]:
-    """Call as the buyer `openid`. A buyer placing an order with an address has accepted the
-    privacy policy first, as the app asks at first launch (tests/functions/
+    """Call as the buyer `openid`. A buyer previewing or placing an order with an address has
+    given both privacy consents first, as the app asks before it sends one (tests/functions/
     test_risk_and_consent.py covers a buyer who has not)."""
-    if name == "order_place" and openid and isinstance(data, dict) and data.get("address"):
+    with_address = isinstance(data, dict) and data.get("address")
+    if name in ("order_place", "order_preview") and openid and with_address:
         consent(openid)
     context = {**cloudbase_context(openid), "function_name": name}
     answer: dict[str, Any] = handler(name)(data, context)
@@ -61,11 +62,13 @@ def call(name: str, data: dict[str, Any], openid: str | None = "o-test-user") ->
 
 
 def consent(openid: str) -> None:
-    """`openid` accepts the current privacy policy (a no-op once accepted)."""
+    """`openid` accepts the current privacy policy and the separate consent to share contact
+    details with merchants and riders (a no-op once given)."""
     from retail.common.settings import settings
     from retail.consent import AcceptPolicy, accept_policy
 
-    accept_policy(AcceptPolicy(version=settings().RETAIL_PRIVACY_POLICY_VERSION), openid=openid)
+    version = settings().RETAIL_PRIVACY_POLICY_VERSION
+    accept_policy(AcceptPolicy(version=version, share_contact=True), openid=openid)
 
 
 def http_event(

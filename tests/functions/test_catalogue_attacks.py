@@ -81,6 +81,8 @@ def test_a_sku_left_out_of_its_product_is_retired_not_sold(seeded):
     assert audit["before"]["available"] == 500 and audit["after"]["available"] == 0
     console = as_operator("catalog_product", {"product_id": "p-tea"}, "merchant:m-huaxia")
     assert [s["sku_id"] for s in console["data"]["retired_skus"]] == ["p-tea-typo"]
+    rival = as_operator("catalog_product", {"product_id": "p-tea"}, "merchant:m-dianfeng")
+    assert rival["data"]["retired_skus"] == []  # another merchant's catalogue history
 
     # Listed again, it is sold again, from the stock an operator receives (none is conjured).
     assert as_operator("product_save", TEA, "merchant:m-huaxia")["code"] == "OK"
@@ -135,3 +137,61 @@ def test_a_catalogue_file_may_still_carry_plain_extra_fields(db, demo_catalog):
     load_catalog(demo_catalog, db)
     sku = db.skus.find_one({"_id": demo_catalog["products"][0]["skus"][0]["sku_id"]})
     assert sku["origin"] == "云南 保山"
+
+
+@pytest.mark.parametrize(
+    "store_stock",
+    [{"s-nanping\ud800": 5}, {"$inc": 5}, {"a.b": 3}, {"no-such-store": 7}, {"central": 900}],
+    ids=["surrogate", "operator", "path", "unknown", "central"],
+)
+def test_store_stock_names_real_stores_only_and_writes_nothing_else(seeded, store_stock):
+    before = business_state(seeded)
+    hostile = {**TEA, "skus": [{**TEA["skus"][1], "store_stock": store_stock}]}
+    answer = as_operator("product_save", hostile, "merchant:m-huaxia")
+    assert answer["code"] in ("INVALID_ARGUMENT", "NOT_FOUND"), answer
+    assert business_state(seeded) == before
+
+
+def test_a_sku_listed_twice_in_one_product_is_refused(seeded):
+    """A 1-fen twin of a SKU would make the product's shown price a bait."""
+    twins = {**TEA, "skus": [{**TEA["skus"][1], "price": 1}, TEA["skus"][1]]}
+    answer = as_operator("product_save", twins, "merchant:m-huaxia")
+    assert answer["code"] == "INVALID_ARGUMENT"
+    assert seeded.products.find_one({"_id": "p-tea"}) is None
+
+
+def test_an_experiment_payload_holds_plain_keys_and_valid_text(seeded):
+    from .harness import sample
+
+    for arm_payload in ({"title": "\ud800"}, {"$inc": "x"}, {"\ud800": "x"}):
+        experiment = sample("experiment_save")
+        experiment["arms"][0]["payload"] = arm_payload
+        answer = as_operator("experiment_save", experiment)
+        assert answer["code"] == "INVALID_ARGUMENT", (arm_payload, answer)
+
+
+def test_a_sku_moved_to_another_product_in_a_catalogue_file_is_not_retired(db, demo_catalog):
+    load_catalog(demo_catalog, db)
+    eggs = next(p for p in demo_catalog["products"] if p["product_id"] == "p-eggs")
+    chicken = next(p for p in demo_catalog["products"] if p["product_id"] == "p-chicken")
+    moved = eggs["skus"].pop()
+    chicken["skus"].append(moved)
+    before = db.stock.find_one({"_id": f"{moved['sku_id']}@central"})["available"]
+    load_catalog(demo_catalog, db)
+    sku = db.skus.find_one({"_id": moved["sku_id"]})
+    assert sku["product_id"] == "p-chicken" and "retired_at" not in sku
+    assert db.stock.find_one({"_id": f"{moved['sku_id']}@central"})["available"] == before
+
+
+def test_a_save_that_died_before_the_write_off_is_finished_by_the_next(seeded, monkeypatch):
+    from retail.operators import actions
+
+    assert as_operator("product_save", TEA, "merchant:m-huaxia")["code"] == "OK"
+    kept = {**TEA, "skus": [TEA["skus"][1]]}
+    with monkeypatch.context() as dying:
+        dying.setattr(actions, "write_off_retired", lambda *_: (_ for _ in ()).throw(OSError()))
+        assert as_operator("product_save", kept, "merchant:m-huaxia")["code"] == "INTERNAL"
+    assert seeded.stock.find_one({"_id": "p-tea-typo@central"})["available"] == 500
+    assert as_operator("product_save", kept, "merchant:m-huaxia")["code"] == "OK"  # the retry
+    assert seeded.stock.find_one({"_id": "p-tea-typo@central"})["available"] == 0
+    assert seeded.audit_log.count_documents({"target": "p-tea-typo@central"}) == 1

@@ -52,6 +52,20 @@ def test_an_erased_invitee_earns_its_inviter_one_first_order_commission_only(see
     assert seeded.users.find_one({"_id": INVITER})["points"] == 50  # one new-user reward
 
 
+def test_an_erased_account_still_counts_on_its_device(seeded):
+    """One device earns one new-user reward a day: erasing the account that earned it does
+    not free the device for another account."""
+    call("user_login", {}, INVITER)
+    code = call("share_create", {}, INVITER)["data"]["share_code"]
+    visit = {"share_code": code, "device_id": "dev-install-shared"}
+    call("user_login", {}, CHEAT)
+    assert call("share_reward", visit, CHEAT)["data"]["points_awarded"] == 50
+    _erase()
+    call("user_login", {}, "o-cheat-2")
+    assert call("share_reward", visit, "o-cheat-2")["data"]["points_awarded"] == 0
+    assert seeded.users.find_one({"_id": INVITER})["points"] == 50
+
+
 def test_a_purchase_limit_outlives_the_buyers_erasure(seeded):
     seeded.skus.update_one({"_id": "p-eggs-1"}, {"$set": {"limit_per_buyer": 1}})
     call("user_login", {}, CHEAT)
@@ -109,6 +123,33 @@ def test_erasure_waits_for_an_order_that_still_needs_the_buyer(seeded):
     assert _erase()["orders_kept_anonymised"] == 1
 
 
+def test_an_order_placed_while_the_account_is_erased_never_outlives_it_open(seeded, monkeypatch):
+    """An order_place between erasure's look for open orders and its anonymising: the order
+    fails itself (it reads the account's mark after writing), so no paid order is left
+    without its buyer."""
+    from retail.privacy import rights
+
+    look = rights.orders_in_progress
+    raced = []
+
+    def an_order_arrives_after_the_look(db, openid):
+        found = look(db, openid)
+        raced.append(
+            call(
+                "order_place",
+                {**sample("order_place"), "idempotency_key": "erase-race-0001"},
+                openid,
+            )
+        )
+        return found
+
+    call("user_login", {}, CHEAT)
+    monkeypatch.setattr(rights, "orders_in_progress", an_order_arrives_after_the_look)
+    assert _erase()["erased"] is True
+    assert raced[0]["code"] == "CONFLICT" and raced[0]["details"]["reason"] == "ACCOUNT_CLOSING"
+    assert seeded.orders.count_documents({"status": {"$nin": ["FAILED"]}}) == 0
+
+
 def test_erasure_leaves_no_id_or_field_that_names_the_openid(seeded):
     """Coupons, risk events, commissions, ledger keys, purchase caps and groups: after erasure
     the openid appears nowhere in the store, in ids, field names or values."""
@@ -143,14 +184,20 @@ def test_erasure_leaves_no_id_or_field_that_names_the_openid(seeded):
     call("order_place", {**sample("order_place"), "idempotency_key": "erase-ids-1"}, CHEAT)
     assert seeded.risk_events.count_documents({}) >= 1
     assert seeded.commissions.count_documents({}) == 1 and order
-    as_operator("blacklist_update", {**blocked, "remove": True})
+    assert as_operator("blacklist_update", {**blocked, "listed": False})["code"] == "OK"
+    # The inviter erases too: nothing of either is left under their openids.
+    share_reward_device = {"share_code": code, "device_id": "dev-install-erase"}
+    call("user_login", {}, "o-late-friend")
+    call("share_reward", share_reward_device, "o-late-friend")
     _erase()
+    _erase(INVITER)
     everything = json.dumps(
         {c: list(seeded[c].find({})) for c in seeded.list_collection_names()},
         ensure_ascii=False,
         default=str,
     )
     assert CHEAT not in everything, _where(seeded, CHEAT)
+    assert INVITER not in everything, _where(seeded, INVITER)
 
 
 def _where(db, needle):

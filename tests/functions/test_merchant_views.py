@@ -26,9 +26,32 @@ def test_a_merchant_sees_its_own_share_of_a_two_merchant_order(seeded):
         assert {ln["merchant_id"] for ln in view["lines"]} == {merchant}
         assert set(view["parcel_refunds"] or {}) <= {merchant}
     huaxia = as_operator("order_search", {"order_id": order["order_id"]}, "merchant:m-huaxia")
-    assert huaxia["data"]["orders"][0]["parcel_refunds"] is None
+    assert huaxia["data"]["orders"][0]["parcel_refunds"] == {}
     admin = as_operator("order_search", {"order_id": order["order_id"]})["data"]["orders"][0]
     assert admin["total"] == stored["total"] and len(admin["lines"]) == 2
+
+
+def test_shipping_its_parcel_shows_a_merchant_only_its_share(seeded):
+    order = paid_order("two-merchants-03")
+    call(
+        "refund_request",
+        {"order_id": order["order_id"], "merchant_id": "m-huaxia", "reason": "芒果不要了"},
+    )
+    as_operator(
+        "order_ship",
+        {"order_id": order["order_id"], "carrier": "ZTO", "tracking_no": "ZTO1111"},
+        "merchant:m-huaxia",
+    )
+    ship = {"order_id": order["order_id"], "carrier": "SF", "tracking_no": "SF20000003"}
+    for _ in range(2):  # shipping again with the same number answers the same view
+        view = as_operator("order_ship", ship, "merchant:m-self")["data"]
+        assert [ln["merchant_id"] for ln in view["lines"]] == ["m-self"]
+        assert view["total"] == view["goods_amount"] == 1990
+        assert set(view["parcels"]) == {"m-self"} and view["parcel_refunds"] == {}
+        assert view["tracking_no"] == "SF20000003"
+        assert all(t.get("merchant_id") in (None, "m-self") for t in view["tracking"])
+    found = as_operator("order_search", {"order_id": order["order_id"]}, "merchant:m-self")
+    assert found["data"]["orders"][0]["tracking_no"] == "SF20000003"
 
 
 def test_a_refund_request_of_another_merchants_parcel_is_not_in_a_merchants_queue(seeded):

@@ -70,3 +70,35 @@ def test_a_writer_that_died_after_counting_is_not_counted_again(seeded):
     assert call("review_create", _review(order))["code"] == "OK"
     assert _rating(seeded) == {"count": 1, "sum": 4}
     assert marker not in (seeded.products.find_one({"_id": "p-mango"}).get("ops") or {})
+
+
+def test_a_review_its_writer_left_uncounted_can_still_be_hidden(seeded):
+    from .harness import as_operator
+
+    order = completed_order("review-race-04")
+    assert call("review_create", _review(order))["code"] == "OK"
+    review_id = f"{order['order_id']}:p-mango-1"
+    lapsed = utcnow() - reviews_module.COUNT_LEASE - timedelta(seconds=1)
+    seeded.reviews.update_one(
+        {"_id": review_id}, {"$set": {"counted": False, "count_lease": lapsed}}
+    )
+    seeded.products.update_one({"_id": "p-mango"}, {"$set": {"rating": {"count": 0, "sum": 0}}})
+    hidden = as_operator("review_moderate", {"review_id": review_id, "hidden": True})
+    assert hidden["code"] == "OK"
+    assert call("review_list", {"product_id": "p-mango"})["data"]["reviews"] == []
+    assert call("review_create", _review(order))["code"] == "OK"  # counted now: left out
+    assert _rating(seeded) == {"count": 0, "sum": 0}
+    shown = as_operator("review_moderate", {"review_id": review_id, "hidden": False})
+    assert shown["code"] == "OK" and _rating(seeded) == {"count": 1, "sum": 4}
+
+
+def test_a_review_written_before_count_leases_is_counted_by_the_next_call(seeded):
+    order = completed_order("review-race-05")
+    assert call("review_create", _review(order))["code"] == "OK"
+    review_id = f"{order['order_id']}:p-mango-1"
+    seeded.reviews.update_one(
+        {"_id": review_id}, {"$set": {"counted": False}, "$unset": {"count_lease": ""}}
+    )
+    seeded.products.update_one({"_id": "p-mango"}, {"$set": {"rating": {"count": 0, "sum": 0}}})
+    assert call("review_create", _review(order))["code"] == "OK"
+    assert _rating(seeded) == {"count": 1, "sum": 4}

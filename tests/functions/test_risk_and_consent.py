@@ -18,7 +18,7 @@ from retail.risk.limits import forget_risk_limits
 from ..conftest import business_state
 from .harness import handler, sample
 
-POLICY = {"version": "2026-01"}
+POLICY = {"version": "2026-01", "share_contact": True}
 DEVICE = "dev-install-0001"
 
 
@@ -54,15 +54,32 @@ def test_no_address_is_stored_before_consent_and_none_after_withdrawal(seeded):
     assert refused["details"]["policy_version"] == "2026-01"
     assert business_state(seeded) == before
     assert as_buyer("consent_accept", {"version": "2025-01"})["code"] == "CONFLICT"
+    # The policy alone is not the separate consent to hand the address to merchants and riders.
+    policy_only = as_buyer("consent_accept", {"version": "2026-01"})["data"]
+    assert policy_only["collecting"] is True and policy_only["share_contact"] is False
+    withheld = order("consent-0002")
+    assert withheld["code"] == "FORBIDDEN" and withheld["details"]["share_contact_required"]
+    preview = {k: v for k, v in sample("order_place").items() if k != "idempotency_key"}
+    assert as_buyer("order_preview", preview)["code"] == "FORBIDDEN"  # not even priced
     accepted = as_buyer("consent_accept", POLICY)["data"]
     assert accepted["collecting"] is True and accepted["accepted_version"] == "2026-01"
-    assert order("consent-0002")["code"] == "OK"
-    assert as_buyer("consent_withdraw", {})["data"]["collecting"] is False
-    assert order("consent-0003")["code"] == "FORBIDDEN"
-    pickup = order("consent-0004", delivery="pickup", address=None, store_id="s-cuihu")
+    assert accepted["share_contact"] is True
+    assert as_buyer("user_me", {})["data"]["consent"]["share_contact"] is True
+    assert order("consent-0003")["code"] == "OK"
+    withdrawn = as_buyer("consent_withdraw", {})["data"]
+    assert withdrawn["collecting"] is False and withdrawn["share_contact"] is False
+    assert order("consent-0004")["code"] == "FORBIDDEN"
+    pickup = order("consent-0005", delivery="pickup", address=None, store_id="s-cuihu")
     assert pickup["code"] == "OK" and pickup["data"]["address"] is None
-    log = [(e["action"], e.get("version")) for e in seeded.consent_log.find({}, sort=[("at", 1)])]
-    assert log == [("accept", "2026-01"), ("withdraw", None)]
+    log = [
+        (e["action"], e.get("version"), e.get("share_contact"))
+        for e in seeded.consent_log.find({}, sort=[("at", 1)])
+    ]
+    assert log == [
+        ("accept", "2026-01", False),
+        ("accept", "2026-01", True),
+        ("withdraw", None, None),
+    ]
 
 
 def test_a_new_policy_version_needs_a_new_acceptance(seeded, monkeypatch):
@@ -71,7 +88,7 @@ def test_a_new_policy_version_needs_a_new_acceptance(seeded, monkeypatch):
     monkeypatch.setenv("RETAIL_PRIVACY_POLICY_VERSION", "2027-01")
     reset_settings()
     assert order("policy-0002")["code"] == "FORBIDDEN"
-    assert as_buyer("consent_accept", {"version": "2027-01"})["code"] == "OK"
+    assert as_buyer("consent_accept", {**POLICY, "version": "2027-01"})["code"] == "OK"
     assert order("policy-0003")["code"] == "OK"
 
 

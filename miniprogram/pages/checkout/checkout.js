@@ -1,6 +1,8 @@
 // Checkout: address (wx.chooseAddress), express / instant / pickup, the suggested coupon,
-// points, group buying; the privacy policy is asked for when the back end says
-// CONSENT_REQUIRED; then the order is placed and paid.
+// points, group buying; then the order is placed and paid. An address chosen on the phone is
+// sent to the back end only once the buyer has read and accepted the privacy policy and given
+// the separate consent to share it with the merchant and the rider (pages/privacy/privacy):
+// until then it stays on the phone, and the back end refuses it anyway (CONSENT_REQUIRED).
 const { call } = require("../../lib/retail");
 const { ensureLogin, track, showError } = require("../../lib/session");
 const { yuan } = require("../../lib/format");
@@ -25,6 +27,9 @@ Component({
     preview: null,
     idempotency_key: "",
     order_id: null,
+    consented: false,
+    pending: /** @type {null | "address" | "order"} */ (null),
+    held_address: null,
     error: null,
   },
   methods: {
@@ -41,6 +46,7 @@ Component({
         await this.loadItems();
         this.setData({
           points_available: me.points,
+          consented: me.consent.collecting && me.consent.share_contact,
           idempotency_key: `ck-${Date.now()}-${Math.random().toString(36).slice(2, 10)}`,
         });
         track([{ type: "checkout_start", page: PAGE }]);
@@ -50,6 +56,7 @@ Component({
       }
     },
     async onShow() {
+      if (this.data.pending) return this.backFromPrivacy();
       // Back from the stores page: the store chosen there is where the goods are picked up.
       const chosen = wx.getStorageSync("pickup_store");
       if (this.data.delivery === "pickup" && chosen && chosen !== this.data.store_id) {
@@ -98,8 +105,25 @@ Component({
     async chooseAddress() {
       const picked = await new Promise((resolve, reject) => wx.chooseAddress({ success: resolve, fail: reject }));
       const { errMsg, ...address } = picked;
+      if (!this.data.consented) {
+        // Kept on the phone until the buyer has agreed to what we do with it.
+        this.setData({ held_address: address, pending: "address" });
+        return askConsent();
+      }
       this.setData({ address });
       return this.refresh();
+    },
+    async backFromPrivacy() {
+      const pending = this.data.pending;
+      const me = await call("user_me", {});
+      const consented = me.consent.collecting && me.consent.share_contact;
+      this.setData({ consented, pending: null });
+      if (!consented) {
+        this.setData({ held_address: null });
+        return showError(this, { code: "FORBIDDEN", reason: "CONSENT_REQUIRED", message: "未同意隐私政策，无法使用收货地址下单" });
+      }
+      if (this.data.held_address) this.setData({ address: this.data.held_address, held_address: null });
+      return pending === "order" ? this.placeOrder() : this.refresh();
     },
     async chooseDelivery(event) {
       const delivery = event.currentTarget.dataset.delivery;
@@ -141,7 +165,12 @@ Component({
         wx.redirectTo({ url: order.group_id ? `/pages/group/group?id=${order.group_id}` : `/pages/orders/detail?id=${order.order_id}` });
         return order;
       } catch (error) {
-        if (error.reason === "CONSENT_REQUIRED" && (await askConsent())) return this.placeOrder();
+        if (error.reason === "CONSENT_REQUIRED") {
+          // Withdrawn, or a new policy version since: read and accept it, then carry on.
+          this.setData({ consented: false, pending: "order" });
+          askConsent(error.details && error.details.policy_version);
+          return null;
+        }
         showError(this, error);
         return null;
       }
@@ -149,19 +178,10 @@ Component({
   },
 });
 
-/** The shop's privacy policy, accepted once per version before an address is stored. */
-async function askConsent() {
-  const answer = await new Promise((resolve) =>
-    wx.showModal({
-      title: "隐私政策",
-      content: "下单需要保存您的收货地址和电话，仅用于配送。是否同意《隐私政策》？",
-      confirmText: "同意",
-      success: resolve,
-      fail: () => resolve({ confirm: false }),
-    }));
-  if (!answer.confirm) return false;
-  await call("consent_accept", { version: config.privacyVersion });
-  return true;
+/** The privacy policy page, to read and accept (or not); onShow carries on from there. */
+function askConsent(version = config.privacyVersion) {
+  wx.navigateTo({ url: `/pages/privacy/privacy?version=${version}` });
+  return null;
 }
 
 function priceView(priced) {

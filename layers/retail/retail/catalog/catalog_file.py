@@ -13,12 +13,14 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from retail.common.models import ID, MAX_FEN, MAX_UNITS
+from retail.common.models import ID, ID_PATTERN, MAX_FEN, MAX_UNITS
 
 FILE = ConfigDict(extra="allow", defer_build=True)
 EXTRA_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 EXTRA_TEXT = 2_000
 EXTRA_ITEMS = 100
+StoreId = Annotated[str, Field(min_length=1, max_length=64, pattern=ID_PATTERN)]
+RESERVED_LOCATIONS = ("central", "presale")  # stock locations that are not stores
 
 
 class FileEntry(BaseModel):
@@ -102,9 +104,16 @@ class SkuEntry(FileEntry):
     limit_per_buyer: int | None = Field(
         None, ge=1, le=999, description="限购: units per buyer, device and address across orders"
     )
-    store_stock: dict[str, Annotated[int, Field(ge=0, le=MAX_UNITS)]] = Field(
+    store_stock: dict[StoreId, Annotated[int, Field(ge=0, le=MAX_UNITS)]] = Field(
         default_factory=dict, max_length=500, description="opening stock per store_id"
     )
+
+    @model_validator(mode="after")
+    def stores_are_stores(self) -> SkuEntry:
+        for location in self.store_stock:
+            if location in RESERVED_LOCATIONS:
+                raise ValueError(f"store_stock.{location}: not a store (the SKU's `stock` is)")
+        return self
 
 
 class PresaleEntry(BaseModel):
@@ -118,7 +127,9 @@ class MembershipEntry(BaseModel):
 
 
 class ProductEntry(FileEntry):
-    KEPT_BESIDE = frozenset({"rank", "price", "sku_ids", "status", "sales", "created_at", "ops"})
+    KEPT_BESIDE = frozenset(
+        {"rank", "price", "sku_ids", "status", "sales", "rating", "created_at", "ops"}
+    )
     product_id: str = ID
     merchant_id: str = ID
     category_id: str = ID
@@ -130,6 +141,15 @@ class ProductEntry(FileEntry):
     presale: PresaleEntry | None = Field(
         None, description="sold ahead from a quota: each SKU's `stock` is its presale quota"
     )
+
+    @model_validator(mode="after")
+    def skus_are_distinct(self) -> ProductEntry:
+        seen: set[str] = set()
+        for i, sku in enumerate(self.skus):
+            if sku.sku_id in seen:
+                raise ValueError(f"skus[{i}].sku_id: {sku.sku_id!r} is listed twice")
+            seen.add(sku.sku_id)
+        return self
 
 
 class CouponScope(BaseModel):

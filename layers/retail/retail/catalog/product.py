@@ -65,7 +65,8 @@ class ProductDetail(BaseModel):
     group_deals: list[GroupDealView]
     retired_skus: list[RetiredSku] = Field(
         default_factory=list,
-        description="SKUs left out of the product, no longer sold (an operator's view only)",
+        description="SKUs left out of the product, no longer sold (shown to admins and the "
+        "product's own merchant only)",
     )
 
 
@@ -111,7 +112,7 @@ def show_product(cmd: ShowProduct, *, operator: Any | None = None, db: Any = Non
         RetiredSku(**{**sku, "sku_id": sku["_id"]})
         for sku in (
             db.skus.find({"product_id": doc["_id"], "retired_at": {"$exists": True}}).sort("_id", 1)
-            if operator is not None
+            if operator is not None and operator.merchant_id in (None, doc["merchant_id"])
             else []
         )
     ]

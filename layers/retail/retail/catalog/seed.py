@@ -73,10 +73,9 @@ def load_catalog(raw: Any, db: Any) -> dict[str, int]:
         db.categories.update_one(
             {"_id": c.category_id}, {"$set": {**c.model_dump(), "rank": rank}}, upsert=True
         )
-    retired = []
     for rank, p in enumerate(catalog.products):
-        retired += save_product(db, p, rank, now)
-    write_off_retired(db, retired, CATALOGUE_FILE)
+        save_product(db, p, rank, now)
+    retired = write_off_retired(db, [p.product_id for p in catalog.products], CATALOGUE_FILE)
     product_of = {sku.sku_id: p.product_id for p in catalog.products for sku in p.skus}
     for deal in catalog.group_deals:
         db.group_deals.update_one(
@@ -104,15 +103,15 @@ def load_catalog(raw: Any, db: Any) -> dict[str, int]:
         "skus": sum(len(p.skus) for p in catalog.products),
         "coupon_templates": len(catalog.coupon_templates),
         "group_deals": len(catalog.group_deals),
-        "retired_skus": len(retired),
+        "retired_skus": retired,
     }
 
 
-def save_product(db: Any, product: ProductEntry, rank: int, now: Any) -> list[str]:
+def save_product(db: Any, product: ProductEntry, rank: int, now: Any) -> None:
     """Write the product whole: its SKUs and their opening stock first, then the product
     document, which is what puts them on sale (a SKU is sold only while it is in the
-    product's `sku_ids`). SKUs the product no longer lists are retired; their ids are
-    returned, for their stock to be written off (`write_off_retired`)."""
+    product's `sku_ids`). SKUs the product no longer lists, and no other product has taken
+    since, are marked retired; `write_off_retired` writes off what they still have."""
     before = db.products.find_one({"_id": product.product_id}, {"sku_ids": 1}) or {}
     for sku in product.skus:
         db.skus.update_one(
@@ -161,12 +160,23 @@ def save_product(db: Any, product: ProductEntry, rank: int, now: Any) -> list[st
     )
     retired = [sku_id for sku_id in before.get("sku_ids", []) if sku_id not in sku_ids]
     if retired:
-        db.skus.update_many({"_id": {"$in": retired}}, {"$set": {"retired_at": now}})
-    return retired
+        db.skus.update_many(
+            {"_id": {"$in": retired}, "product_id": product.product_id},
+            {"$set": {"retired_at": now}},
+        )
 
 
-def write_off_retired(db: Any, sku_ids: list[str], operator: Any) -> None:
-    """What retired SKUs still had available is written off, one audit line a level."""
-    for sku_id in sku_ids:
+def write_off_retired(db: Any, product_ids: list[str], operator: Any) -> int:
+    """What the retired SKUs of these products still have available is written off, one
+    audit line a level; read from the SKUs themselves, so a save that died before this step
+    is finished by the next one. Returns how many retired SKUs the products have."""
+    retired = [
+        sku["_id"]
+        for sku in db.skus.find(
+            {"product_id": {"$in": product_ids}, "retired_at": {"$exists": True}}, {"_id": 1}
+        )
+    ]
+    for sku_id in retired:
         for level, before, after in write_off_available(db, sku_id):
             record_audit(db, operator, "stock_adjust: SKU retired", level, before, after)
+    return len(retired)

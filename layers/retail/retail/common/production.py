@@ -20,6 +20,9 @@ class Required:
 PRODUCTION_SETTINGS: tuple[Required, ...] = (
     Required("RETAIL_DB_URI", True, "the MongoDB every function reads and writes"),
     Required("RETAIL_SESSION_SECRET", True, "signs session and operator tokens"),
+    Required(
+        "RETAIL_PSEUDONYM_SECRET", True, "keys users' pseudonyms (bans, limits); never rotated"
+    ),
     Required("WECHAT_APPID", False, "code2session, subscribe messages"),
     Required("WECHAT_APP_SECRET", True, "code2session, access tokens"),
     Required("WECHATPAY_MCHID", False, "WeChat Pay merchant"),

@@ -1,4 +1,5 @@
-"""A WeChat user's pseudonym: a keyed digest of the openid (HMAC with the session secret).
+"""A WeChat user's pseudonym: a keyed digest of the openid (HMAC with RETAIL_PSEUDONYM_SECRET,
+or the session secret when that is unset; set once, never rotated).
 
 Ids and records that must outlive the user's erasure (coupon slots, purchase caps, risk
 events, commission entries, ledger keys, what an erased user had done) are built from it, never
@@ -19,6 +20,6 @@ PSEUDONYM = re.compile(r"^u[0-9a-f]{31}$")
 
 
 def pseudonym(openid: str) -> str:
-    secret = settings().session_secret.encode()
+    secret = settings().pseudonym_secret.encode()
     digest = hmac.new(secret, f"openid:{openid}".encode(), hashlib.sha256).hexdigest()
     return "u" + digest[:31]

@@ -30,6 +30,7 @@ class Settings(BaseModel):
     RETAIL_DB_MAX_POOL_SIZE: int = Field(4, ge=1, le=100)
     RETAIL_PAYMENT_TIMEOUT_SECONDS: int = Field(900, ge=60, le=7 * 86_400)
     RETAIL_SESSION_SECRET: str | None = None
+    RETAIL_PSEUDONYM_SECRET: str | None = None
     RETAIL_SESSION_TTL_SECONDS: int = Field(7 * 86_400, ge=300, le=90 * 86_400)
     RETAIL_WECHAT_CLIENT: Literal["live", "fake"] | None = None
     RETAIL_LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -121,6 +122,12 @@ class Settings(BaseModel):
         if self.is_dev:
             return "dev-only-delivery-secret"
         raise ConfigurationError("RETAIL_DELIVERY_SECRET", "is not set")
+
+    @property
+    def pseudonym_secret(self) -> str:
+        """The key of users' pseudonyms (common.pseudonyms), never rotated: what anti-abuse
+        records hold under it (bans, purchase limits, erased accounts) would be forgotten."""
+        return self.RETAIL_PSEUDONYM_SECRET or self.session_secret
 
     @property
     def session_secret(self) -> str:

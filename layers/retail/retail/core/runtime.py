@@ -197,10 +197,44 @@ def _confirm(operator: Operator) -> None:
         confirm_operator(operator)
 
 
+def _unencodable(value: Any, path: str = "(body)") -> str | None:
+    """The path of the first text, value or key at any depth, that is not valid Unicode (a
+    lone surrogate, which JSON's \\ud800 escapes can carry): no store can hold it."""
+    if isinstance(value, str):
+        return None if _encodes(value) else path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not _encodes(str(key)):
+                return f"{path}.<a key>"
+            found = _unencodable(item, f"{path}.{key}")
+            if found:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _unencodable(item, f"{path}.{index}")
+            if found:
+                return found
+    return None
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _validate(request: type[BaseModel], data: dict[str, Any]) -> BaseModel:
     spoofed = sorted((IDENTITY_KEYS & data.keys()) - request.model_fields.keys())
     if spoofed:
         log("client_identity_refused", "WARNING", keys=spoofed)
+    broken = _unencodable(data)
+    if broken is not None:
+        problem = {"field": broken, "problem": "not valid Unicode text"}
+        raise InvalidArgument(
+            "the request does not match the function's schema", problems=[problem]
+        )
     try:
         return request.model_validate(data)
     except ValidationError as exc:

@@ -23,6 +23,8 @@ from .assignment import CACHE_SECONDS, forget_cached_definitions
 from .conversions import require_recorded
 
 NAME = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_-]+$")
+PayloadKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,39}$")]
+PayloadText = Annotated[str, StringConstraints(max_length=500)]
 OPENID = StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
 OTHER_INSTANCES = Field(
     CACHE_SECONDS,
@@ -35,7 +37,7 @@ class Arm(BaseModel):
     model_config = STRICT
     name: str = NAME
     weight: int = Field(ge=1, le=10_000)
-    payload: dict[str, str] = Field(default_factory=dict, max_length=10)
+    payload: dict[PayloadKey, PayloadText] = Field(default_factory=dict, max_length=10)
 
 
 class SaveExperiment(BaseModel):

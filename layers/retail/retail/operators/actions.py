@@ -60,7 +60,11 @@ class SaveMerchant(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     commission_rate_bp: int = Field(ge=0, le=10_000)
     status: Literal["ACTIVE", "SUSPENDED"] = "ACTIVE"
-    own: bool = Field(False, description="the platform's own merchant (自营): sells memberships")
+    own: bool | None = Field(
+        None,
+        description="the platform's own merchant (自营), which sells memberships; left as it "
+        "is when not given",
+    )
 
 
 class SaveSku(SkuEntry):
@@ -163,7 +167,7 @@ def save_merchant(cmd: SaveMerchant, *, operator: Any, db: Any = None) -> SaveMe
         "merchant_save",
         "merchants",
         cmd.merchant_id,
-        cmd.model_dump(),
+        cmd.model_dump(exclude_none=True),
         on_insert={"created_at": utcnow()},
     )
     return cmd
@@ -204,6 +208,10 @@ def save_product(cmd: SaveProduct, *, operator: Any, db: Any = None) -> ProductS
         )
     if db.categories.find_one({"_id": cmd.category_id}, {"_id": 1}) is None:
         raise NotFound(f"no category {cmd.category_id!r}")
+    stores = sorted({store for sku in cmd.skus for store in sku.store_stock})
+    known = {s["_id"] for s in db.stores.find({"_id": {"$in": stores}}, {"_id": 1})}
+    if len(known) < len(stores):
+        raise NotFound(f"no store {next(s for s in stores if s not in known)!r}")
     taken = db.skus.find_one(
         {"_id": {"$in": [s.sku_id for s in cmd.skus]}, "product_id": {"$ne": cmd.product_id}}
     )
@@ -213,8 +221,8 @@ def save_product(cmd: SaveProduct, *, operator: Any, db: Any = None) -> ProductS
     if before is not None and not _owns(operator, before["merchant_id"]):
         raise NotFound(f"no product {cmd.product_id!r}")
     rank = before["rank"] if before else db.products.estimated_document_count()
-    retired = store_product(db, cmd, rank, utcnow())
+    store_product(db, cmd, rank, utcnow())
     after = db.products.find_one({"_id": cmd.product_id})
     record_audit(db, operator, "product_save", cmd.product_id, before, after)
-    write_off_retired(db, retired, operator)
+    write_off_retired(db, [cmd.product_id], operator)
     return ProductStatus(product_id=cmd.product_id, status=after["status"])

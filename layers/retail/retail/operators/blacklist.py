@@ -58,7 +58,8 @@ def update_blacklist(cmd: UpdateBlacklist, *, operator: Any, db: Any = None) -> 
             upsert=True,
         )
     else:
-        db.blacklist.delete_one({"_id": entry_id})
+        # A listing written under the openid itself, before listings used pseudonyms, too.
+        db.blacklist.delete_many({"_id": {"$in": [entry_id, f"{cmd.kind}:{cmd.value}"]}})
     record_audit(
         db,
         operator,

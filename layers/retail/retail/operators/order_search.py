@@ -15,6 +15,7 @@ from retail.common.logs import mask
 from retail.common.models import OUT, STRICT
 from retail.common.vocabulary import Delivery
 from retail.orders.queries import Status
+from retail.orders.records import merchant_share
 
 ORDER_FIELDS = (
     "status",
@@ -64,22 +65,6 @@ class SearchResults(BaseModel):
     )
 
 
-def _merchant_share(view: dict[str, Any], merchant_id: str) -> dict[str, Any]:
-    """What of an order is one merchant's: never another merchant's goods, money or refund."""
-    lines = [ln for ln in view["lines"] if ln["merchant_id"] == merchant_id]
-    request = view.get("refund_request")
-    parcels = view.get("parcel_refunds") or {}
-    return {
-        **view,
-        "lines": lines,
-        "total": sum(ln["amount"] for ln in lines),
-        "parcel_refunds": {merchant_id: parcels[merchant_id]} if merchant_id in parcels else None,
-        "refund_request": request
-        if request and request.get("merchant_id") in (None, merchant_id)
-        else None,
-    }
-
-
 def search_orders(cmd: OrderSearch, *, operator: Any, db: Any = None) -> SearchResults:
     db = db if db is not None else database()
     base = operator.role.split(":", 1)[0]
@@ -102,13 +87,13 @@ def search_orders(cmd: OrderSearch, *, operator: Any, db: Any = None) -> SearchR
         raise Forbidden(f"role {operator.role!r} sees personal data masked only")
     if cmd.plain and not cmd.reason:
         raise InvalidArgument("a plain view needs a reason", field="reason")
-    order = [("priority", 1), ("created_at", 1)] if cmd.priority_first else [("created_at", -1)]
-    found = db.orders.find(query, sort=order, skip=cmd.skip, limit=cmd.limit)
+    sort = [("priority", 1), ("created_at", 1)] if cmd.priority_first else [("created_at", -1)]
+    found = db.orders.find(query, sort=sort, skip=cmd.skip, limit=cmd.limit)
     results = []
     for order in found:
-        view = {"order_id": order["_id"], **{k: order.get(k) for k in ORDER_FIELDS}}
         if base == "merchant":
-            view = _merchant_share(view, str(operator.merchant_id))
+            order = merchant_share(order, str(operator.merchant_id))
+        view = {"order_id": order["_id"], **{k: order.get(k) for k in ORDER_FIELDS}}
         results.append(view if cmd.plain else mask(view))
     if cmd.plain and results:
         record_audit(

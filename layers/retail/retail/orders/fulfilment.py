@@ -34,7 +34,7 @@ from .parcels import (
 )
 from .pickup_codes import pickup_order
 from .queries import OrderRef
-from .records import COMPLETED, PAID, SHIPPED, to_view, waiting_parcels
+from .records import COMPLETED, PAID, SHIPPED, merchant_share, to_view, waiting_parcels
 
 
 class ShipOrder(OrderRef):
@@ -98,7 +98,8 @@ def ship_order(cmd: ShipOrder, *, operator: Any, db: Any = None) -> OrderView:
     shipped = ship_parcels(db, order, merchants, cmd.carrier, cmd.tracking_no)
     if shipped:
         audit_ship(db, operator, order, shipped, cmd)
-    return to_view(db.orders.find_one({"_id": cmd.order_id}))
+    after = db.orders.find_one({"_id": cmd.order_id})
+    return to_view(merchant_share(after, operator.merchant_id) if operator.merchant_id else after)
 
 
 def verify_pickup(cmd: VerifyPickup, *, operator: Any, db: Any = None) -> OrderView:

@@ -68,7 +68,7 @@ def place_order(
     now = utcnow()
     address = cmd.address.model_dump(exclude_none=True) if cmd.address else None
     if address:
-        require_consent(db, buyer, "delivery address")
+        require_consent(db, buyer, "delivery address", shared=True)
     signals = signals_for(buyer, device=cmd.device_id, ip=client_ip, address=address)
     guard_order(db, signals, cmd.idempotency_key, now)
     limits = purchase_limits(db, [line.sku_id for line in quote.lines])
@@ -87,9 +87,9 @@ def place_order(
         raced = db.orders.find_one({"openid": buyer, "idempotency_key": cmd.idempotency_key})
         return _replay(raced, request_hash)
     fault_point("order_place:after_order_write")
-    capped_sku = take_caps(db, order, limits)
-    if capped_sku is not None:
-        raise refusal(fail_order(db, order, [], _failure(FailureCode.PURCHASE_LIMIT, capped_sku)))
+    refused = _closing_or_capped(db, order, limits)
+    if refused is not None:
+        raise refusal(fail_order(db, order, [], refused))
     hold = order_holds(db, signals, order["_id"], now)
     if hold is not None:
         db.orders.update_one({"_id": order["_id"]}, {"$set": {"risk_hold": hold}})
@@ -168,8 +168,21 @@ _REFUSALS: dict[str, tuple[type[RetailError], str]] = {
     FailureCode.COUPON_UNAVAILABLE: (Conflict, "the coupon was just used by another order"),
     FailureCode.NOT_ENOUGH_POINTS: (Conflict, "the points were just spent elsewhere"),
     FailureCode.GROUP_CLOSED: (Conflict, "this group is full, closed, or already has you"),
+    FailureCode.ACCOUNT_CLOSING: (Conflict, "this account is being erased"),
     FailureCode.INTERRUPTED: (Conflict, "placing this order was interrupted; use a new key"),
 }
+
+
+def _closing_or_capped(
+    db: Any, order: dict[str, Any], limits: dict[str, int]
+) -> dict[str, Any] | None:
+    """Why the order just written may not go on: its account is being erased (read after the
+    write, as erasure marks the account before it looks for open orders, so one of the two
+    always sees the other: privacy.rights), or it is over a purchase limit; None if neither."""
+    if db.users.find_one({"_id": order["openid"], "erasing": True}, {"_id": 1}) is not None:
+        return {"code": FailureCode.ACCOUNT_CLOSING}
+    capped_sku = take_caps(db, order, limits)
+    return None if capped_sku is None else _failure(FailureCode.PURCHASE_LIMIT, capped_sku)
 
 
 def refusal(order: dict[str, Any]) -> RetailError:

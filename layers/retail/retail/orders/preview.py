@@ -1,5 +1,6 @@
 """Pricing a prospective order exactly as order_place would, without reserving anything,
-and refusing it as order_place would when a line's stock location lacks the units."""
+and refusing it as order_place would when a line's stock location lacks the units, or when it
+carries an address its buyer has not consented to hand over."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from retail.common.database import database
 from retail.common.errors import OutOfStock
 from retail.common.vocabulary import FailureCode
+from retail.consent import require_consent
 from retail.inventory import available_at
 
 from .models import OrderRequest, Quote
@@ -15,9 +17,12 @@ from .pricing import quote_order
 
 
 def preview_order(cmd: OrderRequest, *, buyer: str, db: Any = None) -> Quote:
-    """Raises what order_place would before reserving, and OutOfStock (naming the SKU and
-    the location) for a line the chosen delivery's stock cannot cover now."""
+    """Raises what order_place would before reserving (Forbidden CONSENT_REQUIRED for an
+    address sent without the buyer's consents), and OutOfStock (naming the SKU and the
+    location) for a line the chosen delivery's stock cannot cover now."""
     db = db if db is not None else database()
+    if cmd.address is not None:
+        require_consent(db, buyer, "delivery address", shared=True)
     quote = quote_order(db, cmd, buyer)
     available = available_at(db, {line.sku_id: line.location for line in quote.lines})
     for line in quote.lines:

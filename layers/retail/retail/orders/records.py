@@ -126,6 +126,40 @@ def points_key(order_id: str, step: str) -> str:
     return f"order:{order_id}:{step}"
 
 
+def merchant_share(doc: dict[str, Any], merchant_id: str) -> dict[str, Any]:
+    """The order as one merchant of it sees it: its own lines, their amount as the goods and
+    the total (what its statement counts; no other merchant's money, no order-wide discount),
+    its own parcel, tracking and parcel refund, and a refund request only of the whole order
+    or of its own parcel."""
+    lines = [ln for ln in doc.get("lines", []) if ln["merchant_id"] == merchant_id]
+    goods = sum(ln["amount"] for ln in lines)
+    parcel = (doc.get("parcels") or {}).get(merchant_id)
+    request = doc.get("refund_request")
+    refunds = doc.get("parcel_refunds") or {}
+    return {
+        **doc,
+        "lines": lines,
+        "merchant_ids": [merchant_id],
+        "goods_amount": goods,
+        "total": goods,
+        "freight": 0,
+        "discount": 0,
+        "member_discount": 0,
+        "points_used": 0,
+        "paid_amount": None,
+        "parcels": {merchant_id: parcel} if parcel else {},
+        "parcel_refunds": {merchant_id: refunds[merchant_id]} if merchant_id in refunds else {},
+        "tracking": [
+            t for t in doc.get("tracking") or [] if t.get("merchant_id") in (None, merchant_id)
+        ],
+        "carrier": parcel["carrier"] if parcel else None,
+        "tracking_no": parcel["tracking_no"] if parcel else None,
+        "refund_request": request
+        if request and request.get("merchant_id") in (None, merchant_id)
+        else None,
+    }
+
+
 def to_view(doc: dict[str, Any]) -> OrderView:
     fields = {k: v for k, v in doc.items() if k in OrderView.model_fields}
     return OrderView.model_validate({**fields, "order_id": doc["_id"]})

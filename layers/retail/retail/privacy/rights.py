@@ -112,8 +112,16 @@ def delete_my_data(cmd: DeleteMe, *, openid: str, db: Any = None) -> Erased:
     db = db if db is not None else database()
     if not cmd.confirm:
         return Erased(erased=False, orders_kept_anonymised=0)
+    # Marked first, then the orders read: an order_place racing this erasure either wrote its
+    # order before the read (and erasure waits for it) or reads the mark after writing it
+    # (and fails that order itself).
+    marked = db.users.update_one({"_id": openid}, {"$set": {"erasing": True}}, upsert=True)
     waiting = orders_in_progress(db, openid)
     if waiting:
+        if marked.upserted_id is not None:
+            db.users.delete_one({"_id": openid, "erasing": True})
+        else:
+            db.users.update_one({"_id": openid}, {"$unset": {"erasing": ""}})
         raise Conflict(
             "these orders still need you: erasure can follow once they have ended",
             reason=Reason.ORDERS_OPEN,
@@ -141,7 +149,6 @@ def delete_my_data(cmd: DeleteMe, *, openid: str, db: Any = None) -> Erased:
     db.tickets.update_many(
         {"openid": openid}, {"$set": {"openid": alias, "text": "(erased)", "reply": None}}
     )
-    db.account_sets.update_many({"openids": openid}, {"$pull": {"openids": openid}})
     _blacklisting_by_pseudonym(db, openid)
     for name, field in (
         ("carts", "_id"),

@@ -151,7 +151,7 @@ def _reward_new_user(db: Any, inviter: str, signals: Signals, code: str) -> int:
         return 0
     if not reward_allowed(db, signals, code, utcnow()):
         return 0
-    day_key = f"{inviter}:{utcnow():%Y%m%d}"
+    day_key = f"{pseudonym(inviter)}:{utcnow():%Y%m%d}"
     db.invite_caps.update_one({"_id": day_key}, {"$setOnInsert": {"count": 0}}, upsert=True)
     within_cap = db.invite_caps.update_one(
         {"_id": day_key, "count": {"$lt": config.RETAIL_INVITE_DAILY_CAP}}, {"$inc": {"count": 1}}

@@ -129,7 +129,12 @@ def _take_over_count(db: Any, review_id: str, now: datetime) -> dict[str, Any]:
     """The review a call that died left uncounted, now this call's to count. Raises
     Conflict when it is counted, or another call still holds its lease."""
     taken: dict[str, Any] | None = db.reviews.find_one_and_update(
-        {"_id": review_id, "counted": False, "count_lease": {"$lt": now - COUNT_LEASE}},
+        {
+            "_id": review_id,
+            "counted": False,
+            # a lapsed lease, or none (a review written before leases, never counted)
+            "$or": [{"count_lease": {"$lt": now - COUNT_LEASE}}, {"count_lease": None}],
+        },
         {"$set": {"count_lease": now}},
         return_document=ReturnDocument.AFTER,
     )
@@ -139,11 +144,15 @@ def _take_over_count(db: Any, review_id: str, now: datetime) -> dict[str, Any]:
 
 
 def _count(db: Any, review: dict[str, Any]) -> None:
+    """Into the rating, unless it was hidden before it was counted (hiding and showing move
+    the rating of counted reviews only)."""
     marker = f"ops.{review['_id'].replace(':', '_')}"
-    db.products.update_one(
-        {"_id": review["product_id"], marker: {"$exists": False}},
-        {"$inc": {"rating.count": 1, "rating.sum": review["rating"]}, "$set": {marker: 1}},
-    )
+    hidden = (db.reviews.find_one({"_id": review["_id"]}, {"hidden": 1}) or {}).get("hidden")
+    if not hidden:
+        db.products.update_one(
+            {"_id": review["product_id"], marker: {"$exists": False}},
+            {"$inc": {"rating.count": 1, "rating.sum": review["rating"]}, "$set": {marker: 1}},
+        )
     db.reviews.update_one(
         {"_id": review["_id"]}, {"$set": {"counted": True}, "$unset": {"count_lease": ""}}
     )
@@ -200,11 +209,14 @@ def moderate_review(cmd: ModerateReview, *, operator: Any, db: Any = None) -> Re
 
 def _set_hidden(db: Any, review: dict[str, Any], hidden: bool) -> None:
     """Hiding takes the review out of the product's rating, showing puts it back: once
-    per change, as the change itself is conditional."""
-    changed = db.reviews.update_one(
-        {"_id": review["_id"], "hidden": not hidden, "counted": True}, {"$set": {"hidden": hidden}}
+    per change, as the change itself is conditional. A review not yet counted is hidden all
+    the same (its count then leaves it out)."""
+    changed = db.reviews.find_one_and_update(
+        {"_id": review["_id"], "hidden": not hidden},
+        {"$set": {"hidden": hidden}},
+        projection={"counted": 1},
     )
-    if changed.modified_count:
+    if changed is not None and changed.get("counted"):
         sign = -1 if hidden else 1
         db.products.update_one(
             {"_id": review["product_id"]},

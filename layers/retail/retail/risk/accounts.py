@@ -1,5 +1,6 @@
-"""Accounts per device and day for claims and rewards: a set of openids grown by one
-conditional update, so concurrent calls can never admit one too many."""
+"""Accounts per device and day for claims and rewards: a set of accounts (by pseudonym, so an
+erased account still counts and its openid is not kept) grown by one conditional update, so
+concurrent calls can never admit one too many."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from retail.common.pseudonyms import pseudonym
+
 
 def admit_account(db: Any, key: str, openid: str, limit: int, now: datetime) -> bool:
     """Add `openid` to the accounts seen under `key` today unless `limit` others already are.
@@ -15,14 +18,15 @@ def admit_account(db: Any, key: str, openid: str, limit: int, now: datetime) -> 
     True if the openid is (now) among them, False if the set was full without it.
     """
     doc_id = f"{key}:{now.date().isoformat()}"
+    account = pseudonym(openid)
     try:
         db.account_sets.update_one(
             {
                 "_id": doc_id,
-                "$or": [{"openids": openid}, {f"openids.{limit - 1}": {"$exists": False}}],
+                "$or": [{"openids": account}, {f"openids.{limit - 1}": {"$exists": False}}],
             },
             {
-                "$addToSet": {"openids": openid},
+                "$addToSet": {"openids": account},
                 "$setOnInsert": {"expires_at": now + timedelta(days=2)},
             },
             upsert=True,

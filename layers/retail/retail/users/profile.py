@@ -1,4 +1,5 @@
-"""The caller's own profile with points, level, paid membership and usable coupons."""
+"""The caller's own profile with points, level, paid membership, usable coupons and where
+their privacy consents stand (so the app asks before it sends an address)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import NotFound
 from retail.common.models import OUT
+from retail.consent import ConsentState, consent_state
 
 from .models import STRICT, UserProfile
 
@@ -35,6 +37,7 @@ class MyProfile(UserProfile):
         None, description="end of the paid membership (会员); past or null: not a member"
     )
     coupons: list[OwnedCoupon]
+    consent: ConsentState
 
 
 def show_me(_: ShowMe, *, openid: str, db: Any = None) -> MyProfile:
@@ -66,4 +69,5 @@ def show_me(_: ShowMe, *, openid: str, db: Any = None) -> MyProfile:
         **UserProfile.from_doc(doc).model_dump(),
         membership_expires_at=doc.get("membership_expires_at"),
         coupons=owned,
+        consent=consent_state(db, openid),
     )
