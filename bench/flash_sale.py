@@ -160,7 +160,9 @@ def _known_buyers(db) -> None:
             for b in buyers
         ]
     )
-    db.consents.insert_many([{"_id": b, "version": version, "accepted_at": now} for b in buyers])
+    db.consents.insert_many(
+        [{"_id": b, "version": version, "share_contact": True, "accepted_at": now} for b in buyers]
+    )
 
 
 def _percentiles(latencies: list[float]) -> str:
