@@ -132,12 +132,16 @@ function values(element) {
   element.querySelectorAll("input[type=checkbox]").forEach((box) => { data[box.name] = box.checked; });
   return data;
 }
-function onForm(testid, action, ask) {
+// A form's submit: the browser's checks, then `check` (a message for what is wrong, or null),
+// and only then the confirmation `ask`, so nothing invalid is ever confirmed.
+function onForm(testid, action, ask, check) {
   page.querySelectorAll(`form[data-testid="${testid}"]`).forEach((element) => {
     element.onsubmit = async (event) => {
       event.preventDefault();
       if (!element.reportValidity()) { return; }
       const data = values(element);
+      const wrong = check && check(data, element);
+      if (wrong) { showError(new Error(wrong)); return; }
       const question = ask && ask(data, element);
       if (question && !window.confirm(question)) { return; }
       try {
@@ -162,11 +166,13 @@ function onButton(selector, action, ask) {
   });
 }
 function notice(text) {
+  document.getElementById("error").hidden = true;
   const box = document.getElementById("notice");
   box.textContent = text;
   box.hidden = false;
 }
 function showError(error) {
+  document.getElementById("notice").hidden = true;
   const box = document.getElementById("error");
   box.textContent = error.message;
   box.hidden = false;
@@ -175,7 +181,15 @@ function showError(error) {
 // --- src/reports.js
 "use strict";
 
-// The reports: each one or two calls to the analytics functions, charts by ECharts.
+// The reports: each one or two calls to the analytics functions, charts by ECharts. Every
+// figure labelled 用户 counts distinct users over the dates chosen, and each chart says so.
+const CHANNELS = {
+  share: "分享", qrcode: "扫码", search: "搜索", official_account: "公众号", ads: "广告", nearby: "附近的小程序",
+  direct: "直接进入", message: "消息", payment: "支付后", unknown: "未知",
+};
+function channelName(channel) { return CHANNELS[channel] || channel; }
+function caption(text) { return `<p class="caption">${esc(text)}</p>`; }
+
 const PAGES = {
   async dashboard() {
     const sales = await call("analytics_sales", { ...range(), period: "day" });
@@ -186,7 +200,8 @@ const PAGES = {
       <div class="card"><div class="label">客单价</div><div class="value">${figure("kpi-aov", t.aov, yuan(t.aov))}</div></div>
       <div class="card"><div class="label">支付用户</div><div class="value">${figure("kpi-payers", t.paying_users, t.paying_users)}</div></div>
       <div class="card"><div class="label">退款率</div><div class="value">${figure("kpi-refund-rate", t.refund_rate, percent(t.refund_rate))}</div></div>
-    </div><div id="trend" class="chart" data-testid="chart-trend"></div>`;
+    </div>${caption("支付用户：所选日期内付过款的去重用户；支付订单、GMV 按付款日计；退款率：退款订单 / 支付订单。")}
+    <div id="trend" class="chart" data-testid="chart-trend"></div>`;
     chart("trend", {
       tooltip: { trigger: "axis" },
       legend: { data: ["GMV (元)", "订单"] },
@@ -201,7 +216,8 @@ const PAGES = {
   async funnel() {
     const funnel = await call("analytics_funnel", range());
     const names = { view: "浏览商品", cart: "加入购物车", order: "下单", pay: "支付" };
-    page.innerHTML = `<div id="funnel-chart" class="chart" data-testid="chart-funnel"></div>`
+    page.innerHTML = caption("用户：所选日期内的去重用户；某天完成该步且同一天完成此前各步的用户计入该步。转化：占上一步用户的比例。")
+      + `<div id="funnel-chart" class="chart" data-testid="chart-funnel"></div>`
       + table("funnel-table", ["步骤", "用户", "转化", "流失"], funnel.steps.map((s) => [
         names[s.step], figure(`funnel-${s.step}`, s.users, s.users), percent(s.conversion), percent(s.drop_off)]));
     chart("funnel-chart", {
@@ -214,7 +230,9 @@ const PAGES = {
     const cohorts = summary.data.cohorts;
     const cells = [];
     cohorts.forEach((c, y) => c.weeks.forEach((rate, x) => cells.push([x, y, Math.round(rate * 1000) / 10])));
-    page.innerHTML = `<div id="heatmap" class="chart" data-testid="chart-retention"></div>`
+    page.innerHTML = caption("按首单所在周分组。次日 / 7日 / 30日：首单后第 1、7、30 天当天有活跃（浏览、下单或付款）的比例；"
+      + "第 k 周：首单所在周之后第 k 周内任意一天有活跃的比例。两者口径不同：单日活跃低于整周活跃。")
+      + `<div id="heatmap" class="chart" data-testid="chart-retention"></div>`
       + table("retention-table", ["首单周", "人数", "次日", "7日", "30日"], cohorts.map((c) => [
         esc(c.week), figure(`cohort-${c.week}-size`, c.size, c.size), percent(c.d1), percent(c.d7), percent(c.d30)]));
     chart("heatmap", {
@@ -235,14 +253,15 @@ const PAGES = {
   },
   async channels() {
     const report = await call("analytics_channels", range());
-    page.innerHTML = `<div id="bars" class="chart" data-testid="chart-channels"></div>`
+    page.innerHTML = caption("渠道：用户当天首次进入小程序的场景。浏览用户：所选日期内浏览过商品的去重用户；支付订单、GMV 按付款日计。")
+      + `<div id="bars" class="chart" data-testid="chart-channels"></div>`
       + table("channels-table", ["渠道", "浏览用户", "支付订单", "GMV"], report.channels.map((c) => [
-        esc(c.channel), figure(`channel-${c.channel}-visitors`, c.visitors, c.visitors),
+        esc(channelName(c.channel)), figure(`channel-${c.channel}-visitors`, c.visitors, c.visitors),
         figure(`channel-${c.channel}-orders`, c.paid_orders, c.paid_orders), figure(`channel-${c.channel}-gmv`, c.gmv, yuan(c.gmv))]))
       + "<h3>分享码</h3>" + table("shares-table", ["分享码", "带来访客", "支付订单", "GMV"], report.share_codes.map((s) => [
         esc(s.share_code), s.visitors, s.paid_orders, yuan(s.gmv)]));
     chart("bars", {
-      tooltip: {}, xAxis: { type: "category", data: report.channels.map((c) => c.channel) }, yAxis: { type: "value" },
+      tooltip: {}, xAxis: { type: "category", data: report.channels.map((c) => channelName(c.channel)) }, yAxis: { type: "value", name: "GMV (元)" },
       series: [{ type: "bar", data: report.channels.map((c) => c.gmv / 100) }],
     });
   },
@@ -439,15 +458,11 @@ Object.assign(PAGES, {
       { name: "per_user_limit", label: "每人限领", type: "number", min: "1", step: "1", value: "1" },
       { name: "valid_days", label: "有效天数", type: "number", min: "1", max: "365", step: "1", value: "7" },
       { name: "guarded", label: "防刷（新号和同设备多号不可领）", type: "checkbox", value: false }], "保存");
-    onForm("coupon-save", (d) => {
-      if (fen(d.threshold) > 0 && fen(d.discount) >= fen(d.threshold)) {
-        throw new Error("优惠金额必须小于使用门槛");
-      }
-      return call("coupon_template_save", {
-        template_id: d.template_id, title: d.title, discount: fen(d.discount), threshold: fen(d.threshold),
-        total_quota: Number(d.total_quota), per_user_limit: Number(d.per_user_limit), valid_days: Number(d.valid_days), guarded: d.guarded,
-      });
-    }, (d) => `保存优惠券「${d.title}」：满 ${d.threshold} 减 ${d.discount} 元，共 ${d.total_quota} 张？`);
+    onForm("coupon-save", (d) => call("coupon_template_save", {
+      template_id: d.template_id, title: d.title, discount: fen(d.discount), threshold: fen(d.threshold),
+      total_quota: Number(d.total_quota), per_user_limit: Number(d.per_user_limit), valid_days: Number(d.valid_days), guarded: d.guarded,
+    }), (d) => `保存优惠券「${d.title}」：满 ${d.threshold} 减 ${d.discount} 元，共 ${d.total_quota} 张？`,
+    (d) => (fen(d.threshold) > 0 && fen(d.discount) >= fen(d.threshold) ? "优惠金额必须小于使用门槛（如满 50 减 10）" : null));
   },
   async ads() {
     const { start, end } = range();

@@ -6,18 +6,22 @@ changes nothing):
 
 Ids and field names built from an openid get the openid's pseudonym instead (coupon slots,
 purchase caps, blacklist entries, risk events, invite ledger keys, first-order commissions,
-invite caps, group members and leaders, device account sets), so the limits they hold keep
-holding and an erasure leaves no openid behind. Needs RETAIL_PSEUDONYM_SECRET as deployed.
+invite caps, group members and leaders, device account sets, and the members of daily
+analytics aggregates), so the limits they hold keep holding, reports spanning the change
+count each user once, and an erasure leaves no openid behind. Needs RETAIL_PSEUDONYM_SECRET
+as deployed.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from retail.analytics.keys import user_key
 from retail.common.database import database
 from retail.common.pseudonyms import PSEUDONYM, pseudonym
 
@@ -137,6 +141,23 @@ def account_sets(db: Any) -> int:
     return moved
 
 
+def analytics_keys(db: Any) -> int:
+    """Members of daily aggregates were an unkeyed digest of the openid: rewritten to the keyed
+    one (analytics.keys) for every openid the store still knows (customers and users), so a
+    report or retention cohort spanning the change counts each user once."""
+    known = {*db.users.distinct("_id"), *db.customers.distinct("_id")}
+    keys = {hashlib.sha256(o.encode()).hexdigest()[:16]: user_key(o) for o in known if _plain(o)}
+    moved = 0
+    for name in ("daily_payers", "daily_active_users"):
+        for doc in db[name].find({}, {"users": 1}):
+            users = doc.get("users") or []
+            if any(u in keys for u in users):
+                rewritten = sorted({keys.get(u, u) for u in users})
+                db[name].update_one({"_id": doc["_id"]}, {"$set": {"users": rewritten}})
+                moved += 1
+    return moved
+
+
 STEPS: dict[str, Callable[[Any], int]] = {
     "coupons": coupons,
     "purchase_caps": purchase_caps,
@@ -147,6 +168,7 @@ STEPS: dict[str, Callable[[Any], int]] = {
     "invite_caps": by_id("invite_caps", _invite_cap_id),
     "groups": groups,
     "account_sets": account_sets,
+    "analytics_keys": analytics_keys,
 }
 
 

@@ -47,15 +47,11 @@ Object.assign(PAGES, {
       { name: "per_user_limit", label: "每人限领", type: "number", min: "1", step: "1", value: "1" },
       { name: "valid_days", label: "有效天数", type: "number", min: "1", max: "365", step: "1", value: "7" },
       { name: "guarded", label: "防刷（新号和同设备多号不可领）", type: "checkbox", value: false }], "保存");
-    onForm("coupon-save", (d) => {
-      if (fen(d.threshold) > 0 && fen(d.discount) >= fen(d.threshold)) {
-        throw new Error("优惠金额必须小于使用门槛");
-      }
-      return call("coupon_template_save", {
-        template_id: d.template_id, title: d.title, discount: fen(d.discount), threshold: fen(d.threshold),
-        total_quota: Number(d.total_quota), per_user_limit: Number(d.per_user_limit), valid_days: Number(d.valid_days), guarded: d.guarded,
-      });
-    }, (d) => `保存优惠券「${d.title}」：满 ${d.threshold} 减 ${d.discount} 元，共 ${d.total_quota} 张？`);
+    onForm("coupon-save", (d) => call("coupon_template_save", {
+      template_id: d.template_id, title: d.title, discount: fen(d.discount), threshold: fen(d.threshold),
+      total_quota: Number(d.total_quota), per_user_limit: Number(d.per_user_limit), valid_days: Number(d.valid_days), guarded: d.guarded,
+    }), (d) => `保存优惠券「${d.title}」：满 ${d.threshold} 减 ${d.discount} 元，共 ${d.total_quota} 张？`,
+    (d) => (fen(d.threshold) > 0 && fen(d.discount) >= fen(d.threshold) ? "优惠金额必须小于使用门槛（如满 50 减 10）" : null));
   },
   async ads() {
     const { start, end } = range();

@@ -130,12 +130,16 @@ function values(element) {
   element.querySelectorAll("input[type=checkbox]").forEach((box) => { data[box.name] = box.checked; });
   return data;
 }
-function onForm(testid, action, ask) {
+// A form's submit: the browser's checks, then `check` (a message for what is wrong, or null),
+// and only then the confirmation `ask`, so nothing invalid is ever confirmed.
+function onForm(testid, action, ask, check) {
   page.querySelectorAll(`form[data-testid="${testid}"]`).forEach((element) => {
     element.onsubmit = async (event) => {
       event.preventDefault();
       if (!element.reportValidity()) { return; }
       const data = values(element);
+      const wrong = check && check(data, element);
+      if (wrong) { showError(new Error(wrong)); return; }
       const question = ask && ask(data, element);
       if (question && !window.confirm(question)) { return; }
       try {
@@ -160,11 +164,13 @@ function onButton(selector, action, ask) {
   });
 }
 function notice(text) {
+  document.getElementById("error").hidden = true;
   const box = document.getElementById("notice");
   box.textContent = text;
   box.hidden = false;
 }
 function showError(error) {
+  document.getElementById("notice").hidden = true;
   const box = document.getElementById("error");
   box.textContent = error.message;
   box.hidden = false;

@@ -188,7 +188,7 @@ export type ChannelReport = {
 
 export type ChannelRow = {
   channel: string;
-  /** users who viewed a product, summed over the days */
+  /** distinct users who viewed a product over the range */
   visitors: number;
   paid_orders: number;
   gmv: number;
@@ -329,6 +329,7 @@ export type FunnelReport = {
 
 export type FunnelStep = {
   step: string;
+  /** distinct users over the range who, on one day, did this step and every step before it */
   users: number;
   /** share of the previous step's users */
   conversion: number | null;

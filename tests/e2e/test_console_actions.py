@@ -382,6 +382,9 @@ def test_product_title_price_sale_and_stock_are_edited(shop, page):
 
 def test_coupon_template_is_created_after_validation(shop, page):
     open_page(page, "coupons")
+    empty = page.locator("form[data-testid='coupon-save'] [name='template_id']")
+    red = "rgb(216, 57, 49)"
+    assert empty.evaluate("e => getComputedStyle(e).borderTopColor") != red  # not red on load
     fields = {
         "template_id": "c-console",
         "title": "运营券 满50减8",
@@ -389,8 +392,10 @@ def test_coupon_template_is_created_after_validation(shop, page):
         "threshold": "50",
         "total_quota": "100",
     }
-    submit(page, "coupon-save", fields)
+    assert submit(page, "coupon-save", fields) is None  # refused before anything is confirmed
     assert "优惠金额必须小于使用门槛" in error_shown(page)
+    shown_at = page.locator("#error").bounding_box()
+    assert shown_at["y"] < page.locator("main").bounding_box()["y"]  # above the page, in view
     asked = submit(page, "coupon-save", {**fields, "discount": "8", "guarded": True})
     assert "满 50 减 8" in asked
     assert error_shown(page) is None

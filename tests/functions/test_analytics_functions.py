@@ -139,3 +139,35 @@ def test_tracking_trusts_the_server_not_the_client(seeded):
     event = seeded.events.find_one({})
     assert event["openid"] == "o-real" and event["merchant_id"] == "m-huaxia"
     assert event["day"] == TODAY
+
+
+def test_users_over_a_range_are_counted_once_whatever_the_days(shop):
+    """The same shoppers on two days: every figure labelled "users" counts each of them once
+    over the range (user-days summed gave 103 paying "users" beside 40)."""
+    from datetime import date, timedelta
+
+    yesterday = (date.fromisoformat(TODAY) - timedelta(days=1)).isoformat()
+    for doc in shop.events.find({"day": TODAY}):
+        shop.events.insert_one(
+            {
+                **{k: v for k, v in doc.items() if k != "_id"},
+                "day": yesterday,
+                "at": doc["at"] - timedelta(days=1),
+            }
+        )
+    for day in (yesterday, TODAY):
+        event = {**sample("analytics_rollup"), "Message": json.dumps({"day": day})}
+        assert handler("analytics_rollup")(event, {})["code"] == "OK"
+    one_day = {"start": TODAY, "end": TODAY}
+    two_days = {"start": yesterday, "end": TODAY}
+    funnel = {
+        s["step"]: s["users"] for s in operator("analytics_funnel", two_days)["data"]["steps"]
+    }
+    assert funnel == {
+        s["step"]: s["users"] for s in operator("analytics_funnel", one_day)["data"]["steps"]
+    }
+    assert funnel["view"] == 5
+    sales = operator("analytics_sales", two_days)["data"]["total"]
+    assert funnel["pay"] <= sales["paying_users"] == 2
+    channels = operator("analytics_channels", two_days)["data"]["channels"]
+    assert sum(c["visitors"] for c in channels) == 5  # each visitor in one channel

@@ -4,6 +4,7 @@ openid anywhere."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from datetime import timedelta
@@ -63,6 +64,10 @@ def _legacy_records(db, order_id):
     db.invite_caps.insert_one({"_id": "o-inviter:20261201", "count": 3})
     db.groups.insert_one({"_id": "GLEGACY", "leader": OLD, "members": {OLD: order_id}, "joined": 1})
     db.account_sets.insert_one({"_id": "invitee-device:d1:2026-12-01", "openids": [OLD]})
+    old_key = hashlib.sha256(OLD.encode()).hexdigest()[:16]
+    db.daily_active_users.insert_one(
+        {"_id": "2026-12-01||0", "day": "2026-12-01", "users": [old_key]}
+    )
 
 
 def test_legacy_records_are_rewritten_once_and_keep_their_limits(seeded):
@@ -100,6 +105,10 @@ def test_legacy_records_are_rewritten_once_and_keep_their_limits(seeded):
         "order_place", {**sample("order_place"), "idempotency_key": "legacy-0003"}, "o-banned"
     )
     assert banned["code"] == "FORBIDDEN" and banned["details"]["reason"] == "RISK_BLOCKED"
+    from retail.analytics.keys import user_key
+
+    active = seeded.daily_active_users.find_one({"_id": "2026-12-01||0"})
+    assert active["users"] == [user_key(OLD)]
     coupon = f"c-new-user:{pseudonym(OLD)}:1"
     assert seeded.orders.find_one({"_id": order["order_id"]})["coupon_id"] == coupon
     assert seeded.commissions.find_one({"_id": f"first_order:{order['order_id']}"})

@@ -69,7 +69,10 @@ class SalesReport(BaseModel):
 class FunnelStep(BaseModel):
     model_config = OUT
     step: str
-    users: int
+    users: int = Field(
+        description="distinct users over the range who, on one day, did this step and every "
+        "step before it"
+    )
     conversion: float | None = Field(description="share of the previous step's users")
     drop_off: float | None = None
 
@@ -108,7 +111,7 @@ class Summary(BaseModel):
 class ChannelRow(BaseModel):
     model_config = OUT
     channel: str
-    visitors: int = Field(description="users who viewed a product, summed over the days")
+    visitors: int = Field(description="distinct users who viewed a product over the range")
     paid_orders: int
     gmv: int
 
@@ -183,12 +186,12 @@ def _sales_row(period: str, docs: list[dict[str, Any]], by_day: dict[str, set[st
 def funnel_report(cmd: Slice, *, operator: Any, db: Any = None) -> FunnelReport:
     db = db if db is not None else database()
     merchant, channel = _slice(cmd, operator)
-    totals = {"view": 0, "cart": 0, "order": 0, "pay": 0}
-    for doc in db.daily_funnel.find(
-        {"merchant_id": merchant, "channel": channel, "day": _days(cmd)}
+    reached: dict[str, set[str]] = {"view": set(), "cart": set(), "order": set(), "pay": set()}
+    for doc in db.daily_funnel_users.find(
+        {"merchant_id": merchant, "channel": channel, "day": _days(cmd)}, {"step": 1, "users": 1}
     ):
-        for step in totals:
-            totals[step] += doc[step]
+        reached[doc["step"]].update(doc["users"])
+    totals = {step: len(users) for step, users in reached.items()}
     steps: list[FunnelStep] = []
     previous: int | None = None
     for step, users in totals.items():
@@ -242,10 +245,14 @@ def channels_report(cmd: DayRange, *, db: Any = None) -> ChannelReport:
     ):
         rows[doc["channel"]]["paid_orders"] += doc["paid_orders"]
         rows[doc["channel"]]["gmv"] += doc["gmv"]
-    for doc in db.daily_funnel.find(
-        {"merchant_id": ALL, "channel": {"$ne": ALL}, "day": _days(cmd)}
+    viewers: dict[str, set[str]] = defaultdict(set)
+    for doc in db.daily_funnel_users.find(
+        {"merchant_id": ALL, "channel": {"$ne": ALL}, "day": _days(cmd), "step": "view"},
+        {"channel": 1, "users": 1},
     ):
-        rows[doc["channel"]]["visitors"] += doc["view"]
+        viewers[doc["channel"]].update(doc["users"])
+    for name, users in viewers.items():
+        rows[name]["visitors"] = len(users)
     codes: dict[str, dict[str, int]] = defaultdict(
         lambda: {"visitors": 0, "paid_orders": 0, "gmv": 0}
     )

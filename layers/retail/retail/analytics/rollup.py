@@ -103,7 +103,23 @@ def roll_up_day(db: Any, day: date) -> tuple[int, int]:
         {key: {**row, "paying_users": len(payers[key])} for key, row in stats.items()},
     )
     write_members(db, "daily_payers", key_day, payers, ("merchant_id", "channel"))
-    _write_day(db, "daily_funnel", key_day, _funnels(events, placed, paid, channel))
+    funnels = _funnels(events, placed, paid, channel)
+    _write_day(
+        db,
+        "daily_funnel",
+        key_day,
+        {
+            key: {step: len(users) for step, users in steps.items()}
+            for key, steps in funnels.items()
+        },
+    )
+    write_members(
+        db,
+        "daily_funnel_users",
+        key_day,
+        {(*key, step): users for key, steps in funnels.items() for step, users in steps.items()},
+        ("merchant_id", "channel", "step"),
+    )
     _write_active(db, day, events, placed, paid)
     _write_shares(db, key_day, events, paid)
     _write_ads(db, key_day, list(db.events.find({"day": key_day, "type": {"$in": AD_EVENTS}})))
@@ -146,9 +162,9 @@ def _funnels(
     placed: list[dict[str, Any]],
     paid: list[dict[str, Any]],
     channel: dict[str, str],
-) -> dict[tuple[str, str], dict[str, Any]]:
-    """view -> cart -> order -> pay: each step counts the users who also did every step
-    before it that day."""
+) -> dict[tuple[str, str], dict[str, set[str]]]:
+    """view -> cart -> order -> pay: the users (keys) who reached each step that day, having
+    done every step before it that day."""
     steps: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(
         lambda: {"view": set(), "cart": set(), "order": set(), "pay": set()}
     )
@@ -171,11 +187,11 @@ def _funnels(
     funnels = {}
     for key, users in steps.items():
         reached = users["view"]
-        counts = {"view": len(reached)}
+        members = {"view": {user_key(u) for u in reached}}
         for step in ("cart", "order", "pay"):
             reached = reached & users[step]
-            counts[step] = len(reached)
-        funnels[key] = counts
+            members[step] = {user_key(u) for u in reached}
+        funnels[key] = members
     return funnels
 
 
