@@ -5,8 +5,10 @@ Each past day is played with this process's clock moved back (retail.common.cloc
 buyers arrive from different WeChat scenes, browse, put things in the cart, accept the
 privacy policy, order, pay in the WeChat Pay sandbox (prepay, then its signed notification,
 delivered in-process to payment_notify), get their goods, answer the NPS survey, review,
-complain, share; a few ask for refunds, which the sandbox completes. Then every day is
-rolled up, recommendations rebuilt and the statements of every day that has ended
+complain, share; a few ask for refunds, which the sandbox completes. Today's work is left
+open, as a shop has it each morning: paid orders to ship, pickups waiting at the stores, a
+refund after shipping to review, an order held by the risk rules. Then every day is rolled
+up, recommendations rebuilt and the statements of every day that has ended
 (Asia/Shanghai; never today) closed, their CSVs exported to the dev object storage
 (scripts/dev_storage.py), which the dev gateway fills again when it starts.
 Deterministic for a given --seed.
@@ -54,6 +56,20 @@ SKUS = [
     "p-bread-1",
     "p-coffee-1",
 ]
+FEEDBACK = [
+    ("suggestion", "希望早上也能配送"),
+    ("complaint", "芒果到的时候有两个压坏了"),
+    ("suggestion", "能不能增加自提点，南屏街附近最好"),
+    ("complaint", "配送员没有打电话就放在门口了"),
+    ("suggestion", "希望有更多本地特产，比如鲜花饼的小包装"),
+    ("complaint", "优惠券显示可用但下单时用不了"),
+]
+REVIEWS = {
+    5: ["新鲜，孩子很喜欢", "比超市的好吃，还会回购", "包装很用心，冰袋还没化"],
+    4: ["不错，就是个头小了点", "味道好，送得也快"],
+    3: ["一般，和图片有点差距"],
+    2: ["有几个坏了，联系客服换了"],
+}
 ADDRESS = {
     "userName": "顾客",
     "provinceName": "云南省",
@@ -103,14 +119,16 @@ def timer(name: str, message: dict[str, Any] | None = None) -> dict[str, Any]:
     return _post(f"/timer/{name}", json.dumps(message).encode() if message else b"", {})
 
 
-def play_day(rng: random.Random, day_no: int, buyers: list[str], shares: dict[str, str]) -> None:
+def play_day(
+    rng: random.Random, day_no: int, buyers: list[str], shares: dict[str, str], today: bool
+) -> None:
     for n, buyer in enumerate(rng.sample(buyers, k=max(3, len(buyers) * 2 // 3))):
         skus = visit(rng, buyer, shares)
         if rng.random() < 0.45:
-            buy(rng, day_no, n, buyer, skus)
+            buy(rng, day_no, n, buyer, skus, today)
         if rng.random() < 0.05:
-            text = {"kind": rng.choice(["complaint", "suggestion"]), "text": "希望早上也能配送"}
-            call("feedback_create", text, buyer)
+            kind, text = rng.choice(FEEDBACK)
+            call("feedback_create", {"kind": kind, "text": text}, buyer)
 
 
 def visit(rng: random.Random, buyer: str, shares: dict[str, str]) -> list[str]:
@@ -135,8 +153,9 @@ def visit(rng: random.Random, buyer: str, shares: dict[str, str]) -> list[str]:
     return skus
 
 
-def buy(rng: random.Random, day_no: int, n: int, buyer: str, skus: list[str]) -> None:
-    """Consent, order, then cancel, leave unpaid, or pay and carry on."""
+def buy(rng: random.Random, day_no: int, n: int, buyer: str, skus: list[str], today: bool) -> None:
+    """Consent, order, then cancel, leave unpaid, or pay and carry on (today's paid orders
+    wait to be shipped)."""
     version = settings().RETAIL_PRIVACY_POLICY_VERSION
     call("consent_accept", {"version": version, "share_contact": True}, buyer)
     address = {**ADDRESS, "telNumber": f"1390000{n:04d}", "detailInfo": f"翠湖路{n}号"}
@@ -156,7 +175,7 @@ def buy(rng: random.Random, day_no: int, n: int, buyer: str, skus: list[str]) ->
             return
         if rng.random() < 0.06:
             refund(order, buyer)
-        else:
+        elif not today:
             deliver(rng, day_no, n, order, buyer, skus[0])
 
 
@@ -180,8 +199,55 @@ def deliver(
         call("survey_answer", {"order_id": order["order_id"], "score": score}, buyer)
     if rng.random() < 0.4:
         rating = rng.choice([5, 5, 4, 4, 3, 2])
-        review = {"order_id": order["order_id"], "sku_id": sku, "rating": rating, "text": "新鲜"}
+        text = REVIEWS[rating][(day_no + n) % len(REVIEWS[rating])]
+        review = {"order_id": order["order_id"], "sku_id": sku, "rating": rating, "text": text}
         call("review_create", review, buyer)
+
+
+def leave_work(rng: random.Random, buyers: list[str]) -> None:
+    """Today's open work in every queue: pickups waiting at a store, a refund after shipping
+    for an operator to review, and an order held because a fourth account used one address
+    today (orders to ship are today's paid ones, left by `buy`)."""
+    version = settings().RETAIL_PRIVACY_POLICY_VERSION
+    for n, buyer in enumerate(buyers[:3]):
+        items = [{"sku_id": "p-eggs-1", "qty": 1 + n % 2}]
+        key = f"demo-pickup-{buyer}"
+        pickup = {
+            "items": items,
+            "delivery": "pickup",
+            "store_id": "s-nanping",
+            "idempotency_key": key,
+        }
+        placed = call("order_place", pickup, buyer)
+        if placed["code"] == "OK":
+            pay(placed["data"], buyer)
+    reviewer = buyers[3]
+    call("consent_accept", {"version": version, "share_contact": True}, reviewer)
+    asked = call(
+        "order_place",
+        {
+            "items": [{"sku_id": "p-milk-1", "qty": 1}],
+            "address": {**ADDRESS, "telNumber": "13900009999", "detailInfo": "青年路9号"},
+            "idempotency_key": f"demo-return-{reviewer}",
+        },
+        reviewer,
+    )
+    if asked["code"] == "OK" and pay(asked["data"], reviewer):
+        order_id = asked["data"]["order_id"]
+        as_admin(
+            "order_ship", {"order_id": order_id, "carrier": "SF", "tracking_no": "SF999000001"}
+        )
+        call("refund_request", {"order_id": order_id, "reason": "牛奶包装破损"}, reviewer)
+    shared = {**ADDRESS, "telNumber": "13900008888", "detailInfo": "同一个地址1号"}
+    for n, buyer in enumerate(buyers[4:8]):  # the fourth account at one address is held
+        call("consent_accept", {"version": version, "share_contact": True}, buyer)
+        key = f"demo-shared-{buyer}"
+        items = [{"sku_id": rng.choice(SKUS), "qty": 1}]
+        placed = call(
+            "order_place", {"items": items, "address": shared, "idempotency_key": key}, buyer
+        )
+        if placed["code"] == "OK" and n < 3:
+            pay(placed["data"], buyer)
 
 
 def setup(days: int) -> None:
@@ -230,7 +296,9 @@ def play(rng: random.Random, days: int, buyers: list[str]) -> None:
     }
     for offset in range(days, -1, -1):
         travel(-timedelta(days=offset))
-        play_day(rng, days - offset, buyers, shares)
+        play_day(rng, days - offset, buyers, shares, today=offset == 0)
+        if offset == 0:
+            leave_work(rng, buyers)
         if (days - offset) % 7 == 6 or offset == 0:
             orders = database().orders.count_documents({})
             print(f"demo: played day {days - offset + 1}/{days + 1}, {orders} orders", flush=True)
