@@ -103,7 +103,7 @@ const PAGES = {
     const { rows, more } = slice(found.statements);
     page.innerHTML = (sessionStorage.getItem("retail-role") === "admin" ? filters([{ name: "merchant_id", label: "商户" }]) : "")
       + table("statements-table", ["商户", "营业日", "销售额", "佣金", "应结", "下载"], rows.map((s) => [
-        esc(s.merchant_id), esc(s.day), yuan(s.gross), yuan(s.commission), figure(`statement-${s.merchant_id}-${s.day}`, s.net, yuan(s.net)),
+        esc(s.merchant_name), esc(s.day), yuan(s.gross), yuan(s.commission), figure(`statement-${s.merchant_id}-${s.day}`, s.net, yuan(s.net)),
         s.download ? `<a href="${esc(s.download)}">CSV</a>` : ""])) + pager(more);
     if (page.querySelector("form.filters")) { bindFilters(); }
     bindPager();

@@ -4,14 +4,20 @@
 // customers first).
 Object.assign(PAGES, {
   async reviews() {
-    const productId = params().get("product_id") || "";
-    page.innerHTML = filters([{ name: "product_id", label: "商品 ID" }]) + `<div id="reviews"></div>`;
+    // Products chosen by name (best sellers first), the top one shown at once.
+    const products = (await call("catalog_browse", { sort: "sales", page_size: 50 })).items;
+    const productId = params().get("product_id") || (products[0] && products[0].product_id) || "";
+    const shown = products.find((p) => p.product_id === productId);
+    page.innerHTML = filters([{ name: "product_id", label: "商品", options: products.map((p) => [p.product_id, p.title]) }])
+      + `<h3>${esc(shown ? shown.title : productId)}</h3><div id="reviews"></div>`;
+    const picker = page.querySelector("select[name=product_id]");
+    if (picker) { picker.value = productId; }
     bindFilters();
     if (!productId) { return; }
     const found = await call("review_list", { product_id: productId, page: pageNo() });
     document.getElementById("reviews").innerHTML = `<p>共 ${found.count} 条，均分 ${found.average ?? "—"}</p>`
-      + table("reviews-table", ["评价", "评分", "内容", "时间", "回复", "操作"], found.reviews.map((r) => [
-        figure(`review-${r.review_id}`, r.rating, r.review_id), "★".repeat(r.rating), esc(r.text), esc(shanghai(r.created_at)), esc(r.reply),
+      + table("reviews-table", ["买家", "SKU", "评分", "内容", "时间", "回复", "操作"], found.reviews.map((r) => [
+        figure(`review-${r.review_id}`, r.rating, r.buyer), esc(r.sku_id), "★".repeat(r.rating), esc(r.text), esc(shanghai(r.created_at)), esc(r.reply),
         form(`review-reply-${r.review_id}`, [{ name: "reply", label: "回复", maxlength: 200, value: r.reply || "" }], "回复")
         + ` <button type="button" class="hide-review" data-id="${esc(r.review_id)}">隐藏</button>`])) + pager(found.has_more);
     bindPager();

@@ -419,7 +419,14 @@ def test_reviews_are_answered_and_hidden_and_tickets_resolved(shop, page):
         "feedback_create",
         {"kind": "complaint", "text": "番茄不新鲜", "order_id": order["order_id"]},
     )
+    open_page(page, "reviews")  # no id to know: products by name, the best seller shown
+    assert page.locator("select[name=product_id] option").count() > 10
+    assert (
+        page.inner_text("main h3")
+        == page.locator("select[name=product_id] option:checked").inner_text()
+    )
     open_page(page, "reviews?product_id=p-tomato")
+    assert page.inner_text("main h3") == "元谋番茄"
     submit(page, f"review-reply-{review['review_id']}", {"reply": "抱歉，已为您补发"})
     listed = buyer.call("review_list", {"product_id": "p-tomato"})
     assert listed["reviews"][0]["reply"] == "抱歉，已为您补发"

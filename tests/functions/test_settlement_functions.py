@@ -259,6 +259,7 @@ def test_operators_see_their_statements_and_download_them(seeded, orders, monkey
 
         mine = as_operator("merchant:m-huaxia", {})["data"]["statements"]
         assert [s["merchant_id"] for s in mine] == ["m-huaxia"]
+        assert mine[0]["merchant_name"] == "花夏鲜花蔬果合作社"  # the console shows names
         with urllib.request.urlopen(mine[0]["download"], timeout=10) as response:
             assert response.read().decode("utf-8-sig").startswith("kind,order_id,sku_id")
         assert as_operator("merchant:m-huaxia", {"merchant_id": "m-self"})["code"] == "FORBIDDEN"

@@ -175,12 +175,20 @@ def list_statements(cmd: ListStatements, *, operator: Any, db: Any = None) -> St
     db = db if db is not None else database()
     merchant_id = merchant_scope(operator, cmd.merchant_id, "statements")
     query = {} if merchant_id == ALL else {"merchant_id": merchant_id}
-    found = db.statements.find(query, {"rows": 0}, sort=[("day", -1), ("_id", 1)], limit=cmd.limit)
+    found = list(
+        db.statements.find(query, {"rows": 0}, sort=[("day", -1), ("_id", 1)], limit=cmd.limit)
+    )
+    merchants = {s["merchant_id"] for s in found}
+    names = {
+        m["_id"]: m["name"]
+        for m in db.merchants.find({"_id": {"$in": sorted(merchants)}}, {"name": 1})
+    }
     return StatementPage(
         statements=[
             {
                 **{k: v for k, v in s.items() if k != "_id"},
                 "statement_id": s["_id"],
+                "merchant_name": names.get(s["merchant_id"], s["merchant_id"]),
                 "download": object_storage.download_link(s["csv_key"])
                 if s.get("csv_key")
                 else None,
