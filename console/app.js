@@ -38,6 +38,14 @@ const STATUS = {
 const DELIVERY = { express: "快递", instant: "同城配送", pickup: "门店自提", virtual: "虚拟商品" };
 
 function label(status) { return STATUS[status] || status || ""; }
+// Merchants' names by id, read once per page view (merchant_list: a merchant sees itself).
+let merchantNames = null;
+async function loadMerchantNames() {
+  const found = await call("merchant_list", {});
+  merchantNames = Object.fromEntries(found.merchants.map((m) => [m.merchant_id, m.name]));
+  return merchantNames;
+}
+function merchantName(id) { return (merchantNames && merchantNames[id]) || id || ""; }
 function yuan(fen) { return "¥" + ((fen || 0) / 100).toFixed(2); }
 function fen(yuanText) { return Math.round(parseFloat(yuanText) * 100); }
 function percent(rate) { return rate === null || rate === undefined ? "—" : (rate * 100).toFixed(1) + "%"; }
@@ -308,6 +316,11 @@ function orderQuery(extra) {
   return query;
 }
 function lineTitles(o) { return esc((o.lines || []).map((l) => `${l.title} ×${l.qty}`).join("、")); }
+function sellers(o) { return esc([...new Set((o.lines || []).map((l) => merchantName(l.merchant_id)))].join("、")); }
+// The order's id opening its whole view; data-value is its status, as figure() gives it.
+function orderLink(o) {
+  return `<a href="#/order?id=${encodeURIComponent(o.order_id)}" data-testid="order-${esc(o.order_id)}" data-value="${esc(o.status)}">${esc(o.order_id)}</a>`;
+}
 
 const SHIP_FIELDS = [
   { name: "carrier", label: "快递公司", pattern: "[A-Za-z0-9_\\-]{2,20}", placeholder: "SF", maxlength: 20 },
@@ -316,15 +329,16 @@ const SHIP_FIELDS = [
 
 Object.assign(PAGES, {
   async orders() {
+    await loadMerchantNames();
     const found = await call("order_search", orderQuery({}));
     const { rows, more } = { rows: found.orders.slice(0, PAGE_SIZE), more: found.orders.length > PAGE_SIZE };
     page.innerHTML = filters([
       { name: "status", label: "状态", options: STATUS_OPTIONS },
       { name: "delivery", label: "配送", options: Object.entries(DELIVERY) },
       { name: "order_id", label: "订单号" },
-    ]) + table("orders-table", ["订单", "状态", "金额", "配送", "商品", "收货人", "电话", "下单时间", "操作"], rows.map((o) => [
-      figure(`order-${o.order_id}`, o.status, o.order_id), esc(label(o.status)) + (o.risk_hold ? " (风控冻结)" : ""), yuan(o.total),
-      esc(DELIVERY[o.delivery] || o.delivery), lineTitles(o), esc((o.address || {}).userName), esc((o.address || {}).telNumber),
+    ]) + table("orders-table", ["订单", "状态", "金额", "配送", "商品", "商户", "收货人", "电话", "下单时间", "操作"], rows.map((o) => [
+      orderLink(o), esc(label(o.status)) + (o.risk_hold ? " (风控冻结)" : ""), yuan(o.total),
+      esc(DELIVERY[o.delivery] || o.delivery), lineTitles(o), sellers(o), esc((o.address || {}).userName), esc((o.address || {}).telNumber),
       esc(shanghai(o.created_at)),
       o.status === "PAID" && o.delivery !== "pickup" ? form(`ship-${o.order_id}`, SHIP_FIELDS, "发货") : ""])) + pager(more);
     bindFilters();
@@ -332,6 +346,29 @@ Object.assign(PAGES, {
     rows.filter((o) => o.status === "PAID").forEach((o) => onForm(`ship-${o.order_id}`,
       (d) => call("order_ship", { order_id: o.order_id, carrier: d.carrier, tracking_no: d.tracking_no }),
       (d) => `确认发货 ${o.order_id}（${d.carrier} ${d.tracking_no}）？发货后不能撤回。`));
+  },
+  // One order whole: lines, money, parcels and tracking, its timeline, refunds and the audit.
+  async order() {
+    await loadMerchantNames();
+    const found = await call("order_inspect", { order_id: params().get("id") || "" });
+    const o = found.order;
+    const money = [["商品金额", o.goods_amount], ["运费", o.freight], ["优惠券", -o.discount], ["会员折扣", -o.member_discount],
+      ["积分抵扣", -o.points_used], ["应付", o.total], ["实付", o.paid_amount]].filter(([, v]) => v !== null && v !== undefined);
+    page.innerHTML = `<h3 data-testid="order-id">订单 ${esc(o.order_id)} · ${esc(label(o.status))}${o.risk_hold ? "（风控冻结）" : ""}</h3>`
+      + `<p>${esc(DELIVERY[o.delivery] || o.delivery)} · 下单 ${esc(shanghai(o.created_at))}${o.paid_at ? " · 付款 " + esc(shanghai(o.paid_at)) : ""}`
+      + `${o.transaction_id ? " · 微信支付单号 " + esc(o.transaction_id) : ""}</p>`
+      + (o.address ? `<p>收货：${esc(o.address.userName)} ${esc(o.address.telNumber)} ${esc(o.address.cityName || "")}${esc(o.address.detailInfo || "")}</p>` : "")
+      + "<h4>商品</h4>" + table("order-lines", ["商品", "规格", "商户", "单价", "数量", "小计"], o.lines.map((l) => [
+        esc(l.title), esc(l.spec), esc(merchantName(l.merchant_id)), yuan(l.price), l.qty, yuan(l.amount)]))
+      + "<h4>金额</h4>" + table("order-money", ["项目", "金额"], money.map(([k, v]) => [k, yuan(v)]))
+      + "<h4>包裹</h4>" + table("order-parcels", ["商户", "状态", "快递", "运单号"], Object.entries(o.parcels || {}).map(([m, p]) => [
+        esc(merchantName(m)), esc(label(p.status)), esc(p.carrier), esc(p.tracking_no)]))
+      + "<h4>退款</h4>" + table("order-refunds", ["退款单", "商户", "金额", "状态", "原因", "时间"], found.refunds.map((r) => [
+        esc(r.out_refund_no), esc(merchantName(r.merchant_id) || "整单"), yuan(r.amount), esc(r.status), esc(r.reason), esc(shanghai(r.created_at))]))
+      + "<h4>进度</h4>" + table("order-timeline", ["时间", "状态", "说明"], (o.timeline || []).map((t) => [
+        esc(shanghai(t.at)), esc(label(t.status)), esc(t.note)]))
+      + "<h4>操作记录</h4>" + table("order-audit", ["时间", "操作员", "角色", "操作"], found.audit.map((a) => [
+        esc(shanghai(a.at)), esc(a.operator_id), esc(a.role), esc(a.action)]));
   },
   async pickup() {
     const store = params().get("store_id") || "";
@@ -449,7 +486,15 @@ Object.assign(PAGES, {
     if (editing) { await productEditor(editing); }
   },
   async coupons() {
-    page.innerHTML = `<h3>新建优惠券模板</h3>` + form("coupon-save", [
+    const found = await call("coupon_template_list", {});
+    const rule = (t) => (t.kind === "free_shipping" ? "免运费" : t.kind === "percent"
+      ? `${((10000 - t.rate_bp) / 1000).toFixed(2).replace(/\.?0+$/, "")}折，最多减${yuan(t.discount)}` : `减${yuan(t.discount)}`);
+    page.innerHTML = `<h3>优惠券模板</h3>` + table("coupon-templates", ["模板", "名称", "规则", "已领 / 总量", "每人限领", "有效期", "防刷", "状态"],
+      found.templates.map((t) => [
+        figure(`template-${t.template_id}`, t.claimed, t.template_id), esc(t.title), (t.threshold ? `满${yuan(t.threshold)}` : "") + rule(t),
+        `${t.claimed} / ${t.total_quota}`, t.per_user_limit, t.valid_days ? `领取后 ${t.valid_days} 天` : esc(shanghai(t.valid_until)),
+        t.guarded ? "是" : "", t.status === "ACTIVE" ? "发放中" : "已暂停"]))
+      + `<h3>新建优惠券模板</h3>` + form("coupon-save", [
       { name: "template_id", label: "模板 ID", pattern: ID_PATTERN },
       { name: "title", label: "名称", maxlength: 40 },
       { name: "discount", label: "减（元）", type: "number", min: "0.01", step: "0.01" },
@@ -597,8 +642,8 @@ Object.assign(PAGES, {
 // What each role may open (the functions refuse the rest anyway; this keeps the menu honest).
 const ROLE_PAGES = {
   admin: null,
-  merchant: ["dashboard", "funnel", "segments", "orders", "products", "reviews", "ads", "statements"],
-  service: ["orders", "pickup", "refunds", "risk", "reviews", "tickets"],
+  merchant: ["dashboard", "funnel", "segments", "orders", "order", "products", "reviews", "ads", "statements"],
+  service: ["orders", "order", "pickup", "refunds", "risk", "reviews", "tickets"],
 };
 const RANGE_PAGES = ["dashboard", "funnel", "channels", "ads"];
 

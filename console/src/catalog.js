@@ -38,7 +38,15 @@ Object.assign(PAGES, {
     if (editing) { await productEditor(editing); }
   },
   async coupons() {
-    page.innerHTML = `<h3>新建优惠券模板</h3>` + form("coupon-save", [
+    const found = await call("coupon_template_list", {});
+    const rule = (t) => (t.kind === "free_shipping" ? "免运费" : t.kind === "percent"
+      ? `${((10000 - t.rate_bp) / 1000).toFixed(2).replace(/\.?0+$/, "")}折，最多减${yuan(t.discount)}` : `减${yuan(t.discount)}`);
+    page.innerHTML = `<h3>优惠券模板</h3>` + table("coupon-templates", ["模板", "名称", "规则", "已领 / 总量", "每人限领", "有效期", "防刷", "状态"],
+      found.templates.map((t) => [
+        figure(`template-${t.template_id}`, t.claimed, t.template_id), esc(t.title), (t.threshold ? `满${yuan(t.threshold)}` : "") + rule(t),
+        `${t.claimed} / ${t.total_quota}`, t.per_user_limit, t.valid_days ? `领取后 ${t.valid_days} 天` : esc(shanghai(t.valid_until)),
+        t.guarded ? "是" : "", t.status === "ACTIVE" ? "发放中" : "已暂停"]))
+      + `<h3>新建优惠券模板</h3>` + form("coupon-save", [
       { name: "template_id", label: "模板 ID", pattern: ID_PATTERN },
       { name: "title", label: "名称", maxlength: 40 },
       { name: "discount", label: "减（元）", type: "number", min: "0.01", step: "0.01" },

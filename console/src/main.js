@@ -6,8 +6,8 @@
 // What each role may open (the functions refuse the rest anyway; this keeps the menu honest).
 const ROLE_PAGES = {
   admin: null,
-  merchant: ["dashboard", "funnel", "segments", "orders", "products", "reviews", "ads", "statements"],
-  service: ["orders", "pickup", "refunds", "risk", "reviews", "tickets"],
+  merchant: ["dashboard", "funnel", "segments", "orders", "order", "products", "reviews", "ads", "statements"],
+  service: ["orders", "order", "pickup", "refunds", "risk", "reviews", "tickets"],
 };
 const RANGE_PAGES = ["dashboard", "funnel", "channels", "ads"];
 

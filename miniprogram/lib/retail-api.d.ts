@@ -395,9 +395,15 @@ export type ListCommissions = {
   limit?: number;
 };
 
+export type ListCouponTemplates = {
+  status?: string | null;
+};
+
 export type ListCoupons = {
   status?: "AVAILABLE" | "LOCKED" | "USED" | "EXPIRED" | null;
 };
+
+export type ListMerchants = Record<string, unknown>;
 
 export type ListOrders = {
   status?: "RESERVING" | "PENDING_PAYMENT" | "PAID" | "SHIPPED" | "COMPLETED" | "CANCELLED" | "FAILED" | "REFUNDING" | "REFUNDED" | null;
@@ -434,6 +440,18 @@ export type LoginAnswer = {
 export type MembershipEntry = {
   /** membership days one unit buys */
   days: number;
+};
+
+export type MerchantView = {
+  merchant_id: string;
+  name: string;
+  commission_rate_bp: number;
+  status: string;
+  own: boolean;
+};
+
+export type Merchants = {
+  merchants: Array<MerchantView>;
 };
 
 export type MetricsReport = {
@@ -509,6 +527,15 @@ export type OperatorSession = {
   role: string;
   token: string;
   expires_in: number;
+};
+
+export type OrderDetail = {
+  /** the order (a merchant's share for a merchant) */
+  order: Record<string, unknown>;
+  /** refunds asked of WeChat Pay for it */
+  refunds: Array<Record<string, unknown>>;
+  /** operator actions on it, oldest first */
+  audit: Array<Record<string, unknown>>;
 };
 
 export type OrderItem = {
@@ -1095,6 +1122,10 @@ export type ShowNps = {
   end: string;
 };
 
+export type ShowOrder = {
+  order_id: string;
+};
+
 export type ShowProduct = {
   product_id: string;
 };
@@ -1179,6 +1210,28 @@ export type Summary = {
 export type SurveyAnswer = {
   order_id: string;
   score: number;
+};
+
+export type TemplateView = {
+  template_id: string;
+  title: string;
+  kind: string;
+  discount: number;
+  threshold: number;
+  rate_bp: number;
+  total_quota: number;
+  /** coupons handed out so far */
+  claimed: number;
+  per_user_limit: number;
+  valid_days: number | null;
+  valid_from: string | null;
+  valid_until: string | null;
+  guarded: boolean;
+  status: string;
+};
+
+export type Templates = {
+  templates: Array<TemplateView>;
 };
 
 export type TicketQueue = {
@@ -1393,6 +1446,11 @@ export declare namespace coupon_list {
   export type Data = MyCoupons;
 }
 
+export declare namespace coupon_template_list {
+  export type Request = ListCouponTemplates;
+  export type Data = Templates;
+}
+
 export declare namespace coupon_template_save {
   export type Request = SaveCouponTemplate;
   export type Data = SaveCouponTemplateAnswer;
@@ -1458,6 +1516,11 @@ export declare namespace housekeeping_run {
   export type Data = HousekeepingSummary;
 }
 
+export declare namespace merchant_list {
+  export type Request = ListMerchants;
+  export type Data = Merchants;
+}
+
 export declare namespace merchant_save {
   export type Request = SaveMerchant;
   export type Data = SaveMerchantAnswer;
@@ -1496,6 +1559,11 @@ export declare namespace order_expire {
 export declare namespace order_get {
   export type Request = OrderRef;
   export type Data = OrderView;
+}
+
+export declare namespace order_inspect {
+  export type Request = ShowOrder;
+  export type Data = OrderDetail;
 }
 
 export declare namespace order_list {
@@ -1700,6 +1768,7 @@ export interface Functions {
   coupon_claim: { auth: "user"; request: coupon_claim.Request; data: coupon_claim.Data };
   coupon_lapsed: { auth: "timer"; request: coupon_lapsed.Request; data: coupon_lapsed.Data };
   coupon_list: { auth: "user"; request: coupon_list.Request; data: coupon_list.Data };
+  coupon_template_list: { auth: "operator"; request: coupon_template_list.Request; data: coupon_template_list.Data };
   coupon_template_save: { auth: "operator"; request: coupon_template_save.Request; data: coupon_template_save.Data };
   delivery_notify: { auth: "webhook"; request: delivery_notify.Request; data: delivery_notify.Data };
   experiment_assign: { auth: "user"; request: experiment_assign.Request; data: experiment_assign.Data };
@@ -1713,6 +1782,7 @@ export interface Functions {
   group_get: { auth: "optional"; request: group_get.Request; data: group_get.Data };
   health_check: { auth: "optional"; request: health_check.Request; data: health_check.Data };
   housekeeping_run: { auth: "timer"; request: housekeeping_run.Request; data: housekeeping_run.Data };
+  merchant_list: { auth: "operator"; request: merchant_list.Request; data: merchant_list.Data };
   merchant_save: { auth: "operator"; request: merchant_save.Request; data: merchant_save.Data };
   metrics_show: { auth: "operator"; request: metrics_show.Request; data: metrics_show.Data };
   operator_login: { auth: "sign_in"; request: operator_login.Request; data: operator_login.Data };
@@ -1721,6 +1791,7 @@ export interface Functions {
   order_confirm: { auth: "user"; request: order_confirm.Request; data: order_confirm.Data };
   order_expire: { auth: "timer"; request: order_expire.Request; data: order_expire.Data };
   order_get: { auth: "user"; request: order_get.Request; data: order_get.Data };
+  order_inspect: { auth: "operator"; request: order_inspect.Request; data: order_inspect.Data };
   order_list: { auth: "user"; request: order_list.Request; data: order_list.Data };
   order_pickup_verify: { auth: "operator"; request: order_pickup_verify.Request; data: order_pickup_verify.Data };
   order_place: { auth: "user"; request: order_place.Request; data: order_place.Data };

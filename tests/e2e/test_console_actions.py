@@ -166,6 +166,7 @@ def test_orders_are_listed_with_chinese_states_yuan_and_shanghai_times_and_shipp
     row = page.locator("[data-testid='orders-table'] tbody tr").first
     text = row.inner_text()
     assert "待发货" in text and f"¥{order['total'] / 100:.2f}" in text and "快递" in text
+    assert "春城鲜生自营" in text  # merchants by name
     created = datetime.fromisoformat(
         admin(shop, "order_search", {"order_id": order["order_id"]})["orders"][0]["created_at"]
     )
@@ -188,6 +189,26 @@ def test_orders_are_listed_with_chinese_states_yuan_and_shanghai_times_and_shipp
     assert error_shown(page) is None
     found = admin(shop, "order_search", {"order_id": order["order_id"]})["orders"][0]
     assert found["status"] == "SHIPPED" and found["tracking_no"] == "SF1000000001"
+
+
+def test_an_order_opens_whole_from_the_list(shop, page):
+    order = Shopper(shop, "o-console-detail", "13900003332").paid_order()
+    admin(
+        shop,
+        "order_ship",
+        {"order_id": order["order_id"], "carrier": "SF", "tracking_no": "SF1000000002"},
+    )
+    open_page(page, f"orders?order_id={order['order_id']}")
+    page.click(f"a[href='#/order?id={order['order_id']}']")
+    page.wait_for_selector("main[data-page=order][data-ready=true]", timeout=20_000)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "action-order.png"), full_page=True)
+    assert order["order_id"] in page.inner_text("[data-testid='order-id']")
+    lines = page.locator("[data-testid='order-lines']").inner_text()
+    assert "春城鲜生自营" in lines and "¥" in lines
+    assert "SF1000000002" in page.locator("[data-testid='order-parcels']").inner_text()
+    assert "order_ship" in page.locator("[data-testid='order-audit']").inner_text()
+    assert "13900003332" not in page.inner_text("main")  # masked
 
 
 def test_order_list_pages_through_the_orders(shop, page):
@@ -402,6 +423,8 @@ def test_coupon_template_is_created_after_validation(shop, page):
     buyer = Shopper(shop, "o-console-coupon", "13900005555")
     status, refused = shop.post("/fn/coupon_claim", {"template_id": "c-console"}, buyer.headers)
     assert status == 403 and refused["details"]["reason"] == "NEW_ACCOUNT"  # saved as guarded
+    listed = page.locator("[data-testid='coupon-templates']").inner_text()
+    assert "运营券 满50减8" in listed and "0 / 100" in listed  # the new template in the list
     saved = connect(shop.db_uri).coupon_templates.find_one({"_id": "c-console"})
     assert (saved["discount"], saved["threshold"], saved["total_quota"]) == (800, 5000, 100)
     assert saved["title"] == "运营券 满50减8" and saved["claimed"] == 0

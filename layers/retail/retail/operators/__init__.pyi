@@ -21,7 +21,16 @@ from .actions import (
     save_product,
 )
 from .blacklist import BlacklistEntry, UpdateBlacklist, update_blacklist
+from .directory import (
+    ListCouponTemplates,
+    ListMerchants,
+    Merchants,
+    Templates,
+    list_coupon_templates,
+    list_merchants,
+)
 from .metrics import MetricsReport, ShowMetrics, show_metrics
+from .order_detail import OrderDetail, ShowOrder, show_order
 from .order_search import OrderSearch, SearchResults, search_orders
 from .risk_queue import RiskEvents, RiskEventView, RiskQueue, list_risk_events
 from .risk_review import ReviewRisk, review_risk_event
@@ -29,8 +38,12 @@ from .risk_review import ReviewRisk, review_risk_event
 __all__ = [
     "AdjustStock",
     "BlacklistEntry",
+    "ListCouponTemplates",
+    "ListMerchants",
+    "Merchants",
     "MetricsReport",
     "OperatorSession",
+    "OrderDetail",
     "OrderSearch",
     "ProductStatus",
     "PublishProduct",
@@ -43,13 +56,17 @@ __all__ = [
     "SaveProduct",
     "SearchResults",
     "ShowMetrics",
+    "ShowOrder",
     "SignIn",
     "StockLevel",
+    "Templates",
     "UpdateBlacklist",
     "adjust_stock",
     "create_operator",
     "delete_operator",
     "disable_operator",
+    "list_coupon_templates",
+    "list_merchants",
     "list_risk_events",
     "publish_product",
     "review_risk_event",
@@ -58,6 +75,7 @@ __all__ = [
     "save_product",
     "search_orders",
     "show_metrics",
+    "show_order",
     "sign_in",
     "update_blacklist",
 ]

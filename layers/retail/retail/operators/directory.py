@@ -1,0 +1,82 @@
+"""What the back office looks things up by, so operators see names instead of ids: the
+merchants (a merchant sees itself only) and the coupon templates (admins), each with the
+figures an operator needs beside the name."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from retail.common.database import database
+from retail.common.models import OUT, STRICT
+from retail.common.scope import ALL, merchant_scope
+
+MAX_LISTED = 500
+
+
+class ListMerchants(BaseModel):
+    model_config = STRICT
+
+
+class MerchantView(BaseModel):
+    model_config = OUT
+    merchant_id: str
+    name: str
+    commission_rate_bp: int
+    status: str = "ACTIVE"
+    own: bool = False
+
+
+class Merchants(BaseModel):
+    model_config = OUT
+    merchants: list[MerchantView]
+
+
+class ListCouponTemplates(BaseModel):
+    model_config = STRICT
+    status: str | None = Field(None, pattern=r"^(ACTIVE|PAUSED)$")
+
+
+class TemplateView(BaseModel):
+    model_config = OUT
+    template_id: str
+    title: str
+    kind: str = "fixed"
+    discount: int
+    threshold: int = 0
+    rate_bp: int = 0
+    total_quota: int
+    claimed: int = Field(0, description="coupons handed out so far")
+    per_user_limit: int = 1
+    valid_days: int | None = None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    guarded: bool = False
+    status: str = "ACTIVE"
+
+
+class Templates(BaseModel):
+    model_config = OUT
+    templates: list[TemplateView]
+
+
+def list_merchants(_: ListMerchants, *, operator: Any, db: Any = None) -> Merchants:
+    """admin and service: every merchant; a merchant: itself. Raises Forbidden otherwise."""
+    db = db if db is not None else database()
+    if operator.role == "service":
+        query: dict[str, Any] = {}
+    else:
+        scope = merchant_scope(operator, None, "merchants")
+        query = {} if scope == ALL else {"_id": scope}
+    found = db.merchants.find(query, sort=[("_id", 1)], limit=MAX_LISTED)
+    return Merchants(merchants=[MerchantView(**{**m, "merchant_id": m["_id"]}) for m in found])
+
+
+def list_coupon_templates(cmd: ListCouponTemplates, *, db: Any = None) -> Templates:
+    """Every template (or those of one status), newest first, with how many were claimed."""
+    db = db if db is not None else database()
+    query = {"status": cmd.status} if cmd.status else {}
+    found = db.coupon_templates.find(query, sort=[("created_at", -1)], limit=MAX_LISTED)
+    return Templates(templates=[TemplateView(**{**t, "template_id": t["_id"]}) for t in found])

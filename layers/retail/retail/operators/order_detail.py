@@ -1,0 +1,87 @@
+"""One order as the back office sees it whole: its lines, money, parcels and tracking, its
+timeline, the refunds asked of WeChat Pay for it, and every operator action on it (the audit
+log). Names, phones and addresses are masked (the plain view is order_search's, with a
+reason); a merchant sees its own share of the order only, and only orders with its goods."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from retail.common.database import database
+from retail.common.errors import Forbidden, NotFound
+from retail.common.logs import mask
+from retail.common.models import ORDER_ID, OUT, STRICT
+from retail.orders.records import merchant_share
+
+SHOWN = (
+    "status",
+    "delivery",
+    "store_id",
+    "created_at",
+    "pay_deadline",
+    "paid_at",
+    "completed_at",
+    "refunded_at",
+    "transaction_id",
+    "lines",
+    "goods_amount",
+    "freight",
+    "discount",
+    "member_discount",
+    "points_used",
+    "total",
+    "paid_amount",
+    "coupon_id",
+    "address",
+    "pickup_code",
+    "parcels",
+    "parcel_refunds",
+    "tracking",
+    "timeline",
+    "refund_request",
+    "refund_status",
+    "risk_hold",
+    "failure",
+)
+AUDIT_SHOWN = 50
+
+
+class ShowOrder(BaseModel):
+    model_config = STRICT
+    order_id: str = ORDER_ID
+
+
+class OrderDetail(BaseModel):
+    model_config = OUT
+    order: dict[str, Any] = Field(description="the order (a merchant's share for a merchant)")
+    refunds: list[dict[str, Any]] = Field(description="refunds asked of WeChat Pay for it")
+    audit: list[dict[str, Any]] = Field(description="operator actions on it, oldest first")
+
+
+def show_order(cmd: ShowOrder, *, operator: Any, db: Any = None) -> OrderDetail:
+    """Raises NotFound (no such order, or none of a merchant's goods in it) or Forbidden."""
+    db = db if db is not None else database()
+    base = operator.role.split(":", 1)[0]
+    if base not in ("admin", "service", "merchant"):
+        raise Forbidden(f"role {operator.role!r} may not read orders")
+    order = db.orders.find_one({"_id": cmd.order_id})
+    mine = operator.merchant_id
+    if order is None or (mine is not None and mine not in order.get("merchant_ids", [])):
+        raise NotFound(f"no order {cmd.order_id!r}")
+    if mine is not None:
+        order = merchant_share(order, mine)
+    refunds = [
+        {k: r.get(k) for k in ("amount", "status", "reason", "merchant_id", "created_at")}
+        | {"out_refund_no": r["_id"]}
+        for r in db.refunds.find({"order_id": cmd.order_id}, sort=[("created_at", 1)])
+        if mine is None or r.get("merchant_id") in (None, mine)
+    ]
+    audit = [
+        {k: a.get(k) for k in ("operator_id", "role", "action", "at")}
+        for a in db.audit_log.find({"target": cmd.order_id}, sort=[("at", 1)], limit=AUDIT_SHOWN)
+        if mine is None or a.get("role") == operator.role
+    ]
+    view = {"order_id": order["_id"], **{k: order.get(k) for k in SHOWN}}
+    return OrderDetail(order=mask(view), refunds=refunds, audit=audit)
