@@ -47,6 +47,11 @@ def coupons(db: Any) -> int:
         if _plain(doc["openid"]) and str(doc["_id"]).startswith(legacy):
             slot = str(doc["_id"]).removeprefix(legacy)
             new_id = f"{doc['template_id']}:{pseudonym(doc['openid'])}:{slot}"
+            if doc["status"] != "AVAILABLE":  # a run that died after copying: the use wins
+                db.coupons.update_one(
+                    {"_id": new_id, "status": "AVAILABLE"},
+                    {"$set": {"status": doc["status"], "order_id": doc.get("order_id")}},
+                )
             _rekey(db, "coupons", doc, new_id)
             db.orders.update_many({"coupon_id": doc["_id"]}, {"$set": {"coupon_id": new_id}})
             moved += 1
@@ -56,7 +61,9 @@ def coupons(db: Any) -> int:
 def purchase_caps(db: Any) -> int:
     moved = 0
     for doc in db.purchase_caps.find({"_id": {"$regex": ":openid:"}}):
-        sku, openid = doc["_id"].split(":openid:", 1)
+        sku, _, openid = doc["_id"].rpartition(":openid:")
+        if not _plain(openid) or ":" in openid:  # a SKU id that itself holds ":openid:"
+            continue
         new_id = f"{sku}:buyer:{pseudonym(openid)}"
         held = {**(db.purchase_caps.find_one({"_id": new_id}) or {}).get("orders", {})}
         held.update(doc.get("orders") or {})

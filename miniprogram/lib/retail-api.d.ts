@@ -382,6 +382,8 @@ export type Housekeep = Record<string, unknown>;
 
 export type HousekeepingSummary = {
   rate_windows_removed: number;
+  /** account erasures swept again and closed */
+  erasures_finished: number;
 };
 
 export type ListAds = {
@@ -1076,6 +1078,7 @@ export type ShareLink = {
 };
 
 export type ShareReward = {
+  /** the inviter's pseudonym: a share code names nobody */
   inviter: string;
   bound: boolean;
   points_awarded: number;

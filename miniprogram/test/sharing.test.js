@@ -26,7 +26,9 @@ test("a new shopper opening a shared product rewards the inviter with points", a
   const landing = openPage("pages/product/detail");
   await landing.instance.onLoad(opened);
   expect(landing.data.error).toBeNull();
-  expect(landing.data.reward).toEqual({ inviter, bound: true, points_awarded: 50 });
+  // The inviter is named by a pseudonym: a share code tells nobody the inviter's openid.
+  expect(landing.data.reward).toEqual({ inviter: expect.stringMatching(/^u[0-9a-f]{31}$/), bound: true, points_awarded: 50 });
+  expect(JSON.stringify(landing.data.reward)).not.toContain(inviter);
   const tracked = global.wx.calls
     .filter((c) => c.api === "cloud.callFunction" && c.params.name === "track")
     .flatMap((c) => c.params.data.events.map((e) => e.type));

@@ -216,34 +216,44 @@ def serve(
         f"RETAIL_ENV={settings().RETAIL_ENV}, store {settings().store_uri}",
         flush=True,
     )
-    if settings().is_dev and os.environ.get("RETAIL_DEV_TIMERS", "on") != "off":
-        start_timers(f"http://{'127.0.0.1' if bound[0] == '0.0.0.0' else bound[0]}:{bound[1]}")
+    url = f"http://{'127.0.0.1' if bound[0] == '0.0.0.0' else bound[0]}:{bound[1]}"
+    timers = settings().is_dev and os.environ.get("RETAIL_DEV_TIMERS", "on") != "off"
     if workers <= 1:
+        if timers:
+            start_timers(url)
         run_worker()
     else:
-        Supervisor(run_worker).run(workers)
+        Supervisor(run_worker, (lambda: start_timers(url)) if timers else None).run(workers)
 
 
-def start_timers(url: str) -> None:
+def start_timers(url: str) -> int:
     """The timers of serverless.yml on their schedules (scripts/gateway/timers.py), in a
-    process of their own that ends with this one."""
-    subprocess.Popen(
+    process of their own that ends with this one; returns its pid."""
+    process = subprocess.Popen(
         [sys.executable, str(Path(__file__).with_name("timers.py")), "--url", url],
         stdin=subprocess.DEVNULL,
     )
+    return process.pid
 
 
 class Supervisor:
-    """Keeps `workers` forked worker processes running until SIGTERM or SIGINT."""
+    """Keeps `workers` forked worker processes running until SIGTERM or SIGINT, and the
+    timers process (`start_timers`, when given), each restarted as what it is."""
 
-    def __init__(self, run_worker: Callable[[], None]) -> None:
+    def __init__(
+        self, run_worker: Callable[[], None], start_timers: Callable[[], int] | None = None
+    ) -> None:
         self.run_worker = run_worker
+        self.start_timers = start_timers
+        self.timers: int | None = None
         self.children: set[int] = set()
         self.stopping = False
 
     def run(self, workers: int) -> None:
         for _ in range(workers):
             self._start()
+        if self.start_timers is not None:  # after the forks: no worker inherits it
+            self.timers = self.start_timers()
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         while not self.stopping:
@@ -251,6 +261,12 @@ class Supervisor:
                 pid, status = os.wait()
             except ChildProcessError:
                 return
+            if pid == self.timers and self.start_timers is not None and not self.stopping:
+                sys.stderr.write(f"timers {pid} exited ({status}); starting them again\n")
+                self.timers = self.start_timers()
+                continue
+            if pid not in self.children:
+                continue
             self.children.discard(pid)
             if not self.stopping:
                 sys.stderr.write(f"worker {pid} exited ({status}); starting another\n")
@@ -267,7 +283,7 @@ class Supervisor:
 
     def _stop(self, _signum: int, _frame: object) -> None:
         self.stopping = True
-        for child in list(self.children):
+        for child in [*self.children, *([self.timers] if self.timers else [])]:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGTERM)
         for child in list(self.children):

@@ -95,7 +95,7 @@ def main() -> None:
     args = parser.parse_args()
     schedule = timers()
     if args.once:
-        until = datetime.fromisoformat(args.at) if args.at else datetime.now(BEIJING)
+        until = (datetime.fromisoformat(args.at) if args.at else datetime.now()).astimezone(BEIJING)
         for timer in due(schedule, until - timedelta(seconds=1), until):
             fire(args.url, timer)
         return

@@ -3,6 +3,8 @@ RETAIL_DEV_TIMERS=off (what the other tests use, to fire timers themselves)."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -68,6 +70,17 @@ def test_a_dev_gateway_starts_its_timers_and_they_run_the_functions(tmp_path):
             "settlement_run answered 200",
         ], fired.stderr
         assert db.orders.find_one({"_id": order["order_id"]})["status"] == "CANCELLED"
+        # The timers process dies: it is started again, and taken for no worker.
+        found = subprocess.run(
+            ["pgrep", "-f", f"timers.py --url {shop.url}"], capture_output=True, text=True
+        )
+        os.kill(int(found.stdout.split()[0]), signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and shop.log_path.read_text().count("timers: 10") < 2:
+            time.sleep(0.1)
+        log = shop.log_path.read_text()
+        assert log.count("timers: 10 on their serverless.yml schedules") == 2, log
+        assert "starting them again" in log and "worker" not in log
     finally:
         stop_gateway(shop)
 

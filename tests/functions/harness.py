@@ -107,3 +107,21 @@ def completed_order(key: str, openid: str = "o-test-user", **changes: Any) -> di
     assert as_operator("order_ship", ship)["code"] == "OK"
     assert call("order_confirm", {"order_id": order["order_id"]}, openid)["code"] == "OK"
     return order
+
+
+def finish_erasures() -> Any:
+    """Run housekeeping_run once the erasures' grace has passed, as the timer would, so each
+    erasure's second sweep is done and its account tombstone gone."""
+    from datetime import timedelta
+
+    from retail.common.clock import travel
+    from retail.privacy.rights import ERASURE_GRACE
+
+    travel(ERASURE_GRACE + timedelta(seconds=1))
+    try:
+        event = {"Type": "Timer", "TriggerName": "housekeeping", "Time": "2026-01-01T00:00:00Z"}
+        answer = handler("housekeeping_run")(event, {})
+    finally:
+        travel(timedelta(0))
+    assert answer["code"] == "OK", answer
+    return answer["data"]

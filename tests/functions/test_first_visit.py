@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from retail.common.pseudonyms import pseudonym
 from retail.orders import mark_paid
 
 from ..conftest import business_state
@@ -40,7 +41,11 @@ def test_a_first_visit_through_a_share_rewards_the_inviter(seeded):
     assert call("user_login", {}, openid="o-inviter")["code"] == "OK"
     code = call("share_create", {"product_id": "p-mango"}, openid="o-inviter")["data"]
     reward = call("share_reward", {"share_code": code["share_code"]}, openid="o-newcomer")
-    assert reward["data"] == {"inviter": "o-inviter", "bound": True, "points_awarded": 50}
+    assert reward["data"] == {
+        "inviter": pseudonym("o-inviter"),
+        "bound": True,
+        "points_awarded": 50,
+    }
     user = seeded.users.find_one({"_id": "o-newcomer"})
     assert user is not None and user["first_seen_at"] is not None and user["points"] == 0
 

@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 
 from retail.common.clock import utcnow
+from retail.common.pseudonyms import pseudonym
 from retail.orders import mark_paid
 
 from .harness import call, handler, sample
@@ -37,9 +38,9 @@ def test_new_user_binds_to_the_first_inviter_and_earns_them_points(seeded):
     login("o-bob")
     login("o-carol")
     reward = call("share_reward", {"share_code": share("o-alice")["share_code"]}, openid="o-bob")
-    assert reward["data"] == {"inviter": "o-alice", "bound": True, "points_awarded": 50}
+    assert reward["data"] == {"inviter": pseudonym("o-alice"), "bound": True, "points_awarded": 50}
     second = call("share_reward", {"share_code": share("o-carol")["share_code"]}, openid="o-bob")
-    assert second["data"]["bound"] is False and second["data"]["inviter"] == "o-alice"
+    assert second["data"]["bound"] is False and second["data"]["inviter"] == pseudonym("o-alice")
     assert seeded.users.find_one({"_id": "o-alice"})["points"] == 50
     assert seeded.points_ledger.count_documents({"openid": "o-alice"}) == 1
 

@@ -9,7 +9,7 @@ from retail.common.clock import SHANGHAI, utcnow
 from retail.orders import mark_paid
 from retail.settlement.ledger import ledgers_for
 
-from .harness import call, handler, sample
+from .harness import call, finish_erasures, handler, sample
 
 PERSONAL = (
     "o-test-user",
@@ -75,6 +75,8 @@ def test_delete_leaves_nothing_personal_and_settlement_unchanged(seeded):
     assert all(item in _everything(seeded) for item in PERSONAL)
     assert call("user_delete", {"confirm": False})["data"]["erased"] is False
     erased = call("user_delete", {"confirm": True})["data"]
+    assert call("user_me", {})["code"] == "NOT_FOUND"  # a tombstone until the timer's sweep
+    assert finish_erasures()["erasures_finished"] == 1
     assert erased == {"erased": True, "orders_kept_anonymised": 1}
     everything = _everything(seeded)
     assert [item for item in PERSONAL if item in everything] == []

@@ -13,7 +13,7 @@ from pathlib import Path
 from retail.common.clock import utcnow
 from retail.common.pseudonyms import pseudonym
 
-from .harness import as_operator, call, sample
+from .harness import as_operator, call, finish_erasures, sample
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
@@ -119,7 +119,28 @@ def test_legacy_records_are_rewritten_once_and_keep_their_limits(seeded):
     assert lifted["code"] == "OK" and seeded.blacklist.count_documents({}) == 0
     call("order_cancel", {"order_id": order["order_id"]}, OLD)
     assert call("user_delete", {"confirm": True}, OLD)["code"] == "OK"
+    finish_erasures()
     everything = json.dumps(
         {c: list(seeded[c].find({})) for c in seeded.list_collection_names()}, default=str
     )
     assert OLD not in everything
+
+
+def test_a_migration_that_died_after_copying_a_used_coupon_keeps_it_used(seeded):
+    order = {"_id": "OLEGACYCOUPON", "coupon_id": f"c-new-user:{OLD}:1"}
+    seeded.orders.insert_one(order)
+    _legacy_records(seeded, order["_id"])
+    new_id = f"c-new-user:{pseudonym(OLD)}:1"
+    used = seeded.coupons.find_one({"_id": f"c-new-user:{OLD}:1"})
+    seeded.coupons.insert_one({**used, "_id": new_id, "status": "AVAILABLE", "order_id": None})
+    migrate(seeded)
+    coupon = seeded.coupons.find_one({"_id": new_id})
+    assert coupon["status"] == "USED" and coupon["order_id"] == order["_id"]
+    assert seeded.coupons.count_documents({"openid": OLD}) == 1
+
+
+def test_a_sku_id_holding_openid_is_not_taken_for_a_legacy_cap(seeded):
+    cap_id = f"sku:openid:x:buyer:{pseudonym(OLD)}"
+    seeded.purchase_caps.insert_one({"_id": cap_id, "units": 1, "orders": {"O1": 1}})
+    migrate(seeded)
+    assert seeded.purchase_caps.find_one({"_id": cap_id})["units"] == 1

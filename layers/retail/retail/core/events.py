@@ -123,7 +123,13 @@ def _http_invocation(event: dict[str, Any]) -> Invocation:
             body = base64.b64decode(body).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
             raise InvalidArgument("the body is not valid base64 UTF-8") from None
-    if len(body.encode("utf-8")) > MAX_BODY_BYTES:
+    try:  # a lone surrogate in the body or a header is no text any store or library takes
+        size = len(body.encode("utf-8"))
+        for name, value in headers.items():
+            name.encode("utf-8"), value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidArgument("the request is not valid UTF-8 text") from None
+    if size > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"the body is over {MAX_BODY_BYTES} bytes")
     data = _json_object(body, "the body") if body.strip() else {}
     context = event.get("requestContext")

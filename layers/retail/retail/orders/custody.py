@@ -38,9 +38,9 @@ def refunds_asked_since(db: Any, buyer: str, since: datetime) -> list[datetime]:
     return [order["created_at"] for order in found]
 
 
-def orders_in_progress(db: Any, buyer: str) -> list[str]:
+def orders_in_progress(db: Any, buyer: str, limit: int | None = MAX_SHOWN) -> list[str]:
     """The buyer's orders that fulfilment or a refund still needs the buyer for (not ended,
-    not completed, or completed with a refund under way), at most MAX_SHOWN."""
+    not completed, or completed with a refund under way), at most `limit`."""
     waiting = []
     for order in db.orders.find({"openid": buyer, "status": {"$nin": ENDED}}):
         parcels = (order.get("parcel_refunds") or {}).values()
@@ -50,14 +50,17 @@ def orders_in_progress(db: Any, buyer: str) -> list[str]:
             or any(p.get("status") == OrderStatus.REFUNDING for p in parcels)
         ):
             waiting.append(order["_id"])
-    return waiting[:MAX_SHOWN]
+    return waiting[:limit]
 
 
 def anonymise_orders(db: Any, openid: str, alias: str) -> int:
     """A buyer's erasure: orders are financial records and stay, under a pseudonym and
-    without the personal details (address, remark, pickup code, tracking, risk marks)."""
+    without the personal details (address, remark, pickup code, tracking, risk marks). An
+    order that still needs the buyer (placed or asked about while the erasure ran) is left
+    until it has ended (the erasure's second sweep takes it)."""
+    waiting = orders_in_progress(db, openid, limit=None)
     kept: int = db.orders.update_many(
-        {"openid": openid},
+        {"openid": openid, "_id": {"$nin": waiting}},
         {
             "$set": {"openid": alias, "address": None, "remark": None, "pickup_code": None},
             "$unset": {"tracking": "", "refund_request": "", "risk_marks": ""},

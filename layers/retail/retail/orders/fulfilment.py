@@ -106,9 +106,9 @@ def verify_pickup(cmd: VerifyPickup, *, operator: Any, db: Any = None) -> OrderV
     """Store staff hand over a paid pickup order against its code. Raises NotFound or
     Conflict (a code several orders share, without the order's id; a held order)."""
     db = db if db is not None else database()
-    order = pickup_order(db, cmd.store_id, cmd.pickup_code, cmd.order_id)
-    if not _may_handle(operator, order):
-        raise NotFound("no paid pickup order with this code at this store")
+    order = pickup_order(
+        db, cmd.store_id, cmd.pickup_code, cmd.order_id, lambda o: _may_handle(operator, o)
+    )
     _refuse_held(order)
     refuse_unformed_group(db, order)
     done = transition(

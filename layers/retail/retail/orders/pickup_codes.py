@@ -9,6 +9,7 @@ name the order too.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from retail.common.errors import Conflict, NotFound, Reason
@@ -33,9 +34,16 @@ def draw_pickup_code(db: Any, store_id: str) -> str:
     return code
 
 
-def pickup_order(db: Any, store_id: str, code: str, order_id: str | None) -> dict[str, Any]:
-    """The one paid pickup order at the store with this code (and id, when given). Raises
-    NotFound, or Conflict (reason PICKUP_CODE_SHARED) when the code alone names several."""
+def pickup_order(
+    db: Any,
+    store_id: str,
+    code: str,
+    order_id: str | None,
+    may_handle: Callable[[dict[str, Any]], bool],
+) -> dict[str, Any]:
+    """The one paid pickup order at the store with this code (and id, when given) among those
+    the operator `may_handle`. Raises NotFound, or Conflict (reason PICKUP_CODE_SHARED) when
+    the code alone names several (told only to an operator who may handle them)."""
     query: dict[str, Any] = {
         "store_id": store_id,
         "pickup_code": code,
@@ -44,7 +52,7 @@ def pickup_order(db: Any, store_id: str, code: str, order_id: str | None) -> dic
     }
     if order_id is not None:
         query["_id"] = order_id
-    found: list[dict[str, Any]] = list(db.orders.find(query, limit=2))
+    found: list[dict[str, Any]] = [o for o in db.orders.find(query) if may_handle(o)][:2]
     if not found:
         raise NotFound("no paid pickup order with this code at this store")
     if len(found) > 1:

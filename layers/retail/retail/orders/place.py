@@ -15,11 +15,12 @@ from pymongo.errors import DuplicateKeyError
 
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.errors import Conflict, OutOfStock, RetailError
+from retail.common.errors import Conflict, Forbidden, OutOfStock, RetailError
 from retail.common.faults import fault_point
+from retail.common.pseudonyms import pseudonym
 from retail.common.settings import settings
 from retail.common.vocabulary import FailureCode
-from retail.consent import require_consent
+from retail.consent import consent_state, require_consent
 from retail.coupons import lock_coupon
 from retail.groupbuy import join_group
 from retail.inventory import StockMove, apply_move, clear_marker
@@ -89,7 +90,8 @@ def place_order(
     fault_point("order_place:after_order_write")
     refused = _closing_or_capped(db, order, limits)
     if refused is not None:
-        raise refusal(fail_order(db, order, [], refused))
+        failure, forget = refused
+        raise refusal(fail_order(db, order, [], failure, forget=forget))
     hold = order_holds(db, signals, order["_id"], now)
     if hold is not None:
         db.orders.update_one({"_id": order["_id"]}, {"$set": {"risk_hold": hold}})
@@ -146,12 +148,17 @@ def open_for_payment(db: Any, order: dict[str, Any]) -> dict[str, Any]:
 
 
 def fail_order(
-    db: Any, order: dict[str, Any], held: list[int], failure: dict[str, str]
+    db: Any,
+    order: dict[str, Any],
+    held: list[int],
+    failure: dict[str, str],
+    forget: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """RESERVING -> FAILED, recording which lines hold stock, then give that stock back.
-    Returns the order as it now is (failed by this call or by an earlier one)."""
+    """RESERVING -> FAILED, recording which lines hold stock (and, with `forget`, dropping
+    the personal fields the failure may not keep), then give that stock back. Returns the
+    order as it now is (failed by this call or by an earlier one)."""
     lines = {f"lines.{i}.stock": RESERVED for i in held}
-    extra = {**lines, "failure": failure}
+    extra = {**lines, "failure": failure, **(forget or {})}
     failed = transition(db, order["_id"], RESERVING, FAILED, str(failure["code"]), extra=extra)
     current: dict[str, Any] = failed or db.orders.find_one({"_id": order["_id"]}) or order
     return current
@@ -169,20 +176,33 @@ _REFUSALS: dict[str, tuple[type[RetailError], str]] = {
     FailureCode.NOT_ENOUGH_POINTS: (Conflict, "the points were just spent elsewhere"),
     FailureCode.GROUP_CLOSED: (Conflict, "this group is full, closed, or already has you"),
     FailureCode.ACCOUNT_CLOSING: (Conflict, "this account is being erased"),
+    FailureCode.CONSENT_WITHDRAWN: (Forbidden, "the privacy consent was withdrawn meanwhile"),
     FailureCode.INTERRUPTED: (Conflict, "placing this order was interrupted; use a new key"),
 }
 
 
 def _closing_or_capped(
     db: Any, order: dict[str, Any], limits: dict[str, int]
-) -> dict[str, Any] | None:
-    """Why the order just written may not go on: its account is being erased (read after the
-    write, as erasure marks the account before it looks for open orders, so one of the two
-    always sees the other: privacy.rights), or it is over a purchase limit; None if neither."""
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """Why the order just written may not go on, and what of the person it must then forget:
+    its account is being erased, or its buyer withdrew the consent its address needs (both
+    read after the write, as erasure marks the account before it looks for open orders and a
+    withdrawal is written before it answers: of two racing calls one always sees the other),
+    or it is over a purchase limit; None if none."""
+    personal: dict[str, Any] = {"address": None, "remark": None}
     if db.users.find_one({"_id": order["openid"], "erasing": True}, {"_id": 1}) is not None:
-        return {"code": FailureCode.ACCOUNT_CLOSING}
+        forget: dict[str, Any] = {
+            **personal,
+            "openid": pseudonym(order["openid"]),
+            "risk_marks": [],
+        }
+        return {"code": FailureCode.ACCOUNT_CLOSING}, forget
+    if order.get("address") and not consent_state(db, order["openid"]).share_contact:
+        return {"code": FailureCode.CONSENT_WITHDRAWN}, personal
     capped_sku = take_caps(db, order, limits)
-    return None if capped_sku is None else _failure(FailureCode.PURCHASE_LIMIT, capped_sku)
+    if capped_sku is None:
+        return None
+    return _failure(FailureCode.PURCHASE_LIMIT, capped_sku), {}
 
 
 def refusal(order: dict[str, Any]) -> RetailError:

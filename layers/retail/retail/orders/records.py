@@ -129,8 +129,9 @@ def points_key(order_id: str, step: str) -> str:
 def merchant_share(doc: dict[str, Any], merchant_id: str) -> dict[str, Any]:
     """The order as one merchant of it sees it: its own lines, their amount as the goods and
     the total (what its statement counts; no other merchant's money, no order-wide discount),
-    its own parcel, tracking and parcel refund, and a refund request only of the whole order
-    or of its own parcel."""
+    its own parcel, tracking and parcel refund, a refund request only of the whole order or
+    of its own parcel, the timeline's states without their notes (which can quote another
+    parcel's refund), and neither the buyer's openid nor the platform's customer tier."""
     lines = [ln for ln in doc.get("lines", []) if ln["merchant_id"] == merchant_id]
     goods = sum(ln["amount"] for ln in lines)
     parcel = (doc.get("parcels") or {}).get(merchant_id)
@@ -157,6 +158,11 @@ def merchant_share(doc: dict[str, Any], merchant_id: str) -> dict[str, Any]:
         "refund_request": request
         if request and request.get("merchant_id") in (None, merchant_id)
         else None,
+        "timeline": [
+            {"at": t["at"], "status": t["status"], "note": None} for t in doc.get("timeline") or []
+        ],
+        "openid": None,
+        "priority": None,
     }
 
 

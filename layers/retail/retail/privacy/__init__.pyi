@@ -1,3 +1,19 @@
-from .rights import DeleteMe, Erased, ExportMe, MyData, delete_my_data, export_my_data
+from .rights import (
+    DeleteMe,
+    Erased,
+    ExportMe,
+    MyData,
+    delete_my_data,
+    export_my_data,
+    finish_erasures,
+)
 
-__all__ = ["DeleteMe", "Erased", "ExportMe", "MyData", "delete_my_data", "export_my_data"]
+__all__ = [
+    "DeleteMe",
+    "Erased",
+    "ExportMe",
+    "MyData",
+    "delete_my_data",
+    "export_my_data",
+    "finish_erasures",
+]

@@ -35,6 +35,9 @@ from retail.users.visitors import forget_visitor
 
 HIDDEN = {"session_key", "ops", "password_hash"}
 REFUND_WINDOW = timedelta(days=30)  # as far back as the refund-abuse rule counts
+# Longer than any call runs (SCF stops a function after its timeout, 10 s here): a call that
+# raced an erasure has ended by then, and the second sweep takes whatever it wrote.
+ERASURE_GRACE = timedelta(minutes=1)
 OWNED_BY_OPENID = (
     "coupons",
     "points_ledger",
@@ -108,29 +111,76 @@ def _blacklisting_by_pseudonym(db: Any, openid: str) -> None:
 
 def delete_my_data(cmd: DeleteMe, *, openid: str, db: Any = None) -> Erased:
     """Erase the caller's personal data; what must be kept is kept under a pseudonym. Raises
-    Conflict (reason ORDERS_OPEN, `details.order_ids`) while an order still needs the buyer."""
+    Conflict (reason ORDERS_OPEN, `details.order_ids`) while an order still needs the buyer.
+
+    The account is marked first, then its orders read: an order_place racing this erasure
+    either wrote its order before the read (and erasure waits for it) or reads the mark after
+    writing it (and fails that order itself, forgetting the person). What the erasure sweeps
+    away is swept again by `finish_erasures` once every call that could have raced it has
+    ended (ERASURE_GRACE); until then the account is a tombstone: its mark and alias only."""
     db = db if db is not None else database()
     if not cmd.confirm:
         return Erased(erased=False, orders_kept_anonymised=0)
-    # Marked first, then the orders read: an order_place racing this erasure either wrote its
-    # order before the read (and erasure waits for it) or reads the mark after writing it
-    # (and fails that order itself).
-    marked = db.users.update_one({"_id": openid}, {"$set": {"erasing": True}}, upsert=True)
+    now = utcnow()
+    marked = db.users.update_one(
+        {"_id": openid}, {"$set": {"erasing": True}, "$min": {"erasing_since": now}}, upsert=True
+    )
     waiting = orders_in_progress(db, openid)
     if waiting:
         if marked.upserted_id is not None:
             db.users.delete_one({"_id": openid, "erasing": True})
         else:
-            db.users.update_one({"_id": openid}, {"$unset": {"erasing": ""}})
+            db.users.update_one({"_id": openid}, {"$unset": {"erasing": "", "erasing_since": ""}})
         raise Conflict(
             "these orders still need you: erasure can follow once they have ended",
             reason=Reason.ORDERS_OPEN,
             order_ids=waiting,
         )
-    now = utcnow()
     refunds = refunds_asked_since(db, openid, now - REFUND_WINDOW)
     remember_erased_buyer(db, openid, refunds, now)
-    alias = "erased-" + hashlib.sha256(secrets.token_bytes(32)).hexdigest()[:24]
+    account = db.users.find_one({"_id": openid}) or {}
+    alias = (
+        account.get("erasure_alias")
+        or "erased-" + hashlib.sha256(secrets.token_bytes(32)).hexdigest()[:24]
+    )
+    kept = _sweep(db, openid, alias)
+    db.users.replace_one(
+        {"_id": openid},
+        {
+            "erasing": True,
+            "erasing_since": account.get("erasing_since", now),
+            "erasure_alias": alias,
+        },
+    )
+    db.erasures.insert_one({"alias": alias, "at": now, "orders": kept})
+    log("personal_data_erased", orders_kept=kept)
+    return Erased(erased=True, orders_kept_anonymised=kept)
+
+
+def finish_erasures(db: Any = None, limit: int = 100) -> int:
+    """Housekeeping: each account whose erasure began more than ERASURE_GRACE ago (or that
+    died midway) is swept again and its tombstone removed, once no order needs it; returns
+    how many were finished."""
+    db = db if db is not None else database()
+    finished = 0
+    due = {"erasing": True, "erasing_since": {"$lt": utcnow() - ERASURE_GRACE}}
+    for account in db.users.find(due, {"erasure_alias": 1}, limit=limit):
+        openid = account["_id"]
+        if orders_in_progress(db, openid):
+            continue  # an order placed before the mark was seen: erasure waits for it
+        alias = (
+            account.get("erasure_alias")
+            or "erased-" + hashlib.sha256(secrets.token_bytes(32)).hexdigest()[:24]
+        )
+        _sweep(db, openid, alias)
+        db.users.delete_one({"_id": openid, "erasing": True})
+        finished += 1
+    return finished
+
+
+def _sweep(db: Any, openid: str, alias: str) -> int:
+    """Everything personal of `openid` deleted or moved under `alias` (its account document
+    aside); safe to repeat. Returns the orders kept anonymised."""
     kept = anonymise_orders(db, openid, alias)
     db.commissions.update_many({"inviter": openid}, {"$set": {"inviter": alias}})
     db.commissions.update_many({"invitee": openid}, {"$set": {"invitee": alias}})
@@ -154,14 +204,14 @@ def delete_my_data(cmd: DeleteMe, *, openid: str, db: Any = None) -> Erased:
         ("carts", "_id"),
         ("referrals", "_id"),
         ("shares", "inviter"),
-        ("users", "_id"),
         ("consents", "_id"),
         ("customers", "_id"),
     ):
         db[name].delete_many({field: openid})
     db.referrals.update_many({"inviter": openid}, {"$set": {"inviter": alias}})
+    db.flags.update_many({"allow": openid}, {"$pull": {"allow": openid}})  # and their audit:
+    for side in ("before.allow", "after.allow"):
+        db.audit_log.update_many({side: openid}, {"$pull": {side: openid}})
     db.rate_windows.delete_many({"_id": {"$regex": f":{re.escape(openid)}:"}})
-    db.erasures.insert_one({"alias": alias, "at": now, "orders": kept})
     forget_visitor(openid)
-    log("personal_data_erased", orders_kept=kept)
-    return Erased(erased=True, orders_kept_anonymised=kept)
+    return kept

@@ -44,7 +44,7 @@ class ShareVisit(BaseModel):
 
 class ShareReward(BaseModel):
     model_config = OUT
-    inviter: str
+    inviter: str = Field(description="the inviter's pseudonym: a share code names nobody")
     bound: bool
     points_awarded: int
 
@@ -54,7 +54,8 @@ def create_share(cmd: CreateShare, *, inviter: str, db: Any = None) -> ShareLink
     db = db if db is not None else database()
     if cmd.product_id and db.products.find_one({"_id": cmd.product_id}, {"_id": 1}) is None:
         raise NotFound(f"no product {cmd.product_id!r}")
-    digest = hashlib.sha256(f"{inviter}|{cmd.product_id or ''}".encode()).digest()
+    # From the inviter's keyed pseudonym: whoever knows an openid cannot work out its codes.
+    digest = hashlib.sha256(f"{pseudonym(inviter)}|{cmd.product_id or ''}".encode()).digest()
     code = base64.b32encode(digest).decode()[:12]
     db.shares.update_one(
         {"_id": code},
@@ -90,10 +91,11 @@ def claim_share_reward(
         raise Conflict("this would make a referral cycle")
     if not _bind(db, visitor, inviter, cmd.share_code):
         current = db.referrals.find_one({"_id": visitor}) or {}
-        return ShareReward(inviter=current.get("inviter", inviter), bound=False, points_awarded=0)
+        bound_to = pseudonym(current.get("inviter", inviter))
+        return ShareReward(inviter=bound_to, bound=False, points_awarded=0)
     signals = signals_for(visitor, device=cmd.device_id, ip=client_ip)
     points = _reward_new_user(db, inviter, signals, cmd.share_code)
-    return ShareReward(inviter=inviter, bound=True, points_awarded=points)
+    return ShareReward(inviter=pseudonym(inviter), bound=True, points_awarded=points)
 
 
 def _inviters_of(db: Any, openid: str) -> set[str]:

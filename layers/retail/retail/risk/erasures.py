@@ -11,17 +11,20 @@ from retail.common.pseudonyms import pseudonym
 
 
 def remember_erased_buyer(db: Any, openid: str, refunds_at: list[datetime], at: datetime) -> None:
-    db.erased_buyers.insert_one({"buyer": pseudonym(openid), "refunds_at": refunds_at, "at": at})
+    """One record per WeChat user, whatever the retries: the refund times are a set."""
+    db.erased_buyers.update_one(
+        {"_id": pseudonym(openid)},
+        {"$addToSet": {"refunds_at": {"$each": refunds_at}}, "$max": {"at": at}},
+        upsert=True,
+    )
 
 
 def erased_before(db: Any, openid: str) -> bool:
     """True when this WeChat user erased an account here before."""
-    return db.erased_buyers.find_one({"buyer": pseudonym(openid)}, {"_id": 1}) is not None
+    return db.erased_buyers.find_one({"_id": pseudonym(openid)}, {"_id": 1}) is not None
 
 
 def refunds_before_erasure(db: Any, openid: str, since: datetime) -> int:
     """Refunds this WeChat user had asked since `since` on accounts they erased."""
-    return sum(
-        sum(1 for at in doc["refunds_at"] if at >= since)
-        for doc in db.erased_buyers.find({"buyer": pseudonym(openid)}, {"refunds_at": 1})
-    )
+    doc = db.erased_buyers.find_one({"_id": pseudonym(openid)}, {"refunds_at": 1}) or {}
+    return sum(1 for at in doc.get("refunds_at", []) if at >= since)

@@ -43,8 +43,8 @@ class MyProfile(UserProfile):
 def show_me(_: ShowMe, *, openid: str, db: Any = None) -> MyProfile:
     """Raises NotFound when the caller never logged in."""
     db = db if db is not None else database()
-    doc = db.users.find_one({"_id": openid})
-    if doc is None:
+    doc = db.users.find_one({"_id": openid, "erasing": {"$ne": True}})
+    if doc is None:  # never signed in, or erased (a tombstone until the erasure is finished)
         raise NotFound("no such user; call user_login first")
     coupons = db.coupons.find(
         {
