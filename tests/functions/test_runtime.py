@@ -148,3 +148,14 @@ def test_every_log_line_names_request_and_function(seeded, capsys):
         "catalog_browse",
         "OK",
     )
+
+
+@pytest.mark.parametrize("name", ["user_login", "payment_notify", "catalog_browse"])
+def test_an_http_body_or_header_that_is_not_utf8_text_answers_400(seeded, name):
+    for event in (
+        http_event('{"code": "dev:o1\ud800"}'),
+        http_event("{}", {"Authorization": "Bearer \ud800"}),
+    ):
+        reply = handler(name)(event, {})
+        assert reply["statusCode"] == 400, reply
+        assert json.loads(reply["body"])["code"] == "INVALID_ARGUMENT"
