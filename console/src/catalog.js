@@ -63,6 +63,7 @@ Object.assign(PAGES, {
   },
   async ads() {
     const { start, end } = range();
+    const names = await loadMerchantNames();
     const report = await call("ad_report", { start, end });
     const admin = sessionStorage.getItem("retail-role") === "admin";  // merchants see their report only
     const editing = report.slots.find((s) => s.slot_id === params().get("edit")) || null;
@@ -71,7 +72,7 @@ Object.assign(PAGES, {
       { name: "slot_id", label: "广告位 ID", pattern: ID_PATTERN, value: v.slot_id },
       { name: "position", label: "位置", options: Object.entries(POSITION), value: v.position },
       { name: "category_id", label: "分类（分类页顶部）", pattern: ID_PATTERN, required: false, value: v.category_id || "" },
-      { name: "merchant_id", label: "商户", pattern: ID_PATTERN, value: v.merchant_id },
+      { name: "merchant_id", label: "商户", options: Object.entries(names), value: v.merchant_id },
       { name: "product_id", label: "商品", pattern: ID_PATTERN, required: false, value: v.product_id || "" },
       { name: "title", label: "标题", maxlength: 60, value: v.title },
       { name: "image_key", label: "图片", maxlength: 200, placeholder: "ads/xxx.jpg", value: v.image_key },
@@ -80,24 +81,24 @@ Object.assign(PAGES, {
       { name: "price", label: "价格（元）", type: "number", min: "0", step: "0.01", value: editing ? (editing.price / 100).toFixed(2) : undefined },
       { name: "active", label: "投放", type: "checkbox", value: v.active }], "保存"))
       + table("ads-table", ["广告位", "位置", "商户", "时段（北京时间）", "状态", "曝光", "点击", "点击率", "花费", ""], report.slots.map((s) => [
-        figure(`ad-${s.slot_id}`, s.impressions, s.slot_id), esc(POSITION[s.position] || s.position), esc(s.merchant_id),
+        figure(`ad-${s.slot_id}`, s.impressions, s.slot_id), esc(POSITION[s.position] || s.position), esc(merchantName(s.merchant_id)),
         `${esc(shanghai(s.starts_at))} 至 ${esc(shanghai(s.ends_at))}`, figure(`ad-state-${s.slot_id}`, slotState(s), SLOT_STATE[slotState(s)]),
         s.impressions, s.clicks, percent(s.ctr), yuan(s.price),
         !admin ? "" : `<a href="#/ads?edit=${esc(s.slot_id)}">编辑</a> `
           + `<button type="button" class="toggle-slot" data-id="${esc(s.slot_id)}">${s.active ? "停用" : "启用"}</button>`]));
-    onForm("ad-save", (d) => {
-      if (d.ends_at <= d.starts_at) { throw new Error("结束时间必须晚于开始时间"); }
-      if ((d.position === "category_top") !== Boolean(d.category_id)) { throw new Error("分类页顶部的广告位需要填写分类，其他位置不填"); }
-      return call("ad_slot_save", {
-        slot_id: d.slot_id, position: d.position, category_id: d.category_id || null, merchant_id: d.merchant_id,
-        product_id: d.product_id || null, title: d.title, image_key: d.image_key,
-        starts_at: shanghaiIso(d.starts_at), ends_at: shanghaiIso(d.ends_at), price: fen(d.price), active: d.active,
-      });
-    }, (d) => {
+    onForm("ad-save", (d) => call("ad_slot_save", {
+      slot_id: d.slot_id, position: d.position, category_id: d.category_id || null, merchant_id: d.merchant_id,
+      product_id: d.product_id || null, title: d.title, image_key: d.image_key,
+      starts_at: shanghaiIso(d.starts_at), ends_at: shanghaiIso(d.ends_at), price: fen(d.price), active: d.active,
+    }), (d) => {
       // Saving is by slot ID: say so when that copies the slot edited, or replaces another.
       if (editing && d.slot_id !== editing.slot_id) { return `另存为新广告位 ${d.slot_id}？${editing.slot_id} 保持不变。`; }
       const other = report.slots.find((s) => s.slot_id === d.slot_id);
-      if (!editing && other) { return `广告位 ${d.slot_id} 已存在（商户 ${other.merchant_id}），覆盖它？`; }
+      if (!editing && other) { return `广告位 ${d.slot_id} 已存在（商户 ${merchantName(other.merchant_id)}），覆盖它？`; }
+      return null;
+    }, (d) => {
+      if (d.ends_at <= d.starts_at) { return "结束时间必须晚于开始时间"; }
+      if ((d.position === "category_top") !== Boolean(d.category_id)) { return "分类页顶部的广告位需要填写分类，其他位置不填"; }
       return null;
     });
     const bySlot = Object.fromEntries(report.slots.map((s) => [s.slot_id, s]));
@@ -133,8 +134,8 @@ async function productEditor(productId) {
   }), (d) => `保存「${d.title}」的名称和价格？`);
   onForm("product-publish", (d) => call("product_publish", { product_id: p.product_id, on_sale: d.on_sale === "true" }),
     (d) => (d.on_sale === "true" ? `上架 ${p.title}？` : `下架 ${p.title}？顾客将看不到它。`));
-  p.skus.forEach((s) => onForm(`stock-${s.sku_id}`, (d) => {
-    if (Number(d.delta) === 0) { throw new Error("调整数量不能为 0"); }
-    return call("stock_adjust", { sku_id: s.sku_id, location: "central", delta: Number(d.delta), reason: d.reason });
-  }, (d) => `${s.sku_id} 总仓库存 ${Number(d.delta) > 0 ? "增加" : "减少"} ${Math.abs(Number(d.delta))}？`));
+  p.skus.forEach((s) => onForm(`stock-${s.sku_id}`,
+    (d) => call("stock_adjust", { sku_id: s.sku_id, location: "central", delta: Number(d.delta), reason: d.reason }),
+    (d) => `${s.sku_id} 总仓库存 ${Number(d.delta) > 0 ? "增加" : "减少"} ${Math.abs(Number(d.delta))}？`,
+    (d) => (Number(d.delta) === 0 ? "调整数量不能为 0" : null)));
 }
