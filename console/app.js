@@ -34,7 +34,15 @@ const STATUS = {
   CANCELLED: "已取消", FAILED: "失败", REFUNDING: "退款中", REFUNDED: "已退款",
   OPEN: "待处理", RELEASED: "已放行", REJECTED: "已拒绝", IN_PROGRESS: "处理中", RESOLVED: "已解决", CLOSED: "已关闭",
   REQUESTED: "待审核", APPROVED: "已同意", ON_SALE: "在售", OFF_SALE: "已下架", ACTIVE: "生效", PAUSED: "暂停",
+  PENDING: "待发起", PROCESSING: "退款中", SUCCESS: "已到账", ABNORMAL: "异常", DELIVERED: "已送达", WAITING: "待发货",
 };
+// What operators did, by the function's name in the audit log.
+const ACTIONS = {
+  order_ship: "发货", refund_review: "退款审核", risk_review: "风控审核", order_pickup_verify: "自提核销",
+  personal_data_viewed: "查看明文个人信息", product_save: "保存商品", product_publish: "上下架", merchant_save: "保存商户",
+  coupon_template_save: "保存优惠券", review_moderate: "处理评价", feedback_update: "处理工单", blacklist_update: "黑名单",
+};
+function actionName(action) { return ACTIONS[action] || (action.startsWith("stock_adjust") ? "库存调整" : action); }
 const DELIVERY = { express: "快递", instant: "同城配送", pickup: "门店自提", virtual: "虚拟商品" };
 
 function label(status) { return STATUS[status] || status || ""; }
@@ -363,12 +371,15 @@ Object.assign(PAGES, {
       + "<h4>金额</h4>" + table("order-money", ["项目", "金额"], money.map(([k, v]) => [k, yuan(v)]))
       + "<h4>包裹</h4>" + table("order-parcels", ["商户", "状态", "快递", "运单号"], Object.entries(o.parcels || {}).map(([m, p]) => [
         esc(merchantName(m)), esc(label(p.status)), esc(p.carrier), esc(p.tracking_no)]))
-      + "<h4>退款</h4>" + table("order-refunds", ["退款单", "商户", "金额", "状态", "原因", "时间"], found.refunds.map((r) => [
-        esc(r.out_refund_no), esc(merchantName(r.merchant_id) || "整单"), yuan(r.amount), esc(r.status), esc(r.reason), esc(shanghai(r.created_at))]))
+      + (o.refund_request ? `<p data-testid="order-refund-request">退款申请：${esc(label(o.refund_request.status))} · `
+        + `${esc(o.refund_request.reason || "")}${o.refund_request.merchant_id ? " · " + esc(merchantName(o.refund_request.merchant_id)) + "的包裹" : " · 整单"}</p>` : "")
+      + "<h4>退款</h4>" + table("order-refunds", ["退款单", "范围", "金额", "状态", "原因", "时间"], found.refunds.map((r) => [
+        esc(r.out_refund_no), r.merchant_id ? esc(merchantName(r.merchant_id)) + "的包裹" : "整单",
+        r.amount === null ? "—" : yuan(r.amount), esc(label(r.status)), esc(r.reason), esc(shanghai(r.created_at))]))
       + "<h4>进度</h4>" + table("order-timeline", ["时间", "状态", "说明"], (o.timeline || []).map((t) => [
         esc(shanghai(t.at)), esc(label(t.status)), esc(t.note)]))
       + "<h4>操作记录</h4>" + table("order-audit", ["时间", "操作员", "角色", "操作"], found.audit.map((a) => [
-        esc(shanghai(a.at)), esc(a.operator_id), esc(a.role), esc(a.action)]));
+        esc(shanghai(a.at)), esc(a.operator_id), esc(a.role), esc(actionName(a.action))]));
   },
   async pickup() {
     const store = params().get("store_id") || "";
@@ -389,9 +400,10 @@ Object.assign(PAGES, {
       (d) => `核销自提码 ${d.pickup_code}？核销后订单完成。`);
   },
   async refunds() {
+    await loadMerchantNames();
     const found = await call("order_search", { refund_status: "REQUESTED", limit: 200, priority_first: true });
     const { rows, more } = slice(found.orders);
-    const what = (o) => (o.refund_request.merchant_id ? `商家 ${o.refund_request.merchant_id} 的包裹` : "整单");
+    const what = (o) => (o.refund_request.merchant_id ? `${merchantName(o.refund_request.merchant_id)}的包裹` : "整单");
     page.innerHTML = table("refunds-table", ["订单", "状态", "金额", "退款范围", "退款原因", "申请时间", "审核"], rows.map((o) => [
       figure(`refund-${o.order_id}`, o.status, o.order_id), esc(label(o.status)), yuan(o.total), esc(what(o)), esc(o.refund_request.reason),
       esc(shanghai(o.refund_request.at)),
@@ -468,15 +480,19 @@ function slotState(slot) {
 Object.assign(PAGES, {
   async products() {
     const q = params();
+    await loadMerchantNames();
     const found = await call("catalog_browse", { keyword: q.get("keyword") || null, page: pageNo(), page_size: PAGE_SIZE });
+    // A merchant edits its own products only (product_save refuses the rest anyway).
+    const mine = (sessionStorage.getItem("retail-role") || "").split(":")[1] || null;
+    const editable = (p) => !mine || p.merchant_id === mine;
     const editing = q.get("edit");
     page.innerHTML = filters([{ name: "keyword", label: "商品名" }])
       + form("product-open", [{ name: "product_id", label: "商品 ID", pattern: ID_PATTERN, value: editing || "" }], "编辑")
       + `<div id="editor"></div>`
-      + table("products-table", ["商品", "名称", "价格", "销量", "库存", "状态", ""], found.items.map((p) => [
-        figure(`product-${p.product_id}`, p.price, p.product_id), esc(p.title), yuan(p.price), p.sales,
+      + table("products-table", ["商品", "名称", "商户", "价格", "销量", "库存", "状态", ""], found.items.map((p) => [
+        figure(`product-${p.product_id}`, p.price, p.product_id), esc(p.title), esc(merchantName(p.merchant_id)), yuan(p.price), p.sales,
         p.in_stock ? "有货" : "售罄", figure(`product-status-${p.product_id}`, p.status, label(p.status)),
-        `<a href="#/products?edit=${esc(p.product_id)}">编辑</a>`])) + pager(found.has_more);
+        editable(p) ? `<a href="#/products?edit=${esc(p.product_id)}">编辑</a>` : ""])) + pager(found.has_more);
     bindFilters();
     bindPager();
     page.querySelector('form[data-testid="product-open"]').onsubmit = (event) => {

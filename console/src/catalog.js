@@ -20,15 +20,19 @@ function slotState(slot) {
 Object.assign(PAGES, {
   async products() {
     const q = params();
+    await loadMerchantNames();
     const found = await call("catalog_browse", { keyword: q.get("keyword") || null, page: pageNo(), page_size: PAGE_SIZE });
+    // A merchant edits its own products only (product_save refuses the rest anyway).
+    const mine = (sessionStorage.getItem("retail-role") || "").split(":")[1] || null;
+    const editable = (p) => !mine || p.merchant_id === mine;
     const editing = q.get("edit");
     page.innerHTML = filters([{ name: "keyword", label: "商品名" }])
       + form("product-open", [{ name: "product_id", label: "商品 ID", pattern: ID_PATTERN, value: editing || "" }], "编辑")
       + `<div id="editor"></div>`
-      + table("products-table", ["商品", "名称", "价格", "销量", "库存", "状态", ""], found.items.map((p) => [
-        figure(`product-${p.product_id}`, p.price, p.product_id), esc(p.title), yuan(p.price), p.sales,
+      + table("products-table", ["商品", "名称", "商户", "价格", "销量", "库存", "状态", ""], found.items.map((p) => [
+        figure(`product-${p.product_id}`, p.price, p.product_id), esc(p.title), esc(merchantName(p.merchant_id)), yuan(p.price), p.sales,
         p.in_stock ? "有货" : "售罄", figure(`product-status-${p.product_id}`, p.status, label(p.status)),
-        `<a href="#/products?edit=${esc(p.product_id)}">编辑</a>`])) + pager(found.has_more);
+        editable(p) ? `<a href="#/products?edit=${esc(p.product_id)}">编辑</a>` : ""])) + pager(found.has_more);
     bindFilters();
     bindPager();
     page.querySelector('form[data-testid="product-open"]').onsubmit = (event) => {

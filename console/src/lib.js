@@ -32,7 +32,15 @@ const STATUS = {
   CANCELLED: "已取消", FAILED: "失败", REFUNDING: "退款中", REFUNDED: "已退款",
   OPEN: "待处理", RELEASED: "已放行", REJECTED: "已拒绝", IN_PROGRESS: "处理中", RESOLVED: "已解决", CLOSED: "已关闭",
   REQUESTED: "待审核", APPROVED: "已同意", ON_SALE: "在售", OFF_SALE: "已下架", ACTIVE: "生效", PAUSED: "暂停",
+  PENDING: "待发起", PROCESSING: "退款中", SUCCESS: "已到账", ABNORMAL: "异常", DELIVERED: "已送达", WAITING: "待发货",
 };
+// What operators did, by the function's name in the audit log.
+const ACTIONS = {
+  order_ship: "发货", refund_review: "退款审核", risk_review: "风控审核", order_pickup_verify: "自提核销",
+  personal_data_viewed: "查看明文个人信息", product_save: "保存商品", product_publish: "上下架", merchant_save: "保存商户",
+  coupon_template_save: "保存优惠券", review_moderate: "处理评价", feedback_update: "处理工单", blacklist_update: "黑名单",
+};
+function actionName(action) { return ACTIONS[action] || (action.startsWith("stock_adjust") ? "库存调整" : action); }
 const DELIVERY = { express: "快递", instant: "同城配送", pickup: "门店自提", virtual: "虚拟商品" };
 
 function label(status) { return STATUS[status] || status || ""; }

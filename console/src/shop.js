@@ -61,12 +61,15 @@ Object.assign(PAGES, {
       + "<h4>金额</h4>" + table("order-money", ["项目", "金额"], money.map(([k, v]) => [k, yuan(v)]))
       + "<h4>包裹</h4>" + table("order-parcels", ["商户", "状态", "快递", "运单号"], Object.entries(o.parcels || {}).map(([m, p]) => [
         esc(merchantName(m)), esc(label(p.status)), esc(p.carrier), esc(p.tracking_no)]))
-      + "<h4>退款</h4>" + table("order-refunds", ["退款单", "商户", "金额", "状态", "原因", "时间"], found.refunds.map((r) => [
-        esc(r.out_refund_no), esc(merchantName(r.merchant_id) || "整单"), yuan(r.amount), esc(r.status), esc(r.reason), esc(shanghai(r.created_at))]))
+      + (o.refund_request ? `<p data-testid="order-refund-request">退款申请：${esc(label(o.refund_request.status))} · `
+        + `${esc(o.refund_request.reason || "")}${o.refund_request.merchant_id ? " · " + esc(merchantName(o.refund_request.merchant_id)) + "的包裹" : " · 整单"}</p>` : "")
+      + "<h4>退款</h4>" + table("order-refunds", ["退款单", "范围", "金额", "状态", "原因", "时间"], found.refunds.map((r) => [
+        esc(r.out_refund_no), r.merchant_id ? esc(merchantName(r.merchant_id)) + "的包裹" : "整单",
+        r.amount === null ? "—" : yuan(r.amount), esc(label(r.status)), esc(r.reason), esc(shanghai(r.created_at))]))
       + "<h4>进度</h4>" + table("order-timeline", ["时间", "状态", "说明"], (o.timeline || []).map((t) => [
         esc(shanghai(t.at)), esc(label(t.status)), esc(t.note)]))
       + "<h4>操作记录</h4>" + table("order-audit", ["时间", "操作员", "角色", "操作"], found.audit.map((a) => [
-        esc(shanghai(a.at)), esc(a.operator_id), esc(a.role), esc(a.action)]));
+        esc(shanghai(a.at)), esc(a.operator_id), esc(a.role), esc(actionName(a.action))]));
   },
   async pickup() {
     const store = params().get("store_id") || "";
@@ -87,9 +90,10 @@ Object.assign(PAGES, {
       (d) => `核销自提码 ${d.pickup_code}？核销后订单完成。`);
   },
   async refunds() {
+    await loadMerchantNames();
     const found = await call("order_search", { refund_status: "REQUESTED", limit: 200, priority_first: true });
     const { rows, more } = slice(found.orders);
-    const what = (o) => (o.refund_request.merchant_id ? `商家 ${o.refund_request.merchant_id} 的包裹` : "整单");
+    const what = (o) => (o.refund_request.merchant_id ? `${merchantName(o.refund_request.merchant_id)}的包裹` : "整单");
     page.innerHTML = table("refunds-table", ["订单", "状态", "金额", "退款范围", "退款原因", "申请时间", "审核"], rows.map((o) => [
       figure(`refund-${o.order_id}`, o.status, o.order_id), esc(label(o.status)), yuan(o.total), esc(what(o)), esc(o.refund_request.reason),
       esc(shanghai(o.refund_request.at)),

@@ -534,7 +534,7 @@ export type OperatorSession = {
 export type OrderDetail = {
   /** the order (a merchant's share for a merchant) */
   order: Record<string, unknown>;
-  /** refunds asked of WeChat Pay for it */
+  /** refunds asked of WeChat Pay for it (a merchant sees a whole order's refund without its amount) */
   refunds: Array<Record<string, unknown>>;
   /** operator actions on it, oldest first */
   audit: Array<Record<string, unknown>>;

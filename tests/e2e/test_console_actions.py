@@ -207,7 +207,7 @@ def test_an_order_opens_whole_from_the_list(shop, page):
     lines = page.locator("[data-testid='order-lines']").inner_text()
     assert "春城鲜生自营" in lines and "¥" in lines
     assert "SF1000000002" in page.locator("[data-testid='order-parcels']").inner_text()
-    assert "order_ship" in page.locator("[data-testid='order-audit']").inner_text()
+    assert "发货" in page.locator("[data-testid='order-audit']").inner_text()
     assert "13900003332" not in page.inner_text("main")  # masked
 
 
@@ -312,9 +312,9 @@ def test_a_parcel_refund_is_reviewed_as_that_merchants_parcel(shop, page):
     asked = {"order_id": order["order_id"], "reason": "芒果坏了", "merchant_id": "m-huaxia"}
     buyer.call("refund_request", asked)
     open_page(page, "refunds")
-    assert "商家 m-huaxia 的包裹" in page.inner_text("[data-testid='refunds-table']")
+    assert "花夏鲜花蔬果合作社的包裹" in page.inner_text("[data-testid='refunds-table']")
     question = submit(page, f"refund-review-{order['order_id']}", {"approve": "true"})
-    assert "m-huaxia" in question and "原路退回" in question
+    assert "花夏鲜花蔬果合作社" in question and "原路退回" in question
     found = admin(shop, "order_search", {"order_id": order["order_id"]})["orders"][0]
     assert found["status"] == "SHIPPED" and found["refund_request"] is None
     assert found["parcel_refunds"]["m-huaxia"]["status"] in ("REFUNDING", "REFUNDED")
@@ -550,6 +550,11 @@ def test_a_merchant_edits_its_own_products_only_and_sees_the_refusal(shop, brows
     tab = sign_in(browser, shop, "hx", "hx-password-1234")
     open_page(tab, "ads")
     assert tab.locator("form[data-testid='ad-save']").count() == 0  # slots are sold by admins
+    open_page(tab, "products")  # edit links on its own products only, every seller named
+    rows = tab.locator("[data-testid='products-table'] tbody tr")
+    for n in range(rows.count()):
+        row = rows.nth(n).inner_text()
+        assert ("编辑" in row) == ("花夏鲜花蔬果合作社" in row), row
     open_page(tab, "products?edit=p-mango")  # m-huaxia's
     submit(tab, "product-save", {"title": "华坪芒果 香甜多汁", "price:p-mango-1": "31.90"})
     assert error_shown(tab) is None

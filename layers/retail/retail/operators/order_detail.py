@@ -56,7 +56,10 @@ class ShowOrder(BaseModel):
 class OrderDetail(BaseModel):
     model_config = OUT
     order: dict[str, Any] = Field(description="the order (a merchant's share for a merchant)")
-    refunds: list[dict[str, Any]] = Field(description="refunds asked of WeChat Pay for it")
+    refunds: list[dict[str, Any]] = Field(
+        description="refunds asked of WeChat Pay for it (a merchant sees a whole order's "
+        "refund without its amount)"
+    )
     audit: list[dict[str, Any]] = Field(description="operator actions on it, oldest first")
 
 
@@ -75,6 +78,8 @@ def show_order(cmd: ShowOrder, *, operator: Any, db: Any = None) -> OrderDetail:
     refunds = [
         {k: r.get(k) for k in ("amount", "status", "reason", "merchant_id", "created_at")}
         | {"out_refund_no": r["_id"]}
+        # a whole order's refund is no merchant's money to see: its amount is left out
+        | ({"amount": None} if mine is not None and r.get("merchant_id") is None else {})
         for r in db.refunds.find({"order_id": cmd.order_id}, sort=[("created_at", 1)])
         if mine is None or r.get("merchant_id") in (None, mine)
     ]
