@@ -426,7 +426,7 @@ Object.assign(PAGES, {
     const { rows, more } = slice(found.events);
     page.innerHTML = filters([
       { name: "status", label: "状态", options: [["OPEN", "待处理"], ["RELEASED", "已放行"], ["REJECTED", "已拒绝"]] },
-      { name: "kind", label: "规则" }])
+      { name: "kind", label: "规则", options: Object.entries(RISK_RULE) }])
       + table("risk-table", ["事件", "规则", "处理", "状态", "用户", "订单", "证据", "时间", "决定"], rows.map((e) => [
         figure(`risk-${e.event_id}`, e.status, e.event_id), esc(riskRule(e.kind)), esc(RISK_ACTION[e.action] || e.action), esc(label(e.status)), esc(e.openid),
         esc(e.order_id), esc(evidence(e.evidence)), esc(shanghai(e.created_at)),
@@ -453,8 +453,15 @@ function riskRule(kind) {
   if (kind.startsWith("shared_")) { return `多个账号共用${kind.slice(7).split("_").map((k) => SHARED[k] || k).join("、")}`; }
   return RISK_RULE[kind] || kind;
 }
+// A rule's evidence in words: "地址：4 个账号（指纹 cf40…）", "近 30 天退款 3 次".
+const EVIDENCE = { orders: "近期订单", refunds_in_30_days: "近 30 天退款", signal: "命中", accounts: "账号数", amount: "金额", expected: "应付" };
 function evidence(found) {
-  return Object.entries(found || {}).map(([k, v]) => `${SHARED[k] || k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join("；");
+  return Object.entries(found || {}).map(([k, v]) => {
+    if (v && typeof v === "object" && "accounts" in v) {
+      return `${SHARED[k] || k}：${v.accounts} 个账号（指纹 ${String(v.fingerprint || "").slice(0, 8)}…）`;
+    }
+    return `${EVIDENCE[k] || SHARED[k] || k}：${typeof v === "object" ? JSON.stringify(v) : SHARED[v] || v}`;
+  }).join("；");
 }
 
 // --- src/catalog.js
@@ -669,6 +676,13 @@ function allowedPages() {
   return ROLE_PAGES[role] === undefined ? [] : ROLE_PAGES[role];
 }
 
+// The signed-in role in words: 管理员, 客服, or the merchant by name once the names are known.
+function roleName(role) {
+  const [base, merchant] = role.split(":");
+  if (base === "merchant") { return `商户 ${merchantName(merchant)}`; }
+  return { admin: "管理员", service: "客服" }[base] || role;
+}
+
 function signOut() {
   sessionStorage.removeItem(TOKEN_KEY);
   location.hash = "#/login";
@@ -704,7 +718,7 @@ function showShell(name) {
   });
   document.getElementById("nav").hidden = false;
   document.getElementById("range").hidden = !RANGE_PAGES.includes(name);
-  document.getElementById("who").textContent = sessionStorage.getItem("retail-role") || "";
+  document.getElementById("who").textContent = roleName(sessionStorage.getItem("retail-role") || "");
 }
 
 async function render(keepNotice) {
@@ -715,6 +729,7 @@ async function render(keepNotice) {
   if (!token() || name === "login") { showLogin(); return; }
   const allowed = allowedPages();
   if (allowed && !allowed.includes(name)) { name = allowed[0] || "orders"; }
+  if (!merchantNames) { await loadMerchantNames().catch(() => null); }  // names in the header too
   showShell(name);
   page.dataset.page = name;
   page.dataset.ready = "false";

@@ -16,6 +16,13 @@ function allowedPages() {
   return ROLE_PAGES[role] === undefined ? [] : ROLE_PAGES[role];
 }
 
+// The signed-in role in words: 管理员, 客服, or the merchant by name once the names are known.
+function roleName(role) {
+  const [base, merchant] = role.split(":");
+  if (base === "merchant") { return `商户 ${merchantName(merchant)}`; }
+  return { admin: "管理员", service: "客服" }[base] || role;
+}
+
 function signOut() {
   sessionStorage.removeItem(TOKEN_KEY);
   location.hash = "#/login";
@@ -51,7 +58,7 @@ function showShell(name) {
   });
   document.getElementById("nav").hidden = false;
   document.getElementById("range").hidden = !RANGE_PAGES.includes(name);
-  document.getElementById("who").textContent = sessionStorage.getItem("retail-role") || "";
+  document.getElementById("who").textContent = roleName(sessionStorage.getItem("retail-role") || "");
 }
 
 async function render(keepNotice) {
@@ -62,6 +69,7 @@ async function render(keepNotice) {
   if (!token() || name === "login") { showLogin(); return; }
   const allowed = allowedPages();
   if (allowed && !allowed.includes(name)) { name = allowed[0] || "orders"; }
+  if (!merchantNames) { await loadMerchantNames().catch(() => null); }  // names in the header too
   showShell(name);
   page.dataset.page = name;
   page.dataset.ready = "false";
