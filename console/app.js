@@ -48,12 +48,15 @@ const DELIVERY = { express: "快递", instant: "同城配送", pickup: "门店�
 function label(status) { return STATUS[status] || status || ""; }
 // Merchants' names by id, read once per page view (merchant_list: a merchant sees itself).
 let merchantNames = null;
+let storeNames = {};
 async function loadMerchantNames() {
   const found = await call("merchant_list", {});
   merchantNames = Object.fromEntries(found.merchants.map((m) => [m.merchant_id, m.name]));
+  storeNames = Object.fromEntries(found.merchants.flatMap((m) => m.stores.map((s) => [s.store_id, s.name])));
   return merchantNames;
 }
 function merchantName(id) { return (merchantNames && merchantNames[id]) || id || ""; }
+function storeName(id) { return storeNames[id] || id || ""; }
 function yuan(fen) { return "¥" + ((fen || 0) / 100).toFixed(2); }
 function fen(yuanText) { return Math.round(parseFloat(yuanText) * 100); }
 function percent(rate) { return rate === null || rate === undefined ? "—" : (rate * 100).toFixed(1) + "%"; }
@@ -385,13 +388,14 @@ Object.assign(PAGES, {
     const store = params().get("store_id") || "";
     const found = await call("order_search", { delivery: "pickup", status: "PAID", limit: 200, priority_first: true, ...(store ? { store_id: store } : {}) });
     const { rows, more } = slice(found.orders);
-    page.innerHTML = filters([{ name: "store_id", label: "门店" }])
+    const stores = Object.entries(storeNames);
+    page.innerHTML = filters([{ name: "store_id", label: "门店", options: stores }])
       + form("pickup-verify", [
-        { name: "store_id", label: "门店", value: store, pattern: "[A-Za-z0-9_:\\-]{1,64}" },
+        { name: "store_id", label: "门店", options: stores, value: store },
         { name: "pickup_code", label: "自提码", pattern: "[0-9]{6}", maxlength: 6, placeholder: "6 位数字" }], "核销")
       + ` <button type="button" id="print">打印备货单</button>`
       + table("pickup-table", ["订单", "门店", "商品", "金额", "下单时间"], rows.map((o) => [
-        figure(`pickup-${o.order_id}`, o.store_id, o.order_id), esc(o.store_id), lineTitles(o), yuan(o.total), esc(shanghai(o.created_at))]))
+        figure(`pickup-${o.order_id}`, o.store_id, o.order_id), esc(storeName(o.store_id)), lineTitles(o), yuan(o.total), esc(shanghai(o.created_at))]))
       + pager(more);
     bindFilters();
     bindPager();

@@ -46,12 +46,15 @@ const DELIVERY = { express: "快递", instant: "同城配送", pickup: "门店�
 function label(status) { return STATUS[status] || status || ""; }
 // Merchants' names by id, read once per page view (merchant_list: a merchant sees itself).
 let merchantNames = null;
+let storeNames = {};
 async function loadMerchantNames() {
   const found = await call("merchant_list", {});
   merchantNames = Object.fromEntries(found.merchants.map((m) => [m.merchant_id, m.name]));
+  storeNames = Object.fromEntries(found.merchants.flatMap((m) => m.stores.map((s) => [s.store_id, s.name])));
   return merchantNames;
 }
 function merchantName(id) { return (merchantNames && merchantNames[id]) || id || ""; }
+function storeName(id) { return storeNames[id] || id || ""; }
 function yuan(fen) { return "¥" + ((fen || 0) / 100).toFixed(2); }
 function fen(yuanText) { return Math.round(parseFloat(yuanText) * 100); }
 function percent(rate) { return rate === null || rate === undefined ? "—" : (rate * 100).toFixed(1) + "%"; }

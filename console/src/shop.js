@@ -75,13 +75,14 @@ Object.assign(PAGES, {
     const store = params().get("store_id") || "";
     const found = await call("order_search", { delivery: "pickup", status: "PAID", limit: 200, priority_first: true, ...(store ? { store_id: store } : {}) });
     const { rows, more } = slice(found.orders);
-    page.innerHTML = filters([{ name: "store_id", label: "门店" }])
+    const stores = Object.entries(storeNames);
+    page.innerHTML = filters([{ name: "store_id", label: "门店", options: stores }])
       + form("pickup-verify", [
-        { name: "store_id", label: "门店", value: store, pattern: "[A-Za-z0-9_:\\-]{1,64}" },
+        { name: "store_id", label: "门店", options: stores, value: store },
         { name: "pickup_code", label: "自提码", pattern: "[0-9]{6}", maxlength: 6, placeholder: "6 位数字" }], "核销")
       + ` <button type="button" id="print">打印备货单</button>`
       + table("pickup-table", ["订单", "门店", "商品", "金额", "下单时间"], rows.map((o) => [
-        figure(`pickup-${o.order_id}`, o.store_id, o.order_id), esc(o.store_id), lineTitles(o), yuan(o.total), esc(shanghai(o.created_at))]))
+        figure(`pickup-${o.order_id}`, o.store_id, o.order_id), esc(storeName(o.store_id)), lineTitles(o), yuan(o.total), esc(shanghai(o.created_at))]))
       + pager(more);
     bindFilters();
     bindPager();

@@ -450,6 +450,8 @@ export type MerchantView = {
   commission_rate_bp: number;
   status: string;
   own: boolean;
+  /** its stores, by name */
+  stores: Array<StoreName>;
 };
 
 export type Merchants = {
@@ -1199,6 +1201,11 @@ export type StoreDistance = {
   longitude: number;
   distance_m: number;
   [key: string]: unknown;
+};
+
+export type StoreName = {
+  store_id: string;
+  name: string;
 };
 
 export type Subscriptions = {

@@ -20,6 +20,12 @@ class ListMerchants(BaseModel):
     model_config = STRICT
 
 
+class StoreName(BaseModel):
+    model_config = OUT
+    store_id: str
+    name: str
+
+
 class MerchantView(BaseModel):
     model_config = OUT
     merchant_id: str
@@ -27,6 +33,7 @@ class MerchantView(BaseModel):
     commission_rate_bp: int
     status: str = "ACTIVE"
     own: bool = False
+    stores: list[StoreName] = Field(default_factory=list, description="its stores, by name")
 
 
 class Merchants(BaseModel):
@@ -70,8 +77,19 @@ def list_merchants(_: ListMerchants, *, operator: Any, db: Any = None) -> Mercha
     else:
         scope = merchant_scope(operator, None, "merchants")
         query = {} if scope == ALL else {"_id": scope}
-    found = db.merchants.find(query, sort=[("_id", 1)], limit=MAX_LISTED)
-    return Merchants(merchants=[MerchantView(**{**m, "merchant_id": m["_id"]}) for m in found])
+    found = list(db.merchants.find(query, sort=[("_id", 1)], limit=MAX_LISTED))
+    stores: dict[str, list[StoreName]] = {}
+    merchants = [m["_id"] for m in found]
+    for store in db.stores.find({"merchant_id": {"$in": merchants}}, {"merchant_id": 1, "name": 1}):
+        stores.setdefault(store["merchant_id"], []).append(
+            StoreName(store_id=store["_id"], name=store["name"])
+        )
+    return Merchants(
+        merchants=[
+            MerchantView(**{**m, "merchant_id": m["_id"], "stores": stores.get(m["_id"], [])})
+            for m in found
+        ]
+    )
 
 
 def list_coupon_templates(cmd: ListCouponTemplates, *, db: Any = None) -> Templates:
