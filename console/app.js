@@ -326,6 +326,15 @@ function orderQuery(extra) {
   ["status", "order_id", "delivery"].forEach((k) => { if (q.get(k)) { query[k] = q.get(k); } });
   return query;
 }
+// The order timeline's notes (written by the back end in English) in an operator's words.
+const NOTES = {
+  paid: "已付款", "refund received": "退款已到账", "payment deadline passed": "超时未付款，已取消",
+  "picked up at the store": "门店已自提", received: "买家已确认收货", "delivered by rider": "骑手已送达",
+  "confirmed automatically": "超时自动确认收货", "order did not go through": "下单未成功", "membership active": "会员已生效",
+  OUT_OF_STOCK: "库存不足", PURCHASE_LIMIT: "超出限购", COUPON_UNAVAILABLE: "优惠券不可用", NOT_ENOUGH_POINTS: "积分不足",
+  GROUP_CLOSED: "拼团已关闭", ACCOUNT_CLOSING: "账号注销中", CONSENT_WITHDRAWN: "隐私同意已撤回", INTERRUPTED: "下单被中断",
+};
+function noteText(note) { return note ? NOTES[note] || note : ""; }
 function lineTitles(o) { return esc((o.lines || []).map((l) => `${l.title} ×${l.qty}`).join("、")); }
 function sellers(o) { return esc([...new Set((o.lines || []).map((l) => merchantName(l.merchant_id)))].join("、")); }
 // The order's id opening its whole view; data-value is its status, as figure() gives it.
@@ -380,7 +389,7 @@ Object.assign(PAGES, {
         esc(r.out_refund_no), r.merchant_id ? esc(merchantName(r.merchant_id)) + "的包裹" : "整单",
         r.amount === null ? "—" : yuan(r.amount), esc(label(r.status)), esc(r.reason), esc(shanghai(r.created_at))]))
       + "<h4>进度</h4>" + table("order-timeline", ["时间", "状态", "说明"], (o.timeline || []).map((t) => [
-        esc(shanghai(t.at)), esc(label(t.status)), esc(t.note)]))
+        esc(shanghai(t.at)), esc(label(t.status)), esc(noteText(t.note))]))
       + "<h4>操作记录</h4>" + table("order-audit", ["时间", "操作员", "角色", "操作"], found.audit.map((a) => [
         esc(shanghai(a.at)), esc(a.operator_id), esc(a.role), esc(actionName(a.action))]));
   },
@@ -634,8 +643,8 @@ Object.assign(PAGES, {
     if (!productId) { return; }
     const found = await call("review_list", { product_id: productId, page: pageNo() });
     document.getElementById("reviews").innerHTML = `<p>共 ${found.count} 条，均分 ${found.average ?? "—"}</p>`
-      + table("reviews-table", ["买家", "SKU", "评分", "内容", "时间", "回复", "操作"], found.reviews.map((r) => [
-        figure(`review-${r.review_id}`, r.rating, r.buyer), esc(r.sku_id), "★".repeat(r.rating), esc(r.text), esc(shanghai(r.created_at)), esc(r.reply),
+      + table("reviews-table", ["买家", "规格", "评分", "内容", "时间", "回复", "操作"], found.reviews.map((r) => [
+        figure(`review-${r.review_id}`, r.rating, r.buyer), esc(r.spec || r.sku_id), "★".repeat(r.rating), esc(r.text), esc(shanghai(r.created_at)), esc(r.reply),
         form(`review-reply-${r.review_id}`, [{ name: "reply", label: "回复", maxlength: 200, value: r.reply || "" }], "回复")
         + ` <button type="button" class="hide-review" data-id="${esc(r.review_id)}">隐藏</button>`])) + pager(found.has_more);
     bindPager();

@@ -42,14 +42,29 @@ def main() -> int:
     if not args.role or not re.fullmatch(ROLE_PATTERN, args.role):
         print("role must be admin, service or merchant:<merchant_id>", file=sys.stderr)
         return 2
+    db = database()
+    merchant = args.role.split(":", 1)[1] if args.role.startswith("merchant:") else None
+    if merchant and db.merchants.find_one({"_id": merchant}, {"_id": 1}) is None:
+        print(
+            f"no merchant {merchant} in the store: load it first (scripts/seed.py)", file=sys.stderr
+        )
+        return 2
     password = os.environ.get("RETAIL_OPERATOR_PASSWORD") or (
         getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
     )
+    if not password:
+        print(
+            "no password given: type it, pipe it in, or set RETAIL_OPERATOR_PASSWORD",
+            file=sys.stderr,
+        )
+        return 2
     if len(password) < 12:
         print("use a password of at least 12 characters", file=sys.stderr)
         return 2
-    create_operator(database(), args.operator_id, args.role, password)
-    print(f"operator {args.operator_id} ({args.role}) saved")
+    existed = db.operators.find_one({"_id": args.operator_id}, {"_id": 1}) is not None
+    create_operator(db, args.operator_id, args.role, password)
+    what = "password and role reset" if existed else "created"
+    print(f"operator {args.operator_id} ({args.role}) {what}")
     return 0
 
 

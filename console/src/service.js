@@ -16,8 +16,8 @@ Object.assign(PAGES, {
     if (!productId) { return; }
     const found = await call("review_list", { product_id: productId, page: pageNo() });
     document.getElementById("reviews").innerHTML = `<p>共 ${found.count} 条，均分 ${found.average ?? "—"}</p>`
-      + table("reviews-table", ["买家", "SKU", "评分", "内容", "时间", "回复", "操作"], found.reviews.map((r) => [
-        figure(`review-${r.review_id}`, r.rating, r.buyer), esc(r.sku_id), "★".repeat(r.rating), esc(r.text), esc(shanghai(r.created_at)), esc(r.reply),
+      + table("reviews-table", ["买家", "规格", "评分", "内容", "时间", "回复", "操作"], found.reviews.map((r) => [
+        figure(`review-${r.review_id}`, r.rating, r.buyer), esc(r.spec || r.sku_id), "★".repeat(r.rating), esc(r.text), esc(shanghai(r.created_at)), esc(r.reply),
         form(`review-reply-${r.review_id}`, [{ name: "reply", label: "回复", maxlength: 200, value: r.reply || "" }], "回复")
         + ` <button type="button" class="hide-review" data-id="${esc(r.review_id)}">隐藏</button>`])) + pager(found.has_more);
     bindPager();

@@ -840,6 +840,8 @@ export type ReviewView = {
   review_id: string;
   product_id: string;
   sku_id: string;
+  /** the SKU's 规格 (review_list only) */
+  spec: string | null;
   rating: number;
   text: string;
   images: Array<string>;

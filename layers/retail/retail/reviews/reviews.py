@@ -64,6 +64,7 @@ class ReviewView(BaseModel):
     review_id: str
     product_id: str
     sku_id: str
+    spec: str | None = Field(None, description="the SKU's 规格 (review_list only)")
     rating: int
     text: str
     images: list[str]
@@ -172,13 +173,18 @@ def list_reviews(cmd: ListReviews, *, db: Any = None) -> ReviewPage:
             limit=cmd.page_size + 1,
         )
     )
+    shown = docs[: cmd.page_size]
+    specs = {
+        s["_id"]: s.get("spec")
+        for s in db.skus.find({"_id": {"$in": sorted({d["sku_id"] for d in shown})}}, {"spec": 1})
+    }
     rating = product.get("rating") or {}
     count = int(rating.get("count", 0))
     return ReviewPage(
         product_id=cmd.product_id,
         count=count,
         average=round(rating["sum"] / count, 2) if count else None,
-        reviews=[_view(d) for d in docs[: cmd.page_size]],
+        reviews=[_view({**d, "spec": specs.get(d["sku_id"])}) for d in shown],
         has_more=len(docs) > cmd.page_size,
     )
 
