@@ -13,6 +13,17 @@ const PAGE_SIZE = 20;
 
 function token() { return sessionStorage.getItem(TOKEN_KEY); }
 
+const ERRORS = {
+  INVALID_ARGUMENT: "填写的内容不符合要求", UNAUTHENTICATED: "请重新登录", FORBIDDEN: "没有权限进行此操作",
+  NOT_FOUND: "找不到对应的记录", OUT_OF_STOCK: "库存不足", CONFLICT: "当前状态不允许此操作", RATE_LIMITED: "操作过于频繁，请稍后再试",
+  PAYLOAD_TOO_LARGE: "内容过大", UPSTREAM_UNAVAILABLE: "微信服务暂时不可用，请重试", UNAVAILABLE: "数据库暂时不可用，请重试",
+  INTERNAL: "系统错误",
+};
+const REASONS = {
+  PLATFORM_ONLY: "会员商品只能由平台自营商户上架", PICKUP_CODE_SHARED: "该自提码对应多个订单，请提供订单号",
+  DAY_NOT_ENDED: "营业日尚未结束", PARCELS_WAITING: "还有包裹未发货",
+};
+
 async function call(name, data) {
   const response = await fetch(API + name, {
     method: "POST",
@@ -22,7 +33,10 @@ async function call(name, data) {
   const answer = await response.json();
   if (answer.code !== "OK") {
     if (answer.code === "UNAUTHENTICATED") { signOut(); }
-    const error = new Error(answer.code + ": " + (answer.message || ""));
+    // Said in an operator's words first; the back end's own message after it, for support.
+    const reason = (answer.details || {}).reason;
+    const said = REASONS[reason] || ERRORS[answer.code] || "操作失败";
+    const error = new Error(`${said}（${answer.code}: ${answer.message || ""}）`);
     error.code = answer.code;
     throw error;
   }
@@ -285,12 +299,16 @@ const PAGES = {
     });
   },
   async experiments() {
-    const id = sessionStorage.getItem("retail-experiment") || "share-copy";
-    page.innerHTML = `<label>实验 <input id="experiment" value="${esc(id)}"></label> <button id="load" type="button">查看</button><div id="result"></div>`;
+    const known = (await call("experiment_list", {})).experiments;
+    const id = sessionStorage.getItem("retail-experiment") || (known[0] && known[0].experiment_id) || "";
+    page.innerHTML = `<label>实验 <select id="experiment">${known.map((e) => `<option value="${esc(e.experiment_id)}" ${e.experiment_id === id ? "selected" : ""}>`
+      + `${esc(e.experiment_id)}（${esc(e.arms.map((a) => a.name).join(" / "))}，指标 ${esc(e.metric)}）</option>`).join("")}</select></label>`
+      + ` <button id="load" type="button">查看</button><div id="result"></div>`;
     document.getElementById("load").onclick = () => { sessionStorage.setItem("retail-experiment", document.getElementById("experiment").value); render(); };
+    if (!id) { return; }
     const results = await call("experiment_results", { experiment_id: id });
     document.getElementById("result").innerHTML = `<div id="arms" class="chart" data-testid="chart-experiment"></div>`
-      + table("experiment-table", ["分组", "曝光", "转化", "转化率", "提升", "95% 区间", "p 值"], results.arms.map((a) => [
+      + table("experiment-table", ["分组", "曝光", "转化", "转化率", "比对照（百分点）", "95% 区间", "p 值"], results.arms.map((a) => [
         esc(a.arm), figure(`arm-${a.arm}-exposed`, a.exposed, a.exposed), figure(`arm-${a.arm}-converted`, a.converted, a.converted),
         percent(a.rate), a.lift === null ? "对照" : percent(a.lift),
         a.ci_low === null ? "" : percent(a.ci_low) + " ~ " + percent(a.ci_high), a.p_value === null ? "" : a.p_value.toFixed(4)]));

@@ -11,6 +11,17 @@ const PAGE_SIZE = 20;
 
 function token() { return sessionStorage.getItem(TOKEN_KEY); }
 
+const ERRORS = {
+  INVALID_ARGUMENT: "填写的内容不符合要求", UNAUTHENTICATED: "请重新登录", FORBIDDEN: "没有权限进行此操作",
+  NOT_FOUND: "找不到对应的记录", OUT_OF_STOCK: "库存不足", CONFLICT: "当前状态不允许此操作", RATE_LIMITED: "操作过于频繁，请稍后再试",
+  PAYLOAD_TOO_LARGE: "内容过大", UPSTREAM_UNAVAILABLE: "微信服务暂时不可用，请重试", UNAVAILABLE: "数据库暂时不可用，请重试",
+  INTERNAL: "系统错误",
+};
+const REASONS = {
+  PLATFORM_ONLY: "会员商品只能由平台自营商户上架", PICKUP_CODE_SHARED: "该自提码对应多个订单，请提供订单号",
+  DAY_NOT_ENDED: "营业日尚未结束", PARCELS_WAITING: "还有包裹未发货",
+};
+
 async function call(name, data) {
   const response = await fetch(API + name, {
     method: "POST",
@@ -20,7 +31,10 @@ async function call(name, data) {
   const answer = await response.json();
   if (answer.code !== "OK") {
     if (answer.code === "UNAUTHENTICATED") { signOut(); }
-    const error = new Error(answer.code + ": " + (answer.message || ""));
+    // Said in an operator's words first; the back end's own message after it, for support.
+    const reason = (answer.details || {}).reason;
+    const said = REASONS[reason] || ERRORS[answer.code] || "操作失败";
+    const error = new Error(`${said}（${answer.code}: ${answer.message || ""}）`);
     error.code = answer.code;
     throw error;
   }

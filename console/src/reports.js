@@ -85,12 +85,16 @@ const PAGES = {
     });
   },
   async experiments() {
-    const id = sessionStorage.getItem("retail-experiment") || "share-copy";
-    page.innerHTML = `<label>实验 <input id="experiment" value="${esc(id)}"></label> <button id="load" type="button">查看</button><div id="result"></div>`;
+    const known = (await call("experiment_list", {})).experiments;
+    const id = sessionStorage.getItem("retail-experiment") || (known[0] && known[0].experiment_id) || "";
+    page.innerHTML = `<label>实验 <select id="experiment">${known.map((e) => `<option value="${esc(e.experiment_id)}" ${e.experiment_id === id ? "selected" : ""}>`
+      + `${esc(e.experiment_id)}（${esc(e.arms.map((a) => a.name).join(" / "))}，指标 ${esc(e.metric)}）</option>`).join("")}</select></label>`
+      + ` <button id="load" type="button">查看</button><div id="result"></div>`;
     document.getElementById("load").onclick = () => { sessionStorage.setItem("retail-experiment", document.getElementById("experiment").value); render(); };
+    if (!id) { return; }
     const results = await call("experiment_results", { experiment_id: id });
     document.getElementById("result").innerHTML = `<div id="arms" class="chart" data-testid="chart-experiment"></div>`
-      + table("experiment-table", ["分组", "曝光", "转化", "转化率", "提升", "95% 区间", "p 值"], results.arms.map((a) => [
+      + table("experiment-table", ["分组", "曝光", "转化", "转化率", "比对照（百分点）", "95% 区间", "p 值"], results.arms.map((a) => [
         esc(a.arm), figure(`arm-${a.arm}-exposed`, a.exposed, a.exposed), figure(`arm-${a.arm}-converted`, a.converted, a.converted),
         percent(a.rate), a.lift === null ? "对照" : percent(a.lift),
         a.ci_low === null ? "" : percent(a.ci_low) + " ~ " + percent(a.ci_high), a.p_value === null ? "" : a.p_value.toFixed(4)]));

@@ -292,6 +292,11 @@ export type ExperimentView = {
   other_instances_within_seconds: number;
 };
 
+export type Experiments = {
+  /** newest first */
+  experiments: Array<ExperimentView>;
+};
+
 export type ExportMe = Record<string, unknown>;
 
 export type FindNearby = {
@@ -404,6 +409,8 @@ export type ListCouponTemplates = {
 export type ListCoupons = {
   status?: "AVAILABLE" | "LOCKED" | "USED" | "EXPIRED" | null;
 };
+
+export type ListExperiments = Record<string, unknown>;
 
 export type ListMerchants = Record<string, unknown>;
 
@@ -1478,6 +1485,11 @@ export declare namespace experiment_assign {
   export type Data = Assignments;
 }
 
+export declare namespace experiment_list {
+  export type Request = ListExperiments;
+  export type Data = Experiments;
+}
+
 export declare namespace experiment_results {
   export type Request = ShowResults;
   export type Data = ExperimentResults;
@@ -1784,6 +1796,7 @@ export interface Functions {
   coupon_template_save: { auth: "operator"; request: coupon_template_save.Request; data: coupon_template_save.Data };
   delivery_notify: { auth: "webhook"; request: delivery_notify.Request; data: delivery_notify.Data };
   experiment_assign: { auth: "user"; request: experiment_assign.Request; data: experiment_assign.Data };
+  experiment_list: { auth: "operator"; request: experiment_list.Request; data: experiment_list.Data };
   experiment_results: { auth: "operator"; request: experiment_results.Request; data: experiment_results.Data };
   experiment_save: { auth: "operator"; request: experiment_save.Request; data: experiment_save.Data };
   feedback_create: { auth: "user"; request: feedback_create.Request; data: feedback_create.Data };

@@ -243,7 +243,7 @@ def test_pickup_queue_verifies_a_code_and_shows_a_wrong_one_refused(shop, page):
     open_page(page, "pickup?store_id=s-cuihu")
     assert page.locator(f"[data-testid='pickup-{order['order_id']}']").count() == 1
     submit(page, "pickup-verify", {"store_id": "s-cuihu", "pickup_code": wrong})
-    assert error_shown(page).startswith("NOT_FOUND")
+    assert error_shown(page).startswith("找不到对应的记录（NOT_FOUND")
     asked = submit(page, "pickup-verify", {"store_id": "s-cuihu", "pickup_code": code})
     assert code in asked and "核销" in asked
     assert error_shown(page) is None
@@ -561,6 +561,6 @@ def test_a_merchant_edits_its_own_products_only_and_sees_the_refusal(shop, brows
     assert admin(shop, "catalog_product", {"product_id": "p-mango"})["skus"][0]["price"] == 3190
     open_page(tab, "products?edit=p-eggs")  # another merchant's
     submit(tab, "product-save", {"price:p-eggs-1": "1.00"})
-    assert error_shown(tab).startswith("FORBIDDEN")
+    assert error_shown(tab).startswith("没有权限进行此操作（FORBIDDEN")
     assert admin(shop, "catalog_product", {"product_id": "p-eggs"})["skus"][0]["price"] != 100
     tab.close()

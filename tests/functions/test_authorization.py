@@ -37,6 +37,7 @@ ROLES = {
     "merchant_save": {"admin"},
     "merchant_list": {"admin", "service", "merchant"},
     "coupon_template_list": {"admin"},
+    "experiment_list": {"admin"},
     "order_inspect": {"admin", "service", "merchant"},
     "metrics_show": {"admin"},
     "order_pickup_verify": {"admin", "service", "merchant"},

@@ -113,3 +113,12 @@ def test_a_saved_experiment_or_flag_reaches_buyers_at_once(seeded):
     assert seen["flags"] == {"recommend-for-you": True}
     admin("flag_save", {**sample("flag_save"), "enabled": False})
     assert call("experiment_assign", {}, "o-early")["data"]["flags"] == {"recommend-for-you": False}
+
+
+def test_experiments_are_listed_for_the_console_to_offer_by_name(seeded):
+    assert admin("experiment_save", sample("experiment_save"))["code"] == "OK"
+    listed = admin("experiment_list", {})["data"]["experiments"]
+    assert [e["experiment_id"] for e in listed] == [sample("experiment_save")["experiment_id"]]
+    assert {a["name"] for a in listed[0]["arms"]} == {
+        a["name"] for a in sample("experiment_save")["arms"]
+    }

@@ -10,10 +10,13 @@ from .assignment import (
     running_experiments,
 )
 from .definitions import (
+    Experiments,
     ExperimentView,
     FlagView,
+    ListExperiments,
     SaveExperiment,
     SaveFlag,
+    list_experiments,
     save_experiment,
     save_flag,
 )
@@ -24,7 +27,9 @@ __all__ = [
     "Assignments",
     "ExperimentResults",
     "ExperimentView",
+    "Experiments",
     "FlagView",
+    "ListExperiments",
     "SaveExperiment",
     "SaveFlag",
     "ShowAssignments",
@@ -36,6 +41,7 @@ __all__ = [
     "feature_enabled",
     "flag_on",
     "forget_cached_definitions",
+    "list_experiments",
     "running_experiments",
     "save_experiment",
     "save_flag",

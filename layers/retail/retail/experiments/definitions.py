@@ -110,6 +110,24 @@ def save_experiment(cmd: SaveExperiment, *, operator: Any, db: Any = None) -> Ex
     return ExperimentView(**{**saved, "experiment_id": saved["_id"]})
 
 
+class ListExperiments(BaseModel):
+    model_config = STRICT
+
+
+class Experiments(BaseModel):
+    model_config = OUT
+    experiments: list[ExperimentView] = Field(description="newest first")
+
+
+def list_experiments(_: ListExperiments, *, db: Any = None) -> Experiments:
+    """Every experiment, so the console offers them by name instead of asking for an id."""
+    db = db if db is not None else database()
+    found = db.experiments.find({}, sort=[("started_at", -1)], limit=200)
+    return Experiments(
+        experiments=[ExperimentView(**{**e, "experiment_id": e["_id"]}) for e in found]
+    )
+
+
 def save_flag(cmd: SaveFlag, *, operator: Any, db: Any = None) -> FlagView:
     db = db if db is not None else database()
     fields = cmd.model_dump(exclude={"flag_id"})
