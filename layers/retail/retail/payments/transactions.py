@@ -20,7 +20,9 @@ def apply_transaction(db: Any, config: WeChatPayConfig, tx: dict[str, Any]) -> s
     middle of the same order (WeChat Pay then simply sends again)."""
     if tx.get("trade_state") != "SUCCESS":
         return "not_paid"
-    order = db.orders.find_one({"out_trade_no": tx["out_trade_no"]})
+    # out_trade_no is the order's id (orders.records): found by the primary key, however
+    # many orders the store holds (no index covers out_trade_no).
+    order = db.orders.find_one({"_id": tx["out_trade_no"], "out_trade_no": tx["out_trade_no"]})
     amount = int((tx.get("amount") or {}).get("total", -1))
     if order is None:
         _risk(db, "payment_for_unknown_order", tx)
