@@ -139,10 +139,7 @@ def delete_my_data(cmd: DeleteMe, *, openid: str, db: Any = None) -> Erased:
     refunds = refunds_asked_since(db, openid, now - REFUND_WINDOW)
     remember_erased_buyer(db, openid, refunds, now)
     account = db.users.find_one({"_id": openid}) or {}
-    alias = (
-        account.get("erasure_alias")
-        or "erased-" + hashlib.sha256(secrets.token_bytes(32)).hexdigest()[:24]
-    )
+    alias = account.get("erasure_alias") or _new_alias()
     kept = _sweep(db, openid, alias)
     db.users.replace_one(
         {"_id": openid},
@@ -168,14 +165,15 @@ def finish_erasures(db: Any = None, limit: int = 100) -> int:
         openid = account["_id"]
         if orders_in_progress(db, openid):
             continue  # an order placed before the mark was seen: erasure waits for it
-        alias = (
-            account.get("erasure_alias")
-            or "erased-" + hashlib.sha256(secrets.token_bytes(32)).hexdigest()[:24]
-        )
-        _sweep(db, openid, alias)
+        _sweep(db, openid, account.get("erasure_alias") or _new_alias())
         db.users.delete_one({"_id": openid, "erasing": True})
         finished += 1
     return finished
+
+
+def _new_alias() -> str:
+    """A pseudonym no one can map back: random, unlike the keyed one of common.pseudonyms."""
+    return "erased-" + hashlib.sha256(secrets.token_bytes(32)).hexdigest()[:24]
 
 
 def _sweep(db: Any, openid: str, alias: str) -> int:
