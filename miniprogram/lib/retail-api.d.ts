@@ -403,7 +403,7 @@ export type ListCommissions = {
 };
 
 export type ListCouponTemplates = {
-  status?: string | null;
+  status?: "ACTIVE" | "PAUSED" | null;
 };
 
 export type ListCoupons = {
