@@ -13,7 +13,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from retail.common.models import ID, ID_PATTERN, MAX_FEN, MAX_UNITS
+from retail.common.models import ID, ID_PATTERN, MAX_FEN, MAX_UNITS, is_text
 
 FILE = ConfigDict(extra="allow", defer_build=True)
 EXTRA_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -66,10 +66,8 @@ def _storable(path: str, value: Any, depth: int) -> None:
 def _text(path: str, value: str) -> None:
     if len(value) > EXTRA_TEXT:
         raise ValueError(f"{path}: at most {EXTRA_TEXT} characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError(f"{path}: not valid text") from None
+    if not is_text(value):
+        raise ValueError(f"{path}: not valid text")
 
 
 class MerchantEntry(FileEntry):

@@ -23,6 +23,16 @@ MAX_FEN = 100_000_000
 MAX_UNITS = 10_000_000
 
 
+def is_text(value: str) -> bool:
+    """Valid Unicode text: no lone surrogate (JSON's \\ud800 escape carries one), which no
+    store, library or log line can encode."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class DayRange(BaseModel):
     """A report's business days (Asia/Shanghai), first and last included."""
 

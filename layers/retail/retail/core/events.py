@@ -22,6 +22,7 @@ from enum import Enum
 from typing import Any
 
 from retail.common.errors import InvalidArgument, PayloadTooLarge
+from retail.common.models import is_text
 
 from .platform import Platform
 
@@ -123,13 +124,9 @@ def _http_invocation(event: dict[str, Any]) -> Invocation:
             body = base64.b64decode(body).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
             raise InvalidArgument("the body is not valid base64 UTF-8") from None
-    try:  # a lone surrogate in the body or a header is no text any store or library takes
-        size = len(body.encode("utf-8"))
-        for name, value in headers.items():
-            name.encode("utf-8"), value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidArgument("the request is not valid UTF-8 text") from None
-    if size > MAX_BODY_BYTES:
+    if not all(is_text(text) for text in (body, *headers, *headers.values())):
+        raise InvalidArgument("the request is not valid UTF-8 text")
+    if len(body.encode("utf-8")) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"the body is over {MAX_BODY_BYTES} bytes")
     data = _json_object(body, "the body") if body.strip() else {}
     context = event.get("requestContext")

@@ -32,6 +32,7 @@ from retail.common.errors import (
 )
 from retail.common.logs import function_name, log, request_id
 from retail.common.metrics import record_call
+from retail.common.models import is_text
 from retail.common.ratelimit import check_rate
 from retail.common.settings import settings
 
@@ -201,10 +202,10 @@ def _unencodable(value: Any, path: str = "(body)") -> str | None:
     """The path of the first text, value or key at any depth, that is not valid Unicode (a
     lone surrogate, which JSON's \\ud800 escapes can carry): no store can hold it."""
     if isinstance(value, str):
-        return None if _encodes(value) else path
+        return None if is_text(value) else path
     if isinstance(value, dict):
         for key, item in value.items():
-            if not _encodes(str(key)):
+            if not is_text(str(key)):
                 return f"{path}.<a key>"
             found = _unencodable(item, f"{path}.{key}")
             if found:
@@ -215,14 +216,6 @@ def _unencodable(value: Any, path: str = "(body)") -> str | None:
             if found:
                 return found
     return None
-
-
-def _encodes(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _validate(request: type[BaseModel], data: dict[str, Any]) -> BaseModel:
