@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -52,8 +53,46 @@ def _forget_process_state() -> None:
 
 
 @pytest.fixture(autouse=True)
-def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    uri = f"sqlite:///{tmp_path}/retail.db"
+def no_collection_scans(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every query the project's code runs in a test is served by an index (tests/scan_guard)."""
+    from retail.store.embedded.scans import Scan, listen
+
+    from .scan_guard import describe, offending
+
+    scans: list[Scan] = []
+    stop = listen(scans.append)
+    yield
+    stop()
+    found = offending(scans)
+    if request.node.get_closest_marker("scans_on_purpose") is None:
+        assert not found, describe(found)
+
+
+@pytest.fixture(scope="session")
+def indexed_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty store with the project's indexes, as scripts/init_db.py leaves one: each test's
+    store starts as a copy, so every query runs against the indexes production has."""
+    from retail.store import connect
+    from retail.store.indexes import apply_indexes
+
+    path = tmp_path_factory.mktemp("indexed") / "retail.db"
+    store = connect(f"sqlite:///{path}")
+    apply_indexes(store, json.loads(INDEXES.read_text(encoding="utf-8")))
+    store.connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    return path
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    indexed_store: Path,
+) -> Iterator[str]:
+    store = tmp_path_factory.mktemp("store") / "retail.db"  # beside the test's directory
+    shutil.copyfile(indexed_store, store)
+    uri = f"sqlite:///{store}"
     for name in (
         "WX_OPENID",
         "WX_APPID",

@@ -24,7 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from retail.common.errors import ErrorCode
+from retail.common.logs import log
 from retail.common.settings import reset_settings, settings
+from retail.store.embedded.scans import listen
 
 from .functions import FunctionRegistry
 from .routes import Reply, dispatch, error_reply
@@ -196,6 +198,7 @@ def serve(
     os.environ.setdefault("WECHATPAY_NOTIFY_URL", f"http://{host}:{port}/http/payment_notify")
     os.environ.setdefault("WECHATPAY_REFUND_NOTIFY_URL", f"http://{host}:{port}/http/refund_notify")
     reset_settings()
+    log_collection_scans()
     handler = type(
         "Gateway",
         (GatewayHandler,),
@@ -224,6 +227,21 @@ def serve(
         run_worker()
     else:
         Supervisor(run_worker, (lambda: start_timers(url)) if timers else None).run(workers)
+
+
+def log_collection_scans() -> None:
+    """The embedded engine's scans go to the gateway's log, as MongoDB's COLLSCAN plans go to
+    its slow-query log: a query no index serves is seen where it is written, not in a shop's
+    second year (and the end-to-end tests fail on one: tests/scan_guard.py)."""
+    listen(
+        lambda scan: log(
+            "collection_scan",
+            "WARNING",
+            collection=scan.collection,
+            shape=scan.shape,
+            callers=list(scan.callers),
+        )
+    )
 
 
 def start_timers(url: str) -> int:

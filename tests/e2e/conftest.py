@@ -12,12 +12,16 @@ __all__ = ["Gateway", "start_gateway", "stop_gateway"]
 
 
 def stop_gateway(gateway: Gateway) -> None:
-    """Stop it, and check that none of its JSON log lines leaked personal data or secrets."""
+    """Stop it, and check that none of its JSON log lines leaked personal data or secrets and
+    that none reports a collection scan by the project's code (tests/scan_guard)."""
     from tests.conftest import LEAKS
+    from tests.scan_guard import describe, offending, scans_logged
 
     logs = stop(gateway)
     assert '"event": "function_answered"' in logs
     assert not LEAKS.findall(logs), LEAKS.findall(logs)[:3]
+    found = offending(scans_logged(logs))
+    assert not found, describe(found)
 
 
 @pytest.fixture(scope="module")

@@ -203,3 +203,127 @@ def test_a_one_statement_write_that_finds_the_lock_taken_waits_its_turn_and_appl
     writer.join(30)
     assert answers == [{"_id": "c", "n": 1}]
     assert db.counters.find_one({"_id": "c"}) == {"_id": "c", "n": 1}
+
+
+def _read_noting_scans(read):
+    """What `read()` returns, and the collection scans it made."""
+    from retail.store.embedded.scans import listen
+
+    seen: list = []
+    stop = listen(seen.append)
+    try:
+        return list(read()), seen
+    finally:
+        stop()
+
+
+def test_string_and_id_ranges_probe_and_match_like_scans(uri):
+    db = connect(uri)
+    ids = [f"O{i:04d}" for i in range(80)]
+    db.orders.insert_many(
+        [{"_id": key, "day": f"2026-01-{i % 28 + 1:02d}"} for i, key in enumerate(ids)]
+        + [{"_id": "\x00odd", "day": "\x00low"}, {"_id": 7, "day": None}, {"_id": "Z", "day": 3}]
+    )
+    queries = [
+        {"_id": {"$gt": "O0040"}},
+        {"_id": {"$gt": "O0010", "$lte": "O0020"}},
+        {"_id": {"$lt": "O0003"}},
+        {"day": {"$gte": "2026-01-20"}},
+        {"day": {"$lt": "2026-01-02"}},
+    ]
+    expected = [sorted(map(str, (d["_id"] for d in db.orders.find(q)))) for q in queries]
+    db.orders.create_index("day")
+    for query, wanted in zip(queries, expected, strict=True):
+        found, scans = _read_noting_scans(lambda q=query: db.orders.find(q))
+        assert not scans, query
+        assert sorted(map(str, (d["_id"] for d in found))) == wanted
+    assert expected[2] == ["\x00odd", "O0000", "O0001", "O0002"]
+    assert "\x00odd" in expected[4] and "2" not in expected[4]
+
+
+def test_a_partial_index_serves_only_the_queries_that_imply_its_filter(uri):
+    db = connect(uri)
+    db.orders.create_index(
+        "updated_at", name="owed", partialFilterExpression={"owed.0": {"$exists": True}}
+    )
+    db.orders.insert_many(
+        [
+            {"_id": i, "updated_at": i, **({"owed": ["p"]} if i % 50 == 0 else {})}
+            for i in range(200)
+        ],
+    )
+    due = {"owed.0": {"$exists": True}, "updated_at": {"$lte": 120}}
+    assert "i:orders:owed" in plan(db.orders.find(due))
+    assert [d["_id"] for d in db.orders.find(due)] == [0, 50, 100]
+    assert _read_noting_scans(lambda: db.orders.find({"updated_at": {"$lte": 120}}))[1]
+    db.orders.update_one({"_id": 100}, {"$set": {"owed": []}})
+    assert [d["_id"] for d in db.orders.find(due)] == [0, 50]
+
+
+def test_each_or_clause_probes_its_own_index_and_the_union_matches_a_scan(uri):
+    db = connect(uri)
+    statuses = ["A", "B", "C"]
+    db.orders.insert_many(
+        [{"_id": i, "status": statuses[i % 3], "at": i, "flag": i % 7 == 0} for i in range(90)]
+    )
+    query = {"$or": [{"status": "A", "at": {"$lte": 30}}, {"flag": True}], "at": {"$gte": 3}}
+    wanted = sorted(d["_id"] for d in db.orders.find(query))
+    db.orders.create_index([("status", 1), ("at", 1)])
+    db.orders.create_index("flag")
+    found, scans = _read_noting_scans(lambda: db.orders.find(query))
+    assert not scans
+    assert sorted(d["_id"] for d in found) == wanted
+    assert wanted == sorted({i for i in range(3, 31) if i % 3 == 0} | {i for i in range(7, 90, 7)})
+    assert _read_noting_scans(lambda: db.orders.find({"$or": [{"flag": True}, {"x": 1}]}))[1]
+
+
+def test_and_clauses_plan_like_top_level_conditions(uri):
+    db = connect(uri)
+    db.orders.insert_many([{"_id": i, "s": i % 2} for i in range(20)])
+    query = {"$and": [{"_id": 4, "s": 0}, {"$or": [{"x": {"$exists": False}}]}]}
+    found, scans = _read_noting_scans(lambda: db.orders.find(query))
+    assert not scans
+    assert [d["_id"] for d in found] == [4]
+
+
+def test_a_sorted_page_read_in_index_order_is_the_page_a_full_sort_gives(uri, tmp_path):
+    """Mixed types, missing fields, arrays and ties: each page equals the one the engine gives
+    without indexes (sorting every candidate), in both directions, and reads no more rows."""
+    import random
+    from datetime import datetime, timedelta, timezone
+
+    rng = random.Random(7)
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    values = [None, 1, 2.5, -3, "a", "b", "\x00z", True, False, start, start + timedelta(days=1)]
+
+    def doc(i):
+        d = {"_id": f"d{i:03d}", "shop": rng.choice(["s1", "s2"])}
+        if rng.random() < 0.9:
+            d["at"] = rng.choice([*values, [rng.choice(values[1:6]), rng.choice(values[1:6])]])
+        return d
+
+    docs = [doc(i) for i in range(300)]
+    plain = connect(f"sqlite:///{tmp_path}/plain.db")
+    plain.orders.insert_many([dict(d) for d in docs])
+    indexed = connect(uri)
+    indexed.orders.create_index([("shop", 1), ("at", -1)])
+    indexed.orders.create_index("at")
+    indexed.orders.insert_many([dict(d) for d in docs])
+    for query in ({}, {"shop": "s1"}, {"shop": "s2", "at": {"$exists": True}}):
+        for way in (1, -1):
+            for skip, limit in ((0, 5), (10, 40), (200, 200)):
+
+                def page(db, q=query, w=way, s=skip, n=limit):
+                    return db.orders.find(q, sort=[("at", w)], skip=s, limit=n)
+
+                found, scans = _read_noting_scans(lambda p=page: p(indexed))
+                assert not scans
+                wanted = [d["_id"] for d in page(plain)]
+                assert [d["_id"] for d in found] == wanted, (query, way, skip, limit)
+
+
+def test_documents_in_the_sort_field_leave_ordering_to_the_full_sort(uri):
+    db = connect(uri)
+    db.orders.create_index("at")
+    db.orders.insert_many([{"_id": 1, "at": {"x": 2}}, {"_id": 2, "at": {"x": 1}}, {"_id": 3}])
+    assert [d["_id"] for d in db.orders.find({}, sort=[("at", 1)], limit=3)] == [3, 2, 1]

@@ -208,8 +208,10 @@ def _sweep(db: Any, openid: str, alias: str) -> int:
         db[name].delete_many({field: openid})
     db.referrals.update_many({"inviter": openid}, {"$set": {"inviter": alias}})
     db.flags.update_many({"allow": openid}, {"$pull": {"allow": openid}})  # and their audit:
+    flags = [flag["_id"] for flag in db.flags.find({}, {"_id": 1})]
     for side in ("before.allow", "after.allow"):
-        db.audit_log.update_many({side: openid}, {"$pull": {side: openid}})
+        audited = {"target": {"$in": flags}, side: openid}
+        db.audit_log.update_many(audited, {"$pull": {side: openid}})
     db.rate_windows.delete_many({"_id": {"$regex": f":{re.escape(openid)}:"}})
     forget_visitor(openid)
     return kept

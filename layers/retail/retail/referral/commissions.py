@@ -94,7 +94,8 @@ def list_commissions(cmd: ListCommissions, *, operator: Any, db: Any = None) -> 
     db = db if db is not None else database()
     query = {k: v for k, v in (("inviter", cmd.inviter), ("status", cmd.status)) if v}
     entries = list(db.commissions.find(query, sort=[("created_at", -1)], limit=cmd.limit))
-    totals = {PENDING: 0, AVAILABLE: 0, REVERSED: 0}
-    for entry in db.commissions.find(query, {"status": 1, "amount": 1}):
-        totals[entry["status"]] += entry["amount"]
+    totals = dict.fromkeys((PENDING, AVAILABLE, REVERSED), 0)
+    for status in (cmd.status,) if cmd.status else tuple(totals):  # by the status index
+        found = db.commissions.find({**query, "status": status}, {"amount": 1})
+        totals[status] = sum(entry["amount"] for entry in found)
     return CommissionPage(entries=[{**e, "entry_id": e.pop("_id")} for e in entries], totals=totals)

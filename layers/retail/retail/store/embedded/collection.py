@@ -211,6 +211,7 @@ class EmbeddedCollection:
                         code=85,
                     )
             build_index(self, conn, spec)
+        self.database.schema_changed_here()
         return spec.name
 
     def index_information(self) -> dict[str, dict[str, Any]]:
@@ -228,6 +229,7 @@ class EmbeddedCollection:
             conn.execute(
                 f"DELETE FROM {META_TABLE} WHERE collection = ? AND name = ?", (self.name, name)
             )
+        self.database.schema_changed_here()
 
     # internals: every write goes through _insert, _rewrite and _delete
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .codec import loads
 from .database import docs_table, index_table
-from .indexes import best_probe, lookup_values
 from .matching import Filter, matches
+from .ordered import ordered_documents
+from .planning import EXACT, plan
+from .scans import report
 from .shaping import SortSpec, project, sort_documents, sort_spec
 
 if TYPE_CHECKING:
@@ -20,7 +23,7 @@ Row = tuple[int, str, dict[str, Any]]
 
 
 def candidate_rows(
-    conn: sqlite3.Connection, collection: EmbeddedCollection, query: Filter
+    conn: sqlite3.Connection, collection: EmbeddedCollection, query: Filter, running: bool = True
 ) -> Iterator[Row]:
     """(rowid, stored text, document) for each document matching `query`, in insertion order.
 
@@ -30,7 +33,7 @@ def candidate_rows(
         raise TypeError("filter must be an instance of dict")
     if not collection.database.has_collection(collection.name):
         return
-    sql, params = _plan(collection, query)
+    sql, params = _plan(collection, query, running)
     cursor = conn.execute(sql, params)
     try:
         for rowid, text in cursor:
@@ -41,20 +44,28 @@ def candidate_rows(
         cursor.close()
 
 
-def _plan(collection: EmbeddedCollection, query: Filter) -> tuple[str, list[Any]]:
+def _plan(
+    collection: EmbeddedCollection, query: Filter, running: bool = True
+) -> tuple[str, list[Any]]:
+    """The SQL that reads `query`'s candidates (planning.plan), reporting a scan when running."""
     table = docs_table(collection.name)
-    ids = lookup_values(query["_id"]) if "_id" in query else None
-    if ids is not None:
-        marks = ", ".join("?" * len(ids))
-        return f"SELECT rowid, doc FROM {table} WHERE id IN ({marks}) ORDER BY rowid", ids
-    probe = best_probe(collection.database.index_specs(collection.name), query)
-    if probe is None:
+    probes = plan(collection.database.index_specs(collection.name), query)
+    if probes is None:
+        if running:
+            report(collection.name, query)
         return f"SELECT rowid, doc FROM {table} ORDER BY rowid", []
-    spec, where, params = probe
+    if len(probes) == 1 and probes[0].index is None:
+        return f"SELECT rowid, doc FROM {table} WHERE {probes[0].where} ORDER BY rowid", list(
+            probes[0].params
+        )
+    selects: list[str] = []
+    params: list[Any] = []
+    for probe in probes:
+        source = table if probe.index is None else index_table(collection.name, probe.index.name)
+        selects.append(f"SELECT id FROM {source} WHERE {probe.where}")
+        params += probe.params
     return (
-        f"SELECT rowid, doc FROM {table} WHERE id IN "
-        f"(SELECT id FROM {index_table(collection.name, spec.name)} WHERE {where}) "
-        "ORDER BY rowid",
+        f"SELECT rowid, doc FROM {table} WHERE id IN ({' UNION '.join(selects)}) ORDER BY rowid",
         params,
     )
 
@@ -112,8 +123,14 @@ class EmbeddedCursor:
             return self._read(conn)
 
     def _read(self, conn: sqlite3.Connection) -> list[dict[str, Any]]:
-        rows = candidate_rows(conn, self._collection, self._query)
         end = self._skip + self._limit if self._limit else None
+        if self._sort is not None and end is not None:
+            page = self._read_in_index_order(conn, end)
+            if page is not None:
+                return [project(doc, self._projection) for doc in page[self._skip : end]]
+        # Any `end` documents, unsorted, are the first rows read: no scan, whatever the size.
+        peek = not self._query and self._sort is None and end is not None
+        rows = candidate_rows(conn, self._collection, self._query, running=not peek)
         if self._sort is None:
             docs = []
             for _, _, doc in rows:
@@ -124,6 +141,20 @@ class EmbeddedCursor:
             docs = sort_documents([doc for _, _, doc in rows], self._sort)
         return [project(doc, self._projection) for doc in docs[self._skip : end]]
 
+    def _read_in_index_order(
+        self, conn: sqlite3.Connection, end: int
+    ) -> list[dict[str, Any]] | None:
+        """The first `end` documents, read in an index's order, when one serves the sort and
+        no probe narrows more (ordered.ordered_documents); None otherwise."""
+        assert self._sort is not None
+        specs = self._collection.database.index_specs(self._collection.name)
+        probes = plan(specs, self._query)
+        narrowest = min((probe.score for probe in probes), default=0) if probes else 0
+        if narrowest >= EXACT:
+            return None
+        docs = ordered_documents(conn, self._collection, self._query, self._sort, narrowest)
+        return None if docs is None else list(itertools.islice(docs, end))
+
     def explain(self) -> dict[str, Any]:
         """Like pymongo's explain(): here, SQLite's plan for fetching the candidates."""
         database = self._collection.database
@@ -131,7 +162,7 @@ class EmbeddedCursor:
         database.refresh(conn)
         if not database.has_collection(self._collection.name):
             return {"queryPlanner": {"sqlite": []}}
-        sql, params = _plan(self._collection, self._query)
+        sql, params = _plan(self._collection, self._query, running=False)
         steps = [row[-1] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
         return {"queryPlanner": {"sqlite": steps}}
 

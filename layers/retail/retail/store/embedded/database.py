@@ -166,6 +166,10 @@ class EmbeddedDatabase:
         if stale or collection not in self._tables:
             self.refresh(conn)
 
+    def schema_changed_here(self) -> None:
+        """This process changed the schema: its next read re-reads it, whatever its age."""
+        self._checked_at = 0.0
+
     def refresh(self, conn: sqlite3.Connection) -> None:
         """Reload collections and indexes if any process changed the schema; once per operation."""
         self._checked_at = time.monotonic()

@@ -17,7 +17,7 @@ from .codec import DATE_TAG, DATE_TAG_END, MISSING, dumps, index_value
 from .matching import Filter, is_operator_expression, matches
 from .paths import values_at
 
-MAX_CANDIDATE_KEYS = 500
+MAX_CANDIDATE_KEYS = 20_000  # below SQLite's 32,766 parameters of one statement
 
 
 @dataclass(frozen=True)
@@ -139,10 +139,13 @@ def _scalar(value: Any) -> bool:
 
 
 def range_condition(column: str, cond: Any) -> tuple[str, list[Any]] | None:
-    """SQL bounds on an index column that every value matching a numeric or date range obeys.
+    """SQL bounds on an index column that every value matching a number, date or string range
+    obeys.
 
-    Index keys order numbers before text, and dates as tagged text (codec.index_value), so a
-    range stays inside its BSON type bracket, as MongoDB's comparisons do.
+    Index keys order numbers before text, tagged values (null, booleans, dates, ObjectIds,
+    documents) as text beginning with NUL, and strings as plain text after them
+    (codec.index_value), so a range stays inside its BSON type bracket, as MongoDB's
+    comparisons do.
     """
     if not is_operator_expression(cond):
         return None
@@ -150,51 +153,38 @@ def range_condition(column: str, cond: Any) -> tuple[str, list[Any]] | None:
     values = list(bounds.values())
     if not values:
         return None
-    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
-    dates = all(isinstance(v, datetime) for v in values)
-    if not (numeric or dates):
+    kind = _bracket(values)
+    if kind is None:
         return None
     sql, params = [], []
     for op, value in bounds.items():
         sql.append(f"{column} {_SQL_OPS[op]} ?")
         params.append(index_value(value))
-    if dates and not any(op in bounds for op in ("$gt", "$gte")):
+    low, high = _BRACKETS[kind]
+    if low is not None and not any(op in bounds for op in ("$gt", "$gte")):
         sql.append(f"{column} >= ?")
-        params.append(DATE_TAG)
-    if not any(op in bounds for op in ("$lt", "$lte")):
+        params.append(low)
+    if high is not None and not any(op in bounds for op in ("$lt", "$lte")):
         sql.append(f"{column} < ?")
-        params.append(DATE_TAG_END if dates else "")  # '' sorts after every number
+        params.append(high)
     return " AND ".join(sql), params
 
 
+def _bracket(values: list[Any]) -> str | None:
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return "number"
+    if all(isinstance(v, datetime) for v in values):
+        return "date"
+    if all(isinstance(v, str) for v in values):
+        return "string"
+    return None
+
+
+# Each bracket's edges as index keys: numbers end where text begins ('' sorts after every
+# number); strings begin at the escape of NUL-led strings and run to the end of text.
+_BRACKETS: dict[str, tuple[Any, Any]] = {
+    "number": (None, ""),
+    "date": (DATE_TAG, DATE_TAG_END),
+    "string": ("\x00s:", None),
+}
 _SQL_OPS = {"$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}
-
-
-def best_probe(specs: list[IndexSpec], query: Filter) -> tuple[IndexSpec, str, list[Any]] | None:
-    """The index whose leading fields the query narrows most (equalities, then one range),
-    as (index, SQL condition on its key columns, parameters)."""
-    best: tuple[int, IndexSpec, str, list[Any]] | None = None
-    for spec in specs:
-        if not spec.covers_every_document():
-            continue
-        clauses: list[str] = []
-        params: list[Any] = []
-        score = 0
-        for column, name in enumerate(spec.fields):
-            if name not in query:
-                break
-            values = lookup_values(query[name])
-            if values is not None:
-                clauses.append(f"k{column} IN ({', '.join('?' * len(values))})")
-                params += values
-                score += 2
-                continue
-            bounded = range_condition(f"k{column}", query[name])
-            if bounded is not None:
-                clauses.append(bounded[0])
-                params += bounded[1]
-                score += 1
-            break
-        if score and (best is None or score > best[0]):
-            best = (score, spec, " AND ".join(clauses), params)
-    return None if best is None else best[1:]

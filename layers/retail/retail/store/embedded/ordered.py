@@ -1,0 +1,115 @@
+"""Reading in an index's order: a sorted query with a limit stops after its page, as MongoDB's
+index scan does, instead of reading and sorting every candidate.
+
+Used when the query pins the index's leading fields to one value each and the sort names the
+fields that follow, all in the index's direction or all against it. Index keys order values
+within a BSON type bracket as MongoDB does (codec.index_value) but the brackets themselves
+differently, so the rows are read bracket by bracket in BSON's order (null, numbers, strings,
+ObjectIds, booleans, dates). Keys that are documents or empty arrays have no such order; an
+index holding any for the sort field is not used for ordering. The first sort field decides
+the brackets; a later one is ordered within its own type.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from .codec import loads
+from .database import docs_table, index_table
+from .indexes import IndexSpec, lookup_values
+from .matching import Filter, matches
+from .shaping import SortSpec
+
+if TYPE_CHECKING:
+    from .collection import EmbeddedCollection
+
+# BSON's ascending order of type brackets, as conditions on an index column's keys (tagged
+# keys begin with NUL, written char(0) since SQL text cannot hold it).
+_BRACKETS = (
+    "{k} = char(0) || 'null'",
+    "{k} < ''",
+    "{k} >= char(0) || 's:'",
+    "{k} >= char(0) || 'o:' AND {k} < char(0) || 'o;'",
+    "{k} >= char(0) || 'b:' AND {k} < char(0) || 'b;'",
+    "{k} >= char(0) || 'd:' AND {k} < char(0) || 'd;'",
+)
+_UNORDERED = "{k} = char(0) || '[]' OR ({k} >= char(0) || 'j:' AND {k} < char(0) || 'j;')"
+
+
+def ordered_documents(
+    conn: sqlite3.Connection,
+    collection: EmbeddedCollection,
+    query: Filter,
+    sort: SortSpec,
+    narrowest_probe: int,
+) -> Iterator[dict[str, Any]] | None:
+    """The documents matching `query` in `sort` order, lazily; None when no index gives that
+    order with at least as many equalities as `narrowest_probe` (planning's score) has."""
+    usable = []
+    for spec in collection.database.index_specs(collection.name):
+        pinned = _pinned(spec, query, sort)
+        if pinned is not None and 2 * len(pinned) >= narrowest_probe:
+            usable.append((spec, pinned))
+    for spec, pinned in sorted(usable, key=lambda found: -len(found[1])):
+        table = index_table(collection.name, spec.name)
+        first = len(pinned)
+        prefix = " AND ".join(["1", *(f"i.k{n} = ?" for n in range(first))])
+        unordered = _UNORDERED.format(k=f"i.k{first}")
+        if conn.execute(
+            f"SELECT 1 FROM {table} i WHERE {prefix} AND ({unordered}) LIMIT 1", pinned
+        ).fetchone():
+            continue
+        return _read(conn, collection, query, table, prefix, pinned, sort)
+    return None
+
+
+def _pinned(spec: IndexSpec, query: Filter, sort: SortSpec) -> list[Any] | None:
+    """The index keys `query` pins the leading fields to, when the fields after them are the
+    sort's, all in the index's direction or all against it."""
+    if not spec.covers_every_document() or len(sort) > len(spec.keys):
+        return None
+    first = len(spec.keys) - len(sort)
+    pinned = []
+    for name in spec.fields[:first]:
+        values = lookup_values(query[name]) if name in query else None
+        if values is None or len(values) != 1:
+            return None
+        pinned.append(values[0])
+    pairs = list(zip(spec.keys[first:], sort, strict=True))
+    if all(name == s and way == w for (name, way), (s, w) in pairs) or all(
+        name == s and way == -w for (name, way), (s, w) in pairs
+    ):
+        return pinned
+    return None
+
+
+def _read(
+    conn: sqlite3.Connection,
+    collection: EmbeddedCollection,
+    query: Filter,
+    table: str,
+    prefix: str,
+    pinned: list[Any],
+    sort: SortSpec,
+) -> Iterator[dict[str, Any]]:
+    first = len(pinned)
+    order = ", ".join(
+        f"i.k{first + n} {'DESC' if way < 0 else 'ASC'}" for n, (_, way) in enumerate(sort)
+    )
+    seen: set[Any] = set()
+    for bracket in reversed(_BRACKETS) if sort[0][1] < 0 else _BRACKETS:
+        rows = conn.execute(
+            f"SELECT i.id, d.doc FROM {table} i JOIN {docs_table(collection.name)} d "
+            f"ON d.id = i.id WHERE {prefix} AND ({bracket.format(k=f'i.k{first}')}) "
+            f"ORDER BY {order}, d.rowid",
+            pinned,
+        )
+        for key, text in rows:
+            if key in seen:
+                continue
+            seen.add(key)
+            doc = loads(text)
+            if matches(doc, query):
+                yield doc
