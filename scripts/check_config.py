@@ -12,6 +12,7 @@ exits 1 if there is any, 0 when all checks pass.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -21,6 +22,7 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+INDEXES = ROOT / "infra" / "indexes.json"
 Problem = tuple[str, str]  # (setting or trigger, what is wrong)
 
 # SCF timer cron: second minute hour day-of-month month day-of-week year.
@@ -126,15 +128,20 @@ def store_problems() -> Iterator[Problem]:
 
     from retail.common.database import database
     from retail.common.errors import ConfigurationError, Unavailable
+    from retail.store.indexes import missing_indexes
 
     try:
         database().command("ping")
+        lacking = missing_indexes(database(), json.loads(INDEXES.read_text(encoding="utf-8")))
     except ConfigurationError:
         return  # already reported by the setting checks
     except Unavailable:
         yield "RETAIL_DB_URI", "the store did not answer within its server-selection timeout"
     except PyMongoError as exc:
         yield "RETAIL_DB_URI", f"the store refused the connection ({type(exc).__name__})"
+    else:
+        for index in lacking:  # every query is served by an index: scripts/init_db.py
+            yield "RETAIL_DB_URI", f"the store lacks the index {index} (run scripts/init_db.py)"
 
 
 def main() -> int:

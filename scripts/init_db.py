@@ -1,6 +1,7 @@
-"""Create every index of infra/indexes.json in the store named by RETAIL_DB_URI (idempotent).
+"""Create every index of infra/indexes.json in the store named by RETAIL_DB_URI (idempotent;
+an index held with other options is replaced), or with --check list those it lacks.
 
-.venv/bin/python scripts/init_db.py
+.venv/bin/python scripts/init_db.py [--check]
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import sys
 from pathlib import Path
 
 from retail.common.database import database
-from retail.store.indexes import apply_indexes
+from retail.store.indexes import apply_indexes, missing_indexes
 
 SPEC = Path(__file__).resolve().parents[1] / "infra" / "indexes.json"
 
@@ -20,8 +21,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.parse_args()
-    names = apply_indexes(database(), json.loads(SPEC.read_text(encoding="utf-8")))
+    parser.add_argument(
+        "--check", action="store_true", help="only list the indexes the store lacks (exit 1 if any)"
+    )
+    args = parser.parse_args()
+    spec = json.loads(SPEC.read_text(encoding="utf-8"))
+    if args.check:
+        lacking = missing_indexes(database(), spec)
+        for index in lacking:
+            print(f"missing {index}")
+        print(f"{len(lacking)} indexes missing" if lacking else "every index in place")
+        return 1 if lacking else 0
+    names = apply_indexes(database(), spec)
     print(f"{len(names)} indexes in place")
     return 0
 

@@ -386,7 +386,6 @@ export type Health = {
 export type Housekeep = Record<string, unknown>;
 
 export type HousekeepingSummary = {
-  rate_windows_removed: number;
   /** account erasures swept again and closed */
   erasures_finished: number;
 };

@@ -134,3 +134,20 @@ def test_a_bad_timer_cron_is_named(complete, tmp_path):
 def test_every_timer_of_serverless_yml_is_a_valid_cron(complete, tmp_path):
     result = check(complete, "--no-store", cwd=tmp_path)
     assert not any(name.startswith("timer ") for name in failed(result))
+
+
+def test_a_store_without_the_projects_indexes_is_named_until_init_db_runs(tmp_path):
+    """Every query is served by an index only where init_db has created them."""
+    env = {"RETAIL_ENV": "dev", "RETAIL_DB_URI": f"sqlite:///{tmp_path}/store.db"}
+    before = check(env, cwd=tmp_path).stdout
+    assert "the store lacks the index orders: [['status', 1], ['pay_deadline', 1]]" in before
+    init = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "init_db.py")],
+        env={"PATH": os.environ["PATH"], **env},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert init.returncode == 0, init.stderr
+    assert "the store lacks" not in check(env, cwd=tmp_path).stdout

@@ -332,9 +332,9 @@ def test_a_claim_a_concurrent_run_left_out_is_released_for_the_next_statement(se
 
     settle()
     assert claim_line(seeded, "sale", "O9", "m-self", f"m-self:{DAY}")  # lost the race
-    from retail.settlement.claims import release_unwritten
+    from retail.settlement.claims import finalize
 
-    assert release_unwritten(seeded, f"m-self:{DAY}") == 1
+    assert finalize(seeded, f"m-self:{DAY}") == 1
     assert seeded.settlement_claims.find_one({"_id": "sale:O9:m-self"}) is None
 
 
@@ -423,3 +423,66 @@ def test_a_day_skipped_between_runs_by_hand_is_settled_by_the_next_timer_run(see
     assert seeded.statements.count_documents(
         {"day": "2026-11-24"}
     ) == seeded.merchants.count_documents({})
+
+
+def test_settled_orders_leave_the_to_do_set_and_a_later_refund_puts_one_back(seeded, cos):
+    """A day's settlement reads the orders with a line still owed, not the month behind it:
+    an order leaves the set once its lines are in written statements, and comes back when a
+    refund after that owes its merchant an adjustment."""
+    from retail.common.clock import day_of, travel, utcnow
+    from retail.orders import due_for_settlement
+    from retail.orders.refunding import finish_refund
+
+    from .harness import completed_order
+
+    order = completed_order("settle-to-do-1", "o-settling")
+    assert [o["_id"] for o in due_for_settlement(seeded)] == [order["order_id"]]
+    sold = day_of(utcnow())
+    travel(timedelta(days=1, hours=3))
+    try:
+        settle(sold.isoformat())
+        assert due_for_settlement(seeded) == []
+        claims = seeded.settlement_claims.find({"_id": {"$regex": order["order_id"]}})
+        assert all(c["final"] for c in claims)
+        seeded.orders.update_one(
+            {"_id": order["order_id"]}, {"$set": {"status": "REFUNDING"}}
+        )  # the refund's own path is tested elsewhere: here only its settlement
+        finish_refund(seeded, order["order_id"], "SUCCESS")
+        assert [o["_id"] for o in due_for_settlement(seeded)] == [order["order_id"]]
+        refunded = day_of(utcnow())
+        travel(timedelta(days=2, hours=3))
+        settle(refunded.isoformat())
+        assert due_for_settlement(seeded) == []
+        refund = seeded.statements.find_one({"_id": f"m-huaxia:{refunded.isoformat()}"})
+        assert refund["refunded"] > 0
+    finally:
+        travel(timedelta(0))
+
+
+def test_a_crash_before_the_claims_were_marked_final_is_finished_by_the_next_run(seeded, cos):
+    from retail.common.clock import day_of, travel, utcnow
+    from retail.orders import due_for_settlement
+
+    from .harness import completed_order
+
+    order = completed_order("settle-to-do-2", "o-settling")
+    sold = day_of(utcnow())
+    travel(timedelta(days=1, hours=3))
+    try:
+        settle(sold.isoformat())
+        seeded.settlement_claims.update_many({}, {"$unset": {"final": ""}})  # as if it crashed
+        seeded.orders.update_one(
+            {"_id": order["order_id"]},
+            {
+                "$set": {
+                    "settlement_due": seeded.orders.find_one({"_id": order["order_id"]})[
+                        "completed_at"
+                    ]
+                }
+            },
+        )
+        settle(sold.isoformat())  # the next run of that day: the orders it read are finished
+        assert due_for_settlement(seeded) == []
+        assert all(c.get("final") for c in seeded.settlement_claims.find({}))
+    finally:
+        travel(timedelta(0))

@@ -6,6 +6,10 @@ analytics rollup last put them on each user.
 The coupon's id names the window (`<template>:<openid>:w<window>`), so a second run, a
 concurrent run, or a run after a crash grants nothing twice; the user is then marked with
 the window so later batches skip them.
+
+The scan is linear: users are read in the order of their last payment from where the
+window's previous run stopped (`job_cursors`), so a run reads the users who lapsed since,
+not every lapsed user again; a new window starts from the oldest.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from retail.coupons import grant_coupon
 from .subscriptions import drop_grants, give_back_grant, take_grant
 
 DAY_MS = 86_400_000
+JOB = "coupon_lapsed"
 
 
 class WinBackSummary(BatchSummary):
@@ -46,18 +51,28 @@ def win_back_lapsed_users(cmd: BatchRequest, *, budget: Budget, db: Any = None) 
     if template is None:
         log("winback_template_missing", "WARNING", template_id=config.RETAIL_WINBACK_TEMPLATE)
         return summary
-    lapsed: dict[str, Any] = {
-        "last_paid_at": {"$lt": now - timedelta(days=config.RETAIL_LAPSED_DAYS)},
-        "winback_window": {"$ne": window},
-    }
+    cursor = db.job_cursors.find_one({"_id": JOB, "window": window}) or {}
+    paid_before: dict[str, Any] = {"$lt": now - timedelta(days=config.RETAIL_LAPSED_DAYS)}
+    lapsed: dict[str, Any] = {"last_paid_at": paid_before, "winback_window": {"$ne": window}}
     segments = [s.strip() for s in config.RETAIL_WINBACK_SEGMENTS.split(",") if s.strip()]
     if segments:
         lapsed["segment"] = {"$in": segments}
 
     def fetch(limit: int) -> list[dict[str, Any]]:
-        return list(db.users.find(lapsed, {"_id": 1}, limit=limit))
+        if "after" in cursor:
+            paid_before["$gte"] = cursor["after"]
+        found = db.users.find(lapsed, {"last_paid_at": 1}, sort=[("last_paid_at", 1)], limit=limit)
+        return list(found)
 
     def win_back(user: dict[str, Any]) -> Outcome:
+        outcome = _win_back(user)
+        cursor["after"] = user["last_paid_at"]
+        db.job_cursors.update_one(
+            {"_id": JOB}, {"$set": {"window": window, "after": user["last_paid_at"]}}, upsert=True
+        )
+        return outcome
+
+    def _win_back(user: dict[str, Any]) -> Outcome:
         summary.scanned += 1
         coupon = grant_coupon(
             db, template, user["_id"], f"{template['_id']}:{pseudonym(user['_id'])}:w{window}"

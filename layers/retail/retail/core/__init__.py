@@ -2,7 +2,7 @@
 
 from retail.common.batches import BatchRequest, BatchSummary, Budget
 from retail.common.health import CheckHealth, Health, check_health
-from retail.common.housekeeping import Housekeep, HousekeepingSummary, housekeep
+from retail.common.housekeeping import Housekeep, HousekeepingSummary
 
 from .identity import Caller, Operator
 from .runtime import cloud_function, operator_of
@@ -19,6 +19,5 @@ __all__ = [
     "Operator",
     "check_health",
     "cloud_function",
-    "housekeep",
     "operator_of",
 ]

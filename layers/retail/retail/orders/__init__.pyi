@@ -17,6 +17,7 @@ from .place import place_order
 from .preview import preview_order
 from .queries import ListOrders, OrderPage, OrderRef, get_order, list_orders
 from .repair import repair_orders
+from .settling import due_for_settlement, settled
 
 __all__ = [
     "CancelOrder",
@@ -35,6 +36,7 @@ __all__ = [
     "cancel_order",
     "cancel_unpaid",
     "confirm_receipt",
+    "due_for_settlement",
     "expire_unpaid_orders",
     "get_order",
     "list_orders",
@@ -44,6 +46,7 @@ __all__ = [
     "record_rider_update",
     "repair_orders",
     "rider_update_is_genuine",
+    "settled",
     "ship_order",
     "verify_pickup",
 ]

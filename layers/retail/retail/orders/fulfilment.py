@@ -34,7 +34,15 @@ from .parcels import (
 )
 from .pickup_codes import pickup_order
 from .queries import OrderRef
-from .records import COMPLETED, PAID, SHIPPED, merchant_share, to_view, waiting_parcels
+from .records import (
+    COMPLETED,
+    PAID,
+    SHIPPED,
+    merchant_share,
+    settling,
+    to_view,
+    waiting_parcels,
+)
 
 
 class ShipOrder(OrderRef):
@@ -117,7 +125,7 @@ def verify_pickup(cmd: VerifyPickup, *, operator: Any, db: Any = None) -> OrderV
         PAID,
         COMPLETED,
         "picked up at the store",
-        extra={"completed_at": utcnow()},
+        extra=settling("completed_at", utcnow()),
         condition=NOT_HELD,
     )
     if done is None:
@@ -137,7 +145,7 @@ def confirm_receipt(cmd: OrderRef, *, buyer: str, db: Any = None) -> OrderView:
         SHIPPED,
         COMPLETED,
         "received",
-        extra={"completed_at": now, **delivered(order, now)},
+        extra={**settling("completed_at", now), **delivered(order, now)},
         condition={"openid": buyer, **all_parcels_out(order)},
     )
     if done is not None:
@@ -172,7 +180,7 @@ def record_rider_update(cmd: RiderUpdate, *, db: Any = None) -> OrderView:
             [PAID, SHIPPED],
             COMPLETED,
             "delivered by rider",
-            extra={"completed_at": utcnow()},
+            extra=settling("completed_at", utcnow()),
         )
     return to_view(db.orders.find_one({"_id": cmd.order_id}))
 
@@ -199,7 +207,7 @@ def auto_confirm_orders(cmd: BatchRequest, *, budget: Budget, db: Any = None) ->
             [SHIPPED, PAID],
             COMPLETED,
             "confirmed automatically",
-            extra={"completed_at": utcnow()},
+            extra=settling("completed_at", utcnow()),
             condition=due,
         )
         return "processed" if done is not None else "skipped"

@@ -34,7 +34,7 @@ from retail.common.vocabulary import OrderStatus, RefundStatus
 from .effects import PARCEL_PREFIX, apply_outbox
 from .lifecycle import settle_stock
 from .parcels import mark_all_out
-from .records import COMPLETED, PAID, SHIPPED, parcel_share, waiting_parcels
+from .records import COMPLETED, PAID, SHIPPED, parcel_share, settling, waiting_parcels
 from .refunding import noted_over
 
 REFUNDABLE = [PAID, SHIPPED, COMPLETED]
@@ -185,7 +185,7 @@ def note_parcel_refund_status(db: Any, order_id: str, merchant_id: str, status: 
             {
                 "$set": {
                     f"parcel_refunds.{merchant_id}.status": REFUNDED,
-                    f"parcel_refunds.{merchant_id}.refunded_at": now,
+                    **settling(f"parcel_refunds.{merchant_id}.refunded_at", now),
                 },
                 "$max": {"parcel_refunded_at": now},
             },

@@ -13,7 +13,7 @@ from retail.common.clock import utcnow
 from retail.common.logs import log
 
 from .lifecycle import transition
-from .records import COMPLETED, PAID, PENDING_PAYMENT
+from .records import COMPLETED, PAID, PENDING_PAYMENT, settling
 
 
 def mark_paid(
@@ -31,6 +31,7 @@ def mark_paid(
             "transaction_id": transaction_id,
             "paid_amount": amount,
             "paid_at": paid_at or utcnow(),
+            "payment_checked": True,  # its payment is known: out of reconciliation's to-do set
         },
         condition={"total": amount},
     )
@@ -50,7 +51,7 @@ def complete_virtual(db: Any, order_id: str) -> dict[str, Any] | None:
         PAID,
         COMPLETED,
         "membership active",
-        extra={"completed_at": utcnow()},
+        extra=settling("completed_at", utcnow()),
         condition={"delivery": "virtual"},
     )
 
@@ -78,12 +79,20 @@ def dispatch_rider(db: Any, order: dict[str, Any]) -> dict[str, Any]:
 
 
 def mark_payment_checked(db: Any, order_id: str) -> None:
-    """Reconciliation learned WeChat Pay will never take money for this order."""
+    """Reconciliation learned the order's payment is settled either way: WeChat Pay will never
+    take money for it, or took it and the order has followed."""
     db.orders.update_one({"_id": order_id}, {"$set": {"payment_checked": True}})
 
 
 def record_prepay(db: Any, order_id: str, prepay_id: str, expires_at: Any, now: Any) -> None:
     db.orders.update_one(
         {"_id": order_id, "status": PENDING_PAYMENT},
-        {"$set": {"prepay_id": prepay_id, "prepay_expires_at": expires_at, "updated_at": now}},
+        {
+            "$set": {
+                "prepay_id": prepay_id,
+                "prepay_expires_at": expires_at,
+                "payment_checked": False,  # in reconciliation's to-do set until it is known
+                "updated_at": now,
+            }
+        },
     )

@@ -121,6 +121,14 @@ def waiting_parcels(order: dict[str, Any]) -> list[str]:
     return [m for m in by_parcel(order) if m not in gone]
 
 
+def settling(moment: str, at: datetime) -> dict[str, Any]:
+    """`moment` set to `at`, for an event that puts the order in settlement's to-do set (a
+    partial index holds it): its lines, or a refund of them, now belong in a merchant's
+    statement. `settlement_due`, the time of the latest such event, lets settlement take the
+    order out only if nothing happened since it read it (settlement.ledger)."""
+    return {moment: at, "settlement_due": at}
+
+
 def points_key(order_id: str, step: str) -> str:
     """The points ledger id of an order's step: spend, return, earn, reverse."""
     return f"order:{order_id}:{step}"

@@ -13,7 +13,7 @@ from retail.common.vocabulary import OrderStatus, RefundStatus
 
 from .effects import apply_outbox
 from .lifecycle import transition
-from .records import REFUNDED, REFUNDING, parcels_refunded
+from .records import REFUNDED, REFUNDING, parcels_refunded, settling
 
 SUCCESS, PROCESSING, ABNORMAL = RefundStatus.SUCCESS, RefundStatus.PROCESSING, RefundStatus.ABNORMAL
 
@@ -54,7 +54,12 @@ def finish_refund(db: Any, order_id: str, status: str) -> None:
     Safe to repeat: a crash after the refund record went final is finished by a replay."""
     if status == SUCCESS:
         transition(
-            db, order_id, REFUNDING, REFUNDED, "refund received", extra={"refunded_at": utcnow()}
+            db,
+            order_id,
+            REFUNDING,
+            REFUNDED,
+            "refund received",
+            extra=settling("refunded_at", utcnow()),
         )
     note_refund_status(db, order_id, status)
 

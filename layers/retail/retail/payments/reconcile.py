@@ -56,17 +56,19 @@ def reconcile_payments(cmd: BatchRequest, *, budget: Budget, db: Any = None) -> 
 
 def _sweeps(db: Any, cutoff: datetime) -> list[tuple[str, Any, dict[str, Any], Any]]:
     """(cursor name, collection, what is still to do, how to check one) for each sweep."""
+    # Each sweep reads a to-do set a partial index holds (infra/indexes.json): prepaid orders
+    # whose payment is not known, refunds whose order has not followed, owed parcels.
     unpaid = {
-        "prepay_id": {"$exists": True},
-        "payment_checked": {"$ne": True},
+        "payment_checked": False,
         "status": {"$in": [PENDING_PAYMENT, CANCELLED, FAILED]},
         "updated_at": {"$lte": cutoff},
     }
     unfinished = {
+        "order_done": False,
         "$or": [
             {"status": {"$in": [PENDING, PROCESSING, ABNORMAL]}, "created_at": {"$lte": cutoff}},
-            {"status": {"$in": list(FINAL)}, "order_done": {"$ne": True}},
-        ]
+            {"status": {"$in": list(FINAL)}},
+        ],
     }
     # A crash between REFUNDING and recording its refund left an order owed its money.
     owed = {
@@ -111,6 +113,8 @@ def _check_payment(db: Any, order: dict[str, Any], cutoff: datetime) -> Outcome:
         if tx is not None and tx.get("trade_state") == "SUCCESS":
             outcome = apply_transaction(db, wechatpay_config(), tx)
             log("payment_reconciled", order_id=order["_id"], outcome=outcome)
+            if outcome != "paid":  # paid late, twice or wrongly: given back, settled either way
+                mark_payment_checked(db, order["_id"])
             return "processed"
     except RetailError as exc:
         log("payment_reconcile_failed", "WARNING", order_id=order["_id"], error=exc.code.value)

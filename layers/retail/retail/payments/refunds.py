@@ -80,6 +80,7 @@ def start_refund(
                     # nothing to ask WeChat Pay for (it refuses a refund of 0): a points
                     # shortfall can take a whole share; the refund is done as recorded
                     "status": PENDING if amount > 0 else SUCCESS,
+                    "order_done": False,  # reconciliation's to-do set until the order follows
                     "created_at": now,
                 }
             },

@@ -15,6 +15,7 @@ from retail.common.clock import utcnow
 # How far back a statement looks for late lines; completions are written within seconds of
 # their timestamp, so a line later than this would need a clock a month wrong.
 LOOKBACK = timedelta(days=31)
+FINALIZE_BATCH = 1000  # claim ids per query
 
 
 def statement_id(merchant_id: str, day: date) -> str:
@@ -41,13 +42,33 @@ def closed_statements(db: Any, since: datetime) -> set[str]:
     return {s["_id"] for s in db.statements.find({"day": {"$gte": first}}, {"_id": 1})}
 
 
-def release_unwritten(db: Any, statement: str) -> int:
-    """Claims held for `statement` that its written document does not list go back."""
-    written = db.statements.find_one({"_id": statement}, {"claims": 1}) or {}
-    listed = set(written.get("claims") or [])
+def finalize(db: Any, statement: str) -> int:
+    """Once `statement` is written: the claims it lists become final (their orders may leave
+    settlement's to-do set), and claims held for it that it does not list (a concurrent run
+    wrote it first) go back for the next statement. Nothing while it is not written; safe to
+    repeat. Returns the claims released."""
+    written = db.statements.find_one({"_id": statement}, {"claims": 1})
+    if written is None:
+        return 0
+    listed = list(written.get("claims") or [])
+    for start in range(0, len(listed), FINALIZE_BATCH):
+        db.settlement_claims.update_many(
+            {"_id": {"$in": listed[start : start + FINALIZE_BATCH]}, "statement_id": statement},
+            {"$set": {"final": True}},
+        )
     released = 0
-    for claim in db.settlement_claims.find({"statement_id": statement}, {"_id": 1}):
-        if claim["_id"] not in listed:
+    listed_set = set(listed)
+    for claim in db.settlement_claims.find({"statement_id": statement, "final": {"$ne": True}}):
+        if claim["_id"] not in listed_set:
             db.settlement_claims.delete_one({"_id": claim["_id"], "statement_id": statement})
             released += 1
     return released
+
+
+def final_claims(db: Any, keys: list[str]) -> dict[str, dict[str, Any]]:
+    """The claims among `keys` that exist, by id (each with its statement and finality)."""
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(keys), FINALIZE_BATCH):
+        part = keys[start : start + FINALIZE_BATCH]
+        found.update({c["_id"]: c for c in db.settlement_claims.find({"_id": {"$in": part}})})
+    return found

@@ -14,12 +14,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
-from retail.common.clock import SHANGHAI, business_day, day_of
-from retail.common.vocabulary import OrderStatus
+from pymongo import ReturnDocument
 
-from .claims import LOOKBACK, claim_id, claim_line, closed_statements, statement_id
+from retail.common.clock import SHANGHAI, business_day, day_of, utcnow
+from retail.common.vocabulary import OrderStatus
+from retail.orders import due_for_settlement, settled
+
+from .claims import (
+    LOOKBACK,
+    claim_id,
+    claim_line,
+    closed_statements,
+    final_claims,
+    finalize,
+    statement_id,
+)
+
+TO_DO_SET = "settlement:to_do_set"  # job_cursors: when settlement's to-do set began
 
 
 def commission_on(amount: int, rate_bp: int) -> int:
@@ -64,52 +78,107 @@ class DayLedger:
         )
 
 
-def ledgers_for(db: Any, day: date) -> dict[str, DayLedger]:
+def ledgers_for(db: Any, day: date) -> tuple[dict[str, DayLedger], list[dict[str, Any]]]:
     """The ledger of every merchant whose statement for `day` is not written yet (merchants
     without activity get an empty one): the day's lines, and late lines of earlier days
-    whose statements had closed without them. Each line is claimed for this statement."""
+    whose statements had closed without them, each claimed for this statement; and the
+    orders read, which `settle_orders` may take out of the to-do set once written.
+
+    Only orders in settlement's to-do set are read (orders.due_for_settlement), and, while
+    the lookback still reaches back before the to-do set existed, that part of the window
+    (`legacy_orders`)."""
     start, end = business_day(day)
-    closed = closed_statements(db, start - LOOKBACK)
+    since = start - LOOKBACK
+    closed = closed_statements(db, since)
     ledgers = {
         m["_id"]: DayLedger(m["_id"], m.get("commission_rate_bp", 0))
         for m in db.merchants.find({}, {"commission_rate_bp": 1})
         if statement_id(m["_id"], day) not in closed
     }
+    orders = {o["_id"]: o for o in legacy_orders(db, since)}
+    orders.update({o["_id"]: o for o in due_for_settlement(db)})
     for kind, moment in (("sale", "completed_at"), ("refund", "refunded_at")):
-        query: dict[str, Any] = {moment: {"$gte": start - LOOKBACK, "$lt": end}}
-        if kind == "refund":
-            query["completed_at"] = {"$exists": True}
-        for order in db.orders.find(query, sort=[(moment, 1), ("_id", 1)]):
+        found = [
+            o
+            for o in orders.values()
+            if since <= o.get(moment, end) < end and (kind == "sale" or "completed_at" in o)
+        ]
+        found.sort(key=itemgetter(moment, "_id"))
+        for order in found:
             _add_order(db, ledgers, closed, day, kind, order, order[moment])
-    _add_parcel_refunds(db, ledgers, closed, day, start - LOOKBACK, end)
-    return ledgers
+    for order in sorted(orders.values(), key=lambda o: o["_id"]):
+        for merchant_id, at in _parcel_refunds(order):
+            if since <= at < end:
+                _add_order(db, ledgers, closed, day, "refund", order, at, merchant_id)
+    return ledgers, list(orders.values())
 
 
-def _add_parcel_refunds(
-    db: Any,
-    ledgers: dict[str, DayLedger],
-    closed: set[str],
-    day: date,
-    since: datetime,
-    end: datetime,
-) -> None:
+def legacy_orders(db: Any, since: datetime) -> list[dict[str, Any]]:
+    """Orders of the lookback window from before settlement's to-do set was kept (its start
+    is recorded by the first run that keeps it), read by their moments as runs did then."""
+    began = db.job_cursors.find_one_and_update(
+        {"_id": TO_DO_SET},
+        {"$setOnInsert": {"since": utcnow()}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+    )["since"]
+    if began <= since:
+        return []
+    window = {"$gte": since, "$lt": began}
+    found: dict[str, dict[str, Any]] = {}
+    for moment in ("completed_at", "refunded_at", "parcel_refunded_at"):
+        found.update({o["_id"]: o for o in db.orders.find({moment: window})})
+    return list(found.values())
+
+
+def _parcel_refunds(order: dict[str, Any]) -> list[tuple[str, datetime]]:
     """A parcel refunded (orders.parcel_refunds) is its merchant's refund on the day the
     money arrived, or the day the order completed if that came later (before completion
     there was no sale to take back); under the same claim as a whole-order refund, so a
     merchant's lines go back once whichever comes first."""
-    window = {"$gte": since, "$lt": end}
-    query = {
-        "completed_at": {"$exists": True},
-        "$or": [{"parcel_refunded_at": window}, {"completed_at": window}],
-        "parcel_refunded_at": {"$exists": True},
+    if "completed_at" not in order:
+        return []
+    return [
+        (merchant_id, max(parcel["refunded_at"], order["completed_at"]))
+        for merchant_id, parcel in sorted((order.get("parcel_refunds") or {}).items())
+        if parcel["status"] == OrderStatus.REFUNDED
+    ]
+
+
+def settle_orders(db: Any, orders: list[dict[str, Any]], end: datetime) -> int:
+    """Take out of the to-do set each order read whose every line owed before `end` is in a
+    written statement (its claims final), and nothing happened to it since; a claim held by
+    a statement written without marking it (a crash) is finalized here first. Returns the
+    orders taken out."""
+    owed = {
+        order["_id"]: _claims_owed(order)
+        for order in orders
+        if "settlement_due" in order and order["settlement_due"] < end
     }
-    for order in db.orders.find(query, sort=[("_id", 1)]):
-        for merchant_id, parcel in sorted(order["parcel_refunds"].items()):
-            if parcel["status"] != OrderStatus.REFUNDED:
-                continue
-            at = max(parcel["refunded_at"], order["completed_at"])
-            if since <= at < end:
-                _add_order(db, ledgers, closed, day, "refund", order, at, merchant_id)
+    claims = final_claims(db, sorted({key for keys in owed.values() for key in keys}))
+    unmarked = {c["statement_id"] for c in claims.values() if not c.get("final")}
+    for statement in sorted(unmarked):
+        finalize(db, statement)
+    if unmarked:
+        claims = final_claims(db, sorted({key for keys in owed.values() for key in keys}))
+    taken = 0
+    for order in orders:
+        keys = owed.get(order["_id"])
+        if keys is not None and all(claims.get(key, {}).get("final") for key in keys):
+            taken += settled(db, order["_id"], order["settlement_due"])
+    return taken
+
+
+def _claims_owed(order: dict[str, Any]) -> list[str]:
+    """The claims of every statement line the order owes: its sale per merchant once it
+    completed, and the refund of each merchant's lines once refunded (whole or by parcel)."""
+    if "completed_at" not in order:
+        return []
+    merchants = sorted({line["merchant_id"] for line in order["lines"]})
+    keys = [claim_id("sale", order["_id"], m) for m in merchants]
+    refunded = merchants if "refunded_at" in order else [m for m, _ in _parcel_refunds(order)]
+    keys += [claim_id("refund", order["_id"], m) for m in refunded]
+    return keys
 
 
 def _add_order(

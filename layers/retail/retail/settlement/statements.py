@@ -17,7 +17,7 @@ from pymongo.errors import DuplicateKeyError
 
 from retail.adapters import object_storage
 from retail.common.batches import BatchRequest, BatchSummary
-from retail.common.clock import utcnow
+from retail.common.clock import business_day, utcnow
 from retail.common.database import database
 from retail.common.errors import error_fields
 from retail.common.faults import fault_point
@@ -25,9 +25,9 @@ from retail.common.logs import log
 from retail.common.models import OUT, STRICT
 from retail.common.scope import ALL, merchant_scope
 
-from .claims import release_unwritten
+from .claims import finalize, statement_id
 from .closing import day_finished, days_to_settle
-from .ledger import DayLedger, ledgers_for
+from .ledger import DayLedger, ledgers_for, settle_orders
 
 CSV_HEADER = ["kind", "order_id", "sku_id", "title", "qty", "amount_fen", "commission_fen", "at"]
 
@@ -60,12 +60,15 @@ def run_settlement(cmd: SettleDay, *, db: Any = None) -> SettlementSummary:
 
 
 def _settle_day(db: Any, day: date, summary: SettlementSummary) -> None:
-    for _, ledger in sorted(ledgers_for(db, day).items()):
+    ledgers, orders = ledgers_for(db, day)
+    for _, ledger in sorted(ledgers.items()):
         if _write_statement(db, day, ledger):
             summary.statements_written += 1
             fault_point(f"settlement:after_statement_{summary.statements_written}")
+        finalize(db, statement_id(ledger.merchant_id, day))
         summary.processed += 1
     day_finished(db, day)
+    settle_orders(db, orders, business_day(day)[1])
     for statement in db.statements.find({"day": day.isoformat(), "csv_key": None}):
         exported = _export(db, statement)
         summary.csv_exported += exported
@@ -94,7 +97,6 @@ def _write_statement(db: Any, day: date, ledger: DayLedger) -> bool:
             }
         )
     except DuplicateKeyError:  # closed already (by a concurrent run): never rewritten
-        release_unwritten(db, f"{ledger.merchant_id}:{day.isoformat()}")
         return False
     log("statement_closed", merchant_id=ledger.merchant_id, day=day.isoformat(), net=ledger.net)
     return True

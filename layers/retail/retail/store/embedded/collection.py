@@ -191,12 +191,21 @@ class EmbeddedCollection:
         name: str | None = None,
         sparse: bool = False,
         partialFilterExpression: Filter | None = None,
+        expireAfterSeconds: int | None = None,
         background: bool | None = None,
     ) -> str:
-        """Create the index once; `background` is accepted and meaningless, as on MongoDB 4.2+."""
+        """Create the index once; `background` is accepted and meaningless, as on MongoDB 4.2+.
+        A TTL index (`expireAfterSeconds`) is on one field, as on MongoDB (store/embedded/ttl)."""
         pairs = tuple(sort_spec(keys))
+        if expireAfterSeconds is not None and len(pairs) != 1:
+            raise OperationFailure("TTL indexes are single-field indexes", code=67)
         spec = IndexSpec(
-            name or default_name(pairs), pairs, unique, sparse, partialFilterExpression
+            name or default_name(pairs),
+            pairs,
+            unique,
+            sparse,
+            partialFilterExpression,
+            expireAfterSeconds,
         )
         with self.database.write() as conn:
             self.database.ensure_collection(conn, self.name)

@@ -20,6 +20,7 @@ from typing import Any
 
 from pymongo.errors import OperationFailure
 
+from . import ttl
 from .codec import loads
 from .indexes import IndexSpec
 from .oneshot import one_statement_hook
@@ -67,6 +68,7 @@ class EmbeddedDatabase:
         self._tables: set[str] = set()
         self._indexes: dict[str, list[IndexSpec]] = {}
         self._collections: dict[str, Any] = {}
+        self._expired_at = 0.0
         _OPEN_DATABASES.add(self)
         self.connection().execute(
             f"CREATE TABLE IF NOT EXISTS {META_TABLE} (collection TEXT, "
@@ -83,11 +85,14 @@ class EmbeddedDatabase:
         return local.conn  # type: ignore[no-any-return]
 
     def _connect(self, busy_timeout: float) -> sqlite3.Connection:
+        """A connection whose statements wait `busy_timeout` for a lock; opening it waits the
+        usual time whatever that is (switching to WAL takes a lock another writer may hold)."""
         conn = sqlite3.connect(
-            self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
         )
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         conn.create_function(
             "retail_rewrite", 2, one_statement_hook(self._local), deterministic=False
         )
@@ -112,7 +117,8 @@ class EmbeddedDatabase:
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """One atomic write transaction, with the schema re-read inside the write lock."""
+        """One atomic write transaction, with the schema re-read inside the write lock; then,
+        once a minute, the TTL indexes' pass (ttl.py)."""
         with self.writer_turn() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -122,6 +128,28 @@ class EmbeddedDatabase:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+            if time.monotonic() - self._expired_at >= ttl.PERIOD_SECONDS:
+                self._expire(conn)
+
+    def expire_now(self) -> int:
+        """The TTL pass, now (the dev gateway's and tests' way to see it happen)."""
+        with self.writer_turn() as conn:
+            return self._expire(conn)
+
+    def _expire(self, conn: sqlite3.Connection) -> int:
+        """The TTL pass in the caller's turn; the documents deleted (none if it failed: the
+        next pass deletes them)."""
+        self._expired_at = time.monotonic()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            self.refresh(conn)
+            removed = ttl.expire(self, conn)
+            conn.execute("COMMIT")
+        except sqlite3.Error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            return 0
+        return removed
 
     @contextmanager
     def writer_turn(self) -> Iterator[sqlite3.Connection]:
@@ -191,6 +219,7 @@ class EmbeddedDatabase:
                         raw["unique"],
                         raw["sparse"],
                         raw["partial"],
+                        raw.get("expire_after"),
                     )
                 )
             self._tables, self._indexes, self.schema_version = tables, indexes, version
@@ -200,6 +229,9 @@ class EmbeddedDatabase:
 
     def index_specs(self, name: str) -> list[IndexSpec]:
         return self._indexes.get(name, [])
+
+    def all_index_specs(self) -> dict[str, list[IndexSpec]]:
+        return dict(self._indexes)
 
     def ensure_collection(self, conn: sqlite3.Connection, name: str) -> None:
         if name not in self._tables:

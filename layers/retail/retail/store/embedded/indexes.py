@@ -27,6 +27,7 @@ class IndexSpec:
     unique: bool = False
     sparse: bool = False
     partial: Filter | None = field(default=None, hash=False, compare=False)
+    expire_after: int | None = None  # seconds: a TTL index (ttl.py)
 
     @property
     def fields(self) -> list[str]:
@@ -40,6 +41,8 @@ class IndexSpec:
             info["sparse"] = True
         if self.partial is not None:
             info["partialFilterExpression"] = self.partial
+        if self.expire_after is not None:
+            info["expireAfterSeconds"] = self.expire_after
         return info
 
     def to_json(self) -> str:
@@ -49,6 +52,7 @@ class IndexSpec:
                 "unique": self.unique,
                 "sparse": self.sparse,
                 "partial": self.partial,
+                "expire_after": self.expire_after,
             }
         )
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .codec import loads
 from .database import docs_table, index_table
-from .indexes import IndexSpec, lookup_values
+from .indexes import IndexSpec, lookup_values, range_condition
 from .matching import Filter, matches
 from .shaping import SortSpec
 
@@ -55,13 +55,19 @@ def ordered_documents(
     for spec, pinned in sorted(usable, key=lambda found: -len(found[1])):
         table = index_table(collection.name, spec.name)
         first = len(pinned)
-        prefix = " AND ".join(["1", *(f"i.k{n} = ?" for n in range(first))])
+        clauses = ["1", *(f"i.k{n} = ?" for n in range(first))]
         unordered = _UNORDERED.format(k=f"i.k{first}")
         if conn.execute(
-            f"SELECT 1 FROM {table} i WHERE {prefix} AND ({unordered}) LIMIT 1", pinned
+            f"SELECT 1 FROM {table} i WHERE {' AND '.join(clauses)} AND ({unordered}) LIMIT 1",
+            pinned,
         ).fetchone():
             continue
-        return _read(conn, collection, query, table, prefix, pinned, sort)
+        params = list(pinned)
+        bounded = range_condition(f"i.k{first}", query.get(sort[0][0]))
+        if bounded is not None:  # the sort field's own range: where the walk starts and ends
+            clauses.append(bounded[0])
+            params += bounded[1]
+        return _read(conn, collection, query, table, " AND ".join(clauses), params, first, sort)
     return None
 
 
@@ -91,10 +97,10 @@ def _read(
     query: Filter,
     table: str,
     prefix: str,
-    pinned: list[Any],
+    params: list[Any],
+    first: int,
     sort: SortSpec,
 ) -> Iterator[dict[str, Any]]:
-    first = len(pinned)
     order = ", ".join(
         f"i.k{first + n} {'DESC' if way < 0 else 'ASC'}" for n, (_, way) in enumerate(sort)
     )
@@ -104,7 +110,7 @@ def _read(
             f"SELECT i.id, d.doc FROM {table} i JOIN {docs_table(collection.name)} d "
             f"ON d.id = i.id WHERE {prefix} AND ({bracket.format(k=f'i.k{first}')}) "
             f"ORDER BY {order}, d.rowid",
-            pinned,
+            params,
         )
         for key, text in rows:
             if key in seen:

@@ -1,0 +1,52 @@
+"""Indexes are part of the deployment: infra/indexes.json applied converges a store (an index
+held with other options is replaced), and what a store lacks is listed (init_db --check)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+from retail.store import connect
+from retail.store.indexes import apply_indexes, missing_indexes
+from tests.conftest import INDEXES
+
+SPEC = json.loads(INDEXES.read_text(encoding="utf-8"))
+ALL = sum(len(indexes) for indexes in SPEC["collections"].values())
+
+
+def test_a_new_store_lacks_every_index_and_none_once_applied(tmp_path):
+    db = connect(f"sqlite:///{tmp_path}/deploy.db")
+    assert len(missing_indexes(db, SPEC)) == ALL
+    assert len(apply_indexes(db, SPEC)) == ALL
+    assert missing_indexes(db, SPEC) == []
+    assert len(apply_indexes(db, SPEC)) == ALL  # idempotent
+    assert missing_indexes(db, SPEC) == []
+
+
+def test_an_index_held_with_other_options_is_listed_then_replaced(tmp_path):
+    db = connect(f"sqlite:///{tmp_path}/deploy.db")
+    db.metrics.create_index("expires_at")  # as stores had it before it became a TTL index
+    apply_indexes(db, {"collections": {"orders": SPEC["collections"]["orders"]}})
+    lacking = missing_indexes(db, SPEC)
+    assert "metrics: [['expires_at', 1]] {'expireAfterSeconds': 0}" in lacking
+    apply_indexes(db, SPEC)
+    assert missing_indexes(db, SPEC) == []
+    assert db.metrics.index_information()["expires_at_1"]["expireAfterSeconds"] == 0
+
+
+def test_documents_expire_by_their_ttl_index_and_others_stay(tmp_path):
+    db = connect(f"sqlite:///{tmp_path}/deploy.db")
+    apply_indexes(db, SPEC)
+    now = datetime.now(timezone.utc)
+    db.metrics.insert_many(
+        [
+            {"_id": "old", "expires_at": now - timedelta(minutes=1)},
+            {"_id": "open", "expires_at": now + timedelta(minutes=1)},
+            {"_id": "earliest-counts", "expires_at": [now + timedelta(days=1), now - timedelta(1)]},
+            {"_id": "not-a-date", "expires_at": "yesterday"},
+            {"_id": "no-field"},
+        ]
+    )
+    assert db.expire_now() == 2
+    assert sorted(d["_id"] for d in db.metrics.find({})) == ["no-field", "not-a-date", "open"]
+    assert db.metrics.find_one({"expires_at": {"$lt": now}}) is None  # its index rows went too
