@@ -69,8 +69,6 @@ def new_shop(path: str) -> Any:
             for i in range(MERCHANTS)
         ]
     )
-    # The shop has kept settlement's to-do set all along: no window is read as legacy.
-    db.job_cursors.insert_one({"_id": "settlement:to_do_set", "since": datetime(2020, 1, 1)})
     return db
 
 

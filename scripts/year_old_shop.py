@@ -38,7 +38,6 @@ from pymongo.errors import BulkWriteError  # noqa: E402
 from retail.common.clock import utcnow  # noqa: E402
 from retail.common.database import database  # noqa: E402
 from retail.common.settings import settings  # noqa: E402
-from retail.settlement.ledger import TO_DO_SET  # noqa: E402
 from retail.store import connect  # noqa: E402
 from retail.store.embedded.codec import dumps, loads  # noqa: E402
 
@@ -202,9 +201,6 @@ def grow(
             share = events // copies + (1 if number < events % copies else 0)
             sample = [rng.choice(template.events) for _ in range(share)]
             written["events"] = written.get("events", 0) + _insert(db, "events", sample, copier)
-    # The shop has kept settlement's to-do set all year: no window of it is read as legacy.
-    began = utcnow() - timedelta(days=366)
-    db.job_cursors.update_one({"_id": TO_DO_SET}, {"$min": {"since": began}}, upsert=True)
     return written
 
 

@@ -486,3 +486,25 @@ def test_a_crash_before_the_claims_were_marked_final_is_finished_by_the_next_run
         assert all(c.get("final") for c in seeded.settlement_claims.find({}))
     finally:
         travel(timedelta(0))
+
+
+def test_a_completion_written_without_the_to_do_mark_is_settled_with_its_day(seeded, cos):
+    """Code that does not keep settlement's to-do set (a rollback, a deploy half done) still
+    has its lines settled: each run also reads its day's and the day before's completions."""
+    settle("2026-11-22")
+    seeded.orders.insert_one(
+        {
+            "_id": "O-old-code",
+            "openid": "o-old",
+            "idempotency_key": "old-code",
+            "lines": [_line("m-self", "z", 5000)],
+            "completed_at": _at(10),
+        }
+    )
+    settle(DAY)
+    carried = [
+        s["_id"]
+        for s in seeded.statements.find({"day": {"$gte": "2026-11-22"}})
+        if any(row[1] == "O-old-code" for row in s["rows"])
+    ]
+    assert carried == [f"m-self:{DAY}"]

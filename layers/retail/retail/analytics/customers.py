@@ -22,7 +22,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from retail.common.clock import day_of, utcnow
@@ -80,17 +80,10 @@ def refresh_customers(db: Any, today: date) -> int:
     progress = db.job_cursors.find_one({"_id": JOB}) or {}
     started = utcnow()
     if "after" in progress:
-        since = {"updated_at": {"$gt": progress["after"] - IN_FLIGHT}}
-        changed = db.orders.find(since, {"openid": 1})
-        touched = {order["openid"] for order in changed}
-        rows: dict[str, dict[str, Any]] = {}
-        for part in _parts(sorted(touched)):
-            counted = {"openid": {"$in": part}, "status": {"$in": list(COUNTED)}}
-            rows.update(_aggregate(db.orders.find(counted, FIELDS)))
+        touched, rows = _changed_since(db, progress["after"] - IN_FLIGHT)
         spends = list(progress.get("spends") or [])
     else:
-        rows = _aggregate(db.orders.find({"status": {"$in": list(COUNTED)}}, FIELDS))
-        touched = set(rows) | {c["_id"] for c in db.customers.find({}, {"_id": 1})}
+        touched, rows = _everyone(db)
         spends = sorted(row["monetary"] for row in rows.values())
     for openid in sorted(touched):
         row = rows.get(openid)
@@ -106,6 +99,26 @@ def refresh_customers(db: Any, today: date) -> int:
     )
     summary = db.analytics_summaries.find_one({"_id": SUMMARY}) or {}
     return sum((summary.get("counts") or {}).values())
+
+
+Rows = dict[str, dict[str, Any]]
+
+
+def _changed_since(db: Any, since: datetime) -> tuple[set[str], Rows]:
+    """The buyers whose orders changed since `since`, and their rows from their own orders."""
+    changed = db.orders.find({"updated_at": {"$gt": since}}, {"openid": 1})
+    touched = {order["openid"] for order in changed}
+    rows: Rows = {}
+    for part in _parts(sorted(touched)):
+        counted = {"openid": {"$in": part}, "status": {"$in": list(COUNTED)}}
+        rows.update(_aggregate(db.orders.find(counted, FIELDS)))
+    return touched, rows
+
+
+def _everyone(db: Any) -> tuple[set[str], Rows]:
+    """The first run on a shop: every buyer with a counted order, and every row held."""
+    rows = _aggregate(db.orders.find({"status": {"$in": list(COUNTED)}}, FIELDS))
+    return set(rows) | {c["_id"] for c in db.customers.find({}, {"_id": 1})}, rows
 
 
 def _parts(openids: list[str]) -> Iterator[list[str]]:

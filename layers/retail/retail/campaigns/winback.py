@@ -9,7 +9,9 @@ the window so later batches skip them.
 
 The scan is linear: users are read in the order of their last payment from where the
 window's previous run stopped (`job_cursors`), so a run reads the users who lapsed since,
-not every lapsed user again; a new window starts from the oldest.
+not every lapsed user again; a new window starts from the oldest. Narrowed to segments, a
+run reads the segments' lapsed users (by the (segment, last_paid_at) index) whatever the
+cursor, since a user can enter a segment after the cursor passed them.
 """
 
 from __future__ import annotations
@@ -51,12 +53,12 @@ def win_back_lapsed_users(cmd: BatchRequest, *, budget: Budget, db: Any = None) 
     if template is None:
         log("winback_template_missing", "WARNING", template_id=config.RETAIL_WINBACK_TEMPLATE)
         return summary
-    cursor = db.job_cursors.find_one({"_id": JOB, "window": window}) or {}
     paid_before: dict[str, Any] = {"$lt": now - timedelta(days=config.RETAIL_LAPSED_DAYS)}
     lapsed: dict[str, Any] = {"last_paid_at": paid_before, "winback_window": {"$ne": window}}
     segments = [s.strip() for s in config.RETAIL_WINBACK_SEGMENTS.split(",") if s.strip()]
-    if segments:
+    if segments:  # a user may enter a segment behind any cursor: each run reads them all
         lapsed["segment"] = {"$in": segments}
+    cursor = {} if segments else db.job_cursors.find_one({"_id": JOB, "window": window}) or {}
 
     def fetch(limit: int) -> list[dict[str, Any]]:
         if "after" in cursor:
@@ -66,10 +68,10 @@ def win_back_lapsed_users(cmd: BatchRequest, *, budget: Budget, db: Any = None) 
 
     def win_back(user: dict[str, Any]) -> Outcome:
         outcome = _win_back(user)
-        cursor["after"] = user["last_paid_at"]
-        db.job_cursors.update_one(
-            {"_id": JOB}, {"$set": {"window": window, "after": user["last_paid_at"]}}, upsert=True
-        )
+        if not segments:
+            cursor["after"] = user["last_paid_at"]
+            update = {"$set": {"window": window, "after": user["last_paid_at"]}}
+            db.job_cursors.update_one({"_id": JOB}, update, upsert=True)
         return outcome
 
     def _win_back(user: dict[str, Any]) -> Outcome:

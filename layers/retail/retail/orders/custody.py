@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from retail.common.clock import utcnow
 from retail.common.vocabulary import OrderStatus
 
 ENDED = [OrderStatus.CANCELLED, OrderStatus.FAILED, OrderStatus.REFUNDED]
@@ -62,7 +63,13 @@ def anonymise_orders(db: Any, openid: str, alias: str) -> int:
     kept: int = db.orders.update_many(
         {"openid": openid, "_id": {"$nin": waiting}},
         {
-            "$set": {"openid": alias, "address": None, "remark": None, "pickup_code": None},
+            "$set": {
+                "openid": alias,
+                "address": None,
+                "remark": None,
+                "pickup_code": None,
+                "updated_at": utcnow(),  # the customer table follows (analytics.customers)
+            },
             "$unset": {"tracking": "", "refund_request": "", "risk_marks": ""},
         },
     ).modified_count

@@ -13,13 +13,11 @@ late line (`late_sale`, `late_refund`); every line is claimed by exactly one sta
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from operator import itemgetter
 from typing import Any
 
-from pymongo import ReturnDocument
-
-from retail.common.clock import SHANGHAI, business_day, day_of, utcnow
+from retail.common.clock import SHANGHAI, business_day, day_of
 from retail.common.vocabulary import OrderStatus
 from retail.orders import due_for_settlement, settled
 
@@ -33,7 +31,7 @@ from .claims import (
     statement_id,
 )
 
-TO_DO_SET = "settlement:to_do_set"  # job_cursors: when settlement's to-do set began
+OWN_DAYS = timedelta(days=1)  # read by their moments too: the day, and the day before it
 
 
 def commission_on(amount: int, rate_bp: int) -> int:
@@ -84,9 +82,8 @@ def ledgers_for(db: Any, day: date) -> tuple[dict[str, DayLedger], list[dict[str
     whose statements had closed without them, each claimed for this statement; and the
     orders read, which `settle_orders` may take out of the to-do set once written.
 
-    Only orders in settlement's to-do set are read (orders.due_for_settlement), and, while
-    the lookback still reaches back before the to-do set existed, that part of the window
-    (`legacy_orders`)."""
+    Read: the orders in settlement's to-do set (orders.due_for_settlement), and the orders
+    of the day and the day before (`orders_of_the_days`)."""
     start, end = business_day(day)
     since = start - LOOKBACK
     closed = closed_statements(db, since)
@@ -95,7 +92,7 @@ def ledgers_for(db: Any, day: date) -> tuple[dict[str, DayLedger], list[dict[str
         for m in db.merchants.find({}, {"commission_rate_bp": 1})
         if statement_id(m["_id"], day) not in closed
     }
-    orders = {o["_id"]: o for o in legacy_orders(db, since)}
+    orders = {o["_id"]: o for o in orders_of_the_days(db, start - OWN_DAYS, end)}
     orders.update({o["_id"]: o for o in due_for_settlement(db)})
     for kind, moment in (("sale", "completed_at"), ("refund", "refunded_at")):
         found = [
@@ -113,18 +110,12 @@ def ledgers_for(db: Any, day: date) -> tuple[dict[str, DayLedger], list[dict[str
     return ledgers, list(orders.values())
 
 
-def legacy_orders(db: Any, since: datetime) -> list[dict[str, Any]]:
-    """Orders of the lookback window from before settlement's to-do set was kept (its start
-    is recorded by the first run that keeps it), read by their moments as runs did then."""
-    began = db.job_cursors.find_one_and_update(
-        {"_id": TO_DO_SET},
-        {"$setOnInsert": {"since": utcnow()}},
-        upsert=True,
-        return_document=ReturnDocument.AFTER,
-    )["since"]
-    if began <= since:
-        return []
-    window = {"$gte": since, "$lt": began}
+def orders_of_the_days(db: Any, since: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Orders with a completion or refund in [since, end), by their own indexes, whether or not
+    they are in the to-do set: a line written by code that does not keep the set (a rollback,
+    a deploy half done, a store from before it) is still settled with its day. The cost is
+    the days' own orders, never the history."""
+    window = {"$gte": since, "$lt": end}
     found: dict[str, dict[str, Any]] = {}
     for moment in ("completed_at", "refunded_at", "parcel_refunded_at"):
         found.update({o["_id"]: o for o in db.orders.find({moment: window})})

@@ -199,6 +199,8 @@ class EmbeddedCollection:
         pairs = tuple(sort_spec(keys))
         if expireAfterSeconds is not None and len(pairs) != 1:
             raise OperationFailure("TTL indexes are single-field indexes", code=67)
+        if expireAfterSeconds is not None and not 0 <= expireAfterSeconds <= 2**31 - 1:
+            raise OperationFailure("expireAfterSeconds must be within [0, 2147483647]", code=67)
         spec = IndexSpec(
             name or default_name(pairs),
             pairs,

@@ -145,7 +145,7 @@ class EmbeddedDatabase:
             self.refresh(conn)
             removed = ttl.expire(self, conn)
             conn.execute("COMMIT")
-        except sqlite3.Error:
+        except Exception:  # noqa: BLE001 - the write it follows is committed: never fail it
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             return 0

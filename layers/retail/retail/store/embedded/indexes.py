@@ -185,10 +185,11 @@ def _bracket(values: list[Any]) -> str | None:
 
 
 # Each bracket's edges as index keys: numbers end where text begins ('' sorts after every
-# number); strings begin at the escape of NUL-led strings and run to the end of text.
+# number); strings run from the empty string (below the NUL-led tags of other types, which a
+# string range's candidates may then include: they are matched again) to the end of text.
 _BRACKETS: dict[str, tuple[Any, Any]] = {
     "number": (None, ""),
     "date": (DATE_TAG, DATE_TAG_END),
-    "string": ("\x00s:", None),
+    "string": ("", None),
 }
 _SQL_OPS = {"$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 _BRACKETS = (
     "{k} = char(0) || 'null'",
     "{k} < ''",
-    "{k} >= char(0) || 's:'",
+    "({k} = '' OR {k} >= char(0) || 's:')",
     "{k} >= char(0) || 'o:' AND {k} < char(0) || 'o;'",
     "{k} >= char(0) || 'b:' AND {k} < char(0) || 'b;'",
     "{k} >= char(0) || 'd:' AND {k} < char(0) || 'd;'",
@@ -46,11 +46,13 @@ def ordered_documents(
     narrowest_probe: int,
 ) -> Iterator[dict[str, Any]] | None:
     """The documents matching `query` in `sort` order, lazily; None when no index gives that
-    order with at least as many equalities as `narrowest_probe` (planning's score) has."""
+    order narrowing at least as much as `narrowest_probe` (planning's score: 2 an equality,
+    1 a range) does."""
+    ranged = 1 if range_condition("k", query.get(sort[0][0])) is not None else 0
     usable = []
     for spec in collection.database.index_specs(collection.name):
         pinned = _pinned(spec, query, sort)
-        if pinned is not None and 2 * len(pinned) >= narrowest_probe:
+        if pinned is not None and 2 * len(pinned) + ranged >= narrowest_probe:
             usable.append((spec, pinned))
     for spec, pinned in sorted(usable, key=lambda found: -len(found[1])):
         table = index_table(collection.name, spec.name)

@@ -116,9 +116,12 @@ def build_index(collection: EmbeddedCollection, conn: sqlite3.Connection, spec: 
     columns = ", ".join(f"k{i}" for i in range(len(spec.keys)))
     conn.execute(f"CREATE TABLE {table} (id NOT NULL, {columns})")
     unique = "UNIQUE " if spec.unique else ""
+    ordered = ", ".join(  # in the index's own directions, so a sort can walk it (ordered.py)
+        f"k{i} {'DESC' if way < 0 else 'ASC'}" for i, (_, way) in enumerate(spec.keys)
+    )
     conn.execute(
         f"CREATE {unique}INDEX {quote('x:' + collection.name + ':' + spec.name)} "
-        f"ON {table} ({columns})"
+        f"ON {table} ({ordered})"
     )
     conn.execute(f"CREATE INDEX {quote('y:' + collection.name + ':' + spec.name)} ON {table} (id)")
     conn.execute(
