@@ -292,13 +292,15 @@ def test_a_line_completed_after_its_day_closed_is_a_late_line_of_the_next_statem
     seeded, orders, cos
 ):
     settle()
-    # A worker with a slow clock writes a completion into the closed day.
+    # A worker with a slow clock writes a completion into the closed day (with the to-do
+    # mark its completion sets: orders.records.settling).
     seeded.orders.insert_one(
         {
             "_id": "O6",
             "openid": "o-O6",
             "idempotency_key": "O6",
             "completed_at": _at(22),
+            "settlement_due": _at(22),
             "lines": [_line("m-huaxia", "g", 4200)],
         }
     )

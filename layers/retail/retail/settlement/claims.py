@@ -30,7 +30,9 @@ def claim_line(db: Any, kind: str, order_id: str, merchant_id: str, statement: s
     """True if the line is (now, or already) claimed by `statement`."""
     key = claim_id(kind, order_id, merchant_id)
     try:
-        db.settlement_claims.insert_one({"_id": key, "statement_id": statement, "at": utcnow()})
+        db.settlement_claims.insert_one(
+            {"_id": key, "statement_id": statement, "final": False, "at": utcnow()}
+        )
     except DuplicateKeyError:
         held = db.settlement_claims.find_one({"_id": key}, {"statement_id": 1})
         return bool(held) and held["statement_id"] == statement
@@ -58,7 +60,7 @@ def finalize(db: Any, statement: str) -> int:
         )
     released = 0
     listed_set = set(listed)
-    for claim in db.settlement_claims.find({"statement_id": statement, "final": {"$ne": True}}):
+    for claim in db.settlement_claims.find({"statement_id": statement, "final": False}):
         if claim["_id"] not in listed_set:
             db.settlement_claims.delete_one({"_id": claim["_id"], "statement_id": statement})
             released += 1

@@ -13,7 +13,7 @@ late line (`late_sale`, `late_refund`); every line is claimed by exactly one sta
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
@@ -30,8 +30,6 @@ from .claims import (
     finalize,
     statement_id,
 )
-
-OWN_DAYS = timedelta(days=1)  # read by their moments too: the day, and the day before it
 
 
 def commission_on(amount: int, rate_bp: int) -> int:
@@ -82,8 +80,8 @@ def ledgers_for(db: Any, day: date) -> tuple[dict[str, DayLedger], list[dict[str
     whose statements had closed without them, each claimed for this statement; and the
     orders read, which `settle_orders` may take out of the to-do set once written.
 
-    Read: the orders in settlement's to-do set (orders.due_for_settlement), and the orders
-    of the day and the day before (`orders_of_the_days`)."""
+    Read: the orders in settlement's to-do set (orders.due_for_settlement), and the day's
+    own orders still owing a line (`orders_of_the_day`)."""
     start, end = business_day(day)
     since = start - LOOKBACK
     closed = closed_statements(db, since)
@@ -92,7 +90,7 @@ def ledgers_for(db: Any, day: date) -> tuple[dict[str, DayLedger], list[dict[str
         for m in db.merchants.find({}, {"commission_rate_bp": 1})
         if statement_id(m["_id"], day) not in closed
     }
-    orders = {o["_id"]: o for o in orders_of_the_days(db, start - OWN_DAYS, end)}
+    orders = {o["_id"]: o for o in unsettled(db, orders_of_the_day(db, start, end))}
     orders.update({o["_id"]: o for o in due_for_settlement(db)})
     for kind, moment in (("sale", "completed_at"), ("refund", "refunded_at")):
         found = [
@@ -110,16 +108,27 @@ def ledgers_for(db: Any, day: date) -> tuple[dict[str, DayLedger], list[dict[str
     return ledgers, list(orders.values())
 
 
-def orders_of_the_days(db: Any, since: datetime, end: datetime) -> list[dict[str, Any]]:
-    """Orders with a completion or refund in [since, end), by their own indexes, whether or not
+def orders_of_the_day(db: Any, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Orders with a completion or refund in [start, end), by their own indexes, whether or not
     they are in the to-do set: a line written by code that does not keep the set (a rollback,
     a deploy half done, a store from before it) is still settled with its day. The cost is
-    the days' own orders, never the history."""
-    window = {"$gte": since, "$lt": end}
+    the day's own orders, never the history."""
+    window = {"$gte": start, "$lt": end}
     found: dict[str, dict[str, Any]] = {}
     for moment in ("completed_at", "refunded_at", "parcel_refunded_at"):
         found.update({o["_id"]: o for o in db.orders.find({moment: window})})
     return list(found.values())
+
+
+def unsettled(db: Any, orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The orders owing a claim that is not final yet, found in bulk: a day settled again
+    re-reads no line one by one."""
+    claims = final_claims(db, sorted({key for order in orders for key in _claims_owed(order)}))
+    return [
+        order
+        for order in orders
+        if not all(claims.get(key, {}).get("final") for key in _claims_owed(order))
+    ]
 
 
 def _parcel_refunds(order: dict[str, Any]) -> list[tuple[str, datetime]]:

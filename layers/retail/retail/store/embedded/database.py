@@ -28,6 +28,7 @@ from .oneshot import one_statement_hook
 BUSY_TIMEOUT_SECONDS = 30.0
 READ_SCHEMA_RECHECK_SECONDS = 1.0
 META_TABLE = "_indexes"
+MULTIKEY_TABLE = "_multikey"
 
 
 _OPEN_DATABASES: weakref.WeakSet[EmbeddedDatabase] = weakref.WeakSet()
@@ -73,6 +74,10 @@ class EmbeddedDatabase:
         self.connection().execute(
             f"CREATE TABLE IF NOT EXISTS {META_TABLE} (collection TEXT, "
             "name TEXT, spec TEXT, PRIMARY KEY (collection, name))"
+        )
+        self.connection().execute(  # MongoDB's multikey flag: set once a document has an array
+            f"CREATE TABLE IF NOT EXISTS {MULTIKEY_TABLE} (collection TEXT, "
+            "name TEXT, PRIMARY KEY (collection, name))"
         )
 
     # connections and transactions

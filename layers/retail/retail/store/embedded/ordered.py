@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .codec import loads
-from .database import docs_table, index_table
+from .database import MULTIKEY_TABLE, docs_table, index_table
 from .indexes import IndexSpec, lookup_values, range_condition
 from .matching import Filter, matches
 from .shaping import SortSpec
@@ -30,12 +30,25 @@ if TYPE_CHECKING:
 _BRACKETS = (
     "{k} = char(0) || 'null'",
     "{k} < ''",
-    "({k} = '' OR {k} >= char(0) || 's:')",
+    "{k} = ''",
+    "{k} >= char(0) || 's:'",
     "{k} >= char(0) || 'o:' AND {k} < char(0) || 'o;'",
     "{k} >= char(0) || 'b:' AND {k} < char(0) || 'b;'",
     "{k} >= char(0) || 'd:' AND {k} < char(0) || 'd;'",
 )
-_UNORDERED = "{k} = char(0) || '[]' OR ({k} >= char(0) || 'j:' AND {k} < char(0) || 'j;')"
+# Keys with no BSON order here: empty arrays and documents (each a range of its own, as SQLite
+# walks an index range only for a condition without OR).
+_UNORDERED = ("{k} = char(0) || '[]'", "{k} >= char(0) || 'j:' AND {k} < char(0) || 'j;'")
+
+
+def _multikey(conn: sqlite3.Connection, collection: str, index: str) -> bool:
+    """Whether any document ever gave the index several keys (MongoDB's multikey flag): an
+    array sorts by its least or greatest element, which a walk bounded by a range may not
+    reach."""
+    found = conn.execute(
+        f"SELECT 1 FROM {MULTIKEY_TABLE} WHERE collection = ? AND name = ?", (collection, index)
+    )
+    return found.fetchone() is not None
 
 
 def ordered_documents(
@@ -58,15 +71,20 @@ def ordered_documents(
         table = index_table(collection.name, spec.name)
         first = len(pinned)
         clauses = ["1", *(f"i.k{n} = ?" for n in range(first))]
-        unordered = _UNORDERED.format(k=f"i.k{first}")
-        if conn.execute(
-            f"SELECT 1 FROM {table} i WHERE {' AND '.join(clauses)} AND ({unordered}) LIMIT 1",
-            pinned,
-        ).fetchone():
+        if any(
+            conn.execute(
+                f"SELECT 1 FROM {table} i WHERE {' AND '.join(clauses)} "
+                f"AND {unordered.format(k=f'i.k{first}')} LIMIT 1",
+                pinned,
+            ).fetchone()
+            for unordered in _UNORDERED
+        ):
             continue
         params = list(pinned)
         bounded = range_condition(f"i.k{first}", query.get(sort[0][0]))
         if bounded is not None:  # the sort field's own range: where the walk starts and ends
+            if _multikey(conn, collection.name, spec.name):
+                continue  # an array sorts by an element the range may leave out of the walk
             clauses.append(bounded[0])
             params += bounded[1]
         return _read(conn, collection, query, table, " AND ".join(clauses), params, first, sort)

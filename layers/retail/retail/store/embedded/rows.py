@@ -12,7 +12,7 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from .codec import index_value, normalise
 from .cursor import Row, candidate_rows
-from .database import META_TABLE, docs_table, index_table, quote
+from .database import META_TABLE, MULTIKEY_TABLE, docs_table, index_table, quote
 from .indexes import IndexSpec, keys_of, touches_indexes
 from .limits import stored_text
 from .paths import values_at
@@ -88,6 +88,10 @@ def add_index_keys(
     keys = keys_of(spec, doc)
     if not keys:
         return
+    if len(keys) > 1:  # an array in an indexed field: the index is multikey from now on
+        conn.execute(
+            f"INSERT OR IGNORE INTO {MULTIKEY_TABLE} VALUES (?, ?)", (collection.name, spec.name)
+        )
     marks = ", ".join("?" * (len(spec.keys) + 1))
     try:
         conn.executemany(
