@@ -50,3 +50,21 @@ def test_documents_expire_by_their_ttl_index_and_others_stay(tmp_path):
     assert db.expire_now() == 2
     assert sorted(d["_id"] for d in db.metrics.find({})) == ["no-field", "not-a-date", "open"]
     assert db.metrics.find_one({"expires_at": {"$lt": now}}) is None  # its index rows went too
+
+
+def test_a_ttl_pass_that_fails_leaves_the_write_it_follows_committed(tmp_path, monkeypatch):
+    """The pass runs after a write commits: whatever it raises, the write stands and the next
+    one goes through (store/embedded/ttl.py)."""
+    from retail.store.embedded import ttl
+
+    db = connect(f"sqlite:///{tmp_path}/deploy.db")
+    apply_indexes(db, SPEC)
+
+    def broken(*_: object) -> int:
+        raise OverflowError("a date out of range")
+
+    monkeypatch.setattr(ttl, "expire", broken)
+    monkeypatch.setattr(db, "_expired_at", -(10**9))  # the pass is due on the next write
+    db.metrics.insert_one({"_id": "kept", "expires_at": datetime.now(timezone.utc)})
+    db.metrics.insert_one({"_id": "next"})
+    assert sorted(d["_id"] for d in db.metrics.find({})) == ["kept", "next"]
