@@ -62,3 +62,22 @@ def test_closed_windows_expire_by_their_ttl_index(seeded):
     assert seeded.expire_now() == 1  # the TTL monitor's pass (MongoDB's own, once a minute)
     assert seeded.rate_windows.find_one({"_id": closed}) is None
     assert seeded.rate_windows.count_documents({}) >= 1  # the windows still open stay
+
+
+def test_a_sign_in_attempt_past_the_allowance_is_refused_when_its_lock_lost_the_race(
+    seeded, monkeypatch
+):
+    """Attempts six and seven at once: seven's count makes six's conditional lock miss, and
+    six re-reads before seven's lock is written. Six is over the allowance all the same: it is
+    refused, never checked as a sixth password (tests/concurrency/test_sign_in_races.py saw
+    six checks in a burst of forty)."""
+    from retail.common.errors import RateLimited
+    from retail.operators import throttle
+
+    now = utcnow()
+    seeded.sign_in_attempts.insert_one(
+        {"_id": "admin1|10.0.0.9", "tries": throttle.FAILURES_PER_ADDRESS}
+    )
+    monkeypatch.setattr(throttle, "_lock", lambda *args: None)  # a later attempt's lock wins
+    with pytest.raises(RateLimited):
+        throttle.take_attempt(seeded, "admin1", "10.0.0.9", [], now)

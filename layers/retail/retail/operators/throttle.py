@@ -62,6 +62,12 @@ def take_attempt(
     if taken["tries"] > FAILURES_PER_ADDRESS:
         _lock(db, taken, now, ip)
         _refuse_locked(db.sign_in_attempts.find_one({"_id": key}) or {}, now)
+        # Over the allowance whoever set the lock: an attempt whose lock lost to a later
+        # attempt's may re-read before that lock is written, and must not pass as a sixth.
+        raise RateLimited(
+            "too many failed sign-ins from here; try later",
+            retry_after_seconds=int(FIRST_LOCKOUT.total_seconds()),
+        )
 
 
 def _refuse_locked(attempts: dict[str, Any], now: datetime) -> None:
