@@ -17,6 +17,7 @@ import os
 from retail.adapters import object_storage
 from retail.common.database import database
 from retail.common.settings import reset_settings, settings
+from retail.settlement.lines import statement_rows
 from retail.settlement.statements import statement_csv, statement_file_name
 
 BUCKET = "dev-statements"
@@ -76,7 +77,7 @@ def _restore_exported_statements() -> int:
     for statement in database().statements.find({"csv_key": {"$ne": None}}):
         object_storage.put_text(
             statement["csv_key"],
-            statement_csv(statement),
+            statement_csv(statement, statement_rows(database(), statement)),
             file_name=statement_file_name(statement),
         )
         restored += 1

@@ -38,6 +38,7 @@ from retail.payments.connect import wechatpay_client
 from retail.payments.notifications import apply_refund_result
 from retail.payments.refunds import MAX_ATTEMPTS
 from retail.payments.transactions import apply_transaction
+from retail.settlement.lines import listed_claims
 from retail.store.indexes import apply_indexes
 
 from .harness import call, handler, sample
@@ -352,10 +353,11 @@ class Orders(RuleBasedStateMachine):
         for order in db.orders.find({}):
             _check_money(db, order, self.crashed)
         carried: dict[str, str] = {}
-        for statement in db.statements.find({}, {"claims": 1}):
-            for claim in statement.get("claims") or []:
-                assert claim not in carried, (claim, statement["_id"], carried.get(claim))
-                carried[claim] = statement["_id"]
+        for statement in db.statements.find({}):
+            for claims in listed_claims(db, statement, 1000):
+                for claim in claims:
+                    assert claim not in carried, (claim, statement["_id"], carried.get(claim))
+                    carried[claim] = statement["_id"]
         finished = {d["_id"] for d in db.settlement_days.find({}, {"_id": 1})}
         for claim in db.settlement_claims.find({}):
             if db.statements.find_one({"_id": claim["statement_id"]}, {"_id": 1}) is None:

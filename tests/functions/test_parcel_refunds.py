@@ -17,6 +17,7 @@ from retail.orders.records import parcel_share
 from retail.payments import refund_requests, sandbox
 from retail.payments.refunds import parcel_refund_no
 from retail.risk.limits import forget_risk_limits
+from retail.settlement.lines import statement_rows
 from retail.settlement.statements import SettleDay, run_settlement
 
 from .harness import call, handler, sample
@@ -215,7 +216,10 @@ def test_statements_take_a_parcel_back_once_from_its_own_merchant(seeded):
     )
     run_settlement(SettleDay(day=day1), db=seeded)
     run_settlement(SettleDay(day=day2), db=seeded)
-    rows = {s["_id"]: [r[0] for r in s["rows"] if r[1] == oid] for s in seeded.statements.find({})}
+    rows = {
+        s["_id"]: [r[0] for r in statement_rows(seeded, s) if r[1] == oid]
+        for s in seeded.statements.find({})
+    }
     assert rows[f"{MANGO}:{day1}"] == ["sale"] and rows[f"{EGGS}:{day1}"] == ["sale"]
     assert rows[f"{MANGO}:{day2}"] == ["refund"] and rows[f"{EGGS}:{day2}"] == []
     # The rest of the order refunded on day 3: only the eggs go back now.
@@ -226,8 +230,8 @@ def test_statements_take_a_parcel_back_once_from_its_own_merchant(seeded):
     seeded.orders.update_one({"_id": oid}, {"$set": {"refunded_at": _noon(day3)}})
     run_settlement(SettleDay(day=day3), db=seeded)
     third = {s["merchant_id"]: s for s in seeded.statements.find({"day": day3.isoformat()})}
-    assert [r[0] for r in third[EGGS]["rows"] if r[1] == oid] == ["refund"]
-    assert [r[0] for r in third[MANGO]["rows"] if r[1] == oid] == []
+    assert [r[0] for r in statement_rows(seeded, third[EGGS]) if r[1] == oid] == ["refund"]
+    assert [r[0] for r in statement_rows(seeded, third[MANGO]) if r[1] == oid] == []
     claims = seeded.settlement_claims.count_documents({"_id": {"$regex": f"^refund:{oid}:"}})
     assert claims == 2
 

@@ -70,7 +70,7 @@ def test_delete_leaves_nothing_personal_and_settlement_unchanged(seeded):
     order = _life(seeded)
     day = utcnow().astimezone(SHANGHAI).date()
     before = {
-        m: (led.gross, led.commission, led.net) for m, led in ledgers_for(seeded, day)[0].items()
+        m: (led.gross, led.commission, led.net) for m, led in ledgers_for(seeded, day).items()
     }
     assert all(item in _everything(seeded) for item in PERSONAL)
     assert call("user_delete", {"confirm": False})["data"]["erased"] is False
@@ -82,9 +82,7 @@ def test_delete_leaves_nothing_personal_and_settlement_unchanged(seeded):
     assert [item for item in PERSONAL if item in everything] == []
     kept = seeded.orders.find_one({"_id": order["order_id"]})
     assert kept["total"] == order["total"] and kept["transaction_id"] == "TX-privacy"
-    after = {
-        m: (led.gross, led.commission, led.net) for m, led in ledgers_for(seeded, day)[0].items()
-    }
+    after = {m: (led.gross, led.commission, led.net) for m, led in ledgers_for(seeded, day).items()}
     assert after == before
     assert call("user_me", {})["code"] == "NOT_FOUND"
     rating = seeded.products.find_one({"_id": "p-mango"})["rating"]

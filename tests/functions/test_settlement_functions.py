@@ -16,8 +16,9 @@ from moto.server import ThreadedMotoServer
 
 from retail.adapters import object_storage
 from retail.common.settings import reset_settings
-from retail.settlement.claims import LOOKBACK
+from retail.settlement.claims import LOOKBACK, final_claims
 from retail.settlement.ledger import commission_on
+from retail.settlement.lines import statement_rows
 
 from .harness import handler, sample
 
@@ -308,7 +309,7 @@ def test_a_line_completed_after_its_day_closed_is_a_late_line_of_the_next_statem
     assert seeded.statements.find_one({"_id": f"m-huaxia:{DAY}"})["gross"] == 2990 * 1
     settle("2026-11-24")
     nxt = seeded.statements.find_one({"_id": "m-huaxia:2026-11-24"})
-    assert nxt["gross"] == 4200 and [r[0] for r in nxt["rows"]] == ["late_sale"]
+    assert nxt["gross"] == 4200 and [r[0] for r in statement_rows(seeded, nxt)] == ["late_sale"]
     settle("2026-11-25")
     assert seeded.statements.find_one({"_id": "m-huaxia:2026-11-25"})["gross"] == 0
 
@@ -319,7 +320,7 @@ def test_every_completed_line_is_in_exactly_one_statement(seeded, orders, cos):
         settle(day)
     carried = {}
     for statement in seeded.statements.find({}):
-        for row in statement["rows"]:
+        for row in statement_rows(seeded, statement):
             if row[0].endswith("sale"):
                 carried.setdefault((row[1], row[2]), []).append(statement["_id"])
     completed = {
@@ -330,10 +331,11 @@ def test_every_completed_line_is_in_exactly_one_statement(seeded, orders, cos):
 
 
 def test_a_claim_a_concurrent_run_left_out_is_released_for_the_next_statement(seeded, orders, cos):
-    from retail.settlement.claims import claim_line
+    from retail.settlement.claims import claim_lines
 
     settle()
-    assert claim_line(seeded, "sale", "O9", "m-self", f"m-self:{DAY}")  # lost the race
+    lost_the_race = ["sale:O9:m-self"]
+    assert claim_lines(seeded, f"m-self:{DAY}", "late-run", lost_the_race) == set(lost_the_race)
     from retail.settlement.claims import finalize
 
     assert finalize(seeded, f"m-self:{DAY}") == 1
@@ -362,7 +364,7 @@ def test_a_missed_daily_run_is_caught_up_by_the_next_and_no_line_is_lost(seeded,
     window = [latest - timedelta(days=n) for n in range(LOOKBACK.days)]
     assert sorted(days) == sorted(d for d in window if d.isoformat() != DAY)  # DAY was done
     gap = seeded.statements.find_one({"_id": f"m-huaxia:{gap_day}"})
-    assert gap["gross"] == 1800 and [row[0] for row in gap["rows"]] == ["sale"]
+    assert gap["gross"] == 1800 and [row[0] for row in statement_rows(seeded, gap)] == ["sale"]
     merchants = seeded.merchants.count_documents({})
     assert seeded.statements.count_documents({}) == merchants * (len(days) + 1)
     again = handler("settlement_run")(timer, {})["data"]
@@ -411,7 +413,9 @@ def test_a_run_that_died_part_way_is_finished_by_the_next_timer_run(
     merchants = seeded.merchants.count_documents({})
     assert seeded.statements.count_documents({"day": died.isoformat()}) == merchants
     carried = [
-        s["_id"] for s in seeded.statements.find({}) if any(r[1] == "O-died" for r in s["rows"])
+        s["_id"]
+        for s in seeded.statements.find({})
+        if any(r[1] == "O-died" for r in statement_rows(seeded, s))
     ]
     assert carried == [f"m-self:{died.isoformat()}"]
 
@@ -445,7 +449,8 @@ def test_settled_orders_leave_the_to_do_set_and_a_later_refund_puts_one_back(see
         settle(sold.isoformat())
         assert due_for_settlement(seeded) == []
         claims = seeded.settlement_claims.find({"_id": {"$regex": order["order_id"]}})
-        assert all(c["final"] for c in claims)
+        keys = [c["_id"] for c in claims]
+        assert keys and final_claims(seeded, keys) == set(keys)
         seeded.orders.update_one(
             {"_id": order["order_id"]}, {"$set": {"status": "REFUNDING"}}
         )  # the refund's own path is tested elsewhere: here only its settlement
@@ -461,7 +466,7 @@ def test_settled_orders_leave_the_to_do_set_and_a_later_refund_puts_one_back(see
         travel(timedelta(0))
 
 
-def test_a_crash_before_the_claims_were_marked_final_is_finished_by_the_next_run(seeded, cos):
+def test_a_statement_counting_claims_of_a_run_that_died_is_finished_by_the_next_run(seeded, cos):
     from retail.common.clock import day_of, travel, utcnow
     from retail.orders import due_for_settlement
 
@@ -472,7 +477,12 @@ def test_a_crash_before_the_claims_were_marked_final_is_finished_by_the_next_run
     travel(timedelta(days=1, hours=3))
     try:
         settle(sold.isoformat())
-        seeded.settlement_claims.update_many({}, {"$unset": {"final": ""}})  # as if it crashed
+        # The run that wrote the statement counted claims a run that died had inserted, and
+        # died itself before it finalized the statement.
+        seeded.settlement_claims.update_many({}, {"$set": {"run": "a-run-that-died"}})
+        keys = [c["_id"] for c in seeded.settlement_claims.find({})]
+        assert keys and final_claims(seeded, keys) == set(keys)  # the reader finishes it
+        seeded.settlement_claims.update_many({}, {"$set": {"run": "a-run-that-died"}})
         seeded.orders.update_one(
             {"_id": order["order_id"]},
             {
@@ -485,7 +495,9 @@ def test_a_crash_before_the_claims_were_marked_final_is_finished_by_the_next_run
         )
         settle(sold.isoformat())  # the next run of that day: the orders it read are finished
         assert due_for_settlement(seeded) == []
-        assert all(c.get("final") for c in seeded.settlement_claims.find({}))
+        assert final_claims(seeded, keys) == set(keys)
+        runs = {c["run"] for c in seeded.settlement_claims.find({})}
+        assert runs == {s["run"] for s in seeded.statements.find({"lines": {"$gt": 0}})}
     finally:
         travel(timedelta(0))
 
@@ -507,6 +519,50 @@ def test_a_completion_written_without_the_to_do_mark_is_settled_with_its_day(see
     carried = [
         s["_id"]
         for s in seeded.statements.find({"day": {"$gte": "2026-11-22"}})
-        if any(row[1] == "O-old-code" for row in s["rows"])
+        if any(row[1] == "O-old-code" for row in statement_rows(seeded, s))
     ]
     assert carried == [f"m-self:{DAY}"]
+
+
+def test_a_statement_keeps_its_lines_in_chunks_and_drops_the_lines_of_runs_that_lost(
+    seeded, orders, cos, monkeypatch
+):
+    """No document grows with a merchant's sales: the statement names chunks of its lines
+    (settlement.lines); a run that wrote lines and claims but not the statement (it lost the
+    race, or died) leaves nothing once the statement is finalized."""
+    from retail.settlement import lines
+    from retail.settlement.claims import claim_lines
+    from retail.settlement.lines import LineWriter
+
+    monkeypatch.setattr(lines, "CHUNK_ROWS", 2)
+    seeded.orders.insert_many(
+        [
+            {
+                "_id": f"O-many-{n}",
+                "openid": "o-many",
+                "idempotency_key": f"many-{n}",
+                "lines": [_line("m-self", f"s{n}", 100 + n)],
+                "completed_at": _at(10),
+                "settlement_due": _at(10),
+            }
+            for n in range(7)
+        ]
+    )
+    loser = LineWriter(seeded, f"m-self:{DAY}", "a-run-that-died")
+    claim_lines(seeded, f"m-self:{DAY}", loser.run, ["sale:O-gone:m-self"])
+    loser.add([["sale", "O-gone", "x", "x", 1, 1, 0, "t"]], "sale:O-gone:m-self")
+    loser.flush()
+    settle()
+    statement = seeded.statements.find_one({"_id": f"m-self:{DAY}"})
+    assert "rows" not in statement and "claims" not in statement
+    # O1's sale, O3's refund and 7 sales, 2 rows a chunk
+    assert statement["lines"] == 9 and len(statement["chunks"]) == 5
+    rows = list(statement_rows(seeded, statement))
+    assert sorted(r[1] for r in rows if r[0] == "sale") == sorted(
+        ["O1", *(f"O-many-{n}" for n in range(7))]
+    )
+    assert seeded.statement_lines.count_documents({"statement_id": f"m-self:{DAY}"}) == 5
+    assert seeded.settlement_claims.find_one({"_id": "sale:O-gone:m-self"}) is None
+    csv_rows = cos.get_object(Bucket="statements-1250000000", Key=statement["csv_key"])
+    body = csv_rows["Body"].read().decode("utf-8-sig").splitlines()
+    assert len(body) == 1 + len(rows) + 2  # header, every row, total and net

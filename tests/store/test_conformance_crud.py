@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from bson import ObjectId
-from pymongo import ReturnDocument
+from pymongo import DeleteOne, InsertOne, ReturnDocument, UpdateMany, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, WriteError
 
 from .conftest import skip_on_mongomock
@@ -159,6 +159,44 @@ def test_delete_one_and_many(db):
     assert db.u.delete_one({"g": 0}).deleted_count == 1
     assert db.u.delete_many({"g": {"$in": [0, 1]}}).deleted_count == 5
     assert sorted(d["_id"] for d in db.u.find()) == [2, 5, 8]
+
+
+def test_bulk_write_applies_each_conditional_write_on_its_own(db):
+    skip_on_mongomock(db, "bulk updates as this pymongo sends them (it passes a sort)")
+    db.u.insert_many([{"_id": i, "due": i * 10} for i in range(5)])
+    result = db.u.bulk_write(
+        [
+            UpdateOne({"_id": 0, "due": 0}, {"$unset": {"due": ""}}),
+            UpdateOne({"_id": 1, "due": 99}, {"$unset": {"due": ""}}),  # changed since read
+            UpdateMany({"due": {"$gte": 30}}, {"$inc": {"n": 1}}),
+            DeleteOne({"_id": 2}),
+            UpdateOne({"_id": 9}, {"$set": {"due": 0}}, upsert=True),
+        ],
+        ordered=False,
+    )
+    assert (result.matched_count, result.modified_count) == (3, 3)
+    assert (result.deleted_count, result.upserted_count) == (1, 1)
+    assert list(db.u.find({}, sort=[("_id", 1)])) == [
+        {"_id": 0},
+        {"_id": 1, "due": 10},
+        {"_id": 3, "due": 30, "n": 1},
+        {"_id": 4, "due": 40, "n": 1},
+        {"_id": 9, "due": 0},
+    ]
+
+
+def test_bulk_write_unordered_goes_on_past_a_duplicate_and_ordered_stops(db):
+    db.u.insert_one({"_id": "b"})
+    batch = [InsertOne({"_id": "a"}), InsertOne({"_id": "b"}), InsertOne({"_id": "c"})]
+    with pytest.raises(BulkWriteError) as unordered:
+        db.u.bulk_write(batch, ordered=False)
+    assert [e["index"] for e in unordered.value.details["writeErrors"]] == [1]
+    assert unordered.value.details["nInserted"] == 2
+    db.u.delete_many({"_id": {"$in": ["a", "c"]}})
+    with pytest.raises(BulkWriteError) as ordered:
+        db.u.bulk_write([InsertOne({"_id": "a"}), InsertOne({"_id": "b"}), InsertOne({"_id": "c"})])
+    assert ordered.value.details["nInserted"] == 1
+    assert sorted(d["_id"] for d in db.u.find()) == ["a", "b"]
 
 
 def test_find_one_and_delete_returns_the_removed_document(db):

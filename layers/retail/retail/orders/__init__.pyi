@@ -17,7 +17,7 @@ from .place import place_order
 from .preview import preview_order
 from .queries import ListOrders, OrderPage, OrderRef, get_order, list_orders
 from .repair import repair_orders
-from .settling import due_for_settlement, settled
+from .settling import due_for_settlement, put_in_settlement, settled
 
 __all__ = [
     "CancelOrder",
@@ -43,6 +43,7 @@ __all__ = [
     "mark_paid",
     "place_order",
     "preview_order",
+    "put_in_settlement",
     "record_rider_update",
     "repair_orders",
     "rider_update_is_genuine",

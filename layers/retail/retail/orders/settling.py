@@ -8,15 +8,39 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pymongo import UpdateOne
 
-def due_for_settlement(db: Any) -> list[dict[str, Any]]:
-    """The orders with a line no written statement holds yet (a partial index serves it)."""
-    return list(db.orders.find({"settlement_due": {"$exists": True}}))
+DUE = {"settlement_due": {"$exists": True}}
 
 
-def settled(db: Any, order_id: str, due: datetime) -> bool:
-    """Out of the to-do set, unless an event put it back in after settlement read it."""
-    taken = db.orders.update_one(
-        {"_id": order_id, "settlement_due": due}, {"$unset": {"settlement_due": ""}}
-    )
-    return bool(taken.modified_count)
+def due_for_settlement(db: Any, after: str = "", limit: int = 500) -> list[dict[str, Any]]:
+    """The next page, by id, of the orders with a line no written statement holds yet (a
+    partial index serves it)."""
+    return list(db.orders.find({**DUE, "_id": {"$gt": after}}, sort=[("_id", 1)], limit=limit))
+
+
+def put_in_settlement(db: Any, due: list[tuple[str, datetime]]) -> int:
+    """Orders that owe a line but are not in the to-do set (written by code that did not
+    keep it: a rollback, a deploy half done, a store from before it) go in, each as of its
+    event. Returns the orders put in."""
+    if not due:
+        return 0
+    marks = [
+        UpdateOne(
+            {"_id": oid, "settlement_due": {"$exists": False}}, {"$set": {"settlement_due": at}}
+        )
+        for oid, at in due
+    ]
+    return int(db.orders.bulk_write(marks, ordered=False).modified_count)
+
+
+def settled(db: Any, read: list[tuple[str, datetime]]) -> int:
+    """Out of the to-do set, each order unless an event put it back after settlement read
+    it (its `settlement_due` is no longer the one read). Returns the orders taken out."""
+    if not read:
+        return 0
+    takes = [
+        UpdateOne({"_id": oid, "settlement_due": due}, {"$unset": {"settlement_due": ""}})
+        for oid, due in read
+    ]
+    return int(db.orders.bulk_write(takes, ordered=False).modified_count)

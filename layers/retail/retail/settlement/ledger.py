@@ -8,28 +8,27 @@ next one carries the adjustment. A line that completes (or is refunded) on a day
 statement already closed, a late write or a skewed clock, goes into the next statement as a
 late line (`late_sale`, `late_refund`); every line is claimed by exactly one statement
 (settlement.claims).
+
+Settlement reads the orders in its to-do set (orders.settling), a page at a time: what a run
+costs is what is left to settle, never the history, and no run holds more than a page of
+orders and a chunk of lines per merchant.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from retail.common.clock import SHANGHAI, business_day, day_of
 from retail.common.vocabulary import OrderStatus
-from retail.orders import due_for_settlement, settled
+from retail.orders import due_for_settlement, put_in_settlement, settled
 
-from .claims import (
-    LOOKBACK,
-    claim_id,
-    claim_line,
-    closed_statements,
-    final_claims,
-    finalize,
-    statement_id,
-)
+from .claims import LOOKBACK, claim_id, claim_lines, closed_statements, final_claims, statement_id
+from .lines import LineWriter
+
+PAGE = 500  # orders read at a time
 
 
 def commission_on(amount: int, rate_bp: int) -> int:
@@ -40,95 +39,169 @@ def commission_on(amount: int, rate_bp: int) -> int:
 class DayLedger:
     merchant_id: str
     rate_bp: int
+    lines: LineWriter
     gross: int = 0
     commission: int = 0
     refunded: int = 0
     refunded_commission: int = 0
-    rows: list[list[Any]] = field(default_factory=list)
-    claims: list[str] = field(default_factory=list)
 
     @property
     def net(self) -> int:
         return self.gross - self.commission - (self.refunded - self.refunded_commission)
 
-    def add(self, kind: str, order: dict[str, Any], line: dict[str, Any], at: datetime) -> None:
-        fee = commission_on(line["amount"], self.rate_bp)
-        sale = kind.endswith("sale")
-        if sale:
-            self.gross, self.commission = self.gross + line["amount"], self.commission + fee
-        else:
-            self.refunded += line["amount"]
-            self.refunded_commission += fee
+    def add(self, share: Share) -> None:
+        """The merchant's lines of one order, as a sale or a refund, under one claim."""
+        sale = share.kind.endswith("sale")
         sign = 1 if sale else -1
-        self.rows.append(
-            [
-                kind,
-                order["_id"],
-                line["sku_id"],
-                line["title"],
-                line["qty"],
-                sign * line["amount"],
-                sign * fee,
-                at.astimezone(SHANGHAI).isoformat(),
-            ]
-        )
+        rows = []
+        for line in share.order["lines"]:
+            if line["merchant_id"] != self.merchant_id:
+                continue
+            fee = commission_on(line["amount"], self.rate_bp)
+            if sale:
+                self.gross, self.commission = self.gross + line["amount"], self.commission + fee
+            else:
+                self.refunded += line["amount"]
+                self.refunded_commission += fee
+            rows.append(
+                [
+                    share.kind,
+                    share.order["_id"],
+                    line["sku_id"],
+                    line["title"],
+                    line["qty"],
+                    sign * line["amount"],
+                    sign * fee,
+                    share.at.astimezone(SHANGHAI).isoformat(),
+                ]
+            )
+        self.lines.add(rows, share.claim)
 
 
-def ledgers_for(db: Any, day: date) -> tuple[dict[str, DayLedger], list[dict[str, Any]]]:
+class Share(NamedTuple):
+    """One merchant's part of an order that a statement of `day` carries."""
+
+    kind: str  # sale, refund, late_sale, late_refund
+    at: datetime
+    order: dict[str, Any]
+    merchant_id: str
+
+    @property
+    def claim(self) -> str:
+        return claim_id(self.kind.removeprefix("late_"), self.order["_id"], self.merchant_id)
+
+
+@dataclass
+class Window:
+    """The statements of `day` that `run` counts: lines of [since, end), earlier days' only
+    if late."""
+
+    day: date
+    since: datetime
+    end: datetime
+    run: str
+    closed: set[str] = field(default_factory=set)
+
+
+def ledgers_for(db: Any, day: date) -> dict[str, DayLedger]:
     """The ledger of every merchant whose statement for `day` is not written yet (merchants
     without activity get an empty one): the day's lines, and late lines of earlier days
-    whose statements had closed without them, each claimed for this statement; and the
-    orders read, which `settle_orders` may take out of the to-do set once written.
-
-    Read: the orders in settlement's to-do set (orders.due_for_settlement), and the day's
-    own orders still owing a line (`orders_of_the_day`)."""
+    whose statements had closed without them, each claimed for this statement, their rows
+    written (settlement.lines) for the statement to name."""
     start, end = business_day(day)
-    since = start - LOOKBACK
-    closed = closed_statements(db, since)
+    run = uuid.uuid4().hex[:12]
+    window = Window(day, start - LOOKBACK, end, run, closed_statements(db, start - LOOKBACK))
     ledgers = {
-        m["_id"]: DayLedger(m["_id"], m.get("commission_rate_bp", 0))
+        m["_id"]: DayLedger(
+            m["_id"],
+            m.get("commission_rate_bp", 0),
+            LineWriter(db, statement_id(m["_id"], day), run),
+        )
         for m in db.merchants.find({}, {"commission_rate_bp": 1})
-        if statement_id(m["_id"], day) not in closed
+        if statement_id(m["_id"], day) not in window.closed
     }
-    orders = {o["_id"]: o for o in unsettled(db, orders_of_the_day(db, start, end))}
-    orders.update({o["_id"]: o for o in due_for_settlement(db)})
-    for kind, moment in (("sale", "completed_at"), ("refund", "refunded_at")):
-        found = [
-            o
-            for o in orders.values()
-            if since <= o.get(moment, end) < end and (kind == "sale" or "completed_at" in o)
-        ]
-        found.sort(key=itemgetter(moment, "_id"))
-        for order in found:
-            _add_order(db, ledgers, closed, day, kind, order, order[moment])
-    for order in sorted(orders.values(), key=lambda o: o["_id"]):
-        for merchant_id, at in _parcel_refunds(order):
-            if since <= at < end:
-                _add_order(db, ledgers, closed, day, "refund", order, at, merchant_id)
-    return ledgers, list(orders.values())
+    bring_in_the_day(db, start, end)
+    after = ""
+    while page := due_for_settlement(db, after, PAGE):
+        _count_page(db, ledgers, window, page)
+        after = page[-1]["_id"]
+    for ledger in ledgers.values():
+        ledger.lines.flush()
+    return ledgers
 
 
-def orders_of_the_day(db: Any, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """Orders with a completion or refund in [start, end), by their own indexes, whether or not
-    they are in the to-do set: a line written by code that does not keep the set (a rollback,
-    a deploy half done, a store from before it) is still settled with its day. The cost is
-    the day's own orders, never the history."""
+def _count_page(
+    db: Any, ledgers: dict[str, DayLedger], window: Window, page: list[dict[str, Any]]
+) -> None:
+    shares: dict[str, Share] = {}  # by claim: a merchant's lines go back once per order
+    for order in page:
+        for share in _shares(order, window):
+            if share.merchant_id in ledgers:
+                shares.setdefault(share.claim, share)
+    by_statement: dict[str, list[str]] = {}
+    for key, share in shares.items():
+        by_statement.setdefault(share.merchant_id, []).append(key)
+    claimed: set[str] = set()
+    for merchant_id, keys in sorted(by_statement.items()):
+        claimed |= claim_lines(db, statement_id(merchant_id, window.day), window.run, keys)
+    for key, share in sorted(shares.items(), key=lambda item: _row_order(item[1])):
+        if key in claimed:
+            ledgers[share.merchant_id].add(share)
+
+
+def _row_order(share: Share) -> tuple[bool, datetime, str, str]:
+    return (not share.kind.endswith("sale"), share.at, share.order["_id"], share.merchant_id)
+
+
+def _shares(order: dict[str, Any], window: Window) -> list[Share]:
+    """Each merchant's sale and refund of the order that fall in the window: a refund of the
+    whole order before one of its parcel."""
+    if "completed_at" not in order:
+        return []
+    merchants = sorted({line["merchant_id"] for line in order["lines"]})
+    moments = [("sale", m, order["completed_at"]) for m in merchants]
+    if "refunded_at" in order:
+        moments += [("refund", m, order["refunded_at"]) for m in merchants]
+    moments += [("refund", m, at) for m, at in _parcel_refunds(order)]
+    found = []
+    for kind, merchant_id, at in moments:
+        if not window.since <= at < window.end:
+            continue
+        own_day = day_of(at)
+        if own_day < window.day:
+            if statement_id(merchant_id, own_day) not in window.closed:
+                continue  # its own day's statement has not run yet: it will carry the line
+            kind = f"late_{kind}"
+        found.append(Share(kind, at, order, merchant_id))
+    return found
+
+
+def bring_in_the_day(db: Any, start: datetime, end: datetime) -> int:
+    """Orders with a completion or refund in [start, end) that owe a claim not final yet but
+    are not in the to-do set go in: a line written by code that does not keep the set is
+    still settled with its day. The cost is the day's own orders, never the history."""
     window = {"$gte": start, "$lt": end}
-    found: dict[str, dict[str, Any]] = {}
+    fields = {"lines.merchant_id": 1, "completed_at": 1, "refunded_at": 1, "parcel_refunds": 1}
+    outside: dict[str, dict[str, Any]] = {}
     for moment in ("completed_at", "refunded_at", "parcel_refunded_at"):
-        found.update({o["_id"]: o for o in db.orders.find({moment: window})})
-    return list(found.values())
+        for order in db.orders.find({moment: window}, {**fields, "settlement_due": 1}):
+            if "settlement_due" not in order:
+                outside[order["_id"]] = order
+    orders = list(outside.values())
+    final = final_claims(db, sorted({key for order in orders for key in _claims_owed(order)}))
+    return put_in_settlement(
+        db,
+        [
+            (order["_id"], max(_moments(order)))
+            for order in orders
+            if not final.issuperset(_claims_owed(order))
+        ],
+    )
 
 
-def unsettled(db: Any, orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The orders owing a claim that is not final yet, found in bulk: a day settled again
-    re-reads no line one by one."""
-    claims = final_claims(db, sorted({key for order in orders for key in _claims_owed(order)}))
-    return [
-        order
-        for order in orders
-        if not all(claims.get(key, {}).get("final") for key in _claims_owed(order))
-    ]
+def _moments(order: dict[str, Any]) -> list[datetime]:
+    parcels = [p["refunded_at"] for p in (order.get("parcel_refunds") or {}).values()]
+    return [order[m] for m in ("completed_at", "refunded_at") if m in order] + parcels
 
 
 def _parcel_refunds(order: dict[str, Any]) -> list[tuple[str, datetime]]:
@@ -145,27 +218,21 @@ def _parcel_refunds(order: dict[str, Any]) -> list[tuple[str, datetime]]:
     ]
 
 
-def settle_orders(db: Any, orders: list[dict[str, Any]], end: datetime) -> int:
-    """Take out of the to-do set each order read whose every line owed before `end` is in a
-    written statement (its claims final), and nothing happened to it since; a claim held by
-    a statement written without marking it (a crash) is finalized here first. Returns the
+def settle_orders(db: Any, end: datetime) -> int:
+    """Take out of the to-do set each order whose every line owed before `end` is in a
+    written statement (its claims final), and nothing happened to it since. Returns the
     orders taken out."""
-    owed = {
-        order["_id"]: _claims_owed(order)
-        for order in orders
-        if "settlement_due" in order and order["settlement_due"] < end
-    }
-    claims = final_claims(db, sorted({key for keys in owed.values() for key in keys}))
-    unmarked = {c["statement_id"] for c in claims.values() if not c.get("final")}
-    for statement in sorted(unmarked):
-        finalize(db, statement)
-    if unmarked:
-        claims = final_claims(db, sorted({key for keys in owed.values() for key in keys}))
-    taken = 0
-    for order in orders:
-        keys = owed.get(order["_id"])
-        if keys is not None and all(claims.get(key, {}).get("final") for key in keys):
-            taken += settled(db, order["_id"], order["settlement_due"])
+    taken, after = 0, ""
+    while page := due_for_settlement(db, after, PAGE):
+        after = page[-1]["_id"]
+        owed = {o["_id"]: _claims_owed(o) for o in page if o["settlement_due"] < end}
+        final = final_claims(db, sorted({key for keys in owed.values() for key in keys}))
+        done = [
+            (order["_id"], order["settlement_due"])
+            for order in page
+            if order["_id"] in owed and final.issuperset(owed[order["_id"]])
+        ]
+        taken += settled(db, done)
     return taken
 
 
@@ -179,28 +246,3 @@ def _claims_owed(order: dict[str, Any]) -> list[str]:
     refunded = merchants if "refunded_at" in order else [m for m, _ in _parcel_refunds(order)]
     keys += [claim_id("refund", order["_id"], m) for m in refunded]
     return keys
-
-
-def _add_order(
-    db: Any,
-    ledgers: dict[str, DayLedger],
-    closed: set[str],
-    day: date,
-    kind: str,
-    order: dict[str, Any],
-    at: datetime,
-    only: str | None = None,
-) -> None:
-    own_day = day_of(at)
-    late = own_day < day
-    for merchant_id in sorted({line["merchant_id"] for line in order["lines"]}):
-        if merchant_id not in ledgers or only not in (None, merchant_id):
-            continue
-        if late and statement_id(merchant_id, own_day) not in closed:
-            continue  # its own day's statement has not run yet: it will carry the line
-        if not claim_line(db, kind, order["_id"], merchant_id, statement_id(merchant_id, day)):
-            continue  # already in another statement
-        for line in order["lines"]:
-            if line["merchant_id"] == merchant_id:
-                ledgers[merchant_id].add(f"late_{kind}" if late else kind, order, line, at)
-        ledgers[merchant_id].claims.append(claim_id(kind, order["_id"], merchant_id))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -28,6 +29,7 @@ from retail.common.scope import ALL, merchant_scope
 from .claims import finalize, statement_id
 from .closing import day_finished, days_to_settle
 from .ledger import DayLedger, ledgers_for, settle_orders
+from .lines import statement_rows
 
 CSV_HEADER = ["kind", "order_id", "sku_id", "title", "qty", "amount_fen", "commission_fen", "at"]
 
@@ -60,7 +62,7 @@ def run_settlement(cmd: SettleDay, *, db: Any = None) -> SettlementSummary:
 
 
 def _settle_day(db: Any, day: date, summary: SettlementSummary) -> None:
-    ledgers, orders = ledgers_for(db, day)
+    ledgers = ledgers_for(db, day)
     for _, ledger in sorted(ledgers.items()):
         if _write_statement(db, day, ledger):
             summary.statements_written += 1
@@ -68,7 +70,7 @@ def _settle_day(db: Any, day: date, summary: SettlementSummary) -> None:
         finalize(db, statement_id(ledger.merchant_id, day))
         summary.processed += 1
     day_finished(db, day)
-    settle_orders(db, orders, business_day(day)[1])
+    settle_orders(db, business_day(day)[1])
     for statement in db.statements.find({"day": day.isoformat(), "csv_key": None}):
         exported = _export(db, statement)
         summary.csv_exported += exported
@@ -89,8 +91,9 @@ def _write_statement(db: Any, day: date, ledger: DayLedger) -> bool:
                 "refunded": ledger.refunded,
                 "refunded_commission": ledger.refunded_commission,
                 "net": ledger.net,
-                "rows": ledger.rows,
-                "claims": ledger.claims,
+                "run": ledger.lines.run,  # its claims are final (settlement.claims)
+                "lines": ledger.lines.count,
+                "chunks": ledger.lines.chunks,  # settlement.lines: the rows, with their claims
                 "csv_key": None,
                 "status": "CLOSED",
                 "created_at": utcnow(),
@@ -115,14 +118,14 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def statement_csv(statement: dict[str, Any]) -> str:
-    """The statement as the CSV a merchant opens in a spreadsheet: UTF-8 with a byte-order
-    mark, no cell that runs as a formula."""
+def statement_csv(statement: dict[str, Any], rows: Iterable[list[Any]]) -> str:
+    """The statement with its rows (settlement.lines.statement_rows) as the CSV a merchant
+    opens in a spreadsheet: UTF-8 with a byte-order mark, no cell that runs as a formula."""
     out = io.StringIO()
     out.write(BYTE_ORDER_MARK)
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
-    writer.writerows([_cell(value) for value in row] for row in statement["rows"])
+    writer.writerows([_cell(value) for value in row] for row in rows)
     writer.writerow(
         [
             "total",
@@ -148,7 +151,8 @@ def _export(db: Any, statement: dict[str, Any]) -> int:
     name = statement_file_name(statement)
     key = f"statements/{statement['merchant_id']}/{name}"
     try:
-        object_storage.put_text(key, statement_csv(statement), file_name=name)
+        text = statement_csv(statement, statement_rows(db, statement))
+        object_storage.put_text(key, text, file_name=name)
     except Exception as exc:  # noqa: BLE001 - COS may be down; the next run exports it
         log(
             "statement_export_failed",
@@ -178,7 +182,12 @@ def list_statements(cmd: ListStatements, *, operator: Any, db: Any = None) -> St
     merchant_id = merchant_scope(operator, cmd.merchant_id, "statements")
     query = {} if merchant_id == ALL else {"merchant_id": merchant_id}
     found = list(
-        db.statements.find(query, {"rows": 0}, sort=[("day", -1), ("_id", 1)], limit=cmd.limit)
+        db.statements.find(
+            query,
+            {"rows": 0, "claims": 0, "chunks": 0},
+            sort=[("day", -1), ("_id", 1)],
+            limit=cmd.limit,
+        )
     )
     merchants = {s["merchant_id"] for s in found}
     names = {

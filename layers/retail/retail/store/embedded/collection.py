@@ -6,9 +6,15 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
-from pymongo import ReturnDocument
-from pymongo.errors import BulkWriteError, OperationFailure
-from pymongo.results import DeleteResult, InsertManyResult, InsertOneResult, UpdateResult
+from pymongo import DeleteMany, DeleteOne, InsertOne, ReturnDocument, UpdateMany, UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
+from pymongo.results import (
+    BulkWriteResult,
+    DeleteResult,
+    InsertManyResult,
+    InsertOneResult,
+    UpdateResult,
+)
 
 from .codec import MISSING, loads, normalise, sort_key
 from .cursor import EmbeddedCursor, Row, candidate_rows
@@ -22,6 +28,7 @@ from .shaping import project, projection_spec, sort_documents, sort_spec
 from .updating import (
     Update,
     apply_update,
+    give_id,
     upsert_seed,
     validate_replacement,
     validate_update,
@@ -95,7 +102,7 @@ class EmbeddedCollection:
     def insert_one(self, document: dict[str, Any]) -> InsertOneResult:
         if not isinstance(document, dict):
             raise TypeError("document must be an instance of dict")
-        document.setdefault("_id", with_id({})["_id"])
+        give_id(document)
         with self.database.write() as conn:
             insert_row(self, conn, document)
         return InsertOneResult(document["_id"], True)
@@ -177,6 +184,63 @@ class EmbeddedCollection:
 
     def delete_many(self, filter: Filter) -> DeleteResult:
         return self._delete_matching(filter, many=True)
+
+    def bulk_write(self, requests: list[Any], ordered: bool = True) -> BulkWriteResult:
+        """Many writes in one round trip, as MongoDB runs them: each on its own (no write
+        sees another's failure), in order; an ordered batch stops at its first error. Here
+        they share one transaction, so a batch costs one commit."""
+        counts = dict.fromkeys(("nInserted", "nUpserted", "nMatched", "nModified", "nRemoved"), 0)
+        errors: list[dict[str, Any]] = []
+        upserted: list[dict[str, Any]] = []
+        with self.database.write() as conn:
+            for position, request in enumerate(requests):
+                conn.execute("SAVEPOINT one")
+                try:
+                    self._bulk_one(conn, request, position, counts, upserted)
+                except DuplicateKeyError as exc:
+                    conn.execute("ROLLBACK TO one")
+                    errors.append({"index": position, "code": 11000, "errmsg": str(exc)})
+                conn.execute("RELEASE one")
+                if errors and ordered:
+                    break
+        result = {**counts, "upserted": upserted, "writeErrors": errors}
+        if errors:
+            raise BulkWriteError({**result, "writeConcernErrors": []})
+        return BulkWriteResult(result, True)
+
+    def _bulk_one(
+        self,
+        conn: sqlite3.Connection,
+        request: Any,
+        position: int,
+        counts: dict[str, int],
+        upserted: list[dict[str, Any]],
+    ) -> None:
+        if isinstance(request, InsertOne):
+            document = request._doc
+            give_id(document)
+            insert_row(self, conn, document)
+            counts["nInserted"] += 1
+            return
+        if not isinstance(request, (UpdateOne, UpdateMany, DeleteOne, DeleteMany)):
+            raise TypeError(f"{type(request).__name__} is not a write this engine runs")
+        many = isinstance(request, (UpdateMany, DeleteMany))
+        rows = self._matching(conn, dict(request._filter), many)
+        if isinstance(request, (DeleteOne, DeleteMany)):
+            for row in rows:
+                delete_row(self, conn, row)
+            counts["nRemoved"] += len(rows)
+            return
+        update = request._doc
+        if not isinstance(update, dict):
+            raise TypeError("an update pipeline is not a write this engine runs")
+        validate_update(update)
+        counts["nMatched"] += len(rows)
+        counts["nModified"] += sum(rewrite_row(self, conn, row, update, False) for row in rows)
+        if not rows and request._upsert:
+            doc = self._upsert(conn, dict(request._filter), update, False)
+            counts["nUpserted"] += 1
+            upserted.append({"index": position, "_id": doc["_id"]})
 
     def drop(self) -> None:
         self.database.drop_collection(self.name)

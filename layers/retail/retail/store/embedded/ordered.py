@@ -20,6 +20,7 @@ from .codec import loads
 from .database import MULTIKEY_TABLE, docs_table, index_table
 from .indexes import IndexSpec, lookup_values, range_condition
 from .matching import Filter, matches
+from .planning import implies
 from .shaping import SortSpec
 
 if TYPE_CHECKING:
@@ -65,7 +66,8 @@ def ordered_documents(
     usable = []
     for spec in collection.database.index_specs(collection.name):
         pinned = _pinned(spec, query, sort)
-        if pinned is not None and 2 * len(pinned) + ranged >= narrowest_probe:
+        to_do_set = 2 if spec.partial is not None else 0  # as planning scores a partial index
+        if pinned is not None and 2 * len(pinned) + ranged + to_do_set >= narrowest_probe:
             usable.append((spec, pinned))
     for spec, pinned in sorted(usable, key=lambda found: -len(found[1])):
         table = index_table(collection.name, spec.name)
@@ -93,8 +95,11 @@ def ordered_documents(
 
 def _pinned(spec: IndexSpec, query: Filter, sort: SortSpec) -> list[Any] | None:
     """The index keys `query` pins the leading fields to, when the fields after them are the
-    sort's, all in the index's direction or all against it."""
-    if not spec.covers_every_document() or len(sort) > len(spec.keys):
+    sort's, all in the index's direction or all against it; a sparse or partial index only
+    when every document the query matches is in it."""
+    if len(sort) > len(spec.keys):
+        return None
+    if not spec.covers_every_document() and not implies(query, spec):
         return None
     first = len(spec.keys) - len(sort)
     pinned = []

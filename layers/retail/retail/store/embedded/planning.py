@@ -77,7 +77,7 @@ def _best_probe(specs: list[IndexSpec], query: Filter) -> Probe | None:
     if best is not None and best.score >= EXACT:
         return best
     for spec in specs:
-        if not spec.covers_every_document() and not _implies(query, spec):
+        if not spec.covers_every_document() and not implies(query, spec):
             continue
         probe = _index_probe(spec, query)
         if probe is not None and (best is None or probe.score > best.score):
@@ -124,7 +124,7 @@ def _index_probe(spec: IndexSpec, query: Filter) -> Probe | None:
     return Probe(spec, " AND ".join(clauses), tuple(params), score)
 
 
-def _implies(query: Filter, spec: IndexSpec) -> bool:
+def implies(query: Filter, spec: IndexSpec) -> bool:
     """Whether every document matching `query` is in the partial or sparse index `spec`."""
     if spec.sparse and not any(_not_null(query[name]) for name in spec.fields if name in query):
         return False

@@ -16,7 +16,7 @@ from .database import META_TABLE, MULTIKEY_TABLE, docs_table, index_table, quote
 from .indexes import IndexSpec, keys_of, touches_indexes
 from .limits import stored_text
 from .paths import values_at
-from .updating import transform, with_id
+from .updating import give_id, transform
 
 if TYPE_CHECKING:
     from .collection import EmbeddedCollection
@@ -31,11 +31,7 @@ def rewrite_row(
 ) -> int:
     """Apply `update` to the row's document in place and store it; 1 if it changed."""
     rowid, text, doc = row
-    specs = [
-        spec
-        for spec in collection.database.index_specs(collection.name)
-        if touches_indexes([spec], update, replace)
-    ]
+    specs = touched_specs(collection, update, replace)
     keys_before = [keys_of(spec, doc) for spec in specs]
     transform(doc, update, replace)
     new_text = stored_text(doc)
@@ -52,6 +48,33 @@ def rewrite_row(
             )
             add_index_keys(collection, conn, spec, doc)
     return 1
+
+
+# The indexes an update's paths reach, by collection and paths; each entry keeps the spec
+# list it was worked out from, so a changed index set is noticed by identity.
+_TOUCHED: dict[tuple[str, tuple[str, ...]], tuple[list[IndexSpec], list[IndexSpec]]] = {}
+TOUCHED_ENTRIES = 4096  # updates naming ids in their paths (`ops.<order>`) must not grow it
+
+
+def touched_specs(
+    collection: EmbeddedCollection, update: dict[str, Any], replace: bool
+) -> list[IndexSpec]:
+    """The indexes whose entries `update` may change, worked out once per update shape
+    rather than once per document it rewrites."""
+    specs = collection.database.index_specs(collection.name)
+    if replace or not specs:
+        return list(specs)
+    paths = tuple(
+        sorted(p for fields in update.values() if isinstance(fields, dict) for p in fields)
+    )
+    key = (collection.name, paths)
+    known = _TOUCHED.get(key)
+    if known is None or known[0] is not specs:
+        if len(_TOUCHED) >= TOUCHED_ENTRIES:
+            _TOUCHED.clear()
+        known = (specs, [spec for spec in specs if touches_indexes([spec], update, False)])
+        _TOUCHED[key] = known
+    return known[1]
 
 
 def insert_row(
@@ -141,15 +164,20 @@ def insert_rows(
     """insert_many's work: (inserted ids, write errors); ordered stops at the first error."""
     errors: list[dict[str, Any]] = []
     inserted: list[Any] = []
+    # Without a unique secondary index only the row's own INSERT can fail, and it fails
+    # whole: no savepoint is needed to undo a refused document's index entries.
+    undo = any(spec.unique for spec in collection.database.index_specs(collection.name))
     with collection.database.write() as conn:
         for position, document in enumerate(documents):
-            document.setdefault("_id", with_id({})["_id"])
-            conn.execute("SAVEPOINT one")
+            give_id(document)
+            if undo:
+                conn.execute("SAVEPOINT one")
             try:
                 insert_row(collection, conn, document)
                 inserted.append(document["_id"])
             except DuplicateKeyError as exc:
-                conn.execute("ROLLBACK TO one")
+                if undo:
+                    conn.execute("ROLLBACK TO one")
                 errors.append(
                     {
                         "index": position,
@@ -159,7 +187,9 @@ def insert_rows(
                     }
                 )
                 if ordered:
-                    conn.execute("RELEASE one")
+                    if undo:
+                        conn.execute("RELEASE one")
                     break
-            conn.execute("RELEASE one")
+            if undo:
+                conn.execute("RELEASE one")
     return inserted, errors

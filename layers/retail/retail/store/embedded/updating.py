@@ -296,6 +296,12 @@ def _collect_equalities(query: Filter, seed: dict[str, Any]) -> None:
             _put(seed, key, normalise(cond))
 
 
+def give_id(document: dict[str, Any]) -> None:
+    """As pymongo does: a document inserted without an `_id` gets one, in the caller's dict."""
+    if "_id" not in document:
+        document["_id"] = ObjectId()
+
+
 def with_id(doc: dict[str, Any]) -> dict[str, Any]:
     if "_id" not in doc:
         doc = {"_id": ObjectId(), **doc}

@@ -1,0 +1,86 @@
+"""A statement's lines live beside it in `statement_lines`, in chunks of at most CHUNK_ROWS
+rows with the claims they carry, so no document grows with a merchant's sales (MongoDB
+refuses one over 16 MiB; a merchant-day of 100,000 lines would pass it).
+
+A run writes its chunks first, under ids of its own, and then the statement, which names
+the chunks it counted: the statement is the commit. Chunks it does not name (a run that lost
+the race, or died before its statement) are dropped when the statement is finalized."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+CHUNK_ROWS = 1000
+
+
+class LineWriter:
+    """Rows of one statement as a run counts them, written a chunk at a time; `chunks` names
+    what is written."""
+
+    def __init__(self, db: Any, statement: str, run: str) -> None:
+        self.db, self.statement, self.run = db, statement, run
+        self.rows: list[list[Any]] = []
+        self.claims: list[str] = []
+        self.chunks: list[str] = []
+        self.count = 0
+
+    def add(self, rows: list[list[Any]], claim: str) -> None:
+        """One claimed share of an order: its rows and its claim stay in one chunk."""
+        self.rows += rows
+        self.claims.append(claim)
+        self.count += len(rows)
+        if len(self.rows) >= CHUNK_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.claims:
+            return
+        chunk = f"{self.statement}:{self.run}:{uuid.uuid4().hex[:8]}"
+        self.db.statement_lines.insert_one(
+            {
+                "_id": chunk,
+                "statement_id": self.statement,
+                "run": self.run,
+                "rows": self.rows,
+                "claims": self.claims,
+            }
+        )
+        self.chunks.append(chunk)
+        self.rows, self.claims = [], []
+
+
+def statement_rows(db: Any, statement: dict[str, Any]) -> Iterator[list[Any]]:
+    """The statement's rows in the order its run counted them. A statement written before
+    lines had a collection of their own holds them itself."""
+    if "rows" in statement:
+        yield from statement["rows"]
+        return
+    for chunk in statement.get("chunks") or []:
+        found = db.statement_lines.find_one({"_id": chunk}, {"rows": 1})
+        yield from found["rows"]
+
+
+def listed_claims(db: Any, statement: dict[str, Any], batch: int) -> Iterator[list[str]]:
+    """The claims the statement counted, `batch` at a time."""
+    if "claims" in statement:  # written before lines had a collection of their own
+        listed = list(statement["claims"])
+        for start in range(0, len(listed), batch):
+            yield listed[start : start + batch]
+        return
+    for chunk in statement.get("chunks") or []:
+        found = db.statement_lines.find_one({"_id": chunk}, {"claims": 1})
+        yield found["claims"]
+
+
+def lines_not_counted(statement: dict[str, Any]) -> list[dict[str, Any]]:
+    """Filters of the chunks written for the statement that it does not name: other runs'
+    (two ranges an index walks, where `$ne` would read every chunk) and its own run's that
+    a run which died before its statement wrote."""
+    run, named = statement.get("run", ""), statement.get("chunks") or []
+    return [
+        {"statement_id": statement["_id"], "run": {"$lt": run}},
+        {"statement_id": statement["_id"], "run": {"$gt": run}},
+        {"statement_id": statement["_id"], "run": run, "_id": {"$nin": named}},
+    ]
