@@ -79,12 +79,23 @@ def load(db: Any, orders: list[dict[str, Any]]) -> float:
     return time.perf_counter() - started
 
 
-def settle(day: date) -> tuple[float, Any]:
+def settle(day: date) -> tuple[float, int, float, dict[str, int]]:
+    """Timer invocations of the day until one finishes it, each with the budget of SCF's
+    60 s timeout (serverless.yml): total seconds, invocations, the longest invocation, and
+    the statements written and CSVs exported."""
+    from retail.common.batches import Budget
     from retail.settlement import SettleDay, run_settlement
 
-    started = time.perf_counter()
-    summary = run_settlement(SettleDay(day=day))
-    return time.perf_counter() - started, summary
+    started, invocations, longest = time.perf_counter(), 0, 0.0
+    counts = {"statements": 0, "csv": 0}
+    while True:
+        began = time.perf_counter()
+        summary = run_settlement(SettleDay(day=day), budget=Budget.from_limit(60_000))
+        longest, invocations = max(longest, time.perf_counter() - began), invocations + 1
+        counts["statements"] += summary.statements_written
+        counts["csv"] += summary.csv_exported
+        if not summary.stopped_early:
+            return time.perf_counter() - started, invocations, longest, counts
 
 
 def main() -> None:
@@ -115,18 +126,18 @@ def main() -> None:
             )
             empty = new_shop(f"{tmp}/empty.db")
             load(empty, orders_of(after, args.next_day, "n"))
-            alone, _ = settle(after)
+            alone = settle(after)[0]
             db = new_shop(f"{tmp}/settle.db")
             loaded = load(db, orders_of(big, args.lines, "b"))
-            took, summary = settle(big)
+            took, invocations, longest, counts = settle(big)
             total = sum(s["net"] for s in db.statements.find({}, {"net": 1}))
             load(db, orders_of(after, args.next_day, "n"))
-            behind, _ = settle(after)
+            behind = settle(after)[0]
         print(f"order lines: {args.lines:,} from {MERCHANTS} merchants (loaded in {loaded:.1f}s)")
         print(
-            f"settlement_run: {took:.1f}s, {summary.statements_written} statements, "
-            f"{summary.csv_exported} CSVs, net payable {total / 100:,.2f} yuan "
-            f"(target: under 60 s)"
+            f"settlement_run: {took:.1f}s in {invocations} invocation(s) of at most "
+            f"{longest:.1f}s (SCF's timeout: 60 s), {counts['statements']} statements, "
+            f"{counts['csv']} CSVs, net payable {total / 100:,.2f} yuan (target: under 60 s)"
         )
         print(
             f"the next day, {args.next_day} lines: {behind * 1000:.0f} ms with those lines "

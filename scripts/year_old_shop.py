@@ -56,6 +56,8 @@ HISTORY = (
     "risk_events",
     "settlement_claims",
     "statements",
+    "statement_lines",
+    "settlement_runs",
     "settlement_days",
     "users",
     "consents",
@@ -75,7 +77,9 @@ HISTORY = (
 # Buyers who browsed and never bought: the shop's other users.
 BROWSERS = ("users", "consents", "consent_log", "exposures")
 # One document per day (and merchant): a copy landing on a day another copy holds skips it.
-PER_DAY = {"statements", "settlement_days"} | {c for c in HISTORY if c.startswith("daily_")}
+PER_DAY = {"statements", "statement_lines", "settlement_runs", "settlement_days"} | {
+    c for c in HISTORY if c.startswith("daily_")
+}
 ORDER_ID = re.compile(r"O(\d{12})[A-Z0-9]{10}")
 TOKEN = re.compile(
     r'O\d{12}[A-Z0-9]{10}|o-demo-\d{3}|\b20\d\d-\d\d-\d\d\b|\{"\$date":(-?\d+)\}|T[0-9A-F]{12}'

@@ -1072,7 +1072,7 @@ export type SettlementSummary = {
   stopped_early: boolean;
   /** the latest day settled */
   day: string;
-  /** every day this run settled, oldest first */
+  /** the days this run took up, oldest first (all settled unless stopped_early) */
   days: Array<string>;
   statements_written: number;
   csv_exported: number;

@@ -59,6 +59,7 @@ FAULT_POINTS = {
     "order_place:after_line_1": "retail.orders.place",
     "settle_stock:after_move_1": "retail.orders.lifecycle",
     "settlement:after_statement_1": "retail.settlement.statements",
+    "settlement:after_page": "retail.settlement.ledger",
 }
 
 

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import urllib.request
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -15,10 +16,12 @@ from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from retail.adapters import object_storage
+from retail.common.batches import Budget
 from retail.common.settings import reset_settings
 from retail.settlement.claims import LOOKBACK, final_claims
 from retail.settlement.ledger import commission_on
 from retail.settlement.lines import statement_rows
+from retail.settlement.statements import SettleDay, run_settlement
 
 from .harness import handler, sample
 
@@ -26,6 +29,19 @@ ROOT = Path(__file__).resolve().parents[2]
 DAY = "2026-11-23"
 CST = timezone(timedelta(hours=8))
 COS = "https://cos.ap-shanghai.myqcloud.com"
+
+
+@contextmanager
+def past_the_lease():
+    """A run that died holds its day until its lease is over (settlement.progress): the
+    next timer run, minutes later."""
+    from retail.common.clock import travel
+
+    travel(timedelta(minutes=2))
+    try:
+        yield
+    finally:
+        travel(timedelta(0))
 
 
 def _at(hour: int, day: str = DAY) -> datetime:
@@ -218,7 +234,10 @@ def test_killed_half_way_then_rerun_equals_one_clean_run(seeded, orders, cos, is
     killed = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=60)
     assert killed.returncode == 86, killed.stderr
     assert seeded.statements.count_documents({}) == 1
-    settle()
+    held = handler("settlement_run")(sample("settlement_run"), {})["data"]  # its day is DAY
+    assert held["skipped"] == 1 and held["stopped_early"] and held["statements_written"] == 0
+    with past_the_lease():
+        settle()
     for merchant in ("m-self", "m-huaxia", "m-dianfeng"):
         assert seeded.statements.find_one({"_id": f"{merchant}:{DAY}"})["net"] == expected(
             seeded, orders, merchant
@@ -409,7 +428,8 @@ def test_a_run_that_died_part_way_is_finished_by_the_next_timer_run(
     assert seeded.statements.count_documents({"day": died.isoformat()}) == 1
     settle(latest.isoformat())  # by hand
     timer = {**sample("settlement_run"), "Message": ""}
-    assert died.isoformat() in handler("settlement_run")(timer, {})["data"]["days"]
+    with past_the_lease():
+        assert died.isoformat() in handler("settlement_run")(timer, {})["data"]["days"]
     merchants = seeded.merchants.count_documents({})
     assert seeded.statements.count_documents({"day": died.isoformat()}) == merchants
     carried = [
@@ -566,3 +586,70 @@ def test_a_statement_keeps_its_lines_in_chunks_and_drops_the_lines_of_runs_that_
     csv_rows = cos.get_object(Bucket="statements-1250000000", Key=statement["csv_key"])
     body = csv_rows["Body"].read().decode("utf-8-sig").splitlines()
     assert len(body) == 1 + len(rows) + 2  # header, every row, total and net
+
+
+class _Pages(Budget):
+    """A budget that runs out after `checks` looks at it, whatever the clock (a day too big
+    for one invocation, on any machine)."""
+
+    def __init__(self, checks: int) -> None:
+        super().__init__(60.0)
+        self.left = checks
+
+    def exhausted(self) -> bool:
+        self.left -= 1
+        return self.left < 0
+
+
+def test_a_day_too_big_for_one_invocation_is_settled_over_several(seeded, orders, cos, monkeypatch):
+    """Each invocation counts what its budget allows, saves where it got and says so; the
+    next goes on from there. The statements are those of one clean run."""
+    from retail.settlement import ledger
+
+    monkeypatch.setattr(ledger, "PAGE", 2)
+    more = [
+        {
+            "_id": f"O-big-{n}",
+            "lines": [_line("m-self", f"b{n}", 500 + n), _line("m-huaxia", f"h{n}", 700)],
+            "completed_at": _at(14),
+            "settlement_due": _at(14),
+        }
+        for n in range(9)
+    ]
+    seeded.orders.insert_many([{**d, "openid": "o-big", "idempotency_key": d["_id"]} for d in more])
+    answers = []
+    while not answers or answers[-1].stopped_early:
+        answers.append(run_settlement(SettleDay(day=DAY), budget=_Pages(4), db=seeded))
+        assert len(answers) < 30
+    assert len(answers) > 3
+    assert all(a.next_cursor.startswith(f"{DAY}:O") for a in answers[:-1] if a.next_cursor)
+    for merchant in ("m-self", "m-huaxia", "m-dianfeng"):
+        statement = seeded.statements.find_one({"_id": f"{merchant}:{DAY}"})
+        assert statement["net"] == expected(seeded, orders + more, merchant), merchant
+    named = {c for s in seeded.statements.find({}) for c in s["chunks"]}
+    assert {c["_id"] for c in seeded.statement_lines.find({})} == named
+    sales = [
+        (r[1], r[2])
+        for s in seeded.statements.find({})
+        for r in statement_rows(seeded, s)
+        if r[0] == "sale"
+    ]
+    assert len(sales) == len(set(sales))  # no line counted twice across the invocations
+    assert {o["_id"] for o in more} <= {order for order, _ in sales}
+    keys = [c["_id"] for c in seeded.settlement_claims.find({})]
+    assert final_claims(seeded, keys) == set(keys)
+
+
+def test_an_invocation_that_lost_its_day_stops_at_its_next_save(seeded):
+    """One invocation holds a day at a time; one whose lease ran out while it still ran
+    (a stall) finds out when it saves, and the one that took the day goes on."""
+    from retail.settlement.progress import keep, take_day
+
+    day, rates, lease = date(2026, 11, 23), {"m-self": 300}, timedelta(seconds=60)
+    first = take_day(seeded, day, rates, lease)
+    assert first is not None and take_day(seeded, day, rates, lease) is None
+    with past_the_lease():
+        second = take_day(seeded, day, rates, lease)
+    assert second is not None and second.run == first.run
+    assert keep(seeded, first, lease) is False
+    assert keep(seeded, second, lease) is True

@@ -52,6 +52,10 @@ def days_to_settle(db: Any, requested: date | None) -> list[date]:
     return [day for day in days if day.isoformat() not in finished or day == latest]
 
 
+def day_is_finished(db: Any, day: date) -> bool:
+    return db.settlement_days.find_one({"_id": day.isoformat()}, {"_id": 1}) is not None
+
+
 def day_finished(db: Any, day: date) -> None:
     """Every merchant's statement of `day` is written: later timer runs leave it alone."""
     db.settlement_days.update_one(

@@ -11,24 +11,28 @@ late line (`late_sale`, `late_refund`); every line is claimed by exactly one sta
 
 Settlement reads the orders in its to-do set (orders.settling), a page at a time: what a run
 costs is what is left to settle, never the history, and no run holds more than a page of
-orders and a chunk of lines per merchant.
+orders and a chunk of lines per merchant. A day too big for one invocation is counted over
+several (settlement.progress).
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
+from retail.common.batches import Budget
 from retail.common.clock import SHANGHAI, business_day, day_of
+from retail.common.faults import fault_point
 from retail.common.vocabulary import OrderStatus
 from retail.orders import due_for_settlement, put_in_settlement, settled
 
 from .claims import LOOKBACK, claim_id, claim_lines, closed_statements, final_claims, statement_id
 from .lines import LineWriter
+from .progress import DayRun, keep
 
 PAGE = 500  # orders read at a time
+SAVE_EVERY = 10  # pages counted between saves: what an invocation that dies loses
 
 
 def commission_on(amount: int, rate_bp: int) -> int:
@@ -44,6 +48,36 @@ class DayLedger:
     commission: int = 0
     refunded: int = 0
     refunded_commission: int = 0
+
+    @classmethod
+    def resume(cls, db: Any, held: DayRun, merchant_id: str) -> DayLedger:
+        """The merchant's ledger as far as the day's run has counted it."""
+        state = held.merchants[merchant_id]
+        writer = LineWriter(
+            db, statement_id(merchant_id, held.day), held.run, state["chunks"], state["lines"]
+        )
+        return cls(
+            merchant_id,
+            state["rate_bp"],
+            writer,
+            state["gross"],
+            state["commission"],
+            state["refunded"],
+            state["refunded_commission"],
+        )
+
+    def state(self) -> dict[str, Any]:
+        """What the day's run saves (settlement.progress); the lines written so far."""
+        self.lines.flush()
+        return {
+            "rate_bp": self.rate_bp,
+            "gross": self.gross,
+            "commission": self.commission,
+            "refunded": self.refunded,
+            "refunded_commission": self.refunded_commission,
+            "lines": self.lines.count,
+            "chunks": self.lines.chunks,
+        }
 
     @property
     def net(self) -> int:
@@ -103,31 +137,39 @@ class Window:
     closed: set[str] = field(default_factory=set)
 
 
-def ledgers_for(db: Any, day: date) -> dict[str, DayLedger]:
-    """The ledger of every merchant whose statement for `day` is not written yet (merchants
-    without activity get an empty one): the day's lines, and late lines of earlier days
-    whose statements had closed without them, each claimed for this statement, their rows
-    written (settlement.lines) for the statement to name."""
-    start, end = business_day(day)
-    run = uuid.uuid4().hex[:12]
-    window = Window(day, start - LOOKBACK, end, run, closed_statements(db, start - LOOKBACK))
-    ledgers = {
-        m["_id"]: DayLedger(
-            m["_id"],
-            m.get("commission_rate_bp", 0),
-            LineWriter(db, statement_id(m["_id"], day), run),
-        )
-        for m in db.merchants.find({}, {"commission_rate_bp": 1})
-        if statement_id(m["_id"], day) not in window.closed
-    }
-    bring_in_the_day(db, start, end)
-    after = ""
-    while page := due_for_settlement(db, after, PAGE):
+def count_day(db: Any, held: DayRun, budget: Budget, lease: timedelta) -> bool:
+    """Count the day's run on from where it got: each order of the to-do set, page by page,
+    its merchants' lines claimed for their statements of the day and written (late lines of
+    earlier days whose statements closed without them too), saved every SAVE_EVERY pages.
+    True once every order is counted; False if the budget ran out first (saved: the next
+    invocation goes on) or another invocation took the day."""
+    start, end = business_day(held.day)
+    since = start - LOOKBACK
+    window = Window(held.day, since, end, held.run, closed_statements(db, since))
+    ledgers = {m: DayLedger.resume(db, held, m) for m in held.merchants}
+    if not held.brought_in:
+        bring_in_the_day(db, start, end)
+        held.brought_in = True
+    pages = 0
+    while page := due_for_settlement(db, held.after, PAGE):
         _count_page(db, ledgers, window, page)
-        after = page[-1]["_id"]
-    for ledger in ledgers.values():
-        ledger.lines.flush()
-    return ledgers
+        fault_point("settlement:after_page")  # claims in, lines not saved
+        held.after, pages = page[-1]["_id"], pages + 1
+        saving = pages % SAVE_EVERY == 0 or budget.exhausted()
+        if saving and (not _save(db, held, ledgers, lease) or budget.exhausted()):
+            return False
+    held.counted = True
+    return _save(db, held, ledgers, lease)
+
+
+def _save(db: Any, held: DayRun, ledgers: dict[str, DayLedger], lease: timedelta) -> bool:
+    held.merchants = {m: ledger.state() for m, ledger in ledgers.items()}
+    return keep(db, held, lease)
+
+
+def ledgers_of(db: Any, held: DayRun) -> list[DayLedger]:
+    """The day's ledgers once the run has counted every order, by merchant."""
+    return [DayLedger.resume(db, held, m) for m in sorted(held.merchants)]
 
 
 def _count_page(
@@ -218,12 +260,12 @@ def _parcel_refunds(order: dict[str, Any]) -> list[tuple[str, datetime]]:
     ]
 
 
-def settle_orders(db: Any, end: datetime) -> int:
+def settle_orders(db: Any, end: datetime, budget: Budget) -> int:
     """Take out of the to-do set each order whose every line owed before `end` is in a
-    written statement (its claims final), and nothing happened to it since. Returns the
-    orders taken out."""
+    written statement (its claims final), and nothing happened to it since, until the budget
+    runs out (the next run's pass takes the rest). Returns the orders taken out."""
     taken, after = 0, ""
-    while page := due_for_settlement(db, after, PAGE):
+    while not budget.exhausted() and (page := due_for_settlement(db, after, PAGE)):
         after = page[-1]["_id"]
         owed = {o["_id"]: _claims_owed(o) for o in page if o["settlement_due"] < end}
         final = final_claims(db, sorted({key for keys in owed.values() for key in keys}))

@@ -19,12 +19,14 @@ class LineWriter:
     """Rows of one statement as a run counts them, written a chunk at a time; `chunks` names
     what is written."""
 
-    def __init__(self, db: Any, statement: str, run: str) -> None:
+    def __init__(
+        self, db: Any, statement: str, run: str, chunks: list[str] | None = None, count: int = 0
+    ) -> None:
         self.db, self.statement, self.run = db, statement, run
         self.rows: list[list[Any]] = []
         self.claims: list[str] = []
-        self.chunks: list[str] = []
-        self.count = 0
+        self.chunks: list[str] = list(chunks or [])  # written so far, by this run
+        self.count = count
 
     def add(self, rows: list[list[Any]], claim: str) -> None:
         """One claimed share of an order: its rows and its claim stay in one chunk."""

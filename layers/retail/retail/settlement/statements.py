@@ -10,14 +10,14 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo.errors import DuplicateKeyError
 
 from retail.adapters import object_storage
-from retail.common.batches import BatchRequest, BatchSummary
+from retail.common.batches import BatchRequest, BatchSummary, Budget
 from retail.common.clock import business_day, utcnow
 from retail.common.database import database
 from retail.common.errors import error_fields
@@ -26,10 +26,14 @@ from retail.common.logs import log
 from retail.common.models import OUT, STRICT
 from retail.common.scope import ALL, merchant_scope
 
-from .claims import finalize, statement_id
-from .closing import day_finished, days_to_settle
-from .ledger import DayLedger, ledgers_for, settle_orders
+from .claims import LOOKBACK, closed_statements, finalize, statement_id
+from .closing import day_finished, day_is_finished, days_to_settle
+from .ledger import DayLedger, count_day, ledgers_of, settle_orders
 from .lines import statement_rows
+from .progress import finish_run, let_go, take_day
+
+# How long past its budget a day stays held by an invocation that died without saying so.
+LEASE_MARGIN = timedelta(seconds=30)
 
 CSV_HEADER = ["kind", "order_id", "sku_id", "title", "qty", "amount_fen", "commission_fen", "at"]
 
@@ -42,7 +46,8 @@ class SettleDay(BatchRequest):
 class SettlementSummary(BatchSummary):
     day: date = Field(description="the latest day settled")
     days: list[date] = Field(
-        default_factory=list, description="every day this run settled, oldest first"
+        default_factory=list,
+        description="the days this run took up, oldest first (all settled unless stopped_early)",
     )
     statements_written: int = 0
     csv_exported: int = 0
@@ -51,34 +56,76 @@ class SettlementSummary(BatchSummary):
     )
 
 
-def run_settlement(cmd: SettleDay, *, db: Any = None) -> SettlementSummary:
-    """Raises InvalidArgument (reason DAY_NOT_ENDED) for a day not over plus the grace."""
+def run_settlement(
+    cmd: SettleDay, *, budget: Budget | None = None, db: Any = None
+) -> SettlementSummary:
+    """Settle the days due, oldest first, within the budget: a day too big for it is saved
+    where it got (settlement.progress) and the answer says so (`stopped_early`,
+    `next_cursor`); the next run goes on from there. Raises InvalidArgument (reason
+    DAY_NOT_ENDED) for a day not over plus the grace."""
     db = db if db is not None else database()
+    budget = budget if budget is not None else Budget.from_limit(None)
+    lease = timedelta(seconds=budget.seconds) + LEASE_MARGIN
     days = days_to_settle(db, cmd.day)
     summary = SettlementSummary(day=days[-1], days=days)
+    settled_through = None
     for day in days:
-        _settle_day(db, day, summary)
+        if not _settle_day(db, day, summary, budget, lease):
+            summary.stopped_early = True
+            break
+        settled_through = day
+    if settled_through is not None:
+        settle_orders(db, business_day(settled_through)[1], budget)
+    _export_waiting(db, days[0], summary, budget)
     return summary
 
 
-def _settle_day(db: Any, day: date, summary: SettlementSummary) -> None:
-    ledgers = ledgers_for(db, day)
-    for _, ledger in sorted(ledgers.items()):
-        if _write_statement(db, day, ledger):
+def _settle_day(
+    db: Any, day: date, summary: SettlementSummary, budget: Budget, lease: timedelta
+) -> bool:
+    """Count, write and finalize the day's statements; False if the run stopped first."""
+    if day_is_finished(db, day):
+        return True
+    closed = closed_statements(db, business_day(day)[0] - LOOKBACK)
+    rates = {
+        m["_id"]: m.get("commission_rate_bp", 0)
+        for m in db.merchants.find({}, {"commission_rate_bp": 1})
+        if statement_id(m["_id"], day) not in closed
+    }
+    held = take_day(db, day, rates, lease)
+    if held is None:  # another invocation is settling it
+        summary.skipped += 1
+        return False
+    if not held.counted and not count_day(db, held, budget, lease):
+        let_go(db, held)
+        summary.next_cursor = f"{day.isoformat()}:{held.after}"
+        return False
+    for ledger in ledgers_of(db, held):
+        if _write_statement(db, day, held.run, ledger):
             summary.statements_written += 1
             fault_point(f"settlement:after_statement_{summary.statements_written}")
         finalize(db, statement_id(ledger.merchant_id, day))
         summary.processed += 1
     day_finished(db, day)
-    settle_orders(db, business_day(day)[1])
-    for statement in db.statements.find({"day": day.isoformat(), "csv_key": None}):
+    finish_run(db, held)
+    return True
+
+
+def _export_waiting(db: Any, first: date, summary: SettlementSummary, budget: Budget) -> None:
+    """Export every statement of the days settled whose CSV is not in COS yet (COS was down
+    on an earlier run), while the budget lasts."""
+    waiting = db.statements.find({"day": {"$gte": first.isoformat()}, "csv_key": None})
+    for statement in waiting:
+        if budget.exhausted():
+            summary.stopped_early = True
+            return
         exported = _export(db, statement)
         summary.csv_exported += exported
         summary.export_failed += 1 - exported
         summary.failed += 1 - exported
 
 
-def _write_statement(db: Any, day: date, ledger: DayLedger) -> bool:
+def _write_statement(db: Any, day: date, run: str, ledger: DayLedger) -> bool:
     try:
         db.statements.insert_one(
             {
@@ -91,7 +138,7 @@ def _write_statement(db: Any, day: date, ledger: DayLedger) -> bool:
                 "refunded": ledger.refunded,
                 "refunded_commission": ledger.refunded_commission,
                 "net": ledger.net,
-                "run": ledger.lines.run,  # its claims are final (settlement.claims)
+                "run": run,  # its claims are final (settlement.claims)
                 "lines": ledger.lines.count,
                 "chunks": ledger.lines.chunks,  # settlement.lines: the rows, with their claims
                 "csv_key": None,
