@@ -10,7 +10,7 @@ import pytest
 from retail.common.clock import day_of, utcnow
 from retail.orders import mark_paid
 
-from .harness import call, handler, sample
+from .harness import as_operator, call, handler, sample
 
 TODAY = day_of(utcnow()).isoformat()
 ROLLUPS = (
@@ -22,10 +22,6 @@ ROLLUPS = (
     "daily_shares",
     "customers",
 )
-
-
-def operator(name, data, role="admin"):
-    return handler(name)(data, {"RETAIL_DEV_OPERATOR": f"op1:{role}", "environment": "{}"})
 
 
 def roll_up():
@@ -65,7 +61,7 @@ def shop(seeded):
 def test_sales_equal_a_recomputation_from_the_orders(shop):
     roll_up()
     paid = list(shop.orders.find({"paid_at": {"$exists": True}}))
-    report = operator("analytics_sales", {"start": TODAY, "end": TODAY})["data"]
+    report = as_operator("analytics_sales", {"start": TODAY, "end": TODAY})["data"]
     row = report["rows"][0]
     assert row["gmv"] == sum(o["paid_amount"] for o in paid) == report["total"]["gmv"]
     assert row["paid_orders"] == len(paid) == 2
@@ -73,15 +69,15 @@ def test_sales_equal_a_recomputation_from_the_orders(shop):
     assert row["aov"] == row["gmv"] // 2
     assert row["refunds"] == 1 and row["refund_rate"] == 0.5
     mango = [ln for o in paid for ln in o["lines"] if ln["merchant_id"] == "m-huaxia"]
-    merchant = operator("analytics_sales", {"start": TODAY, "end": TODAY}, "merchant:m-huaxia")
+    merchant = as_operator("analytics_sales", {"start": TODAY, "end": TODAY}, "merchant:m-huaxia")
     assert merchant["data"]["total"]["gmv"] == sum(ln["amount"] for ln in mango)
-    share = operator("analytics_sales", {"start": TODAY, "end": TODAY, "channel": "share"})
+    share = as_operator("analytics_sales", {"start": TODAY, "end": TODAY, "channel": "share"})
     assert share["data"]["total"]["paid_orders"] == 1  # o-a came by a share card
 
 
 def test_funnel_counts_users_who_did_every_step_before(shop):
     roll_up()
-    steps = operator("analytics_funnel", {"start": TODAY, "end": TODAY})["data"]["steps"]
+    steps = as_operator("analytics_funnel", {"start": TODAY, "end": TODAY})["data"]["steps"]
     viewed = set(shop.events.distinct("openid", {"type": "product_view"}))
     carted = viewed & set(shop.events.distinct("openid", {"type": "add_to_cart"}))
     ordered = carted & set(shop.orders.distinct("openid", {"status": {"$ne": "FAILED"}}))
@@ -94,17 +90,17 @@ def test_funnel_counts_users_who_did_every_step_before(shop):
 def test_active_users_channels_segments_and_retention(shop):
     summary = roll_up()
     assert summary["customers"] == 1  # o-b's only order was refunded
-    active = operator("analytics_active", {"start": TODAY, "end": TODAY})["data"]["days"]
+    active = as_operator("analytics_active", {"start": TODAY, "end": TODAY})["data"]["days"]
     everyone = set(shop.events.distinct("openid")) | set(shop.orders.distinct("openid"))
     assert active == [{"day": TODAY, "dau": len(everyone), "wau": 5, "mau": 5}]
-    channels = operator("analytics_channels", {"start": TODAY, "end": TODAY})["data"]
+    channels = as_operator("analytics_channels", {"start": TODAY, "end": TODAY})["data"]
     by_name = {c["channel"]: c for c in channels["channels"]}
     assert by_name["share"]["visitors"] == 2 and by_name["share"]["paid_orders"] == 1
     assert channels["share_codes"][0]["visitors"] == 1
     assert channels["share_codes"][0]["paid_orders"] == 1
-    segments = operator("analytics_segments", {})["data"]["data"]["segments"]
+    segments = as_operator("analytics_segments", {})["data"]["data"]["segments"]
     assert sum(segments.values()) == 1 and segments["new"] == 1
-    cohorts = operator("analytics_retention", {})["data"]["data"]["cohorts"]
+    cohorts = as_operator("analytics_retention", {})["data"]["data"]["cohorts"]
     assert [c["size"] for c in cohorts] == [1] and cohorts[0]["d1"] is None
 
 
@@ -118,14 +114,16 @@ def test_running_the_rollup_twice_changes_nothing(shop):
 def test_merchants_see_only_themselves_and_service_sees_no_analytics(shop):
     roll_up()
     days = {"start": TODAY, "end": TODAY}
-    own = operator("analytics_funnel", days, "merchant:m-self")["data"]
+    own = as_operator("analytics_funnel", days, "merchant:m-self")["data"]
     assert own["merchant_id"] == "m-self"
     other = {**days, "merchant_id": "m-huaxia"}
-    assert operator("analytics_sales", other, "merchant:m-self")["code"] == "FORBIDDEN"
-    assert operator("analytics_sales", days, "service")["code"] == "FORBIDDEN"
-    assert operator("analytics_segments", {}, "merchant:m-self")["data"]["merchant_id"] == "m-self"
+    assert as_operator("analytics_sales", other, "merchant:m-self")["code"] == "FORBIDDEN"
+    assert as_operator("analytics_sales", days, "service")["code"] == "FORBIDDEN"
+    assert (
+        as_operator("analytics_segments", {}, "merchant:m-self")["data"]["merchant_id"] == "m-self"
+    )
     split = {**days, "merchant_id": "m-self", "channel": "share"}
-    assert operator("analytics_sales", split)["code"] == "INVALID_ARGUMENT"
+    assert as_operator("analytics_sales", split)["code"] == "INVALID_ARGUMENT"
 
 
 def test_tracking_trusts_the_server_not_the_client(seeded):
@@ -161,13 +159,13 @@ def test_users_over_a_range_are_counted_once_whatever_the_days(shop):
     one_day = {"start": TODAY, "end": TODAY}
     two_days = {"start": yesterday, "end": TODAY}
     funnel = {
-        s["step"]: s["users"] for s in operator("analytics_funnel", two_days)["data"]["steps"]
+        s["step"]: s["users"] for s in as_operator("analytics_funnel", two_days)["data"]["steps"]
     }
     assert funnel == {
-        s["step"]: s["users"] for s in operator("analytics_funnel", one_day)["data"]["steps"]
+        s["step"]: s["users"] for s in as_operator("analytics_funnel", one_day)["data"]["steps"]
     }
     assert funnel["view"] == 5
-    sales = operator("analytics_sales", two_days)["data"]["total"]
+    sales = as_operator("analytics_sales", two_days)["data"]["total"]
     assert funnel["pay"] <= sales["paying_users"] == 2
-    channels = operator("analytics_channels", two_days)["data"]["channels"]
+    channels = as_operator("analytics_channels", two_days)["data"]["channels"]
     assert sum(c["visitors"] for c in channels) == 5  # each visitor in one channel

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .harness import call, handler, sample
+from .harness import as_operator, call, sample
 
 
 def test_browse_pages_through_everything_once(seeded):
@@ -64,10 +64,6 @@ def test_unknown_or_unpublished_product_is_not_found(seeded):
     assert call("catalog_product", {"product_id": "p-none"})["code"] == "NOT_FOUND"
     seeded.products.update_one({"_id": "p-mango"}, {"$set": {"status": "OFF_SALE"}})
     assert call("catalog_product", {"product_id": "p-mango"})["code"] == "NOT_FOUND"
-
-
-def as_operator(name, data, role):
-    return handler(name)(data, {"RETAIL_DEV_OPERATOR": f"op1:{role}", "environment": "{}"})
 
 
 @pytest.mark.parametrize(

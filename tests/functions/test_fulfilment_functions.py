@@ -10,7 +10,7 @@ from retail.common.clock import utcnow
 from retail.inventory import audit_stock
 from retail.orders import mark_paid
 
-from .harness import call, handler, http_event, sample
+from .harness import as_operator, call, handler, http_event, sample
 
 ADDRESS = sample("order_place")["address"]
 
@@ -20,15 +20,6 @@ def paid_order(db, key="fulfil-key-0001", **changes):
     order = call("order_place", data)["data"]
     assert mark_paid(db, order["order_id"], f"TX-{key}", order["total"]) is not None
     return order
-
-
-def operator_call(name, data, role):
-    context = {
-        "request_id": "op",
-        "RETAIL_DEV_OPERATOR": f"op1:{role}",
-        "environment": json.dumps({"WX_CONTEXT_KEYS": ""}),
-    }
-    return handler(name)(data, context)
 
 
 def test_payment_turns_reserved_stock_into_sold(seeded):
@@ -52,15 +43,15 @@ def test_wrong_amount_does_not_pay(seeded):
 def test_merchant_ships_only_its_own_orders_then_buyer_confirms(seeded):
     eggs = paid_order(seeded, "ship-key-0001", items=[{"sku_id": "p-eggs-1", "qty": 1}])
     ship = {"order_id": eggs["order_id"], "carrier": "SF", "tracking_no": "SF1234567890"}
-    assert operator_call("order_ship", ship, "merchant:m-huaxia")["code"] == "NOT_FOUND"
+    assert as_operator("order_ship", ship, "merchant:m-huaxia")["code"] == "NOT_FOUND"
     assert call("order_ship", ship)["code"] == "UNAUTHENTICATED"
-    shipped = operator_call("order_ship", ship, "merchant:m-self")
+    shipped = as_operator("order_ship", ship, "merchant:m-self")
     assert shipped["code"] == "OK" and shipped["data"]["status"] == "SHIPPED"
     assert shipped["data"]["tracking"][0]["status"] == "SHIPPED"
-    again = operator_call("order_ship", ship, "admin")  # a retry gets the same answer
+    again = as_operator("order_ship", ship, "admin")  # a retry gets the same answer
     assert again["code"] == "OK" and len(again["data"]["tracking"]) == 1
     other = {**ship, "tracking_no": "SF0000000001"}
-    assert operator_call("order_ship", other, "admin")["code"] == "CONFLICT"
+    assert as_operator("order_ship", other, "admin")["code"] == "CONFLICT"
     assert (
         call("order_confirm", {"order_id": eggs["order_id"]}, openid="o-other")["code"]
         == "NOT_FOUND"
@@ -76,12 +67,12 @@ def test_unpaid_order_cannot_be_shipped(seeded):
         "data"
     ]
     ship = {"order_id": order["order_id"], "carrier": "SF", "tracking_no": "SF1234567890"}
-    assert operator_call("order_ship", ship, "admin")["code"] == "CONFLICT"
+    assert as_operator("order_ship", ship, "admin")["code"] == "CONFLICT"
 
 
 def test_auto_confirmation_after_n_days_runs_once(seeded):
     order = paid_order(seeded)
-    operator_call(
+    as_operator(
         "order_ship",
         {"order_id": order["order_id"], "carrier": "YTO", "tracking_no": "YT0000001"},
         "admin",
@@ -105,11 +96,11 @@ def test_store_staff_hand_over_a_pickup_order_against_its_code(seeded):
     }
     order = call("order_place", data)["data"]
     check = {"store_id": "s-nanping", "pickup_code": order["pickup_code"]}
-    assert operator_call("order_pickup_verify", check, "service")["code"] == "NOT_FOUND"  # unpaid
+    assert as_operator("order_pickup_verify", check, "service")["code"] == "NOT_FOUND"  # unpaid
     mark_paid(seeded, order["order_id"], "TX-pickup", order["total"])
     wrong = {**check, "pickup_code": f"{(int(order['pickup_code']) + 1) % 10**6:06d}"}
-    assert operator_call("order_pickup_verify", wrong, "service")["code"] == "NOT_FOUND"
-    done = operator_call("order_pickup_verify", check, "service")
+    assert as_operator("order_pickup_verify", wrong, "service")["code"] == "NOT_FOUND"
+    done = as_operator("order_pickup_verify", check, "service")
     assert done["data"]["status"] == "COMPLETED"
     level = seeded.stock.find_one({"_id": "p-eggs-1@s-nanping"})
     assert (level["reserved"], level["sold"]) == (0, 2)
@@ -162,7 +153,7 @@ def test_presale_sells_from_its_quota_and_ships_on_its_date(seeded):
     quota = seeded.stock.find_one({"_id": "p-mooncake-1@presale"})
     assert (quota["available"], quota["sold"]) == (498, 2)
     ship = {"order_id": order["order_id"], "carrier": "SF", "tracking_no": "SF0000000001"}
-    early = operator_call("order_ship", ship, "admin")
+    early = as_operator("order_ship", ship, "admin")
     assert early["code"] == "CONFLICT" and early["details"]["ship_on"] == "2027-09-01"
     pickup = {
         "items": [{"sku_id": "p-mooncake-1", "qty": 1}],
@@ -176,7 +167,7 @@ def test_presale_sells_from_its_quota_and_ships_on_its_date(seeded):
 def test_each_merchant_ships_its_own_parcel_and_the_order_completes_when_all_arrive(seeded):
     order = paid_order(seeded, "parcel-key-0001")  # mango (m-huaxia) and eggs (m-self)
     first = {"order_id": order["order_id"], "carrier": "SF", "tracking_no": "SF1111111111"}
-    shipped = operator_call("order_ship", first, "merchant:m-huaxia")
+    shipped = as_operator("order_ship", first, "merchant:m-huaxia")
     assert shipped["code"] == "OK" and shipped["data"]["status"] == "SHIPPED"
     assert list(shipped["data"]["parcels"]) == ["m-huaxia"]
     assert shipped["data"]["tracking"][-1]["merchant_id"] == "m-huaxia"
@@ -188,7 +179,7 @@ def test_each_merchant_ships_its_own_parcel_and_the_order_completes_when_all_arr
     )
     assert handler("order_autoconfirm")(sample("order_autoconfirm"), {})["data"]["processed"] == 0
     second = {"order_id": order["order_id"], "carrier": "YTO", "tracking_no": "YT2222222222"}
-    assert operator_call("order_ship", second, "merchant:m-self")["code"] == "OK"
+    assert as_operator("order_ship", second, "merchant:m-self")["code"] == "OK"
     done = call("order_confirm", {"order_id": order["order_id"]})["data"]
     assert done["status"] == "COMPLETED"
     assert {m: p["status"] for m, p in done["parcels"].items()} == {

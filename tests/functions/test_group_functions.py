@@ -8,7 +8,7 @@ from retail.common.clock import utcnow
 from retail.inventory import audit_stock
 from retail.orders import mark_paid
 
-from .harness import call, handler, sample
+from .harness import as_operator, call, handler, sample
 
 ADDRESS = sample("order_place")["address"]
 
@@ -114,10 +114,8 @@ def test_group_orders_are_one_unit_of_the_deal(seeded):
 
 
 def _ship(order_id, role="admin"):
-    from .test_fulfilment_functions import operator_call
-
     ship = {"order_id": order_id, "carrier": "SF", "tracking_no": "SF1234567890"}
-    return operator_call("order_ship", ship, role)
+    return as_operator("order_ship", ship, role)
 
 
 def test_an_order_of_a_group_that_has_not_formed_is_neither_shipped_nor_picked_up(seeded):
@@ -135,10 +133,8 @@ def test_an_order_of_a_group_that_has_not_formed_is_neither_shipped_nor_picked_u
 
 
 def test_a_group_order_for_pickup_waits_for_the_group_too(seeded):
-    from .test_fulfilment_functions import operator_call
-
     stock = {"sku_id": "p-honey-1", "location": "s-nanping", "delta": 5, "reason": "delivery"}
-    assert operator_call("stock_adjust", stock, "admin")["code"] == "OK"
+    assert as_operator("stock_adjust", stock, "admin")["code"] == "OK"
     data = {
         "items": [{"sku_id": "p-honey-1", "qty": 1}],
         "delivery": "pickup",
@@ -150,7 +146,7 @@ def test_a_group_order_for_pickup_waits_for_the_group_too(seeded):
     pay(seeded, order)
     code = seeded.orders.find_one({"_id": order["order_id"]})["pickup_code"]
     verify = {"store_id": "s-nanping", "pickup_code": code}
-    refused = operator_call("order_pickup_verify", verify, "service")
+    refused = as_operator("order_pickup_verify", verify, "service")
     assert refused["code"] == "CONFLICT" and refused["details"]["reason"] == "GROUP_NOT_FORMED"
 
 

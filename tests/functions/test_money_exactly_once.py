@@ -16,8 +16,7 @@ from retail.payments.config import wechatpay_config
 from retail.payments.connect import wechatpay_client
 from retail.payments.transactions import apply_transaction
 
-from .harness import call, handler, sample
-from .test_fulfilment_functions import operator_call
+from .harness import as_operator, call, handler, sample
 
 BUYER = "o-test-user"
 
@@ -197,7 +196,7 @@ def test_a_refund_never_drives_points_negative_it_takes_their_value_off_the_refu
     call("user_login", {})
     first = _paid(seeded, "points-earn-0001")
     ship = {"order_id": first["order_id"], "carrier": "SF", "tracking_no": "SF1234"}
-    operator_call("order_ship", ship, "admin")
+    as_operator("order_ship", ship, "admin")
     call("order_confirm", {"order_id": first["order_id"]})
     earned = first["total"] // 100
     assert _points(seeded) == earned
@@ -205,7 +204,7 @@ def test_a_refund_never_drives_points_negative_it_takes_their_value_off_the_refu
     second = _place("points-spend-0001", points=spent)["data"]
     assert second["points_used"] == spent and _points(seeded) == 3
     call("refund_request", {"order_id": first["order_id"], "reason": "broken"})
-    review = operator_call(
+    review = as_operator(
         "refund_review", {"order_id": first["order_id"], "approve": True}, "service"
     )
     assert review["data"]["status"] == "REFUNDING"

@@ -10,11 +10,7 @@ from retail.common.tokens import issue_session_token
 from retail.operators import create_operator
 
 from ..conftest import business_state
-from .harness import call, handler, http_event, sample
-
-
-def as_operator(name, data, role):
-    return handler(name)(data, {"RETAIL_DEV_OPERATOR": f"op1:{role}", "environment": "{}"})
+from .harness import as_operator, call, handler, http_event, sample
 
 
 def http(name, data, token):

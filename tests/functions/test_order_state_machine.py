@@ -41,8 +41,7 @@ from retail.payments.transactions import apply_transaction
 from retail.settlement.lines import listed_claims
 from retail.store.indexes import apply_indexes
 
-from .harness import call, handler, sample
-from .test_fulfilment_functions import operator_call as _operator
+from .harness import as_operator, call, handler, sample
 
 BUYERS = ["o-sm-a", "o-sm-b", "o-sm-c"]
 SKUS = ["p-eggs-1", "p-walnut-1", "p-rice-1"]  # m-self, m-dianfeng, m-self
@@ -217,7 +216,7 @@ class Orders(RuleBasedStateMachine):
         order = self._order(n)
         ship = {"order_id": order["_id"], "carrier": "SF", "tracking_no": "SF0000000001"}
         role = f"merchant:{_merchant_of(order, merchant)}" if merchant >= 0 else "admin"
-        _operator("order_ship", ship, role)
+        as_operator("order_ship", ship, role)
 
     @precondition(lambda self: self.orders)
     @rule(n=st.integers(0, 10**6))
@@ -238,7 +237,7 @@ class Orders(RuleBasedStateMachine):
             asked["merchant_id"] = _merchant_of(order, parcel)
         call("refund_request", asked, openid=order["openid"])
         review = {"order_id": order["_id"], "approve": approve}
-        _operator("refund_review", review, "service")
+        as_operator("refund_review", review, "service")
 
     @precondition(lambda self: self.db.refunds.count_documents({}))
     @rule(

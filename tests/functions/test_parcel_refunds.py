@@ -20,8 +20,7 @@ from retail.risk.limits import forget_risk_limits
 from retail.settlement.lines import statement_rows
 from retail.settlement.statements import SettleDay, run_settlement
 
-from .harness import call, handler, sample
-from .test_fulfilment_functions import operator_call
+from .harness import as_operator, call, handler, sample
 from .test_money_exactly_once import BUYER, Crash, _paid
 
 # The sample order: mango from m-huaxia and eggs from m-self, by express.
@@ -49,7 +48,7 @@ def _refund(order_id, merchant_id=None, reason="not wanted"):
 
 def _ship(order_id, merchant_id, tracking_no):
     ship = {"order_id": order_id, "carrier": "SF", "tracking_no": tracking_no}
-    return operator_call("order_ship", ship, f"merchant:{merchant_id}")
+    return as_operator("order_ship", ship, f"merchant:{merchant_id}")
 
 
 def _refunds_of(db, order_id):
@@ -109,11 +108,11 @@ def test_a_shipped_parcel_waits_for_review_and_the_last_parcel_refunds_the_rest(
     mango_sold = _sold(seeded, "p-mango-1")
     asked = _refund(order["order_id"], MANGO, "arrived bruised")["data"]
     assert asked["status"] == "SHIPPED" and asked["parcel_refunds"] == {}
-    queue = operator_call("order_search", {"refund_status": "REQUESTED"}, "service")["data"]
+    queue = as_operator("order_search", {"refund_status": "REQUESTED"}, "service")["data"]
     assert [o["order_id"] for o in queue["orders"]] == [order["order_id"]]
     assert queue["orders"][0]["refund_request"]["merchant_id"] == MANGO
     review = {"order_id": order["order_id"], "approve": True}
-    assert operator_call("refund_review", review, "admin")["code"] == "OK"
+    assert as_operator("refund_review", review, "admin")["code"] == "OK"
     stored = _order(seeded, order["order_id"])
     parcel = stored["parcel_refunds"][MANGO]
     assert parcel["status"] == "REFUNDING" and not parcel["restock"]
@@ -160,7 +159,7 @@ def test_a_parcel_refunded_after_completion_takes_back_its_points_never_below_ze
         {"_id": "test:spent", "openid": BUYER, "delta": 1 - earned, "reason": "spent"}
     )
     _refund(order["order_id"], MANGO, "bruised")
-    operator_call("refund_review", {"order_id": order["order_id"], "approve": True}, "admin")
+    as_operator("refund_review", {"order_id": order["order_id"], "approve": True}, "admin")
     parcel = _order(seeded, order["order_id"])["parcel_refunds"][MANGO]
     asked = parcel["amount"] // 100
     assert parcel["after_completion"] and parcel["points_shortfall"] == asked - 1
@@ -171,7 +170,7 @@ def test_a_parcel_refunded_after_completion_takes_back_its_points_never_below_ze
     assert ledger == 0
     award_points(seeded, BUYER, 500, "test:more", "granted")  # the rest is refunded later
     _refund(order["order_id"], EGGS, "changed my mind")
-    operator_call("refund_review", {"order_id": order["order_id"], "approve": True}, "admin")
+    as_operator("refund_review", {"order_id": order["order_id"], "approve": True}, "admin")
     rest = seeded.points_ledger.find_one({"_id": f"order:{order['order_id']}:reverse"})
     assert -rest["delta"] + rest.get("shortfall", 0) == earned - asked  # never twice
     total_back = sum(r["amount"] for r in _refunds_of(seeded, order["order_id"]).values())
@@ -200,7 +199,7 @@ def test_statements_take_a_parcel_back_once_from_its_own_merchant(seeded):
     _ship(oid, EGGS, "SF6666666666")
     call("order_confirm", {"order_id": oid})
     _refund(oid, MANGO, "bruised")
-    operator_call("refund_review", {"order_id": oid, "approve": True}, "admin")
+    as_operator("refund_review", {"order_id": oid, "approve": True}, "admin")
     sandbox.complete_refund(parcel_refund_no(oid, MANGO), send=_in_process)
     # Completed on day 1, the mango parcel refunded on day 2 (moved into the past).
     day1, day2 = date(2026, 11, 20), date(2026, 11, 21)
@@ -224,7 +223,7 @@ def test_statements_take_a_parcel_back_once_from_its_own_merchant(seeded):
     assert rows[f"{MANGO}:{day2}"] == ["refund"] and rows[f"{EGGS}:{day2}"] == []
     # The rest of the order refunded on day 3: only the eggs go back now.
     _refund(oid, EGGS, "changed my mind")
-    operator_call("refund_review", {"order_id": oid, "approve": True}, "admin")
+    as_operator("refund_review", {"order_id": oid, "approve": True}, "admin")
     sandbox.complete_refund(f"R{oid}", send=_in_process)
     day3 = date(2026, 11, 22)
     seeded.orders.update_one({"_id": oid}, {"$set": {"refunded_at": _noon(day3)}})
@@ -257,7 +256,7 @@ def test_a_whole_refund_puts_back_the_parcels_that_never_left(seeded):
     _ship(oid, MANGO, "SF0202020202")
     eggs_sold, mango_sold = _sold(seeded, "p-eggs-1"), _sold(seeded, "p-mango-1")
     assert _refund(oid)["data"]["status"] == "SHIPPED"  # the mangoes left: an operator decides
-    operator_call("refund_review", {"order_id": oid, "approve": True}, "admin")
+    as_operator("refund_review", {"order_id": oid, "approve": True}, "admin")
     assert _order(seeded, oid)["status"] == "REFUNDING"
     assert _sold(seeded, "p-eggs-1") == eggs_sold - 1  # never left: back in stock
     assert _sold(seeded, "p-mango-1") == mango_sold  # with the carrier: not
@@ -317,7 +316,7 @@ def test_a_parcel_shipped_while_its_approval_ran_is_not_put_back(seeded, monkeyp
 
     monkeypatch.setattr(refund_requests, "start_parcel_refund", shipped_meanwhile)
     eggs_sold = _sold(seeded, "p-eggs-1")
-    operator_call("refund_review", {"order_id": oid, "approve": True}, "admin")
+    as_operator("refund_review", {"order_id": oid, "approve": True}, "admin")
     stored = _order(seeded, oid)
     assert EGGS in stored["parcels"] and not stored["parcel_refunds"][EGGS]["restock"]
     assert _sold(seeded, "p-eggs-1") == eggs_sold  # with the carrier: not back in stock
@@ -337,7 +336,7 @@ def test_a_parcel_approved_between_completion_and_its_effects_takes_its_points_o
     monkeypatch.undo()
     assert _order(seeded, oid)["outbox"] == ["completed"]
     _refund(oid, MANGO, "bruised")
-    operator_call("refund_review", {"order_id": oid, "approve": True}, "admin")
+    as_operator("refund_review", {"order_id": oid, "approve": True}, "admin")
     parcel = _order(seeded, oid)["parcel_refunds"][MANGO]
     earned = seeded.points_ledger.find_one({"_id": f"order:{oid}:earn"})["delta"]
     assert earned == order["total"] // 100 and parcel["after_completion"]

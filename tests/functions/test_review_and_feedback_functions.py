@@ -8,17 +8,13 @@ from retail.common.clock import day_of, utcnow
 from retail.common.database import database
 from retail.orders import mark_paid
 
-from .harness import call, handler, sample
-
-
-def operator(name, data, role="admin"):
-    return handler(name)(data, {"RETAIL_DEV_OPERATOR": f"op1:{role}", "environment": "{}"})
+from .harness import as_operator, call, handler, sample
 
 
 def completed_order(key="review-0001", who="o-test-user"):
     order = call("order_place", {**sample("order_place"), "idempotency_key": key}, who)["data"]
     mark_paid(database(), order["order_id"], f"TX-{key}", order["total"])
-    operator(
+    as_operator(
         "order_ship", {"order_id": order["order_id"], "carrier": "SF", "tracking_no": f"SF{key}"}
     )
     call("order_confirm", {"order_id": order["order_id"]}, who)
@@ -53,13 +49,13 @@ def test_only_the_buyer_of_a_completed_line_reviews_it_once(seeded):
 def test_operators_reply_and_hide_and_the_rating_follows(seeded):
     order = completed_order()
     review_id = review(order)["data"]["review_id"]
-    replied = operator("review_moderate", {"review_id": review_id, "reply": "谢谢"}, "service")
+    replied = as_operator("review_moderate", {"review_id": review_id, "reply": "谢谢"}, "service")
     assert replied["data"]["reply"] == "谢谢"
     hide = {"review_id": review_id, "hidden": True}
-    assert operator("review_moderate", hide, "merchant:m-huaxia")["code"] == "FORBIDDEN"
-    assert operator("review_moderate", hide, "merchant:m-self")["code"] == "NOT_FOUND"
-    operator("review_moderate", hide)
-    operator("review_moderate", hide)  # twice: the rating moves once
+    assert as_operator("review_moderate", hide, "merchant:m-huaxia")["code"] == "FORBIDDEN"
+    assert as_operator("review_moderate", hide, "merchant:m-self")["code"] == "NOT_FOUND"
+    as_operator("review_moderate", hide)
+    as_operator("review_moderate", hide)  # twice: the rating moves once
     assert seeded.products.find_one({"_id": "p-mango"})["rating"] == {"count": 0, "sum": 0}
     assert call("review_list", {"product_id": "p-mango"}, None)["data"]["reviews"] == []
     assert seeded.audit_log.count_documents({"action": "review_moderate"}) == 3
@@ -70,12 +66,12 @@ def test_tickets_put_high_value_customers_first_and_move_once(seeded):
     plain = call("feedback_create", {"kind": "suggestion", "text": "多进点芒果"}, "o-plain")
     vip = call("feedback_create", {"kind": "complaint", "text": "送晚了"}, "o-vip")
     assert vip["data"]["priority"] == 1 and plain["data"]["priority"] == 2
-    queue = operator("feedback_queue", {}, "service")["data"]["tickets"]
+    queue = as_operator("feedback_queue", {}, "service")["data"]["tickets"]
     assert [t["ticket_id"] for t in queue] == [vip["data"]["ticket_id"], plain["data"]["ticket_id"]]
     move = {"ticket_id": vip["data"]["ticket_id"], "status": "RESOLVED", "reply": "已补券"}
-    assert operator("feedback_update", move, "service")["data"]["status"] == "RESOLVED"
+    assert as_operator("feedback_update", move, "service")["data"]["status"] == "RESOLVED"
     back = {**move, "status": "IN_PROGRESS"}
-    assert operator("feedback_update", back, "service")["code"] == "CONFLICT"
+    assert as_operator("feedback_update", back, "service")["code"] == "CONFLICT"
     foreign = {"kind": "complaint", "text": "别人的订单", "order_id": "O2611240000000NOSUCH"}
     assert call("feedback_create", foreign)["code"] == "NOT_FOUND"
 
@@ -90,7 +86,7 @@ def test_nps_once_per_completed_order_and_the_weekly_score(seeded):
     assert again["code"] == "CONFLICT" and again["details"]["reason"] == "ALREADY_ANSWERED"
     today = day_of(utcnow())
     span = {"start": (today - timedelta(days=7)).isoformat(), "end": today.isoformat()}
-    total = operator("survey_report", span)["data"]["total"]
+    total = as_operator("survey_report", span)["data"]["total"]
     assert (total["promoters"], total["passives"], total["detractors"]) == (2, 1, 1)
     assert total["nps"] == 25.0
 
@@ -102,16 +98,16 @@ def test_ad_slots_serve_in_their_window_and_report_per_merchant(seeded):
         starts_at=(now - timedelta(hours=1)).isoformat(),
         ends_at=(now + timedelta(days=1)).isoformat(),
     )
-    assert operator("ad_slot_save", slot)["code"] == "OK"
+    assert as_operator("ad_slot_save", slot)["code"] == "OK"
     later = {
         **slot,
         "slot_id": "home-banner-later",
         "starts_at": (now + timedelta(days=2)).isoformat(),
         "ends_at": (now + timedelta(days=3)).isoformat(),
     }
-    operator("ad_slot_save", later)
+    as_operator("ad_slot_save", later)
     wrong = {**slot, "slot_id": "x-1", "position": "category_top"}
-    assert operator("ad_slot_save", wrong)["code"] == "INVALID_ARGUMENT"
+    assert as_operator("ad_slot_save", wrong)["code"] == "INVALID_ARGUMENT"
     for who in ("o-1", "o-2", "o-3", "o-4"):
         served = call("ad_list", {"position": "home_banner"}, who)["data"]["slots"]
         assert [s["slot_id"] for s in served] == ["home-banner-mango"]
@@ -119,12 +115,12 @@ def test_ad_slots_serve_in_their_window_and_report_per_merchant(seeded):
     call("track", {"events": [{"type": "ad_click", "slot_id": "home-banner-mango"}]}, "o-1")
     assert handler("analytics_rollup")(sample("timer_trigger"), {})["code"] == "OK"
     today = day_of(now).isoformat()
-    report = operator("ad_report", {"start": today, "end": today}, "merchant:m-huaxia")["data"]
+    report = as_operator("ad_report", {"start": today, "end": today}, "merchant:m-huaxia")["data"]
     row = next(r for r in report["slots"] if r["slot_id"] == "home-banner-mango")
     assert (row["impressions"], row["clicks"], row["ctr"]) == (5, 1, 0.2)
     assert seeded.daily_active.find_one({"_id": today})["dau"] == 4  # the anonymous one is no user
     assert report["merchants"]["m-huaxia"]["spend"] == 50000 + 50000
-    other = operator("ad_report", {"start": today, "end": today}, "merchant:m-self")["data"]
+    other = as_operator("ad_report", {"start": today, "end": today}, "merchant:m-self")["data"]
     assert other["slots"] == []
 
 
@@ -140,11 +136,11 @@ def live_slot(now):
 def test_a_stopped_slot_is_served_no_more_and_its_report_row_saves_it_again(seeded):
     now = utcnow()
     slot = live_slot(now)
-    assert operator("ad_slot_save", slot)["code"] == "OK"
+    assert as_operator("ad_slot_save", slot)["code"] == "OK"
     today = day_of(now).isoformat()
     row = next(
         r
-        for r in operator("ad_report", {"start": today, "end": today})["data"]["slots"]
+        for r in as_operator("ad_report", {"start": today, "end": today})["data"]["slots"]
         if r["slot_id"] == slot["slot_id"]
     )
     saved = {k: row[k] for k in [*slot, "active"]}  # every field the slot was saved with
@@ -153,7 +149,7 @@ def test_a_stopped_slot_is_served_no_more_and_its_report_row_saves_it_again(seed
         slot["image_key"],
         True,
     )
-    assert operator("ad_slot_save", {**saved, "active": False})["code"] == "OK"
+    assert as_operator("ad_slot_save", {**saved, "active": False})["code"] == "OK"
     assert call("ad_list", {"position": "home_banner"}, "o-1")["data"]["slots"] == []
     assert seeded.ad_slots.find_one({"_id": slot["slot_id"]})["price"] == slot["price"]
 
@@ -161,18 +157,18 @@ def test_a_stopped_slot_is_served_no_more_and_its_report_row_saves_it_again(seed
 def test_a_slot_is_served_only_while_its_product_is_on_sale_and_names_a_real_category(seeded):
     now = utcnow()
     slot = live_slot(now)
-    assert operator("ad_slot_save", slot)["code"] == "OK"
+    assert as_operator("ad_slot_save", slot)["code"] == "OK"
     seeded.products.update_one({"_id": slot["product_id"]}, {"$set": {"status": "OFF_SALE"}})
     assert call("ad_list", {"position": "home_banner"}, "o-1")["data"]["slots"] == []
     seeded.products.update_one({"_id": slot["product_id"]}, {"$set": {"status": "ON_SALE"}})
     served = call("ad_list", {"position": "home_banner"}, "o-1")["data"]["slots"]
     assert [s["slot_id"] for s in served] == [slot["slot_id"]]
     unknown = {**slot, "slot_id": "cat-top", "position": "category_top", "category_id": "nope"}
-    assert operator("ad_slot_save", unknown)["code"] == "NOT_FOUND"
+    assert as_operator("ad_slot_save", unknown)["code"] == "NOT_FOUND"
     naive = {
         **slot,
         "slot_id": "naive",
         "ends_at": (now + timedelta(days=1)).replace(tzinfo=None).isoformat(),
     }
-    assert operator("ad_slot_save", naive)["code"] == "INVALID_ARGUMENT"  # it answered 500
+    assert as_operator("ad_slot_save", naive)["code"] == "INVALID_ARGUMENT"  # it answered 500
     assert seeded.ad_slots.count_documents({}) == 1

@@ -16,7 +16,7 @@ from retail.orders import mark_paid
 from retail.risk.limits import forget_risk_limits
 
 from ..conftest import business_state
-from .harness import handler, sample
+from .harness import as_operator, handler, sample
 
 POLICY = {"version": "2026-01", "share_contact": True}
 DEVICE = "dev-install-0001"
@@ -26,10 +26,6 @@ def as_buyer(name, data, openid="o-test-user"):
     from .harness import cloudbase_context
 
     return handler(name)(data, cloudbase_context(openid))
-
-
-def as_operator(name, data, role="admin"):
-    return handler(name)(data, {"RETAIL_DEV_OPERATOR": f"op1:{role}", "environment": "{}"})
 
 
 def order(key, openid="o-test-user", **changes):

@@ -23,7 +23,7 @@ from retail.settlement.ledger import commission_on
 from retail.settlement.lines import statement_rows
 from retail.settlement.statements import SettleDay, run_settlement
 
-from .harness import handler, sample
+from .harness import as_operator, handler, sample
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = "2026-11-23"
@@ -273,18 +273,17 @@ def test_operators_see_their_statements_and_download_them(seeded, orders, monkey
         ).create_bucket(Bucket="statements")
         settle()
 
-        def as_operator(role, data):
-            context = {"RETAIL_DEV_OPERATOR": f"op:{role}", "environment": "{}"}
-            return handler("statement_list")(data, context)
-
-        mine = as_operator("merchant:m-huaxia", {})["data"]["statements"]
+        mine = as_operator("statement_list", {}, "merchant:m-huaxia")["data"]["statements"]
         assert [s["merchant_id"] for s in mine] == ["m-huaxia"]
         assert mine[0]["merchant_name"] == "花夏鲜花蔬果合作社"  # the console shows names
         with urllib.request.urlopen(mine[0]["download"], timeout=10) as response:
             assert response.read().decode("utf-8-sig").startswith("kind,order_id,sku_id")
-        assert as_operator("merchant:m-huaxia", {"merchant_id": "m-self"})["code"] == "FORBIDDEN"
-        assert as_operator("service", {})["code"] == "FORBIDDEN"
-        assert len(as_operator("admin", {})["data"]["statements"]) == 3
+        assert (
+            as_operator("statement_list", {"merchant_id": "m-self"}, "merchant:m-huaxia")["code"]
+            == "FORBIDDEN"
+        )
+        assert as_operator("statement_list", {}, "service")["code"] == "FORBIDDEN"
+        assert len(as_operator("statement_list", {}, "admin")["data"]["statements"]) == 3
     finally:
         server.stop()
         object_storage.forget_client()

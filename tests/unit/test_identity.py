@@ -142,3 +142,24 @@ def test_dev_operator_is_honoured_in_dev_only(monkeypatch):
     monkeypatch.setenv("RETAIL_ENV", "prod")
     reset_settings()
     assert resolve_caller(invocation, platform_of(context)).operator is None
+
+
+def test_an_operator_token_whose_role_no_account_may_hold_is_refused():
+    """Tokens are ours and carry an account's role; one whose role is not a role (an account
+    written by hand, a role retired) signs nobody in rather than failing later."""
+    from retail.common.errors import Unauthenticated
+    from retail.common.tokens import issue_operator_token
+
+    for role, allowed in (("merchant:m1", True), ("emperor", False), ("merchant:", False)):
+        token, _ = issue_operator_token("op1", role, 7)
+        event = {
+            "httpMethod": "POST",
+            "path": "/fn/x",
+            "headers": {"authorization": f"Bearer {token}"},
+        }
+        invocation = parse_event(event, Trigger.HTTP, platform_of({}))
+        if allowed:
+            assert resolve_caller(invocation, platform_of({})).operator.merchant_id == "m1"
+        else:
+            with pytest.raises(Unauthenticated):
+                resolve_caller(invocation, platform_of({}))

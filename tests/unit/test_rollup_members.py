@@ -10,14 +10,10 @@ from retail.analytics.members import PART_SIZE
 from retail.analytics.rollup import roll_up_day
 from retail.common.clock import business_day, day_of, utcnow
 from retail.common.models import DayRange
+from retail.common.operator import Operator
 
 USERS = 2 * PART_SIZE + 345  # three parts
-
-
-class Admin:
-    role = "admin"
-    merchant_id = None
-    operator_id = "op-admin"
+ADMIN = Operator("op-admin", "admin")
 
 
 def busy_day(db, day):
@@ -56,7 +52,7 @@ def test_members_are_split_into_bounded_parts_and_counted_exactly(db):
         assert parts and max(len(p["users"]) for p in parts) <= PART_SIZE
     assert "users" not in db.daily_active.find_one({"_id": day.isoformat()})
     assert all("payers" not in doc for doc in db.daily_stats.find({}))
-    report = sales_report(SalesQuery(start=day, end=day, period="day"), operator=Admin(), db=db)
+    report = sales_report(SalesQuery(start=day, end=day, period="day"), operator=ADMIN, db=db)
     assert report.total.paying_users == USERS and report.total.paid_orders == USERS
     days = active_report(DayRange(start=day, end=day), db=db).days
     assert days[0].dau == USERS

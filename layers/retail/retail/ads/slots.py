@@ -16,6 +16,7 @@ from retail.common.clock import day_of, utcnow
 from retail.common.database import database
 from retail.common.errors import NotFound
 from retail.common.models import ID, OPTIONAL_ID, OUT, STRICT, DayRange
+from retail.common.operator import Operator
 from retail.common.scope import ALL, merchant_scope
 from retail.common.vocabulary import SaleStatus
 
@@ -79,7 +80,7 @@ class AdReport(BaseModel):
     merchants: dict[str, dict[str, Any]]
 
 
-def save_slot(cmd: SaveSlot, *, operator: Any, db: Any = None) -> SlotView:
+def save_slot(cmd: SaveSlot, *, operator: Operator, db: Any = None) -> SlotView:
     """Raises NotFound for an unknown merchant, product (of that merchant) or category."""
     db = db if db is not None else database()
     if db.merchants.find_one({"_id": cmd.merchant_id}, {"_id": 1}) is None:
@@ -144,7 +145,7 @@ def list_ads(cmd: ListAds, *, openid: str | None, db: Any = None) -> Slots:
 SLOT_FIELDS = tuple(f for f in SaveSlot.model_fields if f != "slot_id")
 
 
-def ad_report(cmd: ShowAdReport, *, operator: Any, db: Any = None) -> AdReport:
+def ad_report(cmd: ShowAdReport, *, operator: Operator, db: Any = None) -> AdReport:
     db = db if db is not None else database()
     merchant = merchant_scope(operator, cmd.merchant_id, "ad report")
     query = {} if merchant == ALL else {"merchant_id": merchant}

@@ -16,6 +16,7 @@ from retail.common.database import database
 from retail.common.errors import InvalidArgument, NotFound
 from retail.common.models import OPTIONAL_ID, OUT, STRICT
 from retail.common.models import DayRange as DayRange  # the dashboards' request, re-exported
+from retail.common.operator import Operator
 from retail.common.scope import ALL, merchant_scope
 
 from .channels import CHANNELS, UNKNOWN
@@ -122,7 +123,7 @@ class ChannelReport(BaseModel):
     share_codes: list[dict[str, Any]]
 
 
-def _slice(cmd: Slice, operator: Any) -> tuple[str, str]:
+def _slice(cmd: Slice, operator: Operator) -> tuple[str, str]:
     merchant, channel = merchant_scope(operator, cmd.merchant_id, "analytics"), cmd.channel or ALL
     if merchant != ALL and channel != ALL:
         raise InvalidArgument("merchants are reported over all channels", field="channel")
@@ -142,7 +143,7 @@ def bucket_of(day: str, period: Period) -> str:
     return f"{year}-W{week:02d}"
 
 
-def sales_report(cmd: SalesQuery, *, operator: Any, db: Any = None) -> SalesReport:
+def sales_report(cmd: SalesQuery, *, operator: Operator, db: Any = None) -> SalesReport:
     db = db if db is not None else database()
     merchant, channel = _slice(cmd, operator)
     docs = db.daily_stats.find(
@@ -183,7 +184,7 @@ def _sales_row(period: str, docs: list[dict[str, Any]], by_day: dict[str, set[st
     )
 
 
-def funnel_report(cmd: Slice, *, operator: Any, db: Any = None) -> FunnelReport:
+def funnel_report(cmd: Slice, *, operator: Operator, db: Any = None) -> FunnelReport:
     db = db if db is not None else database()
     merchant, channel = _slice(cmd, operator)
     reached: dict[str, set[str]] = {"view": set(), "cart": set(), "order": set(), "pay": set()}
@@ -220,7 +221,7 @@ def retention_report(cmd: ShowSummary, *, db: Any = None) -> Summary:
     return Summary(merchant_id=ALL, data=_summary(db, "retention"))
 
 
-def segments_report(cmd: ShowSummary, *, operator: Any, db: Any = None) -> Summary:
+def segments_report(cmd: ShowSummary, *, operator: Operator, db: Any = None) -> Summary:
     merchant = merchant_scope(operator, cmd.merchant_id, "analytics")
     summary = _summary(db, "segments")
     counts = summary["counts"] if merchant == ALL else summary["by_merchant"].get(merchant, {})

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from retail.common.database import database
 from retail.common.models import OPTIONAL_ID, OUT
+from retail.common.operator import Operator, Role
 from retail.common.vocabulary import SaleStatus
 
 from .stock import available_by_sku
@@ -66,20 +67,19 @@ class BrowsePage(BaseModel):
     )
 
 
-def visible_to(operator: Any | None) -> dict[str, Any]:
+def visible_to(operator: Operator | None) -> dict[str, Any]:
     """Which products a caller sees: shoppers what is on sale; an admin every product, and a
     merchant its own too, off sale or not (the console edits them and puts them back)."""
     if operator is None:
         return {"status": ON_SALE}
-    role = operator.role.split(":", 1)[0]
-    if role == "admin":
+    if operator.kind == Role.ADMIN:
         return {}
-    if role == "merchant":
+    if operator.kind == Role.MERCHANT:
         return {"$or": [{"status": ON_SALE}, {"merchant_id": operator.merchant_id}]}
     return {"status": ON_SALE}
 
 
-def browse_catalog(cmd: Browse, *, operator: Any | None = None, db: Any = None) -> BrowsePage:
+def browse_catalog(cmd: Browse, *, operator: Operator | None = None, db: Any = None) -> BrowsePage:
     db = db if db is not None else database()
     query: dict[str, Any] = visible_to(operator)
     if cmd.category_id:

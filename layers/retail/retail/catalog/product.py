@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from retail.common.database import database
 from retail.common.errors import NotFound
 from retail.common.models import ID
+from retail.common.operator import Operator
 from retail.common.vocabulary import DealStatus
 
 from .browse import ON_SALE, visible_to
@@ -70,7 +71,9 @@ class ProductDetail(BaseModel):
     )
 
 
-def show_product(cmd: ShowProduct, *, operator: Any | None = None, db: Any = None) -> ProductDetail:
+def show_product(
+    cmd: ShowProduct, *, operator: Operator | None = None, db: Any = None
+) -> ProductDetail:
     """Raises NotFound for an unknown product, or one off sale that the caller may not edit."""
     db = db if db is not None else database()
     doc = db.products.find_one({"_id": cmd.product_id, **visible_to(operator)})

@@ -7,28 +7,22 @@ inventory functions).
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 from pydantic import ValidationError
 
 from retail.common.audit import record_audit
 from retail.common.clock import utcnow
 from retail.common.errors import InvalidArgument
+from retail.common.operator import Operator
 from retail.common.vocabulary import DealStatus, SaleStatus
 from retail.inventory import write_off_available
 
 from .catalog_file import CatalogFile, ProductEntry
 from .stock import CENTRAL, PRESALE
 
-
-class _Loader(NamedTuple):
-    """Who the audit log names for what loading a catalogue file changed."""
-
-    operator_id: str
-    role: str
-
-
-CATALOGUE_FILE = _Loader("catalogue-file", "admin")
+# Who the audit log names for what loading a catalogue file changed.
+CATALOGUE_FILE = Operator("catalogue-file", "admin")
 
 
 def parse_catalog(raw: Any) -> CatalogFile:
@@ -166,7 +160,7 @@ def save_product(db: Any, product: ProductEntry, rank: int, now: Any) -> None:
         )
 
 
-def write_off_retired(db: Any, product_ids: list[str], operator: Any) -> int:
+def write_off_retired(db: Any, product_ids: list[str], operator: Operator) -> int:
     """What the retired SKUs of these products still have available is written off, one
     audit line a level; read from the SKUs themselves, so a save that died before this step
     is finished by the next one. Returns how many retired SKUs the products have."""

@@ -6,10 +6,12 @@ from typing import Any
 
 from retail.common.clock import utcnow
 
+from .operator import Operator
+
 
 def record_audit(
     db: Any,
-    operator: Any,
+    operator: Operator,
     action: str,
     target: str,
     before: dict[str, Any] | None,
@@ -30,7 +32,7 @@ def record_audit(
 
 def save_audited(
     db: Any,
-    operator: Any,
+    operator: Operator,
     action: str,
     collection: str,
     doc_id: str,

@@ -3,20 +3,18 @@ its own, other roles none."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from .errors import Forbidden
+from .operator import Operator, Role
 
 ALL = "*"
 
 
-def merchant_scope(operator: Any, requested: str | None, what: str = "this data") -> str:
+def merchant_scope(operator: Operator, requested: str | None, what: str = "this data") -> str:
     """The merchant id to read (ALL for the whole platform). Raises Forbidden."""
-    base = operator.role.split(":", 1)[0]
-    if base == "admin":
+    if operator.kind == Role.ADMIN:
         return requested or ALL
-    if base == "merchant":
+    if operator.merchant_id is not None:
         if requested not in (None, operator.merchant_id):
             raise Forbidden(f"a merchant sees only its own {what}")
-        return str(operator.merchant_id)
+        return operator.merchant_id
     raise Forbidden(f"role {operator.role!r} may not read {what}")

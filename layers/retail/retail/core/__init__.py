@@ -3,8 +3,9 @@
 from retail.common.batches import BatchRequest, BatchSummary, Budget
 from retail.common.health import CheckHealth, Health, check_health
 from retail.common.housekeeping import Housekeep, HousekeepingSummary
+from retail.common.operator import Operator
 
-from .identity import Caller, Operator
+from .identity import Caller
 from .runtime import cloud_function, operator_of
 
 __all__ = [

@@ -14,26 +14,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from retail.common.clientip import client_ip, unbelieved_forwards
-from retail.common.errors import ConfigurationError, Forbidden, InvalidArgument, Unauthenticated
+from retail.common.errors import ConfigurationError, InvalidArgument, Unauthenticated
 from retail.common.logs import log
+from retail.common.operator import Operator, Role, is_role
 from retail.common.settings import settings
 from retail.common.tokens import verify_token
 
 from .events import Invocation, Trigger
 from .platform import Platform
-
-OPERATOR_ROLES = ("admin", "service", "merchant")
-
-
-@dataclass(frozen=True)
-class Operator:
-    operator_id: str
-    role: str  # "admin", "service" or "merchant:<merchant_id>"
-    token_version: int | None = None  # of the sign-in token; None for the dev gateway header
-
-    @property
-    def merchant_id(self) -> str | None:
-        return self.role.split(":", 1)[1] if self.role.startswith("merchant:") else None
 
 
 @dataclass(frozen=True)
@@ -61,9 +49,8 @@ class Caller:
     def require_operator(self, *roles: str) -> Operator:
         if self.operator is None:
             raise Unauthenticated("this function needs an operator")
-        base_role = self.operator.role.split(":", 1)[0]
-        if roles and base_role not in roles:
-            raise Forbidden(f"role {self.operator.role!r} may not do this")
+        if roles:
+            self.operator.require(*(Role(role) for role in roles))
         return self.operator
 
 
@@ -104,6 +91,8 @@ def _http_caller(invocation: Invocation) -> Caller:
         claims = verify_token(authorization[7:].strip())
         if claims.get("typ") == "operator":
             version = claims.get("ver")
+            if not is_role(str(claims["role"])):  # signed by us: an account's role, retired
+                raise Unauthenticated("this sign-in's role no longer exists; sign in again")
             operator = Operator(
                 str(claims["sub"]), str(claims["role"]), version if isinstance(version, int) else -1
             )
@@ -153,8 +142,6 @@ def _dev_operator(value: str | None) -> Operator | None:
     if not value or not settings().is_dev:
         return None
     operator_id, _, role = value.partition(":")
-    if not operator_id or role.split(":", 1)[0] not in OPERATOR_ROLES:
+    if not operator_id or not is_role(role):
         raise InvalidArgument("X-Dev-Operator must be '<operator_id>:<admin|service|merchant:ID>'")
-    if role.startswith("merchant") and not role.startswith("merchant:"):
-        raise InvalidArgument("a merchant operator role is 'merchant:<merchant_id>'")
     return Operator(operator_id, role)

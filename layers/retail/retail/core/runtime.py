@@ -33,11 +33,12 @@ from retail.common.errors import (
 from retail.common.logs import function_name, log, request_id
 from retail.common.metrics import record_call
 from retail.common.models import is_text
+from retail.common.operator import Operator
 from retail.common.ratelimit import check_rate
 from retail.common.settings import settings
 
 from .events import IDENTITY_KEYS, Invocation, Trigger, detect_trigger, parse_event
-from .identity import Caller, Operator, caller_key, refused_caller_ip, resolve_caller
+from .identity import Caller, caller_key, refused_caller_ip, resolve_caller
 from .platform import Platform, platform_of
 
 Auth = Literal["user", "optional", "sign_in", "operator", "timer", "webhook"]

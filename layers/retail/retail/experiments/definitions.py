@@ -18,6 +18,7 @@ from retail.common.audit import save_audited
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.models import OUT, STRICT
+from retail.common.operator import Operator
 
 from .assignment import CACHE_SECONDS, forget_cached_definitions
 from .conversions import require_recorded
@@ -91,7 +92,7 @@ class FlagView(BaseModel):
     other_instances_within_seconds: int = OTHER_INSTANCES
 
 
-def save_experiment(cmd: SaveExperiment, *, operator: Any, db: Any = None) -> ExperimentView:
+def save_experiment(cmd: SaveExperiment, *, operator: Operator, db: Any = None) -> ExperimentView:
     """Raises InvalidArgument (reason METRIC_NOT_RECORDED) for a metric that never converts."""
     require_recorded(cmd.metric)
     db = db if db is not None else database()
@@ -128,7 +129,7 @@ def list_experiments(_: ListExperiments, *, db: Any = None) -> Experiments:
     )
 
 
-def save_flag(cmd: SaveFlag, *, operator: Any, db: Any = None) -> FlagView:
+def save_flag(cmd: SaveFlag, *, operator: Operator, db: Any = None) -> FlagView:
     db = db if db is not None else database()
     fields = cmd.model_dump(exclude={"flag_id"})
     save_audited(db, operator, "flag_save", "flags", cmd.flag_id, fields)

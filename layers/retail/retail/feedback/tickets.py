@@ -18,6 +18,7 @@ from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, NotFound
 from retail.common.models import OUT, STRICT
+from retail.common.operator import Operator
 
 Status = Literal["OPEN", "IN_PROGRESS", "RESOLVED", "CLOSED"]
 NEXT: dict[str, tuple[str, ...]] = {
@@ -103,7 +104,7 @@ def ticket_queue(cmd: TicketQueue, *, db: Any = None) -> Tickets:
     return Tickets(tickets=[_view(d) for d in found])
 
 
-def update_ticket(cmd: UpdateTicket, *, operator: Any, db: Any = None) -> TicketView:
+def update_ticket(cmd: UpdateTicket, *, operator: Operator, db: Any = None) -> TicketView:
     """Raises NotFound or Conflict (the ticket is not in a state that can move there)."""
     db = db if db is not None else database()
     changes: dict[str, Any] = {"status": cmd.status, "updated_at": utcnow()}

@@ -11,8 +11,9 @@ from pydantic import BaseModel, Field
 
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.errors import Unauthenticated
+from retail.common.errors import InvalidArgument, Unauthenticated
 from retail.common.models import OUT, STRICT
+from retail.common.operator import is_role
 from retail.common.tokens import issue_operator_token
 
 from .passwords import hash_password, needs_rehash, password_matches
@@ -37,7 +38,12 @@ class OperatorSession(BaseModel):
 
 def create_operator(db: Any, operator_id: str, role: str, password: str) -> None:
     """Create or reset an operator (scripts/create_operator.py). Tokens issued before are
-    void within a minute (operators.sessions)."""
+    void within a minute (operators.sessions). Raises InvalidArgument for a role no operator
+    may hold."""
+    if not is_role(role):
+        raise InvalidArgument(
+            f"role {role!r} is none of admin, service, merchant:<merchant_id>", field="role"
+        )
     db.operators.update_one(
         {"_id": operator_id},
         {

@@ -18,6 +18,7 @@ from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, Forbidden, NotFound, Reason
 from retail.common.models import ID, OUT, STRICT
+from retail.common.operator import Operator, Role
 from retail.common.vocabulary import SaleStatus
 
 LOCATION = Field(pattern=r"^(central|presale|[A-Za-z0-9_-]+)$", max_length=64)
@@ -90,17 +91,16 @@ class SaveCouponTemplate(CouponTemplateEntry):
     status: Literal["ACTIVE", "PAUSED"] = "ACTIVE"
 
 
-def _owns(operator: Any, merchant_id: str) -> bool:
-    base = operator.role.split(":", 1)[0]
-    return base == "admin" or (base == "merchant" and bool(operator.merchant_id == merchant_id))
+def _owns(operator: Operator, merchant_id: str) -> bool:
+    return operator.kind == Role.ADMIN or operator.merchant_id == merchant_id
 
 
-def _admin_only(operator: Any) -> None:
-    if operator.role != "admin":
+def _admin_only(operator: Operator) -> None:
+    if operator.kind != Role.ADMIN:
         raise Forbidden("only admins may do this")
 
 
-def adjust_stock(cmd: AdjustStock, *, operator: Any, db: Any = None) -> StockLevel:
+def adjust_stock(cmd: AdjustStock, *, operator: Operator, db: Any = None) -> StockLevel:
     """Receive (+) or write off (-) stock. Raises NotFound, Forbidden or Conflict."""
     db = db if db is not None else database()
     sku = db.skus.find_one({"_id": cmd.sku_id})
@@ -138,7 +138,7 @@ def adjust_stock(cmd: AdjustStock, *, operator: Any, db: Any = None) -> StockLev
     return StockLevel.model_validate(after)
 
 
-def publish_product(cmd: PublishProduct, *, operator: Any, db: Any = None) -> ProductStatus:
+def publish_product(cmd: PublishProduct, *, operator: Operator, db: Any = None) -> ProductStatus:
     db = db if db is not None else database()
     product = db.products.find_one({"_id": cmd.product_id})
     if product is None or not _owns(operator, product["merchant_id"]):
@@ -158,7 +158,7 @@ def publish_product(cmd: PublishProduct, *, operator: Any, db: Any = None) -> Pr
     return ProductStatus(product_id=cmd.product_id, status=status)
 
 
-def save_merchant(cmd: SaveMerchant, *, operator: Any, db: Any = None) -> SaveMerchant:
+def save_merchant(cmd: SaveMerchant, *, operator: Operator, db: Any = None) -> SaveMerchant:
     _admin_only(operator)
     db = db if db is not None else database()
     save_audited(
@@ -174,7 +174,7 @@ def save_merchant(cmd: SaveMerchant, *, operator: Any, db: Any = None) -> SaveMe
 
 
 def save_coupon_template(
-    cmd: SaveCouponTemplate, *, operator: Any, db: Any = None
+    cmd: SaveCouponTemplate, *, operator: Operator, db: Any = None
 ) -> SaveCouponTemplate:
     """Create or change a template; its claimed count is never touched here."""
     _admin_only(operator)
@@ -191,7 +191,7 @@ def save_coupon_template(
     return cmd
 
 
-def save_product(cmd: SaveProduct, *, operator: Any, db: Any = None) -> ProductStatus:
+def save_product(cmd: SaveProduct, *, operator: Operator, db: Any = None) -> ProductStatus:
     """Create or change a product. Raises Forbidden (another merchant's product; a
     membership, which only admins sell, as the platform's own merchant), NotFound
     (merchant, category) or Conflict (a SKU id that belongs to another product)."""
@@ -201,7 +201,7 @@ def save_product(cmd: SaveProduct, *, operator: Any, db: Any = None) -> ProductS
     merchant = db.merchants.find_one({"_id": cmd.merchant_id}, {"own": 1})
     if merchant is None:
         raise NotFound(f"no merchant {cmd.merchant_id!r}")
-    if cmd.membership and not (operator.role == "admin" and merchant.get("own")):
+    if cmd.membership and not (operator.kind == Role.ADMIN and merchant.get("own")):
         raise Forbidden(
             "memberships are the platform's own goods: an admin saves them for an own merchant",
             reason=Reason.PLATFORM_ONLY,

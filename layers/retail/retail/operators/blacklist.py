@@ -14,6 +14,7 @@ from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import InvalidArgument
 from retail.common.models import OUT, STRICT
+from retail.common.operator import Operator
 from retail.common.pseudonyms import PSEUDONYM, pseudonym
 from retail.risk import phone_fingerprint
 
@@ -32,7 +33,7 @@ class BlacklistEntry(BaseModel):
     listed: bool
 
 
-def update_blacklist(cmd: UpdateBlacklist, *, operator: Any, db: Any = None) -> BlacklistEntry:
+def update_blacklist(cmd: UpdateBlacklist, *, operator: Operator, db: Any = None) -> BlacklistEntry:
     """Address and phone entries are fingerprints, as risk events show them; a phone may
     also be given as the number. Raises InvalidArgument for an address given in clear."""
     db = db if db is not None else database()

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from retail.common.database import database
 from retail.common.models import OUT, STRICT
+from retail.common.operator import Operator
 
 MAX_LISTED = 500
 
@@ -68,7 +69,7 @@ class Templates(BaseModel):
     templates: list[TemplateView]
 
 
-def list_merchants(_: ListMerchants, *, operator: Any, db: Any = None) -> Merchants:
+def list_merchants(_: ListMerchants, *, operator: Operator, db: Any = None) -> Merchants:
     """admin and service (the function admits no other role): every merchant; a merchant:
     itself."""
     db = db if db is not None else database()

@@ -13,6 +13,7 @@ from retail.common.database import database
 from retail.common.errors import Forbidden
 from retail.common.metrics import FLUSH_CALLS, FLUSH_SECONDS, flush_metrics, percentile
 from retail.common.models import OUT, STRICT
+from retail.common.operator import Operator, Role
 
 FAULTS = ("INTERNAL", "UPSTREAM_UNAVAILABLE")
 FRESHNESS = (
@@ -53,8 +54,8 @@ class MetricsReport(BaseModel):
     freshness: str = Field(default=FRESHNESS, description="how late these figures may be, and why")
 
 
-def show_metrics(cmd: ShowMetrics, *, operator: Any, db: Any = None) -> MetricsReport:
-    if operator.role != "admin":
+def show_metrics(cmd: ShowMetrics, *, operator: Operator, db: Any = None) -> MetricsReport:
+    if operator.kind != Role.ADMIN:
         raise Forbidden("only admins see the metrics")
     db = db if db is not None else database()
     flush_metrics()  # this instance's own recent calls

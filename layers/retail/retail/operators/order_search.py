@@ -13,6 +13,7 @@ from retail.common.database import database
 from retail.common.errors import Forbidden, InvalidArgument
 from retail.common.logs import mask
 from retail.common.models import OUT, STRICT
+from retail.common.operator import Operator, Role
 from retail.common.vocabulary import Delivery
 from retail.orders.queries import Status
 from retail.orders.records import merchant_share
@@ -33,7 +34,7 @@ ORDER_FIELDS = (
     "risk_hold",
     "priority",
 )
-PLAIN_VIEW_ROLES = ("admin", "merchant")
+PLAIN_VIEW_ROLES = (Role.ADMIN, Role.MERCHANT)
 
 
 class OrderSearch(BaseModel):
@@ -65,9 +66,8 @@ class SearchResults(BaseModel):
     )
 
 
-def search_orders(cmd: OrderSearch, *, operator: Any, db: Any = None) -> SearchResults:
+def search_orders(cmd: OrderSearch, *, operator: Operator, db: Any = None) -> SearchResults:
     db = db if db is not None else database()
-    base = operator.role.split(":", 1)[0]
     filters = (
         ("_id", cmd.order_id),
         ("openid", cmd.openid),
@@ -77,13 +77,11 @@ def search_orders(cmd: OrderSearch, *, operator: Any, db: Any = None) -> SearchR
         ("refund_request.status", cmd.refund_status),
     )
     query: dict[str, Any] = {k: v for k, v in filters if v}
-    if base == "merchant":
+    if operator.kind == Role.MERCHANT:
         query["merchant_ids"] = operator.merchant_id
         if cmd.refund_status:  # a refund of the whole order, or of its own parcel
             query["refund_request.merchant_id"] = {"$in": [None, operator.merchant_id]}
-    elif base not in ("admin", "service"):
-        raise Forbidden(f"role {operator.role!r} may not search orders")
-    if cmd.plain and base not in PLAIN_VIEW_ROLES:
+    if cmd.plain and not operator.is_one_of(*PLAIN_VIEW_ROLES):
         raise Forbidden(f"role {operator.role!r} sees personal data masked only")
     if cmd.plain and not cmd.reason:
         raise InvalidArgument("a plain view needs a reason", field="reason")
@@ -91,8 +89,8 @@ def search_orders(cmd: OrderSearch, *, operator: Any, db: Any = None) -> SearchR
     found = db.orders.find(query, sort=sort, skip=cmd.skip, limit=cmd.limit)
     results = []
     for order in found:
-        if base == "merchant":
-            order = merchant_share(order, str(operator.merchant_id))
+        if operator.merchant_id is not None:
+            order = merchant_share(order, operator.merchant_id)
         view = {"order_id": order["_id"], **{k: order.get(k) for k in ORDER_FIELDS}}
         results.append(view if cmd.plain else mask(view))
     if cmd.plain and results:

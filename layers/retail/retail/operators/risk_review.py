@@ -14,6 +14,7 @@ from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, NotFound
 from retail.common.models import STRICT
+from retail.common.operator import Operator
 from retail.common.vocabulary import RiskStatus
 from retail.orders import cancel_unpaid
 from retail.orders.custody import release_hold
@@ -30,7 +31,7 @@ class ReviewRisk(BaseModel):
     note: str | None = Field(None, max_length=200)
 
 
-def review_risk_event(cmd: ReviewRisk, *, operator: Any, db: Any = None) -> RiskEventView:
+def review_risk_event(cmd: ReviewRisk, *, operator: Operator, db: Any = None) -> RiskEventView:
     """Raises NotFound (no such event) or Conflict (someone already decided it)."""
     db = db if db is not None else database()
     status = RiskStatus.RELEASED if cmd.decision == "RELEASE" else RiskStatus.REJECTED

@@ -14,6 +14,7 @@ from typing import Any
 
 from retail.common.database import database
 from retail.common.errors import Unauthenticated
+from retail.common.operator import Operator
 
 CHECK_EVERY_SECONDS = 30.0  # half the minute the guarantee allows
 _checked: dict[tuple[str, str, int], float] = {}
@@ -23,10 +24,11 @@ def _clock() -> float:
     return time.monotonic()
 
 
-def confirm_operator(operator: Any, *, db: Any = None) -> None:
+def confirm_operator(operator: Operator, *, db: Any = None) -> None:
     """Raises Unauthenticated unless the account that signed `operator`'s token in still
     exists, is enabled, has the token's role and was not changed since the token was issued."""
-    key = (operator.operator_id, operator.role, int(operator.token_version))
+    version = -1 if operator.token_version is None else operator.token_version  # never valid
+    key = (operator.operator_id, operator.role, version)
     clock = _clock()
     if clock < _checked.get(key, float("-inf")):
         return
@@ -34,7 +36,7 @@ def confirm_operator(operator: Any, *, db: Any = None) -> None:
     account = db.operators.find_one(
         {"_id": operator.operator_id}, {"role": 1, "disabled": 1, "token_version": 1}
     )
-    if not _still_valid(account, operator.role, int(operator.token_version)):
+    if not _still_valid(account, operator.role, version):
         _checked.pop(key, None)
         raise Unauthenticated("this operator session is no longer valid; sign in again")
     if len(_checked) > 10_000:  # a long-lived instance: old tokens' entries go

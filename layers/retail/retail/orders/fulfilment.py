@@ -19,6 +19,7 @@ from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, Forbidden, NotFound, Reason
 from retail.common.models import ID, ORDER_ID, STRICT
+from retail.common.operator import Operator, Role
 from retail.common.settings import settings
 
 from .lifecycle import already_moved, transition
@@ -85,7 +86,7 @@ def _refuse_held(order: dict[str, Any]) -> None:
         raise Conflict("the order is held for risk review", risk_event=order["risk_hold"])
 
 
-def ship_order(cmd: ShipOrder, *, operator: Any, db: Any = None) -> OrderView:
+def ship_order(cmd: ShipOrder, *, operator: Operator, db: Any = None) -> OrderView:
     """An express order's parcels leave the warehouses: a merchant ships its own, admin and
     service every waiting one (orders.parcels). Raises NotFound, Forbidden or Conflict."""
     db = db if db is not None else database()
@@ -110,7 +111,7 @@ def ship_order(cmd: ShipOrder, *, operator: Any, db: Any = None) -> OrderView:
     return to_view(merchant_share(after, operator.merchant_id) if operator.merchant_id else after)
 
 
-def verify_pickup(cmd: VerifyPickup, *, operator: Any, db: Any = None) -> OrderView:
+def verify_pickup(cmd: VerifyPickup, *, operator: Operator, db: Any = None) -> OrderView:
     """Store staff hand over a paid pickup order against its code. Raises NotFound or
     Conflict (a code several orders share, without the order's id; a held order)."""
     db = db if db is not None else database()
@@ -215,11 +216,10 @@ def auto_confirm_orders(cmd: BatchRequest, *, budget: Budget, db: Any = None) ->
     return run_batches(cmd, budget, fetch, confirm, BatchSummary())
 
 
-def _may_handle(operator: Any, order: dict[str, Any]) -> bool:
+def _may_handle(operator: Operator, order: dict[str, Any]) -> bool:
     """admin and service: every order; a merchant: orders made only of its own goods."""
-    base = operator.role.split(":", 1)[0]
-    if base in ("admin", "service"):
+    if operator.is_one_of(Role.ADMIN, Role.SERVICE):
         return True
-    if base == "merchant":
+    if operator.kind == Role.MERCHANT:
         return order.get("merchant_ids") == [operator.merchant_id]
     raise Forbidden(f"role {operator.role!r} may not handle orders")

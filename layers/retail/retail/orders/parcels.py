@@ -16,6 +16,7 @@ from pymongo import ReturnDocument
 from retail.common.audit import record_audit
 from retail.common.clock import utcnow
 from retail.common.errors import Conflict, Forbidden, NotFound, Reason
+from retail.common.operator import Operator, Role
 from retail.common.vocabulary import GroupStatus, ParcelStatus
 
 from .lifecycle import transition
@@ -24,16 +25,15 @@ from .records import PAID, SHIPPED, by_parcel, waiting_parcels
 NOT_HELD = {"risk_hold": None}  # an order held by a risk rule waits for an operator's review
 
 
-def parcels_of(operator: Any, order: dict[str, Any]) -> list[str]:
+def parcels_of(operator: Operator, order: dict[str, Any]) -> list[str]:
     """The merchants whose parcels this operator ships; raises NotFound for a merchant with
     no goods in the order (as for a missing order) and Forbidden for other roles."""
-    base = operator.role.split(":", 1)[0]
     merchants: list[str] = order.get("merchant_ids") or []
-    if base in ("admin", "service"):
+    if operator.is_one_of(Role.ADMIN, Role.SERVICE):
         return waiting_parcels(order) or merchants
-    if base == "merchant" and operator.merchant_id in merchants:
+    if operator.merchant_id is not None and operator.merchant_id in merchants:
         return [operator.merchant_id]
-    if base == "merchant":
+    if operator.kind == Role.MERCHANT:
         raise NotFound(f"no order {order['_id']!r}")
     raise Forbidden(f"role {operator.role!r} may not handle orders")
 
@@ -157,7 +157,9 @@ def delivered(order: dict[str, Any], now: Any) -> dict[str, Any]:
     return marks
 
 
-def audit_ship(db: Any, operator: Any, order: dict[str, Any], shipped: list[str], cmd: Any) -> None:
+def audit_ship(
+    db: Any, operator: Operator, order: dict[str, Any], shipped: list[str], cmd: Any
+) -> None:
     record_audit(
         db,
         operator,

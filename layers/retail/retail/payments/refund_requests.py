@@ -12,8 +12,9 @@ from pydantic import BaseModel, Field
 from retail.common.audit import record_audit
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.errors import Conflict, Forbidden, NotFound
+from retail.common.errors import Conflict, NotFound
 from retail.common.models import ORDER_ID, STRICT
+from retail.common.operator import Operator, Role
 from retail.orders.custody import refunds_asked_since
 from retail.orders.models import OrderView
 from retail.orders.parcel_refunds import (
@@ -180,11 +181,11 @@ def refund_failed_deal(db: Any, order_id: str, reason: str) -> dict[str, Any] | 
     return None if refunding is None else send_order_refund(db, refunding)
 
 
-def review_refund(cmd: ReviewRefund, *, operator: Any, db: Any = None) -> OrderView:
-    """An operator approves (money back, goods not restocked) or rejects a refund request."""
+def review_refund(cmd: ReviewRefund, *, operator: Operator, db: Any = None) -> OrderView:
+    """An operator approves (money back, goods not restocked) or rejects a refund request.
+    Raises Forbidden for a merchant's operator."""
     db = db if db is not None else database()
-    if operator.role.split(":", 1)[0] not in ("admin", "service"):
-        raise Forbidden(f"role {operator.role!r} may not review refunds")
+    operator.require(Role.ADMIN, Role.SERVICE, what="review refunds")
     request = (db.orders.find_one({"_id": cmd.order_id}, {"refund_request": 1}) or {}).get(
         "refund_request"
     ) or {}
@@ -227,7 +228,7 @@ def review_refund(cmd: ReviewRefund, *, operator: Any, db: Any = None) -> OrderV
 
 
 def _approve_parcel(
-    db: Any, cmd: ReviewRefund, operator: Any, merchant_id: str
+    db: Any, cmd: ReviewRefund, operator: Operator, merchant_id: str
 ) -> dict[str, Any] | None:
     """Approve a parcel's refund; its goods go back to stock only if they never left (each
     attempt names whether the parcel has left, so a parcel shipped meanwhile is not put back).
@@ -253,7 +254,7 @@ def _approve_parcel(
     return None if not refunded and is_last_parcel(order, merchant_id) else order
 
 
-def _audit_review(db: Any, operator: Any, cmd: ReviewRefund, **outcome: Any) -> None:
+def _audit_review(db: Any, operator: Operator, cmd: ReviewRefund, **outcome: Any) -> None:
     after = {"approve": cmd.approve, **outcome, "note": cmd.note}
     record_audit(db, operator, "refund_review", cmd.order_id, None, after)
 

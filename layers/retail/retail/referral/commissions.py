@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.errors import Forbidden
 from retail.common.models import OUT, STRICT
+from retail.common.operator import Operator, Role
 from retail.common.settings import settings
 
 PENDING, AVAILABLE, REVERSED = "PENDING", "AVAILABLE", "REVERSED"
@@ -87,10 +87,9 @@ def reverse_commission(db: Any, order_id: str) -> None:
     )
 
 
-def list_commissions(cmd: ListCommissions, *, operator: Any, db: Any = None) -> CommissionPage:
+def list_commissions(cmd: ListCommissions, *, operator: Operator, db: Any = None) -> CommissionPage:
     """The operator view of the ledger, newest first, with totals per status."""
-    if operator.role.split(":", 1)[0] != "admin":
-        raise Forbidden("only admins see the commission ledger")
+    operator.require(Role.ADMIN, what="see the commission ledger")
     db = db if db is not None else database()
     query = {k: v for k, v in (("inviter", cmd.inviter), ("status", cmd.status)) if v}
     entries = list(db.commissions.find(query, sort=[("created_at", -1)], limit=cmd.limit))

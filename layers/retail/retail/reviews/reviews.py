@@ -25,6 +25,7 @@ from retail.common.database import database
 from retail.common.errors import Conflict, Forbidden, NotFound
 from retail.common.logs import mask_name
 from retail.common.models import ID, ORDER_ID, OUT, STRICT
+from retail.common.operator import Operator
 from retail.common.vocabulary import OrderStatus
 
 IMAGE_KEY = StringConstraints(max_length=200, pattern=r"^reviews/[A-Za-z0-9_-]+/[A-Za-z0-9/_.-]+$")
@@ -189,7 +190,7 @@ def list_reviews(cmd: ListReviews, *, db: Any = None) -> ReviewPage:
     )
 
 
-def moderate_review(cmd: ModerateReview, *, operator: Any, db: Any = None) -> ReviewView:
+def moderate_review(cmd: ModerateReview, *, operator: Operator, db: Any = None) -> ReviewView:
     """An operator's reply, or hiding a review (merchants: their own products only)."""
     db = db if db is not None else database()
     review = db.reviews.find_one({"_id": cmd.review_id})

@@ -24,6 +24,7 @@ from retail.common.errors import error_fields
 from retail.common.faults import fault_point
 from retail.common.logs import log
 from retail.common.models import OUT, STRICT
+from retail.common.operator import Operator
 from retail.common.scope import ALL, merchant_scope
 
 from .claims import LOOKBACK, closed_statements, finalize, statement_id
@@ -223,7 +224,7 @@ class StatementPage(BaseModel):
     statements: list[dict[str, Any]]
 
 
-def list_statements(cmd: ListStatements, *, operator: Any, db: Any = None) -> StatementPage:
+def list_statements(cmd: ListStatements, *, operator: Operator, db: Any = None) -> StatementPage:
     """admin: any merchant's; merchant:<id>: only its own. Raises Forbidden."""
     db = db if db is not None else database()
     merchant_id = merchant_scope(operator, cmd.merchant_id, "statements")
