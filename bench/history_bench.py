@@ -103,8 +103,7 @@ class Shop:
     def timer(self, name: str) -> dict[str, Any]:
         answer = self.post(f"/timer/{name}", b"", {})
         if self.measuring:
-            handled = (answer.get("data") or {}).get("processed", 0)
-            self.items.setdefault(name, []).append(handled if isinstance(handled, int) else 0)
+            self.items.setdefault(name, []).append(_items(answer.get("data")))
         return answer
 
     def notify(self, url: str, headers: dict[str, str], body: str, times: int) -> list[int]:
@@ -276,6 +275,20 @@ def report(new: Shop, old: Shop) -> float:
             note = f"first run on the year-old shop: {_handled(old.first.get(name))}"
         print(f"{name:<24}{a:>12.1f}{b:>13.1f}{ratio:>7.2f}x  {note}")
     return worst
+
+
+def _items(summary: Any) -> int:
+    """What a timer run handled: the items it looked at (`scanned`), or those it processed,
+    skipped or failed (a win-back run may grant nothing and still look at 10,000 buyers)."""
+    if not isinstance(summary, dict):
+        return 0
+    if isinstance(summary.get("scanned"), int):
+        return int(summary["scanned"])
+    return sum(
+        summary.get(k, 0)
+        for k in ("processed", "skipped", "failed")
+        if isinstance(summary.get(k), int)
+    )
 
 
 def _work_grew(new: list[int] | None, old: list[int] | None) -> tuple[int] | None:

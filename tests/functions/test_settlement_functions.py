@@ -18,6 +18,7 @@ from moto.server import ThreadedMotoServer
 from retail.adapters import object_storage
 from retail.common.batches import Budget
 from retail.common.settings import reset_settings
+from retail.orders import due_for_settlement
 from retail.settlement.claims import LOOKBACK, final_claims
 from retail.settlement.ledger import commission_on
 from retail.settlement.lines import statement_rows
@@ -649,6 +650,278 @@ def test_an_invocation_that_lost_its_day_stops_at_its_next_save(seeded):
     assert first is not None and take_day(seeded, day, rates, lease) is None
     with past_the_lease():
         second = take_day(seeded, day, rates, lease)
-    assert second is not None and second.run == first.run
+    # the taker counts under a run of its own: what the stalled one claims is not its
+    assert second is not None and second.run != first.run and second.after == first.after
     assert keep(seeded, first, lease) is False
     assert keep(seeded, second, lease) is True
+
+
+# The hostile review of the resumable run (d2c820f): each of these failed before its fix.
+NEXT = "2026-11-24"
+
+
+def _where(db, order_id):
+    return sorted(
+        (s["_id"], r[0])
+        for s in db.statements.find({})
+        for r in statement_rows(db, s)
+        if r[1] == order_id
+    )
+
+
+def test_claims_an_invocation_inserts_after_losing_its_day_are_released_not_final(
+    seeded, orders, cos
+):
+    from retail.settlement.ledger import count_day
+    from retail.settlement.progress import take_day
+
+    lease = timedelta(seconds=60)
+    rates = {m["_id"]: m.get("commission_rate_bp", 0) for m in seeded.merchants.find({})}
+    a = take_day(seeded, date.fromisoformat(DAY), rates, lease)  # invocation A, then it stalls
+    with past_the_lease():
+        b = run_settlement(SettleDay(day=DAY), db=seeded)  # B takes the day over, finishes it
+    assert not b.stopped_early and b.statements_written == len(rates)
+    # A completion of DAY lands late (slow clock / past the grace), with its to-do mark.
+    seeded.orders.insert_one(
+        {
+            "_id": "O7",
+            "openid": "o-7",
+            "idempotency_key": "O7",
+            "lines": [_line("m-huaxia", "late", 4200)],
+            "completed_at": _at(22),
+            "settlement_due": _at(22),
+        }
+    )
+    # A wakes up and goes on counting (its lease is gone; it learns so only at its save)
+    assert count_day(seeded, a, Budget(60.0), lease) is False
+    run_settlement(SettleDay(day=NEXT), db=seeded)
+    run_settlement(SettleDay(day="2026-11-25"), db=seeded)
+    # released once the reader finds it held for a written statement that does not count it
+    # (the next run's settle pass): a late sale of a later statement, exactly once
+    assert [kind for _, kind in _where(seeded, "O7")] == ["late_sale"]
+    assert "O7" not in [o["_id"] for o in due_for_settlement(seeded)]
+
+
+def _old_statement(db, merchant, day, rows, claims):
+    """As the code before dc7bbcd wrote it: rows and claims inline, no run, no chunks."""
+    gross = sum(r[5] for r in rows)
+    db.statements.insert_one(
+        {
+            "_id": f"{merchant}:{day}",
+            "merchant_id": merchant,
+            "day": day,
+            "commission_rate_bp": 0,
+            "gross": gross,
+            "commission": 0,
+            "refunded": 0,
+            "refunded_commission": 0,
+            "net": gross,
+            "rows": rows,
+            "claims": claims,
+            "csv_key": "x",
+            "status": "CLOSED",
+            "created_at": _at(3, NEXT),
+        }
+    )
+
+
+def test_a_claim_an_older_statement_left_out_goes_to_the_next_statement(seeded, cos):
+    from retail.common.clock import utcnow
+    from retail.settlement.closing import day_finished
+
+    # Old code settled DAY: m-self's statement lists O-a; a concurrent old run had claimed
+    # O-b for the same statement, lost the race and died before it finalized (release).
+    for oid in ("O-a", "O-b"):
+        seeded.orders.insert_one(
+            {
+                "_id": oid,
+                "openid": "o",
+                "idempotency_key": oid,
+                "lines": [_line("m-self", oid, 1000)],
+                "completed_at": _at(20),
+                "settlement_due": _at(20),
+            }
+        )
+        seeded.settlement_claims.insert_one(
+            {
+                "_id": f"sale:{oid}:m-self",
+                "statement_id": f"m-self:{DAY}",
+                "final": False,
+                "at": utcnow(),
+            }
+        )
+    _old_statement(
+        seeded, "m-self", DAY, [["sale", "O-a", "O-a", "O-a", 1, 1000, 0, "t"]], ["sale:O-a:m-self"]
+    )
+    day_finished(seeded, date.fromisoformat(DAY))
+    for day in (NEXT, "2026-11-25"):
+        run_settlement(SettleDay(day=day), db=seeded)
+    assert _where(seeded, "O-b") != []
+
+
+def test_a_claim_of_older_code_counted_by_a_run_becomes_final(seeded, cos):
+    from retail.common.clock import utcnow
+
+    # Old code died after claiming O-c for m-self's statement of DAY, before writing it.
+    seeded.orders.insert_one(
+        {
+            "_id": "O-c",
+            "openid": "o",
+            "idempotency_key": "O-c",
+            "lines": [_line("m-self", "c", 1000)],
+            "completed_at": _at(20),
+            "settlement_due": _at(20),
+        }
+    )
+    seeded.settlement_claims.insert_one(
+        {"_id": "sale:O-c:m-self", "statement_id": f"m-self:{DAY}", "final": False, "at": utcnow()}
+    )
+    for day in (DAY, NEXT, "2026-11-25"):
+        run_settlement(SettleDay(day=day), db=seeded)
+    assert "O-c" not in [o["_id"] for o in due_for_settlement(seeded)]
+
+
+def test_a_merchant_added_while_a_day_is_counted_has_its_lines_settled(
+    seeded, orders, cos, monkeypatch
+):
+    from retail.settlement import ledger
+
+    monkeypatch.setattr(ledger, "PAGE", 1)
+    first = run_settlement(SettleDay(day=DAY), budget=_Pages(2), db=seeded)
+    assert first.stopped_early
+    # A merchant goes live mid-run; a completion of its line lands in DAY (a slow clock).
+    seeded.merchants.insert_one({"_id": "m-new", "name": "new", "commission_rate_bp": 500})
+    seeded.orders.insert_one(
+        {
+            "_id": "O-new",
+            "openid": "o",
+            "idempotency_key": "O-new",
+            "lines": [_line("m-new", "n", 3000)],
+            "completed_at": _at(23),
+            "settlement_due": _at(23),
+        }
+    )
+    with past_the_lease():
+        while run_settlement(SettleDay(day=DAY), db=seeded).stopped_early:
+            pass
+    for day in (NEXT, "2026-11-25", "2026-11-26"):
+        run_settlement(SettleDay(day=day), db=seeded)
+    assert _where(seeded, "O-new") != []
+
+
+class _Crash(BaseException):
+    """The process dying at a fault point (not an Exception: nothing catches it)."""
+
+
+def _random_orders(rnd) -> list[dict]:
+    """Completed orders of DAY over the three merchants, a third of them refunded later."""
+    made = []
+    for n in range(25):
+        merchants = [rnd.choice(["m-self", "m-huaxia", "m-dianfeng"]) for _ in range(3)]
+        order = {
+            "_id": f"O-r{rnd.randint(0, 99):02d}-{n}",
+            "openid": "o",
+            "idempotency_key": f"r{n}",
+            "lines": [
+                _line(m, f"s{n}", rnd.randint(1, 9999)) for m in merchants[: rnd.randint(1, 3)]
+            ],
+            "completed_at": _at(rnd.randint(0, 23)),
+        }
+        if rnd.random() < 0.3:
+            order["refunded_at"] = _at(rnd.randint(order["completed_at"].hour, 23))
+        order["settlement_due"] = order.get("refunded_at", order["completed_at"])
+        made.append(order)
+    return made
+
+
+def _statements_as_read(db) -> dict[str, tuple]:
+    """Every statement's totals and rows; each one's totals are its rows' sums."""
+    seen = {}
+    for s in db.statements.find({}):
+        rows = list(statement_rows(db, s))
+        assert s["gross"] == sum(r[5] for r in rows if r[5] > 0) and s["lines"] == len(rows)
+        assert s["refunded"] == -sum(r[5] for r in rows if r[5] < 0)
+        totals = (s["gross"], s["commission"], s["refunded"], s["refunded_commission"])
+        seen[s["_id"]] = (totals, sorted(tuple(r[:7]) for r in rows))
+    return seen
+
+
+@pytest.mark.parametrize("crash_at", [1, 2, 3, 5, 8])
+def test_a_run_dying_after_any_page_ends_as_one_clean_run(
+    seeded, orders, cos, monkeypatch, crash_at
+):
+    import random
+
+    from retail.settlement import ledger
+
+    monkeypatch.setattr(ledger, "PAGE", 2)
+    monkeypatch.setattr(ledger, "SAVE_EVERY", 3)
+    seeded.orders.insert_many(_random_orders(random.Random(crash_at)))
+    pages = iter(range(1, 10**6))
+
+    def fault(name):
+        if name == "settlement:after_page" and next(pages) == crash_at:
+            raise _Crash(name)
+
+    monkeypatch.setattr(ledger, "fault_point", fault)
+    with pytest.raises(_Crash):
+        run_settlement(SettleDay(day=DAY), budget=_Pages(100), db=seeded)
+    with past_the_lease():
+        while run_settlement(SettleDay(day=DAY), budget=_Pages(5), db=seeded).stopped_early:
+            pass
+    got = _statements_as_read(seeded)
+    for collection in ("statements", "statement_lines", "settlement_claims", "settlement_runs"):
+        seeded[collection].delete_many({})
+    seeded.settlement_days.delete_many({})
+    for o in seeded.orders.find({"completed_at": {"$exists": True}}):
+        due = o.get("refunded_at", o["completed_at"])
+        seeded.orders.update_one({"_id": o["_id"]}, {"$set": {"settlement_due": due}})
+    monkeypatch.setattr(ledger, "fault_point", lambda name: None)
+    run_settlement(SettleDay(day=DAY), db=seeded)
+    assert got == _statements_as_read(seeded)  # one clean run, on the same orders
+
+
+def test_a_claim_held_for_an_older_statement_it_does_not_list_is_released(seeded, cos):
+    from retail.common.clock import utcnow
+
+    seeded.orders.insert_one(
+        {
+            "_id": "O-d",
+            "openid": "o",
+            "idempotency_key": "O-d",
+            "lines": [_line("m-self", "d", 1000)],
+            "completed_at": _at(20),
+            "settlement_due": _at(20),
+        }
+    )
+    _old_statement(seeded, "m-self", DAY, [], [])  # an old-code run wrote it first
+    seeded.settlement_claims.insert_one(  # a new-code run of DAY claimed O-d
+        {"_id": "sale:O-d:m-self", "statement_id": f"m-self:{DAY}", "run": "r-new", "at": utcnow()}
+    )
+    from retail.settlement.claims import finalize
+
+    assert finalize(seeded, f"m-self:{DAY}") == 1
+    assert seeded.settlement_claims.find_one({"_id": "sale:O-d:m-self"}) is None
+
+
+@pytest.mark.parametrize("when", ["in_day", "next_day"])
+def test_a_refund_between_the_count_and_the_settle_pass_is_taken_back_once(
+    seeded, orders, cos, monkeypatch, when
+):
+    from retail.settlement import ledger, statements
+
+    real = ledger.settle_orders
+
+    def refund_then_settle(db, end, budget):
+        at = _at(23) if when == "in_day" else _at(1, NEXT)
+        db.orders.update_one({"_id": "O2"}, {"$set": {"refunded_at": at, "settlement_due": at}})
+        return real(db, end, budget)
+
+    monkeypatch.setattr(statements, "settle_orders", refund_then_settle)
+    run_settlement(SettleDay(day=DAY), db=seeded)
+    monkeypatch.setattr(statements, "settle_orders", real)
+    for day in (NEXT, "2026-11-25"):
+        run_settlement(SettleDay(day=day), db=seeded)
+    kinds = [k for _, k in _where(seeded, "O2")]
+    assert sorted(kinds) == sorted(["sale", "late_refund" if when == "in_day" else "refund"])
+    assert "O2" not in [o["_id"] for o in due_for_settlement(seeded)]

@@ -6,8 +6,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from bson import ObjectId
-from pymongo import DeleteOne, InsertOne, ReturnDocument, UpdateMany, UpdateOne
-from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, WriteError
+from pymongo import DeleteMany, DeleteOne, InsertOne, ReturnDocument, UpdateOne
+from pymongo.errors import (
+    BulkWriteError,
+    DuplicateKeyError,
+    InvalidOperation,
+    OperationFailure,
+    WriteError,
+)
 
 from .conftest import skip_on_mongomock
 
@@ -168,21 +174,41 @@ def test_bulk_write_applies_each_conditional_write_on_its_own(db):
         [
             UpdateOne({"_id": 0, "due": 0}, {"$unset": {"due": ""}}),
             UpdateOne({"_id": 1, "due": 99}, {"$unset": {"due": ""}}),  # changed since read
-            UpdateMany({"due": {"$gte": 30}}, {"$inc": {"n": 1}}),
+            UpdateOne({"_id": 3}, {"$inc": {"n": 1}}),
             DeleteOne({"_id": 2}),
+            DeleteMany({"due": {"$gte": 40}}),
             UpdateOne({"_id": 9}, {"$set": {"due": 0}}, upsert=True),
         ],
         ordered=False,
     )
-    assert (result.matched_count, result.modified_count) == (3, 3)
-    assert (result.deleted_count, result.upserted_count) == (1, 1)
+    assert (result.matched_count, result.modified_count) == (2, 2)
+    assert (result.deleted_count, result.upserted_count) == (2, 1)
     assert list(db.u.find({}, sort=[("_id", 1)])) == [
         {"_id": 0},
         {"_id": 1, "due": 10},
         {"_id": 3, "due": 30, "n": 1},
-        {"_id": 4, "due": 40, "n": 1},
         {"_id": 9, "due": 0},
     ]
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+def test_bulk_write_keeps_the_writes_around_a_refused_one(db, ordered):
+    """Each write of a batch stands on its own: a refused one (here $inc on text) is a write
+    error, the writes before it stay, and an unordered batch goes on after it."""
+    skip_on_mongomock(db, "bulk updates as this pymongo sends them (it passes a sort)")
+    db.u.insert_many([{"_id": 1, "n": 0}, {"_id": 2, "n": "text"}, {"_id": 3, "n": 0}])
+    batch = [UpdateOne({"_id": i}, {"$inc": {"n": 1}}) for i in (1, 2, 3)]
+    with pytest.raises(BulkWriteError) as refused:
+        db.u.bulk_write(batch, ordered=ordered)
+    details = refused.value.details
+    assert [(e["index"], e["code"]) for e in details["writeErrors"]] == [(1, 14)]
+    assert details["nModified"] == (1 if ordered else 2)
+    assert [d["n"] for d in db.u.find({}, sort=[("_id", 1)])] == [1, "text", 0 if ordered else 1]
+
+
+def test_bulk_write_of_nothing_is_refused(db):
+    with pytest.raises(InvalidOperation):
+        db.u.bulk_write([])
 
 
 def test_bulk_write_unordered_goes_on_past_a_duplicate_and_ordered_stops(db):

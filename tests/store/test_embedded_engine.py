@@ -333,3 +333,45 @@ def test_documents_in_the_sort_field_leave_ordering_to_the_full_sort(uri):
     db.orders.create_index("at")
     db.orders.insert_many([{"_id": 1, "at": {"x": 2}}, {"_id": 2, "at": {"x": 1}}, {"_id": 3}])
     assert [d["_id"] for d in db.orders.find({}, sort=[("at", 1)], limit=3)] == [3, 2, 1]
+
+
+def test_insert_many_into_a_store_with_a_unique_index_keeps_no_refused_document(uri):
+    """A new process's first write learns the store's indexes inside the write: a document
+    the unique index refuses leaves neither its row nor its index entries."""
+    from pymongo.errors import BulkWriteError
+
+    first = connect(uri)
+    first.things.insert_one({"_id": 0, "x": 0})
+    first.things.create_index("x", unique=True)
+    fresh = connect(uri)  # knows nothing of the index until it reads the schema
+    with pytest.raises(BulkWriteError) as refused:
+        fresh.things.insert_many([{"_id": 1, "x": 0}, {"_id": 2, "x": 2}], ordered=False)
+    assert [e["index"] for e in refused.value.details["writeErrors"]] == [0]
+    assert sorted(d["_id"] for d in fresh.things.find({})) == [0, 2]
+    assert [d["_id"] for d in fresh.things.find({"x": 0})] == [0]
+
+
+def test_bulk_writes_this_engine_would_run_otherwise_than_mongodb_are_refused(uri):
+    """An UpdateMany that fails part-way keeps its earlier documents on MongoDB; per-request
+    collation, array filters and hints change what a write matches. None is ignored."""
+    from pymongo import UpdateMany, UpdateOne
+
+    db = connect(uri)
+    db.things.insert_one({"_id": 1, "tags": [1]})
+    for request in (
+        UpdateMany({}, {"$set": {"x": 1}}),
+        UpdateOne({"_id": 1}, {"$set": {"x": 1}}, collation={"locale": "en"}),
+        UpdateOne({"_id": 1}, {"$set": {"tags.$[t]": 2}}, array_filters=[{"t": 1}]),
+        UpdateOne({"_id": 1}, {"$set": {"x": 1}}, hint="_id_"),
+    ):
+        with pytest.raises(TypeError):
+            db.things.bulk_write([request])
+    assert db.things.find_one({"_id": 1}) == {"_id": 1, "tags": [1]}
+
+
+def test_an_id_index_cannot_be_partial_or_sparse(uri):
+    db = connect(uri)
+    for options in ({"partialFilterExpression": {"a": {"$exists": True}}}, {"sparse": True}):
+        with pytest.raises(OperationFailure) as refused:
+            db.things.create_index([("_id", 1)], name="id_partial", **options)
+        assert refused.value.code == 67

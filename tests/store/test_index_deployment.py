@@ -68,3 +68,23 @@ def test_a_ttl_pass_that_fails_leaves_the_write_it_follows_committed(tmp_path, m
     db.metrics.insert_one({"_id": "kept", "expires_at": datetime.now(timezone.utc)})
     db.metrics.insert_one({"_id": "next"})
     assert sorted(d["_id"] for d in db.metrics.find({})) == ["kept", "next"]
+
+
+def test_every_index_is_one_mongodb_creates():
+    """MongoDB takes a key pattern of `_id` alone for the `_id` index, which cannot be
+    partial, sparse or named otherwise (index_catalog_impl.cpp, `_isSpecOk`: "_id index
+    cannot be a partial index"); init_db would stop at the first such entry and leave the
+    collections after it without indexes. TTL indexes are on one field, and partial filters
+    use only what MongoDB accepts in them."""
+    spec = json.loads(INDEXES.read_text(encoding="utf-8"))["collections"]
+    accepted = {"$exists", "$eq", "$gt", "$gte", "$lt", "$lte", "$type", "$in", "$and", "$or"}
+    for collection, indexes in spec.items():
+        for index in indexes:
+            fields = [name for name, _ in index["keys"]]
+            assert fields != ["_id"], (collection, index)
+            if "expireAfterSeconds" in index:
+                assert len(fields) == 1, (collection, index)
+            for cond in (index.get("partialFilterExpression") or {}).values():
+                operators = set(cond) if isinstance(cond, dict) else set()
+                assert operators <= accepted, (collection, index)
+                assert cond != {"$exists": False}, (collection, index)

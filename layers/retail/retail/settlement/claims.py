@@ -64,11 +64,12 @@ def closed_statements(db: Any, since: datetime) -> set[str]:
 
 def _of_other_runs(statement: dict[str, Any]) -> list[dict[str, Any]]:
     """Filters of the statement's claims not inserted by the run that wrote it, as two
-    ranges an index walks (a `$ne` would read every claim)."""
+    ranges and a null an index walks (a `$ne` would read every claim); the null finds claims
+    written before claims named their run."""
     run = statement.get("run", "")
     return [
-        {"statement_id": statement["_id"], "run": {"$lt": run}},
-        {"statement_id": statement["_id"], "run": {"$gt": run}},
+        {"statement_id": statement["_id"], "run": runs}
+        for runs in ({"$lt": run}, {"$gt": run}, None)
     ]
 
 
@@ -88,7 +89,7 @@ def finalize(db: Any, statement: str) -> int:
             if counted:
                 db.settlement_claims.update_many(
                     {"_id": {"$in": counted}, "statement_id": statement},
-                    {"$set": {"run": written["run"]}},
+                    {"$set": {"run": written["run"]}, "$unset": {"final": ""}},
                 )
                 others.difference_update(counted)
     for key in sorted(others):
@@ -99,15 +100,18 @@ def finalize(db: Any, statement: str) -> int:
 
 
 def _finalize_listed(db: Any, written: dict[str, Any]) -> int:
+    """A statement written before claims named their run lists its claims: those are
+    final, and any other claim held for it (of either format) goes back."""
     listed = set(written["claims"])
     for keys in listed_claims(db, written, BATCH):
         db.settlement_claims.update_many(
-            {"_id": {"$in": keys}, "statement_id": written["_id"]}, {"$set": {"final": True}}
+            {"_id": {"$in": keys}, "statement_id": written["_id"]},
+            {"$set": {"final": True}, "$unset": {"run": ""}},
         )
     released = 0
-    for claim in db.settlement_claims.find({"statement_id": written["_id"], "final": False}):
+    for claim in db.settlement_claims.find({"statement_id": written["_id"]}, {"_id": 1}):
         if claim["_id"] not in listed:
-            db.settlement_claims.delete_one({"_id": claim["_id"]})
+            db.settlement_claims.delete_one({"_id": claim["_id"], "statement_id": written["_id"]})
             released += 1
     return released
 
@@ -139,10 +143,10 @@ def final_claims(db: Any, keys: list[str]) -> set[str]:
 
 
 def _final(claim: dict[str, Any], writers: dict[str, str | None]) -> bool:
-    if claim.get("final"):  # written before claims named their run
-        return True
-    statement = claim["statement_id"]
-    return statement in writers and claim.get("run") == writers[statement]
+    if "final" in claim:  # written before claims named their run: marked when final
+        return bool(claim["final"])
+    run, statement = claim.get("run"), claim["statement_id"]
+    return run is not None and statement in writers and run == writers[statement]
 
 
 def _writers(db: Any, statements: set[str]) -> dict[str, str | None]:

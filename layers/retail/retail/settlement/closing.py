@@ -8,7 +8,7 @@ the next one, whatever was run by hand in between."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from retail.common.clock import business_day, day_of, utcnow
@@ -50,6 +50,12 @@ def days_to_settle(db: Any, requested: date | None) -> list[date]:
     }
     days = [since + timedelta(days=n) for n in range(LOOKBACK.days)]
     return [day for day in days if day.isoformat() not in finished or day == latest]
+
+
+def finished_days(db: Any, since: datetime) -> set[str]:
+    """The days from `since` on whose every statement is written, as ISO dates."""
+    first = since.date().isoformat()
+    return {d["_id"] for d in db.settlement_days.find({"_id": {"$gte": first}}, {"_id": 1})}
 
 
 def day_is_finished(db: Any, day: date) -> bool:

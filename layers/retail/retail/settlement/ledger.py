@@ -28,6 +28,7 @@ from retail.common.vocabulary import OrderStatus
 from retail.orders import due_for_settlement, put_in_settlement, settled
 
 from .claims import LOOKBACK, claim_id, claim_lines, closed_statements, final_claims, statement_id
+from .closing import finished_days
 from .lines import LineWriter
 from .progress import DayRun, keep
 
@@ -127,14 +128,16 @@ class Share(NamedTuple):
 
 @dataclass
 class Window:
-    """The statements of `day` that `run` counts: lines of [since, end), earlier days' only
-    if late."""
+    """The statements of `day` that `run` counts: lines of [since, end), an earlier day's
+    only as a late line, once that day's statement of the merchant is written or the day is
+    finished without one (a merchant that had none: added since, say)."""
 
     day: date
     since: datetime
     end: datetime
     run: str
     closed: set[str] = field(default_factory=set)
+    finished: set[str] = field(default_factory=set)  # days every statement of is written
 
 
 def count_day(db: Any, held: DayRun, budget: Budget, lease: timedelta) -> bool:
@@ -145,7 +148,9 @@ def count_day(db: Any, held: DayRun, budget: Budget, lease: timedelta) -> bool:
     invocation goes on) or another invocation took the day."""
     start, end = business_day(held.day)
     since = start - LOOKBACK
-    window = Window(held.day, since, end, held.run, closed_statements(db, since))
+    window = Window(
+        held.day, since, end, held.run, closed_statements(db, since), finished_days(db, since)
+    )
     ledgers = {m: DayLedger.resume(db, held, m) for m in held.merchants}
     if not held.brought_in:
         bring_in_the_day(db, start, end)
@@ -211,7 +216,8 @@ def _shares(order: dict[str, Any], window: Window) -> list[Share]:
             continue
         own_day = day_of(at)
         if own_day < window.day:
-            if statement_id(merchant_id, own_day) not in window.closed:
+            own = statement_id(merchant_id, own_day)
+            if own not in window.closed and own_day.isoformat() not in window.finished:
                 continue  # its own day's statement has not run yet: it will carry the line
             kind = f"late_{kind}"
         found.append(Share(kind, at, order, merchant_id))

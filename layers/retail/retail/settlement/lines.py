@@ -77,12 +77,12 @@ def listed_claims(db: Any, statement: dict[str, Any], batch: int) -> Iterator[li
 
 
 def lines_not_counted(statement: dict[str, Any]) -> list[dict[str, Any]]:
-    """Filters of the chunks written for the statement that it does not name: other runs'
-    (two ranges an index walks, where `$ne` would read every chunk) and its own run's that
-    a run which died before its statement wrote."""
+    """Filters of the chunks written for the statement that it does not name, by run (two
+    ranges and an equality an index walks, where `$ne` would read every chunk): a run that
+    lost the race or the day, or died, wrote them. A run that took the day over names the
+    chunks it took over too, whatever run wrote them."""
     run, named = statement.get("run", ""), statement.get("chunks") or []
     return [
-        {"statement_id": statement["_id"], "run": {"$lt": run}},
-        {"statement_id": statement["_id"], "run": {"$gt": run}},
-        {"statement_id": statement["_id"], "run": run, "_id": {"$nin": named}},
+        {"statement_id": statement["_id"], "run": runs, "_id": {"$nin": named}}
+        for runs in ({"$lt": run}, {"$gt": run}, run)
     ]

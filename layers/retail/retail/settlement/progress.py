@@ -3,11 +3,13 @@ again by the next invocation, in `settlement_runs` (one document per business da
 
 The document holds what the run has counted so far: how far it read the to-do set (by order
 id), each merchant's totals and the chunks of lines written (settlement.lines). One
-invocation holds the day at a time, under a lease; it saves as it goes with a conditional
-update naming the version it read, so an invocation that lost the day (its lease ran out
-while it was still alive) finds out at its next save and stops. Whatever it wrote past its
-last save is either met again by the next holder (claims it inserted are the same run's,
-so they are taken again) or dropped when the statement is finalized (chunks not named)."""
+invocation holds the day at a time, under a lease and a run id of its own; it saves as it
+goes with a conditional update naming the version it read, so an invocation that lost the
+day (its lease ran out while it was still alive) finds out at its next save and stops.
+Whatever it wrote past its last save is met again by the next holder (a claim held for the
+same statement is taken again, and counted in the taker's chunks) or left out of every
+chunk the statement names: finalize then releases such claims and drops such chunks, even
+ones written after the statement."""
 
 from __future__ import annotations
 
@@ -65,20 +67,20 @@ def take_day(db: Any, day: date, rates: dict[str, int], lease: timedelta) -> Day
         held = db.settlement_runs.find_one({"_id": day.isoformat()})
     if held is None or held["lease_until"] > now:
         return None
+    # The taker counts under a run of its own: claims an invocation that lost the day goes on
+    # inserting are then not the writer's, and finalize releases those no chunk names.
+    run = uuid.uuid4().hex[:12]
     taken = db.settlement_runs.update_one(
         {"_id": day.isoformat(), "version": held["version"]},
-        {"$set": {"version": held["version"] + 1, "lease_until": now + lease}},
+        {"$set": {"version": held["version"] + 1, "lease_until": now + lease, "run": run}},
     )
     if not taken.modified_count:
         return None
+    merchants = held.get("merchants", {})  # none once the run finished: its statements are in
+    if not held["counted"]:  # a merchant added since the run began has its statement too
+        merchants = {**{m: new_ledger_state(r) for m, r in rates.items()}, **merchants}
     return DayRun(
-        day,
-        held["run"],
-        held["version"] + 1,
-        held["after"],
-        held["brought_in"],
-        held["counted"],
-        held.get("merchants", {}),  # none once the run finished: its statements are in
+        day, run, held["version"] + 1, held["after"], held["brought_in"], held["counted"], merchants
     )
 
 

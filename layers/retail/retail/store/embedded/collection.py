@@ -6,8 +6,13 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
-from pymongo import DeleteMany, DeleteOne, InsertOne, ReturnDocument, UpdateMany, UpdateOne
-from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
+from pymongo import DeleteMany, DeleteOne, InsertOne, ReturnDocument, UpdateOne
+from pymongo.errors import (
+    BulkWriteError,
+    DocumentTooLarge,
+    InvalidOperation,
+    OperationFailure,
+)
 from pymongo.results import (
     BulkWriteResult,
     DeleteResult,
@@ -186,9 +191,17 @@ class EmbeddedCollection:
         return self._delete_matching(filter, many=True)
 
     def bulk_write(self, requests: list[Any], ordered: bool = True) -> BulkWriteResult:
-        """Many writes in one round trip, as MongoDB runs them: each on its own (no write
-        sees another's failure), in order; an ordered batch stops at its first error. Here
-        they share one transaction, so a batch costs one commit."""
+        """Many single-document writes in one round trip, as MongoDB runs them: each on its
+        own (a refused one leaves the others), in order; an ordered batch stops at its first
+        refusal. Here they share one transaction, so a batch costs one commit. Runs InsertOne,
+        UpdateOne, DeleteOne and DeleteMany without per-request options; anything else is a
+        TypeError, never a write done differently (an UpdateMany that fails part-way keeps its
+        earlier documents on MongoDB, which one transaction would not)."""
+        requests = list(requests)
+        if not requests:
+            raise InvalidOperation("No operations to execute")
+        for request in requests:
+            _runnable(request)
         counts = dict.fromkeys(("nInserted", "nUpserted", "nMatched", "nModified", "nRemoved"), 0)
         errors: list[dict[str, Any]] = []
         upserted: list[dict[str, Any]] = []
@@ -197,9 +210,9 @@ class EmbeddedCollection:
                 conn.execute("SAVEPOINT one")
                 try:
                     self._bulk_one(conn, request, position, counts, upserted)
-                except DuplicateKeyError as exc:
+                except (OperationFailure, DocumentTooLarge) as exc:  # the write refused
                     conn.execute("ROLLBACK TO one")
-                    errors.append({"index": position, "code": 11000, "errmsg": str(exc)})
+                    errors.append(_write_error(position, request, exc))
                 conn.execute("RELEASE one")
                 if errors and ordered:
                     break
@@ -222,21 +235,17 @@ class EmbeddedCollection:
             insert_row(self, conn, document)
             counts["nInserted"] += 1
             return
-        if not isinstance(request, (UpdateOne, UpdateMany, DeleteOne, DeleteMany)):
-            raise TypeError(f"{type(request).__name__} is not a write this engine runs")
-        many = isinstance(request, (UpdateMany, DeleteMany))
-        rows = self._matching(conn, dict(request._filter), many)
+        rows = self._matching(conn, dict(request._filter), isinstance(request, DeleteMany))
         if isinstance(request, (DeleteOne, DeleteMany)):
             for row in rows:
                 delete_row(self, conn, row)
             counts["nRemoved"] += len(rows)
             return
         update = request._doc
-        if not isinstance(update, dict):
-            raise TypeError("an update pipeline is not a write this engine runs")
         validate_update(update)
-        counts["nMatched"] += len(rows)
-        counts["nModified"] += sum(rewrite_row(self, conn, row, update, False) for row in rows)
+        modified = sum(rewrite_row(self, conn, row, update, False) for row in rows)
+        counts["nMatched"] += len(rows)  # once the write is done: a refused one counts nothing
+        counts["nModified"] += modified
         if not rows and request._upsert:
             doc = self._upsert(conn, dict(request._filter), update, False)
             counts["nUpserted"] += 1
@@ -265,6 +274,9 @@ class EmbeddedCollection:
             raise OperationFailure("TTL indexes are single-field indexes", code=67)
         if expireAfterSeconds is not None and not 0 <= expireAfterSeconds <= 2**31 - 1:
             raise OperationFailure("expireAfterSeconds must be within [0, 2147483647]", code=67)
+        if [name for name, _ in pairs] == ["_id"] and (partialFilterExpression or sparse):
+            # MongoDB takes `_id` alone for the _id index (index_catalog_impl.cpp, _isSpecOk)
+            raise OperationFailure("_id index cannot be a partial or sparse index", code=67)
         spec = IndexSpec(
             name or default_name(pairs),
             pairs,
@@ -397,3 +409,28 @@ class EmbeddedCollection:
             for row in rows:
                 delete_row(self, conn, row)
         return DeleteResult({"n": len(rows)}, True)
+
+
+def _runnable(request: Any) -> None:
+    """Raises TypeError for a bulk request this engine does not run as MongoDB would."""
+    if not isinstance(request, (InsertOne, UpdateOne, DeleteOne, DeleteMany)):
+        raise TypeError(f"{type(request).__name__} is not a bulk write this engine runs")
+    if isinstance(request, UpdateOne) and not isinstance(request._doc, dict):
+        raise TypeError("an update pipeline is not a write this engine runs")
+    for option in ("_collation", "_array_filters", "_hint", "_sort"):
+        if getattr(request, option, None) is not None:
+            raise TypeError(f"{option.lstrip('_')} is not an option this engine runs")
+
+
+def _write_error(position: int, request: Any, exc: Exception) -> dict[str, Any]:
+    """A refused write as pymongo reports it in BulkWriteError.details["writeErrors"]."""
+    details = getattr(exc, "details", None) or {}
+    error = {
+        "index": position,
+        "code": getattr(exc, "code", None) or 2,
+        "errmsg": str(exc),
+        "op": request._doc if isinstance(request, InsertOne) else dict(request._filter),
+    }
+    if "keyValue" in details:
+        error["keyValue"] = details["keyValue"]
+    return error

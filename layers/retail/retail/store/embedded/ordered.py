@@ -2,12 +2,12 @@
 index scan does, instead of reading and sorting every candidate.
 
 Used when the query pins the index's leading fields to one value each and the sort names the
-fields that follow, all in the index's direction or all against it. Index keys order values
-within a BSON type bracket as MongoDB does (codec.index_value) but the brackets themselves
-differently, so the rows are read bracket by bracket in BSON's order (null, numbers, strings,
-ObjectIds, booleans, dates). Keys that are documents or empty arrays have no such order; an
-index holding any for the sort field is not used for ordering. The first sort field decides
-the brackets; a later one is ordered within its own type.
+fields that follow (more may come after them), all in the index's direction or all against
+it. Index keys order values within a BSON type bracket as MongoDB does (codec.index_value)
+but the brackets themselves differently, so the rows are read bracket by bracket in BSON's
+order (null, numbers, strings, ObjectIds, booleans, dates). Keys that are documents or empty
+arrays have no such order; an index holding any for the sort field is not used for ordering.
+The first sort field decides the brackets; a later one is ordered within its own type.
 """
 
 from __future__ import annotations
@@ -94,24 +94,27 @@ def ordered_documents(
 
 
 def _pinned(spec: IndexSpec, query: Filter, sort: SortSpec) -> list[Any] | None:
-    """The index keys `query` pins the leading fields to, when the fields after them are the
-    sort's, all in the index's direction or all against it; a sparse or partial index only
-    when every document the query matches is in it."""
+    """The index keys `query` pins the leading fields to, when the fields after them begin
+    with the sort's, all in the index's direction or all against it (fields after those only
+    break no tie); a sparse or partial index only when every document the query matches is
+    in it."""
     if len(sort) > len(spec.keys):
         return None
     if not spec.covers_every_document() and not implies(query, spec):
         return None
-    first = len(spec.keys) - len(sort)
-    pinned = []
-    for name in spec.fields[:first]:
-        values = lookup_values(query[name]) if name in query else None
-        if values is None or len(values) != 1:
-            return None
-        pinned.append(values[0])
-    pairs = list(zip(spec.keys[first:], sort, strict=True))
-    if all(name == s and way == w for (name, way), (s, w) in pairs) or all(
-        name == s and way == -w for (name, way), (s, w) in pairs
-    ):
+    for first in range(len(spec.keys) - len(sort), -1, -1):
+        pairs = list(zip(spec.keys[first : first + len(sort)], sort, strict=True))
+        if not (
+            all(name == s and way == w for (name, way), (s, w) in pairs)
+            or all(name == s and way == -w for (name, way), (s, w) in pairs)
+        ):
+            continue
+        pinned = []
+        for name in spec.fields[:first]:
+            values = lookup_values(query[name]) if name in query else None
+            if values is None or len(values) != 1:
+                return None
+            pinned.append(values[0])
         return pinned
     return None
 

@@ -164,10 +164,11 @@ def insert_rows(
     """insert_many's work: (inserted ids, write errors); ordered stops at the first error."""
     errors: list[dict[str, Any]] = []
     inserted: list[Any] = []
-    # Without a unique secondary index only the row's own INSERT can fail, and it fails
-    # whole: no savepoint is needed to undo a refused document's index entries.
-    undo = any(spec.unique for spec in collection.database.index_specs(collection.name))
     with collection.database.write() as conn:
+        # Without a unique secondary index only the row's own INSERT can fail, and it fails
+        # whole: no savepoint is needed to undo a refused document's index entries. Read
+        # inside the write, once the schema is refreshed: an index may be new.
+        undo = any(spec.unique for spec in collection.database.index_specs(collection.name))
         for position, document in enumerate(documents):
             give_id(document)
             if undo:
