@@ -169,3 +169,29 @@ def test_users_over_a_range_are_counted_once_whatever_the_days(shop):
     assert funnel["pay"] <= sales["paying_users"] == 2
     channels = as_operator("analytics_channels", two_days)["data"]["channels"]
     assert sum(c["visitors"] for c in channels) == 5  # each visitor in one channel
+
+
+def test_the_customer_table_follows_only_orders_whose_spending_changed(seeded):
+    """The hourly refresh reads the orders marked `customer_due` since its last run: a paid
+    order marks its buyer, a refund marks it again (its spend goes), an order only placed
+    marks nothing, so placing orders writes no entry in that index."""
+    from retail.analytics.customers import refresh_customers
+    from retail.orders.refunding import finish_refund
+
+    from .harness import consent, paid_order
+
+    today = day_of(utcnow())
+    refresh_customers(seeded, today)  # the first run reads everyone
+    for buyer in ("o-c0", "o-c1"):
+        call("user_login", {}, buyer)
+        consent(buyer)
+    placed = call("order_place", {**sample("order_place"), "idempotency_key": "customer-0"}, "o-c0")
+    assert "customer_due" not in seeded.orders.find_one({"_id": placed["data"]["order_id"]})
+    order = paid_order("customer-1", "o-c1")
+    refresh_customers(seeded, today)
+    assert seeded.customers.find_one({"_id": "o-c1"})["orders"] == 1
+    assert seeded.customers.find_one({"_id": "o-c0"}) is None
+    seeded.orders.update_one({"_id": order["order_id"]}, {"$set": {"status": "REFUNDING"}})
+    finish_refund(seeded, order["order_id"], "SUCCESS")
+    refresh_customers(seeded, today)
+    assert seeded.customers.find_one({"_id": "o-c1"}) is None  # no spending left

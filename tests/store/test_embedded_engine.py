@@ -375,3 +375,24 @@ def test_an_id_index_cannot_be_partial_or_sparse(uri):
         with pytest.raises(OperationFailure) as refused:
             db.things.create_index([("_id", 1)], name="id_partial", **options)
         assert refused.value.code == 67
+
+
+def test_a_str_enum_written_is_indexed_as_the_string_it_is_stored_as(uri):
+    """A partial filter names a status as text; code writes the status as a `str` enum.
+    The document is in the partial index whether it was inserted or updated that way."""
+    from enum import Enum
+
+    class Status(str, Enum):
+        OPEN = "OPEN"
+        DONE = "DONE"
+
+    db = connect(uri)
+    db.things.create_index([("due", 1)], partialFilterExpression={"status": "OPEN"})
+    db.things.insert_one({"_id": 1, "status": Status.OPEN, "due": 5})
+    db.things.insert_one({"_id": 2, "status": Status.DONE, "due": 5})
+    db.things.update_one({"_id": 2}, {"$set": {"status": Status.OPEN}})
+    db.things.insert_one({"_id": 3, "status": Status.OPEN, "due": 9})
+    db.things.update_one({"_id": 3}, {"$set": {"status": Status.DONE}})
+    found = db.things.find({"status": "OPEN", "due": {"$lte": 5}}, sort=[("due", 1), ("_id", 1)])
+    assert [d["_id"] for d in found] == [1, 2]
+    assert db.things.find_one({"_id": 1})["status"] == "OPEN"

@@ -26,14 +26,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from retail.common.clock import day_of, utcnow
-from retail.common.vocabulary import OrderStatus
+from retail.common.vocabulary import SPENDING
 
 SEGMENTS = ("high_value", "loyal", "new", "at_risk", "sleeping", "regular")
-COUNTED = (
-    OrderStatus.PAID,
-    OrderStatus.SHIPPED,
-    OrderStatus.COMPLETED,
-)  # refunded orders are not spending
+COUNTED = SPENDING  # refunded orders are not spending
 FIELDS = {"openid": 1, "paid_at": 1, "paid_amount": 1, "total": 1, "lines": 1}
 JOB = "analytics_rollup:customers"
 SUMMARY = "segments"
@@ -105,8 +101,10 @@ Rows = dict[str, dict[str, Any]]
 
 
 def _changed_since(db: Any, since: datetime) -> tuple[set[str], Rows]:
-    """The buyers whose orders changed since `since`, and their rows from their own orders."""
-    changed = db.orders.find({"updated_at": {"$gt": since}}, {"openid": 1})
+    """The buyers whose spending may have changed since `since` (an order of theirs paid,
+    given back or anonymised: orders.lifecycle marks it `customer_due`), and their rows from
+    their own orders."""
+    changed = db.orders.find({"customer_due": {"$gt": since}}, {"openid": 1})
     touched = {order["openid"] for order in changed}
     rows: Rows = {}
     for part in _parts(sorted(touched)):

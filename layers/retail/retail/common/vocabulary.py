@@ -30,6 +30,10 @@ class OrderStatus(Word):
     REFUNDED = "REFUNDED"
 
 
+# An order that counts as the buyer's spending (the customer table): paid and not given back.
+SPENDING = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED)
+
+
 class LineStock(Word):
     """What an order line holds in stock."""
 

@@ -68,7 +68,8 @@ def anonymise_orders(db: Any, openid: str, alias: str) -> int:
                 "address": None,
                 "remark": None,
                 "pickup_code": None,
-                "updated_at": utcnow(),  # the customer table follows (analytics.customers)
+                "updated_at": utcnow(),
+                "customer_due": utcnow(),  # the customer table follows (analytics.customers)
             },
             "$unset": {"tracking": "", "refund_request": "", "risk_marks": ""},
         },

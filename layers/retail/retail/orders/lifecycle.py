@@ -18,7 +18,7 @@ from retail.common.clock import utcnow
 from retail.common.errors import Conflict, NotFound
 from retail.common.faults import fault_point
 from retail.common.logs import log
-from retail.common.vocabulary import OrderStatus
+from retail.common.vocabulary import SPENDING, OrderStatus
 from retail.coupons import release_coupon, spend_coupon
 from retail.groupbuy import leave_group
 from retail.inventory import StockMove, apply_move, clear_marker
@@ -87,8 +87,11 @@ def transition(
     allowed = expected if isinstance(expected, list) else [expected]
     effects = effects_of(allowed, status)
     settled = {"stock_settled": False} if effects.moves_stock else {}
+    # The buyer's spending may change: the customer table reads the orders marked since its
+    # last refresh (analytics.customers), through a partial index new orders are not in.
+    spending = {"customer_due": now} if {status, *allowed} & set(SPENDING) else {}
     update: dict[str, Any] = {
-        "$set": {"status": status, "updated_at": now, **settled, **(extra or {})},
+        "$set": {"status": status, "updated_at": now, **settled, **spending, **(extra or {})},
         "$push": {"timeline": {"at": now, "status": status, "note": note}},
     }
     if effects.outbox:
