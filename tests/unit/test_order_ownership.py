@@ -1,29 +1,13 @@
-"""The orders package is the one writer of orders, through a table of transitions."""
+"""The orders package is the one writer of orders, through a table of transitions (who
+writes orders, as it happens: tests/functions/test_order_owner.py)."""
 
 from __future__ import annotations
-
-import re
-from pathlib import Path
 
 import pytest
 
 from retail.common.vocabulary import OrderStatus as S
 from retail.orders.lifecycle import transition
 from retail.orders.transitions import TRANSITIONS, effects_of
-
-LAYER = Path(__file__).resolve().parents[2] / "layers" / "retail" / "retail"
-WRITES = re.compile(
-    r"\.orders\.(update_one|update_many|find_one_and_update|insert_one|insert_many|delete_one|delete_many|replace_one)\("
-)
-
-
-def test_no_package_but_orders_writes_an_order_document():
-    writers = sorted(
-        str(path.relative_to(LAYER))
-        for path in LAYER.rglob("*.py")
-        if WRITES.search(path.read_text(encoding="utf-8")) and path.parent.name != "orders"
-    )
-    assert writers == []
 
 
 def test_a_change_the_table_does_not_list_is_refused_before_anything_is_written(db):
