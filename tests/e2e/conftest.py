@@ -40,3 +40,15 @@ def prod_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     )
     yield running
     stop_gateway(running)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium for a console test module (tests/e2e/chromium.py)."""
+    from .chromium import CHROMIUM, FLAGS
+
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield chromium
+        chromium.close()

@@ -7,7 +7,6 @@ events themselves. Screenshots of every page go to the test's temporary folder (
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import urllib.request
@@ -21,31 +20,11 @@ from retail.common.clock import business_day, day_of
 from retail.store import connect
 from scripts.gateway.launcher import stop
 
+from .chromium import SHOTS, skip_without_the_console_tools
 from .conftest import start_gateway, stop_gateway
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ECHARTS = ROOT / "console" / "node_modules" / "echarts" / "dist" / "echarts.min.js"
-SHOTS = ROOT / ".artifacts" / "console"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-if not Path(CHROMIUM).exists():
-    pytest.skip(
-        "Chromium is not installed here (scripts/ensure_chromium.sh, run by `make test`, "
-        "installs Debian's chromium when it can)",
-        allow_module_level=True,
-    )
-if not ECHARTS.exists():
-    pytest.skip("ECharts is not installed: run `make console`", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+skip_without_the_console_tools()
 
 
 @pytest.fixture(scope="module")
@@ -72,14 +51,6 @@ def shop(tmp_path_factory):
     gateway = start_gateway(folder, "dev", workers=2)
     yield gateway
     stop_gateway(gateway)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

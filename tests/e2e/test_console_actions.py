@@ -13,8 +13,10 @@ from retail.common.clock import utcnow
 from retail.operators import create_operator
 from retail.store import connect
 
+from .chromium import SHOTS, skip_without_the_console_tools
 from .conftest import start_gateway, stop_gateway
-from .test_console import CHROMIUM, FLAGS, SHOTS, sync_api
+
+skip_without_the_console_tools()
 
 ADMIN = {"X-Dev-Operator": "e2e:admin"}
 SHANGHAI = timezone(timedelta(hours=8))
@@ -73,14 +75,6 @@ def shop(tmp_path_factory):
     create_operator(connect(gateway.db_uri), "hx", "merchant:m-huaxia", "hx-password-1234")
     yield gateway
     stop_gateway(gateway)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def sign_in(browser, shop, operator_id, password):

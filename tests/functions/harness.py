@@ -125,3 +125,38 @@ def finish_erasures() -> Any:
         travel(timedelta(0))
     assert answer["code"] == "OK", answer
     return answer["data"]
+
+
+BUYER = "o-test-user"
+
+
+class Crash(Exception):
+    """The process dying at a fault point."""
+
+
+def place(key: str, **changes: Any) -> dict[str, Any]:
+    """The buyer's order_place answer for the sample order (with `changes`)."""
+    return call("order_place", {**sample("order_place"), "idempotency_key": key, **changes})
+
+
+def wechat_pay_took(db: Any, out_trade_no: str) -> dict[str, Any]:
+    """WeChat Pay (the sandbox) took the money, no notification sent yet: the transaction as
+    WeChat Pay's query would give it."""
+    db.sandbox_wechatpay.update_one(
+        {"_id": f"pay:{out_trade_no}"},
+        {"$set": {"trade_state": "SUCCESS", "transaction_id": f"42{out_trade_no}"}},
+    )
+    record = db.sandbox_wechatpay.find_one({"_id": f"pay:{out_trade_no}"})
+    return {k: v for k, v in record.items() if k not in ("_id", "kind", "notify_url")}
+
+
+def paid_through_wechat_pay(db: Any, key: str, **changes: Any) -> dict[str, Any]:
+    """The buyer's order, prepaid and paid through the sandbox's transaction, applied."""
+    from retail.payments.config import wechatpay_config
+    from retail.payments.transactions import apply_transaction
+
+    order: dict[str, Any] = place(key, **changes)["data"]
+    call("payment_prepay", {"order_id": order["order_id"]})
+    tx = wechat_pay_took(db, order["out_trade_no"])
+    assert apply_transaction(db, wechatpay_config(), tx) == "paid"
+    return order

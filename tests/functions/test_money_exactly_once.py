@@ -16,10 +16,17 @@ from retail.payments.config import wechatpay_config
 from retail.payments.connect import wechatpay_client
 from retail.payments.transactions import apply_transaction
 
-from .harness import as_operator, call, handler, sample
-
-BUYER = "o-test-user"
-
+from .harness import (
+    BUYER,
+    Crash,
+    as_operator,
+    call,
+    handler,
+    paid_through_wechat_pay,
+    place,
+    sample,
+    wechat_pay_took,
+)
 
 pytestmark = pytest.mark.usefixtures("fresh_sandbox")
 
@@ -28,20 +35,6 @@ def _buyer_with_coupon_and_points(db, points=300):
     call("user_login", {})
     award_points(db, BUYER, points, "test:grant", "granted by the test")
     return call("coupon_claim", {"template_id": "c-new-user"})["data"]["coupon_id"]
-
-
-def _place(key, **changes):
-    return call("order_place", {**sample("order_place"), "idempotency_key": key, **changes})
-
-
-def _sandbox_success(db, out_trade_no):
-    """WeChat Pay took the money (the buyer's payment raced the close); no notification yet."""
-    db.sandbox_wechatpay.update_one(
-        {"_id": f"pay:{out_trade_no}"},
-        {"$set": {"trade_state": "SUCCESS", "transaction_id": f"42{out_trade_no}"}},
-    )
-    record = db.sandbox_wechatpay.find_one({"_id": f"pay:{out_trade_no}"})
-    return {k: v for k, v in record.items() if k not in ("_id", "kind", "notify_url")}
 
 
 def _coupon(db, coupon_id):
@@ -57,7 +50,7 @@ def test_a_payment_after_cancellation_is_refunded_whole_and_never_reuses_coupon_
     seeded, how
 ):
     coupon_id = _buyer_with_coupon_and_points(seeded)
-    order = _place("late-pay-0001", coupon_id=coupon_id, points=200)["data"]
+    order = place("late-pay-0001", coupon_id=coupon_id, points=200)["data"]
     assert call("payment_prepay", {"order_id": order["order_id"]})["code"] == "OK"
     if how == "buyer":
         assert call("order_cancel", {"order_id": order["order_id"]})["code"] == "OK"
@@ -72,14 +65,14 @@ def test_a_payment_after_cancellation_is_refunded_whole_and_never_reuses_coupon_
         sandbox.pay(order["out_trade_no"])  # the buyer can no longer pay it
     assert (_coupon(seeded, coupon_id), _points(seeded)) == ("AVAILABLE", 300)
     # A payment WeChat Pay accepted anyway (it raced the close) is given back whole.
-    late = _sandbox_success(seeded, order["out_trade_no"])
+    late = wechat_pay_took(seeded, order["out_trade_no"])
     for _ in range(2):
         assert apply_transaction(seeded, wechatpay_config(), late) == "late_payment_refunded"
     stored = seeded.orders.find_one({"_id": order["order_id"]})
     assert stored["status"] == "CANCELLED" and stored["refund_status"] == "PROCESSING"
     assert [r["amount"] for r in seeded.refunds.find({})] == [order["total"]]
     # The coupon and the points are spent once more only by a new order that pays for them.
-    again = _place("late-pay-0002", coupon_id=coupon_id, points=200)["data"]
+    again = place("late-pay-0002", coupon_id=coupon_id, points=200)["data"]
     assert again["discount"] == 500 and again["points_used"] == 200
     assert (_coupon(seeded, coupon_id), _points(seeded)) == ("LOCKED", 100)
     assert audit_stock(seeded) == []
@@ -87,9 +80,9 @@ def test_a_payment_after_cancellation_is_refunded_whole_and_never_reuses_coupon_
 
 def test_cancelling_an_order_paid_meanwhile_keeps_the_payment(seeded):
     coupon_id = _buyer_with_coupon_and_points(seeded)
-    order = _place("paid-meanwhile-1", coupon_id=coupon_id, points=100)["data"]
+    order = place("paid-meanwhile-1", coupon_id=coupon_id, points=100)["data"]
     call("payment_prepay", {"order_id": order["order_id"]})
-    _sandbox_success(seeded, order["out_trade_no"])  # paid; the notification is still on its way
+    wechat_pay_took(seeded, order["out_trade_no"])  # paid; the notification is still on its way
     answer = call("order_cancel", {"order_id": order["order_id"]})
     assert answer["code"] == "CONFLICT" and answer["details"]["status"] == "PAID"
     assert seeded.orders.find_one({"_id": order["order_id"]})["status"] == "PAID"
@@ -111,39 +104,31 @@ RACES = {
 
 @pytest.mark.parametrize("reason", sorted(RACES))
 def test_a_retried_placement_answers_what_the_first_call_answered(seeded, monkeypatch, reason):
-    from retail.orders import place
+    from retail.orders import place as placing
 
     coupon_id = _buyer_with_coupon_and_points(seeded, points=50)
     changes = {"coupon_id": coupon_id, "points": 50}
     if reason == "GROUP_CLOSED":
         changes = {"items": [{"sku_id": "p-honey-1", "qty": 1}], "group": {"deal_id": "g-honey-3"}}
     name, result = RACES[reason]
-    monkeypatch.setattr(place, name, lambda *a, **k: result)
-    original = _place("retry-kind-0001", **changes)
+    monkeypatch.setattr(placing, name, lambda *a, **k: result)
+    original = place("retry-kind-0001", **changes)
     monkeypatch.undo()
     assert original["code"] != "OK" and original["details"]["reason"] == reason
     for _ in range(2):
-        replay = _place("retry-kind-0001", **changes)
+        replay = place("retry-kind-0001", **changes)
         assert (replay["code"], replay["details"]) == (original["code"], original["details"])
     assert (_coupon(seeded, coupon_id), _points(seeded)) == ("AVAILABLE", 50)
 
 
 def test_a_retry_of_an_interrupted_placement_is_refused_not_answered_ok(seeded):
-    order = _place("interrupted-0001")["data"]
+    order = place("interrupted-0001")["data"]
     seeded.orders.update_one(
         {"_id": order["order_id"]},
         {"$set": {"status": "FAILED", "failure": {"code": "INTERRUPTED"}}},
     )
-    replay = _place("interrupted-0001")
+    replay = place("interrupted-0001")
     assert replay["code"] == "CONFLICT" and replay["details"]["reason"] == "INTERRUPTED"
-
-
-def _paid(db, key, **changes):
-    order = _place(key, **changes)["data"]
-    call("payment_prepay", {"order_id": order["order_id"]})
-    tx = _sandbox_success(db, order["out_trade_no"])
-    assert apply_transaction(db, wechatpay_config(), tx) == "paid"
-    return order
 
 
 def _refund_result(db, order_id, status="SUCCESS"):
@@ -155,16 +140,12 @@ def _reconcile():
     return handler("payment_reconcile")(sample("payment_reconcile"), {})["data"]
 
 
-class Crash(Exception):
-    """The process dying at a fault point."""
-
-
 def test_a_crash_after_the_refund_went_final_is_finished_by_replay_or_reconcile(
     seeded, monkeypatch
 ):
     from retail.payments import notifications
 
-    orders = [_paid(seeded, f"refund-crash-{n}") for n in range(2)]
+    orders = [paid_through_wechat_pay(seeded, f"refund-crash-{n}") for n in range(2)]
     for order in orders:
         refund = call("refund_request", {"order_id": order["order_id"], "reason": "changed mind"})
         assert refund["data"]["status"] == "REFUNDING"
@@ -194,14 +175,14 @@ def test_a_crash_after_the_refund_went_final_is_finished_by_replay_or_reconcile(
 
 def test_a_refund_never_drives_points_negative_it_takes_their_value_off_the_refund(seeded):
     call("user_login", {})
-    first = _paid(seeded, "points-earn-0001")
+    first = paid_through_wechat_pay(seeded, "points-earn-0001")
     ship = {"order_id": first["order_id"], "carrier": "SF", "tracking_no": "SF1234"}
     as_operator("order_ship", ship, "admin")
     call("order_confirm", {"order_id": first["order_id"]})
     earned = first["total"] // 100
     assert _points(seeded) == earned
     spent = earned - 3
-    second = _place("points-spend-0001", points=spent)["data"]
+    second = place("points-spend-0001", points=spent)["data"]
     assert second["points_used"] == spent and _points(seeded) == 3
     call("refund_request", {"order_id": first["order_id"], "reason": "broken"})
     review = as_operator(
@@ -228,7 +209,7 @@ def test_a_refund_never_drives_points_negative_it_takes_their_value_off_the_refu
 def test_reconciliation_moves_forward_past_orders_that_stay_unpaid(seeded, monkeypatch):
     from retail.payments import reconcile
 
-    orders = [_place(f"reconcile-key-{n:03d}")["data"] for n in range(7)]
+    orders = [place(f"reconcile-key-{n:03d}")["data"] for n in range(7)]
     for order in orders:
         call("payment_prepay", {"order_id": order["order_id"]})
     seeded.orders.update_many({}, {"$set": {"updated_at": utcnow() - timedelta(hours=1)}})
@@ -241,7 +222,7 @@ def test_reconciliation_moves_forward_past_orders_that_stay_unpaid(seeded, monke
         _reconcile_small()
     ids = sorted(o["order_id"] for o in orders)
     assert asked == ids[:6]  # newer orders were reached, none asked twice
-    _sandbox_success(seeded, ids[6])  # the newest one is paid, its notification lost
+    wechat_pay_took(seeded, ids[6])  # the newest one is paid, its notification lost
     _reconcile_small()
     assert asked[6:] == [ids[6], ids[0]]  # then it starts again from the oldest
     assert seeded.orders.find_one({"_id": ids[6]})["status"] == "PAID"
@@ -259,7 +240,7 @@ def test_a_crash_before_the_refund_was_recorded_is_finished_by_reconcile(seeded)
     from retail.common.vocabulary import OrderStatus
     from retail.orders.refunding import start_refunding
 
-    order = _paid(seeded, "refund-owed-0001")
+    order = paid_through_wechat_pay(seeded, "refund-owed-0001")
     start_refunding(seeded, order["order_id"], OrderStatus.PAID, "changed mind", {"restock": True})
     assert seeded.refunds.count_documents({}) == 0  # the process died here
     seeded.orders.update_one(
@@ -277,7 +258,7 @@ def test_the_sandbox_refuses_the_refunds_wechat_pay_refuses(seeded):
     to at most that total, and an out_refund_no asks for one amount only."""
     from retail.common.errors import UpstreamUnavailable
 
-    order = _paid(seeded, "sandbox-rules-0001")
+    order = paid_through_wechat_pay(seeded, "sandbox-rules-0001")
     client, total = wechatpay_client(), order["total"]
 
     def refund(number, amount, paid=total):

@@ -20,8 +20,17 @@ from retail.risk.limits import forget_risk_limits
 from retail.settlement.lines import statement_rows
 from retail.settlement.statements import SettleDay, run_settlement
 
-from .harness import as_operator, call, handler, sample
-from .test_money_exactly_once import BUYER, Crash, _paid
+from .harness import (
+    BUYER,
+    Crash,
+    as_operator,
+    call,
+    handler,
+    paid_through_wechat_pay,
+    place,
+    sample,
+    wechat_pay_took,
+)
 
 # The sample order: mango from m-huaxia and eggs from m-self, by express.
 MANGO, EGGS = "m-huaxia", "m-self"
@@ -64,7 +73,7 @@ def _wechat_refunded(db, order_id):
 
 def test_an_unshipped_parcel_goes_back_to_stock_and_its_share_is_refunded(seeded):
     call("user_login", {})
-    order = _paid(seeded, "parcel-refund-0001")
+    order = paid_through_wechat_pay(seeded, "parcel-refund-0001")
     stored = _order(seeded, order["order_id"])
     eggs_sold, mango_sold = _sold(seeded, "p-eggs-1"), _sold(seeded, "p-mango-1")
     answer = _refund(order["order_id"], EGGS)
@@ -103,7 +112,7 @@ def test_an_unshipped_parcel_goes_back_to_stock_and_its_share_is_refunded(seeded
 
 
 def test_a_shipped_parcel_waits_for_review_and_the_last_parcel_refunds_the_rest(seeded):
-    order = _paid(seeded, "parcel-refund-0002")
+    order = paid_through_wechat_pay(seeded, "parcel-refund-0002")
     _ship(order["order_id"], MANGO, "SF2222222222")
     mango_sold = _sold(seeded, "p-mango-1")
     asked = _refund(order["order_id"], MANGO, "arrived bruised")["data"]
@@ -133,9 +142,11 @@ def test_a_shipped_parcel_waits_for_review_and_the_last_parcel_refunds_the_rest(
 
 
 def test_a_parcel_request_names_a_merchant_of_a_refundable_order(seeded):
-    order = _paid(seeded, "parcel-refund-0003")
+    order = paid_through_wechat_pay(seeded, "parcel-refund-0003")
     assert _refund(order["order_id"], "m-nobody")["code"] == "NOT_FOUND"
-    single = _paid(seeded, "parcel-refund-0004", items=[{"sku_id": "p-eggs-1", "qty": 1}])
+    single = paid_through_wechat_pay(
+        seeded, "parcel-refund-0004", items=[{"sku_id": "p-eggs-1", "qty": 1}]
+    )
     assert _refund(single["order_id"], EGGS)["code"] == "OK"  # its only parcel: the whole order
     assert _order(seeded, single["order_id"])["status"] == "REFUNDING"
     unpaid = call(
@@ -147,7 +158,7 @@ def test_a_parcel_request_names_a_merchant_of_a_refundable_order(seeded):
 
 def test_a_parcel_refunded_after_completion_takes_back_its_points_never_below_zero(seeded):
     call("user_login", {})
-    order = _paid(seeded, "parcel-refund-0006")
+    order = paid_through_wechat_pay(seeded, "parcel-refund-0006")
     _ship(order["order_id"], MANGO, "SF3333333333")
     _ship(order["order_id"], EGGS, "SF4444444444")
     call("order_confirm", {"order_id": order["order_id"]})
@@ -178,7 +189,7 @@ def test_a_parcel_refunded_after_completion_takes_back_its_points_never_below_ze
 
 
 def test_a_crash_before_the_parcel_refund_is_recorded_is_sent_by_reconciliation(seeded):
-    order = _paid(seeded, "parcel-refund-0007")
+    order = paid_through_wechat_pay(seeded, "parcel-refund-0007")
     # The order side happened, then the function died before the payments side.
     start_parcel_refund(seeded, order["order_id"], EGGS, "crashed", restock=True)
     assert seeded.refunds.count_documents({}) == 0
@@ -193,7 +204,7 @@ def test_a_crash_before_the_parcel_refund_is_recorded_is_sent_by_reconciliation(
 
 
 def test_statements_take_a_parcel_back_once_from_its_own_merchant(seeded):
-    order = _paid(seeded, "parcel-refund-0008")
+    order = paid_through_wechat_pay(seeded, "parcel-refund-0008")
     oid = order["order_id"]
     _ship(oid, MANGO, "SF5555555555")
     _ship(oid, EGGS, "SF6666666666")
@@ -236,7 +247,7 @@ def test_statements_take_a_parcel_back_once_from_its_own_merchant(seeded):
 
 
 def test_the_waiting_parcel_refunded_after_the_other_left_starts_auto_confirmation(seeded):
-    order = _paid(seeded, "parcel-refund-0101")
+    order = paid_through_wechat_pay(seeded, "parcel-refund-0101")
     oid = order["order_id"]
     _ship(oid, MANGO, "SF0101010101")
     assert _order(seeded, oid).get("shipped_at") is None  # the eggs still wait
@@ -251,7 +262,7 @@ def test_the_waiting_parcel_refunded_after_the_other_left_starts_auto_confirmati
 
 
 def test_a_whole_refund_puts_back_the_parcels_that_never_left(seeded):
-    order = _paid(seeded, "parcel-refund-0102")
+    order = paid_through_wechat_pay(seeded, "parcel-refund-0102")
     oid = order["order_id"]
     _ship(oid, MANGO, "SF0202020202")
     eggs_sold, mango_sold = _sold(seeded, "p-eggs-1"), _sold(seeded, "p-mango-1")
@@ -267,9 +278,9 @@ def test_a_parcel_refund_counts_towards_the_refund_abuse_rule(seeded, monkeypatc
     monkeypatch.setenv("RETAIL_RISK_LIMITS", '{"refunds_per_30_days": 1}')
     reset_settings()
     forget_risk_limits()
-    first = _paid(seeded, "parcel-refund-0103")
+    first = paid_through_wechat_pay(seeded, "parcel-refund-0103")
     assert EGGS in _refund(first["order_id"], EGGS)["data"]["parcel_refunds"]
-    second = _paid(seeded, "parcel-refund-0104")
+    second = paid_through_wechat_pay(seeded, "parcel-refund-0104")
     held = _refund(second["order_id"])["data"]
     stored = _order(seeded, second["order_id"])
     assert held["status"] == "PAID" and stored["refund_request"]["status"] == "REQUESTED"
@@ -278,7 +289,7 @@ def test_a_parcel_refund_counts_towards_the_refund_abuse_rule(seeded, monkeypatc
 
 
 def test_two_parcel_requests_at_once_leave_the_last_one_to_refund_the_rest(seeded, monkeypatch):
-    order = _paid(seeded, "parcel-refund-0105")
+    order = paid_through_wechat_pay(seeded, "parcel-refund-0105")
     oid = order["order_id"]
     assert MANGO in _refund(oid, MANGO)["data"]["parcel_refunds"]
     # The eggs' request read the order before the mangoes' refund was written: it too saw
@@ -300,7 +311,7 @@ def test_two_parcel_requests_at_once_leave_the_last_one_to_refund_the_rest(seede
 
 
 def test_a_parcel_shipped_while_its_approval_ran_is_not_put_back(seeded, monkeypatch):
-    order = _paid(seeded, "parcel-refund-0106")
+    order = paid_through_wechat_pay(seeded, "parcel-refund-0106")
     oid = order["order_id"]
     _ship(oid, MANGO, "SF0606060606")
     seeded.orders.update_one(  # a request for the eggs, held for review (abuse rule)
@@ -327,7 +338,7 @@ def test_a_parcel_approved_between_completion_and_its_effects_takes_its_points_o
     seeded, monkeypatch
 ):
     call("user_login", {})
-    order = _paid(seeded, "parcel-refund-0107")
+    order = paid_through_wechat_pay(seeded, "parcel-refund-0107")
     oid = order["order_id"]
     _ship(oid, MANGO, "SF0808080808")
     _ship(oid, EGGS, "SF0909090909")
@@ -348,7 +359,7 @@ def test_a_parcel_approved_between_completion_and_its_effects_takes_its_points_o
 
 def test_reconciliation_takes_the_points_shortfall_off_an_owed_parcel_refund(seeded, monkeypatch):
     call("user_login", {})
-    order = _paid(seeded, "parcel-refund-0108")
+    order = paid_through_wechat_pay(seeded, "parcel-refund-0108")
     oid = order["order_id"]
     _ship(oid, MANGO, "SF1010101010")
     _ship(oid, EGGS, "SF1212121212")
@@ -372,7 +383,7 @@ def test_reconciliation_takes_the_points_shortfall_off_an_owed_parcel_refund(see
 
 
 def test_a_closed_refund_is_asked_again_and_an_abnormal_one_waits_for_its_success(seeded):
-    order = _paid(seeded, "parcel-refund-0109")
+    order = paid_through_wechat_pay(seeded, "parcel-refund-0109")
     oid = order["order_id"]
     share = _refund(oid, EGGS)["data"]["parcel_refunds"][EGGS]["amount"]
     first = parcel_refund_no(oid, EGGS)
@@ -433,7 +444,7 @@ def test_a_whole_refund_while_a_parcel_leaves_waits_for_review_and_restocks_noth
     back in stock nor refunded without review."""
     from retail.orders import parcels
 
-    order = _paid(seeded, "parcel-leaving-0001")
+    order = paid_through_wechat_pay(seeded, "parcel-leaving-0001")
     oid, sold = order["order_id"], _sold(seeded, "p-mango-1")
     real, asked = parcels.transition, []
 
@@ -458,8 +469,8 @@ def test_a_parcel_restock_that_races_another_parcel_leaving_is_made_once(seeded,
     """The eggs parcel goes back while the mango parcel leaves (PAID -> SHIPPED between the
     eggs' stock move and its record): the move is recorded whatever the order's status, so
     order_repair never makes it again (another buyer's sold eggs stay sold)."""
-    _paid(seeded, "parcel-race-0000")  # another buyer's paid order holds eggs too
-    order = _paid(seeded, "parcel-race-0001")
+    paid_through_wechat_pay(seeded, "parcel-race-0000")  # another buyer's paid order holds eggs too
+    order = paid_through_wechat_pay(seeded, "parcel-race-0001")
     oid = order["order_id"]
     before = seeded.stock.find_one({"_id": "p-eggs-1@central"})
     real, shipped = lifecycle.fault_point, []
@@ -492,7 +503,7 @@ def test_the_last_waiting_parcel_refunded_while_another_ships_starts_auto_confir
 ):
     from retail.orders import parcels
 
-    order = _paid(seeded, "parcel-race-0002")
+    order = paid_through_wechat_pay(seeded, "parcel-race-0002")
     oid = order["order_id"]
     real, refunded = parcels.transition, []
 
@@ -511,7 +522,7 @@ def test_the_last_waiting_parcel_refunded_while_another_ships_starts_auto_confir
 
 def test_a_crash_before_auto_confirmation_started_is_finished_by_repair(seeded, monkeypatch):
 
-    order = _paid(seeded, "parcel-crash-0003")
+    order = paid_through_wechat_pay(seeded, "parcel-crash-0003")
     oid = order["order_id"]
     assert _ship(oid, MANGO, "SF1212121212")["code"] == "OK"
 
@@ -534,7 +545,7 @@ def test_a_parcel_share_the_points_took_whole_is_done_without_asking_wechat_pay(
     call("user_login", {})
     award_points(seeded, BUYER, 5000, "test:grant", "granted")
     seeded.skus.update_one({"_id": "p-eggs-1"}, {"$set": {"price": 1}})
-    order = _paid(seeded, "parcel-zero-0001", points=2900)
+    order = paid_through_wechat_pay(seeded, "parcel-zero-0001", points=2900)
     oid = order["order_id"]
     assert _refund(oid, EGGS)["code"] == "OK"
     record = seeded.refunds.find_one({"_id": parcel_refund_no(oid, EGGS)})
@@ -556,11 +567,9 @@ def test_a_paid_order_shipped_before_repair_after_a_crash_mid_payment_is_sold_on
     from retail.payments.config import wechatpay_config
     from retail.payments.transactions import apply_transaction
 
-    from .test_money_exactly_once import _place, _sandbox_success
-
-    order = _place("crash-mid-pay-0001")["data"]
+    order = place("crash-mid-pay-0001")["data"]
     call("payment_prepay", {"order_id": order["order_id"]})
-    tx = _sandbox_success(seeded, order["out_trade_no"])
+    tx = wechat_pay_took(seeded, order["out_trade_no"])
 
     def dies(name):
         if name == "settle_stock:after_move_1":
