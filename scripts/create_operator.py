@@ -18,8 +18,8 @@ import re
 import sys
 
 from retail.common.database import database
+from retail.common.operator import ROLE_PATTERN
 from retail.operators import create_operator, delete_operator, disable_operator
-from retail.operators.accounts import ROLE_PATTERN
 
 
 def main() -> int:

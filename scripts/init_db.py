@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from retail.common.database import database
-from retail.store.indexes import apply_indexes, missing_indexes
+from retail.store.indexes import apply_indexes, extra_indexes, missing_indexes
 
 SPEC = Path(__file__).resolve().parents[1] / "infra" / "indexes.json"
 
@@ -22,16 +22,21 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument(
-        "--check", action="store_true", help="only list the indexes the store lacks (exit 1 if any)"
+        "--check",
+        action="store_true",
+        help="only list the indexes the store lacks or holds beyond the file (exit 1 if any)",
     )
     args = parser.parse_args()
     spec = json.loads(SPEC.read_text(encoding="utf-8"))
     if args.check:
         lacking = missing_indexes(database(), spec)
+        extra = extra_indexes(database(), spec)
         for index in lacking:
             print(f"missing {index}")
+        for collection, name in extra:
+            print(f"not in infra/indexes.json (init_db drops it): {collection}.{name}")
         print(f"{len(lacking)} indexes missing" if lacking else "every index in place")
-        return 1 if lacking else 0
+        return 1 if lacking or extra else 0
     names = apply_indexes(database(), spec)
     print(f"{len(names)} indexes in place")
     return 0

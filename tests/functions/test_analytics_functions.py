@@ -195,3 +195,28 @@ def test_the_customer_table_follows_only_orders_whose_spending_changed(seeded):
     finish_refund(seeded, order["order_id"], "SUCCESS")
     refresh_customers(seeded, today)
     assert seeded.customers.find_one({"_id": "o-c1"}) is None  # no spending left
+
+
+def test_a_refresh_after_the_mark_it_follows_changed_reads_everyone_once(seeded):
+    """A cursor left by code that followed updated_at is not trusted: an order paid by that
+    code (no customer_due) between its last run and this code's first is still counted."""
+    from retail.analytics.customers import JOB, refresh_customers
+
+    from .harness import consent, paid_order
+
+    today = day_of(utcnow())
+    call("user_login", {}, "o-old-code")
+    consent("o-old-code")
+    order = paid_order("old-code-payment", "o-old-code")
+    seeded.orders.update_one({"_id": order["order_id"]}, {"$unset": {"customer_due": ""}})
+    seeded.job_cursors.insert_one({"_id": JOB, "after": utcnow(), "scored_day": str(today)})
+    refresh_customers(seeded, today)
+    assert seeded.customers.find_one({"_id": "o-old-code"})["orders"] == 1
+
+
+def test_shipping_and_receipt_leave_the_customer_mark_as_payment_set_it(seeded):
+    from .harness import completed_order
+
+    order = completed_order("mark-once")
+    stored = seeded.orders.find_one({"_id": order["order_id"]})
+    assert stored["customer_due"] == stored["paid_at"]  # set with the payment, not since

@@ -240,3 +240,16 @@ def test_order_search_filters_the_fulfilment_queues_and_pages(seeded):
     assert not {o["order_id"] for o in first} & {o["order_id"] for o in rest}
     bad = as_operator("order_search", {"refund_status": "MAYBE"}, "admin")
     assert bad["code"] == "INVALID_ARGUMENT"
+
+
+def test_an_account_whose_role_is_not_one_is_refused_at_sign_in(seeded):
+    """An account written by hand (or with a role since retired) gets no token it could
+    only be refused with afterwards."""
+    from retail.operators import create_operator
+
+    create_operator(seeded, "op-odd", "merchant:m-self", "correct horse battery staple")
+    seeded.operators.update_one({"_id": "op-odd"}, {"$set": {"role": "merchant"}})
+    answer = handler("operator_login")(
+        {"operator_id": "op-odd", "password": "correct horse battery staple"}, {}
+    )
+    assert answer["code"] == "UNAUTHENTICATED" and "role" in answer["message"]

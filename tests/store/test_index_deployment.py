@@ -88,3 +88,17 @@ def test_every_index_is_one_mongodb_creates():
                 operators = set(cond) if isinstance(cond, dict) else set()
                 assert operators <= accepted, (collection, index)
                 assert cond != {"$exists": False}, (collection, index)
+
+
+def test_an_index_the_file_no_longer_lists_is_dropped_and_listed_until_then(tmp_path):
+    """A store set up by an earlier release keeps no index the file dropped: each one costs
+    every write (the orders' updated_at index, say)."""
+    from retail.store.indexes import extra_indexes
+
+    db = connect(f"sqlite:///{tmp_path}/older.db")
+    apply_indexes(db, SPEC)
+    db.orders.create_index([("updated_at", 1)])
+    assert extra_indexes(db, SPEC) == [("orders", "updated_at_1")]
+    apply_indexes(db, SPEC)
+    assert extra_indexes(db, SPEC) == [] and missing_indexes(db, SPEC) == []
+    assert "updated_at_1" not in db.orders.index_information()

@@ -22,9 +22,12 @@ def test_a_role_is_read_once_into_its_kind_and_merchant(role, kind, merchant_id)
     assert (operator.kind, operator.merchant_id, operator.role) == (kind, merchant_id, role)
 
 
-@pytest.mark.parametrize("role", ["", "root", "merchant", "merchant:", "admin:x", "Admin"])
+@pytest.mark.parametrize(
+    "role",
+    ["", "root", "merchant", "merchant:", "admin:x", "Admin", "merchant:*", "merchant:a b"],
+)
 def test_a_role_no_account_may_hold_is_refused(role):
-    assert not is_role(role)
+    assert not is_role(role)  # "merchant:*" would read every merchant's data (scope ALL)
     if role.partition(":")[0] not in ("admin", "service", "merchant"):
         with pytest.raises(ValueError):
             Operator("op-1", role)

@@ -34,7 +34,11 @@ FIELDS = {"openid": 1, "paid_at": 1, "paid_amount": 1, "total": 1, "lines": 1}
 JOB = "analytics_rollup:customers"
 SUMMARY = "segments"
 SAMPLE = 1000  # spends kept for scoring between rescores
-IN_FLIGHT = timedelta(minutes=5)  # an order written this long before its updated_at is seen
+IN_FLIGHT = timedelta(minutes=5)  # an order marked this long before the mark is written is seen
+# What the incremental read follows; a cursor left by code that followed something else
+# (updated_at) is not trusted: the next run reads everyone once, so nothing written between
+# the last run of that code and the first of this one is missed.
+READS = "customer_due"
 PART = 500  # buyers read per query
 
 
@@ -71,11 +75,11 @@ def _score(sorted_values: list[float], value: float) -> int:
 
 
 def refresh_customers(db: Any, today: date) -> int:
-    """Bring the customer table up to date (the first run on a shop reads every counted order
-    once); returns the customers it holds."""
+    """Bring the customer table up to date (the first run on a shop, or after the mark it
+    follows changed, reads every counted order once); returns the customers it holds."""
     progress = db.job_cursors.find_one({"_id": JOB}) or {}
     started = utcnow()
-    if "after" in progress:
+    if "after" in progress and progress.get("reads") == READS:
         touched, rows = _changed_since(db, progress["after"] - IN_FLIGHT)
         spends = list(progress.get("spends") or [])
     else:
@@ -90,7 +94,14 @@ def refresh_customers(db: Any, today: date) -> int:
         spends = _rescore(db, today)
     db.job_cursors.update_one(
         {"_id": JOB},
-        {"$set": {"after": started, "scored_day": today.isoformat(), "spends": spends}},
+        {
+            "$set": {
+                "after": started,
+                "reads": READS,
+                "scored_day": today.isoformat(),
+                "spends": spends,
+            }
+        },
         upsert=True,
     )
     summary = db.analytics_summaries.find_one({"_id": SUMMARY}) or {}

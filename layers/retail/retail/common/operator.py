@@ -4,6 +4,7 @@ the merchant it acts for."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .errors import Forbidden
@@ -40,9 +41,10 @@ class Operator:
             raise Forbidden(f"role {self.role!r} may not {what}")
 
 
+# A merchant id as the catalogue writes one: never "*" (a merchant's scope is ALL for "*").
+ROLE_PATTERN = r"^(admin|service|merchant:[A-Za-z0-9_-]+)$"
+
+
 def is_role(role: str) -> bool:
     """Whether `role` is one an operator account may hold."""
-    kind, _, merchant_id = role.partition(":")
-    if kind == Role.MERCHANT:
-        return bool(merchant_id)
-    return kind in (Role.ADMIN, Role.SERVICE) and not merchant_id
+    return re.fullmatch(ROLE_PATTERN, role) is not None

@@ -89,7 +89,8 @@ def transition(
     settled = {"stock_settled": False} if effects.moves_stock else {}
     # The buyer's spending may change: the customer table reads the orders marked since its
     # last refresh (analytics.customers), through a partial index new orders are not in.
-    spending = {"customer_due": now} if {status, *allowed} & set(SPENDING) else {}
+    moves = any((source in SPENDING) != (status in SPENDING) for source in allowed)
+    spending = {"customer_due": now} if moves else {}
     update: dict[str, Any] = {
         "$set": {"status": status, "updated_at": now, **settled, **spending, **(extra or {})},
         "$push": {"timeline": {"at": now, "status": status, "note": note}},

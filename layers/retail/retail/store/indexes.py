@@ -1,5 +1,6 @@
 """Creating the project's indexes (infra/indexes.json) on either engine, idempotently, and
-listing what a store lacks (scripts/init_db.py --check)."""
+listing what a store lacks or holds beyond them (scripts/init_db.py --check). The file is
+every index of the collections it names: one it no longer lists is dropped."""
 
 from __future__ import annotations
 
@@ -12,9 +13,12 @@ INDEX_CONFLICTS = {85, 86}
 
 
 def apply_indexes(db: Any, spec: dict[str, Any]) -> list[str]:
-    """Create every index in `spec` that is missing, and replace one whose keys are there
-    with other options (an index made TTL, a partial filter changed); returns
-    'collection.index' names."""
+    """Create every index in `spec` that is missing, replace one whose keys are there with
+    other options (an index made TTL, a partial filter changed), and drop the indexes of the
+    spec's collections it no longer lists (each costs every write); returns
+    'collection.index' names of the indexes it holds."""
+    for collection, index in extra_indexes(db, spec):
+        db[collection].drop_index(index)
     created = []
     for collection, indexes in spec["collections"].items():
         for index in indexes:
@@ -49,6 +53,19 @@ def missing_indexes(db: Any, spec: dict[str, Any]) -> list[str]:
             if wanted not in [(keys, _comparable(options)) for keys, options in held]:
                 missing.append(f"{collection}: {index['keys']} {_options(index) or ''}".rstrip())
     return missing
+
+
+def extra_indexes(db: Any, spec: dict[str, Any]) -> list[tuple[str, str]]:
+    """(collection, index name) of each index on a collection of `spec` that `spec` does not
+    list as held (an index it dropped, or one whose options it changed)."""
+    extra = []
+    for collection, indexes in spec["collections"].items():
+        wanted = [(_keys(index), _comparable(_options(index))) for index in indexes]
+        for name, info in db[collection].index_information().items():
+            keys, options = _held(info)
+            if name != "_id_" and (keys, _comparable(options)) not in wanted:
+                extra.append((collection, name))
+    return extra
 
 
 def _keys(index: dict[str, Any]) -> list[tuple[str, int]]:
