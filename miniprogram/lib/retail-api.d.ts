@@ -596,6 +596,8 @@ export type OrderSearch = {
   reason?: string | null;
 };
 
+export type OrderStatus = "RESERVING" | "PENDING_PAYMENT" | "PAID" | "SHIPPED" | "COMPLETED" | "CANCELLED" | "FAILED" | "REFUNDING" | "REFUNDED";
+
 export type OrderView = {
   lines: Array<PricedLine>;
   delivery: "express" | "instant" | "pickup" | "virtual";
@@ -616,7 +618,7 @@ export type OrderView = {
   ship_on: string | null;
   order_id: string;
   out_trade_no: string;
-  status: string;
+  status: OrderStatus;
   created_at: string;
   pay_deadline: string | null;
   /** WeChat Pay's, once the order is paid */

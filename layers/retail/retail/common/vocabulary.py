@@ -88,6 +88,15 @@ class GroupStatus(Word):
     FAILED = "FAILED"
 
 
+class RefundRequestStatus(Word):
+    """A refund an operator reviews (after shipping, or held by the abuse rule): REQUESTED
+    until APPROVED (the money goes back) or REJECTED."""
+
+    REQUESTED = "REQUESTED"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+
+
 class RiskStatus(Word):
     """A risk event's: OPEN until an operator RELEASEs its order or REJECTs it."""
 

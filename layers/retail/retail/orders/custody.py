@@ -10,9 +10,10 @@ from typing import Any
 
 from retail.common.clock import utcnow
 from retail.common.vocabulary import OrderStatus
+from retail.common.vocabulary import RefundRequestStatus as R
 
 ENDED = [OrderStatus.CANCELLED, OrderStatus.FAILED, OrderStatus.REFUNDED]
-REVIEW_OPEN = ("REQUESTED", "APPROVED")
+REVIEW_OPEN = (R.REQUESTED, R.APPROVED)
 MAX_SHOWN = 20
 
 

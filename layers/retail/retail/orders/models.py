@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field, model_validator
 
 from retail.common.models import ID, OPTIONAL_ID, OUT, STRICT
-from retail.common.vocabulary import Delivery
+from retail.common.vocabulary import Delivery, OrderStatus
 from retail.risk import DEVICE_ID
 
 
@@ -158,7 +158,7 @@ class Parcel(BaseModel):
 class OrderView(Quote):
     order_id: str
     out_trade_no: str
-    status: str
+    status: OrderStatus
     created_at: datetime
     pay_deadline: datetime | None = None
     transaction_id: str | None = Field(None, description="WeChat Pay's, once the order is paid")

@@ -10,6 +10,7 @@ from pymongo import ReturnDocument
 
 from retail.common.clock import utcnow
 from retail.common.vocabulary import OrderStatus, RefundStatus
+from retail.common.vocabulary import RefundRequestStatus as R
 
 from .effects import apply_outbox
 from .lifecycle import transition
@@ -87,14 +88,14 @@ def ask_for_review(
 ) -> dict[str, Any]:
     """A refund that waits for an operator (after shipping, or held by the abuse rule); one
     request at a time, of the whole order or of one merchant's parcel (`merchant_id`)."""
-    request: dict[str, Any] = {"status": "REQUESTED", "reason": reason, "at": utcnow()}
+    request: dict[str, Any] = {"status": R.REQUESTED, "reason": reason, "at": utcnow()}
     if merchant_id is not None:
         request["merchant_id"] = merchant_id
     db.orders.update_one(
         {
             "_id": order["_id"],
             "status": order["status"],
-            "refund_request.status": {"$nin": ["REQUESTED", "APPROVED"]},
+            "refund_request.status": {"$nin": [R.REQUESTED, R.APPROVED]},
         },
         {"$set": {"refund_request": request}},
     )
@@ -105,10 +106,10 @@ def ask_for_review(
 def reject_review(db: Any, order_id: str, note: str | None, operator_id: str) -> bool:
     """The request waiting for review is rejected; False if none was waiting."""
     rejected = db.orders.update_one(
-        {"_id": order_id, "refund_request.status": "REQUESTED"},
+        {"_id": order_id, "refund_request.status": R.REQUESTED},
         {
             "$set": {
-                "refund_request.status": "REJECTED",
+                "refund_request.status": R.REJECTED,
                 "refund_request.note": note,
                 "refund_request.reviewed_by": operator_id,
             }

@@ -15,6 +15,7 @@ from retail.common.database import database
 from retail.common.errors import Conflict, NotFound
 from retail.common.models import ORDER_ID, STRICT
 from retail.common.operator import Operator, Role
+from retail.common.vocabulary import RefundRequestStatus as R
 from retail.orders.custody import refunds_asked_since
 from retail.orders.models import OrderView
 from retail.orders.parcel_refunds import (
@@ -207,11 +208,11 @@ def review_refund(cmd: ReviewRefund, *, operator: Operator, db: Any = None) -> O
             cmd.note or "refund approved",
             extra={
                 "restock": unshipped,
-                "refund_request.status": "APPROVED",
+                "refund_request.status": R.APPROVED,
                 "refund_request.reviewed_by": operator.operator_id,
             },
             condition={
-                "refund_request.status": "REQUESTED",
+                "refund_request.status": R.REQUESTED,
                 **(NOTHING_LEFT if unshipped else {}),
             },
         )
@@ -235,7 +236,7 @@ def _approve_parcel(
     The request moves onto the parcel's record, so the order may ask for another. None if
     the other parcels went back meanwhile, so that this one is the rest of the order."""
     review = {"by": operator.operator_id, "note": cmd.note}
-    asked = {"refund_request.status": "REQUESTED", "refund_request.merchant_id": merchant_id}
+    asked = {"refund_request.status": R.REQUESTED, "refund_request.merchant_id": merchant_id}
     for restock in (True, False):
         started = start_parcel_refund(
             db,
