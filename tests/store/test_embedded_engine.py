@@ -396,3 +396,17 @@ def test_a_str_enum_written_is_indexed_as_the_string_it_is_stored_as(uri):
     found = db.things.find({"status": "OPEN", "due": {"$lte": 5}}, sort=[("due", 1), ("_id", 1)])
     assert [d["_id"] for d in found] == [1, 2]
     assert db.things.find_one({"_id": 1})["status"] == "OPEN"
+
+
+def test_an_int_enum_written_is_indexed_as_the_number_it_is_stored_as(uri):
+    from enum import IntEnum
+
+    class Level(IntEnum):
+        LOW = 1
+        HIGH = 2
+
+    db = connect(uri)
+    db.things.create_index([("at", 1)], partialFilterExpression={"level": 1})
+    db.things.insert_one({"_id": 1, "level": Level.LOW, "at": 3, "flag": True})
+    assert [d["_id"] for d in db.things.find({"level": 1, "at": {"$gte": 0}})] == [1]
+    assert db.things.find_one({"_id": 1})["flag"] is True  # a bool stays a bool

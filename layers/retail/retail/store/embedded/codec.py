@@ -40,13 +40,15 @@ def from_millis(millis: int) -> datetime:
 
 
 def normalise(value: Any) -> Any:
-    """The value as MongoDB would give it back (dates truncated to ms, aware UTC; a `str`
-    enum member as the plain string it is stored as, so an index's partial filter and a
-    query see in a written document what they see once it is read back)."""
+    """The value as MongoDB would give it back (dates truncated to ms, aware UTC; a `str` or
+    `int` enum member as the plain string or number it is stored as, so an index's partial
+    filter and a query see in a written document what they see once it is read back)."""
     if isinstance(value, datetime):
         return from_millis(to_millis(value))
     if isinstance(value, str) and type(value) is not str:
         return str.__str__(value)
+    if isinstance(value, int) and type(value) not in (int, bool):  # an IntEnum member
+        return int(value)
     if isinstance(value, dict):
         return {k: normalise(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
