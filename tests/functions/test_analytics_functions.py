@@ -215,8 +215,14 @@ def test_a_refresh_after_the_mark_it_follows_changed_reads_everyone_once(seeded)
 
 
 def test_shipping_and_receipt_leave_the_customer_mark_as_payment_set_it(seeded):
-    from .harness import completed_order
+    """Within the spending statuses nothing changes a buyer's row: shipping and receipt
+    write no new mark (each would be an index write and a recomputed row)."""
+    from .harness import paid_order
 
-    order = completed_order("mark-once")
+    order = paid_order("mark-once")
+    marked = seeded.orders.find_one({"_id": order["order_id"]})["customer_due"]
+    ship = {"order_id": order["order_id"], "carrier": "SF", "tracking_no": "SF0000000009"}
+    assert as_operator("order_ship", ship)["code"] == "OK"
+    assert call("order_confirm", {"order_id": order["order_id"]})["code"] == "OK"
     stored = seeded.orders.find_one({"_id": order["order_id"]})
-    assert stored["customer_due"] == stored["paid_at"]  # set with the payment, not since
+    assert stored["status"] == "COMPLETED" and stored["customer_due"] == marked
