@@ -90,8 +90,8 @@ def test_every_write_of_an_order_comes_from_the_orders_package(seeded, writers):
     try:
         for timer in ("order_expire", "order_repair", "payment_reconcile", "order_autoconfirm"):
             _timer(timer)
-        yesterday = (utcnow() + timedelta(hours=8) - timedelta(days=1)).date()
-        _timer("settlement_run", json.dumps({"day": yesterday.isoformat()}))
+        sold = (utcnow() + timedelta(hours=8) - timedelta(days=2)).date()  # ended a day ago
+        _timer("settlement_run", json.dumps({"day": sold.isoformat()}))
     finally:
         travel(timedelta(0))
     assert call("user_delete", {"confirm": True}, "o-erased")["code"] == "OK"
