@@ -586,3 +586,32 @@ def test_a_paid_order_shipped_before_repair_after_a_crash_mid_payment_is_sold_on
     assert {line["stock"] for line in stored["lines"]} == {"SOLD"}
     assert stored["stock_settled"] is True
     assert audit_stock(seeded) == []
+
+
+@pytest.mark.parametrize("parcel", [EGGS, MANGO])
+def test_a_parcel_refunded_while_a_crash_left_a_sale_unrecorded_balances_the_books(
+    seeded, monkeypatch, parcel
+):
+    """The payment's stock moves died after the first line: the order is paid, its stock
+    unsettled, every line still RESERVED. A parcel refunded then (it never left) gives its
+    lines' reservation back, the other parcel's lines are sold, and the order is settled
+    with the books clean (the order state machine found a line left RESERVED for good)."""
+    from retail.orders import lifecycle
+
+    def dies(name):
+        if name == "settle_stock:after_move_1":
+            raise Crash(name)
+
+    call("user_login", {})
+    monkeypatch.setattr(lifecycle, "fault_point", dies)
+    with pytest.raises(Crash):
+        paid_through_wechat_pay(seeded, f"parcel-crash-{parcel}")
+    monkeypatch.undo()
+    order = seeded.orders.find_one({"idempotency_key": f"parcel-crash-{parcel}"})
+    assert order["status"] == "PAID" and order["stock_settled"] is False
+    assert _refund(order["_id"], parcel)["code"] == "OK"
+    stored = _order(seeded, order["_id"])
+    kept = {line["merchant_id"]: line["stock"] for line in stored["lines"]}
+    assert kept[parcel] == "RELEASED" and set(kept.values()) == {"RELEASED", "SOLD"}
+    assert stored["stock_settled"] is True
+    assert audit_stock(seeded) == []

@@ -18,10 +18,10 @@ from retail.common.clock import utcnow
 from retail.common.errors import Conflict, NotFound
 from retail.common.faults import fault_point
 from retail.common.logs import log
-from retail.common.vocabulary import SPENDING, OrderStatus
+from retail.common.vocabulary import SPENDING, LineStock, OrderStatus
 from retail.coupons import release_coupon, spend_coupon
 from retail.groupbuy import leave_group
-from retail.inventory import StockMove, apply_move, clear_marker
+from retail.inventory import StockMove, apply_move, clear_marker, marker_of
 from retail.members import give_back_points
 from retail.risk import release_caps
 
@@ -52,13 +52,18 @@ _TARGET = {
     # the payment's stock move and its record leaves them RESERVED until repair settles them.
     SHIPPED: {RESERVED: SOLD, SOLD: SOLD},
     COMPLETED: {RESERVED: SOLD, SOLD: SOLD},
+    # Refunded with the goods gone: sold, even a line whose sale a crash left unrecorded.
+    REFUNDING: {RESERVED: SOLD, SOLD: SOLD},
+    REFUNDED: {RESERVED: SOLD, SOLD: SOLD},
     CANCELLED: {RESERVED: RELEASED, NONE: NONE, RELEASED: RELEASED},
     FAILED: {RESERVED: RELEASED, NONE: NONE, RELEASED: RELEASED},
 }
 # A refund gives goods back to stock only when they never left (`restock` on the order, a
 # parcel still waiting when the order is refunded whole, or `restock` on a parcel's refund
 # for that merchant's lines: orders.parcel_refunds).
-_RESTOCKED = {SOLD: RELEASED, RELEASED: RELEASED}
+# A line still RESERVED there was paid for but its sale never recorded (a crash between the
+# payment's moves): its reservation goes back, as the sale never happened.
+_RESTOCKED = {RESERVED: RELEASED, SOLD: RELEASED, RELEASED: RELEASED}
 _MOVE = {
     (RESERVED, RELEASED): StockMove.RELEASE,
     (RESERVED, SOLD): StockMove.SELL,
@@ -161,25 +166,29 @@ def settle_stock(db: Any, order: dict[str, Any]) -> dict[str, Any]:
     if refunding:  # refunded whole: the parcels still waiting never left
         parcels_back.update(waiting_parcels(order))
     updates: dict[str, Any] = {}
-    moved = []
+    moved: list[dict[str, Any]] = []
     for index, line in enumerate(order["lines"]):
         line_target = _RESTOCKED if line["merchant_id"] in parcels_back else target
-        wanted = line_target.get(line["stock"], line["stock"])
+        holds = _holds(db, order["_id"], line)
+        wanted = line_target.get(holds, holds)
         if wanted == line["stock"]:
             continue
-        move = _MOVE[(line["stock"], wanted)]
-        if not apply_move(db, order["_id"], line["sku_id"], line["location"], line["qty"], move):
-            log(
-                "stock_move_refused",
-                "ERROR",
-                order_id=order["_id"],
-                sku_id=line["sku_id"],
-                move=move.value,
-            )
-            return order
+        if wanted != holds:
+            move = _MOVE[(holds, wanted)]
+            if not apply_move(
+                db, order["_id"], line["sku_id"], line["location"], line["qty"], move
+            ):
+                log(
+                    "stock_move_refused",
+                    "ERROR",
+                    order_id=order["_id"],
+                    sku_id=line["sku_id"],
+                    move=move.value,
+                )
+                return order
+            fault_point(f"settle_stock:after_move_{len(moved) + 1}")
         updates[f"lines.{index}.stock"] = wanted
         moved.append(line)
-        fault_point(f"settle_stock:after_move_{len(moved)}")
     _give_back_or_keep(db, order, restocked)
     if updates and not _record_lines(db, order, updates):
         return db.orders.find_one({"_id": order["_id"]}) or order  # markers kept for repair
@@ -191,6 +200,18 @@ def settle_stock(db: Any, order: dict[str, Any]) -> dict[str, Any]:
         return_document=ReturnDocument.AFTER,
     )
     return settled or db.orders.find_one({"_id": order["_id"]}) or order
+
+
+def _holds(db: Any, order_id: str, line: dict[str, Any]) -> LineStock:
+    """What the line's stock really holds: its recorded state, or where a move from that
+    state left it if a process died between the move and its record (the move's marker on
+    the stock level says so). Moving again from the recorded state would take a reservation
+    the order no longer has: another order's."""
+    done = marker_of(db, order_id, line["sku_id"], line["location"])
+    for (source, target), move in _MOVE.items():
+        if move.value == done and source == line["stock"]:
+            return target
+    return LineStock(line["stock"])
 
 
 def _record_lines(db: Any, order: dict[str, Any], updates: dict[str, Any]) -> bool:
