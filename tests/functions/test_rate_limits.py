@@ -79,5 +79,10 @@ def test_a_sign_in_attempt_past_the_allowance_is_refused_when_its_lock_lost_the_
         {"_id": "admin1|10.0.0.9", "tries": throttle.FAILURES_PER_ADDRESS}
     )
     monkeypatch.setattr(throttle, "_lock", lambda *args: None)  # a later attempt's lock wins
-    with pytest.raises(RateLimited):
+    with pytest.raises(RateLimited) as refused:
         throttle.take_attempt(seeded, "admin1", "10.0.0.9", [], now)
+    assert refused.value.details["retry_after_seconds"] == 60  # the first lockout's minute
+    seeded.sign_in_attempts.update_one({"_id": "admin1|10.0.0.9"}, {"$set": {"lockouts": 2}})
+    with pytest.raises(RateLimited) as refused:
+        throttle.take_attempt(seeded, "admin1", "10.0.0.9", [], now)
+    assert refused.value.details["retry_after_seconds"] == 240  # as long as the lock it lost to

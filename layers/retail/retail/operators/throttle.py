@@ -64,9 +64,10 @@ def take_attempt(
         _refuse_locked(db.sign_in_attempts.find_one({"_id": key}) or {}, now)
         # Over the allowance whoever set the lock: an attempt whose lock lost to a later
         # attempt's may re-read before that lock is written, and must not pass as a sixth.
+        lockout = min(FIRST_LOCKOUT * 2 ** int(taken.get("lockouts") or 0), LONGEST_LOCKOUT)
         raise RateLimited(
             "too many failed sign-ins from here; try later",
-            retry_after_seconds=int(FIRST_LOCKOUT.total_seconds()),
+            retry_after_seconds=int(lockout.total_seconds()),
         )
 
 
