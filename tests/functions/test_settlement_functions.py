@@ -702,6 +702,20 @@ def test_claims_an_invocation_inserts_after_losing_its_day_are_released_not_fina
     assert "O7" not in [o["_id"] for o in due_for_settlement(seeded)]
 
 
+def _completed_of_the_day(db, order_id: str, sku: str) -> None:
+    """A completion of DAY for m-self, in settlement's to-do set."""
+    db.orders.insert_one(
+        {
+            "_id": order_id,
+            "openid": "o",
+            "idempotency_key": order_id,
+            "lines": [_line("m-self", sku, 1000)],
+            "completed_at": _at(20),
+            "settlement_due": _at(20),
+        }
+    )
+
+
 def _old_statement(db, merchant, day, rows, claims):
     """As the code before dc7bbcd wrote it: rows and claims inline, no run, no chunks."""
     gross = sum(r[5] for r in rows)
@@ -732,16 +746,7 @@ def test_a_claim_an_older_statement_left_out_goes_to_the_next_statement(seeded, 
     # Old code settled DAY: m-self's statement lists O-a; a concurrent old run had claimed
     # O-b for the same statement, lost the race and died before it finalized (release).
     for oid in ("O-a", "O-b"):
-        seeded.orders.insert_one(
-            {
-                "_id": oid,
-                "openid": "o",
-                "idempotency_key": oid,
-                "lines": [_line("m-self", oid, 1000)],
-                "completed_at": _at(20),
-                "settlement_due": _at(20),
-            }
-        )
+        _completed_of_the_day(seeded, oid, oid)
         seeded.settlement_claims.insert_one(
             {
                 "_id": f"sale:{oid}:m-self",
@@ -763,16 +768,7 @@ def test_a_claim_of_older_code_counted_by_a_run_becomes_final(seeded, cos):
     from retail.common.clock import utcnow
 
     # Old code died after claiming O-c for m-self's statement of DAY, before writing it.
-    seeded.orders.insert_one(
-        {
-            "_id": "O-c",
-            "openid": "o",
-            "idempotency_key": "O-c",
-            "lines": [_line("m-self", "c", 1000)],
-            "completed_at": _at(20),
-            "settlement_due": _at(20),
-        }
-    )
+    _completed_of_the_day(seeded, "O-c", "c")
     seeded.settlement_claims.insert_one(
         {"_id": "sale:O-c:m-self", "statement_id": f"m-self:{DAY}", "final": False, "at": utcnow()}
     )
@@ -884,16 +880,7 @@ def test_a_run_dying_after_any_page_ends_as_one_clean_run(
 def test_a_claim_held_for_an_older_statement_it_does_not_list_is_released(seeded, cos):
     from retail.common.clock import utcnow
 
-    seeded.orders.insert_one(
-        {
-            "_id": "O-d",
-            "openid": "o",
-            "idempotency_key": "O-d",
-            "lines": [_line("m-self", "d", 1000)],
-            "completed_at": _at(20),
-            "settlement_due": _at(20),
-        }
-    )
+    _completed_of_the_day(seeded, "O-d", "d")
     _old_statement(seeded, "m-self", DAY, [], [])  # an old-code run wrote it first
     seeded.settlement_claims.insert_one(  # a new-code run of DAY claimed O-d
         {"_id": "sale:O-d:m-self", "statement_id": f"m-self:{DAY}", "run": "r-new", "at": utcnow()}
