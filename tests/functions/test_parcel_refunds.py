@@ -615,3 +615,21 @@ def test_a_parcel_refunded_while_a_crash_left_a_sale_unrecorded_balances_the_boo
     assert kept[parcel] == "RELEASED" and set(kept.values()) == {"RELEASED", "SOLD"}
     assert stored["stock_settled"] is True
     assert audit_stock(seeded) == []
+
+
+def test_a_move_never_takes_units_a_crashed_move_already_took(seeded):
+    """This order's reservation went to a sale whose record a crash lost (its marker says
+    SELL): releasing it again would release another order's reservation."""
+    from retail.inventory import StockMove, apply_move
+
+    level = "p-eggs-1@central"
+    seeded.stock.update_one({"_id": level}, {"$inc": {"reserved": 2, "available": -2}})
+    assert apply_move(seeded, "O-mine", "p-eggs-1", "central", 1, StockMove.RESERVE)
+    assert apply_move(seeded, "O-mine", "p-eggs-1", "central", 1, StockMove.SELL)
+    before = seeded.stock.find_one({"_id": level})
+    assert not apply_move(seeded, "O-mine", "p-eggs-1", "central", 1, StockMove.RELEASE)
+    assert apply_move(seeded, "O-mine", "p-eggs-1", "central", 1, StockMove.SELL)  # a replay
+    after = seeded.stock.find_one({"_id": level})
+    assert {k: after[k] for k in ("available", "reserved", "sold")} == {
+        k: before[k] for k in ("available", "reserved", "sold")
+    }

@@ -28,6 +28,10 @@ _EFFECT = {
     StockMove.SELL: ("reserved", "sold"),
     StockMove.RESTOCK: ("sold", "available"),
 }
+# The move that put an order's units where a move takes them from: a marker naming any other
+# move means they have left already (a move a crash left unrecorded), and moving them again
+# would take another order's units.
+_ENTERED_BY = {"reserved": StockMove.RESERVE.value, "sold": StockMove.SELL.value}
 
 
 def apply_move(
@@ -36,11 +40,14 @@ def apply_move(
     """Move `qty` units for this order; False when the stock (or the reservation) is not there.
 
     Idempotent while the marker stands: repeating the move changes nothing and returns True.
+    Refused while the marker names a move that already took this order's units from where
+    this one would take them (they are another order's now).
     """
     source, target = _EFFECT[move]
     marker = f"ops.{order_id}"
+    before = [None, *([_ENTERED_BY[source]] if source in _ENTERED_BY else [])]
     moved = db.stock.find_one_and_update(
-        {"_id": level_id(sku_id, location), source: {"$gte": qty}, marker: {"$ne": move.value}},
+        {"_id": level_id(sku_id, location), source: {"$gte": qty}, marker: {"$in": before}},
         {"$inc": {source: -qty, target: qty}, "$set": {marker: move.value}},
         projection={"_id": 1},
     )
