@@ -19,6 +19,7 @@ from retail.common.models import ID, OPTIONAL_ID, OUT, STRICT, DayRange
 from retail.common.operator import Operator
 from retail.common.scope import ALL, merchant_scope
 from retail.common.vocabulary import SaleStatus
+from retail.store import Db
 
 Position = Literal["home_banner", "category_top"]
 
@@ -80,7 +81,7 @@ class AdReport(BaseModel):
     merchants: dict[str, dict[str, Any]]
 
 
-def save_slot(cmd: SaveSlot, *, operator: Operator, db: Any = None) -> SlotView:
+def save_slot(cmd: SaveSlot, *, operator: Operator, db: Db | None = None) -> SlotView:
     """Raises NotFound for an unknown merchant, product (of that merchant) or category."""
     db = db if db is not None else database()
     if db.merchants.find_one({"_id": cmd.merchant_id}, {"_id": 1}) is None:
@@ -97,7 +98,7 @@ def save_slot(cmd: SaveSlot, *, operator: Operator, db: Any = None) -> SlotView:
     return SlotView(slot_id=cmd.slot_id, **fields)
 
 
-def list_ads(cmd: ListAds, *, openid: str | None, db: Any = None) -> Slots:
+def list_ads(cmd: ListAds, *, openid: str | None, db: Db | None = None) -> Slots:
     db = db if db is not None else database()
     now = utcnow()
     query: dict[str, Any] = {
@@ -145,7 +146,7 @@ def list_ads(cmd: ListAds, *, openid: str | None, db: Any = None) -> Slots:
 SLOT_FIELDS = tuple(f for f in SaveSlot.model_fields if f != "slot_id")
 
 
-def ad_report(cmd: ShowAdReport, *, operator: Operator, db: Any = None) -> AdReport:
+def ad_report(cmd: ShowAdReport, *, operator: Operator, db: Db | None = None) -> AdReport:
     db = db if db is not None else database()
     merchant = merchant_scope(operator, cmd.merchant_id, "ad report")
     query = {} if merchant == ALL else {"merchant_id": merchant}

@@ -27,6 +27,7 @@ from typing import Any
 
 from retail.common.clock import day_of, utcnow
 from retail.common.vocabulary import SPENDING
+from retail.store import Db
 
 SEGMENTS = ("high_value", "loyal", "new", "at_risk", "sleeping", "regular")
 COUNTED = SPENDING  # refunded orders are not spending
@@ -74,7 +75,7 @@ def _score(sorted_values: list[float], value: float) -> int:
     return min(5, int(rank / len(sorted_values) * 5) + 1)
 
 
-def refresh_customers(db: Any, today: date) -> int:
+def refresh_customers(db: Db, today: date) -> int:
     """Bring the customer table up to date (the first run on a shop, or after the mark it
     follows changed, reads every counted order once); returns the customers it holds."""
     progress = db.job_cursors.find_one({"_id": JOB}) or {}
@@ -111,7 +112,7 @@ def refresh_customers(db: Any, today: date) -> int:
 Rows = dict[str, dict[str, Any]]
 
 
-def _changed_since(db: Any, since: datetime) -> tuple[set[str], Rows]:
+def _changed_since(db: Db, since: datetime) -> tuple[set[str], Rows]:
     """The buyers whose spending may have changed since `since` (an order of theirs paid,
     given back or anonymised: orders.lifecycle marks it `customer_due`), and their rows from
     their own orders."""
@@ -124,7 +125,7 @@ def _changed_since(db: Any, since: datetime) -> tuple[set[str], Rows]:
     return touched, rows
 
 
-def _everyone(db: Any) -> tuple[set[str], Rows]:
+def _everyone(db: Db) -> tuple[set[str], Rows]:
     """The first run on a shop: every buyer with a counted order, and every row held."""
     rows = _aggregate(db.orders.find({"status": {"$in": list(COUNTED)}}, FIELDS))
     return set(rows) | {c["_id"] for c in db.customers.find({}, {"_id": 1})}, rows
@@ -169,7 +170,7 @@ def _scored(row: dict[str, Any], today: date, spends: list[float]) -> dict[str, 
     }
 
 
-def _save(db: Any, openid: str, doc: dict[str, Any] | None) -> None:
+def _save(db: Db, openid: str, doc: dict[str, Any] | None) -> None:
     """Write the row if it changed (removing it when the buyer has no counted order left),
     the user's segment, and the segment counts' move."""
     before = db.customers.find_one({"_id": openid}) or {}
@@ -194,7 +195,7 @@ def _save(db: Any, openid: str, doc: dict[str, Any] | None) -> None:
         db.analytics_summaries.update_one({"_id": SUMMARY}, {"$inc": moves}, upsert=True)
 
 
-def _rescore(db: Any, today: date) -> list[float]:
+def _rescore(db: Db, today: date) -> list[float]:
     """Every customer row scored again as of `today`, and the segment counts recounted;
     returns the spends kept for scoring until the next rescore."""
     spends = sorted(c["monetary"] for c in db.customers.find({}, {"monetary": 1}))

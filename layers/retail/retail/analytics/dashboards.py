@@ -18,6 +18,7 @@ from retail.common.models import OPTIONAL_ID, OUT, STRICT
 from retail.common.models import DayRange as DayRange  # the dashboards' request, re-exported
 from retail.common.operator import Operator
 from retail.common.scope import ALL, merchant_scope
+from retail.store import Db
 
 from .channels import CHANNELS, UNKNOWN
 from .members import read_members
@@ -143,7 +144,7 @@ def bucket_of(day: str, period: Period) -> str:
     return f"{year}-W{week:02d}"
 
 
-def sales_report(cmd: SalesQuery, *, operator: Operator, db: Any = None) -> SalesReport:
+def sales_report(cmd: SalesQuery, *, operator: Operator, db: Db | None = None) -> SalesReport:
     db = db if db is not None else database()
     merchant, channel = _slice(cmd, operator)
     docs = db.daily_stats.find(
@@ -184,7 +185,7 @@ def _sales_row(period: str, docs: list[dict[str, Any]], by_day: dict[str, set[st
     )
 
 
-def funnel_report(cmd: Slice, *, operator: Operator, db: Any = None) -> FunnelReport:
+def funnel_report(cmd: Slice, *, operator: Operator, db: Db | None = None) -> FunnelReport:
     db = db if db is not None else database()
     merchant, channel = _slice(cmd, operator)
     reached: dict[str, set[str]] = {"view": set(), "cart": set(), "order": set(), "pay": set()}
@@ -209,7 +210,7 @@ def funnel_report(cmd: Slice, *, operator: Operator, db: Any = None) -> FunnelRe
     return FunnelReport(merchant_id=merchant, channel=channel, steps=steps)
 
 
-def active_report(cmd: DayRange, *, db: Any = None) -> ActiveReport:
+def active_report(cmd: DayRange, *, db: Db | None = None) -> ActiveReport:
     db = db if db is not None else database()
     docs = db.daily_active.find({"_id": _days(cmd)}, sort=[("_id", 1)])
     return ActiveReport(
@@ -217,18 +218,18 @@ def active_report(cmd: DayRange, *, db: Any = None) -> ActiveReport:
     )
 
 
-def retention_report(cmd: ShowSummary, *, db: Any = None) -> Summary:
+def retention_report(cmd: ShowSummary, *, db: Db | None = None) -> Summary:
     return Summary(merchant_id=ALL, data=_summary(db, "retention"))
 
 
-def segments_report(cmd: ShowSummary, *, operator: Operator, db: Any = None) -> Summary:
+def segments_report(cmd: ShowSummary, *, operator: Operator, db: Db | None = None) -> Summary:
     merchant = merchant_scope(operator, cmd.merchant_id, "analytics")
     summary = _summary(db, "segments")
     counts = summary["counts"] if merchant == ALL else summary["by_merchant"].get(merchant, {})
     return Summary(merchant_id=merchant, data={"segments": counts, "as_of": summary["as_of"]})
 
 
-def _summary(db: Any, name: str) -> dict[str, Any]:
+def _summary(db: Db | None, name: str) -> dict[str, Any]:
     db = db if db is not None else database()
     doc: dict[str, Any] | None = db.analytics_summaries.find_one({"_id": name}, {"_id": 0})
     if doc is None:
@@ -236,7 +237,7 @@ def _summary(db: Any, name: str) -> dict[str, Any]:
     return doc
 
 
-def channels_report(cmd: DayRange, *, db: Any = None) -> ChannelReport:
+def channels_report(cmd: DayRange, *, db: Db | None = None) -> ChannelReport:
     db = db if db is not None else database()
     rows: dict[str, dict[str, int]] = defaultdict(
         lambda: {"visitors": 0, "paid_orders": 0, "gmv": 0}

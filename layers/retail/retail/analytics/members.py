@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from retail.store import Db
+
 PART_SIZE = 1000  # ~40 KB of keys per document
 
 
 def write_members(
-    db: Any,
+    db: Db,
     collection: str,
     day: str,
     groups: dict[tuple[str, ...], set[str]],
@@ -42,7 +44,7 @@ def write_members(
     db[collection].delete_many({"day": day, "_id": {"$nin": ids}})
 
 
-def read_members(db: Any, collection: str, query: dict[str, Any]) -> dict[str, set[str]]:
+def read_members(db: Db, collection: str, query: dict[str, Any]) -> dict[str, set[str]]:
     """Members by day for the parts matching `query`."""
     by_day: dict[str, set[str]] = defaultdict(set)
     for doc in db[collection].find(query, {"day": 1, "users": 1}):

@@ -8,6 +8,8 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
+from retail.store import Db
+
 from .keys import user_key
 from .members import read_members
 
@@ -15,7 +17,7 @@ COHORTS = 12
 WEEKS = 8
 
 
-def refresh_retention(db: Any, today: date) -> None:
+def refresh_retention(db: Db, today: date) -> None:
     first_week = today - timedelta(days=today.weekday(), weeks=COHORTS - 1)
     active: dict[date, set[str]] = {
         date.fromisoformat(day): users

@@ -23,6 +23,7 @@ from retail.common.database import database
 from retail.common.models import OUT, STRICT
 from retail.common.scope import ALL
 from retail.common.vocabulary import OrderStatus
+from retail.store import Db
 
 from .channels import UNKNOWN, channel_of
 from .customers import refresh_customers
@@ -48,7 +49,7 @@ class RollupSummary(BaseModel):
     customers: int
 
 
-def roll_up(cmd: RollUp, *, db: Any = None) -> RollupSummary:
+def roll_up(cmd: RollUp, *, db: Db | None = None) -> RollupSummary:
     db = db if db is not None else database()
     today = day_of(utcnow())
     days = [cmd.day] if cmd.day else [today - timedelta(days=1), today]
@@ -64,7 +65,7 @@ def roll_up(cmd: RollUp, *, db: Any = None) -> RollupSummary:
     )
 
 
-def roll_up_day(db: Any, day: date) -> tuple[int, int]:
+def roll_up_day(db: Db, day: date) -> tuple[int, int]:
     """Write the day's aggregates; returns (events, paid orders) seen."""
     key_day = day.isoformat()
     start, end = business_day(day)
@@ -130,9 +131,7 @@ def _blank_stats() -> dict[str, Any]:
     return {"gmv": 0, "paid_orders": 0, "refunds": 0, "refund_amount": 0, "payers": set()}
 
 
-def _channels(
-    db: Any, events: list[dict[str, Any]], orders: list[dict[str, Any]]
-) -> dict[str, str]:
+def _channels(db: Db, events: list[dict[str, Any]], orders: list[dict[str, Any]]) -> dict[str, str]:
     """Each user's channel that day: the entry scene of their first visit that day, else
     the scene they first came in by, else unknown."""
     channel: dict[str, str] = {}
@@ -196,7 +195,7 @@ def _funnels(
 
 
 def _write_day(
-    db: Any, collection: str, day: str, rows: dict[tuple[str, str], dict[str, Any]]
+    db: Db, collection: str, day: str, rows: dict[tuple[str, str], dict[str, Any]]
 ) -> None:
     ids = []
     for (merchant, channel), row in rows.items():
@@ -211,7 +210,7 @@ def _write_day(
 
 
 def _write_active(
-    db: Any,
+    db: Db,
     day: date,
     events: list[dict[str, Any]],
     placed: list[dict[str, Any]],
@@ -241,7 +240,7 @@ def _write_active(
 
 
 def _write_shares(
-    db: Any, day: str, events: list[dict[str, Any]], paid: list[dict[str, Any]]
+    db: Db, day: str, events: list[dict[str, Any]], paid: list[dict[str, Any]]
 ) -> None:
     """Share codes that brought visitors, and the orders those visitors paid that day."""
     opened: dict[str, set[str]] = defaultdict(set)
@@ -263,7 +262,7 @@ def _write_shares(
     db.daily_shares.replace_one({"_id": day}, {"day": day, "codes": rows[:50]}, upsert=True)
 
 
-def _write_ads(db: Any, day: str, events: list[dict[str, Any]]) -> None:
+def _write_ads(db: Db, day: str, events: list[dict[str, Any]]) -> None:
     counts: dict[str, dict[str, int]] = defaultdict(lambda: {"impressions": 0, "clicks": 0})
     for event in events:
         kind = {"ad_impression": "impressions", "ad_click": "clicks"}.get(event["type"])

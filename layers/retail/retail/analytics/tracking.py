@@ -9,7 +9,6 @@ refunded) are not tracked from the client: analytics reads them from the orders.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -18,6 +17,7 @@ from retail.common.database import database
 from retail.common.models import OPTIONAL_ID, OUT, STRICT
 from retail.common.tracked import TrackedType
 from retail.experiments import arm_for, running_experiments
+from retail.store import Db
 from retail.users.visitors import note_entry_scene
 
 from .channels import channel_of
@@ -52,7 +52,7 @@ def track(
     openid: str,
     appid: str | None = None,
     unionid: str | None = None,
-    db: Any = None,
+    db: Db | None = None,
 ) -> Tracked:
     db = db if db is not None else database()
     now = utcnow()

@@ -15,12 +15,13 @@ from retail.orders import cancel_unpaid
 from retail.orders.records import COMPLETED, PAID, PENDING_PAYMENT, RESERVING, SHIPPED
 from retail.payments import close_payment
 from retail.payments.refund_requests import refund_failed_deal
+from retail.store import Db
 
 # Orders of a failed group that still hold the buyer's money or a reservation.
 IN_FLIGHT = [RESERVING, PENDING_PAYMENT, PAID, SHIPPED, COMPLETED]
 
 
-def expire_groups(cmd: BatchRequest, *, budget: Budget, db: Any = None) -> BatchSummary:
+def expire_groups(cmd: BatchRequest, *, budget: Budget, db: Db | None = None) -> BatchSummary:
     db = db if db is not None else database()
     now = utcnow()
     db.groups.update_many(
@@ -45,7 +46,7 @@ def expire_groups(cmd: BatchRequest, *, budget: Budget, db: Any = None) -> Batch
     return run_batches(cmd, budget, fetch, unwind, BatchSummary())
 
 
-def transition_out(db: Any, order_id: str) -> None:
+def transition_out(db: Db, order_id: str) -> None:
     order = db.orders.find_one({"_id": order_id})
     if order is None:
         return

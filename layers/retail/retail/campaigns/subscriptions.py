@@ -3,12 +3,13 @@ exactly one message, so grants are counted and spent one by one."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
 from retail.common.database import database
 from retail.common.models import OUT, STRICT
+from retail.store import Db
 
 TemplateId = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
@@ -25,7 +26,9 @@ class Subscriptions(BaseModel):
     grants: dict[str, int]
 
 
-def accept_subscriptions(cmd: AcceptSubscriptions, *, openid: str, db: Any = None) -> Subscriptions:
+def accept_subscriptions(
+    cmd: AcceptSubscriptions, *, openid: str, db: Db | None = None
+) -> Subscriptions:
     db = db if db is not None else database()
     for template_id in cmd.accepted:
         db.subscriptions.update_one(
@@ -39,7 +42,7 @@ def accept_subscriptions(cmd: AcceptSubscriptions, *, openid: str, db: Any = Non
     return Subscriptions(grants=grants)
 
 
-def take_grant(db: Any, openid: str, template_id: str) -> bool:
+def take_grant(db: Db, openid: str, template_id: str) -> bool:
     """Spend one grant; False if the user has none left."""
     return bool(
         db.subscriptions.update_one(
@@ -48,10 +51,10 @@ def take_grant(db: Any, openid: str, template_id: str) -> bool:
     )
 
 
-def give_back_grant(db: Any, openid: str, template_id: str) -> None:
+def give_back_grant(db: Db, openid: str, template_id: str) -> None:
     db.subscriptions.update_one({"_id": f"{openid}:{template_id}"}, {"$inc": {"grants": 1}})
 
 
-def drop_grants(db: Any, openid: str, template_id: str) -> None:
+def drop_grants(db: Db, openid: str, template_id: str) -> None:
     """WeChat says the user refused or used up the subscription (43101)."""
     db.subscriptions.update_one({"_id": f"{openid}:{template_id}"}, {"$set": {"grants": 0}})

@@ -28,6 +28,7 @@ from retail.common.logs import log
 from retail.common.pseudonyms import pseudonym
 from retail.common.settings import settings
 from retail.coupons import grant_coupon
+from retail.store import Db
 
 from .subscriptions import drop_grants, give_back_grant, take_grant
 
@@ -41,7 +42,9 @@ class WinBackSummary(BatchSummary):
     messaged: int = 0
 
 
-def win_back_lapsed_users(cmd: BatchRequest, *, budget: Budget, db: Any = None) -> WinBackSummary:
+def win_back_lapsed_users(
+    cmd: BatchRequest, *, budget: Budget, db: Db | None = None
+) -> WinBackSummary:
     db = db if db is not None else database()
     config = settings()
     now = utcnow()
@@ -89,7 +92,7 @@ def win_back_lapsed_users(cmd: BatchRequest, *, budget: Budget, db: Any = None) 
     return run_batches(cmd, budget, fetch, win_back, summary)
 
 
-def _message(db: Any, openid: str, coupon: dict[str, Any]) -> int:
+def _message(db: Db, openid: str, coupon: dict[str, Any]) -> int:
     """1 if a subscribe message went out; only where the user has a grant for the template."""
     template_id = settings().RETAIL_WINBACK_MESSAGE_TEMPLATE
     if not template_id or not take_grant(db, openid, template_id):

@@ -15,6 +15,7 @@ from retail.common.errors import InvalidArgument, NotFound
 from retail.common.models import ID, OPTIONAL_ID, OUT, STRICT
 from retail.common.vocabulary import FROM_A_STORE, Delivery, SaleStatus
 from retail.inventory import available_at, stock_location
+from retail.store import Db
 
 MAX_SKUS = 50
 
@@ -58,7 +59,7 @@ class CartView(BaseModel):
     goods_amount: int
 
 
-def update_cart(cmd: UpdateCart, *, buyer: str, db: Any = None) -> CartView:
+def update_cart(cmd: UpdateCart, *, buyer: str, db: Db | None = None) -> CartView:
     """Raises NotFound (unknown or unpublished SKU) or InvalidArgument (cart full)."""
     db = db if db is not None else database()
     field = f"items.{cmd.sku_id}"
@@ -96,7 +97,7 @@ def _view_of(cmd: UpdateCart) -> ShowCart:
     return ShowCart(delivery=cmd.delivery, store_id=cmd.store_id)
 
 
-def _ensure_cart(db: Any, buyer: str, now: Any) -> None:
+def _ensure_cart(db: Db, buyer: str, now: Any) -> None:
     with suppress(DuplicateKeyError):  # created by a concurrent first update
         db.carts.update_one(
             {"_id": buyer},
@@ -105,7 +106,7 @@ def _ensure_cart(db: Any, buyer: str, now: Any) -> None:
         )
 
 
-def show_cart(cmd: ShowCart, *, buyer: str, db: Any = None) -> CartView:
+def show_cart(cmd: ShowCart, *, buyer: str, db: Db | None = None) -> CartView:
     db = db if db is not None else database()
     cart = db.carts.find_one({"_id": buyer}) or {"items": {}}
     items: dict[str, int] = cart["items"]
@@ -141,9 +142,9 @@ def show_cart(cmd: ShowCart, *, buyer: str, db: Any = None) -> CartView:
         lines.append(
             CartLine(
                 sku_id=sku_id,
-                product_id=sku and sku["product_id"],
+                product_id=sku["product_id"] if sku else None,
                 title=on_sale.get(sku["product_id"], {}).get("title") if sku else None,
-                spec=sku and sku.get("spec"),
+                spec=sku.get("spec") if sku else None,
                 price=price,
                 qty=qty,
                 amount=(price or 0) * qty,

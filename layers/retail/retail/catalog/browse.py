@@ -11,6 +11,7 @@ from retail.common.database import database
 from retail.common.models import OPTIONAL_ID, OUT
 from retail.common.operator import Operator, Role
 from retail.common.vocabulary import SaleStatus
+from retail.store import Db
 
 from .stock import available_by_sku
 
@@ -79,7 +80,9 @@ def visible_to(operator: Operator | None) -> dict[str, Any]:
     return {"status": ON_SALE}
 
 
-def browse_catalog(cmd: Browse, *, operator: Operator | None = None, db: Any = None) -> BrowsePage:
+def browse_catalog(
+    cmd: Browse, *, operator: Operator | None = None, db: Db | None = None
+) -> BrowsePage:
     db = db if db is not None else database()
     query: dict[str, Any] = visible_to(operator)
     if cmd.category_id:

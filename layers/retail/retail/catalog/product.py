@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,6 +12,7 @@ from retail.common.errors import NotFound
 from retail.common.models import ID
 from retail.common.operator import Operator
 from retail.common.vocabulary import DealStatus
+from retail.store import Db
 
 from .browse import ON_SALE, visible_to
 from .stock import CENTRAL, levels_by_sku
@@ -72,7 +72,7 @@ class ProductDetail(BaseModel):
 
 
 def show_product(
-    cmd: ShowProduct, *, operator: Operator | None = None, db: Any = None
+    cmd: ShowProduct, *, operator: Operator | None = None, db: Db | None = None
 ) -> ProductDetail:
     """Raises NotFound for an unknown product, or one off sale that the caller may not edit."""
     db = db if db is not None else database()

@@ -17,6 +17,7 @@ from retail.common.errors import InvalidArgument
 from retail.common.operator import Operator
 from retail.common.vocabulary import DealStatus, SaleStatus
 from retail.inventory import write_off_available
+from retail.store import Db
 
 from .catalog_file import CatalogFile, ProductEntry
 from .stock import CENTRAL, PRESALE
@@ -47,7 +48,7 @@ def _path(loc: tuple[Any, ...]) -> str:
     return text
 
 
-def load_catalog(raw: Any, db: Any) -> dict[str, int]:
+def load_catalog(raw: Any, db: Db) -> dict[str, int]:
     """Validate then upsert the whole file; returns how many items of each kind were loaded."""
     catalog = parse_catalog(raw)
     now = utcnow()
@@ -101,7 +102,7 @@ def load_catalog(raw: Any, db: Any) -> dict[str, int]:
     }
 
 
-def save_product(db: Any, product: ProductEntry, rank: int, now: Any) -> None:
+def save_product(db: Db, product: ProductEntry, rank: int, now: Any) -> None:
     """Write the product whole: its SKUs and their opening stock first, then the product
     document, which is what puts them on sale (a SKU is sold only while it is in the
     product's `sku_ids`). SKUs the product no longer lists, and no other product has taken
@@ -160,7 +161,7 @@ def save_product(db: Any, product: ProductEntry, rank: int, now: Any) -> None:
         )
 
 
-def write_off_retired(db: Any, product_ids: list[str], operator: Operator) -> int:
+def write_off_retired(db: Db, product_ids: list[str], operator: Operator) -> int:
     """What the retired SKUs of these products still have available is written off, one
     audit line a level; read from the SKUs themselves, so a save that died before this step
     is finished by the next one. Returns how many retired SKUs the products have."""

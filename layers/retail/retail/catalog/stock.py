@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from retail.inventory import CENTRAL, PRESALE
+from retail.store import Db
 
 __all__ = ["CENTRAL", "PRESALE", "available_by_sku", "levels_by_sku"]
 
 
-def available_by_sku(db: Any, sku_ids: list[str]) -> dict[str, int]:
+def available_by_sku(db: Db, sku_ids: list[str]) -> dict[str, int]:
     """Units available now per SKU, summed over the warehouse and every store."""
     if not sku_ids:
         return {}
@@ -19,7 +18,7 @@ def available_by_sku(db: Any, sku_ids: list[str]) -> dict[str, int]:
     return totals
 
 
-def levels_by_sku(db: Any, sku_ids: list[str]) -> dict[str, dict[str, int]]:
+def levels_by_sku(db: Db, sku_ids: list[str]) -> dict[str, dict[str, int]]:
     """{sku_id: {location: available}} where location is "central" or a store_id."""
     levels: dict[str, dict[str, int]] = {sku: {} for sku in sku_ids}
     for level in db.stock.find({"sku_id": {"$in": sku_ids}}):

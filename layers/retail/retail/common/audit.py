@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from retail.common.clock import utcnow
+from retail.store import Db
 
 from .operator import Operator
 
 
 def record_audit(
-    db: Any,
+    db: Db,
     operator: Operator,
     action: str,
     target: str,
@@ -31,7 +32,7 @@ def record_audit(
 
 
 def save_audited(
-    db: Any,
+    db: Db,
     operator: Operator,
     action: str,
     collection: str,

@@ -11,6 +11,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, Field
 
 from retail.common.models import OUT, STRICT
+from retail.store import Db, Documents
 
 SAFETY_MARGIN_SECONDS = 2.0
 
@@ -85,20 +86,24 @@ class ForwardCursor:
     can starve what is behind it. At the end it wraps to the start, once per run, and stops
     where this run began."""
 
-    def __init__(self, db: Any, job: str) -> None:
+    def __init__(self, db: Db, job: str) -> None:
         self.db, self.job = db, job
         doc = db.job_cursors.find_one({"_id": job}) or {}
         self.began = self.after = str(doc.get("after", ""))
         self.wrapped = not self.began  # starting at the very beginning: nothing to wrap to
 
-    def fetch(self, collection: Any, query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    def fetch(
+        self, collection: Documents, query: dict[str, Any], limit: int
+    ) -> list[dict[str, Any]]:
         found = self._page(collection, query, limit)
         if not found and not self.wrapped:
             self.wrapped, self.after = True, ""
             found = self._page(collection, query, limit)
         return found
 
-    def _page(self, collection: Any, query: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    def _page(
+        self, collection: Documents, query: dict[str, Any], limit: int
+    ) -> list[dict[str, Any]]:
         window: dict[str, Any] = {"$gt": self.after}
         if self.wrapped and self.began:
             window["$lte"] = self.began

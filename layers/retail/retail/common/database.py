@@ -7,9 +7,9 @@ timeouts becomes a typed UNAVAILABLE answer (HTTP 503) instead of an unexpected 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import cast
 
-from retail.store import MongoLimits, connect
+from retail.store import Db, MongoLimits, connect
 
 from .settings import MONGO_SCHEMES, Settings, settings
 
@@ -24,7 +24,7 @@ def mongo_limits(config: Settings) -> MongoLimits:
 
 
 @lru_cache(maxsize=1)
-def database() -> Any:
+def database() -> Db:
     """The database named by RETAIL_DB_URI, opened once per process and reused while warm.
     Raises ConfigurationError (naming RETAIL_DB_URI) when production has no real store."""
     config = settings()
@@ -32,7 +32,7 @@ def database() -> Any:
     if uri.startswith(MONGO_SCHEMES):
         from .store_guard import guarded  # pymongo's classes: loaded only for MongoDB
 
-        return guarded(connect(uri, mongo_limits(config)))
+        return cast(Db, guarded(connect(uri, mongo_limits(config))))  # same API, translated
     return connect(uri)
 
 

@@ -172,3 +172,11 @@ def error_fields(exc: BaseException) -> dict[str, str]:
     if isinstance(exc, ConfigurationError):
         fields["setting"] = exc.setting
     return fields
+
+
+def found(document: dict[str, Any] | None, what: str) -> dict[str, Any]:
+    """`document`, or NotFound naming `what`: a read after a write can still miss (the
+    document erased meanwhile), and the caller gets a clear answer, not a fault."""
+    if document is None:
+        raise NotFound(f"no {what}")
+    return document

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
 
 from pymongo import ReturnDocument
+
+from retail.store import Db, upserted
 
 from .errors import RateLimited
 from .settings import positive_int_map
@@ -27,7 +28,7 @@ def limit_for(function: str) -> int:
 
 
 def check_rate(
-    db: Any, function: str, caller: str | None, client_ip: str | None, now: datetime
+    db: Db, function: str, caller: str | None, client_ip: str | None, now: datetime
 ) -> None:
     """Count this call against the caller's budget (a buyer's openid, `op:<id>` for an
     operator) and its client IP's; calls with neither share one anonymous budget. Raises
@@ -42,11 +43,13 @@ def check_rate(
     ):
         if who is None:
             continue
-        counter = db.rate_windows.find_one_and_update(
-            {"_id": f"{function}:{who}:{window}"},
-            {"$inc": {"calls": 1}, "$setOnInsert": {"expires_at": now + timedelta(minutes=2)}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
+        counter = upserted(
+            db.rate_windows.find_one_and_update(
+                {"_id": f"{function}:{who}:{window}"},
+                {"$inc": {"calls": 1}, "$setOnInsert": {"expires_at": now + timedelta(minutes=2)}},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
+            )
         )
         if counter["calls"] > allowed:
             raise RateLimited(

@@ -14,7 +14,6 @@ withdrawal stops collection and sharing at once.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, Field
 from pymongo.errors import DuplicateKeyError
@@ -25,6 +24,7 @@ from retail.common.errors import Conflict, Forbidden, Reason
 from retail.common.logs import log
 from retail.common.models import OUT, STRICT
 from retail.common.settings import settings
+from retail.store import Db
 
 
 class AcceptPolicy(BaseModel):
@@ -53,7 +53,7 @@ class ConsentState(BaseModel):
     )
 
 
-def consent_state(db: Any, openid: str) -> ConsentState:
+def consent_state(db: Db, openid: str) -> ConsentState:
     doc = db.consents.find_one({"_id": openid}) or {}
     current = settings().RETAIL_PRIVACY_POLICY_VERSION
     return ConsentState(
@@ -66,7 +66,7 @@ def consent_state(db: Any, openid: str) -> ConsentState:
     )
 
 
-def accept_policy(cmd: AcceptPolicy, *, openid: str, db: Any = None) -> ConsentState:
+def accept_policy(cmd: AcceptPolicy, *, openid: str, db: Db | None = None) -> ConsentState:
     """Raises Conflict when the version shown to the user is not the current policy."""
     db = db if db is not None else database()
     current = settings().RETAIL_PRIVACY_POLICY_VERSION
@@ -96,7 +96,7 @@ def accept_policy(cmd: AcceptPolicy, *, openid: str, db: Any = None) -> ConsentS
     return consent_state(db, openid)
 
 
-def withdraw_consent(_: WithdrawConsent, *, openid: str, db: Any = None) -> ConsentState:
+def withdraw_consent(_: WithdrawConsent, *, openid: str, db: Db | None = None) -> ConsentState:
     db = db if db is not None else database()
     now = utcnow()
     changed = db.consents.update_one(
@@ -109,7 +109,7 @@ def withdraw_consent(_: WithdrawConsent, *, openid: str, db: Any = None) -> Cons
     return consent_state(db, openid)
 
 
-def require_consent(db: Any, openid: str, purpose: str, *, shared: bool = False) -> None:
+def require_consent(db: Db, openid: str, purpose: str, *, shared: bool = False) -> None:
     """Raises Forbidden (details name the policy to accept, and whether the separate consent
     to share contact details is needed too) unless the caller has accepted the current policy
     version and, when the data goes to merchants and riders (`shared`), given that consent."""

@@ -20,6 +20,7 @@ from retail.common.errors import Conflict, NotFound
 from retail.common.models import ID, OUT, STRICT
 from retail.common.pseudonyms import pseudonym
 from retail.risk import DEVICE_ID, guard_claim, signals_for
+from retail.store import Db
 
 
 class ClaimCoupon(BaseModel):
@@ -65,7 +66,7 @@ def to_view(doc: dict[str, Any]) -> CouponView:
 
 
 def claim_coupon(
-    cmd: ClaimCoupon, *, buyer: str, client_ip: str | None = None, db: Any = None
+    cmd: ClaimCoupon, *, buyer: str, client_ip: str | None = None, db: Db | None = None
 ) -> CouponView:
     """Raises NotFound (no such active template), Conflict (sold out, limit reached) or
     Forbidden (a risk rule refuses the claim)."""
@@ -81,7 +82,7 @@ def claim_coupon(
 
 
 def grant_coupon(
-    db: Any, template: dict[str, Any], openid: str, coupon_id: str | None = None
+    db: Db, template: dict[str, Any], openid: str, coupon_id: str | None = None
 ) -> dict[str, Any] | None:
     """One more coupon of `template` for `openid`, or None (quota or per-user limit reached).
 
@@ -145,7 +146,7 @@ def _new_coupon(template: dict[str, Any], openid: str, slot: int, now: datetime)
     }
 
 
-def list_coupons(cmd: ListCoupons, *, buyer: str, db: Any = None) -> MyCoupons:
+def list_coupons(cmd: ListCoupons, *, buyer: str, db: Db | None = None) -> MyCoupons:
     db = db if db is not None else database()
     views = [to_view(doc) for doc in db.coupons.find({"openid": buyer}, sort=[("claimed_at", -1)])]
     return MyCoupons(coupons=[v for v in views if cmd.status in (None, v.status)])

@@ -9,6 +9,7 @@ from typing import Any
 
 from retail.common.clock import utcnow
 from retail.common.vocabulary import CouponStatus
+from retail.store import Db
 
 
 def coupon_discount(
@@ -40,7 +41,7 @@ def _in_scope(scope: dict[str, Any], line: dict[str, Any]) -> bool:
 
 
 def best_coupon(
-    db: Any, openid: str, lines: list[dict[str, Any]], freight: int
+    db: Db, openid: str, lines: list[dict[str, Any]], freight: int
 ) -> tuple[str | None, int]:
     """The caller's usable coupon that takes most off, and how much."""
     best: tuple[str | None, int] = (None, 0)
@@ -51,7 +52,7 @@ def best_coupon(
     return best
 
 
-def lock_coupon(db: Any, coupon_id: str, openid: str, order_id: str) -> bool:
+def lock_coupon(db: Db, coupon_id: str, openid: str, order_id: str) -> bool:
     return bool(
         db.coupons.update_one(
             {"_id": coupon_id, "openid": openid, "status": CouponStatus.AVAILABLE},
@@ -60,7 +61,7 @@ def lock_coupon(db: Any, coupon_id: str, openid: str, order_id: str) -> bool:
     )
 
 
-def release_coupon(db: Any, coupon_id: str, order_id: str) -> None:
+def release_coupon(db: Db, coupon_id: str, order_id: str) -> None:
     """Give a coupon back from an order that did not go through (locked or used by it)."""
     db.coupons.update_one(
         {
@@ -72,7 +73,7 @@ def release_coupon(db: Any, coupon_id: str, order_id: str) -> None:
     )
 
 
-def spend_coupon(db: Any, coupon_id: str, order_id: str) -> None:
+def spend_coupon(db: Db, coupon_id: str, order_id: str) -> None:
     db.coupons.update_one(
         {"_id": coupon_id, "order_id": order_id, "status": CouponStatus.LOCKED},
         {"$set": {"status": CouponStatus.USED, "used_at": utcnow()}},

@@ -19,6 +19,7 @@ from pymongo.errors import DuplicateKeyError
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.models import OUT, STRICT
+from retail.store import Db
 
 BUCKETS = 10_000
 CACHE_SECONDS = 30
@@ -63,7 +64,7 @@ def flag_on(flag: dict[str, Any], openid: str | None) -> bool:
     return bucket(f"{flag.get('salt', 'flag')}:{flag['_id']}", openid) < percent * BUCKETS / 100
 
 
-def _definitions(db: Any) -> dict[str, list[dict[str, Any]]]:
+def _definitions(db: Db) -> dict[str, list[dict[str, Any]]]:
     if _cache.get("until", 0) < time.monotonic():
         _cache["value"] = {
             "experiments": list(db.experiments.find({"status": "RUNNING"}, sort=[("_id", 1)])),
@@ -78,18 +79,18 @@ def forget_cached_definitions() -> None:
     _cache.clear()
 
 
-def running_experiments(db: Any) -> list[dict[str, Any]]:
+def running_experiments(db: Db) -> list[dict[str, Any]]:
     return _definitions(db)["experiments"]
 
 
-def feature_enabled(flag_id: str, openid: str | None, db: Any = None) -> bool:
+def feature_enabled(flag_id: str, openid: str | None, db: Db | None = None) -> bool:
     """Whether a feature flag is on for this caller; unknown flags are off."""
     db = db if db is not None else database()
     flag = next((f for f in _definitions(db)["flags"] if f["_id"] == flag_id), None)
     return flag is not None and flag_on(flag, openid)
 
 
-def assign(_: ShowAssignments, *, openid: str, db: Any = None) -> Assignments:
+def assign(_: ShowAssignments, *, openid: str, db: Db | None = None) -> Assignments:
     """The caller's arm in every running experiment (exposure logged once) and their flags."""
     db = db if db is not None else database()
     definitions = _definitions(db)

@@ -16,6 +16,7 @@ from typing import Any
 from retail.common.errors import InvalidArgument, Reason
 from retail.common.tracked import TRACKED_TYPES
 from retail.common.vocabulary import OrderStatus
+from retail.store import Db
 
 
 class OrderMetric(str, Enum):
@@ -43,7 +44,7 @@ def require_recorded(metric: str) -> None:
         )
 
 
-def conversions(db: Any, metric: str, since: datetime) -> Iterator[tuple[str, datetime]]:
+def conversions(db: Db, metric: str, since: datetime) -> Iterator[tuple[str, datetime]]:
     """(openid, when) of every conversion on `metric` from `since` on."""
     if metric in _FROM_ORDERS:
         field, extra = _FROM_ORDERS[metric]

@@ -17,8 +17,10 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 from retail.common.audit import save_audited
 from retail.common.clock import utcnow
 from retail.common.database import database
+from retail.common.errors import found
 from retail.common.models import OUT, STRICT
 from retail.common.operator import Operator
+from retail.store import Db
 
 from .assignment import CACHE_SECONDS, forget_cached_definitions
 from .conversions import require_recorded
@@ -92,7 +94,9 @@ class FlagView(BaseModel):
     other_instances_within_seconds: int = OTHER_INSTANCES
 
 
-def save_experiment(cmd: SaveExperiment, *, operator: Operator, db: Any = None) -> ExperimentView:
+def save_experiment(
+    cmd: SaveExperiment, *, operator: Operator, db: Db | None = None
+) -> ExperimentView:
     """Raises InvalidArgument (reason METRIC_NOT_RECORDED) for a metric that never converts."""
     require_recorded(cmd.metric)
     db = db if db is not None else database()
@@ -107,7 +111,7 @@ def save_experiment(cmd: SaveExperiment, *, operator: Operator, db: Any = None) 
         on_insert={"started_at": utcnow()},
     )
     forget_cached_definitions()
-    saved = db.experiments.find_one({"_id": cmd.experiment_id})
+    saved = found(db.experiments.find_one({"_id": cmd.experiment_id}), "experiment")
     return ExperimentView(**{**saved, "experiment_id": saved["_id"]})
 
 
@@ -120,7 +124,7 @@ class Experiments(BaseModel):
     experiments: list[ExperimentView] = Field(description="newest first")
 
 
-def list_experiments(_: ListExperiments, *, db: Any = None) -> Experiments:
+def list_experiments(_: ListExperiments, *, db: Db | None = None) -> Experiments:
     """Every experiment, so the console offers them by name instead of asking for an id."""
     db = db if db is not None else database()
     found = db.experiments.find({}, sort=[("started_at", -1)], limit=200)
@@ -129,7 +133,7 @@ def list_experiments(_: ListExperiments, *, db: Any = None) -> Experiments:
     )
 
 
-def save_flag(cmd: SaveFlag, *, operator: Operator, db: Any = None) -> FlagView:
+def save_flag(cmd: SaveFlag, *, operator: Operator, db: Db | None = None) -> FlagView:
     db = db if db is not None else database()
     fields = cmd.model_dump(exclude={"flag_id"})
     save_audited(db, operator, "flag_save", "flags", cmd.flag_id, fields)

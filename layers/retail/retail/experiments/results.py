@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from retail.common.database import database
 from retail.common.errors import NotFound
 from retail.common.models import OUT, STRICT
+from retail.store import Db
 
 from .conversions import conversions
 
@@ -55,7 +56,7 @@ def two_proportions(c1: int, n1: int, c2: int, n2: int) -> tuple[float, float, f
     return p2 - p1, z, p_value, half
 
 
-def experiment_results(cmd: ShowResults, *, db: Any = None) -> ExperimentResults:
+def experiment_results(cmd: ShowResults, *, db: Db | None = None) -> ExperimentResults:
     db = db if db is not None else database()
     experiment = db.experiments.find_one({"_id": cmd.experiment_id})
     if experiment is None:

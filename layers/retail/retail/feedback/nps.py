@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from typing import Any
 
 from pydantic import BaseModel, Field
 from pymongo.errors import DuplicateKeyError
@@ -15,6 +14,7 @@ from retail.common.database import database
 from retail.common.errors import Conflict, NotFound, Reason
 from retail.common.models import ORDER_ID, OUT, STRICT, DayRange
 from retail.common.vocabulary import OrderStatus
+from retail.store import Db
 
 
 class AnswerSurvey(BaseModel):
@@ -50,7 +50,7 @@ class NpsReport(BaseModel):
     total: NpsWeek
 
 
-def answer_survey(cmd: AnswerSurvey, *, buyer: str, db: Any = None) -> SurveyAnswer:
+def answer_survey(cmd: AnswerSurvey, *, buyer: str, db: Db | None = None) -> SurveyAnswer:
     """Raises NotFound (not the caller's order), Conflict (not completed, or answered)."""
     db = db if db is not None else database()
     order = db.orders.find_one({"_id": cmd.order_id, "openid": buyer}, {"status": 1})
@@ -77,7 +77,7 @@ def answer_survey(cmd: AnswerSurvey, *, buyer: str, db: Any = None) -> SurveyAns
     return SurveyAnswer(order_id=cmd.order_id, score=cmd.score)
 
 
-def nps_report(cmd: ShowNps, *, db: Any = None) -> NpsReport:
+def nps_report(cmd: ShowNps, *, db: Db | None = None) -> NpsReport:
     db = db if db is not None else database()
     start, end = business_day(cmd.start)[0], business_day(cmd.end)[1]
     weeks: dict[str, list[int]] = defaultdict(list)

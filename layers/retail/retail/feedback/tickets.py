@@ -16,9 +16,10 @@ from pydantic import BaseModel, Field
 from retail.common.audit import record_audit
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.errors import Conflict, NotFound
+from retail.common.errors import Conflict, NotFound, found
 from retail.common.models import OUT, STRICT
 from retail.common.operator import Operator
+from retail.store import Db
 
 Status = Literal["OPEN", "IN_PROGRESS", "RESOLVED", "CLOSED"]
 NEXT: dict[str, tuple[str, ...]] = {
@@ -73,7 +74,7 @@ def _view(doc: dict[str, Any]) -> TicketView:
     return TicketView(**{**fields, "ticket_id": doc["_id"]})
 
 
-def create_ticket(cmd: CreateTicket, *, openid: str, db: Any = None) -> TicketView:
+def create_ticket(cmd: CreateTicket, *, openid: str, db: Db | None = None) -> TicketView:
     """Raises NotFound when the order named is not the caller's."""
     db = db if db is not None else database()
     if cmd.order_id and db.orders.find_one({"_id": cmd.order_id, "openid": openid}) is None:
@@ -96,7 +97,7 @@ def create_ticket(cmd: CreateTicket, *, openid: str, db: Any = None) -> TicketVi
     return _view(ticket)
 
 
-def ticket_queue(cmd: TicketQueue, *, db: Any = None) -> Tickets:
+def ticket_queue(cmd: TicketQueue, *, db: Db | None = None) -> Tickets:
     db = db if db is not None else database()
     found = db.tickets.find(
         {"status": cmd.status}, sort=[("priority", 1), ("created_at", 1)], limit=cmd.limit
@@ -104,7 +105,7 @@ def ticket_queue(cmd: TicketQueue, *, db: Any = None) -> Tickets:
     return Tickets(tickets=[_view(d) for d in found])
 
 
-def update_ticket(cmd: UpdateTicket, *, operator: Operator, db: Any = None) -> TicketView:
+def update_ticket(cmd: UpdateTicket, *, operator: Operator, db: Db | None = None) -> TicketView:
     """Raises NotFound or Conflict (the ticket is not in a state that can move there)."""
     db = db if db is not None else database()
     changes: dict[str, Any] = {"status": cmd.status, "updated_at": utcnow()}
@@ -121,4 +122,4 @@ def update_ticket(cmd: UpdateTicket, *, operator: Operator, db: Any = None) -> T
     record_audit(
         db, operator, "ticket_update", cmd.ticket_id, {"status": before["status"]}, changes
     )
-    return _view(db.tickets.find_one({"_id": cmd.ticket_id}))
+    return _view(found(db.tickets.find_one({"_id": cmd.ticket_id}), "ticket"))

@@ -17,6 +17,7 @@ from retail.common.errors import NotFound
 from retail.common.models import OUT, STRICT
 from retail.common.pseudonyms import pseudonym
 from retail.common.vocabulary import DealStatus, GroupStatus
+from retail.store import Db
 
 OPEN, SUCCEEDED, FAILED = GroupStatus.OPEN, GroupStatus.SUCCEEDED, GroupStatus.FAILED
 
@@ -46,7 +47,7 @@ class GroupView(BaseModel):
 
 
 def join_group(
-    db: Any, deal: dict[str, Any], group_id: str | None, buyer: str, order_id: str
+    db: Db, deal: dict[str, Any], group_id: str | None, buyer: str, order_id: str
 ) -> str | None:
     """The group this order is in: a new one (`group_id` None) or a place in an open one that
     still has room. None if there is no room, or the buyer is already in it."""
@@ -90,7 +91,7 @@ def join_group(
     return group_id if joined.modified_count else None
 
 
-def leave_group(db: Any, group_id: str, buyer: str, order_id: str) -> None:
+def leave_group(db: Db, group_id: str, buyer: str, order_id: str) -> None:
     """An order that will not be paid gives its place back (once)."""
     db.groups.update_one(
         {"_id": group_id, "status": OPEN, f"members.{pseudonym(buyer)}": order_id},
@@ -98,7 +99,7 @@ def leave_group(db: Any, group_id: str, buyer: str, order_id: str) -> None:
     )
 
 
-def count_payment(db: Any, group_id: str, order_id: str) -> None:
+def count_payment(db: Db, group_id: str, order_id: str) -> None:
     """Count a member's payment once; the group succeeds when every place is paid."""
     db.groups.update_one(
         {"_id": group_id, f"paid_orders.{order_id}": {"$exists": False}},
@@ -117,7 +118,7 @@ def count_payment(db: Any, group_id: str, order_id: str) -> None:
         )
 
 
-def show_group(cmd: GroupRef, viewer: str | None, *, db: Any = None) -> GroupView:
+def show_group(cmd: GroupRef, viewer: str | None, *, db: Db | None = None) -> GroupView:
     """Raises NotFound for an unknown group, or one whose deal is gone."""
     db = db if db is not None else database()
     group = db.groups.find_one({"_id": cmd.group_id})
@@ -134,8 +135,8 @@ def show_group(cmd: GroupRef, viewer: str | None, *, db: Any = None) -> GroupVie
             if k in {"deal_id", "size", "joined", "paid", "status", "deadline"}
         },
         group_id=group["_id"],
-        product_id=group.get("product_id", deal["product_id"]),
-        sku_id=group.get("sku_id", deal["sku_id"]),
+        product_id=group.get("product_id") or deal["product_id"],
+        sku_id=group.get("sku_id") or deal["sku_id"],
         group_price=deal["group_price"],
         mine=viewer is not None and pseudonym(viewer) in group.get("members", {}),
         open_to_join=group["status"] == OPEN

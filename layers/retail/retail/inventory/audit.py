@@ -10,6 +10,7 @@ from typing import Any
 
 from retail.common.vocabulary import LineStock as L
 from retail.common.vocabulary import OrderStatus as S
+from retail.store import Db
 
 from .levels import level_id
 
@@ -25,7 +26,7 @@ EXPECTED_LINE_STOCK = {
 }
 
 
-def audit_stock(db: Any) -> list[str]:
+def audit_stock(db: Db) -> list[str]:
     """Every broken rule, in words; an empty list means the books are right."""
     problems: list[str] = []
     held: Counter[str] = Counter()

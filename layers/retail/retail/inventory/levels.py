@@ -7,6 +7,7 @@ from typing import Any
 from pymongo import ReturnDocument
 
 from retail.common.vocabulary import FROM_A_STORE
+from retail.store import Db
 
 CENTRAL = "central"  # the warehouse; a store's stock sits at its store_id
 PRESALE = "presale"  # a presale product's quota, sold before the goods exist
@@ -28,7 +29,7 @@ def stock_location(delivery: str, store_id: str | None, presale: bool) -> str:
     return CENTRAL
 
 
-def available_at(db: Any, wanted: dict[str, str]) -> dict[str, int]:
+def available_at(db: Db, wanted: dict[str, str]) -> dict[str, int]:
     """{sku_id: units available now at its location} for `wanted` = {sku_id: location}."""
     if not wanted:
         return {}
@@ -37,7 +38,7 @@ def available_at(db: Any, wanted: dict[str, str]) -> dict[str, int]:
     return {sku: found.get(level_id(sku, loc), 0) for sku, loc in wanted.items()}
 
 
-def write_off_available(db: Any, sku_id: str) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+def write_off_available(db: Db, sku_id: str) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     """Write off what a SKU still has available at each location (a SKU taken off its
     product), each level by one update conditional on the count it read (what orders hold
     stays with them); returns
@@ -55,7 +56,8 @@ def write_off_available(db: Any, sku_id: str) -> list[tuple[str, dict[str, Any],
             if after is not None:
                 done.append((level["_id"], level, after))
                 break
-            level = db.stock.find_one({"_id": level["_id"]}, {"ops": 0})
-            if level is None or level["available"] <= 0:
+            again = db.stock.find_one({"_id": level["_id"]}, {"ops": 0})
+            if again is None or again["available"] <= 0:
                 break
+            level = again
     return done

@@ -10,7 +10,8 @@ between those two writes, so stock documents stay small however many orders are 
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
+
+from retail.store import Db
 
 from .levels import level_id
 
@@ -35,7 +36,7 @@ _ENTERED_BY = {"reserved": StockMove.RESERVE.value, "sold": StockMove.SELL.value
 
 
 def apply_move(
-    db: Any, order_id: str, sku_id: str, location: str, qty: int, move: StockMove
+    db: Db, order_id: str, sku_id: str, location: str, qty: int, move: StockMove
 ) -> bool:
     """Move `qty` units for this order; False when the stock (or the reservation) is not there.
 
@@ -54,10 +55,10 @@ def apply_move(
     return moved is not None or marker_of(db, order_id, sku_id, location) == move.value
 
 
-def marker_of(db: Any, order_id: str, sku_id: str, location: str) -> str | None:
+def marker_of(db: Db, order_id: str, sku_id: str, location: str) -> str | None:
     doc = db.stock.find_one({"_id": level_id(sku_id, location)}, {f"ops.{order_id}": 1})
     return ((doc or {}).get("ops") or {}).get(order_id)
 
 
-def clear_marker(db: Any, order_id: str, sku_id: str, location: str) -> None:
+def clear_marker(db: Db, order_id: str, sku_id: str, location: str) -> None:
     db.stock.update_one({"_id": level_id(sku_id, location)}, {"$unset": {f"ops.{order_id}": ""}})

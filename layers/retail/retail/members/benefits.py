@@ -11,6 +11,7 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from retail.common.clock import utcnow
+from retail.store import Db
 
 FREE_SHIPPING_LEVEL = 3
 DISCOUNT_LEVEL = 4
@@ -35,7 +36,7 @@ def member_perks(user: dict[str, Any] | None, now: datetime) -> MemberPerks:
     )
 
 
-def extend_membership(db: Any, openid: str, days: int, key: str) -> bool:
+def extend_membership(db: Db, openid: str, days: int, key: str) -> bool:
     """Add (or, negative, take back) membership days once per `key`: the expiry moves by one
     update conditional on the value it was computed from, and the ledger entry is its proof."""
     if db.membership_ledger.find_one({"_id": key}, {"_id": 1}) is not None:

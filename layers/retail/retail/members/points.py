@@ -12,13 +12,13 @@ ledger entry and stops; a crash between the first two is caught by the marker.
 from __future__ import annotations
 
 from contextlib import suppress
-from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from retail.common.clock import utcnow
 from retail.common.logs import log
+from retail.store import Db
 
 LEVEL_GROWTH = (0, 1_000, 5_000, 20_000, 50_000)  # growth needed for levels 1..5
 MAX_RETRIES = 5
@@ -29,7 +29,7 @@ def level_for(growth: int) -> int:
 
 
 def award_points(
-    db: Any, openid: str, delta: int, key: str, reason: str, *, earned: bool = True
+    db: Db, openid: str, delta: int, key: str, reason: str, *, earned: bool = True
 ) -> bool:
     """Move `delta` points for source `key`, as growth too when `earned`; False if it was
     done."""
@@ -53,13 +53,13 @@ def award_points(
     return True
 
 
-def _settle_level(db: Any, openid: str, growth: int) -> None:
+def _settle_level(db: Db, openid: str, growth: int) -> None:
     """The level of this growth, set only while the growth is still this value: of two
     moves racing, the later one's level stands."""
     db.users.update_one({"_id": openid, "growth": growth}, {"$set": {"level": level_for(growth)}})
 
 
-def spend_points(db: Any, openid: str, amount: int, key: str, reason: str) -> bool:
+def spend_points(db: Db, openid: str, amount: int, key: str, reason: str) -> bool:
     """Take `amount` points if the balance has them (one conditional update); False if not."""
     marker = f"ops.{key}"
     spent = db.users.update_one(
@@ -72,7 +72,7 @@ def spend_points(db: Any, openid: str, amount: int, key: str, reason: str) -> bo
     return True
 
 
-def take_back_points(db: Any, openid: str, earned: int, key: str, reason: str) -> int:
+def take_back_points(db: Db, openid: str, earned: int, key: str, reason: str) -> int:
     """Take back points an order earned, never below zero, and the growth they brought:
     what the balance lacks is the shortfall, returned (and recorded on the ledger entry) so
     the refund can be reduced by it. Once per `key`: a replay returns the shortfall the first
@@ -105,7 +105,7 @@ def take_back_points(db: Any, openid: str, earned: int, key: str, reason: str) -
     raise RuntimeError(f"points of {openid} kept changing; {key} will be retried")
 
 
-def _finish_take(db: Any, openid: str, earned: int, shortfall: int, key: str, reason: str) -> int:
+def _finish_take(db: Db, openid: str, earned: int, shortfall: int, key: str, reason: str) -> int:
     with suppress(DuplicateKeyError):
         db.points_ledger.insert_one(
             {
@@ -122,7 +122,7 @@ def _finish_take(db: Any, openid: str, earned: int, shortfall: int, key: str, re
 
 
 def give_back_points(
-    db: Any, openid: str, amount: int, spend_key: str, key: str, reason: str
+    db: Db, openid: str, amount: int, spend_key: str, key: str, reason: str
 ) -> None:
     """Return the `amount` that `spend_key` took, once; nothing if it never took any. A spend
     cut short by a crash (marker set, no ledger entry yet) is completed first."""
@@ -133,7 +133,7 @@ def give_back_points(
     award_points(db, openid, amount, key, reason, earned=False)
 
 
-def _finish(db: Any, openid: str, delta: int, key: str, reason: str) -> None:
+def _finish(db: Db, openid: str, delta: int, key: str, reason: str) -> None:
     """Write the ledger entry (a replay may have already), then lift the marker."""
     with suppress(DuplicateKeyError):
         db.points_ledger.insert_one(

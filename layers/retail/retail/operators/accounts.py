@@ -5,7 +5,6 @@ working within a minute of a change to the account (operators.sessions)."""
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -15,6 +14,7 @@ from retail.common.errors import InvalidArgument, Unauthenticated
 from retail.common.models import OUT, STRICT
 from retail.common.operator import is_role
 from retail.common.tokens import issue_operator_token
+from retail.store import Db
 
 from .passwords import hash_password, needs_rehash, password_matches
 from .throttle import record_failure, record_success, take_attempt
@@ -34,7 +34,7 @@ class OperatorSession(BaseModel):
     expires_in: int
 
 
-def create_operator(db: Any, operator_id: str, role: str, password: str) -> None:
+def create_operator(db: Db, operator_id: str, role: str, password: str) -> None:
     """Create or reset an operator (scripts/create_operator.py). Tokens issued before are
     void within a minute (operators.sessions). Raises InvalidArgument for a role no operator
     may hold."""
@@ -63,7 +63,7 @@ def new_token_version() -> int:
     return secrets.randbits(62)
 
 
-def disable_operator(db: Any, operator_id: str) -> bool:
+def disable_operator(db: Db, operator_id: str) -> bool:
     """Disable an account; its tokens stop working within a minute. False if none."""
     done = db.operators.update_one(
         {"_id": operator_id},
@@ -72,11 +72,11 @@ def disable_operator(db: Any, operator_id: str) -> bool:
     return bool(done.matched_count)
 
 
-def delete_operator(db: Any, operator_id: str) -> bool:
+def delete_operator(db: Db, operator_id: str) -> bool:
     return bool(db.operators.delete_one({"_id": operator_id}).deleted_count)
 
 
-def sign_in(cmd: SignIn, *, client_ip: str | None, db: Any = None) -> OperatorSession:
+def sign_in(cmd: SignIn, *, client_ip: str | None, db: Db | None = None) -> OperatorSession:
     """Raises Unauthenticated (unknown operator or wrong password: the same answer) or
     RateLimited while this address is throttled for this account (operators.throttle)."""
     db = db if db is not None else database()

@@ -5,7 +5,7 @@ one conditional update with an audit entry of its before and after."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo import ReturnDocument
@@ -16,10 +16,11 @@ from retail.catalog.catalog_file import CouponTemplateEntry, ProductEntry, SkuEn
 from retail.common.audit import record_audit, save_audited
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.errors import Conflict, Forbidden, NotFound, Reason
+from retail.common.errors import Conflict, Forbidden, NotFound, Reason, found
 from retail.common.models import ID, OUT, STRICT
 from retail.common.operator import Operator, Role
 from retail.common.vocabulary import SaleStatus
+from retail.store import Db
 
 LOCATION = Field(pattern=r"^(central|presale|[A-Za-z0-9_-]+)$", max_length=64)
 
@@ -100,7 +101,7 @@ def _admin_only(operator: Operator) -> None:
         raise Forbidden("only admins may do this")
 
 
-def adjust_stock(cmd: AdjustStock, *, operator: Operator, db: Any = None) -> StockLevel:
+def adjust_stock(cmd: AdjustStock, *, operator: Operator, db: Db | None = None) -> StockLevel:
     """Receive (+) or write off (-) stock. Raises NotFound, Forbidden or Conflict."""
     db = db if db is not None else database()
     sku = db.skus.find_one({"_id": cmd.sku_id})
@@ -138,7 +139,9 @@ def adjust_stock(cmd: AdjustStock, *, operator: Operator, db: Any = None) -> Sto
     return StockLevel.model_validate(after)
 
 
-def publish_product(cmd: PublishProduct, *, operator: Operator, db: Any = None) -> ProductStatus:
+def publish_product(
+    cmd: PublishProduct, *, operator: Operator, db: Db | None = None
+) -> ProductStatus:
     db = db if db is not None else database()
     product = db.products.find_one({"_id": cmd.product_id})
     if product is None or not _owns(operator, product["merchant_id"]):
@@ -158,7 +161,7 @@ def publish_product(cmd: PublishProduct, *, operator: Operator, db: Any = None) 
     return ProductStatus(product_id=cmd.product_id, status=status)
 
 
-def save_merchant(cmd: SaveMerchant, *, operator: Operator, db: Any = None) -> SaveMerchant:
+def save_merchant(cmd: SaveMerchant, *, operator: Operator, db: Db | None = None) -> SaveMerchant:
     _admin_only(operator)
     db = db if db is not None else database()
     save_audited(
@@ -174,7 +177,7 @@ def save_merchant(cmd: SaveMerchant, *, operator: Operator, db: Any = None) -> S
 
 
 def save_coupon_template(
-    cmd: SaveCouponTemplate, *, operator: Operator, db: Any = None
+    cmd: SaveCouponTemplate, *, operator: Operator, db: Db | None = None
 ) -> SaveCouponTemplate:
     """Create or change a template; its claimed count is never touched here."""
     _admin_only(operator)
@@ -191,7 +194,7 @@ def save_coupon_template(
     return cmd
 
 
-def save_product(cmd: SaveProduct, *, operator: Operator, db: Any = None) -> ProductStatus:
+def save_product(cmd: SaveProduct, *, operator: Operator, db: Db | None = None) -> ProductStatus:
     """Create or change a product. Raises Forbidden (another merchant's product; a
     membership, which only admins sell, as the platform's own merchant), NotFound
     (merchant, category) or Conflict (a SKU id that belongs to another product)."""
@@ -222,7 +225,7 @@ def save_product(cmd: SaveProduct, *, operator: Operator, db: Any = None) -> Pro
         raise NotFound(f"no product {cmd.product_id!r}")
     rank = before["rank"] if before else db.products.estimated_document_count()
     store_product(db, cmd, rank, utcnow())
-    after = db.products.find_one({"_id": cmd.product_id})
+    after = found(db.products.find_one({"_id": cmd.product_id}), "product")
     record_audit(db, operator, "product_save", cmd.product_id, before, after)
     write_off_retired(db, [cmd.product_id], operator)
     return ProductStatus(product_id=cmd.product_id, status=after["status"])

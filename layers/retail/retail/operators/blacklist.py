@@ -4,7 +4,7 @@ clear. Audited."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -17,6 +17,7 @@ from retail.common.models import OUT, STRICT
 from retail.common.operator import Operator
 from retail.common.pseudonyms import PSEUDONYM, pseudonym
 from retail.risk import phone_fingerprint
+from retail.store import Db
 
 
 class UpdateBlacklist(BaseModel):
@@ -33,7 +34,9 @@ class BlacklistEntry(BaseModel):
     listed: bool
 
 
-def update_blacklist(cmd: UpdateBlacklist, *, operator: Operator, db: Any = None) -> BlacklistEntry:
+def update_blacklist(
+    cmd: UpdateBlacklist, *, operator: Operator, db: Db | None = None
+) -> BlacklistEntry:
     """Address and phone entries are fingerprints, as risk events show them; a phone may
     also be given as the number. Raises InvalidArgument for an address given in clear."""
     db = db if db is not None else database()

@@ -5,13 +5,14 @@ figures an operator needs beside the name."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from retail.common.database import database
 from retail.common.models import OUT, STRICT
 from retail.common.operator import Operator
+from retail.store import Db
 
 MAX_LISTED = 500
 
@@ -69,7 +70,7 @@ class Templates(BaseModel):
     templates: list[TemplateView]
 
 
-def list_merchants(_: ListMerchants, *, operator: Operator, db: Any = None) -> Merchants:
+def list_merchants(_: ListMerchants, *, operator: Operator, db: Db | None = None) -> Merchants:
     """admin and service (the function admits no other role): every merchant; a merchant:
     itself."""
     db = db if db is not None else database()
@@ -89,7 +90,7 @@ def list_merchants(_: ListMerchants, *, operator: Operator, db: Any = None) -> M
     )
 
 
-def list_coupon_templates(cmd: ListCouponTemplates, *, db: Any = None) -> Templates:
+def list_coupon_templates(cmd: ListCouponTemplates, *, db: Db | None = None) -> Templates:
     """Every template (or those of one status), newest first, with how many were claimed."""
     db = db if db is not None else database()
     query = {"status": cmd.status} if cmd.status else {}

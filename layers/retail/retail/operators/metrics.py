@@ -14,6 +14,7 @@ from retail.common.errors import Forbidden
 from retail.common.metrics import FLUSH_CALLS, FLUSH_SECONDS, flush_metrics, percentile
 from retail.common.models import OUT, STRICT
 from retail.common.operator import Operator, Role
+from retail.store import Db
 
 FAULTS = ("INTERNAL", "UPSTREAM_UNAVAILABLE")
 FRESHNESS = (
@@ -54,7 +55,7 @@ class MetricsReport(BaseModel):
     freshness: str = Field(default=FRESHNESS, description="how late these figures may be, and why")
 
 
-def show_metrics(cmd: ShowMetrics, *, operator: Operator, db: Any = None) -> MetricsReport:
+def show_metrics(cmd: ShowMetrics, *, operator: Operator, db: Db | None = None) -> MetricsReport:
     if operator.kind != Role.ADMIN:
         raise Forbidden("only admins see the metrics")
     db = db if db is not None else database()

@@ -15,6 +15,7 @@ from retail.common.logs import mask
 from retail.common.models import ORDER_ID, OUT, STRICT
 from retail.common.operator import Operator
 from retail.orders.records import merchant_share
+from retail.store import Db
 
 SHOWN = (
     "status",
@@ -64,7 +65,7 @@ class OrderDetail(BaseModel):
     audit: list[dict[str, Any]] = Field(description="operator actions on it, oldest first")
 
 
-def show_order(cmd: ShowOrder, *, operator: Operator, db: Any = None) -> OrderDetail:
+def show_order(cmd: ShowOrder, *, operator: Operator, db: Db | None = None) -> OrderDetail:
     """Raises NotFound (no such order, or none of a merchant's goods in it)."""
     db = db if db is not None else database()
     order = db.orders.find_one({"_id": cmd.order_id})

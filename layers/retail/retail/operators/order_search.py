@@ -17,6 +17,7 @@ from retail.common.operator import Operator, Role
 from retail.common.vocabulary import Delivery
 from retail.orders.queries import Status
 from retail.orders.records import merchant_share
+from retail.store import Db
 
 ORDER_FIELDS = (
     "status",
@@ -66,7 +67,7 @@ class SearchResults(BaseModel):
     )
 
 
-def search_orders(cmd: OrderSearch, *, operator: Operator, db: Any = None) -> SearchResults:
+def search_orders(cmd: OrderSearch, *, operator: Operator, db: Db | None = None) -> SearchResults:
     db = db if db is not None else database()
     filters = (
         ("_id", cmd.order_id),

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from retail.common.database import database
 from retail.common.models import OUT, STRICT
+from retail.store import Db
 
 
 class RiskQueue(BaseModel):
@@ -43,7 +44,7 @@ def event_view(doc: dict[str, Any]) -> RiskEventView:
     return RiskEventView(**{**fields, "event_id": doc["_id"], "evidence": doc.get("evidence", {})})
 
 
-def list_risk_events(cmd: RiskQueue, *, db: Any = None) -> RiskEvents:
+def list_risk_events(cmd: RiskQueue, *, db: Db | None = None) -> RiskEvents:
     db = db if db is not None else database()
     query: dict[str, Any] = {"status": cmd.status}
     if cmd.kind:

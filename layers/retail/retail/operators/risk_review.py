@@ -12,12 +12,13 @@ from pydantic import BaseModel, Field
 from retail.common.audit import record_audit
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.errors import Conflict, NotFound
+from retail.common.errors import Conflict, NotFound, found
 from retail.common.models import STRICT
 from retail.common.operator import Operator
 from retail.common.vocabulary import RiskStatus
 from retail.orders import cancel_unpaid
 from retail.orders.custody import release_hold
+from retail.store import Db
 
 from .risk_queue import RiskEventView, event_view
 
@@ -31,7 +32,9 @@ class ReviewRisk(BaseModel):
     note: str | None = Field(None, max_length=200)
 
 
-def review_risk_event(cmd: ReviewRisk, *, operator: Operator, db: Any = None) -> RiskEventView:
+def review_risk_event(
+    cmd: ReviewRisk, *, operator: Operator, db: Db | None = None
+) -> RiskEventView:
     """Raises NotFound (no such event) or Conflict (someone already decided it)."""
     db = db if db is not None else database()
     status = RiskStatus.RELEASED if cmd.decision == "RELEASE" else RiskStatus.REJECTED
@@ -56,10 +59,10 @@ def review_risk_event(cmd: ReviewRisk, *, operator: Operator, db: Any = None) ->
     record_audit(
         db, operator, "risk_review", cmd.event_id, {"status": RiskStatus.OPEN}, {"status": status}
     )
-    return event_view(db.risk_events.find_one({"_id": cmd.event_id}))
+    return event_view(found(db.risk_events.find_one({"_id": cmd.event_id}), "risk event"))
 
 
-def _apply_to_order(db: Any, event: dict[str, Any], status: RiskStatus) -> None:
+def _apply_to_order(db: Db, event: dict[str, Any], status: RiskStatus) -> None:
     order_id = event["order_id"]
     if status == RiskStatus.RELEASED:
         release_hold(db, order_id, event["_id"])

@@ -15,6 +15,7 @@ from typing import Any
 from retail.common.database import database
 from retail.common.errors import Unauthenticated
 from retail.common.operator import Operator
+from retail.store import Db
 
 CHECK_EVERY_SECONDS = 30.0  # half the minute the guarantee allows
 _checked: dict[tuple[str, str, int], float] = {}
@@ -24,7 +25,7 @@ def _clock() -> float:
     return time.monotonic()
 
 
-def confirm_operator(operator: Operator, *, db: Any = None) -> None:
+def confirm_operator(operator: Operator, *, db: Db | None = None) -> None:
     """Raises Unauthenticated unless the account that signed `operator`'s token in still
     exists, is enabled, has the token's role and was not changed since the token was issued."""
     version = -1 if operator.token_version is None else operator.token_version  # never valid

@@ -17,6 +17,7 @@ from pymongo import ReturnDocument
 
 from retail.common.errors import RateLimited
 from retail.common.logs import log
+from retail.store import Db, upserted
 
 FAILURES_PER_ADDRESS = 5
 FIRST_LOCKOUT = timedelta(minutes=1)
@@ -35,9 +36,7 @@ def _spray_key(operator_id: str, now: datetime) -> str:
     return f"{operator_id}|*|{window}"
 
 
-def take_attempt(
-    db: Any, operator_id: str, ip: str | None, known: list[str], now: datetime
-) -> None:
+def take_attempt(db: Db, operator_id: str, ip: str | None, known: list[str], now: datetime) -> None:
     """Count this attempt before its password is checked, so that guesses sent at once
     cannot all pass; raises RateLimited while this address is locked for this account, once
     it has used its attempts, or while the account is sprayed and the address is not known."""
@@ -50,11 +49,13 @@ def take_attempt(
         raise RateLimited(
             "sign-ins to this account are slowed; try later", retry_after_seconds=wait
         )
-    taken = db.sign_in_attempts.find_one_and_update(
-        {"_id": key},
-        {"$inc": {"tries": 1}, "$set": {"expires_at": now + LONGEST_LOCKOUT * 2}},
-        upsert=True,
-        return_document=ReturnDocument.AFTER,
+    taken = upserted(
+        db.sign_in_attempts.find_one_and_update(
+            {"_id": key},
+            {"$inc": {"tries": 1}, "$set": {"expires_at": now + LONGEST_LOCKOUT * 2}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
     )
     # Counted after another attempt locked the address (the lock starts the count again from
     # zero): refused, or a guess read before the lock would pass as the sixth.
@@ -78,7 +79,7 @@ def _refuse_locked(attempts: dict[str, Any], now: datetime) -> None:
         raise RateLimited("too many failed sign-ins from here; try later", retry_after_seconds=wait)
 
 
-def _lock(db: Any, attempts: dict[str, Any], now: datetime, ip: str | None) -> None:
+def _lock(db: Db, attempts: dict[str, Any], now: datetime, ip: str | None) -> None:
     """Lock the address out once, however many attempts arrive together: only the attempt
     that finds the count it read may set the lock and start the count again."""
     lockouts = int(attempts.get("lockouts", 0))
@@ -91,7 +92,7 @@ def _lock(db: Any, attempts: dict[str, Any], now: datetime, ip: str | None) -> N
         log("operator_address_locked_out", "WARNING", seconds=int(lockout.total_seconds()), ip=ip)
 
 
-def record_failure(db: Any, operator_id: str, now: datetime) -> None:
+def record_failure(db: Db, operator_id: str, now: datetime) -> None:
     """Count a wrong password against the account, whatever the address (the spray brake)."""
     spray_id = _spray_key(operator_id, now)
     window_ends = datetime.fromtimestamp(
@@ -107,7 +108,7 @@ def record_failure(db: Any, operator_id: str, now: datetime) -> None:
     )
 
 
-def record_success(db: Any, operator_id: str, ip: str | None) -> None:
+def record_success(db: Db, operator_id: str, ip: str | None) -> None:
     """A good sign-in clears this address's count and makes it a known one."""
     db.sign_in_attempts.delete_one({"_id": _address_key(operator_id, ip)})
     if ip:

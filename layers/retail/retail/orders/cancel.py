@@ -9,6 +9,7 @@ from typing import Any
 
 from retail.common.database import database
 from retail.common.errors import NotFound
+from retail.store import Db
 
 from .lifecycle import already_moved, transition
 from .models import OrderView
@@ -25,7 +26,7 @@ class CancelOrder(OrderRef):
 
 
 def cancel_unpaid(
-    db: Any,
+    db: Db,
     order: dict[str, Any],
     note: str,
     *,
@@ -39,7 +40,7 @@ def cancel_unpaid(
 
 
 def cancel_order(
-    cmd: CancelOrder, *, buyer: str, close_payment: PaymentCloser, db: Any = None
+    cmd: CancelOrder, *, buyer: str, close_payment: PaymentCloser, db: Db | None = None
 ) -> OrderView:
     """Raises NotFound (not the caller's order), Conflict (already paid or failed) or
     UpstreamUnavailable (WeChat Pay could not be closed: nothing changed, try again)."""

@@ -6,23 +6,23 @@ orders."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from retail.common.clock import utcnow
 from retail.common.vocabulary import OrderStatus
 from retail.common.vocabulary import RefundRequestStatus as R
+from retail.store import Db
 
 ENDED = [OrderStatus.CANCELLED, OrderStatus.FAILED, OrderStatus.REFUNDED]
 REVIEW_OPEN = (R.REQUESTED, R.APPROVED)
 MAX_SHOWN = 20
 
 
-def release_hold(db: Any, order_id: str, event_id: str) -> None:
+def release_hold(db: Db, order_id: str, event_id: str) -> None:
     """A reviewer released the risk event that held the order: it may be shipped again."""
     db.orders.update_one({"_id": order_id, "risk_hold": event_id}, {"$set": {"risk_hold": None}})
 
 
-def refunds_asked_since(db: Any, buyer: str, since: datetime) -> list[datetime]:
+def refunds_asked_since(db: Db, buyer: str, since: datetime) -> list[datetime]:
     """When each of the buyer's orders placed since `since` that were refunded, or had a
     refund asked (of the whole order or of a parcel), was placed."""
     found = db.orders.find(
@@ -40,7 +40,7 @@ def refunds_asked_since(db: Any, buyer: str, since: datetime) -> list[datetime]:
     return [order["created_at"] for order in found]
 
 
-def orders_in_progress(db: Any, buyer: str, limit: int | None = MAX_SHOWN) -> list[str]:
+def orders_in_progress(db: Db, buyer: str, limit: int | None = MAX_SHOWN) -> list[str]:
     """The buyer's orders that fulfilment or a refund still needs the buyer for (not ended,
     not completed, or completed with a refund under way), at most `limit`."""
     waiting = []
@@ -55,7 +55,7 @@ def orders_in_progress(db: Any, buyer: str, limit: int | None = MAX_SHOWN) -> li
     return waiting[:limit]
 
 
-def anonymise_orders(db: Any, openid: str, alias: str) -> int:
+def anonymise_orders(db: Db, openid: str, alias: str) -> int:
     """A buyer's erasure: orders are financial records and stay, under a pseudonym and
     without the personal details (address, remark, pickup code, tracking, risk marks). An
     order that still needs the buyer (placed or asked about while the erasure ran) is left

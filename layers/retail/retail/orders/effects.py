@@ -26,6 +26,7 @@ from retail.referral import (
     release_commission,
     reverse_commission,
 )
+from retail.store import Db
 
 from .records import points_key, refunded_before_completion
 from .transitions import COMPLETED_EFFECTS, PAID_EFFECTS, REFUNDED_EFFECTS, SALES
@@ -33,7 +34,7 @@ from .transitions import COMPLETED_EFFECTS, PAID_EFFECTS, REFUNDED_EFFECTS, SALE
 PARCEL_PREFIX = "parcel:"
 
 
-def apply_outbox(db: Any, order: dict[str, Any]) -> None:
+def apply_outbox(db: Db, order: dict[str, Any]) -> None:
     for effect in list(order.get("outbox") or []):
         if effect.startswith(PARCEL_PREFIX):
             _parcel_refunded(db, order, effect.removeprefix(PARCEL_PREFIX))
@@ -52,7 +53,7 @@ def _units_by_product(order: dict[str, Any]) -> Counter[str]:
     return units
 
 
-def _count_sales(db: Any, order: dict[str, Any]) -> None:
+def _count_sales(db: Db, order: dict[str, Any]) -> None:
     marker = f"ops.{order['_id']}"
     for product_id, qty in _units_by_product(order).items():
         db.products.update_one(
@@ -61,7 +62,7 @@ def _count_sales(db: Any, order: dict[str, Any]) -> None:
         )
 
 
-def _paid(db: Any, order: dict[str, Any]) -> None:
+def _paid(db: Db, order: dict[str, Any]) -> None:
     db.users.update_one({"_id": order["openid"]}, {"$max": {"last_paid_at": order["paid_at"]}})
     record_first_order(db, order)
     if order.get("group_id"):
@@ -71,7 +72,7 @@ def _paid(db: Any, order: dict[str, Any]) -> None:
         extend_membership(db, order["openid"], days, f"membership:{order['_id']}")
 
 
-def _membership_days(db: Any, order: dict[str, Any]) -> int:
+def _membership_days(db: Db, order: dict[str, Any]) -> int:
     """The days the order's payment grants, and so exactly what its refund takes back: as
     each line recorded them when the order was placed, whatever the product says now (a
     line placed before lines recorded them reads its product)."""
@@ -92,7 +93,7 @@ def _membership_days(db: Any, order: dict[str, Any]) -> int:
     )
 
 
-def _completed(db: Any, order: dict[str, Any]) -> None:
+def _completed(db: Db, order: dict[str, Any]) -> None:
     release_commission(db, order["_id"])
     points = (order.get("paid_amount", order["total"]) - refunded_before_completion(order)) // 100
     if points:
@@ -101,7 +102,7 @@ def _completed(db: Any, order: dict[str, Any]) -> None:
         )
 
 
-def _refunded(db: Any, order: dict[str, Any]) -> None:
+def _refunded(db: Db, order: dict[str, Any]) -> None:
     reverse_commission(db, order["_id"])
     days = _membership_days(db, order)
     if days:
@@ -120,14 +121,14 @@ def _parcel_key(order_id: str, merchant_id: str) -> str:
     return points_key(order_id, f"reverse:{merchant_id}")
 
 
-def _taken_by_parcels(db: Any, order: dict[str, Any]) -> int:
+def _taken_by_parcels(db: Db, order: dict[str, Any]) -> int:
     """Points the order's parcel refunds asked back (taken, or lacking and paid for)."""
     keys = [_parcel_key(order["_id"], m) for m in order.get("parcel_refunds") or {}]
     entries = db.points_ledger.find({"_id": {"$in": keys}}, {"delta": 1, "shortfall": 1})
     return sum(-e["delta"] + e.get("shortfall", 0) for e in entries)
 
 
-def _parcel_refunded(db: Any, order: dict[str, Any], merchant_id: str) -> None:
+def _parcel_refunded(db: Db, order: dict[str, Any], merchant_id: str) -> None:
     parcel = order["parcel_refunds"][merchant_id]
     reduce_commission(db, order["_id"], merchant_id, parcel["amount"])
     earned = db.points_ledger.find_one({"_id": points_key(order["_id"], "earn")})

@@ -14,13 +14,14 @@ from retail.common.batches import BatchRequest, BatchSummary, Budget, Outcome, r
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import UpstreamUnavailable
+from retail.store import Db
 
 from .cancel import PaymentCloser, cancel_unpaid
 from .records import PENDING_PAYMENT
 
 
 def expire_unpaid_orders(
-    cmd: BatchRequest, *, budget: Budget, close_payment: PaymentCloser, db: Any = None
+    cmd: BatchRequest, *, budget: Budget, close_payment: PaymentCloser, db: Db | None = None
 ) -> BatchSummary:
     db = db if db is not None else database()
     now = utcnow()

@@ -17,10 +17,11 @@ from retail.adapters import delivery
 from retail.common.batches import BatchRequest, BatchSummary, Budget, Outcome, run_batches
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.errors import Conflict, Forbidden, NotFound, Reason
+from retail.common.errors import Conflict, Forbidden, NotFound, Reason, found
 from retail.common.models import ID, ORDER_ID, STRICT
 from retail.common.operator import Operator, Role
 from retail.common.settings import settings
+from retail.store import Db
 
 from .lifecycle import already_moved, transition
 from .models import OrderView
@@ -86,7 +87,7 @@ def _refuse_held(order: dict[str, Any]) -> None:
         raise Conflict("the order is held for risk review", risk_event=order["risk_hold"])
 
 
-def ship_order(cmd: ShipOrder, *, operator: Operator, db: Any = None) -> OrderView:
+def ship_order(cmd: ShipOrder, *, operator: Operator, db: Db | None = None) -> OrderView:
     """An express order's parcels leave the warehouses: a merchant ships its own, admin and
     service every waiting one (orders.parcels). Raises NotFound, Forbidden or Conflict."""
     db = db if db is not None else database()
@@ -107,11 +108,11 @@ def ship_order(cmd: ShipOrder, *, operator: Operator, db: Any = None) -> OrderVi
     shipped = ship_parcels(db, order, merchants, cmd.carrier, cmd.tracking_no)
     if shipped:
         audit_ship(db, operator, order, shipped, cmd)
-    after = db.orders.find_one({"_id": cmd.order_id})
+    after = found(db.orders.find_one({"_id": cmd.order_id}), "order")
     return to_view(merchant_share(after, operator.merchant_id) if operator.merchant_id else after)
 
 
-def verify_pickup(cmd: VerifyPickup, *, operator: Operator, db: Any = None) -> OrderView:
+def verify_pickup(cmd: VerifyPickup, *, operator: Operator, db: Db | None = None) -> OrderView:
     """Store staff hand over a paid pickup order against its code. Raises NotFound or
     Conflict (a code several orders share, without the order's id; a held order)."""
     db = db if db is not None else database()
@@ -134,7 +135,7 @@ def verify_pickup(cmd: VerifyPickup, *, operator: Operator, db: Any = None) -> O
     return to_view(done)
 
 
-def confirm_receipt(cmd: OrderRef, *, buyer: str, db: Any = None) -> OrderView:
+def confirm_receipt(cmd: OrderRef, *, buyer: str, db: Db | None = None) -> OrderView:
     """The buyer confirms a shipped order arrived: every parcel, so every one must be out.
     Raises NotFound or Conflict (reason PARCELS_WAITING names the merchants not shipped)."""
     db = db if db is not None else database()
@@ -159,7 +160,7 @@ def confirm_receipt(cmd: OrderRef, *, buyer: str, db: Any = None) -> OrderView:
     return to_view(already_moved(db, cmd.order_id, buyer, COMPLETED, "confirmed"))
 
 
-def record_rider_update(cmd: RiderUpdate, *, db: Any = None) -> OrderView:
+def record_rider_update(cmd: RiderUpdate, *, db: Db | None = None) -> OrderView:
     """A rider status from the same-city provider (already verified). Idempotent."""
     db = db if db is not None else database()
     order = db.orders.find_one({"_id": cmd.order_id, "delivery_id": cmd.delivery_id})
@@ -183,10 +184,10 @@ def record_rider_update(cmd: RiderUpdate, *, db: Any = None) -> OrderView:
             "delivered by rider",
             extra=settling("completed_at", utcnow()),
         )
-    return to_view(db.orders.find_one({"_id": cmd.order_id}))
+    return to_view(found(db.orders.find_one({"_id": cmd.order_id}), "order"))
 
 
-def auto_confirm_orders(cmd: BatchRequest, *, budget: Budget, db: Any = None) -> BatchSummary:
+def auto_confirm_orders(cmd: BatchRequest, *, budget: Budget, db: Db | None = None) -> BatchSummary:
     """Timer: shipped orders not confirmed within RETAIL_AUTO_CONFIRM_DAYS complete, and so do
     paid memberships whose completion a crash interrupted."""
     db = db if db is not None else database()

@@ -24,6 +24,7 @@ from retail.groupbuy import leave_group
 from retail.inventory import StockMove, apply_move, clear_marker, marker_of
 from retail.members import give_back_points
 from retail.risk import release_caps
+from retail.store import Db
 
 from .effects import apply_outbox
 from .records import (
@@ -72,7 +73,7 @@ _MOVE = {
 
 
 def transition(
-    db: Any,
+    db: Db,
     order_id: str,
     expected: OrderStatus | list[OrderStatus],
     status: OrderStatus,
@@ -114,7 +115,7 @@ def transition(
     return settle_stock(db, doc) if effects.moves_stock else doc
 
 
-def already_moved(db: Any, order_id: str, buyer: str, status: str, verb: str) -> dict[str, Any]:
+def already_moved(db: Db, order_id: str, buyer: str, status: str, verb: str) -> dict[str, Any]:
     """After a buyer's move found the order elsewhere: the order if it already reached `status`
     (a retried request gets the same answer), else NotFound or Conflict naming its status."""
     order: dict[str, Any] | None = db.orders.find_one({"_id": order_id, "openid": buyer})
@@ -127,7 +128,7 @@ def already_moved(db: Any, order_id: str, buyer: str, status: str, verb: str) ->
     return order
 
 
-def _settle_coupon(db: Any, order: dict[str, Any], restocked: bool) -> None:
+def _settle_coupon(db: Db, order: dict[str, Any], restocked: bool) -> None:
     """Paid: the coupon is used. Cancelled, failed, or refunded before shipping: it is back."""
     if order["status"] == PAID:
         spend_coupon(db, order["coupon_id"], order["_id"])
@@ -135,7 +136,7 @@ def _settle_coupon(db: Any, order: dict[str, Any], restocked: bool) -> None:
         release_coupon(db, order["coupon_id"], order["_id"])
 
 
-def _give_back_or_keep(db: Any, order: dict[str, Any], restocked: bool) -> None:
+def _give_back_or_keep(db: Db, order: dict[str, Any], restocked: bool) -> None:
     """The coupon, purchase caps, group seat and points an order in this status keeps or
     gives back (each exactly once, by its own key)."""
     if order.get("coupon_id"):
@@ -155,7 +156,7 @@ def _give_back_or_keep(db: Any, order: dict[str, Any], restocked: bool) -> None:
         )
 
 
-def settle_stock(db: Any, order: dict[str, Any]) -> dict[str, Any]:
+def settle_stock(db: Db, order: dict[str, Any]) -> dict[str, Any]:
     """Bring every line's stock, and the order's coupon, to what its status needs; returns
     the order. Leaves it unsettled (for order_repair) if a stock move cannot be made.
     """
@@ -202,7 +203,7 @@ def settle_stock(db: Any, order: dict[str, Any]) -> dict[str, Any]:
     return settled or db.orders.find_one({"_id": order["_id"]}) or order
 
 
-def _holds(db: Any, order_id: str, line: dict[str, Any]) -> LineStock:
+def _holds(db: Db, order_id: str, line: dict[str, Any]) -> LineStock:
     """What the line's stock really holds: its recorded state, or where a move from that
     state left it if a process died between the move and its record (the move's marker on
     the stock level says so). Moving again from the recorded state would take a reservation
@@ -214,7 +215,7 @@ def _holds(db: Any, order_id: str, line: dict[str, Any]) -> LineStock:
     return LineStock(line["stock"])
 
 
-def _record_lines(db: Any, order: dict[str, Any], updates: dict[str, Any]) -> bool:
+def _record_lines(db: Db, order: dict[str, Any], updates: dict[str, Any]) -> bool:
     """Record the lines' new stock states, naming the states they were moved from, whatever
     the order's status has become meanwhile (another merchant's parcel may have left): the
     moves happened, so the order must say so before their markers go. True once recorded

@@ -30,6 +30,7 @@ from retail.common.clock import utcnow
 from retail.common.errors import Conflict, NotFound
 from retail.common.logs import log
 from retail.common.vocabulary import OrderStatus, RefundStatus
+from retail.store import Db
 
 from .effects import PARCEL_PREFIX, apply_outbox
 from .lifecycle import settle_stock
@@ -88,7 +89,7 @@ def check_parcel(order: dict[str, Any], merchant_id: str) -> None:
 
 
 def start_parcel_refund(
-    db: Any,
+    db: Db,
     order_id: str,
     merchant_id: str,
     reason: str,
@@ -122,7 +123,7 @@ def start_parcel_refund(
 
 
 def _start(
-    db: Any,
+    db: Db,
     order: dict[str, Any],
     merchant_id: str,
     reason: str,
@@ -170,12 +171,12 @@ def _start(
     return None if started is None else mark_all_out(db, started, now)
 
 
-def parcel_refund_recorded(db: Any, order_id: str, merchant_id: str) -> None:
+def parcel_refund_recorded(db: Db, order_id: str, merchant_id: str) -> None:
     """The parcel's refund is recorded with the payments package: nothing is owed now."""
     db.orders.update_one({"_id": order_id}, {"$pull": {"parcels_owed": merchant_id}})
 
 
-def note_parcel_refund_status(db: Any, order_id: str, merchant_id: str, status: str) -> None:
+def note_parcel_refund_status(db: Db, order_id: str, merchant_id: str, status: str) -> None:
     """WeChat Pay's word on the parcel's refund (PROCESSING, SUCCESS, CLOSED, ABNORMAL);
     SUCCESS makes the parcel REFUNDED, once."""
     now = utcnow()

@@ -18,6 +18,7 @@ from retail.common.clock import utcnow
 from retail.common.errors import Conflict, Forbidden, NotFound, Reason
 from retail.common.operator import Operator, Role
 from retail.common.vocabulary import GroupStatus, ParcelStatus
+from retail.store import Db
 
 from .lifecycle import transition
 from .records import PAID, SHIPPED, by_parcel, waiting_parcels
@@ -38,7 +39,7 @@ def parcels_of(operator: Operator, order: dict[str, Any]) -> list[str]:
     raise Forbidden(f"role {operator.role!r} may not handle orders")
 
 
-def refuse_unformed_group(db: Any, order: dict[str, Any]) -> None:
+def refuse_unformed_group(db: Db, order: dict[str, Any]) -> None:
     """A group-buy order leaves only once its group has succeeded (it may still fail)."""
     if not order.get("group_id"):
         return
@@ -52,7 +53,7 @@ def refuse_unformed_group(db: Any, order: dict[str, Any]) -> None:
 
 
 def ship_parcels(
-    db: Any, order: dict[str, Any], merchants: list[str], carrier: str, tracking_no: str
+    db: Db, order: dict[str, Any], merchants: list[str], carrier: str, tracking_no: str
 ) -> list[str]:
     """Hand each waiting parcel to the carrier once; returns the merchants shipped now.
     Raises Conflict if the order cannot be shipped or a parcel left with other tracking."""
@@ -96,7 +97,7 @@ def _entry(merchant_id: str, carrier: str, tracking_no: str, now: Any) -> dict[s
     }
 
 
-def _same_parcel_or_refuse(db: Any, order_id: str, merchant_id: str, tracking_no: str) -> None:
+def _same_parcel_or_refuse(db: Db, order_id: str, merchant_id: str, tracking_no: str) -> None:
     """A retried ship of the same parcel is answered as the first; anything else refused."""
     current = db.orders.find_one({"_id": order_id}) or {}
     parcel = (current.get("parcels") or {}).get(merchant_id)
@@ -110,7 +111,7 @@ def _same_parcel_or_refuse(db: Any, order_id: str, merchant_id: str, tracking_no
     raise Conflict(f"an order in status {status} cannot be shipped", status=status)
 
 
-def _advance(db: Any, order_id: str, carrier: str, tracking_no: str, now: Any) -> None:
+def _advance(db: Db, order_id: str, carrier: str, tracking_no: str, now: Any) -> None:
     order = db.orders.find_one({"_id": order_id}) or {}
     all_out = not waiting_parcels(order)  # read after a parcel left: it has parcels
     extra: dict[str, Any] = {"carrier": order.get("carrier") or carrier}
@@ -122,7 +123,7 @@ def _advance(db: Any, order_id: str, carrier: str, tracking_no: str, now: Any) -
         mark_all_out(db, moved or db.orders.find_one({"_id": order_id}) or {}, now)
 
 
-def mark_all_out(db: Any, order: dict[str, Any], now: Any) -> dict[str, Any]:
+def mark_all_out(db: Db, order: dict[str, Any], now: Any) -> dict[str, Any]:
     """Every parcel out (handed to a carrier, or refunded before it left): the SHIPPED order
     records `shipped_at` once, which starts auto-confirmation. Called with the order as read
     after each change that can make it so (a parcel shipped, a waiting parcel refunded) and
@@ -158,7 +159,7 @@ def delivered(order: dict[str, Any], now: Any) -> dict[str, Any]:
 
 
 def audit_ship(
-    db: Any, operator: Operator, order: dict[str, Any], shipped: list[str], cmd: Any
+    db: Db, operator: Operator, order: dict[str, Any], shipped: list[str], cmd: Any
 ) -> None:
     record_audit(
         db,

@@ -11,13 +11,14 @@ from pymongo import ReturnDocument
 from retail.adapters.delivery import delivery_provider
 from retail.common.clock import utcnow
 from retail.common.logs import log
+from retail.store import Db
 
 from .lifecycle import transition
 from .records import COMPLETED, PAID, PENDING_PAYMENT, settling
 
 
 def mark_paid(
-    db: Any, order_id: str, transaction_id: str, amount: int, paid_at: datetime | None = None
+    db: Db, order_id: str, transaction_id: str, amount: int, paid_at: datetime | None = None
 ) -> dict[str, Any] | None:
     """The paid order, or None when the order was not waiting for payment (already paid by
     this transaction, cancelled, ...): the caller decides what that means."""
@@ -44,7 +45,7 @@ def mark_paid(
     return paid
 
 
-def complete_virtual(db: Any, order_id: str) -> dict[str, Any] | None:
+def complete_virtual(db: Db, order_id: str) -> dict[str, Any] | None:
     return transition(
         db,
         order_id,
@@ -56,7 +57,7 @@ def complete_virtual(db: Any, order_id: str) -> dict[str, Any] | None:
     )
 
 
-def dispatch_rider(db: Any, order: dict[str, Any]) -> dict[str, Any]:
+def dispatch_rider(db: Db, order: dict[str, Any]) -> dict[str, Any]:
     """Book a rider once: the provider dedupes by our order id, and we record its id once."""
     booking = delivery_provider().dispatch(order)
     now = utcnow()
@@ -78,13 +79,13 @@ def dispatch_rider(db: Any, order: dict[str, Any]) -> dict[str, Any]:
     return dispatched or db.orders.find_one({"_id": order["_id"]}) or order
 
 
-def mark_payment_checked(db: Any, order_id: str) -> None:
+def mark_payment_checked(db: Db, order_id: str) -> None:
     """Reconciliation learned the order's payment is settled either way: WeChat Pay will never
     take money for it, or took it and the order has followed."""
     db.orders.update_one({"_id": order_id}, {"$set": {"payment_checked": True}})
 
 
-def record_prepay(db: Any, order_id: str, prepay_id: str, expires_at: Any, now: Any) -> None:
+def record_prepay(db: Db, order_id: str, prepay_id: str, expires_at: Any, now: Any) -> None:
     db.orders.update_one(
         {"_id": order_id, "status": PENDING_PAYMENT},
         {

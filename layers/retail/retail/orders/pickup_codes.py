@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from retail.common.errors import Conflict, NotFound, Reason
+from retail.store import Db
 
 from .records import PAID, PENDING_PAYMENT, RESERVING
 
@@ -20,7 +21,7 @@ OPEN = [RESERVING, PENDING_PAYMENT, PAID]  # a code held until the goods are han
 DRAWS = 20
 
 
-def draw_pickup_code(db: Any, store_id: str) -> str:
+def draw_pickup_code(db: Db, store_id: str) -> str:
     """A code no open pickup order at the store holds (after a few draws, any code: the
     verification below still cannot hand over the wrong order)."""
     code = ""
@@ -35,7 +36,7 @@ def draw_pickup_code(db: Any, store_id: str) -> str:
 
 
 def pickup_order(
-    db: Any,
+    db: Db,
     store_id: str,
     code: str,
     order_id: str | None,

@@ -15,7 +15,7 @@ from pymongo.errors import DuplicateKeyError
 
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.errors import Conflict, Forbidden, OutOfStock, RetailError
+from retail.common.errors import Conflict, Forbidden, OutOfStock, RetailError, found
 from retail.common.faults import fault_point
 from retail.common.pseudonyms import pseudonym
 from retail.common.settings import settings
@@ -33,6 +33,7 @@ from retail.risk import (
     signals_for,
     take_caps,
 )
+from retail.store import Db
 
 from .lifecycle import transition
 from .models import OrderView, PlaceOrder
@@ -54,7 +55,7 @@ PRIORITY_FIRST, PRIORITY_REST = 1, 2
 
 
 def place_order(
-    cmd: PlaceOrder, *, buyer: str, client_ip: str | None = None, db: Any = None
+    cmd: PlaceOrder, *, buyer: str, client_ip: str | None = None, db: Db | None = None
 ) -> OrderView:
     """Raises OutOfStock (naming the SKU), NotFound, InvalidArgument, Conflict, or Forbidden
     (no privacy consent for the address, or a risk rule blocks the buyer)."""
@@ -86,7 +87,7 @@ def place_order(
         db.orders.insert_one(order)
     except DuplicateKeyError:  # the same key raced in from a concurrent retry
         raced = db.orders.find_one({"openid": buyer, "idempotency_key": cmd.idempotency_key})
-        return _replay(raced, request_hash)
+        return _replay(found(raced, "order"), request_hash)
     fault_point("order_place:after_order_write")
     refused = _closing_or_capped(db, order, limits)
     if refused is not None:
@@ -107,9 +108,9 @@ def place_order(
     return to_view(reserve_and_open(db, order))
 
 
-def _join_group(db: Any, cmd: PlaceOrder, buyer: str, order: dict[str, Any]) -> None:
+def _join_group(db: Db, cmd: PlaceOrder, buyer: str, order: dict[str, Any]) -> None:
     assert cmd.group is not None
-    deal = db.group_deals.find_one({"_id": cmd.group.deal_id})
+    deal = found(db.group_deals.find_one({"_id": cmd.group.deal_id}), "group deal")
     group_id = join_group(db, deal, cmd.group.group_id, buyer, order["_id"])
     if group_id is None:
         raise refusal(fail_order(db, order, [], {"code": FailureCode.GROUP_CLOSED}))
@@ -117,7 +118,7 @@ def _join_group(db: Any, cmd: PlaceOrder, buyer: str, order: dict[str, Any]) -> 
     order["group_id"] = group_id
 
 
-def reserve_and_open(db: Any, order: dict[str, Any]) -> dict[str, Any]:
+def reserve_and_open(db: Db, order: dict[str, Any]) -> dict[str, Any]:
     """Reserve every line (SKU order) and open the order for payment, or give back what was
     reserved and fail it. Raises OutOfStock after failing the order."""
     held: list[int] = []
@@ -134,7 +135,7 @@ def reserve_and_open(db: Any, order: dict[str, Any]) -> dict[str, Any]:
     return open_for_payment(db, order)
 
 
-def open_for_payment(db: Any, order: dict[str, Any]) -> dict[str, Any]:
+def open_for_payment(db: Db, order: dict[str, Any]) -> dict[str, Any]:
     """RESERVING -> PENDING_PAYMENT once every line holds its stock."""
     deadline = utcnow() + timedelta(seconds=settings().RETAIL_PAYMENT_TIMEOUT_SECONDS)
     lines = {f"lines.{i}.stock": RESERVED for i in range(len(order["lines"]))}
@@ -143,12 +144,11 @@ def open_for_payment(db: Any, order: dict[str, Any]) -> dict[str, Any]:
     fault_point("order_place:after_status_switch")
     for line in order["lines"]:
         clear_marker(db, order["_id"], line["sku_id"], line["location"])
-    current: dict[str, Any] = opened or db.orders.find_one({"_id": order["_id"]})
-    return current
+    return opened or found(db.orders.find_one({"_id": order["_id"]}), "order")
 
 
 def fail_order(
-    db: Any,
+    db: Db,
     order: dict[str, Any],
     held: list[int],
     failure: dict[str, str],
@@ -182,7 +182,7 @@ _REFUSALS: dict[str, tuple[type[RetailError], str]] = {
 
 
 def _closing_or_capped(
-    db: Any, order: dict[str, Any], limits: dict[str, int]
+    db: Db, order: dict[str, Any], limits: dict[str, int]
 ) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """Why the order just written may not go on, and what of the person it must then forget:
     its account is being erased, or its buyer withdrew the consent its address needs (both

@@ -4,19 +4,18 @@ carries an address its buyer has not consented to hand over."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from retail.common.database import database
 from retail.common.errors import OutOfStock
 from retail.common.vocabulary import FailureCode
 from retail.consent import require_consent
 from retail.inventory import available_at
+from retail.store import Db
 
 from .models import OrderRequest, Quote
 from .pricing import quote_order
 
 
-def preview_order(cmd: OrderRequest, *, buyer: str, db: Any = None) -> Quote:
+def preview_order(cmd: OrderRequest, *, buyer: str, db: Db | None = None) -> Quote:
     """Raises what order_place would before reserving (Forbidden CONSENT_REQUIRED for an
     address sent without the buyer's consents), and OutOfStock (naming the SKU and the
     location) for a line the chosen delivery's stock cannot cover now."""

@@ -15,6 +15,7 @@ from retail.common.vocabulary import CouponStatus, DealStatus, SaleStatus
 from retail.coupons import best_coupon, coupon_discount
 from retail.inventory import stock_location
 from retail.members import member_perks
+from retail.store import Db
 from retail.stores.geo import haversine_m
 
 from .models import OrderRequest, PricedLine, Quote
@@ -34,7 +35,7 @@ def merged_items(request: OrderRequest) -> dict[str, int]:
     return dict(sorted(merged.items()))
 
 
-def quote_order(db: Any, request: OrderRequest, buyer: str) -> Quote:
+def quote_order(db: Db, request: OrderRequest, buyer: str) -> Quote:
     """Raises NotFound (unknown SKU, product or store) or InvalidArgument (store too far,
     coupon not usable)."""
     wanted = merged_items(request)
@@ -107,7 +108,7 @@ def quote_order(db: Any, request: OrderRequest, buyer: str) -> Quote:
     )
 
 
-def _group_deal(db: Any, request: OrderRequest, wanted: dict[str, int]) -> dict[str, Any] | None:
+def _group_deal(db: Db, request: OrderRequest, wanted: dict[str, int]) -> dict[str, Any] | None:
     """The active deal a group order buys at; it takes exactly one unit of the deal's SKU."""
     if request.group is None:
         return None
@@ -139,7 +140,7 @@ def _freight(delivery: str, goods: int) -> int:
 
 
 def _discount(
-    db: Any, request: OrderRequest, buyer: str, lines: list[dict[str, Any]], freight: int
+    db: Db, request: OrderRequest, buyer: str, lines: list[dict[str, Any]], freight: int
 ) -> int:
     if request.coupon_id is None:
         return 0
@@ -154,7 +155,7 @@ def _discount(
     return amount
 
 
-def _fulfilment_store(db: Any, request: OrderRequest) -> tuple[str | None, int | None]:
+def _fulfilment_store(db: Db, request: OrderRequest) -> tuple[str | None, int | None]:
     """The store that fulfils the order (pickup, instant) and its distance to the customer."""
     if request.delivery in ("express", "virtual"):
         return None, None

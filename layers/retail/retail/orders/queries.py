@@ -14,6 +14,7 @@ from retail.common.clock import from_millis, to_millis
 from retail.common.database import database
 from retail.common.errors import InvalidArgument, NotFound
 from retail.common.models import ORDER_ID, OUT, STRICT
+from retail.store import Db
 
 from .models import OrderView
 from .records import to_view
@@ -52,7 +53,7 @@ class OrderPage(BaseModel):
     next_cursor: str | None
 
 
-def get_order(cmd: OrderRef, *, buyer: str, db: Any = None) -> OrderView:
+def get_order(cmd: OrderRef, *, buyer: str, db: Db | None = None) -> OrderView:
     """Raises NotFound for another user's order as for a missing one."""
     db = db if db is not None else database()
     order = db.orders.find_one({"_id": cmd.order_id, "openid": buyer})
@@ -61,7 +62,7 @@ def get_order(cmd: OrderRef, *, buyer: str, db: Any = None) -> OrderView:
     return to_view(order)
 
 
-def list_orders(cmd: ListOrders, *, buyer: str, db: Any = None) -> OrderPage:
+def list_orders(cmd: ListOrders, *, buyer: str, db: Db | None = None) -> OrderPage:
     db = db if db is not None else database()
     query: dict[str, Any] = {"openid": buyer}
     if cmd.status:

@@ -11,6 +11,7 @@ from pymongo import ReturnDocument
 from retail.common.clock import utcnow
 from retail.common.vocabulary import OrderStatus, RefundStatus
 from retail.common.vocabulary import RefundRequestStatus as R
+from retail.store import Db
 
 from .effects import apply_outbox
 from .lifecycle import transition
@@ -20,7 +21,7 @@ SUCCESS, PROCESSING, ABNORMAL = RefundStatus.SUCCESS, RefundStatus.PROCESSING, R
 
 
 def start_refunding(
-    db: Any,
+    db: Db,
     order_id: str,
     expected: OrderStatus | list[OrderStatus],
     note: str,
@@ -40,7 +41,7 @@ def noted_over(status: str) -> dict[str, Any]:
     return {"$ne": SUCCESS}
 
 
-def note_refund_status(db: Any, order_id: str, status: str) -> dict[str, Any] | None:
+def note_refund_status(db: Db, order_id: str, status: str) -> dict[str, Any] | None:
     """What the buyer sees of the refund of the order (PROCESSING, SUCCESS, CLOSED, ABNORMAL)."""
     noted: dict[str, Any] | None = db.orders.find_one_and_update(
         {"_id": order_id, "refund_status": noted_over(status)},
@@ -50,7 +51,7 @@ def note_refund_status(db: Any, order_id: str, status: str) -> dict[str, Any] | 
     return noted or db.orders.find_one({"_id": order_id})  # a later word stands
 
 
-def finish_refund(db: Any, order_id: str, status: str) -> None:
+def finish_refund(db: Db, order_id: str, status: str) -> None:
     """WeChat Pay's word on the order's refund: REFUNDING -> REFUNDED when it succeeded.
     Safe to repeat: a crash after the refund record went final is finished by a replay."""
     if status == SUCCESS:
@@ -65,7 +66,7 @@ def finish_refund(db: Any, order_id: str, status: str) -> None:
     note_refund_status(db, order_id, status)
 
 
-def effects_applied(db: Any, order_id: str) -> dict[str, Any]:
+def effects_applied(db: Db, order_id: str) -> dict[str, Any]:
     """The order with every effect its outbox still owes applied (a crash may have left
     one for order_repair): what a refund gives back depends on them (points shortfall)."""
     order: dict[str, Any] = db.orders.find_one({"_id": order_id}) or {}
@@ -84,7 +85,7 @@ def refundable(order: dict[str, Any]) -> int:
 
 
 def ask_for_review(
-    db: Any, order: dict[str, Any], reason: str, merchant_id: str | None = None
+    db: Db, order: dict[str, Any], reason: str, merchant_id: str | None = None
 ) -> dict[str, Any]:
     """A refund that waits for an operator (after shipping, or held by the abuse rule); one
     request at a time, of the whole order or of one merchant's parcel (`merchant_id`)."""
@@ -103,7 +104,7 @@ def ask_for_review(
     return current
 
 
-def reject_review(db: Any, order_id: str, note: str | None, operator_id: str) -> bool:
+def reject_review(db: Db, order_id: str, note: str | None, operator_id: str) -> bool:
     """The request waiting for review is rejected; False if none was waiting."""
     rejected = db.orders.update_one(
         {"_id": order_id, "refund_request.status": R.REQUESTED},

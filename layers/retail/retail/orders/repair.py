@@ -23,6 +23,7 @@ from retail.common.database import database
 from retail.common.logs import log
 from retail.common.settings import settings
 from retail.inventory import StockMove, clear_marker, marker_of
+from retail.store import Db
 
 from .effects import apply_outbox
 from .lifecycle import settle_stock
@@ -34,7 +35,7 @@ from .records import RESERVING
 UNFINISHED = [{"stock_settled": False}, {"outbox.0": {"$exists": True}}]
 
 
-def repair_orders(cmd: BatchRequest, *, budget: Budget, db: Any = None) -> BatchSummary:
+def repair_orders(cmd: BatchRequest, *, budget: Budget, db: Db | None = None) -> BatchSummary:
     db = db if db is not None else database()
     cutoff = utcnow() - timedelta(seconds=settings().RETAIL_REPAIR_GRACE_SECONDS)
     stale = {"$or": UNFINISHED, "updated_at": {"$lte": cutoff}}
@@ -51,7 +52,7 @@ def repair_orders(cmd: BatchRequest, *, budget: Budget, db: Any = None) -> Batch
     return run_batches(cmd, budget, fetch, repair, BatchSummary())
 
 
-def _claim(db: Any, order: dict[str, Any]) -> dict[str, Any] | None:
+def _claim(db: Db, order: dict[str, Any]) -> dict[str, Any] | None:
     """Take the order for this run: only one repairer wins, and live work is never stolen."""
     claimed: dict[str, Any] | None = db.orders.find_one_and_update(
         {"_id": order["_id"], "$or": UNFINISHED, "updated_at": order["updated_at"]},
@@ -61,7 +62,7 @@ def _claim(db: Any, order: dict[str, Any]) -> dict[str, Any] | None:
     return claimed
 
 
-def _repair(db: Any, order: dict[str, Any]) -> bool:
+def _repair(db: Db, order: dict[str, Any]) -> bool:
     if order["status"] != RESERVING:
         settled = settle_stock(db, order) if not order.get("stock_settled") else order
         apply_outbox(db, settled)

@@ -10,16 +10,18 @@ from typing import Any
 
 from pymongo import UpdateOne
 
+from retail.store import Db
+
 DUE = {"settlement_due": {"$exists": True}}
 
 
-def due_for_settlement(db: Any, after: str = "", limit: int = 500) -> list[dict[str, Any]]:
+def due_for_settlement(db: Db, after: str = "", limit: int = 500) -> list[dict[str, Any]]:
     """The next page, by id, of the orders with a line no written statement holds yet (a
     partial index serves it)."""
     return list(db.orders.find({**DUE, "_id": {"$gt": after}}, sort=[("_id", 1)], limit=limit))
 
 
-def put_in_settlement(db: Any, due: list[tuple[str, datetime]]) -> int:
+def put_in_settlement(db: Db, due: list[tuple[str, datetime]]) -> int:
     """Orders that owe a line but are not in the to-do set (written by code that did not
     keep it: a rollback, a deploy half done, a store from before it) go in, each as of its
     event. Returns the orders put in."""
@@ -34,7 +36,7 @@ def put_in_settlement(db: Any, due: list[tuple[str, datetime]]) -> int:
     return int(db.orders.bulk_write(marks, ordered=False).modified_count)
 
 
-def settled(db: Any, read: list[tuple[str, datetime]]) -> int:
+def settled(db: Db, read: list[tuple[str, datetime]]) -> int:
     """Out of the to-do set, each order unless an event put it back after settlement read
     it (its `settlement_due` is no longer the one read). Returns the orders taken out."""
     if not read:

@@ -8,13 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 from retail.common.logs import log
+from retail.store import Db
 
 from .config import wechatpay_config
 from .connect import wechatpay_client
 from .transactions import apply_transaction
 
 
-def close_payment(db: Any, order: dict[str, Any]) -> bool:
+def close_payment(db: Db, order: dict[str, Any]) -> bool:
     """True when no money can come for the order any more; False when it was paid meanwhile
     (that payment is now applied). Raises UpstreamUnavailable: nothing is cancelled then."""
     if not order.get("prepay_id"):

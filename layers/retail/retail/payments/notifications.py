@@ -16,6 +16,7 @@ from retail.common.errors import InvalidArgument
 from retail.common.faults import fault_point
 from retail.common.logs import log
 from retail.common.models import OUT
+from retail.store import Db
 
 from . import crypto
 from .config import wechatpay_config
@@ -66,7 +67,7 @@ def _decrypted(note: Notification) -> dict[str, Any]:
         raise InvalidArgument("the resource does not decrypt") from exc
 
 
-def handle_payment_notification(note: Notification, *, db: Any = None) -> Acknowledged:
+def handle_payment_notification(note: Notification, *, db: Db | None = None) -> Acknowledged:
     db = db if db is not None else database()
     if note.event_type != "TRANSACTION.SUCCESS":
         return Acknowledged(outcome="ignored")
@@ -75,7 +76,7 @@ def handle_payment_notification(note: Notification, *, db: Any = None) -> Acknow
     return Acknowledged(outcome=outcome)
 
 
-def handle_refund_notification(note: Notification, *, db: Any = None) -> Acknowledged:
+def handle_refund_notification(note: Notification, *, db: Db | None = None) -> Acknowledged:
     db = db if db is not None else database()
     result = _decrypted(note)
     outcome = apply_refund_result(db, result)
@@ -83,7 +84,7 @@ def handle_refund_notification(note: Notification, *, db: Any = None) -> Acknowl
     return Acknowledged(outcome=outcome)
 
 
-def apply_refund_result(db: Any, result: dict[str, Any]) -> str:
+def apply_refund_result(db: Db, result: dict[str, Any]) -> str:
     """SUCCESS or CLOSED for one refund, recorded once; an order refund that succeeded
     completes the order's REFUNDING -> REFUNDED, a closed one is asked again. The record goes
     final first and is marked `order_done` only after the order followed, so a crash in
@@ -116,7 +117,7 @@ def apply_refund_result(db: Any, result: dict[str, Any]) -> str:
     return "duplicate"
 
 
-def _note_abnormal(db: Any, result: dict[str, Any]) -> str:
+def _note_abnormal(db: Db, result: dict[str, Any]) -> str:
     record = db.refunds.find_one_and_update(
         {"_id": result["out_refund_no"], "status": {"$in": [PENDING, PROCESSING]}},
         {"$set": {"status": ABNORMAL, "refund_id": result.get("refund_id")}},

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from typing import Any
 
 from pydantic import BaseModel
 
@@ -15,6 +14,7 @@ from retail.common.errors import Conflict, NotFound
 from retail.common.models import ORDER_ID, OUT, STRICT
 from retail.orders.payment import record_prepay
 from retail.orders.records import PENDING_PAYMENT
+from retail.store import Db
 
 from . import crypto
 from .client import WeChatPayClient
@@ -42,7 +42,7 @@ class PaymentParams(BaseModel):
 
 
 def prepare_payment(
-    cmd: Prepay, *, buyer: str, db: Any = None, client: WeChatPayClient | None = None
+    cmd: Prepay, *, buyer: str, db: Db | None = None, client: WeChatPayClient | None = None
 ) -> PaymentParams:
     """Raises NotFound (not the caller's order) or Conflict (not payable now)."""
     db = db if db is not None else database()

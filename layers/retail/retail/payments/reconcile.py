@@ -26,6 +26,7 @@ from retail.common.logs import log
 from retail.common.settings import settings
 from retail.orders.payment import mark_payment_checked
 from retail.orders.records import CANCELLED, FAILED, PENDING_PAYMENT, REFUNDING
+from retail.store import Db, Documents
 
 from .config import wechatpay_config
 from .connect import wechatpay_client
@@ -43,7 +44,7 @@ from .refunds import (
 from .transactions import apply_transaction
 
 
-def reconcile_payments(cmd: BatchRequest, *, budget: Budget, db: Any = None) -> BatchSummary:
+def reconcile_payments(cmd: BatchRequest, *, budget: Budget, db: Db | None = None) -> BatchSummary:
     db = db if db is not None else database()
     cutoff = utcnow() - timedelta(seconds=settings().RETAIL_RECONCILE_GRACE_SECONDS)
     summary = BatchSummary()
@@ -54,7 +55,7 @@ def reconcile_payments(cmd: BatchRequest, *, budget: Budget, db: Any = None) -> 
     return summary
 
 
-def _sweeps(db: Any, cutoff: datetime) -> list[tuple[str, Any, dict[str, Any], Any]]:
+def _sweeps(db: Db, cutoff: datetime) -> list[tuple[str, Any, dict[str, Any], Any]]:
     """(cursor name, collection, what is still to do, how to check one) for each sweep."""
     # Each sweep reads a to-do set a partial index holds (infra/indexes.json): prepaid orders
     # whose payment is not known, refunds whose order has not followed, owed parcels.
@@ -86,9 +87,9 @@ def _sweeps(db: Any, cutoff: datetime) -> list[tuple[str, Any, dict[str, Any], A
 
 
 def _sweep(
-    db: Any,
+    db: Db,
     job: str,
-    collection: Any,
+    collection: Documents,
     query: dict[str, Any],
     cmd: BatchRequest,
     budget: Budget,
@@ -107,7 +108,7 @@ def _sweep(
     )
 
 
-def _check_payment(db: Any, order: dict[str, Any], cutoff: datetime) -> Outcome:
+def _check_payment(db: Db, order: dict[str, Any], cutoff: datetime) -> Outcome:
     try:
         tx = wechatpay_client().query_payment(order["out_trade_no"])
         if tx is not None and tx.get("trade_state") == "SUCCESS":
@@ -125,12 +126,12 @@ def _check_payment(db: Any, order: dict[str, Any], cutoff: datetime) -> Outcome:
     return "skipped"
 
 
-def _start_owed_refund(db: Any, order: dict[str, Any]) -> Outcome:
+def _start_owed_refund(db: Db, order: dict[str, Any]) -> Outcome:
     started = send_order_refund(db, order)
     return "processed" if started.get("refund_status") else "failed"
 
 
-def _send_owed_parcels(db: Any, order: dict[str, Any]) -> Outcome:
+def _send_owed_parcels(db: Db, order: dict[str, Any]) -> Outcome:
     """A crash between a parcel's refund on the order and its refund record (refund_parcel
     applies the effects the crash left first: they decide the amount)."""
     for merchant_id in order["parcels_owed"]:
@@ -138,7 +139,7 @@ def _send_owed_parcels(db: Any, order: dict[str, Any]) -> Outcome:
     return "processed"
 
 
-def _check_refund(db: Any, refund: dict[str, Any]) -> Outcome:
+def _check_refund(db: Db, refund: dict[str, Any]) -> Outcome:
     if refund["status"] in FINAL:  # final, but a crash stopped the order from following
         return "processed" if finish_order_refund(db, refund) else "skipped"
     try:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from retail.common.audit import record_audit
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.errors import Conflict, NotFound
+from retail.common.errors import Conflict, NotFound, found
 from retail.common.models import ORDER_ID, STRICT
 from retail.common.operator import Operator, Role
 from retail.common.vocabulary import RefundRequestStatus as R
@@ -36,6 +36,7 @@ from retail.orders.refunding import (
     start_refunding,
 )
 from retail.risk import record_risk_event, refunds_before_erasure, risk_limit
+from retail.store import Db
 
 from .refunds import refund_order, refund_parcel
 
@@ -60,7 +61,7 @@ class ReviewRefund(BaseModel):
     note: str | None = Field(None, max_length=80)
 
 
-def request_refund(cmd: RequestRefund, *, buyer: str, db: Any = None) -> OrderView:
+def request_refund(cmd: RequestRefund, *, buyer: str, db: Db | None = None) -> OrderView:
     """Raises NotFound (not the caller's order) or Conflict (nothing paid to refund)."""
     db = db if db is not None else database()
     order = db.orders.find_one({"_id": cmd.order_id, "openid": buyer})
@@ -88,7 +89,7 @@ def request_refund(cmd: RequestRefund, *, buyer: str, db: Any = None) -> OrderVi
 
 
 def _request_parcel_refund(
-    db: Any, order: dict[str, Any], merchant_id: str, reason: str, buyer: str
+    db: Db, order: dict[str, Any], merchant_id: str, reason: str, buyer: str
 ) -> dict[str, Any] | None:
     """A parcel that has not left goes back to stock and its share is refunded; a shipped
     one waits for review. A retried request answers the order as it is; None if the other
@@ -116,7 +117,7 @@ def _request_parcel_refund(
     return ask_for_review(db, order, reason, merchant_id)
 
 
-def _refunds_look_abusive(db: Any, buyer: str, order_id: str) -> bool:
+def _refunds_look_abusive(db: Db, buyer: str, order_id: str) -> bool:
     """True (and a risk event) when the buyer's recent refunds reach the limit."""
     since = utcnow() - timedelta(days=30)
     recent = len(refunds_asked_since(db, buyer, since))
@@ -135,7 +136,7 @@ def _refunds_look_abusive(db: Any, buyer: str, order_id: str) -> bool:
     return True
 
 
-def refund_paid_order(db: Any, order_id: str, reason: str) -> dict[str, Any] | None:
+def refund_paid_order(db: Db, order_id: str, reason: str) -> dict[str, Any] | None:
     """A paid, unshipped order back to the buyer: PAID -> REFUNDING, goods back to stock,
     refund sent. None if the order was not PAID or a parcel of it has left."""
     refunding = start_refunding(
@@ -149,7 +150,7 @@ def refund_paid_order(db: Any, order_id: str, reason: str) -> dict[str, Any] | N
     return None if refunding is None else send_order_refund(db, refunding)
 
 
-def refund_unshipped_order(db: Any, order: dict[str, Any], reason: str) -> dict[str, Any] | None:
+def refund_unshipped_order(db: Db, order: dict[str, Any], reason: str) -> dict[str, Any] | None:
     """What is left of an order that has not left: a PAID order, or a SHIPPED one whose
     parcels that left were all refunded by parcel (the waiting ones go back to stock, the
     coupon stays spent: goods did leave). None if the order changed meanwhile."""
@@ -166,7 +167,7 @@ def refund_unshipped_order(db: Any, order: dict[str, Any], reason: str) -> dict[
     return None if refunding is None else send_order_refund(db, refunding)
 
 
-def refund_failed_deal(db: Any, order_id: str, reason: str) -> dict[str, Any] | None:
+def refund_failed_deal(db: Db, order_id: str, reason: str) -> dict[str, Any] | None:
     """A paid order whose deal did not happen (its group failed): all the money back without
     review, goods restocked if they never left. None if nothing was paid."""
     refunded = refund_paid_order(db, order_id, reason)
@@ -182,7 +183,7 @@ def refund_failed_deal(db: Any, order_id: str, reason: str) -> dict[str, Any] | 
     return None if refunding is None else send_order_refund(db, refunding)
 
 
-def review_refund(cmd: ReviewRefund, *, operator: Operator, db: Any = None) -> OrderView:
+def review_refund(cmd: ReviewRefund, *, operator: Operator, db: Db | None = None) -> OrderView:
     """An operator approves (money back, goods not restocked) or rejects a refund request.
     Raises Forbidden for a merchant's operator."""
     db = db if db is not None else database()
@@ -222,14 +223,11 @@ def review_refund(cmd: ReviewRefund, *, operator: Operator, db: Any = None) -> O
     else:
         if reject_review(db, cmd.order_id, cmd.note, operator.operator_id):
             _audit_review(db, operator, cmd)  # only what was decided is in the audit log
-    order = db.orders.find_one({"_id": cmd.order_id})
-    if order is None:
-        raise NotFound(f"no order {cmd.order_id!r}")
-    return to_view(order)
+    return to_view(found(db.orders.find_one({"_id": cmd.order_id}), f"order {cmd.order_id!r}"))
 
 
 def _approve_parcel(
-    db: Any, cmd: ReviewRefund, operator: Operator, merchant_id: str
+    db: Db, cmd: ReviewRefund, operator: Operator, merchant_id: str
 ) -> dict[str, Any] | None:
     """Approve a parcel's refund; its goods go back to stock only if they never left (each
     attempt names whether the parcel has left, so a parcel shipped meanwhile is not put back).
@@ -255,12 +253,12 @@ def _approve_parcel(
     return None if not refunded and is_last_parcel(order, merchant_id) else order
 
 
-def _audit_review(db: Any, operator: Operator, cmd: ReviewRefund, **outcome: Any) -> None:
+def _audit_review(db: Db, operator: Operator, cmd: ReviewRefund, **outcome: Any) -> None:
     after = {"approve": cmd.approve, **outcome, "note": cmd.note}
     record_audit(db, operator, "refund_review", cmd.order_id, None, after)
 
 
-def send_order_refund(db: Any, order: dict[str, Any]) -> dict[str, Any]:
+def send_order_refund(db: Db, order: dict[str, Any]) -> dict[str, Any]:
     """Record and send the whole refund a REFUNDING order is owed (once, by out_refund_no)."""
     order = effects_applied(db, order["_id"])  # with its points shortfall
     return refund_order(

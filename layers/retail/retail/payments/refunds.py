@@ -15,6 +15,7 @@ from retail.common.logs import log
 from retail.common.vocabulary import RefundStatus
 from retail.orders.parcel_refunds import note_parcel_refund_status, parcel_refund_recorded
 from retail.orders.refunding import effects_applied, finish_refund, note_refund_status
+from retail.store import Db
 
 from .connect import wechatpay_client
 
@@ -45,7 +46,7 @@ def transaction_refund_no(transaction_id: str) -> str:
 
 
 def start_refund(
-    db: Any,
+    db: Db,
     *,
     out_refund_no: str,
     order: dict[str, Any],
@@ -98,7 +99,7 @@ def start_refund(
 
 
 def refund_order(
-    db: Any, order: dict[str, Any], *, transaction_id: str, amount: int, total: int, reason: str
+    db: Db, order: dict[str, Any], *, transaction_id: str, amount: int, total: int, reason: str
 ) -> dict[str, Any]:
     """Give the buyer `amount` of the payment `total` back (WeChat Pay checks `total` against
     the transaction: it is what was paid, not what is refunded); the order shows the refund
@@ -115,7 +116,7 @@ def refund_order(
     return note_refund_status(db, order["_id"], PROCESSING) or order
 
 
-def refund_parcel(db: Any, order: dict[str, Any], merchant_id: str) -> dict[str, Any]:
+def refund_parcel(db: Db, order: dict[str, Any], merchant_id: str) -> dict[str, Any]:
     """Give the buyer one merchant's parcel's share back (recorded on the order by
     orders.parcel_refunds, with its points shortfall taken off)."""
     order = effects_applied(db, order["_id"])  # the shortfall is known once they have run
@@ -141,7 +142,7 @@ def first_refund_no(record: dict[str, Any]) -> str:
     return first
 
 
-def ask_again(db: Any, record: dict[str, Any]) -> dict[str, Any] | None:
+def ask_again(db: Db, record: dict[str, Any]) -> dict[str, Any] | None:
     """WeChat Pay closed the refund unpaid: it waited 7 days for the merchant's balance, and
     then "generate a new out_refund_no and apply again" (pay.weixin.qq.com/doc/v3/partner/
     4013080623). The same money is asked again under `<first>-<attempt>`, once per closed
@@ -164,7 +165,7 @@ def ask_again(db: Any, record: dict[str, Any]) -> dict[str, Any] | None:
     )
 
 
-def send_refund(db: Any, record: dict[str, Any]) -> dict[str, Any]:
+def send_refund(db: Db, record: dict[str, Any]) -> dict[str, Any]:
     try:
         answer = wechatpay_client().refund(
             out_trade_no=record["out_trade_no"],
@@ -191,7 +192,7 @@ def send_refund(db: Any, record: dict[str, Any]) -> dict[str, Any]:
     return sent or db.refunds.find_one({"_id": record["_id"]}) or record
 
 
-def finish_order_refund(db: Any, record: dict[str, Any]) -> bool:
+def finish_order_refund(db: Db, record: dict[str, Any]) -> bool:
     """Bring the order to the refund's final status, once; False if there was nothing to do.
     A closed refund is asked again first, so the order never shows CLOSED for money that is
     still on its way."""
@@ -204,7 +205,7 @@ def finish_order_refund(db: Any, record: dict[str, Any]) -> bool:
     return True
 
 
-def tell_order(db: Any, record: dict[str, Any], status: str) -> None:
+def tell_order(db: Db, record: dict[str, Any], status: str) -> None:
     """The order side of a refund of its parcel or of the whole order (a refund of a
     payment never accepted has none)."""
     if record.get("merchant_id"):

@@ -21,6 +21,7 @@ from typing import Any
 from pymongo import ReturnDocument
 
 from retail.common.database import database
+from retail.store import upserted
 
 from . import crypto
 from .config import sandbox_material, wechatpay_config
@@ -117,6 +118,7 @@ class SandboxTransport:
             upsert=True,
             return_document=ReturnDocument.AFTER,
         )
+        record = upserted(record)
         if record["trade_state"] == "SUCCESS":
             return _answer(400, {"code": "ORDERPAID", "message": "该订单已支付"})
         return _answer(200, {"prepay_id": record["prepay_id"]})
@@ -163,6 +165,7 @@ class SandboxTransport:
             upsert=True,
             return_document=ReturnDocument.AFTER,
         )
+        record = upserted(record)
         return _answer(200, _public(record))
 
     def _lookup(self, query: dict[str, Any], missing: str) -> Response:

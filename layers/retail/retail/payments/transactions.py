@@ -10,12 +10,13 @@ from retail.common.logs import log
 from retail.orders.payment import mark_paid
 from retail.orders.records import CANCELLED, FAILED, RESERVING
 from retail.risk import record_risk_event
+from retail.store import Db
 
 from .config import WeChatPayConfig
 from .refunds import refund_order, start_refund, transaction_refund_no
 
 
-def apply_transaction(db: Any, config: WeChatPayConfig, tx: dict[str, Any]) -> str:
+def apply_transaction(db: Db, config: WeChatPayConfig, tx: dict[str, Any]) -> str:
     """What happened, as a word for the logs. Raises Conflict while another worker is in the
     middle of the same order (WeChat Pay then simply sends again)."""
     if tx.get("trade_state") != "SUCCESS":
@@ -49,7 +50,7 @@ def apply_transaction(db: Any, config: WeChatPayConfig, tx: dict[str, Any]) -> s
     return "second_payment_refunded"
 
 
-def _paid_after_cancel(db: Any, order: dict[str, Any], tx: dict[str, Any], amount: int) -> str:
+def _paid_after_cancel(db: Db, order: dict[str, Any], tx: dict[str, Any], amount: int) -> str:
     """Money for an order that was cancelled (or failed) is given back whole; the order stays
     as it is. Its stock, coupon and points went back when it was cancelled, so keeping the
     sale would sell them twice (docs/decisions/0011-order-transitions.md)."""
@@ -66,7 +67,7 @@ def _paid_after_cancel(db: Any, order: dict[str, Any], tx: dict[str, Any], amoun
 
 
 def _refund_transaction(
-    db: Any, order: dict[str, Any], tx: dict[str, Any], amount: int, reason: str
+    db: Db, order: dict[str, Any], tx: dict[str, Any], amount: int, reason: str
 ) -> None:
     start_refund(
         db,
@@ -79,7 +80,7 @@ def _refund_transaction(
     )
 
 
-def _risk(db: Any, kind: str, tx: dict[str, Any], **evidence: Any) -> None:
+def _risk(db: Db, kind: str, tx: dict[str, Any], **evidence: Any) -> None:
     """A risk event operators review; keyed by (kind, transaction) so replays add nothing."""
     record_risk_event(
         db,

@@ -31,6 +31,7 @@ from retail.common.pseudonyms import pseudonym
 from retail.common.vocabulary import CouponStatus
 from retail.orders.custody import anonymise_orders, orders_in_progress, refunds_asked_since
 from retail.risk import remember_erased_buyer
+from retail.store import Db
 from retail.users.visitors import forget_visitor
 
 HIDDEN = {"session_key", "ops", "password_hash"}
@@ -82,7 +83,7 @@ def _clean(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def export_my_data(_: ExportMe, *, openid: str, db: Any = None) -> MyData:
+def export_my_data(_: ExportMe, *, openid: str, db: Db | None = None) -> MyData:
     db = db if db is not None else database()
     user = db.users.find_one({"_id": openid})
     records = {
@@ -99,7 +100,7 @@ def export_my_data(_: ExportMe, *, openid: str, db: Any = None) -> MyData:
     return MyData(profile=_clean(user) if user else None, orders=orders, records=records)
 
 
-def _blacklisting_by_pseudonym(db: Any, openid: str) -> None:
+def _blacklisting_by_pseudonym(db: Db, openid: str) -> None:
     """A listing written under the openid itself (before listings used pseudonyms) stays,
     under the pseudonym."""
     entry = db.blacklist.find_one({"_id": f"openid:{openid}"})
@@ -109,7 +110,7 @@ def _blacklisting_by_pseudonym(db: Any, openid: str) -> None:
         db.blacklist.delete_one({"_id": f"openid:{openid}"})
 
 
-def delete_my_data(cmd: DeleteMe, *, openid: str, db: Any = None) -> Erased:
+def delete_my_data(cmd: DeleteMe, *, openid: str, db: Db | None = None) -> Erased:
     """Erase the caller's personal data; what must be kept is kept under a pseudonym. Raises
     Conflict (reason ORDERS_OPEN, `details.order_ids`) while an order still needs the buyer.
 
@@ -154,7 +155,7 @@ def delete_my_data(cmd: DeleteMe, *, openid: str, db: Any = None) -> Erased:
     return Erased(erased=True, orders_kept_anonymised=kept)
 
 
-def finish_erasures(db: Any = None, limit: int = 100) -> int:
+def finish_erasures(db: Db | None = None, limit: int = 100) -> int:
     """Housekeeping: each account whose erasure began more than ERASURE_GRACE ago (or that
     died midway) is swept again and its tombstone removed, once no order needs it; returns
     how many were finished."""
@@ -176,7 +177,7 @@ def _new_alias() -> str:
     return "erased-" + hashlib.sha256(secrets.token_bytes(32)).hexdigest()[:24]
 
 
-def _sweep(db: Any, openid: str, alias: str) -> int:
+def _sweep(db: Db, openid: str, alias: str) -> int:
     """Everything personal of `openid` deleted or moved under `alias` (its account document
     aside); safe to repeat. Returns the orders kept anonymised."""
     kept = anonymise_orders(db, openid, alias)

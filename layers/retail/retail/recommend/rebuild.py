@@ -21,6 +21,7 @@ from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.models import OUT
 from retail.common.vocabulary import OrderStatus
+from retail.store import Db
 
 PAID = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED)
 TOGETHER_DAYS, POPULAR_DAYS = 90, 30
@@ -38,7 +39,7 @@ class RebuildSummary(BaseModel):
     products_with_pairs: int
 
 
-def rebuild_recommendations(_: Rebuild, *, db: Any = None) -> RebuildSummary:
+def rebuild_recommendations(_: Rebuild, *, db: Db | None = None) -> RebuildSummary:
     db = db if db is not None else database()
     now = utcnow()
     products = {p["_id"]: p for p in db.products.find({}, {"category_id": 1, "sales": 1})}

@@ -24,6 +24,7 @@ from retail.common.database import database
 from retail.common.models import OPTIONAL_ID, OUT, STRICT
 from retail.common.vocabulary import OrderStatus, SaleStatus
 from retail.experiments import feature_enabled
+from retail.store import Db
 
 HISTORY_DAYS = 30
 
@@ -41,7 +42,7 @@ class Recommendations(BaseModel):
     items: list[ProductCard]
 
 
-def recommend(cmd: Recommend, *, openid: str | None, db: Any = None) -> Recommendations:
+def recommend(cmd: Recommend, *, openid: str | None, db: Db | None = None) -> Recommendations:
     db = db if db is not None else database()
     popular = db.recommendations.find_one({"_id": "popular"}) or {}
     if cmd.product_id:
@@ -71,14 +72,14 @@ def recommend(cmd: Recommend, *, openid: str | None, db: Any = None) -> Recommen
     return _answer(db, kind, candidates + fallback, bought, cmd.limit)
 
 
-def _catalogue_order(db: Any, limit: int) -> list[str]:
+def _catalogue_order(db: Db, limit: int) -> list[str]:
     shown = db.products.find(
         {"status": SaleStatus.ON_SALE}, {"_id": 1}, sort=[("rank", 1)], limit=limit
     )
     return [p["_id"] for p in shown]
 
 
-def _history(db: Any, openid: str) -> tuple[set[str], set[str]]:
+def _history(db: Db, openid: str) -> tuple[set[str], set[str]]:
     since = utcnow() - timedelta(days=HISTORY_DAYS)
     viewed = {
         e["product_id"]
@@ -104,7 +105,7 @@ def _history(db: Any, openid: str) -> tuple[set[str], set[str]]:
 
 
 def _answer(
-    db: Any, kind: Any, candidates: list[str], exclude: set[str], limit: int
+    db: Db, kind: Any, candidates: list[str], exclude: set[str], limit: int
 ) -> Recommendations:
     """The first `limit` candidates on sale with stock, in order, each once."""
     wanted = list(dict.fromkeys(p for p in candidates if p not in exclude))[: limit * 3]

@@ -13,6 +13,7 @@ from retail.common.database import database
 from retail.common.models import OUT, STRICT
 from retail.common.operator import Operator, Role
 from retail.common.settings import settings
+from retail.store import Db
 
 PENDING, AVAILABLE, REVERSED = "PENDING", "AVAILABLE", "REVERSED"
 
@@ -30,7 +31,7 @@ class CommissionPage(BaseModel):
     totals: dict[str, int]
 
 
-def record_first_order(db: Any, order: dict[str, Any]) -> None:
+def record_first_order(db: Db, order: dict[str, Any]) -> None:
     """If this paid order is the buyer's first since being invited, its commission is due."""
     buyer = order["openid"]
     db.referrals.update_one(
@@ -57,14 +58,14 @@ def record_first_order(db: Any, order: dict[str, Any]) -> None:
     )
 
 
-def release_commission(db: Any, order_id: str) -> None:
+def release_commission(db: Db, order_id: str) -> None:
     db.commissions.update_many(
         {"order_id": order_id, "status": PENDING},
         {"$set": {"status": AVAILABLE, "released_at": utcnow()}},
     )
 
 
-def reduce_commission(db: Any, order_id: str, merchant_id: str, refunded: int) -> None:
+def reduce_commission(db: Db, order_id: str, merchant_id: str, refunded: int) -> None:
     """One merchant's parcel of the order was refunded: the commission shrinks by the
     refunded money's share, once per parcel."""
     db.commissions.update_many(
@@ -80,14 +81,16 @@ def reduce_commission(db: Any, order_id: str, merchant_id: str, refunded: int) -
     )
 
 
-def reverse_commission(db: Any, order_id: str) -> None:
+def reverse_commission(db: Db, order_id: str) -> None:
     db.commissions.update_many(
         {"order_id": order_id, "status": {"$in": [PENDING, AVAILABLE]}},
         {"$set": {"status": REVERSED, "reversed_at": utcnow()}},
     )
 
 
-def list_commissions(cmd: ListCommissions, *, operator: Operator, db: Any = None) -> CommissionPage:
+def list_commissions(
+    cmd: ListCommissions, *, operator: Operator, db: Db | None = None
+) -> CommissionPage:
     """The operator view of the ledger, newest first, with totals per status."""
     operator.require(Role.ADMIN, what="see the commission ledger")
     db = db if db is not None else database()

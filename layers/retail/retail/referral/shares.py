@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import hashlib
 from datetime import timedelta
-from typing import Any
 
 from pydantic import BaseModel, Field
 from pymongo.errors import DuplicateKeyError
@@ -20,6 +19,7 @@ from retail.common.pseudonyms import pseudonym
 from retail.common.settings import settings
 from retail.members import award_points
 from retail.risk import DEVICE_ID, Signals, erased_before, reward_allowed, signals_for
+from retail.store import Db
 
 MAX_CHAIN = 50
 
@@ -49,7 +49,7 @@ class ShareReward(BaseModel):
     points_awarded: int
 
 
-def create_share(cmd: CreateShare, *, inviter: str, db: Any = None) -> ShareLink:
+def create_share(cmd: CreateShare, *, inviter: str, db: Db | None = None) -> ShareLink:
     """The caller's share code for a product (or the shop): the same inputs, the same code."""
     db = db if db is not None else database()
     if cmd.product_id and db.products.find_one({"_id": cmd.product_id}, {"_id": 1}) is None:
@@ -77,7 +77,7 @@ def create_share(cmd: CreateShare, *, inviter: str, db: Any = None) -> ShareLink
 
 
 def claim_share_reward(
-    cmd: ShareVisit, *, visitor: str, client_ip: str | None = None, db: Any = None
+    cmd: ShareVisit, *, visitor: str, client_ip: str | None = None, db: Db | None = None
 ) -> ShareReward:
     """Raises NotFound (unknown code) or Conflict (self-referral or a cycle)."""
     db = db if db is not None else database()
@@ -91,14 +91,14 @@ def claim_share_reward(
         raise Conflict("this would make a referral cycle")
     if not _bind(db, visitor, inviter, cmd.share_code):
         current = db.referrals.find_one({"_id": visitor}) or {}
-        bound_to = pseudonym(current.get("inviter", inviter))
+        bound_to = pseudonym(current.get("inviter") or inviter)
         return ShareReward(inviter=bound_to, bound=False, points_awarded=0)
     signals = signals_for(visitor, device=cmd.device_id, ip=client_ip)
     points = _reward_new_user(db, inviter, signals, cmd.share_code)
     return ShareReward(inviter=pseudonym(inviter), bound=True, points_awarded=points)
 
 
-def _inviters_of(db: Any, openid: str) -> set[str]:
+def _inviters_of(db: Db, openid: str) -> set[str]:
     chain: set[str] = set()
     current = openid
     for _ in range(MAX_CHAIN):
@@ -110,7 +110,7 @@ def _inviters_of(db: Any, openid: str) -> set[str]:
     return chain
 
 
-def _bind(db: Any, visitor: str, inviter: str, code: str) -> bool:
+def _bind(db: Db, visitor: str, inviter: str, code: str) -> bool:
     """First touch wins; a binding that led to no order within the window may be replaced. A
     WeChat user who erased an account here is no new user: nobody binds them again."""
     if erased_before(db, visitor):
@@ -141,7 +141,7 @@ def _bind(db: Any, visitor: str, inviter: str, code: str) -> bool:
         return bool(rebound.modified_count)
 
 
-def _reward_new_user(db: Any, inviter: str, signals: Signals, code: str) -> int:
+def _reward_new_user(db: Db, inviter: str, signals: Signals, code: str) -> int:
     """Points for bringing a new user (first seen recently, never paid; a visitor never seen
     before, whose first call this is, is the newest there is), within a daily cap, unless the
     risk rules refuse the visitor."""

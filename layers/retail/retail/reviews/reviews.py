@@ -22,11 +22,12 @@ from pymongo.errors import DuplicateKeyError
 from retail.common.audit import record_audit
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.errors import Conflict, Forbidden, NotFound
+from retail.common.errors import Conflict, Forbidden, NotFound, found
 from retail.common.logs import mask_name
 from retail.common.models import ID, ORDER_ID, OUT, STRICT
 from retail.common.operator import Operator
 from retail.common.vocabulary import OrderStatus
+from retail.store import Db
 
 IMAGE_KEY = StringConstraints(max_length=200, pattern=r"^reviews/[A-Za-z0-9_-]+/[A-Za-z0-9/_.-]+$")
 # Longer than any call runs (SCF stops a function after its timeout, 10 s here): a lease
@@ -88,7 +89,7 @@ def _view(doc: dict[str, Any]) -> ReviewView:
     return ReviewView(**{**fields, "review_id": doc["_id"]})
 
 
-def create_review(cmd: CreateReview, *, buyer: str, db: Any = None) -> ReviewView:
+def create_review(cmd: CreateReview, *, buyer: str, db: Db | None = None) -> ReviewView:
     """Raises NotFound (not the caller's completed order line), Forbidden (images outside
     the caller's folder) or Conflict (already reviewed)."""
     db = db if db is not None else database()
@@ -127,7 +128,7 @@ def create_review(cmd: CreateReview, *, buyer: str, db: Any = None) -> ReviewVie
     return _view(review)
 
 
-def _take_over_count(db: Any, review_id: str, now: datetime) -> dict[str, Any]:
+def _take_over_count(db: Db, review_id: str, now: datetime) -> dict[str, Any]:
     """The review a call that died left uncounted, now this call's to count. Raises
     Conflict when it is counted, or another call still holds its lease."""
     taken: dict[str, Any] | None = db.reviews.find_one_and_update(
@@ -145,7 +146,7 @@ def _take_over_count(db: Any, review_id: str, now: datetime) -> dict[str, Any]:
     return taken
 
 
-def _count(db: Any, review: dict[str, Any]) -> None:
+def _count(db: Db, review: dict[str, Any]) -> None:
     """Into the rating, unless it was hidden before it was counted (hiding and showing move
     the rating of counted reviews only)."""
     marker = f"ops.{review['_id'].replace(':', '_')}"
@@ -161,7 +162,7 @@ def _count(db: Any, review: dict[str, Any]) -> None:
     db.products.update_one({"_id": review["product_id"]}, {"$unset": {marker: ""}})
 
 
-def list_reviews(cmd: ListReviews, *, db: Any = None) -> ReviewPage:
+def list_reviews(cmd: ListReviews, *, db: Db | None = None) -> ReviewPage:
     db = db if db is not None else database()
     product = db.products.find_one({"_id": cmd.product_id}, {"rating": 1})
     if product is None:
@@ -190,7 +191,7 @@ def list_reviews(cmd: ListReviews, *, db: Any = None) -> ReviewPage:
     )
 
 
-def moderate_review(cmd: ModerateReview, *, operator: Operator, db: Any = None) -> ReviewView:
+def moderate_review(cmd: ModerateReview, *, operator: Operator, db: Db | None = None) -> ReviewView:
     """An operator's reply, or hiding a review (merchants: their own products only)."""
     db = db if db is not None else database()
     review = db.reviews.find_one({"_id": cmd.review_id})
@@ -211,10 +212,10 @@ def moderate_review(cmd: ModerateReview, *, operator: Operator, db: Any = None) 
         after = {**changes, **({"hidden": cmd.hidden} if cmd.hidden is not None else {})}
         before = {k: review.get(k) for k in after}
         record_audit(db, operator, "review_moderate", cmd.review_id, before, after)
-    return _view(db.reviews.find_one({"_id": cmd.review_id}))
+    return _view(found(db.reviews.find_one({"_id": cmd.review_id}), "review"))
 
 
-def _set_hidden(db: Any, review: dict[str, Any], hidden: bool) -> None:
+def _set_hidden(db: Db, review: dict[str, Any], hidden: bool) -> None:
     """Hiding takes the review out of the product's rating, showing puts it back: once
     per change, as the change itself is conditional. A review not yet counted is hidden all
     the same (its count then leaves it out)."""

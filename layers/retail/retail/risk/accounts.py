@@ -5,14 +5,14 @@ concurrent calls can never admit one too many."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
 from retail.common.pseudonyms import pseudonym
+from retail.store import Db
 
 
-def admit_account(db: Any, key: str, openid: str, limit: int, now: datetime) -> bool:
+def admit_account(db: Db, key: str, openid: str, limit: int, now: datetime) -> bool:
     """Add `openid` to the accounts seen under `key` today unless `limit` others already are.
 
     True if the openid is (now) among them, False if the set was full without it.

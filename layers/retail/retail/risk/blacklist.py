@@ -8,11 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from retail.common.pseudonyms import pseudonym
+from retail.store import Db
 
 from .signals import Signals
 
 
-def blacklisted(db: Any, signals: Signals) -> dict[str, Any] | None:
+def blacklisted(db: Db, signals: Signals) -> dict[str, Any] | None:
     """The first blacklist entry matching any of the signals, or None."""
     ids = [f"{kind}:{value}" for kind, value in signals.present().items()]
     ids.append(f"openid:{pseudonym(signals.openid)}")

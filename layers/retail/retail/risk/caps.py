@@ -16,11 +16,12 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from retail.common.pseudonyms import pseudonym
+from retail.store import Db
 
 CAPPED_MARKS = ("device:", "address:")  # and always the buyer
 
 
-def purchase_limits(db: Any, sku_ids: list[str]) -> dict[str, int]:
+def purchase_limits(db: Db, sku_ids: list[str]) -> dict[str, int]:
     """The purchase limit of each of these SKUs that has one (the flash-sale goods)."""
     return {
         doc["_id"]: doc["limit_per_buyer"]
@@ -32,7 +33,7 @@ def purchase_limits(db: Any, sku_ids: list[str]) -> dict[str, int]:
 
 
 def _caps_for(
-    db: Any, order: dict[str, Any], limits: dict[str, int] | None = None
+    db: Db, order: dict[str, Any], limits: dict[str, int] | None = None
 ) -> list[tuple[str, int, int]]:
     """(cap id, units, limit) for each capped line of the order and signal it carries."""
     units: dict[str, int] = {}
@@ -51,7 +52,7 @@ def _caps_for(
     ]
 
 
-def take_caps(db: Any, order: dict[str, Any], limits: dict[str, int]) -> str | None:
+def take_caps(db: Db, order: dict[str, Any], limits: dict[str, int]) -> str | None:
     """Count the order against every cap (`limits` from purchase_limits); None if it fits,
     else the SKU over its limit (and whatever the order took is given back)."""
     for cap_id, units, limit in _caps_for(db, order, limits):
@@ -61,7 +62,7 @@ def take_caps(db: Any, order: dict[str, Any], limits: dict[str, int]) -> str | N
     return None
 
 
-def _take(db: Any, cap_id: str, order_id: str, units: int, limit: int) -> bool:
+def _take(db: Db, cap_id: str, order_id: str, units: int, limit: int) -> bool:
     held = f"orders.{order_id}"
     try:
         db.purchase_caps.update_one(
@@ -74,7 +75,7 @@ def _take(db: Any, cap_id: str, order_id: str, units: int, limit: int) -> bool:
     return True
 
 
-def release_caps(db: Any, order: dict[str, Any]) -> None:
+def release_caps(db: Db, order: dict[str, Any]) -> None:
     """Give back whatever the order holds; safe to repeat."""
     for cap_id, units, _ in _caps_for(db, order):
         held = f"orders.{order['_id']}"

@@ -11,12 +11,13 @@ from typing import Any, Literal
 from retail.common.clock import utcnow
 from retail.common.logs import log
 from retail.common.vocabulary import RiskStatus
+from retail.store import Db
 
 Action = Literal["block", "hold", "flag"]
 
 
 def record_risk_event(
-    db: Any,
+    db: Db,
     key: str,
     kind: str,
     action: Action,

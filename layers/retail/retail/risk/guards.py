@@ -19,6 +19,7 @@ from typing import Any
 
 from retail.common.errors import Forbidden, Reason
 from retail.common.pseudonyms import pseudonym
+from retail.store import Db
 
 from .accounts import admit_account
 from .blacklist import blacklisted
@@ -34,7 +35,7 @@ SHARED_SIGNALS = {
 }
 
 
-def _refuse_blacklisted(db: Any, signals: Signals, key: str, action: str) -> None:
+def _refuse_blacklisted(db: Db, signals: Signals, key: str, action: str) -> None:
     entry = blacklisted(db, signals)
     if entry is not None:
         kind = entry["_id"].split(":", 1)[0]
@@ -44,7 +45,7 @@ def _refuse_blacklisted(db: Any, signals: Signals, key: str, action: str) -> Non
         raise Forbidden(f"this account may not {action}", reason=Reason.RISK_BLOCKED)
 
 
-def guard_order(db: Any, signals: Signals, idempotency_key: str, now: datetime) -> None:
+def guard_order(db: Db, signals: Signals, idempotency_key: str, now: datetime) -> None:
     """Raises Forbidden (reason RISK_BLOCKED) for a blacklisted buyer or order velocity."""
     key = f"order:{pseudonym(signals.openid)}:{idempotency_key}"
     _refuse_blacklisted(db, signals, key, "place orders")
@@ -58,7 +59,7 @@ def guard_order(db: Any, signals: Signals, idempotency_key: str, now: datetime) 
         raise Forbidden("too many orders in a short time", reason=Reason.RISK_BLOCKED)
 
 
-def order_holds(db: Any, signals: Signals, order_id: str, now: datetime) -> str | None:
+def order_holds(db: Db, signals: Signals, order_id: str, now: datetime) -> str | None:
     """The risk event holding a just-written order for review, or None.
 
     Counted after the order is written, from the orders themselves: when orders race, each
@@ -107,7 +108,7 @@ def _refuse_new_account(user: dict[str, Any], now: datetime, what: str) -> None:
         raise Forbidden(f"{what} is not for brand-new accounts yet", reason=Reason.NEW_ACCOUNT)
 
 
-def guard_claim(db: Any, signals: Signals, template: dict[str, Any], now: datetime) -> None:
+def guard_claim(db: Db, signals: Signals, template: dict[str, Any], now: datetime) -> None:
     """Raises Forbidden (reason RISK_BLOCKED) when this claim is brushing."""
     key = f"claim:{template['_id']}:{pseudonym(signals.openid)}"
     _refuse_blacklisted(db, signals, key, "claim coupons")
@@ -135,7 +136,7 @@ def guard_claim(db: Any, signals: Signals, template: dict[str, Any], now: dateti
         )
 
 
-def reward_allowed(db: Any, signals: Signals, share_code: str, now: datetime) -> bool:
+def reward_allowed(db: Db, signals: Signals, share_code: str, now: datetime) -> bool:
     """False when the visitor is blacklisted or their device already earned a reward today
     for another account (recorded as a risk event); the referral is still bound."""
     key = f"reward:{share_code}:{pseudonym(signals.openid)}"

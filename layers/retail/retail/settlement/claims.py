@@ -17,6 +17,7 @@ from typing import Any
 from pymongo.errors import BulkWriteError
 
 from retail.common.clock import utcnow
+from retail.store import Db
 
 from .lines import lines_not_counted, listed_claims
 
@@ -35,7 +36,7 @@ def claim_id(kind: str, order_id: str, merchant_id: str) -> str:
     return f"{kind}:{order_id}:{merchant_id}"
 
 
-def claim_lines(db: Any, statement: str, run: str, keys: list[str]) -> set[str]:
+def claim_lines(db: Db, statement: str, run: str, keys: list[str]) -> set[str]:
     """The keys now claimed by `statement` in `run`, or held by it already (a run of it
     that died or runs alongside): one bulk insert; a key another statement holds is left
     out."""
@@ -57,7 +58,7 @@ def claim_lines(db: Any, statement: str, run: str, keys: list[str]) -> set[str]:
     return set(keys)
 
 
-def closed_statements(db: Any, since: datetime) -> set[str]:
+def closed_statements(db: Db, since: datetime) -> set[str]:
     first = since.date().isoformat()
     return {s["_id"] for s in db.statements.find({"day": {"$gte": first}}, {"_id": 1})}
 
@@ -73,7 +74,7 @@ def _of_other_runs(statement: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def finalize(db: Any, statement: str) -> int:
+def finalize(db: Db, statement: str) -> int:
     """Once `statement` is written: claims of other runs that it counted become its run's,
     the others go back for the next statement, and lines of runs that did not write it are
     dropped. Nothing while it is not written; safe to repeat. Returns the claims released."""
@@ -99,7 +100,7 @@ def finalize(db: Any, statement: str) -> int:
     return len(others)
 
 
-def _finalize_listed(db: Any, written: dict[str, Any]) -> int:
+def _finalize_listed(db: Db, written: dict[str, Any]) -> int:
     """A statement written before claims named their run lists its claims: those are
     final, and any other claim held for it (of either format) goes back."""
     listed = set(written["claims"])
@@ -116,7 +117,7 @@ def _finalize_listed(db: Any, written: dict[str, Any]) -> int:
     return released
 
 
-def claims_by_id(db: Any, keys: list[str]) -> dict[str, dict[str, Any]]:
+def claims_by_id(db: Db, keys: list[str]) -> dict[str, dict[str, Any]]:
     """The claims among `keys` that exist, by id (each with its statement and run)."""
     found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(keys), BATCH):
@@ -125,7 +126,7 @@ def claims_by_id(db: Any, keys: list[str]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def final_claims(db: Any, keys: list[str]) -> set[str]:
+def final_claims(db: Db, keys: list[str]) -> set[str]:
     """The keys whose line is in a written statement (its claim held by the run that wrote
     it); a statement written but not finalized (a run died between) is finalized first."""
     claims = claims_by_id(db, keys)
@@ -149,7 +150,7 @@ def _final(claim: dict[str, Any], writers: dict[str, str | None]) -> bool:
     return run is not None and statement in writers and run == writers[statement]
 
 
-def _writers(db: Any, statements: set[str]) -> dict[str, str | None]:
+def _writers(db: Db, statements: set[str]) -> dict[str, str | None]:
     """For each written statement among `statements`, the run that wrote it."""
     found: dict[str, str | None] = {}
     ids = sorted(statements)

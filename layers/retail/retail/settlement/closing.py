@@ -9,11 +9,11 @@ the next one, whatever was run by hand in between."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from retail.common.clock import business_day, day_of, utcnow
 from retail.common.errors import InvalidArgument, Reason
 from retail.common.settings import settings
+from retail.store import Db
 
 from .claims import LOOKBACK
 
@@ -35,7 +35,7 @@ def settleable_day(requested: date | None) -> date:
     return requested
 
 
-def days_to_settle(db: Any, requested: date | None) -> list[date]:
+def days_to_settle(db: Db, requested: date | None) -> list[date]:
     """The days a run settles, oldest first: `requested` alone, or (the timer) every day of
     the last LOOKBACK up to the latest settleable one that no run has finished (a run writes
     `settlement_days.<day>` once every merchant's statement of the day is in), and the latest
@@ -52,17 +52,17 @@ def days_to_settle(db: Any, requested: date | None) -> list[date]:
     return [day for day in days if day.isoformat() not in finished or day == latest]
 
 
-def finished_days(db: Any, since: datetime) -> set[str]:
+def finished_days(db: Db, since: datetime) -> set[str]:
     """The days from `since` on whose every statement is written, as ISO dates."""
     first = since.date().isoformat()
     return {d["_id"] for d in db.settlement_days.find({"_id": {"$gte": first}}, {"_id": 1})}
 
 
-def day_is_finished(db: Any, day: date) -> bool:
+def day_is_finished(db: Db, day: date) -> bool:
     return db.settlement_days.find_one({"_id": day.isoformat()}, {"_id": 1}) is not None
 
 
-def day_finished(db: Any, day: date) -> None:
+def day_finished(db: Db, day: date) -> None:
     """Every merchant's statement of `day` is written: later timer runs leave it alone."""
     db.settlement_days.update_one(
         {"_id": day.isoformat()}, {"$setOnInsert": {"finished_at": utcnow()}}, upsert=True

@@ -26,6 +26,7 @@ from retail.common.clock import SHANGHAI, business_day, day_of
 from retail.common.faults import fault_point
 from retail.common.vocabulary import OrderStatus
 from retail.orders import due_for_settlement, put_in_settlement, settled
+from retail.store import Db
 
 from .claims import LOOKBACK, claim_id, claim_lines, closed_statements, final_claims, statement_id
 from .closing import finished_days
@@ -51,7 +52,7 @@ class DayLedger:
     refunded_commission: int = 0
 
     @classmethod
-    def resume(cls, db: Any, held: DayRun, merchant_id: str) -> DayLedger:
+    def resume(cls, db: Db, held: DayRun, merchant_id: str) -> DayLedger:
         """The merchant's ledger as far as the day's run has counted it."""
         state = held.merchants[merchant_id]
         writer = LineWriter(
@@ -140,7 +141,7 @@ class Window:
     finished: set[str] = field(default_factory=set)  # days every statement of is written
 
 
-def count_day(db: Any, held: DayRun, budget: Budget, lease: timedelta) -> bool:
+def count_day(db: Db, held: DayRun, budget: Budget, lease: timedelta) -> bool:
     """Count the day's run on from where it got: each order of the to-do set, page by page,
     its merchants' lines claimed for their statements of the day and written (late lines of
     earlier days whose statements closed without them too), saved every SAVE_EVERY pages.
@@ -167,18 +168,18 @@ def count_day(db: Any, held: DayRun, budget: Budget, lease: timedelta) -> bool:
     return _save(db, held, ledgers, lease)
 
 
-def _save(db: Any, held: DayRun, ledgers: dict[str, DayLedger], lease: timedelta) -> bool:
+def _save(db: Db, held: DayRun, ledgers: dict[str, DayLedger], lease: timedelta) -> bool:
     held.merchants = {m: ledger.state() for m, ledger in ledgers.items()}
     return keep(db, held, lease)
 
 
-def ledgers_of(db: Any, held: DayRun) -> list[DayLedger]:
+def ledgers_of(db: Db, held: DayRun) -> list[DayLedger]:
     """The day's ledgers once the run has counted every order, by merchant."""
     return [DayLedger.resume(db, held, m) for m in sorted(held.merchants)]
 
 
 def _count_page(
-    db: Any, ledgers: dict[str, DayLedger], window: Window, page: list[dict[str, Any]]
+    db: Db, ledgers: dict[str, DayLedger], window: Window, page: list[dict[str, Any]]
 ) -> None:
     shares: dict[str, Share] = {}  # by claim: a merchant's lines go back once per order
     for order in page:
@@ -224,7 +225,7 @@ def _shares(order: dict[str, Any], window: Window) -> list[Share]:
     return found
 
 
-def bring_in_the_day(db: Any, start: datetime, end: datetime) -> int:
+def bring_in_the_day(db: Db, start: datetime, end: datetime) -> int:
     """Orders with a completion or refund in [start, end) that owe a claim not final yet but
     are not in the to-do set go in: a line written by code that does not keep the set is
     still settled with its day. The cost is the day's own orders, never the history."""
@@ -266,7 +267,7 @@ def _parcel_refunds(order: dict[str, Any]) -> list[tuple[str, datetime]]:
     ]
 
 
-def settle_orders(db: Any, end: datetime, budget: Budget) -> int:
+def settle_orders(db: Db, end: datetime, budget: Budget) -> int:
     """Take out of the to-do set each order whose every line owed before `end` is in a
     written statement (its claims final), and nothing happened to it since, until the budget
     runs out (the next run's pass takes the rest). Returns the orders taken out."""

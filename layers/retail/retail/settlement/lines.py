@@ -12,6 +12,8 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+from retail.store import Db
+
 CHUNK_ROWS = 1000
 
 
@@ -20,7 +22,7 @@ class LineWriter:
     what is written."""
 
     def __init__(
-        self, db: Any, statement: str, run: str, chunks: list[str] | None = None, count: int = 0
+        self, db: Db, statement: str, run: str, chunks: list[str] | None = None, count: int = 0
     ) -> None:
         self.db, self.statement, self.run = db, statement, run
         self.rows: list[list[Any]] = []
@@ -53,7 +55,7 @@ class LineWriter:
         self.rows, self.claims = [], []
 
 
-def statement_rows(db: Any, statement: dict[str, Any]) -> Iterator[list[Any]]:
+def statement_rows(db: Db, statement: dict[str, Any]) -> Iterator[list[Any]]:
     """The statement's rows in the order its run counted them. A statement written before
     lines had a collection of their own holds them itself."""
     if "rows" in statement:
@@ -61,10 +63,10 @@ def statement_rows(db: Any, statement: dict[str, Any]) -> Iterator[list[Any]]:
         return
     for chunk in statement.get("chunks") or []:
         found = db.statement_lines.find_one({"_id": chunk}, {"rows": 1})
-        yield from found["rows"]
+        yield from found["rows"] if found else ()  # written before the statement names it
 
 
-def listed_claims(db: Any, statement: dict[str, Any], batch: int) -> Iterator[list[str]]:
+def listed_claims(db: Db, statement: dict[str, Any], batch: int) -> Iterator[list[str]]:
     """The claims the statement counted, `batch` at a time."""
     if "claims" in statement:  # written before lines had a collection of their own
         listed = list(statement["claims"])
@@ -73,7 +75,7 @@ def listed_claims(db: Any, statement: dict[str, Any], batch: int) -> Iterator[li
         return
     for chunk in statement.get("chunks") or []:
         found = db.statement_lines.find_one({"_id": chunk}, {"claims": 1})
-        yield found["claims"]
+        yield found["claims"] if found else []
 
 
 def lines_not_counted(statement: dict[str, Any]) -> list[dict[str, Any]]:

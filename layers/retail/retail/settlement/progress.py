@@ -21,6 +21,7 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from retail.common.clock import utcnow
+from retail.store import Db
 
 TOTALS = ("gross", "commission", "refunded", "refunded_commission", "lines")
 
@@ -51,7 +52,7 @@ def new_ledger_state(rate_bp: int) -> dict[str, Any]:
     return {"rate_bp": rate_bp, **dict.fromkeys(TOTALS, 0), "chunks": []}
 
 
-def take_day(db: Any, day: date, rates: dict[str, int], lease: timedelta) -> DayRun | None:
+def take_day(db: Db, day: date, rates: dict[str, int], lease: timedelta) -> DayRun | None:
     """This invocation's hold on `day` for `lease`: a new run over the merchants of `rates`
     (each merchant's commission rate), or the run an invocation that stopped or died left;
     None while another invocation holds it."""
@@ -84,7 +85,7 @@ def take_day(db: Any, day: date, rates: dict[str, int], lease: timedelta) -> Day
     )
 
 
-def keep(db: Any, held: DayRun, lease: timedelta) -> bool:
+def keep(db: Db, held: DayRun, lease: timedelta) -> bool:
     """Save how far the run has got and extend the lease; False if another invocation took
     the day (this one must stop)."""
     saved = db.settlement_runs.update_one(
@@ -103,7 +104,7 @@ def keep(db: Any, held: DayRun, lease: timedelta) -> bool:
     return True
 
 
-def let_go(db: Any, held: DayRun) -> None:
+def let_go(db: Db, held: DayRun) -> None:
     """The run stops here for now: the next invocation may take the day at once."""
     db.settlement_runs.update_one(
         {"_id": held.day.isoformat(), "version": held.version},
@@ -111,7 +112,7 @@ def let_go(db: Any, held: DayRun) -> None:
     )
 
 
-def finish_run(db: Any, held: DayRun) -> None:
+def finish_run(db: Db, held: DayRun) -> None:
     """Every statement of the day is written: the run's counts are in them now."""
     db.settlement_runs.update_one(
         {"_id": held.day.isoformat(), "version": held.version},

@@ -26,6 +26,7 @@ from retail.common.logs import log
 from retail.common.models import OUT, STRICT
 from retail.common.operator import Operator
 from retail.common.scope import ALL, merchant_scope
+from retail.store import Db
 
 from .claims import LOOKBACK, closed_statements, finalize, statement_id
 from .closing import day_finished, day_is_finished, days_to_settle
@@ -58,7 +59,7 @@ class SettlementSummary(BatchSummary):
 
 
 def run_settlement(
-    cmd: SettleDay, *, budget: Budget | None = None, db: Any = None
+    cmd: SettleDay, *, budget: Budget | None = None, db: Db | None = None
 ) -> SettlementSummary:
     """Settle the days due, oldest first, within the budget: a day too big for it is saved
     where it got (settlement.progress) and the answer says so (`stopped_early`,
@@ -82,7 +83,7 @@ def run_settlement(
 
 
 def _settle_day(
-    db: Any, day: date, summary: SettlementSummary, budget: Budget, lease: timedelta
+    db: Db, day: date, summary: SettlementSummary, budget: Budget, lease: timedelta
 ) -> bool:
     """Count, write and finalize the day's statements; False if the run stopped first."""
     if day_is_finished(db, day):
@@ -112,7 +113,7 @@ def _settle_day(
     return True
 
 
-def _export_waiting(db: Any, first: date, summary: SettlementSummary, budget: Budget) -> None:
+def _export_waiting(db: Db, first: date, summary: SettlementSummary, budget: Budget) -> None:
     """Export every statement of the days settled whose CSV is not in COS yet (COS was down
     on an earlier run), while the budget lasts."""
     waiting = db.statements.find({"day": {"$gte": first.isoformat()}, "csv_key": None})
@@ -126,7 +127,7 @@ def _export_waiting(db: Any, first: date, summary: SettlementSummary, budget: Bu
         summary.failed += 1 - exported
 
 
-def _write_statement(db: Any, day: date, run: str, ledger: DayLedger) -> bool:
+def _write_statement(db: Db, day: date, run: str, ledger: DayLedger) -> bool:
     try:
         db.statements.insert_one(
             {
@@ -195,7 +196,7 @@ def statement_file_name(statement: dict[str, Any]) -> str:
     return f"statement_{statement['merchant_id']}_{statement['day']}.csv"
 
 
-def _export(db: Any, statement: dict[str, Any]) -> int:
+def _export(db: Db, statement: dict[str, Any]) -> int:
     name = statement_file_name(statement)
     key = f"statements/{statement['merchant_id']}/{name}"
     try:
@@ -224,7 +225,9 @@ class StatementPage(BaseModel):
     statements: list[dict[str, Any]]
 
 
-def list_statements(cmd: ListStatements, *, operator: Operator, db: Any = None) -> StatementPage:
+def list_statements(
+    cmd: ListStatements, *, operator: Operator, db: Db | None = None
+) -> StatementPage:
     """admin: any merchant's; merchant:<id>: only its own. Raises Forbidden."""
     db = db if db is not None else database()
     merchant_id = merchant_scope(operator, cmd.merchant_id, "statements")

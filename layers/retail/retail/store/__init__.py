@@ -8,7 +8,17 @@ options an SCF instance needs (`mongo_options`; docs/mongodb-connections.md).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias, cast
+
+from pymongo.collection import Collection
+from pymongo.database import Database
+
+Db: TypeAlias = Database[dict[str, Any]]
+"""The database every domain function takes: pymongo's own type, so mypy checks each call
+against the production driver. The embedded engine claims the same API (the conformance
+suite holds it to that) and is typed as it."""
+Documents: TypeAlias = Collection[dict[str, Any]]
+"""One collection of a `Db`."""
 
 DEFAULT_URI = "sqlite:///.data/retail.db"
 DEFAULT_DATABASE = "retail"
@@ -44,12 +54,12 @@ def mongo_options(limits: MongoLimits) -> dict[str, Any]:
     }
 
 
-def connect(uri: str = DEFAULT_URI, limits: MongoLimits | None = None) -> Any:
+def connect(uri: str = DEFAULT_URI, limits: MongoLimits | None = None) -> Db:
     """A pymongo-compatible database for `uri`. Raises ValueError for an unknown scheme."""
     if uri.startswith("sqlite:///"):
         from .embedded import EmbeddedDatabase
 
-        return EmbeddedDatabase(uri[len("sqlite:///") :])
+        return cast(Db, EmbeddedDatabase(uri[len("sqlite:///") :]))
     if uri.startswith(("mongodb://", "mongodb+srv://")):
         from pymongo import MongoClient
 
@@ -59,3 +69,11 @@ def connect(uri: str = DEFAULT_URI, limits: MongoLimits | None = None) -> Any:
         f"unsupported database URI scheme: {uri.split(':', 1)[0]!r} "
         "(use sqlite:///path or mongodb://...)"
     )
+
+
+def upserted(document: dict[str, Any] | None) -> dict[str, Any]:
+    """The document an upsert returned with `ReturnDocument.AFTER`: it exists by then, though
+    pymongo types every `find_one_and_update` answer as optional."""
+    if document is None:
+        raise RuntimeError("an upsert answered no document")
+    return document

@@ -8,11 +8,13 @@ from typing import Any
 
 from pymongo.errors import OperationFailure
 
+from retail.store import Db
+
 # MongoDB's codes for an index that exists under these keys or this name with other options.
 INDEX_CONFLICTS = {85, 86}
 
 
-def apply_indexes(db: Any, spec: dict[str, Any]) -> list[str]:
+def apply_indexes(db: Db, spec: dict[str, Any]) -> list[str]:
     """Create every index in `spec` that is missing, replace one whose keys are there with
     other options (an index made TTL, a partial filter changed), and drop the indexes of the
     spec's collections it no longer lists (each costs every write); returns
@@ -38,7 +40,7 @@ def apply_indexes(db: Any, spec: dict[str, Any]) -> list[str]:
     return created
 
 
-def missing_indexes(db: Any, spec: dict[str, Any]) -> list[str]:
+def missing_indexes(db: Db, spec: dict[str, Any]) -> list[str]:
     """'collection: keys options' for each index of `spec` the store does not hold as
     written (absent, or present with other options)."""
     missing = []
@@ -55,7 +57,7 @@ def missing_indexes(db: Any, spec: dict[str, Any]) -> list[str]:
     return missing
 
 
-def extra_indexes(db: Any, spec: dict[str, Any]) -> list[tuple[str, str]]:
+def extra_indexes(db: Db, spec: dict[str, Any]) -> list[tuple[str, str]]:
     """(collection, index name) of each index on a collection of `spec` that `spec` does not
     list as held (an index it dropped, or one whose options it changed)."""
     extra = []

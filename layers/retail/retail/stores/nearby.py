@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from retail.common.database import database
 from retail.common.models import OUT
+from retail.store import Db
 
 from .geo import bounding_box, haversine_m
 
@@ -38,7 +37,7 @@ class NearbyStores(BaseModel):
     stores: list[StoreDistance]
 
 
-def find_nearby_stores(cmd: FindNearby, *, db: Any = None) -> NearbyStores:
+def find_nearby_stores(cmd: FindNearby, *, db: Db | None = None) -> NearbyStores:
     db = db if db is not None else database()
     radius_m = cmd.radius_km * 1000
     min_lat, max_lat, min_lon, max_lon = bounding_box(cmd.latitude, cmd.longitude, radius_m)

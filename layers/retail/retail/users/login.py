@@ -12,9 +12,10 @@ from pymongo.errors import DuplicateKeyError
 from retail.adapters.wechat import WeChatApi, wechat_api
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.errors import Unauthenticated
+from retail.common.errors import Unauthenticated, found
 from retail.common.models import OUT
 from retail.common.tokens import issue_session_token
+from retail.store import Db, upserted
 
 from .models import STRICT, UserProfile
 from .visitors import first_seen_fields, note_entry_scene
@@ -43,7 +44,7 @@ def login(
     openid: str | None,
     appid: str | None = None,
     unionid: str | None = None,
-    db: Any = None,
+    db: Db | None = None,
     wechat: WeChatApi | None = None,
 ) -> LoginAnswer:
     """Sign the caller in. With a platform identity (CloudBase) no code is needed; otherwise
@@ -63,7 +64,7 @@ def login(
     return LoginAnswer(user=UserProfile.from_doc(doc), session_token=token, expires_in=ttl)
 
 
-def record_visit(db: Any, openid: str, **facts: Any) -> dict[str, Any]:
+def record_visit(db: Db, openid: str, **facts: Any) -> dict[str, Any]:
     """Upsert the user: first-seen facts once, last-seen facts every time, and the entry
     scene the first time one is known (a user noted by an earlier call has none yet)."""
     now = utcnow()
@@ -87,15 +88,17 @@ def record_visit(db: Any, openid: str, **facts: Any) -> dict[str, Any]:
         noted = note_entry_scene(
             db, openid, facts["scene"], appid=facts.get("appid"), unionid=facts.get("unionid")
         )
-        doc = noted or db.users.find_one({"_id": openid})
+        doc = noted or found(db.users.find_one({"_id": openid}), "user")
     return doc
 
 
-def _upsert(db: Any, openid: str, update: dict[str, Any]) -> dict[str, Any]:
+def _upsert(db: Db, openid: str, update: dict[str, Any]) -> dict[str, Any]:
     for attempt in range(2):
         try:
-            doc: dict[str, Any] = db.users.find_one_and_update(
-                {"_id": openid}, update, upsert=True, return_document=ReturnDocument.AFTER
+            doc = upserted(
+                db.users.find_one_and_update(
+                    {"_id": openid}, update, upsert=True, return_document=ReturnDocument.AFTER
+                )
             )
             return doc
         except DuplicateKeyError:  # two first logins raced to insert; the loser updates

@@ -4,7 +4,6 @@ their privacy consents stand (so the app asks before it sends an address)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -13,6 +12,7 @@ from retail.common.database import database
 from retail.common.errors import NotFound
 from retail.common.models import OUT
 from retail.consent import ConsentState, consent_state
+from retail.store import Db
 
 from .models import STRICT, UserProfile
 
@@ -40,7 +40,7 @@ class MyProfile(UserProfile):
     consent: ConsentState
 
 
-def show_me(_: ShowMe, *, openid: str, db: Any = None) -> MyProfile:
+def show_me(_: ShowMe, *, openid: str, db: Db | None = None) -> MyProfile:
     """Raises NotFound when the caller never logged in."""
     db = db if db is not None else database()
     doc = db.users.find_one({"_id": openid, "erasing": {"$ne": True}})

@@ -17,6 +17,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from retail.common.clock import utcnow
+from retail.store import Db
 
 KNOWN_LIMIT = 50_000  # openids remembered per warm instance: one upsert each, then none
 _known: OrderedDict[str, None] = OrderedDict()
@@ -28,7 +29,7 @@ def first_seen_fields() -> dict[str, Any]:
     return {"first_seen_at": utcnow(), "points": 0, "level": 1, "growth": 0}
 
 
-def note_visitor(db: Any, openid: str, *, appid: str | None, unionid: str | None) -> None:
+def note_visitor(db: Db, openid: str, *, appid: str | None, unionid: str | None) -> None:
     """Make `openid` a user if it is not one yet: a read for a known user (once per warm
     instance), an upsert that only inserts for a new one."""
     if openid in _known:
@@ -46,7 +47,7 @@ def note_visitor(db: Any, openid: str, *, appid: str | None, unionid: str | None
 
 
 def note_entry_scene(
-    db: Any, openid: str, scene: int | None, *, appid: str | None, unionid: str | None
+    db: Db, openid: str, scene: int | None, *, appid: str | None, unionid: str | None
 ) -> dict[str, Any] | None:
     """The first scene a user is known to have arrived through (a share card, a QR code, the
     search list ...), from whichever call first carries one (user_login, track); never
