@@ -67,7 +67,7 @@ lint: $(INSTALLED)
 	@# The domain packages import lazily (decision 0014), so the __init__.py files import
 	@# nothing import-linter can see; check the contracts again on a copy where each
 	@# package's stub is its __init__.py, i.e. with the chains that go through a package.
-	rm -rf $(EAGER_COPY) && mkdir -p $(EAGER_COPY) && cp -r layers/retail/retail $(EAGER_COPY)/
+	rm -rf $(EAGER_COPY) && mkdir -p $(EAGER_COPY) && cp -r layers/retail/retail devkit/retail_dev $(EAGER_COPY)/
 	for stub in $(EAGER_COPY)/retail/*/__init__.pyi; do cp $$stub $${stub%i}; done
 	PYTHONPATH=$(EAGER_COPY) $(VENV)/bin/lint-imports --no-cache
 

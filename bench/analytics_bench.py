@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--users", type=int, default=60_000)
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT / "layers" / "retail"))
+    sys.path[:0] = [str(ROOT / "layers" / "retail"), str(ROOT / "devkit")]
     from retail import analytics
     from retail.analytics.customers import refresh_customers
     from retail.analytics.retention import refresh_retention

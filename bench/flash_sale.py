@@ -176,7 +176,7 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT / "layers" / "retail"))
+    sys.path[:0] = [str(ROOT / "layers" / "retail"), str(ROOT / "devkit")]
     sys.path.insert(0, str(ROOT))
     from retail.inventory import audit_stock
     from retail.store import connect

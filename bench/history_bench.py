@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "layers" / "retail"))
+sys.path[:0] = [str(ROOT / "layers" / "retail"), str(ROOT / "devkit")]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 TIMERS = (
@@ -118,7 +118,7 @@ def sample(name: str) -> dict[str, Any]:
 
 def visit(shop: Shop, buyer: str, round_no: int) -> None:
     """One buyer's visit through every buyer function, and an operator's part in it."""
-    from retail.payments import sandbox
+    from retail_dev import wechatpay_sandbox as sandbox
 
     for name in (
         "user_login",

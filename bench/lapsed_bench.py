@@ -25,7 +25,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.update(RETAIL_ENV="dev", RETAIL_DB_URI=f"sqlite:///{tmp}/lapsed.db")
-        sys.path.insert(0, str(ROOT / "layers" / "retail"))
+        sys.path[:0] = [str(ROOT / "layers" / "retail"), str(ROOT / "devkit")]
         from retail.campaigns import win_back_lapsed_users
         from retail.catalog import load_catalog
         from retail.common.clock import utcnow

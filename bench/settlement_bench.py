@@ -115,7 +115,7 @@ def main() -> None:
             RETAIL_COS_SECRET_ID="x",
             RETAIL_COS_SECRET_KEY="x",
         )
-        sys.path.insert(0, str(ROOT / "layers" / "retail"))
+        sys.path[:0] = [str(ROOT / "layers" / "retail"), str(ROOT / "devkit")]
         import boto3
         from moto import mock_aws
 

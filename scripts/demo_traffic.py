@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "layers" / "retail"))
+sys.path[:0] = [str(ROOT / "layers" / "retail"), str(ROOT / "devkit")]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from demo_content import ADDRESS, FEEDBACK, REVIEWS, SCENES, SKUS  # noqa: E402
@@ -41,7 +41,7 @@ from retail.common.clock import day_of, travel, utcnow  # noqa: E402
 from retail.common.database import database  # noqa: E402
 from retail.common.settings import settings  # noqa: E402
 from retail.operators import create_operator  # noqa: E402
-from retail.payments import sandbox  # noqa: E402
+from retail_dev import wechatpay_sandbox as sandbox  # noqa: E402
 
 ADMIN, ADMIN_PASSWORD = "admin", "demo-admin-password"
 MERCHANT, MERCHANT_PASSWORD = "huaxia", "demo-merchant-password"

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "layers" / "retail"))
+sys.path[:0] = [str(ROOT / "layers" / "retail"), str(ROOT / "devkit")]
 
 from pymongo.errors import BulkWriteError  # noqa: E402
 
@@ -39,7 +39,7 @@ from retail.common.clock import utcnow  # noqa: E402
 from retail.common.database import database  # noqa: E402
 from retail.common.settings import settings  # noqa: E402
 from retail.store import connect  # noqa: E402
-from retail.store.embedded.codec import dumps, loads  # noqa: E402
+from retail_dev.embedded.codec import dumps, loads  # noqa: E402
 
 FINISHED = {"COMPLETED", "CANCELLED", "REFUNDED", "FAILED"}
 # What a year of trade leaves behind; everything else is catalogue, configuration, today's

@@ -55,7 +55,7 @@ def _forget_process_state() -> None:
 @pytest.fixture(autouse=True)
 def no_collection_scans(request: pytest.FixtureRequest) -> Iterator[None]:
     """Every query the project's code runs in a test is served by an index (tests/scan_guard)."""
-    from retail.store.embedded.scans import Scan, listen
+    from retail_dev.embedded.scans import Scan, listen
 
     from .scan_guard import describe, offending
 

@@ -15,7 +15,7 @@ from .routes import Reply, error_reply
 
 
 def sandbox_route(path: str) -> Reply:
-    from retail.payments import sandbox  # only the dev gateway ever imports the sandbox
+    from retail_dev import wechatpay_sandbox as sandbox  # only the dev gateway imports it
 
     route, _, query = path.partition("?")
     parts = route.strip("/").split("/")

@@ -26,7 +26,7 @@ from typing import Any
 from retail.common.errors import ErrorCode
 from retail.common.logs import log
 from retail.common.settings import reset_settings, settings
-from retail.store.embedded.scans import listen
+from retail_dev.embedded.scans import listen
 
 from .functions import FunctionRegistry
 from .routes import Reply, dispatch, error_reply

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from retail.common.production import PRODUCTION_SETTINGS
-from retail.payments.crypto import new_key_pair
+from retail_dev.wechatpay_keys import new_key_pair
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -46,7 +46,7 @@ def run_until_killed(code: str, point: str, uri: str, *args: str) -> int:
         "RETAIL_ENV": "dev",
         "RETAIL_DB_URI": uri,
         "RETAIL_FAULT_POINT": point,
-        "PYTHONPATH": str(ROOT / "layers" / "retail"),
+        "PYTHONPATH": f"{ROOT / 'layers' / 'retail'}:{ROOT / 'devkit'}",
     }
     return subprocess.run(
         [sys.executable, "-c", code, *args], env=env, capture_output=True, timeout=60
@@ -129,7 +129,7 @@ def test_the_fault_switch_is_inert_outside_dev(seeded, isolated_env):
             "RETAIL_DB_URI": isolated_env,
             "RETAIL_ALLOW_EMBEDDED_STORE": "yes",
             "RETAIL_FAULT_POINT": "order_place:after_order_write",
-            "PYTHONPATH": str(ROOT / "layers" / "retail"),
+            "PYTHONPATH": f"{ROOT / 'layers' / 'retail'}:{ROOT / 'devkit'}",
         },
         capture_output=True,
         timeout=60,

@@ -11,10 +11,10 @@ import pytest
 from retail.common.clock import utcnow
 from retail.inventory import audit_stock
 from retail.members import award_points
-from retail.payments import sandbox
 from retail.payments.config import wechatpay_config
 from retail.payments.connect import wechatpay_client
 from retail.payments.transactions import apply_transaction
+from retail_dev import wechatpay_sandbox as sandbox
 
 from .harness import (
     BUYER,

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 
 from retail.common.clock import travel, utcnow
-from retail.store.embedded.collection import EmbeddedCollection
+from retail_dev.embedded.collection import EmbeddedCollection
 
 from .harness import (
     as_operator,

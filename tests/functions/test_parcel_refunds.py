@@ -11,14 +11,14 @@ import pytest
 from retail.common.settings import reset_settings
 from retail.inventory import audit_stock
 from retail.members import award_points
-from retail.orders import lifecycle, parcel_refunds
+from retail.orders import lifecycle, parcel_refunds, refund_requests, refund_reviews
 from retail.orders.parcel_refunds import is_last_parcel, start_parcel_refund
 from retail.orders.records import parcel_share
-from retail.payments import refund_requests, sandbox
 from retail.payments.refunds import parcel_refund_no
 from retail.risk.limits import forget_risk_limits
 from retail.settlement.lines import statement_rows
 from retail.settlement.statements import SettleDay, run_settlement
+from retail_dev import wechatpay_sandbox as sandbox
 
 from .harness import (
     BUYER,
@@ -318,14 +318,14 @@ def test_a_parcel_shipped_while_its_approval_ran_is_not_put_back(seeded, monkeyp
         {"_id": oid},
         {"$set": {"refund_request": {"status": "REQUESTED", "reason": "x", "merchant_id": EGGS}}},
     )
-    real = refund_requests.start_parcel_refund
+    real = refund_reviews.start_parcel_refund
 
     def shipped_meanwhile(db, *args, **kwargs):
         if kwargs["restock"]:  # the eggs leave between the operator's read and the update
             _ship(oid, EGGS, "SF0707070707")
         return real(db, *args, **kwargs)
 
-    monkeypatch.setattr(refund_requests, "start_parcel_refund", shipped_meanwhile)
+    monkeypatch.setattr(refund_reviews, "start_parcel_refund", shipped_meanwhile)
     eggs_sold = _sold(seeded, "p-eggs-1")
     as_operator("refund_review", {"order_id": oid, "approve": True}, "admin")
     stored = _order(seeded, oid)

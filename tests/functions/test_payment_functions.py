@@ -19,6 +19,7 @@ from retail.inventory import audit_stock
 from retail.payments import crypto
 from retail.payments.config import wechatpay_config
 from retail.payments.connect import wechatpay_client
+from retail_dev.wechatpay_keys import encrypt_resource, new_key_pair
 
 from .harness import call, handler, http_event, sample
 
@@ -28,13 +29,13 @@ MCHID, APPID, KEY_ID = "1900000109", "wx-test-app", "PUB_KEY_ID_0114232134912410
 
 @pytest.fixture
 def wechat(tmp_path, monkeypatch, seeded):
-    merchant_private, _ = crypto.new_key_pair()
-    platform_private, platform_public = crypto.new_key_pair()
+    merchant_private, _ = new_key_pair()
+    platform_private, platform_public = new_key_pair()
     (tmp_path / "apiclient_key.pem").write_bytes(merchant_private)
     (tmp_path / "pub_key.pem").write_bytes(platform_public)
     certs = tmp_path / "certs"
     certs.mkdir()
-    cert_key = crypto.load_private_key(crypto.new_key_pair()[0])
+    cert_key = crypto.load_private_key(new_key_pair()[0])
     cert = _certificate(cert_key)
     (certs / "platform.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     for name, value in {
@@ -118,7 +119,7 @@ def notification(
             "resource_type": "encrypt-resource",
             "event_type": "TRANSACTION.SUCCESS",
             "summary": "支付成功",
-            "resource": crypto.encrypt_resource(transaction, APIV3, "transaction", "transaction"),
+            "resource": encrypt_resource(transaction, APIV3, "transaction", "transaction"),
         },
         ensure_ascii=False,
     )
@@ -173,7 +174,7 @@ def test_forged_notifications_are_refused_and_change_nothing(wechat, seeded, for
     if forgery == "tampered body":
         event["body"] = event["body"].replace("支付成功", "支付成攻")
     elif forgery == "wrong key":
-        event = notification(order, crypto.load_private_key(crypto.new_key_pair()[0]))
+        event = notification(order, crypto.load_private_key(new_key_pair()[0]))
     elif forgery == "unknown serial":
         event = notification(order, wechat["platform"], serial="PUB_KEY_ID_SOMEONE_ELSE")
     elif forgery == "stale timestamp":

@@ -230,7 +230,7 @@ def test_killed_half_way_then_rerun_equals_one_clean_run(seeded, orders, cos, is
         "RETAIL_ENV": "dev",
         "RETAIL_DB_URI": isolated_env,
         "RETAIL_FAULT_POINT": "settlement:after_statement_1",
-        "PYTHONPATH": str(ROOT / "layers" / "retail"),
+        "PYTHONPATH": f"{ROOT / 'layers' / 'retail'}:{ROOT / 'devkit'}",
     }
     killed = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=60)
     assert killed.returncode == 86, killed.stderr
@@ -421,7 +421,7 @@ def test_a_run_that_died_part_way_is_finished_by_the_next_timer_run(
         "RETAIL_ENV": "dev",
         "RETAIL_DB_URI": isolated_env,
         "RETAIL_FAULT_POINT": "settlement:after_statement_1",
-        "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "layers" / "retail"),
+        "PYTHONPATH": f"{ROOT / 'layers' / 'retail'}:{ROOT / 'devkit'}",
     }
     killed = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, timeout=60)
     assert killed.returncode == 86, killed.stderr

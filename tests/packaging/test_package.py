@@ -24,9 +24,10 @@ SCF_PYTHON = (3, 10)
 SCF_PLATFORMS = ["manylinux2014_x86_64", "manylinux_2_17_x86_64", "linux_x86_64"]
 
 PLATFORM_EVENTS = ROOT / "tests" / "events" / "platform"
+DEVKIT = ROOT / "devkit"  # development's store and WeChat Pay, beside the layer (retail_dev)
 RUN_EACH = """
 import json, sys
-sys.path[:0] = [{user!r}, {opt!r}]
+sys.path[:0] = [{user!r}, {opt!r}, {devkit!r}]
 import index, retail
 assert retail.__file__.startswith({opt!r}), retail.__file__
 for event, context in json.loads(sys.argv[1]):
@@ -143,7 +144,7 @@ def test_each_packaged_function_answers_its_sample_and_the_documented_platform_e
             "-S",
             "-E",
             "-c",
-            RUN_EACH.format(user=str(user), opt=str(opt)),
+            RUN_EACH.format(user=str(user), opt=str(opt), devkit=str(DEVKIT)),
             json.dumps(_calls(name)),
         ],
         cwd=user,
@@ -164,6 +165,32 @@ def test_each_packaged_function_answers_its_sample_and_the_documented_platform_e
         assert "signature" in answers[-1]["message"]  # read as an HTTP call, then refused
     elif len(answers) == 3:
         assert [a["code"] for a in answers[1:]] == ["OK", "OK"]  # the documented timer runs
+
+
+def test_the_deployed_layer_carries_no_development_code(scf_root):
+    """The embedded engine and the local WeChat Pay run in development only: the layer holds
+    `retail` without them, and a function that is given a development URI says so."""
+    shipped = {p.relative_to(scf_root / "opt").as_posix() for p in (scf_root / "opt").rglob("*.py")}
+    assert "retail/store/__init__.py" in shipped
+    assert not [p for p in shipped if p.startswith("retail_dev/")]
+    assert not [p for p in shipped if "embedded" in p or "sandbox" in p], shipped
+    kit = [p for p in DEVKIT.rglob("*.py") if "__pycache__" not in p.parts]
+    assert len(kit) >= 19  # the engine's modules and the WeChat Pay stand-in, all left out
+    probe = subprocess.run(
+        [
+            SCF_INTERPRETER or sys.executable,
+            "-S",
+            "-E",
+            "-c",
+            f"import sys; sys.path[:0] = [{str(scf_root / 'opt')!r}]\n"
+            "from retail.store import connect\n"
+            "try:\n    connect('sqlite:///x.db')\nexcept ValueError as exc:\n    print(exc)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "not deployed" in probe.stdout, probe.stderr
 
 
 def test_layer_for_scf_carries_only_wheels_its_python_accepts(tmp_path):

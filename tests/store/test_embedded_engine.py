@@ -207,7 +207,7 @@ def test_a_one_statement_write_that_finds_the_lock_taken_waits_its_turn_and_appl
 
 def _read_noting_scans(read):
     """What `read()` returns, and the collection scans it made."""
-    from retail.store.embedded.scans import listen
+    from retail_dev.embedded.scans import listen
 
     seen: list = []
     stop = listen(seen.append)

@@ -54,8 +54,8 @@ def test_documents_expire_by_their_ttl_index_and_others_stay(tmp_path):
 
 def test_a_ttl_pass_that_fails_leaves_the_write_it_follows_committed(tmp_path, monkeypatch):
     """The pass runs after a write commits: whatever it raises, the write stands and the next
-    one goes through (store/embedded/ttl.py)."""
-    from retail.store.embedded import ttl
+    one goes through (retail_dev/embedded/ttl.py)."""
+    from retail_dev.embedded import ttl
 
     db = connect(f"sqlite:///{tmp_path}/deploy.db")
     apply_indexes(db, SPEC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from retail.store.embedded.scans import Scan, listen
+from retail_dev.embedded.scans import Scan, listen
 from tests.functions.harness import call
 from tests.scan_guard import ROOT, offending
 

@@ -12,13 +12,14 @@ from wechatpayv3 import utils as reference
 from retail.payments import crypto
 from retail.payments.config import WeChatPayConfig
 from retail.payments.verification import Rejected, check_signed
+from retail_dev.wechatpay_keys import encrypt_resource, new_key_pair
 
 APIV3 = "0123456789abcdef0123456789ABCDEF"
 
 
 @pytest.fixture(scope="module")
 def keys():
-    private, public = crypto.new_key_pair()
+    private, public = new_key_pair()
     return crypto.load_private_key(private), crypto.load_public_key(public)
 
 
@@ -73,7 +74,7 @@ def test_wechatpayv3_verifies_what_we_sign_and_we_verify_it_back(keys):
 
 
 def test_wechatpayv3_decrypts_what_the_sandbox_encrypts():
-    resource = crypto.encrypt_resource(
+    resource = encrypt_resource(
         {"out_trade_no": "O1", "amount": {"total": 100}}, APIV3, "transaction", "transaction"
     )
     plain = reference.aes_decrypt(
@@ -131,7 +132,7 @@ def test_forged_or_stale_messages_are_rejected(keys, break_it):
 
 
 def test_tampered_ciphertext_does_not_decrypt():
-    resource = crypto.encrypt_resource({"a": 1}, APIV3, "transaction", "transaction")
+    resource = encrypt_resource({"a": 1}, APIV3, "transaction", "transaction")
     raw = bytearray(base64.b64decode(resource["ciphertext"]))
     raw[0] ^= 1
     with pytest.raises(ValueError):

@@ -11,10 +11,9 @@ from retail.common.batches import BatchRequest, BatchSummary, Budget, Outcome, r
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.groupbuy.groups import FAILED, OPEN
-from retail.orders import cancel_unpaid
+from retail.orders import take_back
 from retail.orders.records import COMPLETED, PAID, PENDING_PAYMENT, RESERVING, SHIPPED
-from retail.payments import close_payment
-from retail.payments.refund_requests import refund_failed_deal
+from retail.payments import WECHAT_PAY
 from retail.store import Db
 
 # Orders of a failed group that still hold the buyer's money or a reservation.
@@ -34,7 +33,7 @@ def expire_groups(cmd: BatchRequest, *, budget: Budget, db: Db | None = None) ->
 
     def unwind(group: dict[str, Any]) -> Outcome:
         for order_id in group.get("members", {}).values():
-            transition_out(db, order_id)
+            take_back(db, order_id, "group did not fill", cashier=WECHAT_PAY, deal_failed=True)
         open_orders = db.orders.count_documents(
             {"group_id": group["_id"], "status": {"$in": IN_FLIGHT}}
         )
@@ -44,11 +43,3 @@ def expire_groups(cmd: BatchRequest, *, budget: Budget, db: Db | None = None) ->
         return "processed"
 
     return run_batches(cmd, budget, fetch, unwind, BatchSummary())
-
-
-def transition_out(db: Db, order_id: str) -> None:
-    order = db.orders.find_one({"_id": order_id})
-    if order is None:
-        return
-    if cancel_unpaid(db, order, "group did not fill", close_payment=close_payment) is None:
-        refund_failed_deal(db, order_id, "group did not fill")

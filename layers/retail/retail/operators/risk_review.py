@@ -16,7 +16,7 @@ from retail.common.errors import Conflict, NotFound, found
 from retail.common.models import STRICT
 from retail.common.operator import Operator
 from retail.common.vocabulary import RiskStatus
-from retail.orders import cancel_unpaid
+from retail.orders import take_back
 from retail.orders.custody import release_hold
 from retail.store import Db
 
@@ -71,11 +71,6 @@ def _apply_to_order(db: Db, event: dict[str, Any], status: RiskStatus) -> None:
         return
     # Imported here: WeChat Pay (and cryptography) load only when a held order is rejected,
     # not on every operator function's cold start.
-    from retail.payments import close_payment
-    from retail.payments.refund_requests import refund_paid_order
+    from retail.payments import WECHAT_PAY
 
-    order = db.orders.find_one({"_id": order_id})
-    if order is None:
-        return
-    if cancel_unpaid(db, order, "rejected by risk review", close_payment=close_payment) is None:
-        refund_paid_order(db, order_id, "rejected by risk review")
+    take_back(db, order_id, "rejected by risk review", cashier=WECHAT_PAY)

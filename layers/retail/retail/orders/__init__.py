@@ -1,4 +1,5 @@
-"""Orders: pricing, placing with atomic multi-line stock, payment, fulfilment, expiry, repair."""
+"""Orders: pricing, placing with atomic multi-line stock, payment, fulfilment, expiry, repair,
+and after-sales (refund requests and reviews, parcel refunds, taking an order back)."""
 
 import lazy_loader
 

@@ -16,11 +16,15 @@ from .payment import mark_paid
 from .place import place_order
 from .preview import preview_order
 from .queries import ListOrders, OrderPage, OrderRef, get_order, list_orders
+from .refund_requests import RequestRefund, request_refund
+from .refund_reviews import ReviewRefund, review_refund
 from .repair import repair_orders
 from .settling import due_for_settlement, put_in_settlement, settled
+from .take_back import Cashier, take_back
 
 __all__ = [
     "CancelOrder",
+    "Cashier",
     "ListOrders",
     "OrderPage",
     "OrderRef",
@@ -29,6 +33,8 @@ __all__ = [
     "PaymentCloser",
     "PlaceOrder",
     "Quote",
+    "RequestRefund",
+    "ReviewRefund",
     "RiderUpdate",
     "ShipOrder",
     "VerifyPickup",
@@ -46,8 +52,11 @@ __all__ = [
     "put_in_settlement",
     "record_rider_update",
     "repair_orders",
+    "request_refund",
+    "review_refund",
     "rider_update_is_genuine",
     "settled",
     "ship_order",
+    "take_back",
     "verify_pickup",
 ]

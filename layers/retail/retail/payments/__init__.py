@@ -1,5 +1,6 @@
-"""WeChat Pay v3: prepay, notifications applied exactly once, refunds, reconciliation, and a
-local sandbox that speaks the same protocol."""
+"""WeChat Pay v3: prepay, notifications applied exactly once, refund records and their calls,
+reconciliation; `WECHAT_PAY`, the cashier the orders package's after-sales decisions use.
+The local WeChat Pay that speaks the same protocol is development's (retail_dev)."""
 
 import lazy_loader
 

@@ -15,7 +15,8 @@ from .transport import HttpsTransport
 def wechatpay_client() -> WeChatPayClient:
     config = wechatpay_config()
     if config.mode == "sandbox":
-        from .sandbox import SandboxTransport  # dev only: never loaded in production
+        # dev only: the local WeChat Pay is not in the deployed layer (retail_dev)
+        from retail_dev.wechatpay_sandbox import SandboxTransport
 
         return WeChatPayClient(config, SandboxTransport())
     return WeChatPayClient(config, HttpsTransport(config.api_base, config.timeout_seconds))

@@ -91,23 +91,6 @@ def decrypt_resource(resource: dict[str, Any], apiv3_key: str) -> dict[str, Any]
     return data
 
 
-def encrypt_resource(
-    data: dict[str, Any], apiv3_key: str, associated_data: str, original_type: str
-) -> dict[str, str]:
-    """The sandbox's side of decrypt_resource."""
-    once = nonce(12)
-    ciphertext = AESGCM(apiv3_key.encode()).encrypt(
-        once.encode(), json.dumps(data, ensure_ascii=False).encode(), associated_data.encode()
-    )
-    return {
-        "original_type": original_type,
-        "algorithm": "AEAD_AES_256_GCM",
-        "ciphertext": base64.b64encode(ciphertext).decode(),
-        "associated_data": associated_data,
-        "nonce": once,
-    }
-
-
 @lru_cache(maxsize=8)
 def load_private_key(pem: bytes) -> rsa.RSAPrivateKey:
     """Parsing checks the RSA key (about 30 ms); a warm instance parses each key once."""
@@ -131,14 +114,3 @@ def load_certificate(pem: bytes) -> tuple[str, rsa.RSAPublicKey]:
     if not isinstance(key, rsa.RSAPublicKey):
         raise ValueError("a platform certificate must carry an RSA key")
     return f"{certificate.serial_number:X}", key
-
-
-def new_key_pair() -> tuple[bytes, bytes]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return private, public

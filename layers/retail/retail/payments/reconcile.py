@@ -31,7 +31,6 @@ from retail.store import Db, Documents
 from .config import wechatpay_config
 from .connect import wechatpay_client
 from .notifications import apply_refund_result
-from .refund_requests import send_order_refund
 from .refunds import (
     ABNORMAL,
     FINAL,
@@ -39,6 +38,7 @@ from .refunds import (
     PROCESSING,
     finish_order_refund,
     refund_parcel,
+    refund_whole_order,
     send_refund,
 )
 from .transactions import apply_transaction
@@ -127,7 +127,7 @@ def _check_payment(db: Db, order: dict[str, Any], cutoff: datetime) -> Outcome:
 
 
 def _start_owed_refund(db: Db, order: dict[str, Any]) -> Outcome:
-    started = send_order_refund(db, order)
+    started = refund_whole_order(db, order)
     return "processed" if started.get("refund_status") else "failed"
 
 

@@ -14,7 +14,12 @@ from retail.common.errors import UpstreamUnavailable
 from retail.common.logs import log
 from retail.common.vocabulary import RefundStatus
 from retail.orders.parcel_refunds import note_parcel_refund_status, parcel_refund_recorded
-from retail.orders.refunding import effects_applied, finish_refund, note_refund_status
+from retail.orders.refunding import (
+    effects_applied,
+    finish_refund,
+    note_refund_status,
+    refundable,
+)
 from retail.store import Db
 
 from .connect import wechatpay_client
@@ -114,6 +119,19 @@ def refund_order(
         reason=reason,
     )
     return note_refund_status(db, order["_id"], PROCESSING) or order
+
+
+def refund_whole_order(db: Db, order: dict[str, Any]) -> dict[str, Any]:
+    """Record and send the whole refund a REFUNDING order is owed (once, by out_refund_no)."""
+    order = effects_applied(db, order["_id"])  # with its points shortfall
+    return refund_order(
+        db,
+        order,
+        transaction_id=order["transaction_id"],
+        amount=refundable(order),
+        total=int(order["paid_amount"]),
+        reason=order.get("refund_reason") or "refund approved",
+    )
 
 
 def refund_parcel(db: Db, order: dict[str, Any], merchant_id: str) -> dict[str, Any]:

@@ -57,9 +57,7 @@ def mongo_options(limits: MongoLimits) -> dict[str, Any]:
 def connect(uri: str = DEFAULT_URI, limits: MongoLimits | None = None) -> Db:
     """A pymongo-compatible database for `uri`. Raises ValueError for an unknown scheme."""
     if uri.startswith("sqlite:///"):
-        from .embedded import EmbeddedDatabase
-
-        return cast(Db, EmbeddedDatabase(uri[len("sqlite:///") :]))
+        return _open_embedded(uri[len("sqlite:///") :])
     if uri.startswith(("mongodb://", "mongodb+srv://")):
         from pymongo import MongoClient
 
@@ -69,6 +67,21 @@ def connect(uri: str = DEFAULT_URI, limits: MongoLimits | None = None) -> Db:
         f"unsupported database URI scheme: {uri.split(':', 1)[0]!r} "
         "(use sqlite:///path or mongodb://...)"
     )
+
+
+def _open_embedded(path: str) -> Db:
+    """The embedded engine: development's store, which the deployed layer does not carry
+    (package retail_dev, beside the layer; `make dev` installs it)."""
+    try:
+        from retail_dev.embedded import EmbeddedDatabase
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("retail_dev", "retail_dev.embedded"):
+            raise
+        raise ValueError(
+            "sqlite:/// opens the embedded engine, a development store that is not deployed; "
+            "set RETAIL_DB_URI to mongodb://..."
+        ) from exc
+    return cast(Db, EmbeddedDatabase(path))
 
 
 def upserted(document: dict[str, Any] | None) -> dict[str, Any]:

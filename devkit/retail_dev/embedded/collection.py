@@ -209,7 +209,7 @@ class EmbeddedCollection:
         background: bool | None = None,
     ) -> str:
         """Create the index once; `background` is accepted and meaningless, as on MongoDB 4.2+.
-        A TTL index (`expireAfterSeconds`) is on one field, as on MongoDB (store/embedded/ttl)."""
+        A TTL index (`expireAfterSeconds`) is on one field, as on MongoDB (ttl.py)."""
         pairs = tuple(sort_spec(keys))
         if expireAfterSeconds is not None and len(pairs) != 1:
             raise OperationFailure("TTL indexes are single-field indexes", code=67)

@@ -21,11 +21,12 @@ from typing import Any
 from pymongo import ReturnDocument
 
 from retail.common.database import database
+from retail.payments import crypto
+from retail.payments.config import wechatpay_config
+from retail.payments.transport import Response
 from retail.store import upserted
 
-from . import crypto
-from .config import sandbox_material, wechatpay_config
-from .transport import Response
+from .wechatpay_keys import encrypt_resource, sandbox_material
 
 CST = timezone(timedelta(hours=8))
 
@@ -215,7 +216,7 @@ def notification(
         "resource_type": "encrypt-resource",
         "event_type": event_type,
         "summary": summary,
-        "resource": crypto.encrypt_resource(
+        "resource": encrypt_resource(
             resource, _material()["apiv3_key"], original_type, original_type
         ),
     }

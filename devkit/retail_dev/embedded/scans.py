@@ -15,7 +15,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-_ENGINE = str(Path(__file__).resolve().parents[1])  # retail/store: the engine's own frames
+_ENGINE = str(Path(__file__).resolve().parent)  # the engine's own frames
 
 
 @dataclass(frozen=True)
