@@ -432,7 +432,7 @@ Object.assign(PAGES, {
   },
   async refunds() {
     await loadMerchantNames();
-    const found = await call("order_search", { refund_status: "REQUESTED", limit: 200, priority_first: true });
+    const found = await call("order_search", { refund_request_status: "REQUESTED", limit: 200, priority_first: true });
     const { rows, more } = slice(found.orders);
     const what = (o) => (o.refund_request.merchant_id ? `${merchantName(o.refund_request.merchant_id)}的包裹` : "整单");
     page.innerHTML = table("refunds-table", ["订单", "状态", "金额", "退款范围", "退款原因", "申请时间", "审核"], rows.map((o) => [

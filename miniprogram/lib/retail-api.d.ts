@@ -584,8 +584,8 @@ export type OrderSearch = {
   status?: "RESERVING" | "PENDING_PAYMENT" | "PAID" | "SHIPPED" | "COMPLETED" | "CANCELLED" | "FAILED" | "REFUNDING" | "REFUNDED" | null;
   delivery?: "express" | "instant" | "pickup" | "virtual" | null;
   store_id?: string | null;
-  /** a refund asked after shipping: REQUESTED is the review queue */
-  refund_status?: "REQUESTED" | "APPROVED" | "REJECTED" | null;
+  /** a refund waiting for review or decided: REQUESTED is the review queue */
+  refund_request_status?: "REQUESTED" | "APPROVED" | "REJECTED" | null;
   limit?: number;
   /** paging: orders to pass over first */
   skip?: number;
@@ -632,8 +632,8 @@ export type OrderView = {
   parcels: Record<string, Parcel>;
   /** merchant_id -> the refund of its parcel (refund_request merchant_id) */
   parcel_refunds: Record<string, ParcelRefund>;
-  /** WeChat Pay's word on a whole refund */
-  refund_status: string | null;
+  /** WeChat Pay's word on a refund of the whole order */
+  refund_status: RefundStatus | null;
   carrier: string | null;
   tracking_no: string | null;
   delivery_id: string | null;
@@ -650,7 +650,7 @@ export type OwnedCoupon = {
 
 /** One merchant's lines on their way (orders.parcels). */
 export type Parcel = {
-  status: string;
+  status: ParcelStatus;
   carrier: string;
   tracking_no: string;
   shipped_at: string;
@@ -660,7 +660,7 @@ export type Parcel = {
 /** One merchant's parcel given back (orders.parcel_refunds). */
 export type ParcelRefund = {
   /** REFUNDING until the money arrived, then REFUNDED */
-  status: string;
+  status: ParcelRefundStatus;
   /** the parcel's share of what was paid for goods, fen */
   amount: number;
   /** earned points already spent: off the refund */
@@ -671,8 +671,14 @@ export type ParcelRefund = {
   at: string;
   refunded_at: string | null;
   /** WeChat Pay's word on the refund */
-  refund_status: string | null;
+  refund_status: RefundStatus | null;
 };
+
+/** One merchant's parcel given back (orders.parcel_refunds): REFUNDING while WeChat Pay sends the money, REFUNDED once it arrived. The order's own status does not move. */
+export type ParcelRefundStatus = "REFUNDING" | "REFUNDED";
+
+/** One merchant's share of an order on its way: waiting, handed to a carrier, arrived. */
+export type ParcelStatus = "WAITING" | "SHIPPED" | "DELIVERED";
 
 /** Exactly what wx.requestPayment takes (field names as WeChat spells them). */
 export type PaymentParams = {
@@ -801,6 +807,9 @@ export type Recommendations = {
   kind: "bought_together" | "for_you" | "popular";
   items: Array<ProductCard>;
 };
+
+/** WeChat Pay's word on a refund (pay.weixin.qq.com refund `status`), and PENDING: recorded here, not yet accepted there. */
+export type RefundStatus = "PENDING" | "PROCESSING" | "SUCCESS" | "CLOSED" | "ABNORMAL";
 
 export type RequestRefund = {
   order_id: string;
@@ -1277,7 +1286,7 @@ export type Tickets = {
 
 export type TimelineEntry = {
   at: string;
-  status: string;
+  status: OrderStatus;
   note: string | null;
 };
 

@@ -63,7 +63,7 @@ def test_a_refund_request_of_another_merchants_parcel_is_not_in_a_merchants_queu
         {"order_id": order["order_id"], "merchant_id": "m-self", "reason": "鸡蛋碎了"},
     )
     assert asked["code"] == "OK", asked
-    queue = {"refund_status": "REQUESTED"}
+    queue = {"refund_request_status": "REQUESTED"}
     mine = as_operator("order_search", queue, "merchant:m-self")["data"]["orders"]
     assert [o["refund_request"]["merchant_id"] for o in mine] == ["m-self"]
     assert as_operator("order_search", queue, "merchant:m-huaxia")["data"]["orders"] == []

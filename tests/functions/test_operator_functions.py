@@ -231,14 +231,14 @@ def test_order_search_filters_the_fulfilment_queues_and_pages(seeded):
     seeded.orders.update_one(
         {"_id": express["order_id"]}, {"$set": {"refund_request": {"status": "REQUESTED"}}}
     )
-    queue = as_operator("order_search", {"refund_status": "REQUESTED"}, "service")["data"]
+    queue = as_operator("order_search", {"refund_request_status": "REQUESTED"}, "service")["data"]
     assert [o["order_id"] for o in queue["orders"]] == [express["order_id"]]
     assert as_operator("order_search", {"delivery": "pickup"}, "admin")["data"]["orders"] == []
     first = as_operator("order_search", {"limit": 2}, "admin")["data"]["orders"]
     rest = as_operator("order_search", {"limit": 2, "skip": 2}, "admin")["data"]["orders"]
     assert len(first) == 2 and len(rest) == 1
     assert not {o["order_id"] for o in first} & {o["order_id"] for o in rest}
-    bad = as_operator("order_search", {"refund_status": "MAYBE"}, "admin")
+    bad = as_operator("order_search", {"refund_request_status": "MAYBE"}, "admin")
     assert bad["code"] == "INVALID_ARGUMENT"
 
 

@@ -41,6 +41,7 @@ from retail.payments.transactions import apply_transaction
 from retail.settlement.lines import listed_claims
 from retail.store.indexes import apply_indexes
 
+from ..order_documents import order_problems
 from .harness import as_operator, call, handler, sample
 
 BUYERS = ["o-sm-a", "o-sm-b", "o-sm-c"]
@@ -352,6 +353,7 @@ class Orders(RuleBasedStateMachine):
             _check_coupon(db, coupon)
         for order in db.orders.find({}):
             _check_money(db, order, self.crashed)
+            assert order_problems(order) == [], (order["_id"], order_problems(order))
         carried: dict[str, str] = {}
         for statement in db.statements.find({}):
             for claims in listed_claims(db, statement, 1000):

@@ -117,7 +117,7 @@ def test_a_shipped_parcel_waits_for_review_and_the_last_parcel_refunds_the_rest(
     mango_sold = _sold(seeded, "p-mango-1")
     asked = _refund(order["order_id"], MANGO, "arrived bruised")["data"]
     assert asked["status"] == "SHIPPED" and asked["parcel_refunds"] == {}
-    queue = as_operator("order_search", {"refund_status": "REQUESTED"}, "service")["data"]
+    queue = as_operator("order_search", {"refund_request_status": "REQUESTED"}, "service")["data"]
     assert [o["order_id"] for o in queue["orders"]] == [order["order_id"]]
     assert queue["orders"][0]["refund_request"]["merchant_id"] == MANGO
     review = {"order_id": order["order_id"], "approve": True}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
@@ -24,13 +25,13 @@ class Dispatch:
 
 
 class DeliveryProvider(Protocol):
-    def dispatch(self, order: dict[str, Any]) -> Dispatch: ...
+    def dispatch(self, order: Mapping[str, Any]) -> Dispatch: ...
 
 
 class FakeDeliveryProvider:
     """Books a pretend rider; the same order always gets the same delivery id."""
 
-    def dispatch(self, order: dict[str, Any]) -> Dispatch:
+    def dispatch(self, order: Mapping[str, Any]) -> Dispatch:
         digest = hashlib.sha256(order["_id"].encode()).hexdigest()[:16].upper()
         return Dispatch(delivery_id=f"D{digest}", fee=order.get("freight", 0))
 

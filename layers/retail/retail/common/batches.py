@@ -4,7 +4,7 @@ clean stop before the function's time runs out."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
@@ -52,13 +52,14 @@ class Budget:
 
 Outcome = Literal["processed", "skipped", "failed"]
 SummaryT = TypeVar("SummaryT", bound=BatchSummary)
+ItemT = TypeVar("ItemT", bound=Mapping[str, Any])  # a document with an `_id`
 
 
 def run_batches(
     cmd: BatchRequest,
     budget: Budget,
-    fetch: Callable[[int], list[dict[str, Any]]],
-    handle: Callable[[dict[str, Any]], Outcome],
+    fetch: Callable[[int], Sequence[ItemT]],
+    handle: Callable[[ItemT], Outcome],
     summary: SummaryT,
 ) -> SummaryT:
     """Fetch up to batch_size items still to do, handle each, until none are left, the batch

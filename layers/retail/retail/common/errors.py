@@ -6,8 +6,11 @@ to a status. `schemas/errors.json` is generated from ErrorCode.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
+
+DocumentT = TypeVar("DocumentT", bound=Mapping[str, Any])
 
 
 class ErrorCode(str, Enum):
@@ -174,7 +177,7 @@ def error_fields(exc: BaseException) -> dict[str, str]:
     return fields
 
 
-def found(document: dict[str, Any] | None, what: str) -> dict[str, Any]:
+def found(document: DocumentT | None, what: str) -> DocumentT:
     """`document`, or NotFound naming `what`: a read after a write can still miss (the
     document erased meanwhile), and the caller gets a clear answer, not a fault."""
     if document is None:

@@ -51,6 +51,14 @@ class ParcelStatus(Word):
     DELIVERED = "DELIVERED"
 
 
+class ParcelRefundStatus(Word):
+    """One merchant's parcel given back (orders.parcel_refunds): REFUNDING while WeChat Pay
+    sends the money, REFUNDED once it arrived. The order's own status does not move."""
+
+    REFUNDING = "REFUNDING"
+    REFUNDED = "REFUNDED"
+
+
 class FailureCode(Word):
     """Why placing an order failed (the order's `failure.code`, the answer's `details.reason`)."""
 

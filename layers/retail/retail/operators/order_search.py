@@ -45,8 +45,8 @@ class OrderSearch(BaseModel):
     status: Status | None = None
     delivery: Delivery | None = None
     store_id: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_:-]+$")
-    refund_status: Literal["REQUESTED", "APPROVED", "REJECTED"] | None = Field(
-        None, description="a refund asked after shipping: REQUESTED is the review queue"
+    refund_request_status: Literal["REQUESTED", "APPROVED", "REJECTED"] | None = Field(
+        None, description="a refund waiting for review or decided: REQUESTED is the review queue"
     )
     limit: int = Field(20, ge=1, le=200)
     skip: int = Field(0, ge=0, le=10_000, description="paging: orders to pass over first")
@@ -75,12 +75,12 @@ def search_orders(cmd: OrderSearch, *, operator: Operator, db: Db | None = None)
         ("status", cmd.status),
         ("delivery", cmd.delivery),
         ("store_id", cmd.store_id),
-        ("refund_request.status", cmd.refund_status),
+        ("refund_request.status", cmd.refund_request_status),
     )
     query: dict[str, Any] = {k: v for k, v in filters if v}
     if operator.kind == Role.MERCHANT:
         query["merchant_ids"] = operator.merchant_id
-        if cmd.refund_status:  # a refund of the whole order, or of its own parcel
+        if cmd.refund_request_status:  # a refund of the whole order, or of its own parcel
             query["refund_request.merchant_id"] = {"$in": [None, operator.merchant_id]}
     if cmd.plain and not operator.is_one_of(*PLAIN_VIEW_ROLES):
         raise Forbidden(f"role {operator.role!r} sees personal data masked only")

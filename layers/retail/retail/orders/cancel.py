@@ -11,6 +11,7 @@ from retail.common.database import database
 from retail.common.errors import NotFound
 from retail.store import Db
 
+from .document import Order, orders_of
 from .lifecycle import already_moved, transition
 from .models import OrderView
 from .queries import OrderRef
@@ -18,7 +19,7 @@ from .records import CANCELLED, PENDING_PAYMENT, to_view
 
 # Closes the order's WeChat Pay transaction: True when no money can come for it any more,
 # False when it turned out paid (the payment is then applied). Raises UpstreamUnavailable.
-PaymentCloser = Callable[[Any, dict[str, Any]], bool]
+PaymentCloser = Callable[[Db, Order], bool]
 
 
 class CancelOrder(OrderRef):
@@ -27,12 +28,12 @@ class CancelOrder(OrderRef):
 
 def cancel_unpaid(
     db: Db,
-    order: dict[str, Any],
+    order: Order,
     note: str,
     *,
     close_payment: PaymentCloser,
     condition: dict[str, Any] | None = None,
-) -> dict[str, Any] | None:
+) -> Order | None:
     """The cancelled, settled order; None if it was not (or no longer) waiting for payment."""
     if order["status"] != PENDING_PAYMENT or not close_payment(db, order):
         return None
@@ -45,7 +46,7 @@ def cancel_order(
     """Raises NotFound (not the caller's order), Conflict (already paid or failed) or
     UpstreamUnavailable (WeChat Pay could not be closed: nothing changed, try again)."""
     db = db if db is not None else database()
-    order = db.orders.find_one({"_id": cmd.order_id, "openid": buyer})
+    order = orders_of(db).find_one({"_id": cmd.order_id, "openid": buyer})
     if order is None:
         raise NotFound(f"no order {cmd.order_id!r}")
     cancelled = cancel_unpaid(

@@ -8,9 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from retail.common.clock import utcnow
-from retail.common.vocabulary import OrderStatus
+from retail.common.vocabulary import OrderStatus, ParcelRefundStatus
 from retail.common.vocabulary import RefundRequestStatus as R
 from retail.store import Db
+
+from .document import orders_of
 
 ENDED = [OrderStatus.CANCELLED, OrderStatus.FAILED, OrderStatus.REFUNDED]
 REVIEW_OPEN = (R.REQUESTED, R.APPROVED)
@@ -19,13 +21,15 @@ MAX_SHOWN = 20
 
 def release_hold(db: Db, order_id: str, event_id: str) -> None:
     """A reviewer released the risk event that held the order: it may be shipped again."""
-    db.orders.update_one({"_id": order_id, "risk_hold": event_id}, {"$set": {"risk_hold": None}})
+    orders_of(db).update_one(
+        {"_id": order_id, "risk_hold": event_id}, {"$set": {"risk_hold": None}}
+    )
 
 
 def refunds_asked_since(db: Db, buyer: str, since: datetime) -> list[datetime]:
     """When each of the buyer's orders placed since `since` that were refunded, or had a
     refund asked (of the whole order or of a parcel), was placed."""
-    found = db.orders.find(
+    found = orders_of(db).find(
         {
             "openid": buyer,
             "created_at": {"$gte": since},
@@ -44,12 +48,12 @@ def orders_in_progress(db: Db, buyer: str, limit: int | None = MAX_SHOWN) -> lis
     """The buyer's orders that fulfilment or a refund still needs the buyer for (not ended,
     not completed, or completed with a refund under way), at most `limit`."""
     waiting = []
-    for order in db.orders.find({"openid": buyer, "status": {"$nin": ENDED}}):
+    for order in orders_of(db).find({"openid": buyer, "status": {"$nin": ENDED}}):
         parcels = (order.get("parcel_refunds") or {}).values()
         if (
             order["status"] != OrderStatus.COMPLETED
             or (order.get("refund_request") or {}).get("status") in REVIEW_OPEN
-            or any(p.get("status") == OrderStatus.REFUNDING for p in parcels)
+            or any(p.get("status") == ParcelRefundStatus.REFUNDING for p in parcels)
         ):
             waiting.append(order["_id"])
     return waiting[:limit]
@@ -61,18 +65,22 @@ def anonymise_orders(db: Db, openid: str, alias: str) -> int:
     order that still needs the buyer (placed or asked about while the erasure ran) is left
     until it has ended (the erasure's second sweep takes it)."""
     waiting = orders_in_progress(db, openid, limit=None)
-    kept: int = db.orders.update_many(
-        {"openid": openid, "_id": {"$nin": waiting}},
-        {
-            "$set": {
-                "openid": alias,
-                "address": None,
-                "remark": None,
-                "pickup_code": None,
-                "updated_at": utcnow(),
-                "customer_due": utcnow(),  # the customer table follows (analytics.customers)
+    kept: int = (
+        orders_of(db)
+        .update_many(
+            {"openid": openid, "_id": {"$nin": waiting}},
+            {
+                "$set": {
+                    "openid": alias,
+                    "address": None,
+                    "remark": None,
+                    "pickup_code": None,
+                    "updated_at": utcnow(),
+                    "customer_due": utcnow(),  # the customer table follows (analytics.customers)
+                },
+                "$unset": {"tracking": "", "refund_request": "", "risk_marks": ""},
             },
-            "$unset": {"tracking": "", "refund_request": "", "risk_marks": ""},
-        },
-    ).modified_count
+        )
+        .modified_count
+    )
     return kept

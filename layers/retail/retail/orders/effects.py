@@ -16,7 +16,6 @@ order_repair replays what a crash left behind. Every effect is safe to repeat.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 from retail.groupbuy import count_payment
 from retail.members import award_points, extend_membership, take_back_points
@@ -28,32 +27,33 @@ from retail.referral import (
 )
 from retail.store import Db
 
+from .document import Order, orders_of
 from .records import points_key, refunded_before_completion
 from .transitions import COMPLETED_EFFECTS, PAID_EFFECTS, REFUNDED_EFFECTS, SALES
 
 PARCEL_PREFIX = "parcel:"
 
 
-def apply_outbox(db: Db, order: dict[str, Any]) -> None:
+def apply_outbox(db: Db, order: Order) -> None:
     for effect in list(order.get("outbox") or []):
         if effect.startswith(PARCEL_PREFIX):
             _parcel_refunded(db, order, effect.removeprefix(PARCEL_PREFIX))
         else:
             _APPLY[effect](db, order)
-        db.orders.update_one({"_id": order["_id"]}, {"$pull": {"outbox": effect}})
+        orders_of(db).update_one({"_id": order["_id"]}, {"$pull": {"outbox": effect}})
         if effect == SALES:
             for product_id in _units_by_product(order):
                 db.products.update_one({"_id": product_id}, {"$unset": {f"ops.{order['_id']}": ""}})
 
 
-def _units_by_product(order: dict[str, Any]) -> Counter[str]:
+def _units_by_product(order: Order) -> Counter[str]:
     units: Counter[str] = Counter()
     for line in order["lines"]:
         units[line["product_id"]] += line["qty"]
     return units
 
 
-def _count_sales(db: Db, order: dict[str, Any]) -> None:
+def _count_sales(db: Db, order: Order) -> None:
     marker = f"ops.{order['_id']}"
     for product_id, qty in _units_by_product(order).items():
         db.products.update_one(
@@ -62,17 +62,18 @@ def _count_sales(db: Db, order: dict[str, Any]) -> None:
         )
 
 
-def _paid(db: Db, order: dict[str, Any]) -> None:
+def _paid(db: Db, order: Order) -> None:
     db.users.update_one({"_id": order["openid"]}, {"$max": {"last_paid_at": order["paid_at"]}})
     record_first_order(db, order)
-    if order.get("group_id"):
-        count_payment(db, order["group_id"], order["_id"])
+    group_id = order.get("group_id")
+    if group_id:
+        count_payment(db, group_id, order["_id"])
     days = _membership_days(db, order)
     if days:
         extend_membership(db, order["openid"], days, f"membership:{order['_id']}")
 
 
-def _membership_days(db: Db, order: dict[str, Any]) -> int:
+def _membership_days(db: Db, order: Order) -> int:
     """The days the order's payment grants, and so exactly what its refund takes back: as
     each line recorded them when the order was placed, whatever the product says now (a
     line placed before lines recorded them reads its product)."""
@@ -93,7 +94,7 @@ def _membership_days(db: Db, order: dict[str, Any]) -> int:
     )
 
 
-def _completed(db: Db, order: dict[str, Any]) -> None:
+def _completed(db: Db, order: Order) -> None:
     release_commission(db, order["_id"])
     points = (order.get("paid_amount", order["total"]) - refunded_before_completion(order)) // 100
     if points:
@@ -102,7 +103,7 @@ def _completed(db: Db, order: dict[str, Any]) -> None:
         )
 
 
-def _refunded(db: Db, order: dict[str, Any]) -> None:
+def _refunded(db: Db, order: Order) -> None:
     reverse_commission(db, order["_id"])
     days = _membership_days(db, order)
     if days:
@@ -114,35 +115,37 @@ def _refunded(db: Db, order: dict[str, Any]) -> None:
             db, order["openid"], rest, points_key(order["_id"], "reverse"), "refunded"
         )
         if shortfall:  # already spent: their value comes off the refund (refunding.refundable)
-            db.orders.update_one({"_id": order["_id"]}, {"$set": {"points_shortfall": shortfall}})
+            orders_of(db).update_one(
+                {"_id": order["_id"]}, {"$set": {"points_shortfall": shortfall}}
+            )
 
 
 def _parcel_key(order_id: str, merchant_id: str) -> str:
     return points_key(order_id, f"reverse:{merchant_id}")
 
 
-def _taken_by_parcels(db: Db, order: dict[str, Any]) -> int:
+def _taken_by_parcels(db: Db, order: Order) -> int:
     """Points the order's parcel refunds asked back (taken, or lacking and paid for)."""
     keys = [_parcel_key(order["_id"], m) for m in order.get("parcel_refunds") or {}]
     entries = db.points_ledger.find({"_id": {"$in": keys}}, {"delta": 1, "shortfall": 1})
     return sum(-e["delta"] + e.get("shortfall", 0) for e in entries)
 
 
-def _parcel_refunded(db: Db, order: dict[str, Any], merchant_id: str) -> None:
+def _parcel_refunded(db: Db, order: Order, merchant_id: str) -> None:
     parcel = order["parcel_refunds"][merchant_id]
     reduce_commission(db, order["_id"], merchant_id, parcel["amount"])
     earned = db.points_ledger.find_one({"_id": points_key(order["_id"], "earn")})
     if not (earned and parcel.get("after_completion")):
         return  # completion earned nothing on a parcel refunded before it
     key = _parcel_key(order["_id"], merchant_id)
-    others = {
-        **order,
-        "parcel_refunds": {m: p for m, p in order["parcel_refunds"].items() if m != merchant_id},
+    others = order.copy()
+    others["parcel_refunds"] = {
+        m: p for m, p in order["parcel_refunds"].items() if m != merchant_id
     }
     asked = min(parcel["amount"] // 100, earned["delta"] - _taken_by_parcels(db, others))
     shortfall = take_back_points(db, order["openid"], asked, key, "parcel refunded")
     if shortfall:  # their value comes off this parcel's refund (parcel_refunds.refund_amount)
-        db.orders.update_one(
+        orders_of(db).update_one(
             {"_id": order["_id"]},
             {"$set": {f"parcel_refunds.{merchant_id}.points_shortfall": shortfall}},
         )

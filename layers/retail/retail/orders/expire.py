@@ -8,8 +8,6 @@ or a late payment) finds nothing to redo. An order whose transaction could not b
 
 from __future__ import annotations
 
-from typing import Any
-
 from retail.common.batches import BatchRequest, BatchSummary, Budget, Outcome, run_batches
 from retail.common.clock import utcnow
 from retail.common.database import database
@@ -17,6 +15,7 @@ from retail.common.errors import UpstreamUnavailable
 from retail.store import Db
 
 from .cancel import PaymentCloser, cancel_unpaid
+from .document import Order, orders_of
 from .records import PENDING_PAYMENT
 
 
@@ -28,11 +27,11 @@ def expire_unpaid_orders(
     overdue = {"status": PENDING_PAYMENT, "pay_deadline": {"$lte": now}}
     left: list[str] = []  # not cancelled in this run: kept out of the next fetch
 
-    def fetch(limit: int) -> list[dict[str, Any]]:
+    def fetch(limit: int) -> list[Order]:
         query = {**overdue, "_id": {"$nin": left}} if left else overdue
-        return list(db.orders.find(query, sort=[("pay_deadline", 1), ("_id", 1)], limit=limit))
+        return list(orders_of(db).find(query, sort=[("pay_deadline", 1), ("_id", 1)], limit=limit))
 
-    def expire(order: dict[str, Any]) -> Outcome:
+    def expire(order: Order) -> Outcome:
         try:
             cancelled = cancel_unpaid(
                 db,

@@ -23,6 +23,7 @@ from retail.common.operator import Operator, Role
 from retail.common.settings import settings
 from retail.store import Db
 
+from .document import Order, orders_of
 from .lifecycle import already_moved, transition
 from .models import OrderView
 from .parcels import (
@@ -82,7 +83,7 @@ def _tracking(status: str, description: str) -> dict[str, Any]:
     return {"$push": {"tracking": {"at": utcnow(), "status": status, "description": description}}}
 
 
-def _refuse_held(order: dict[str, Any]) -> None:
+def _refuse_held(order: Order) -> None:
     if order.get("risk_hold"):
         raise Conflict("the order is held for risk review", risk_event=order["risk_hold"])
 
@@ -91,14 +92,15 @@ def ship_order(cmd: ShipOrder, *, operator: Operator, db: Db | None = None) -> O
     """An express order's parcels leave the warehouses: a merchant ships its own, admin and
     service every waiting one (orders.parcels). Raises NotFound, Forbidden or Conflict."""
     db = db if db is not None else database()
-    order = db.orders.find_one({"_id": cmd.order_id})
+    order = orders_of(db).find_one({"_id": cmd.order_id})
     if order is None:
         raise NotFound(f"no order {cmd.order_id!r}")
     merchants = parcels_of(operator, order)
     if order["delivery"] != "express":
         raise Conflict(f"a {order['delivery']} order is not shipped by carrier")
-    if order.get("ship_on") and utcnow().date().isoformat() < order["ship_on"]:
-        raise Conflict(f"presale order ships on {order['ship_on']}", ship_on=order["ship_on"])
+    ship_on = order.get("ship_on")
+    if ship_on and utcnow().date().isoformat() < ship_on:
+        raise Conflict(f"presale order ships on {ship_on}", ship_on=ship_on)
     _refuse_held(order)
     refuse_unformed_group(db, order)
     if order["status"] not in (PAID, SHIPPED):
@@ -108,7 +110,7 @@ def ship_order(cmd: ShipOrder, *, operator: Operator, db: Db | None = None) -> O
     shipped = ship_parcels(db, order, merchants, cmd.carrier, cmd.tracking_no)
     if shipped:
         audit_ship(db, operator, order, shipped, cmd)
-    after = found(db.orders.find_one({"_id": cmd.order_id}), "order")
+    after = found(orders_of(db).find_one({"_id": cmd.order_id}), "order")
     return to_view(merchant_share(after, operator.merchant_id) if operator.merchant_id else after)
 
 
@@ -139,7 +141,7 @@ def confirm_receipt(cmd: OrderRef, *, buyer: str, db: Db | None = None) -> Order
     """The buyer confirms a shipped order arrived: every parcel, so every one must be out.
     Raises NotFound or Conflict (reason PARCELS_WAITING names the merchants not shipped)."""
     db = db if db is not None else database()
-    order = db.orders.find_one({"_id": cmd.order_id, "openid": buyer}) or {"_id": cmd.order_id}
+    order = orders_of(db).find_one({"_id": cmd.order_id, "openid": buyer}) or {"_id": cmd.order_id}
     now = utcnow()
     done = transition(
         db,
@@ -163,11 +165,11 @@ def confirm_receipt(cmd: OrderRef, *, buyer: str, db: Db | None = None) -> Order
 def record_rider_update(cmd: RiderUpdate, *, db: Db | None = None) -> OrderView:
     """A rider status from the same-city provider (already verified). Idempotent."""
     db = db if db is not None else database()
-    order = db.orders.find_one({"_id": cmd.order_id, "delivery_id": cmd.delivery_id})
+    order = orders_of(db).find_one({"_id": cmd.order_id, "delivery_id": cmd.delivery_id})
     if order is None:
         raise NotFound("no order for this delivery")
     description = f"rider {cmd.rider_name}" if cmd.rider_name else "rider update"
-    db.orders.update_one(
+    orders_of(db).update_one(
         {"_id": cmd.order_id, "tracking.status": {"$ne": cmd.status}},
         _tracking(cmd.status, description),
     )
@@ -184,7 +186,7 @@ def record_rider_update(cmd: RiderUpdate, *, db: Db | None = None) -> OrderView:
             "delivered by rider",
             extra=settling("completed_at", utcnow()),
         )
-    return to_view(found(db.orders.find_one({"_id": cmd.order_id}), "order"))
+    return to_view(found(orders_of(db).find_one({"_id": cmd.order_id}), "order"))
 
 
 def auto_confirm_orders(cmd: BatchRequest, *, budget: Budget, db: Db | None = None) -> BatchSummary:
@@ -199,10 +201,10 @@ def auto_confirm_orders(cmd: BatchRequest, *, budget: Budget, db: Db | None = No
         ]
     }
 
-    def fetch(limit: int) -> list[dict[str, Any]]:
-        return list(db.orders.find(due, {"_id": 1}, sort=[("shipped_at", 1)], limit=limit))
+    def fetch(limit: int) -> list[Order]:
+        return list(orders_of(db).find(due, {"_id": 1}, sort=[("shipped_at", 1)], limit=limit))
 
-    def confirm(ref: dict[str, Any]) -> Outcome:
+    def confirm(ref: Order) -> Outcome:
         done = transition(
             db,
             ref["_id"],
@@ -217,7 +219,7 @@ def auto_confirm_orders(cmd: BatchRequest, *, budget: Budget, db: Db | None = No
     return run_batches(cmd, budget, fetch, confirm, BatchSummary())
 
 
-def _may_handle(operator: Operator, order: dict[str, Any]) -> bool:
+def _may_handle(operator: Operator, order: Order) -> bool:
     """admin and service: every order; a merchant: orders made only of its own goods."""
     if operator.is_one_of(Role.ADMIN, Role.SERVICE):
         return True

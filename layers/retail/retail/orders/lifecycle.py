@@ -26,6 +26,7 @@ from retail.members import give_back_points
 from retail.risk import release_caps
 from retail.store import Db
 
+from .document import Order, OrderLine, orders_of
 from .effects import apply_outbox
 from .records import (
     CANCELLED,
@@ -81,7 +82,7 @@ def transition(
     extra: dict[str, Any] | None = None,
     condition: dict[str, Any] | None = None,
     now: datetime | None = None,
-) -> dict[str, Any] | None:
+) -> Order | None:
     """Move the order from an expected status to `status` with every effect the table
     (transitions.py) gives that change; None if the order was not in an expected status.
 
@@ -103,7 +104,7 @@ def transition(
     }
     if effects.outbox:
         update["$addToSet"] = {"outbox": {"$each": list(effects.outbox)}}
-    doc: dict[str, Any] | None = db.orders.find_one_and_update(
+    doc: Order | None = orders_of(db).find_one_and_update(
         {"_id": order_id, "status": {"$in": allowed}, **(condition or {})},
         update,
         return_document=ReturnDocument.AFTER,
@@ -115,10 +116,10 @@ def transition(
     return settle_stock(db, doc) if effects.moves_stock else doc
 
 
-def already_moved(db: Db, order_id: str, buyer: str, status: str, verb: str) -> dict[str, Any]:
+def already_moved(db: Db, order_id: str, buyer: str, status: str, verb: str) -> Order:
     """After a buyer's move found the order elsewhere: the order if it already reached `status`
     (a retried request gets the same answer), else NotFound or Conflict naming its status."""
-    order: dict[str, Any] | None = db.orders.find_one({"_id": order_id, "openid": buyer})
+    order: Order | None = orders_of(db).find_one({"_id": order_id, "openid": buyer})
     if order is None:
         raise NotFound(f"no order {order_id!r}")
     if order["status"] != status:
@@ -128,23 +129,24 @@ def already_moved(db: Db, order_id: str, buyer: str, status: str, verb: str) -> 
     return order
 
 
-def _settle_coupon(db: Db, order: dict[str, Any], restocked: bool) -> None:
+def _settle_coupon(db: Db, order: Order, coupon_id: str, restocked: bool) -> None:
     """Paid: the coupon is used. Cancelled, failed, or refunded before shipping: it is back."""
     if order["status"] == PAID:
-        spend_coupon(db, order["coupon_id"], order["_id"])
+        spend_coupon(db, coupon_id, order["_id"])
     elif order["status"] in (CANCELLED, FAILED) or restocked:
-        release_coupon(db, order["coupon_id"], order["_id"])
+        release_coupon(db, coupon_id, order["_id"])
 
 
-def _give_back_or_keep(db: Db, order: dict[str, Any], restocked: bool) -> None:
+def _give_back_or_keep(db: Db, order: Order, restocked: bool) -> None:
     """The coupon, purchase caps, group seat and points an order in this status keeps or
     gives back (each exactly once, by its own key)."""
-    if order.get("coupon_id"):
-        _settle_coupon(db, order, restocked)
+    coupon_id, group_id = order.get("coupon_id"), order.get("group_id")
+    if coupon_id:
+        _settle_coupon(db, order, coupon_id, restocked)
     if order["status"] in (CANCELLED, FAILED) or restocked:
         release_caps(db, order)
-    if order.get("group_id") and order["status"] in (CANCELLED, FAILED):
-        leave_group(db, order["group_id"], order["openid"], order["_id"])
+    if group_id and order["status"] in (CANCELLED, FAILED):
+        leave_group(db, group_id, order["openid"], order["_id"])
     if order.get("points_used") and (order["status"] in (CANCELLED, FAILED) or restocked):
         give_back_points(
             db,
@@ -156,7 +158,7 @@ def _give_back_or_keep(db: Db, order: dict[str, Any], restocked: bool) -> None:
         )
 
 
-def settle_stock(db: Db, order: dict[str, Any]) -> dict[str, Any]:
+def settle_stock(db: Db, order: Order) -> Order:
     """Bring every line's stock, and the order's coupon, to what its status needs; returns
     the order. Leaves it unsettled (for order_repair) if a stock move cannot be made.
     """
@@ -167,7 +169,7 @@ def settle_stock(db: Db, order: dict[str, Any]) -> dict[str, Any]:
     if refunding:  # refunded whole: the parcels still waiting never left
         parcels_back.update(waiting_parcels(order))
     updates: dict[str, Any] = {}
-    moved: list[dict[str, Any]] = []
+    moved: list[OrderLine] = []
     for index, line in enumerate(order["lines"]):
         line_target = _RESTOCKED if line["merchant_id"] in parcels_back else target
         holds = _holds(db, order["_id"], line)
@@ -192,18 +194,18 @@ def settle_stock(db: Db, order: dict[str, Any]) -> dict[str, Any]:
         moved.append(line)
     _give_back_or_keep(db, order, restocked)
     if updates and not _record_lines(db, order, updates):
-        return db.orders.find_one({"_id": order["_id"]}) or order  # markers kept for repair
+        return orders_of(db).find_one({"_id": order["_id"]}) or order  # markers kept for repair
     for line in moved:
         clear_marker(db, order["_id"], line["sku_id"], line["location"])
-    settled = db.orders.find_one_and_update(
+    settled = orders_of(db).find_one_and_update(
         {"_id": order["_id"], "status": order["status"], "stock_settled": False},
         {"$set": {"stock_settled": True}},
         return_document=ReturnDocument.AFTER,
     )
-    return settled or db.orders.find_one({"_id": order["_id"]}) or order
+    return settled or orders_of(db).find_one({"_id": order["_id"]}) or order
 
 
-def _holds(db: Db, order_id: str, line: dict[str, Any]) -> LineStock:
+def _holds(db: Db, order_id: str, line: OrderLine) -> LineStock:
     """What the line's stock really holds: its recorded state, or where a move from that
     state left it if a process died between the move and its record (the move's marker on
     the stock level says so). Moving again from the recorded state would take a reservation
@@ -215,16 +217,16 @@ def _holds(db: Db, order_id: str, line: dict[str, Any]) -> LineStock:
     return LineStock(line["stock"])
 
 
-def _record_lines(db: Db, order: dict[str, Any], updates: dict[str, Any]) -> bool:
+def _record_lines(db: Db, order: Order, updates: dict[str, Any]) -> bool:
     """Record the lines' new stock states, naming the states they were moved from, whatever
     the order's status has become meanwhile (another merchant's parcel may have left): the
     moves happened, so the order must say so before their markers go. True once recorded
     (by this call or by another that made the same moves); False if the lines hold something
     else, when the markers stay and order_repair settles the order again."""
     moved_from = {key: order["lines"][int(key.split(".")[1])]["stock"] for key in updates}
-    recorded = db.orders.update_one({"_id": order["_id"], **moved_from}, {"$set": updates})
+    recorded = orders_of(db).update_one({"_id": order["_id"], **moved_from}, {"$set": updates})
     if recorded.matched_count:
         return True
-    current = db.orders.find_one({"_id": order["_id"]}, {"lines": 1}) or {}
+    current = orders_of(db).find_one({"_id": order["_id"]}, {"lines": 1}) or {}
     lines = current.get("lines") or []
     return all(lines[int(key.split(".")[1])]["stock"] == wanted for key, wanted in updates.items())

@@ -7,7 +7,13 @@ from datetime import datetime
 from pydantic import BaseModel, Field, model_validator
 
 from retail.common.models import ID, OPTIONAL_ID, OUT, STRICT
-from retail.common.vocabulary import Delivery, OrderStatus
+from retail.common.vocabulary import (
+    Delivery,
+    OrderStatus,
+    ParcelRefundStatus,
+    ParcelStatus,
+    RefundStatus,
+)
 from retail.risk import DEVICE_ID
 
 
@@ -118,7 +124,7 @@ class Quote(BaseModel):
 class TimelineEntry(BaseModel):
     model_config = OUT
     at: datetime
-    status: str
+    status: OrderStatus
     note: str | None = None
 
 
@@ -134,21 +140,23 @@ class ParcelRefund(BaseModel):
     """One merchant's parcel given back (orders.parcel_refunds)."""
 
     model_config = OUT
-    status: str = Field(description="REFUNDING until the money arrived, then REFUNDED")
+    status: ParcelRefundStatus = Field(
+        description="REFUNDING until the money arrived, then REFUNDED"
+    )
     amount: int = Field(description="the parcel's share of what was paid for goods, fen")
     points_shortfall: int = Field(0, description="earned points already spent: off the refund")
     restock: bool = Field(description="the goods had not left: back to stock")
     reason: str
     at: datetime
     refunded_at: datetime | None = None
-    refund_status: str | None = Field(None, description="WeChat Pay's word on the refund")
+    refund_status: RefundStatus | None = Field(None, description="WeChat Pay's word on the refund")
 
 
 class Parcel(BaseModel):
     """One merchant's lines on their way (orders.parcels)."""
 
     model_config = OUT
-    status: str
+    status: ParcelStatus
     carrier: str
     tracking_no: str
     shipped_at: datetime
@@ -173,7 +181,9 @@ class OrderView(Quote):
     parcel_refunds: dict[str, ParcelRefund] = Field(
         {}, description="merchant_id -> the refund of its parcel (refund_request merchant_id)"
     )
-    refund_status: str | None = Field(None, description="WeChat Pay's word on a whole refund")
+    refund_status: RefundStatus | None = Field(
+        None, description="WeChat Pay's word on a refund of the whole order"
+    )
     carrier: str | None = None
     tracking_no: str | None = None
     delivery_id: str | None = None

@@ -32,6 +32,7 @@ from retail.common.logs import log
 from retail.common.vocabulary import OrderStatus, RefundStatus
 from retail.store import Db
 
+from .document import Order, orders_of
 from .effects import PARCEL_PREFIX, apply_outbox
 from .lifecycle import settle_stock
 from .parcels import mark_all_out
@@ -43,7 +44,7 @@ REFUNDING, REFUNDED = OrderStatus.REFUNDING, OrderStatus.REFUNDED
 SUCCESS = RefundStatus.SUCCESS
 
 
-def is_last_parcel(order: dict[str, Any], merchant_id: str) -> bool:
+def is_last_parcel(order: Order, merchant_id: str) -> bool:
     """True if every other merchant's parcel has been refunded already."""
     refunded = set(order.get("parcel_refunds") or {})
     return set(order.get("merchant_ids") or []) - refunded == {merchant_id}
@@ -54,12 +55,12 @@ def is_last_parcel(order: dict[str, Any], merchant_id: str) -> bool:
 NOTHING_LEFT = {"parcels": {"$exists": False}}
 
 
-def nothing_left(order: dict[str, Any]) -> bool:
+def nothing_left(order: Order) -> bool:
     """A PAID order no parcel of which has left: refunded whole, its goods go back to stock."""
     return order.get("status") == PAID and not order.get("parcels")
 
 
-def rest_never_left(order: dict[str, Any]) -> bool:
+def rest_never_left(order: Order) -> bool:
     """True for a SHIPPED order whose every parcel that left has been refunded by parcel:
     what is left to refund has never left (the whole refund puts it back in stock)."""
     left = set(order.get("parcels") or {})
@@ -67,12 +68,12 @@ def rest_never_left(order: dict[str, Any]) -> bool:
     return order.get("status") == SHIPPED and left <= refunded and bool(waiting_parcels(order))
 
 
-def unchanged_parcels(order: dict[str, Any]) -> dict[str, Any]:
+def unchanged_parcels(order: Order) -> dict[str, Any]:
     """The condition that no parcel waiting in `order` has left since it was read."""
     return {f"parcels.{m}": {"$exists": False} for m in waiting_parcels(order)}
 
 
-def check_parcel(order: dict[str, Any], merchant_id: str) -> None:
+def check_parcel(order: Order, merchant_id: str) -> None:
     """Raises NotFound for a merchant with no goods in the order, Conflict for an order that
     is not refunded by parcel or a parcel refunded already."""
     merchants: list[str] = order.get("merchant_ids") or []
@@ -97,7 +98,7 @@ def start_parcel_refund(
     restock: bool,
     review: dict[str, Any] | None = None,
     condition: dict[str, Any] | None = None,
-) -> dict[str, Any] | None:
+) -> Order | None:
     """Record the parcel's refund once, with its effects (stock back if `restock`, points
     and commission for the share); None if the parcel was refunded already or the order
     is not refundable. The refund itself is the payments package's (send_parcel_refund);
@@ -108,15 +109,17 @@ def start_parcel_refund(
     order's completion (which earns points on what the parcels refunded before it left)
     came first."""
     for _ in range(3):
-        order = db.orders.find_one({"_id": order_id}) or {}
+        order = orders_of(db).find_one({"_id": order_id}) or {}
         if order.get("status") not in REFUNDABLE:
             return None
         started = _start(db, order, merchant_id, reason, restock, review, condition or {})
         if started is not None:
             log("parcel_refund_started", order_id=order_id, merchant_id=merchant_id)
             apply_outbox(db, started)
-            return settle_stock(db, started) if restock else db.orders.find_one({"_id": order_id})
-        current = db.orders.find_one({"_id": order_id}, {"status": 1}) or {}
+            return (
+                settle_stock(db, started) if restock else orders_of(db).find_one({"_id": order_id})
+            )
+        current = orders_of(db).find_one({"_id": order_id}, {"status": 1}) or {}
         if current.get("status") == order["status"]:
             return None  # refunded already, held, or the condition does not hold
     raise Conflict("the order kept changing; try again")
@@ -124,13 +127,13 @@ def start_parcel_refund(
 
 def _start(
     db: Db,
-    order: dict[str, Any],
+    order: Order,
     merchant_id: str,
     reason: str,
     restock: bool,
     review: dict[str, Any] | None,
     condition: dict[str, Any],
-) -> dict[str, Any] | None:
+) -> Order | None:
     now = utcnow()
     unsettled = {"stock_settled": False} if restock else {}
     parcel = {
@@ -146,7 +149,7 @@ def _start(
         parcel["review"] = {**review, "request": order.get("refund_request")}
         reviewed = {"$unset": {"refund_request": ""}}
     others = [m for m in order.get("merchant_ids") or [] if m != merchant_id]
-    started: dict[str, Any] | None = db.orders.find_one_and_update(
+    started: Order | None = orders_of(db).find_one_and_update(
         {
             "$and": [
                 {"_id": order["_id"], "status": order["status"]},
@@ -173,7 +176,7 @@ def _start(
 
 def parcel_refund_recorded(db: Db, order_id: str, merchant_id: str) -> None:
     """The parcel's refund is recorded with the payments package: nothing is owed now."""
-    db.orders.update_one({"_id": order_id}, {"$pull": {"parcels_owed": merchant_id}})
+    orders_of(db).update_one({"_id": order_id}, {"$pull": {"parcels_owed": merchant_id}})
 
 
 def note_parcel_refund_status(db: Db, order_id: str, merchant_id: str, status: str) -> None:
@@ -181,7 +184,7 @@ def note_parcel_refund_status(db: Db, order_id: str, merchant_id: str, status: s
     SUCCESS makes the parcel REFUNDED, once."""
     now = utcnow()
     if status == SUCCESS:
-        db.orders.update_one(
+        orders_of(db).update_one(
             {"_id": order_id, f"parcel_refunds.{merchant_id}.status": REFUNDING},
             {
                 "$set": {
@@ -192,7 +195,7 @@ def note_parcel_refund_status(db: Db, order_id: str, merchant_id: str, status: s
             },
         )
     noted = f"parcel_refunds.{merchant_id}.refund_status"
-    db.orders.update_one(
+    orders_of(db).update_one(
         {
             "_id": order_id,
             f"parcel_refunds.{merchant_id}": {"$exists": True},

@@ -20,13 +20,14 @@ from retail.common.operator import Operator, Role
 from retail.common.vocabulary import GroupStatus, ParcelStatus
 from retail.store import Db
 
+from .document import Order, orders_of
 from .lifecycle import transition
 from .records import PAID, SHIPPED, by_parcel, waiting_parcels
 
 NOT_HELD = {"risk_hold": None}  # an order held by a risk rule waits for an operator's review
 
 
-def parcels_of(operator: Operator, order: dict[str, Any]) -> list[str]:
+def parcels_of(operator: Operator, order: Order) -> list[str]:
     """The merchants whose parcels this operator ships; raises NotFound for a merchant with
     no goods in the order (as for a missing order) and Forbidden for other roles."""
     merchants: list[str] = order.get("merchant_ids") or []
@@ -39,7 +40,7 @@ def parcels_of(operator: Operator, order: dict[str, Any]) -> list[str]:
     raise Forbidden(f"role {operator.role!r} may not handle orders")
 
 
-def refuse_unformed_group(db: Db, order: dict[str, Any]) -> None:
+def refuse_unformed_group(db: Db, order: Order) -> None:
     """A group-buy order leaves only once its group has succeeded (it may still fail)."""
     if not order.get("group_id"):
         return
@@ -53,7 +54,7 @@ def refuse_unformed_group(db: Db, order: dict[str, Any]) -> None:
 
 
 def ship_parcels(
-    db: Db, order: dict[str, Any], merchants: list[str], carrier: str, tracking_no: str
+    db: Db, order: Order, merchants: list[str], carrier: str, tracking_no: str
 ) -> list[str]:
     """Hand each waiting parcel to the carrier once; returns the merchants shipped now.
     Raises Conflict if the order cannot be shipped or a parcel left with other tracking."""
@@ -66,7 +67,7 @@ def ship_parcels(
             "tracking_no": tracking_no,
             "shipped_at": now,
         }
-        moved = db.orders.update_one(
+        moved = orders_of(db).update_one(
             {
                 "_id": order["_id"],
                 "status": {"$in": [PAID, SHIPPED]},
@@ -99,7 +100,7 @@ def _entry(merchant_id: str, carrier: str, tracking_no: str, now: Any) -> dict[s
 
 def _same_parcel_or_refuse(db: Db, order_id: str, merchant_id: str, tracking_no: str) -> None:
     """A retried ship of the same parcel is answered as the first; anything else refused."""
-    current = db.orders.find_one({"_id": order_id}) or {}
+    current = orders_of(db).find_one({"_id": order_id}) or {}
     parcel = (current.get("parcels") or {}).get(merchant_id)
     if parcel and parcel["tracking_no"] == tracking_no:
         return
@@ -112,7 +113,7 @@ def _same_parcel_or_refuse(db: Db, order_id: str, merchant_id: str, tracking_no:
 
 
 def _advance(db: Db, order_id: str, carrier: str, tracking_no: str, now: Any) -> None:
-    order = db.orders.find_one({"_id": order_id}) or {}
+    order = orders_of(db).find_one({"_id": order_id}) or {}
     all_out = not waiting_parcels(order)  # read after a parcel left: it has parcels
     extra: dict[str, Any] = {"carrier": order.get("carrier") or carrier}
     extra["tracking_no"] = order.get("tracking_no") or tracking_no
@@ -120,25 +121,25 @@ def _advance(db: Db, order_id: str, carrier: str, tracking_no: str, now: Any) ->
         extra["shipped_at"] = now
     moved = transition(db, order_id, PAID, SHIPPED, f"{carrier} {tracking_no}", extra=extra)
     if moved is None or not all_out:  # a later parcel, or one went back since the read
-        mark_all_out(db, moved or db.orders.find_one({"_id": order_id}) or {}, now)
+        mark_all_out(db, moved or orders_of(db).find_one({"_id": order_id}) or {}, now)
 
 
-def mark_all_out(db: Db, order: dict[str, Any], now: Any) -> dict[str, Any]:
+def mark_all_out(db: Db, order: Order, now: Any) -> Order:
     """Every parcel out (handed to a carrier, or refunded before it left): the SHIPPED order
     records `shipped_at` once, which starts auto-confirmation. Called with the order as read
     after each change that can make it so (a parcel shipped, a waiting parcel refunded) and
     by order_repair after a crash, so that of two changes racing the later one sees both."""
     if order.get("status") != SHIPPED or order.get("shipped_at") or waiting_parcels(order):
         return order
-    marked: dict[str, Any] | None = db.orders.find_one_and_update(
+    marked = orders_of(db).find_one_and_update(
         {"_id": order["_id"], "status": SHIPPED, "shipped_at": None},
         {"$set": {"shipped_at": now}},
         return_document=ReturnDocument.AFTER,
     )
-    return marked or db.orders.find_one({"_id": order["_id"]}) or order
+    return marked or orders_of(db).find_one({"_id": order["_id"]}) or order
 
 
-def all_parcels_out(order: dict[str, Any]) -> dict[str, Any]:
+def all_parcels_out(order: Order) -> dict[str, Any]:
     """The condition a receipt needs: every merchant's parcel handed to a carrier, or its
     money given back before it left."""
     return {
@@ -148,7 +149,7 @@ def all_parcels_out(order: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def delivered(order: dict[str, Any], now: Any) -> dict[str, Any]:
+def delivered(order: Order, now: Any) -> dict[str, Any]:
     marks: dict[str, Any] = {}
     for merchant_id in by_parcel(order):
         if merchant_id not in (order.get("parcels") or {}):
@@ -158,9 +159,7 @@ def delivered(order: dict[str, Any], now: Any) -> dict[str, Any]:
     return marks
 
 
-def audit_ship(
-    db: Db, operator: Operator, order: dict[str, Any], shipped: list[str], cmd: Any
-) -> None:
+def audit_ship(db: Db, operator: Operator, order: Order, shipped: list[str], cmd: Any) -> None:
     record_audit(
         db,
         operator,

@@ -13,13 +13,14 @@ from retail.common.clock import utcnow
 from retail.common.logs import log
 from retail.store import Db
 
+from .document import Order, orders_of
 from .lifecycle import transition
 from .records import COMPLETED, PAID, PENDING_PAYMENT, settling
 
 
 def mark_paid(
     db: Db, order_id: str, transaction_id: str, amount: int, paid_at: datetime | None = None
-) -> dict[str, Any] | None:
+) -> Order | None:
     """The paid order, or None when the order was not waiting for payment (already paid by
     this transaction, cancelled, ...): the caller decides what that means."""
     paid = transition(
@@ -45,7 +46,7 @@ def mark_paid(
     return paid
 
 
-def complete_virtual(db: Db, order_id: str) -> dict[str, Any] | None:
+def complete_virtual(db: Db, order_id: str) -> Order | None:
     return transition(
         db,
         order_id,
@@ -57,11 +58,11 @@ def complete_virtual(db: Db, order_id: str) -> dict[str, Any] | None:
     )
 
 
-def dispatch_rider(db: Db, order: dict[str, Any]) -> dict[str, Any]:
+def dispatch_rider(db: Db, order: Order) -> Order:
     """Book a rider once: the provider dedupes by our order id, and we record its id once."""
     booking = delivery_provider().dispatch(order)
     now = utcnow()
-    dispatched = db.orders.find_one_and_update(
+    dispatched = orders_of(db).find_one_and_update(
         {"_id": order["_id"], "delivery_id": None},
         {
             "$set": {"delivery_id": booking.delivery_id, "updated_at": now},
@@ -76,17 +77,17 @@ def dispatch_rider(db: Db, order: dict[str, Any]) -> dict[str, Any]:
         return_document=ReturnDocument.AFTER,
     )
     log("rider_dispatched", order_id=order["_id"], delivery_id=booking.delivery_id)
-    return dispatched or db.orders.find_one({"_id": order["_id"]}) or order
+    return dispatched or orders_of(db).find_one({"_id": order["_id"]}) or order
 
 
 def mark_payment_checked(db: Db, order_id: str) -> None:
     """Reconciliation learned the order's payment is settled either way: WeChat Pay will never
     take money for it, or took it and the order has followed."""
-    db.orders.update_one({"_id": order_id}, {"$set": {"payment_checked": True}})
+    orders_of(db).update_one({"_id": order_id}, {"$set": {"payment_checked": True}})
 
 
 def record_prepay(db: Db, order_id: str, prepay_id: str, expires_at: Any, now: Any) -> None:
-    db.orders.update_one(
+    orders_of(db).update_one(
         {"_id": order_id, "status": PENDING_PAYMENT},
         {
             "$set": {

@@ -15,6 +15,7 @@ from typing import Any
 from retail.common.errors import Conflict, NotFound, Reason
 from retail.store import Db
 
+from .document import Order, orders_of
 from .records import PAID, PENDING_PAYMENT, RESERVING
 
 OPEN = [RESERVING, PENDING_PAYMENT, PAID]  # a code held until the goods are handed over
@@ -27,7 +28,7 @@ def draw_pickup_code(db: Db, store_id: str) -> str:
     code = ""
     for _ in range(DRAWS):
         code = f"{secrets.randbelow(10**6):06d}"
-        taken = db.orders.find_one(
+        taken = orders_of(db).find_one(
             {"store_id": store_id, "pickup_code": code, "status": {"$in": OPEN}}, {"_id": 1}
         )
         if taken is None:
@@ -40,8 +41,8 @@ def pickup_order(
     store_id: str,
     code: str,
     order_id: str | None,
-    may_handle: Callable[[dict[str, Any]], bool],
-) -> dict[str, Any]:
+    may_handle: Callable[[Order], bool],
+) -> Order:
     """The one paid pickup order at the store with this code (and id, when given) among those
     the operator `may_handle`. Raises NotFound, or Conflict (reason PICKUP_CODE_SHARED) when
     the code alone names several (told only to an operator who may handle them)."""
@@ -53,7 +54,7 @@ def pickup_order(
     }
     if order_id is not None:
         query["_id"] = order_id
-    found: list[dict[str, Any]] = [o for o in db.orders.find(query) if may_handle(o)][:2]
+    found = [o for o in orders_of(db).find(query) if may_handle(o)][:2]
     if not found:
         raise NotFound("no paid pickup order with this code at this store")
     if len(found) > 1:

@@ -35,6 +35,7 @@ from retail.risk import (
 )
 from retail.store import Db
 
+from .document import Order, orders_of
 from .lifecycle import transition
 from .models import OrderView, PlaceOrder
 from .pickup_codes import draw_pickup_code
@@ -63,7 +64,7 @@ def place_order(
     request_hash = hashlib.sha256(
         cmd.model_dump_json(exclude={"idempotency_key", "device_id"}).encode()
     ).hexdigest()
-    existing = db.orders.find_one({"openid": buyer, "idempotency_key": cmd.idempotency_key})
+    existing = orders_of(db).find_one({"openid": buyer, "idempotency_key": cmd.idempotency_key})
     if existing is not None:
         return _replay(existing, request_hash)
     quote = quote_order(db, cmd, buyer)
@@ -84,9 +85,9 @@ def place_order(
     order["risk_marks"] = signals.marks()
     order["priority"] = PRIORITY_FIRST if user.get("segment") == "high_value" else PRIORITY_REST
     try:
-        db.orders.insert_one(order)
+        orders_of(db).insert_one(order)
     except DuplicateKeyError:  # the same key raced in from a concurrent retry
-        raced = db.orders.find_one({"openid": buyer, "idempotency_key": cmd.idempotency_key})
+        raced = orders_of(db).find_one({"openid": buyer, "idempotency_key": cmd.idempotency_key})
         return _replay(found(raced, "order"), request_hash)
     fault_point("order_place:after_order_write")
     refused = _closing_or_capped(db, order, limits)
@@ -95,7 +96,7 @@ def place_order(
         raise refusal(fail_order(db, order, [], failure, forget=forget))
     hold = order_holds(db, signals, order["_id"], now)
     if hold is not None:
-        db.orders.update_one({"_id": order["_id"]}, {"$set": {"risk_hold": hold}})
+        orders_of(db).update_one({"_id": order["_id"]}, {"$set": {"risk_hold": hold}})
     if cmd.coupon_id and not lock_coupon(db, cmd.coupon_id, buyer, order["_id"]):
         failure = {"code": FailureCode.COUPON_UNAVAILABLE, "coupon_id": cmd.coupon_id}
         raise refusal(fail_order(db, order, [], failure))
@@ -108,17 +109,17 @@ def place_order(
     return to_view(reserve_and_open(db, order))
 
 
-def _join_group(db: Db, cmd: PlaceOrder, buyer: str, order: dict[str, Any]) -> None:
+def _join_group(db: Db, cmd: PlaceOrder, buyer: str, order: Order) -> None:
     assert cmd.group is not None
     deal = found(db.group_deals.find_one({"_id": cmd.group.deal_id}), "group deal")
     group_id = join_group(db, deal, cmd.group.group_id, buyer, order["_id"])
     if group_id is None:
         raise refusal(fail_order(db, order, [], {"code": FailureCode.GROUP_CLOSED}))
-    db.orders.update_one({"_id": order["_id"]}, {"$set": {"group_id": group_id}})
+    orders_of(db).update_one({"_id": order["_id"]}, {"$set": {"group_id": group_id}})
     order["group_id"] = group_id
 
 
-def reserve_and_open(db: Db, order: dict[str, Any]) -> dict[str, Any]:
+def reserve_and_open(db: Db, order: Order) -> Order:
     """Reserve every line (SKU order) and open the order for payment, or give back what was
     reserved and fail it. Raises OutOfStock after failing the order."""
     held: list[int] = []
@@ -135,7 +136,7 @@ def reserve_and_open(db: Db, order: dict[str, Any]) -> dict[str, Any]:
     return open_for_payment(db, order)
 
 
-def open_for_payment(db: Db, order: dict[str, Any]) -> dict[str, Any]:
+def open_for_payment(db: Db, order: Order) -> Order:
     """RESERVING -> PENDING_PAYMENT once every line holds its stock."""
     deadline = utcnow() + timedelta(seconds=settings().RETAIL_PAYMENT_TIMEOUT_SECONDS)
     lines = {f"lines.{i}.stock": RESERVED for i in range(len(order["lines"]))}
@@ -144,23 +145,23 @@ def open_for_payment(db: Db, order: dict[str, Any]) -> dict[str, Any]:
     fault_point("order_place:after_status_switch")
     for line in order["lines"]:
         clear_marker(db, order["_id"], line["sku_id"], line["location"])
-    return opened or found(db.orders.find_one({"_id": order["_id"]}), "order")
+    return opened or found(orders_of(db).find_one({"_id": order["_id"]}), "order")
 
 
 def fail_order(
     db: Db,
-    order: dict[str, Any],
+    order: Order,
     held: list[int],
     failure: dict[str, str],
     forget: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> Order:
     """RESERVING -> FAILED, recording which lines hold stock (and, with `forget`, dropping
     the personal fields the failure may not keep), then give that stock back. Returns the
     order as it now is (failed by this call or by an earlier one)."""
     lines = {f"lines.{i}.stock": RESERVED for i in held}
     extra = {**lines, "failure": failure, **(forget or {})}
     failed = transition(db, order["_id"], RESERVING, FAILED, str(failure["code"]), extra=extra)
-    current: dict[str, Any] = failed or db.orders.find_one({"_id": order["_id"]}) or order
+    current: Order = failed or orders_of(db).find_one({"_id": order["_id"]}) or order
     return current
 
 
@@ -182,7 +183,7 @@ _REFUSALS: dict[str, tuple[type[RetailError], str]] = {
 
 
 def _closing_or_capped(
-    db: Db, order: dict[str, Any], limits: dict[str, int]
+    db: Db, order: Order, limits: dict[str, int]
 ) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """Why the order just written may not go on, and what of the person it must then forget:
     its account is being erased, or its buyer withdrew the consent its address needs (both
@@ -205,7 +206,7 @@ def _closing_or_capped(
     return _failure(FailureCode.PURCHASE_LIMIT, capped_sku), {}
 
 
-def refusal(order: dict[str, Any]) -> RetailError:
+def refusal(order: Order) -> RetailError:
     """The error a FAILED order stands for, with `details.reason` = its failure code."""
     failure = dict(order.get("failure") or {"code": FailureCode.INTERRUPTED})
     code = str(failure.pop("code"))
@@ -213,7 +214,7 @@ def refusal(order: dict[str, Any]) -> RetailError:
     return kind(message.format(**failure), reason=code, order_id=order["_id"], **failure)
 
 
-def _replay(order: dict[str, Any], request_hash: str) -> OrderView:
+def _replay(order: Order, request_hash: str) -> OrderView:
     """The answer a retry gets: the same order, or the same refusal the first call got."""
     if order["request_hash"] != request_hash:
         raise Conflict("this idempotency_key was used for a different order", order_id=order["_id"])

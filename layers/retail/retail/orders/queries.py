@@ -16,6 +16,7 @@ from retail.common.errors import InvalidArgument, NotFound
 from retail.common.models import ORDER_ID, OUT, STRICT
 from retail.store import Db
 
+from .document import orders_of
 from .models import OrderView
 from .records import to_view
 
@@ -56,7 +57,7 @@ class OrderPage(BaseModel):
 def get_order(cmd: OrderRef, *, buyer: str, db: Db | None = None) -> OrderView:
     """Raises NotFound for another user's order as for a missing one."""
     db = db if db is not None else database()
-    order = db.orders.find_one({"_id": cmd.order_id, "openid": buyer})
+    order = orders_of(db).find_one({"_id": cmd.order_id, "openid": buyer})
     if order is None:
         raise NotFound(f"no order {cmd.order_id!r}")
     return to_view(order)
@@ -76,7 +77,7 @@ def list_orders(cmd: ListOrders, *, buyer: str, db: Db | None = None) -> OrderPa
         ]
         skip = 0
     docs = list(
-        db.orders.find(
+        orders_of(db).find(
             query, sort=[("created_at", -1), ("_id", -1)], skip=skip, limit=cmd.page_size + 1
         )
     )

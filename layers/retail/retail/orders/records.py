@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from retail.common.vocabulary import LineStock, OrderStatus
 
+from .document import Order, OrderLine
 from .models import OrderView, Quote
 
 RESERVING = OrderStatus.RESERVING
@@ -45,8 +47,24 @@ def new_order_doc(
     address: dict[str, Any] | None,
     remark: str | None,
     now: datetime,
-) -> dict[str, Any]:
-    lines = [{**line.model_dump(), "stock": NONE} for line in quote.lines]
+) -> Order:
+    lines = [
+        OrderLine(
+            sku_id=line.sku_id,
+            product_id=line.product_id,
+            merchant_id=line.merchant_id,
+            category_id=line.category_id,
+            title=line.title,
+            spec=line.spec,
+            price=line.price,
+            qty=line.qty,
+            amount=line.amount,
+            location=line.location,
+            membership_days=line.membership_days,
+            stock=NONE,
+        )
+        for line in quote.lines
+    ]
     return {
         "_id": order_id,
         "out_trade_no": order_id,
@@ -82,7 +100,7 @@ def new_order_doc(
     }
 
 
-def parcel_share(order: dict[str, Any], merchant_id: str) -> int:
+def parcel_share(order: Order, merchant_id: str) -> int:
     """The merchant's part of the money paid for goods, in fen (rounded down)."""
     goods = int(order["goods_amount"])
     mine = sum(ln["amount"] for ln in order["lines"] if ln["merchant_id"] == merchant_id)
@@ -90,13 +108,13 @@ def parcel_share(order: dict[str, Any], merchant_id: str) -> int:
     return paid_for_goods * mine // goods if goods else 0
 
 
-def parcels_refunded(order: dict[str, Any]) -> int:
+def parcels_refunded(order: Order) -> int:
     """The shares of the parcels refunded: given back to the buyer, or kept for the earned
     points the buyer had spent (their points shortfall)."""
     return sum(p["amount"] for p in (order.get("parcel_refunds") or {}).values())
 
 
-def refunded_before_completion(order: dict[str, Any]) -> int:
+def refunded_before_completion(order: Order) -> int:
     """The shares of the parcels refunded while the order had not completed: completion
     earns no points on them. A parcel refunded after completion takes its points back itself
     (effects), whichever of the two effects runs first."""
@@ -104,7 +122,7 @@ def refunded_before_completion(order: dict[str, Any]) -> int:
     return sum(p["amount"] for p in parcels if not p.get("after_completion"))
 
 
-def by_parcel(order: dict[str, Any]) -> list[str]:
+def by_parcel(order: Order) -> list[str]:
     """Merchants whose goods travel as parcels: express orders that shipped by parcel (an
     instant order travels with one rider; orders shipped before parcels have none)."""
     if order.get("delivery") != "express" or not (
@@ -115,7 +133,7 @@ def by_parcel(order: dict[str, Any]) -> list[str]:
     return merchants
 
 
-def waiting_parcels(order: dict[str, Any]) -> list[str]:
+def waiting_parcels(order: Order) -> list[str]:
     """Merchants whose parcel has neither left nor been refunded."""
     gone = set(order.get("parcels") or {}) | set(order.get("parcel_refunds") or {})
     return [m for m in by_parcel(order) if m not in gone]
@@ -134,7 +152,7 @@ def points_key(order_id: str, step: str) -> str:
     return f"order:{order_id}:{step}"
 
 
-def merchant_share(doc: dict[str, Any], merchant_id: str) -> dict[str, Any]:
+def merchant_share(doc: Mapping[str, Any], merchant_id: str) -> dict[str, Any]:
     """The order as one merchant of it sees it: its own lines, their amount as the goods and
     the total (what its statement counts; no other merchant's money, no order-wide discount),
     its own parcel, tracking and parcel refund, a refund request only of the whole order or
@@ -174,6 +192,6 @@ def merchant_share(doc: dict[str, Any], merchant_id: str) -> dict[str, Any]:
     }
 
 
-def to_view(doc: dict[str, Any]) -> OrderView:
+def to_view(doc: Mapping[str, Any]) -> OrderView:
     fields = {k: v for k, v in doc.items() if k in OrderView.model_fields}
     return OrderView.model_validate({**fields, "order_id": doc["_id"]})

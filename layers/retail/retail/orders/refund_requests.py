@@ -5,7 +5,6 @@ refunds unusually often (the refund-abuse risk rule)."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -17,6 +16,7 @@ from retail.risk import record_risk_event, refunds_before_erasure, risk_limit
 from retail.store import Db
 
 from .custody import refunds_asked_since
+from .document import Order, orders_of
 from .models import OrderView
 from .parcel_refunds import (
     check_parcel,
@@ -48,21 +48,21 @@ def request_refund(
 ) -> OrderView:
     """Raises NotFound (not the caller's order) or Conflict (nothing paid to refund)."""
     db = db if db is not None else database()
-    order = db.orders.find_one({"_id": cmd.order_id, "openid": buyer})
+    order = orders_of(db).find_one({"_id": cmd.order_id, "openid": buyer})
     if order is None:
         raise NotFound(f"no order {cmd.order_id!r}")
     if cmd.merchant_id is not None and not is_last_parcel(order, cmd.merchant_id):
         answered = _request_parcel_refund(db, order, cmd.merchant_id, cmd.reason, buyer, cashier)
         if answered is not None:
             return to_view(answered)
-        order = db.orders.find_one({"_id": cmd.order_id}) or order  # its last parcel now
+        order = orders_of(db).find_one({"_id": cmd.order_id}) or order  # its last parcel now
     unshipped = nothing_left(order) or rest_never_left(order)
     held = unshipped and _refunds_look_abusive(db, buyer, order["_id"])
     if unshipped and not held:
         refunded = refund_unshipped_order(db, order, cmd.reason, cashier=cashier)
         if refunded is not None:
             return to_view(refunded)
-        order = db.orders.find_one({"_id": cmd.order_id}) or order
+        order = orders_of(db).find_one({"_id": cmd.order_id}) or order
     if order["status"] in (SHIPPED, COMPLETED) or order.get("parcels") or held:
         return to_view(ask_for_review(db, order, cmd.reason))
     if order["status"] in (REFUNDING, REFUNDED):
@@ -73,8 +73,8 @@ def request_refund(
 
 
 def _request_parcel_refund(
-    db: Db, order: dict[str, Any], merchant_id: str, reason: str, buyer: str, cashier: Cashier
-) -> dict[str, Any] | None:
+    db: Db, order: Order, merchant_id: str, reason: str, buyer: str, cashier: Cashier
+) -> Order | None:
     """A parcel that has not left goes back to stock and its share is refunded; a shipped
     one waits for review. A retried request answers the order as it is; None if the other
     parcels went back meanwhile, so that this one is the rest of the order."""
@@ -93,7 +93,7 @@ def _request_parcel_refund(
         )
         if started is not None:
             return cashier.refund_parcel(db, started, merchant_id)
-        order = db.orders.find_one({"_id": order["_id"]}) or order
+        order = orders_of(db).find_one({"_id": order["_id"]}) or order
         if merchant_id in (order.get("parcel_refunds") or {}):
             return order
         if is_last_parcel(order, merchant_id):

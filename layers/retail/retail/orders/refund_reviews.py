@@ -15,6 +15,7 @@ from retail.common.operator import Operator, Role
 from retail.common.vocabulary import RefundRequestStatus as R
 from retail.store import Db
 
+from .document import Order, orders_of
 from .models import OrderView
 from .parcel_refunds import NOTHING_LEFT, is_last_parcel, nothing_left, start_parcel_refund
 from .records import COMPLETED, PAID, REFUNDING, SHIPPED, to_view
@@ -36,12 +37,12 @@ def review_refund(
     Raises Forbidden for a merchant's operator."""
     db = db if db is not None else database()
     operator.require(Role.ADMIN, Role.SERVICE, what="review refunds")
-    request = (db.orders.find_one({"_id": cmd.order_id}, {"refund_request": 1}) or {}).get(
+    request = (orders_of(db).find_one({"_id": cmd.order_id}, {"refund_request": 1}) or {}).get(
         "refund_request"
     ) or {}
     parcel = request.get("merchant_id")
     if cmd.approve and parcel:
-        order = db.orders.find_one({"_id": cmd.order_id}) or {}
+        order = orders_of(db).find_one({"_id": cmd.order_id}) or {}
         last = is_last_parcel(order, parcel)
         approved = None if last else _approve_parcel(db, cmd, operator, parcel, cashier)
         if approved is not None:
@@ -53,15 +54,13 @@ def review_refund(
             return to_view(approved)
     elif reject_review(db, cmd.order_id, cmd.note, operator.operator_id):
         _audit_review(db, operator, cmd)  # only what was decided is in the audit log
-    return to_view(found(db.orders.find_one({"_id": cmd.order_id}), f"order {cmd.order_id!r}"))
+    return to_view(found(orders_of(db).find_one({"_id": cmd.order_id}), f"order {cmd.order_id!r}"))
 
 
-def _approve_order(
-    db: Db, cmd: ReviewRefund, operator: Operator, cashier: Cashier
-) -> dict[str, Any] | None:
+def _approve_order(db: Db, cmd: ReviewRefund, operator: Operator, cashier: Cashier) -> Order | None:
     """The whole order's request approved: REFUNDING and the money sent; None if no request
     was waiting (decided already, or never made)."""
-    current = db.orders.find_one({"_id": cmd.order_id}, {"status": 1, "parcels": 1}) or {}
+    current = orders_of(db).find_one({"_id": cmd.order_id}, {"status": 1, "parcels": 1}) or {}
     unshipped = nothing_left(current)  # held by the refund-abuse rule
     refunding = start_refunding(
         db,
@@ -86,7 +85,7 @@ def _approve_order(
 
 def _approve_parcel(
     db: Db, cmd: ReviewRefund, operator: Operator, merchant_id: str, cashier: Cashier
-) -> dict[str, Any] | None:
+) -> Order | None:
     """Approve a parcel's refund; its goods go back to stock only if they never left (each
     attempt names whether the parcel has left, so a parcel shipped meanwhile is not put back).
     The request moves onto the parcel's record, so the order may ask for another. None if
@@ -106,7 +105,7 @@ def _approve_parcel(
         if started is not None:
             _audit_review(db, operator, cmd, merchant_id=merchant_id)
             return cashier.refund_parcel(db, started, merchant_id)
-    order = db.orders.find_one({"_id": cmd.order_id}) or {}
+    order = orders_of(db).find_one({"_id": cmd.order_id}) or {}
     refunded = merchant_id in (order.get("parcel_refunds") or {})
     return None if not refunded and is_last_parcel(order, merchant_id) else order
 

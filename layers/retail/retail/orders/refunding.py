@@ -13,6 +13,7 @@ from retail.common.vocabulary import OrderStatus, RefundStatus
 from retail.common.vocabulary import RefundRequestStatus as R
 from retail.store import Db
 
+from .document import Order, orders_of
 from .effects import apply_outbox
 from .lifecycle import transition
 from .records import REFUNDED, REFUNDING, parcels_refunded, settling
@@ -27,7 +28,7 @@ def start_refunding(
     note: str,
     extra: dict[str, Any],
     condition: dict[str, Any] | None = None,
-) -> dict[str, Any] | None:
+) -> Order | None:
     """expected -> REFUNDING with its effects (stock, coupon, points, commission) applied;
     None if the order was not in an expected status."""
     return transition(db, order_id, expected, REFUNDING, note, extra=extra, condition=condition)
@@ -41,14 +42,14 @@ def noted_over(status: str) -> dict[str, Any]:
     return {"$ne": SUCCESS}
 
 
-def note_refund_status(db: Db, order_id: str, status: str) -> dict[str, Any] | None:
+def note_refund_status(db: Db, order_id: str, status: str) -> Order | None:
     """What the buyer sees of the refund of the order (PROCESSING, SUCCESS, CLOSED, ABNORMAL)."""
-    noted: dict[str, Any] | None = db.orders.find_one_and_update(
+    noted: Order | None = orders_of(db).find_one_and_update(
         {"_id": order_id, "refund_status": noted_over(status)},
         {"$set": {"refund_status": status}},
         return_document=ReturnDocument.AFTER,
     )
-    return noted or db.orders.find_one({"_id": order_id})  # a later word stands
+    return noted or orders_of(db).find_one({"_id": order_id})  # a later word stands
 
 
 def finish_refund(db: Db, order_id: str, status: str) -> None:
@@ -66,17 +67,17 @@ def finish_refund(db: Db, order_id: str, status: str) -> None:
     note_refund_status(db, order_id, status)
 
 
-def effects_applied(db: Db, order_id: str) -> dict[str, Any]:
+def effects_applied(db: Db, order_id: str) -> Order:
     """The order with every effect its outbox still owes applied (a crash may have left
     one for order_repair): what a refund gives back depends on them (points shortfall)."""
-    order: dict[str, Any] = db.orders.find_one({"_id": order_id}) or {}
+    order: Order = orders_of(db).find_one({"_id": order_id}) or {}
     if order.get("outbox"):
         apply_outbox(db, order)
-        order = db.orders.find_one({"_id": order_id}) or order
+        order = orders_of(db).find_one({"_id": order_id}) or order
     return order
 
 
-def refundable(order: dict[str, Any]) -> int:
+def refundable(order: Order) -> int:
     """What the buyer gets back: the payment, less the value of points the order earned that
     the buyer has already spent (docs/decisions/0011: points never go negative) and less
     what its parcels' refunds gave back (orders.parcel_refunds)."""
@@ -84,15 +85,13 @@ def refundable(order: dict[str, Any]) -> int:
     return max(paid - int(order.get("points_shortfall", 0)), 0)
 
 
-def ask_for_review(
-    db: Db, order: dict[str, Any], reason: str, merchant_id: str | None = None
-) -> dict[str, Any]:
+def ask_for_review(db: Db, order: Order, reason: str, merchant_id: str | None = None) -> Order:
     """A refund that waits for an operator (after shipping, or held by the abuse rule); one
     request at a time, of the whole order or of one merchant's parcel (`merchant_id`)."""
     request: dict[str, Any] = {"status": R.REQUESTED, "reason": reason, "at": utcnow()}
     if merchant_id is not None:
         request["merchant_id"] = merchant_id
-    db.orders.update_one(
+    orders_of(db).update_one(
         {
             "_id": order["_id"],
             "status": order["status"],
@@ -100,13 +99,13 @@ def ask_for_review(
         },
         {"$set": {"refund_request": request}},
     )
-    current: dict[str, Any] = db.orders.find_one({"_id": order["_id"]}) or order
+    current: Order = orders_of(db).find_one({"_id": order["_id"]}) or order
     return current
 
 
 def reject_review(db: Db, order_id: str, note: str | None, operator_id: str) -> bool:
     """The request waiting for review is rejected; False if none was waiting."""
-    rejected = db.orders.update_one(
+    rejected = orders_of(db).update_one(
         {"_id": order_id, "refund_request.status": R.REQUESTED},
         {
             "$set": {

@@ -13,7 +13,6 @@ traffic.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from pymongo import ReturnDocument
 
@@ -25,6 +24,7 @@ from retail.common.settings import settings
 from retail.inventory import StockMove, clear_marker, marker_of
 from retail.store import Db
 
+from .document import Order, orders_of
 from .effects import apply_outbox
 from .lifecycle import settle_stock
 from .parcels import mark_all_out
@@ -40,10 +40,10 @@ def repair_orders(cmd: BatchRequest, *, budget: Budget, db: Db | None = None) ->
     cutoff = utcnow() - timedelta(seconds=settings().RETAIL_REPAIR_GRACE_SECONDS)
     stale = {"$or": UNFINISHED, "updated_at": {"$lte": cutoff}}
 
-    def fetch(limit: int) -> list[dict[str, Any]]:
-        return list(db.orders.find(stale, sort=[("updated_at", 1), ("_id", 1)], limit=limit))
+    def fetch(limit: int) -> list[Order]:
+        return list(orders_of(db).find(stale, sort=[("updated_at", 1), ("_id", 1)], limit=limit))
 
-    def repair(order: dict[str, Any]) -> Outcome:
+    def repair(order: Order) -> Outcome:
         claimed = _claim(db, order)
         if claimed is None:
             return "skipped"
@@ -52,9 +52,9 @@ def repair_orders(cmd: BatchRequest, *, budget: Budget, db: Db | None = None) ->
     return run_batches(cmd, budget, fetch, repair, BatchSummary())
 
 
-def _claim(db: Db, order: dict[str, Any]) -> dict[str, Any] | None:
+def _claim(db: Db, order: Order) -> Order | None:
     """Take the order for this run: only one repairer wins, and live work is never stolen."""
-    claimed: dict[str, Any] | None = db.orders.find_one_and_update(
+    claimed = orders_of(db).find_one_and_update(
         {"_id": order["_id"], "$or": UNFINISHED, "updated_at": order["updated_at"]},
         {"$set": {"updated_at": utcnow()}},
         return_document=ReturnDocument.AFTER,
@@ -62,11 +62,11 @@ def _claim(db: Db, order: dict[str, Any]) -> dict[str, Any] | None:
     return claimed
 
 
-def _repair(db: Db, order: dict[str, Any]) -> bool:
+def _repair(db: Db, order: Order) -> bool:
     if order["status"] != RESERVING:
         settled = settle_stock(db, order) if not order.get("stock_settled") else order
         apply_outbox(db, settled)
-        current = db.orders.find_one({"_id": order["_id"]}) or settled
+        current = orders_of(db).find_one({"_id": order["_id"]}) or settled
         settled = mark_all_out(db, current, utcnow())  # a waiting parcel went back, then a crash
         return bool(settled.get("stock_settled"))
     held = [

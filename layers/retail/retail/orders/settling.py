@@ -6,19 +6,20 @@ day's settlement reads what is left to settle, not a month of orders again."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pymongo import UpdateOne
 
 from retail.store import Db
 
+from .document import Order, orders_of
+
 DUE = {"settlement_due": {"$exists": True}}
 
 
-def due_for_settlement(db: Db, after: str = "", limit: int = 500) -> list[dict[str, Any]]:
+def due_for_settlement(db: Db, after: str = "", limit: int = 500) -> list[Order]:
     """The next page, by id, of the orders with a line no written statement holds yet (a
     partial index serves it)."""
-    return list(db.orders.find({**DUE, "_id": {"$gt": after}}, sort=[("_id", 1)], limit=limit))
+    return list(orders_of(db).find({**DUE, "_id": {"$gt": after}}, sort=[("_id", 1)], limit=limit))
 
 
 def put_in_settlement(db: Db, due: list[tuple[str, datetime]]) -> int:
@@ -33,7 +34,7 @@ def put_in_settlement(db: Db, due: list[tuple[str, datetime]]) -> int:
         )
         for oid, at in due
     ]
-    return int(db.orders.bulk_write(marks, ordered=False).modified_count)
+    return int(orders_of(db).bulk_write(marks, ordered=False).modified_count)
 
 
 def settled(db: Db, read: list[tuple[str, datetime]]) -> int:
@@ -45,4 +46,4 @@ def settled(db: Db, read: list[tuple[str, datetime]]) -> int:
         UpdateOne({"_id": oid, "settlement_due": due}, {"$unset": {"settlement_due": ""}})
         for oid, due in read
     ]
-    return int(db.orders.bulk_write(takes, ordered=False).modified_count)
+    return int(orders_of(db).bulk_write(takes, ordered=False).modified_count)

@@ -12,19 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from retail.store import Db
 
 from .cancel import PaymentCloser, cancel_unpaid
+from .document import Order, orders_of
 from .parcel_refunds import NOTHING_LEFT, nothing_left, unchanged_parcels
 from .records import COMPLETED, PAID, SHIPPED
 from .refunding import start_refunding
 
 # Records and sends the refund an order (or one merchant's parcel of it) is owed, once by
 # out_refund_no; answers the order as it is after.
-OrderRefunder = Callable[[Db, dict[str, Any]], dict[str, Any]]
-ParcelRefunder = Callable[[Db, dict[str, Any], str], dict[str, Any]]
+OrderRefunder = Callable[[Db, Order], Order]
+ParcelRefunder = Callable[[Db, Order, str], Order]
 
 
 @dataclass(frozen=True)
@@ -38,11 +38,11 @@ class Cashier:
 
 def take_back(
     db: Db, order_id: str, reason: str, *, cashier: Cashier, deal_failed: bool = False
-) -> dict[str, Any] | None:
+) -> Order | None:
     """Cancel the order if unpaid, else refund it: only while nothing has left, or whatever
     left when `deal_failed` (the deal never happened, so all the money goes back). None if
     there was nothing to take back."""
-    order = db.orders.find_one({"_id": order_id})
+    order = orders_of(db).find_one({"_id": order_id})
     if order is None:
         return None
     cancelled = cancel_unpaid(db, order, reason, close_payment=cashier.close_payment)
@@ -53,9 +53,7 @@ def take_back(
     return refund_paid_order(db, order_id, reason, cashier=cashier)
 
 
-def refund_paid_order(
-    db: Db, order_id: str, reason: str, *, cashier: Cashier
-) -> dict[str, Any] | None:
+def refund_paid_order(db: Db, order_id: str, reason: str, *, cashier: Cashier) -> Order | None:
     """A paid, unshipped order back to the buyer: PAID -> REFUNDING, goods back to stock,
     refund sent. None if the order was not PAID or a parcel of it has left."""
     refunding = start_refunding(
@@ -69,9 +67,7 @@ def refund_paid_order(
     return None if refunding is None else cashier.refund_order(db, refunding)
 
 
-def refund_unshipped_order(
-    db: Db, order: dict[str, Any], reason: str, *, cashier: Cashier
-) -> dict[str, Any] | None:
+def refund_unshipped_order(db: Db, order: Order, reason: str, *, cashier: Cashier) -> Order | None:
     """What is left of an order that has not left: a PAID order, or a SHIPPED one whose
     parcels that left were all refunded by parcel (the waiting ones go back to stock, the
     coupon stays spent: goods did leave). None if the order changed meanwhile."""
@@ -88,9 +84,7 @@ def refund_unshipped_order(
     return None if refunding is None else cashier.refund_order(db, refunding)
 
 
-def refund_failed_deal(
-    db: Db, order_id: str, reason: str, *, cashier: Cashier
-) -> dict[str, Any] | None:
+def refund_failed_deal(db: Db, order_id: str, reason: str, *, cashier: Cashier) -> Order | None:
     """A paid order whose deal did not happen (its group failed): all the money back without
     review, goods restocked if they never left. None if nothing was paid."""
     refunded = refund_paid_order(db, order_id, reason, cashier=cashier)

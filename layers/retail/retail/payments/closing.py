@@ -5,9 +5,8 @@ order is paid, not cancelled); one that still arrives after is refunded whole
 
 from __future__ import annotations
 
-from typing import Any
-
 from retail.common.logs import log
+from retail.orders.document import Order
 from retail.store import Db
 
 from .config import wechatpay_config
@@ -15,7 +14,7 @@ from .connect import wechatpay_client
 from .transactions import apply_transaction
 
 
-def close_payment(db: Db, order: dict[str, Any]) -> bool:
+def close_payment(db: Db, order: Order) -> bool:
     """True when no money can come for the order any more; False when it was paid meanwhile
     (that payment is now applied). Raises UpstreamUnavailable: nothing is cancelled then."""
     if not order.get("prepay_id"):

@@ -12,6 +12,7 @@ from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, NotFound
 from retail.common.models import ORDER_ID, OUT, STRICT
+from retail.orders.document import orders_of
 from retail.orders.payment import record_prepay
 from retail.orders.records import PENDING_PAYMENT
 from retail.store import Db
@@ -47,7 +48,7 @@ def prepare_payment(
     """Raises NotFound (not the caller's order) or Conflict (not payable now)."""
     db = db if db is not None else database()
     client = client or wechatpay_client()
-    order = db.orders.find_one({"_id": cmd.order_id, "openid": buyer})
+    order = orders_of(db).find_one({"_id": cmd.order_id, "openid": buyer})
     if order is None:
         raise NotFound(f"no order {cmd.order_id!r}")
     now = utcnow()
@@ -55,7 +56,8 @@ def prepare_payment(
         raise Conflict(
             f"an order in status {order['status']} cannot be paid", status=order["status"]
         )
-    if order["pay_deadline"] <= now:
+    deadline = order.get("pay_deadline")
+    if deadline is None or deadline <= now:  # None: never opened for payment
         raise Conflict("the payment deadline has passed")
     prepay_id = order.get("prepay_id")
     if not prepay_id or order["prepay_expires_at"] <= now + REUSE_MARGIN:
@@ -65,9 +67,9 @@ def prepare_payment(
             description=title,
             amount=order["total"],
             openid=buyer,
-            time_expire=order["pay_deadline"],
+            time_expire=deadline,
         )
-        expires_at = min(now + PREPAY_VALID, order["pay_deadline"])
+        expires_at = min(now + PREPAY_VALID, deadline)
         record_prepay(db, order["_id"], prepay_id, expires_at, now)
     timestamp, once, package = str(int(time.time())), crypto.nonce(), f"prepay_id={prepay_id}"
     config = client.config

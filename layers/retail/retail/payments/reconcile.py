@@ -24,6 +24,7 @@ from retail.common.database import database
 from retail.common.errors import RetailError
 from retail.common.logs import log
 from retail.common.settings import settings
+from retail.orders.document import Order
 from retail.orders.payment import mark_payment_checked
 from retail.orders.records import CANCELLED, FAILED, PENDING_PAYMENT, REFUNDING
 from retail.store import Db, Documents
@@ -108,7 +109,7 @@ def _sweep(
     )
 
 
-def _check_payment(db: Db, order: dict[str, Any], cutoff: datetime) -> Outcome:
+def _check_payment(db: Db, order: Order, cutoff: datetime) -> Outcome:
     try:
         tx = wechatpay_client().query_payment(order["out_trade_no"])
         if tx is not None and tx.get("trade_state") == "SUCCESS":
@@ -121,17 +122,18 @@ def _check_payment(db: Db, order: dict[str, Any], cutoff: datetime) -> Outcome:
         log("payment_reconcile_failed", "WARNING", order_id=order["_id"], error=exc.code.value)
         return "failed"
     # WeChat Pay stops taking money at time_expire (our pay_deadline): after that, unpaid is final.
-    if order["status"] != PENDING_PAYMENT and order["pay_deadline"] <= cutoff:
+    deadline = order.get("pay_deadline")
+    if order["status"] != PENDING_PAYMENT and (deadline is None or deadline <= cutoff):
         mark_payment_checked(db, order["_id"])
     return "skipped"
 
 
-def _start_owed_refund(db: Db, order: dict[str, Any]) -> Outcome:
+def _start_owed_refund(db: Db, order: Order) -> Outcome:
     started = refund_whole_order(db, order)
     return "processed" if started.get("refund_status") else "failed"
 
 
-def _send_owed_parcels(db: Db, order: dict[str, Any]) -> Outcome:
+def _send_owed_parcels(db: Db, order: Order) -> Outcome:
     """A crash between a parcel's refund on the order and its refund record (refund_parcel
     applies the effects the crash left first: they decide the amount)."""
     for merchant_id in order["parcels_owed"]:

@@ -13,6 +13,7 @@ from retail.common.clock import utcnow
 from retail.common.errors import UpstreamUnavailable
 from retail.common.logs import log
 from retail.common.vocabulary import RefundStatus
+from retail.orders.document import Order, orders_of
 from retail.orders.parcel_refunds import note_parcel_refund_status, parcel_refund_recorded
 from retail.orders.refunding import (
     effects_applied,
@@ -54,7 +55,7 @@ def start_refund(
     db: Db,
     *,
     out_refund_no: str,
-    order: dict[str, Any],
+    order: Order,
     transaction_id: str,
     amount: int,
     total: int,
@@ -104,8 +105,8 @@ def start_refund(
 
 
 def refund_order(
-    db: Db, order: dict[str, Any], *, transaction_id: str, amount: int, total: int, reason: str
-) -> dict[str, Any]:
+    db: Db, order: Order, *, transaction_id: str, amount: int, total: int, reason: str
+) -> Order:
     """Give the buyer `amount` of the payment `total` back (WeChat Pay checks `total` against
     the transaction: it is what was paid, not what is refunded); the order shows the refund
     as PROCESSING until refund_notify or reconciliation reports how it ended."""
@@ -121,7 +122,7 @@ def refund_order(
     return note_refund_status(db, order["_id"], PROCESSING) or order
 
 
-def refund_whole_order(db: Db, order: dict[str, Any]) -> dict[str, Any]:
+def refund_whole_order(db: Db, order: Order) -> Order:
     """Record and send the whole refund a REFUNDING order is owed (once, by out_refund_no)."""
     order = effects_applied(db, order["_id"])  # with its points shortfall
     return refund_order(
@@ -134,7 +135,7 @@ def refund_whole_order(db: Db, order: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def refund_parcel(db: Db, order: dict[str, Any], merchant_id: str) -> dict[str, Any]:
+def refund_parcel(db: Db, order: Order, merchant_id: str) -> Order:
     """Give the buyer one merchant's parcel's share back (recorded on the order by
     orders.parcel_refunds, with its points shortfall taken off)."""
     order = effects_applied(db, order["_id"])  # the shortfall is known once they have run
@@ -151,7 +152,7 @@ def refund_parcel(db: Db, order: dict[str, Any], merchant_id: str) -> dict[str, 
     )
     parcel_refund_recorded(db, order["_id"], merchant_id)
     note_parcel_refund_status(db, order["_id"], merchant_id, PROCESSING)
-    return db.orders.find_one({"_id": order["_id"]}) or order
+    return orders_of(db).find_one({"_id": order["_id"]}) or order
 
 
 def first_refund_no(record: dict[str, Any]) -> str:

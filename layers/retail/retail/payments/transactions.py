@@ -7,6 +7,7 @@ from typing import Any
 
 from retail.common.errors import Conflict
 from retail.common.logs import log
+from retail.orders.document import Order, orders_of
 from retail.orders.payment import mark_paid
 from retail.orders.records import CANCELLED, FAILED, RESERVING
 from retail.risk import record_risk_event
@@ -23,7 +24,7 @@ def apply_transaction(db: Db, config: WeChatPayConfig, tx: dict[str, Any]) -> st
         return "not_paid"
     # out_trade_no is the order's id (orders.records): found by the primary key, however
     # many orders the store holds (no index covers out_trade_no).
-    order = db.orders.find_one({"_id": tx["out_trade_no"], "out_trade_no": tx["out_trade_no"]})
+    order = orders_of(db).find_one({"_id": tx["out_trade_no"], "out_trade_no": tx["out_trade_no"]})
     amount = int((tx.get("amount") or {}).get("total", -1))
     if order is None:
         _risk(db, "payment_for_unknown_order", tx)
@@ -38,7 +39,7 @@ def apply_transaction(db: Db, config: WeChatPayConfig, tx: dict[str, Any]) -> st
         return "duplicate"
     if mark_paid(db, order["_id"], tx["transaction_id"], amount) is not None:
         return "paid"
-    order = db.orders.find_one({"_id": order["_id"]}) or order
+    order = orders_of(db).find_one({"_id": order["_id"]}) or order
     if order.get("transaction_id") == tx["transaction_id"]:
         return "duplicate"
     if order["status"] == RESERVING:
@@ -50,7 +51,7 @@ def apply_transaction(db: Db, config: WeChatPayConfig, tx: dict[str, Any]) -> st
     return "second_payment_refunded"
 
 
-def _paid_after_cancel(db: Db, order: dict[str, Any], tx: dict[str, Any], amount: int) -> str:
+def _paid_after_cancel(db: Db, order: Order, tx: dict[str, Any], amount: int) -> str:
     """Money for an order that was cancelled (or failed) is given back whole; the order stays
     as it is. Its stock, coupon and points went back when it was cancelled, so keeping the
     sale would sell them twice (docs/decisions/0011-order-transitions.md)."""
@@ -66,9 +67,7 @@ def _paid_after_cancel(db: Db, order: dict[str, Any], tx: dict[str, Any], amount
     return "late_payment_refunded"
 
 
-def _refund_transaction(
-    db: Db, order: dict[str, Any], tx: dict[str, Any], amount: int, reason: str
-) -> None:
+def _refund_transaction(db: Db, order: Order, tx: dict[str, Any], amount: int, reason: str) -> None:
     start_refund(
         db,
         out_refund_no=transaction_refund_no(tx["transaction_id"]),

@@ -4,6 +4,7 @@ an id that names no openid, so a replayed payment changes nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -31,7 +32,7 @@ class CommissionPage(BaseModel):
     totals: dict[str, int]
 
 
-def record_first_order(db: Db, order: dict[str, Any]) -> None:
+def record_first_order(db: Db, order: Mapping[str, Any]) -> None:
     """If this paid order is the buyer's first since being invited, its commission is due."""
     buyer = order["openid"]
     db.referrals.update_one(

@@ -11,6 +11,7 @@ back, so a buyer who cancels may buy again.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
@@ -33,7 +34,7 @@ def purchase_limits(db: Db, sku_ids: list[str]) -> dict[str, int]:
 
 
 def _caps_for(
-    db: Db, order: dict[str, Any], limits: dict[str, int] | None = None
+    db: Db, order: Mapping[str, Any], limits: dict[str, int] | None = None
 ) -> list[tuple[str, int, int]]:
     """(cap id, units, limit) for each capped line of the order and signal it carries."""
     units: dict[str, int] = {}
@@ -52,7 +53,7 @@ def _caps_for(
     ]
 
 
-def take_caps(db: Db, order: dict[str, Any], limits: dict[str, int]) -> str | None:
+def take_caps(db: Db, order: Mapping[str, Any], limits: dict[str, int]) -> str | None:
     """Count the order against every cap (`limits` from purchase_limits); None if it fits,
     else the SKU over its limit (and whatever the order took is given back)."""
     for cap_id, units, limit in _caps_for(db, order, limits):
@@ -75,7 +76,7 @@ def _take(db: Db, cap_id: str, order_id: str, units: int, limit: int) -> bool:
     return True
 
 
-def release_caps(db: Db, order: dict[str, Any]) -> None:
+def release_caps(db: Db, order: Mapping[str, Any]) -> None:
     """Give back whatever the order holds; safe to repeat."""
     for cap_id, units, _ in _caps_for(db, order):
         held = f"orders.{order['_id']}"

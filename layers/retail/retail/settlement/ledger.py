@@ -17,6 +17,7 @@ several (settlement.progress).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
@@ -119,7 +120,7 @@ class Share(NamedTuple):
 
     kind: str  # sale, refund, late_sale, late_refund
     at: datetime
-    order: dict[str, Any]
+    order: Mapping[str, Any]
     merchant_id: str
 
     @property
@@ -179,7 +180,7 @@ def ledgers_of(db: Db, held: DayRun) -> list[DayLedger]:
 
 
 def _count_page(
-    db: Db, ledgers: dict[str, DayLedger], window: Window, page: list[dict[str, Any]]
+    db: Db, ledgers: dict[str, DayLedger], window: Window, page: Sequence[Mapping[str, Any]]
 ) -> None:
     shares: dict[str, Share] = {}  # by claim: a merchant's lines go back once per order
     for order in page:
@@ -201,7 +202,7 @@ def _row_order(share: Share) -> tuple[bool, datetime, str, str]:
     return (not share.kind.endswith("sale"), share.at, share.order["_id"], share.merchant_id)
 
 
-def _shares(order: dict[str, Any], window: Window) -> list[Share]:
+def _shares(order: Mapping[str, Any], window: Window) -> list[Share]:
     """Each merchant's sale and refund of the order that fall in the window: a refund of the
     whole order before one of its parcel."""
     if "completed_at" not in order:
@@ -253,7 +254,7 @@ def _moments(order: dict[str, Any]) -> list[datetime]:
     return [order[m] for m in ("completed_at", "refunded_at") if m in order] + parcels
 
 
-def _parcel_refunds(order: dict[str, Any]) -> list[tuple[str, datetime]]:
+def _parcel_refunds(order: Mapping[str, Any]) -> list[tuple[str, datetime]]:
     """A parcel refunded (orders.parcel_refunds) is its merchant's refund on the day the
     money arrived, or the day the order completed if that came later (before completion
     there was no sale to take back); under the same claim as a whole-order refund, so a
@@ -285,7 +286,7 @@ def settle_orders(db: Db, end: datetime, budget: Budget) -> int:
     return taken
 
 
-def _claims_owed(order: dict[str, Any]) -> list[str]:
+def _claims_owed(order: Mapping[str, Any]) -> list[str]:
     """The claims of every statement line the order owes: its sale per merchant once it
     completed, and the refund of each merchant's lines once refunded (whole or by parcel)."""
     if "completed_at" not in order:
