@@ -1,5 +1,5 @@
+from retail.catalog import SaveMerchant, save_merchant
 from retail.core import Caller, cloud_function
-from retail.operators import SaveMerchant, save_merchant
 
 
 @cloud_function(SaveMerchant, response=SaveMerchant, auth="operator")

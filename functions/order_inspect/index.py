@@ -1,5 +1,5 @@
 from retail.core import Caller, cloud_function
-from retail.operators import OrderDetail, ShowOrder, show_order
+from retail.orders import OrderDetail, ShowOrder, show_order
 
 
 @cloud_function(ShowOrder, response=OrderDetail, auth="operator")

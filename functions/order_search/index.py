@@ -1,5 +1,5 @@
 from retail.core import Caller, cloud_function
-from retail.operators import OrderSearch, SearchResults, search_orders
+from retail.orders import OrderSearch, SearchResults, search_orders
 
 
 @cloud_function(OrderSearch, response=SearchResults, auth="operator")

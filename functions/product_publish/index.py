@@ -1,5 +1,5 @@
+from retail.catalog import ProductStatus, PublishProduct, publish_product
 from retail.core import Caller, cloud_function
-from retail.operators import ProductStatus, PublishProduct, publish_product
 
 
 @cloud_function(PublishProduct, response=ProductStatus, auth="operator")

@@ -1,5 +1,5 @@
+from retail.catalog import ProductStatus, SaveProduct, save_product
 from retail.core import Caller, cloud_function
-from retail.operators import ProductStatus, SaveProduct, save_product
 
 
 @cloud_function(SaveProduct, response=ProductStatus, auth="operator")

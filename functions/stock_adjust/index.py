@@ -1,5 +1,5 @@
 from retail.core import Caller, cloud_function
-from retail.operators import AdjustStock, StockLevel, adjust_stock
+from retail.inventory import AdjustStock, StockLevel, adjust_stock
 
 
 @cloud_function(AdjustStock, response=StockLevel, auth="operator")

@@ -101,7 +101,14 @@ def test_killed_order_place_is_finished_or_undone_by_repair(
     assert repair_now(monkeypatch)["processed"] == 0  # nothing left to do, nothing done twice
 
 
-@pytest.mark.parametrize("point", ["settle_stock:after_move_1", "settle_stock:after_move_2"])
+@pytest.mark.parametrize(
+    "point",
+    [
+        "settle_stock:after_move_1",
+        "settle_stock:after_move_2",
+        "settle_stock:before_markers_cleared",  # the moves recorded, their markers not cleared
+    ],
+)
 def test_killed_expiry_is_settled_by_repair(seeded, isolated_env, monkeypatch, point):
     before = counts(seeded)
     from retail.orders import PlaceOrder, place_order
@@ -116,6 +123,7 @@ def test_killed_expiry_is_settled_by_repair(seeded, isolated_env, monkeypatch, p
     assert seeded.orders.find_one({})["stock_settled"] is True
     assert counts(seeded) == before
     assert audit_stock(seeded) == []
+    assert [s["_id"] for s in seeded.stock.find({}) if s.get("ops")] == []  # no marker left
 
 
 def test_the_fault_switch_is_inert_outside_dev(seeded, isolated_env):

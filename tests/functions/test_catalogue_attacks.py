@@ -184,12 +184,12 @@ def test_a_sku_moved_to_another_product_in_a_catalogue_file_is_not_retired(db, d
 
 
 def test_a_save_that_died_before_the_write_off_is_finished_by_the_next(seeded, monkeypatch):
-    from retail.operators import actions
+    from retail.catalog import back_office
 
     assert as_operator("product_save", TEA, "merchant:m-huaxia")["code"] == "OK"
     kept = {**TEA, "skus": [TEA["skus"][1]]}
     with monkeypatch.context() as dying:
-        dying.setattr(actions, "write_off_retired", lambda *_: (_ for _ in ()).throw(OSError()))
+        dying.setattr(back_office, "write_off_retired", lambda *_: (_ for _ in ()).throw(OSError()))
         assert as_operator("product_save", kept, "merchant:m-huaxia")["code"] == "INTERNAL"
     assert seeded.stock.find_one({"_id": "p-tea-typo@central"})["available"] == 500
     assert as_operator("product_save", kept, "merchant:m-huaxia")["code"] == "OK"  # the retry

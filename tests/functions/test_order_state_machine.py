@@ -33,6 +33,7 @@ from retail.common.ratelimit import forget_limits
 from retail.common.settings import reset_settings
 from retail.inventory import audit_stock
 from retail.members import award_points
+from retail.orders.parcel_states import ParcelState, parcel_state, reachable
 from retail.payments.config import wechatpay_config
 from retail.payments.connect import wechatpay_client
 from retail.payments.notifications import apply_refund_result
@@ -58,6 +59,7 @@ FAULT_POINTS = {
     "order_place:after_status_switch": "retail.orders.place",
     "order_place:after_line_1": "retail.orders.place",
     "settle_stock:after_move_1": "retail.orders.lifecycle",
+    "settle_stock:before_markers_cleared": "retail.orders.lifecycle",
     "settlement:after_statement_1": "retail.settlement.statements",
     "settlement:after_page": "retail.settlement.ledger",
 }
@@ -82,6 +84,7 @@ class Orders(RuleBasedStateMachine):
         self.orders: list[str] = []
         self.keys: dict[str, tuple[str, dict]] = {}
         self.coupons: dict[str, str] = {}
+        self.parcels: dict[tuple[str, str], ParcelState] = {}  # as last seen
         for buyer in BUYERS:
             call("user_login", {}, openid=buyer)
             award_points(self.db, buyer, 200, f"grant:{buyer}", "machine grant")
@@ -354,6 +357,7 @@ class Orders(RuleBasedStateMachine):
         for order in db.orders.find({}):
             _check_money(db, order, self.crashed)
             assert order_problems(order) == [], (order["_id"], order_problems(order))
+            self._check_parcels_moved_by_the_table(order)
         carried: dict[str, str] = {}
         for statement in db.statements.find({}):
             for claims in listed_claims(db, statement, 1000):
@@ -368,6 +372,14 @@ class Orders(RuleBasedStateMachine):
                 assert claim["statement_id"].rsplit(":", 1)[1] not in finished, claim
                 continue
             assert carried.get(claim["_id"]) == claim["statement_id"], claim
+
+    def _check_parcels_moved_by_the_table(self, order: dict) -> None:
+        """Each parcel only ever moved along orders.parcel_states.MOVES since last seen."""
+        for merchant_id in order.get("merchant_ids") or []:
+            now = parcel_state(order, merchant_id)
+            before = self.parcels.get((order["_id"], merchant_id), ParcelState.WAITING)
+            assert reachable(before, now), (order["_id"], merchant_id, before, now)
+            self.parcels[(order["_id"], merchant_id)] = now
 
     def teardown(self):
         travel(timedelta(0))

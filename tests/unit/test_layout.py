@@ -18,6 +18,7 @@ DOMAINS = {
     "retail.users",
     "retail.catalog",
     "retail.stores",
+    "retail.inventory",
     "retail.cart",
     "retail.orders",
     "retail.payments",

@@ -1,16 +1,31 @@
+from .back_office import (
+    ProductStatus,
+    PublishProduct,
+    SaveMerchant,
+    SaveProduct,
+    publish_product,
+    save_merchant,
+    save_product,
+)
 from .browse import Browse, BrowsePage, browse_catalog
 from .catalog_file import CatalogFile
 from .product import ProductDetail, ShowProduct, show_product
-from .seed import load_catalog, save_product, write_off_retired
+from .seed import load_catalog, write_off_retired
 
 __all__ = [
     "Browse",
     "BrowsePage",
     "CatalogFile",
     "ProductDetail",
+    "ProductStatus",
+    "PublishProduct",
+    "SaveMerchant",
+    "SaveProduct",
     "ShowProduct",
     "browse_catalog",
     "load_catalog",
+    "publish_product",
+    "save_merchant",
     "save_product",
     "show_product",
     "write_off_retired",

@@ -69,7 +69,7 @@ def load_catalog(raw: Any, db: Db) -> dict[str, int]:
             {"_id": c.category_id}, {"$set": {**c.model_dump(), "rank": rank}}, upsert=True
         )
     for rank, p in enumerate(catalog.products):
-        save_product(db, p, rank, now)
+        write_product(db, p, rank, now)
     retired = write_off_retired(db, [p.product_id for p in catalog.products], CATALOGUE_FILE)
     product_of = {sku.sku_id: p.product_id for p in catalog.products for sku in p.skus}
     for deal in catalog.group_deals:
@@ -102,7 +102,7 @@ def load_catalog(raw: Any, db: Db) -> dict[str, int]:
     }
 
 
-def save_product(db: Db, product: ProductEntry, rank: int, now: Any) -> None:
+def write_product(db: Db, product: ProductEntry, rank: int, now: Any) -> None:
     """Write the product whole: its SKUs and their opening stock first, then the product
     document, which is what puts them on sale (a SKU is sold only while it is in the
     product's `sku_ids`). SKUs the product no longer lists, and no other product has taken

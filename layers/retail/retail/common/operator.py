@@ -35,6 +35,10 @@ class Operator:
     def is_one_of(self, *kinds: Role) -> bool:
         return self.kind in kinds
 
+    def manages(self, merchant_id: str) -> bool:
+        """An admin manages every merchant's goods; a merchant's operator only its own."""
+        return self.kind == Role.ADMIN or self.merchant_id == merchant_id
+
     def require(self, *kinds: Role, what: str = "do this") -> None:
         """Raises Forbidden unless the operator's role is one of `kinds`."""
         if self.kind not in kinds:

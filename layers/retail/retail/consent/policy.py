@@ -16,7 +16,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, Field
-from pymongo.errors import DuplicateKeyError
 
 from retail.common.clock import utcnow
 from retail.common.database import database
@@ -24,7 +23,7 @@ from retail.common.errors import Conflict, Forbidden, Reason
 from retail.common.logs import log
 from retail.common.models import OUT, STRICT
 from retail.common.settings import settings
-from retail.store import Db
+from retail.store import Db, upsert_where
 
 
 class AcceptPolicy(BaseModel):
@@ -76,19 +75,15 @@ def accept_policy(cmd: AcceptPolicy, *, openid: str, db: Db | None = None) -> Co
         )
     now = utcnow()
     accepted = {"version": current, "share_contact": cmd.share_contact}
-    try:
-        changed = db.consents.update_one(
-            {
-                "_id": openid,
-                "$or": [
-                    {"version": {"$ne": current}},
-                    {"share_contact": {"$ne": cmd.share_contact}},
-                ],
-            },
-            {"$set": {**accepted, "accepted_at": now, "withdrawn_at": None}},
-            upsert=True,
-        )
-    except DuplicateKeyError:  # already accepted this version so: nothing to record
+    changed = upsert_where(
+        db.consents,
+        {
+            "_id": openid,
+            "$or": [{"version": {"$ne": current}}, {"share_contact": {"$ne": cmd.share_contact}}],
+        },
+        {"$set": {**accepted, "accepted_at": now, "withdrawn_at": None}},
+    )
+    if changed is None:  # already accepted this version so: nothing to record
         return consent_state(db, openid)
     if changed.modified_count or changed.upserted_id is not None:
         db.consent_log.insert_one({"openid": openid, "action": "accept", **accepted, "at": now})

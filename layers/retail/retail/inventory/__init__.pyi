@@ -1,3 +1,4 @@
+from .adjustments import AdjustStock, StockLevel, adjust_stock
 from .audit import audit_stock
 from .levels import (
     CENTRAL,
@@ -12,7 +13,10 @@ from .moves import StockMove, apply_move, clear_marker, marker_of
 __all__ = [
     "CENTRAL",
     "PRESALE",
+    "AdjustStock",
+    "StockLevel",
     "StockMove",
+    "adjust_stock",
     "apply_move",
     "audit_stock",
     "available_at",

@@ -6,21 +6,8 @@ from .accounts import (
     disable_operator,
     sign_in,
 )
-from .actions import (
-    AdjustStock,
-    ProductStatus,
-    PublishProduct,
-    SaveCouponTemplate,
-    SaveMerchant,
-    SaveProduct,
-    StockLevel,
-    adjust_stock,
-    publish_product,
-    save_coupon_template,
-    save_merchant,
-    save_product,
-)
 from .blacklist import BlacklistEntry, UpdateBlacklist, update_blacklist
+from .coupon_templates import SaveCouponTemplate, save_coupon_template
 from .directory import (
     ListCouponTemplates,
     ListMerchants,
@@ -30,52 +17,34 @@ from .directory import (
     list_merchants,
 )
 from .metrics import MetricsReport, ShowMetrics, show_metrics
-from .order_detail import OrderDetail, ShowOrder, show_order
-from .order_search import OrderSearch, SearchResults, search_orders
 from .risk_queue import RiskEvents, RiskEventView, RiskQueue, list_risk_events
 from .risk_review import ReviewRisk, review_risk_event
 
 __all__ = [
-    "AdjustStock",
     "BlacklistEntry",
     "ListCouponTemplates",
     "ListMerchants",
     "Merchants",
     "MetricsReport",
     "OperatorSession",
-    "OrderDetail",
-    "OrderSearch",
-    "ProductStatus",
-    "PublishProduct",
     "ReviewRisk",
     "RiskEventView",
     "RiskEvents",
     "RiskQueue",
     "SaveCouponTemplate",
-    "SaveMerchant",
-    "SaveProduct",
-    "SearchResults",
     "ShowMetrics",
-    "ShowOrder",
     "SignIn",
-    "StockLevel",
     "Templates",
     "UpdateBlacklist",
-    "adjust_stock",
     "create_operator",
     "delete_operator",
     "disable_operator",
     "list_coupon_templates",
     "list_merchants",
     "list_risk_events",
-    "publish_product",
     "review_risk_event",
     "save_coupon_template",
-    "save_merchant",
-    "save_product",
-    "search_orders",
     "show_metrics",
-    "show_order",
     "sign_in",
     "update_blacklist",
 ]

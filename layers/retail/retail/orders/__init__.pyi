@@ -11,6 +11,7 @@ from .fulfilment import (
     ship_order,
     verify_pickup,
 )
+from .inspection import OrderDetail, ShowOrder, show_order
 from .models import OrderRequest, OrderView, PlaceOrder, Quote
 from .payment import mark_paid
 from .place import place_order
@@ -19,6 +20,7 @@ from .queries import ListOrders, OrderPage, OrderRef, get_order, list_orders
 from .refund_requests import RequestRefund, request_refund
 from .refund_reviews import ReviewRefund, review_refund
 from .repair import repair_orders
+from .search import OrderSearch, SearchResults, search_orders
 from .settling import due_for_settlement, put_in_settlement, settled
 from .take_back import Cashier, take_back
 
@@ -26,9 +28,11 @@ __all__ = [
     "CancelOrder",
     "Cashier",
     "ListOrders",
+    "OrderDetail",
     "OrderPage",
     "OrderRef",
     "OrderRequest",
+    "OrderSearch",
     "OrderView",
     "PaymentCloser",
     "PlaceOrder",
@@ -36,7 +40,9 @@ __all__ = [
     "RequestRefund",
     "ReviewRefund",
     "RiderUpdate",
+    "SearchResults",
     "ShipOrder",
+    "ShowOrder",
     "VerifyPickup",
     "auto_confirm_orders",
     "cancel_order",
@@ -55,8 +61,10 @@ __all__ = [
     "request_refund",
     "review_refund",
     "rider_update_is_genuine",
+    "search_orders",
     "settled",
     "ship_order",
+    "show_order",
     "take_back",
     "verify_pickup",
 ]

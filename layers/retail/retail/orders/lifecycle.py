@@ -169,12 +169,15 @@ def settle_stock(db: Db, order: Order) -> Order:
     if refunding:  # refunded whole: the parcels still waiting never left
         parcels_back.update(waiting_parcels(order))
     updates: dict[str, Any] = {}
-    moved: list[OrderLine] = []
+    moved: list[OrderLine] = []  # and lines whose marker outlived its recorded move
     for index, line in enumerate(order["lines"]):
         line_target = _RESTOCKED if line["merchant_id"] in parcels_back else target
-        holds = _holds(db, order["_id"], line)
+        done = marker_of(db, order["_id"], line["sku_id"], line["location"])
+        holds = _holds(line, done)
         wanted = line_target.get(holds, holds)
         if wanted == line["stock"]:
+            if done is not None and holds == line["stock"]:
+                moved.append(line)  # a crash after recording the move kept its marker
             continue
         if wanted != holds:
             move = _MOVE[(holds, wanted)]
@@ -195,6 +198,7 @@ def settle_stock(db: Db, order: Order) -> Order:
     _give_back_or_keep(db, order, restocked)
     if updates and not _record_lines(db, order, updates):
         return orders_of(db).find_one({"_id": order["_id"]}) or order  # markers kept for repair
+    fault_point("settle_stock:before_markers_cleared")
     for line in moved:
         clear_marker(db, order["_id"], line["sku_id"], line["location"])
     settled = orders_of(db).find_one_and_update(
@@ -205,12 +209,11 @@ def settle_stock(db: Db, order: Order) -> Order:
     return settled or orders_of(db).find_one({"_id": order["_id"]}) or order
 
 
-def _holds(db: Db, order_id: str, line: OrderLine) -> LineStock:
+def _holds(line: OrderLine, done: str | None) -> LineStock:
     """What the line's stock really holds: its recorded state, or where a move from that
-    state left it if a process died between the move and its record (the move's marker on
-    the stock level says so). Moving again from the recorded state would take a reservation
-    the order no longer has: another order's."""
-    done = marker_of(db, order_id, line["sku_id"], line["location"])
+    state left it if a process died between the move and its record (`done`, the move's
+    marker on the stock level, says so). Moving again from the recorded state would take a
+    reservation the order no longer has: another order's."""
     for (source, target), move in _MOVE.items():
         if move.value == done and source == line["stock"]:
             return target

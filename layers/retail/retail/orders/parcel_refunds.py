@@ -29,18 +29,19 @@ from pymongo import ReturnDocument
 from retail.common.clock import utcnow
 from retail.common.errors import Conflict, NotFound
 from retail.common.logs import log
-from retail.common.vocabulary import OrderStatus, RefundStatus
+from retail.common.vocabulary import ParcelRefundStatus, RefundStatus
 from retail.store import Db
 
 from .document import Order, orders_of
 from .effects import PARCEL_PREFIX, apply_outbox
 from .lifecycle import settle_stock
+from .parcel_states import ParcelState, in_state
 from .parcels import mark_all_out
 from .records import COMPLETED, PAID, SHIPPED, parcel_share, settling, waiting_parcels
 from .refunding import noted_over
 
 REFUNDABLE = [PAID, SHIPPED, COMPLETED]
-REFUNDING, REFUNDED = OrderStatus.REFUNDING, OrderStatus.REFUNDED
+REFUNDING, REFUNDED = ParcelRefundStatus.REFUNDING, ParcelRefundStatus.REFUNDED
 SUCCESS = RefundStatus.SUCCESS
 
 
@@ -185,7 +186,7 @@ def note_parcel_refund_status(db: Db, order_id: str, merchant_id: str, status: s
     now = utcnow()
     if status == SUCCESS:
         orders_of(db).update_one(
-            {"_id": order_id, f"parcel_refunds.{merchant_id}.status": REFUNDING},
+            {"_id": order_id, **in_state(merchant_id, ParcelState.REFUNDING)},
             {
                 "$set": {
                     f"parcel_refunds.{merchant_id}.status": REFUNDED,

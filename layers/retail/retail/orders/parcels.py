@@ -22,6 +22,7 @@ from retail.store import Db
 
 from .document import Order, orders_of
 from .lifecycle import transition
+from .parcel_states import WAITING, in_state
 from .records import PAID, SHIPPED, by_parcel, waiting_parcels
 
 NOT_HELD = {"risk_hold": None}  # an order held by a risk rule waits for an operator's review
@@ -71,8 +72,7 @@ def ship_parcels(
             {
                 "_id": order["_id"],
                 "status": {"$in": [PAID, SHIPPED]},
-                f"parcels.{merchant_id}": {"$exists": False},
-                f"parcel_refunds.{merchant_id}": {"$exists": False},  # its money went back
+                **in_state(merchant_id, WAITING),  # neither left nor given back
                 **NOT_HELD,
             },
             {

@@ -11,6 +11,7 @@ from retail.common.vocabulary import LineStock, OrderStatus
 
 from .document import Order, OrderLine
 from .models import OrderView, Quote
+from .parcel_states import ParcelState, parcel_state
 
 RESERVING = OrderStatus.RESERVING
 PENDING_PAYMENT = OrderStatus.PENDING_PAYMENT
@@ -135,8 +136,7 @@ def by_parcel(order: Order) -> list[str]:
 
 def waiting_parcels(order: Order) -> list[str]:
     """Merchants whose parcel has neither left nor been refunded."""
-    gone = set(order.get("parcels") or {}) | set(order.get("parcel_refunds") or {})
-    return [m for m in by_parcel(order) if m not in gone]
+    return [m for m in by_parcel(order) if parcel_state(order, m) == ParcelState.WAITING]
 
 
 def settling(moment: str, at: datetime) -> dict[str, Any]:

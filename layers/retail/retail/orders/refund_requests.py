@@ -25,6 +25,7 @@ from .parcel_refunds import (
     rest_never_left,
     start_parcel_refund,
 )
+from .parcel_states import WAITING, in_state
 from .records import COMPLETED, REFUNDED, REFUNDING, SHIPPED, to_view
 from .refunding import ask_for_review
 from .take_back import Cashier, refund_unshipped_order
@@ -89,7 +90,7 @@ def _request_parcel_refund(
             merchant_id,
             reason,
             restock=True,
-            condition={f"parcels.{merchant_id}": {"$exists": False}},
+            condition=in_state(merchant_id, WAITING),
         )
         if started is not None:
             return cashier.refund_parcel(db, started, merchant_id)

@@ -18,6 +18,7 @@ from retail.store import Db
 from .document import Order, orders_of
 from .models import OrderView
 from .parcel_refunds import NOTHING_LEFT, is_last_parcel, nothing_left, start_parcel_refund
+from .parcel_states import WAITING, has_left, in_state
 from .records import COMPLETED, PAID, REFUNDING, SHIPPED, to_view
 from .refunding import reject_review, start_refunding
 from .take_back import Cashier
@@ -93,6 +94,7 @@ def _approve_parcel(
     review = {"by": operator.operator_id, "note": cmd.note}
     asked = {"refund_request.status": R.REQUESTED, "refund_request.merchant_id": merchant_id}
     for restock in (True, False):
+        where = in_state(merchant_id, WAITING) if restock else has_left(merchant_id)
         started = start_parcel_refund(
             db,
             cmd.order_id,
@@ -100,7 +102,7 @@ def _approve_parcel(
             cmd.note or "refund approved",
             restock=restock,
             review=review,
-            condition={**asked, f"parcels.{merchant_id}": {"$exists": not restock}},
+            condition={**asked, **where},
         )
         if started is not None:
             _audit_review(db, operator, cmd, merchant_id=merchant_id)

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from pymongo.errors import DuplicateKeyError
-
 from retail.common.pseudonyms import pseudonym
-from retail.store import Db
+from retail.store import Db, upsert_where
 
 
 def admit_account(db: Db, key: str, openid: str, limit: int, now: datetime) -> bool:
@@ -19,18 +17,15 @@ def admit_account(db: Db, key: str, openid: str, limit: int, now: datetime) -> b
     """
     doc_id = f"{key}:{now.date().isoformat()}"
     account = pseudonym(openid)
-    try:
-        db.account_sets.update_one(
-            {
-                "_id": doc_id,
-                "$or": [{"openids": account}, {f"openids.{limit - 1}": {"$exists": False}}],
-            },
-            {
-                "$addToSet": {"openids": account},
-                "$setOnInsert": {"expires_at": now + timedelta(days=2)},
-            },
-            upsert=True,
-        )
-    except DuplicateKeyError:  # the set exists and is full without this openid
-        return False
-    return True
+    admitted = upsert_where(
+        db.account_sets,
+        {
+            "_id": doc_id,
+            "$or": [{"openids": account}, {f"openids.{limit - 1}": {"$exists": False}}],
+        },
+        {
+            "$addToSet": {"openids": account},
+            "$setOnInsert": {"expires_at": now + timedelta(days=2)},
+        },
+    )
+    return admitted is not None  # None: the set exists and is full without this openid

@@ -14,10 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pymongo.errors import DuplicateKeyError
-
 from retail.common.pseudonyms import pseudonym
-from retail.store import Db
+from retail.store import Db, upsert_where
 
 CAPPED_MARKS = ("device:", "address:")  # and always the buyer
 
@@ -57,21 +55,21 @@ def take_caps(db: Db, order: Mapping[str, Any], limits: dict[str, int]) -> str |
     """Count the order against every cap (`limits` from purchase_limits); None if it fits,
     else the SKU over its limit (and whatever the order took is given back)."""
     for cap_id, units, limit in _caps_for(db, order, limits):
-        if units > limit or not _take(db, cap_id, order["_id"], units, limit):
+        if units > limit or not take_cap(db, cap_id, order["_id"], units, limit):
             release_caps(db, order)
             return cap_id.split(":", 1)[0]
     return None
 
 
-def _take(db: Db, cap_id: str, order_id: str, units: int, limit: int) -> bool:
+def take_cap(db: Db, cap_id: str, order_id: str, units: int, limit: int) -> bool:
+    """Count the order's `units` against one cap, once; False if they do not fit."""
     held = f"orders.{order_id}"
-    try:
-        db.purchase_caps.update_one(
-            {"_id": cap_id, "units": {"$lte": limit - units}, held: {"$exists": False}},
-            {"$inc": {"units": units}, "$set": {held: units}},
-            upsert=True,
-        )
-    except DuplicateKeyError:  # the cap is full, or this order already holds its units
+    taken = upsert_where(
+        db.purchase_caps,
+        {"_id": cap_id, "units": {"$lte": limit - units}, held: {"$exists": False}},
+        {"$inc": {"units": units}, "$set": {held: units}},
+    )
+    if taken is None:  # the cap is full, or this order already holds its units
         return db.purchase_caps.find_one({"_id": cap_id, held: {"$exists": True}}) is not None
     return True
 

@@ -7,11 +7,14 @@ options an SCF instance needs (`mongo_options`; docs/mongodb-connections.md).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeAlias, cast
 
 from pymongo.collection import Collection
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+from pymongo.results import UpdateResult
 
 Db: TypeAlias = Database[dict[str, Any]]
 """The database every domain function takes: pymongo's own type, so mypy checks each call
@@ -82,6 +85,25 @@ def _open_embedded(path: str) -> Db:
             "set RETAIL_DB_URI to mongodb://..."
         ) from exc
     return cast(Db, EmbeddedDatabase(path))
+
+
+def upsert_where(
+    documents: Documents, where: Mapping[str, Any], update: Mapping[str, Any]
+) -> UpdateResult | None:
+    """`update` on the document `where` names, made if it is absent; None when it exists and
+    a condition of `where` besides `_id` refuses it (the upsert's insert then meets its `_id`).
+
+    MongoDB retries an upsert's duplicate key itself only when the key matches the query
+    exactly, i.e. the filter is equality on the unique index's fields alone (SERVER-14322,
+    SERVER-37124). With a condition beside `_id`, two first writers at once both find nothing
+    and both insert; the loser's insert fails. Its write then goes, under the same condition,
+    to the document the winner made, as the manual's "Use Unique Indexes" advises: retried,
+    it "will succeed as an update operation"."""
+    try:
+        return documents.update_one(where, update, upsert=True)
+    except DuplicateKeyError:
+        again = documents.update_one(where, update)
+        return again if again.matched_count else None
 
 
 def upserted(document: dict[str, Any] | None) -> dict[str, Any]:

@@ -15,9 +15,10 @@ from retail.common.logs import mask
 from retail.common.models import OUT, STRICT
 from retail.common.operator import Operator, Role
 from retail.common.vocabulary import Delivery
-from retail.orders.queries import Status
-from retail.orders.records import merchant_share
 from retail.store import Db
+
+from .queries import Status
+from .records import merchant_share
 
 ORDER_FIELDS = (
     "status",

@@ -14,8 +14,9 @@ from retail.common.errors import NotFound
 from retail.common.logs import mask
 from retail.common.models import ORDER_ID, OUT, STRICT
 from retail.common.operator import Operator
-from retail.orders.records import merchant_share
 from retail.store import Db
+
+from .records import merchant_share
 
 SHOWN = (
     "status",
