@@ -259,6 +259,11 @@ class EmbeddedDatabase:
     def __getitem__(self, name: str) -> Any:
         return self.get_collection(name)
 
+    def with_options(self, **_: Any) -> EmbeddedDatabase:
+        """Read and write concerns and preferences: one copy, written in order, so every
+        read already sees every acknowledged write and nothing is rolled back."""
+        return self
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)

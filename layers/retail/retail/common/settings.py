@@ -38,7 +38,7 @@ class Settings(BaseModel):
     WECHAT_APP_SECRET: str | None = None
     WECHAT_API_BASE: str = "https://api.weixin.qq.com"
     WECHAT_TIMEOUT_SECONDS: float = Field(3.0, gt=0, le=30)
-    RETAIL_REPAIR_GRACE_SECONDS: int = Field(120, ge=0, le=86_400)
+    RETAIL_REPAIR_GRACE_SECONDS: int = Field(30, ge=0, le=86_400)
     RETAIL_FREIGHT_FEN: int = Field(800, ge=0)
     RETAIL_FREE_SHIPPING_FEN: int = Field(9900, ge=0)
     RETAIL_INSTANT_FEE_FEN: int = Field(500, ge=0)

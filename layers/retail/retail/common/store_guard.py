@@ -1,4 +1,5 @@
-"""A thin wrapper over pymongo's Database: a connection failure becomes `Unavailable`.
+"""A thin wrapper over pymongo's Database: a connection failure becomes `Unavailable`, and
+the collections a failover may lose writes of (store.RELAXED_WRITES) are written with w:1.
 
 pymongo raises `ConnectionFailure` (server selection, connect and socket timeouts, pool
 waits) from a call or, for cursors, from iteration. Unwrapped, that is an unexpected fault
@@ -17,8 +18,11 @@ from pymongo.collection import Collection
 from pymongo.command_cursor import CommandCursor
 from pymongo.cursor import Cursor
 from pymongo.database import Database
-from pymongo.errors import ConnectionFailure
+from pymongo.errors import ConnectionFailure, PyMongoError
 from pymongo.mongo_client import MongoClient
+from pymongo.write_concern import WriteConcern
+
+from retail.store import RELAXED_WRITES
 
 from .errors import Reason, Unavailable
 from .logs import log
@@ -26,11 +30,22 @@ from .logs import log
 STORE_TYPES = (Database, Collection, Cursor, CommandCursor, ClientSession, MongoClient)
 
 
-def _unavailable(exc: ConnectionFailure) -> Unavailable:
+RETRY_AFTER_SECONDS = 5  # a replica set elects a new primary in seconds (median under 12)
+
+
+def _unavailable(exc: PyMongoError) -> Unavailable:
     log("store_unavailable", "WARNING", error=type(exc).__name__)
     return Unavailable(
-        "the database did not answer in time; retry", reason=Reason.STORE_UNREACHABLE
+        "the database did not answer in time; retry",
+        reason=Reason.STORE_UNREACHABLE,
+        retry_after_seconds=RETRY_AFTER_SECONDS,
     )
+
+
+def _unanswered(exc: PyMongoError) -> bool:
+    """No answer came: the server could not be reached, or the invocation's deadline
+    (store.store_deadline) passed, whatever pymongo was waiting for."""
+    return isinstance(exc, ConnectionFailure) or exc.timeout
 
 
 class Guarded:
@@ -42,9 +57,13 @@ class Guarded:
         object.__setattr__(self, "_target", target)
 
     def __getattr__(self, name: str) -> Any:
+        if isinstance(self._target, Database) and name in RELAXED_WRITES:
+            return self[name]
         return _wrap(getattr(self._target, name))
 
     def __getitem__(self, key: Any) -> Any:
+        if isinstance(self._target, Database) and key in RELAXED_WRITES:
+            return Guarded(self._target.get_collection(key, write_concern=WriteConcern(w=1)))
         return _wrap(self._target[key])
 
     def __iter__(self) -> Iterator[Any]:
@@ -54,15 +73,19 @@ class Guarded:
                 item = next(iterator)
             except StopIteration:
                 return
-            except ConnectionFailure as exc:
-                raise _unavailable(exc) from None
+            except PyMongoError as exc:
+                if _unanswered(exc):
+                    raise _unavailable(exc) from None
+                raise
             yield item
 
     def __next__(self) -> Any:
         try:
             return next(self._target)
-        except ConnectionFailure as exc:
-            raise _unavailable(exc) from None
+        except PyMongoError as exc:
+            if _unanswered(exc):
+                raise _unavailable(exc) from None
+            raise
 
     def __enter__(self) -> Guarded:
         self._target.__enter__()
@@ -97,8 +120,10 @@ def _guard_call(function: Callable[..., Any]) -> Callable[..., Any]:
             result = function(
                 *(_unwrap(a) for a in args), **{k: _unwrap(v) for k, v in kwargs.items()}
             )
-        except ConnectionFailure as exc:
-            raise _unavailable(exc) from None
+        except PyMongoError as exc:
+            if _unanswered(exc):
+                raise _unavailable(exc) from None
+            raise
         return _wrap(result)
 
     return call

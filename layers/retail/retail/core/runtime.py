@@ -36,6 +36,7 @@ from retail.common.models import is_text
 from retail.common.operator import Operator
 from retail.common.ratelimit import check_rate
 from retail.common.settings import settings
+from retail.store import ANSWER_MARGIN_SECONDS, store_deadline
 
 from .events import IDENTITY_KEYS, Invocation, Trigger, detect_trigger, parse_event
 from .identity import Caller, caller_key, refused_caller_ip, resolve_caller
@@ -84,9 +85,10 @@ def cloud_function(
             try:
                 invocation = parse_event(event, trigger, platform)
                 caller = resolve_caller(invocation, platform)
-                answer = _run(handler, request, auth, verify, invocation, caller)
-                if notes_visitor and caller.openid:
-                    _note_visitor(caller)
+                with store_deadline(_seconds_left(platform, started)):
+                    answer = _run(handler, request, auth, verify, invocation, caller)
+                    if notes_visitor and caller.openid:
+                        _note_visitor(caller)
             except RetailError as exc:
                 answer = {"code": exc.code.value, "message": exc.message}
                 if exc.details:
@@ -105,7 +107,8 @@ def cloud_function(
                 ms=elapsed_ms,
                 **_trace(event, trigger, platform, caller),
             )
-            record_call(name, answer["code"], elapsed_ms, utcnow())
+            with store_deadline(_seconds_left(platform, started)):  # a flush may be due
+                record_call(name, answer["code"], elapsed_ms, utcnow())
             request_id.reset(tokens[0])
             function_name.reset(tokens[1])
             return _deliver(answer, trigger, auth)
@@ -135,6 +138,15 @@ def _trace(
         "caller": caller_key(caller.openid, caller.operator) if caller else None,
         "ip": caller.client_ip if caller else refused_caller_ip(event, trigger, platform),
     }
+
+
+def _seconds_left(platform: Platform, started: float) -> float | None:
+    """What the store may use of the invocation: SCF's time limit (its context says it) less
+    the time gone and a margin to answer. None when nothing says (the dev gateway)."""
+    if platform.time_limit_ms is None:
+        return None
+    gone = time.perf_counter() - started
+    return platform.time_limit_ms / 1000 - gone - ANSWER_MARGIN_SECONDS
 
 
 def _run(

@@ -12,7 +12,7 @@ from retail.common.batches import BatchRequest, BatchSummary, Budget, Outcome, r
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import UpstreamUnavailable
-from retail.store import Db
+from retail.store import Db, majority_reads
 
 from .cancel import PaymentCloser, cancel_unpaid
 from .document import Order, orders_of
@@ -22,7 +22,7 @@ from .records import PENDING_PAYMENT
 def expire_unpaid_orders(
     cmd: BatchRequest, *, budget: Budget, close_payment: PaymentCloser, db: Db | None = None
 ) -> BatchSummary:
-    db = db if db is not None else database()
+    db = majority_reads(db if db is not None else database())  # acts on WeChat Pay
     now = utcnow()
     overdue = {"status": PENDING_PAYMENT, "pay_deadline": {"$lte": now}}
     left: list[str] = []  # not cancelled in this run: kept out of the next fetch

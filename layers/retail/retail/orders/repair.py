@@ -5,9 +5,11 @@
 - An order whose status changed but whose stock did not follow (`stock_settled: false`):
   its stock moves are made now; payment side effects left in its outbox are applied; a
   SHIPPED order whose last waiting parcel went back starts auto-confirmation.
-Only orders untouched for the grace period (longer than any function runs) are taken, and
-each is claimed by a conditional update, so repair runs safely beside itself and beside live
-traffic.
+Only orders untouched for the grace period are taken (30 s: longer than order_place, the one
+function that leaves an order RESERVING, may run; every other piece of work is conditional
+and marked, so finishing it twice does it once), and each is claimed by a conditional update,
+so repair runs safely beside itself and beside live traffic. Run every minute, it finishes
+what an interrupted call left within about a minute and a half.
 """
 
 from __future__ import annotations

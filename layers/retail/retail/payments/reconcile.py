@@ -27,7 +27,7 @@ from retail.common.settings import settings
 from retail.orders.document import Order
 from retail.orders.payment import mark_payment_checked
 from retail.orders.records import CANCELLED, FAILED, PENDING_PAYMENT, REFUNDING
-from retail.store import Db, Documents
+from retail.store import Db, Documents, majority_reads
 
 from .config import wechatpay_config
 from .connect import wechatpay_client
@@ -46,7 +46,7 @@ from .transactions import apply_transaction
 
 
 def reconcile_payments(cmd: BatchRequest, *, budget: Budget, db: Db | None = None) -> BatchSummary:
-    db = db if db is not None else database()
+    db = majority_reads(db if db is not None else database())  # acts on WeChat Pay
     cutoff = utcnow() - timedelta(seconds=settings().RETAIL_RECONCILE_GRACE_SECONDS)
     summary = BatchSummary()
     for job, collection, query, check in _sweeps(db, cutoff):

@@ -7,13 +7,16 @@ options an SCF instance needs (`mongo_options`; docs/mongodb-connections.md).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeAlias, cast
 
+import pymongo
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
+from pymongo.read_concern import ReadConcern
 from pymongo.results import UpdateResult
 
 Db: TypeAlias = Database[dict[str, Any]]
@@ -52,7 +55,12 @@ def mongo_options(limits: MongoLimits) -> dict[str, Any]:
         "maxIdleTimeMS": 60_000,
         "retryWrites": True,
         "retryReads": True,
-        "w": "majority",
+        "w": "majority",  # money and stock; RELAXED_WRITES below are the exceptions
+        # Every conditional update reads what it names on the primary, never a secondary.
+        "readPreference": "primary",
+        # pymongo streams server monitoring (an extra socket per member) unless it sees a FaaS
+        # platform, and its list (pool_options._is_faas: Lambda, Azure, GCP, Vercel) lacks SCF.
+        "serverMonitoringMode": "poll",
         "appname": "retail-scf",
     }
 
@@ -70,6 +78,37 @@ def connect(uri: str = DEFAULT_URI, limits: MongoLimits | None = None) -> Db:
         f"unsupported database URI scheme: {uri.split(':', 1)[0]!r} "
         "(use sqlite:///path or mongodb://...)"
     )
+
+
+# Collections whose writes a failover may lose without harm, written with w:1 (acknowledged
+# by the primary alone): the per-minute rate windows (a lost count lets a caller one more
+# call), the metrics counters (an approximate dashboard) and the tracking events (behaviour
+# analytics, sampled anyway). Everything else, money and stock first, waits for a majority.
+RELAXED_WRITES = frozenset({"rate_windows", "metrics", "events"})
+
+
+ANSWER_MARGIN_SECONDS = 1.0  # of the function's time, kept to answer once the store gives up
+
+
+@contextmanager
+def store_deadline(seconds: float | None) -> Iterator[None]:
+    """Every MongoDB operation inside ends within `seconds`, its retries included (pymongo's
+    client-side operation timeout: each operation gets what is left, and a retryable one is
+    retried while time remains, e.g. across a primary election); past it, the operation
+    raises a timeout the store guard answers UNAVAILABLE. None: the client's own timeouts.
+    The embedded engine does not wait on a network and ignores it."""
+    if seconds is None:
+        yield
+        return
+    with pymongo.timeout(max(seconds, 0.05)):
+        yield
+
+
+def majority_reads(db: Db) -> Db:
+    """`db` reading only what a majority has written: for the timers that act on WeChat Pay
+    (reconcile, expiry), so they never close, refund or cancel on the strength of a write
+    that a failover then rolls back. (The embedded engine has one copy: always so.)"""
+    return db.with_options(read_concern=ReadConcern("majority"))
 
 
 def _open_embedded(path: str) -> Db:
