@@ -134,3 +134,14 @@ def test_the_plan_refuses_the_test_only_embedded_store_switch():
     )
     with pytest.raises(SystemExit, match="RETAIL_ALLOW_EMBEDDED_STORE is for tests only"):
         resolve_settings(plan, shell)
+
+
+def test_a_placing_older_than_the_placing_limit_has_no_live_call_behind_it():
+    """orders.reserving finishes a RESERVING order for a retry once PLACING_LIMIT has passed,
+    and order_repair once its grace has: both longer than order_place may run."""
+    from retail.common.settings import Settings
+    from retail.orders.reserving import PLACING_LIMIT
+
+    runs = INPUTS["functions"]["order_place"]["timeout"]
+    assert runs < PLACING_LIMIT.total_seconds()
+    assert runs < Settings.model_fields["RETAIL_REPAIR_GRACE_SECONDS"].default

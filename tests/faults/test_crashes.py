@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from retail.common.clock import utcnow
+from retail.common.clock import travel, utcnow
 from retail.common.faults import EXIT_CODE
 from retail.common.settings import reset_settings
 from retail.inventory import audit_stock
@@ -99,6 +99,43 @@ def test_killed_order_place_is_finished_or_undone_by_repair(
     else:
         assert seeded.stock.find_one({"_id": "p-mango-1@central"})["reserved"] == 3
     assert repair_now(monkeypatch)["processed"] == 0  # nothing left to do, nothing done twice
+
+
+@pytest.mark.parametrize(
+    ("point", "outcome"),
+    [
+        ("order_place:after_line_1", "INTERRUPTED"),  # one line of two held: given back
+        ("order_place:before_status_switch", "PENDING_PAYMENT"),  # both held: opened
+    ],
+)
+def test_a_retry_with_the_same_key_finishes_a_killed_placing_at_once(
+    seeded, isolated_env, monkeypatch, point, outcome
+):
+    """No waiting for order_repair: the buyer's retry finishes the order as soon as nothing
+    can still be placing it (and says how long to wait before then)."""
+    before = counts(seeded)
+    request = order_request("crash-key-0002")
+    assert run_until_killed(PLACE, point, isolated_env, request) == EXIT_CODE
+    assert seeded.orders.find_one({"openid": "o-crash"})["status"] == "RESERVING"
+    reset_settings()
+    context = {"environment": json.dumps({"WX_CONTEXT_KEYS": "WX_OPENID", "WX_OPENID": "o-crash"})}
+    retry = handler("order_place")
+    early = retry(json.loads(request), context)
+    assert early["code"] == "UNAVAILABLE" and 1 <= early["details"]["retry_after_seconds"] <= 13
+    travel(timedelta(seconds=13))
+    try:
+        answer = retry(json.loads(request), context)
+    finally:
+        travel(timedelta(0))
+    order = seeded.orders.find_one({"openid": "o-crash"})
+    if outcome == "PENDING_PAYMENT":
+        assert answer["code"] == "OK" and answer["data"]["status"] == outcome
+        assert order["status"] == outcome and order["stock_settled"] is True
+    else:
+        assert answer["code"] == "CONFLICT" and answer["details"]["reason"] == outcome
+        assert order["status"] == "FAILED" and counts(seeded) == before
+    assert audit_stock(seeded) == []
+    assert repair_now(monkeypatch)["processed"] == 0  # nothing was left for repair
 
 
 @pytest.mark.parametrize(

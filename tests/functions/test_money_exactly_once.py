@@ -94,23 +94,24 @@ def test_cancelling_an_order_paid_meanwhile_keeps_the_payment(seeded):
 # Each refusal as the race that causes it: the coupon or the points taken by another order
 # between pricing and placing, the group filled, the stock gone, the purchase limit reached.
 RACES = {
-    "COUPON_UNAVAILABLE": ("lock_coupon", False),
-    "NOT_ENOUGH_POINTS": ("spend_points", False),
-    "GROUP_CLOSED": ("join_group", None),
-    "OUT_OF_STOCK": ("apply_move", False),
-    "PURCHASE_LIMIT": ("take_caps", "p-eggs-1"),  # the buyer's limit reached by another order
+    "COUPON_UNAVAILABLE": ("place", "lock_coupon", False),
+    "NOT_ENOUGH_POINTS": ("place", "spend_points", False),
+    "GROUP_CLOSED": ("place", "join_group", None),
+    "OUT_OF_STOCK": ("reserving", "apply_move", False),
+    "PURCHASE_LIMIT": ("place", "take_caps", "p-eggs-1"),  # the limit reached by another order
 }
 
 
 @pytest.mark.parametrize("reason", sorted(RACES))
 def test_a_retried_placement_answers_what_the_first_call_answered(seeded, monkeypatch, reason):
-    from retail.orders import place as placing
+    import importlib
 
     coupon_id = _buyer_with_coupon_and_points(seeded, points=50)
     changes = {"coupon_id": coupon_id, "points": 50}
     if reason == "GROUP_CLOSED":
         changes = {"items": [{"sku_id": "p-honey-1", "qty": 1}], "group": {"deal_id": "g-honey-3"}}
-    name, result = RACES[reason]
+    module, name, result = RACES[reason]
+    placing = importlib.import_module(f"retail.orders.{module}")
     monkeypatch.setattr(placing, name, lambda *a, **k: result)
     original = place("retry-kind-0001", **changes)
     monkeypatch.undo()

@@ -55,9 +55,9 @@ LIVE = ("PAID", "SHIPPED", "COMPLETED", "REFUNDING", "REFUNDED")
 # Where a process can die mid-way (retail.common.faults), by the module that names the point.
 FAULT_POINTS = {
     "order_place:after_order_write": "retail.orders.place",
-    "order_place:before_status_switch": "retail.orders.place",
-    "order_place:after_status_switch": "retail.orders.place",
-    "order_place:after_line_1": "retail.orders.place",
+    "order_place:before_status_switch": "retail.orders.reserving",
+    "order_place:after_status_switch": "retail.orders.reserving",
+    "order_place:after_line_1": "retail.orders.reserving",
     "settle_stock:after_move_1": "retail.orders.lifecycle",
     "settle_stock:before_markers_cleared": "retail.orders.lifecycle",
     "settlement:after_statement_1": "retail.settlement.statements",
@@ -134,8 +134,9 @@ class Orders(RuleBasedStateMachine):
             return
         first_code, first_details = data["first"]
         if first_code == "INTERNAL":  # the first call died part way: this one is its answer,
-            # once the order is no longer half placed (repair finishes or fails it)
-            unfinished = answer["code"] == "OK" and answer["data"]["status"] == "RESERVING"
+            # once nothing can still be placing it (the retry then finishes it at once)
+            assert not (answer["code"] == "OK" and answer["data"]["status"] == "RESERVING")
+            unfinished = answer["code"] == "UNAVAILABLE"
             if not unfinished:
                 self.keys[key] = (
                     buyer,

@@ -229,6 +229,32 @@ def test_a_buyer_refunding_often_waits_for_an_operator(seeded, monkeypatch):
     assert seeded.orders.find_one({"_id": paid[1]})["restock"] is True
 
 
+@pytest.mark.parametrize("decision", ["REJECT", "RELEASE"])
+def test_a_risk_decision_on_a_held_refund_request_decides_the_request_not_the_order(
+    seeded, monkeypatch, decision
+):
+    """The refund-abuse rule holds a request, not the order: rejecting the event rejects the
+    request (the paid order stays as it is); releasing it leaves the request for review."""
+    limits(monkeypatch, refunds_per_30_days=1)
+    accept("o-test-user")
+    paid = []
+    for n in range(2):
+        placed = order(f"abuse-{n:04d}")["data"]
+        mark_paid(seeded, placed["order_id"], f"TX-abuse-{n}", placed["total"])
+        paid.append(placed["order_id"])
+    ask = {"reason": "changed my mind"}
+    as_buyer("refund_request", {**ask, "order_id": paid[0]})
+    as_buyer("refund_request", {**ask, "order_id": paid[1]})
+    event = seeded.risk_events.find_one({"kind": "refund_abuse"})
+    review = {"event_id": event["_id"], "decision": decision}
+    assert as_operator("risk_review", review)["code"] == "OK"
+    held = seeded.orders.find_one({"_id": paid[1]})
+    assert held["status"] == "PAID" and "refund_status" not in held
+    assert seeded.refunds.count_documents({"order_id": paid[1]}) == 0
+    expected = "REJECTED" if decision == "REJECT" else "REQUESTED"
+    assert held["refund_request"]["status"] == expected
+
+
 def test_plain_views_are_for_allowed_roles_with_a_reason_and_audited(seeded):
     accept("o-test-user")
     order("plain-0001")

@@ -30,6 +30,7 @@ import json, sys
 sys.path[:0] = [{user!r}, {opt!r}, {devkit!r}]
 import index, retail
 assert retail.__file__.startswith({opt!r}), retail.__file__
+assert not [m for m in sys.modules if m.startswith("retail_dev")], "the layer loads dev code"
 for event, context in json.loads(sys.argv[1]):
     answer = index.main_handler(event, context)
     print("ANSWER " + (answer["body"] if "statusCode" in answer else json.dumps(answer)))

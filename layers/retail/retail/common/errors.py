@@ -54,8 +54,8 @@ MEANING: dict[ErrorCode, str] = {
     ErrorCode.PAYLOAD_TOO_LARGE: "the request body is over the size limit",
     ErrorCode.RATE_LIMITED: "too many calls; retry after `details.retry_after_seconds`",
     ErrorCode.UPSTREAM_UNAVAILABLE: "WeChat or another upstream failed; safe to retry",
-    ErrorCode.UNAVAILABLE: "the database did not answer in time; nothing is known to be written, "
-    "safe to retry",
+    ErrorCode.UNAVAILABLE: "the database did not answer in time, or an interrupted order is still "
+    "being placed; retry the same request (same key) after `details.retry_after_seconds`",
     ErrorCode.INTERNAL: "an unexpected fault, logged with the request id",
 }
 

@@ -10,6 +10,7 @@ between those two writes, so stock documents stay small however many orders are 
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
 from retail.store import Db
 
@@ -60,5 +61,13 @@ def marker_of(db: Db, order_id: str, sku_id: str, location: str) -> str | None:
     return ((doc or {}).get("ops") or {}).get(order_id)
 
 
-def clear_marker(db: Db, order_id: str, sku_id: str, location: str) -> None:
-    db.stock.update_one({"_id": level_id(sku_id, location)}, {"$unset": {f"ops.{order_id}": ""}})
+def clear_marker(
+    db: Db, order_id: str, sku_id: str, location: str, move: str | None = None
+) -> None:
+    """Remove the order's marker from the stock level: only while it is `move` (the one this
+    caller made or read), so a move another process made since keeps its marker; None for
+    any (an order nothing else can be moving)."""
+    where: dict[str, Any] = {"_id": level_id(sku_id, location)}
+    if move is not None:
+        where[f"ops.{order_id}"] = move
+    db.stock.update_one(where, {"$unset": {f"ops.{order_id}": ""}})

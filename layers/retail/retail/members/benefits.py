@@ -3,6 +3,7 @@ while a paid membership (会员) is active), and buying membership days."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,7 +26,7 @@ class MemberPerks:
     discount_bp: int
 
 
-def member_perks(user: dict[str, Any] | None, now: datetime) -> MemberPerks:
+def member_perks(user: Mapping[str, Any] | None, now: datetime) -> MemberPerks:
     if not user:
         return MemberPerks(False, 0)
     paid_member = bool(user.get("membership_expires_at") and user["membership_expires_at"] > now)

@@ -16,7 +16,7 @@ from retail.common.errors import Conflict, NotFound, found
 from retail.common.models import STRICT
 from retail.common.operator import Operator
 from retail.common.vocabulary import RiskStatus
-from retail.orders import take_back
+from retail.orders import REFUND_ABUSE, reject_review, take_back
 from retail.orders.custody import release_hold
 from retail.store import Db
 
@@ -55,15 +55,23 @@ def review_risk_event(
             raise NotFound(f"no risk event {cmd.event_id!r}")
         raise Conflict(f"this event was already {existing['status']}", status=existing["status"])
     if decided.get("order_id"):
-        _apply_to_order(db, decided, status)
+        _apply_to_order(db, decided, status, operator, cmd.note)
     record_audit(
         db, operator, "risk_review", cmd.event_id, {"status": RiskStatus.OPEN}, {"status": status}
     )
     return event_view(found(db.risk_events.find_one({"_id": cmd.event_id}), "risk event"))
 
 
-def _apply_to_order(db: Db, event: dict[str, Any], status: RiskStatus) -> None:
+def _apply_to_order(
+    db: Db, event: dict[str, Any], status: RiskStatus, operator: Operator, note: str | None
+) -> None:
     order_id = event["order_id"]
+    if event["kind"] == REFUND_ABUSE:
+        # What was held is a refund request, not the order: rejected, the request is; released,
+        # it waits in the refund review queue like any other.
+        if status == RiskStatus.REJECTED:
+            reject_review(db, order_id, note or "rejected by risk review", operator.operator_id)
+        return
     if status == RiskStatus.RELEASED:
         release_hold(db, order_id, event["_id"])
         return

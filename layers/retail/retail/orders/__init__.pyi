@@ -17,14 +17,16 @@ from .payment import mark_paid
 from .place import place_order
 from .preview import preview_order
 from .queries import ListOrders, OrderPage, OrderRef, get_order, list_orders
-from .refund_requests import RequestRefund, request_refund
+from .refund_requests import REFUND_ABUSE, RequestRefund, request_refund
 from .refund_reviews import ReviewRefund, review_refund
+from .refunding import reject_review
 from .repair import repair_orders
 from .search import OrderSearch, SearchResults, search_orders
 from .settling import due_for_settlement, put_in_settlement, settled
 from .take_back import Cashier, take_back
 
 __all__ = [
+    "REFUND_ABUSE",
     "CancelOrder",
     "Cashier",
     "ListOrders",
@@ -57,6 +59,7 @@ __all__ = [
     "preview_order",
     "put_in_settlement",
     "record_rider_update",
+    "reject_review",
     "repair_orders",
     "request_refund",
     "review_refund",

@@ -169,7 +169,8 @@ def settle_stock(db: Db, order: Order) -> Order:
     if refunding:  # refunded whole: the parcels still waiting never left
         parcels_back.update(waiting_parcels(order))
     updates: dict[str, Any] = {}
-    moved: list[OrderLine] = []  # and lines whose marker outlived its recorded move
+    moved = 0
+    markers: list[tuple[OrderLine, str]] = []  # to clear once recorded: each as made or read
     for index, line in enumerate(order["lines"]):
         line_target = _RESTOCKED if line["merchant_id"] in parcels_back else target
         done = marker_of(db, order["_id"], line["sku_id"], line["location"])
@@ -177,7 +178,7 @@ def settle_stock(db: Db, order: Order) -> Order:
         wanted = line_target.get(holds, holds)
         if wanted == line["stock"]:
             if done is not None and holds == line["stock"]:
-                moved.append(line)  # a crash after recording the move kept its marker
+                markers.append((line, done))  # a crash after recording the move kept it
             continue
         if wanted != holds:
             move = _MOVE[(holds, wanted)]
@@ -192,15 +193,18 @@ def settle_stock(db: Db, order: Order) -> Order:
                     move=move.value,
                 )
                 return order
-            fault_point(f"settle_stock:after_move_{len(moved) + 1}")
+            fault_point(f"settle_stock:after_move_{moved + 1}")
+            done = move.value
         updates[f"lines.{index}.stock"] = wanted
-        moved.append(line)
+        moved += 1
+        if done is not None:
+            markers.append((line, done))
     _give_back_or_keep(db, order, restocked)
     if updates and not _record_lines(db, order, updates):
         return orders_of(db).find_one({"_id": order["_id"]}) or order  # markers kept for repair
     fault_point("settle_stock:before_markers_cleared")
-    for line in moved:
-        clear_marker(db, order["_id"], line["sku_id"], line["location"])
+    for line, marker in markers:  # only as it was: a move made since keeps its marker
+        clear_marker(db, order["_id"], line["sku_id"], line["location"], marker)
     settled = orders_of(db).find_one_and_update(
         {"_id": order["_id"], "status": order["status"], "stock_settled": False},
         {"$set": {"stock_settled": True}},

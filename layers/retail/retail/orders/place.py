@@ -8,47 +8,47 @@ leaves an order that order_repair finishes or undoes (DESIGN.md §5).
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.errors import Conflict, Forbidden, OutOfStock, RetailError, found
+from retail.common.errors import Conflict, found
 from retail.common.faults import fault_point
 from retail.common.pseudonyms import pseudonym
-from retail.common.settings import settings
 from retail.common.vocabulary import FailureCode
 from retail.consent import consent_state, require_consent
 from retail.coupons import lock_coupon
 from retail.groupbuy import join_group
-from retail.inventory import StockMove, apply_move, clear_marker
 from retail.members import spend_points
 from retail.risk import (
     guard_flash_sale,
     guard_order,
     order_holds,
-    purchase_limits,
     signals_for,
     take_caps,
 )
 from retail.store import Db
 
 from .document import Order, orders_of
-from .lifecycle import transition
 from .models import OrderView, PlaceOrder
 from .pickup_codes import draw_pickup_code
-from .pricing import quote_order
+from .pricing import BUYER_FIELDS, price_order
 from .records import (
     FAILED,
-    PENDING_PAYMENT,
-    RESERVED,
     RESERVING,
     new_order_doc,
     new_order_id,
     points_key,
     to_view,
+)
+from .reserving import (
+    fail_order,
+    failure_of,
+    finish_interrupted,
+    refusal,
+    reserve_and_open,
 )
 
 # High-value customers (their RFM segment, as the rollup last set it) are served first.
@@ -66,16 +66,16 @@ def place_order(
     ).hexdigest()
     existing = orders_of(db).find_one({"openid": buyer, "idempotency_key": cmd.idempotency_key})
     if existing is not None:
-        return _replay(existing, request_hash)
-    quote = quote_order(db, cmd, buyer)
+        return _replay(db, existing, request_hash)
+    buyer_fields = {**BUYER_FIELDS, "first_seen_at": 1, "segment": 1}
+    user = db.users.find_one({"_id": buyer}, buyer_fields) or {}
+    quote, limits = price_order(db, cmd, buyer, user, suggest=False)
     now = utcnow()
     address = cmd.address.model_dump(exclude_none=True) if cmd.address else None
     if address:
         require_consent(db, buyer, "delivery address", shared=True)
     signals = signals_for(buyer, device=cmd.device_id, ip=client_ip, address=address)
     guard_order(db, signals, cmd.idempotency_key, now)
-    limits = purchase_limits(db, [line.sku_id for line in quote.lines])
-    user = db.users.find_one({"_id": buyer}, {"first_seen_at": 1, "segment": 1}) or {}
     guard_flash_sale(user, limits, now)
     order = new_order_doc(
         new_order_id(now), buyer, cmd.idempotency_key, request_hash, quote, address, cmd.remark, now
@@ -88,7 +88,7 @@ def place_order(
         orders_of(db).insert_one(order)
     except DuplicateKeyError:  # the same key raced in from a concurrent retry
         raced = orders_of(db).find_one({"openid": buyer, "idempotency_key": cmd.idempotency_key})
-        return _replay(found(raced, "order"), request_hash)
+        return _replay(db, found(raced, "order"), request_hash)
     fault_point("order_place:after_order_write")
     refused = _closing_or_capped(db, order, limits)
     if refused is not None:
@@ -119,69 +119,6 @@ def _join_group(db: Db, cmd: PlaceOrder, buyer: str, order: Order) -> None:
     order["group_id"] = group_id
 
 
-def reserve_and_open(db: Db, order: Order) -> Order:
-    """Reserve every line (SKU order) and open the order for payment, or give back what was
-    reserved and fail it. Raises OutOfStock after failing the order."""
-    held: list[int] = []
-    for index in sorted(range(len(order["lines"])), key=lambda i: order["lines"][i]["sku_id"]):
-        line = order["lines"][index]
-        if not apply_move(
-            db, order["_id"], line["sku_id"], line["location"], line["qty"], StockMove.RESERVE
-        ):
-            failure = _failure(FailureCode.OUT_OF_STOCK, line["sku_id"])
-            raise refusal(fail_order(db, order, held, failure))
-        held.append(index)
-        fault_point(f"order_place:after_line_{len(held)}")
-    fault_point("order_place:before_status_switch")
-    return open_for_payment(db, order)
-
-
-def open_for_payment(db: Db, order: Order) -> Order:
-    """RESERVING -> PENDING_PAYMENT once every line holds its stock."""
-    deadline = utcnow() + timedelta(seconds=settings().RETAIL_PAYMENT_TIMEOUT_SECONDS)
-    lines = {f"lines.{i}.stock": RESERVED for i in range(len(order["lines"]))}
-    extra = {**lines, "pay_deadline": deadline, "stock_settled": True}
-    opened = transition(db, order["_id"], RESERVING, PENDING_PAYMENT, extra=extra)
-    fault_point("order_place:after_status_switch")
-    for line in order["lines"]:
-        clear_marker(db, order["_id"], line["sku_id"], line["location"])
-    return opened or found(orders_of(db).find_one({"_id": order["_id"]}), "order")
-
-
-def fail_order(
-    db: Db,
-    order: Order,
-    held: list[int],
-    failure: dict[str, str],
-    forget: dict[str, Any] | None = None,
-) -> Order:
-    """RESERVING -> FAILED, recording which lines hold stock (and, with `forget`, dropping
-    the personal fields the failure may not keep), then give that stock back. Returns the
-    order as it now is (failed by this call or by an earlier one)."""
-    lines = {f"lines.{i}.stock": RESERVED for i in held}
-    extra = {**lines, "failure": failure, **(forget or {})}
-    failed = transition(db, order["_id"], RESERVING, FAILED, str(failure["code"]), extra=extra)
-    current: Order = failed or orders_of(db).find_one({"_id": order["_id"]}) or order
-    return current
-
-
-def _failure(code: FailureCode, sku_id: str) -> dict[str, str]:
-    return {"code": code, "sku_id": sku_id}
-
-
-# What a failed placement answers, the first time and on every replay of its key.
-_REFUSALS: dict[str, tuple[type[RetailError], str]] = {
-    FailureCode.OUT_OF_STOCK: (OutOfStock, "not enough stock for {sku_id}"),
-    FailureCode.PURCHASE_LIMIT: (Conflict, "{sku_id} is limited per buyer, device and address"),
-    FailureCode.COUPON_UNAVAILABLE: (Conflict, "the coupon was just used by another order"),
-    FailureCode.NOT_ENOUGH_POINTS: (Conflict, "the points were just spent elsewhere"),
-    FailureCode.GROUP_CLOSED: (Conflict, "this group is full, closed, or already has you"),
-    FailureCode.ACCOUNT_CLOSING: (Conflict, "this account is being erased"),
-    FailureCode.CONSENT_WITHDRAWN: (Forbidden, "the privacy consent was withdrawn meanwhile"),
-    FailureCode.INTERRUPTED: (Conflict, "placing this order was interrupted; use a new key"),
-}
-
-
 def _closing_or_capped(
     db: Db, order: Order, limits: dict[str, int]
 ) -> tuple[dict[str, Any], dict[str, Any]] | None:
@@ -203,21 +140,16 @@ def _closing_or_capped(
     capped_sku = take_caps(db, order, limits)
     if capped_sku is None:
         return None
-    return _failure(FailureCode.PURCHASE_LIMIT, capped_sku), {}
+    return failure_of(FailureCode.PURCHASE_LIMIT, capped_sku), {}
 
 
-def refusal(order: Order) -> RetailError:
-    """The error a FAILED order stands for, with `details.reason` = its failure code."""
-    failure = dict(order.get("failure") or {"code": FailureCode.INTERRUPTED})
-    code = str(failure.pop("code"))
-    kind, message = _REFUSALS.get(code, _REFUSALS[FailureCode.INTERRUPTED])
-    return kind(message.format(**failure), reason=code, order_id=order["_id"], **failure)
-
-
-def _replay(order: Order, request_hash: str) -> OrderView:
-    """The answer a retry gets: the same order, or the same refusal the first call got."""
+def _replay(db: Db, order: Order, request_hash: str) -> OrderView:
+    """The answer a retry gets: the same order, or the same refusal the first call got; an
+    order whose placing was interrupted is finished first (reserving.finish_interrupted)."""
     if order["request_hash"] != request_hash:
         raise Conflict("this idempotency_key was used for a different order", order_id=order["_id"])
+    if order["status"] == RESERVING:
+        order = finish_interrupted(db, order)
     if order["status"] == FAILED:
         raise refusal(order)
     return to_view(order)

@@ -6,7 +6,8 @@ would charge. Nothing here writes.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from retail.common.clock import utcnow
 from retail.common.errors import InvalidArgument, NotFound
@@ -15,6 +16,7 @@ from retail.common.vocabulary import CouponStatus, DealStatus, SaleStatus
 from retail.coupons import best_coupon, coupon_discount
 from retail.inventory import stock_location
 from retail.members import member_perks
+from retail.risk import limits_of
 from retail.store import Db
 from retail.stores.geo import haversine_m
 
@@ -35,8 +37,27 @@ def merged_items(request: OrderRequest) -> dict[str, int]:
     return dict(sorted(merged.items()))
 
 
+# What pricing reads of the buyer: points, member level and membership (member_perks).
+BUYER_FIELDS = {"points": 1, "level": 1, "membership_expires_at": 1}
+
+
+class Pricing(NamedTuple):
+    quote: Quote
+    limits: dict[str, int]  # the purchase limit of each SKU of the order that has one
+
+
 def quote_order(db: Db, request: OrderRequest, buyer: str) -> Quote:
-    """Raises NotFound (unknown SKU, product or store) or InvalidArgument (store too far,
+    """The quote a preview shows, with the best coupon to suggest."""
+    user = db.users.find_one({"_id": buyer}, BUYER_FIELDS)
+    return price_order(db, request, buyer, user, suggest=True).quote
+
+
+def price_order(
+    db: Db, request: OrderRequest, buyer: str, user: Mapping[str, Any] | None, *, suggest: bool
+) -> Pricing:
+    """The quote for `buyer` (`user`: its document with at least BUYER_FIELDS, read by the
+    caller, which may need more of it), and the SKUs' purchase limits, from the same reads.
+    Raises NotFound (unknown SKU, product or store) or InvalidArgument (store too far,
     coupon not usable)."""
     wanted = merged_items(request)
     deal = _group_deal(db, request, wanted)
@@ -82,16 +103,15 @@ def quote_order(db: Db, request: OrderRequest, buyer: str) -> Quote:
             )
         )
     goods = sum(line.amount for line in lines)
-    user = db.users.find_one({"_id": buyer}, {"points": 1, "level": 1, "membership_expires_at": 1})
     perks = member_perks(user, utcnow())
     freight = 0 if perks.free_shipping else _freight(request.delivery, goods)
     priced = [line.model_dump() for line in lines]
     discount = _discount(db, request, buyer, priced, freight)
-    suggested, _ = best_coupon(db, buyer, priced, freight)
+    suggested = best_coupon(db, buyer, priced, freight)[0] if suggest else None
     member_discount = (goods - min(discount, goods)) * perks.discount_bp // 10_000
     payable = goods + freight - discount - member_discount
     points = _points(request.points, (user or {}).get("points", 0), payable)
-    return Quote(
+    quote = Quote(
         lines=lines,
         delivery=request.delivery,
         store_id=store_id,
@@ -106,6 +126,7 @@ def quote_order(db: Db, request: OrderRequest, buyer: str) -> Quote:
         points_used=points,
         total=payable - points,
     )
+    return Pricing(quote, limits_of(skus.values()))
 
 
 def _group_deal(db: Db, request: OrderRequest, wanted: dict[str, int]) -> dict[str, Any] | None:

@@ -30,6 +30,8 @@ from .records import COMPLETED, REFUNDED, REFUNDING, SHIPPED, to_view
 from .refunding import ask_for_review
 from .take_back import Cashier, refund_unshipped_order
 
+REFUND_ABUSE = "refund_abuse"  # the risk event that holds a request for review
+
 
 class RequestRefund(BaseModel):
     model_config = STRICT
@@ -112,7 +114,7 @@ def _refunds_look_abusive(db: Db, buyer: str, order_id: str) -> bool:
     record_risk_event(
         db,
         f"refunds:{order_id}",
-        "refund_abuse",
+        REFUND_ABUSE,
         "hold",
         openid=buyer,
         order_id=order_id,

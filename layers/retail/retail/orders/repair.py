@@ -16,25 +16,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pymongo import ReturnDocument
-
 from retail.common.batches import BatchRequest, BatchSummary, Budget, Outcome, run_batches
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.logs import log
 from retail.common.settings import settings
-from retail.inventory import StockMove, clear_marker, marker_of
 from retail.store import Db
 
 from .document import Order, orders_of
 from .effects import apply_outbox
 from .lifecycle import settle_stock
 from .parcels import mark_all_out
-from .place import fail_order, open_for_payment
 from .records import RESERVING
-
-# Work a status change left to do: stock moves, or payment side effects still in the outbox.
-UNFINISHED = [{"stock_settled": False}, {"outbox.0": {"$exists": True}}]
+from .reserving import UNFINISHED, claim_unfinished, finish_reserving
 
 
 def repair_orders(cmd: BatchRequest, *, budget: Budget, db: Db | None = None) -> BatchSummary:
@@ -46,22 +39,12 @@ def repair_orders(cmd: BatchRequest, *, budget: Budget, db: Db | None = None) ->
         return list(orders_of(db).find(stale, sort=[("updated_at", 1), ("_id", 1)], limit=limit))
 
     def repair(order: Order) -> Outcome:
-        claimed = _claim(db, order)
+        claimed = claim_unfinished(db, order)
         if claimed is None:
             return "skipped"
         return "processed" if _repair(db, claimed) else "failed"
 
     return run_batches(cmd, budget, fetch, repair, BatchSummary())
-
-
-def _claim(db: Db, order: Order) -> Order | None:
-    """Take the order for this run: only one repairer wins, and live work is never stolen."""
-    claimed = orders_of(db).find_one_and_update(
-        {"_id": order["_id"], "$or": UNFINISHED, "updated_at": order["updated_at"]},
-        {"$set": {"updated_at": utcnow()}},
-        return_document=ReturnDocument.AFTER,
-    )
-    return claimed
 
 
 def _repair(db: Db, order: Order) -> bool:
@@ -71,16 +54,4 @@ def _repair(db: Db, order: Order) -> bool:
         current = orders_of(db).find_one({"_id": order["_id"]}) or settled
         settled = mark_all_out(db, current, utcnow())  # a waiting parcel went back, then a crash
         return bool(settled.get("stock_settled"))
-    held = [
-        i
-        for i, line in enumerate(order["lines"])
-        if marker_of(db, order["_id"], line["sku_id"], line["location"]) == StockMove.RESERVE.value
-    ]
-    if len(held) == len(order["lines"]):
-        log("order_repair_finished", order_id=order["_id"])
-        return open_for_payment(db, order) is not None
-    log("order_repair_undone", order_id=order["_id"], held=len(held))
-    fail_order(db, order, held, {"code": "INTERRUPTED"})
-    for line in order["lines"]:  # markers of moves a crashed attempt made and undid
-        clear_marker(db, order["_id"], line["sku_id"], line["location"])
-    return True
+    return finish_reserving(db, order)

@@ -1,4 +1,4 @@
-from .caps import purchase_limits, release_caps, take_caps
+from .caps import limits_of, purchase_limits, release_caps, take_caps
 from .erasures import erased_before, refunds_before_erasure, remember_erased_buyer
 from .events import record_risk_event
 from .guards import guard_claim, guard_flash_sale, guard_order, order_holds, reward_allowed
@@ -14,6 +14,7 @@ __all__ = [
     "guard_claim",
     "guard_flash_sale",
     "guard_order",
+    "limits_of",
     "order_holds",
     "phone_fingerprint",
     "purchase_limits",

@@ -11,7 +11,7 @@ back, so a buyer who cancels may buy again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from retail.common.pseudonyms import pseudonym
@@ -22,13 +22,23 @@ CAPPED_MARKS = ("device:", "address:")  # and always the buyer
 
 def purchase_limits(db: Db, sku_ids: list[str]) -> dict[str, int]:
     """The purchase limit of each of these SKUs that has one (the flash-sale goods)."""
-    return {
-        doc["_id"]: doc["limit_per_buyer"]
-        for doc in db.skus.find(
+    return limits_of(
+        db.skus.find(
             {"_id": {"$in": sorted(set(sku_ids))}, "limit_per_buyer": {"$gt": 0}},
             {"limit_per_buyer": 1},
         )
-    }
+    )
+
+
+def limits_of(skus: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """The purchase limits among these SKU documents (one read already made serves): the
+    positive whole numbers, as the query's `$gt: 0` finds them."""
+    found = {}
+    for doc in skus:
+        limit = doc.get("limit_per_buyer")
+        if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0:
+            found[doc["_id"]] = limit
+    return found
 
 
 def _caps_for(

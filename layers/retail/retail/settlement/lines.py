@@ -62,8 +62,7 @@ def statement_rows(db: Db, statement: dict[str, Any]) -> Iterator[list[Any]]:
         yield from statement["rows"]
         return
     for chunk in statement.get("chunks") or []:
-        found = db.statement_lines.find_one({"_id": chunk}, {"rows": 1})
-        yield from found["rows"] if found else ()  # written before the statement names it
+        yield from _chunk(db, chunk, "rows")
 
 
 def listed_claims(db: Db, statement: dict[str, Any], batch: int) -> Iterator[list[str]]:
@@ -74,8 +73,7 @@ def listed_claims(db: Db, statement: dict[str, Any], batch: int) -> Iterator[lis
             yield listed[start : start + batch]
         return
     for chunk in statement.get("chunks") or []:
-        found = db.statement_lines.find_one({"_id": chunk}, {"claims": 1})
-        yield found["claims"] if found else []
+        yield _chunk(db, chunk, "claims")
 
 
 def lines_not_counted(statement: dict[str, Any]) -> list[dict[str, Any]]:
@@ -88,3 +86,14 @@ def lines_not_counted(statement: dict[str, Any]) -> list[dict[str, Any]]:
         {"statement_id": statement["_id"], "run": runs, "_id": {"$nin": named}}
         for runs in ({"$lt": run}, {"$gt": run}, run)
     ]
+
+
+def _chunk(db: Db, chunk: str, part: str) -> list[Any]:
+    """A part of a chunk the statement names. Chunks are written before the statement names
+    them, so a missing one is a broken store: raised, never read as empty (an export would
+    miss lines, and finalize would release claims the statement counted)."""
+    found = db.statement_lines.find_one({"_id": chunk}, {part: 1})
+    if found is None:
+        raise LookupError(f"statement chunk {chunk!r} is missing")
+    rows: list[Any] = found[part]
+    return rows

@@ -1,0 +1,149 @@
+"""The stock half of placing an order: reserve each line (in SKU order) and open the order
+for payment, or give back what was held and fail it; and finishing an order whose placing
+was interrupted (the function died or the store stopped answering), by order_repair or at
+once by the buyer's retry with the same key.
+
+A RESERVING order untouched for PLACING_LIMIT has no live placement behind it: order_place
+runs at most 10 s (serverless.yml; tests/deploy/test_serverless_yml.py holds the two
+together).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from pymongo import ReturnDocument
+
+from retail.common.clock import utcnow
+from retail.common.errors import Conflict, Forbidden, OutOfStock, RetailError, Unavailable, found
+from retail.common.faults import fault_point
+from retail.common.logs import log
+from retail.common.settings import settings
+from retail.common.vocabulary import FailureCode
+from retail.inventory import StockMove, apply_move, clear_marker, marker_of
+from retail.store import Db
+
+from .document import Order, orders_of
+from .lifecycle import transition
+from .records import FAILED, PENDING_PAYMENT, RESERVED, RESERVING
+
+PLACING_LIMIT = timedelta(seconds=12)
+# Work a status change left to do: stock moves, or payment side effects still in the outbox.
+UNFINISHED = [{"stock_settled": False}, {"outbox.0": {"$exists": True}}]
+
+
+def reserve_and_open(db: Db, order: Order) -> Order:
+    """Reserve every line (SKU order) and open the order for payment, or give back what was
+    reserved and fail it. Raises OutOfStock after failing the order."""
+    held: list[int] = []
+    for index in sorted(range(len(order["lines"])), key=lambda i: order["lines"][i]["sku_id"]):
+        line = order["lines"][index]
+        if not apply_move(
+            db, order["_id"], line["sku_id"], line["location"], line["qty"], StockMove.RESERVE
+        ):
+            failure = failure_of(FailureCode.OUT_OF_STOCK, line["sku_id"])
+            raise refusal(fail_order(db, order, held, failure))
+        held.append(index)
+        fault_point(f"order_place:after_line_{len(held)}")
+    fault_point("order_place:before_status_switch")
+    return open_for_payment(db, order)
+
+
+def open_for_payment(db: Db, order: Order) -> Order:
+    """RESERVING -> PENDING_PAYMENT once every line holds its stock."""
+    deadline = utcnow() + timedelta(seconds=settings().RETAIL_PAYMENT_TIMEOUT_SECONDS)
+    lines = {f"lines.{i}.stock": RESERVED for i in range(len(order["lines"]))}
+    extra = {**lines, "pay_deadline": deadline, "stock_settled": True}
+    opened = transition(db, order["_id"], RESERVING, PENDING_PAYMENT, extra=extra)
+    fault_point("order_place:after_status_switch")
+    for line in order["lines"]:
+        clear_marker(db, order["_id"], line["sku_id"], line["location"], StockMove.RESERVE.value)
+    return opened or found(orders_of(db).find_one({"_id": order["_id"]}), "order")
+
+
+def fail_order(
+    db: Db,
+    order: Order,
+    held: list[int],
+    failure: dict[str, str],
+    forget: dict[str, Any] | None = None,
+) -> Order:
+    """RESERVING -> FAILED, recording which lines hold stock (and, with `forget`, dropping
+    the personal fields the failure may not keep), then give that stock back. Returns the
+    order as it now is (failed by this call or by an earlier one)."""
+    lines = {f"lines.{i}.stock": RESERVED for i in held}
+    extra = {**lines, "failure": failure, **(forget or {})}
+    failed = transition(db, order["_id"], RESERVING, FAILED, str(failure["code"]), extra=extra)
+    current: Order = failed or orders_of(db).find_one({"_id": order["_id"]}) or order
+    return current
+
+
+def failure_of(code: FailureCode, sku_id: str) -> dict[str, str]:
+    return {"code": code, "sku_id": sku_id}
+
+
+# What a failed placement answers, the first time and on every replay of its key.
+_REFUSALS: dict[str, tuple[type[RetailError], str]] = {
+    FailureCode.OUT_OF_STOCK: (OutOfStock, "not enough stock for {sku_id}"),
+    FailureCode.PURCHASE_LIMIT: (Conflict, "{sku_id} is limited per buyer, device and address"),
+    FailureCode.COUPON_UNAVAILABLE: (Conflict, "the coupon was just used by another order"),
+    FailureCode.NOT_ENOUGH_POINTS: (Conflict, "the points were just spent elsewhere"),
+    FailureCode.GROUP_CLOSED: (Conflict, "this group is full, closed, or already has you"),
+    FailureCode.ACCOUNT_CLOSING: (Conflict, "this account is being erased"),
+    FailureCode.CONSENT_WITHDRAWN: (Forbidden, "the privacy consent was withdrawn meanwhile"),
+    FailureCode.INTERRUPTED: (Conflict, "placing this order was interrupted; use a new key"),
+}
+
+
+def refusal(order: Order) -> RetailError:
+    """The error a FAILED order stands for, with `details.reason` = its failure code."""
+    failure = dict(order.get("failure") or {"code": FailureCode.INTERRUPTED})
+    code = str(failure.pop("code"))
+    kind, message = _REFUSALS.get(code, _REFUSALS[FailureCode.INTERRUPTED])
+    return kind(message.format(**failure), reason=code, order_id=order["_id"], **failure)
+
+
+def claim_unfinished(db: Db, order: Order) -> Order | None:
+    """Take the order for this run: only one repairer wins, and live work is never stolen."""
+    claimed = orders_of(db).find_one_and_update(
+        {"_id": order["_id"], "$or": UNFINISHED, "updated_at": order["updated_at"]},
+        {"$set": {"updated_at": utcnow()}},
+        return_document=ReturnDocument.AFTER,
+    )
+    return claimed
+
+
+def finish_reserving(db: Db, order: Order) -> bool:
+    """An interrupted placing (the order claimed): opened for payment if every line holds
+    its stock (the stock markers say so), else what was held goes back and it fails."""
+    held = [
+        i
+        for i, line in enumerate(order["lines"])
+        if marker_of(db, order["_id"], line["sku_id"], line["location"]) == StockMove.RESERVE.value
+    ]
+    if len(held) == len(order["lines"]):
+        log("order_repair_finished", order_id=order["_id"])
+        return open_for_payment(db, order) is not None
+    log("order_repair_undone", order_id=order["_id"], held=len(held))
+    fail_order(db, order, held, {"code": "INTERRUPTED"})
+    for line in order["lines"]:  # markers of moves a crashed attempt made and undid
+        clear_marker(db, order["_id"], line["sku_id"], line["location"])
+    return True
+
+
+def finish_interrupted(db: Db, order: Order) -> Order:
+    """A retry of a key whose order is still RESERVING: finished now if nothing can still be
+    placing it, and answered as it ends. Raises Unavailable (with the seconds to wait) while
+    the first call may still be running."""
+    age = utcnow() - order["updated_at"]
+    if age < PLACING_LIMIT:
+        wait = max(int((PLACING_LIMIT - age).total_seconds()) + 1, 1)
+        raise Unavailable("this order is still being placed; retry", retry_after_seconds=wait)
+    claimed = claim_unfinished(db, order)
+    if claimed is not None:
+        finish_reserving(db, claimed)
+    current = found(orders_of(db).find_one({"_id": order["_id"]}), "order")
+    if current["status"] == RESERVING:  # another retry or order_repair is finishing it
+        raise Unavailable("this order is still being placed; retry", retry_after_seconds=1)
+    return current
