@@ -21,25 +21,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "layers" / "retail"), str(ROOT / "devkit")]
 
-TRIPS = (
-    "find_one",
-    "find",
-    "aggregate",
-    "count_documents",
-    "estimated_document_count",
-    "distinct",
-    "insert_one",
-    "insert_many",
-    "update_one",
-    "update_many",
-    "replace_one",
-    "find_one_and_update",
-    "find_one_and_replace",
-    "find_one_and_delete",
-    "delete_one",
-    "delete_many",
-    "bulk_write",
-)
 BUYER = "o-round-trips"
 ADDRESS = {
     "userName": "张三",
@@ -54,6 +35,7 @@ ADDRESS = {
 def _count_trips(counts: Counter[str]) -> None:
     """Count each call the code makes to a collection; not the engine's calls to itself
     (its find_one opens a find), which are one trip."""
+    from retail_dev.embedded import TRIPS
     from retail_dev.embedded.collection import EmbeddedCollection
 
     depth = [0]

@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 
 from retail.common.clock import travel, utcnow
+from retail_dev.embedded import WRITES
 from retail_dev.embedded.collection import EmbeddedCollection
 
 from .harness import (
@@ -22,20 +23,6 @@ from .harness import (
     handler,
     paid_order,
     sample,
-)
-
-WRITES = (
-    "insert_one",
-    "insert_many",
-    "update_one",
-    "update_many",
-    "replace_one",
-    "find_one_and_update",
-    "find_one_and_replace",
-    "find_one_and_delete",
-    "delete_one",
-    "delete_many",
-    "bulk_write",
 )
 
 

@@ -211,14 +211,19 @@ def test_one_device_earns_one_new_user_reward(seeded):
     assert seeded.risk_events.find_one({"kind": "reward_device_reused"})["openid"] == "o-carol"
 
 
-def test_a_buyer_refunding_often_waits_for_an_operator(seeded, monkeypatch):
+def _two_paid_orders_and_one_refund_allowed(db, monkeypatch, key: str) -> list[str]:
     limits(monkeypatch, refunds_per_30_days=1)
     accept("o-test-user")
     paid = []
     for n in range(2):
-        placed = order(f"refund-{n:04d}")["data"]
-        mark_paid(seeded, placed["order_id"], f"TX-refund-{n}", placed["total"])
+        placed = order(f"{key}-{n:04d}")["data"]
+        mark_paid(db, placed["order_id"], f"TX-{key}-{n}", placed["total"])
         paid.append(placed["order_id"])
+    return paid
+
+
+def test_a_buyer_refunding_often_waits_for_an_operator(seeded, monkeypatch):
+    paid = _two_paid_orders_and_one_refund_allowed(seeded, monkeypatch, "refund")
     ask = {"reason": "changed my mind"}
     assert as_buyer("refund_request", {**ask, "order_id": paid[0]})["data"]["status"] == "REFUNDING"
     held = as_buyer("refund_request", {**ask, "order_id": paid[1]})["data"]
@@ -235,13 +240,7 @@ def test_a_risk_decision_on_a_held_refund_request_decides_the_request_not_the_or
 ):
     """The refund-abuse rule holds a request, not the order: rejecting the event rejects the
     request (the paid order stays as it is); releasing it leaves the request for review."""
-    limits(monkeypatch, refunds_per_30_days=1)
-    accept("o-test-user")
-    paid = []
-    for n in range(2):
-        placed = order(f"abuse-{n:04d}")["data"]
-        mark_paid(seeded, placed["order_id"], f"TX-abuse-{n}", placed["total"])
-        paid.append(placed["order_id"])
+    paid = _two_paid_orders_and_one_refund_allowed(seeded, monkeypatch, "abuse")
     ask = {"reason": "changed my mind"}
     as_buyer("refund_request", {**ask, "order_id": paid[0]})
     as_buyer("refund_request", {**ask, "order_id": paid[1]})
