@@ -159,3 +159,17 @@ def test_an_http_body_or_header_that_is_not_utf8_text_answers_400(seeded, name):
         reply = handler(name)(event, {})
         assert reply["statusCode"] == 400, reply
         assert json.loads(reply["body"])["code"] == "INVALID_ARGUMENT"
+
+
+def test_a_visitor_note_the_store_cannot_take_leaves_the_answer_as_it_was(seeded, monkeypatch):
+    """The handler's work is done before the visitor is noted: a store that stops answering
+    then (or the deadline reached after the handler) does not turn OK into UNAVAILABLE."""
+    from retail.common.errors import Unavailable
+    from retail.users import visitors
+
+    def unreachable(*_args, **_kwargs):
+        raise Unavailable("the database did not answer in time; retry")
+
+    monkeypatch.setattr(visitors, "note_visitor", unreachable)
+    answer = call("catalog_browse", {}, openid="o-never-seen-before")
+    assert answer["code"] == "OK"

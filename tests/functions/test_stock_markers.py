@@ -51,3 +51,36 @@ def test_a_stale_marker_is_cleared_only_while_it_is_the_one_read(seeded, monkeyp
     assert _level(seeded)["sold"] == sold - 1  # restocked once
     assert oid not in (_level(seeded).get("ops") or {})
     assert audit_stock(seeded) == []
+
+
+def test_a_placing_finished_by_a_retry_gives_back_what_it_reserves_after(seeded, monkeypatch):
+    """The first call is still reserving when a retry takes it for dead and fails the order
+    (a clock that runs ahead, a delayed write): what the first call reserves after that goes
+    back, and it answers the refusal, not OK for a failed order."""
+    from datetime import timedelta
+
+    from retail.common.clock import travel
+    from retail.orders import reserving
+
+    from .harness import place
+
+    items = [{"sku_id": "p-eggs-1", "qty": 1}, {"sku_id": "p-mango-1", "qty": 1}]
+    real = reserving.fault_point
+    retried = []
+
+    def retry_meanwhile(name):
+        if name == "order_place:after_line_1" and not retried:
+            travel(timedelta(seconds=21))
+            try:
+                retried.append(place("fenced-0001", items=items))
+            finally:
+                travel(timedelta(0))
+        return real(name)
+
+    monkeypatch.setattr(reserving, "fault_point", retry_meanwhile)
+    first = place("fenced-0001", items=items)
+    assert retried[0]["code"] == "CONFLICT" and retried[0]["details"]["reason"] == "INTERRUPTED"
+    assert first["code"] == "CONFLICT" and first["details"]["reason"] == "INTERRUPTED"
+    assert seeded.orders.find_one({"idempotency_key": "fenced-0001"})["status"] == "FAILED"
+    assert [s["_id"] for s in seeded.stock.find({}) if s.get("ops")] == []
+    assert audit_stock(seeded) == []

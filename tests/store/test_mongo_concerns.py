@@ -9,7 +9,7 @@ import pytest
 from pymongo import MongoClient
 
 from retail.common.store_guard import guarded
-from retail.store import RELAXED_WRITES, MongoLimits, majority_reads, mongo_options
+from retail.store import MAJORITY, RELAXED_WRITES, MongoLimits, majority_reads, mongo_options
 
 
 @pytest.fixture
@@ -43,3 +43,23 @@ def test_the_timers_that_act_on_wechat_pay_read_what_a_majority_wrote(production
     assert reading.orders.read_concern.level == "majority"
     assert reading.refunds.read_concern.level == "majority"
     assert reading.orders.write_concern.document == {"w": "majority"}
+
+
+def test_get_collection_and_with_options_keep_the_concerns(production_db):
+    assert production_db.get_collection("rate_windows").write_concern.document == {"w": 1}
+    assert production_db.get_collection("orders").write_concern.document == {"w": "majority"}
+    erasing = production_db.events.with_options(write_concern=MAJORITY)  # privacy.rights
+    assert erasing.write_concern.document == {"w": "majority"}
+
+
+def test_a_timeout_answers_unavailable_but_a_bulk_writes_errors_reach_its_caller():
+    from pymongo.errors import BulkWriteError, WTimeoutError
+
+    from retail.common.store_guard import _unanswered
+
+    assert _unanswered(WTimeoutError("waiting for replication timed out", 64, {}))
+    late_majority = {
+        "writeErrors": [{"index": 0, "code": 11000, "errmsg": "E11000 duplicate key"}],
+        "writeConcernErrors": [{"code": 64, "errmsg": "waiting for replication timed out"}],
+    }
+    assert not _unanswered(BulkWriteError(late_majority))  # settlement.claims reads it

@@ -197,6 +197,10 @@ class EmbeddedCollection:
 
     # indexes
 
+    def with_options(self, **_: Any) -> EmbeddedCollection:
+        """Concerns and preferences: one copy written in order, so each already holds."""
+        return self
+
     def create_index(
         self,
         keys: Any,

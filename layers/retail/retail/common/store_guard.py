@@ -18,7 +18,7 @@ from pymongo.collection import Collection
 from pymongo.command_cursor import CommandCursor
 from pymongo.cursor import Cursor
 from pymongo.database import Database
-from pymongo.errors import ConnectionFailure, PyMongoError
+from pymongo.errors import BulkWriteError, ConnectionFailure, PyMongoError
 from pymongo.mongo_client import MongoClient
 from pymongo.write_concern import WriteConcern
 
@@ -44,7 +44,10 @@ def _unavailable(exc: PyMongoError) -> Unavailable:
 
 def _unanswered(exc: PyMongoError) -> bool:
     """No answer came: the server could not be reached, or the invocation's deadline
-    (store.store_deadline) passed, whatever pymongo was waiting for."""
+    (store.store_deadline) passed, whatever pymongo was waiting for. A bulk write's error
+    goes to its caller whole, which reads what each write did (settlement.claims)."""
+    if isinstance(exc, BulkWriteError):
+        return False
     return isinstance(exc, ConnectionFailure) or exc.timeout
 
 
@@ -59,7 +62,15 @@ class Guarded:
     def __getattr__(self, name: str) -> Any:
         if isinstance(self._target, Database) and name in RELAXED_WRITES:
             return self[name]
+        if isinstance(self._target, Database) and name == "get_collection":
+            return self._collection
         return _wrap(getattr(self._target, name))
+
+    def _collection(self, name: str, **options: Any) -> Guarded:
+        """`get_collection`, with the relaxed write concern where it applies."""
+        if name in RELAXED_WRITES and "write_concern" not in options:
+            options["write_concern"] = WriteConcern(w=1)
+        return Guarded(self._target.get_collection(name, **options))
 
     def __getitem__(self, key: Any) -> Any:
         if isinstance(self._target, Database) and key in RELAXED_WRITES:

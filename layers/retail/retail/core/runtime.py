@@ -28,6 +28,7 @@ from retail.common.errors import (
     InvalidArgument,
     RetailError,
     Unauthenticated,
+    Unavailable,
     error_fields,
 )
 from retail.common.logs import function_name, log, request_id
@@ -172,11 +173,16 @@ def _run(
 
 
 def _note_visitor(caller: Caller) -> None:
-    """A platform identity that got an answer is a user from now on (users.visitors)."""
+    """A platform identity that got an answer is a user from now on (users.visitors). Its
+    work is done by then: a store that stops answering (or the invocation's deadline,
+    reached after the handler) leaves the note for the next call, not the answer unsaid."""
     from retail.users.visitors import note_visitor
 
     assert caller.openid is not None
-    note_visitor(database(), caller.openid, appid=caller.appid, unionid=caller.unionid)
+    try:
+        note_visitor(database(), caller.openid, appid=caller.appid, unionid=caller.unionid)
+    except Unavailable:
+        log("visitor_not_noted", "WARNING")
 
 
 def _admit(auth: Auth, verify: Verifier | None, invocation: Invocation, caller: Caller) -> None:

@@ -55,22 +55,20 @@ def review_risk_event(
             raise NotFound(f"no risk event {cmd.event_id!r}")
         raise Conflict(f"this event was already {existing['status']}", status=existing["status"])
     if decided.get("order_id"):
-        _apply_to_order(db, decided, status, operator, cmd.note)
+        _apply_to_order(db, decided, status, operator)
     record_audit(
         db, operator, "risk_review", cmd.event_id, {"status": RiskStatus.OPEN}, {"status": status}
     )
     return event_view(found(db.risk_events.find_one({"_id": cmd.event_id}), "risk event"))
 
 
-def _apply_to_order(
-    db: Db, event: dict[str, Any], status: RiskStatus, operator: Operator, note: str | None
-) -> None:
+def _apply_to_order(db: Db, event: dict[str, Any], status: RiskStatus, operator: Operator) -> None:
     order_id = event["order_id"]
     if event["kind"] == REFUND_ABUSE:
         # What was held is a refund request, not the order: rejected, the request is; released,
         # it waits in the refund review queue like any other.
         if status == RiskStatus.REJECTED:
-            reject_review(db, order_id, note or "rejected by risk review", operator.operator_id)
+            reject_review(db, order_id, "rejected by risk review", operator.operator_id)
         return
     if status == RiskStatus.RELEASED:
         release_hold(db, order_id, event["_id"])

@@ -20,7 +20,7 @@ from retail.common.errors import Conflict, Forbidden, OutOfStock, RetailError, U
 from retail.common.faults import fault_point
 from retail.common.logs import log
 from retail.common.settings import settings
-from retail.common.vocabulary import FailureCode
+from retail.common.vocabulary import FailureCode, LineStock
 from retail.inventory import StockMove, apply_move, clear_marker, marker_of
 from retail.store import Db
 
@@ -28,7 +28,7 @@ from .document import Order, orders_of
 from .lifecycle import transition
 from .records import FAILED, PENDING_PAYMENT, RESERVED, RESERVING
 
-PLACING_LIMIT = timedelta(seconds=12)
+PLACING_LIMIT = timedelta(seconds=20)  # twice order_place's limit: instances' clocks differ
 # Work a status change left to do: stock moves, or payment side effects still in the outbox.
 UNFINISHED = [{"stock_settled": False}, {"outbox.0": {"$exists": True}}]
 
@@ -47,7 +47,10 @@ def reserve_and_open(db: Db, order: Order) -> Order:
         held.append(index)
         fault_point(f"order_place:after_line_{len(held)}")
     fault_point("order_place:before_status_switch")
-    return open_for_payment(db, order)
+    opened = open_for_payment(db, order)
+    if opened["status"] == FAILED:  # a retry finished it meanwhile (finish_interrupted)
+        raise refusal(opened)
+    return opened
 
 
 def open_for_payment(db: Db, order: Order) -> Order:
@@ -56,10 +59,12 @@ def open_for_payment(db: Db, order: Order) -> Order:
     lines = {f"lines.{i}.stock": RESERVED for i in range(len(order["lines"]))}
     extra = {**lines, "pay_deadline": deadline, "stock_settled": True}
     opened = transition(db, order["_id"], RESERVING, PENDING_PAYMENT, extra=extra)
+    if opened is None:  # finished by someone else meanwhile
+        return give_back_unrecorded(db, order["_id"])
     fault_point("order_place:after_status_switch")
     for line in order["lines"]:
         clear_marker(db, order["_id"], line["sku_id"], line["location"], StockMove.RESERVE.value)
-    return opened or found(orders_of(db).find_one({"_id": order["_id"]}), "order")
+    return opened
 
 
 def fail_order(
@@ -75,7 +80,24 @@ def fail_order(
     lines = {f"lines.{i}.stock": RESERVED for i in held}
     extra = {**lines, "failure": failure, **(forget or {})}
     failed = transition(db, order["_id"], RESERVING, FAILED, str(failure["code"]), extra=extra)
-    current: Order = failed or orders_of(db).find_one({"_id": order["_id"]}) or order
+    return failed or give_back_unrecorded(db, order["_id"])
+
+
+def give_back_unrecorded(db: Db, order_id: str) -> Order:
+    """The order as it is after someone else finished its placing (a retry or order_repair
+    that took it for dead, finish_interrupted): what this call reserved after they looked
+    (a RESERVE marker on a line the order records as holding nothing) goes back, so no
+    reservation is left that no order holds."""
+    current = found(orders_of(db).find_one({"_id": order_id}), "order")
+    for line in current["lines"]:
+        if line["stock"] != LineStock.NONE:
+            continue
+        if marker_of(db, order_id, line["sku_id"], line["location"]) != StockMove.RESERVE.value:
+            continue
+        if apply_move(
+            db, order_id, line["sku_id"], line["location"], line["qty"], StockMove.RELEASE
+        ):
+            clear_marker(db, order_id, line["sku_id"], line["location"], StockMove.RELEASE.value)
     return current
 
 

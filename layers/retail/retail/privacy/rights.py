@@ -31,7 +31,7 @@ from retail.common.pseudonyms import pseudonym
 from retail.common.vocabulary import CouponStatus
 from retail.orders.custody import anonymise_orders, orders_in_progress, refunds_asked_since
 from retail.risk import remember_erased_buyer
-from retail.store import Db
+from retail.store import MAJORITY, Db
 from retail.users.visitors import forget_visitor
 
 HIDDEN = {"session_key", "ops", "password_hash"}
@@ -187,8 +187,8 @@ def _sweep(db: Db, openid: str, alias: str) -> int:
         {"openid": openid, "status": {"$in": [CouponStatus.USED, CouponStatus.LOCKED]}},
         {"$set": {"openid": alias}},
     )
-    for name in OWNED_BY_OPENID:
-        db[name].delete_many({"openid": openid})
+    for name in OWNED_BY_OPENID:  # a majority holds the deletion: no failover brings it back
+        db[name].with_options(write_concern=MAJORITY).delete_many({"openid": openid})
     for name in KEPT_AS_EVIDENCE:
         db[name].update_many({"openid": openid}, {"$set": {"openid": alias}})
     db.reviews.update_many(  # the rating stays in the product's average; the words go

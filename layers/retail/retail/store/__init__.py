@@ -18,6 +18,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 from pymongo.read_concern import ReadConcern
 from pymongo.results import UpdateResult
+from pymongo.write_concern import WriteConcern
 
 Db: TypeAlias = Database[dict[str, Any]]
 """The database every domain function takes: pymongo's own type, so mypy checks each call
@@ -85,6 +86,8 @@ def connect(uri: str = DEFAULT_URI, limits: MongoLimits | None = None) -> Db:
 # call), the metrics counters (an approximate dashboard) and the tracking events (behaviour
 # analytics, sampled anyway). Everything else, money and stock first, waits for a majority.
 RELAXED_WRITES = frozenset({"rate_windows", "metrics", "events"})
+# For a write that must never be rolled back whatever its collection's concern (an erasure).
+MAJORITY = WriteConcern(w="majority")
 
 
 ANSWER_MARGIN_SECONDS = 1.0  # of the function's time, kept to answer once the store gives up
