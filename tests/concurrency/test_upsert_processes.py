@@ -5,11 +5,7 @@ where the losers of each insert race meet a duplicate key: none is refused for i
 from __future__ import annotations
 
 import multiprocessing
-import os
-import uuid
 from datetime import datetime, timezone
-
-import pytest
 
 from retail.risk.accounts import admit_account
 from retail.risk.caps import take_cap
@@ -29,18 +25,8 @@ def _first_writes(uri: str, run: str, me: int, start, results) -> None:
     results.put(refused)
 
 
-@pytest.fixture(params=["embedded", "mongodb"])
-def uri(request, tmp_path):
-    if request.param == "embedded":
-        return f"sqlite:///{tmp_path}/upserts.db"
-    server = os.environ.get("RETAIL_TEST_MONGODB_URI")
-    if not server:
-        pytest.skip("RETAIL_TEST_MONGODB_URI is not set: no real MongoDB to check against")
-    return server  # the documents are this run's own (ids with `run`) and removed after
-
-
-def test_no_first_write_is_refused_because_another_made_the_document_first(uri):
-    run = uuid.uuid4().hex[:12]
+def test_no_first_write_is_refused_because_another_made_the_document_first(store_uri, run):
+    uri = store_uri
     ctx = multiprocessing.get_context("spawn")
     start, results = ctx.Event(), ctx.Queue()
     workers = [
