@@ -32,10 +32,14 @@ ADDRESS = {
 }
 
 
-def _count_trips(counts: Counter[str]) -> None:
+HOT = ("stock", "products")  # the documents every order of a flash sale writes
+
+
+def _count_trips(counts: Counter[str], hot: Counter[str]) -> None:
     """Count each call the code makes to a collection; not the engine's calls to itself
-    (its find_one opens a find), which are one trip."""
-    from retail_dev.embedded import TRIPS
+    (its find_one opens a find), which are one trip. `hot` counts the writes to each stock
+    and product document, by its id."""
+    from retail_dev.embedded import TRIPS, WRITES
     from retail_dev.embedded.collection import EmbeddedCollection
 
     depth = [0]
@@ -47,6 +51,9 @@ def _count_trips(counts: Counter[str]) -> None:
         def counted(self: Any, *args: Any, _real: Any = real, _name: str = name, **kw: Any) -> Any:
             if not depth[0] and self.name != "sandbox_wechatpay":  # WeChat Pay's stand-in
                 counts[f"{self.name}.{_name}"] += 1
+                where = args[0] if args else kw.get("filter")
+                if _name in WRITES and self.name in HOT and isinstance(where, dict):
+                    hot[f"{self.name}:{where.get('_id')}"] += 1
             depth[0] += 1
             try:
                 return _real(self, *args, **kw)
@@ -107,17 +114,35 @@ def main() -> None:
     apply_indexes(db, json.loads((infra / "indexes.json").read_text(encoding="utf-8")))
     load_catalog(json.loads((infra / "seed" / "demo.json").read_text(encoding="utf-8")), db)
     counts: Counter[str] = Counter()
-    _count_trips(counts)
+    hot: Counter[str] = Counter()
+    _count_trips(counts, hot)
 
-    rows: list[tuple[str, int, list[str]]] = []
+    rows: list[tuple[str, int, list[str], str]] = []
+
+    def counted(name: str, answer: dict[str, Any]) -> None:
+        top = [f"{k} {v}" for k, v in counts.most_common(None if name in detail else 4)]
+        hottest = "-" if not hot else "{1} on {0}".format(*hot.most_common(1)[0])
+        rows.append((name, sum(counts.values()), top, hottest))
+        counts.clear()
+        hot.clear()
 
     def call(name: str, data: dict[str, Any]) -> dict[str, Any]:
-        counts.clear()
         answer: dict[str, Any] = _handler(name)(data, _context(BUYER))
         assert answer["code"] == "OK", (name, answer)
-        top = [f"{k} {v}" for k, v in counts.most_common(None if name in detail else 4)]
-        rows.append((name, sum(counts.values()), top))
+        counted(name, answer)
         return answer["data"]
+
+    def notify(url: str, headers: dict[str, str], body: str, times: int) -> list[int]:
+        """WeChat Pay's notification, handed to payment_notify in this process."""
+        event = {
+            "httpMethod": "POST",
+            "headers": {k.lower(): v for k, v in headers.items()},
+            "body": body,
+            "requestContext": {"sourceIp": "127.0.0.1"},
+        }
+        answers = [_handler("payment_notify")(event, {}) for _ in range(times)]
+        counted("payment_notify", answers[-1])
+        return [a["statusCode"] for a in answers]
 
     call("user_login", {})
     call("consent_accept", {"version": "2026-01", "share_contact": True})
@@ -132,10 +157,17 @@ def main() -> None:
     call("order_get", {"order_id": placed["order_id"]})
     call("order_list", {})
     call("order_cancel", {"order_id": placed["order_id"]})
+    paid = call("order_place", {**order, "idempotency_key": "round-trips-0002"})
+    call("payment_prepay", {"order_id": paid["order_id"]})
+    counts.clear()
+    hot.clear()
+    from retail_dev import wechatpay_sandbox
 
-    print(f"{'function':18s} {'trips':>5s} {'at 1 ms':>8s}  most made")
-    for name, trips, top in rows:
-        print(f"{name:18s} {trips:5d} {trips:6d} ms  {', '.join(top)}")
+    assert wechatpay_sandbox.pay(paid["out_trade_no"], send=notify) == [200]
+
+    print(f"{'function':18s} {'trips':>5s} {'at 1 ms':>8s}  {'hottest document':28s}  most made")
+    for name, trips, top, hottest in rows:
+        print(f"{name:18s} {trips:5d} {trips:6d} ms  {hottest:28s}  {', '.join(top)}")
 
 
 if __name__ == "__main__":
