@@ -16,9 +16,49 @@ from retail.adapters.wechat import wechat_api
 from retail.common.database import database, reset_database
 from retail.common.settings import reset_settings
 
+from .operation_shapes import Recorder
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_CATALOG = ROOT / "infra" / "seed" / "demo.json"
 INDEXES = ROOT / "infra" / "indexes.json"
+OPERATIONS = Recorder()  # every store feature the suite uses, by part (tests/operation_shapes)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    OPERATIONS.install()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    OPERATIONS.enter(item.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A whole green run fails if the function tests used a store feature the conformance
+    suite never checked on every engine: add a test to tests/store/test_conformance_usage.py."""
+    if exitstatus != 0 or not _whole_run(session):
+        return
+    missing = OPERATIONS.uncovered()
+    if missing:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        reporter.write_line(
+            "store features the function tests use that the conformance suite never checks: "
+            + "; ".join(missing),
+            red=True,
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _whole_run(session: pytest.Session) -> bool:
+    """Every conformance file and the function tests collected, nothing deselected."""
+    option = session.config.option
+    if getattr(option, "keyword", "") or getattr(option, "markexpr", ""):
+        return False
+    ran = {item.nodeid.split("::")[0] for item in session.items}
+    files = {
+        f"tests/store/{p.name}" for p in (ROOT / "tests" / "store").glob("test_conformance_*.py")
+    }
+    return files <= ran and any(path.startswith("tests/functions/") for path in ran)
 
 
 LEAKS = re.compile(  # a mainland mobile number standing alone, a JWT, a private key
