@@ -3,11 +3,11 @@ embedded engine and, with RETAIL_TEST_MONGODB_URI, on MongoDB (tests/concurrency
 
 from __future__ import annotations
 
-import multiprocessing
-
 import pytest
 
 from retail.store import connect
+
+from .racing import race
 
 
 def _buy_until_sold_out(uri: str, hot: str, qty: int, start, results) -> None:
@@ -32,18 +32,7 @@ def _buy_until_sold_out(uri: str, hot: str, qty: int, start, results) -> None:
 def test_processes_sell_exactly_the_stock(store_uri, run, processes, stock, qty):
     uri, hot = store_uri, f"{run}-hot"
     connect(uri).skus.insert_one({"_id": hot, "stock": stock, "sold": 0})
-    ctx = multiprocessing.get_context("spawn")
-    start, results = ctx.Event(), ctx.Queue()
-    workers = [
-        ctx.Process(target=_buy_until_sold_out, args=(uri, hot, qty, start, results))
-        for _ in range(processes)
-    ]
-    for worker in workers:
-        worker.start()
-    start.set()
-    outcomes = [results.get(timeout=120) for _ in workers]
-    for worker in workers:
-        worker.join(30)
+    outcomes = race(_buy_until_sold_out, [(uri, hot, qty)] * processes)
     sellable = stock - stock % qty
     assert sum(sold for sold, _ in outcomes) == sellable
     assert sum(errors for _, errors in outcomes) == 0
@@ -66,15 +55,7 @@ def _count_up(uri: str, run: str, start, results) -> None:
 def test_processes_upserting_new_counters_lose_nothing(store_uri, run):
     uri = store_uri
     connect(uri).counters.insert_one({"_id": f"{run}-seed"})
-    ctx = multiprocessing.get_context("spawn")
-    start, results = ctx.Event(), ctx.Queue()
-    workers = [ctx.Process(target=_count_up, args=(uri, run, start, results)) for _ in range(6)]
-    for worker in workers:
-        worker.start()
-    start.set()
-    assert all(results.get(timeout=120) for _ in workers)
-    for worker in workers:
-        worker.join(30)
+    assert all(race(_count_up, [(uri, run)] * 6))
     ours = {"_id": {"$regex": f"^{run}-c"}}
     counts = {d["_id"]: d.get("n") for d in connect(uri).counters.find(ours)}
     connect(uri).counters.delete_many({"_id": {"$regex": f"^{run}-"}})

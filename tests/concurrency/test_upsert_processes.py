@@ -4,12 +4,13 @@ where the losers of each insert race meet a duplicate key: none is refused for i
 
 from __future__ import annotations
 
-import multiprocessing
 from datetime import datetime, timezone
 
 from retail.risk.accounts import admit_account
 from retail.risk.caps import take_cap
 from retail.store import connect
+
+from .racing import race
 
 PROCESSES, ROUNDS = 6, 30
 NOW = datetime(2026, 12, 7, 12, tzinfo=timezone.utc)
@@ -27,18 +28,7 @@ def _first_writes(uri: str, run: str, me: int, start, results) -> None:
 
 def test_no_first_write_is_refused_because_another_made_the_document_first(store_uri, run):
     uri = store_uri
-    ctx = multiprocessing.get_context("spawn")
-    start, results = ctx.Event(), ctx.Queue()
-    workers = [
-        ctx.Process(target=_first_writes, args=(uri, run, me, start, results))
-        for me in range(PROCESSES)
-    ]
-    for worker in workers:
-        worker.start()
-    start.set()
-    refused = [results.get(timeout=120) for _ in workers]
-    for worker in workers:
-        worker.join(30)
+    refused = race(_first_writes, [(uri, run, me) for me in range(PROCESSES)])
     assert refused == [0] * PROCESSES
     db = connect(uri)
     day = NOW.date().isoformat()
