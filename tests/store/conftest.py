@@ -32,9 +32,14 @@ def db(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Any]:
             pytest.skip("RETAIL_TEST_MONGODB_URI is not set: no real MongoDB to check against")
         from pymongo import MongoClient
 
-        client: MongoClient[Any] = MongoClient(MONGODB_URI, tz_aware=True)
+        from retail.common.store_guard import guarded
+        from retail.store import MongoLimits, mongo_options
+
+        # As production opens it (retail.store.connect, common.database): the same client
+        # options (timeouts, write and read concerns, monitoring) and the same guard.
+        client: MongoClient[Any] = MongoClient(MONGODB_URI, **mongo_options(MongoLimits()))
         name = f"retail_conformance_{uuid.uuid4().hex[:12]}"
-        yield client[name]
+        yield guarded(client[name])
         client.drop_database(name)
         client.close()
 
