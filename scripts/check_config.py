@@ -101,7 +101,18 @@ def _value_problems(config: Any) -> Iterator[Problem]:
         value = getattr(config, name)
         if value and not wanted(value):
             yield name, rule
+    yield from _repair_problems(config)
     yield from _key_file_problems(config)
+
+
+def _repair_problems(config: Any) -> Iterator[Problem]:
+    """order_repair takes RESERVING orders untouched for its grace: shorter than a retry's
+    PLACING_LIMIT (twice order_place's run), it may take a placing that is still alive."""
+    from retail.orders.reserving import PLACING_LIMIT
+
+    least, grace = int(PLACING_LIMIT.total_seconds()), config.RETAIL_REPAIR_GRACE_SECONDS
+    if grace < least:
+        yield "RETAIL_REPAIR_GRACE_SECONDS", f"must be at least {least} seconds"
 
 
 def _key_file_problems(config: Any) -> Iterator[Problem]:

@@ -107,6 +107,13 @@ def test_malformed_values_are_named_and_never_printed(complete, tmp_path):
     assert "too-short-apiv3-key" not in result.stdout + result.stderr
 
 
+def test_a_repair_grace_shorter_than_a_placing_may_live_is_named(complete, tmp_path):
+    complete["RETAIL_REPAIR_GRACE_SECONDS"] = "5"
+    assert failed(check(complete, "--no-store", cwd=tmp_path)) == {"RETAIL_REPAIR_GRACE_SECONDS"}
+    complete["RETAIL_REPAIR_GRACE_SECONDS"] = "20"
+    assert failed(check(complete, "--no-store", cwd=tmp_path)) == set()
+
+
 def test_the_embedded_store_and_its_test_switch_are_refused(complete, tmp_path):
     complete.update(RETAIL_DB_URI="sqlite:///prod.db", RETAIL_ALLOW_EMBEDDED_STORE="yes")
     result = check(complete, "--no-store", cwd=tmp_path)
