@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 from datetime import timedelta
 
 from retail.common.clock import utcnow
@@ -10,6 +9,7 @@ from retail.inventory import audit_stock
 from retail.orders import PlaceOrder, place_order
 
 from ..functions.harness import consent, sample
+from .racing import race_jobs
 
 
 def _expire(uri: str, start, results) -> None:
@@ -47,19 +47,10 @@ def test_expiry_and_late_payments_race_without_losing_or_doubling_stock(seeded, 
         view = place_order(PlaceOrder.model_validate(data), buyer=f"o-race-{i}")
         orders.append((view.order_id, view.total))
     seeded.orders.update_many({}, {"$set": {"pay_deadline": utcnow() - timedelta(seconds=1)}})
-    ctx = multiprocessing.get_context("spawn")
-    start, results = ctx.Event(), ctx.Queue()
-    workers = [ctx.Process(target=_expire, args=(isolated_env, start, results)) for _ in range(3)]
-    workers += [
-        ctx.Process(target=_pay, args=(isolated_env, orders[i::3], start, results))
-        for i in range(3)
+    jobs = [(_expire, (isolated_env,))] * 3 + [
+        (_pay, (isolated_env, orders[i::3])) for i in range(3)
     ]
-    for worker in workers:
-        worker.start()
-    start.set()
-    outcomes = [results.get(timeout=120) for _ in workers]
-    for worker in workers:
-        worker.join(30)
+    outcomes = race_jobs(jobs)
     expired_total = sum(n for kind, n in outcomes if kind == "expired")
     paid_total = sum(n for kind, n in outcomes if kind == "paid")
     assert expired_total + paid_total == 40

@@ -73,21 +73,23 @@ def test_a_closed_mongodb_port_is_http_503(monkeypatch):
 
 
 def test_the_invocations_time_limit_bounds_every_store_call(silent_server, monkeypatch):
-    """Client timeouts longer than the function's (a server selection of 30 s, a socket of
-    60 s): SCF's context still bounds the call, less the margin kept to answer."""
+    """Client timeouts far longer than the function's (a server selection of 30 s, a socket
+    of 60 s): SCF's context bounds the call instead. The function is given 4 s and the bound
+    checked is DEADLINE_SECONDS, far from the 30 s the client alone would wait, whatever the
+    machine's speed."""
     production_on(silent_server, monkeypatch)
     monkeypatch.setenv("RETAIL_DB_SERVER_SELECTION_TIMEOUT_MS", "30000")
     monkeypatch.setenv("RETAIL_DB_CONNECT_TIMEOUT_MS", "30000")
     monkeypatch.setenv("RETAIL_DB_SOCKET_TIMEOUT_MS", "60000")
     reset_settings()
     reset_database()
-    context = {"request_id": "r-deadline", "time_limit_in_ms": 2500}
+    context = {"request_id": "r-deadline", "time_limit_in_ms": 4000}
     started = time.monotonic()
     answer = handler("health_check")({}, context)
     elapsed = time.monotonic() - started
     assert answer["code"] == "UNAVAILABLE"
     assert answer["details"]["retry_after_seconds"] == 5
-    assert elapsed < 2.5, f"took {elapsed:.1f} s of a 2.5 s function"
+    assert elapsed < DEADLINE_SECONDS, f"took {elapsed:.1f} s of a 4 s function"
 
 
 def test_cursor_iteration_is_guarded_too(silent_server, monkeypatch):

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Conflict, NotFound
-from retail.common.models import ORDER_ID, STRICT
+from retail.common.models import ID_PATTERN, ORDER_ID, STRICT
 from retail.risk import record_risk_event, refunds_before_erasure, risk_limit
 from retail.store import Db
 
@@ -41,7 +41,7 @@ class RequestRefund(BaseModel):
         None,
         min_length=1,
         max_length=64,
-        pattern=r"^[A-Za-z0-9_:-]+$",
+        pattern=ID_PATTERN,
         description="only this merchant's parcel of an order with goods from several",
     )
 
