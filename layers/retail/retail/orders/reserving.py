@@ -156,12 +156,11 @@ def finish_reserving(db: Db, order: Order) -> bool:
 
 def finish_interrupted(db: Db, order: Order) -> Order:
     """A retry of a key whose order is still RESERVING: finished now if nothing can still be
-    placing it, and answered as it ends. Raises Unavailable (with the seconds to wait) while
-    the first call may still be running."""
-    age = utcnow() - order["updated_at"]
-    if age < PLACING_LIMIT:
-        wait = max(int((PLACING_LIMIT - age).total_seconds()) + 1, 1)
-        raise Unavailable("this order is still being placed; retry", retry_after_seconds=wait)
+    placing it, and answered as it ends. Raises Unavailable while the first call may still be
+    running: a live placing ends within a second, so the client is told to look again in one
+    (a killed one is finished by the first look after PLACING_LIMIT)."""
+    if utcnow() - order["updated_at"] < PLACING_LIMIT:
+        raise Unavailable("this order is still being placed; retry", retry_after_seconds=1)
     claimed = claim_unfinished(db, order)
     if claimed is not None:
         finish_reserving(db, claimed)
