@@ -7,6 +7,7 @@ TARGET_PY := 3.10
 WHEELS := .cache/wheels
 DEV_ENV := RETAIL_ENV=dev
 EAGER_COPY := .cache/eager-imports
+CRUD_SPEC := .cache/mongodb-crud-spec
 
 CONSOLE := console/node_modules/.package-lock.json
 MINIPROGRAM := miniprogram/node_modules/.package-lock.json
@@ -28,6 +29,17 @@ $(WHEELS)/.done: requirements.txt requirements-cos.txt $(INSTALLED)
 		--platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64
 	$(PY) -m pip download --quiet -r requirements.txt -r requirements-cos.txt \
 		-d $(WHEELS)/local --only-binary=:all:
+	touch $@
+
+# MongoDB's CRUD specification tests, as the source distribution of the pymongo that
+# requirements.txt pins ships them: fetched from PyPI, not copied here (decision 0018).
+$(CRUD_SPEC)/.done: requirements.txt $(INSTALLED)
+	rm -rf $(CRUD_SPEC) && mkdir -p $(CRUD_SPEC)/sdist
+	$(PY) -m pip download --quiet --no-deps --no-binary :all: -d $(CRUD_SPEC)/sdist \
+		"$$(grep '^pymongo==' requirements.txt)"
+	tar -xzf $(CRUD_SPEC)/sdist/pymongo-*.tar.gz -C $(CRUD_SPEC) --wildcards \
+		--strip-components=4 '*/test/crud/unified/*.json'
+	rm -rf $(CRUD_SPEC)/sdist
 	touch $@
 
 # The console's one front-end dependency (Apache ECharts), pinned by console/package-lock.json.
@@ -55,7 +67,7 @@ dev: .env $(INSTALLED) $(CONSOLE) $(MINIPROGRAM)
 	@echo "Try: curl -s -XPOST 127.0.0.1:8787/fn/catalog_browse -H 'X-Dev-Openid: o1' -d '{}'"
 	$(DEV_ENV) $(PY) scripts/dev_server.py --host 127.0.0.1 --port 8787 --workers 2
 
-test: $(INSTALLED) $(WHEELS)/.done $(CONSOLE) $(MINIPROGRAM)
+test: $(INSTALLED) $(WHEELS)/.done $(CRUD_SPEC)/.done $(CONSOLE) $(MINIPROGRAM)
 	scripts/ensure_chromium.sh
 	$(PY) -m pytest
 

@@ -53,6 +53,28 @@ def _create_unique_index(uri: str) -> None:
     connect(uri).c.create_index("code", unique=True)
 
 
+@pytest.mark.parametrize("dropped_by", ["this process", "another process"])
+def test_an_upsert_by_id_into_a_dropped_collection_creates_it_again(uri, dropped_by):
+    """Found by MongoDB's CRUD specification tests: the one-statement path planned on the
+    schema read before the drop, and SQLite refused the statement (no such table)."""
+    db = connect(uri)
+    db.c.insert_one({"_id": 1})
+    if dropped_by == "this process":
+        db.c.drop()
+    else:
+        process = multiprocessing.get_context("spawn").Process(target=_drop, args=(uri,))
+        process.start()
+        process.join(30)
+        assert process.exitcode == 0
+    for key in ("k", None):
+        assert db.c.update_one({"_id": key}, {"$set": {"a": 1}}, upsert=True).upserted_id == key
+    assert list(db.c.find({}, sort=[("a", 1)])) == [{"_id": "k", "a": 1}, {"_id": None, "a": 1}]
+
+
+def _drop(uri: str) -> None:
+    connect(uri).c.drop()
+
+
 def test_a_failed_write_leaves_nothing_behind(uri):
     db = connect(uri)
     db.c.create_index("code", unique=True)

@@ -23,7 +23,7 @@ from pymongo.errors import OperationFailure
 from . import ttl
 from .codec import loads
 from .indexes import IndexSpec
-from .oneshot import one_statement_hook
+from .oneshot import SchemaChanged, one_statement_hook
 
 BUSY_TIMEOUT_SECONDS = 30.0
 READ_SCHEMA_RECHECK_SECONDS = 1.0
@@ -115,10 +115,15 @@ class EmbeddedDatabase:
         try:
             return local.eager.execute(sql, parameters)  # type: ignore[no-any-return]
         except sqlite3.OperationalError as exc:
+            _raise_if_dropped(exc)
             if not str(exc).startswith("database is locked"):
                 raise
         with self.writer_turn() as conn:
-            return conn.execute(sql, parameters)
+            try:
+                return conn.execute(sql, parameters)
+            except sqlite3.OperationalError as exc:
+                _raise_if_dropped(exc)
+                raise
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -279,6 +284,7 @@ class EmbeddedDatabase:
                 conn.execute(f"DROP TABLE IF EXISTS {index_table(name, spec.name)}")
             conn.execute(f"DELETE FROM {META_TABLE} WHERE collection = ?", (name,))
             conn.execute(f"DROP TABLE IF EXISTS {docs_table(name)}")
+        self.schema_changed_here()
 
     def command(self, command: str | dict[str, Any]) -> dict[str, Any]:
         name = command if isinstance(command, str) else next(iter(command))
@@ -288,3 +294,8 @@ class EmbeddedDatabase:
 
     def __repr__(self) -> str:
         return f"EmbeddedDatabase({str(self.path)!r})"
+
+
+def _raise_if_dropped(exc: sqlite3.OperationalError) -> None:
+    if str(exc).startswith("no such table"):
+        raise SchemaChanged(str(exc)) from exc

@@ -27,6 +27,12 @@ if TYPE_CHECKING:
     from .collection import EmbeddedCollection
 
 
+class SchemaChanged(Exception):
+    """A one-statement write named a collection dropped since the schema was read (SQLite
+    checks the table when it prepares the statement, before the statement's own schema
+    guard): the caller takes the general path, which re-reads the schema."""
+
+
 @dataclass
 class Rewrite:
     query: Filter
@@ -112,7 +118,10 @@ def rewrite_by_id(
     rest = {key: cond for key, cond in filter.items() if key != "_id"}
     job: Rewrite = database.local_rewrite(Rewrite(rest, change, replace))
     planned_with = database.schema_version
-    database.write_statement(collection.rewrite_sql, (ids[0], planned_with))
+    try:
+        database.write_statement(collection.rewrite_sql, (ids[0], planned_with))
+    except SchemaChanged:
+        return None
     if job.error is not None:
         raise job.error
     if job.matched:
@@ -141,7 +150,7 @@ def _insert_new(
         inserted = collection.database.write_statement(
             collection.insert_sql, (index_value(doc["_id"]), stored_text(doc), planned_with)
         ).rowcount
-    except sqlite3.IntegrityError:
+    except (sqlite3.IntegrityError, SchemaChanged):
         return None
     if not inserted:
         return None
