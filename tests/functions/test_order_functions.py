@@ -61,6 +61,26 @@ def test_retry_with_the_same_key_returns_the_same_order(seeded):
     assert seeded.orders.count_documents({}) == 1 and stock(seeded, "p-mango-1")["reserved"] == 2
 
 
+@pytest.mark.parametrize(
+    ("what_changed", "new_order_answer"),
+    [
+        (lambda db: db.products.update_many({}, {"$set": {"status": "OFF_SALE"}}), "NOT_FOUND"),
+        (lambda db: db.blacklist.insert_one({"_id": f"openid:{BUYER}"}), "FORBIDDEN"),
+    ],
+    ids=["off sale", "blacklisted"],
+)
+def test_a_retry_gets_its_order_whatever_would_refuse_a_new_one_now(
+    seeded, what_changed, new_order_answer
+):
+    """No read of the key comes first: a refusal looks for the key's order before it answers."""
+    first = place(order_data())["data"]
+    what_changed(seeded)
+    again = place(order_data())
+    assert again["code"] == "OK" and again["data"]["order_id"] == first["order_id"]
+    assert place(order_data(key="order-key-0002"))["code"] == new_order_answer
+    assert seeded.orders.count_documents({}) == 1
+
+
 def test_same_key_for_a_different_order_is_a_conflict(seeded):
     place(order_data())
     other = place(order_data(items=[{"sku_id": "p-eggs-1", "qty": 5}]))

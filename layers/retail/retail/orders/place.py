@@ -14,7 +14,7 @@ from pymongo.errors import DuplicateKeyError
 
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.errors import Conflict, found
+from retail.common.errors import Conflict, RetailError, found
 from retail.common.faults import fault_point
 from retail.common.pseudonyms import pseudonym
 from retail.common.vocabulary import FailureCode
@@ -23,6 +23,7 @@ from retail.coupons import lock_coupon
 from retail.groupbuy import join_group
 from retail.members import spend_points
 from retail.risk import (
+    Signals,
     guard_flash_sale,
     guard_order,
     order_holds,
@@ -64,9 +65,44 @@ def place_order(
     request_hash = hashlib.sha256(
         cmd.model_dump_json(exclude={"idempotency_key", "device_id"}).encode()
     ).hexdigest()
-    existing = orders_of(db).find_one({"openid": buyer, "idempotency_key": cmd.idempotency_key})
-    if existing is not None:
+    key = {"openid": buyer, "idempotency_key": cmd.idempotency_key}
+    try:
+        order, signals, limits = _new_order(db, cmd, buyer, client_ip, request_hash)
+    except RetailError:  # a retry's order stands, whatever would refuse a new one now
+        existing = orders_of(db).find_one(key)
+        if existing is None:
+            raise
         return _replay(db, existing, request_hash)
+    try:
+        orders_of(db).insert_one(order)
+    except DuplicateKeyError:  # a retry (or a call racing it): the key's order is answered
+        return _replay(db, found(orders_of(db).find_one(key), "order"), request_hash)
+    fault_point("order_place:after_order_write")
+    refused = _closing_or_capped(db, order, limits)
+    if refused is not None:
+        failure, forget = refused
+        raise refusal(fail_order(db, order, [], failure, forget=forget))
+    hold = order_holds(db, signals, order["_id"], order["created_at"])
+    if hold is not None:
+        orders_of(db).update_one({"_id": order["_id"]}, {"$set": {"risk_hold": hold}})
+    if cmd.coupon_id and not lock_coupon(db, cmd.coupon_id, buyer, order["_id"]):
+        failure = {"code": FailureCode.COUPON_UNAVAILABLE, "coupon_id": cmd.coupon_id}
+        raise refusal(fail_order(db, order, [], failure))
+    if order["points_used"] and not spend_points(
+        db, buyer, order["points_used"], points_key(order["_id"], "spend"), "paid an order"
+    ):
+        raise refusal(fail_order(db, order, [], {"code": FailureCode.NOT_ENOUGH_POINTS}))
+    if cmd.group is not None:
+        _join_group(db, cmd, buyer, order)
+    return to_view(reserve_and_open(db, order))
+
+
+def _new_order(
+    db: Db, cmd: PlaceOrder, buyer: str, client_ip: str | None, request_hash: str
+) -> tuple[Order, Signals, dict[str, int]]:
+    """The order to write, priced and checked; with the buyer's risk signals and the SKUs'
+    purchase limits. A retry is not looked for first (a round trip every call would pay):
+    its key's unique index refuses the write, or a refusal here looks it up."""
     buyer_fields = {**BUYER_FIELDS, "first_seen_at": 1, "segment": 1}
     user = db.users.find_one({"_id": buyer}, buyer_fields) or {}
     quote, limits = price_order(db, cmd, buyer, user, suggest=False)
@@ -84,29 +120,7 @@ def place_order(
         order["pickup_code"] = draw_pickup_code(db, quote.store_id)
     order["risk_marks"] = signals.marks()
     order["priority"] = PRIORITY_FIRST if user.get("segment") == "high_value" else PRIORITY_REST
-    try:
-        orders_of(db).insert_one(order)
-    except DuplicateKeyError:  # the same key raced in from a concurrent retry
-        raced = orders_of(db).find_one({"openid": buyer, "idempotency_key": cmd.idempotency_key})
-        return _replay(db, found(raced, "order"), request_hash)
-    fault_point("order_place:after_order_write")
-    refused = _closing_or_capped(db, order, limits)
-    if refused is not None:
-        failure, forget = refused
-        raise refusal(fail_order(db, order, [], failure, forget=forget))
-    hold = order_holds(db, signals, order["_id"], now)
-    if hold is not None:
-        orders_of(db).update_one({"_id": order["_id"]}, {"$set": {"risk_hold": hold}})
-    if cmd.coupon_id and not lock_coupon(db, cmd.coupon_id, buyer, order["_id"]):
-        failure = {"code": FailureCode.COUPON_UNAVAILABLE, "coupon_id": cmd.coupon_id}
-        raise refusal(fail_order(db, order, [], failure))
-    if quote.points_used and not spend_points(
-        db, buyer, quote.points_used, points_key(order["_id"], "spend"), "paid an order"
-    ):
-        raise refusal(fail_order(db, order, [], {"code": FailureCode.NOT_ENOUGH_POINTS}))
-    if cmd.group is not None:
-        _join_group(db, cmd, buyer, order)
-    return to_view(reserve_and_open(db, order))
+    return order, signals, limits
 
 
 def _join_group(db: Db, cmd: PlaceOrder, buyer: str, order: Order) -> None:
