@@ -122,11 +122,14 @@ async function productEditor(productId) {
     + form("product-save", [{ name: "title", label: "名称", value: p.title, maxlength: 60 }].concat(p.skus.map((s) => (
       { name: `price:${s.sku_id}`, label: `${s.spec || s.sku_id} 价格（元）`, type: "number", min: "0.01", step: "0.01", value: (s.price / 100).toFixed(2) }))), "保存")
     + form("product-publish", [{ name: "on_sale", label: `${label(p.status)}，改为`, options: [["true", "上架"], ["false", "下架"]], value: String(p.status !== "ON_SALE") }], "提交")
-    + table("stock-table", ["SKU", "规格", "总仓库存", "调整"], p.skus.map((s) => [
+    + table("stock-table", ["SKU", "规格", "总仓库存", "调整", "秒杀分桶"], p.skus.map((s) => [
       figure(`stock-${s.sku_id}`, s.stock, s.sku_id), esc(s.spec), s.stock,
       form(`stock-${s.sku_id}`, [
         { name: "delta", label: "数量（+入库 / -报损）", type: "number", step: "1" },
-        { name: "reason", label: "原因", maxlength: 100 }], "调整")]))
+        { name: "reason", label: "原因", maxlength: 100 }], "调整"),
+      form(`split-${s.sku_id}`, [
+        { name: "buckets", label: "分桶数（1 = 不分）", type: "number", min: "1", max: "32", step: "1", value: String(s.stock_buckets) }],
+        "设置")]))
     + (p.retired_skus.length ? `<h4>已停售 SKU（保存时未列出，不再销售，可用库存已报损）</h4>`
       + table("retired-skus", ["SKU", "规格", "原价", "停售时间"], p.retired_skus.map((s) => [
         esc(s.sku_id), esc(s.spec), yuan(s.price), esc(shanghai(s.retired_at))])) : "");
@@ -142,4 +145,7 @@ async function productEditor(productId) {
     (d) => call("stock_adjust", { sku_id: s.sku_id, location: "central", delta: Number(d.delta), reason: d.reason }),
     (d) => `${s.sku_id} 总仓库存 ${Number(d.delta) > 0 ? "增加" : "减少"} ${Math.abs(Number(d.delta))}？`,
     (d) => (Number(d.delta) === 0 ? "调整数量不能为 0" : null)));
+  p.skus.forEach((s) => onForm(`split-${s.sku_id}`,
+    (d) => call("stock_split", { sku_id: s.sku_id, location: "central", buckets: Number(d.buckets) }),
+    (d) => `${s.sku_id} 总仓库存分为 ${Number(d.buckets)} 个桶？秒杀期间下单分散到各桶，结束后改回 1。`));
 }

@@ -1172,6 +1172,8 @@ export type SkuView = {
   price: number;
   stock: number;
   store_stock: Record<string, number>;
+  /** stock documents the warehouse level takes orders from (stock_split) */
+  stock_buckets: number;
   [key: string]: unknown;
 };
 
@@ -1198,6 +1200,13 @@ export type Slots = {
   slots: Array<SlotView>;
 };
 
+export type SplitStock = {
+  sku_id: string;
+  location: string;
+  /** documents the level takes orders from: about one per 1,000 orders a second expected on the SKU; 1 joins a split level again */
+  buckets: number;
+};
+
 export type StatementPage = {
   statements: Array<Record<string, unknown>>;
 };
@@ -1210,6 +1219,14 @@ export type StockLevel = {
   sold: number;
   received: number;
   adjusted: number;
+};
+
+export type StockSplit = {
+  sku_id: string;
+  location: string;
+  buckets: number;
+  /** units available in each bucket, the level's first */
+  available: Array<number>;
 };
 
 export type StoreDistance = {
@@ -1735,6 +1752,16 @@ export declare namespace stock_adjust {
   export type Data = StockLevel;
 }
 
+export declare namespace stock_rebalance {
+  export type Request = BatchRequest;
+  export type Data = BatchSummary;
+}
+
+export declare namespace stock_split {
+  export type Request = SplitStock;
+  export type Data = StockSplit;
+}
+
 export declare namespace store_nearby {
   export type Request = FindNearby;
   export type Data = NearbyStores;
@@ -1854,6 +1881,8 @@ export interface Functions {
   share_reward: { auth: "user"; request: share_reward.Request; data: share_reward.Data };
   statement_list: { auth: "operator"; request: statement_list.Request; data: statement_list.Data };
   stock_adjust: { auth: "operator"; request: stock_adjust.Request; data: stock_adjust.Data };
+  stock_rebalance: { auth: "timer"; request: stock_rebalance.Request; data: stock_rebalance.Data };
+  stock_split: { auth: "operator"; request: stock_split.Request; data: stock_split.Data };
   store_nearby: { auth: "optional"; request: store_nearby.Request; data: store_nearby.Data };
   subscribe_accept: { auth: "user"; request: subscribe_accept.Request; data: subscribe_accept.Data };
   survey_answer: { auth: "user"; request: survey_answer.Request; data: survey_answer.Data };

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from retail.common.clock import utcnow
-from retail.inventory import audit_stock
+from retail.inventory import audit_stock, split_level
 from retail.store import connect
 from tests.e2e.conftest import start_gateway, stop_gateway
 
@@ -56,15 +56,31 @@ def _buyers(url, first, count, key=None):
     return answers
 
 
-def test_200_buyers_from_8_processes_on_50_units(sale):
+def level(db) -> tuple[int, int]:
+    """(available, reserved) of the SKU's warehouse level, its buckets added up."""
+    docs = list(db.stock.find({"sku_id": SKU, "location": "central"}))
+    return sum(d["available"] for d in docs), sum(d["reserved"] for d in docs)
+
+
+@pytest.mark.parametrize("buckets", [1, 4])
+def test_200_buyers_from_8_processes_on_50_units(sale, buckets):
+    """And with the level split into buckets (inventory/buckets.py): still every unit sold
+    once, each bucket's books right."""
+    db = connect(sale.db_uri)
+    if buckets > 1:
+        split_level(db, SKU, "central", buckets)
     with multiprocessing.get_context("spawn").Pool(8) as pool:
         batches = pool.starmap(_buyers, [(sale.url, i * 25, 25) for i in range(8)])
     answers = [a for batch in batches for a in batch]
     assert sorted({(s, c) for s, c, _ in answers}) == [(200, "OK"), (409, "OUT_OF_STOCK")]
     assert sum(c == "OK" for _, c, _ in answers) == 50
     assert sum(c == "OUT_OF_STOCK" for _, c, _ in answers) == 150
-    db = connect(sale.db_uri)
     assert db.orders.count_documents({"status": "PENDING_PAYMENT"}) == 50
+    if buckets > 1:  # the orders spread: no bucket took them all
+        taken = {
+            o["lines"][0].get("bucket", 0) for o in db.orders.find({"status": "PENDING_PAYMENT"})
+        }
+        assert len(taken) > 1
     _, product = post(sale.url, "/fn/catalog_product", {"product_id": "p-walnut"}, "o-look")
     assert product["data"]["skus"][0]["stock"] == 0
     assert audit_stock(db) == []
@@ -75,8 +91,7 @@ def test_200_buyers_from_8_processes_on_50_units(sale):
     _, first = post(sale.url, "/timer/order_expire", {}, "")
     _, again = post(sale.url, "/timer/order_expire", {}, "")
     assert first["data"]["processed"] == 50 and again["data"]["processed"] == 0
-    level = db.stock.find_one({"_id": f"{SKU}@central"})
-    assert (level["available"], level["reserved"]) == (50, 0)
+    assert level(db) == (50, 0)
     assert db.orders.count_documents({"status": "CANCELLED"}) == 50
     assert audit_stock(db) == []
 

@@ -381,6 +381,13 @@ def test_product_title_price_sale_and_stock_are_edited(shop, page):
     submit(page, "stock-p-walnut-1", {"delta": str(-(after + 1)), "reason": "盘点"})
     assert error_shown(page) is not None  # more than there is: the back end's refusal shown
     assert admin(shop, "catalog_product", {"product_id": "p-walnut"})["skus"][0]["stock"] == after
+    assert "4 个桶" in submit(page, "split-p-walnut-1", {"buckets": "4"})  # before a flash sale
+    split = admin(shop, "catalog_product", {"product_id": "p-walnut"})["skus"][0]
+    assert (split["stock_buckets"], split["stock"]) == (4, after)  # the same stock, in 4
+    assert "1 个桶" in submit(page, "split-p-walnut-1", {"buckets": "1"})  # and after it
+    assert (
+        admin(shop, "catalog_product", {"product_id": "p-walnut"})["skus"][0]["stock_buckets"] == 1
+    )
     assert "下架" in submit(page, "product-publish", {"on_sale": "false"})
     shopper = Shopper(shop, "o-console-walnut", "13900005556")
     assert shopper.call("catalog_browse", {"keyword": "核桃"})["items"] == []

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from retail.catalog import total_sales
 from retail.common.clock import utcnow
 from retail.inventory import audit_stock
 from retail.store import connect
@@ -61,6 +62,7 @@ def test_prepay_then_ten_simultaneous_notifications_pay_once(shop):
     db = connect(shop.db_uri)
     doc = db.orders.find_one({"_id": order["order_id"]})
     assert doc["status"] == "PAID" and doc["transaction_id"].startswith("42")
+    assert total_sales(db) == 2  # the rollup's part (catalog.sales)
     assert db.products.find_one({"_id": "p-mango"})["sales"] == 2
     assert audit_stock(db) == []
     assert shop.post("/fn/payment_prepay", {"order_id": order["order_id"]}, BUYER)[0] == 409

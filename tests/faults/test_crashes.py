@@ -181,3 +181,62 @@ def test_the_fault_switch_is_inert_outside_dev(seeded, isolated_env):
     )
     assert run.returncode == 0, run.stderr
     assert seeded.orders.find_one({"openid": "o-prod"})["status"] == "PENDING_PAYMENT"
+
+
+SPLIT = """
+import sys
+from retail.common.database import database
+from retail.inventory import split_level
+split_level(database(), "p-mango-1", "central", int(sys.argv[1]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("point", "outcome"),
+    [
+        ("order_place:after_line_1", "FAILED"),  # the split SKU's line not reserved yet
+        ("order_place:after_line_2", "PENDING_PAYMENT"),  # reserved in a bucket, unrecorded
+        ("order_place:before_status_switch", "PENDING_PAYMENT"),
+    ],
+)
+def test_a_killed_placing_finds_the_bucket_its_line_took_from(
+    seeded, isolated_env, monkeypatch, point, outcome
+):
+    from retail.inventory import split_level
+
+    split_level(seeded, "p-mango-1", "central", 4)
+    before = counts(seeded)
+    assert (
+        run_until_killed(PLACE, point, isolated_env, order_request("bucket-crash-01")) == EXIT_CODE
+    )
+    repair_now(monkeypatch)
+    order = seeded.orders.find_one({"openid": "o-crash"})
+    assert order["status"] == outcome
+    mango = next(line for line in order["lines"] if line["sku_id"] == "p-mango-1")
+    if outcome == "FAILED":
+        assert counts(seeded) == before
+    else:
+        bucket = mango.get("bucket", 0)
+        level = "p-mango-1@central" + (f"#{bucket}" if bucket else "")
+        assert seeded.stock.find_one({"_id": level})["reserved"] == 3
+    assert audit_stock(seeded) == []
+    assert [s["_id"] for s in seeded.stock.find({}) if s.get("ops")] == []
+
+
+@pytest.mark.parametrize("point", ["stock_transfer:after_take", "stock_transfer:after_give"])
+def test_a_killed_transfer_is_finished_once_by_the_timer(seeded, isolated_env, point):
+    from retail.inventory import buckets, finish_transfers
+
+    total = sum(a for a, _, _ in counts(seeded).values())
+    assert run_until_killed(SPLIT, point, isolated_env, "4") == EXIT_CODE
+    assert any("unfinished" in problem for problem in audit_stock(seeded))
+    assert finish_transfers(seeded) == 0  # it may still be running
+    travel(buckets.TRANSFER_LIMIT + timedelta(seconds=1))
+    try:
+        assert finish_transfers(seeded) == 1
+        assert finish_transfers(seeded) == 0
+    finally:
+        travel(timedelta(0))
+    assert audit_stock(seeded) == []
+    assert sum(a for a, _, _ in counts(seeded).values()) == total
+    assert [s["_id"] for s in seeded.stock.find({}) if s.get("ops")] == []

@@ -50,6 +50,7 @@ ROLES = {
     "risk_review": {"admin", "service"},
     "statement_list": {"admin", "merchant"},
     "stock_adjust": {"admin", "merchant"},
+    "stock_split": {"admin", "merchant"},
 }
 
 OPERATOR_FUNCTIONS = [n for n in FUNCTIONS if handler(n).auth == "operator"]

@@ -109,6 +109,7 @@ HOSTILE_SKU_FIELDS = [
     {"note": "\ud800"},
     {"product_id": "p-mango"},
     {"retired_at": None},
+    {"stock_split": {"sold_out": {"central": "2099-01-01T00:00:00Z"}}},  # a rival's SKU unsellable
 ]
 
 
@@ -195,3 +196,13 @@ def test_a_save_that_died_before_the_write_off_is_finished_by_the_next(seeded, m
     assert as_operator("product_save", kept, "merchant:m-huaxia")["code"] == "OK"  # the retry
     assert seeded.stock.find_one({"_id": "p-tea-typo@central"})["available"] == 0
     assert seeded.audit_log.count_documents({"target": "p-tea-typo@central"}) == 1
+
+
+@pytest.mark.parametrize(
+    "extra", [{"sales": 10**6}, {"sales_base": 10**6}], ids=lambda e: next(iter(e))
+)
+def test_a_product_may_not_set_what_counts_its_sales(seeded, extra):
+    """The sales figure (and its base, catalog/sales.py) is the store's own count."""
+    answer = as_operator("product_save", {**TEA, **extra}, "merchant:m-huaxia")
+    assert answer["code"] == "INVALID_ARGUMENT", answer
+    assert seeded.products.find_one({"_id": "p-tea"}) is None

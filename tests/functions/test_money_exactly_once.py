@@ -97,7 +97,7 @@ RACES = {
     "COUPON_UNAVAILABLE": ("place", "lock_coupon", False),
     "NOT_ENOUGH_POINTS": ("place", "spend_points", False),
     "GROUP_CLOSED": ("place", "join_group", None),
-    "OUT_OF_STOCK": ("reserving", "apply_move", False),
+    "OUT_OF_STOCK": ("reserving", "reserve", None),
     "PURCHASE_LIMIT": ("place", "take_caps", "p-eggs-1"),  # the limit reached by another order
 }
 

@@ -333,6 +333,17 @@ class Orders(RuleBasedStateMachine):
         assert answer["code"] == "OK", answer
         _check_sales_settled(self.db, answer["data"]["day"])
 
+    @rule(sku=st.sampled_from(SKUS + SECOND), buckets=st.integers(1, 4))
+    def split_a_level(self, sku, buckets):
+        """An operator splits a SKU's warehouse level into buckets (or joins it again)
+        whatever orders hold in it: inventory/buckets.py."""
+        split = {"sku_id": sku, "location": "central", "buckets": buckets}
+        assert as_operator("stock_split", split)["code"] == "OK"
+
+    @rule()
+    def rebalance(self):
+        assert _timer("stock_rebalance")["code"] == "OK"
+
     @rule()
     def next_day(self):
         """Time passes (this process's clock), so the days with sales end and can settle."""

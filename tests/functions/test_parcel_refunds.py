@@ -624,11 +624,11 @@ def test_a_move_never_takes_units_a_crashed_move_already_took(seeded):
 
     level = "p-eggs-1@central"
     seeded.stock.update_one({"_id": level}, {"$inc": {"reserved": 2, "available": -2}})
-    assert apply_move(seeded, "O-mine", "p-eggs-1", "central", 1, StockMove.RESERVE)
-    assert apply_move(seeded, "O-mine", "p-eggs-1", "central", 1, StockMove.SELL)
+    assert apply_move(seeded, "O-mine", level, 1, StockMove.RESERVE)
+    assert apply_move(seeded, "O-mine", level, 1, StockMove.SELL)
     before = seeded.stock.find_one({"_id": level})
-    assert not apply_move(seeded, "O-mine", "p-eggs-1", "central", 1, StockMove.RELEASE)
-    assert apply_move(seeded, "O-mine", "p-eggs-1", "central", 1, StockMove.SELL)  # a replay
+    assert not apply_move(seeded, "O-mine", level, 1, StockMove.RELEASE)
+    assert apply_move(seeded, "O-mine", level, 1, StockMove.SELL)  # a replay
     after = seeded.stock.find_one({"_id": level})
     assert {k: after[k] for k in ("available", "reserved", "sold")} == {
         k: before[k] for k in ("available", "reserved", "sold")

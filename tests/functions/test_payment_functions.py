@@ -14,6 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
+from retail.catalog import total_sales
 from retail.common.settings import reset_settings
 from retail.inventory import audit_stock
 from retail.payments import crypto
@@ -152,6 +153,7 @@ def test_notification_marks_the_order_paid_once_even_sent_ten_times_at_once(wech
     assert outcomes.count("paid") == 1 and outcomes.count("duplicate") == 9
     doc = seeded.orders.find_one({"_id": order["order_id"]})
     assert doc["status"] == "PAID" and doc["transaction_id"] == "4200001234202611240000000001"
+    assert total_sales(seeded) == 2  # the rollup's part (catalog.sales)
     assert seeded.products.find_one({"_id": "p-mango"})["sales"] == 2
     assert audit_stock(seeded) == []
 

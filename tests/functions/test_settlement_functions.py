@@ -477,7 +477,8 @@ def test_settled_orders_leave_the_to_do_set_and_a_later_refund_puts_one_back(see
         finish_refund(seeded, order["order_id"], "SUCCESS")
         assert [o["_id"] for o in due_for_settlement(seeded)] == [order["order_id"]]
         refunded = day_of(utcnow())
-        travel(timedelta(days=2, hours=3))
+        # past that day's end and its grace whatever the hour now (it began at most 27 h on)
+        travel(timedelta(days=3, hours=3))
         settle(refunded.isoformat())
         assert due_for_settlement(seeded) == []
         refund = seeded.statements.find_one({"_id": f"m-huaxia:{refunded.isoformat()}"})

@@ -1,4 +1,4 @@
-"""analytics_rollup: the nightly timer that turns a business day's events and orders into
+"""analytics_rollup: the hourly timer that turns a business day's events and orders into
 the daily aggregates the dashboards read, then refreshes the customer table (RFM segments)
 and the retention cohorts.
 
@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from retail.catalog import total_sales
 from retail.common.clock import business_day, day_of, utcnow
 from retail.common.database import database
 from retail.common.models import OUT, STRICT
@@ -60,6 +61,7 @@ def roll_up(cmd: RollUp, *, db: Db | None = None) -> RollupSummary:
         paid += counted[1]
     customers = refresh_customers(db, today)
     refresh_retention(db, today)
+    total_sales(db)  # the products' sales counters, from their shards (catalog.sales)
     return RollupSummary(
         days=[d.isoformat() for d in days], events=events, paid_orders=paid, customers=customers
     )

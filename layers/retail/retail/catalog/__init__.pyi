@@ -10,6 +10,7 @@ from .back_office import (
 from .browse import Browse, BrowsePage, browse_catalog
 from .catalog_file import CatalogFile
 from .product import ProductDetail, ShowProduct, show_product
+from .sales import count_sale, forget_counted, total_sales
 from .seed import load_catalog, write_off_retired
 
 __all__ = [
@@ -23,10 +24,13 @@ __all__ = [
     "SaveProduct",
     "ShowProduct",
     "browse_catalog",
+    "count_sale",
+    "forget_counted",
     "load_catalog",
     "publish_product",
     "save_merchant",
     "save_product",
     "show_product",
+    "total_sales",
     "write_off_retired",
 ]

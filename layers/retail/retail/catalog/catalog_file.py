@@ -94,7 +94,9 @@ class CategoryEntry(FileEntry):
 
 
 class SkuEntry(FileEntry):
-    KEPT_BESIDE = frozenset({"product_id", "merchant_id", "category_id", "retired_at"})
+    KEPT_BESIDE = frozenset(
+        {"product_id", "merchant_id", "category_id", "retired_at", "stock_split"}
+    )
     sku_id: str = ID
     spec: str | None = Field(None, min_length=1, max_length=60, description="规格, e.g. 500g")
     price: int = Field(ge=1, le=MAX_FEN, description="fen")
@@ -126,7 +128,7 @@ class MembershipEntry(BaseModel):
 
 class ProductEntry(FileEntry):
     KEPT_BESIDE = frozenset(
-        {"rank", "price", "sku_ids", "status", "sales", "rating", "created_at", "ops"}
+        {"rank", "price", "sku_ids", "status", "sales", "sales_base", "rating", "created_at", "ops"}
     )
     product_id: str = ID
     merchant_id: str = ID

@@ -15,7 +15,7 @@ from retail.common.vocabulary import DealStatus
 from retail.store import Db
 
 from .browse import ON_SALE, visible_to
-from .stock import CENTRAL, levels_by_sku
+from .stock import CENTRAL, bucket_count, levels_by_sku
 
 
 class ShowProduct(BaseModel):
@@ -31,6 +31,9 @@ class SkuView(BaseModel):
     price: int
     stock: int
     store_stock: dict[str, int]
+    stock_buckets: int = Field(
+        1, description="stock documents the warehouse level takes orders from (stock_split)"
+    )
 
 
 class GroupDealView(BaseModel):
@@ -88,7 +91,7 @@ def show_product(
         extra = {
             k: v
             for k, v in sku.items()
-            if k not in {"_id", "price", "product_id", "merchant_id", "category_id"}
+            if k not in {"_id", "price", "product_id", "merchant_id", "category_id", "stock_split"}
         }
         stores = {loc: qty for loc, qty in levels[sku_id].items() if loc != CENTRAL}
         views.append(
@@ -99,6 +102,7 @@ def show_product(
                     "price": sku["price"],
                     "stock": levels[sku_id].get(CENTRAL, 0),
                     "store_stock": stores,
+                    "stock_buckets": bucket_count(sku, CENTRAL),
                 }
             )
         )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from retail.inventory import CENTRAL, PRESALE
+from retail.inventory import CENTRAL, PRESALE, bucket_count
 from retail.store import Db
 
-__all__ = ["CENTRAL", "PRESALE", "available_by_sku", "levels_by_sku"]
+__all__ = ["CENTRAL", "PRESALE", "available_by_sku", "bucket_count", "levels_by_sku"]
 
 
 def available_by_sku(db: Db, sku_ids: list[str]) -> dict[str, int]:
@@ -22,5 +22,6 @@ def levels_by_sku(db: Db, sku_ids: list[str]) -> dict[str, dict[str, int]]:
     """{sku_id: {location: available}} where location is "central" or a store_id."""
     levels: dict[str, dict[str, int]] = {sku: {} for sku in sku_ids}
     for level in db.stock.find({"sku_id": {"$in": sku_ids}}):
-        levels[level["sku_id"]][level["location"]] = level["available"]
+        at = levels[level["sku_id"]]  # a level split into buckets is the sum of its documents
+        at[level["location"]] = at.get(level["location"], 0) + level["available"]
     return levels

@@ -69,5 +69,9 @@ def adjust_stock(cmd: AdjustStock, *, operator: Operator, db: Db | None = None) 
         )
         if after is None:
             raise Conflict(f"only {(before or {}).get('available', 0)} available to write off")
+    if cmd.delta > 0:  # units came in: the level is no longer known to be sold out
+        db.skus.update_one(
+            {"_id": cmd.sku_id}, {"$unset": {f"stock_split.sold_out.{cmd.location}": ""}}
+        )
     record_audit(db, operator, f"stock_adjust: {cmd.reason}", level_id, before, after)
     return StockLevel.model_validate(after)

@@ -14,8 +14,15 @@ PRESALE = "presale"  # a presale product's quota, sold before the goods exist
 MAX_RETRIES = 5
 
 
-def level_id(sku_id: str, location: str) -> str:
-    return f"{sku_id}@{location}"
+def level_id(sku_id: str, location: str, bucket: int = 0) -> str:
+    """A stock document's id: the level's own (bucket 0), or one of its buckets (buckets.py)."""
+    return f"{sku_id}@{location}" if bucket == 0 else f"{sku_id}@{location}#{bucket}"
+
+
+def bucket_of(level: str) -> int:
+    """The bucket a stock document's id names (level_id's inverse for the bucket)."""
+    _, _, bucket = level.partition("#")
+    return int(bucket or 0)
 
 
 def stock_location(delivery: str, store_id: str | None, presale: bool) -> str:
@@ -34,8 +41,17 @@ def available_at(db: Db, wanted: dict[str, str]) -> dict[str, int]:
     if not wanted:
         return {}
     ids = [level_id(sku, location) for sku, location in wanted.items()]
-    found = {d["_id"]: d["available"] for d in db.stock.find({"_id": {"$in": ids}})}
-    return {sku: found.get(level_id(sku, loc), 0) for sku, loc in wanted.items()}
+    projection = {"available": 1, "bucket_docs": 1}
+    found = {d["_id"]: d for d in db.stock.find({"_id": {"$in": ids}}, projection)}
+    available = {key: doc["available"] for key, doc in found.items()}
+    split = [  # a level split into buckets (buckets.py) adds theirs: one more read, for those
+        f"{key}#{b}" for key, doc in found.items() for b in range(1, int(doc.get("bucket_docs", 1)))
+    ]
+    if split:
+        for doc in db.stock.find({"_id": {"$in": split}}, {"available": 1}):
+            home = doc["_id"].rsplit("#", 1)[0]
+            available[home] += doc["available"]
+    return {sku: available.get(level_id(sku, loc), 0) for sku, loc in wanted.items()}
 
 
 def write_off_available(db: Db, sku_id: str) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:

@@ -47,6 +47,8 @@ class OrderLine(TypedDict, total=False):
     location: str
     membership_days: int | None
     stock: LineStock
+    buckets: int  # the buckets its level took orders from when placed (absent: one)
+    bucket: int  # the bucket its units are in (absent: 0, the level's own document)
 
 
 class TimelineEntry(TypedDict):

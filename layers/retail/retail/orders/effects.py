@@ -2,7 +2,7 @@
 exactly once: the transition adds the effect, `apply_outbox` performs it and then removes it,
 order_repair replays what a crash left behind. Every effect is safe to repeat.
 
-- sales: product sales counters (guarded by a marker `ops.<order_id>` on the product)
+- sales: the units sold per product (catalog.sales: counted off the product document)
 - paid: the buyer's last payment time; an invitee's first order earns a pending commission
 - completed: the commission becomes available; the buyer earns points (1 per yuan paid, less
   the parcels refunded before completion)
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from retail.catalog import count_sale, forget_counted
 from retail.groupbuy import count_payment
 from retail.members import award_points, extend_membership, take_back_points
 from retail.referral import (
@@ -42,8 +43,7 @@ def apply_outbox(db: Db, order: Order) -> None:
             _APPLY[effect](db, order)
         orders_of(db).update_one({"_id": order["_id"]}, {"$pull": {"outbox": effect}})
         if effect == SALES:
-            for product_id in _units_by_product(order):
-                db.products.update_one({"_id": product_id}, {"$unset": {f"ops.{order['_id']}": ""}})
+            forget_counted(db, order["_id"], list(_units_by_product(order)))
 
 
 def _units_by_product(order: Order) -> Counter[str]:
@@ -54,12 +54,7 @@ def _units_by_product(order: Order) -> Counter[str]:
 
 
 def _count_sales(db: Db, order: Order) -> None:
-    marker = f"ops.{order['_id']}"
-    for product_id, qty in _units_by_product(order).items():
-        db.products.update_one(
-            {"_id": product_id, marker: {"$ne": SALES}},
-            {"$inc": {"sales": qty}, "$set": {marker: SALES}},
-        )
+    count_sale(db, order["_id"], _units_by_product(order))
 
 
 def _paid(db: Db, order: Order) -> None:

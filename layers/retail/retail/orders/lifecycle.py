@@ -41,6 +41,7 @@ from .records import (
     RESERVED,
     SHIPPED,
     SOLD,
+    line_level,
     points_key,
     waiting_parcels,
 )
@@ -173,7 +174,7 @@ def settle_stock(db: Db, order: Order) -> Order:
     markers: list[tuple[OrderLine, str]] = []  # to clear once recorded: each as made or read
     for index, line in enumerate(order["lines"]):
         line_target = _RESTOCKED if line["merchant_id"] in parcels_back else target
-        done = marker_of(db, order["_id"], line["sku_id"], line["location"])
+        done = marker_of(db, order["_id"], line_level(line))
         holds = _holds(line, done)
         wanted = line_target.get(holds, holds)
         if wanted == line["stock"]:
@@ -182,9 +183,7 @@ def settle_stock(db: Db, order: Order) -> Order:
             continue
         if wanted != holds:
             move = _MOVE[(holds, wanted)]
-            if not apply_move(
-                db, order["_id"], line["sku_id"], line["location"], line["qty"], move
-            ):
+            if not apply_move(db, order["_id"], line_level(line), line["qty"], move):
                 log(
                     "stock_move_refused",
                     "ERROR",
@@ -204,7 +203,7 @@ def settle_stock(db: Db, order: Order) -> Order:
         return orders_of(db).find_one({"_id": order["_id"]}) or order  # markers kept for repair
     fault_point("settle_stock:before_markers_cleared")
     for line, marker in markers:  # only as it was: a move made since keeps its marker
-        clear_marker(db, order["_id"], line["sku_id"], line["location"], marker)
+        clear_marker(db, order["_id"], line_level(line), marker)
     settled = orders_of(db).find_one_and_update(
         {"_id": order["_id"], "status": order["status"], "stock_settled": False},
         {"$set": {"stock_settled": True}},

@@ -14,7 +14,7 @@ from pymongo.errors import DuplicateKeyError
 
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.errors import Conflict, RetailError, found
+from retail.common.errors import Conflict, OutOfStock, RetailError, found
 from retail.common.faults import fault_point
 from retail.common.pseudonyms import pseudonym
 from retail.common.vocabulary import FailureCode
@@ -81,17 +81,17 @@ def place_order(
     refused = _closing_or_capped(db, order, limits)
     if refused is not None:
         failure, forget = refused
-        raise refusal(fail_order(db, order, [], failure, forget=forget))
+        raise refusal(fail_order(db, order, {}, failure, forget=forget))
     hold = order_holds(db, signals, order["_id"], order["created_at"])
     if hold is not None:
         orders_of(db).update_one({"_id": order["_id"]}, {"$set": {"risk_hold": hold}})
     if cmd.coupon_id and not lock_coupon(db, cmd.coupon_id, buyer, order["_id"]):
         failure = {"code": FailureCode.COUPON_UNAVAILABLE, "coupon_id": cmd.coupon_id}
-        raise refusal(fail_order(db, order, [], failure))
+        raise refusal(fail_order(db, order, {}, failure))
     if order["points_used"] and not spend_points(
         db, buyer, order["points_used"], points_key(order["_id"], "spend"), "paid an order"
     ):
-        raise refusal(fail_order(db, order, [], {"code": FailureCode.NOT_ENOUGH_POINTS}))
+        raise refusal(fail_order(db, order, {}, {"code": FailureCode.NOT_ENOUGH_POINTS}))
     if cmd.group is not None:
         _join_group(db, cmd, buyer, order)
     return to_view(reserve_and_open(db, order))
@@ -105,7 +105,13 @@ def _new_order(
     its key's unique index refuses the write, or a refusal here looks it up."""
     buyer_fields = {**BUYER_FIELDS, "first_seen_at": 1, "segment": 1}
     user = db.users.find_one({"_id": buyer}, buyer_fields) or {}
-    quote, limits = price_order(db, cmd, buyer, user, suggest=False)
+    quote, limits, buckets, sold_out = price_order(db, cmd, buyer, user, suggest=False)
+    if sold_out:
+        raise OutOfStock(
+            f"not enough stock for {sold_out[0]}",
+            reason=FailureCode.OUT_OF_STOCK,
+            sku_id=sold_out[0],
+        )
     now = utcnow()
     address = cmd.address.model_dump(exclude_none=True) if cmd.address else None
     if address:
@@ -114,7 +120,15 @@ def _new_order(
     guard_order(db, signals, cmd.idempotency_key, now)
     guard_flash_sale(user, limits, now)
     order = new_order_doc(
-        new_order_id(now), buyer, cmd.idempotency_key, request_hash, quote, address, cmd.remark, now
+        new_order_id(now),
+        buyer,
+        cmd.idempotency_key,
+        request_hash,
+        quote,
+        address,
+        cmd.remark,
+        now,
+        buckets,
     )
     if quote.delivery == "pickup" and quote.store_id:
         order["pickup_code"] = draw_pickup_code(db, quote.store_id)
@@ -128,7 +142,7 @@ def _join_group(db: Db, cmd: PlaceOrder, buyer: str, order: Order) -> None:
     deal = found(db.group_deals.find_one({"_id": cmd.group.deal_id}), "group deal")
     group_id = join_group(db, deal, cmd.group.group_id, buyer, order["_id"])
     if group_id is None:
-        raise refusal(fail_order(db, order, [], {"code": FailureCode.GROUP_CLOSED}))
+        raise refusal(fail_order(db, order, {}, {"code": FailureCode.GROUP_CLOSED}))
     orders_of(db).update_one({"_id": order["_id"]}, {"$set": {"group_id": group_id}})
     order["group_id"] = group_id
 

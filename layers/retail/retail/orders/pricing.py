@@ -14,7 +14,7 @@ from retail.common.errors import InvalidArgument, NotFound
 from retail.common.settings import settings
 from retail.common.vocabulary import CouponStatus, DealStatus, SaleStatus
 from retail.coupons import best_coupon, coupon_discount
-from retail.inventory import stock_location
+from retail.inventory import bucket_count, sold_out, stock_location
 from retail.members import member_perks
 from retail.risk import limits_of
 from retail.store import Db
@@ -44,6 +44,8 @@ BUYER_FIELDS = {"points": 1, "level": 1, "membership_expires_at": 1}
 class Pricing(NamedTuple):
     quote: Quote
     limits: dict[str, int]  # the purchase limit of each SKU of the order that has one
+    buckets: dict[str, int]  # {sku_id: K} for the lines whose stock level is split
+    sold_out: list[str]  # the SKUs whose stock level was found empty moments ago
 
 
 def quote_order(db: Db, request: OrderRequest, buyer: str) -> Quote:
@@ -126,7 +128,11 @@ def price_order(
         points_used=points,
         total=payable - points,
     )
-    return Pricing(quote, limits_of(skus.values()))
+    now = utcnow()
+    levels = [(skus[line.sku_id], line.location) for line in lines]
+    split = {sku["_id"]: bucket_count(sku, location) for sku, location in levels}
+    empty = [sku["_id"] for sku, location in levels if sold_out(sku, location, now)]
+    return Pricing(quote, limits_of(skus.values()), split, empty)
 
 
 def _group_deal(db: Db, request: OrderRequest, wanted: dict[str, int]) -> dict[str, Any] | None:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from retail.common.vocabulary import LineStock, OrderStatus
+from retail.inventory import bucket_levels, level_id
 
 from .document import Order, OrderLine
 from .models import OrderView, Quote
@@ -48,7 +49,9 @@ def new_order_doc(
     address: dict[str, Any] | None,
     remark: str | None,
     now: datetime,
+    buckets: Mapping[str, int] | None = None,
 ) -> Order:
+    """`buckets`: {sku_id: K} for the lines whose stock level is split (inventory.buckets)."""
     lines = [
         OrderLine(
             sku_id=line.sku_id,
@@ -66,6 +69,9 @@ def new_order_doc(
         )
         for line in quote.lines
     ]
+    for line in lines:
+        if (buckets or {}).get(line["sku_id"], 1) > 1:
+            line["buckets"] = (buckets or {})[line["sku_id"]]
     return {
         "_id": order_id,
         "out_trade_no": order_id,
@@ -99,6 +105,19 @@ def new_order_doc(
         "delivery_id": None,
         "ship_on": quote.ship_on,
     }
+
+
+def line_level(line: OrderLine) -> str:
+    """The stock document holding the line's units (its bucket's, once it took some)."""
+    return level_id(line["sku_id"], line["location"], line.get("bucket", 0))
+
+
+def line_levels(line: OrderLine) -> list[str]:
+    """The stock documents the line may have taken units from: its bucket once recorded,
+    else every bucket its level had when the order was placed."""
+    if "bucket" in line:
+        return [line_level(line)]
+    return bucket_levels(line["sku_id"], line["location"], line.get("buckets", 1))
 
 
 def parcel_share(order: Order, merchant_id: str) -> int:

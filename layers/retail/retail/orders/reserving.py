@@ -21,12 +21,12 @@ from retail.common.faults import fault_point
 from retail.common.logs import log
 from retail.common.settings import settings
 from retail.common.vocabulary import FailureCode, LineStock
-from retail.inventory import StockMove, apply_move, clear_marker, marker_of
+from retail.inventory import StockMove, apply_move, bucket_of, clear_marker, find_marker, reserve
 from retail.store import Db
 
 from .document import Order, orders_of
 from .lifecycle import transition
-from .records import FAILED, PENDING_PAYMENT, RESERVED, RESERVING
+from .records import FAILED, PENDING_PAYMENT, RESERVED, RESERVING, line_level, line_levels
 
 PLACING_LIMIT = timedelta(seconds=20)  # twice order_place's limit: instances' clocks differ
 # Work a status change left to do: stock moves, or payment side effects still in the outbox.
@@ -36,49 +36,61 @@ UNFINISHED = [{"stock_settled": False}, {"outbox.0": {"$exists": True}}]
 def reserve_and_open(db: Db, order: Order) -> Order:
     """Reserve every line (SKU order) and open the order for payment, or give back what was
     reserved and fail it. Raises OutOfStock after failing the order."""
-    held: list[int] = []
+    held: dict[int, int] = {}  # line index -> the bucket its units are in
     for index in sorted(range(len(order["lines"])), key=lambda i: order["lines"][i]["sku_id"]):
         line = order["lines"][index]
-        if not apply_move(
-            db, order["_id"], line["sku_id"], line["location"], line["qty"], StockMove.RESERVE
-        ):
+        bucket = reserve(
+            db,
+            order["_id"],
+            line["sku_id"],
+            line["location"],
+            line["qty"],
+            line.get("buckets", 1),
+        )
+        if bucket is None:
             failure = failure_of(FailureCode.OUT_OF_STOCK, line["sku_id"])
             raise refusal(fail_order(db, order, held, failure))
-        held.append(index)
+        held[index] = bucket
         fault_point(f"order_place:after_line_{len(held)}")
     fault_point("order_place:before_status_switch")
-    opened = open_for_payment(db, order)
+    opened = open_for_payment(db, order, held)
     if opened["status"] == FAILED:  # a retry finished it meanwhile (finish_interrupted)
         raise refusal(opened)
     return opened
 
 
-def open_for_payment(db: Db, order: Order) -> Order:
-    """RESERVING -> PENDING_PAYMENT once every line holds its stock."""
+def open_for_payment(db: Db, order: Order, held: dict[int, int]) -> Order:
+    """RESERVING -> PENDING_PAYMENT once every line holds its stock (`held`: the bucket of
+    each line)."""
     deadline = utcnow() + timedelta(seconds=settings().RETAIL_PAYMENT_TIMEOUT_SECONDS)
-    lines = {f"lines.{i}.stock": RESERVED for i in range(len(order["lines"]))}
-    extra = {**lines, "pay_deadline": deadline, "stock_settled": True}
+    extra = {**_holding(held), "pay_deadline": deadline, "stock_settled": True}
     opened = transition(db, order["_id"], RESERVING, PENDING_PAYMENT, extra=extra)
     if opened is None:  # finished by someone else meanwhile
         return give_back_unrecorded(db, order["_id"])
     fault_point("order_place:after_status_switch")
-    for line in order["lines"]:
-        clear_marker(db, order["_id"], line["sku_id"], line["location"], StockMove.RESERVE.value)
+    for line in opened["lines"]:
+        clear_marker(db, order["_id"], line_level(line), StockMove.RESERVE.value)
     return opened
+
+
+def _holding(held: dict[int, int]) -> dict[str, Any]:
+    """The fields recording that these lines hold their units, and in which bucket."""
+    fields: dict[str, Any] = {f"lines.{i}.stock": RESERVED for i in held}
+    fields.update({f"lines.{i}.bucket": b for i, b in held.items() if b})
+    return fields
 
 
 def fail_order(
     db: Db,
     order: Order,
-    held: list[int],
+    held: dict[int, int],
     failure: dict[str, str],
     forget: dict[str, Any] | None = None,
 ) -> Order:
-    """RESERVING -> FAILED, recording which lines hold stock (and, with `forget`, dropping
-    the personal fields the failure may not keep), then give that stock back. Returns the
-    order as it now is (failed by this call or by an earlier one)."""
-    lines = {f"lines.{i}.stock": RESERVED for i in held}
-    extra = {**lines, "failure": failure, **(forget or {})}
+    """RESERVING -> FAILED, recording which lines hold stock and in which bucket (and, with
+    `forget`, dropping the personal fields the failure may not keep), then give that stock
+    back. Returns the order as it now is (failed by this call or by an earlier one)."""
+    extra = {**_holding(held), "failure": failure, **(forget or {})}
     failed = transition(db, order["_id"], RESERVING, FAILED, str(failure["code"]), extra=extra)
     return failed or give_back_unrecorded(db, order["_id"])
 
@@ -92,12 +104,11 @@ def give_back_unrecorded(db: Db, order_id: str) -> Order:
     for line in current["lines"]:
         if line["stock"] != LineStock.NONE:
             continue
-        if marker_of(db, order_id, line["sku_id"], line["location"]) != StockMove.RESERVE.value:
+        marker = find_marker(db, order_id, line_levels(line))
+        if marker is None or marker[1] != StockMove.RESERVE.value:
             continue
-        if apply_move(
-            db, order_id, line["sku_id"], line["location"], line["qty"], StockMove.RELEASE
-        ):
-            clear_marker(db, order_id, line["sku_id"], line["location"], StockMove.RELEASE.value)
+        if apply_move(db, order_id, marker[0], line["qty"], StockMove.RELEASE):
+            clear_marker(db, order_id, marker[0], StockMove.RELEASE.value)
     return current
 
 
@@ -139,18 +150,19 @@ def claim_unfinished(db: Db, order: Order) -> Order | None:
 def finish_reserving(db: Db, order: Order) -> bool:
     """An interrupted placing (the order claimed): opened for payment if every line holds
     its stock (the stock markers say so), else what was held goes back and it fails."""
-    held = [
-        i
-        for i, line in enumerate(order["lines"])
-        if marker_of(db, order["_id"], line["sku_id"], line["location"]) == StockMove.RESERVE.value
-    ]
+    held: dict[int, int] = {}
+    for i, line in enumerate(order["lines"]):
+        marker = find_marker(db, order["_id"], line_levels(line))
+        if marker is not None and marker[1] == StockMove.RESERVE.value:
+            held[i] = bucket_of(marker[0])
     if len(held) == len(order["lines"]):
         log("order_repair_finished", order_id=order["_id"])
-        return open_for_payment(db, order) is not None
+        return open_for_payment(db, order, held) is not None
     log("order_repair_undone", order_id=order["_id"], held=len(held))
     fail_order(db, order, held, {"code": "INTERRUPTED"})
     for line in order["lines"]:  # markers of moves a crashed attempt made and undid
-        clear_marker(db, order["_id"], line["sku_id"], line["location"])
+        for level in line_levels(line):
+            clear_marker(db, order["_id"], level)
     return True
 
 
