@@ -279,3 +279,78 @@ def test_two_splits_at_once_never_lose_a_bucket(seeded):
     late = order("race-split-late", "o-race-late")
     joined = sum(split(1)["available"])  # even a join does not bring them back
     assert (shown, late["code"], joined) == (40, "OK", 39)  # the late order took one
+
+
+def test_the_timer_tells_the_sku_what_a_split_that_died_half_way_did_not(seeded):
+    """A split that died after the level's document and before the SKU heard of it (a
+    review's suspicion): orders would keep to bucket 0; the timer writes the SKU's count."""
+    split(4)
+    seeded.skus.update_one({"_id": SKU}, {"$unset": {"stock_split.buckets": ""}})
+    rebalance()
+    assert seeded.skus.find_one({"_id": SKU})["stock_split"]["buckets"] == {"central": 4}
+    split(1)
+    seeded.skus.update_one({"_id": SKU}, {"$set": {"stock_split.buckets.central": 4}})
+    rebalance()
+    assert seeded.skus.find_one({"_id": SKU})["stock_split"]["buckets"] == {}
+
+
+def test_a_transfer_still_running_when_the_timer_takes_it_for_dead_gives_once(seeded, monkeypatch):
+    """Found by the second review: the process that made a transfer, still running past
+    TRANSFER_LIMIT after its take, gave the units again once the timer had finished it. It
+    now sees the timer's claim and leaves the give to it."""
+    set_available(seeded, 20)
+    split(2)
+    real_fault = buckets.fault_point
+
+    def paused(name):
+        if name == "stock_transfer:after_take":
+            travel(buckets.TRANSFER_LIMIT + timedelta(seconds=1))
+            try:
+                assert buckets.finish_transfers(seeded) == 1  # the timer, meanwhile
+            finally:
+                travel(timedelta(0))
+        real_fault(name)
+
+    monkeypatch.setattr(buckets, "fault_point", paused)
+    assert buckets.transfer(seeded, HOME, f"{HOME}#1", 5)
+    assert (total_available(seeded), audit_stock(seeded)) == (20, [])
+
+
+def test_a_take_that_comes_after_the_timer_gave_the_transfer_up_is_refused(seeded, monkeypatch):
+    """Found by the second review: a transfer given up as never taken, whose process then
+    took the units and died, lost them. Giving up now leaves a VOID marker that refuses the
+    late take; the next run removes it."""
+    set_available(seeded, 20)
+    split(2)
+    real_insert = seeded.stock_transfers.insert_one
+
+    def then_the_timer(doc, *args, **kwargs):
+        done = real_insert(doc, *args, **kwargs)
+        travel(buckets.TRANSFER_LIMIT + timedelta(seconds=1))
+        try:
+            assert buckets.finish_transfers(seeded) == 1  # voided: nothing taken yet
+        finally:
+            travel(timedelta(0))
+        return done
+
+    class Transfers:
+        def __getattr__(self, name):
+            return getattr(seeded.stock_transfers, name)
+
+        insert_one = staticmethod(then_the_timer)
+
+    class Store:
+        stock_transfers = Transfers()
+
+        def __getattr__(self, name):
+            return getattr(seeded, name)
+
+    assert not buckets.transfer(Store(), HOME, f"{HOME}#1", 5)  # the late take is refused
+    assert total_available(seeded) == 20
+    travel(buckets.TRANSFER_LIMIT * 2 + timedelta(seconds=2))
+    try:
+        assert buckets.finish_transfers(seeded) == 1  # the void goes, the transfer settles
+    finally:
+        travel(timedelta(0))
+    assert audit_stock(seeded) == []
+    assert [s["_id"] for s in seeded.stock.find({}) if s.get("ops")] == []

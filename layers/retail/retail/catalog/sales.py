@@ -56,15 +56,13 @@ def forget_counted(db: Db, order_id: str, product_ids: list[str]) -> None:
 
 def total_sales(db: Db, limit: int = 1000) -> int:
     """Set each product whose shards changed to what they count; returns how many. A shard
-    is unmarked before the shards are read, so a sale counted meanwhile marks it again and
-    the next run sets the product again: none is left out."""
+    is unmarked only after the product is written, and only if it still counts what was
+    read: a run that dies in between leaves it marked, and a sale counted meanwhile keeps it
+    marked, so the next run sets the product again and none is left out."""
     changed = db.product_sales.find({"changed": True}, {"product_id": 1}, limit=limit)
     products = sorted({doc["product_id"] for doc in changed})
     for product_id in products:
-        db.product_sales.update_many(
-            {"product_id": product_id, "changed": True}, {"$unset": {"changed": ""}}
-        )
-        units = sum(d["units"] for d in db.product_sales.find({"product_id": product_id}))
+        shards = list(db.product_sales.find({"product_id": product_id}, {"units": 1, "changed": 1}))
         product = db.products.find_one({"_id": product_id}, {"sales": 1, "sales_base": 1, "ops": 1})
         if product is None:
             continue
@@ -77,7 +75,13 @@ def total_sales(db: Db, limit: int = 1000) -> int:
                 {"$set": {"sales_base": product.get("sales", 0)}},
             )
             product = db.products.find_one({"_id": product_id}, {"sales_base": 1}) or {}
-        total = int(product.get("sales_base", 0)) + units  # $max: units only ever grow, so
-        db.products.update_one({"_id": product_id}, {"$max": {"sales": total}})  # a stale run
-        # that read fewer than a run since cannot lower what that one set
+        total = int(product.get("sales_base", 0)) + sum(d["units"] for d in shards)
+        # $max: units only ever grow, so a stale run cannot lower what a later one set
+        db.products.update_one({"_id": product_id}, {"$max": {"sales": total}})
+        for shard in shards:
+            if shard.get("changed"):
+                db.product_sales.update_one(
+                    {"_id": shard["_id"], "units": shard["units"], "changed": True},
+                    {"$unset": {"changed": ""}},
+                )
     return len(products)

@@ -39,7 +39,7 @@ from .moves import StockMove, apply_move
 MAX_BUCKETS = 32
 TRANSFER_LIMIT = timedelta(minutes=2)  # twice stock_rebalance's limit: clocks differ
 SOLD_OUT_HOLD = timedelta(seconds=5)  # how long order_place refuses a sold-out level unread
-MOVING, MOVED, SETTLED = "MOVING", "MOVED", "SETTLED"
+MOVING, MOVED, VOIDED, SETTLED = "MOVING", "MOVED", "VOIDED", "SETTLED"
 
 
 def bucket_count(sku: dict[str, Any], location: str) -> int:
@@ -100,10 +100,17 @@ def split_level(db: Db, sku_id: str, location: str, buckets: int) -> dict[str, i
         {"_id": level_id(sku_id, location)},
         {"$set": {"buckets": buckets}, "$max": {"bucket_docs": made}},
     )
-    key = f"stock_split.buckets.{location}"
-    change = {"$set": {key: buckets}} if buckets > 1 else {"$unset": {key: ""}}
-    db.skus.update_one({"_id": sku_id}, change)
     return rebalance(db, sku_id, location, always=True)
+
+
+def _mirror(db: Db, sku_id: str, location: str, buckets: int) -> None:
+    """The SKU says how many buckets take orders, as the level's own document does (order_place
+    reads the SKU); written only where it differs."""
+    key = f"stock_split.buckets.{location}"
+    if buckets > 1:
+        db.skus.update_one({"_id": sku_id, key: {"$ne": buckets}}, {"$set": {key: buckets}})
+    else:
+        db.skus.update_one({"_id": sku_id, key: {"$exists": True}}, {"$unset": {key: ""}})
 
 
 def rebalance(db: Db, sku_id: str, location: str, *, always: bool = False) -> dict[str, int]:
@@ -114,6 +121,7 @@ def rebalance(db: Db, sku_id: str, location: str, *, always: bool = False) -> di
     if home is None:
         return {}
     active, made = int(home.get("buckets", 1)), int(home.get("bucket_docs", 1))
+    _mirror(db, sku_id, location, active)  # a split that died before the SKU heard of it
     levels = bucket_levels(sku_id, location, made)
     docs = {
         d["_id"]: d["available"] for d in db.stock.find({"_id": {"$in": levels}}, {"available": 1})
@@ -151,7 +159,7 @@ def transfer(db: Db, source: str, target: str, qty: int) -> bool:
         {**doc, "status": MOVING, "unsettled": True, "created_at": now, "updated_at": now}
     )
     marker = f"ops.{transfer_id}"
-    taken = db.stock.find_one_and_update(
+    taken = db.stock.find_one_and_update(  # refused too once the timer voided it (VOID)
         {"_id": source, "available": {"$gte": qty}, marker: None},
         {"$inc": {"available": -qty, "moved": -qty}, "$set": {marker: "OUT"}},
         projection={"_id": 1},
@@ -160,15 +168,22 @@ def transfer(db: Db, source: str, target: str, qty: int) -> bool:
         _settle(db, transfer_id, MOVING, abandoned=True)
         return False
     fault_point("stock_transfer:after_take")
-    _finish(db, doc, MOVING)
-    return True
+    still_mine = db.stock_transfers.find_one_and_update(  # not taken for dead meanwhile
+        {"_id": transfer_id, "status": MOVING, "updated_at": now},
+        {"$set": {"updated_at": utcnow()}},
+    )
+    if still_mine is not None:
+        _finish(db, doc, MOVING)
+    return True  # else the timer saw the take: it gives
 
 
 def finish_transfers(db: Db, limit: int = 100) -> int:
     """Finish the transfers that stopped half way and that nothing can still be running;
     returns how many were finished. Each is claimed first (a conditional update of its
-    `updated_at`), so two timers never finish one transfer at once: the later one would act
-    on what it read before the first cleared the markers that guard the give."""
+    `updated_at`), so two timers never finish one transfer at once, and the process that
+    made it, should it still run, sees the claim and leaves the rest to the timer. One never
+    taken is voided before it is given up: a VOID marker on the source refuses a take that
+    comes late, until the next run removes it and settles the transfer."""
     due = {"unsettled": True, "updated_at": {"$lt": utcnow() - TRANSFER_LIMIT}}
     finished = 0
     for seen in db.stock_transfers.find(due, limit=limit):
@@ -179,15 +194,28 @@ def finish_transfers(db: Db, limit: int = 100) -> int:
         )
         if doc is None:  # another run took it
             continue
-        marker = f"ops.{doc['_id']}"
-        taken = db.stock.find_one({"_id": doc["source"], marker: "OUT"}, {"_id": 1})
-        if doc["status"] == MOVING and taken is None:  # never taken: nothing moved
-            _settle(db, doc["_id"], MOVING, abandoned=True)
-        else:
-            _finish(db, doc, doc["status"])
-        log("stock_transfer_finished", transfer_id=doc["_id"], taken=taken is not None)
+        _finish_stopped(db, doc)
+        log("stock_transfer_finished", transfer_id=doc["_id"], status=doc["status"])
         finished += 1
     return finished
+
+
+def _finish_stopped(db: Db, doc: dict[str, Any]) -> None:
+    marker = f"ops.{doc['_id']}"
+    if doc["status"] == VOIDED:  # no take can come any more: the void goes, it settles
+        db.stock.update_one({"_id": doc["source"], marker: "VOID"}, {"$unset": {marker: ""}})
+        _settle(db, doc["_id"], VOIDED, abandoned=True)
+        return
+    if doc["status"] == MOVING:
+        db.stock.update_one({"_id": doc["source"], marker: None}, {"$set": {marker: "VOID"}})
+        source = db.stock.find_one({"_id": doc["source"]}, {marker: 1}) or {}
+        if (source.get("ops") or {}).get(doc["_id"]) == "VOID":  # never taken: nothing moved
+            db.stock_transfers.update_one(
+                {"_id": doc["_id"], "status": MOVING},
+                {"$set": {"status": VOIDED, "updated_at": utcnow()}},
+            )
+            return
+    _finish(db, doc, doc["status"])
 
 
 def _finish(db: Db, doc: dict[str, Any], status: str) -> None:
