@@ -913,3 +913,30 @@ def test_a_refund_between_the_count_and_the_settle_pass_is_taken_back_once(
     kinds = [k for _, k in _where(seeded, "O2")]
     assert sorted(kinds) == sorted(["sale", "late_refund" if when == "in_day" else "refund"])
     assert "O2" not in [o["_id"] for o in due_for_settlement(seeded)]
+
+
+def test_a_timer_that_stopped_for_weeks_settles_the_days_still_owed_when_it_runs_again(seeded, cos):
+    """Found by the order state machine (a longer run than CI's): the timer caught up only
+    the last LOOKBACK (31) days, so a day with sales that no run settled in that time was
+    never settled. It now reaches back to the oldest line still owed."""
+    from retail.common.clock import day_of, travel, utcnow
+    from retail.orders import due_for_settlement
+
+    from .harness import completed_order
+
+    completed_order("catch-up-0001", "o-catch-1")
+    first_day = day_of(utcnow())
+    try:
+        travel(timedelta(days=1, hours=3))
+        settle(first_day.isoformat())  # the shop has statements: the timer catches up
+        order = completed_order("catch-up-0002", "o-catch-2")
+        owed_day = day_of(utcnow())
+        travel(timedelta(days=41, hours=3))  # then the timer stops for 40 days
+        timer = {**sample("settlement_run"), "Message": ""}  # the timer names no day
+        answer = handler("settlement_run")(timer, {})
+        assert answer["code"] == "OK", answer
+        claims = list(seeded.settlement_claims.find({"_id": {"$regex": order["order_id"]}}))
+        assert claims and all(c["statement_id"].endswith(owed_day.isoformat()) for c in claims)
+        assert due_for_settlement(seeded) == []
+    finally:
+        travel(timedelta(0))

@@ -22,7 +22,7 @@ from .refund_reviews import ReviewRefund, review_refund
 from .refunding import reject_review
 from .repair import repair_orders
 from .search import OrderSearch, SearchResults, search_orders
-from .settling import due_for_settlement, put_in_settlement, settled
+from .settling import due_for_settlement, oldest_due, put_in_settlement, settled
 from .take_back import Cashier, take_back
 
 __all__ = [
@@ -55,6 +55,7 @@ __all__ = [
     "get_order",
     "list_orders",
     "mark_paid",
+    "oldest_due",
     "place_order",
     "preview_order",
     "put_in_settlement",

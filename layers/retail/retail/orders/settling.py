@@ -22,6 +22,13 @@ def due_for_settlement(db: Db, after: str = "", limit: int = 500) -> list[Order]
     return list(orders_of(db).find({**DUE, "_id": {"$gt": after}}, sort=[("_id", 1)], limit=limit))
 
 
+def oldest_due(db: Db) -> datetime | None:
+    """When the longest-waiting event still owed a statement happened (an index on
+    `settlement_due` serves it), or None when nothing is owed."""
+    first = orders_of(db).find_one(DUE, {"settlement_due": 1}, sort=[("settlement_due", 1)])
+    return None if first is None else first["settlement_due"]
+
+
 def put_in_settlement(db: Db, due: list[tuple[str, datetime]]) -> int:
     """Orders that owe a line but are not in the to-do set (written by code that did not
     keep it: a rollback, a deploy half done, a store from before it) go in, each as of its

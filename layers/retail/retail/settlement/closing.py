@@ -3,8 +3,9 @@ RETAIL_SETTLEMENT_GRACE_SECONDS, so the day's last completions are written befor
 statements close. Lines that still come later are late lines of the next statement.
 
 The daily timer asks for no day: it settles the latest ended day and every earlier one within
-LOOKBACK that no run has finished, so a run that was missed or died part way is caught up by
-the next one, whatever was run by hand in between."""
+LOOKBACK that no run has finished, and further back every day since the oldest line still
+owed (up to CATCH_UP), so a run that was missed, died part way or stopped for weeks is caught
+up by the next one, whatever was run by hand in between."""
 
 from __future__ import annotations
 
@@ -13,9 +14,14 @@ from datetime import date, datetime, timedelta
 from retail.common.clock import business_day, day_of, utcnow
 from retail.common.errors import InvalidArgument, Reason
 from retail.common.settings import settings
+from retail.orders import oldest_due
 from retail.store import Db
 
 from .claims import LOOKBACK
+
+# How far back the timer catches up the days the to-do set still owes lines of: a shop whose
+# timer stopped for up to a year is settled day by day once it runs again.
+CATCH_UP = timedelta(days=366)
 
 
 def settleable_day(requested: date | None) -> date:
@@ -45,10 +51,13 @@ def days_to_settle(db: Db, requested: date | None) -> list[date]:
     if requested is not None or db.statements.find_one({}, {"_id": 1}) is None:
         return [latest]
     since = latest - timedelta(days=LOOKBACK.days - 1)
+    owed = oldest_due(db)
+    if owed is not None:  # a day with lines owed that no run settled in time: caught up too
+        since = max(min(since, day_of(owed)), latest - CATCH_UP)
     finished = {
         d["_id"] for d in db.settlement_days.find({"_id": {"$gte": since.isoformat()}}, {"_id": 1})
     }
-    days = [since + timedelta(days=n) for n in range(LOOKBACK.days)]
+    days = [since + timedelta(days=n) for n in range((latest - since).days + 1)]
     return [day for day in days if day.isoformat() not in finished or day == latest]
 
 
