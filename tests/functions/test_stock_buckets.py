@@ -354,3 +354,18 @@ def test_a_take_that_comes_after_the_timer_gave_the_transfer_up_is_refused(seede
         travel(timedelta(0))
     assert audit_stock(seeded) == []
     assert [s["_id"] for s in seeded.stock.find({}) if s.get("ops")] == []
+
+
+@pytest.mark.parametrize(
+    ("location", "code"),
+    [("central#1", "INVALID_ARGUMENT"), ("s-nowhere", "NOT_FOUND")],
+    ids=["a bucket named as a location", "a level that does not exist"],
+)
+def test_a_split_of_a_level_that_is_not_one_is_refused_and_writes_nothing(seeded, location, code):
+    """A caller may not name a bucket document as a location, nor conjure a level."""
+    from tests.conftest import business_state
+
+    before = business_state(seeded)
+    answer = as_operator("stock_split", {"sku_id": SKU, "location": location, "buckets": 2})
+    assert answer["code"] == code, answer
+    assert business_state(seeded) == before

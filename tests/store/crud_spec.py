@@ -26,7 +26,7 @@ from pymongo import DeleteMany, DeleteOne, InsertOne, ReturnDocument
 from pymongo import UpdateOne as UpdateOneRequest
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, PyMongoError
 
-SERVER_VERSION = (7, 0)  # the MongoDB the engine stands in for (TencentDB offers 4.0-7.0)
+SERVER_VERSION = (7, 0)  # the server version the cases' requirements are read against
 DROPPED = {"comment", "batchSize", "maxTimeMS"}
 ARGUMENTS = {
     "find": {"filter", "sort", "projection", "skip", "limit"},

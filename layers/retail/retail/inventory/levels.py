@@ -37,21 +37,23 @@ def stock_location(delivery: str, store_id: str | None, presale: bool) -> str:
 
 
 def available_at(db: Db, wanted: dict[str, str]) -> dict[str, int]:
-    """{sku_id: units available now at its location} for `wanted` = {sku_id: location}."""
+    """{sku_id: units available now at its location} for `wanted` = {sku_id: location}; a
+    level split into buckets (buckets.py) adds theirs, in one more read for those alone."""
     if not wanted:
         return {}
-    ids = [level_id(sku, location) for sku, location in wanted.items()]
+    ids = {sku: level_id(sku, location) for sku, location in wanted.items()}
     projection = {"available": 1, "bucket_docs": 1}
-    found = {d["_id"]: d for d in db.stock.find({"_id": {"$in": ids}}, projection)}
-    available = {key: doc["available"] for key, doc in found.items()}
-    split = [  # a level split into buckets (buckets.py) adds theirs: one more read, for those
-        f"{key}#{b}" for key, doc in found.items() for b in range(1, int(doc.get("bucket_docs", 1)))
-    ]
-    if split:
-        for doc in db.stock.find({"_id": {"$in": split}}, {"available": 1}):
-            home = doc["_id"].rsplit("#", 1)[0]
-            available[home] += doc["available"]
-    return {sku: available.get(level_id(sku, loc), 0) for sku, loc in wanted.items()}
+    found = {d["_id"]: d for d in db.stock.find({"_id": {"$in": list(ids.values())}}, projection)}
+    buckets = {
+        level_id(sku, location, b): sku
+        for sku, location in wanted.items()
+        for b in range(1, int(found.get(ids[sku], {}).get("bucket_docs", 1)))
+    }
+    available = {sku: int(found.get(ids[sku], {}).get("available", 0)) for sku in wanted}
+    if buckets:
+        for doc in db.stock.find({"_id": {"$in": list(buckets)}}, {"available": 1}):
+            available[buckets[doc["_id"]]] += doc["available"]
+    return available
 
 
 def write_off_available(db: Db, sku_id: str) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:

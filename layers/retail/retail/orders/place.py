@@ -14,7 +14,7 @@ from pymongo.errors import DuplicateKeyError
 
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.errors import Conflict, OutOfStock, RetailError, found
+from retail.common.errors import Conflict, RetailError, found
 from retail.common.faults import fault_point
 from retail.common.pseudonyms import pseudonym
 from retail.common.vocabulary import FailureCode
@@ -49,6 +49,7 @@ from .reserving import (
     failure_of,
     finish_interrupted,
     refusal,
+    refusal_of,
     reserve_and_open,
 )
 
@@ -107,11 +108,7 @@ def _new_order(
     user = db.users.find_one({"_id": buyer}, buyer_fields) or {}
     quote, limits, buckets, sold_out = price_order(db, cmd, buyer, user, suggest=False)
     if sold_out:
-        raise OutOfStock(
-            f"not enough stock for {sold_out[0]}",
-            reason=FailureCode.OUT_OF_STOCK,
-            sku_id=sold_out[0],
-        )
+        raise refusal_of(failure_of(FailureCode.OUT_OF_STOCK, sold_out[0]))
     now = utcnow()
     address = cmd.address.model_dump(exclude_none=True) if cmd.address else None
     if address:

@@ -105,7 +105,8 @@ def price_order(
             )
         )
     goods = sum(line.amount for line in lines)
-    perks = member_perks(user, utcnow())
+    now = utcnow()
+    perks = member_perks(user, now)
     freight = 0 if perks.free_shipping else _freight(request.delivery, goods)
     priced = [line.model_dump() for line in lines]
     discount = _discount(db, request, buyer, priced, freight)
@@ -128,7 +129,6 @@ def price_order(
         points_used=points,
         total=payable - points,
     )
-    now = utcnow()
     levels = [(skus[line.sku_id], line.location) for line in lines]
     split = {sku["_id"]: bucket_count(sku, location) for sku, location in levels}
     empty = [sku["_id"] for sku, location in levels if sold_out(sku, location, now)]

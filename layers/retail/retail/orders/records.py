@@ -69,9 +69,10 @@ def new_order_doc(
         )
         for line in quote.lines
     ]
+    split = buckets or {}
     for line in lines:
-        if (buckets or {}).get(line["sku_id"], 1) > 1:
-            line["buckets"] = (buckets or {})[line["sku_id"]]
+        if split.get(line["sku_id"], 1) > 1:
+            line["buckets"] = split[line["sku_id"]]
     return {
         "_id": order_id,
         "out_trade_no": order_id,

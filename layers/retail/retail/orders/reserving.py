@@ -10,6 +10,7 @@ together).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -132,9 +133,16 @@ _REFUSALS: dict[str, tuple[type[RetailError], str]] = {
 def refusal(order: Order) -> RetailError:
     """The error a FAILED order stands for, with `details.reason` = its failure code."""
     failure = dict(order.get("failure") or {"code": FailureCode.INTERRUPTED})
-    code = str(failure.pop("code"))
+    return refusal_of(failure, order_id=order["_id"])
+
+
+def refusal_of(failure: Mapping[str, Any], **details: Any) -> RetailError:
+    """The error for a failure (`code` and its details), whether or not an order was
+    written for it (a sold-out SKU is refused before: order_place)."""
+    rest = {k: v for k, v in failure.items() if k != "code"}
+    code = str(failure["code"])
     kind, message = _REFUSALS.get(code, _REFUSALS[FailureCode.INTERRUPTED])
-    return kind(message.format(**failure), reason=code, order_id=order["_id"], **failure)
+    return kind(message.format(**rest), reason=code, **details, **rest)
 
 
 def claim_unfinished(db: Db, order: Order) -> Order | None:
