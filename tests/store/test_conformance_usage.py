@@ -57,3 +57,12 @@ def test_pull_and_unset_on_dotted_paths(db):
     db.items.update_one({"_id": "a"}, {"$unset": {"deep.drop": ""}})
     assert db.items.find_one({"_id": "a"})["deep"] == {"keep": 1, "list": [1, 2]}
     assert db.items.find_one({"_id": "c"})["deep"]["list"] == []
+
+
+def test_find_one_with_a_sort_answers_the_first_in_that_order(db):
+    _three(db)
+    first = db.items.find_one({"n": {"$gte": 2}}, {"n": 1}, sort=[("n", 1)])
+    assert first == {"_id": "b", "n": 2}
+    last = db.items.find_one({}, sort=[("n", -1)])
+    assert last is not None and last["_id"] == "c"
+    assert db.items.find_one({"n": {"$gt": 9}}, sort=[("n", 1)]) is None
