@@ -274,12 +274,14 @@ def play(rng: random.Random, days: int, buyers: list[str]) -> None:
 
 
 def settle_ended_days(first: date) -> tuple[int, int]:
-    """Settle every business day (Asia/Shanghai) from `first` that has ended, never today:
-    a statement is closed once, so settling today would leave out the rest of its sales.
-    Returns the CSVs exported and the exports that failed."""
+    """Settle every business day (Asia/Shanghai) from `first` that has ended with its grace,
+    never today: a statement is closed once, so settling today would leave out the rest of
+    its sales (in the grace after midnight, yesterday waits too). Returns the CSVs exported
+    and the exports that failed."""
     exported = failed = 0
     day = first
-    while day < day_of(utcnow()):
+    grace = timedelta(seconds=settings().RETAIL_SETTLEMENT_GRACE_SECONDS)
+    while day < day_of(utcnow() - grace):
         summary = timer("settlement_run", {"day": day.isoformat()})["data"]
         exported, failed = exported + summary["csv_exported"], failed + summary["export_failed"]
         day += timedelta(days=1)

@@ -14,12 +14,22 @@ from datetime import timedelta
 from pathlib import Path
 
 from retail.common.clock import day_of, utcnow
+from retail.common.settings import settings
 from retail.store import connect
 
 from ..functions.harness import sample
 from .conftest import Gateway, start_gateway, stop_gateway
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def last_settleable_day():
+    """The latest business day that has ended with settlement's grace: yesterday, or the day
+    before in the grace after midnight (Asia/Shanghai)."""
+    grace = timedelta(seconds=settings().RETAIL_SETTLEMENT_GRACE_SECONDS)
+    return day_of(utcnow() - grace) - timedelta(days=1)
+
+
 BUYER = {"X-Dev-Openid": "o-statement"}
 ADMIN = {"X-Dev-Operator": "op:admin"}
 
@@ -66,10 +76,13 @@ def test_a_closed_day_is_settled_and_its_csv_downloads_from_the_link(tmp_path):
 
 def settle_yesterday(shop: Gateway) -> tuple[dict[str, str], str]:
     order = completed_order(shop)
-    yesterday = (day_of(utcnow()) - timedelta(days=1)).isoformat()
+    settleable = last_settleable_day()
+    yesterday = settleable.isoformat()
     db = connect(shop.db_uri)
-    db.orders.update_one(  # it completed yesterday: the gateway's clock cannot be moved
-        {"_id": order["order_id"]}, {"$set": {"completed_at": utcnow() - timedelta(days=1)}}
+    days_back = (day_of(utcnow()) - settleable).days
+    db.orders.update_one(  # it completed that day: the gateway's clock cannot be moved
+        {"_id": order["order_id"]},
+        {"$set": {"completed_at": utcnow() - timedelta(days=days_back)}},
     )
     message = json.dumps({"day": yesterday}).encode()
     status, settled = shop.post("/timer/settlement_run", raw=message)
@@ -110,6 +123,8 @@ def test_the_demo_settles_only_days_that_have_ended_and_exports_their_csvs(tmp_p
     today = day_of(utcnow())  # read after the run: the demo settles days before its own today
     db = connect(db_uri)
     days = {s["day"] for s in db.statements.find({}, {"day": 1})}
-    assert len(days) >= 2 and max(days) < today.isoformat()  # never today: sales still come
+    # Never today (sales still come), nor yesterday in the grace after midnight.
+    assert max(days) == last_settleable_day().isoformat() < today.isoformat()
+    assert len(days) >= 2 or today - last_settleable_day() == timedelta(days=2)
     assert db.statements.count_documents({"csv_key": None}) == 0
     assert "(0 failed)" in played.stdout

@@ -4,15 +4,16 @@ dashboard checked against an independent recomputation from the orders and event
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
-from retail.common.clock import day_of, utcnow
+from retail.common.clock import business_day, day_of, travel, utcnow
 from retail.orders import mark_paid
 
 from .harness import as_operator, call, handler, sample
 
-TODAY = day_of(utcnow()).isoformat()
+TODAY = day_of(utcnow()).isoformat()  # the day of the running test (one_whole_day)
 ROLLUPS = (
     "daily_stats",
     "daily_funnel",
@@ -29,6 +30,21 @@ def roll_up():
     answer = handler("analytics_rollup")(event, {})
     assert answer["code"] == "OK", answer
     return answer["data"]
+
+
+@pytest.fixture(autouse=True)
+def one_whole_day():
+    """A test's events and the day it asks the reports for are one business day (Asia/Shanghai),
+    whatever the hour it runs: one that would start in the last ten minutes of a day starts
+    just after midnight instead."""
+    global TODAY
+    now = utcnow()
+    midnight = business_day(day_of(now))[1]
+    if midnight - now < timedelta(minutes=10):
+        travel(midnight - now + timedelta(seconds=1))
+    TODAY = day_of(utcnow()).isoformat()
+    yield
+    travel(timedelta(0))
 
 
 @pytest.fixture
