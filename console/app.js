@@ -341,7 +341,8 @@ const STATUS_OPTIONS = Object.entries({
 function orderQuery(extra) {
   const q = params();
   const query = { limit: PAGE_SIZE + 1, skip: (pageNo() - 1) * PAGE_SIZE, ...extra };
-  ["status", "order_id", "delivery"].forEach((k) => { if (q.get(k)) { query[k] = q.get(k); } });
+  ["status", "order_id", "delivery", "shipping_upload"].forEach((k) => { if (q.get(k)) { query[k] = q.get(k); } });
+  if (q.get("ship_within_hours")) { query.ship_within_hours = Number(q.get("ship_within_hours")); }
   return query;
 }
 // The order timeline's notes (written by the back end in English) in an operator's words.
@@ -360,25 +361,53 @@ function orderLink(o) {
   return `<a href="#/order?id=${encodeURIComponent(o.order_id)}" data-testid="order-${esc(o.order_id)}" data-value="${esc(o.status)}">${esc(o.order_id)}</a>`;
 }
 
-const SHIP_FIELDS = [
-  { name: "carrier", label: "快递公司", pattern: "[A-Za-z0-9_\\-]{2,20}", placeholder: "SF", maxlength: 20 },
-  { name: "tracking_no", label: "运单号", pattern: "[A-Za-z0-9\\-]{6,40}", placeholder: "SF1234567890", maxlength: 40 },
-];
+// WeChat's delivery companies (courier_list): the only couriers its shipping information takes.
+let couriers = null;
+async function loadCouriers() {
+  couriers = couriers || await call("courier_list", {}).then((found) => found.couriers).catch(() => null);
+  return couriers || [];
+}
+function courierName(code) { return ((couriers || []).find((c) => c.code === code) || { name: code }).name; }
+function shipFields() {
+  return [
+    { name: "carrier", label: "快递公司", options: (couriers || []).map((c) => [c.code, c.name]) },
+    { name: "tracking_no", label: "运单号", pattern: "[A-Za-z0-9\\-]{6,40}", placeholder: "SF1234567890", maxlength: 40 },
+  ];
+}
+// WeChat's rule for trade mini-programs: ordinary goods ship within 48 hours of payment.
+function shipBy(o) {
+  if (!o.ship_by) { return ""; }
+  const left = (new Date(o.ship_by) - Date.now()) / 3600e3;
+  const text = left < 0 ? "已超过发货时限" : `须于 ${shanghai(o.ship_by)} 前发货`;
+  return `<br><small class="${left < 12 ? "late" : ""}" data-testid="ship-by-${esc(o.order_id)}">${esc(text)}</small>`;
+}
+// Where WeChat's copy of an order's shipping stands (WeChat holds the money until it has it).
+const WECHAT_SHIPPING = { UPLOADED: "已上传微信", RETRYING: "上传重试中", FAILED: "微信拒绝，需处理",
+  NOT_SHIPPABLE: "微信不可发货（已退款）", NOT_MANAGED: "无需上传", NOT_NEEDED: "无需上传" };
+function wechatShipping(o) {
+  const w = o.wechat_shipping;
+  if (!w) { return ""; }
+  const error = w.error ? `（${esc(w.error.errcode)} ${esc(w.error.errmsg)}）` : "";
+  return `<p data-testid="order-wechat-shipping" data-value="${esc(w.state)}">微信发货信息：${esc(WECHAT_SHIPPING[w.state] || w.state)}${error}</p>`;
+}
 
 Object.assign(PAGES, {
   async orders() {
     await loadMerchantNames();
+    await loadCouriers();
     const found = await call("order_search", orderQuery({}));
     const { rows, more } = { rows: found.orders.slice(0, PAGE_SIZE), more: found.orders.length > PAGE_SIZE };
     page.innerHTML = filters([
       { name: "status", label: "状态", options: STATUS_OPTIONS },
       { name: "delivery", label: "配送", options: Object.entries(DELIVERY) },
       { name: "order_id", label: "订单号" },
+      { name: "ship_within_hours", label: "发货时限", options: [["12", "12 小时内到期或已超时"]] },
+      { name: "shipping_upload", label: "微信发货信息", options: ["FAILED", "RETRYING", "NOT_SHIPPABLE"].map((s) => [s, WECHAT_SHIPPING[s]]) },
     ]) + table("orders-table", ["订单", "状态", "金额", "配送", "商品", "商户", "收货人", "电话", "下单时间", "操作"], rows.map((o) => [
-      orderLink(o), esc(label(o.status)) + (o.risk_hold ? " (风控冻结)" : ""), yuan(o.total),
+      orderLink(o), esc(label(o.status)) + (o.risk_hold ? " (风控冻结)" : "") + shipBy(o), yuan(o.total),
       esc(DELIVERY[o.delivery] || o.delivery), lineTitles(o), sellers(o), esc((o.address || {}).userName), esc((o.address || {}).telNumber),
       esc(shanghai(o.created_at)),
-      o.status === "PAID" && o.delivery !== "pickup" ? form(`ship-${o.order_id}`, SHIP_FIELDS, "发货") : ""])) + pager(more);
+      o.status === "PAID" && o.delivery !== "pickup" ? form(`ship-${o.order_id}`, shipFields(), "发货") : ""])) + pager(more);
     bindFilters();
     bindPager();
     rows.filter((o) => o.status === "PAID").forEach((o) => onForm(`ship-${o.order_id}`,
@@ -388,6 +417,7 @@ Object.assign(PAGES, {
   // One order whole: lines, money, parcels and tracking, its timeline, refunds and the audit.
   async order() {
     await loadMerchantNames();
+    await loadCouriers();
     const found = await call("order_inspect", { order_id: params().get("id") || "" });
     const o = found.order;
     const money = [["商品金额", o.goods_amount], ["运费", o.freight], ["优惠券", -o.discount], ["会员折扣", -o.member_discount],
@@ -400,7 +430,8 @@ Object.assign(PAGES, {
         esc(l.title), esc(l.spec), esc(merchantName(l.merchant_id)), yuan(l.price), l.qty, yuan(l.amount)]))
       + "<h4>金额</h4>" + table("order-money", ["项目", "金额"], money.map(([k, v]) => [k, yuan(v)]))
       + "<h4>包裹</h4>" + table("order-parcels", ["商户", "状态", "快递", "运单号"], Object.entries(o.parcels || {}).map(([m, p]) => [
-        esc(merchantName(m)), esc(label(p.status)), esc(p.carrier), esc(p.tracking_no)]))
+        esc(merchantName(m)), esc(label(p.status)), esc(courierName(p.carrier)), esc(p.tracking_no)]))
+      + wechatShipping(o)
       + (o.refund_request ? `<p data-testid="order-refund-request">退款申请：${esc(label(o.refund_request.status))} · `
         + `${esc(o.refund_request.reason || "")}${o.refund_request.merchant_id ? " · " + esc(merchantName(o.refund_request.merchant_id)) + "的包裹" : " · 整单"}</p>` : "")
       + "<h4>退款</h4>" + table("order-refunds", ["退款单", "范围", "金额", "状态", "原因", "时间"], found.refunds.map((r) => [

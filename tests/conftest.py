@@ -171,6 +171,13 @@ def a_fresh_minute() -> Iterator[None]:
 BOOKKEEPING = {"metrics", "rate_windows"}
 
 
+def shop_collections(db: Any) -> list[str]:
+    """The shop's collections: not the platforms' own records that dev keeps in the same store
+    (`sandbox_*`: the local WeChat Pay's transactions, the local WeChat's shipping state and
+    the journal of what was sent to them), which in production live at WeChat."""
+    return [name for name in db.list_collection_names() if not name.startswith("sandbox_")]
+
+
 def business_state(db: Any) -> dict[str, list[Any]]:
     """Every business document, to prove that a refused request wrote nothing."""
     return {

@@ -17,6 +17,7 @@ import urllib.request
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import parse_qs
 
 from pymongo import ReturnDocument
 
@@ -26,6 +27,7 @@ from retail.payments.config import wechatpay_config
 from retail.payments.transport import Response
 from retail.store import upserted
 
+from .platform_journal import record
 from .wechatpay_keys import encrypt_resource, sandbox_material
 
 CST = timezone(timedelta(hours=8))
@@ -64,6 +66,22 @@ def _answer(status: int, payload: dict[str, Any] | None) -> Response:
 
 class SandboxTransport:
     def send(self, method: str, path: str, body: str, headers: dict[str, str]) -> Response:
+        """Answer as WeChat Pay would, and record the call in the platform journal."""
+        route, _, query = path.partition("?")
+        payload = json.loads(body) if body else {}
+        answer = self._answer(method, path, body, headers)
+        said = json.loads(answer.body) if answer.body else {}
+        record(
+            method,
+            route,
+            {k: v[0] for k, v in parse_qs(query).items()},
+            payload or None,
+            answer.status,
+            {"code": said.get("code")} if isinstance(said, dict) and "code" in said else {},
+        )
+        return answer
+
+    def _answer(self, method: str, path: str, body: str, headers: dict[str, str]) -> Response:
         if not self._genuine(method, path, body, headers):
             return _answer(401, {"code": "SIGN_ERROR", "message": "bad merchant signature"})
         route, _, _query = path.partition("?")

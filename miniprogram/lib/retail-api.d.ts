@@ -238,6 +238,15 @@ export type CouponView = {
   expires_at: string | null;
 };
 
+export type Courier = {
+  code: string;
+  name: string;
+};
+
+export type CourierList = {
+  couriers: Array<Courier>;
+};
+
 export type CreateReview = {
   order_id: string;
   sku_id: string;
@@ -408,6 +417,8 @@ export type ListCouponTemplates = {
 export type ListCoupons = {
   status?: "AVAILABLE" | "LOCKED" | "USED" | "EXPIRED" | null;
 };
+
+export type ListCouriers = Record<string, unknown>;
 
 export type ListExperiments = Record<string, unknown>;
 
@@ -586,6 +597,10 @@ export type OrderSearch = {
   store_id?: string | null;
   /** a refund waiting for review or decided: REQUESTED is the review queue */
   refund_request_status?: "REQUESTED" | "APPROVED" | "REJECTED" | null;
+  /** orders whose shipping information WeChat refused (FAILED), has not taken yet (RETRYING) or can no longer take (NOT_SHIPPABLE) */
+  shipping_upload?: "FAILED" | "RETRYING" | "NOT_SHIPPABLE" | null;
+  /** paid orders (not pre-sale) whose 48-hour shipping deadline under WeChat's rules falls within this many hours or has passed, oldest first */
+  ship_within_hours?: number | null;
   limit?: number;
   /** paging: orders to pass over first */
   skip?: number;
@@ -1112,6 +1127,7 @@ export type ShareVisit = {
 
 export type ShipOrder = {
   order_id: string;
+  /** the courier's code in WeChat's delivery-company list (courier_list) */
   carrier: string;
   tracking_no: string;
 };
@@ -1502,6 +1518,11 @@ export declare namespace coupon_template_save {
   export type Data = SaveCouponTemplateAnswer;
 }
 
+export declare namespace courier_list {
+  export type Request = ListCouriers;
+  export type Data = CourierList;
+}
+
 export declare namespace delivery_notify {
   export type Request = RiderUpdate;
   export type Data = OrderView;
@@ -1742,6 +1763,11 @@ export declare namespace share_reward {
   export type Data = ShareReward;
 }
 
+export declare namespace shipping_sync {
+  export type Request = BatchRequest;
+  export type Data = BatchSummary;
+}
+
 export declare namespace statement_list {
   export type Request = ListStatements;
   export type Data = StatementPage;
@@ -1831,6 +1857,7 @@ export interface Functions {
   coupon_list: { auth: "user"; request: coupon_list.Request; data: coupon_list.Data };
   coupon_template_list: { auth: "operator"; request: coupon_template_list.Request; data: coupon_template_list.Data };
   coupon_template_save: { auth: "operator"; request: coupon_template_save.Request; data: coupon_template_save.Data };
+  courier_list: { auth: "operator"; request: courier_list.Request; data: courier_list.Data };
   delivery_notify: { auth: "webhook"; request: delivery_notify.Request; data: delivery_notify.Data };
   experiment_assign: { auth: "user"; request: experiment_assign.Request; data: experiment_assign.Data };
   experiment_list: { auth: "operator"; request: experiment_list.Request; data: experiment_list.Data };
@@ -1879,6 +1906,7 @@ export interface Functions {
   settlement_run: { auth: "timer"; request: settlement_run.Request; data: settlement_run.Data };
   share_create: { auth: "user"; request: share_create.Request; data: share_create.Data };
   share_reward: { auth: "user"; request: share_reward.Request; data: share_reward.Data };
+  shipping_sync: { auth: "timer"; request: shipping_sync.Request; data: shipping_sync.Data };
   statement_list: { auth: "operator"; request: statement_list.Request; data: statement_list.Data };
   stock_adjust: { auth: "operator"; request: stock_adjust.Request; data: stock_adjust.Data };
   stock_rebalance: { auth: "timer"; request: stock_rebalance.Request; data: stock_rebalance.Data };

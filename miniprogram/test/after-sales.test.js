@@ -141,3 +141,14 @@ test("goods sold out in the warehouse but stocked at the store can be picked up"
   expect(detail.data.order.delivery).toBe("pickup");
   expect(detail.data.order.lines.map((l) => l.sku_id)).toEqual([skuId]);
 });
+
+test("WeChat's own order notice opens the order by its merchant_trade_no", async () => {
+  shopperNamed("jest-notice");
+  const bought = await buy("p-milk-1");
+  const opened = openPage("pages/orders/detail");
+  // What WeChat adds to the jump path set with set_msg_jump_path (docs/decisions/0020).
+  const order_id = bought.data.order.order_id;
+  await opened.instance.onLoad({ transaction_id: "4200000000", merchant_id: "1900000109", merchant_trade_no: order_id });
+  expect(opened.data.error).toBeNull();
+  expect(opened.data.order.order_id).toBe(order_id);
+});

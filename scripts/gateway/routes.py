@@ -56,6 +56,10 @@ def _local_route(dev: bool, method: str, prefix: str, path: str) -> Reply | None
         from .sandbox_routes import sandbox_route
 
         return sandbox_route(path)
+    if dev and method == "GET" and prefix == "dev":
+        from .sandbox_routes import journal_route
+
+        return journal_route(path)
     return None
 
 

@@ -2,6 +2,7 @@
 
 POST /dev/pay/<out_trade_no>/succeed[?duplicates=N]  the buyer pays; N notifications at once
 POST /dev/refund/<out_refund_no>/<SUCCESS|ABNORMAL|CLOSED>  WeChat Pay finishes a refund
+GET /dev/platform/calls[?path=<prefix>]  what the back end sent to WeChat and WeChat Pay
 """
 
 from __future__ import annotations
@@ -35,3 +36,15 @@ def sandbox_route(path: str) -> Reply:
         return error_reply(ErrorCode.NOT_FOUND, str(exc))
     body = json.dumps({"code": "OK", "data": {"notifications_answered": statuses}}).encode()
     return Reply(200, body)
+
+
+def journal_route(path: str) -> Reply:
+    """The dev platform journal (docs/contract.md): every call, oldest first."""
+    from retail_dev.platform_journal import calls
+
+    route, _, query = path.partition("?")
+    if route.strip("/") != "dev/platform/calls":
+        return error_reply(ErrorCode.NOT_FOUND, f"no dev route {route}")
+    prefix = parse_qs(query).get("path", [None])[0]
+    body = {"code": "OK", "data": {"calls": calls(prefix)}}
+    return Reply(200, json.dumps(body, ensure_ascii=False, default=str).encode())

@@ -161,6 +161,7 @@ def test_orders_are_listed_with_chinese_states_yuan_and_shanghai_times_and_shipp
     text = row.inner_text()
     assert "待发货" in text and f"¥{order['total'] / 100:.2f}" in text and "快递" in text
     assert "春城鲜生自营" in text  # merchants by name
+    assert "前发货" in text  # WeChat's 48-hour shipping rule, counted from payment
     created = datetime.fromisoformat(
         admin(shop, "order_search", {"order_id": order["order_id"]})["orders"][0]["created_at"]
     )
@@ -179,6 +180,8 @@ def test_orders_are_listed_with_chinese_states_yuan_and_shanghai_times_and_shipp
         admin(shop, "order_search", {"order_id": order["order_id"]})["orders"][0]["status"]
         == "PAID"
     )
+    carriers = page.locator(f"form[data-testid='{testid}'] [name='carrier'] option")
+    assert "顺丰速运" in carriers.all_inner_texts()  # WeChat's couriers, by name
     submit(page, testid, {"carrier": "SF", "tracking_no": "SF1000000001"})
     assert error_shown(page) is None
     found = admin(shop, "order_search", {"order_id": order["order_id"]})["orders"][0]
@@ -200,7 +203,12 @@ def test_an_order_opens_whole_from_the_list(shop, page):
     assert order["order_id"] in page.inner_text("[data-testid='order-id']")
     lines = page.locator("[data-testid='order-lines']").inner_text()
     assert "春城鲜生自营" in lines and "¥" in lines
-    assert "SF1000000002" in page.locator("[data-testid='order-parcels']").inner_text()
+    parcels = page.locator("[data-testid='order-parcels']").inner_text()
+    assert "SF1000000002" in parcels and "顺丰速运" in parcels
+    shipping = page.locator("[data-testid='order-wechat-shipping']")
+    assert (
+        shipping.get_attribute("data-value") == "UPLOADED" and "已上传微信" in shipping.inner_text()
+    )
     assert "发货" in page.locator("[data-testid='order-audit']").inner_text()
     assert "13900003332" not in page.inner_text("main")  # masked
 

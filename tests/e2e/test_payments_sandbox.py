@@ -100,6 +100,14 @@ def test_refund_after_shipping_waits_for_an_operator(shop):
         "/fn/refund_request", {"order_id": order["order_id"], "reason": "坏了"}, BUYER
     )
     assert asked[1]["data"]["status"] == "SHIPPED"
+    status, journal = shop.get("/dev/platform/calls?path=/wxa/sec/order/upload_shipping_info")
+    [upload] = [c for c in journal["data"]["calls"] if c["body"]["payer"]["openid"] == "o-payer"]
+    assert upload["body"]["shipping_list"][0]["express_company"] == "SF"
+    assert (
+        upload["answer"] == {"errcode": 0, "errmsg": "ok"} and "access_token" not in upload["query"]
+    )
+    paid = shop.get("/dev/platform/calls?path=/v3/pay/transactions/jsapi")[1]["data"]["calls"]
+    assert any(c["body"]["out_trade_no"] == order["out_trade_no"] for c in paid)
     review = {"order_id": order["order_id"], "approve": True}
     assert (
         shop.post("/fn/refund_review", review, {"X-Dev-Operator": "op:merchant:m-self"})[0] == 403

@@ -142,9 +142,18 @@ def place(key: str, **changes: Any) -> dict[str, Any]:
 def wechat_pay_took(db: Any, out_trade_no: str) -> dict[str, Any]:
     """WeChat Pay (the sandbox) took the money, no notification sent yet: the transaction as
     WeChat Pay's query would give it."""
+    from datetime import datetime, timedelta, timezone
+
+    paid = datetime.now(timezone(timedelta(hours=8))).isoformat(timespec="seconds")
     db.sandbox_wechatpay.update_one(
         {"_id": f"pay:{out_trade_no}"},
-        {"$set": {"trade_state": "SUCCESS", "transaction_id": f"42{out_trade_no}"}},
+        {
+            "$set": {
+                "trade_state": "SUCCESS",
+                "transaction_id": f"42{out_trade_no}",
+                "success_time": paid,
+            }
+        },
     )
     record = db.sandbox_wechatpay.find_one({"_id": f"pay:{out_trade_no}"})
     return {k: v for k, v in record.items() if k not in ("_id", "kind", "notify_url")}

@@ -33,6 +33,7 @@ ROLES = {
     "flag_save": {"admin"},
     "blacklist_update": {"admin"},
     "commission_list": {"admin"},
+    "courier_list": {"admin", "merchant"},
     "coupon_template_save": {"admin"},
     "merchant_save": {"admin"},
     "merchant_list": {"admin", "service", "merchant"},

@@ -10,7 +10,7 @@ from datetime import timedelta
 from retail.common.clock import travel, utcnow
 from retail.orders.refunding import finish_refund
 
-from ..conftest import business_state
+from ..conftest import business_state, shop_collections
 from .harness import as_operator, call, completed_order, finish_erasures, paid_order, sample
 
 INVITER = "o-inviter"
@@ -198,7 +198,7 @@ def test_erasure_leaves_no_id_or_field_that_names_the_openid(seeded):
     _erase()
     _erase(INVITER)
     everything = json.dumps(
-        {c: list(seeded[c].find({})) for c in seeded.list_collection_names()},
+        {c: list(seeded[c].find({})) for c in shop_collections(seeded)},
         ensure_ascii=False,
         default=str,
     )
@@ -208,7 +208,7 @@ def test_erasure_leaves_no_id_or_field_that_names_the_openid(seeded):
 
 def _where(db, needle):
     found = []
-    for c in db.list_collection_names():
+    for c in shop_collections(db):
         for doc in db[c].find({}):
             text = json.dumps(doc, ensure_ascii=False, default=str)
             if needle in text:

@@ -28,6 +28,7 @@ TIMERS = [
     "payment_reconcile",
     "recommend_rebuild",
     "settlement_run",
+    "shipping_sync",
 ]
 WEBHOOKS = ["delivery_notify", "payment_notify", "refund_notify"]
 

@@ -11,6 +11,7 @@ from retail.orders import mark_paid
 from retail.settlement import SettleDay, run_settlement
 from retail.settlement.ledger import commission_on
 
+from ..conftest import shop_collections
 from .harness import call, finish_erasures, handler, sample
 
 PERSONAL = (
@@ -25,7 +26,7 @@ PERSONAL = (
 
 def _everything(db) -> str:
     return json.dumps(
-        {c: list(db[c].find({})) for c in db.list_collection_names()},
+        {c: list(db[c].find({})) for c in shop_collections(db)},
         ensure_ascii=False,
         default=str,
     )

@@ -8,8 +8,11 @@ const { payOrder } = require("../../lib/pay");
 Component({
   data: { order_id: "", order: null, error: null, reviewed: [], surveyed: null },
   methods: {
+    // WeChat's own order notices open this page with merchant_trade_no (our order id) and the
+    // payment's ids added (set_msg_jump_path); the shop's pages pass id.
     async onLoad(query = {}) {
-      this.setData({ order_id: query.id, surveyed: wx.getStorageSync(surveyKey(query.id)) || null });
+      const id = query.id || query.merchant_trade_no;
+      this.setData({ order_id: id, surveyed: wx.getStorageSync(surveyKey(id)) || null });
       await ensureLogin().catch((error) => showError(this, error));
       return this.reload();
     },

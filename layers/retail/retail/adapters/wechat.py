@@ -1,4 +1,5 @@
-"""The WeChat server API (code2session), over a transport that is real HTTPS or a local fake.
+"""The WeChat server API (sign-in, subscribe messages, order shipping management), over a
+transport that is real HTTPS or, in dev and tests, the local WeChat (retail_dev.wechat_sandbox).
 
 Only the transport differs between production and dev/tests: the request building, errcode
 handling and retry policy below are the same code either way.
@@ -6,12 +7,11 @@ handling and retry policy below are the same code either way.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, ClassVar, Protocol
+from typing import Any, Protocol
 
 from retail.common.errors import (
     Forbidden,
@@ -29,6 +29,9 @@ RATE_LIMITED = 45011
 BLOCKED = 40226
 USER_REFUSED = 43101
 BAD_DATA = 47003
+API_UNAUTHORIZED = 48001
+# An access token WeChat no longer takes (invalid, expired, or not the latest): refresh, retry.
+TOKEN_REFUSED = frozenset({40001, 40014, 42001})
 
 
 class Transport(Protocol):
@@ -79,52 +82,19 @@ class HttpsTransport:
         return payload
 
 
-class FakeWeChatServer:
-    """Answers like WeChat, offline. `code` → a stable openid; special codes rehearse errors:
-    "invalid…" 40029, "ratelimited…" 45011, "blocked…" 40226, "busy…" -1. Subscribe messages
-    to openids starting "o-refused" fail with 43101, to "o-baddata" with 47003."""
-
-    ERRORS: ClassVar[dict[str, int]] = {
-        "invalid": INVALID_CODE,
-        "ratelimited": RATE_LIMITED,
-        "blocked": BLOCKED,
-        "busy": BUSY,
-    }
-
-    def get_json(self, path: str, params: dict[str, str]) -> dict[str, Any]:
-        if path != "/sns/jscode2session":
-            return {"errcode": 40066, "errmsg": "invalid url"}
-        code = params["js_code"]
-        for prefix, errcode in self.ERRORS.items():
-            if code.startswith(prefix):
-                return {"errcode": errcode, "errmsg": f"fake {prefix}"}
-        digest = hashlib.sha256(f"{params['appid']}:{code}".encode()).hexdigest()
-        openid = code[4:] if code.startswith("dev:") else "o" + digest[:27]
-        return {"openid": openid, "session_key": digest[28:52], "errcode": 0, "errmsg": "ok"}
-
-    def post_json(self, path: str, params: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
-        if path == "/cgi-bin/stable_token":
-            return {"access_token": "fake-token-" + body["appid"], "expires_in": 7200}
-        if path != "/cgi-bin/message/subscribe/send" or not params.get("access_token"):
-            return {"errcode": 40066, "errmsg": "invalid url"}
-        if body["touser"].startswith("o-refused"):
-            return {"errcode": USER_REFUSED, "errmsg": "user refuse to accept the msg"}
-        if body["touser"].startswith("o-baddata"):
-            return {"errcode": BAD_DATA, "errmsg": "argument invalid! data.thing1.value invalid"}
-        return {"errcode": 0, "errmsg": "ok"}
-
-
 class WeChatApi:
     def __init__(self, transport: Transport, appid: str, secret: str) -> None:
         self.transport = transport
         self.appid = appid
         self.secret = secret
         self._token: tuple[str, float] | None = None
+        self._trade_managed: tuple[bool, float] | None = None
 
-    def access_token(self) -> str:
-        """A stable access token, cached in this process until five minutes before it expires."""
+    def access_token(self, refresh: bool = False) -> str:
+        """A stable access token, cached in this process until five minutes before it expires
+        (or until WeChat refuses it: `refresh`)."""
         now = time.monotonic()
-        if self._token is None or now >= self._token[1]:
+        if refresh or self._token is None or now >= self._token[1]:
             payload = self.transport.post_json(
                 "/cgi-bin/stable_token",
                 {},
@@ -132,7 +102,7 @@ class WeChatApi:
                     "grant_type": "client_credential",
                     "appid": self.appid,
                     "secret": self.secret,
-                    "force_refresh": False,
+                    "force_refresh": refresh,
                 },
             )
             if not payload.get("access_token"):
@@ -140,13 +110,44 @@ class WeChatApi:
             self._token = (payload["access_token"], now + int(payload["expires_in"]) - 300)
         return self._token[0]
 
+    def call(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST an API that takes the access token; a token WeChat refuses is refreshed once
+        and the call made again. Network faults raise UpstreamUnavailable."""
+        payload = self.transport.post_json(path, {"access_token": self.access_token()}, body)
+        if payload.get("errcode") in TOKEN_REFUSED:
+            token = self.access_token(refresh=True)
+            payload = self.transport.post_json(path, {"access_token": token}, body)
+        return payload
+
+    def is_trade_managed(self) -> bool:
+        """Whether WeChat holds this mini-program's payments until their shipping is uploaded
+        (/wxa/sec/order/is_trade_managed), asked once an hour per process. An app without the
+        order-shipping permission (48001) is not managed; a busy WeChat raises
+        UpstreamUnavailable."""
+        now = time.monotonic()
+        if self._trade_managed is None or now >= self._trade_managed[1]:
+            payload = self.call("/wxa/sec/order/is_trade_managed", {"appid": self.appid})
+            errcode = int(payload.get("errcode") or 0)
+            if errcode not in (0, API_UNAUTHORIZED):
+                raise UpstreamUnavailable(f"is_trade_managed failed (errcode {errcode})")
+            managed = not errcode and bool(payload.get("is_trade_managed"))
+            self._trade_managed = (managed, now + 3600)
+        return self._trade_managed[0]
+
+    def delivery_list(self) -> dict[str, str]:
+        """WeChat's delivery companies for shipping information, code -> name
+        (/cgi-bin/express/delivery/open_msg/get_delivery_list)."""
+        payload = self.call("/cgi-bin/express/delivery/open_msg/get_delivery_list", {})
+        if payload.get("errcode") or not payload.get("delivery_list"):
+            raise UpstreamUnavailable(f"no delivery list (errcode {payload.get('errcode')})")
+        return {c["delivery_id"]: c["delivery_name"] for c in payload["delivery_list"]}
+
     def send_subscribe_message(
         self, openid: str, template_id: str, page: str, data: dict[str, str], state: str
     ) -> int:
         """Send one subscribe message; the errcode (0, 43101 refused, 47003 bad data, ...)."""
-        payload = self.transport.post_json(
+        payload = self.call(
             "/cgi-bin/message/subscribe/send",
-            {"access_token": self.access_token()},
             {
                 "touser": openid,
                 "template_id": template_id,
@@ -193,9 +194,12 @@ class WeChatApi:
 
 @lru_cache(maxsize=1)
 def wechat_api() -> WeChatApi:
-    """The WeChat API for this process: the fake in dev (unless told otherwise), else HTTPS."""
+    """The WeChat API for this process: the local one in dev (unless told otherwise), else
+    HTTPS. The local WeChat is development's, not in the deployed layer (retail_dev)."""
     config = settings()
     if config.wechat_client == "fake":
-        return WeChatApi(FakeWeChatServer(), config.WECHAT_APPID or "wx-dev-appid", "dev-secret")
+        from retail_dev.wechat_sandbox import WeChatSandbox
+
+        return WeChatApi(WeChatSandbox(), config.WECHAT_APPID or "wx-dev-appid", "dev-secret")
     transport = HttpsTransport(config.WECHAT_API_BASE, config.WECHAT_TIMEOUT_SECONDS)
     return WeChatApi(transport, config.require("WECHAT_APPID"), config.require("WECHAT_APP_SECRET"))

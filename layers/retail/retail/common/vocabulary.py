@@ -59,6 +59,21 @@ class ParcelRefundStatus(Word):
     REFUNDED = "REFUNDED"
 
 
+class ShippingUpload(Word):
+    """Where WeChat's copy of an order's shipping stands (orders.shipping_upload): UPLOADED,
+    RETRYING after an answer worth waiting out, FAILED on a refusal an operator must read,
+    NOT_SHIPPABLE when WeChat says the payment can no longer ship (refunded), NOT_MANAGED
+    when the mini-program is not under WeChat's trade management (nothing to upload), and
+    NOT_NEEDED for an order paid without WeChat Pay."""
+
+    UPLOADED = "UPLOADED"
+    RETRYING = "RETRYING"
+    FAILED = "FAILED"
+    NOT_SHIPPABLE = "NOT_SHIPPABLE"
+    NOT_MANAGED = "NOT_MANAGED"
+    NOT_NEEDED = "NOT_NEEDED"
+
+
 class FailureCode(Word):
     """Why placing an order failed (the order's `failure.code`, the answer's `details.reason`)."""
 

@@ -1,4 +1,5 @@
 from .cancel import CancelOrder, PaymentCloser, cancel_order, cancel_unpaid
+from .couriers import CourierList, ListCouriers, list_couriers
 from .expire import expire_unpaid_orders
 from .fulfilment import (
     RiderUpdate,
@@ -23,12 +24,15 @@ from .refunding import reject_review
 from .repair import repair_orders
 from .search import OrderSearch, SearchResults, search_orders
 from .settling import due_for_settlement, oldest_due, put_in_settlement, settled
+from .shipping_upload import sync_shipping
 from .take_back import Cashier, take_back
 
 __all__ = [
     "REFUND_ABUSE",
     "CancelOrder",
     "Cashier",
+    "CourierList",
+    "ListCouriers",
     "ListOrders",
     "OrderDetail",
     "OrderPage",
@@ -53,6 +57,7 @@ __all__ = [
     "due_for_settlement",
     "expire_unpaid_orders",
     "get_order",
+    "list_couriers",
     "list_orders",
     "mark_paid",
     "oldest_due",
@@ -69,6 +74,7 @@ __all__ = [
     "settled",
     "ship_order",
     "show_order",
+    "sync_shipping",
     "take_back",
     "verify_pickup",
 ]

@@ -25,6 +25,7 @@ from retail.common.vocabulary import (
     ParcelStatus,
     RefundRequestStatus,
     RefundStatus,
+    ShippingUpload,
 )
 from retail.store import Db
 
@@ -115,6 +116,25 @@ class Failure(TypedDict, total=False):
     coupon_id: str
 
 
+class UploadError(TypedDict):
+    errcode: int
+    errmsg: str
+    at: datetime
+
+
+class WeChatShipping(TypedDict, total=False):
+    """WeChat's copy of the order's shipping (orders.shipping_upload)."""
+
+    state: ShippingUpload
+    at: datetime
+    fingerprint: str  # of the last upload WeChat accepted
+    sending: str  # of an upload sent whose answer has not been recorded
+    lease: datetime  # an upload in progress holds the order (orders.shipping_upload)
+    presale_reported_at: datetime  # WeChat told the order ships over 15 days after payment
+    attempts: int
+    error: UploadError
+
+
 class Order(TypedDict, total=False):
     """The orders collection's document."""
 
@@ -181,6 +201,8 @@ class Order(TypedDict, total=False):
     # the to-do sets of other packages' timers, as partial indexes
     settlement_due: datetime
     customer_due: datetime
+    shipping_due: datetime  # WeChat must hear of the order's shipping (orders.shipping_upload)
+    wechat_shipping: WeChatShipping
 
 
 def orders_of(db: Db) -> Collection[Order]:

@@ -3,7 +3,8 @@ exactly once: the transition adds the effect, `apply_outbox` performs it and the
 order_repair replays what a crash left behind. Every effect is safe to repeat.
 
 - sales: the units sold per product (catalog.sales: counted off the product document)
-- paid: the buyer's last payment time; an invitee's first order earns a pending commission
+- paid: the buyer's last payment time; an invitee's first order earns a pending commission;
+  a pre-sale order that ships over 15 days after payment is owed to WeChat (shipping_upload)
 - completed: the commission becomes available; the buyer earns points (1 per yuan paid, less
   the parcels refunded before completion)
 - refunded: commission reversed; points earned on the order taken back, never below zero
@@ -30,6 +31,7 @@ from retail.store import Db
 
 from .document import Order, orders_of
 from .records import points_key, refunded_before_completion
+from .shipping_info import presale_delay_to
 from .transitions import COMPLETED_EFFECTS, PAID_EFFECTS, REFUNDED_EFFECTS, SALES
 
 PARCEL_PREFIX = "parcel:"
@@ -59,6 +61,11 @@ def _count_sales(db: Db, order: Order) -> None:
 
 def _paid(db: Db, order: Order) -> None:
     db.users.update_one({"_id": order["openid"]}, {"$max": {"last_paid_at": order["paid_at"]}})
+    if presale_delay_to(order) is not None:  # WeChat must hear it ships late (shipping_upload)
+        orders_of(db).update_one(
+            {"_id": order["_id"], "shipping_due": {"$exists": False}},
+            {"$set": {"shipping_due": order["paid_at"]}},
+        )
     record_first_order(db, order)
     group_id = order.get("group_id")
     if group_id:

@@ -23,6 +23,7 @@ from retail.common.operator import Operator, Role
 from retail.common.settings import settings
 from retail.store import Db
 
+from .couriers import courier_name
 from .document import Order, orders_of
 from .lifecycle import already_moved, transition
 from .models import OrderView
@@ -35,6 +36,7 @@ from .parcels import (
     refuse_unformed_group,
     ship_parcels,
 )
+from .payment import complete_virtual
 from .pickup_codes import pickup_order
 from .queries import OrderRef
 from .records import (
@@ -46,10 +48,15 @@ from .records import (
     to_view,
     waiting_parcels,
 )
+from .shipping_upload import shipping_due, upload_shipping
 
 
 class ShipOrder(OrderRef):
-    carrier: str = Field(min_length=1, max_length=30)
+    carrier: str = Field(
+        min_length=1,
+        max_length=30,
+        description="the courier's code in WeChat's delivery-company list (courier_list)",
+    )
     tracking_no: str = Field(min_length=4, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
 
 
@@ -107,9 +114,11 @@ def ship_order(cmd: ShipOrder, *, operator: Operator, db: Db | None = None) -> O
         raise Conflict(
             f"an order in status {order['status']} cannot be shipped", status=order["status"]
         )
+    courier_name(db, cmd.carrier)
     shipped = ship_parcels(db, order, merchants, cmd.carrier, cmd.tracking_no)
     if shipped:
         audit_ship(db, operator, order, shipped, cmd)
+    upload_shipping(db, cmd.order_id)  # what WeChat could not take now, shipping_sync retries
     after = found(orders_of(db).find_one({"_id": cmd.order_id}), "order")
     return to_view(merchant_share(after, operator.merchant_id) if operator.merchant_id else after)
 
@@ -123,17 +132,19 @@ def verify_pickup(cmd: VerifyPickup, *, operator: Operator, db: Db | None = None
     )
     _refuse_held(order)
     refuse_unformed_group(db, order)
+    now = utcnow()
     done = transition(
         db,
         order["_id"],
         PAID,
         COMPLETED,
         "picked up at the store",
-        extra=settling("completed_at", utcnow()),
+        extra={**settling("completed_at", now), **shipping_due(now)},
         condition=NOT_HELD,
     )
     if done is None:
         raise Conflict("the order changed while being handed over")
+    upload_shipping(db, done["_id"])
     return to_view(done)
 
 
@@ -173,19 +184,20 @@ def record_rider_update(cmd: RiderUpdate, *, db: Db | None = None) -> OrderView:
         {"_id": cmd.order_id, "tracking.status": {"$ne": cmd.status}},
         _tracking(cmd.status, description),
     )
+    now = utcnow()
     if cmd.status == "PICKED_UP":
-        transition(
-            db, cmd.order_id, PAID, SHIPPED, "rider picked up", extra={"shipped_at": utcnow()}
-        )
-    elif cmd.status == "DELIVERED":
+        extra = {"shipped_at": now, **shipping_due(now)}
+        transition(db, cmd.order_id, PAID, SHIPPED, "rider picked up", extra=extra)
+    elif cmd.status == "DELIVERED":  # from PAID too: the pickup's update may never come
         transition(
             db,
             cmd.order_id,
             [PAID, SHIPPED],
             COMPLETED,
             "delivered by rider",
-            extra=settling("completed_at", utcnow()),
+            extra={**settling("completed_at", now), **shipping_due(now)},
         )
+    upload_shipping(db, cmd.order_id)
     return to_view(found(orders_of(db).find_one({"_id": cmd.order_id}), "order"))
 
 
@@ -202,9 +214,12 @@ def auto_confirm_orders(cmd: BatchRequest, *, budget: Budget, db: Db | None = No
     }
 
     def fetch(limit: int) -> list[Order]:
-        return list(orders_of(db).find(due, {"_id": 1}, sort=[("shipped_at", 1)], limit=limit))
+        shape = {"_id": 1, "status": 1, "delivery": 1}
+        return list(orders_of(db).find(due, shape, sort=[("shipped_at", 1)], limit=limit))
 
     def confirm(ref: Order) -> Outcome:
+        if ref["status"] == PAID:  # a membership: completing it is payment's own last step
+            return "processed" if complete_virtual(db, ref["_id"]) is not None else "skipped"
         done = transition(
             db,
             ref["_id"],

@@ -5,6 +5,7 @@ reason); a merchant sees its own share of the order only, and only orders with i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -48,6 +49,9 @@ SHOWN = (
     "risk_hold",
     "failure",
 )
+# WeChat's copy of its shipping (orders.shipping_upload): where it stands and WeChat's last
+# refusal, not the bookkeeping that keeps uploads exactly once.
+SHIPPING_SHOWN = ("state", "at", "attempts", "error")
 AUDIT_SHOWN = 50
 
 
@@ -64,6 +68,12 @@ class OrderDetail(BaseModel):
         "refund without its amount)"
     )
     audit: list[dict[str, Any]] = Field(description="operator actions on it, oldest first")
+
+
+def shipping_shown(order: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What operators see of WeChat's copy of the order's shipping, if any."""
+    shipping = order.get("wechat_shipping") or {}
+    return {k: shipping[k] for k in SHIPPING_SHOWN if k in shipping} or None
 
 
 def show_order(cmd: ShowOrder, *, operator: Operator, db: Db | None = None) -> OrderDetail:
@@ -89,4 +99,5 @@ def show_order(cmd: ShowOrder, *, operator: Operator, db: Db | None = None) -> O
         if mine is None or a.get("role") == operator.role
     ]
     view = {"order_id": order["_id"], **{k: order.get(k) for k in SHOWN}}
+    view["wechat_shipping"] = shipping_shown(order)
     return OrderDetail(order=mask(view), refunds=refunds, audit=audit)

@@ -24,6 +24,7 @@ from .document import Order, orders_of
 from .lifecycle import transition
 from .parcel_states import WAITING, in_state
 from .records import PAID, SHIPPED, by_parcel, waiting_parcels
+from .shipping_upload import shipping_due
 
 NOT_HELD = {"risk_hold": None}  # an order held by a risk rule waits for an operator's review
 
@@ -76,7 +77,11 @@ def ship_parcels(
                 **NOT_HELD,
             },
             {
-                "$set": {f"parcels.{merchant_id}": parcel, "updated_at": now},
+                "$set": {
+                    f"parcels.{merchant_id}": parcel,
+                    "updated_at": now,
+                    **shipping_due(now),
+                },
                 "$push": {"tracking": _entry(merchant_id, carrier, tracking_no, now)},
             },
         )

@@ -16,6 +16,7 @@ from retail.store import Db
 from .document import Order, orders_of
 from .lifecycle import transition
 from .records import COMPLETED, PAID, PENDING_PAYMENT, settling
+from .shipping_upload import shipping_due
 
 
 def mark_paid(
@@ -47,13 +48,16 @@ def mark_paid(
 
 
 def complete_virtual(db: Db, order_id: str) -> Order | None:
+    """A paid membership is delivered: completed, and WeChat told it shipped as virtual goods
+    (by shipping_sync, as WeChat indexes a payment about a minute after it is made)."""
+    now = utcnow()
     return transition(
         db,
         order_id,
         PAID,
         COMPLETED,
         "membership active",
-        extra=settling("completed_at", utcnow()),
+        extra={**settling("completed_at", now), **shipping_due(now)},
         condition={"delivery": "virtual"},
     )
 
@@ -65,7 +69,8 @@ def dispatch_rider(db: Db, order: Order) -> Order:
     dispatched = orders_of(db).find_one_and_update(
         {"_id": order["_id"], "delivery_id": None},
         {
-            "$set": {"delivery_id": booking.delivery_id, "updated_at": now},
+            # WeChat hears of same-city delivery once the rider is booked (shipping_upload)
+            "$set": {"delivery_id": booking.delivery_id, "updated_at": now, **shipping_due(now)},
             "$push": {
                 "tracking": {
                     "at": now,

@@ -1,0 +1,274 @@
+"""Uploading an order's shipping information to WeChat, exactly as the order stands, until
+WeChat has it (docs/decisions/0020-wechat-shipping-information.md).
+
+A change that sends goods on their way (a parcel handed to a carrier, a rider's pickup, a
+pickup at the store, a membership paid) sets `shipping_due` on the order in the same
+conditional update: the order is in the to-do set of `shipping_sync` (a partial index). The
+operator's call uploads at once; the timer uploads what a call could not (WeChat busy, a
+payment WeChat has not indexed yet, a process that died) with a growing pause between tries.
+
+Exactly once, as WeChat counts it: the body carries everything shipped so far; what WeChat
+accepted is kept as a fingerprint, so the same information is never sent twice (a finished
+payment's second upload spends its one re-shipping); an upload whose answer never came is
+checked with `get_order` before it is sent again. An upload leaves the to-do set only if no
+change came after the one it read (`shipping_due` as read).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import ReturnDocument
+
+from retail.adapters.wechat import WeChatApi, wechat_api
+from retail.common.batches import BatchRequest, BatchSummary, Budget, Outcome, run_batches
+from retail.common.clock import utcnow
+from retail.common.database import database
+from retail.common.errors import UpstreamUnavailable
+from retail.common.logs import log
+from retail.common.vocabulary import ShippingUpload
+from retail.store import Db
+
+from .document import Order, orders_of
+from .shipping_info import (
+    EXPRESS,
+    UNIFIED,
+    fingerprint,
+    presale_delay_to,
+    shipping_information,
+)
+
+UPLOAD = "/wxa/sec/order/upload_shipping_info"
+GET_ORDER = "/wxa/sec/order/get_order"
+SPECIAL_ORDER = "/wxa/sec/order/opspecialorder"
+PRESALE = 1  # opspecialorder's type: a pre-sale order (2 is a test order)
+NOT_YET_KNOWN = 268546002  # opspecialorder: WeChat has no such order waiting (yet)
+SET_JUMP_PATH = "/wxa/sec/order/set_msg_jump_path"
+# The page WeChat's order notices open; WeChat adds transaction_id, merchant_id and
+# merchant_trade_no (our order id) to it, and the order page reads the last.
+ORDER_PAGE = "pages/orders/detail"
+ACCEPTED = frozenset({0, 10060023})  # 10060023: WeChat already has exactly this
+# Busy, system errors, and a payment WeChat has not indexed yet (its staff: about a minute).
+RETRY = frozenset({-1, 10060001, 10060012, 10060019})
+NOT_SHIPPABLE = 10060004  # refunded, or otherwise closed to shipping on WeChat's side
+LONGEST_PAUSE = timedelta(hours=1)
+# Tries before a payment WeChat still does not know (10060001: paid before the merchant
+# account joined trade management, in the developer tools' test environment, abroad) is left
+# FAILED for an operator: about a day, with the pauses above.
+MOST_ATTEMPTS = 30
+LEASE = timedelta(minutes=2)  # longer than any call runs (60 s): a holder past it is gone
+
+
+def shipping_due(now: datetime) -> dict[str, Any]:
+    """The mark a change sets with itself: WeChat must hear of this order's shipping."""
+    return {"shipping_due": now}
+
+
+def upload_shipping(
+    db: Db, order_id: str, *, api: WeChatApi | None = None, now: datetime | None = None
+) -> Outcome:
+    """Tell WeChat how the order ships now, if it is due; never raises for WeChat's answer
+    (it is recorded on the order for operators, and the timer tries again when it may)."""
+    now = now or utcnow()
+    order = _claim(db, order_id, now)
+    if order is None:  # not due, or another call is uploading it (the timer comes back)
+        return "skipped"
+    api = api or wechat_api()
+    try:
+        return _upload(db, order, api, now)
+    except UpstreamUnavailable as exc:
+        _retry_later(db, order, now, {"errcode": -1, "errmsg": str(exc)})
+        return "failed"
+
+
+def _claim(db: Db, order_id: str, now: datetime) -> Order | None:
+    """The due order, held for this call alone: two uploads of one order at once could reach
+    WeChat in the wrong order, the older news last (and spend the re-shipping). The body is
+    built from the order as read by the claim, after every change that set it due."""
+    claimed_at = utcnow()
+    held: Order | None = orders_of(db).find_one_and_update(
+        {
+            "_id": order_id,
+            "shipping_due": {"$lte": now},
+            "$or": [
+                {"wechat_shipping.lease": None},
+                {"wechat_shipping.lease": {"$lt": claimed_at - LEASE}},  # its holder died
+            ],
+        },
+        {"$set": {"wechat_shipping.lease": claimed_at}},
+        return_document=ReturnDocument.AFTER,
+    )
+    return held
+
+
+def _upload(db: Db, order: Order, api: WeChatApi, now: datetime) -> Outcome:
+    if not api.is_trade_managed():
+        _done(db, order, ShippingUpload.NOT_MANAGED, now)
+        return "skipped"
+    body = shipping_information(order, now)
+    if body is None:
+        return _nothing_out_yet(db, order, api, now)
+    said = fingerprint(body)
+    record = order.get("wechat_shipping") or {}
+    if said == record.get("fingerprint"):  # WeChat has exactly this already
+        _done(db, order, ShippingUpload.UPLOADED, now)
+        return "skipped"
+    if record.get("sending") == said and _wechat_has(api, order, body):
+        _done(db, order, ShippingUpload.UPLOADED, now, said)  # it arrived; its answer did not
+        return "processed"
+    orders_of(db).update_one({"_id": order["_id"]}, {"$set": {"wechat_shipping.sending": said}})
+    answer = api.call(UPLOAD, body)
+    errcode = int(answer.get("errcode") or 0)
+    if errcode in ACCEPTED:
+        _done(db, order, ShippingUpload.UPLOADED, now, said)
+        log("shipping_uploaded", order_id=order["_id"], logistics=body["logistics_type"])
+        return "processed"
+    error = {"errcode": errcode, "errmsg": str(answer.get("errmsg") or "")}
+    if errcode in RETRY and _attempts(order) < MOST_ATTEMPTS:
+        _retry_later(db, order, now, error)
+        return "failed"
+    state = ShippingUpload.NOT_SHIPPABLE if errcode == NOT_SHIPPABLE else ShippingUpload.FAILED
+    log("shipping_upload_refused", "ERROR", order_id=order["_id"], **error)
+    _done(db, order, state, now, error=error)
+    return "failed"
+
+
+def _nothing_out_yet(db: Db, order: Order, api: WeChatApi, now: datetime) -> Outcome:
+    """Due with nothing shipped: a pre-sale order that ships more than 15 days after payment
+    is reported to WeChat as such once (opspecialorder); an order paid without WeChat Pay
+    has nothing WeChat holds."""
+    if not order.get("transaction_id"):
+        _done(db, order, ShippingUpload.NOT_NEEDED, now)
+        return "skipped"
+    delay_to = presale_delay_to(order)
+    if delay_to is None or (order.get("wechat_shipping") or {}).get("presale_reported_at"):
+        _done(db, order, None, now)
+        return "skipped"
+    report = {"order_id": order["transaction_id"], "type": PRESALE, "delay_to": delay_to}
+    answer = api.call(SPECIAL_ORDER, report)
+    errcode = int(answer.get("errcode") or 0)
+    if errcode == 0:
+        _done(db, order, None, now, marks={"wechat_shipping.presale_reported_at": now})
+        return "processed"
+    error = {"errcode": errcode, "errmsg": str(answer.get("errmsg") or "")}
+    if (errcode in RETRY or errcode == NOT_YET_KNOWN) and _attempts(order) < MOST_ATTEMPTS:
+        _retry_later(db, order, now, error)
+    else:
+        log("presale_report_refused", "ERROR", order_id=order["_id"], **error)
+        _done(db, order, ShippingUpload.FAILED, now, error=error)
+    return "failed"
+
+
+def _wechat_has(api: WeChatApi, order: Order, body: dict[str, Any]) -> bool:
+    """Whether WeChat's record of the payment already shows this shipping (get_order)."""
+    answer = api.call(GET_ORDER, {"transaction_id": order["transaction_id"]})
+    shipping = (answer.get("order") or {}).get("shipping") or {}
+    if answer.get("errcode") or shipping.get("logistics_type") != body["logistics_type"]:
+        return False
+    finished = body["delivery_mode"] == UNIFIED or bool(body.get("is_all_delivered"))
+    if bool(shipping.get("finish_shipping")) != finished:
+        return False
+    if body["logistics_type"] != EXPRESS:
+        return True
+    theirs = {
+        (p.get("express_company"), p.get("tracking_no"))
+        for p in shipping.get("shipping_list") or []
+    }
+    ours = {(p["express_company"], p["tracking_no"]) for p in body["shipping_list"]}
+    return theirs == ours
+
+
+def _done(
+    db: Db,
+    order: Order,
+    state: ShippingUpload | None,
+    now: datetime,
+    said: str | None = None,
+    error: dict[str, Any] | None = None,
+    marks: dict[str, Any] | None = None,
+) -> None:
+    """Record the outcome (the state None: unchanged); the order leaves the to-do set unless
+    a change came since."""
+    record: dict[str, Any] = {"wechat_shipping.at": now, **(marks or {})}
+    if state is not None:
+        record["wechat_shipping.state"] = state
+    if said is not None:
+        record["wechat_shipping.fingerprint"] = said
+    if error is not None:
+        record["wechat_shipping.error"] = {**error, "at": now}
+    released = {"wechat_shipping.sending": "", "wechat_shipping.lease": ""}
+    cleared = dict(released)
+    if error is None:  # a refusal keeps its error and the tries it took
+        cleared.update({"wechat_shipping.error": "", "wechat_shipping.attempts": ""})
+    left = orders_of(db).update_one(
+        {"_id": order["_id"], "shipping_due": order["shipping_due"]},
+        {"$set": record, "$unset": {"shipping_due": "", **cleared}},
+    )
+    if not left.matched_count:  # a newer change is due: record what WeChat has, let go
+        orders_of(db).update_one({"_id": order["_id"]}, {"$set": record, "$unset": released})
+
+
+def _retry_later(db: Db, order: Order, now: datetime, error: dict[str, Any]) -> None:
+    """Try again after a pause that doubles with each failure: 1, 2, 4 ... minutes, up to an
+    hour. An operator sees the last error on the order."""
+    attempts = _attempts(order) + 1
+    pause = min(timedelta(minutes=2 ** (attempts - 1)), LONGEST_PAUSE)
+    log("shipping_upload_later", "WARNING", order_id=order["_id"], attempts=attempts, **error)
+    paused = orders_of(db).update_one(
+        {"_id": order["_id"], "shipping_due": order["shipping_due"]},
+        {
+            "$set": {
+                "shipping_due": now + pause,
+                "wechat_shipping.state": ShippingUpload.RETRYING,
+                "wechat_shipping.attempts": attempts,
+                "wechat_shipping.error": {**error, "at": now},
+                "wechat_shipping.at": now,
+            },
+            "$unset": {"wechat_shipping.lease": ""},
+        },
+    )
+    if not paused.matched_count:  # a newer change is due now: the next call takes it
+        orders_of(db).update_one({"_id": order["_id"]}, {"$unset": {"wechat_shipping.lease": ""}})
+
+
+def _attempts(order: Order) -> int:
+    return int((order.get("wechat_shipping") or {}).get("attempts") or 0)
+
+
+def sync_shipping(cmd: BatchRequest, *, budget: Budget, db: Db | None = None) -> BatchSummary:
+    """Timer (shipping_sync): upload every order whose shipping WeChat does not have yet and
+    whose pause has passed, oldest first."""
+    db = db if db is not None else database()
+    now = utcnow()
+    api = wechat_api()
+    _point_notices_at_the_order_page(db, api, now)
+
+    def fetch(limit: int) -> list[Order]:
+        due = {"shipping_due": {"$lte": now}}
+        return list(orders_of(db).find(due, {"_id": 1}, sort=[("shipping_due", 1)], limit=limit))
+
+    def upload(ref: Order) -> Outcome:
+        return upload_shipping(db, ref["_id"], api=api, now=now)
+
+    return run_batches(cmd, budget, fetch, upload, BatchSummary())
+
+
+def _point_notices_at_the_order_page(db: Db, api: WeChatApi, now: datetime) -> None:
+    """WeChat's shipping and receipt notices open our order page, set once (set_msg_jump_path)
+    and again only if the page changes; a failure is tried on the next run."""
+    kept = db.platform_facts.find_one({"_id": "msg_jump_path"}) or {}
+    if kept.get("path") == ORDER_PAGE:
+        return
+    try:
+        if not api.is_trade_managed():
+            return
+        answer = api.call(SET_JUMP_PATH, {"path": ORDER_PAGE})
+    except UpstreamUnavailable:
+        return
+    if answer.get("errcode"):
+        log("msg_jump_path_refused", "WARNING", errcode=answer.get("errcode"))
+        return
+    db.platform_facts.update_one(
+        {"_id": "msg_jump_path"}, {"$set": {"path": ORDER_PAGE, "at": now}}, upsert=True
+    )
