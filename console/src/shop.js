@@ -52,7 +52,7 @@ function shipBy(o) {
 }
 // Where WeChat's copy of an order's shipping stands (WeChat holds the money until it has it).
 const WECHAT_SHIPPING = { UPLOADED: "已上传微信", RETRYING: "上传重试中", FAILED: "微信拒绝，需处理",
-  NOT_SHIPPABLE: "微信不可发货（已退款）", NOT_MANAGED: "无需上传", NOT_NEEDED: "无需上传" };
+  NOT_SHIPPABLE: "微信不可发货（已退款）", NOT_MANAGED: "未纳入交易管理，未上传", NOT_NEEDED: "无需上传" };
 function wechatShipping(o) {
   const w = o.wechat_shipping;
   if (!w) { return ""; }
@@ -71,7 +71,7 @@ Object.assign(PAGES, {
       { name: "delivery", label: "配送", options: Object.entries(DELIVERY) },
       { name: "order_id", label: "订单号" },
       { name: "ship_within_hours", label: "发货时限", options: [["12", "12 小时内到期或已超时"]] },
-      { name: "shipping_upload", label: "微信发货信息", options: ["FAILED", "RETRYING", "NOT_SHIPPABLE"].map((s) => [s, WECHAT_SHIPPING[s]]) },
+      { name: "shipping_upload", label: "微信发货信息", options: ["FAILED", "RETRYING", "NOT_SHIPPABLE", "NOT_MANAGED"].map((s) => [s, WECHAT_SHIPPING[s]]) },
     ]) + table("orders-table", ["订单", "状态", "金额", "配送", "商品", "商户", "收货人", "电话", "下单时间", "操作"], rows.map((o) => [
       orderLink(o), esc(label(o.status)) + (o.risk_hold ? " (风控冻结)" : "") + shipBy(o), yuan(o.total),
       esc(DELIVERY[o.delivery] || o.delivery), lineTitles(o), sellers(o), esc((o.address || {}).userName), esc((o.address || {}).telNumber),

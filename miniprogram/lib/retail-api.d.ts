@@ -597,8 +597,8 @@ export type OrderSearch = {
   store_id?: string | null;
   /** a refund waiting for review or decided: REQUESTED is the review queue */
   refund_request_status?: "REQUESTED" | "APPROVED" | "REJECTED" | null;
-  /** orders whose shipping information WeChat refused (FAILED), has not taken yet (RETRYING) or can no longer take (NOT_SHIPPABLE) */
-  shipping_upload?: "FAILED" | "RETRYING" | "NOT_SHIPPABLE" | null;
+  /** orders whose shipping information WeChat refused (FAILED), has not taken yet (RETRYING), can no longer take (NOT_SHIPPABLE) or was not asked for because the mini-program was not under trade management (NOT_MANAGED) */
+  shipping_upload?: "FAILED" | "RETRYING" | "NOT_SHIPPABLE" | "NOT_MANAGED" | null;
   /** paid orders (not pre-sale) whose 48-hour shipping deadline under WeChat's rules falls within this many hours or has passed, oldest first */
   ship_within_hours?: number | null;
   limit?: number;

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from retail.adapters.wechat import WeChatApi
+from retail.adapters.wechat import WeChatApi, wechat_api
 from retail.common.clock import travel, utcnow
 from retail.orders import mark_paid
 from retail.orders.shipping_upload import MOST_ATTEMPTS, upload_shipping
@@ -312,3 +312,138 @@ def test_a_payment_wechat_never_knows_is_left_to_an_operator_after_a_day_of_trie
     assert after["wechat_shipping"]["state"] == "FAILED" and "shipping_due" not in after
     assert after["wechat_shipping"]["attempts"] == MOST_ATTEMPTS
     assert timedelta(hours=20) < moved < timedelta(hours=30)
+
+
+# The hostile review's findings (each failed before its fix).
+
+
+def test_split_delivery_whose_last_waiting_parcel_is_refunded_is_finished_at_wechat(seeded):
+    """Mango ships (split, not all delivered); the eggs, still waiting, are refunded: no
+    parcel waits any more, so WeChat must hear is_all_delivered=true at some point."""
+    order = paid_through_wechat_pay(seeded, "zz-review-0001")
+    assert ship(order["order_id"], "ZTO", "ZT0001", "merchant:m-huaxia")["code"] == "OK"
+    [first] = uploads()
+    assert first["is_all_delivered"] is False
+    refund = {"order_id": order["order_id"], "reason": "not wanted", "merchant_id": "m-self"}
+    answer = call("refund_request", refund)
+    assert answer["code"] == "OK", answer
+    travel(timedelta(hours=2))
+    try:
+        for _ in range(3):
+            sync()
+    finally:
+        travel(timedelta(0))
+    stored = seeded.orders.find_one({"_id": order["order_id"]})
+    assert stored["status"] == "SHIPPED"  # every parcel is out or refunded
+    last = uploads()[-1]
+    assert last.get("is_all_delivered") is True, (uploads(), stored.get("wechat_shipping"))
+    wechat = seeded.sandbox_wechat_orders.find_one({"out_trade_no": order["out_trade_no"]})
+    assert wechat["finish_shipping_count"] == 1
+
+
+class Odd:
+    """WeChat (a proxy, a new API version) answering the order-shipping APIs oddly."""
+
+    def __init__(self, answers: dict[str, Any]) -> None:
+        self.answers = answers
+        self.paths: list[str] = []
+
+    def get_json(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+        raise AssertionError(path)
+
+    def post_json(self, path: str, params: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+        self.paths.append(path)
+        if path == "/cgi-bin/stable_token":
+            return {"access_token": "t", "expires_in": 7200}
+        if path in self.answers:
+            return self.answers[path]
+        if path == "/wxa/sec/order/is_trade_managed":
+            return {"errcode": 0, "is_trade_managed": True}
+        return {"errcode": 0, "errmsg": "ok"}
+
+
+def _use(monkeypatch: Any, transport: Odd, couriers: bool = False) -> None:
+    import retail.orders.couriers as couriers_module
+    import retail.orders.shipping_upload as upload_module
+
+    api = WeChatApi(transport, "wx1", "s")
+    monkeypatch.setattr(upload_module, "wechat_api", lambda: api)
+    if couriers:
+        monkeypatch.setattr(couriers_module, "wechat_api", lambda: api)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"errcode": "system error", "errmsg": "?"},  # an odd errcode
+        {"errcode": None, "errmsg": "system error"},  # errcode null
+    ],
+)
+def test_odd_upload_answers_do_not_answer_internal_to_the_operator(seeded, monkeypatch, answer):
+    order = paid_through_wechat_pay(seeded, "zz-review-0002", items=EGGS)
+    _use(monkeypatch, Odd({UPLOAD: answer}))
+    shipped = ship(order["order_id"], "ZTO", "ZT0002")
+    assert shipped["code"] == "OK", shipped
+    stored = seeded.orders.find_one({"_id": order["order_id"]})
+    # WeChat did not say it accepted: the order is not recorded UPLOADED and leaves no to-do.
+    assert stored["wechat_shipping"]["state"] != "UPLOADED", stored["wechat_shipping"]
+
+
+def test_an_odd_get_order_answer_does_not_break_the_timer(seeded, monkeypatch):
+    order = paid_through_wechat_pay(seeded, "zz-review-0003", items=EGGS)
+    assert ship(order["order_id"], "ZTO", "ZT0003")["code"] == "OK"
+    done = seeded.orders.find_one({"_id": order["order_id"]})
+    seeded.orders.update_one(  # the process died between send and record
+        {"_id": order["order_id"]},
+        {
+            "$set": {
+                "shipping_due": done["updated_at"],
+                "wechat_shipping": {"sending": done["wechat_shipping"]["fingerprint"]},
+            }
+        },
+    )
+    _use(monkeypatch, Odd({"/wxa/sec/order/get_order": {"errcode": 0, "order": "gone"}}))
+    sync()  # the timer's answer is OK (sync asserts it)
+
+
+def test_a_delivery_list_entry_without_a_name_does_not_answer_internal(seeded, monkeypatch):
+    listing = {
+        "errcode": 0,
+        "delivery_list": [{"delivery_id": "SF"}, {"delivery_id": "ZTO", "delivery_name": "中通"}],
+    }
+    _use(monkeypatch, Odd({"/cgi-bin/express/delivery/open_msg/get_delivery_list": listing}), True)
+    order = paid_through_wechat_pay(seeded, "zz-review-0004", items=EGGS)
+    shipped = ship(order["order_id"], "ZTO", "ZT0004")
+    assert shipped["code"] != "INTERNAL", shipped
+
+
+def test_an_is_trade_managed_answer_without_its_field_does_not_drop_the_upload(seeded, monkeypatch):
+    """errcode 0 but no `is_trade_managed` field (a missing field): nothing says the app is
+    outside trade management, yet the order is recorded NOT_MANAGED and never uploaded."""
+    order = paid_through_wechat_pay(seeded, "zz-review-0006", items=EGGS)
+    odd = Odd({"/wxa/sec/order/is_trade_managed": {"errcode": 0, "errmsg": "ok"}})
+    _use(monkeypatch, odd)
+    assert ship(order["order_id"], "ZTO", "ZT0006")["code"] == "OK"
+    monkeypatch.undo()
+    wechat_api.cache_clear()
+    travel(timedelta(hours=2))
+    try:
+        sync()
+    finally:
+        travel(timedelta(0))
+    assert len(uploads()) == 1, seeded.orders.find_one({"_id": order["order_id"]})[
+        "wechat_shipping"
+    ]
+
+
+def test_operators_can_list_the_orders_recorded_not_managed(seeded, monkeypatch):
+    order = paid_through_wechat_pay(seeded, "zz-review-0007", items=EGGS)
+    _use(
+        monkeypatch,
+        Odd({"/wxa/sec/order/is_trade_managed": {"errcode": 0, "is_trade_managed": False}}),
+    )
+    assert ship(order["order_id"], "ZTO", "ZT0007")["code"] == "OK"
+    stored = seeded.orders.find_one({"_id": order["order_id"]})
+    assert stored["wechat_shipping"]["state"] == "NOT_MANAGED"
+    found = as_operator("order_search", {"shipping_upload": "NOT_MANAGED"}, "admin")
+    assert found["code"] == "OK", found

@@ -148,3 +148,17 @@ def test_the_documented_delivery_list_and_trade_management_answers_are_read_as_d
         "/wxa/sec/order/is_trade_managed",
         golden("is_trade_managed")["request"],
     )
+
+
+def test_past_wechats_15_entries_the_first_15_parcels_out_stay_the_ones_uploaded():
+    """WeChat takes at most 15 entries; a later parcel must not displace one it has."""
+    merchants = [f"m{n:02d}" for n in range(1, 17)]
+    parcels = {
+        m: {"carrier": "ZTO", "tracking_no": f"Z{n}", "shipped_at": datetime(2026, 1, 1, n)}
+        for n, m in enumerate(merchants, start=1)
+    }
+    parcels["m00"] = {"carrier": "ZTO", "tracking_no": "Zlast", "shipped_at": datetime(2026, 2, 1)}
+    many = order(merchant_ids=["m00", *merchants], parcels=parcels)
+    body = shipping_information(many, AT)
+    assert body is not None and len(body["shipping_list"]) == 15
+    assert [p["tracking_no"] for p in body["shipping_list"]] == [f"Z{n}" for n in range(1, 16)]

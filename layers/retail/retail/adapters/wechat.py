@@ -34,6 +34,21 @@ API_UNAUTHORIZED = 48001
 TOKEN_REFUSED = frozenset({40001, 40014, 42001})
 
 
+def errcode_of(answer: Any) -> int:
+    """WeChat's errcode in an answer: 0 only for a documented success (`errcode` 0, or no
+    errcode with `errmsg` "ok"); -1, as WeChat's own "system busy", for anything else it
+    cannot be read from (not an object, not a number), so that the caller tries again."""
+    if not isinstance(answer, dict):
+        return BUSY
+    errcode = answer.get("errcode")
+    if errcode is None:
+        return 0 if answer.get("errmsg", "ok") == "ok" else BUSY
+    try:
+        return int(errcode)
+    except (TypeError, ValueError):
+        return BUSY
+
+
 class Transport(Protocol):
     def get_json(self, path: str, params: dict[str, str]) -> dict[str, Any]: ...
 
@@ -127,20 +142,31 @@ class WeChatApi:
         now = time.monotonic()
         if self._trade_managed is None or now >= self._trade_managed[1]:
             payload = self.call("/wxa/sec/order/is_trade_managed", {"appid": self.appid})
-            errcode = int(payload.get("errcode") or 0)
-            if errcode not in (0, API_UNAUTHORIZED):
-                raise UpstreamUnavailable(f"is_trade_managed failed (errcode {errcode})")
-            managed = not errcode and bool(payload.get("is_trade_managed"))
-            self._trade_managed = (managed, now + 3600)
+            errcode = errcode_of(payload)
+            answered = payload.get("is_trade_managed")
+            if errcode == API_UNAUTHORIZED:
+                answered = False
+            elif errcode or not isinstance(answered, bool):
+                raise UpstreamUnavailable(f"is_trade_managed answered {errcode}, {answered!r}")
+            # Not managed is asked again sooner: an app that joins is uploaded within minutes.
+            self._trade_managed = (answered, now + (3600 if answered else 300))
         return self._trade_managed[0]
 
     def delivery_list(self) -> dict[str, str]:
         """WeChat's delivery companies for shipping information, code -> name
         (/cgi-bin/express/delivery/open_msg/get_delivery_list)."""
         payload = self.call("/cgi-bin/express/delivery/open_msg/get_delivery_list", {})
-        if payload.get("errcode") or not payload.get("delivery_list"):
-            raise UpstreamUnavailable(f"no delivery list (errcode {payload.get('errcode')})")
-        return {c["delivery_id"]: c["delivery_name"] for c in payload["delivery_list"]}
+        listed = payload.get("delivery_list")
+        couriers = {
+            c["delivery_id"]: c["delivery_name"]
+            for c in (listed if isinstance(listed, list) else [])
+            if isinstance(c, dict)
+            and isinstance(c.get("delivery_id"), str)
+            and isinstance(c.get("delivery_name"), str)
+        }
+        if errcode_of(payload) or not couriers:
+            raise UpstreamUnavailable(f"no delivery list (errcode {errcode_of(payload)})")
+        return couriers
 
     def send_subscribe_message(
         self, openid: str, template_id: str, page: str, data: dict[str, str], state: str

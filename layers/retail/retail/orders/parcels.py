@@ -138,7 +138,9 @@ def mark_all_out(db: Db, order: Order, now: Any) -> Order:
         return order
     marked = orders_of(db).find_one_and_update(
         {"_id": order["_id"], "status": SHIPPED, "shipped_at": None},
-        {"$set": {"shipped_at": now}},
+        # every parcel out: WeChat hears the split delivery is finished (a waiting parcel
+        # refunded finishes it as much as the last one shipped)
+        {"$set": {"shipped_at": now, **shipping_due(now)}},
         return_document=ReturnDocument.AFTER,
     )
     return marked or orders_of(db).find_one({"_id": order["_id"]}) or order

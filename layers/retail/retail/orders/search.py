@@ -55,10 +55,11 @@ class OrderSearch(BaseModel):
     refund_request_status: Literal["REQUESTED", "APPROVED", "REJECTED"] | None = Field(
         None, description="a refund waiting for review or decided: REQUESTED is the review queue"
     )
-    shipping_upload: Literal["FAILED", "RETRYING", "NOT_SHIPPABLE"] | None = Field(
+    shipping_upload: Literal["FAILED", "RETRYING", "NOT_SHIPPABLE", "NOT_MANAGED"] | None = Field(
         None,
         description="orders whose shipping information WeChat refused (FAILED), has not taken "
-        "yet (RETRYING) or can no longer take (NOT_SHIPPABLE)",
+        "yet (RETRYING), can no longer take (NOT_SHIPPABLE) or was not asked for because the "
+        "mini-program was not under trade management (NOT_MANAGED)",
     )
     ship_within_hours: int | None = Field(
         None,

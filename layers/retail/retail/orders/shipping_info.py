@@ -64,7 +64,12 @@ def shipping_information(order: Order, now: datetime) -> dict[str, Any] | None:
 
 def _express(order: Order) -> dict[str, Any] | None:
     shipments: dict[tuple[str, str], list[str]] = {}  # (courier, tracking no) -> merchants
-    for merchant_id, parcel in sorted((order.get("parcels") or {}).items()):
+    # In the order they left, so that a later parcel never displaces one WeChat already has.
+    parcels = sorted(
+        (order.get("parcels") or {}).items(),
+        key=lambda item: (str(item[1].get("shipped_at") or ""), item[0]),
+    )
+    for merchant_id, parcel in parcels:
         key = (parcel["carrier"], parcel["tracking_no"])
         shipments.setdefault(key, []).append(merchant_id)
     if not shipments and order.get("carrier") and order.get("tracking_no"):

@@ -21,7 +21,7 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
-from retail.adapters.wechat import WeChatApi, wechat_api
+from retail.adapters.wechat import WeChatApi, errcode_of, wechat_api
 from retail.common.batches import BatchRequest, BatchSummary, Budget, Outcome, run_batches
 from retail.common.clock import utcnow
 from retail.common.database import database
@@ -61,8 +61,9 @@ LEASE = timedelta(minutes=2)  # longer than any call runs (60 s): a holder past 
 
 
 def shipping_due(now: datetime) -> dict[str, Any]:
-    """The mark a change sets with itself: WeChat must hear of this order's shipping."""
-    return {"shipping_due": now}
+    """The mark a change sets with itself: WeChat must hear of this order's shipping, with
+    the tries counted afresh (a new shipment is new news)."""
+    return {"shipping_due": now, "wechat_shipping.attempts": 0}
 
 
 def upload_shipping(
@@ -119,7 +120,7 @@ def _upload(db: Db, order: Order, api: WeChatApi, now: datetime) -> Outcome:
         return "processed"
     orders_of(db).update_one({"_id": order["_id"]}, {"$set": {"wechat_shipping.sending": said}})
     answer = api.call(UPLOAD, body)
-    errcode = int(answer.get("errcode") or 0)
+    errcode = errcode_of(answer)
     if errcode in ACCEPTED:
         _done(db, order, ShippingUpload.UPLOADED, now, said)
         log("shipping_uploaded", order_id=order["_id"], logistics=body["logistics_type"])
@@ -147,7 +148,7 @@ def _nothing_out_yet(db: Db, order: Order, api: WeChatApi, now: datetime) -> Out
         return "skipped"
     report = {"order_id": order["transaction_id"], "type": PRESALE, "delay_to": delay_to}
     answer = api.call(SPECIAL_ORDER, report)
-    errcode = int(answer.get("errcode") or 0)
+    errcode = errcode_of(answer)
     if errcode == 0:
         _done(db, order, None, now, marks={"wechat_shipping.presale_reported_at": now})
         return "processed"
@@ -161,19 +162,23 @@ def _nothing_out_yet(db: Db, order: Order, api: WeChatApi, now: datetime) -> Out
 
 
 def _wechat_has(api: WeChatApi, order: Order, body: dict[str, Any]) -> bool:
-    """Whether WeChat's record of the payment already shows this shipping (get_order)."""
+    """Whether WeChat's record of the payment already shows this shipping (get_order); an
+    answer it cannot read shows nothing."""
     answer = api.call(GET_ORDER, {"transaction_id": order["transaction_id"]})
-    shipping = (answer.get("order") or {}).get("shipping") or {}
-    if answer.get("errcode") or shipping.get("logistics_type") != body["logistics_type"]:
+    found = answer.get("order") if errcode_of(answer) == 0 else None
+    shipping = found.get("shipping") if isinstance(found, dict) else None
+    if not isinstance(shipping, dict) or shipping.get("logistics_type") != body["logistics_type"]:
         return False
     finished = body["delivery_mode"] == UNIFIED or bool(body.get("is_all_delivered"))
     if bool(shipping.get("finish_shipping")) != finished:
         return False
     if body["logistics_type"] != EXPRESS:
         return True
+    listed = shipping.get("shipping_list")
     theirs = {
         (p.get("express_company"), p.get("tracking_no"))
-        for p in shipping.get("shipping_list") or []
+        for p in (listed if isinstance(listed, list) else [])
+        if isinstance(p, dict)
     }
     ours = {(p["express_company"], p["tracking_no"]) for p in body["shipping_list"]}
     return theirs == ours
@@ -206,7 +211,8 @@ def _done(
         {"$set": record, "$unset": {"shipping_due": "", **cleared}},
     )
     if not left.matched_count:  # a newer change is due: record what WeChat has, let go
-        orders_of(db).update_one({"_id": order["_id"]}, {"$set": record, "$unset": released})
+        unset = released if error is not None else {**released, "wechat_shipping.error": ""}
+        orders_of(db).update_one({"_id": order["_id"]}, {"$set": record, "$unset": unset})
 
 
 def _retry_later(db: Db, order: Order, now: datetime, error: dict[str, Any]) -> None:
@@ -266,8 +272,8 @@ def _point_notices_at_the_order_page(db: Db, api: WeChatApi, now: datetime) -> N
         answer = api.call(SET_JUMP_PATH, {"path": ORDER_PAGE})
     except UpstreamUnavailable:
         return
-    if answer.get("errcode"):
-        log("msg_jump_path_refused", "WARNING", errcode=answer.get("errcode"))
+    if errcode_of(answer):
+        log("msg_jump_path_refused", "WARNING", errcode=errcode_of(answer))
         return
     db.platform_facts.update_one(
         {"_id": "msg_jump_path"}, {"$set": {"path": ORDER_PAGE, "at": now}}, upsert=True
