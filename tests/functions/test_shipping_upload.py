@@ -15,7 +15,7 @@ from retail.orders import mark_paid
 from retail.orders.shipping_upload import MOST_ATTEMPTS, upload_shipping
 from retail_dev.platform_journal import calls
 
-from .harness import as_operator, call, handler, paid_through_wechat_pay
+from .harness import as_operator, call, finish_erasures, handler, paid_through_wechat_pay
 
 pytestmark = pytest.mark.usefixtures("fresh_sandbox")
 UPLOAD = "/wxa/sec/order/upload_shipping_info"
@@ -447,3 +447,20 @@ def test_operators_can_list_the_orders_recorded_not_managed(seeded, monkeypatch)
     assert stored["wechat_shipping"]["state"] == "NOT_MANAGED"
     found = as_operator("order_search", {"shipping_upload": "NOT_MANAGED"}, "admin")
     assert found["code"] == "OK", found
+
+
+def test_a_buyer_erased_before_the_timer_uploads_their_membership_is_still_uploaded(seeded):
+    """A membership is left to the timer (WeChat indexes the payment after a minute); a buyer
+    who erases their account in that minute must not make the upload go to a pseudonym: the
+    erasure uploads what WeChat is owed before it anonymises the order."""
+    data = {"items": [{"sku_id": "p-vip-month-1", "qty": 1}], "delivery": "virtual"}
+    order = paid_through_wechat_pay(seeded, "zz-review-0005", **data)
+    assert seeded.orders.find_one({"_id": order["order_id"]})["status"] == "COMPLETED"
+    erased = call("user_delete", {"confirm": True})
+    assert erased["code"] == "OK" and erased["data"]["erased"] is True, erased
+    finish_erasures()
+    sync()
+    [body] = uploads()
+    stored = seeded.orders.find_one({"_id": order["order_id"]})
+    assert body["payer"]["openid"] == "o-test-user", body["payer"]
+    assert stored["wechat_shipping"]["state"] == "UPLOADED", stored["wechat_shipping"]

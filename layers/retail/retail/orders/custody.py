@@ -13,6 +13,7 @@ from retail.common.vocabulary import RefundRequestStatus as R
 from retail.store import Db
 
 from .document import orders_of
+from .shipping_upload import upload_shipping
 
 ENDED = [OrderStatus.CANCELLED, OrderStatus.FAILED, OrderStatus.REFUNDED]
 REVIEW_OPEN = (R.REQUESTED, R.APPROVED)
@@ -63,7 +64,12 @@ def anonymise_orders(db: Db, openid: str, alias: str) -> int:
     """A buyer's erasure: orders are financial records and stay, under a pseudonym and
     without the personal details (address, remark, pickup code, tracking, risk marks). An
     order that still needs the buyer (placed or asked about while the erasure ran) is left
-    until it has ended (the erasure's second sweep takes it)."""
+    until it has ended (the erasure's second sweep takes it). One whose shipping WeChat is
+    still owed is uploaded first, while it still names the payer WeChat knows."""
+    for owed in orders_of(db).find(
+        {"openid": openid, "shipping_due": {"$exists": True}}, {"_id": 1}
+    ):
+        upload_shipping(db, owed["_id"])
     waiting = orders_in_progress(db, openid, limit=None)
     kept: int = (
         orders_of(db)
