@@ -19,6 +19,7 @@ from .harness import as_operator, call, finish_erasures, handler, paid_through_w
 
 pytestmark = pytest.mark.usefixtures("fresh_sandbox")
 UPLOAD = "/wxa/sec/order/upload_shipping_info"
+MANAGED = "/wxa/sec/order/is_trade_managed"
 EGGS = [{"sku_id": "p-eggs-1", "qty": 1}]
 CST = timezone(timedelta(hours=8))
 
@@ -164,10 +165,13 @@ def test_an_upload_whose_answer_was_lost_is_checked_with_wechat_not_sent_again(s
 
 
 class Answering:
-    """WeChat answering every order-shipping call with one errcode."""
+    """WeChat answering the order-shipping APIs as told: `answers` by path, `otherwise` for
+    any other call (a proxy, a new API version, a refusal); the app is trade-managed unless
+    an answer says otherwise."""
 
-    def __init__(self, answer: dict[str, Any]) -> None:
-        self.answer = answer
+    def __init__(self, answers: dict[str, Any], otherwise: dict[str, Any] | None = None) -> None:
+        self.answers = answers
+        self.otherwise = otherwise or {"errcode": 0, "errmsg": "ok"}
         self.paths: list[str] = []
 
     def get_json(self, path: str, params: dict[str, str]) -> dict[str, Any]:
@@ -177,9 +181,11 @@ class Answering:
         self.paths.append(path)
         if path == "/cgi-bin/stable_token":
             return {"access_token": "t", "expires_in": 7200}
-        if path == "/wxa/sec/order/is_trade_managed":
-            return {"errcode": 0, "is_trade_managed": self.answer.get("managed", True)}
-        return self.answer
+        if path in self.answers:
+            return self.answers[path]
+        if path == MANAGED:
+            return {"errcode": 0, "is_trade_managed": True}
+        return self.otherwise
 
 
 def shipped_order(seeded: Any, key: str) -> str:
@@ -198,7 +204,7 @@ def shipped_order(seeded: Any, key: str) -> str:
 
 def test_a_mini_program_outside_trade_management_uploads_nothing(seeded):
     order_id = shipped_order(seeded, "ship-up-0008")
-    wechat = Answering({"managed": False})
+    wechat = Answering({MANAGED: {"errcode": 0, "is_trade_managed": False}})
     assert upload_shipping(seeded, order_id, api=WeChatApi(wechat, "wx1", "s")) == "skipped"
     assert UPLOAD not in wechat.paths
     after = seeded.orders.find_one({"_id": order_id})
@@ -207,7 +213,7 @@ def test_a_mini_program_outside_trade_management_uploads_nothing(seeded):
 
 def test_a_refusal_is_recorded_for_operators_and_a_closed_payment_is_not_retried(seeded):
     order_id = shipped_order(seeded, "ship-up-0009")
-    refused = Answering({"errcode": 10060014, "errmsg": "参数错误"})
+    refused = Answering({}, {"errcode": 10060014, "errmsg": "参数错误"})
     assert upload_shipping(seeded, order_id, api=WeChatApi(refused, "wx1", "s")) == "failed"
     after = seeded.orders.find_one({"_id": order_id})
     assert after["wechat_shipping"]["state"] == "FAILED" and "shipping_due" not in after
@@ -215,7 +221,7 @@ def test_a_refusal_is_recorded_for_operators_and_a_closed_payment_is_not_retried
     inspected = as_operator("order_inspect", {"order_id": order_id}, "service")
     assert inspected["data"]["order"]["wechat_shipping"]["state"] == "FAILED"
     closed_id = shipped_order(seeded, "ship-up-0010")
-    closed = Answering({"errcode": 10060004, "errmsg": "支付单处于不可发货的状态"})
+    closed = Answering({}, {"errcode": 10060004, "errmsg": "支付单处于不可发货的状态"})
     assert upload_shipping(seeded, closed_id, api=WeChatApi(closed, "wx1", "s")) == "failed"
     assert seeded.orders.find_one({"_id": closed_id})["wechat_shipping"]["state"] == "NOT_SHIPPABLE"
 
@@ -234,7 +240,7 @@ def test_an_expired_access_token_is_refreshed_once_and_the_call_made_again(seede
                 return {"access_token": "fresh", "expires_in": 7200}
             return super().post_json(path, params, body)
 
-    wechat = Expiring({"errcode": 0, "errmsg": "ok"})
+    wechat = Expiring({})
     assert upload_shipping(seeded, order_id, api=WeChatApi(wechat, "wx1", "s")) == "processed"
     assert wechat.paths.count(UPLOAD) == 2
 
@@ -283,7 +289,7 @@ def test_orders_near_wechats_48_hour_shipping_rule_are_found_oldest_first(seeded
 
 def test_operators_list_the_orders_whose_upload_wechat_refused(seeded):
     order_id = shipped_order(seeded, "ship-up-0017")
-    refused = Answering({"errcode": 10060014, "errmsg": "参数错误"})
+    refused = Answering({}, {"errcode": 10060014, "errmsg": "参数错误"})
     upload_shipping(seeded, order_id, api=WeChatApi(refused, "wx1", "s"))
     shipped_order(seeded, "ship-up-0018")  # due, not tried yet
     found = as_operator("order_search", {"shipping_upload": "FAILED"}, "service")["data"]
@@ -295,7 +301,7 @@ def test_operators_list_the_orders_whose_upload_wechat_refused(seeded):
 
 def test_a_payment_wechat_never_knows_is_left_to_an_operator_after_a_day_of_tries(seeded):
     order_id = shipped_order(seeded, "ship-up-0019")
-    unknown = Answering({"errcode": 10060001, "errmsg": "支付单不存在"})
+    unknown = Answering({}, {"errcode": 10060001, "errmsg": "支付单不存在"})
     api = WeChatApi(unknown, "wx1", "s")
     moved = timedelta(0)
     try:
@@ -341,28 +347,7 @@ def test_split_delivery_whose_last_waiting_parcel_is_refunded_is_finished_at_wec
     assert wechat["finish_shipping_count"] == 1
 
 
-class Odd:
-    """WeChat (a proxy, a new API version) answering the order-shipping APIs oddly."""
-
-    def __init__(self, answers: dict[str, Any]) -> None:
-        self.answers = answers
-        self.paths: list[str] = []
-
-    def get_json(self, path: str, params: dict[str, str]) -> dict[str, Any]:
-        raise AssertionError(path)
-
-    def post_json(self, path: str, params: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
-        self.paths.append(path)
-        if path == "/cgi-bin/stable_token":
-            return {"access_token": "t", "expires_in": 7200}
-        if path in self.answers:
-            return self.answers[path]
-        if path == "/wxa/sec/order/is_trade_managed":
-            return {"errcode": 0, "is_trade_managed": True}
-        return {"errcode": 0, "errmsg": "ok"}
-
-
-def _use(monkeypatch: Any, transport: Odd, couriers: bool = False) -> None:
+def _use(monkeypatch: Any, transport: Answering, couriers: bool = False) -> None:
     import retail.orders.couriers as couriers_module
     import retail.orders.shipping_upload as upload_module
 
@@ -381,7 +366,7 @@ def _use(monkeypatch: Any, transport: Odd, couriers: bool = False) -> None:
 )
 def test_odd_upload_answers_do_not_answer_internal_to_the_operator(seeded, monkeypatch, answer):
     order = paid_through_wechat_pay(seeded, "zz-review-0002", items=EGGS)
-    _use(monkeypatch, Odd({UPLOAD: answer}))
+    _use(monkeypatch, Answering({UPLOAD: answer}))
     shipped = ship(order["order_id"], "ZTO", "ZT0002")
     assert shipped["code"] == "OK", shipped
     stored = seeded.orders.find_one({"_id": order["order_id"]})
@@ -402,7 +387,7 @@ def test_an_odd_get_order_answer_does_not_break_the_timer(seeded, monkeypatch):
             }
         },
     )
-    _use(monkeypatch, Odd({"/wxa/sec/order/get_order": {"errcode": 0, "order": "gone"}}))
+    _use(monkeypatch, Answering({"/wxa/sec/order/get_order": {"errcode": 0, "order": "gone"}}))
     sync()  # the timer's answer is OK (sync asserts it)
 
 
@@ -411,7 +396,11 @@ def test_a_delivery_list_entry_without_a_name_does_not_answer_internal(seeded, m
         "errcode": 0,
         "delivery_list": [{"delivery_id": "SF"}, {"delivery_id": "ZTO", "delivery_name": "中通"}],
     }
-    _use(monkeypatch, Odd({"/cgi-bin/express/delivery/open_msg/get_delivery_list": listing}), True)
+    _use(
+        monkeypatch,
+        Answering({"/cgi-bin/express/delivery/open_msg/get_delivery_list": listing}),
+        True,
+    )
     order = paid_through_wechat_pay(seeded, "zz-review-0004", items=EGGS)
     shipped = ship(order["order_id"], "ZTO", "ZT0004")
     assert shipped["code"] != "INTERNAL", shipped
@@ -421,7 +410,7 @@ def test_an_is_trade_managed_answer_without_its_field_does_not_drop_the_upload(s
     """errcode 0 but no `is_trade_managed` field (a missing field): nothing says the app is
     outside trade management, yet the order is recorded NOT_MANAGED and never uploaded."""
     order = paid_through_wechat_pay(seeded, "zz-review-0006", items=EGGS)
-    odd = Odd({"/wxa/sec/order/is_trade_managed": {"errcode": 0, "errmsg": "ok"}})
+    odd = Answering({MANAGED: {"errcode": 0, "errmsg": "ok"}})
     _use(monkeypatch, odd)
     assert ship(order["order_id"], "ZTO", "ZT0006")["code"] == "OK"
     monkeypatch.undo()
@@ -440,7 +429,7 @@ def test_operators_can_list_the_orders_recorded_not_managed(seeded, monkeypatch)
     order = paid_through_wechat_pay(seeded, "zz-review-0007", items=EGGS)
     _use(
         monkeypatch,
-        Odd({"/wxa/sec/order/is_trade_managed": {"errcode": 0, "is_trade_managed": False}}),
+        Answering({MANAGED: {"errcode": 0, "is_trade_managed": False}}),
     )
     assert ship(order["order_id"], "ZTO", "ZT0007")["code"] == "OK"
     stored = seeded.orders.find_one({"_id": order["order_id"]})

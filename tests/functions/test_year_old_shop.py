@@ -24,6 +24,7 @@ TIMERS = (
     "group_expire",
     "coupon_lapsed",
     "housekeeping_run",
+    "shipping_sync",
 )
 
 
@@ -63,6 +64,7 @@ def test_the_history_is_finished_work_no_timer_finds_any_of_it(year_old):
         summary = timer(name)
         assert summary.get("processed", 0) == 0 and summary.get("failed", 0) == 0, (name, summary)
     assert year_old.orders.count_documents({"settlement_due": {"$exists": True}}) == 0
+    assert year_old.orders.count_documents({"shipping_due": {"$exists": True}}) == 0
 
 
 def test_todays_work_on_a_year_old_shop_is_found_and_done(year_old):

@@ -183,7 +183,7 @@ class WeChatApi:
                 "data": {key: {"value": value} for key, value in data.items()},
             },
         )
-        errcode = int(payload.get("errcode") or 0)
+        errcode = errcode_of(payload)
         if errcode:
             log(
                 "subscribe_message_refused",

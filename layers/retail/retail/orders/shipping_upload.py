@@ -125,7 +125,7 @@ def _upload(db: Db, order: Order, api: WeChatApi, now: datetime) -> Outcome:
         _done(db, order, ShippingUpload.UPLOADED, now, said)
         log("shipping_uploaded", order_id=order["_id"], logistics=body["logistics_type"])
         return "processed"
-    error = {"errcode": errcode, "errmsg": str(answer.get("errmsg") or "")}
+    error = _refusal(answer, errcode)
     if errcode in RETRY and _attempts(order) < MOST_ATTEMPTS:
         _retry_later(db, order, now, error)
         return "failed"
@@ -152,7 +152,7 @@ def _nothing_out_yet(db: Db, order: Order, api: WeChatApi, now: datetime) -> Out
     if errcode == 0:
         _done(db, order, None, now, marks={"wechat_shipping.presale_reported_at": now})
         return "processed"
-    error = {"errcode": errcode, "errmsg": str(answer.get("errmsg") or "")}
+    error = _refusal(answer, errcode)
     if (errcode in RETRY or errcode == NOT_YET_KNOWN) and _attempts(order) < MOST_ATTEMPTS:
         _retry_later(db, order, now, error)
     else:
@@ -236,6 +236,11 @@ def _retry_later(db: Db, order: Order, now: datetime, error: dict[str, Any]) -> 
     )
     if not paused.matched_count:  # a newer change is due now: the next call takes it
         orders_of(db).update_one({"_id": order["_id"]}, {"$unset": {"wechat_shipping.lease": ""}})
+
+
+def _refusal(answer: dict[str, Any], errcode: int) -> dict[str, Any]:
+    """What an operator sees of a WeChat answer that was not an acceptance."""
+    return {"errcode": errcode, "errmsg": str(answer.get("errmsg") or "")}
 
 
 def _attempts(order: Order) -> int:
