@@ -50,6 +50,8 @@ const STATUS = {
   REQUESTED: "待审核", APPROVED: "已同意", ON_SALE: "在售", OFF_SALE: "已下架", ACTIVE: "生效", PAUSED: "暂停",
   PENDING: "待发起", PROCESSING: "退款中", SUCCESS: "已到账", ABNORMAL: "异常", DELIVERED: "已送达", WAITING: "待发货",
 };
+// Why WeChat's content checks hold a review (and how they judged a ticket's text).
+const HELD = { RISKY: "违规", REVIEW: "待人工审核", UNCHECKED: "未能检测", PENDING: "图片检测中" };
 // What operators did, by the function's name in the audit log.
 const ACTIONS = {
   order_ship: "发货", refund_review: "退款审核", risk_review: "风控审核", order_pickup_verify: "自提核销",
@@ -682,8 +684,8 @@ async function productEditor(productId) {
 // --- src/service.js
 "use strict";
 
-// Customer service: answering and hiding reviews, and the feedback tickets (high-value
-// customers first).
+// Customer service: answering and hiding reviews, the reviews WeChat's content checks hold
+// (with why), and the feedback tickets (high-value customers first).
 Object.assign(PAGES, {
   async reviews() {
     // Products chosen by name (best sellers first), the top one shown at once.
@@ -707,13 +709,31 @@ Object.assign(PAGES, {
     onButton(".hide-review", (d) => call("review_moderate", { review_id: d.id, hidden: true }),
       () => "隐藏这条评价？它将不再计入评分。");
   },
+  async held() {
+    // Reviews nobody sees yet: WeChat judged them risky (never shown), asked for a person
+    // (review), could not be asked (unchecked), or an image's answer is awaited (pending).
+    const reason = params().get("held") || "";
+    const found = await call("review_queue", reason ? { held: reason, limit: 200 } : { limit: 200 });
+    const { rows, more } = slice(found.reviews);
+    page.innerHTML = filters([{ name: "held", label: "原因", options: [["", "全部"], ...Object.entries(HELD)] }])
+      + table("held-table", ["评价", "评分", "内容", "图片", "原因", "检测结果", "时间", "操作"], rows.map((r) => [
+        figure(`held-${r.review_id}`, r.held, r.review_id), "★".repeat(r.rating), esc(r.text),
+        esc(r.images.map((i) => `${i.key.split("/").pop()} ${HELD[i.judgement] || "通过"}`).join("，")),
+        esc(HELD[r.held]), esc(r.why), esc(shanghai(r.created_at)),
+        r.held === "RISKY" ? "不可展示" : `<button type="button" class="show-review" data-id="${esc(r.review_id)}">展示</button>`])) + pager(more);
+    bindFilters();
+    bindPager();
+    onButton(".show-review", (d) => call("review_moderate", { review_id: d.id, hidden: false }),
+      () => "展示这条评价？买家和其他用户都将看到它。");
+  },
   async tickets() {
     const status = params().get("status") || "OPEN";
     const found = await call("feedback_queue", { status, limit: 200 });
     const { rows, more } = slice(found.tickets);
     page.innerHTML = filters([{ name: "status", label: "状态", options: [["OPEN", "待处理"], ["IN_PROGRESS", "处理中"], ["RESOLVED", "已解决"], ["CLOSED", "已关闭"]] }])
       + table("tickets-table", ["工单", "类型", "内容", "订单", "优先", "状态", "时间", "处理"], rows.map((t) => [
-        figure(`ticket-${t.ticket_id}`, t.status, t.ticket_id), t.kind === "complaint" ? "投诉" : "建议", esc(t.text), esc(t.order_id),
+        figure(`ticket-${t.ticket_id}`, t.status, t.ticket_id), t.kind === "complaint" ? "投诉" : "建议",
+        t.content_check && t.content_check !== "PASS" ? `<span class="flag">${esc(HELD[t.content_check])}</span> ${esc(t.text)}` : esc(t.text), esc(t.order_id),
         t.priority === 1 ? "高" : "", esc(label(t.status)), esc(shanghai(t.created_at)),
         form(`ticket-${t.ticket_id}`, [
           { name: "status", label: "状态", options: [["IN_PROGRESS", "处理中"], ["RESOLVED", "已解决"], ["CLOSED", "已关闭"]] },
@@ -735,7 +755,7 @@ Object.assign(PAGES, {
 const ROLE_PAGES = {
   admin: null,
   merchant: ["dashboard", "funnel", "segments", "orders", "order", "products", "reviews", "ads", "statements"],
-  service: ["orders", "order", "pickup", "refunds", "risk", "reviews", "tickets"],
+  service: ["orders", "order", "pickup", "refunds", "risk", "reviews", "held", "tickets"],
 };
 const RANGE_PAGES = ["dashboard", "funnel", "channels", "ads"];
 

@@ -95,6 +95,7 @@ def _value_problems(config: Any) -> Iterator[Problem]:
         ("RETAIL_SESSION_SECRET", lambda v: len(v.encode()) >= 32, "must be at least 32 bytes"),
         ("RETAIL_PSEUDONYM_SECRET", lambda v: len(v.encode()) >= 32, "must be at least 32 bytes"),
         ("WECHATPAY_APIV3_KEY", lambda v: len(v.encode()) == 32, "must be exactly 32 bytes"),
+        ("WECHAT_PUSH_AES_KEY", lambda v: len(v) == 43, "must be the 43-character EncodingAESKey"),
         ("WECHATPAY_NOTIFY_URL", lambda v: v.startswith("https://"), "must be an https:// URL"),
         ("WECHATPAY_REFUND_NOTIFY_URL", lambda v: v.startswith("https://"), "must be https://"),
     ):

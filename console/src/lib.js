@@ -48,6 +48,8 @@ const STATUS = {
   REQUESTED: "待审核", APPROVED: "已同意", ON_SALE: "在售", OFF_SALE: "已下架", ACTIVE: "生效", PAUSED: "暂停",
   PENDING: "待发起", PROCESSING: "退款中", SUCCESS: "已到账", ABNORMAL: "异常", DELIVERED: "已送达", WAITING: "待发货",
 };
+// Why WeChat's content checks hold a review (and how they judged a ticket's text).
+const HELD = { RISKY: "违规", REVIEW: "待人工审核", UNCHECKED: "未能检测", PENDING: "图片检测中" };
 // What operators did, by the function's name in the audit log.
 const ACTIONS = {
   order_ship: "发货", refund_review: "退款审核", risk_review: "风控审核", order_pickup_verify: "自提核销",

@@ -7,7 +7,7 @@
 const ROLE_PAGES = {
   admin: null,
   merchant: ["dashboard", "funnel", "segments", "orders", "order", "products", "reviews", "ads", "statements"],
-  service: ["orders", "order", "pickup", "refunds", "risk", "reviews", "tickets"],
+  service: ["orders", "order", "pickup", "refunds", "risk", "reviews", "held", "tickets"],
 };
 const RANGE_PAGES = ["dashboard", "funnel", "channels", "ads"];
 

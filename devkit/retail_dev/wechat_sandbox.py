@@ -9,6 +9,12 @@ Sign-in: a code gives a stable openid ("dev:<openid>" gives that openid); codes 
 "invalid", "ratelimited", "blocked" or "busy" rehearse 40029, 45011, 40226 and -1.
 Subscribe messages to openids starting "o-refused" fail with 43101, "o-baddata" with 47003.
 
+Content security (msg_sec_check and media_check_async, version 2): text containing 违规样例 is
+risky, 待审样例 review, anything else passes (docs/contract.md); an image whose link's
+path contains "risky" or "needs-review" is judged so, one containing "undownloadable"
+answers -1008, and each image's answer is pushed to platform_event (wechat_push_sender.py),
+as WeChat does.
+
 Order shipping management (developers.weixin.qq.com/miniprogram/dev/server/API/order_shipping/;
 the facts and addresses are in docs/decisions/0020-wechat-shipping-information.md): a payment
 is one the local WeChat Pay took (retail_dev.wechatpay_sandbox); its shipping information is
@@ -22,13 +28,20 @@ import hashlib
 import os
 import random
 import time
+import urllib.parse
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
+from retail.adapters.wechat_push import push_secrets
 from retail.common.database import database
 
 from .platform_journal import record
+from .wechat_push_sender import queue_push
+
+# The local WeChat's message-push settings (Token, EncodingAESKey), where none are configured.
+PUSH_TOKEN = "sandbox-push-token"
+PUSH_AES_KEY = "c2FuZGJveC1tZXNzYWdlLXB1c2gta2V5LTMyYnl0ZXM"
 
 # The sandbox's delivery-company list: codes as the order-shipping service's list names them
 # (cgi-bin/express/delivery/open_msg/get_delivery_list; a live answer lists about 1,500).
@@ -119,6 +132,68 @@ def _subscribe_send(body: dict[str, Any]) -> Answer:
     if body["touser"].startswith("o-baddata"):
         return _error(47003, "argument invalid! data.thing1.value invalid")
     return OK
+
+
+def _msg_sec_check(body: dict[str, Any]) -> Answer:
+    if not isinstance(body.get("openid"), str) or not body["openid"]:
+        return _error(40003, "invalid openid")
+    if body.get("version") != 2 or body.get("scene") not in (1, 2, 3, 4):
+        return _error(40097, "invalid args")
+    content = str(body.get("content", ""))
+    suggest, label = ("risky", 20001) if "违规样例" in content else ("pass", 100)
+    if suggest == "pass" and "待审样例" in content:
+        suggest, label = "review", 21000
+    detail = [{"strategy": "content_model", "errcode": 0, "suggest": suggest, "label": label}]
+    trace_id = f"sandbox-{time.time_ns():x}"
+    return {
+        **OK,
+        "result": {"suggest": suggest, "label": label},
+        "detail": detail,
+        "trace_id": trace_id,
+    }
+
+
+def _media_check_async(body: dict[str, Any]) -> Answer:
+    if not isinstance(body.get("openid"), str) or not body["openid"]:
+        return _error(40003, "invalid openid")
+    if body.get("media_type") not in (1, 2):
+        return _error(40004, "invalid media type")
+    url = urllib.parse.urlparse(str(body.get("media_url", ""))).path  # not the signature
+    trace_id = f"sandbox-media-{time.time_ns():x}-{random.randrange(16**6):06x}"
+    suggest, label = ("risky", 20002) if "risky" in url else ("pass", 100)
+    if suggest == "pass" and "needs-review" in url:
+        suggest, label = "review", 21000
+    failed = "undownloadable" in url
+    queue_push(
+        {
+            "ToUserName": "gh_sandbox",
+            "FromUserName": body["openid"],
+            "CreateTime": int(time.time()),
+            "MsgType": "event",
+            "Event": "wxa_media_check",
+            "appid": push_secrets_appid(),
+            "trace_id": trace_id,
+            "version": 2,
+            "detail": [
+                {
+                    "strategy": "content_model",
+                    "errcode": 0,
+                    "suggest": suggest,
+                    "label": label,
+                    "prob": 90,
+                }
+            ],
+            "errcode": -1008 if failed else 0,
+            "errmsg": "download error" if failed else "ok",
+            "result": {"suggest": suggest, "label": label},
+        }
+    )
+    return {**OK, "trace_id": trace_id}
+
+
+def push_secrets_appid() -> str:
+    secrets = push_secrets()
+    return secrets.appid if secrets else ""
 
 
 def _delivery_list(_body: dict[str, Any]) -> Answer:
@@ -348,6 +423,8 @@ _ROUTES: dict[str, Callable[[dict[str, Any]], Answer]] = {
     "/cgi-bin/stable_token": _stable_token,
     "/cgi-bin/message/subscribe/send": _subscribe_send,
     "/cgi-bin/express/delivery/open_msg/get_delivery_list": _delivery_list,
+    "/wxa/msg_sec_check": _msg_sec_check,
+    "/wxa/media_check_async": _media_check_async,
     "/wxa/sec/order/is_trade_managed": _is_trade_managed,
     "/wxa/sec/order/upload_shipping_info": _upload_shipping_info,
     "/wxa/sec/order/get_order": _get_order,

@@ -3,7 +3,7 @@
 
 export type ErrorCode = "INVALID_ARGUMENT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "OUT_OF_STOCK" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "UPSTREAM_UNAVAILABLE" | "UNAVAILABLE" | "INTERNAL";
 
-export type ErrorReason = "CONSENT_REQUIRED" | "RISK_BLOCKED" | "NEW_ACCOUNT" | "METRIC_NOT_RECORDED" | "STORE_UNREACHABLE" | "DAY_NOT_ENDED" | "GROUP_NOT_FORMED" | "PARCELS_WAITING" | "ALREADY_ANSWERED" | "PLATFORM_ONLY" | "ORDERS_OPEN" | "PICKUP_CODE_SHARED";
+export type ErrorReason = "CONSENT_REQUIRED" | "RISK_BLOCKED" | "NEW_ACCOUNT" | "METRIC_NOT_RECORDED" | "STORE_UNREACHABLE" | "DAY_NOT_ENDED" | "GROUP_NOT_FORMED" | "PARCELS_WAITING" | "ALREADY_ANSWERED" | "PLATFORM_ONLY" | "ORDERS_OPEN" | "PICKUP_CODE_SHARED" | "CONTENT_RISKY";
 
 export interface ErrorDetails {
   reason?: ErrorReason;
@@ -392,12 +392,37 @@ export type Health = {
   time: string;
 };
 
+export type HeldReview = {
+  review_id: string;
+  product_id: string;
+  rating: number;
+  text: string;
+  images: Array<ImageCheck>;
+  held: Judgement;
+  /** the check's finding in words, for the console */
+  why: string;
+  created_at: string;
+};
+
+export type HeldReviews = {
+  reviews: Array<HeldReview>;
+};
+
 export type Housekeep = Record<string, unknown>;
 
 export type HousekeepingSummary = {
   /** account erasures swept again and closed */
   erasures_finished: number;
 };
+
+export type ImageCheck = {
+  key: string;
+  judgement: Judgement;
+  label: number;
+  asked_at: string | null;
+};
+
+export type Judgement = "PASS" | "PENDING" | "UNCHECKED" | "REVIEW" | "RISKY";
 
 export type ListAds = {
   position: "home_banner" | "category_top";
@@ -784,6 +809,12 @@ export type PublishProduct = {
   on_sale: boolean;
 };
 
+/** WeChat's GET (its query: echostr) or POST (`{"ToUserName", "Encrypt"}`); WeChat may add fields, and what matters was checked from the raw request. */
+export type PushRequest = {
+  echostr?: string | null;
+  Encrypt?: string | null;
+};
+
 /** An order's prices as order_place would charge them (integer fen). */
 export type Quote = {
   lines: Array<PricedLine>;
@@ -856,6 +887,12 @@ export type ReviewPage = {
   has_more: boolean;
 };
 
+export type ReviewQueue = {
+  /** one reason only; all held reviews when absent */
+  held?: "REVIEW" | "UNCHECKED" | "PENDING" | "RISKY" | null;
+  limit?: number;
+};
+
 export type ReviewRefund = {
   order_id: string;
   approve: boolean;
@@ -879,6 +916,8 @@ export type ReviewView = {
   images: Array<string>;
   buyer: string;
   reply: string | null;
+  /** why nobody sees it yet (content checks); null once shown */
+  held: Judgement | null;
   created_at: string;
 };
 
@@ -1310,6 +1349,8 @@ export type TicketView = {
   priority: number;
   segment: string | null;
   reply: string | null;
+  /** WeChat's judgement of the text */
+  content_check: Judgement | null;
   created_at: string;
 };
 
@@ -1688,6 +1729,11 @@ export declare namespace payment_reconcile {
   export type Data = BatchSummary;
 }
 
+export declare namespace platform_event {
+  export type Request = PushRequest;
+  export type Data = Record<string, unknown>;
+}
+
 export declare namespace product_publish {
   export type Request = PublishProduct;
   export type Data = ProductStatus;
@@ -1736,6 +1782,11 @@ export declare namespace review_list {
 export declare namespace review_moderate {
   export type Request = ModerateReview;
   export type Data = ReviewView;
+}
+
+export declare namespace review_queue {
+  export type Request = ReviewQueue;
+  export type Data = HeldReviews;
 }
 
 export declare namespace risk_queue {
@@ -1891,6 +1942,7 @@ export interface Functions {
   payment_notify: { auth: "webhook"; request: payment_notify.Request; data: payment_notify.Data };
   payment_prepay: { auth: "user"; request: payment_prepay.Request; data: payment_prepay.Data };
   payment_reconcile: { auth: "timer"; request: payment_reconcile.Request; data: payment_reconcile.Data };
+  platform_event: { auth: "webhook"; request: platform_event.Request; data: platform_event.Data };
   product_publish: { auth: "operator"; request: product_publish.Request; data: product_publish.Data };
   product_save: { auth: "operator"; request: product_save.Request; data: product_save.Data };
   recommend: { auth: "optional"; request: recommend.Request; data: recommend.Data };
@@ -1901,6 +1953,7 @@ export interface Functions {
   review_create: { auth: "user"; request: review_create.Request; data: review_create.Data };
   review_list: { auth: "optional"; request: review_list.Request; data: review_list.Data };
   review_moderate: { auth: "operator"; request: review_moderate.Request; data: review_moderate.Data };
+  review_queue: { auth: "operator"; request: review_queue.Request; data: review_queue.Data };
   risk_queue: { auth: "operator"; request: risk_queue.Request; data: risk_queue.Data };
   risk_review: { auth: "operator"; request: risk_review.Request; data: risk_review.Data };
   settlement_run: { auth: "timer"; request: settlement_run.Request; data: settlement_run.Data };

@@ -2,6 +2,7 @@
 
 POST /dev/pay/<out_trade_no>/succeed[?duplicates=N]  the buyer pays; N notifications at once
 POST /dev/refund/<out_refund_no>/<SUCCESS|ABNORMAL|CLOSED>  WeChat Pay finishes a refund
+POST /dev/wechat/push  the local WeChat sends every message push it holds (media checks, ...)
 GET /dev/platform/calls[?path=<prefix>]  what the back end sent to WeChat and WeChat Pay
 """
 
@@ -24,6 +25,10 @@ def sandbox_route(path: str) -> Reply:
         if len(parts) == 4 and parts[1] == "pay" and parts[3] == "succeed":
             duplicates = min(int(parse_qs(query).get("duplicates", ["1"])[0]), 50)
             statuses = sandbox.pay(parts[2], duplicates)
+        elif parts[1:] == ["wechat", "push"]:
+            from retail_dev.wechat_push_sender import deliver_pushes
+
+            statuses = deliver_pushes()
         elif (
             len(parts) == 4
             and parts[1] == "refund"

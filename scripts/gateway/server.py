@@ -197,6 +197,7 @@ def serve(
     # The sandbox notifies this gateway unless told otherwise.
     os.environ.setdefault("WECHATPAY_NOTIFY_URL", f"http://{host}:{port}/http/payment_notify")
     os.environ.setdefault("WECHATPAY_REFUND_NOTIFY_URL", f"http://{host}:{port}/http/refund_notify")
+    os.environ.setdefault("RETAIL_DEV_WECHAT_PUSH_URL", f"http://{host}:{port}/http/platform_event")
     reset_settings()
     log_collection_scans()
     handler = type(

@@ -39,6 +39,7 @@ def complete(tmp_path) -> dict[str, str]:
         RETAIL_SESSION_SECRET="a-session-secret-of-at-least-32-bytes!",
         RETAIL_PSEUDONYM_SECRET="a-pseudonym-key-of-at-least-32-bytes!!",
         WECHATPAY_APIV3_KEY="k" * 32,
+        WECHAT_PUSH_AES_KEY="A" * 43,
         WECHATPAY_PRIVATE_KEY_FILE=str(tmp_path / "apiclient_key.pem"),
         WECHATPAY_PUBLIC_KEY_FILE=str(tmp_path / "pub_key.pem"),
         WECHATPAY_NOTIFY_URL="https://notify.example/pay",

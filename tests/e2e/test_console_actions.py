@@ -482,6 +482,33 @@ def test_reviews_are_answered_and_hidden_and_tickets_resolved(shop, page):
     assert [t["ticket_id"] for t in closed] == [ticket["ticket_id"]]
 
 
+def test_held_reviews_show_why_and_only_those_not_risky_can_be_shown(shop, page):
+    buyer = Shopper(shop, "o-console-held", "13900007777")
+    held = {}
+    for sku, text in (("p-tomato-1", "待审样例：还行"), ("p-eggs-1", "违规样例")):
+        order = buyer.shipped_order(sku, f"SF30000000{len(held) + 2:02d}")
+        buyer.call("order_confirm", {"order_id": order["order_id"]})
+        review = buyer.call(
+            "review_create",
+            {"order_id": order["order_id"], "sku_id": sku, "rating": 3, "text": text},
+        )
+        held[review["held"]] = review["review_id"]
+    assert set(held) == {"REVIEW", "RISKY"}
+    open_page(page, "held")
+    rows = page.inner_text("[data-testid=held-table]")
+    assert "待人工审核" in rows and "违规" in rows and "时政" in rows  # why, in words
+    assert page.locator(f".show-review[data-id='{held['RISKY']}']").count() == 0
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "action-held-reviews.png"), full_page=True)
+    page.once("dialog", lambda d: d.accept())
+    page.click(f".show-review[data-id='{held['REVIEW']}']")
+    page.wait_for_selector("#notice:visible")
+    shown = buyer.call("review_list", {"product_id": "p-tomato"})["reviews"]
+    assert [r["review_id"] for r in shown] == [held["REVIEW"]]
+    assert buyer.call("review_list", {"product_id": "p-eggs"})["reviews"] == []
+    assert [r["review_id"] for r in admin(shop, "review_queue", {})["reviews"]] == [held["RISKY"]]
+
+
 def test_ad_slot_is_saved_and_served(shop, page):
     open_page(page, "ads")
     now = utcnow() + timedelta(hours=8)  # the form takes Asia/Shanghai times

@@ -72,13 +72,30 @@ def consent(openid: str) -> None:
 
 
 def http_event(
-    body: str, headers: dict[str, str] | None = None, method: str = "POST"
+    body: str,
+    headers: dict[str, str] | None = None,
+    method: str = "POST",
+    query: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     event = sample("http_trigger")
     event["httpMethod"] = event["requestContext"]["httpMethod"] = method
     event["headers"].update(headers or {})
     event["body"] = body
+    event["queryString"] = dict(query or {})
     return event
+
+
+def push_to_platform_event(query: dict[str, str], body: str) -> int:
+    """One message push, as WeChat's server sends it, to platform_event; its HTTP status."""
+    status: int = handler("platform_event")(http_event(body, query=query), {})["statusCode"]
+    return status
+
+
+def deliver_wechat_pushes() -> list[int]:
+    """Everything the local WeChat has to push (media-check results, ...), delivered now."""
+    from retail_dev.wechat_push_sender import deliver_pushes
+
+    return deliver_pushes(push_to_platform_event)
 
 
 def as_operator(name: str, data: Any, role: str = "admin", operator_id: str = "op1") -> Any:

@@ -28,6 +28,7 @@ ROLES = {
     "feedback_queue": {"admin", "service"},
     "feedback_update": {"admin", "service"},
     "review_moderate": {"admin", "service", "merchant"},
+    "review_queue": {"admin", "service"},
     "survey_report": {"admin", "service"},
     "experiment_save": {"admin"},
     "flag_save": {"admin"},

@@ -30,7 +30,7 @@ TIMERS = [
     "settlement_run",
     "shipping_sync",
 ]
-WEBHOOKS = ["delivery_notify", "payment_notify", "refund_notify"]
+WEBHOOKS = ["delivery_notify", "payment_notify", "platform_event", "refund_notify"]
 
 
 def golden(name: str) -> dict[str, Any]:

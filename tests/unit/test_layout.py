@@ -37,6 +37,8 @@ DOMAINS = {
     "retail.ads",
     "retail.experiments",
     "retail.privacy",
+    "retail.content",
+    "retail.wechat_events",
 }
 HEAVY = ("boto3", "botocore", "tencentcloud", "gateway", "mongomock", "moto")
 

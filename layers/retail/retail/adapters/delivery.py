@@ -40,7 +40,7 @@ def sign_notification(body: bytes) -> str:
     return hmac.new(settings().delivery_secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def notification_is_genuine(body: bytes, headers: dict[str, str]) -> bool:
+def notification_is_genuine(body: bytes, headers: dict[str, str], _query: dict[str, str]) -> bool:
     """Whether `X-Delivery-Signature` is our HMAC of the raw body (constant-time compare)."""
     signature = headers.get("x-delivery-signature") or ""
     # bytes: compare_digest refuses non-ASCII text, and a hostile header may carry some

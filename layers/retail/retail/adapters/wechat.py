@@ -1,4 +1,5 @@
-"""The WeChat server API (sign-in, subscribe messages, order shipping management), over a
+"""The WeChat server API (sign-in, subscribe messages, order shipping management, content
+security), over a
 transport that is real HTTPS or, in dev and tests, the local WeChat (retail_dev.wechat_sandbox).
 
 Only the transport differs between production and dev/tests: the request building, errcode
@@ -55,6 +56,21 @@ class Transport(Protocol):
     def post_json(
         self, path: str, params: dict[str, str], body: dict[str, Any]
     ) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class ContentVerdict:
+    """WeChat's judgement of user text (msg_sec_check v2): `suggest` is "pass", "review" or
+    "risky", or "unchecked" when WeChat gave none (unreachable, busy, or refused the call:
+    `errcode` says which); `label` is WeChat's category (100 normal, 20001 politics, ...)."""
+
+    suggest: str
+    label: int = 0
+    trace_id: str = ""
+    errcode: int = 0
+
+
+SUGGESTIONS = frozenset({"pass", "review", "risky"})
 
 
 @dataclass(frozen=True)
@@ -192,6 +208,50 @@ class WeChatApi:
                 errmsg=payload.get("errmsg"),
             )
         return errcode
+
+    def check_text(self, openid: str, scene: int, content: str) -> ContentVerdict:
+        """Ask WeChat to judge user text (/wxa/msg_sec_check, version 2). WeChat needs the
+        writer to have opened the mini-program in the last two hours, so it is asked at writing
+        time. Never raises: what WeChat did not judge is "unchecked"."""
+        try:
+            payload = self.call(
+                "/wxa/msg_sec_check",
+                {"content": content, "version": 2, "scene": scene, "openid": openid},
+            )
+        except UpstreamUnavailable:
+            return ContentVerdict("unchecked", errcode=BUSY)
+        errcode = errcode_of(payload)
+        result = payload.get("result")
+        suggest = result.get("suggest") if isinstance(result, dict) else None
+        if errcode or suggest not in SUGGESTIONS:
+            log(
+                "content_check_unanswered", "WARNING", errcode=errcode, errmsg=payload.get("errmsg")
+            )
+            return ContentVerdict("unchecked", errcode=errcode or BUSY)
+        assert isinstance(result, dict)
+        label = result.get("label")
+        return ContentVerdict(
+            str(suggest),
+            label if isinstance(label, int) else 0,
+            str(payload.get("trace_id") or ""),
+        )
+
+    def check_image_async(self, openid: str, scene: int, url: str) -> str | None:
+        """Ask WeChat to judge an image it downloads from `url` (/wxa/media_check_async,
+        version 2); its answer arrives later by message push (wxa_media_check), matched by the
+        trace_id answered here. None when WeChat did not take the request."""
+        try:
+            payload = self.call(
+                "/wxa/media_check_async",
+                {"media_url": url, "media_type": 2, "version": 2, "scene": scene, "openid": openid},
+            )
+        except UpstreamUnavailable:
+            return None
+        trace_id = payload.get("trace_id")
+        if errcode_of(payload) or not isinstance(trace_id, str) or not trace_id:
+            log("media_check_refused", "WARNING", errcode=errcode_of(payload))
+            return None
+        return trace_id
 
     def code2session(self, code: str) -> WeChatSession:
         """Exchange a wx.login code. Raises InvalidArgument, RateLimited, Forbidden or

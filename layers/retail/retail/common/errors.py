@@ -75,6 +75,7 @@ class Reason(str, Enum):
     PLATFORM_ONLY = "PLATFORM_ONLY"
     ORDERS_OPEN = "ORDERS_OPEN"
     PICKUP_CODE_SHARED = "PICKUP_CODE_SHARED"
+    CONTENT_RISKY = "CONTENT_RISKY"
 
 
 REASON_CODE: dict[Reason, ErrorCode] = {
@@ -90,6 +91,7 @@ REASON_CODE: dict[Reason, ErrorCode] = {
     Reason.PLATFORM_ONLY: ErrorCode.FORBIDDEN,
     Reason.ORDERS_OPEN: ErrorCode.CONFLICT,
     Reason.PICKUP_CODE_SHARED: ErrorCode.CONFLICT,
+    Reason.CONTENT_RISKY: ErrorCode.CONFLICT,
 }
 
 REASON_MEANING: dict[Reason, str] = {
@@ -105,6 +107,7 @@ REASON_MEANING: dict[Reason, str] = {
     Reason.PLATFORM_ONLY: "memberships are the platform's own goods, saved by an admin",
     Reason.ORDERS_OPEN: "erasure waits until the orders in `details.order_ids` have ended",
     Reason.PICKUP_CODE_SHARED: "several paid orders at the store carry this code: give order_id",
+    Reason.CONTENT_RISKY: "WeChat's content check found it risky: it is shown to nobody",
 }
 
 

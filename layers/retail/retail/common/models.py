@@ -47,3 +47,10 @@ class DayRange(BaseModel):
         if (self.end - self.start).days > MAX_REPORT_DAYS:
             raise ValueError(f"end: at most {MAX_REPORT_DAYS} days after start")
         return self
+
+
+class PlainText(BaseModel):
+    """An answer a partner reads as text, not as the JSON envelope (WeChat's message push
+    wants `echostr` back as it came, and "success" for an event)."""
+
+    text: str

@@ -25,6 +25,8 @@ PRODUCTION_SETTINGS: tuple[Required, ...] = (
     ),
     Required("WECHAT_APPID", False, "code2session, subscribe messages"),
     Required("WECHAT_APP_SECRET", True, "code2session, access tokens"),
+    Required("WECHAT_PUSH_TOKEN", True, "verifies WeChat's message push (platform_event)"),
+    Required("WECHAT_PUSH_AES_KEY", True, "opens WeChat's message push in secure mode"),
     Required("WECHATPAY_MCHID", False, "WeChat Pay merchant"),
     Required("WECHATPAY_APPID", False, "WeChat Pay app id"),
     Required("WECHATPAY_APIV3_KEY", True, "decrypts payment and refund notifications"),

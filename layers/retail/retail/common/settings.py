@@ -38,6 +38,8 @@ class Settings(BaseModel):
     WECHAT_APP_SECRET: str | None = None
     WECHAT_API_BASE: str = "https://api.weixin.qq.com"
     WECHAT_TIMEOUT_SECONDS: float = Field(3.0, gt=0, le=30)
+    WECHAT_PUSH_TOKEN: str | None = None
+    WECHAT_PUSH_AES_KEY: str | None = None
     RETAIL_REPAIR_GRACE_SECONDS: int = Field(30, ge=0, le=86_400)
     RETAIL_FREIGHT_FEN: int = Field(800, ge=0)
     RETAIL_FREE_SHIPPING_FEN: int = Field(9900, ge=0)

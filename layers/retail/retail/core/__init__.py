@@ -3,6 +3,7 @@
 from retail.common.batches import BatchRequest, BatchSummary, Budget
 from retail.common.health import CheckHealth, Health, check_health
 from retail.common.housekeeping import Housekeep, HousekeepingSummary
+from retail.common.models import PlainText
 from retail.common.operator import Operator
 
 from .identity import Caller
@@ -18,6 +19,7 @@ __all__ = [
     "Housekeep",
     "HousekeepingSummary",
     "Operator",
+    "PlainText",
     "check_health",
     "cloud_function",
     "operator_of",

@@ -49,6 +49,7 @@ class Invocation:
     data: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
     raw_body: str = ""
+    query: dict[str, str] = field(default_factory=dict)
     request_context: dict[str, Any] = field(default_factory=dict)
     forged_platform_keys: list[str] = field(default_factory=list)
 
@@ -128,10 +129,17 @@ def _http_invocation(event: dict[str, Any]) -> Invocation:
         raise InvalidArgument("the request is not valid UTF-8 text")
     if len(body.encode("utf-8")) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"the body is over {MAX_BODY_BYTES} bytes")
+    given = event.get("queryString") or event.get("queryStringParameters") or {}
+    query = {str(k): str(v) for k, v in given.items()} if isinstance(given, dict) else {}
+    if not all(is_text(text) for text in (*query, *query.values())):
+        raise InvalidArgument("the query is not valid UTF-8 text")
+    # A GET says what it asks in its query (WeChat's URL verification); anything else in its body.
     data = _json_object(body, "the body") if body.strip() else {}
+    if not body.strip() and str(event.get("httpMethod", "")).upper() == "GET":
+        data = dict(query)
     context = event.get("requestContext")
     return Invocation(
-        Trigger.HTTP, data, headers, body, context if isinstance(context, dict) else {}
+        Trigger.HTTP, data, headers, body, query, context if isinstance(context, dict) else {}
     )
 
 

@@ -33,7 +33,7 @@ from retail.common.errors import (
 )
 from retail.common.logs import function_name, log, request_id
 from retail.common.metrics import record_call
-from retail.common.models import is_text
+from retail.common.models import PlainText, is_text
 from retail.common.operator import Operator
 from retail.common.ratelimit import check_rate
 from retail.common.settings import settings
@@ -44,7 +44,9 @@ from .identity import Caller, caller_key, refused_caller_ip, resolve_caller
 from .platform import Platform, platform_of
 
 Auth = Literal["user", "optional", "sign_in", "operator", "timer", "webhook"]
-Verifier = Callable[[bytes, dict[str, str]], bool]
+# A webhook's check of the request as it came: raw body, headers, query (a partner's signature).
+Verifier = Callable[[bytes, dict[str, str], dict[str, str]], bool]
+
 Handler = Callable[[Any, Caller], Any]
 
 
@@ -165,6 +167,8 @@ def _run(
     if auth not in ("timer", "webhook"):
         check_rate(database(), function_name.get(), caller.rate_key, caller.client_ip, utcnow())
     result = handler(command, caller)
+    if isinstance(result, PlainText):
+        return {"code": ErrorCode.OK.value, "text": result.text}
     if isinstance(result, BaseModel):
         data = result.model_dump(mode="json")
     else:
@@ -192,7 +196,7 @@ def _admit(auth: Auth, verify: Verifier | None, invocation: Invocation, caller: 
     if auth == "webhook" and not (
         invocation.trigger is Trigger.HTTP
         and verify is not None
-        and verify(invocation.raw_body.encode("utf-8"), invocation.headers)
+        and verify(invocation.raw_body.encode("utf-8"), invocation.headers, invocation.query)
     ):
         raise Unauthenticated("the notification's signature does not verify")
     if auth == "user":
@@ -271,6 +275,14 @@ def _deliver(answer: dict[str, Any], trigger: Trigger, auth: Auth) -> Any:
     if trigger is not Trigger.HTTP:
         return answer
     status = HTTP_STATUS[ErrorCode(answer["code"])]
+    if "text" in answer:
+        headers = {"Content-Type": "text/plain; charset=utf-8"}
+        return {
+            "isBase64Encoded": False,
+            "statusCode": status,
+            "headers": headers,
+            "body": answer["text"],
+        }
     return {
         "isBase64Encoded": False,
         "statusCode": status,

@@ -1,5 +1,8 @@
 """Feedback tickets and the operator queue that works them.
 
+Its text is shown to staff only, but it is still checked by WeChat's content security when
+written (content_check), so the queue flags what nobody should have to read unwarned.
+
 A ticket is OPEN, then IN_PROGRESS, then RESOLVED (or CLOSED); each move is one conditional
 update naming the state it leaves. High-value customers (the RFM segment of the last
 rollup) get priority 1 and are served first; the rest priority 2.
@@ -19,6 +22,7 @@ from retail.common.database import database
 from retail.common.errors import Conflict, NotFound, found
 from retail.common.models import OUT, STRICT
 from retail.common.operator import Operator
+from retail.content import Judgement, Scene, judge_text
 from retail.store import Db
 
 Status = Literal["OPEN", "IN_PROGRESS", "RESOLVED", "CLOSED"]
@@ -61,6 +65,7 @@ class TicketView(BaseModel):
     priority: int
     segment: str | None = None
     reply: str | None = None
+    content_check: Judgement | None = Field(None, description="WeChat's judgement of the text")
     created_at: datetime
 
 
@@ -91,6 +96,7 @@ def create_ticket(cmd: CreateTicket, *, openid: str, db: Db | None = None) -> Ti
         "segment": segment,
         "priority": 1 if segment in PRIORITY_SEGMENTS else 2,
         "reply": None,
+        "content_check": judge_text(openid, Scene.COMMENT, cmd.text).judgement,
         "created_at": utcnow(),
     }
     db.tickets.insert_one(ticket)

@@ -51,7 +51,7 @@ class Acknowledged(BaseModel):
     outcome: str
 
 
-def is_from_wechatpay(body: bytes, headers: dict[str, str]) -> bool:
+def is_from_wechatpay(body: bytes, headers: dict[str, str], _query: dict[str, str]) -> bool:
     try:
         check_signed(wechatpay_config(), headers, body.decode("utf-8"))
     except (Rejected, UnicodeDecodeError) as exc:

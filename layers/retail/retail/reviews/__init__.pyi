@@ -1,3 +1,4 @@
+from .moderation import HeldReviews, ReviewQueue, review_queue, settle_review_checks
 from .reviews import (
     CreateReview,
     ListReviews,
@@ -11,11 +12,15 @@ from .reviews import (
 
 __all__ = [
     "CreateReview",
+    "HeldReviews",
     "ListReviews",
     "ModerateReview",
     "ReviewPage",
+    "ReviewQueue",
     "ReviewView",
     "create_review",
     "list_reviews",
     "moderate_review",
+    "review_queue",
+    "settle_review_checks",
 ]

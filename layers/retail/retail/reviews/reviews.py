@@ -8,6 +8,9 @@ update guarded by a marker naming the review, marks the review counted, then lif
 a crash anywhere is finished by the next holder without counting twice, and calls racing one
 another never both count. Operators reply to and hide reviews (audited); a merchant only on
 its own products.
+
+Nobody sees a review before WeChat's content security has passed its text and images
+(moderation.py): until then it is written hidden, `held` naming why.
 """
 
 from __future__ import annotations
@@ -22,12 +25,15 @@ from pymongo.errors import DuplicateKeyError
 from retail.common.audit import record_audit
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.errors import Conflict, Forbidden, NotFound, found
+from retail.common.errors import Conflict, Forbidden, NotFound, Reason, found
 from retail.common.logs import mask_name
 from retail.common.models import ID, ORDER_ID, OUT, STRICT
 from retail.common.operator import Operator
 from retail.common.vocabulary import OrderStatus
+from retail.content import Judgement, Scene, judge_text
 from retail.store import Db
+
+from .moderation import ask_missing_image_checks, settle_review_checks, show_or_hide
 
 IMAGE_KEY = StringConstraints(max_length=200, pattern=r"^reviews/[A-Za-z0-9_-]+/[A-Za-z0-9/_.-]+$")
 # Longer than any call runs (SCF stops a function after its timeout, 10 s here): a lease
@@ -72,6 +78,9 @@ class ReviewView(BaseModel):
     images: list[str]
     buyer: str
     reply: str | None = None
+    held: Judgement | None = Field(
+        None, description="why nobody sees it yet (content checks); null once shown"
+    )
     created_at: datetime
 
 
@@ -103,6 +112,9 @@ def create_review(cmd: CreateReview, *, buyer: str, db: Db | None = None) -> Rev
     if any(not key.startswith(folder) for key in cmd.images):
         raise Forbidden(f"images must be your own uploads under {folder}")
     user = db.users.find_one({"_id": buyer}, {"nickname": 1}) or {}
+    text = judge_text(buyer, Scene.COMMENT, cmd.text)
+    held = Judgement.PENDING if cmd.images and text.judgement is Judgement.PASS else None
+    held = held or (None if text.judgement is Judgement.PASS else text.judgement)
     now = utcnow()
     review = {
         "_id": f"{cmd.order_id}:{cmd.sku_id}",
@@ -115,7 +127,9 @@ def create_review(cmd: CreateReview, *, buyer: str, db: Db | None = None) -> Rev
         "images": cmd.images,
         "buyer": mask_name(user.get("nickname") or "微信用户"),
         "reply": None,
-        "hidden": False,
+        "text_check": {"judgement": text.judgement, "label": text.label},
+        "held": held,
+        "hidden": held is not None,
         "counted": False,
         "count_lease": now,
         "created_at": now,
@@ -124,8 +138,10 @@ def create_review(cmd: CreateReview, *, buyer: str, db: Db | None = None) -> Rev
         db.reviews.insert_one(review)
     except DuplicateKeyError:
         review = _take_over_count(db, review["_id"], now)
-    _count(db, review)
-    return _view(review)
+    _count(db, review)  # before any image is asked: a check's answer then finds it counted
+    ask_missing_image_checks(db, review)
+    settle_review_checks(db, review["_id"])
+    return _view(found(db.reviews.find_one({"_id": review["_id"]}), "review"))
 
 
 def _take_over_count(db: Db, review_id: str, now: datetime) -> dict[str, Any]:
@@ -205,28 +221,17 @@ def moderate_review(cmd: ModerateReview, *, operator: Operator, db: Db | None = 
     if cmd.hidden is not None:
         if operator.merchant_id is not None:
             raise Forbidden("only the platform hides reviews")
-        _set_hidden(db, review, cmd.hidden)
+        if not cmd.hidden and review.get("held") == Judgement.RISKY:
+            raise Conflict(
+                "WeChat's content check found this review risky: it is shown to nobody",
+                reason=Reason.CONTENT_RISKY,
+            )
+        show_or_hide(db, review, hidden=cmd.hidden, held=None)
     if changes:
         db.reviews.update_one({"_id": cmd.review_id}, {"$set": changes})
     if changes or cmd.hidden is not None:
-        after = {**changes, **({"hidden": cmd.hidden} if cmd.hidden is not None else {})}
+        shown = {"hidden": cmd.hidden, "held": None} if cmd.hidden is not None else {}
+        after = {**changes, **shown}
         before = {k: review.get(k) for k in after}
         record_audit(db, operator, "review_moderate", cmd.review_id, before, after)
     return _view(found(db.reviews.find_one({"_id": cmd.review_id}), "review"))
-
-
-def _set_hidden(db: Db, review: dict[str, Any], hidden: bool) -> None:
-    """Hiding takes the review out of the product's rating, showing puts it back: once
-    per change, as the change itself is conditional. A review not yet counted is hidden all
-    the same (its count then leaves it out)."""
-    changed = db.reviews.find_one_and_update(
-        {"_id": review["_id"], "hidden": not hidden},
-        {"$set": {"hidden": hidden}},
-        projection={"counted": 1},
-    )
-    if changed is not None and changed.get("counted"):
-        sign = -1 if hidden else 1
-        db.products.update_one(
-            {"_id": review["product_id"]},
-            {"$inc": {"rating.count": sign, "rating.sum": sign * review["rating"]}},
-        )
