@@ -390,7 +390,10 @@ function wechatShipping(o) {
   const w = o.wechat_shipping;
   if (!w) { return ""; }
   const error = w.error ? `（${esc(w.error.errcode)} ${esc(w.error.errmsg)}）` : "";
-  return `<p data-testid="order-wechat-shipping" data-value="${esc(w.state)}">微信发货信息：${esc(WECHAT_SHIPPING[w.state] || w.state)}${error}</p>`;
+  const r = o.wechat_receipt;
+  const receipt = !r ? "" : r.settled ? "微信已结算" : r.received ? "买家已在微信确认收货" : "等待买家在微信确认收货";
+  return `<p data-testid="order-wechat-shipping" data-value="${esc(w.state)}">微信发货信息：${esc(WECHAT_SHIPPING[w.state] || w.state)}${error}`
+    + (receipt ? `；<span data-testid="order-wechat-receipt">${esc(receipt)}</span>` : "") + "</p>";
 }
 
 Object.assign(PAGES, {

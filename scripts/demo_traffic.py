@@ -26,7 +26,7 @@ import zlib
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "layers" / "retail"), str(ROOT / "devkit")]
@@ -41,6 +41,7 @@ from retail.common.clock import day_of, travel, utcnow  # noqa: E402
 from retail.common.database import database  # noqa: E402
 from retail.common.settings import settings  # noqa: E402
 from retail.operators import create_operator  # noqa: E402
+from retail_dev import wechat_sandbox  # noqa: E402
 from retail_dev import wechatpay_sandbox as sandbox  # noqa: E402
 
 ADMIN, ADMIN_PASSWORD = "admin", "demo-admin-password"
@@ -74,6 +75,22 @@ def notify(url: str, headers: dict[str, str], body: str, times: int) -> list[int
     """The sandbox's signed notifications, delivered to our notify route in-process."""
     path = urlsplit(url).path
     return [dispatch(REGISTRY, True, "POST", path, headers, body.encode()).status] * times
+
+
+def push(query: dict[str, str], body: str) -> int:
+    """The local WeChat's message push, delivered to platform_event in-process."""
+    path = f"/http/platform_event?{urlencode(query)}"
+    headers = {"content-type": "application/json"}
+    return dispatch(REGISTRY, True, "POST", path, headers, body.encode()).status
+
+
+def receive(order: dict[str, Any], buyer: str) -> None:
+    """The buyer confirms receipt: in WeChat's component where WeChat holds the payment (the
+    back end says so), whose settlement push completes the order, then in the app."""
+    confirmed = call("order_confirm", {"order_id": order["order_id"]}, buyer)
+    if confirmed.get("details", {}).get("reason") == "CONFIRM_AT_WECHAT":
+        wechat_sandbox.confirm_receive(order["out_trade_no"], send=push)
+        call("order_confirm", {"order_id": order["order_id"]}, buyer)
 
 
 def pay(order: dict[str, Any], buyer: str) -> bool:
@@ -161,7 +178,7 @@ def deliver(
     """Shipped, received; then perhaps the NPS survey and a review."""
     ship = {"order_id": order["order_id"], "carrier": "SF", "tracking_no": f"SF{day_no:03d}{n:06d}"}
     as_admin("order_ship", ship)
-    call("order_confirm", {"order_id": order["order_id"]}, buyer)
+    receive(order, buyer)
     if rng.random() < 0.5:
         score = rng.choice([10, 9, 9, 8, 7, 6, 3])
         call("survey_answer", {"order_id": order["order_id"], "score": score}, buyer)

@@ -37,7 +37,44 @@ from retail.adapters.wechat_push import push_secrets
 from retail.common.database import database
 
 from .platform_journal import record
-from .wechat_push_sender import queue_push
+from .wechat_push_sender import Send, queue_push
+
+# The sample mini-program's notice templates (miniprogram/lib/config.js), with keys as WeChat's
+# library templates name them; the dev gateway and tests use it for RETAIL_NOTICE_TEMPLATES.
+SAMPLE_NOTICE_TEMPLATES = {
+    "shipped": {
+        "template_id": "order-shipped",
+        "fields": {
+            "character_string1": "order",
+            "thing2": "items",
+            "thing3": "carrier",
+            "character_string4": "tracking_no",
+            "time5": "shipped_at",
+        },
+    },
+    "pickup_ready": {
+        "template_id": "pickup-ready",
+        "fields": {
+            "character_string1": "order",
+            "thing2": "items",
+            "thing3": "store",
+            "character_string4": "pickup_code",
+        },
+    },
+    "refund_result": {
+        "template_id": "refund-result",
+        "fields": {
+            "character_string1": "order",
+            "amount2": "amount",
+            "phrase3": "result",
+            "time4": "at",
+        },
+    },
+    "group_result": {
+        "template_id": "group-result",
+        "fields": {"thing1": "items", "phrase2": "result", "character_string3": "order"},
+    },
+}
 
 # The local WeChat's message-push settings (Token, EncodingAESKey), where none are configured.
 PUSH_TOKEN = "sandbox-push-token"
@@ -57,7 +94,8 @@ COURIERS = (
 )
 _SF = "SF"
 ORDERS = "sandbox_wechat_orders"  # the shipping state WeChat keeps per payment
-WAITING, SHIPPED = 1, 2  # get_order's order_state: 1 待发货, 2 已发货
+# get_order's order_state: 1 待发货, 2 已发货, 3 确认收货, 4 交易完成 (settled)
+WAITING, SHIPPED, RECEIVED, SETTLED = 1, 2, 3, 4
 Answer = dict[str, Any]
 
 
@@ -386,7 +424,7 @@ def _get_order(body: dict[str, Any]) -> Answer:
         "merchant_trade_no": payment["out_trade_no"],
         "openid": payment["payer"]["openid"],
         "paid_amount": payment["amount"]["total"],
-        "order_state": SHIPPED if count else WAITING,
+        "order_state": held.get("order_state") or (SHIPPED if count else WAITING),
         "shipping": {
             **{k: v for k, v in shipping.items() if k != "is_all_delivered"},
             "finish_shipping": bool(count),
@@ -394,6 +432,46 @@ def _get_order(body: dict[str, Any]) -> Answer:
         },
     }
     return {**OK, "order": order}
+
+
+def confirm_receive(payment_id: str, settle: bool = True, send: Send | None = None) -> list[int]:
+    """The buyer confirms receipt in WeChat's component (weappOrderConfirm) of the payment
+    named by its out_trade_no or transaction_id: WeChat's order becomes 确认收货 and, settled at
+    once as a manual receipt is, 交易完成; WeChat pushes trade_manage_order_settlement. The
+    statuses platform_event answered. Raises LookupError for a payment WeChat does not have as
+    shipped."""
+    from .wechat_push_sender import deliver_pushes
+
+    payments = database().sandbox_wechatpay
+    payment = payments.find_one({"_id": "pay:" + payment_id}) or payments.find_one(
+        {"kind": "transaction", "transaction_id": payment_id}
+    )
+    held = database()[ORDERS].find_one({"_id": (payment or {}).get("transaction_id")}) or {}
+    if payment is None or not held.get("finish_shipping_count"):
+        raise LookupError(f"WeChat has no shipped payment {payment_id}")
+    now = int(time.time())
+    database()[ORDERS].update_one(
+        {"_id": payment["transaction_id"]},
+        {"$set": {"order_state": SETTLED if settle else RECEIVED, "received_at": now}},
+    )
+    received = {"confirm_receive_method": 2, "confirm_receive_time": now}
+    queue_push(
+        {
+            "ToUserName": "gh_sandbox",
+            "FromUserName": payment["payer"]["openid"],
+            "CreateTime": now,
+            "MsgType": "event",
+            "Event": "trade_manage_order_settlement",
+            "transaction_id": payment["transaction_id"],
+            "merchant_id": payment["mchid"],
+            "sub_merchant_id": "",
+            "merchant_trade_no": payment["out_trade_no"],
+            "pay_time": now,
+            "shipped_time": now,
+            **(received | {"settlement_time": now} if settle else received),
+        }
+    )
+    return deliver_pushes(send)
 
 
 def _op_special_order(body: dict[str, Any]) -> Answer:

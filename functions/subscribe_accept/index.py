@@ -1,5 +1,5 @@
-from retail.campaigns import AcceptSubscriptions, Subscriptions, accept_subscriptions
 from retail.core import Caller, cloud_function
+from retail.notices import AcceptSubscriptions, Subscriptions, accept_subscriptions
 
 
 @cloud_function(AcceptSubscriptions, response=Subscriptions)

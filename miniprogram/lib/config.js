@@ -7,5 +7,12 @@
 module.exports = {
   cloudEnv: "your-cloudbase-env-id",
   privacyVersion: "2026-01",
-  subscribeTemplates: ["order-shipped"],
+  // One template per notice (the back end's RETAIL_NOTICE_TEMPLATES names the same ids); a
+  // grant for one never pays for another.
+  subscribeTemplates: {
+    shipped: "order-shipped",
+    pickup_ready: "pickup-ready",
+    refund_result: "refund-result",
+    group_result: "group-result",
+  },
 };

@@ -1,7 +1,7 @@
 // The rest of a shopper's pages against the back end: nearby stores, pickup checkout,
 // cancel, shipping -> confirm -> review, refund, and "me" (coupon, export, erasure).
-const { shopperNamed, openPage, navigatedTo, text, chooseAddress, privacyAsked } = require("./helpers");
-const { asOperator, post } = require("./wx-shim");
+const { shopperNamed, openPage, navigatedTo, text, chooseAddress, privacyAsked, loadApp } = require("./helpers");
+const { asOperator, post, platformCalls } = require("./wx-shim");
 const { ownProduct } = require("./tidy");
 
 async function buy(skus, delivery = "express") {
@@ -49,20 +49,49 @@ test("an unpaid order is cancelled after the shopper confirms", async () => {
   expect(text(unpaid, "#status")).toBe("已取消");
 });
 
-test("a shipped order is confirmed, reviewed, and its review shows on the product", async () => {
+test("a shipped order is confirmed in WeChat's component, reviewed, and its review shows on the product", async () => {
   shopperNamed("jest-review");
   const detail = await buy("p-tomato-1");
+  const asked = wx.calls.filter((c) => c.api === "requestSubscribeMessage").pop().params;
+  expect(asked.tmplIds).toEqual(["order-shipped", "refund-result"]);  // after paying: its notices
   const shipped = await asOperator("order_ship", { order_id: detail.data.order.order_id, carrier: "SF", tracking_no: "SF1234567890" });
   expect(shipped.code).toBe("OK");
   await detail.instance.reload();
   expect(text(detail, "#status")).toBe("已发货");
-  await detail.instance.confirmReceipt();
+  // The shipped notice went to this buyer, who granted it, once.
+  const notices = (await platformCalls("/cgi-bin/message/subscribe/send"))
+    .filter((c) => c.body.touser === wx.state.openid);
+  expect(notices.map((c) => c.body.template_id)).toEqual(["order-shipped"]);
+  expect(notices[0].body.page).toBe(`pages/orders/detail?id=${detail.data.order.order_id}`);
+  // WeChat holds the payment: the back end sends the buyer to WeChat's own confirmation.
+  expect(await detail.instance.confirmReceipt()).toBe(true);
+  const opened = wx.calls.filter((c) => c.api === "openBusinessView").pop().params;
+  expect(opened.businessType).toBe("weappOrderConfirm");
+  expect(opened.extraData).toEqual({ transaction_id: detail.data.order.transaction_id });
+  // WeChat returns to the app with the result (App.onShow), then the page shows again.
+  loadApp().onShow({ scene: 1038, referrerInfo: wx.state.returning });
+  await detail.instance.onShow();
+  expect(detail.data.error).toBeNull();
   expect(detail.data.order.status).toBe("COMPLETED");
   await detail.instance.review({ currentTarget: { dataset: { sku: "p-tomato-1", rating: "5" } } });
   expect(detail.data.error).toBeNull();
   const product = openPage("pages/product/detail");
   await product.instance.onLoad({ id: "p-tomato" });
   expect(product.data.reviews.map((r) => r.rating)).toContain(5);
+});
+
+test("a confirmation WeChat never had completes nothing, whatever App.onShow is told", async () => {
+  shopperNamed("jest-forged-receipt");
+  const detail = await buy("p-tomato-1");
+  await asOperator("order_ship", { order_id: detail.data.order.order_id, carrier: "SF", tracking_no: "SF1234567891" });
+  await detail.instance.reload();
+  const app = loadApp();
+  const forged = { appId: "wx1183b055aeec94d1", extraData: { status: "success", req_extradata: { transaction_id: detail.data.order.transaction_id } } };
+  app.onShow({ scene: 1038, referrerInfo: forged });  // no confirmation happened at WeChat
+  await detail.instance.onShow();
+  expect(detail.data.order.status).toBe("SHIPPED");
+  app.onShow({ scene: 1038, referrerInfo: { appId: "wx-someone-else", extraData: { status: "success" } } });
+  expect(await detail.instance.onShow()).toBeNull();  // not WeChat's confirmation: ignored
 });
 
 test("one merchant's parcel is refunded alone and the rest of the order goes on", async () => {

@@ -37,6 +37,22 @@ function navigatedTo(api = "navigateTo") {
   return { route, query: Object.fromEntries(new URLSearchParams(query)) };
 }
 
+/** The App() options of app.js, loaded as the runtime would (App registers them). */
+function loadApp() {
+  let options = null;
+  global.App = (given) => { options = given; };
+  jest.isolateModules(() => require(path.join(ROOT, "app.js")));
+  return options;
+}
+
+/** The buyer confirms receipt on the order page, the way a trade-managed app does it: WeChat's
+ * own confirmation opens, WeChat returns to App.onShow with its result, the page shows again. */
+async function receiveAtWeChat(detail) {
+  await detail.instance.confirmReceipt();
+  loadApp().onShow({ scene: 1038, referrerInfo: wx.state.returning });
+  await detail.instance.onShow();
+}
+
 function calledFunctions() {
   return wx.calls.filter((c) => c.api === "cloud.callFunction").map((c) => c.params.name);
 }
@@ -77,5 +93,7 @@ async function chooseAddress(checkout) {
 }
 
 module.exports = {
+  loadApp,
+  receiveAtWeChat,
   shopperNamed, openPage, navigatedTo, calledFunctions, text, item, privacyAsked, acceptPrivacy, chooseAddress,
 };

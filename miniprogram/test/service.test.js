@@ -2,7 +2,7 @@
 // reaches the operators' ticket queue; "me" lists the coupons to use and withdraws the
 // privacy consent (the next delivery order asks again); the home share card follows the
 // share-copy experiment.
-const { shopperNamed, openPage, navigatedTo, text, chooseAddress, privacyAsked } = require("./helpers");
+const { shopperNamed, openPage, navigatedTo, text, chooseAddress, privacyAsked, receiveAtWeChat } = require("./helpers");
 const { asOperator } = require("./wx-shim");
 const { ownProduct } = require("./tidy");
 
@@ -27,7 +27,7 @@ test("a completed order is scored and complained about, and the complaint reache
   const detail = openPage("pages/orders/detail");
   await detail.instance.onLoad({ id: order.order_id });
   expect(detail.querySelector("#survey")).toBeFalsy();  // asked only once the order is completed
-  await detail.instance.confirmReceipt();
+  await receiveAtWeChat(detail);
   expect(detail.data.order.status).toBe("COMPLETED");
   expect(detail.querySelector("#score-9")).toBeTruthy();
   await detail.instance.answerSurvey({ currentTarget: { dataset: { score: 9 } } });

@@ -47,6 +47,19 @@ function post(path, body, headers = {}) {
   });
 }
 
+/** What the back end sent to the local WeChat (the dev platform journal), by path prefix. */
+function platformCalls(prefix) {
+  const base = gateway();
+  const path = `/dev/platform/calls?path=${encodeURIComponent(prefix)}`;
+  return new Promise((resolve, reject) => {
+    http.get({ host: base.hostname, port: base.port, path }, (response) => {
+      const chunks = [];
+      response.on("data", (c) => chunks.push(c));
+      response.on("end", () => resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")).data.calls));
+    }).on("error", reject);
+  });
+}
+
 /** An operator's call (X-Dev-Operator), for tests that set the shop up. */
 function asOperator(name, data, operator = "jest:admin") {
   return post(`/fn/${name}`, data, { "X-Dev-Operator": operator });
@@ -100,6 +113,20 @@ function createWx(shopper) {
         (answer) => later(params, { errMsg: "requestPayment:" + (answer.code === "OK" ? "ok" : "fail") }, answer.code !== "OK"),
         (error) => later(params, { errMsg: "requestPayment:fail " + error.message }, true));
     },
+    // WeChat's receipt confirmation (weappOrderConfirm): the buyer confirms in WeChat's own
+    // page, which tells the local WeChat (POST /dev/wechat/confirm_receive); the result comes
+    // back to App.onShow, which `wx.returnFromBusinessView` plays (a test calls it).
+    openBusinessView(params) {
+      record("openBusinessView", params);
+      const id = (params.extraData || {}).transaction_id;
+      if (params.businessType !== "weappOrderConfirm" || !id) {
+        return later(params, { errMsg: "openBusinessView:fail invalid businessType or extraData" }, true);
+      }
+      state.returning = { appId: "wx1183b055aeec94d1", extraData: { status: "success", req_extradata: params.extraData } };
+      return post(`/dev/wechat/confirm_receive/${id}`, {}).then(
+        (answer) => later(params, { errMsg: "openBusinessView:" + (answer.code === "OK" ? "ok" : "fail") }, answer.code !== "OK"),
+        (error) => later(params, { errMsg: "openBusinessView:fail " + error.message }, true));
+    },
     requestSubscribeMessage(params) {
       record("requestSubscribeMessage", params);
       const answer = { errMsg: "requestSubscribeMessage:ok" };
@@ -120,8 +147,9 @@ function createWx(shopper) {
     getLaunchOptionsSync: () => ({ scene: state.scene, query: {} }),
     getStorageSync: (key) => state.storage[key] || "",
     setStorageSync: (key, value) => { state.storage[key] = value; },
+    removeStorageSync: (key) => { delete state.storage[key]; },
   };
   return wx;
 }
 
-module.exports = { createWx, post, asOperator };
+module.exports = { createWx, post, asOperator, platformCalls };

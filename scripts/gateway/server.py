@@ -11,6 +11,7 @@ SOCKET_TIMEOUT_SECONDS, and one that trickles its request is cut at twice that.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -198,6 +199,10 @@ def serve(
     os.environ.setdefault("WECHATPAY_NOTIFY_URL", f"http://{host}:{port}/http/payment_notify")
     os.environ.setdefault("WECHATPAY_REFUND_NOTIFY_URL", f"http://{host}:{port}/http/refund_notify")
     os.environ.setdefault("RETAIL_DEV_WECHAT_PUSH_URL", f"http://{host}:{port}/http/platform_event")
+    if settings().is_dev:  # the sample mini-program's notice templates
+        from retail_dev.wechat_sandbox import SAMPLE_NOTICE_TEMPLATES
+
+        os.environ.setdefault("RETAIL_NOTICE_TEMPLATES", json.dumps(SAMPLE_NOTICE_TEMPLATES))
     reset_settings()
     log_collection_scans()
     handler = type(

@@ -43,6 +43,8 @@ def completed_order(shop: Gateway) -> dict:
     assert shop.post(f"/dev/pay/{order['out_trade_no']}/succeed")[0] == 200
     ship = {"order_id": order["order_id"], "carrier": "SF", "tracking_no": "SF0000000001"}
     assert shop.post("/fn/order_ship", ship, ADMIN)[0] == 200
+    # WeChat holds the payment: the buyer confirms in WeChat's component first.
+    assert shop.post(f"/dev/wechat/confirm_receive/{order['out_trade_no']}")[0] == 200
     status, confirmed = shop.post("/fn/order_confirm", {"order_id": order["order_id"]}, BUYER)
     assert status == 200 and confirmed["data"]["status"] == "COMPLETED", confirmed
     return confirmed["data"]

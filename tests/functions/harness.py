@@ -122,8 +122,20 @@ def completed_order(key: str, openid: str = "o-test-user", **changes: Any) -> di
     order = paid_order(key, openid, **changes)
     ship = {"order_id": order["order_id"], "carrier": "SF", "tracking_no": f"SF{key}"}
     assert as_operator("order_ship", ship)["code"] == "OK"
-    assert call("order_confirm", {"order_id": order["order_id"]}, openid)["code"] == "OK"
+    assert receive(order["order_id"], openid)["code"] == "OK"
     return order
+
+
+def receive(order_id: str, openid: str = "o-test-user") -> dict[str, Any]:
+    """The buyer confirms receipt; where WeChat holds the payment (the back end answers
+    CONFIRM_AT_WECHAT), first in WeChat's component, whose settlement push is delivered."""
+    from retail_dev.wechat_sandbox import confirm_receive
+
+    answer = call("order_confirm", {"order_id": order_id}, openid)
+    if answer.get("details", {}).get("reason") == "CONFIRM_AT_WECHAT":
+        assert confirm_receive(order_id, send=push_to_platform_event) == [200]
+        answer = call("order_confirm", {"order_id": order_id}, openid)
+    return answer
 
 
 def finish_erasures() -> Any:

@@ -24,6 +24,7 @@ from .harness import (
     handler,
     paid_through_wechat_pay,
     place,
+    receive,
     sample,
     wechat_pay_took,
 )
@@ -179,7 +180,7 @@ def test_a_refund_never_drives_points_negative_it_takes_their_value_off_the_refu
     first = paid_through_wechat_pay(seeded, "points-earn-0001")
     ship = {"order_id": first["order_id"], "carrier": "SF", "tracking_no": "SF1234"}
     as_operator("order_ship", ship, "admin")
-    call("order_confirm", {"order_id": first["order_id"]})
+    receive(first["order_id"])
     earned = first["total"] // 100
     assert _points(seeded) == earned
     spent = earned - 3

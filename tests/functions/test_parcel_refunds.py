@@ -19,6 +19,7 @@ from retail.risk.limits import forget_risk_limits
 from retail.settlement.lines import statement_rows
 from retail.settlement.statements import SettleDay, run_settlement
 from retail_dev import wechatpay_sandbox as sandbox
+from retail_dev.wechat_sandbox import confirm_receive
 
 from .harness import (
     BUYER,
@@ -28,6 +29,7 @@ from .harness import (
     handler,
     paid_through_wechat_pay,
     place,
+    receive,
     sample,
     wechat_pay_took,
 )
@@ -104,7 +106,7 @@ def test_an_unshipped_parcel_goes_back_to_stock_and_its_share_is_refunded(seeded
     assert refused["code"] == "CONFLICT"
     assert _ship(order["order_id"], MANGO, "SF1111111111")["data"]["status"] == "SHIPPED"
     assert _order(seeded, order["order_id"])["shipped_at"] is not None  # every parcel is out
-    completed = call("order_confirm", {"order_id": order["order_id"]})["data"]
+    completed = receive(order["order_id"])["data"]
     assert completed["status"] == "COMPLETED"
     assert completed["parcels"][MANGO]["status"] == "DELIVERED" and EGGS not in completed["parcels"]
     earned = seeded.points_ledger.find_one({"_id": f"order:{order['order_id']}:earn"})
@@ -161,7 +163,7 @@ def test_a_parcel_refunded_after_completion_takes_back_its_points_never_below_ze
     order = paid_through_wechat_pay(seeded, "parcel-refund-0006")
     _ship(order["order_id"], MANGO, "SF3333333333")
     _ship(order["order_id"], EGGS, "SF4444444444")
-    call("order_confirm", {"order_id": order["order_id"]})
+    receive(order["order_id"])
     earned = order["total"] // 100
     points = seeded.users.find_one({"_id": BUYER})["points"]
     assert points == earned
@@ -208,7 +210,7 @@ def test_statements_take_a_parcel_back_once_from_its_own_merchant(seeded):
     oid = order["order_id"]
     _ship(oid, MANGO, "SF5555555555")
     _ship(oid, EGGS, "SF6666666666")
-    call("order_confirm", {"order_id": oid})
+    receive(oid)
     _refund(oid, MANGO, "bruised")
     as_operator("refund_review", {"order_id": oid, "approve": True}, "admin")
     sandbox.complete_refund(parcel_refund_no(oid, MANGO), send=_in_process)
@@ -257,6 +259,10 @@ def test_the_waiting_parcel_refunded_after_the_other_left_starts_auto_confirmati
     seeded.orders.update_one(
         {"_id": oid}, {"$set": {"shipped_at": shipped_at - timedelta(days=30)}}
     )
+    # WeChat holds the payment: told the shipping is finished (shipping_sync), its own window
+    # passed too (the push that said so was lost).
+    assert handler("shipping_sync")(sample("shipping_sync"), {})["data"]["processed"] == 1
+    confirm_receive(oid, send=lambda _query, _body: 0)
     assert handler("order_autoconfirm")(sample("order_autoconfirm"), {})["data"]["processed"] == 1
     assert _order(seeded, oid)["status"] == "COMPLETED"
 
@@ -343,7 +349,7 @@ def test_a_parcel_approved_between_completion_and_its_effects_takes_its_points_o
     _ship(oid, MANGO, "SF0808080808")
     _ship(oid, EGGS, "SF0909090909")
     monkeypatch.setattr(lifecycle, "apply_outbox", lambda db, order: None)  # dies after COMPLETED
-    call("order_confirm", {"order_id": oid})
+    receive(oid)
     monkeypatch.undo()
     assert _order(seeded, oid)["outbox"] == ["completed"]
     _refund(oid, MANGO, "bruised")
@@ -363,7 +369,7 @@ def test_reconciliation_takes_the_points_shortfall_off_an_owed_parcel_refund(see
     oid = order["order_id"]
     _ship(oid, MANGO, "SF1010101010")
     _ship(oid, EGGS, "SF1212121212")
-    call("order_confirm", {"order_id": oid})
+    receive(oid)
     seeded.users.update_one({"_id": BUYER}, {"$set": {"points": 0}})  # spent them all
     earned = order["total"] // 100
     seeded.points_ledger.insert_one(

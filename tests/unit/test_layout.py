@@ -38,6 +38,7 @@ DOMAINS = {
     "retail.experiments",
     "retail.privacy",
     "retail.content",
+    "retail.notices",
     "retail.wechat_events",
 }
 HEAVY = ("boto3", "botocore", "tencentcloud", "gateway", "mongomock", "moto")

@@ -6,7 +6,7 @@
 const { call } = require("../../lib/retail");
 const { ensureLogin, track, showError } = require("../../lib/session");
 const { yuan } = require("../../lib/format");
-const { payOrder } = require("../../lib/pay");
+const { payOrder, noticesFor } = require("../../lib/pay");
 const config = require("../../lib/config");
 
 const PAGE = "pages/checkout/checkout";
@@ -161,7 +161,7 @@ Component({
       try {
         const order = await call("order_place", { ...this.request(), idempotency_key: this.data.idempotency_key });
         this.setData({ order_id: order.order_id, error: null });
-        await payOrder(order.order_id).catch(() => wx.showToast({ title: "支付未完成，可在订单里继续支付", icon: "none" }));
+        await payOrder(order.order_id, noticesFor(order)).catch(() => wx.showToast({ title: "支付未完成，可在订单里继续支付", icon: "none" }));
         wx.redirectTo({ url: order.group_id ? `/pages/group/group?id=${order.group_id}` : `/pages/orders/detail?id=${order.order_id}` });
         return order;
       } catch (error) {

@@ -3,7 +3,8 @@
 const { call } = require("../../lib/retail");
 const { ensureLogin, showError } = require("../../lib/session");
 const { yuan, statusLabel, shanghaiTime } = require("../../lib/format");
-const { payOrder } = require("../../lib/pay");
+const { payOrder, noticesFor, askSubscriptions } = require("../../lib/pay");
+const { confirmAtWeChat, takeReturn } = require("../../lib/receipt");
 
 Component({
   data: { order_id: "", order: null, error: null, reviewed: [], surveyed: null },
@@ -15,6 +16,15 @@ Component({
       this.setData({ order_id: id, surveyed: wx.getStorageSync(surveyKey(id)) || null });
       await ensureLogin().catch((error) => showError(this, error));
       return this.reload();
+    },
+    // Back from WeChat's receipt confirmation: a success is checked by the back end with
+    // WeChat (order_confirm); anything else leaves the order as it was.
+    async onShow() {
+      const answer = takeReturn();
+      if (answer && answer.status === "success" && this.data.order) {
+        return this.act("order_confirm", { order_id: this.data.order_id });
+      }
+      return null;
     },
     async reload() {
       try {
@@ -74,7 +84,7 @@ Component({
     },
     async pay() {
       try {
-        await payOrder(this.data.order_id);
+        await payOrder(this.data.order_id, noticesFor(this.data.order || {}));
       } catch (error) {
         showError(this, error.code ? error : { message: "支付未完成" });
       }
@@ -85,13 +95,23 @@ Component({
       return null;
     },
     async confirmReceipt() {
-      if (await confirmed("确认收货", "确认已经收到商品了吗？")) return this.act("order_confirm", { order_id: this.data.order_id });
-      return null;
+      if (!(await confirmed("确认收货", "确认已经收到商品了吗？"))) return null;
+      try {
+        const answer = await call("order_confirm", { order_id: this.data.order_id });
+        await this.reload();
+        return answer;
+      } catch (error) {
+        if (error.reason === "CONFIRM_AT_WECHAT") return confirmAtWeChat(error.details.transaction_id);
+        showError(this, error);
+        return null;
+      }
     },
     async refund(event) {
       const reason = (event && event.detail && event.detail.value) || "不想要了";
-      if (await confirmed("申请退款", "确定申请退款吗？")) return this.act("refund_request", { order_id: this.data.order_id, reason });
-      return null;
+      if (!(await confirmed("申请退款", "确定申请退款吗？"))) return null;
+      const asked = await this.act("refund_request", { order_id: this.data.order_id, reason });
+      if (asked) await askSubscriptions(["refund_result"]);  // told when the money is back
+      return asked;
     },
     async refundParcel(event) {
       const { merchant } = event.currentTarget.dataset;

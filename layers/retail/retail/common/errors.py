@@ -76,6 +76,7 @@ class Reason(str, Enum):
     ORDERS_OPEN = "ORDERS_OPEN"
     PICKUP_CODE_SHARED = "PICKUP_CODE_SHARED"
     CONTENT_RISKY = "CONTENT_RISKY"
+    CONFIRM_AT_WECHAT = "CONFIRM_AT_WECHAT"
 
 
 REASON_CODE: dict[Reason, ErrorCode] = {
@@ -92,6 +93,7 @@ REASON_CODE: dict[Reason, ErrorCode] = {
     Reason.ORDERS_OPEN: ErrorCode.CONFLICT,
     Reason.PICKUP_CODE_SHARED: ErrorCode.CONFLICT,
     Reason.CONTENT_RISKY: ErrorCode.CONFLICT,
+    Reason.CONFIRM_AT_WECHAT: ErrorCode.CONFLICT,
 }
 
 REASON_MEANING: dict[Reason, str] = {
@@ -108,6 +110,8 @@ REASON_MEANING: dict[Reason, str] = {
     Reason.ORDERS_OPEN: "erasure waits until the orders in `details.order_ids` have ended",
     Reason.PICKUP_CODE_SHARED: "several paid orders at the store carry this code: give order_id",
     Reason.CONTENT_RISKY: "WeChat's content check found it risky: it is shown to nobody",
+    Reason.CONFIRM_AT_WECHAT: "confirm receipt in WeChat's component first "
+    "(wx.openBusinessView weappOrderConfirm with `details.transaction_id`), then again",
 }
 
 

@@ -72,6 +72,7 @@ class Settings(BaseModel):
     RETAIL_WINBACK_TEMPLATE: str = "c-winback"
     RETAIL_WINBACK_WINDOW_DAYS: int = Field(30, ge=1, le=3650)
     RETAIL_WINBACK_MESSAGE_TEMPLATE: str | None = None
+    RETAIL_NOTICE_TEMPLATES: str = "{}"
     RETAIL_WINBACK_SEGMENTS: str = Field("", max_length=200, pattern=r"^[a-z_, ]*$")
     WECHAT_MINIPROGRAM_STATE: Literal["developer", "trial", "formal"] = "formal"
     RETAIL_COS_BUCKET: str | None = None

@@ -99,23 +99,26 @@ def leave_group(db: Db, group_id: str, buyer: str, order_id: str) -> None:
     )
 
 
-def count_payment(db: Db, group_id: str, order_id: str) -> None:
-    """Count a member's payment once; the group succeeds when every place is paid."""
+def count_payment(db: Db, group_id: str, order_id: str) -> bool:
+    """Count a member's payment once; the group succeeds when every place is paid. True
+    for the one call whose update made it succeed."""
     db.groups.update_one(
         {"_id": group_id, f"paid_orders.{order_id}": {"$exists": False}},
         {"$inc": {"paid": 1}, "$set": {f"paid_orders.{order_id}": True}},
     )
     group = db.groups.find_one({"_id": group_id}, {"size": 1})
-    if group is not None:
-        db.groups.update_one(
-            {
-                "_id": group_id,
-                "status": OPEN,
-                "paid": {"$gte": group["size"]},
-                "deadline": {"$gt": utcnow()},
-            },
-            {"$set": {"status": SUCCEEDED, "succeeded_at": utcnow()}},
-        )
+    if group is None:
+        return False
+    formed = db.groups.update_one(
+        {
+            "_id": group_id,
+            "status": OPEN,
+            "paid": {"$gte": group["size"]},
+            "deadline": {"$gt": utcnow()},
+        },
+        {"$set": {"status": SUCCEEDED, "succeeded_at": utcnow()}},
+    )
+    return bool(formed.modified_count)
 
 
 def show_group(cmd: GroupRef, viewer: str | None, *, db: Db | None = None) -> GroupView:

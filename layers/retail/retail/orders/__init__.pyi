@@ -14,6 +14,7 @@ from .fulfilment import (
 )
 from .inspection import OrderDetail, ShowOrder, show_order
 from .models import OrderRequest, OrderView, PlaceOrder, Quote
+from .notices import notify_group
 from .payment import mark_paid
 from .place import place_order
 from .preview import preview_order
@@ -26,6 +27,7 @@ from .search import OrderSearch, SearchResults, search_orders
 from .settling import due_for_settlement, oldest_due, put_in_settlement, settled
 from .shipping_upload import sync_shipping
 from .take_back import Cashier, take_back
+from .wechat_receipt import apply_settlement_event
 
 __all__ = [
     "REFUND_ABUSE",
@@ -50,6 +52,7 @@ __all__ = [
     "ShipOrder",
     "ShowOrder",
     "VerifyPickup",
+    "apply_settlement_event",
     "auto_confirm_orders",
     "cancel_order",
     "cancel_unpaid",
@@ -60,6 +63,7 @@ __all__ = [
     "list_couriers",
     "list_orders",
     "mark_paid",
+    "notify_group",
     "oldest_due",
     "place_order",
     "preview_order",

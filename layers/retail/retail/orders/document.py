@@ -116,6 +116,17 @@ class Failure(TypedDict, total=False):
     coupon_id: str
 
 
+class WeChatReceipt(TypedDict, total=False):
+    """What WeChat said of the buyer's receipt (orders.wechat_receipt): its order_state when
+    last asked, whether receipt and settlement are behind it, and its own estimate."""
+
+    state: int
+    checked_at: datetime
+    received: bool
+    settled: bool
+    estimated_settlement_at: datetime
+
+
 class UploadError(TypedDict):
     errcode: int
     errmsg: str
@@ -203,6 +214,7 @@ class Order(TypedDict, total=False):
     customer_due: datetime
     shipping_due: datetime  # WeChat must hear of the order's shipping (orders.shipping_upload)
     wechat_shipping: WeChatShipping
+    wechat_receipt: WeChatReceipt
 
 
 def orders_of(db: Db) -> Collection[Order]:

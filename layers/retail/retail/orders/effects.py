@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import Counter
 
 from retail.catalog import count_sale, forget_counted
+from retail.common.vocabulary import OrderStatus
 from retail.groupbuy import count_payment
 from retail.members import award_points, extend_membership, take_back_points
 from retail.referral import (
@@ -30,11 +31,13 @@ from retail.referral import (
 from retail.store import Db
 
 from .document import Order, orders_of
+from .notices import notify_group, notify_pickup_ready
 from .records import points_key, refunded_before_completion
 from .shipping_info import presale_delay_to
 from .transitions import COMPLETED_EFFECTS, PAID_EFFECTS, REFUNDED_EFFECTS, SALES
 
 PARCEL_PREFIX = "parcel:"
+PAID_UP = [OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.COMPLETED]
 
 
 def apply_outbox(db: Db, order: Order) -> None:
@@ -67,9 +70,13 @@ def _paid(db: Db, order: Order) -> None:
             {"$set": {"shipping_due": order["paid_at"]}},
         )
     record_first_order(db, order)
+    if order.get("delivery") == "pickup":
+        notify_pickup_ready(db, order)
     group_id = order.get("group_id")
-    if group_id:
-        count_payment(db, group_id, order["_id"])
+    if group_id and count_payment(db, group_id, order["_id"]):
+        members = orders_of(db).find({"group_id": group_id, "status": {"$in": PAID_UP}})
+        for member in members:
+            notify_group(db, member, formed=True)
     days = _membership_days(db, order)
     if days:
         extend_membership(db, order["openid"], days, f"membership:{order['_id']}")

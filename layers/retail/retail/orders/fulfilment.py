@@ -17,7 +17,14 @@ from retail.adapters import delivery
 from retail.common.batches import BatchRequest, BatchSummary, Budget, Outcome, run_batches
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.errors import Conflict, Forbidden, NotFound, Reason, found
+from retail.common.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    Reason,
+    UpstreamUnavailable,
+    found,
+)
 from retail.common.models import ID, ORDER_ID, STRICT
 from retail.common.operator import Operator, Role
 from retail.common.settings import settings
@@ -27,6 +34,7 @@ from .couriers import courier_name
 from .document import Order, orders_of
 from .lifecycle import already_moved, transition
 from .models import OrderView
+from .notices import notify_rider_on_the_way, notify_shipped
 from .parcels import (
     NOT_HELD,
     all_parcels_out,
@@ -49,6 +57,10 @@ from .records import (
     waiting_parcels,
 )
 from .shipping_upload import shipping_due, upload_shipping
+from .wechat_receipt import RECEIVED, complete_as_wechat_says, follows_wechat, wechat_order_state
+
+# While WeChat has not had the buyer's receipt, the timer asks it again after this long.
+WECHAT_ASKED_AGAIN = timedelta(days=1)
 
 
 class ShipOrder(OrderRef):
@@ -118,6 +130,7 @@ def ship_order(cmd: ShipOrder, *, operator: Operator, db: Db | None = None) -> O
     shipped = ship_parcels(db, order, merchants, cmd.carrier, cmd.tracking_no)
     if shipped:
         audit_ship(db, operator, order, shipped, cmd)
+        notify_shipped(db, order, shipped, cmd.carrier, cmd.tracking_no, utcnow())
     upload_shipping(db, cmd.order_id)  # what WeChat could not take now, shipping_sync retries
     after = found(orders_of(db).find_one({"_id": cmd.order_id}), "order")
     return to_view(merchant_share(after, operator.merchant_id) if operator.merchant_id else after)
@@ -150,9 +163,23 @@ def verify_pickup(cmd: VerifyPickup, *, operator: Operator, db: Db | None = None
 
 def confirm_receipt(cmd: OrderRef, *, buyer: str, db: Db | None = None) -> OrderView:
     """The buyer confirms a shipped order arrived: every parcel, so every one must be out.
-    Raises NotFound or Conflict (reason PARCELS_WAITING names the merchants not shipped)."""
+    Where WeChat has the order's shipping, the receipt is WeChat's to confirm (its component;
+    checked with get_order, wechat_receipt.py). Raises NotFound, Conflict (reason
+    PARCELS_WAITING names the merchants not shipped; CONFIRM_AT_WECHAT: WeChat has not had the
+    buyer's confirmation) or UpstreamUnavailable (WeChat cannot be asked)."""
     db = db if db is not None else database()
     order = orders_of(db).find_one({"_id": cmd.order_id, "openid": buyer}) or {"_id": cmd.order_id}
+    if order.get("status") == SHIPPED and follows_wechat(order) and not waiting_parcels(order):
+        state = wechat_order_state(order)
+        done = complete_as_wechat_says(db, order, state, "received")
+        if done is not None:
+            return to_view(done)
+        if state not in RECEIVED:
+            raise Conflict(
+                "confirm receipt in WeChat's component first",
+                reason=Reason.CONFIRM_AT_WECHAT,
+                transaction_id=order["transaction_id"],
+            )
     now = utcnow()
     done = transition(
         db,
@@ -187,7 +214,8 @@ def record_rider_update(cmd: RiderUpdate, *, db: Db | None = None) -> OrderView:
     now = utcnow()
     if cmd.status == "PICKED_UP":
         extra = {"shipped_at": now, **shipping_due(now)}
-        transition(db, cmd.order_id, PAID, SHIPPED, "rider picked up", extra=extra)
+        if transition(db, cmd.order_id, PAID, SHIPPED, "rider picked up", extra=extra):
+            notify_rider_on_the_way(db, order, now)
     elif cmd.status == "DELIVERED":  # from PAID too: the pickup's update may never come
         transition(
             db,
@@ -203,26 +231,37 @@ def record_rider_update(cmd: RiderUpdate, *, db: Db | None = None) -> OrderView:
 
 def auto_confirm_orders(cmd: BatchRequest, *, budget: Budget, db: Db | None = None) -> BatchSummary:
     """Timer: shipped orders not confirmed within RETAIL_AUTO_CONFIRM_DAYS complete, and so do
-    paid memberships whose completion a crash interrupted."""
+    paid memberships whose completion a crash interrupted. An order whose receipt is WeChat's
+    (wechat_receipt.py) completes only once WeChat says so: asked here, for the settlement
+    push that may have been lost, and asked again a day later while WeChat waits."""
     db = db if db is not None else database()
-    cutoff = utcnow() - timedelta(days=settings().RETAIL_AUTO_CONFIRM_DAYS)
-    due = {
-        "$or": [
-            {"status": SHIPPED, "shipped_at": {"$lte": cutoff}},  # set once every parcel is out
-            {"status": PAID, "delivery": "virtual"},
-        ]
+    now = utcnow()
+    cutoff = now - timedelta(days=settings().RETAIL_AUTO_CONFIRM_DAYS)
+    shipped_due = {
+        "status": SHIPPED,
+        "shipped_at": {"$lte": cutoff},  # set once every parcel is out
+        "wechat_receipt.checked_at": {"$not": {"$gt": now - WECHAT_ASKED_AGAIN}},
     }
+    due = {"$or": [shipped_due, {"status": PAID, "delivery": "virtual"}]}
 
     def fetch(limit: int) -> list[Order]:
-        shape = {"_id": 1, "status": 1, "delivery": 1}
-        return list(orders_of(db).find(due, shape, sort=[("shipped_at", 1)], limit=limit))
+        return list(orders_of(db).find(due, sort=[("shipped_at", 1)], limit=limit))
 
-    def confirm(ref: Order) -> Outcome:
-        if ref["status"] == PAID:  # a membership: completing it is payment's own last step
-            return "processed" if complete_virtual(db, ref["_id"]) is not None else "skipped"
+    def confirm(order: Order) -> Outcome:
+        if order["status"] == PAID:  # a membership: completing it is payment's own last step
+            return "processed" if complete_virtual(db, order["_id"]) is not None else "skipped"
+        if follows_wechat(order):
+            try:
+                state = wechat_order_state(order)
+            except UpstreamUnavailable:  # asked again with the others WeChat keeps waiting
+                mark = {"$set": {"wechat_receipt.checked_at": now}}
+                orders_of(db).update_one({"_id": order["_id"]}, mark)
+                return "failed"
+            settled = complete_as_wechat_says(db, order, state, "confirmed at WeChat")
+            return "processed" if settled is not None else "skipped"
         done = transition(
             db,
-            ref["_id"],
+            order["_id"],
             [SHIPPED, PAID],
             COMPLETED,
             "confirmed automatically",

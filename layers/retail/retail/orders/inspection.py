@@ -100,4 +100,5 @@ def show_order(cmd: ShowOrder, *, operator: Operator, db: Db | None = None) -> O
     ]
     view = {"order_id": order["_id"], **{k: order.get(k) for k in SHOWN}}
     view["wechat_shipping"] = shipping_shown(order)
+    view["wechat_receipt"] = order.get("wechat_receipt")  # WeChat's word on receipt, settlement
     return OrderDetail(order=mask(view), refunds=refunds, audit=audit)

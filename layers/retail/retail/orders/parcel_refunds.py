@@ -35,6 +35,7 @@ from retail.store import Db
 from .document import Order, orders_of
 from .effects import PARCEL_PREFIX, apply_outbox
 from .lifecycle import settle_stock
+from .notices import notify_refund
 from .parcel_states import ParcelState, in_state
 from .parcels import mark_all_out
 from .records import COMPLETED, PAID, SHIPPED, parcel_share, settling, waiting_parcels
@@ -185,7 +186,7 @@ def note_parcel_refund_status(db: Db, order_id: str, merchant_id: str, status: s
     SUCCESS makes the parcel REFUNDED, once."""
     now = utcnow()
     if status == SUCCESS:
-        orders_of(db).update_one(
+        done = orders_of(db).find_one_and_update(
             {"_id": order_id, **in_state(merchant_id, ParcelState.REFUNDING)},
             {
                 "$set": {
@@ -194,7 +195,12 @@ def note_parcel_refund_status(db: Db, order_id: str, merchant_id: str, status: s
                 },
                 "$max": {"parcel_refunded_at": now},
             },
+            return_document=ReturnDocument.AFTER,
         )
+        if done is not None:
+            parcel = done["parcel_refunds"][merchant_id]
+            back = parcel["amount"] - parcel.get("points_shortfall", 0)
+            notify_refund(db, done, f"{order_id}:{merchant_id}", back, "退款成功")
     noted = f"parcel_refunds.{merchant_id}.refund_status"
     orders_of(db).update_one(
         {

@@ -17,6 +17,7 @@ from retail.store import Db
 
 from .document import Order, orders_of
 from .models import OrderView
+from .notices import notify_refund
 from .parcel_refunds import NOTHING_LEFT, is_last_parcel, nothing_left, start_parcel_refund
 from .parcel_states import WAITING, has_left, in_state
 from .records import COMPLETED, PAID, REFUNDING, SHIPPED, to_view
@@ -55,6 +56,10 @@ def review_refund(
             return to_view(approved)
     elif reject_review(db, cmd.order_id, cmd.note, operator.operator_id):
         _audit_review(db, operator, cmd)  # only what was decided is in the audit log
+        rejected = found(orders_of(db).find_one({"_id": cmd.order_id}), "order")
+        asked = (rejected.get("refund_request") or {}).get("at")
+        event = f"{cmd.order_id}:rejected:{asked.timestamp() if asked else ''}"
+        notify_refund(db, rejected, event, 0, "退款未通过")
     return to_view(found(orders_of(db).find_one({"_id": cmd.order_id}), f"order {cmd.order_id!r}"))
 
 

@@ -16,6 +16,7 @@ from retail.store import Db
 from .document import Order, orders_of
 from .effects import apply_outbox
 from .lifecycle import transition
+from .notices import notify_refund
 from .records import REFUNDED, REFUNDING, parcels_refunded, settling
 
 SUCCESS, PROCESSING, ABNORMAL = RefundStatus.SUCCESS, RefundStatus.PROCESSING, RefundStatus.ABNORMAL
@@ -56,7 +57,7 @@ def finish_refund(db: Db, order_id: str, status: str) -> None:
     """WeChat Pay's word on the order's refund: REFUNDING -> REFUNDED when it succeeded.
     Safe to repeat: a crash after the refund record went final is finished by a replay."""
     if status == SUCCESS:
-        transition(
+        done = transition(
             db,
             order_id,
             REFUNDING,
@@ -64,6 +65,8 @@ def finish_refund(db: Db, order_id: str, status: str) -> None:
             "refund received",
             extra=settling("refunded_at", utcnow()),
         )
+        if done is not None:
+            notify_refund(db, done, order_id, refundable(done), "退款成功")
     note_refund_status(db, order_id, status)
 
 

@@ -43,6 +43,7 @@ OWNED_BY_OPENID = (
     "coupons",
     "points_ledger",
     "subscriptions",
+    "notices",
     "membership_ledger",
     "events",
     "exposures",

@@ -5,7 +5,8 @@ The runtime has refused anything whose signature fails (`is_from_wechat`); what 
 it speaks of, and applying it twice changes nothing the first did not (WeChat sends again
 when it did not hear "success" in time):
 - `wxa_media_check`: an image's content check (content, then the review it belongs to);
-- `trade_manage_order_settlement`: WeChat settled, or recorded shipping of, an order (orders);
+- `trade_manage_order_settlement`: WeChat recorded an order's shipping, or settled it after
+  the buyer's receipt (orders, which asks get_order rather than trusting the push's fields);
 - anything else is acknowledged and logged.
 """
 
@@ -27,6 +28,7 @@ from retail.common.errors import Unauthenticated
 from retail.common.logs import log
 from retail.common.models import PlainText
 from retail.content import record_image_result
+from retail.orders import apply_settlement_event
 from retail.reviews import settle_review_checks
 from retail.store import Db
 
@@ -72,6 +74,9 @@ def handle_push(request: PushRequest, *, db: Db | None = None) -> PlainText:
     kind = event.get("Event")
     if kind == "wxa_media_check":
         _media_checked(db, event)
+    elif kind == "trade_manage_order_settlement":
+        outcome = apply_settlement_event(db, event)
+        log("wechat_settlement_event", outcome=outcome)
     else:
         log("wechat_push_ignored", kind=str(kind)[:60])
     return SUCCESS

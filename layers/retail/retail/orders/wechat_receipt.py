@@ -1,0 +1,98 @@
+"""WeChat's word on receipt and settlement, for mini-programs under its trade management.
+
+WeChat holds a managed mini-program's payment until the buyer confirms receipt in WeChat's own
+confirmation component (wx.openBusinessView, businessType weappOrderConfirm) or WeChat's
+window passes, then settles it and pushes `trade_manage_order_settlement`. Our COMPLETED
+follows WeChat there: what WeChat says is read from `get_order` (its order_state 3 确认收货,
+4 交易完成, 6 资金待结算), never from the push's own fields (its confirm_receive_method is
+reported inverted) nor from the mini-program's word that the component succeeded. Facts and
+addresses: docs/decisions/0022-receipt-and-settlement.md.
+
+An order follows WeChat only when WeChat has its shipping (`wechat_shipping.state` UPLOADED);
+one WeChat does not manage, or never took, completes by our own rules as before.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from retail.adapters.wechat import errcode_of, wechat_api
+from retail.common.clock import utcnow
+from retail.common.errors import UpstreamUnavailable
+from retail.common.logs import log
+from retail.common.vocabulary import ShippingUpload
+from retail.store import Db
+
+from .document import Order, orders_of
+from .lifecycle import transition
+from .parcels import all_parcels_out, delivered
+from .records import COMPLETED, SHIPPED, settling
+from .shipping_upload import GET_ORDER
+
+SHIPPED_AT_WECHAT = 2
+# get_order's order_state once the buyer's receipt is behind it (1 待发货, 2 已发货, 5 已退款).
+RECEIVED = frozenset({3, 4, 6})
+SETTLED = 4
+
+
+def follows_wechat(order: Order) -> bool:
+    """Whether WeChat has this order's shipping, so its receipt is WeChat's to confirm."""
+    shipping = order.get("wechat_shipping") or {}
+    return bool(order.get("transaction_id")) and shipping.get("state") == ShippingUpload.UPLOADED
+
+
+def wechat_order_state(order: Order) -> int:
+    """WeChat's order_state for the order's payment. Raises UpstreamUnavailable when WeChat
+    does not answer it (busy, or an answer that cannot be read)."""
+    answer = wechat_api().call(GET_ORDER, {"transaction_id": order["transaction_id"]})
+    found = answer.get("order") if errcode_of(answer) == 0 else None
+    state = found.get("order_state") if isinstance(found, dict) else None
+    if not isinstance(state, int) or isinstance(state, bool):
+        raise UpstreamUnavailable(f"WeChat's get_order answered {errcode_of(answer)}")
+    return state
+
+
+def complete_as_wechat_says(db: Db, order: Order, state: int, note: str) -> Order | None:
+    """Record WeChat's state on the order and, where the buyer's receipt is behind it,
+    complete a shipped order (once: a conditional transition). The order as it is after."""
+    now = utcnow()
+    receipt: dict[str, Any] = {"wechat_receipt.state": state, "wechat_receipt.checked_at": now}
+    if state in RECEIVED:
+        receipt["wechat_receipt.received"] = True
+    if state == SETTLED:
+        receipt["wechat_receipt.settled"] = True
+    orders_of(db).update_one({"_id": order["_id"]}, {"$set": receipt})
+    if state not in RECEIVED:
+        return None
+    return transition(
+        db,
+        order["_id"],
+        SHIPPED,
+        COMPLETED,
+        note,
+        extra={**settling("completed_at", now), **delivered(order, now)},
+        condition=all_parcels_out(order),
+    )
+
+
+def apply_settlement_event(db: Db, event: dict[str, Any]) -> str:
+    """`trade_manage_order_settlement` (sent at shipping, and again at settlement): the order
+    it names is checked with get_order and follows it. Returns what was done, for the log.
+    Raises UpstreamUnavailable when WeChat cannot be asked (the push is then sent again)."""
+    order_id, transaction_id = event.get("merchant_trade_no"), event.get("transaction_id")
+    if not isinstance(order_id, str) or not isinstance(transaction_id, str):
+        return "ignored: no merchant_trade_no or transaction_id"
+    order = orders_of(db).find_one({"_id": order_id, "transaction_id": transaction_id})
+    if order is None:
+        return "ignored: not one of our orders"
+    estimate = event.get("estimated_settlement_time")
+    if isinstance(estimate, int) and not isinstance(estimate, bool):
+        when = datetime.fromtimestamp(estimate, timezone.utc)
+        orders_of(db).update_one(
+            {"_id": order_id}, {"$set": {"wechat_receipt.estimated_settlement_at": when}}
+        )
+    state = wechat_order_state(order)
+    done = complete_as_wechat_says(db, order, state, "receipt confirmed at WeChat")
+    log("wechat_settlement_applied", order_id=order_id, order_state=state, completed=bool(done))
+    return f"order_state {state}"
