@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "layers" / "retail"), str(ROOT / "devkit")]
@@ -106,6 +106,22 @@ class Shop:
             self.items.setdefault(name, []).append(_items(answer.get("data")))
         return answer
 
+    def push(self, query: dict[str, str], body: str) -> int:
+        """WeChat's message push to platform_event (it answers text, not the envelope)."""
+        from gateway.routes import dispatch
+
+        path = f"/http/platform_event?{urlencode(query)}"
+        started = time.perf_counter()
+        reply = dispatch(
+            self.registry, True, "POST", path, {"content-type": "application/json"}, body.encode()
+        )
+        if self.measuring:
+            self.times.setdefault("platform_event", []).append(
+                (time.perf_counter() - started) * 1000
+            )
+        self.codes["platform_event"] = "OK" if reply.status == 200 else str(reply.status)
+        return reply.status
+
     def notify(self, url: str, headers: dict[str, str], body: str, times: int) -> list[int]:
         answer = self.post(urlsplit(url).path, body.encode(), headers)
         return [200 if answer.get("code") in (None, "OK", "SUCCESS") else 500] * times
@@ -118,6 +134,7 @@ def sample(name: str) -> dict[str, Any]:
 
 def visit(shop: Shop, buyer: str, round_no: int) -> None:
     """One buyer's visit through every buyer function, and an operator's part in it."""
+    from retail_dev import wechat_sandbox
     from retail_dev import wechatpay_sandbox as sandbox
 
     for name in (
@@ -155,6 +172,8 @@ def visit(shop: Shop, buyer: str, round_no: int) -> None:
     shop.buyer("order_list", {}, buyer)
     shop.buyer("order_get", paid, buyer)
     shop.operator("order_ship", {**sample("order_ship"), **paid})
+    # WeChat holds the payment: the buyer confirms in WeChat's page, whose push completes it.
+    wechat_sandbox.confirm_receive(placed["out_trade_no"], send=shop.push)
     shop.buyer("order_confirm", paid, buyer)
     shop.buyer("review_create", {**sample("review_create"), **paid}, buyer)
     shop.buyer("survey_answer", {**sample("survey_answer"), **paid}, buyer)
@@ -174,6 +193,7 @@ OPERATOR_CALLS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("commission_list", {}),
     ("risk_queue", {}),
     ("feedback_queue", {}),
+    ("review_queue", {}),
     ("survey_report", {}),
     ("analytics_sales", {}),
     ("analytics_funnel", {}),

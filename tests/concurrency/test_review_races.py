@@ -27,6 +27,8 @@ def _completed(shop, key: str) -> dict:
     assert shop.post(f"/dev/pay/{order['out_trade_no']}/succeed")[0] == 200
     ship = {"order_id": order["order_id"], "carrier": "SF", "tracking_no": f"SF{key}"}
     assert shop.post("/fn/order_ship", ship, ADMIN)[0] == 200
+    # WeChat holds the payment: the buyer confirms receipt in WeChat's page first.
+    assert shop.post(f"/dev/wechat/confirm_receive/{order['out_trade_no']}")[0] == 200
     status, done = post(shop.url, "/fn/order_confirm", {"order_id": order["order_id"]}, BUYER)
     assert done["data"]["status"] == "COMPLETED", done
     return order

@@ -232,7 +232,7 @@ class WeChatApi:
         label = result.get("label")
         return ContentVerdict(
             str(suggest),
-            label if isinstance(label, int) else 0,
+            label if isinstance(label, int) and not isinstance(label, bool) else 0,
             str(payload.get("trace_id") or ""),
         )
 

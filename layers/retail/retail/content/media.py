@@ -2,7 +2,8 @@
 and WeChat's answer arrives later by message push, matched by the trace_id it gave.
 
 One document per asked image in `media_checks` (`_id` the trace_id), naming what it belongs
-to (`subject`, e.g. "review:<id>"). The answer may reach us before the asking call has
+to (`subject`, e.g. "review:<id>") and whose writer asked (`openid`: erased and exported with
+the writer's data). The answer may reach us before the asking call has
 written the document (WeChat is quick, the call is slow): both sides upsert the same
 document, so whichever comes second completes it, and the subject is judged when every
 image of it has an answer.
@@ -47,11 +48,11 @@ def ask_image_checks(
         now = utcnow()
         trace_id = _ask(openid, scene, key)
         if trace_id is None:
-            unchecked = {"subject": subject, "key": key, "asked_at": now}
+            unchecked = {"subject": subject, "key": key, "openid": openid, "asked_at": now}
             _upsert(db, f"{subject}:{key}", {**unchecked, "judgement": Judgement.UNCHECKED})
             checks.append(ImageCheck(key=key, judgement=Judgement.UNCHECKED, asked_at=now))
             continue
-        _upsert(db, trace_id, {"subject": subject, "key": key, "asked_at": now})
+        _upsert(db, trace_id, {"subject": subject, "key": key, "openid": openid, "asked_at": now})
         checks.append(_view(db.media_checks.find_one({"_id": trace_id}) or {"key": key}))
     return checks
 
@@ -97,6 +98,6 @@ def _view(record: Mapping[str, object]) -> ImageCheck:
     return ImageCheck(
         key=str(record.get("key", "")),
         judgement=Judgement(str(record.get("judgement") or Judgement.PENDING)),
-        label=label if isinstance(label, int) else 0,
+        label=label if isinstance(label, int) and not isinstance(label, bool) else 0,
         asked_at=asked if isinstance(asked, datetime) else None,
     )

@@ -124,23 +124,36 @@ def _data(fields: dict[str, str], values: dict[str, Value]) -> dict[str, str]:
     return {key: fit(key, values.get(name, "")) for key, name in fields.items()}
 
 
+# Characters each key type takes and how many (sendMessage's 参数类型 table); a type not
+# listed is cut to 20 characters as `thing` is.
+_KEY_RULES: dict[str, tuple[str | None, int]] = {
+    "character_string": (r"[\x21-\x7e]", 32),
+    "number": (r"[0-9.]", 32),
+    "letter": (r"[A-Za-z]", 32),
+    "symbol": (r"[^\w\s]", 5),
+    "phone_number": (r"[0-9+\-]", 17),
+    "car_number": (r"[\w\u4e00-\u9fff]", 8),
+    "phrase": (r"[\u4e00-\u9fff]", 5),
+    "name": (None, 10),
+}
+EMPTY = "-"  # WeChat refuses an empty value
+
+
 def fit(key: str, value: Value) -> str:
     """A value as WeChat accepts it for a key of this type (thing ≤ 20 characters,
     character_string ≤ 32 of letters, digits and symbols, phrase ≤ 5 Chinese characters,
-    number ≤ 32 digits, amount a sum of money, time and date in Beijing time)."""
+    number ≤ 32 digits, name ≤ 10, symbol ≤ 5, car_number ≤ 8, amount a sum of money, time
+    and date in Beijing time); never empty."""
     kind = re.sub(r"\d+$", "", key)
     if isinstance(value, datetime):
         local = value.astimezone(SHANGHAI)
         return f"{local:%Y年%m月%d日}" if kind == "date" else f"{local:%Y年%m月%d日 %H:%M}"
     if kind == "amount":
-        return f"¥{int(value) / 100:.2f}" if isinstance(value, int) else str(value)[:11]
+        return f"¥{int(value) / 100:.2f}" if isinstance(value, int) else str(value)[:11] or EMPTY
     text = str(value)
-    if kind == "character_string":
-        return re.sub(r"[^\x21-\x7e]", "", text)[:32]
-    if kind == "number":
-        return re.sub(r"\D", "", text)[:32]
-    if kind == "phrase":
-        return re.sub(r"[^\u4e00-\u9fff]", "", text)[:5]
-    if kind == "thing" and len(text) > 20:
-        return text[:19] + "…"
-    return text[:20]
+    allowed, most = _KEY_RULES.get(kind, (None, 20))
+    if allowed is not None:
+        text = "".join(re.findall(allowed, text))
+    if len(text) > most:
+        text = text[: most - 1] + "…" if kind in ("thing", "name") else text[:most]
+    return text or EMPTY

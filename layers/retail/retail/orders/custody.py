@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pymongo import ReturnDocument
+
 from retail.common.clock import utcnow
 from retail.common.vocabulary import OrderStatus, ParcelRefundStatus
 from retail.common.vocabulary import RefundRequestStatus as R
 from retail.store import Db
 
 from .document import orders_of
+from .notices import notify_pickup_ready
 from .shipping_upload import upload_shipping
 
 ENDED = [OrderStatus.CANCELLED, OrderStatus.FAILED, OrderStatus.REFUNDED]
@@ -21,10 +24,15 @@ MAX_SHOWN = 20
 
 
 def release_hold(db: Db, order_id: str, event_id: str) -> None:
-    """A reviewer released the risk event that held the order: it may be shipped again."""
-    orders_of(db).update_one(
-        {"_id": order_id, "risk_hold": event_id}, {"$set": {"risk_hold": None}}
+    """A reviewer released the risk event that held the order: it may be shipped again, or
+    picked up (the buyer is told it is ready)."""
+    released = orders_of(db).find_one_and_update(
+        {"_id": order_id, "risk_hold": event_id},
+        {"$set": {"risk_hold": None}},
+        return_document=ReturnDocument.AFTER,
     )
+    if released is not None and released["status"] == OrderStatus.PAID:
+        notify_pickup_ready(db, released)
 
 
 def refunds_asked_since(db: Db, buyer: str, since: datetime) -> list[datetime]:

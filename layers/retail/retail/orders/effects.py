@@ -77,6 +77,7 @@ def _paid(db: Db, order: Order) -> None:
         members = orders_of(db).find({"group_id": group_id, "status": {"$in": PAID_UP}})
         for member in members:
             notify_group(db, member, formed=True)
+            notify_pickup_ready(db, member)
     days = _membership_days(db, order)
     if days:
         extend_membership(db, order["openid"], days, f"membership:{order['_id']}")

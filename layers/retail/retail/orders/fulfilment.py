@@ -8,7 +8,7 @@ Every step is a conditional update naming the expected status.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -57,7 +57,12 @@ from .records import (
     waiting_parcels,
 )
 from .shipping_upload import shipping_due, upload_shipping
-from .wechat_receipt import RECEIVED, complete_as_wechat_says, follows_wechat, wechat_order_state
+from .wechat_receipt import (
+    RECEIVED,
+    complete_as_wechat_says,
+    held_state,
+    shipping_state_as_read,
+)
 
 # While WeChat has not had the buyer's receipt, the timer asks it again after this long.
 WECHAT_ASKED_AGAIN = timedelta(days=1)
@@ -169,8 +174,10 @@ def confirm_receipt(cmd: OrderRef, *, buyer: str, db: Db | None = None) -> Order
     buyer's confirmation) or UpstreamUnavailable (WeChat cannot be asked)."""
     db = db if db is not None else database()
     order = orders_of(db).find_one({"_id": cmd.order_id, "openid": buyer}) or {"_id": cmd.order_id}
-    if order.get("status") == SHIPPED and follows_wechat(order) and not waiting_parcels(order):
-        state = wechat_order_state(order)
+    state = None
+    if order.get("status") == SHIPPED and not waiting_parcels(order):
+        state = held_state(order)
+    if state is not None:
         done = complete_as_wechat_says(db, order, state, "received")
         if done is not None:
             return to_view(done)
@@ -188,7 +195,7 @@ def confirm_receipt(cmd: OrderRef, *, buyer: str, db: Db | None = None) -> Order
         COMPLETED,
         "received",
         extra={**settling("completed_at", now), **delivered(order, now)},
-        condition={"openid": buyer, **all_parcels_out(order)},
+        condition={"openid": buyer, **all_parcels_out(order), **shipping_state_as_read(order)},
     )
     if done is not None:
         return to_view(done)
@@ -217,16 +224,28 @@ def record_rider_update(cmd: RiderUpdate, *, db: Db | None = None) -> OrderView:
         if transition(db, cmd.order_id, PAID, SHIPPED, "rider picked up", extra=extra):
             notify_rider_on_the_way(db, order, now)
     elif cmd.status == "DELIVERED":  # from PAID too: the pickup's update may never come
-        transition(
-            db,
-            cmd.order_id,
-            [PAID, SHIPPED],
-            COMPLETED,
-            "delivered by rider",
-            extra={**settling("completed_at", now), **shipping_due(now)},
-        )
+        _delivered_by_rider(db, order, now)
     upload_shipping(db, cmd.order_id)
     return to_view(found(orders_of(db).find_one({"_id": cmd.order_id}), "order"))
+
+
+def _delivered_by_rider(db: Db, order: Order, now: datetime) -> None:
+    """The rider handed the goods over: complete, unless WeChat holds the payment and has not
+    had the buyer's receipt (wechat_receipt.py), when the order waits, shipped, for WeChat."""
+    state = held_state(order)
+    if state is not None and state not in RECEIVED:
+        extra = {"shipped_at": now, **shipping_due(now)}
+        transition(db, order["_id"], PAID, SHIPPED, "delivered by rider", extra=extra)
+        return
+    transition(
+        db,
+        order["_id"],
+        [PAID, SHIPPED],
+        COMPLETED,
+        "delivered by rider",
+        extra={**settling("completed_at", now), **shipping_due(now)},
+        condition=shipping_state_as_read(order),
+    )
 
 
 def auto_confirm_orders(cmd: BatchRequest, *, budget: Budget, db: Db | None = None) -> BatchSummary:
@@ -250,13 +269,13 @@ def auto_confirm_orders(cmd: BatchRequest, *, budget: Budget, db: Db | None = No
     def confirm(order: Order) -> Outcome:
         if order["status"] == PAID:  # a membership: completing it is payment's own last step
             return "processed" if complete_virtual(db, order["_id"]) is not None else "skipped"
-        if follows_wechat(order):
-            try:
-                state = wechat_order_state(order)
-            except UpstreamUnavailable:  # asked again with the others WeChat keeps waiting
-                mark = {"$set": {"wechat_receipt.checked_at": now}}
-                orders_of(db).update_one({"_id": order["_id"]}, mark)
-                return "failed"
+        try:
+            state = held_state(order)
+        except UpstreamUnavailable:  # asked again with the others WeChat keeps waiting
+            mark = {"$set": {"wechat_receipt.checked_at": now}}
+            orders_of(db).update_one({"_id": order["_id"]}, mark)
+            return "failed"
+        if state is not None:
             settled = complete_as_wechat_says(db, order, state, "confirmed at WeChat")
             return "processed" if settled is not None else "skipped"
         done = transition(
@@ -266,7 +285,7 @@ def auto_confirm_orders(cmd: BatchRequest, *, budget: Budget, db: Db | None = No
             COMPLETED,
             "confirmed automatically",
             extra=settling("completed_at", utcnow()),
-            condition=due,
+            condition={**due, **shipping_state_as_read(order)},
         )
         return "processed" if done is not None else "skipped"
 

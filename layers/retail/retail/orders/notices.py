@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from retail.common.clock import utcnow
+from retail.common.vocabulary import GroupStatus
 from retail.notices import Notice, Value, send_notice
 from retail.store import Db
 
@@ -59,6 +60,14 @@ def notify_rider_on_the_way(db: Db, order: Order, at: datetime) -> None:
 
 
 def notify_pickup_ready(db: Db, order: Order) -> None:
+    """A paid pickup order the store can hand over now: not held for a risk review, and its
+    group (if any) formed. Called again by what lifts either; told once."""
+    if order.get("delivery") != "pickup" or order.get("risk_hold"):
+        return
+    if order.get("group_id"):
+        group = db.groups.find_one({"_id": order["group_id"]}, {"status": 1}) or {}
+        if group.get("status") != GroupStatus.SUCCEEDED:
+            return
     store = db.stores.find_one({"_id": order.get("store_id")}, {"name": 1}) or {}
     values: dict[str, Value] = {
         "order": order["_id"],

@@ -8,8 +8,12 @@ follows WeChat there: what WeChat says is read from `get_order` (its order_state
 reported inverted) nor from the mini-program's word that the component succeeded. Facts and
 addresses: docs/decisions/0022-receipt-and-settlement.md.
 
-An order follows WeChat only when WeChat has its shipping (`wechat_shipping.state` UPLOADED);
-one WeChat does not manage, or never took, completes by our own rules as before.
+WeChat holds an order's payment when it was paid through WeChat Pay, the mini-program is under
+trade management, and WeChat has not refused the order's shipping for good; get_order then
+knows the payment. An order WeChat does not hold (not managed, not WeChat Pay, a payment
+get_order does not know, an upload refused for an operator to handle) completes by our own
+rules. Our own completion names WeChat's shipping state as it was read, so a shipment that
+lands meanwhile makes it fail rather than complete an order WeChat now holds.
 """
 
 from __future__ import annotations
@@ -30,26 +34,44 @@ from .parcels import all_parcels_out, delivered
 from .records import COMPLETED, SHIPPED, settling
 from .shipping_upload import GET_ORDER
 
-SHIPPED_AT_WECHAT = 2
 # get_order's order_state once the buyer's receipt is behind it (1 待发货, 2 已发货, 5 已退款).
 RECEIVED = frozenset({3, 4, 6})
 SETTLED = 4
+NO_SUCH_PAYMENT = 10060001  # get_order: 支付单不存在
+# Shipping states that say WeChat does not hold the payment, or no longer waits on us.
+NOT_HELD = frozenset(
+    {
+        ShippingUpload.NOT_MANAGED,
+        ShippingUpload.NOT_NEEDED,
+        ShippingUpload.NOT_SHIPPABLE,
+        ShippingUpload.FAILED,
+    }
+)
 
 
-def follows_wechat(order: Order) -> bool:
-    """Whether WeChat has this order's shipping, so its receipt is WeChat's to confirm."""
+def shipping_state_as_read(order: Order) -> dict[str, Any]:
+    """The condition that WeChat's shipping state is still the one `order` was read with."""
+    state = (order.get("wechat_shipping") or {}).get("state")
+    return {"wechat_shipping.state": state if state is not None else {"$exists": False}}
+
+
+def held_state(order: Order) -> int | None:
+    """WeChat's order_state for the order's payment where WeChat holds it, else None. Raises
+    UpstreamUnavailable when WeChat does not answer (busy, or an answer it cannot read)."""
     shipping = order.get("wechat_shipping") or {}
-    return bool(order.get("transaction_id")) and shipping.get("state") == ShippingUpload.UPLOADED
-
-
-def wechat_order_state(order: Order) -> int:
-    """WeChat's order_state for the order's payment. Raises UpstreamUnavailable when WeChat
-    does not answer it (busy, or an answer that cannot be read)."""
-    answer = wechat_api().call(GET_ORDER, {"transaction_id": order["transaction_id"]})
-    found = answer.get("order") if errcode_of(answer) == 0 else None
+    if not order.get("transaction_id") or shipping.get("state") in NOT_HELD:
+        return None
+    api = wechat_api()
+    if not shipping.get("state") and not api.is_trade_managed():
+        return None
+    answer = api.call(GET_ORDER, {"transaction_id": order["transaction_id"]})
+    errcode = errcode_of(answer)
+    if errcode == NO_SUCH_PAYMENT:
+        return None  # paid days ago and still unknown: not a payment WeChat holds
+    found = answer.get("order") if errcode == 0 else None
     state = found.get("order_state") if isinstance(found, dict) else None
     if not isinstance(state, int) or isinstance(state, bool):
-        raise UpstreamUnavailable(f"WeChat's get_order answered {errcode_of(answer)}")
+        raise UpstreamUnavailable(f"WeChat's get_order answered {errcode}")
     return state
 
 
@@ -87,12 +109,14 @@ def apply_settlement_event(db: Db, event: dict[str, Any]) -> str:
     if order is None:
         return "ignored: not one of our orders"
     estimate = event.get("estimated_settlement_time")
-    if isinstance(estimate, int) and not isinstance(estimate, bool):
+    if isinstance(estimate, int) and not isinstance(estimate, bool) and 0 < estimate < 2**32:
         when = datetime.fromtimestamp(estimate, timezone.utc)
         orders_of(db).update_one(
             {"_id": order_id}, {"$set": {"wechat_receipt.estimated_settlement_at": when}}
         )
-    state = wechat_order_state(order)
+    state = held_state(order)
+    if state is None:
+        return "ignored: WeChat does not hold the payment"
     done = complete_as_wechat_says(db, order, state, "receipt confirmed at WeChat")
     log("wechat_settlement_applied", order_id=order_id, order_state=state, completed=bool(done))
     return f"order_state {state}"

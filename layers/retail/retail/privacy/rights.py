@@ -44,6 +44,7 @@ OWNED_BY_OPENID = (
     "points_ledger",
     "subscriptions",
     "notices",
+    "media_checks",
     "membership_ledger",
     "events",
     "exposures",

@@ -52,10 +52,11 @@ def settle_review_checks(db: Db, review_id: str) -> None:
     review = db.reviews.find_one({"_id": review_id})
     if review is None:
         return
-    images = image_checks_of(db, subject_of(review_id))
-    answered = {check.key: check.judgement for check in images}
+    checks = image_checks_of(db, subject_of(review_id))
+    asked = {check.key for check in checks}
     parts = [Judgement(review.get("text_check", {}).get("judgement", Judgement.PASS))]
-    parts += [answered.get(key, Judgement.PENDING) for key in review.get("images", [])]
+    parts += [check.judgement for check in checks]  # every answer, a key asked twice included
+    parts += [Judgement.PENDING for key in review.get("images", []) if key not in asked]
     verdict = worst(*parts)
     if verdict is Judgement.RISKY:
         show_or_hide(db, review, hidden=True, held=Judgement.RISKY)

@@ -158,6 +158,11 @@ def _take_over_count(db: Db, review_id: str, now: datetime) -> dict[str, Any]:
         return_document=ReturnDocument.AFTER,
     )
     if taken is None:
+        counted = db.reviews.find_one({"_id": review_id, "counted": True})
+        if counted is not None and counted.get("held") == Judgement.PENDING:
+            # its writer counted it and may have died before asking about its images
+            ask_missing_image_checks(db, counted)
+            settle_review_checks(db, review_id)
         raise Conflict("this line is already reviewed")
     return taken
 

@@ -61,7 +61,9 @@ def is_from_wechat(body: bytes, _headers: dict[str, str], query: dict[str, str])
 
 
 def handle_push(request: PushRequest, *, db: Db | None = None) -> PlainText:
-    if request.Encrypt is None:
+    """WeChat's URL check gets its echostr back and nothing else is looked at (its signature
+    does not cover anything else: an Encrypt beside it is never opened)."""
+    if request.echostr is not None or request.Encrypt is None:
         return PlainText(text=request.echostr or "")
     secrets = push_secrets()
     assert secrets is not None  # is_from_wechat refused the push otherwise
@@ -93,7 +95,9 @@ def _media_checked(db: Db, event: dict[str, Any]) -> None:
     label = result.get("label") if isinstance(result, dict) else None
     if event.get("errcode", 0) != 0 or not isinstance(suggest, str):
         suggest = "unchecked"
-    subject = record_image_result(db, trace_id, suggest, label if isinstance(label, int) else 0)
+    number = label if isinstance(label, int) and not isinstance(label, bool) else 0
+    number = number if 0 <= number < 2**31 else 0  # WeChat's labels are small numbers
+    subject = record_image_result(db, trace_id, suggest, number)
     if subject and subject.startswith("review:"):
         settle_review_checks(db, subject.removeprefix("review:"))
     log("media_check_applied", trace_id=trace_id, suggest=suggest, subject=subject)
