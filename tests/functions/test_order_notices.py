@@ -18,6 +18,7 @@ from retail_dev.wechat_sandbox import SAMPLE_NOTICE_TEMPLATES
 
 from .harness import as_operator, call, handler, paid_order, sample
 
+pytestmark = pytest.mark.usefixtures("fresh_sandbox")
 SEND = "/cgi-bin/message/subscribe/send"
 EGGS = [{"sku_id": "p-eggs-1", "qty": 1}]
 
