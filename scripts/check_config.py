@@ -98,6 +98,7 @@ def _value_problems(config: Any) -> Iterator[Problem]:
         ("WECHAT_PUSH_AES_KEY", lambda v: len(v) == 43, "must be the 43-character EncodingAESKey"),
         ("WECHATPAY_NOTIFY_URL", lambda v: v.startswith("https://"), "must be an https:// URL"),
         ("WECHATPAY_REFUND_NOTIFY_URL", lambda v: v.startswith("https://"), "must be https://"),
+        ("WECHATPAY_TRANSFER_NOTIFY_URL", lambda v: v.startswith("https://"), "must be https://"),
     ):
         value = getattr(config, name)
         if value and not wanted(value):

@@ -66,6 +66,8 @@ def sandbox_config() -> WeChatPayConfig:
         cert_serial=material["cert_serial"],
         verify_keys={material["public_key_id"]: crypto.load_public_key(material["platform_pub"])},
         notify_url=notify_url,
+        transfer_notify_url=config.WECHATPAY_TRANSFER_NOTIFY_URL
+        or "http://127.0.0.1:8787/http/transfer_notify",
         refund_notify_url=config.WECHATPAY_REFUND_NOTIFY_URL
         or notify_url.replace("payment_notify", "refund_notify"),
         api_base="sandbox://wechatpay",

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from retail.common.database import database
 from retail.payments import crypto
@@ -33,6 +34,7 @@ from .wechatpay_keys import encrypt_resource, sandbox_material
 CST = timezone(timedelta(hours=8))
 
 # Sends a notification (url, headers, body, times) and returns the statuses our side answered.
+TRANSFERS = "/v3/fund-app/mch-transfer/transfer-bills"
 Sender = Callable[[str, dict[str, str], str, int], list[int]]
 
 
@@ -94,6 +96,10 @@ class SandboxTransport:
             return self._lookup({"_id": "pay:" + route.rsplit("/", 1)[1]}, "ORDER_NOT_EXIST")
         if method == "POST" and route == "/v3/refund/domestic/refunds":
             return self._refund(payload)
+        if method == "POST" and route == TRANSFERS:
+            return self._transfer(payload)
+        if method == "GET" and route.startswith(TRANSFERS + "/out-bill-no/"):
+            return self._lookup({"_id": "transfer:" + route.rsplit("/", 1)[1]}, "NOT_FOUND")
         if method == "GET" and route.startswith("/v3/refund/domestic/refunds/"):
             return self._lookup({"_id": "refund:" + route.rsplit("/", 1)[1]}, "RESOURCE_NOT_EXISTS")
         return _answer(404, {"code": "NOT_FOUND", "message": f"no sandbox route {path}"})
@@ -187,6 +193,40 @@ class SandboxTransport:
         record = upserted(record)
         return _answer(200, _public(record))
 
+    def _transfer(self, payload: dict[str, Any]) -> Response:
+        """A merchant transfer bill (pay.weixin.qq.com/doc/v3/merchant/4012716434): checked as
+        WeChat Pay documents it, the same out_bill_no with the same request is the same bill,
+        and it waits for the payee (WAIT_USER_CONFIRM) with its package_info."""
+        refused = _transfer_refused(payload)
+        if refused:
+            return _answer(400, {"code": "PARAM_ERROR", "message": refused})
+        key = "transfer:" + payload["out_bill_no"]
+        asked = {k: payload.get(k) for k in ("openid", "transfer_amount", "appid")}
+        store = database().sandbox_wechatpay
+        record = store.find_one({"_id": key})
+        if record is None:
+            record = {
+                "_id": key,
+                "kind": "transfer",
+                "out_bill_no": payload["out_bill_no"],
+                "transfer_bill_no": "1330" + secrets.token_hex(14),
+                "state": "WAIT_USER_CONFIRM",
+                "package_info": "ABBQO+oYAAABAAAAAAAk" + secrets.token_hex(16),
+                "mch_id": _material()["mchid"],
+                "create_time": _now(),
+                "update_time": _now(),
+                "notify_url": payload.get("notify_url"),
+                **asked,
+            }
+            try:
+                store.insert_one(record)
+            except DuplicateKeyError:
+                record = store.find_one({"_id": key}) or record
+        if any(record.get(k) != v for k, v in asked.items()):
+            return _answer(400, {"code": "INVALID_REQUEST", "message": "单号已存在但信息不一致"})
+        shown = ("out_bill_no", "transfer_bill_no", "create_time", "state", "package_info")
+        return _answer(200, {k: record[k] for k in shown if k in record})
+
     def _lookup(self, query: dict[str, Any], missing: str) -> Response:
         record = database().sandbox_wechatpay.find_one(query)
         if record is None:
@@ -217,7 +257,10 @@ def _refund_refused(paid: dict[str, Any], payload: dict[str, Any]) -> str | None
 
 
 def _public(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in record.items() if k not in {"_id", "kind", "notify_url", "prepay_id"}}
+    hidden = {"_id", "kind", "notify_url", "prepay_id"}
+    if record.get("kind") == "transfer":
+        hidden.add("package_info")
+    return {k: v for k, v in record.items() if k not in hidden}
 
 
 def _now() -> str:
@@ -287,6 +330,65 @@ def complete_refund(
         raise LookupError(f"no sandbox refund {out_refund_no}")
     resource = {"mchid": wechatpay_config().mchid, **_public(record), "refund_status": status}
     headers, body = notification(f"REFUND.{status}", "refund", resource, "退款结果")
+    return (send or deliver)(record["notify_url"], headers, body, 1)
+
+
+def _transfer_refused(payload: dict[str, Any]) -> str | None:
+    """WeChat Pay's rules for a transfer bill of scene 1005 (佣金报酬): the fields it requires,
+    the two report items that scene asks, the payee's real name from 2,000 yuan."""
+    number = str(payload.get("out_bill_no") or "")
+    if not (number.isascii() and number.isalnum() and 0 < len(number) <= 32):
+        return "out_bill_no 只能由数字、大小写字母组成, 最长 32 位"
+    if payload.get("transfer_scene_id") != "1005":
+        return "该转账场景不可用"
+    infos = {i.get("info_type") for i in payload.get("transfer_scene_report_infos") or []}
+    if infos != {"岗位类型", "报酬说明"}:
+        return "未传入完整且对应的转账场景报备信息"
+    amount = payload.get("transfer_amount")
+    if not isinstance(amount, int) or amount < 10:
+        return "超过单笔转账上下限"
+    if not payload.get("openid") or not 0 < len(str(payload.get("transfer_remark") or "")) <= 32:
+        return "openid, transfer_remark 必填"
+    if amount >= 200_000:
+        sealed = str(payload.get("user_name") or "")
+        try:
+            crypto.decrypt_sensitive(crypto.load_private_key(_material()["platform_key"]), sealed)
+        except (TypeError, ValueError):
+            return "转账金额 >= 2,000 元时 user_name 必填, 用微信支付公钥加密"
+    return None
+
+
+def finish_transfer(out_bill_no: str, state: str, send: Sender | None = None) -> list[int]:
+    """The payee confirmed (SUCCESS), or the bill failed or was cancelled (FAIL, CANCELLED):
+    WeChat Pay notifies MCHTRANSFER.BILL.FINISHED. Raises LookupError for an unknown bill."""
+    if state not in ("SUCCESS", "FAIL", "CANCELLED"):
+        raise ValueError(f"not a final transfer state: {state}")
+    fail = {"fail_reason": "OVERDUE_CLOSE"} if state == "FAIL" else {}
+    record = database().sandbox_wechatpay.find_one_and_update(
+        {"_id": "transfer:" + out_bill_no},
+        {"$set": {"state": state, "update_time": _now(), **fail}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if record is None:
+        raise LookupError(f"no sandbox transfer {out_bill_no}")
+    resource = {
+        k: record.get(k)
+        for k in (
+            "out_bill_no",
+            "transfer_bill_no",
+            "state",
+            "mch_id",
+            "transfer_amount",
+            "openid",
+            "fail_reason",
+            "create_time",
+            "update_time",
+        )
+        if record.get(k) is not None
+    }
+    headers, body = notification(
+        "MCHTRANSFER.BILL.FINISHED", "mch_payment", resource, "商家转账单据终态通知"
+    )
     return (send or deliver)(record["notify_url"], headers, body, 1)
 
 

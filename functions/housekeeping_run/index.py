@@ -1,7 +1,10 @@
 from retail.core import Caller, Housekeep, HousekeepingSummary, cloud_function
 from retail.privacy import finish_erasures
+from retail.referral import settle_due_moves
 
 
 @cloud_function(Housekeep, response=HousekeepingSummary, auth="timer")
 def main_handler(cmd: Housekeep, caller: Caller) -> HousekeepingSummary:
-    return HousekeepingSummary(erasures_finished=finish_erasures())
+    return HousekeepingSummary(
+        erasures_finished=finish_erasures(), balance_moves_settled=settle_due_moves()
+    )

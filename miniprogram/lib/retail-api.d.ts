@@ -201,9 +201,28 @@ export type ClaimCoupon = {
   device_id?: string | null;
 };
 
+export type CommissionEntry = {
+  /** the order that earned it, masked */
+  order: string;
+  amount: number;
+  status: string;
+  created_at: string;
+  released_at: string | null;
+  reversed_at: string | null;
+};
+
 export type CommissionPage = {
   entries: Array<Record<string, unknown>>;
   totals: Record<string, number>;
+};
+
+export type CommissionRules = {
+  /** basis points of an invitee's first paid order */
+  commission_bp: number;
+  withdraw_min_fen: number;
+  /** larger withdrawals wait for an operator */
+  review_above_fen: number;
+  min_account_age_seconds: number;
 };
 
 export type ConsentState = {
@@ -413,6 +432,8 @@ export type Housekeep = Record<string, unknown>;
 export type HousekeepingSummary = {
   /** account erasures swept again and closed */
   erasures_finished: number;
+  /** commissions whose balance move a call that died left owed */
+  balance_moves_settled: number;
 };
 
 export type ImageCheck = {
@@ -514,6 +535,17 @@ export type ModerateReview = {
   review_id: string;
   reply?: string | null;
   hidden?: boolean | null;
+};
+
+export type MyCommissions = {
+  limit?: number;
+};
+
+export type MyCommissionsView = {
+  /** fen: pending, available, withdrawing, withdrawn, reversed, debt (owed back: a commission reversed after it was withdrawn, paid from the next ones) */
+  totals: Record<string, number>;
+  entries: Array<CommissionEntry>;
+  rules: CommissionRules;
 };
 
 export type MyCoupons = {
@@ -921,6 +953,12 @@ export type ReviewView = {
   created_at: string;
 };
 
+export type ReviewWithdrawal = {
+  withdrawal_id: string;
+  decision: "approve" | "reject";
+  note?: string | null;
+};
+
 export type RiderUpdate = {
   delivery_id: string;
   order_id: string;
@@ -1313,6 +1351,8 @@ export type SurveyAnswer = {
   score: number;
 };
 
+export type SyncWithdrawals = Record<string, unknown>;
+
 export type TemplateView = {
   template_id: string;
   title: string;
@@ -1442,7 +1482,44 @@ export type WinBackSummary = {
   messaged: number;
 };
 
+export type Withdraw = {
+  /** fen */
+  amount: number;
+  /** needed from 2,000 yuan (WeChat Pay) */
+  real_name?: string | null;
+  device_id?: string | null;
+};
+
 export type WithdrawConsent = Record<string, unknown>;
+
+export type WithdrawalQueue = {
+  status?: "CLAIMING" | "REVIEWING" | "TRANSFERRING" | "WAIT_USER_CONFIRM" | "WITHDRAWN" | "RETURNED" | "REJECTED" | "REFUSED" | null;
+  openid?: string | null;
+  limit?: number;
+};
+
+export type WithdrawalState = "CLAIMING" | "REVIEWING" | "TRANSFERRING" | "WAIT_USER_CONFIRM" | "WITHDRAWN" | "RETURNED" | "REJECTED" | "REFUSED";
+
+export type WithdrawalView = {
+  withdrawal_id: string;
+  amount: number;
+  status: WithdrawalState;
+  /** wx.requestMerchantTransfer's package */
+  package_info: string | null;
+  mch_id: string | null;
+  app_id: string | null;
+  fail_reason: string | null;
+  created_at: string;
+};
+
+export type Withdrawals = {
+  withdrawals: Array<Record<string, unknown>>;
+};
+
+export type WithdrawalsSynced = {
+  /** withdrawals finished or asked about at WeChat Pay */
+  looked_at: number;
+};
 
 export declare namespace ad_list {
   export type Request = ListAds;
@@ -1522,6 +1599,16 @@ export declare namespace catalog_product {
 export declare namespace commission_list {
   export type Request = ListCommissions;
   export type Data = CommissionPage;
+}
+
+export declare namespace commission_mine {
+  export type Request = MyCommissions;
+  export type Data = MyCommissionsView;
+}
+
+export declare namespace commission_withdraw {
+  export type Request = Withdraw;
+  export type Data = WithdrawalView;
 }
 
 export declare namespace consent_accept {
@@ -1864,6 +1951,11 @@ export declare namespace track {
   export type Data = Tracked;
 }
 
+export declare namespace transfer_notify {
+  export type Request = Notification;
+  export type Data = Acknowledged;
+}
+
 export declare namespace user_delete {
   export type Request = DeleteMe;
   export type Data = Erased;
@@ -1884,6 +1976,21 @@ export declare namespace user_me {
   export type Data = MyProfile;
 }
 
+export declare namespace withdrawal_queue {
+  export type Request = WithdrawalQueue;
+  export type Data = Withdrawals;
+}
+
+export declare namespace withdrawal_review {
+  export type Request = ReviewWithdrawal;
+  export type Data = WithdrawalView;
+}
+
+export declare namespace withdrawal_sync {
+  export type Request = SyncWithdrawals;
+  export type Data = WithdrawalsSynced;
+}
+
 export interface Functions {
   ad_list: { auth: "optional"; request: ad_list.Request; data: ad_list.Data };
   ad_report: { auth: "operator"; request: ad_report.Request; data: ad_report.Data };
@@ -1901,6 +2008,8 @@ export interface Functions {
   catalog_browse: { auth: "optional"; request: catalog_browse.Request; data: catalog_browse.Data };
   catalog_product: { auth: "optional"; request: catalog_product.Request; data: catalog_product.Data };
   commission_list: { auth: "operator"; request: commission_list.Request; data: commission_list.Data };
+  commission_mine: { auth: "user"; request: commission_mine.Request; data: commission_mine.Data };
+  commission_withdraw: { auth: "user"; request: commission_withdraw.Request; data: commission_withdraw.Data };
   consent_accept: { auth: "user"; request: consent_accept.Request; data: consent_accept.Data };
   consent_withdraw: { auth: "user"; request: consent_withdraw.Request; data: consent_withdraw.Data };
   coupon_claim: { auth: "user"; request: coupon_claim.Request; data: coupon_claim.Data };
@@ -1969,10 +2078,14 @@ export interface Functions {
   survey_answer: { auth: "user"; request: survey_answer.Request; data: survey_answer.Data };
   survey_report: { auth: "operator"; request: survey_report.Request; data: survey_report.Data };
   track: { auth: "user"; request: track.Request; data: track.Data };
+  transfer_notify: { auth: "webhook"; request: transfer_notify.Request; data: transfer_notify.Data };
   user_delete: { auth: "user"; request: user_delete.Request; data: user_delete.Data };
   user_export: { auth: "user"; request: user_export.Request; data: user_export.Data };
   user_login: { auth: "optional"; request: user_login.Request; data: user_login.Data };
   user_me: { auth: "user"; request: user_me.Request; data: user_me.Data };
+  withdrawal_queue: { auth: "operator"; request: withdrawal_queue.Request; data: withdrawal_queue.Data };
+  withdrawal_review: { auth: "operator"; request: withdrawal_review.Request; data: withdrawal_review.Data };
+  withdrawal_sync: { auth: "timer"; request: withdrawal_sync.Request; data: withdrawal_sync.Data };
 }
 
 export type FunctionName = keyof Functions;

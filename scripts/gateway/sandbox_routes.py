@@ -2,6 +2,7 @@
 
 POST /dev/pay/<out_trade_no>/succeed[?duplicates=N]  the buyer pays; N notifications at once
 POST /dev/refund/<out_refund_no>/<SUCCESS|ABNORMAL|CLOSED>  WeChat Pay finishes a refund
+POST /dev/transfer/<out_bill_no>/<SUCCESS|FAIL|CANCELLED>  WeChat Pay ends a merchant transfer
 POST /dev/wechat/push  the local WeChat sends every message push it holds (media checks, ...)
 POST /dev/wechat/confirm_receive/<out_trade_no>  the buyer confirms receipt in WeChat's component
 GET /dev/platform/calls[?path=<prefix>]  what the back end sent to WeChat and WeChat Pay
@@ -26,6 +27,8 @@ def sandbox_route(path: str) -> Reply:
         if len(parts) == 4 and parts[1] == "pay" and parts[3] == "succeed":
             duplicates = min(int(parse_qs(query).get("duplicates", ["1"])[0]), 50)
             statuses = sandbox.pay(parts[2], duplicates)
+        elif len(parts) == 4 and parts[1] == "transfer":
+            statuses = sandbox.finish_transfer(parts[2], parts[3])
         elif len(parts) == 4 and parts[1:3] == ["wechat", "confirm_receive"]:
             from retail_dev.wechat_sandbox import confirm_receive
 

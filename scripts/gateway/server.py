@@ -198,6 +198,9 @@ def serve(
     # The sandbox notifies this gateway unless told otherwise.
     os.environ.setdefault("WECHATPAY_NOTIFY_URL", f"http://{host}:{port}/http/payment_notify")
     os.environ.setdefault("WECHATPAY_REFUND_NOTIFY_URL", f"http://{host}:{port}/http/refund_notify")
+    os.environ.setdefault(
+        "WECHATPAY_TRANSFER_NOTIFY_URL", f"http://{host}:{port}/http/transfer_notify"
+    )
     os.environ.setdefault("RETAIL_DEV_WECHAT_PUSH_URL", f"http://{host}:{port}/http/platform_event")
     if settings().is_dev:  # the sample mini-program's notice templates
         from retail_dev.wechat_sandbox import SAMPLE_NOTICE_TEMPLATES

@@ -44,6 +44,7 @@ def complete(tmp_path) -> dict[str, str]:
         WECHATPAY_PUBLIC_KEY_FILE=str(tmp_path / "pub_key.pem"),
         WECHATPAY_NOTIFY_URL="https://notify.example/pay",
         WECHATPAY_REFUND_NOTIFY_URL="https://notify.example/refund",
+        WECHATPAY_TRANSFER_NOTIFY_URL="https://notify.example/transfer",
         RETAIL_CONSOLE_ORIGIN="https://console.example",
         RETAIL_DB_SERVER_SELECTION_TIMEOUT_MS="500",
     )

@@ -23,7 +23,13 @@ SCHEMA = json.loads((ROOT / "infra" / "serverless.schema.json").read_text(encodi
 CONFIG = yaml.safe_load((ROOT / "serverless.yml").read_text(encoding="utf-8"))
 INPUTS = CONFIG["inputs"]
 FUNCTIONS = sorted(p.parent.name for p in (ROOT / "functions").glob("*/index.py"))
-WEBHOOKS = {"payment_notify", "refund_notify", "delivery_notify", "platform_event"}
+WEBHOOKS = {
+    "payment_notify",
+    "refund_notify",
+    "delivery_notify",
+    "platform_event",
+    "transfer_notify",
+}
 
 
 def problems(document: dict) -> list[str]:

@@ -29,6 +29,8 @@ ROLES = {
     "feedback_update": {"admin", "service"},
     "review_moderate": {"admin", "service", "merchant"},
     "review_queue": {"admin", "service"},
+    "withdrawal_queue": {"admin"},
+    "withdrawal_review": {"admin"},
     "survey_report": {"admin", "service"},
     "experiment_save": {"admin"},
     "flag_save": {"admin"},

@@ -29,8 +29,15 @@ TIMERS = [
     "recommend_rebuild",
     "settlement_run",
     "shipping_sync",
+    "withdrawal_sync",
 ]
-WEBHOOKS = ["delivery_notify", "payment_notify", "platform_event", "refund_notify"]
+WEBHOOKS = [
+    "delivery_notify",
+    "payment_notify",
+    "platform_event",
+    "refund_notify",
+    "transfer_notify",
+]
 
 
 def golden(name: str) -> dict[str, Any]:

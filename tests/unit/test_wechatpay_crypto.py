@@ -35,6 +35,7 @@ def _config(keys, serial="PUB_KEY_ID_TEST"):
         verify_keys={serial: public},
         notify_url="https://x/notify",
         refund_notify_url="https://x/refund",
+        transfer_notify_url="https://x/transfer",
         api_base="https://api.mch.weixin.qq.com",
         timeout_seconds=1,
     )

@@ -36,6 +36,7 @@ PRODUCTION_SETTINGS: tuple[Required, ...] = (
     Required("WECHATPAY_PUBLIC_KEY_ID", False, "the WeChat Pay public key's id"),
     Required("WECHATPAY_NOTIFY_URL", False, "payment_notify's function URL"),
     Required("WECHATPAY_REFUND_NOTIFY_URL", False, "refund_notify's function URL"),
+    Required("WECHATPAY_TRANSFER_NOTIFY_URL", False, "transfer_notify's function URL"),
     Required("RETAIL_COS_BUCKET", False, "statement CSVs"),
     Required("RETAIL_COS_SECRET_ID", True, "statement CSVs"),
     Required("RETAIL_COS_SECRET_KEY", True, "statement CSVs"),

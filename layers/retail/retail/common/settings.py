@@ -73,6 +73,12 @@ class Settings(BaseModel):
     RETAIL_WINBACK_WINDOW_DAYS: int = Field(30, ge=1, le=3650)
     RETAIL_WINBACK_MESSAGE_TEMPLATE: str | None = None
     RETAIL_NOTICE_TEMPLATES: str = "{}"
+    RETAIL_WITHDRAW_MIN_FEN: int = Field(100, ge=10)
+    RETAIL_WITHDRAW_MIN_ACCOUNT_AGE_SECONDS: int = Field(7 * 86_400, ge=0)
+    RETAIL_WITHDRAW_REVIEW_ABOVE_FEN: int = Field(50_000, ge=0)
+    RETAIL_WITHDRAW_DAY_CAP_FEN: int = Field(200_000, ge=0)
+    RETAIL_WITHDRAW_MONTH_CAP_FEN: int = Field(1_000_000, ge=0)
+    WECHATPAY_TRANSFER_NOTIFY_URL: str | None = None
     RETAIL_WINBACK_SEGMENTS: str = Field("", max_length=200, pattern=r"^[a-z_, ]*$")
     WECHAT_MINIPROGRAM_STATE: Literal["developer", "trial", "formal"] = "formal"
     RETAIL_COS_BUCKET: str | None = None

@@ -9,6 +9,7 @@ from .notifications import (
 )
 from .prepay import PaymentParams, Prepay, prepare_payment
 from .reconcile import reconcile_payments
+from .transfers import handle_transfer_notification, wechat_pay_transfers
 
 __all__ = [
     "WECHAT_PAY",
@@ -19,7 +20,9 @@ __all__ = [
     "close_payment",
     "handle_payment_notification",
     "handle_refund_notification",
+    "handle_transfer_notification",
     "is_from_wechatpay",
     "prepare_payment",
     "reconcile_payments",
+    "wechat_pay_transfers",
 ]

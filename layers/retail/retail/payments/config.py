@@ -26,6 +26,7 @@ class WeChatPayConfig:
     verify_keys: dict[str, rsa.RSAPublicKey]  # Wechatpay-Serial -> key
     notify_url: str
     refund_notify_url: str
+    transfer_notify_url: str
     api_base: str
     timeout_seconds: float
     sandbox_dir: Path | None = None
@@ -71,6 +72,7 @@ def wechatpay_config() -> WeChatPayConfig:
         verify_keys=keys,
         notify_url=notify_url,
         refund_notify_url=config.WECHATPAY_REFUND_NOTIFY_URL or notify_url,
+        transfer_notify_url=config.WECHATPAY_TRANSFER_NOTIFY_URL or notify_url,
         api_base=config.WECHATPAY_API_BASE,
         timeout_seconds=config.WECHATPAY_TIMEOUT_SECONDS,
     )

@@ -114,3 +114,26 @@ def load_certificate(pem: bytes) -> tuple[str, rsa.RSAPublicKey]:
     if not isinstance(key, rsa.RSAPublicKey):
         raise ValueError("a platform certificate must carry an RSA key")
     return f"{certificate.serial_number:X}", key
+
+
+def encrypt_sensitive(public_key: rsa.RSAPublicKey, text: str) -> str:
+    """A sensitive field (a payee's real name) for WeChat Pay: RSAES-OAEP (SHA-1, MGF1) with
+    WeChat Pay's public key, base64; the request then names that key in Wechatpay-Serial."""
+    sealed = public_key.encrypt(
+        text.encode("utf-8"),
+        padding.OAEP(
+            mgf=padding.MGF1(algorithm=hashes.SHA1()), algorithm=hashes.SHA1(), label=None
+        ),
+    )
+    return base64.b64encode(sealed).decode("ascii")
+
+
+def decrypt_sensitive(private_key: rsa.RSAPrivateKey, sealed: str) -> str:
+    """The other side of encrypt_sensitive (the local WeChat Pay reads the name with it)."""
+    plain = private_key.decrypt(
+        base64.b64decode(sealed),
+        padding.OAEP(
+            mgf=padding.MGF1(algorithm=hashes.SHA1()), algorithm=hashes.SHA1(), label=None
+        ),
+    )
+    return plain.decode("utf-8")

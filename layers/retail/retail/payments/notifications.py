@@ -60,7 +60,7 @@ def is_from_wechatpay(body: bytes, headers: dict[str, str], _query: dict[str, st
     return True
 
 
-def _decrypted(note: Notification) -> dict[str, Any]:
+def decrypted(note: Notification) -> dict[str, Any]:
     try:
         return crypto.decrypt_resource(note.resource.model_dump(), wechatpay_config().apiv3_key)
     except ValueError as exc:
@@ -71,14 +71,14 @@ def handle_payment_notification(note: Notification, *, db: Db | None = None) -> 
     db = db if db is not None else database()
     if note.event_type != "TRANSACTION.SUCCESS":
         return Acknowledged(outcome="ignored")
-    outcome = apply_transaction(db, wechatpay_config(), _decrypted(note))
+    outcome = apply_transaction(db, wechatpay_config(), decrypted(note))
     log("payment_notification_applied", notification_id=note.id, outcome=outcome)
     return Acknowledged(outcome=outcome)
 
 
 def handle_refund_notification(note: Notification, *, db: Db | None = None) -> Acknowledged:
     db = db if db is not None else database()
-    result = _decrypted(note)
+    result = decrypted(note)
     outcome = apply_refund_result(db, result)
     log("refund_notification_applied", notification_id=note.id, outcome=outcome)
     return Acknowledged(outcome=outcome)

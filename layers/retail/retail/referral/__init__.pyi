@@ -1,3 +1,4 @@
+from .balances import settle_due_moves
 from .commissions import (
     CommissionPage,
     ListCommissions,
@@ -7,6 +8,7 @@ from .commissions import (
     release_commission,
     reverse_commission,
 )
+from .mine import MyCommissions, MyCommissionsView, my_commissions
 from .shares import (
     CreateShare,
     ShareLink,
@@ -15,19 +17,47 @@ from .shares import (
     claim_share_reward,
     create_share,
 )
+from .withdrawals import (
+    ReviewWithdrawal,
+    SyncWithdrawals,
+    Withdraw,
+    WithdrawalQueue,
+    Withdrawals,
+    WithdrawalsSynced,
+    WithdrawalView,
+    review_withdrawal,
+    sync_withdrawals,
+    withdraw,
+    withdrawal_queue,
+)
 
 __all__ = [
     "CommissionPage",
     "CreateShare",
     "ListCommissions",
+    "MyCommissions",
+    "MyCommissionsView",
+    "ReviewWithdrawal",
     "ShareLink",
     "ShareReward",
     "ShareVisit",
+    "SyncWithdrawals",
+    "Withdraw",
+    "WithdrawalQueue",
+    "WithdrawalView",
+    "Withdrawals",
+    "WithdrawalsSynced",
     "claim_share_reward",
     "create_share",
     "list_commissions",
+    "my_commissions",
     "record_first_order",
     "reduce_commission",
     "release_commission",
     "reverse_commission",
+    "review_withdrawal",
+    "settle_due_moves",
+    "sync_withdrawals",
+    "withdraw",
+    "withdrawal_queue",
 ]

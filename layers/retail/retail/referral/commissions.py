@@ -1,6 +1,11 @@
 """The distribution ledger (分销): a commission on an invitee's first paid order, PENDING until
 the order completes, then AVAILABLE, or REVERSED if it is refunded. One entry per order, under
-an id that names no openid, so a replayed payment changes nothing."""
+an id that names no openid, so a replayed payment changes nothing. Only the direct inviter
+earns (WeChat forbids multi-level distribution, 多级分销).
+
+An entry that moves the promoter's balance records the move with its own change, and the
+balance takes it once (balances.py): released, the amount is credited; a parcel refunded or
+the order refunded after release, the amount is debited (into debt if already withdrawn)."""
 
 from __future__ import annotations
 
@@ -11,10 +16,13 @@ from pydantic import BaseModel, Field
 
 from retail.common.clock import utcnow
 from retail.common.database import database
+from retail.common.errors import Unavailable
 from retail.common.models import OUT, STRICT
 from retail.common.operator import Operator, Role
 from retail.common.settings import settings
 from retail.store import Db
+
+from .balances import TRIES, apply_moves
 
 PENDING, AVAILABLE, REVERSED = "PENDING", "AVAILABLE", "REVERSED"
 
@@ -59,34 +67,64 @@ def record_first_order(db: Db, order: Mapping[str, Any]) -> None:
     )
 
 
+def _entries_of(db: Db, order_id: str) -> list[dict[str, Any]]:
+    return list(db.commissions.find({"order_id": order_id}))
+
+
 def release_commission(db: Db, order_id: str) -> None:
-    db.commissions.update_many(
-        {"order_id": order_id, "status": PENDING},
-        {"$set": {"status": AVAILABLE, "released_at": utcnow()}},
-    )
+    """The order completed: its commission becomes available and is credited."""
+    for entry in _entries_of(db, order_id):
+        _move_status(db, entry["_id"], PENDING, AVAILABLE, "released_at", "credit", 1)
+        apply_moves(db, entry["_id"])
+
+
+def _move_status(
+    db: Db, entry_id: str, source: str, target: str, stamp: str, move: str | None, sign: int
+) -> None:
+    """source -> target, recording the balance move of the amount as it is at that moment
+    (a parcel's refund may change it meanwhile: read again and retry)."""
+    for _ in range(TRIES):
+        entry = db.commissions.find_one({"_id": entry_id}, {"status": 1, "amount": 1})
+        if entry is None or entry["status"] != source:
+            return
+        change: dict[str, Any] = {"status": target, stamp: utcnow()}
+        if move is not None:
+            change.update({f"moves.{move}": sign * entry["amount"], "balance_due": True})
+        moved = db.commissions.update_one(
+            {"_id": entry_id, "status": source, "amount": entry["amount"]}, {"$set": change}
+        )
+        if moved.modified_count:
+            return
+    raise Unavailable("the commission is busy; try again")
 
 
 def reduce_commission(db: Db, order_id: str, merchant_id: str, refunded: int) -> None:
     """One merchant's parcel of the order was refunded: the commission shrinks by the
-    refunded money's share, once per parcel."""
-    db.commissions.update_many(
-        {
-            "order_id": order_id,
-            "status": {"$in": [PENDING, AVAILABLE]},
-            "parcels_refunded": {"$ne": merchant_id},
-        },
-        {
-            "$inc": {"amount": -(refunded * settings().RETAIL_COMMISSION_BP // 10_000)},
-            "$push": {"parcels_refunded": merchant_id},
-        },
-    )
+    refunded money's share, once per parcel (debited from the balance once released)."""
+    cut = refunded * settings().RETAIL_COMMISSION_BP // 10_000
+    for entry in _entries_of(db, order_id):
+        fresh = {"_id": entry["_id"], "parcels_refunded": {"$ne": merchant_id}}
+        db.commissions.update_one(
+            {**fresh, "status": PENDING},
+            {"$inc": {"amount": -cut}, "$push": {"parcels_refunded": merchant_id}},
+        )
+        db.commissions.update_one(
+            {**fresh, "status": AVAILABLE},
+            {
+                "$inc": {"amount": -cut},
+                "$push": {"parcels_refunded": merchant_id},
+                "$set": {f"moves.parcel_{merchant_id}": -cut, "balance_due": True},
+            },
+        )
+        apply_moves(db, entry["_id"])
 
 
 def reverse_commission(db: Db, order_id: str) -> None:
-    db.commissions.update_many(
-        {"order_id": order_id, "status": {"$in": [PENDING, AVAILABLE]}},
-        {"$set": {"status": REVERSED, "reversed_at": utcnow()}},
-    )
+    """The order was refunded: its commission is reversed (debited once released)."""
+    for entry in _entries_of(db, order_id):
+        _move_status(db, entry["_id"], PENDING, REVERSED, "reversed_at", None, 0)
+        _move_status(db, entry["_id"], AVAILABLE, REVERSED, "reversed_at", "reverse", -1)
+        apply_moves(db, entry["_id"])
 
 
 def list_commissions(

@@ -1,7 +1,14 @@
 from .caps import limits_of, purchase_limits, release_caps, take_caps
 from .erasures import erased_before, refunds_before_erasure, remember_erased_buyer
 from .events import record_risk_event
-from .guards import guard_claim, guard_flash_sale, guard_order, order_holds, reward_allowed
+from .guards import (
+    guard_claim,
+    guard_flash_sale,
+    guard_order,
+    guard_withdrawal,
+    order_holds,
+    reward_allowed,
+)
 from .limits import risk_limit
 from .signals import DEVICE_ID, KINDS, Signals, fingerprint, phone_fingerprint, signals_for
 
@@ -14,6 +21,7 @@ __all__ = [
     "guard_claim",
     "guard_flash_sale",
     "guard_order",
+    "guard_withdrawal",
     "limits_of",
     "order_holds",
     "phone_fingerprint",

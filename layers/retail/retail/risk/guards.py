@@ -156,3 +156,21 @@ def reward_allowed(db: Db, signals: Signals, share_code: str, now: datetime) -> 
         )
         return False
     return True
+
+
+def guard_withdrawal(db: Db, signals: Signals, withdrawal_id: str, now: datetime) -> None:
+    """Raises Forbidden (reason RISK_BLOCKED) for a blacklisted promoter, or a device that
+    already withdrew for other accounts today."""
+    key = f"withdraw:{withdrawal_id}"
+    _refuse_blacklisted(db, signals, key, "withdraw commissions")
+    if signals.device and not admit_account(
+        db,
+        f"withdraw-device:{signals.device}",
+        signals.openid,
+        risk_limit("device_withdrawals_per_day"),
+        now,
+    ):
+        record_risk_event(db, f"device:{key}", "device_withdrawals", "block", openid=signals.openid)
+        raise Forbidden(
+            "too many accounts withdrew from this device today", reason=Reason.RISK_BLOCKED
+        )

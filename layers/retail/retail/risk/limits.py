@@ -15,6 +15,7 @@ DEFAULTS = {
     "refunds_per_30_days": 3,  # a buyer asking for more refunds is reviewed by an operator
     "new_account_minutes": 30,  # guarded coupons are not for accounts younger than this
     "device_claims_per_day": 3,  # accounts one device may claim a guarded coupon for
+    "device_withdrawals_per_day": 2,  # promoter accounts one device may withdraw for
 }
 
 

@@ -1,0 +1,418 @@
+"""Withdrawals: a promoter's available commission paid to their WeChat balance through WeChat
+Pay's merchant transfer (商家转账, scene 1005 佣金报酬), exactly once (docs/decisions/0023).
+
+A withdrawal is written first (CLAIMING), then its amount moves from available to withdrawing
+in one conditional update of the promoter's account under a marker naming it: so a crash
+between them is finished by the timer, and two withdrawals at once never take more than was
+available. Then either an operator reviews it (REVIEWING, above RETAIL_WITHDRAW_REVIEW_ABOVE_FEN)
+or its transfer bill is created (TRANSFERRING), `out_bill_no` being the withdrawal's id, so a
+retry is the same bill. WeChat Pay answers WAIT_USER_CONFIRM with the `package_info` that
+wx.requestMerchantTransfer needs; the promoter confirms; WeChat Pay's notification or the
+timer's query ends it: SUCCESS -> WITHDRAWN (withdrawing -> withdrawn), FAIL or CANCELLED
+(unconfirmed bills end after 24 hours) -> RETURNED (back to available, paying any debt
+first). Each end moves the balance once, under its own marker.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from retail.common.audit import record_audit
+from retail.common.clock import business_day, day_of, utcnow
+from retail.common.database import database
+from retail.common.errors import (
+    Conflict,
+    Forbidden,
+    InvalidArgument,
+    NotFound,
+    Reason,
+    UpstreamUnavailable,
+    found,
+)
+from retail.common.logs import log
+from retail.common.models import OUT, STRICT
+from retail.common.operator import Operator, Role
+from retail.common.settings import settings
+from retail.common.vocabulary import Word
+from retail.risk import DEVICE_ID, guard_withdrawal, signals_for
+from retail.store import Db
+
+from .balances import ACCOUNTS, account_of, lift_marker, move_balance
+
+REAL_NAME_FROM_FEN = 200_000  # WeChat Pay asks the payee's real name from 2,000 yuan
+STUCK = timedelta(minutes=2)  # a step older than this belongs to a call that is gone
+
+
+class WithdrawalState(Word):
+    CLAIMING = "CLAIMING"  # written; its amount not yet taken from the balance
+    REVIEWING = "REVIEWING"  # waits for an operator
+    TRANSFERRING = "TRANSFERRING"  # the transfer bill is being created
+    WAIT_USER_CONFIRM = "WAIT_USER_CONFIRM"  # the promoter confirms in the mini-program
+    WITHDRAWN = "WITHDRAWN"
+    RETURNED = "RETURNED"  # WeChat Pay failed or cancelled it: the money is available again
+    REJECTED = "REJECTED"  # an operator refused it: the money is available again
+    REFUSED = "REFUSED"  # more than was available: nothing was taken
+
+
+S = WithdrawalState
+OPEN = [S.CLAIMING, S.REVIEWING, S.TRANSFERRING, S.WAIT_USER_CONFIRM]
+FINAL_BILL = {"SUCCESS": S.WITHDRAWN, "FAIL": S.RETURNED, "CANCELLED": S.RETURNED}
+
+
+@dataclass(frozen=True)
+class Bill:
+    """What WeChat Pay says of a transfer bill."""
+
+    state: str
+    transfer_bill_no: str | None = None
+    package_info: str | None = None
+    fail_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Transfers:
+    """What the referral package asks of WeChat Pay (payments.WECHAT_PAY_TRANSFERS)."""
+
+    create: Callable[[str, str, int, str | None], Bill]  # out_bill_no, openid, fen, real name
+    query: Callable[[str], Bill | None]  # None: WeChat Pay never heard of it
+    mch_id: str
+    app_id: str
+
+
+class Withdraw(BaseModel):
+    model_config = STRICT
+    amount: int = Field(gt=0, le=10_000_000, description="fen")
+    real_name: str | None = Field(
+        None, min_length=2, max_length=30, description="needed from 2,000 yuan (WeChat Pay)"
+    )
+    device_id: str | None = Field(None, pattern=DEVICE_ID)
+
+
+class WithdrawalView(BaseModel):
+    model_config = OUT
+    withdrawal_id: str
+    amount: int
+    status: WithdrawalState
+    package_info: str | None = Field(None, description="wx.requestMerchantTransfer's package")
+    mch_id: str | None = None
+    app_id: str | None = None
+    fail_reason: str | None = None
+    created_at: datetime
+
+
+class WithdrawalQueue(BaseModel):
+    model_config = STRICT
+    status: (
+        Literal[
+            "CLAIMING",
+            "REVIEWING",
+            "TRANSFERRING",
+            "WAIT_USER_CONFIRM",
+            "WITHDRAWN",
+            "RETURNED",
+            "REJECTED",
+            "REFUSED",
+        ]
+        | None
+    ) = None
+    openid: str | None = Field(None, min_length=1, max_length=64)
+    limit: int = Field(50, ge=1, le=200)
+
+
+class Withdrawals(BaseModel):
+    model_config = OUT
+    withdrawals: list[dict[str, Any]]
+
+
+class SyncWithdrawals(BaseModel):
+    model_config = STRICT
+
+
+class WithdrawalsSynced(BaseModel):
+    model_config = OUT
+    looked_at: int = Field(description="withdrawals finished or asked about at WeChat Pay")
+
+
+class ReviewWithdrawal(BaseModel):
+    model_config = STRICT
+    withdrawal_id: str = Field(min_length=8, max_length=32, pattern=r"^W[A-Z0-9]+$")
+    decision: Literal["approve", "reject"]
+    note: str | None = Field(None, max_length=200)
+
+
+def _view(doc: dict[str, Any], transfers: Transfers | None) -> WithdrawalView:
+    waiting = doc["state"] == S.WAIT_USER_CONFIRM and transfers is not None
+    return WithdrawalView(
+        withdrawal_id=doc["_id"],
+        amount=doc["amount"],
+        status=doc["state"],
+        package_info=doc.get("package_info") if waiting else None,
+        mch_id=transfers.mch_id if waiting and transfers else None,
+        app_id=transfers.app_id if waiting and transfers else None,
+        fail_reason=doc.get("fail_reason"),
+        created_at=doc["created_at"],
+    )
+
+
+def withdraw(
+    cmd: Withdraw, *, openid: str, transfers: Transfers, db: Db | None = None
+) -> WithdrawalView:
+    """Raises InvalidArgument (under the minimum; the real name missing where WeChat Pay
+    needs it), Forbidden (NEW_ACCOUNT, RISK_BLOCKED, a cap), Conflict (more than available)."""
+    db = db if db is not None else database()
+    config, now = settings(), utcnow()
+    if cmd.amount < config.RETAIL_WITHDRAW_MIN_FEN:
+        raise InvalidArgument(f"withdraw at least {config.RETAIL_WITHDRAW_MIN_FEN} fen")
+    if cmd.amount >= REAL_NAME_FROM_FEN and not cmd.real_name:
+        raise InvalidArgument("WeChat Pay needs the payee's real name from 2,000 yuan")
+    user = db.users.find_one({"_id": openid}, {"first_seen_at": 1}) or {}
+    age = timedelta(seconds=config.RETAIL_WITHDRAW_MIN_ACCOUNT_AGE_SECONDS)
+    if user.get("first_seen_at") is None or user["first_seen_at"] > now - age:
+        raise Forbidden("new accounts withdraw later", reason=Reason.NEW_ACCOUNT)
+    withdrawal_id = "W" + secrets.token_hex(12).upper()
+    guard_withdrawal(db, signals_for(openid, device=cmd.device_id), withdrawal_id, now)
+    _refuse_over_caps(db, openid, cmd.amount, now)
+    doc = {
+        "_id": withdrawal_id,
+        "openid": openid,
+        "amount": cmd.amount,
+        "state": S.CLAIMING,
+        "real_name": cmd.real_name if cmd.amount >= REAL_NAME_FROM_FEN else None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    db.withdrawals.insert_one(doc)
+    state = _claim(db, doc)
+    if state is S.REFUSED:
+        raise Conflict(
+            "more than the available balance", available=account_of(db, openid)["available"]
+        )
+    if state is S.TRANSFERRING:
+        _transfer(db, withdrawal_id, transfers)
+    return _view(found(db.withdrawals.find_one({"_id": withdrawal_id}), "withdrawal"), transfers)
+
+
+def _refuse_over_caps(db: Db, openid: str, amount: int, now: datetime) -> None:
+    config = settings()
+    day_start = business_day(day_of(now))[0]
+    month_start = business_day(day_of(now).replace(day=1))[0]
+    taken = db.withdrawals.find(
+        {"openid": openid, "created_at": {"$gte": month_start}},
+        {"amount": 1, "state": 1, "created_at": 1},
+    )
+    counted = [w for w in taken if w["state"] not in (S.RETURNED, S.REJECTED, S.REFUSED)]
+    today = sum(w["amount"] for w in counted if w["created_at"] >= day_start)
+    month = sum(w["amount"] for w in counted)
+    if today + amount > config.RETAIL_WITHDRAW_DAY_CAP_FEN:
+        raise Forbidden(f"over the daily cap of {config.RETAIL_WITHDRAW_DAY_CAP_FEN} fen")
+    if month + amount > config.RETAIL_WITHDRAW_MONTH_CAP_FEN:
+        raise Forbidden(f"over the monthly cap of {config.RETAIL_WITHDRAW_MONTH_CAP_FEN} fen")
+
+
+def _claim(db: Db, doc: dict[str, Any]) -> WithdrawalState:
+    """Take the amount from available into withdrawing once (marker `ops.<id>_take`, kept
+    until the withdrawal ends), then move the withdrawal on: REVIEWING or TRANSFERRING, or
+    REFUSED when it was not there."""
+    marker = f"ops.{doc['_id']}_take"
+    account_of(db, doc["openid"])
+    taken = db[ACCOUNTS].update_one(
+        {"_id": doc["openid"], "available": {"$gte": doc["amount"]}, marker: {"$exists": False}},
+        {"$inc": {"available": -doc["amount"], "withdrawing": doc["amount"]}, "$set": {marker: 1}},
+    )
+    holds = taken.modified_count or marker.removeprefix("ops.") in (
+        account_of(db, doc["openid"]).get("ops") or {}
+    )
+    big = doc["amount"] > settings().RETAIL_WITHDRAW_REVIEW_ABOVE_FEN
+    state = (S.REVIEWING if big else S.TRANSFERRING) if holds else S.REFUSED
+    db.withdrawals.update_one(
+        {"_id": doc["_id"], "state": S.CLAIMING},
+        {"$set": {"state": state, "updated_at": utcnow()}},
+    )
+    log("withdrawal_claimed", withdrawal_id=doc["_id"], state=str(state))
+    return state
+
+
+def _transfer(db: Db, withdrawal_id: str, transfers: Transfers) -> None:
+    """Create (or find again) the transfer bill of a TRANSFERRING withdrawal; WeChat Pay busy
+    leaves it TRANSFERRING for the timer, which asks for the same out_bill_no."""
+    doc = db.withdrawals.find_one({"_id": withdrawal_id, "state": S.TRANSFERRING})
+    if doc is None:
+        return
+    try:
+        bill = transfers.query(withdrawal_id) if doc.get("bill_sent") else None
+        # never heard of, or waiting without the package (a query does not give it): the
+        # same out_bill_no asked again is the same bill, package included
+        if bill is None or (bill.state == "WAIT_USER_CONFIRM" and not bill.package_info):
+            db.withdrawals.update_one({"_id": withdrawal_id}, {"$set": {"bill_sent": True}})
+            bill = transfers.create(withdrawal_id, doc["openid"], doc["amount"], doc["real_name"])
+    except UpstreamUnavailable:
+        log("withdrawal_transfer_later", "WARNING", withdrawal_id=withdrawal_id)
+        return
+    apply_bill(db, withdrawal_id, bill)
+
+
+def apply_bill(db: Db, withdrawal_id: str, bill: Bill) -> str:
+    """WeChat Pay's word on a bill (its answer, a query, or its notification): waiting for
+    the promoter, or final. Once per state; returns what was done, for the log."""
+    now = utcnow()
+    if bill.state == "WAIT_USER_CONFIRM" and bill.package_info:
+        moved = db.withdrawals.update_one(
+            {"_id": withdrawal_id, "state": S.TRANSFERRING},
+            {
+                "$set": {
+                    "state": S.WAIT_USER_CONFIRM,
+                    "package_info": bill.package_info,
+                    "transfer_bill_no": bill.transfer_bill_no,
+                    "updated_at": now,
+                }
+            },
+        )
+        return "waiting for the promoter" if moved.modified_count else "unchanged"
+    final = FINAL_BILL.get(bill.state)
+    if final is None:
+        return f"still {bill.state}"
+    db.withdrawals.update_one(
+        {"_id": withdrawal_id, "state": {"$in": [S.TRANSFERRING, S.WAIT_USER_CONFIRM]}},
+        {
+            "$set": {
+                "state": final,
+                "fail_reason": bill.fail_reason,
+                "transfer_bill_no": bill.transfer_bill_no,
+                "balance_due": True,
+                "updated_at": now,
+            }
+        },
+    )
+    settle_balance(db, withdrawal_id)
+    return str(final)
+
+
+def settle_balance(db: Db, withdrawal_id: str) -> None:
+    """An ended withdrawal's amount leaves withdrawing once: into withdrawn, or back to
+    available (debt first) for one returned or rejected."""
+    doc = db.withdrawals.find_one({"_id": withdrawal_id, "balance_due": True})
+    if doc is None:
+        return
+    openid, amount = doc["openid"], doc["amount"]
+    marker = f"ops.{withdrawal_id}_end"
+    if doc["state"] == S.WITHDRAWN:
+        db[ACCOUNTS].update_one(
+            {"_id": openid, marker: {"$exists": False}},
+            {"$inc": {"withdrawing": -amount, "withdrawn": amount}, "$set": {marker: 1}},
+        )
+    else:  # back to the promoter: out of withdrawing, then credited (any debt paid first)
+        db[ACCOUNTS].update_one(
+            {"_id": openid, f"{marker}_out": {"$exists": False}},
+            {"$inc": {"withdrawing": -amount}, "$set": {f"{marker}_out": 1}},
+        )
+        move_balance(db, openid, marker, amount)
+        lift_marker(db, openid, f"{marker}_out")
+    db.withdrawals.update_one({"_id": withdrawal_id}, {"$unset": {"balance_due": ""}})
+    for ended in (marker, f"{marker}_out", f"ops.{withdrawal_id}_take"):
+        lift_marker(db, openid, ended)
+
+
+def review_withdrawal(
+    cmd: ReviewWithdrawal, *, operator: Operator, transfers: Transfers, db: Db | None = None
+) -> WithdrawalView:
+    """An operator decides a large withdrawal: approved, its transfer is made; rejected, the
+    money is available again. Raises NotFound or Conflict (not waiting for review)."""
+    operator.require(Role.ADMIN, what="review withdrawals")
+    db = db if db is not None else database()
+    approve = cmd.decision == "approve"
+    change: dict[str, Any] = {
+        "state": S.TRANSFERRING if approve else S.REJECTED,
+        "review": {"by": operator.operator_id, "note": cmd.note, "at": utcnow()},
+        "updated_at": utcnow(),
+    }
+    if not approve:
+        change["balance_due"] = True
+    before = db.withdrawals.find_one_and_update(
+        {"_id": cmd.withdrawal_id, "state": S.REVIEWING}, {"$set": change}
+    )
+    if before is None:
+        current = db.withdrawals.find_one({"_id": cmd.withdrawal_id})
+        if current is None:
+            raise NotFound(f"no withdrawal {cmd.withdrawal_id!r}")
+        raise Conflict(f"a {current['state']} withdrawal is not waiting for review")
+    record_audit(
+        db,
+        operator,
+        "withdrawal_review",
+        cmd.withdrawal_id,
+        {"state": S.REVIEWING},
+        {"state": change["state"], "note": cmd.note},
+    )
+    if approve:
+        _transfer(db, cmd.withdrawal_id, transfers)
+    else:
+        settle_balance(db, cmd.withdrawal_id)
+    return _view(found(db.withdrawals.find_one({"_id": cmd.withdrawal_id}), "withdrawal"), None)
+
+
+def withdrawal_queue(
+    cmd: WithdrawalQueue, *, operator: Operator, db: Db | None = None
+) -> Withdrawals:
+    """Every withdrawal and its state, newest first (admin)."""
+    operator.require(Role.ADMIN, what="see withdrawals")
+    db = db if db is not None else database()
+    query = {k: v for k, v in (("state", cmd.status), ("openid", cmd.openid)) if v}
+    found_ = db.withdrawals.find(query, sort=[("created_at", -1)], limit=cmd.limit)
+    shown = ("openid", "amount", "state", "fail_reason", "review", "created_at", "updated_at")
+    return Withdrawals(
+        withdrawals=[{"withdrawal_id": w["_id"], **{k: w.get(k) for k in shown}} for w in found_]
+    )
+
+
+def sync_withdrawals(
+    cmd: SyncWithdrawals, *, transfers: Transfers, db: Db | None = None, limit: int = 100
+) -> WithdrawalsSynced:
+    """Timer: finish what calls left (a claim, a bill not created, a balance move owed) and
+    ask WeChat Pay about bills waiting on the promoter (WeChat Pay ends unconfirmed ones after
+    24 hours). Returns how many withdrawals it looked at."""
+    db = db if db is not None else database()
+    before = utcnow() - STUCK
+    looked = 0
+    for doc in db.withdrawals.find(
+        {
+            "state": {"$in": [S.CLAIMING, S.TRANSFERRING, S.WAIT_USER_CONFIRM]},
+            "updated_at": {"$lt": before},
+        },
+        sort=[("updated_at", 1)],
+        limit=limit,
+    ):
+        looked += 1
+        if doc["state"] == S.CLAIMING:
+            _claim(db, doc)
+        elif doc["state"] == S.TRANSFERRING:
+            _transfer(db, doc["_id"], transfers)
+        else:
+            try:
+                bill = transfers.query(doc["_id"])
+            except UpstreamUnavailable:
+                continue
+            if bill is not None:
+                apply_bill(db, doc["_id"], bill)
+        db.withdrawals.update_one(
+            {"_id": doc["_id"], "updated_at": doc["updated_at"]},
+            {"$set": {"updated_at": utcnow()}},
+        )
+    for doc in db.withdrawals.find({"balance_due": True}, {"_id": 1}, limit=limit):
+        settle_balance(db, doc["_id"])
+    return WithdrawalsSynced(looked_at=looked)
+
+
+def my_withdrawal(
+    withdrawal_id: str, *, openid: str, transfers: Transfers, db: Db | None = None
+) -> WithdrawalView:
+    db = db if db is not None else database()
+    doc = db.withdrawals.find_one({"_id": withdrawal_id, "openid": openid})
+    if doc is None:
+        raise NotFound(f"no withdrawal {withdrawal_id!r}")
+    return _view(doc, transfers)
