@@ -50,6 +50,9 @@ function shipBy(o) {
   const text = left < 0 ? "已超过发货时限" : `须于 ${shanghai(o.ship_by)} 前发货`;
   return `<br><small class="${left < 12 ? "late" : ""}" data-testid="ship-by-${esc(o.order_id)}">${esc(text)}</small>`;
 }
+// A promoter's withdrawal, in the words operators read.
+const WITHDRAWAL = { REVIEWING: "待审核", CLAIMING: "处理中", TRANSFERRING: "转账中", WAIT_USER_CONFIRM: "待推广员确认",
+  WITHDRAWN: "已到账", RETURNED: "已退回余额", REJECTED: "已拒绝", REFUSED: "余额不足" };
 // Where WeChat's copy of an order's shipping stands (WeChat holds the money until it has it).
 const WECHAT_SHIPPING = { UPLOADED: "已上传微信", RETRYING: "上传重试中", FAILED: "微信拒绝，需处理",
   NOT_SHIPPABLE: "微信不可发货（已退款）", NOT_MANAGED: "未纳入交易管理，未上传", NOT_NEEDED: "无需上传" };
@@ -64,6 +67,25 @@ function wechatShipping(o) {
 }
 
 Object.assign(PAGES, {
+  async withdrawals() {
+    // Promoters' withdrawals (commission_withdraw): large ones wait here for a decision;
+    // the rest show where WeChat Pay's transfer stands.
+    const status = params().get("status");
+    const found = await call("withdrawal_queue", status ? { status, limit: 200 } : { limit: 200 });
+    const { rows, more } = slice(found.withdrawals);
+    page.innerHTML = filters([{ name: "status", label: "状态", options: Object.entries(WITHDRAWAL) }])
+      + table("withdrawals-table", ["提现单", "推广员", "金额", "状态", "原因", "申请时间", "处理"], rows.map((w) => [
+        figure(`withdrawal-${w.withdrawal_id}`, w.state, w.withdrawal_id), esc(w.openid), yuan(w.amount),
+        esc(WITHDRAWAL[w.state] || w.state), esc(w.fail_reason || (w.review && w.review.note) || ""), esc(shanghai(w.created_at)),
+        w.state === "REVIEWING" ? form(`withdrawal-review-${w.withdrawal_id}`, [
+          { name: "decision", label: "决定", options: [["approve", "通过并转账"], ["reject", "拒绝，退回余额"]] },
+          { name: "note", label: "备注", required: false, maxlength: 200 }], "提交") : ""])) + pager(more);
+    bindFilters();
+    bindPager();
+    rows.filter((w) => w.state === "REVIEWING").forEach((w) => onForm(`withdrawal-review-${w.withdrawal_id}`,
+      (d) => call("withdrawal_review", { withdrawal_id: w.withdrawal_id, decision: d.decision, note: d.note || null }),
+      (d) => (d.decision === "approve" ? `向推广员转账 ${yuan(w.amount)}？转账发起后不能撤回。` : `拒绝提现 ${w.withdrawal_id}？金额退回推广员余额。`)));
+  },
   async orders() {
     await loadMerchantNames();
     await loadCouriers();

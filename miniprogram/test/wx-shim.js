@@ -85,7 +85,7 @@ function later(callbacks, result, failed) {
 }
 
 function createWx(shopper) {
-  const state = { openid: shopper.openid, scene: shopper.scene || 1001, storage: {}, prepaid: {} };
+  const state = { openid: shopper.openid, scene: shopper.scene || 1001, storage: {}, prepaid: {}, transfers: {} };
   const calls = [];
   const record = (api, params) => calls.push({ api, params });
   const wx = {
@@ -99,6 +99,9 @@ function createWx(shopper) {
           (answer) => {
             if (params.name === "payment_prepay" && answer.code === "OK") {
               state.prepaid[answer.data.package] = params.data.order_id;
+            }
+            if (params.name === "commission_withdraw" && answer.code === "OK") {
+              state.transfers[answer.data.package_info] = answer.data.withdrawal_id;
             }
             later(params, { result: answer, errMsg: "cloud.callFunction:ok" });
           },
@@ -126,6 +129,16 @@ function createWx(shopper) {
       return post(`/dev/wechat/confirm_receive/${id}`, {}).then(
         (answer) => later(params, { errMsg: "openBusinessView:" + (answer.code === "OK" ? "ok" : "fail") }, answer.code !== "OK"),
         (error) => later(params, { errMsg: "openBusinessView:fail " + error.message }, true));
+    },
+    // WeChat's page where the payee confirms a merchant transfer: confirming ends the bill
+    // in the local WeChat Pay (POST /dev/transfer/<out_bill_no>/SUCCESS), which notifies.
+    requestMerchantTransfer(params) {
+      record("requestMerchantTransfer", params);
+      const bill = state.transfers[params.package];
+      if (!bill) return later(params, { errMsg: "requestMerchantTransfer:fail invalid package" }, true);
+      return post(`/dev/transfer/${bill}/SUCCESS`, {}).then(
+        (answer) => later(params, { errMsg: "requestMerchantTransfer:ok", result: answer.code === "OK" ? "success" : "fail" }),
+        (error) => later(params, { errMsg: "requestMerchantTransfer:fail " + error.message }, true));
     },
     requestSubscribeMessage(params) {
       record("requestSubscribeMessage", params);

@@ -515,6 +515,33 @@ def test_held_reviews_show_why_and_only_those_not_risky_can_be_shown(shop, page)
     assert [r["review_id"] for r in admin(shop, "review_queue", {})["reviews"]] == [held["RISKY"]]
 
 
+def test_a_large_withdrawal_is_approved_and_its_transfer_made(shop, page):
+    promoter = Shopper(shop, "o-console-promoter", "13900008888")
+    db = connect(shop.db_uri)
+    old = {"$set": {"first_seen_at": utcnow() - timedelta(days=30)}}
+    db.users.update_one({"_id": "o-console-promoter"}, old)
+    db.promoter_accounts.insert_one(
+        {
+            "_id": "o-console-promoter",
+            "available": 80_000,
+            "withdrawing": 0,
+            "withdrawn": 0,
+            "debt": 0,
+        }
+    )
+    asked = promoter.call("commission_withdraw", {"amount": 60_000})
+    assert asked["status"] == "REVIEWING" and asked["package_info"] is None
+    open_page(page, "withdrawals")
+    assert "待审核" in page.inner_text("[data-testid=withdrawals-table]")
+    question = submit(page, f"withdrawal-review-{asked['withdrawal_id']}", {"decision": "approve"})
+    assert "¥600.00" in question
+    page.screenshot(path=str(SHOTS / "action-withdrawals.png"), full_page=True)
+    (done,) = admin(shop, "withdrawal_queue", {"status": "WAIT_USER_CONFIRM"})["withdrawals"]
+    assert done["withdrawal_id"] == asked["withdrawal_id"]
+    account = db.promoter_accounts.find_one({"_id": "o-console-promoter"})
+    assert (account["available"], account["withdrawing"]) == (20_000, 60_000)
+
+
 def test_ad_slot_is_saved_and_served(shop, page):
     open_page(page, "ads")
     now = utcnow() + timedelta(hours=8)  # the form takes Asia/Shanghai times

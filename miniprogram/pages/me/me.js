@@ -32,6 +32,9 @@ Component({
     openFeedback() {
       wx.navigateTo({ url: "/pages/feedback/feedback" });
     },
+    openPromoter() {
+      wx.navigateTo({ url: "/pages/promoter/promoter" });
+    },
     async withdrawConsent() {
       const answer = await new Promise((resolve) =>
         wx.showModal({ title: "撤回隐私授权", content: "撤回后不再保存新的收货地址和电话，下单配送时会再次询问。确定撤回吗？", confirmText: "撤回", success: resolve, fail: () => resolve({ confirm: false }) }));

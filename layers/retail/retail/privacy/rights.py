@@ -14,6 +14,7 @@ recent refunds were.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import secrets
@@ -21,6 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel
+from pymongo.errors import DuplicateKeyError
 
 from retail.common.clock import utcnow
 from retail.common.database import database
@@ -50,8 +52,8 @@ OWNED_BY_OPENID = (
     "exposures",
 )
 # Kept under the pseudonym: evidence (consent, risk), and what only counts (NPS scores).
-KEPT_AS_EVIDENCE = ("consent_log", "risk_events", "nps")
-EXPORTED_TOO = ("reviews", "tickets", "nps", "consent_log")
+KEPT_AS_EVIDENCE = ("consent_log", "risk_events", "nps", "withdrawals")
+EXPORTED_TOO = ("reviews", "tickets", "nps", "consent_log", "withdrawals")
 
 
 class ExportMe(BaseModel):
@@ -96,6 +98,7 @@ def export_my_data(_: ExportMe, *, openid: str, db: Db | None = None) -> MyData:
     records["shares"] = [_clean(d) for d in db.shares.find({"inviter": openid})]
     records["commissions"] = [_clean(d) for d in db.commissions.find({"inviter": openid})]
     records["consent"] = [_clean(d) for d in db.consents.find({"_id": openid})]
+    records["promoter_account"] = [_clean(d) for d in db.promoter_accounts.find({"_id": openid})]
     for name in EXPORTED_TOO:
         records[name] = [_clean(d) for d in db[name].find({"openid": openid}, {"_id": 0})]
     orders = [_clean(d) for d in db.orders.find({"openid": openid}, sort=[("created_at", -1)])]
@@ -174,6 +177,17 @@ def finish_erasures(db: Db | None = None, limit: int = 100) -> int:
     return finished
 
 
+def _promoter_account_as(db: Db, openid: str, alias: str) -> None:
+    """The promoter's balance is a record of money: kept, under the alias (the sweep is
+    repeated: a copy already made is the one kept)."""
+    account = db.promoter_accounts.find_one({"_id": openid})
+    if account is None:
+        return
+    with contextlib.suppress(DuplicateKeyError):
+        db.promoter_accounts.insert_one({**account, "_id": alias})
+    db.promoter_accounts.delete_one({"_id": openid})
+
+
 def _new_alias() -> str:
     """A pseudonym no one can map back: random, unlike the keyed one of common.pseudonyms."""
     return "erased-" + hashlib.sha256(secrets.token_bytes(32)).hexdigest()[:24]
@@ -184,6 +198,7 @@ def _sweep(db: Db, openid: str, alias: str) -> int:
     aside); safe to repeat. Returns the orders kept anonymised."""
     kept = anonymise_orders(db, openid, alias)
     db.commissions.update_many({"inviter": openid}, {"$set": {"inviter": alias}})
+    _promoter_account_as(db, openid, alias)
     db.commissions.update_many({"invitee": openid}, {"$set": {"invitee": alias}})
     db.coupons.update_many(
         {"openid": openid, "status": {"$in": [CouponStatus.USED, CouponStatus.LOCKED]}},
