@@ -383,6 +383,8 @@ function shipBy(o) {
   const text = left < 0 ? "已超过发货时限" : `须于 ${shanghai(o.ship_by)} 前发货`;
   return `<br><small class="${left < 12 ? "late" : ""}" data-testid="ship-by-${esc(o.order_id)}">${esc(text)}</small>`;
 }
+// The last quarterly income export made on this page (its link is shown until the next).
+let lastCommissionReport = null;
 // A promoter's withdrawal, in the words operators read.
 const WITHDRAWAL = { REVIEWING: "待审核", CLAIMING: "处理中", TRANSFERRING: "转账中", WAIT_USER_CONFIRM: "待推广员确认",
   WITHDRAWN: "已到账", RETURNED: "已退回余额", REJECTED: "已拒绝", REFUSED: "余额不足" };
@@ -407,6 +409,8 @@ Object.assign(PAGES, {
     const found = await call("withdrawal_queue", status ? { status, limit: 200 } : { limit: 200 });
     const { rows, more } = slice(found.withdrawals);
     page.innerHTML = filters([{ name: "status", label: "状态", options: Object.entries(WITHDRAWAL) }])
+      + form("commission-report", [{ name: "quarter", label: "季度收入导出（报送税务）", placeholder: "2026Q3", pattern: "20[2-9][0-9]Q[1-4]" }], "导出")
+      + (lastCommissionReport ? `<p><a href="${esc(lastCommissionReport.download)}" data-testid="commission-report-download">${esc(lastCommissionReport.quarter)}：${lastCommissionReport.promoters} 位推广员，共 ${yuan(lastCommissionReport.paid_fen)}</a></p>` : "")
       + table("withdrawals-table", ["提现单", "推广员", "金额", "状态", "原因", "申请时间", "处理"], rows.map((w) => [
         figure(`withdrawal-${w.withdrawal_id}`, w.state, w.withdrawal_id), esc(w.openid), yuan(w.amount),
         esc(WITHDRAWAL[w.state] || w.state), esc(w.fail_reason || (w.review && w.review.note) || ""), esc(shanghai(w.created_at)),
@@ -415,6 +419,7 @@ Object.assign(PAGES, {
           { name: "note", label: "备注", required: false, maxlength: 200 }], "提交") : ""])) + pager(more);
     bindFilters();
     bindPager();
+    onForm("commission-report", async (d) => { lastCommissionReport = await call("commission_report", { quarter: d.quarter }); });
     rows.filter((w) => w.state === "REVIEWING").forEach((w) => onForm(`withdrawal-review-${w.withdrawal_id}`,
       (d) => call("withdrawal_review", { withdrawal_id: w.withdrawal_id, decision: d.decision, note: d.note || null }),
       (d) => (d.decision === "approve" ? `向推广员转账 ${yuan(w.amount)}？转账发起后不能撤回。` : `拒绝提现 ${w.withdrawal_id}？金额退回推广员余额。`)));

@@ -216,6 +216,19 @@ export type CommissionPage = {
   totals: Record<string, number>;
 };
 
+export type CommissionReport = {
+  /** e.g. 2026Q3 */
+  quarter: string;
+};
+
+export type CommissionReportFile = {
+  quarter: string;
+  promoters: number;
+  paid_fen: number;
+  key: string;
+  download: string;
+};
+
 export type CommissionRules = {
   /** basis points of an invitee's first paid order */
   commission_bp: number;
@@ -1606,6 +1619,11 @@ export declare namespace commission_mine {
   export type Data = MyCommissionsView;
 }
 
+export declare namespace commission_report {
+  export type Request = CommissionReport;
+  export type Data = CommissionReportFile;
+}
+
 export declare namespace commission_withdraw {
   export type Request = Withdraw;
   export type Data = WithdrawalView;
@@ -2009,6 +2027,7 @@ export interface Functions {
   catalog_product: { auth: "optional"; request: catalog_product.Request; data: catalog_product.Data };
   commission_list: { auth: "operator"; request: commission_list.Request; data: commission_list.Data };
   commission_mine: { auth: "user"; request: commission_mine.Request; data: commission_mine.Data };
+  commission_report: { auth: "operator"; request: commission_report.Request; data: commission_report.Data };
   commission_withdraw: { auth: "user"; request: commission_withdraw.Request; data: commission_withdraw.Data };
   consent_accept: { auth: "user"; request: consent_accept.Request; data: consent_accept.Data };
   consent_withdraw: { auth: "user"; request: consent_withdraw.Request; data: consent_withdraw.Data };

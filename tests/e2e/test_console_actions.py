@@ -540,6 +540,13 @@ def test_a_large_withdrawal_is_approved_and_its_transfer_made(shop, page):
     assert done["withdrawal_id"] == asked["withdrawal_id"]
     account = db.promoter_accounts.find_one({"_id": "o-console-promoter"})
     assert (account["available"], account["withdrawing"]) == (20_000, 60_000)
+    submit(page, "commission-report", {"quarter": "2099Q1"})  # not over: the error is shown
+    assert "2099Q1 has not ended" in (error_shown(page) or "")
+    submit(page, "commission-report", {"quarter": "2025Q4"})
+    link = page.locator("[data-testid=commission-report-download]")
+    assert link.inner_text().startswith("2025Q4") and "commission_income_2025Q4" in (
+        link.get_attribute("href") or ""
+    )
 
 
 def test_ad_slot_is_saved_and_served(shop, page):

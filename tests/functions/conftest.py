@@ -18,3 +18,24 @@ def fresh_sandbox() -> Iterator[None]:
     yield
     wechatpay_config.cache_clear()
     wechatpay_client.cache_clear()
+
+
+@pytest.fixture
+def promoter(seeded):
+    """A promoter a month old with 1,000 yuan available (tests/functions/test_withdrawals.py)."""
+    from datetime import timedelta
+
+    from retail.common.clock import utcnow
+
+    from .harness import call
+
+    call("user_me", {}, "o-promoter")
+    seeded.users.update_one(
+        {"_id": "o-promoter"},
+        {"$set": {"first_seen_at": utcnow() - timedelta(days=30)}},
+        upsert=True,
+    )
+    seeded.promoter_accounts.insert_one(
+        {"_id": "o-promoter", "available": 100_000, "withdrawing": 0, "withdrawn": 0, "debt": 0}
+    )
+    return seeded

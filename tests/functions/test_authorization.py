@@ -30,6 +30,7 @@ ROLES = {
     "review_moderate": {"admin", "service", "merchant"},
     "review_queue": {"admin", "service"},
     "withdrawal_queue": {"admin"},
+    "commission_report": {"admin"},
     "withdrawal_review": {"admin"},
     "survey_report": {"admin", "service"},
     "experiment_save": {"admin"},

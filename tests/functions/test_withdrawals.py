@@ -17,22 +17,11 @@ from retail_dev.platform_journal import calls
 from retail_dev.wechatpay_sandbox import finish_transfer
 
 from .harness import as_operator, call, handler, http_event
+from .test_settlement_functions import cos  # noqa: F401 - the moto bucket fixture
 
 pytestmark = pytest.mark.usefixtures("fresh_sandbox")
 PROMOTER = "o-promoter"
 BILLS = "/v3/fund-app/mch-transfer/transfer-bills"
-
-
-@pytest.fixture
-def promoter(seeded):
-    call("user_me", {}, PROMOTER)
-    seeded.users.update_one(
-        {"_id": PROMOTER}, {"$set": {"first_seen_at": utcnow() - timedelta(days=30)}}, upsert=True
-    )
-    seeded.promoter_accounts.insert_one(
-        {"_id": PROMOTER, "available": 100_000, "withdrawing": 0, "withdrawn": 0, "debt": 0}
-    )
-    return seeded
 
 
 def bills() -> list[dict[str, Any]]:
@@ -118,7 +107,8 @@ def test_the_rules_refuse_and_write_nothing(promoter, monkeypatch):
     promoter.users.update_one({"_id": PROMOTER}, {"$set": {"first_seen_at": utcnow()}})
     young = withdraw(100)
     assert young["code"] == "FORBIDDEN" and young["details"]["reason"] == "NEW_ACCOUNT"
-    assert promoter.withdrawals.count_documents({}) == 1
+    # refused by a rule: nothing taken (a cap's refusal is recorded, REFUSED)
+    assert promoter.withdrawals.count_documents({"state": {"$ne": "REFUSED"}}) == 1
     assert call("commission_withdraw", {"amount": 100}, None)["code"] == "UNAUTHENTICATED"
 
 
@@ -241,3 +231,21 @@ def test_a_forged_transfer_notification_changes_nothing(promoter):
         promoter.withdrawals.find_one({"_id": view["withdrawal_id"]})["state"]
         == "WAIT_USER_CONFIRM"
     )
+
+
+def test_the_quarterly_income_report_lists_what_wechat_pay_paid_each_promoter(promoter, cos):  # noqa: F811
+    paid = withdraw(500)["data"]
+    finish_transfer(paid["withdrawal_id"], "SUCCESS", send=notify)
+    failed = withdraw(300)["data"]
+    finish_transfer(failed["withdrawal_id"], "FAIL", send=notify)
+    in_q3 = utcnow().replace(year=2026, month=8, day=15)
+    promoter.withdrawals.update_many({}, {"$set": {"ended_at": in_q3}})
+    refused = as_operator("commission_report", {"quarter": "2099Q1"})
+    assert refused["code"] == "INVALID_ARGUMENT" and refused["details"]["reason"] == "DAY_NOT_ENDED"
+    assert as_operator("commission_report", {"quarter": "2026Q3"}, "service")["code"] == "FORBIDDEN"
+    report = as_operator("commission_report", {"quarter": "2026Q3"})["data"]
+    assert (report["promoters"], report["paid_fen"]) == (1, 500)
+    text = cos.get_object(Bucket="statements-1250000000", Key=report["key"])["Body"].read().decode()
+    assert text.splitlines()[1] == f"2026Q3,{PROMOTER},,1,5.00,0.00"
+    empty = as_operator("commission_report", {"quarter": "2026Q2"})["data"]
+    assert (empty["promoters"], empty["paid_fen"]) == (0, 0)

@@ -107,7 +107,8 @@ class WeChatPayClient:
             keys = self.config.verify_keys
             named = sorted(k for k in keys if k.startswith("PUB_KEY_ID_")) or sorted(keys)
             payload["user_name"] = crypto.encrypt_sensitive(keys[named[0]], user_name)
-        return self._call("POST", "/v3/fund-app/mch-transfer/transfer-bills", payload) or {}
+        bills = "/v3/fund-app/mch-transfer/transfer-bills"
+        return self._call("POST", bills, payload, refusal_ok=True) or {}
 
     def query_transfer_bill(self, out_bill_no: str) -> dict[str, Any] | None:
         """The bill as WeChat Pay knows it; None if it never heard of it."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from retail.common.database import database
 from retail.common.logs import log
-from retail.referral.withdrawals import Bill, Transfers, apply_bill
+from retail.referral.withdrawals import REFUSED, Bill, Transfers, apply_bill, bill_matches
 from retail.store import Db
 
 from .config import wechatpay_config
@@ -22,6 +22,10 @@ FINISHED = "MCHTRANSFER.BILL.FINISHED"
 
 
 def _bill(answer: dict[str, Any]) -> Bill:
+    """WeChat Pay's answer as a Bill; a refusal (4xx: its error code, no state) is REFUSED
+    with the code as the reason."""
+    if not answer.get("state") and answer.get("code"):
+        return Bill(state=REFUSED, fail_reason=str(answer["code"]))
     return Bill(
         state=str(answer.get("state") or ""),
         transfer_bill_no=answer.get("transfer_bill_no"),
@@ -58,6 +62,9 @@ def handle_transfer_notification(note: Notification, *, db: Db | None = None) ->
         wechatpay_config().mchid,
     ):
         return Acknowledged(outcome="ignored: not our bill")
+    if not bill_matches(db, out_bill_no, bill.get("openid"), bill.get("transfer_amount")):
+        log("transfer_notification_unmatched", "ERROR", out_bill_no=out_bill_no)
+        return Acknowledged(outcome="ignored: no such withdrawal to this payee and amount")
     outcome = apply_bill(db, out_bill_no, _bill(bill))
     log("transfer_notification_applied", notification_id=note.id, outcome=outcome)
     return Acknowledged(outcome=outcome)

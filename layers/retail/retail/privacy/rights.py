@@ -32,6 +32,8 @@ from retail.common.models import OUT, STRICT
 from retail.common.pseudonyms import pseudonym
 from retail.common.vocabulary import CouponStatus
 from retail.orders.custody import anonymise_orders, orders_in_progress, refunds_asked_since
+from retail.referral import withdrawals_in_progress
+from retail.referral.balances import mark
 from retail.risk import remember_erased_buyer
 from retail.store import MAJORITY, Db
 from retail.users.visitors import forget_visitor
@@ -131,16 +133,17 @@ def delete_my_data(cmd: DeleteMe, *, openid: str, db: Db | None = None) -> Erase
     marked = db.users.update_one(
         {"_id": openid}, {"$set": {"erasing": True}, "$min": {"erasing_since": now}}, upsert=True
     )
-    waiting = orders_in_progress(db, openid)
-    if waiting:
+    waiting, paying = orders_in_progress(db, openid), withdrawals_in_progress(db, openid)
+    if waiting or paying:
         if marked.upserted_id is not None:
             db.users.delete_one({"_id": openid, "erasing": True})
         else:
             db.users.update_one({"_id": openid}, {"$unset": {"erasing": "", "erasing_since": ""}})
         raise Conflict(
-            "these orders still need you: erasure can follow once they have ended",
+            "these orders or withdrawals still need you: erasure can follow once they end",
             reason=Reason.ORDERS_OPEN,
             order_ids=waiting,
+            withdrawal_ids=paying,
         )
     refunds = refunds_asked_since(db, openid, now - REFUND_WINDOW)
     remember_erased_buyer(db, openid, refunds, now)
@@ -169,7 +172,7 @@ def finish_erasures(db: Db | None = None, limit: int = 100) -> int:
     due = {"erasing": True, "erasing_since": {"$lt": utcnow() - ERASURE_GRACE}}
     for account in db.users.find(due, {"erasure_alias": 1}, limit=limit):
         openid = account["_id"]
-        if orders_in_progress(db, openid):
+        if orders_in_progress(db, openid) or withdrawals_in_progress(db, openid):
             continue  # an order placed before the mark was seen: erasure waits for it
         _sweep(db, openid, account.get("erasure_alias") or _new_alias())
         db.users.delete_one({"_id": openid, "erasing": True})
@@ -178,13 +181,26 @@ def finish_erasures(db: Db | None = None, limit: int = 100) -> int:
 
 
 def _promoter_account_as(db: Db, openid: str, alias: str) -> None:
-    """The promoter's balance is a record of money: kept, under the alias (the sweep is
-    repeated: a copy already made is the one kept)."""
+    """The promoter's balance is a record of money: kept under the alias. The first sweep
+    moves the account; a later one (a commission credited by a call that raced the first made
+    the account again) adds what it holds to the alias's, once (a token names the merge)."""
     account = db.promoter_accounts.find_one({"_id": openid})
     if account is None:
         return
+    moved = False
     with contextlib.suppress(DuplicateKeyError):
         db.promoter_accounts.insert_one({**account, "_id": alias})
+        moved = True
+    if not moved:
+        token = account.get("merge_token") or secrets.token_hex(8)
+        db.promoter_accounts.update_one(
+            {"_id": openid, "merge_token": {"$exists": False}}, {"$set": {"merge_token": token}}
+        )
+        token = (db.promoter_accounts.find_one({"_id": openid}) or {}).get("merge_token", token)
+        figures = {
+            k: int(account.get(k, 0)) for k in ("available", "withdrawing", "withdrawn", "debt")
+        }
+        mark(db, alias, f"ops.merged_{token}", figures, {})
     db.promoter_accounts.delete_one({"_id": openid})
 
 
@@ -208,6 +224,7 @@ def _sweep(db: Db, openid: str, alias: str) -> int:
         db[name].with_options(write_concern=MAJORITY).delete_many({"openid": openid})
     for name in KEPT_AS_EVIDENCE:
         db[name].update_many({"openid": openid}, {"$set": {"openid": alias}})
+    db.withdrawals.update_many({"openid": alias}, {"$unset": {"real_name": ""}})
     db.reviews.update_many(  # the rating stays in the product's average; the words go
         {"openid": openid},
         {"$set": {"openid": alias, "buyer": "已注销用户", "text": "", "images": []}},

@@ -9,6 +9,7 @@ from .commissions import (
     reverse_commission,
 )
 from .mine import MyCommissions, MyCommissionsView, my_commissions
+from .reports import CommissionReport, CommissionReportFile, commission_report
 from .shares import (
     CreateShare,
     ShareLink,
@@ -29,10 +30,13 @@ from .withdrawals import (
     sync_withdrawals,
     withdraw,
     withdrawal_queue,
+    withdrawals_in_progress,
 )
 
 __all__ = [
     "CommissionPage",
+    "CommissionReport",
+    "CommissionReportFile",
     "CreateShare",
     "ListCommissions",
     "MyCommissions",
@@ -48,6 +52,7 @@ __all__ = [
     "Withdrawals",
     "WithdrawalsSynced",
     "claim_share_reward",
+    "commission_report",
     "create_share",
     "list_commissions",
     "my_commissions",
@@ -60,4 +65,5 @@ __all__ = [
     "sync_withdrawals",
     "withdraw",
     "withdrawal_queue",
+    "withdrawals_in_progress",
 ]

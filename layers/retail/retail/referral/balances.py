@@ -4,9 +4,11 @@ its way to their WeChat balance, what has arrived there, and what they owe back.
 The ledger's entries (commissions.py) move the balance, each move exactly once: the change of
 an entry that moves money (released: credit; a parcel refunded or the order refunded after
 release: debit) records the move on the entry (`moves.<name>`, `balance_due`) in the same
-conditional update; `apply_moves` then applies it to the account under a marker naming it,
-removes it from the entry, and lifts the marker, so a crash anywhere is finished by the next
-call or timer (`settle_due_moves`) without moving twice.
+conditional update; `apply_moves` then applies it to the account under a marker naming it and
+removes it from the entry, so a crash anywhere is finished by the next call or timer
+(`settle_due_moves`) without moving twice. A marker is not lifted when its move is done: a
+call that read the entry before it was done may still come, and finds it. Markers older than a
+day (longer than any call or timer runs) are dropped by the next update of the account.
 
 A credit first pays off what the promoter owes (`debt`); a debit takes what is available and
 records the rest as debt, shown to the promoter: the balance is never silently negative.
@@ -15,10 +17,12 @@ records the rest as debt, shown to the promoter: the balance is never silently n
 from __future__ import annotations
 
 import contextlib
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from retail.common.clock import utcnow
 from retail.common.database import database
 from retail.common.errors import Unavailable
 from retail.store import Db
@@ -26,6 +30,7 @@ from retail.store import Db
 ACCOUNTS = "promoter_accounts"
 FIELDS = ("available", "withdrawing", "withdrawn", "debt")
 TRIES = 20  # optimistic updates that lost to a concurrent one, before giving up
+MARKERS_KEPT = timedelta(days=1)  # longer than any call or timer that may still retry a move
 
 
 def account_of(db: Db, openid: str) -> dict[str, Any]:
@@ -43,9 +48,40 @@ def marker_of(entry_id: str, move: str) -> str:
     return "ops." + f"{entry_id}_{move}".replace(".", "_").replace(":", "_")
 
 
+def stale_markers(account: dict[str, Any], now: datetime) -> dict[str, str]:
+    """An $unset of the account's markers older than MARKERS_KEPT."""
+    old = now - MARKERS_KEPT
+    return {
+        f"ops.{name}": ""
+        for name, at in (account.get("ops") or {}).items()
+        if not isinstance(at, datetime) or at < old
+    }
+
+
+def mark(
+    db: Db, openid: str, marker: str, change: dict[str, Any], condition: dict[str, Any]
+) -> bool:
+    """One conditional update of the account under a new marker (dropping stale ones); False
+    if the condition or the marker's absence did not hold."""
+    now = utcnow()
+    update: dict[str, Any] = {"$inc": change, "$set": {marker: now}}
+    stale = stale_markers(account_of(db, openid), now)
+    stale.pop(marker, None)
+    if stale:
+        update["$unset"] = stale
+    moved = db[ACCOUNTS].update_one(
+        {"_id": openid, **condition, marker: {"$exists": False}}, update
+    )
+    return bool(moved.modified_count)
+
+
+def marked(db: Db, openid: str, marker: str) -> bool:
+    return marker.removeprefix("ops.") in (account_of(db, openid).get("ops") or {})
+
+
 def move_balance(db: Db, openid: str, marker: str, delta: int) -> None:
     """Credit (delta > 0: debt first) or debit (delta < 0: available first, the rest owed)
-    the account once under `marker`, which stays until the caller lifts it."""
+    the account once under `marker`."""
     for _ in range(TRIES):
         account = account_of(db, openid)
         if marker.removeprefix("ops.") in (account.get("ops") or {}):
@@ -57,17 +93,9 @@ def move_balance(db: Db, openid: str, marker: str, delta: int) -> None:
         else:
             taken = min(available, -delta)
             change = {"available": -taken, "debt": -delta - taken}
-        moved = db[ACCOUNTS].update_one(
-            {"_id": openid, "available": available, "debt": debt, marker: {"$exists": False}},
-            {"$inc": change, "$set": {marker: delta}},
-        )
-        if moved.modified_count:
+        if mark(db, openid, marker, change, {"available": available, "debt": debt}):
             return
     raise Unavailable("the promoter's balance is busy; try again")
-
-
-def lift_marker(db: Db, openid: str, marker: str) -> None:
-    db[ACCOUNTS].update_one({"_id": openid}, {"$unset": {marker: ""}})
 
 
 def apply_moves(db: Db, entry_id: str) -> None:
@@ -79,7 +107,6 @@ def apply_moves(db: Db, entry_id: str) -> None:
         marker = marker_of(entry_id, name)
         move_balance(db, entry["inviter"], marker, int(delta))
         db.commissions.update_one({"_id": entry_id}, {"$unset": {f"moves.{name}": ""}})
-        lift_marker(db, entry["inviter"], marker)
     db.commissions.update_one(
         {"_id": entry_id, "moves": {}}, {"$unset": {"balance_due": "", "moves": ""}}
     )

@@ -35,7 +35,7 @@ from retail.common.errors import (
     UpstreamUnavailable,
     found,
 )
-from retail.common.logs import log
+from retail.common.logs import log, mask_name
 from retail.common.models import OUT, STRICT
 from retail.common.operator import Operator, Role
 from retail.common.settings import settings
@@ -43,7 +43,7 @@ from retail.common.vocabulary import Word
 from retail.risk import DEVICE_ID, guard_withdrawal, signals_for
 from retail.store import Db
 
-from .balances import ACCOUNTS, account_of, lift_marker, move_balance
+from .balances import account_of, mark, marked, move_balance
 
 REAL_NAME_FROM_FEN = 200_000  # WeChat Pay asks the payee's real name from 2,000 yuan
 STUCK = timedelta(minutes=2)  # a step older than this belongs to a call that is gone
@@ -63,6 +63,9 @@ class WithdrawalState(Word):
 S = WithdrawalState
 OPEN = [S.CLAIMING, S.REVIEWING, S.TRANSFERRING, S.WAIT_USER_CONFIRM]
 FINAL_BILL = {"SUCCESS": S.WITHDRAWN, "FAIL": S.RETURNED, "CANCELLED": S.RETURNED}
+REFUSED = "REFUSED"  # WeChat Pay answered an error, no bill state (Bill.fail_reason: its code)
+# Refusals worth waiting out; any other means WeChat Pay will not make this bill.
+TRANSIENT = frozenset({"FREQUENCY_LIMITED", "SYSTEM_ERROR"})
 
 
 @dataclass(frozen=True)
@@ -171,13 +174,14 @@ def withdraw(
         raise InvalidArgument(f"withdraw at least {config.RETAIL_WITHDRAW_MIN_FEN} fen")
     if cmd.amount >= REAL_NAME_FROM_FEN and not cmd.real_name:
         raise InvalidArgument("WeChat Pay needs the payee's real name from 2,000 yuan")
-    user = db.users.find_one({"_id": openid}, {"first_seen_at": 1}) or {}
+    user = db.users.find_one({"_id": openid}, {"first_seen_at": 1, "erasing": 1}) or {}
+    if user.get("erasing"):
+        raise Forbidden("this account is being erased")
     age = timedelta(seconds=config.RETAIL_WITHDRAW_MIN_ACCOUNT_AGE_SECONDS)
     if user.get("first_seen_at") is None or user["first_seen_at"] > now - age:
         raise Forbidden("new accounts withdraw later", reason=Reason.NEW_ACCOUNT)
     withdrawal_id = "W" + secrets.token_hex(12).upper()
     guard_withdrawal(db, signals_for(openid, device=cmd.device_id), withdrawal_id, now)
-    _refuse_over_caps(db, openid, cmd.amount, now)
     doc = {
         "_id": withdrawal_id,
         "openid": openid,
@@ -188,6 +192,13 @@ def withdraw(
         "updated_at": now,
     }
     db.withdrawals.insert_one(doc)
+    try:  # counted with itself written: two at once see each other, never pass a cap together
+        _refuse_over_caps(db, openid, now)
+    except Forbidden:
+        db.withdrawals.update_one(
+            {"_id": withdrawal_id, "state": S.CLAIMING}, {"$set": {"state": S.REFUSED}}
+        )
+        raise
     state = _claim(db, doc)
     if state is S.REFUSED:
         raise Conflict(
@@ -198,7 +209,9 @@ def withdraw(
     return _view(found(db.withdrawals.find_one({"_id": withdrawal_id}), "withdrawal"), transfers)
 
 
-def _refuse_over_caps(db: Db, openid: str, amount: int, now: datetime) -> None:
+def _refuse_over_caps(db: Db, openid: str, now: datetime) -> None:
+    """Raises Forbidden when the promoter's withdrawals of today or this month (Asia/Shanghai),
+    the one just written included, pass a cap."""
     config = settings()
     day_start = business_day(day_of(now))[0]
     month_start = business_day(day_of(now).replace(day=1))[0]
@@ -209,9 +222,9 @@ def _refuse_over_caps(db: Db, openid: str, amount: int, now: datetime) -> None:
     counted = [w for w in taken if w["state"] not in (S.RETURNED, S.REJECTED, S.REFUSED)]
     today = sum(w["amount"] for w in counted if w["created_at"] >= day_start)
     month = sum(w["amount"] for w in counted)
-    if today + amount > config.RETAIL_WITHDRAW_DAY_CAP_FEN:
+    if today > config.RETAIL_WITHDRAW_DAY_CAP_FEN:
         raise Forbidden(f"over the daily cap of {config.RETAIL_WITHDRAW_DAY_CAP_FEN} fen")
-    if month + amount > config.RETAIL_WITHDRAW_MONTH_CAP_FEN:
+    if month > config.RETAIL_WITHDRAW_MONTH_CAP_FEN:
         raise Forbidden(f"over the monthly cap of {config.RETAIL_WITHDRAW_MONTH_CAP_FEN} fen")
 
 
@@ -221,13 +234,14 @@ def _claim(db: Db, doc: dict[str, Any]) -> WithdrawalState:
     REFUSED when it was not there."""
     marker = f"ops.{doc['_id']}_take"
     account_of(db, doc["openid"])
-    taken = db[ACCOUNTS].update_one(
-        {"_id": doc["openid"], "available": {"$gte": doc["amount"]}, marker: {"$exists": False}},
-        {"$inc": {"available": -doc["amount"], "withdrawing": doc["amount"]}, "$set": {marker: 1}},
+    taken = mark(
+        db,
+        doc["openid"],
+        marker,
+        {"available": -doc["amount"], "withdrawing": doc["amount"]},
+        {"available": {"$gte": doc["amount"]}},
     )
-    holds = taken.modified_count or marker.removeprefix("ops.") in (
-        account_of(db, doc["openid"]).get("ops") or {}
-    )
+    holds = taken or marked(db, doc["openid"], marker)
     big = doc["amount"] > settings().RETAIL_WITHDRAW_REVIEW_ABOVE_FEN
     state = (S.REVIEWING if big else S.TRANSFERRING) if holds else S.REFUSED
     db.withdrawals.update_one(
@@ -251,10 +265,31 @@ def _transfer(db: Db, withdrawal_id: str, transfers: Transfers) -> None:
         if bill is None or (bill.state == "WAIT_USER_CONFIRM" and not bill.package_info):
             db.withdrawals.update_one({"_id": withdrawal_id}, {"$set": {"bill_sent": True}})
             bill = transfers.create(withdrawal_id, doc["openid"], doc["amount"], doc["real_name"])
+        if bill.state == REFUSED:
+            bill = _refused(transfers, withdrawal_id, bill)
     except UpstreamUnavailable:
         log("withdrawal_transfer_later", "WARNING", withdrawal_id=withdrawal_id)
         return
     apply_bill(db, withdrawal_id, bill)
+
+
+def _refused(transfers: Transfers, withdrawal_id: str, refusal: Bill) -> Bill:
+    """WeChat Pay refused to make the bill. As its documents ask, the bill is looked up
+    before anything else: one it has is what it says; none, and a refusal that is not
+    passing (a limit, a payee WeChat Pay will not pay), ends the withdrawal as failed, so the
+    money is available again. Raises UpstreamUnavailable to try later."""
+    if refusal.fail_reason in TRANSIENT:
+        raise UpstreamUnavailable(f"WeChat Pay: {refusal.fail_reason}")
+    found_bill = transfers.query(withdrawal_id)
+    if found_bill is not None:
+        return found_bill
+    log(
+        "withdrawal_refused_by_wechat_pay",
+        "WARNING",
+        withdrawal_id=withdrawal_id,
+        code=refusal.fail_reason,
+    )
+    return Bill(state="FAIL", fail_reason=refusal.fail_reason)
 
 
 def apply_bill(db: Db, withdrawal_id: str, bill: Bill) -> str:
@@ -286,6 +321,7 @@ def apply_bill(db: Db, withdrawal_id: str, bill: Bill) -> str:
                 "transfer_bill_no": bill.transfer_bill_no,
                 "balance_due": True,
                 "updated_at": now,
+                "ended_at": now,
             }
         },
     )
@@ -302,20 +338,20 @@ def settle_balance(db: Db, withdrawal_id: str) -> None:
     openid, amount = doc["openid"], doc["amount"]
     marker = f"ops.{withdrawal_id}_end"
     if doc["state"] == S.WITHDRAWN:
-        db[ACCOUNTS].update_one(
-            {"_id": openid, marker: {"$exists": False}},
-            {"$inc": {"withdrawing": -amount, "withdrawn": amount}, "$set": {marker: 1}},
-        )
+        mark(db, openid, marker, {"withdrawing": -amount, "withdrawn": amount}, {})
     else:  # back to the promoter: out of withdrawing, then credited (any debt paid first)
-        db[ACCOUNTS].update_one(
-            {"_id": openid, f"{marker}_out": {"$exists": False}},
-            {"$inc": {"withdrawing": -amount}, "$set": {f"{marker}_out": 1}},
-        )
+        mark(db, openid, f"{marker}_out", {"withdrawing": -amount}, {})
         move_balance(db, openid, marker, amount)
-        lift_marker(db, openid, f"{marker}_out")
-    db.withdrawals.update_one({"_id": withdrawal_id}, {"$unset": {"balance_due": ""}})
-    for ended in (marker, f"{marker}_out", f"ops.{withdrawal_id}_take"):
-        lift_marker(db, openid, ended)
+    db.withdrawals.update_one(
+        {"_id": withdrawal_id},
+        {"$unset": {"balance_due": "", "real_name": ""}, "$set": {"payee": _payee(doc)}},
+    )
+
+
+def _payee(doc: dict[str, Any]) -> str | None:
+    """What the quarterly report keeps of a real name WeChat Pay was given: masked."""
+    name = doc.get("real_name")
+    return mask_name(name) if name else doc.get("payee")
 
 
 def review_withdrawal(
@@ -406,6 +442,18 @@ def sync_withdrawals(
     for doc in db.withdrawals.find({"balance_due": True}, {"_id": 1}, limit=limit):
         settle_balance(db, doc["_id"])
     return WithdrawalsSynced(looked_at=looked)
+
+
+def bill_matches(db: Db, out_bill_no: str, openid: Any, amount: Any) -> bool:
+    """Whether WeChat Pay's word names one of our withdrawals, to its payee and amount."""
+    doc = db.withdrawals.find_one({"_id": out_bill_no}, {"openid": 1, "amount": 1})
+    return doc is not None and doc["openid"] == openid and doc["amount"] == amount
+
+
+def withdrawals_in_progress(db: Db, openid: str) -> list[str]:
+    """The promoter's withdrawals not ended yet (an erasure waits for them)."""
+    found = db.withdrawals.find({"openid": openid, "state": {"$in": OPEN}}, {"_id": 1})
+    return [w["_id"] for w in found]
 
 
 def my_withdrawal(
