@@ -138,3 +138,54 @@ def test_tampered_ciphertext_does_not_decrypt():
     raw[0] ^= 1
     with pytest.raises(ValueError):
         crypto.decrypt_resource({**resource, "ciphertext": base64.b64encode(raw).decode()}, APIV3)
+
+
+def test_a_real_name_sealed_here_opens_with_wechatpayv3_and_back(keys):
+    private, public = keys
+    assert reference.rsa_decrypt(crypto.encrypt_sensitive(public, "张三"), private) == "张三"
+    assert crypto.decrypt_sensitive(private, reference.rsa_encrypt("张三", public)) == "张三"
+
+
+def test_a_transfer_bill_asks_what_wechatpayv3_asks(keys):
+    """Our merchant-transfer request against wechatpayv3's mch_transfer_bills for the same bill
+    (its sealed name aside: each sealing is random)."""
+    from types import SimpleNamespace
+
+    from wechatpayv3.mchtransfer import mch_transfer_bills
+
+    from retail.payments.client import WeChatPayClient
+
+    sent: list[tuple[str, str, dict]] = []
+
+    class Capture:
+        def send(self, method, path, body, headers):
+            sent.append((method, path, json.loads(body)))
+            raise ConnectionError("captured")
+
+    client = WeChatPayClient(_config(keys), Capture())
+    with pytest.raises(ConnectionError):
+        client.create_transfer_bill(
+            out_bill_no="W0123ABC", openid="o-payee", amount=200_000, user_name="张三"
+        )
+    (method, path, ours) = sent[0]
+    theirs: dict = {}
+    core = SimpleNamespace(
+        request=lambda path, method, data, cipher_data: theirs.update(path=path, data=data),
+        encrypt=lambda text: "sealed",
+    )
+    reference_client = SimpleNamespace(_core=core, _appid="wx1", _notify_url="https://x/transfer")
+    mch_transfer_bills(
+        reference_client,
+        out_bill_no="W0123ABC",
+        transfer_scene_id="1005",
+        openid="o-payee",
+        transfer_amount=200_000,
+        transfer_remark=ours["transfer_remark"],
+        user_name="张三",
+        transfer_scene_report_infos=ours["transfer_scene_report_infos"],
+    )
+    assert (method, path) == ("POST", theirs["path"])
+    assert {k: v for k, v in ours.items() if k != "user_name"} == {
+        k: v for k, v in theirs["data"].items() if k != "user_name"
+    }
+    assert crypto.decrypt_sensitive(keys[0], ours["user_name"]) == "张三"
