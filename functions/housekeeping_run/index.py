@@ -5,6 +5,5 @@ from retail.referral import settle_due_moves
 
 @cloud_function(Housekeep, response=HousekeepingSummary, auth="timer")
 def main_handler(cmd: Housekeep, caller: Caller) -> HousekeepingSummary:
-    return HousekeepingSummary(
-        erasures_finished=finish_erasures(), balance_moves_settled=settle_due_moves()
-    )
+    settled = settle_due_moves()  # first: money owed must not wait on an erasure's trouble
+    return HousekeepingSummary(erasures_finished=finish_erasures(), balance_moves_settled=settled)

@@ -225,8 +225,9 @@ export type CommissionReportFile = {
   quarter: string;
   promoters: number;
   paid_fen: number;
-  key: string;
-  download: string;
+  /** none when nothing was paid or taken back */
+  key: string | null;
+  download: string | null;
 };
 
 export type CommissionRules = {

@@ -14,7 +14,6 @@ recent refunds were.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import re
 import secrets
@@ -22,18 +21,17 @@ from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from pymongo.errors import DuplicateKeyError
 
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.errors import Conflict, Reason
+from retail.common.errors import Conflict, Reason, Unavailable
 from retail.common.logs import log
 from retail.common.models import OUT, STRICT
 from retail.common.pseudonyms import pseudonym
 from retail.common.vocabulary import CouponStatus
 from retail.orders.custody import anonymise_orders, orders_in_progress, refunds_asked_since
 from retail.referral import withdrawals_in_progress
-from retail.referral.balances import mark
+from retail.referral.balances import TRIES, mark, marked
 from retail.risk import remember_erased_buyer
 from retail.store import MAJORITY, Db
 from retail.users.visitors import forget_visitor
@@ -147,6 +145,12 @@ def delete_my_data(cmd: DeleteMe, *, openid: str, db: Db | None = None) -> Erase
         )
     refunds = refunds_asked_since(db, openid, now - REFUND_WINDOW)
     remember_erased_buyer(db, openid, refunds, now)
+    # the alias is kept before anything moves under it: an erasure that dies half-way is
+    # finished under the same one
+    db.users.update_one(
+        {"_id": openid, "erasure_alias": {"$exists": False}},
+        {"$set": {"erasure_alias": _new_alias()}},
+    )
     account = db.users.find_one({"_id": openid}) or {}
     alias = account.get("erasure_alias") or _new_alias()
     kept = _sweep(db, openid, alias)
@@ -181,27 +185,42 @@ def finish_erasures(db: Db | None = None, limit: int = 100) -> int:
 
 
 def _promoter_account_as(db: Db, openid: str, alias: str) -> None:
-    """The promoter's balance is a record of money: kept under the alias. The first sweep
-    moves the account; a later one (a commission credited by a call that raced the first made
-    the account again) adds what it holds to the alias's, once (a token names the merge)."""
-    account = db.promoter_accounts.find_one({"_id": openid})
-    if account is None:
-        return
-    moved = False
-    with contextlib.suppress(DuplicateKeyError):
-        db.promoter_accounts.insert_one({**account, "_id": alias})
-        moved = True
-    if not moved:
-        token = account.get("merge_token") or secrets.token_hex(8)
-        db.promoter_accounts.update_one(
-            {"_id": openid, "merge_token": {"$exists": False}}, {"$set": {"merge_token": token}}
+    """The promoter's balance is a record of money: moved under the alias, exactly. The old
+    account's figures are first kept as a snapshot on it (`moving`: an id, the figures, and
+    what earlier snapshots already moved); the difference is added to the alias's account
+    under a marker naming the snapshot; the old account is deleted only if it still holds the
+    snapshot's figures. A credit a racing call made meanwhile is the next snapshot's, and a
+    sweep that died half-way is finished without adding twice."""
+    for _ in range(TRIES):
+        old = db.promoter_accounts.find_one({"_id": openid})
+        if old is None:
+            return
+        figures = {k: int(old.get(k, 0)) for k in FIGURES}
+        moving = old.get("moving")
+        if moving is None or moving["snap"] != figures:
+            done = moving is not None and marked(db, alias, f"ops.merged_{moving['id']}")
+            base = (
+                dict.fromkeys(FIGURES, 0)
+                if moving is None
+                else (moving["snap"] if done else moving["base"])
+            )
+            same = {"moving.id": moving["id"]} if moving else {"moving": {"$exists": False}}
+            snap = {"id": secrets.token_hex(8), "snap": figures, "base": base}
+            db.promoter_accounts.update_one(
+                {"_id": openid, **same, **figures}, {"$set": {"moving": snap}}
+            )
+            continue
+        change = {k: moving["snap"][k] - moving["base"][k] for k in FIGURES}
+        mark(db, alias, f"ops.merged_{moving['id']}", change, {})
+        gone = db.promoter_accounts.delete_one(
+            {"_id": openid, "moving.id": moving["id"], **figures}
         )
-        token = (db.promoter_accounts.find_one({"_id": openid}) or {}).get("merge_token", token)
-        figures = {
-            k: int(account.get(k, 0)) for k in ("available", "withdrawing", "withdrawn", "debt")
-        }
-        mark(db, alias, f"ops.merged_{token}", figures, {})
-    db.promoter_accounts.delete_one({"_id": openid})
+        if gone.deleted_count:
+            return
+    raise Unavailable("the promoter's balance is busy: the erasure's next sweep moves it")
+
+
+FIGURES = ("available", "withdrawing", "withdrawn", "debt")
 
 
 def _new_alias() -> str:

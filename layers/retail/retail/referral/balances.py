@@ -7,8 +7,9 @@ release: debit) records the move on the entry (`moves.<name>`, `balance_due`) in
 conditional update; `apply_moves` then applies it to the account under a marker naming it and
 removes it from the entry, so a crash anywhere is finished by the next call or timer
 (`settle_due_moves`) without moving twice. A marker is not lifted when its move is done: a
-call that read the entry before it was done may still come, and finds it. Markers older than a
-day (longer than any call or timer runs) are dropped by the next update of the account.
+call that read the entry before it was done may still come, and finds it. Markers older than
+MARKERS_KEPT (30 days: far longer than a move stays owed while the timers run) are dropped by
+the next update of the account.
 
 A credit first pays off what the promoter owes (`debt`); a debit takes what is available and
 records the rest as debt, shown to the promoter: the balance is never silently negative.
@@ -24,13 +25,16 @@ from pymongo.errors import DuplicateKeyError
 
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.errors import Unavailable
+from retail.common.errors import Unavailable, error_fields
+from retail.common.logs import log
 from retail.store import Db
 
 ACCOUNTS = "promoter_accounts"
 FIELDS = ("available", "withdrawing", "withdrawn", "debt")
 TRIES = 20  # optimistic updates that lost to a concurrent one, before giving up
-MARKERS_KEPT = timedelta(days=1)  # longer than any call or timer that may still retry a move
+# Longer than a move can stay owed while its timers run (every 5 or 10 minutes, each item on
+# its own): a marker this old names a move long finished.
+MARKERS_KEPT = timedelta(days=30)
 
 
 def account_of(db: Db, openid: str) -> dict[str, Any]:
@@ -113,9 +117,13 @@ def apply_moves(db: Db, entry_id: str) -> None:
 
 
 def settle_due_moves(db: Db | None = None, limit: int = 200) -> int:
-    """Timer: the moves a call that died left owed (the partial index on balance_due)."""
+    """Timer: the moves a call that died left owed (the partial index on balance_due); one
+    that fails is logged and left for the next run, the others go on."""
     db = db if db is not None else database()
     due = list(db.commissions.find({"balance_due": True}, {"_id": 1}, limit=limit))
     for entry in due:
-        apply_moves(db, entry["_id"])
+        try:
+            apply_moves(db, entry["_id"])
+        except Exception as exc:  # noqa: BLE001 - one entry must not stop the others
+            log("balance_move_failed", "ERROR", entry_id=entry["_id"], **error_fields(exc))
     return len(due)

@@ -112,7 +112,15 @@ def reduce_commission(db: Db, order_id: str, merchant_id: str, refunded: int) ->
             {**fresh, "status": AVAILABLE},
             {
                 "$inc": {"amount": -cut},
-                "$push": {"parcels_refunded": merchant_id},
+                "$push": {
+                    "parcels_refunded": merchant_id,
+                    # taken back after release: the quarterly report counts it (reports.py)
+                    "cuts_after_release": {
+                        "merchant_id": merchant_id,
+                        "amount": cut,
+                        "at": utcnow(),
+                    },
+                },
                 "$set": {f"moves.parcel_{merchant_id}": -cut, "balance_due": True},
             },
         )

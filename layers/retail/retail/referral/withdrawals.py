@@ -33,6 +33,7 @@ from retail.common.errors import (
     NotFound,
     Reason,
     UpstreamUnavailable,
+    error_fields,
     found,
 )
 from retail.common.logs import log, mask_name
@@ -192,12 +193,13 @@ def withdraw(
         "updated_at": now,
     }
     db.withdrawals.insert_one(doc)
+    erasing = (db.users.find_one({"_id": openid}, {"erasing": 1}) or {}).get("erasing")
     try:  # counted with itself written: two at once see each other, never pass a cap together
+        if erasing:  # began while this was written: the erasure waits for nothing of ours
+            raise Forbidden("this account is being erased")
         _refuse_over_caps(db, openid, now)
     except Forbidden:
-        db.withdrawals.update_one(
-            {"_id": withdrawal_id, "state": S.CLAIMING}, {"$set": {"state": S.REFUSED}}
-        )
+        _refuse(db, withdrawal_id)
         raise
     state = _claim(db, doc)
     if state is S.REFUSED:
@@ -207,6 +209,14 @@ def withdraw(
     if state is S.TRANSFERRING:
         _transfer(db, withdrawal_id, transfers)
     return _view(found(db.withdrawals.find_one({"_id": withdrawal_id}), "withdrawal"), transfers)
+
+
+def _refuse(db: Db, withdrawal_id: str) -> None:
+    """A withdrawal a rule refused before anything was taken: REFUSED, no name kept."""
+    db.withdrawals.update_one(
+        {"_id": withdrawal_id, "state": S.CLAIMING},
+        {"$set": {"state": S.REFUSED, "updated_at": utcnow()}, "$unset": {"real_name": ""}},
+    )
 
 
 def _refuse_over_caps(db: Db, openid: str, now: datetime) -> None:
@@ -244,10 +254,10 @@ def _claim(db: Db, doc: dict[str, Any]) -> WithdrawalState:
     holds = taken or marked(db, doc["openid"], marker)
     big = doc["amount"] > settings().RETAIL_WITHDRAW_REVIEW_ABOVE_FEN
     state = (S.REVIEWING if big else S.TRANSFERRING) if holds else S.REFUSED
-    db.withdrawals.update_one(
-        {"_id": doc["_id"], "state": S.CLAIMING},
-        {"$set": {"state": state, "updated_at": utcnow()}},
-    )
+    change: dict[str, Any] = {"$set": {"state": state, "updated_at": utcnow()}}
+    if state is S.REFUSED:
+        change["$unset"] = {"real_name": ""}
+    db.withdrawals.update_one({"_id": doc["_id"], "state": S.CLAIMING}, change)
     log("withdrawal_claimed", withdrawal_id=doc["_id"], state=str(state))
     return state
 
@@ -258,13 +268,18 @@ def _transfer(db: Db, withdrawal_id: str, transfers: Transfers) -> None:
     doc = db.withdrawals.find_one({"_id": withdrawal_id, "state": S.TRANSFERRING})
     if doc is None:
         return
+    payee = db.users.find_one({"_id": doc["openid"]}, {"erasing": 1})
+    if payee is None or payee.get("erasing"):  # nobody to pay: the money stays on the books
+        apply_bill(db, withdrawal_id, Bill(state="FAIL", fail_reason="PAYEE_ERASED"))
+        return
     try:
         bill = transfers.query(withdrawal_id) if doc.get("bill_sent") else None
         # never heard of, or waiting without the package (a query does not give it): the
         # same out_bill_no asked again is the same bill, package included
         if bill is None or (bill.state == "WAIT_USER_CONFIRM" and not bill.package_info):
             db.withdrawals.update_one({"_id": withdrawal_id}, {"$set": {"bill_sent": True}})
-            bill = transfers.create(withdrawal_id, doc["openid"], doc["amount"], doc["real_name"])
+            name = doc.get("real_name")
+            bill = transfers.create(withdrawal_id, doc["openid"], doc["amount"], name)
         if bill.state == REFUSED:
             bill = _refused(transfers, withdrawal_id, bill)
     except UpstreamUnavailable:
@@ -424,17 +439,10 @@ def sync_withdrawals(
         limit=limit,
     ):
         looked += 1
-        if doc["state"] == S.CLAIMING:
-            _claim(db, doc)
-        elif doc["state"] == S.TRANSFERRING:
-            _transfer(db, doc["_id"], transfers)
-        else:
-            try:
-                bill = transfers.query(doc["_id"])
-            except UpstreamUnavailable:
-                continue
-            if bill is not None:
-                apply_bill(db, doc["_id"], bill)
+        try:
+            _finish(db, doc, transfers)
+        except Exception as exc:  # noqa: BLE001 - one withdrawal must not stop the others
+            log("withdrawal_sync_failed", "ERROR", withdrawal_id=doc["_id"], **error_fields(exc))
         db.withdrawals.update_one(
             {"_id": doc["_id"], "updated_at": doc["updated_at"]},
             {"$set": {"updated_at": utcnow()}},
@@ -448,6 +456,28 @@ def bill_matches(db: Db, out_bill_no: str, openid: Any, amount: Any) -> bool:
     """Whether WeChat Pay's word names one of our withdrawals, to its payee and amount."""
     doc = db.withdrawals.find_one({"_id": out_bill_no}, {"openid": 1, "amount": 1})
     return doc is not None and doc["openid"] == openid and doc["amount"] == amount
+
+
+def _finish(db: Db, doc: dict[str, Any], transfers: Transfers) -> None:
+    """What the timer does for one withdrawal a call left, or one waiting on the promoter."""
+    if doc["state"] == S.CLAIMING:  # its call died before the caps were counted, maybe
+        marked_take = marked(db, doc["openid"], f"ops.{doc['_id']}_take")
+        if not marked_take:
+            try:
+                _refuse_over_caps(db, doc["openid"], doc["created_at"])
+            except Forbidden:
+                _refuse(db, doc["_id"])
+                return
+        _claim(db, doc)
+    elif doc["state"] == S.TRANSFERRING:
+        _transfer(db, doc["_id"], transfers)
+    else:
+        try:
+            bill = transfers.query(doc["_id"])
+        except UpstreamUnavailable:
+            return
+        if bill is not None:
+            apply_bill(db, doc["_id"], bill)
 
 
 def withdrawals_in_progress(db: Db, openid: str) -> list[str]:
