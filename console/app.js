@@ -385,6 +385,13 @@ function shipBy(o) {
 }
 // The last quarterly income export made on this page (its link is shown until the next).
 let lastCommissionReport = null;
+function reportLine(report) {
+  if (!report) { return ""; }
+  if (!report.download) {
+    return `<p data-testid="commission-report-empty">${esc(report.quarter)}：本季度没有付款或退回，无需报送</p>`;
+  }
+  return `<p><a href="${esc(report.download)}" data-testid="commission-report-download">${esc(report.quarter)}：${report.promoters} 位推广员，共 ${yuan(report.paid_fen)}</a></p>`;
+}
 // A promoter's withdrawal, in the words operators read.
 const WITHDRAWAL = { REVIEWING: "待审核", CLAIMING: "处理中", TRANSFERRING: "转账中", WAIT_USER_CONFIRM: "待推广员确认",
   WITHDRAWN: "已到账", RETURNED: "已退回余额", REJECTED: "已拒绝", REFUSED: "余额不足" };
@@ -409,8 +416,8 @@ Object.assign(PAGES, {
     const found = await call("withdrawal_queue", status ? { status, limit: 200 } : { limit: 200 });
     const { rows, more } = slice(found.withdrawals);
     page.innerHTML = filters([{ name: "status", label: "状态", options: Object.entries(WITHDRAWAL) }])
-      + form("commission-report", [{ name: "quarter", label: "季度收入导出（报送税务）", placeholder: "2026Q3", pattern: "20[2-9][0-9]Q[1-4]" }], "导出")
-      + (lastCommissionReport ? `<p><a href="${esc(lastCommissionReport.download)}" data-testid="commission-report-download">${esc(lastCommissionReport.quarter)}：${lastCommissionReport.promoters} 位推广员，共 ${yuan(lastCommissionReport.paid_fen)}</a></p>` : "")
+      + `<p>${form("commission-report", [{ name: "quarter", label: "季度收入导出（报送税务）", placeholder: "2026Q3", pattern: "20[2-9][0-9]Q[1-4]" }], "导出")}</p>`
+      + reportLine(lastCommissionReport)
       + table("withdrawals-table", ["提现单", "推广员", "金额", "状态", "原因", "申请时间", "处理"], rows.map((w) => [
         figure(`withdrawal-${w.withdrawal_id}`, w.state, w.withdrawal_id), esc(w.openid), yuan(w.amount),
         esc(WITHDRAWAL[w.state] || w.state), esc(w.fail_reason || (w.review && w.review.note) || ""), esc(shanghai(w.created_at)),

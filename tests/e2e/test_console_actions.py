@@ -542,8 +542,15 @@ def test_a_large_withdrawal_is_approved_and_its_transfer_made(shop, page):
     assert (account["available"], account["withdrawing"]) == (20_000, 60_000)
     submit(page, "commission-report", {"quarter": "2099Q1"})  # not over: the error is shown
     assert "2099Q1 has not ended" in (error_shown(page) or "")
+    submit(page, "commission-report", {"quarter": "2025Q3"})
+    assert page.inner_text("[data-testid=commission-report-empty]").startswith("2025Q3")
+    status, _ = shop.post(f"/dev/transfer/{asked['withdrawal_id']}/SUCCESS")  # confirmed
+    assert status == 200
+    paid_in_q4 = datetime(2025, 11, 15, tzinfo=SHANGHAI)
+    db.withdrawals.update_one({"_id": asked["withdrawal_id"]}, {"$set": {"ended_at": paid_in_q4}})
     submit(page, "commission-report", {"quarter": "2025Q4"})
     link = page.locator("[data-testid=commission-report-download]")
+    page.screenshot(path=str(SHOTS / "action-withdrawals-report.png"), full_page=True)
     assert link.inner_text().startswith("2025Q4") and "commission_income_2025Q4" in (
         link.get_attribute("href") or ""
     )

@@ -67,6 +67,7 @@ FINAL_BILL = {"SUCCESS": S.WITHDRAWN, "FAIL": S.RETURNED, "CANCELLED": S.RETURNE
 REFUSED = "REFUSED"  # WeChat Pay answered an error, no bill state (Bill.fail_reason: its code)
 # Refusals worth waiting out; any other means WeChat Pay will not make this bill.
 TRANSIENT = frozenset({"FREQUENCY_LIMITED", "SYSTEM_ERROR"})
+PAYEE_ERASED = "PAYEE_ERASED"  # our own fail_reason: the payee erased their account
 
 
 @dataclass(frozen=True)
@@ -270,7 +271,7 @@ def _transfer(db: Db, withdrawal_id: str, transfers: Transfers) -> None:
         return
     payee = db.users.find_one({"_id": doc["openid"]}, {"erasing": 1})
     if payee is None or payee.get("erasing"):  # nobody to pay: the money stays on the books
-        apply_bill(db, withdrawal_id, Bill(state="FAIL", fail_reason="PAYEE_ERASED"))
+        apply_bill(db, withdrawal_id, Bill(state="FAIL", fail_reason=PAYEE_ERASED))
         return
     try:
         bill = transfers.query(withdrawal_id) if doc.get("bill_sent") else None
