@@ -39,3 +39,21 @@ def promoter(seeded):
         {"_id": "o-promoter", "available": 100_000, "withdrawing": 0, "withdrawn": 0, "debt": 0}
     )
     return seeded
+
+
+@pytest.fixture
+def review_images(monkeypatch):
+    """A bucket to sign review images' download links for (signing needs no network)."""
+    from retail.adapters.object_storage import forget_client
+    from retail.common.settings import reset_settings
+
+    for key, value in {
+        "RETAIL_COS_BUCKET": "reviews-1250000000",
+        "RETAIL_COS_SECRET_ID": "testing",
+        "RETAIL_COS_SECRET_KEY": "testing",
+    }.items():
+        monkeypatch.setenv(key, value)
+    reset_settings()
+    forget_client()
+    yield
+    forget_client()

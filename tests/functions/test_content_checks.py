@@ -16,25 +16,8 @@ from retail_dev.platform_journal import calls
 
 from .harness import as_operator, call, completed_order, deliver_wechat_pushes
 
+pytestmark = pytest.mark.usefixtures("review_images")
 FOLDER = "reviews/o-test-user/"
-
-
-@pytest.fixture(autouse=True)
-def object_storage(monkeypatch):
-    """A bucket to sign download links for (signing needs no network)."""
-    from retail.adapters.object_storage import forget_client
-    from retail.common.settings import reset_settings
-
-    for key, value in {
-        "RETAIL_COS_BUCKET": "reviews-1250000000",
-        "RETAIL_COS_SECRET_ID": "testing",
-        "RETAIL_COS_SECRET_KEY": "testing",
-    }.items():
-        monkeypatch.setenv(key, value)
-    reset_settings()
-    forget_client()
-    yield
-    forget_client()
 
 
 def write(order: dict[str, Any], text: str = "甜", images: list[str] | None = None) -> Any:

@@ -34,27 +34,10 @@ from .harness import (
     push_to_platform_event,
 )
 
-pytestmark = pytest.mark.usefixtures("fresh_sandbox")
+pytestmark = pytest.mark.usefixtures("fresh_sandbox", "review_images")
 FOLDER = "reviews/o-test-user/"
 EGGS = [{"sku_id": "p-eggs-1", "qty": 1}]
 GET_ORDER = "/wxa/sec/order/get_order"
-
-
-@pytest.fixture(autouse=True)
-def object_storage(monkeypatch):
-    from retail.adapters.object_storage import forget_client
-    from retail.common.settings import reset_settings
-
-    for key, value in {
-        "RETAIL_COS_BUCKET": "reviews-1250000000",
-        "RETAIL_COS_SECRET_ID": "testing",
-        "RETAIL_COS_SECRET_KEY": "testing",
-    }.items():
-        monkeypatch.setenv(key, value)
-    reset_settings()
-    forget_client()
-    yield
-    forget_client()
 
 
 def write(order: dict[str, Any], text: str = "甜", images: list[str] | None = None) -> Any:

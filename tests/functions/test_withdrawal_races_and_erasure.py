@@ -275,7 +275,7 @@ def test_a_claim_finished_late_takes_the_money_once(promoter, monkeypatch):
 #     a 500; and the withdrawal_sync timer then dies on that withdrawal at every run (it is
 #     always the oldest), so no other promoter's withdrawal is ever finished by the timer.
 def test_a_withdrawal_racing_an_erasure_breaks_nothing(promoter, monkeypatch):
-    real_transfer = W._transfer
+    real_transfer = W.make_bill
     erased: list[dict[str, Any]] = []
 
     def erasure_sweeps_now(db: Any, withdrawal_id: str, transfers: Any) -> None:
@@ -284,7 +284,7 @@ def test_a_withdrawal_racing_an_erasure_breaks_nothing(promoter, monkeypatch):
             erased.append(call("user_delete", {"confirm": True}, PROMOTER))
         real_transfer(db, withdrawal_id, transfers)
 
-    restore = swap(W, "_transfer", erasure_sweeps_now)
+    restore = swap(W, "make_bill", erasure_sweeps_now)
     answer = withdraw(500)
     restore()
     assert erased[0]["code"] == "OK", erased

@@ -18,18 +18,20 @@ from .shares import (
     claim_share_reward,
     create_share,
 )
-from .withdrawals import (
+from .withdrawal_review import (
     ReviewWithdrawal,
-    SyncWithdrawals,
-    Withdraw,
     WithdrawalQueue,
     Withdrawals,
+    review_withdrawal,
+    withdrawal_queue,
+)
+from .withdrawals import (
+    SyncWithdrawals,
+    Withdraw,
     WithdrawalsSynced,
     WithdrawalView,
-    review_withdrawal,
     sync_withdrawals,
     withdraw,
-    withdrawal_queue,
     withdrawals_in_progress,
 )
 

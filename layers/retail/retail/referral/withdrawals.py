@@ -19,18 +19,16 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
-from retail.common.audit import record_audit
 from retail.common.clock import business_day, day_of, utcnow
 from retail.common.database import database
 from retail.common.errors import (
     Conflict,
     Forbidden,
     InvalidArgument,
-    NotFound,
     Reason,
     UpstreamUnavailable,
     error_fields,
@@ -38,7 +36,6 @@ from retail.common.errors import (
 )
 from retail.common.logs import log, mask_name
 from retail.common.models import OUT, STRICT
-from retail.common.operator import Operator, Role
 from retail.common.settings import settings
 from retail.common.vocabulary import Word
 from retail.risk import DEVICE_ID, guard_withdrawal, signals_for
@@ -111,30 +108,6 @@ class WithdrawalView(BaseModel):
     created_at: datetime
 
 
-class WithdrawalQueue(BaseModel):
-    model_config = STRICT
-    status: (
-        Literal[
-            "CLAIMING",
-            "REVIEWING",
-            "TRANSFERRING",
-            "WAIT_USER_CONFIRM",
-            "WITHDRAWN",
-            "RETURNED",
-            "REJECTED",
-            "REFUSED",
-        ]
-        | None
-    ) = None
-    openid: str | None = Field(None, min_length=1, max_length=64)
-    limit: int = Field(50, ge=1, le=200)
-
-
-class Withdrawals(BaseModel):
-    model_config = OUT
-    withdrawals: list[dict[str, Any]]
-
-
 class SyncWithdrawals(BaseModel):
     model_config = STRICT
 
@@ -144,14 +117,7 @@ class WithdrawalsSynced(BaseModel):
     looked_at: int = Field(description="withdrawals finished or asked about at WeChat Pay")
 
 
-class ReviewWithdrawal(BaseModel):
-    model_config = STRICT
-    withdrawal_id: str = Field(min_length=8, max_length=32, pattern=r"^W[A-Z0-9]+$")
-    decision: Literal["approve", "reject"]
-    note: str | None = Field(None, max_length=200)
-
-
-def _view(doc: dict[str, Any], transfers: Transfers | None) -> WithdrawalView:
+def view_of(doc: dict[str, Any], transfers: Transfers | None) -> WithdrawalView:
     waiting = doc["state"] == S.WAIT_USER_CONFIRM and transfers is not None
     return WithdrawalView(
         withdrawal_id=doc["_id"],
@@ -208,8 +174,8 @@ def withdraw(
             "more than the available balance", available=account_of(db, openid)["available"]
         )
     if state is S.TRANSFERRING:
-        _transfer(db, withdrawal_id, transfers)
-    return _view(found(db.withdrawals.find_one({"_id": withdrawal_id}), "withdrawal"), transfers)
+        make_bill(db, withdrawal_id, transfers)
+    return view_of(found(db.withdrawals.find_one({"_id": withdrawal_id}), "withdrawal"), transfers)
 
 
 def _refuse(db: Db, withdrawal_id: str) -> None:
@@ -263,7 +229,7 @@ def _claim(db: Db, doc: dict[str, Any]) -> WithdrawalState:
     return state
 
 
-def _transfer(db: Db, withdrawal_id: str, transfers: Transfers) -> None:
+def make_bill(db: Db, withdrawal_id: str, transfers: Transfers) -> None:
     """Create (or find again) the transfer bill of a TRANSFERRING withdrawal; WeChat Pay busy
     leaves it TRANSFERRING for the timer, which asks for the same out_bill_no."""
     doc = db.withdrawals.find_one({"_id": withdrawal_id, "state": S.TRANSFERRING})
@@ -370,58 +336,6 @@ def _payee(doc: dict[str, Any]) -> str | None:
     return mask_name(name) if name else doc.get("payee")
 
 
-def review_withdrawal(
-    cmd: ReviewWithdrawal, *, operator: Operator, transfers: Transfers, db: Db | None = None
-) -> WithdrawalView:
-    """An operator decides a large withdrawal: approved, its transfer is made; rejected, the
-    money is available again. Raises NotFound or Conflict (not waiting for review)."""
-    operator.require(Role.ADMIN, what="review withdrawals")
-    db = db if db is not None else database()
-    approve = cmd.decision == "approve"
-    change: dict[str, Any] = {
-        "state": S.TRANSFERRING if approve else S.REJECTED,
-        "review": {"by": operator.operator_id, "note": cmd.note, "at": utcnow()},
-        "updated_at": utcnow(),
-    }
-    if not approve:
-        change["balance_due"] = True
-    before = db.withdrawals.find_one_and_update(
-        {"_id": cmd.withdrawal_id, "state": S.REVIEWING}, {"$set": change}
-    )
-    if before is None:
-        current = db.withdrawals.find_one({"_id": cmd.withdrawal_id})
-        if current is None:
-            raise NotFound(f"no withdrawal {cmd.withdrawal_id!r}")
-        raise Conflict(f"a {current['state']} withdrawal is not waiting for review")
-    record_audit(
-        db,
-        operator,
-        "withdrawal_review",
-        cmd.withdrawal_id,
-        {"state": S.REVIEWING},
-        {"state": change["state"], "note": cmd.note},
-    )
-    if approve:
-        _transfer(db, cmd.withdrawal_id, transfers)
-    else:
-        settle_balance(db, cmd.withdrawal_id)
-    return _view(found(db.withdrawals.find_one({"_id": cmd.withdrawal_id}), "withdrawal"), None)
-
-
-def withdrawal_queue(
-    cmd: WithdrawalQueue, *, operator: Operator, db: Db | None = None
-) -> Withdrawals:
-    """Every withdrawal and its state, newest first (admin)."""
-    operator.require(Role.ADMIN, what="see withdrawals")
-    db = db if db is not None else database()
-    query = {k: v for k, v in (("state", cmd.status), ("openid", cmd.openid)) if v}
-    found_ = db.withdrawals.find(query, sort=[("created_at", -1)], limit=cmd.limit)
-    shown = ("openid", "amount", "state", "fail_reason", "review", "created_at", "updated_at")
-    return Withdrawals(
-        withdrawals=[{"withdrawal_id": w["_id"], **{k: w.get(k) for k in shown}} for w in found_]
-    )
-
-
 def sync_withdrawals(
     cmd: SyncWithdrawals, *, transfers: Transfers, db: Db | None = None, limit: int = 100
 ) -> WithdrawalsSynced:
@@ -471,7 +385,7 @@ def _finish(db: Db, doc: dict[str, Any], transfers: Transfers) -> None:
                 return
         _claim(db, doc)
     elif doc["state"] == S.TRANSFERRING:
-        _transfer(db, doc["_id"], transfers)
+        make_bill(db, doc["_id"], transfers)
     else:
         try:
             bill = transfers.query(doc["_id"])
@@ -485,13 +399,3 @@ def withdrawals_in_progress(db: Db, openid: str) -> list[str]:
     """The promoter's withdrawals not ended yet (an erasure waits for them)."""
     found = db.withdrawals.find({"openid": openid, "state": {"$in": OPEN}}, {"_id": 1})
     return [w["_id"] for w in found]
-
-
-def my_withdrawal(
-    withdrawal_id: str, *, openid: str, transfers: Transfers, db: Db | None = None
-) -> WithdrawalView:
-    db = db if db is not None else database()
-    doc = db.withdrawals.find_one({"_id": withdrawal_id, "openid": openid})
-    if doc is None:
-        raise NotFound(f"no withdrawal {withdrawal_id!r}")
-    return _view(doc, transfers)
