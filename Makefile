@@ -12,7 +12,7 @@ CRUD_SPEC := .cache/mongodb-crud-spec
 CONSOLE := console/node_modules/.package-lock.json
 MINIPROGRAM := miniprogram/node_modules/.package-lock.json
 
-.PHONY: dev test lint schemas package bench console miniprogram clean check-config
+.PHONY: dev test lint schemas package image bench console miniprogram clean check-config
 
 $(INSTALLED): requirements.txt requirements-cos.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -95,9 +95,19 @@ package: $(INSTALLED) $(WHEELS)/.done $(CONSOLE)
 	$(PY) scripts/package.py --wheels $(WHEELS)/target --python-version $(TARGET_PY)
 	$(PY) scripts/build_console.py
 
+# The image `scf deploy` ships (image/Dockerfile), where a Docker engine runs: its layers are
+# built from the same Python 3.10 manylinux wheels as `make package`'s, with the WeChat Pay key
+# files the shell names (so it goes to a private repository only; decision 0024).
+IMAGE ?= retail:local
+image: $(INSTALLED) $(WHEELS)/.done
+	$(PY) scripts/package.py --wheels $(WHEELS)/target --python-version $(TARGET_PY) --image
+	$(PY) scripts/scf_cli.py keys dist/image
+	docker build --platform linux/amd64 -f image/Dockerfile -t $(IMAGE) .
+
 bench: $(INSTALLED)
 	$(PY) bench/store_bench.py
 	$(PY) bench/cold_start.py
+	$(PY) bench/image_start.py
 
 clean:
 	rm -rf dist .cache .pytest_cache .mypy_cache .ruff_cache

@@ -8,6 +8,9 @@ dist/layer.zip              retail-layer: the `retail` package and requirements.
 dist/layer-cos.zip          retail-cos-layer: requirements-cos.txt (boto3), for the functions
                             serverless.yml binds it to
 dist/layer/WHEELS.txt       the wheel files the layers were built from, for tag checks
+dist/image/                 with --image: what image/Dockerfile copies to /var/user, i.e. both
+                            layers merged in opt/, every function in functions/<name>/ and
+                            the entry (image/retail_entry.py) that serves one of them
 Wheels come from a local folder (no network here); `make package` downloads them first.
 """
 
@@ -22,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 FUNCTIONS = ROOT / "functions"
+ENTRY = ROOT / "image" / "retail_entry.py"
 PACKAGE = ROOT / "layers" / "retail" / "retail"
 TARGET_PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_17_x86_64")
 
@@ -85,6 +89,17 @@ def build_layers(out: Path, wheels: Path, python_version: str, local: bool) -> N
     zip_dir(staging, out / "layer.zip")
 
 
+def build_image(out: Path, names: list[str]) -> None:
+    """The image's /var/user: the layers SCF would unpack into /opt, merged, and each
+    function's folder as SCF would unpack its zip."""
+    image = out / "image"
+    for layer in ("layer", "layer-cos"):
+        shutil.copytree(out / layer, image / "opt", dirs_exist_ok=True)
+    for name in names:
+        shutil.copytree(out / "functions" / name, image / "functions" / name)
+    shutil.copy2(ENTRY, image / ENTRY.name)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -97,6 +112,9 @@ def main() -> int:
         help="build for this interpreter and platform (used by the tests)",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "dist")
+    parser.add_argument(
+        "--image", action="store_true", help="also lay out dist/image/ for image/Dockerfile"
+    )
     args = parser.parse_args()
     if args.out.exists():
         shutil.rmtree(args.out)
@@ -104,6 +122,9 @@ def main() -> int:
     names = build_functions(args.out)
     build_layers(args.out, args.wheels, args.python_version, args.local)
     print(f"built {len(names)} function zips, layer.zip and layer-cos.zip under {args.out}")
+    if args.image:
+        build_image(args.out, names)
+        print(f"laid out {args.out / 'image'} for image/Dockerfile")
     return 0
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -14,6 +13,8 @@ import pytest
 import yaml
 from packaging.tags import compatible_tags, cpython_tags
 from packaging.utils import parse_wheel_filename
+
+from tests.scf_python import NO_SCF_INTERPRETER, SCF_INTERPRETER
 
 ROOT = Path(__file__).resolve().parents[2]
 WHEELS = ROOT / ".cache" / "wheels"
@@ -41,25 +42,6 @@ def _golden(name: str) -> dict:
     doc: dict = json.loads((PLATFORM_EVENTS / f"{name}.json").read_text(encoding="utf-8"))
     doc.pop("_source")
     return doc
-
-
-def _scf_python() -> tuple[str | None, str]:
-    """SCF's Python (serverless.yml says Python3.10), or None and why it is not here: a
-    python3.10 on PATH that runs, else one that pyenv installed."""
-    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
-    candidates = [shutil.which("python3.10"), *map(str, sorted(pyenv.glob("3.10*/bin/python3.10")))]
-    for found in filter(None, candidates):
-        probe = subprocess.run(
-            [found, "-c", "import sys; print(sys.version_info[:2])"],
-            text=True,
-            capture_output=True,
-        )
-        if probe.returncode == 0 and probe.stdout.strip() == "(3, 10)":
-            return found, ""
-    return None, "no Python 3.10 here (neither python3.10 on PATH nor a pyenv 3.10 install)"
-
-
-SCF_INTERPRETER, NO_SCF_INTERPRETER = _scf_python()
 
 
 def _calls(name: str) -> list[list[dict]]:

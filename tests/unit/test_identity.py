@@ -44,6 +44,23 @@ def test_a_documented_timer_event_without_a_client_is_a_timer():
 
 
 @pytest.mark.parametrize(
+    ("trigger_src", "believed"), [("Timer", True), ("", False), ("timer", False)]
+)
+def test_where_the_runtime_says_whether_a_timer_fired_only_its_word_makes_a_timer(
+    trigger_src, believed
+):
+    """An image function's X-Scf-Trigger-Src (image/retail_entry.py puts it in the context):
+    without it a timer-shaped event is a client's data, refused as a forged shape."""
+    platform = platform_of({"trigger_src": trigger_src})
+    assert platform.timer is believed
+    assert detect_trigger(TIMER, platform) is (Trigger.TIMER if believed else Trigger.CLOUDBASE)
+    if not believed:
+        invocation = parse_event(TIMER, Trigger.CLOUDBASE, platform)
+        assert invocation.forged_platform_keys == ["event shape"]
+    assert platform_of({}).timer is None  # the code runtimes say nothing
+
+
+@pytest.mark.parametrize(
     "environment",
     [
         {"TCB_SOURCE": "wx_client"},

@@ -9,7 +9,9 @@ the client address in `x-scf-remote-addr`); a timer passes
 The event's shape is the caller's to choose, so it decides nothing alone: when the platform
 says a client called (`Platform.from_client`), the event is that client's data even if it
 looks like a timer or an HTTP request. Only without a client may the shape tell a timer
-from an HTTP trigger, and those shapes are built by the platform, not by the caller.
+from an HTTP trigger, and those shapes are built by the platform, not by the caller. Where
+the runtime itself says whether a timer fired (`Platform.timer`, an image function's
+X-Scf-Trigger-Src), a timer-shaped event it does not vouch for is a client's data.
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ def is_http_event(event: Any) -> bool:
 def detect_trigger(event: Any, platform: Platform) -> Trigger:
     """The trigger, from the platform first (see the module docstring)."""
     if not platform.from_client:
-        if is_timer_event(event):
+        if is_timer_event(event) and platform.timer is not False:
             return Trigger.TIMER
         if is_http_event(event):
             return Trigger.HTTP

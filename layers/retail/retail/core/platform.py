@@ -40,6 +40,10 @@ CALLER_KEYS = (
 KNOWN_KEYS = (*CALLER_KEYS, "WX_APPID", "TCB_SOURCE", "TCB_ENV", "SCF_NAMESPACE")
 HIDDEN_KEYS = {"WX_API_TOKEN", "WX_TRIGGER_API_TOKEN_V0", "TCB_SESSIONTOKEN"}
 DEV_OPERATOR_KEY = "RETAIL_DEV_OPERATOR"  # put into the context by the dev gateway only
+# Put into the context by the image entry (image/retail_entry.py) only: SCF's X-Scf-Trigger-Src
+# header, which an image function receives as "Timer" when a timer trigger fires.
+TRIGGER_SRC_KEY = "trigger_src"
+TIMER_TRIGGER_SRC = "Timer"
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,10 @@ class Platform:
     function_name: str | None = None
     time_limit_ms: int | None = None
     dev_operator: str | None = None
+    # The platform's own word on whether a timer started this call: True/False where the
+    # runtime says (an image function's X-Scf-Trigger-Src), None where it says nothing (the
+    # code runtimes, where a timer is told by its event with no client in the context).
+    timer: bool | None = None
 
     @property
     def source(self) -> tuple[str, ...]:
@@ -88,7 +96,14 @@ def platform_of(context: Any) -> Platform:
         function_name=_text(context.get("function_name")),
         time_limit_ms=limit if isinstance(limit, int) and not isinstance(limit, bool) else None,
         dev_operator=_text(dev_operator),
+        timer=_timer_word(context),
     )
+
+
+def _timer_word(context: dict[str, Any]) -> bool | None:
+    if TRIGGER_SRC_KEY not in context:
+        return None
+    return bool(context[TRIGGER_SRC_KEY] == TIMER_TRIGGER_SRC)
 
 
 def _invocation_environment(context: dict[str, Any]) -> dict[str, str]:
