@@ -100,9 +100,11 @@ package: $(INSTALLED) $(WHEELS)/.done $(CONSOLE)
 # files the shell names (so it goes to a private repository only; decision 0024).
 IMAGE ?= retail:local
 image: $(INSTALLED) $(WHEELS)/.done
+	$(PY) scripts/scf_cli.py keys --check
 	$(PY) scripts/package.py --wheels $(WHEELS)/target --python-version $(TARGET_PY) --image
 	$(PY) scripts/scf_cli.py keys dist/image
-	docker build --platform linux/amd64 -f image/Dockerfile -t $(IMAGE) .
+	docker build --platform linux/amd64 -f image/Dockerfile -t $(IMAGE) .; \
+		built=$$?; rm -rf dist/image/keys; exit $$built
 
 bench: $(INSTALLED)
 	$(PY) bench/store_bench.py

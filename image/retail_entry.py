@@ -12,7 +12,13 @@ sets and from nothing in the body (the body is the caller's), plus the timer hea
 image, a timer is believed only when SCF says one fired. The answer is the handler's return
 value as JSON, which SCF hands back as a code runtime's return value.
 
-    python3 retail_entry.py <function name>     (PORT: 9000; RETAIL_ENTRY_PORT for tests)
+    python3 retail_entry.py <function name> [--function-url]
+        (port 9000; RETAIL_ENTRY_PORT for tests)
+
+--function-url says the function is deployed with a function URL (scripts/scf_cli.py adds it
+from serverless.yml): only then is an HTTP-shaped event an HTTP trigger's. An image's context
+names no CloudBase client, so without it such a body is a client's data, as on the code
+runtime, and the client cannot pick the address its rate limits are counted by.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import re
 import sys
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -47,12 +53,16 @@ TEXT_HEADERS = {
 }
 TRIGGER_SRC_HEADER = "x-scf-trigger-src"
 TRIGGER_SRC_KEY = "trigger_src"  # retail.core.platform.TRIGGER_SRC_KEY
+FUNCTION_URL_KEY = "function_url"  # retail.core.platform.FUNCTION_URL_KEY
+FUNCTION_URL_FLAG = "--function-url"
+# SCF's largest synchronous event (583/11637: "Sync request event size | 6 MB").
+MAX_EVENT_BYTES = 6 * 1024 * 1024
 WHOLE = re.compile(r"[0-9]{1,9}")
 
 Handler = Callable[[Any, dict[str, Any]], Any]
 
 
-def context_of(headers: dict[str, str]) -> dict[str, Any]:
+def context_of(headers: dict[str, str], *, function_url: bool = False) -> dict[str, Any]:
     """The handler context for one invocation, from SCF's headers (names lower-cased).
 
     X-Scf-Timeout is in milliseconds and X-Scf-Memory in MB, as a captured request shows
@@ -68,6 +78,7 @@ def context_of(headers: dict[str, str]) -> dict[str, Any]:
     namespace = context.get("namespace")
     context["environment"] = json.dumps({"SCF_NAMESPACE": namespace} if namespace else {})
     context[TRIGGER_SRC_KEY] = headers.get(TRIGGER_SRC_HEADER, "")
+    context[FUNCTION_URL_KEY] = function_url
     return context
 
 
@@ -77,7 +88,7 @@ def event_of(body: bytes) -> Any:
     text = body.decode("utf-8", errors="replace")
     try:
         return json.loads(text) if text else {}
-    except ValueError:
+    except (ValueError, RecursionError):  # nested past the parser's depth: not an event of ours
         return text
 
 
@@ -96,41 +107,86 @@ def load_handler(name: str) -> Handler:
     return handler
 
 
-def request_handler(handler: Handler) -> type[BaseHTTPRequestHandler]:
-    """Requests for `handler`. Connections are served on threads (an idle kept-alive one must
-    not hold the next), but invocations run one at a time, as an event function's instance
-    receives them (decision 0013)."""
-    one_at_a_time = threading.Lock()
-    first = threading.Event()
+class Refused(Exception):
+    """A request that is not an event invocation, answered `status` with the message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def event_length(path: str, headers: Mapping[str, str]) -> int:
+    """The length of the event a request carries (`headers` lower-cased); Refused if it is not
+    an event invocation."""
+    if path.split("?", 1)[0] != INVOKE_PATH:
+        raise Refused(404, f"an event function is invoked at {INVOKE_PATH}")
+    if headers.get("transfer-encoding"):
+        raise Refused(411, "SCF sends each event with its Content-Length")
+    length = _whole(headers.get("content-length") or "0")
+    if length is None:
+        raise Refused(400, "Content-Length must be a whole number")
+    if length > MAX_EVENT_BYTES:
+        raise Refused(413, f"an event is at most {MAX_EVENT_BYTES} bytes")
+    return length
+
+
+class Instance:
+    """What one instance serves: its function, run one invocation at a time, as an event
+    function's instance receives them (decision 0013)."""
+
+    def __init__(self, handler: Handler, *, function_url: bool = False) -> None:
+        self.handler = handler
+        self.function_url = function_url
+        self.one_at_a_time = threading.Lock()
+        self.first = True
+
+    def invoke(self, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        """(status, answer) for one event invocation; `headers` lower-cased."""
+        event = event_of(body)
+        context = context_of(headers, function_url=self.function_url)
+        with self.one_at_a_time:
+            if self.first:
+                self.first = False
+                _note_header_names(headers)
+            try:
+                return 200, _json(self.handler(event, context))
+            except Exception:  # noqa: BLE001 (the handler answers every error: a bug of ours)
+                traceback.print_exc()
+                return 500, _json({"code": "INTERNAL", "message": "internal error"})
+
+
+def request_handler(instance: Instance) -> type[BaseHTTPRequestHandler]:
+    """Requests for `instance`, on threads (an idle kept-alive connection must not hold the
+    next). A request refused before its body is read closes its connection, so the unread
+    body is never taken for the next request."""
 
     class Invoke(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        timeout = 60  # seconds a connection may sit idle or a body take to arrive
 
         def do_POST(self) -> None:
-            if self.path.split("?", 1)[0] != INVOKE_PATH:
-                self._answer(404, {"message": f"an event function is invoked at {INVOKE_PATH}"})
-                return
-            length = _whole(self.headers.get("Content-Length") or "0")
-            if length is None:
-                self._answer(400, {"message": "Content-Length must be a whole number"})
-                return
-            event = event_of(self.rfile.read(length))
             headers = {k.lower(): v for k, v in self.headers.items()}
-            context = context_of(headers)
-            if not first.is_set():
-                first.set()
-                _note_header_names(headers)
-            with one_at_a_time:
-                try:
-                    body = _json(handler(event, context))
-                except Exception:  # noqa: BLE001 (the handler answers every error: a bug of ours)
-                    traceback.print_exc()
-                    self._answer(500, {"code": "INTERNAL", "message": "internal error"})
-                    return
-            self._send(200, body)
+            try:
+                length = event_length(self.path, headers)
+            except Refused as refused:
+                self._refuse(refused.status, str(refused))
+                return
+            self._send(*instance.invoke(self.rfile.read(length), headers))
 
         def do_GET(self) -> None:
-            self._answer(405, {"message": f"POST {INVOKE_PATH}"})
+            self._refuse(405, f"POST {INVOKE_PATH}")
+
+        do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_GET
+
+        def do_HEAD(self) -> None:
+            self.send_response(405)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            self.close_connection = True
+
+        def _refuse(self, status: int, message: str) -> None:
+            self.close_connection = True
+            self._answer(status, {"message": message})
 
         def _answer(self, status: int, payload: Any) -> None:
             self._send(status, _json(payload))
@@ -166,12 +222,13 @@ def _whole(value: str | None) -> int | None:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        print("usage: retail_entry.py <function name>", file=sys.stderr)
+    if len(argv) not in (1, 2) or argv[1:] not in ([], [FUNCTION_URL_FLAG]):
+        print(f"usage: retail_entry.py <function name> [{FUNCTION_URL_FLAG}]", file=sys.stderr)
         return 2
     handler = load_handler(argv[0])
     port = int(os.environ.get("RETAIL_ENTRY_PORT") or SCF_PORT)
-    server = ThreadingHTTPServer(("0.0.0.0", port), request_handler(handler))  # SCF's address
+    served = Instance(handler, function_url=FUNCTION_URL_FLAG in argv)
+    server = ThreadingHTTPServer(("0.0.0.0", port), request_handler(served))  # SCF's address
     server.daemon_threads = True
     print(f"retail_entry: {argv[0]} listening on 0.0.0.0:{port}", flush=True)
     server.serve_forever()

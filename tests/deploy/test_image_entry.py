@@ -78,9 +78,10 @@ def test_the_context_is_what_scfs_python_runtime_gives_and_nothing_else():
         "time_limit_in_ms": 300_000,  # a 300 s function
         "environment": json.dumps({"SCF_NAMESPACE": "default"}),
         "trigger_src": "",
+        "function_url": False,
     }
     python_runtime = set(_platform("scf_context")) - {"environ"}  # 583/55593's keys
-    assert set(context) - {"trigger_src"} == python_runtime
+    assert set(context) - {"trigger_src", "function_url"} == python_runtime
 
 
 def test_every_documented_header_is_read_or_is_a_credential_left_alone():
@@ -143,7 +144,7 @@ class Instance:
     """One function's container: the Dockerfile's ENTRYPOINT, its ENV and WORKDIR, the
     function's name as the argument (what serverless's `image.args` passes)."""
 
-    def __init__(self, root: Path, function: str, env: dict[str, str]) -> None:
+    def __init__(self, root: Path, function: str, env: dict[str, str], *flags: str) -> None:
         instructions = _dockerfile()
         entry = json.loads(instructions["ENTRYPOINT"])
         assert entry[0] == "python3" and entry[1] == "/var/user/retail_entry.py"
@@ -152,7 +153,7 @@ class Instance:
         self.port = _free_port()
         user = root / "image"
         self.process = subprocess.Popen(
-            [PYTHON, "-S", str(user / "retail_entry.py"), function],
+            [PYTHON, "-S", str(user / "retail_entry.py"), function, *flags],
             cwd=user,
             env={
                 **env,
@@ -241,6 +242,7 @@ CASES = {
     # the captured request's own body (an API gateway GET), to the same webhook
     "captured": ("payment_notify", GOLDEN["captured"]["body"], False),
 }
+URL = "--function-url"  # how scripts/scf_cli.py starts a function deployed with a URL
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -248,7 +250,8 @@ def test_each_documented_request_is_answered_as_the_zip_handler_answers_it(
     image_root, store_env, case
 ):
     function, event, timer = CASES[case]
-    instance = Instance(image_root, function, store_env)
+    flags = [URL] if case in ("function url", "captured") else []
+    instance = Instance(image_root, function, store_env, *flags)
     try:
         assert instance.ready.startswith(f"retail_entry: {function} listening on 0.0.0.0:")
         answer = instance.invoke(event, _headers(function, timer=timer))
@@ -323,3 +326,110 @@ def test_an_instance_named_for_no_function_stops_at_start(image_root, store_env)
         assert instance.process.returncode != 0
         assert instance.ready == "", instance.ready
         assert "no function" in (errors or instance.process.stderr.read()), errors
+
+
+def _raw(port: int, data: bytes) -> bytes:
+    """What the instance sends back for `data` written as is, until it closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        connection.sendall(data)
+        connection.shutdown(socket.SHUT_WR)
+        got = b""
+        while chunk := connection.recv(65536):
+            got += chunk
+    return got
+
+
+def _head(function: str, *lines: str) -> bytes:
+    scf = "".join(f"{k}: {v}\r\n" for k, v in _headers(function).items())
+    return ("POST /event-invoke HTTP/1.1\r\nHost: scf\r\n" + scf + "".join(lines)).encode()
+
+
+HTTP_SHAPED = {
+    "httpMethod": "POST",
+    "path": "/",
+    "headers": {"x-scf-remote-addr": "203.0.113.77", "content-type": "application/json"},
+    "body": "{}",
+    "queryString": {},
+}
+
+
+def test_an_http_shaped_body_to_a_function_without_a_url_is_a_clients_data(image_root, store_env):
+    """No HTTP trigger reaches a function deployed without a function URL, so such a body is
+    a client's, refused as a forged shape as the zip handler refuses it when CloudBase names
+    the client; and the client never picks the address it is counted by."""
+    instance = Instance(image_root, "catalog_browse", {**store_env, "RETAIL_LOG_LEVEL": "INFO"})
+    try:
+        answer = instance.invoke(HTTP_SHAPED, _headers("catalog_browse"))
+    finally:
+        printed = instance.stop()
+    from_a_client = _zip_answer(
+        image_root,
+        "catalog_browse",
+        store_env,
+        HTTP_SHAPED,
+        _platform("cloudbase_call_context_json"),
+    )
+    assert "statusCode" not in answer and answer["code"] == from_a_client["code"], answer
+    answered = [json.loads(line) for line in printed.splitlines() if "function_answered" in line]
+    assert answered and all(line["ip"] != "203.0.113.77" for line in answered), answered
+
+
+def test_rotating_a_claimed_address_does_not_escape_a_rate_limit(image_root, store_env):
+    limited = {**store_env, "RETAIL_RATE_LIMITS": '{"default": 1}'}
+    instance = Instance(image_root, "catalog_browse", limited)
+    try:
+        codes = []
+        for n in range(12):
+            event = {**HTTP_SHAPED, "headers": {"x-scf-remote-addr": f"198.51.100.{n}"}}
+            answer = instance.invoke(event, _headers("catalog_browse"))
+            codes.append(answer.get("code"))
+        plain = [instance.invoke({}, _headers("catalog_browse"))["code"] for _ in range(7)]
+    finally:
+        instance.stop()
+    assert "statusCode" not in json.dumps(codes) and "OK" not in codes, codes
+    assert plain[-1] == "RATE_LIMITED", plain
+
+
+def test_odd_requests_are_answered_and_leave_nothing_for_the_next_request(image_root, store_env):
+    instance = Instance(image_root, "catalog_browse", store_env)
+    try:
+        nested = b'{"keyword": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+        deep = _raw(
+            instance.port,
+            _head("catalog_browse", f"Content-Length: {len(nested)}\r\n\r\n") + nested,
+        )
+        chunked = _raw(
+            instance.port,
+            _head("catalog_browse", "Transfer-Encoding: chunked\r\n\r\n")
+            + b"8\r\nnot json\r\n0\r\n\r\n",
+        )
+        methods = {
+            method: _raw(
+                instance.port, f"{method} /event-invoke HTTP/1.1\r\nHost: scf\r\n\r\n".encode()
+            )
+            for method in ("HEAD", "PUT", "DELETE", "PATCH", "OPTIONS")
+        }
+        bodies = [b"[]", b"null", b'"x"', b"1", b"\xff\xfe{", b'{"keyword": "\\ud800"}', b" "]
+        odd = [
+            _raw(
+                instance.port,
+                _head("catalog_browse", f"Content-Length: {len(b)}\r\nConnection: close\r\n\r\n")
+                + b,
+            )
+            for b in bodies
+        ]
+        lengths = [
+            _raw(instance.port, _head("catalog_browse", f"Content-Length: {n}\r\n\r\n") + b"{}")
+            for n in ("-1", "99999999999", "1e3", "0x10", str(7 * 1024 * 1024))
+        ]
+        alive = instance.invoke({}, _headers("catalog_browse"))["code"]
+    finally:
+        printed = instance.stop()
+    assert deep.startswith(b"HTTP/1.1 200") and b"INVALID_ARGUMENT" in deep, (deep[:300], printed)
+    assert chunked.count(b"HTTP/1.") == 1 and b" 411 " in chunked.split(b"\r\n")[0], chunked
+    assert all(b" 405 " in got.split(b"\r\n")[0] for got in methods.values()), methods
+    assert all(got.startswith(b"HTTP/1.1 200") and got.count(b"HTTP/1.") == 1 for got in odd), odd
+    assert all(got.count(b"HTTP/1.") == 1 for got in lengths), lengths
+    statuses = [got.split(b"\r\n")[0][9:12] for got in lengths]
+    assert statuses == [b"400", b"400", b"400", b"400", b"413"], lengths
+    assert alive == "OK" and "Traceback" not in printed, printed

@@ -70,7 +70,9 @@ def test_each_instance_runs_the_image_for_its_own_function(written):
     for key, config in configs.items():
         inputs = config["inputs"]
         image = inputs["image"]
-        assert image["args"] == key and image["imageUrl"] == "${env:RETAIL_IMAGE_URL}"
+        has_url = any(t["function"] == key for t in DEPLOYMENT.urls)
+        assert image["args"] == (f"{key} --function-url" if has_url else key)
+        assert image["imageUrl"] == "${env:RETAIL_IMAGE_URL}"
         assert image["imageType"] == registry
         assert ("registryId" in image) == (registry == "enterprise")
         assert (inputs["name"], inputs["type"], inputs["runtime"]) == (
@@ -122,6 +124,13 @@ def test_what_the_component_would_refuse_the_schema_refuses(change, complaint):
     broken = copy.deepcopy(config)
     change(broken)
     assert any(complaint in p for p in problems(broken)), problems(broken)
+
+
+def test_the_entry_reads_the_flag_the_configs_write():
+    sys.path.insert(0, str(ROOT / "image"))
+    import retail_entry
+
+    assert retail_entry.FUNCTION_URL_FLAG == scf_cli.FUNCTION_URL_FLAG
 
 
 def test_the_key_files_the_shell_names_go_into_the_image(tmp_path):

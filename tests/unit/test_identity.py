@@ -60,6 +60,25 @@ def test_where_the_runtime_says_whether_a_timer_fired_only_its_word_makes_a_time
     assert platform_of({}).timer is None  # the code runtimes say nothing
 
 
+HTTP = {"httpMethod": "POST", "path": "/", "headers": {"x-scf-remote-addr": "1.2.3.4"}}
+
+
+@pytest.mark.parametrize(
+    ("function_url", "trigger"), [(True, Trigger.HTTP), (False, Trigger.CLOUDBASE)]
+)
+def test_where_the_runtime_says_whether_an_http_trigger_can_reach_it_only_then_is_one(
+    function_url, trigger
+):
+    """An image function's entry says whether it is deployed with a function URL (its only
+    HTTP trigger): without one an HTTP-shaped event is a client's data, and its claimed
+    address is nobody's."""
+    platform = platform_of({"function_url": function_url})
+    assert platform.http is function_url
+    assert detect_trigger(HTTP, platform) is trigger
+    assert platform_of({}).http is None
+    assert platform_of({"function_url": "yes"}).http is False  # only the entry's True counts
+
+
 @pytest.mark.parametrize(
     "environment",
     [

@@ -10,8 +10,8 @@ The event's shape is the caller's to choose, so it decides nothing alone: when t
 says a client called (`Platform.from_client`), the event is that client's data even if it
 looks like a timer or an HTTP request. Only without a client may the shape tell a timer
 from an HTTP trigger, and those shapes are built by the platform, not by the caller. Where
-the runtime itself says whether a timer fired (`Platform.timer`, an image function's
-X-Scf-Trigger-Src), a timer-shaped event it does not vouch for is a client's data.
+the runtime itself says whether a timer fired or an HTTP trigger can have (`Platform.timer`,
+`Platform.http`: an image function), a shape it does not vouch for is a client's data.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def detect_trigger(event: Any, platform: Platform) -> Trigger:
     if not platform.from_client:
         if is_timer_event(event) and platform.timer is not False:
             return Trigger.TIMER
-        if is_http_event(event):
+        if is_http_event(event) and platform.http is not False:
             return Trigger.HTTP
     return Trigger.CLOUDBASE
 

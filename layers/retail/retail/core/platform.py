@@ -41,9 +41,11 @@ KNOWN_KEYS = (*CALLER_KEYS, "WX_APPID", "TCB_SOURCE", "TCB_ENV", "SCF_NAMESPACE"
 HIDDEN_KEYS = {"WX_API_TOKEN", "WX_TRIGGER_API_TOKEN_V0", "TCB_SESSIONTOKEN"}
 DEV_OPERATOR_KEY = "RETAIL_DEV_OPERATOR"  # put into the context by the dev gateway only
 # Put into the context by the image entry (image/retail_entry.py) only: SCF's X-Scf-Trigger-Src
-# header, which an image function receives as "Timer" when a timer trigger fires.
+# header, which an image function receives as "Timer" when a timer trigger fires, and whether
+# the function is deployed with a function URL (its only HTTP trigger).
 TRIGGER_SRC_KEY = "trigger_src"
 TIMER_TRIGGER_SRC = "Timer"
+FUNCTION_URL_KEY = "function_url"
 
 
 @dataclass(frozen=True)
@@ -55,10 +57,12 @@ class Platform:
     function_name: str | None = None
     time_limit_ms: int | None = None
     dev_operator: str | None = None
-    # The platform's own word on whether a timer started this call: True/False where the
-    # runtime says (an image function's X-Scf-Trigger-Src), None where it says nothing (the
-    # code runtimes, where a timer is told by its event with no client in the context).
+    # The platform's own word on whether a timer started this call, and whether an HTTP
+    # trigger can have: True/False where the runtime says (an image function's
+    # X-Scf-Trigger-Src; its entry's --function-url), None where it says nothing (the code
+    # runtimes, where a trigger is told by its event when no client is in the context).
     timer: bool | None = None
+    http: bool | None = None
 
     @property
     def source(self) -> tuple[str, ...]:
@@ -97,6 +101,7 @@ def platform_of(context: Any) -> Platform:
         time_limit_ms=limit if isinstance(limit, int) and not isinstance(limit, bool) else None,
         dev_operator=_text(dev_operator),
         timer=_timer_word(context),
+        http=context[FUNCTION_URL_KEY] is True if FUNCTION_URL_KEY in context else None,
     )
 
 
