@@ -102,9 +102,9 @@ IMAGE ?= retail:local
 image: $(INSTALLED) $(WHEELS)/.done
 	$(PY) scripts/scf_cli.py keys --check
 	$(PY) scripts/package.py --wheels $(WHEELS)/target --python-version $(TARGET_PY) --image
-	$(PY) scripts/scf_cli.py keys dist/image
-	docker build --platform linux/amd64 -f image/Dockerfile -t $(IMAGE) .; \
-		built=$$?; rm -rf dist/image/keys; exit $$built
+	trap 'rm -rf dist/image/keys' EXIT; \
+		$(PY) scripts/scf_cli.py keys dist/image && \
+		docker build --platform linux/amd64 -f image/Dockerfile -t $(IMAGE) .
 
 bench: $(INSTALLED)
 	$(PY) bench/store_bench.py

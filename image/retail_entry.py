@@ -12,13 +12,16 @@ sets and from nothing in the body (the body is the caller's), plus the timer hea
 image, a timer is believed only when SCF says one fired. The answer is the handler's return
 value as JSON, which SCF hands back as a code runtime's return value.
 
-    python3 retail_entry.py <function name> [--function-url]
+    python3 retail_entry.py <function name> [--function-url [--closed-to-clients]]
         (port 9000; RETAIL_ENTRY_PORT for tests)
 
---function-url says the function is deployed with a function URL (scripts/scf_cli.py adds it
-from serverless.yml): only then is an HTTP-shaped event an HTTP trigger's. An image's context
-names no CloudBase client, so without it such a body is a client's data, as on the code
-runtime, and the client cannot pick the address its rate limits are counted by.
+--function-url says the function is deployed with a function URL: only then is an
+HTTP-shaped event an HTTP trigger's. An image's context names no CloudBase client, so without
+it such a body is a client's data, as on the code runtime. --closed-to-clients says
+CloudBase's rules refuse the function to clients, so only its URL brings such an event and its
+address is the one SCF wrote; otherwise a client could send the same shape, and the address
+in it is believed by nobody (no client picks the address its rate limits count).
+scripts/scf_cli.py adds both from serverless.yml and infra/cloudbase-function-rules.json.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ import re
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -54,7 +58,10 @@ TEXT_HEADERS = {
 TRIGGER_SRC_HEADER = "x-scf-trigger-src"
 TRIGGER_SRC_KEY = "trigger_src"  # retail.core.platform.TRIGGER_SRC_KEY
 FUNCTION_URL_KEY = "function_url"  # retail.core.platform.FUNCTION_URL_KEY
+CLOSED_TO_CLIENTS_KEY = "closed_to_clients"  # retail.core.platform.CLOSED_TO_CLIENTS_KEY
 FUNCTION_URL_FLAG = "--function-url"
+CLOSED_FLAG = "--closed-to-clients"
+USAGE = f"usage: retail_entry.py <function name> [{FUNCTION_URL_FLAG} [{CLOSED_FLAG}]]"
 # SCF's largest synchronous event (583/11637: "Sync request event size | 6 MB").
 MAX_EVENT_BYTES = 6 * 1024 * 1024
 WHOLE = re.compile(r"[0-9]{1,9}")
@@ -62,7 +69,9 @@ WHOLE = re.compile(r"[0-9]{1,9}")
 Handler = Callable[[Any, dict[str, Any]], Any]
 
 
-def context_of(headers: dict[str, str], *, function_url: bool = False) -> dict[str, Any]:
+def context_of(
+    headers: dict[str, str], *, function_url: bool = False, closed_to_clients: bool = False
+) -> dict[str, Any]:
     """The handler context for one invocation, from SCF's headers (names lower-cased).
 
     X-Scf-Timeout is in milliseconds and X-Scf-Memory in MB, as a captured request shows
@@ -79,6 +88,7 @@ def context_of(headers: dict[str, str], *, function_url: bool = False) -> dict[s
     context["environment"] = json.dumps({"SCF_NAMESPACE": namespace} if namespace else {})
     context[TRIGGER_SRC_KEY] = headers.get(TRIGGER_SRC_HEADER, "")
     context[FUNCTION_URL_KEY] = function_url
+    context[CLOSED_TO_CLIENTS_KEY] = function_url and closed_to_clients
     return context
 
 
@@ -115,16 +125,18 @@ class Refused(Exception):
         self.status = status
 
 
-def event_length(path: str, headers: Mapping[str, str]) -> int:
-    """The length of the event a request carries (`headers` lower-cased); Refused if it is not
-    an event invocation."""
+def event_length(path: str, headers: Message[str, str]) -> int:
+    """The length of the event a request carries; Refused if it is not an event invocation,
+    or if its framing is not plain (one Content-Length, no Transfer-Encoding, headers that
+    parse): a body whose end is in doubt must never leave bytes to be read as a request."""
     if path.split("?", 1)[0] != INVOKE_PATH:
         raise Refused(404, f"an event function is invoked at {INVOKE_PATH}")
-    if headers.get("transfer-encoding"):
+    if headers.get_all("Transfer-Encoding") is not None:
         raise Refused(411, "SCF sends each event with its Content-Length")
-    length = _whole(headers.get("content-length") or "0")
+    lengths = headers.get_all("Content-Length") or ["0"]
+    length = _whole(lengths[0]) if len(lengths) == 1 and not headers.defects else None
     if length is None:
-        raise Refused(400, "Content-Length must be a whole number")
+        raise Refused(400, "one Content-Length, a whole number, in headers that parse")
     if length > MAX_EVENT_BYTES:
         raise Refused(413, f"an event is at most {MAX_EVENT_BYTES} bytes")
     return length
@@ -134,16 +146,21 @@ class Instance:
     """What one instance serves: its function, run one invocation at a time, as an event
     function's instance receives them (decision 0013)."""
 
-    def __init__(self, handler: Handler, *, function_url: bool = False) -> None:
+    def __init__(
+        self, handler: Handler, *, function_url: bool = False, closed_to_clients: bool = False
+    ) -> None:
         self.handler = handler
         self.function_url = function_url
+        self.closed_to_clients = closed_to_clients
         self.one_at_a_time = threading.Lock()
         self.first = True
 
     def invoke(self, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
         """(status, answer) for one event invocation; `headers` lower-cased."""
         event = event_of(body)
-        context = context_of(headers, function_url=self.function_url)
+        context = context_of(
+            headers, function_url=self.function_url, closed_to_clients=self.closed_to_clients
+        )
         with self.one_at_a_time:
             if self.first:
                 self.first = False
@@ -165,12 +182,12 @@ def request_handler(instance: Instance) -> type[BaseHTTPRequestHandler]:
         timeout = 60  # seconds a connection may sit idle or a body take to arrive
 
         def do_POST(self) -> None:
-            headers = {k.lower(): v for k, v in self.headers.items()}
             try:
-                length = event_length(self.path, headers)
+                length = event_length(self.path, self.headers)
             except Refused as refused:
                 self._refuse(refused.status, str(refused))
                 return
+            headers = {k.lower(): v for k, v in self.headers.items()}
             self._send(*instance.invoke(self.rfile.read(length), headers))
 
         def do_GET(self) -> None:
@@ -222,12 +239,14 @@ def _whole(value: str | None) -> int | None:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) not in (1, 2) or argv[1:] not in ([], [FUNCTION_URL_FLAG]):
-        print(f"usage: retail_entry.py <function name> [{FUNCTION_URL_FLAG}]", file=sys.stderr)
+    if not argv or argv[1:] not in ([], [FUNCTION_URL_FLAG], [FUNCTION_URL_FLAG, CLOSED_FLAG]):
+        print(USAGE, file=sys.stderr)
         return 2
     handler = load_handler(argv[0])
     port = int(os.environ.get("RETAIL_ENTRY_PORT") or SCF_PORT)
-    served = Instance(handler, function_url=FUNCTION_URL_FLAG in argv)
+    served = Instance(
+        handler, function_url=FUNCTION_URL_FLAG in argv, closed_to_clients=CLOSED_FLAG in argv
+    )
     server = ThreadingHTTPServer(("0.0.0.0", port), request_handler(served))  # SCF's address
     server.daemon_threads = True
     print(f"retail_entry: {argv[0]} listening on 0.0.0.0:{port}", flush=True)

@@ -20,6 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "image"))
 import retail_entry  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "scripts"))
+import scf_cli  # noqa: E402
+from deploy.plan import read_config  # noqa: E402
+
 from tests.scf_python import SCF_INTERPRETER  # noqa: E402
 
 GOLDEN = json.loads((ROOT / "tests" / "golden" / "scf" / "event_invoke.json").read_text("utf-8"))
@@ -79,9 +83,10 @@ def test_the_context_is_what_scfs_python_runtime_gives_and_nothing_else():
         "environment": json.dumps({"SCF_NAMESPACE": "default"}),
         "trigger_src": "",
         "function_url": False,
+        "closed_to_clients": False,
     }
     python_runtime = set(_platform("scf_context")) - {"environ"}  # 583/55593's keys
-    assert set(context) - {"trigger_src", "function_url"} == python_runtime
+    assert set(context) - {"trigger_src", "function_url", "closed_to_clients"} == python_runtime
 
 
 def test_every_documented_header_is_read_or_is_a_credential_left_alone():
@@ -242,7 +247,12 @@ CASES = {
     # the captured request's own body (an API gateway GET), to the same webhook
     "captured": ("payment_notify", GOLDEN["captured"]["body"], False),
 }
-URL = "--function-url"  # how scripts/scf_cli.py starts a function deployed with a URL
+DEPLOYMENT = read_config(ROOT / "serverless.yml")
+
+
+def deployed(function: str) -> list[str]:
+    """The entry's flags as scripts/scf_cli.py deploys `function`."""
+    return scf_cli.entry_flags(DEPLOYMENT, function)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -250,8 +260,7 @@ def test_each_documented_request_is_answered_as_the_zip_handler_answers_it(
     image_root, store_env, case
 ):
     function, event, timer = CASES[case]
-    flags = [URL] if case in ("function url", "captured") else []
-    instance = Instance(image_root, function, store_env, *flags)
+    instance = Instance(image_root, function, store_env, *deployed(function))
     try:
         assert instance.ready.startswith(f"retail_entry: {function} listening on 0.0.0.0:")
         answer = instance.invoke(event, _headers(function, timer=timer))
@@ -357,37 +366,49 @@ def test_an_http_shaped_body_to_a_function_without_a_url_is_a_clients_data(image
     """No HTTP trigger reaches a function deployed without a function URL, so such a body is
     a client's, refused as a forged shape as the zip handler refuses it when CloudBase names
     the client; and the client never picks the address it is counted by."""
-    instance = Instance(image_root, "catalog_browse", {**store_env, "RETAIL_LOG_LEVEL": "INFO"})
+    assert deployed("user_me") == []
+    instance = Instance(image_root, "user_me", {**store_env, "RETAIL_LOG_LEVEL": "INFO"})
     try:
-        answer = instance.invoke(HTTP_SHAPED, _headers("catalog_browse"))
+        answer = instance.invoke(HTTP_SHAPED, _headers("user_me"))
     finally:
         printed = instance.stop()
-    from_a_client = _zip_answer(
-        image_root,
-        "catalog_browse",
-        store_env,
-        HTTP_SHAPED,
-        _platform("cloudbase_call_context_json"),
-    )
-    assert "statusCode" not in answer and answer["code"] == from_a_client["code"], answer
+    # the zip handler refuses it as a forged shape when CloudBase names the client; here no
+    # client is named, so it is refused first for having none
+    assert "statusCode" not in answer and answer["code"] == "UNAUTHENTICATED", answer
+    assert '"forged": ["event shape"]' in printed, printed
     answered = [json.loads(line) for line in printed.splitlines() if "function_answered" in line]
     assert answered and all(line["ip"] != "203.0.113.77" for line in answered), answered
 
 
-def test_rotating_a_claimed_address_does_not_escape_a_rate_limit(image_root, store_env):
-    limited = {**store_env, "RETAIL_RATE_LIMITS": '{"default": 1}'}
-    instance = Instance(image_root, "catalog_browse", limited)
+@pytest.mark.parametrize("function", ["catalog_browse", "payment_notify"])
+def test_an_http_events_address_is_believed_only_where_clients_cannot_send_one(
+    image_root, store_env, function
+):
+    """catalog_browse has a function URL (the console reads it) and is open to CloudBase's
+    clients, who could send the same shape: its HTTP events are served, their address is
+    believed by nobody, so rotating it escapes no budget. payment_notify is closed to clients
+    (infra/cloudbase-function-rules.json): only its URL brings an HTTP event, with SCF's
+    address."""
+    flags = deployed(function)
+    closed = function == "payment_notify"
+    assert flags == ["--function-url", *(["--closed-to-clients"] if closed else [])]
+    limited = {**store_env, "RETAIL_RATE_LIMITS": '{"default": 1}', "RETAIL_LOG_LEVEL": "INFO"}
+    instance = Instance(image_root, function, limited, *flags)
     try:
-        codes = []
+        statuses = []
         for n in range(12):
             event = {**HTTP_SHAPED, "headers": {"x-scf-remote-addr": f"198.51.100.{n}"}}
-            answer = instance.invoke(event, _headers("catalog_browse"))
-            codes.append(answer.get("code"))
-        plain = [instance.invoke({}, _headers("catalog_browse"))["code"] for _ in range(7)]
+            statuses.append(instance.invoke(event, _headers(function))["statusCode"])
     finally:
-        instance.stop()
-    assert "statusCode" not in json.dumps(codes) and "OK" not in codes, codes
-    assert plain[-1] == "RATE_LIMITED", plain
+        printed = instance.stop()
+    answered = [json.loads(line) for line in printed.splitlines() if "function_answered" in line]
+    addresses = {line["ip"] for line in answered}
+    if closed:  # an unsigned notification: refused, each from the address SCF wrote
+        assert set(statuses) == {401} and len(addresses) == 12, (statuses, addresses)
+    else:  # one anonymous budget of 5 a minute, whatever the claimed address
+        # (the module's earlier tests may have spent some of it this minute)
+        assert statuses.count(200) <= 5 and statuses[5:] == [429] * 7, statuses
+        assert addresses == {None}, addresses
 
 
 def test_odd_requests_are_answered_and_leave_nothing_for_the_next_request(image_root, store_env):
@@ -422,9 +443,20 @@ def test_odd_requests_are_answered_and_leave_nothing_for_the_next_request(image_
             _raw(instance.port, _head("catalog_browse", f"Content-Length: {n}\r\n\r\n") + b"{}")
             for n in ("-1", "99999999999", "1e3", "0x10", str(7 * 1024 * 1024))
         ]
+        second = b"POST /event-invoke HTTP/1.1\r\nHost: scf\r\nContent-Length: 2\r\n\r\n{}"
+        framing = [
+            _raw(instance.port, _head("catalog_browse", head) + b"{}" + second)
+            for head in (
+                "Content-Length: 2\r\nContent-Length: 0\r\n\r\n",  # two lengths
+                "Transfer-Encoding:\r\nContent-Length: 2\r\n\r\n",  # an empty one
+                "no colon here\r\nContent-Length: 2\r\n\r\n",  # headers that do not parse
+            )
+        ]
         alive = instance.invoke({}, _headers("catalog_browse"))["code"]
     finally:
         printed = instance.stop()
+    for got in framing:  # refused and closed: the rest is never read as a request
+        assert got.count(b"HTTP/1.") == 1 and got.split(b"\r\n")[0][9:12] in (b"400", b"411")
     assert deep.startswith(b"HTTP/1.1 200") and b"INVALID_ARGUMENT" in deep, (deep[:300], printed)
     assert chunked.count(b"HTTP/1.") == 1 and b" 411 " in chunked.split(b"\r\n")[0], chunked
     assert all(b" 405 " in got.split(b"\r\n")[0] for got in methods.values()), methods

@@ -20,6 +20,7 @@ import scf_cli  # noqa: E402
 from deploy.plan import KEY_FILE_SETTINGS, read_config, wanted_triggers  # noqa: E402
 
 SCHEMA = json.loads((ROOT / "infra" / "scf-component.schema.json").read_text(encoding="utf-8"))
+RULES = json.loads((ROOT / "infra" / "cloudbase-function-rules.json").read_text(encoding="utf-8"))
 DEPLOYMENT = read_config(ROOT / "serverless.yml")
 FUNCTIONS = sorted(p.parent.name for p in (ROOT / "functions").glob("*/index.py"))
 
@@ -71,7 +72,9 @@ def test_each_instance_runs_the_image_for_its_own_function(written):
         inputs = config["inputs"]
         image = inputs["image"]
         has_url = any(t["function"] == key for t in DEPLOYMENT.urls)
-        assert image["args"] == (f"{key} --function-url" if has_url else key)
+        closed = RULES.get(key, RULES["*"]).get("invoke") is False
+        flags = ["--function-url", "--closed-to-clients"] if closed else ["--function-url"]
+        assert image["args"].split() == [key, *(flags if has_url else [])]
         assert image["imageUrl"] == "${env:RETAIL_IMAGE_URL}"
         assert image["imageType"] == registry
         assert ("registryId" in image) == (registry == "enterprise")
@@ -131,6 +134,18 @@ def test_the_entry_reads_the_flag_the_configs_write():
     import retail_entry
 
     assert retail_entry.FUNCTION_URL_FLAG == scf_cli.FUNCTION_URL_FLAG
+    assert retail_entry.CLOSED_FLAG == scf_cli.CLOSED_FLAG
+
+
+def test_the_functions_with_a_url_that_clients_may_also_call_are_the_consoles_reads():
+    """Their HTTP events' address is believed by nobody in an image (decision 0024)."""
+    open_with_url = sorted(
+        {t["function"] for t in DEPLOYMENT.urls}
+        - {k for k, rule in RULES.items() if rule.get("invoke") is False}
+    )
+    assert open_with_url == ["catalog_browse", "catalog_product", "review_list"]
+    for key in open_with_url:
+        assert scf_cli.entry_flags(DEPLOYMENT, key) == ["--function-url"]
 
 
 def test_the_key_files_the_shell_names_go_into_the_image(tmp_path):

@@ -80,6 +80,23 @@ def test_where_the_runtime_says_whether_an_http_trigger_can_reach_it_only_then_i
 
 
 @pytest.mark.parametrize(
+    ("context", "address"),
+    [
+        ({}, "1.2.3.4"),  # a code runtime: the event comes from its trigger
+        ({"function_url": True, "closed_to_clients": True}, "1.2.3.4"),
+        ({"function_url": True, "closed_to_clients": False}, None),  # clients may send it too
+        ({"function_url": True}, None),
+    ],
+)
+def test_an_http_events_address_is_believed_only_where_no_client_can_send_the_event(
+    context, address
+):
+    platform = platform_of(context)
+    invocation = parse_event(HTTP, Trigger.HTTP, platform)
+    assert resolve_caller(invocation, platform).client_ip == address
+
+
+@pytest.mark.parametrize(
     "environment",
     [
         {"TCB_SOURCE": "wx_client"},

@@ -79,10 +79,10 @@ def resolve_caller(invocation: Invocation, platform: Platform) -> Caller:
             client_ip=platform.client_ip,
             operator=_dev_operator(platform.dev_operator),
         )
-    return _http_caller(invocation)
+    return _http_caller(invocation, platform)
 
 
-def _http_caller(invocation: Invocation) -> Caller:
+def _http_caller(invocation: Invocation, platform: Platform) -> Caller:
     """A bearer token is a buyer's session or an operator's sign-in, told apart by its type."""
     openid = None
     operator = _dev_operator(invocation.header("x-dev-operator"))
@@ -103,7 +103,11 @@ def _http_caller(invocation: Invocation) -> Caller:
     return Caller(
         openid=openid,
         source="http",
-        client_ip=http_client_ip(invocation.headers, invocation.request_context),
+        client_ip=(
+            http_client_ip(invocation.headers, invocation.request_context)
+            if platform.http_address
+            else None
+        ),
         operator=operator,
     )
 
@@ -126,7 +130,7 @@ def refused_caller_ip(event: Any, trigger: Trigger, platform: Platform) -> str |
     parse, a forged token): the platform's, read from the raw event where HTTP carries it."""
     if trigger is Trigger.CLOUDBASE:
         return platform.client_ip
-    if trigger is not Trigger.HTTP or not isinstance(event, dict):
+    if trigger is not Trigger.HTTP or not isinstance(event, dict) or not platform.http_address:
         return None
     raw_headers, context = event.get("headers"), event.get("requestContext")
     headers = (

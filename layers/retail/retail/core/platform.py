@@ -46,6 +46,9 @@ DEV_OPERATOR_KEY = "RETAIL_DEV_OPERATOR"  # put into the context by the dev gate
 TRIGGER_SRC_KEY = "trigger_src"
 TIMER_TRIGGER_SRC = "Timer"
 FUNCTION_URL_KEY = "function_url"
+# ... and whether CloudBase's rules close the function to clients, so that only its URL can
+# bring an HTTP-shaped event and the address in it is the one SCF wrote.
+CLOSED_TO_CLIENTS_KEY = "closed_to_clients"
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,10 @@ class Platform:
     # runtimes, where a trigger is told by its event when no client is in the context).
     timer: bool | None = None
     http: bool | None = None
+    # Whether an HTTP event's address (x-scf-remote-addr, requestContext.sourceIp) is the
+    # platform's: not where a client may send the same shape (an image function CloudBase's
+    # rules leave open to clients, which the entry cannot tell from a URL call).
+    http_address: bool = True
 
     @property
     def source(self) -> tuple[str, ...]:
@@ -102,6 +109,7 @@ def platform_of(context: Any) -> Platform:
         dev_operator=_text(dev_operator),
         timer=_timer_word(context),
         http=context[FUNCTION_URL_KEY] is True if FUNCTION_URL_KEY in context else None,
+        http_address=FUNCTION_URL_KEY not in context or context.get(CLOSED_TO_CLIENTS_KEY) is True,
     )
 
 
