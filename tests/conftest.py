@@ -75,7 +75,7 @@ def logs_leak_nothing(capsys: pytest.CaptureFixture[str]) -> Iterator[None]:
     assert not leaked, f"log lines leaked {leaked[:3]}"
 
 
-def _forget_process_state() -> None:
+def forget_process_state() -> None:
     from retail.common.ratelimit import forget_limits
     from retail.experiments import forget_cached_definitions
     from retail.operators.sessions import forget_confirmed
@@ -147,11 +147,11 @@ def isolated_env(
     # Tests that switch to RETAIL_ENV=prod still run on their own embedded store.
     monkeypatch.setenv("RETAIL_ALLOW_EMBEDDED_STORE", "yes")
     monkeypatch.chdir(tmp_path)  # no stray .env is read, no .data/ is written in the repo
-    _forget_process_state()
+    forget_process_state()
     yield uri
     if database.cache_info().currsize:
         database().close()
-    _forget_process_state()
+    forget_process_state()
 
 
 @pytest.fixture

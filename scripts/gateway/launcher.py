@@ -74,13 +74,15 @@ def start_gateway(
     workers: int = 2,
     settings: dict[str, str] | None = None,
     options: list[str] | None = None,
+    db_uri: str | None = None,
 ) -> Gateway:
-    """A running gateway over `tmp_path`/e2e.db; `settings` are extra environment settings,
-    `options` extra dev_server.py arguments."""
+    """A running gateway over `db_uri` (default: the embedded store `tmp_path`/e2e.db),
+    initialised and seeded; `settings` are extra environment settings, `options` extra
+    dev_server.py arguments."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("WX_")}
     env.update(
         RETAIL_ENV=env_name,
-        RETAIL_DB_URI=f"sqlite:///{tmp_path}/e2e.db",
+        RETAIL_DB_URI=db_uri or f"sqlite:///{tmp_path}/e2e.db",
         RETAIL_SESSION_SECRET="e2e-session-secret-of-thirty-two-bytes",
         RETAIL_DEV_TIMERS="off",  # tests and benches fire the timers they mean to
     )

@@ -14,8 +14,8 @@ from .buyers import answer
 
 
 @pytest.fixture
-def shop(tmp_path):
-    gateway = start_gateway(tmp_path, "dev", workers=4)
+def shop(tmp_path, gateway_store):
+    gateway = start_gateway(tmp_path, "dev", workers=4, db_uri=gateway_store)
     yield gateway
     stop_gateway(gateway)
 

@@ -27,8 +27,8 @@ ADDRESS = {
 
 
 @pytest.fixture
-def sale(tmp_path):
-    gateway = start_gateway(tmp_path, "dev", workers=4)
+def sale(tmp_path, gateway_store):
+    gateway = start_gateway(tmp_path, "dev", workers=4, db_uri=gateway_store)
     connect(gateway.db_uri).stock.update_one(
         {"_id": f"{SKU}@central"}, {"$set": {"available": 50, "received": 50}}
     )

@@ -34,8 +34,8 @@ def _goal_reached(db) -> bool:
 
 
 @pytest.fixture
-def shop(tmp_path):
-    gateway = start_gateway(tmp_path, "dev", workers=4)
+def shop(tmp_path, gateway_store):
+    gateway = start_gateway(tmp_path, "dev", workers=4, db_uri=gateway_store)
     connect(gateway.db_uri).stock.update_one(
         {"_id": f"{SCARCE_SKU}@central"}, {"$set": {"available": SCARCE, "received": SCARCE}}
     )

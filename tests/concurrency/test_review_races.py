@@ -34,8 +34,8 @@ def _completed(shop, key: str) -> dict:
     return order
 
 
-def test_concurrent_reviews_of_a_line_publish_one_and_count_it_once(tmp_path):
-    shop = start_gateway(tmp_path, "dev", workers=4)
+def test_concurrent_reviews_of_a_line_publish_one_and_count_it_once(tmp_path, gateway_store):
+    shop = start_gateway(tmp_path, "dev", workers=4, db_uri=gateway_store)
     try:
         assert (
             post(

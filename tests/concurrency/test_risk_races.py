@@ -22,8 +22,8 @@ SKU = "p-walnut-1"
 
 
 @pytest.fixture
-def shop(tmp_path):
-    gateway = start_gateway(tmp_path, "dev", workers=4)
+def shop(tmp_path, gateway_store):
+    gateway = start_gateway(tmp_path, "dev", workers=4, db_uri=gateway_store)
     connect(gateway.db_uri).skus.update_one({"_id": SKU}, {"$set": {"limit_per_buyer": 2}})
     yield gateway
     stop_gateway(gateway)

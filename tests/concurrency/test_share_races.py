@@ -10,8 +10,8 @@ from tests.e2e.conftest import start_gateway, stop_gateway
 from .buyers import answer
 
 
-def test_ten_concurrent_rewards_for_the_same_visit_give_one(tmp_path):
-    gateway = start_gateway(tmp_path, "dev", workers=4)
+def test_ten_concurrent_rewards_for_the_same_visit_give_one(tmp_path, gateway_store):
+    gateway = start_gateway(tmp_path, "dev", workers=4, db_uri=gateway_store)
     try:
         for who in ("o-inviter", "o-visitor"):
             answer(gateway.url, "/fn/user_login", {}, who)

@@ -21,11 +21,11 @@ UPLOAD = "/wxa/sec/order/upload_shipping_info"
 
 
 @pytest.fixture
-def shop(tmp_path):
+def shop(tmp_path, gateway_store):
     # WeChat over the internet: each call arrives up to 150 ms late, so two uploads sent one
     # after the other may arrive the other way round.
     jitter = {"RETAIL_DEV_WECHAT_JITTER_MS": "150"}
-    gateway = start_gateway(tmp_path, "dev", workers=4, settings=jitter)
+    gateway = start_gateway(tmp_path, "dev", workers=4, settings=jitter, db_uri=gateway_store)
     yield gateway
     stop_gateway(gateway)
 

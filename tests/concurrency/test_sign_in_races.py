@@ -20,8 +20,8 @@ def _guess(url: str, n: int) -> int:
     return status
 
 
-def test_a_burst_of_guesses_from_one_address_checks_at_most_five(tmp_path):
-    shop = start_gateway(tmp_path, "dev", workers=4)
+def test_a_burst_of_guesses_from_one_address_checks_at_most_five(tmp_path, gateway_store):
+    shop = start_gateway(tmp_path, "dev", workers=4, db_uri=gateway_store)
     try:
         create_operator(connect(shop.db_uri), "admin1", "admin", PASSWORD)
         with multiprocessing.get_context("spawn").Pool(8) as pool:

@@ -18,12 +18,12 @@ EACH = 300
 CALLS = 12
 
 
-def test_simultaneous_withdrawals_never_take_more_than_the_balance(tmp_path):
+def test_simultaneous_withdrawals_never_take_more_than_the_balance(tmp_path, gateway_store):
     settings = {
         "RETAIL_WITHDRAW_MIN_ACCOUNT_AGE_SECONDS": "0",
         "RETAIL_WITHDRAW_DAY_CAP_FEN": "100000",
     }
-    shop = start_gateway(tmp_path, "dev", workers=4, settings=settings)
+    shop = start_gateway(tmp_path, "dev", workers=4, settings=settings, db_uri=gateway_store)
     try:
         assert post(shop.url, "/fn/user_me", {}, PROMOTER)[0] in (200, 404)
         db = connect(shop.db_uri)

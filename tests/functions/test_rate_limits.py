@@ -86,3 +86,47 @@ def test_a_sign_in_attempt_past_the_allowance_is_refused_when_its_lock_lost_the_
     with pytest.raises(RateLimited) as refused:
         throttle.take_attempt(seeded, "admin1", "10.0.0.9", [], now)
     assert refused.value.details["retry_after_seconds"] == 240  # as long as the lock it lost to
+
+
+def test_a_call_refused_by_its_callers_budget_spends_nothing_of_its_addresss(seeded, monkeypatch):
+    """The budgets are charged in order and the first spent one stops the batch: a caller
+    over its limit cannot use up the budget of everyone behind its address (a shop's Wi-Fi)."""
+    monkeypatch.setenv("RETAIL_RATE_LIMITS", json.dumps({"default": 2}))
+    reset_settings()
+    forget_limits()
+    codes = [_call("catalog_browse", {}, "o-greedy", ip="10.7.7.7")["code"] for _ in range(6)]
+    assert codes == ["OK", "OK"] + ["RATE_LIMITED"] * 4
+    ip_window = seeded.rate_windows.find_one({"_id": {"$regex": "^catalog_browse:ip:10.7.7.7:"}})
+    assert ip_window["calls"] == 2  # only the calls the caller's budget let through
+    others = [_call("catalog_browse", {}, f"o-next-{n}", ip="10.7.7.7")["code"] for n in range(8)]
+    assert others == ["OK"] * 8 and _call("catalog_browse", {}, "o-last", ip="10.7.7.7")[
+        "code"
+    ] == ("RATE_LIMITED")
+
+
+def test_two_first_calls_of_a_window_racing_to_create_it_are_both_counted(seeded, monkeypatch):
+    """On MongoDB two first calls may both find no window and both insert it; the loser's
+    duplicate key is not a spent budget: it is counted on the winner's window, and the
+    budgets after it in the batch are charged too (one extra trip, only in that race)."""
+    from pymongo.errors import BulkWriteError
+
+    from retail.common.ratelimit import check_rate
+
+    windows = seeded.rate_windows
+    real = type(windows).bulk_write
+    raced = []
+
+    def racing(self, requests, ordered=True):
+        if not raced:  # the racing first call made the caller's window just before this one
+            raced.append(requests[0]._filter["_id"])
+            self.insert_one({"_id": raced[0], "calls": 1, "expires_at": utcnow()})
+            raise BulkWriteError(
+                {"writeErrors": [{"index": 0, "code": 11000, "errmsg": "E11000"}], "nUpserted": 0}
+            )
+        return real(self, requests, ordered)
+
+    monkeypatch.setattr(type(windows), "bulk_write", racing)
+    check_rate(seeded, "catalog_browse", "o-racer", "10.8.8.8", utcnow())
+    assert windows.find_one({"_id": raced[0]})["calls"] == 2
+    ip = windows.find_one({"_id": {"$regex": "^catalog_browse:ip:10.8.8.8:"}})
+    assert ip["calls"] == 1

@@ -225,6 +225,23 @@ def test_bulk_write_unordered_goes_on_past_a_duplicate_and_ordered_stops(db):
     assert sorted(d["_id"] for d in db.u.find()) == ["a", "b"]
 
 
+def test_bulk_write_an_upsert_whose_condition_refuses_the_existing_document_is_a_duplicate(db):
+    """The rate windows' batch (common/ratelimit.py): an upsert counting only under a limit
+    matches nothing on a spent window, and its insert meets the window's `_id`: a duplicate
+    key at that index, and an ordered batch stops there."""
+    skip_on_mongomock(db, "bulk updates as this pymongo sends them (it passes a sort)")
+    db.u.insert_one({"_id": "spent", "calls": 2})
+
+    def count(window):
+        return UpdateOne({"_id": window, "calls": {"$lt": 2}}, {"$inc": {"calls": 1}}, upsert=True)
+
+    db.u.bulk_write([count("new"), count("other")])
+    with pytest.raises(BulkWriteError) as refused:
+        db.u.bulk_write([count("new"), count("spent"), count("other")], ordered=True)
+    assert [(e["index"], e["code"]) for e in refused.value.details["writeErrors"]] == [(1, 11000)]
+    assert {d["_id"]: d["calls"] for d in db.u.find()} == {"new": 2, "other": 1, "spent": 2}
+
+
 def test_find_one_and_delete_returns_the_removed_document(db):
     db.u.insert_many([{"_id": 1, "p": 2}, {"_id": 2, "p": 1}])
     assert db.u.find_one_and_delete({}, sort=[("p", 1)]) == {"_id": 2, "p": 1}

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.functions.harness import as_operator, call, handler, sample
+from tests.mongo_server import with_database
 from tests.scan_guard import PRODUCTION, SMALL_AND_FIXED, WHOLE_STORE_READERS
 
 from .mongo_plans import scans
@@ -41,14 +42,6 @@ TIMERS = (
 pytestmark = pytest.mark.skipif(
     not MONGODB_URI, reason="RETAIL_TEST_MONGODB_URI is not set: no real MongoDB to check against"
 )
-
-
-def with_database(uri: str, name: str) -> str:
-    """The URI naming database `name` (its options kept)."""
-    base, _, options = uri.partition("?")
-    scheme, _, rest = base.partition("://")
-    hosts = rest.split("/", 1)[0]
-    return f"{scheme}://{hosts}/{name}" + (f"?{options}" if options else "")
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from typing import Any
 from pymongo.errors import BulkWriteError
 
 from retail.common.clock import utcnow
-from retail.store import Db
+from retail.store import DUPLICATE_KEY, Db
 
 from .lines import lines_not_counted, listed_claims
 
@@ -25,7 +25,6 @@ from .lines import lines_not_counted, listed_claims
 # their timestamp, so a line later than this would need a clock a month wrong.
 LOOKBACK = timedelta(days=31)
 BATCH = 1000  # claim ids per query
-DUPLICATE_KEY = 11000
 
 
 def statement_id(merchant_id: str, day: date) -> str:

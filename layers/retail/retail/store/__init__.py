@@ -28,6 +28,7 @@ Documents: TypeAlias = Collection[dict[str, Any]]
 """One collection of a `Db`."""
 
 DEFAULT_URI = "sqlite:///.data/retail.db"
+DUPLICATE_KEY = 11000  # the code of a write a unique index refused, in a bulk write's errors
 DEFAULT_DATABASE = "retail"
 
 
