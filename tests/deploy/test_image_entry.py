@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import scf_cli  # noqa: E402
 from deploy.plan import read_config  # noqa: E402
 
-from tests.scf_python import SCF_INTERPRETER  # noqa: E402
+from tests.scf_python import SCF_INTERPRETER, packaged_answers  # noqa: E402
 
 GOLDEN = json.loads((ROOT / "tests" / "golden" / "scf" / "event_invoke.json").read_text("utf-8"))
 PLATFORM = ROOT / "tests" / "events" / "platform"
@@ -32,13 +32,6 @@ WHEELS = ROOT / ".cache" / "wheels"
 # The image's Python: 3.10 with the target wheels where a 3.10 is here, else this one.
 PYTHON = SCF_INTERPRETER or sys.executable
 DEVKIT = ROOT / "devkit"  # the embedded store, for the test's own database only
-ZIP_HANDLER = """
-import json, sys
-sys.path[:0] = [{user!r}, {opt!r}, {devkit!r}]
-import index
-event, context = json.loads(sys.argv[1])
-print("ANSWER " + json.dumps(index.main_handler(event, context), ensure_ascii=False))
-"""
 
 
 def _platform(name: str) -> dict:
@@ -201,25 +194,7 @@ def _zip_answer(root: Path, function: str, env: dict[str, str], event: object, c
     """What the same function answers deployed as a zip: its index.py in /var/user, the
     layers in /opt, called as SCF's Python runtime calls it."""
     user, opt = root / "functions" / function, root / "image" / "opt"
-    result = subprocess.run(
-        [
-            PYTHON,
-            "-S",
-            "-E",
-            "-c",
-            ZIP_HANDLER.format(user=str(user), opt=str(opt), devkit=str(DEVKIT)),
-            json.dumps([event, context]),
-        ],
-        cwd=user,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(
-        next(line[7:] for line in result.stdout.splitlines() if line[:7] == "ANSWER ")
-    )
+    return packaged_answers(user, opt, [[event, context]], env)[0]
 
 
 def _documented_context(function: str) -> dict:

@@ -14,7 +14,7 @@ import yaml
 from packaging.tags import compatible_tags, cpython_tags
 from packaging.utils import parse_wheel_filename
 
-from tests.scf_python import NO_SCF_INTERPRETER, SCF_INTERPRETER
+from tests.scf_python import NO_SCF_INTERPRETER, SCF_INTERPRETER, packaged_answers
 
 ROOT = Path(__file__).resolve().parents[2]
 WHEELS = ROOT / ".cache" / "wheels"
@@ -26,16 +26,6 @@ SCF_PLATFORMS = ["manylinux2014_x86_64", "manylinux_2_17_x86_64", "linux_x86_64"
 
 PLATFORM_EVENTS = ROOT / "tests" / "events" / "platform"
 DEVKIT = ROOT / "devkit"  # development's store and WeChat Pay, beside the layer (retail_dev)
-RUN_EACH = """
-import json, sys
-sys.path[:0] = [{user!r}, {opt!r}, {devkit!r}]
-import index, retail
-assert retail.__file__.startswith({opt!r}), retail.__file__
-assert not [m for m in sys.modules if m.startswith("retail_dev")], "the layer loads dev code"
-for event, context in json.loads(sys.argv[1]):
-    answer = index.main_handler(event, context)
-    print("ANSWER " + (answer["body"] if "statusCode" in answer else json.dumps(answer)))
-"""
 
 
 def _golden(name: str) -> dict:
@@ -120,25 +110,10 @@ def test_each_packaged_function_answers_its_sample_and_the_documented_platform_e
         "RETAIL_ENV": "dev",
         "RETAIL_DB_URI": f"sqlite:///{tmp_path}/scf.db",
     }
-    # -S: no site-packages, -E: no PYTHON* variables; the repository is not the working dir.
-    result = subprocess.run(
-        [
-            SCF_INTERPRETER or sys.executable,
-            "-S",
-            "-E",
-            "-c",
-            RUN_EACH.format(user=str(user), opt=str(opt), devkit=str(DEVKIT)),
-            json.dumps(_calls(name)),
-        ],
-        cwd=user,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    answers = [json.loads(line[7:]) for line in result.stdout.splitlines() if line[:7] == "ANSWER "]
-    assert len(answers) == len(_calls(name)), result.stdout
+    answers = [
+        json.loads(a["body"]) if "statusCode" in a else a
+        for a in packaged_answers(user, opt, _calls(name), env)
+    ]
     # Each ran and answered in the contract (a signed webhook refuses an unsigned request).
     # (A preview with an address asks a buyer who has not consented to consent first; a
     # withdrawal by an account made by this very call waits until it is older.)
