@@ -74,9 +74,10 @@ def context_of(
 ) -> dict[str, Any]:
     """The handler context for one invocation, from SCF's headers (names lower-cased).
 
-    X-Scf-Timeout is in milliseconds and X-Scf-Memory in MB, as a captured request shows
-    (300000 for a 300 s function: tests/golden/scf/event_invoke.json); a value that is not a
-    whole number is left out, and the store then keeps its client's own timeouts."""
+    X-Scf-Timeout is read in milliseconds and X-Scf-Memory in MB: a captured request shows
+    300000 and 512 (tests/golden/scf/event_invoke.json), and 300000 seconds would outlast any
+    SCF timeout. A value that is not a whole number is left out, and the store then keeps its
+    client's own timeouts."""
     context: dict[str, Any] = {
         key: headers[name] for name, key in TEXT_HEADERS.items() if headers.get(name)
     }
@@ -173,13 +174,14 @@ class Instance:
 
 
 def request_handler(instance: Instance) -> type[BaseHTTPRequestHandler]:
-    """Requests for `instance`, on threads (an idle kept-alive connection must not hold the
-    next). A request refused before its body is read closes its connection, so the unread
-    body is never taken for the next request."""
+    """Requests for `instance`, on threads. Every answer closes its connection (`Connection:
+    close`, as the captured request of SCF's asks): no connection is kept idle for a client
+    to reuse after this side gave up on it, and a refused request's unread body is never
+    taken for the next request."""
 
     class Invoke(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
-        timeout = 60  # seconds a connection may sit idle or a body take to arrive
+        timeout = 60  # seconds a request's head or body may take to arrive
 
         def do_POST(self) -> None:
             try:
@@ -198,11 +200,11 @@ def request_handler(instance: Instance) -> type[BaseHTTPRequestHandler]:
         def do_HEAD(self) -> None:
             self.send_response(405)
             self.send_header("Content-Length", "0")
+            self.send_header("Connection", "close")
             self.end_headers()
             self.close_connection = True
 
         def _refuse(self, status: int, message: str) -> None:
-            self.close_connection = True
             self._answer(status, {"message": message})
 
         def _answer(self, status: int, payload: Any) -> None:
@@ -212,8 +214,10 @@ def request_handler(instance: Instance) -> type[BaseHTTPRequestHandler]:
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(body)
+            self.close_connection = True
 
         def log_message(self, format: str, *args: Any) -> None:
             """The handler logs each call itself (with the request id); no access log."""

@@ -172,6 +172,7 @@ class Instance:
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
         assert response.getheader("Content-Type") == "application/json; charset=utf-8"
+        assert response.getheader("Connection") == "close"  # never kept idle for reuse
         answer = response.status, json.loads(response.read())
         connection.close()
         return answer
