@@ -5,14 +5,14 @@ stays the one place settings, timers and function URLs are written (decision 002
     scripts/scf_cli.py keys dist/image      (or: keys --check, before anything is built)
         copies the WeChat Pay key files the shell's WECHATPAY_PRIVATE_KEY_FILE and
         WECHATPAY_PUBLIC_KEY_FILE name into the image's keys/ (`make image` runs both, and
-        removes the copies once the image is built)
+        removes the copies however the build ends)
     scripts/scf_cli.py configs [--out dist/cli] [--registry personal|enterprise]
         writes dist/cli/<function>/serverless.yml, one `scf` instance per function; then
         `cd dist/cli && scf deploy` deploys them all (the CLI walks the folders)
 
 The configs keep every `${env:NAME}` as serverless.yml has it, for the CLI to resolve from the
-shell at deploy time, plus RETAIL_IMAGE_URL (the pushed image,
-`<registry>/<namespace>/<repository>:<tag>`) and, for an enterprise registry,
+shell at deploy time, plus RETAIL_IMAGE_URL (the pushed image in the component's form,
+`<registry>/<namespace>/<repository>:<tag>@sha256:<digest>`) and, for an enterprise registry,
 RETAIL_IMAGE_REGISTRY_ID. The key-file settings name the image's copies.
 """
 
@@ -67,7 +67,7 @@ def copy_keys(image: Path, shell: dict[str, str]) -> list[Path]:
     for name, source in sorted(wanted.items()):
         target = folder / Path(key_path(name)).name
         shutil.copyfile(source, target)
-        target.chmod(0o644)  # SCF runs the image as a user of its own
+        target.chmod(0o644)  # readable by whichever user the container runs as
         copied.append(target)
     return copied
 
