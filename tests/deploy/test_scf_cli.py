@@ -174,3 +174,31 @@ def test_an_unset_or_unreadable_key_file_stops_the_image_naming_it(tmp_path):
             },
         )
     assert not (tmp_path / "image").exists()
+
+
+DIGEST = "sha256:" + "0123456789abcdef" * 4
+
+
+@pytest.mark.parametrize(
+    ("shell", "registry", "problem"),
+    [
+        ({"RETAIL_IMAGE_URL": f"ccr.ccs.tencentyun.com/shop/retail:v1@{DIGEST}"}, "personal", None),
+        (
+            {"RETAIL_IMAGE_URL": f"r.tencentcloudcr.com:443/shop/retail:v1@{DIGEST}"},
+            "personal",
+            None,
+        ),
+        ({}, "personal", "is not set"),
+        ({"RETAIL_IMAGE_URL": "ccr.ccs.tencentyun.com/shop/retail:v1"}, "personal", "digest"),
+        ({"RETAIL_IMAGE_URL": f"ccr.ccs.tencentyun.com/shop/retail@{DIGEST}"}, "personal", "tag"),
+        (
+            {"RETAIL_IMAGE_URL": f"ccr.ccs.tencentyun.com/shop/retail:v1@{DIGEST}"},
+            "enterprise",
+            "REGISTRY_ID",
+        ),
+    ],
+)
+def test_the_image_url_is_checked_in_the_components_form(shell, registry, problem):
+    """tencent-scf docs/configure.md: `<仓库地址>:<镜像版本>@<镜像ID(sha256)>`."""
+    found = scf_cli.image_url_problem(shell, registry)
+    assert (found is None) if problem is None else (problem in found), found
