@@ -11,7 +11,7 @@ from urllib.parse import urlencode, urlsplit
 
 from gateway.functions import FunctionRegistry
 from gateway.routes import dispatch
-from retail_dev import wechat_sandbox
+from retail_dev import wechat_shipping
 from retail_dev import wechatpay_sandbox as sandbox
 
 REGISTRY = FunctionRegistry()
@@ -57,7 +57,7 @@ def receive(order: dict[str, Any], buyer: str) -> None:
     back end says so), whose settlement push completes the order, then in the app."""
     confirmed = call("order_confirm", {"order_id": order["order_id"]}, buyer)
     if confirmed.get("details", {}).get("reason") == "CONFIRM_AT_WECHAT":
-        wechat_sandbox.confirm_receive(order["out_trade_no"], send=push)
+        wechat_shipping.confirm_receive(order["out_trade_no"], send=push)
         call("order_confirm", {"order_id": order["order_id"]}, buyer)
 
 

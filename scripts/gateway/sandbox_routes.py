@@ -30,7 +30,7 @@ def sandbox_route(path: str) -> Reply:
         elif len(parts) == 4 and parts[1] == "transfer":
             statuses = sandbox.finish_transfer(parts[2], parts[3])
         elif len(parts) == 4 and parts[1:3] == ["wechat", "confirm_receive"]:
-            from retail_dev.wechat_sandbox import confirm_receive
+            from retail_dev.wechat_shipping import confirm_receive
 
             statuses = confirm_receive(parts[3])
         elif parts[1:] == ["wechat", "push"]:

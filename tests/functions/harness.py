@@ -129,7 +129,7 @@ def completed_order(key: str, openid: str = "o-test-user", **changes: Any) -> di
 def receive(order_id: str, openid: str = "o-test-user") -> dict[str, Any]:
     """The buyer confirms receipt; where WeChat holds the payment (the back end answers
     CONFIRM_AT_WECHAT), first in WeChat's component, whose settlement push is delivered."""
-    from retail_dev.wechat_sandbox import confirm_receive
+    from retail_dev.wechat_shipping import confirm_receive
 
     answer = call("order_confirm", {"order_id": order_id}, openid)
     if answer.get("details", {}).get("reason") == "CONFIRM_AT_WECHAT":

@@ -19,7 +19,7 @@ from retail.risk.limits import forget_risk_limits
 from retail.settlement.lines import statement_rows
 from retail.settlement.statements import SettleDay, run_settlement
 from retail_dev import wechatpay_sandbox as sandbox
-from retail_dev.wechat_sandbox import confirm_receive
+from retail_dev.wechat_shipping import confirm_receive
 
 from .harness import (
     BUYER,

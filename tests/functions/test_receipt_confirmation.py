@@ -13,7 +13,7 @@ from retail.adapters.wechat import wechat_api
 from retail.common.clock import travel, utcnow
 from retail_dev.platform_journal import calls
 from retail_dev.wechat_push_sender import PUSHES, sealed_request
-from retail_dev.wechat_sandbox import confirm_receive
+from retail_dev.wechat_shipping import confirm_receive
 
 from .harness import (
     as_operator,
