@@ -30,6 +30,15 @@ def complete(order: dict[str, Any], buyer: str) -> None:
     assert call("order_confirm", {"order_id": order["order_id"]}, buyer)["code"] == "OK"
 
 
+def credit_owed(db: Any, entry: dict[str, Any]) -> None:
+    """The entry released and its credit owed to the balance: release_commission's first step,
+    as a call that died after it leaves it."""
+    db.commissions.update_one(
+        {"_id": entry["_id"]},
+        {"$set": {"status": "AVAILABLE", "moves.credit": entry["amount"], "balance_due": True}},
+    )
+
+
 def mine(openid: str = "o-alice") -> dict[str, Any]:
     answer = call("commission_mine", {}, openid)
     assert answer["code"] == "OK", answer
@@ -81,10 +90,7 @@ def test_a_move_a_crash_left_owed_is_applied_once_by_the_timer(seeded):
     order = invited_order(seeded, "o-bob", "balance-0004")
     entry = seeded.commissions.find_one({})
     # released, then the process died before the balance took it
-    seeded.commissions.update_one(
-        {"_id": entry["_id"]},
-        {"$set": {"status": "AVAILABLE", "moves.credit": entry["amount"], "balance_due": True}},
-    )
+    credit_owed(seeded, entry)
     marker = marker_of(entry["_id"], "credit")
     move_balance(seeded, "o-alice", marker, entry["amount"])  # ... or after the balance took it
     assert settle_due_moves(seeded) == 1

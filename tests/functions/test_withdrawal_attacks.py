@@ -18,7 +18,15 @@ from retail.common.settings import reset_settings
 from retail_dev.wechatpay_sandbox import finish_transfer
 
 from .harness import call, handler, http_event
-from .test_withdrawals import PROMOTER, account, bills, notify, sync, withdraw
+from .test_withdrawals import (
+    PROMOTER,
+    account,
+    allow_big_withdrawals,
+    bills,
+    notify,
+    sync,
+    withdraw,
+)
 
 pytestmark = pytest.mark.usefixtures("fresh_sandbox")
 FULL = {"available": 100_000, "withdrawing": 0, "withdrawn": 0, "debt": 0}
@@ -118,15 +126,12 @@ def test_a_commission_credit_applied_by_two_calls_at_once_is_credited_twice(seed
     from retail.referral import settle_due_moves
     from retail.referral.balances import apply_moves
 
-    from .test_commission_balance import invited_order, mine
+    from .test_commission_balance import credit_owed, invited_order, mine
 
     invited_order(seeded, "o-bob", "review-0001")
     entry = seeded.commissions.find_one({})
     # the order completed: the entry released, its credit owed (release_commission's first step)
-    seeded.commissions.update_one(
-        {"_id": entry["_id"]},
-        {"$set": {"status": "AVAILABLE", "moves.credit": entry["amount"], "balance_due": True}},
-    )
+    credit_owed(seeded, entry)
     # housekeeping reads the entry; meanwhile release_commission's apply_moves runs to its end
     apply_moves(Proxy(seeded, "commissions", lambda: settle_due_moves(seeded)), entry["_id"])
     assert mine()["totals"]["available"] == entry["amount"]
@@ -175,13 +180,7 @@ def test_a_bill_wechat_pay_refuses_for_good_never_gives_the_money_back(promoter,
 
 # 6. The payee's real name stays in clear in the withdrawal after it ended, and after erasure.
 def test_the_real_name_is_kept_in_clear_after_the_withdrawal_and_the_erasure(promoter, monkeypatch):
-    for name, value in (
-        ("RETAIL_WITHDRAW_DAY_CAP_FEN", "1000000"),
-        ("RETAIL_WITHDRAW_REVIEW_ABOVE_FEN", "1000000"),
-    ):
-        monkeypatch.setenv(name, value)
-    reset_settings()
-    promoter.promoter_accounts.update_one({"_id": PROMOTER}, {"$set": {"available": 300_000}})
+    allow_big_withdrawals(promoter, monkeypatch)
     view = withdraw(200_000, real_name="张三")["data"]
     finish_transfer(view["withdrawal_id"], "SUCCESS", send=notify)
     assert call("user_delete", {"confirm": True}, PROMOTER)["code"] == "OK"

@@ -315,14 +315,11 @@ def test_a_credit_finished_late_is_credited_once(seeded):
     from retail.referral import settle_due_moves
     from retail.referral.balances import marker_of
 
-    from .test_commission_balance import invited_order, mine
+    from .test_commission_balance import credit_owed, invited_order, mine
 
     invited_order(seeded, "o-bob", "review-late-1")
     entry = seeded.commissions.find_one({})
-    seeded.commissions.update_one(
-        {"_id": entry["_id"]},
-        {"$set": {"status": "AVAILABLE", "moves.credit": entry["amount"], "balance_due": True}},
-    )
+    credit_owed(seeded, entry)
     move_balance(seeded, "o-alice", marker_of(entry["_id"], "credit"), entry["amount"])  # died
     with Later(60 * 26):
         move_balance(seeded, "o-alice", "ops.some_other_entry_credit", 1)  # any later update

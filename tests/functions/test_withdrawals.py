@@ -39,6 +39,17 @@ def withdraw(amount: int, **more: Any) -> dict[str, Any]:
     return answer
 
 
+def allow_big_withdrawals(db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """3,000 yuan available, and caps and review thresholds above what a test withdraws."""
+    for name, value in (
+        ("RETAIL_WITHDRAW_DAY_CAP_FEN", "1000000"),
+        ("RETAIL_WITHDRAW_REVIEW_ABOVE_FEN", "1000000"),
+    ):
+        monkeypatch.setenv(name, value)
+    reset_settings()
+    db.promoter_accounts.update_one({"_id": PROMOTER}, {"$set": {"available": 300_000}})
+
+
 def notify(url: str, headers: dict[str, str], body: str, times: int) -> list[int]:
     reply = handler("transfer_notify")(http_event(body, headers), {})
     return [reply["statusCode"]] * times
@@ -121,13 +132,7 @@ def test_a_blacklisted_promoter_is_refused(promoter):
 
 
 def test_from_two_thousand_yuan_the_real_name_goes_to_wechat_pay_encrypted(promoter, monkeypatch):
-    for name, value in (
-        ("RETAIL_WITHDRAW_DAY_CAP_FEN", "1000000"),
-        ("RETAIL_WITHDRAW_REVIEW_ABOVE_FEN", "1000000"),
-    ):
-        monkeypatch.setenv(name, value)
-    reset_settings()
-    promoter.promoter_accounts.update_one({"_id": PROMOTER}, {"$set": {"available": 300_000}})
+    allow_big_withdrawals(promoter, monkeypatch)
     assert withdraw(200_000)["code"] == "INVALID_ARGUMENT"  # the real name is needed
     view = withdraw(200_000, real_name="张三")["data"]
     assert view["status"] == "WAIT_USER_CONFIRM"
