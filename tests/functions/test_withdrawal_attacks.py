@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+import retail.referral.withdrawal_bills as B
 import retail.referral.withdrawals as W
 from retail.common.clock import travel
 from retail.common.database import database
@@ -77,7 +78,7 @@ def later(minutes: int = 3) -> Any:
 #    the timer takes the amount out of withdrawing a second time.
 def test_a_crash_after_the_money_left_withdrawing_moves_it_once(promoter, monkeypatch):
     view = withdraw(700)["data"]
-    real = W.mark
+    real = B.mark
 
     def dying(db: Any, openid: str, marker: str, change: Any, condition: Any) -> bool:
         done = real(db, openid, marker, change, condition)
@@ -85,7 +86,7 @@ def test_a_crash_after_the_money_left_withdrawing_moves_it_once(promoter, monkey
             raise RuntimeError("process killed")
         return done
 
-    monkeypatch.setattr(W, "mark", dying)
+    monkeypatch.setattr(B, "mark", dying)
     finish_transfer(view["withdrawal_id"], "FAIL", send=notify)  # the call dies: 500
     monkeypatch.undo()
     sync()  # the timer finishes what the call left
@@ -99,7 +100,7 @@ def test_notification_racing_the_timer_moves_the_money_twice(promoter, monkeypat
     wid = view["withdrawal_id"]
     held: list[tuple[dict[str, str], str]] = []
     finish_transfer(wid, "SUCCESS", send=lambda _u, h, b, _t: held.append((h, b)) or [0])
-    original = W.settle_balance
+    original = B.settle_balance
     first = [True]
 
     def timer_settles(db: Any, withdrawal_id: str) -> None:
@@ -113,7 +114,7 @@ def test_notification_racing_the_timer_moves_the_money_twice(promoter, monkeypat
 
         return original(Proxy(db, "withdrawals", notification_arrives), withdrawal_id)
 
-    monkeypatch.setattr(W, "settle_balance", timer_settles)
+    monkeypatch.setattr(B, "settle_balance", timer_settles)
     with later():
         sync()  # the timer's query says SUCCESS
     assert promoter.withdrawals.find_one({"_id": wid})["state"] == "WITHDRAWN"

@@ -1,5 +1,5 @@
 """WeChat Pay's merchant transfer as the referral package's way to pay promoters
-(referral.withdrawals.Transfers), and its notification (transfer_notify).
+(referral.withdrawal_terms.Transfers), and its notification (transfer_notify).
 
 MCHTRANSFER.BILL.FINISHED is signed and encrypted as payment notifications are; it is sent
 only for a final state (SUCCESS, FAIL, CANCELLED), and applied once by the withdrawal's
@@ -11,7 +11,8 @@ from typing import Any
 
 from retail.common.database import database
 from retail.common.logs import log
-from retail.referral.withdrawals import REFUSED, Bill, Transfers, apply_bill, bill_matches
+from retail.referral.withdrawal_bills import apply_bill, bill_matches
+from retail.referral.withdrawal_terms import REFUSED, Bill, Transfers
 from retail.store import Db
 
 from .config import wechatpay_config

@@ -25,11 +25,11 @@ from .withdrawal_review import (
     review_withdrawal,
     withdrawal_queue,
 )
+from .withdrawal_terms import WithdrawalView
 from .withdrawals import (
     SyncWithdrawals,
     Withdraw,
     WithdrawalsSynced,
-    WithdrawalView,
     sync_withdrawals,
     withdraw,
     withdrawals_in_progress,

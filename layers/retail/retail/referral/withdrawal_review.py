@@ -1,5 +1,6 @@
 """What operators do with promoters' withdrawals: see every one and its state, and decide
-the large ones that wait for review (withdrawals.py holds the promoter's side and the money)."""
+the large ones that wait for review (withdrawals.py holds the promoter's side,
+withdrawal_bills.py the transfer)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from retail.common.models import OUT, STRICT
 from retail.common.operator import Operator, Role
 from retail.store import Db
 
-from .withdrawals import S, Transfers, WithdrawalView, make_bill, settle_balance, view_of
+from .withdrawal_bills import make_bill, settle_balance
+from .withdrawal_terms import S, Transfers, WithdrawalView, view_of
 
 
 class WithdrawalQueue(BaseModel):

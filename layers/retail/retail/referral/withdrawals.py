@@ -4,20 +4,15 @@ Pay's merchant transfer (商家转账, scene 1005 佣金报酬), exactly once (d
 A withdrawal is written first (CLAIMING), then its amount moves from available to withdrawing
 in one conditional update of the promoter's account under a marker naming it: so a crash
 between them is finished by the timer, and two withdrawals at once never take more than was
-available. Then either an operator reviews it (REVIEWING, above RETAIL_WITHDRAW_REVIEW_ABOVE_FEN)
-or its transfer bill is created (TRANSFERRING), `out_bill_no` being the withdrawal's id, so a
-retry is the same bill. WeChat Pay answers WAIT_USER_CONFIRM with the `package_info` that
-wx.requestMerchantTransfer needs; the promoter confirms; WeChat Pay's notification or the
-timer's query ends it: SUCCESS -> WITHDRAWN (withdrawing -> withdrawn), FAIL or CANCELLED
-(unconfirmed bills end after 24 hours) -> RETURNED (back to available, paying any debt
-first). Each end moves the balance once, under its own marker.
+available. Then either an operator reviews it (REVIEWING, above RETAIL_WITHDRAW_REVIEW_ABOVE_FEN,
+withdrawal_review.py) or its transfer bill is created (TRANSFERRING, withdrawal_bills.py), which
+ends it WITHDRAWN or RETURNED. This module holds the promoter's request, its caps, the claim on
+the balance, and the timer that finishes what calls left.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,57 +29,18 @@ from retail.common.errors import (
     error_fields,
     found,
 )
-from retail.common.logs import log, mask_name
+from retail.common.logs import log
 from retail.common.models import OUT, STRICT
 from retail.common.settings import settings
-from retail.common.vocabulary import Word
 from retail.risk import DEVICE_ID, guard_withdrawal, signals_for
 from retail.store import Db
 
-from .balances import account_of, mark, marked, move_balance
+from .balances import account_of, mark, marked
+from .withdrawal_bills import apply_bill, make_bill, settle_balance
+from .withdrawal_terms import OPEN, S, Transfers, WithdrawalState, WithdrawalView, view_of
 
 REAL_NAME_FROM_FEN = 200_000  # WeChat Pay asks the payee's real name from 2,000 yuan
 STUCK = timedelta(minutes=2)  # a step older than this belongs to a call that is gone
-
-
-class WithdrawalState(Word):
-    CLAIMING = "CLAIMING"  # written; its amount not yet taken from the balance
-    REVIEWING = "REVIEWING"  # waits for an operator
-    TRANSFERRING = "TRANSFERRING"  # the transfer bill is being created
-    WAIT_USER_CONFIRM = "WAIT_USER_CONFIRM"  # the promoter confirms in the mini-program
-    WITHDRAWN = "WITHDRAWN"
-    RETURNED = "RETURNED"  # WeChat Pay failed or cancelled it: the money is available again
-    REJECTED = "REJECTED"  # an operator refused it: the money is available again
-    REFUSED = "REFUSED"  # more than was available: nothing was taken
-
-
-S = WithdrawalState
-OPEN = [S.CLAIMING, S.REVIEWING, S.TRANSFERRING, S.WAIT_USER_CONFIRM]
-FINAL_BILL = {"SUCCESS": S.WITHDRAWN, "FAIL": S.RETURNED, "CANCELLED": S.RETURNED}
-REFUSED = "REFUSED"  # WeChat Pay answered an error, no bill state (Bill.fail_reason: its code)
-# Refusals worth waiting out; any other means WeChat Pay will not make this bill.
-TRANSIENT = frozenset({"FREQUENCY_LIMITED", "SYSTEM_ERROR"})
-PAYEE_ERASED = "PAYEE_ERASED"  # our own fail_reason: the payee erased their account
-
-
-@dataclass(frozen=True)
-class Bill:
-    """What WeChat Pay says of a transfer bill."""
-
-    state: str
-    transfer_bill_no: str | None = None
-    package_info: str | None = None
-    fail_reason: str | None = None
-
-
-@dataclass(frozen=True)
-class Transfers:
-    """What the referral package asks of WeChat Pay (payments.WECHAT_PAY_TRANSFERS)."""
-
-    create: Callable[[str, str, int, str | None], Bill]  # out_bill_no, openid, fen, real name
-    query: Callable[[str], Bill | None]  # None: WeChat Pay never heard of it
-    mch_id: str
-    app_id: str
 
 
 class Withdraw(BaseModel):
@@ -96,18 +52,6 @@ class Withdraw(BaseModel):
     device_id: str | None = Field(None, pattern=DEVICE_ID)
 
 
-class WithdrawalView(BaseModel):
-    model_config = OUT
-    withdrawal_id: str
-    amount: int
-    status: WithdrawalState
-    package_info: str | None = Field(None, description="wx.requestMerchantTransfer's package")
-    mch_id: str | None = None
-    app_id: str | None = None
-    fail_reason: str | None = None
-    created_at: datetime
-
-
 class SyncWithdrawals(BaseModel):
     model_config = STRICT
 
@@ -115,20 +59,6 @@ class SyncWithdrawals(BaseModel):
 class WithdrawalsSynced(BaseModel):
     model_config = OUT
     looked_at: int = Field(description="withdrawals finished or asked about at WeChat Pay")
-
-
-def view_of(doc: dict[str, Any], transfers: Transfers | None) -> WithdrawalView:
-    waiting = doc["state"] == S.WAIT_USER_CONFIRM and transfers is not None
-    return WithdrawalView(
-        withdrawal_id=doc["_id"],
-        amount=doc["amount"],
-        status=doc["state"],
-        package_info=doc.get("package_info") if waiting else None,
-        mch_id=transfers.mch_id if waiting and transfers else None,
-        app_id=transfers.app_id if waiting and transfers else None,
-        fail_reason=doc.get("fail_reason"),
-        created_at=doc["created_at"],
-    )
 
 
 def withdraw(
@@ -229,113 +159,6 @@ def _claim(db: Db, doc: dict[str, Any]) -> WithdrawalState:
     return state
 
 
-def make_bill(db: Db, withdrawal_id: str, transfers: Transfers) -> None:
-    """Create (or find again) the transfer bill of a TRANSFERRING withdrawal; WeChat Pay busy
-    leaves it TRANSFERRING for the timer, which asks for the same out_bill_no."""
-    doc = db.withdrawals.find_one({"_id": withdrawal_id, "state": S.TRANSFERRING})
-    if doc is None:
-        return
-    payee = db.users.find_one({"_id": doc["openid"]}, {"erasing": 1})
-    if payee is None or payee.get("erasing"):  # nobody to pay: the money stays on the books
-        apply_bill(db, withdrawal_id, Bill(state="FAIL", fail_reason=PAYEE_ERASED))
-        return
-    try:
-        bill = transfers.query(withdrawal_id) if doc.get("bill_sent") else None
-        # never heard of, or waiting without the package (a query does not give it): the
-        # same out_bill_no asked again is the same bill, package included
-        if bill is None or (bill.state == "WAIT_USER_CONFIRM" and not bill.package_info):
-            db.withdrawals.update_one({"_id": withdrawal_id}, {"$set": {"bill_sent": True}})
-            name = doc.get("real_name")
-            bill = transfers.create(withdrawal_id, doc["openid"], doc["amount"], name)
-        if bill.state == REFUSED:
-            bill = _refused(transfers, withdrawal_id, bill)
-    except UpstreamUnavailable:
-        log("withdrawal_transfer_later", "WARNING", withdrawal_id=withdrawal_id)
-        return
-    apply_bill(db, withdrawal_id, bill)
-
-
-def _refused(transfers: Transfers, withdrawal_id: str, refusal: Bill) -> Bill:
-    """WeChat Pay refused to make the bill. As its documents ask, the bill is looked up
-    before anything else: one it has is what it says; none, and a refusal that is not
-    passing (a limit, a payee WeChat Pay will not pay), ends the withdrawal as failed, so the
-    money is available again. Raises UpstreamUnavailable to try later."""
-    if refusal.fail_reason in TRANSIENT:
-        raise UpstreamUnavailable(f"WeChat Pay: {refusal.fail_reason}")
-    found_bill = transfers.query(withdrawal_id)
-    if found_bill is not None:
-        return found_bill
-    log(
-        "withdrawal_refused_by_wechat_pay",
-        "WARNING",
-        withdrawal_id=withdrawal_id,
-        code=refusal.fail_reason,
-    )
-    return Bill(state="FAIL", fail_reason=refusal.fail_reason)
-
-
-def apply_bill(db: Db, withdrawal_id: str, bill: Bill) -> str:
-    """WeChat Pay's word on a bill (its answer, a query, or its notification): waiting for
-    the promoter, or final. Once per state; returns what was done, for the log."""
-    now = utcnow()
-    if bill.state == "WAIT_USER_CONFIRM" and bill.package_info:
-        moved = db.withdrawals.update_one(
-            {"_id": withdrawal_id, "state": S.TRANSFERRING},
-            {
-                "$set": {
-                    "state": S.WAIT_USER_CONFIRM,
-                    "package_info": bill.package_info,
-                    "transfer_bill_no": bill.transfer_bill_no,
-                    "updated_at": now,
-                }
-            },
-        )
-        return "waiting for the promoter" if moved.modified_count else "unchanged"
-    final = FINAL_BILL.get(bill.state)
-    if final is None:
-        return f"still {bill.state}"
-    db.withdrawals.update_one(
-        {"_id": withdrawal_id, "state": {"$in": [S.TRANSFERRING, S.WAIT_USER_CONFIRM]}},
-        {
-            "$set": {
-                "state": final,
-                "fail_reason": bill.fail_reason,
-                "transfer_bill_no": bill.transfer_bill_no,
-                "balance_due": True,
-                "updated_at": now,
-                "ended_at": now,
-            }
-        },
-    )
-    settle_balance(db, withdrawal_id)
-    return str(final)
-
-
-def settle_balance(db: Db, withdrawal_id: str) -> None:
-    """An ended withdrawal's amount leaves withdrawing once: into withdrawn, or back to
-    available (debt first) for one returned or rejected."""
-    doc = db.withdrawals.find_one({"_id": withdrawal_id, "balance_due": True})
-    if doc is None:
-        return
-    openid, amount = doc["openid"], doc["amount"]
-    marker = f"ops.{withdrawal_id}_end"
-    if doc["state"] == S.WITHDRAWN:
-        mark(db, openid, marker, {"withdrawing": -amount, "withdrawn": amount}, {})
-    else:  # back to the promoter: out of withdrawing, then credited (any debt paid first)
-        mark(db, openid, f"{marker}_out", {"withdrawing": -amount}, {})
-        move_balance(db, openid, marker, amount)
-    db.withdrawals.update_one(
-        {"_id": withdrawal_id},
-        {"$unset": {"balance_due": "", "real_name": ""}, "$set": {"payee": _payee(doc)}},
-    )
-
-
-def _payee(doc: dict[str, Any]) -> str | None:
-    """What the quarterly report keeps of a real name WeChat Pay was given: masked."""
-    name = doc.get("real_name")
-    return mask_name(name) if name else doc.get("payee")
-
-
 def sync_withdrawals(
     cmd: SyncWithdrawals, *, transfers: Transfers, db: Db | None = None, limit: int = 100
 ) -> WithdrawalsSynced:
@@ -365,12 +188,6 @@ def sync_withdrawals(
     for doc in db.withdrawals.find({"balance_due": True}, {"_id": 1}, limit=limit):
         settle_balance(db, doc["_id"])
     return WithdrawalsSynced(looked_at=looked)
-
-
-def bill_matches(db: Db, out_bill_no: str, openid: Any, amount: Any) -> bool:
-    """Whether WeChat Pay's word names one of our withdrawals, to its payee and amount."""
-    doc = db.withdrawals.find_one({"_id": out_bill_no}, {"openid": 1, "amount": 1})
-    return doc is not None and doc["openid"] == openid and doc["amount"] == amount
 
 
 def _finish(db: Db, doc: dict[str, Any], transfers: Transfers) -> None:
