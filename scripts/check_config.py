@@ -4,7 +4,8 @@
 
 Reads the settings as a function would (the shell, else `.env`): every setting of
 retail.common.production present and well formed, key files readable, notify URLs https,
-the store reachable within RETAIL_DB_SERVER_SELECTION_TIMEOUT_MS, and every timer of
+the store reachable within RETAIL_DB_SERVER_SELECTION_TIMEOUT_MS with its indexes and no
+goods on sale that the payment mode may not collect for (二清), and every timer of
 serverless.yml a valid SCF cron. Prints one line per problem (never a secret's value) and
 exits 1 if there is any, 0 when all checks pass.
 """
@@ -74,7 +75,8 @@ def setting_problems() -> Iterator[Problem]:
     if config.RETAIL_ALLOW_EMBEDDED_STORE:
         yield "RETAIL_ALLOW_EMBEDDED_STORE", "is for tests only; unset it"
     for required in PRODUCTION_SETTINGS:
-        if not getattr(config, required.name):
+        needed = config.payment_mode in required.modes
+        if needed and not getattr(config, required.name):
             yield required.name, f"is not set ({required.why})"
     for name in ("RETAIL_RATE_LIMITS", "RETAIL_RISK_LIMITS"):
         try:
@@ -155,6 +157,23 @@ def store_problems() -> Iterator[Problem]:
     else:
         for index in lacking:  # every query is served by an index: scripts/init_db.py
             yield "RETAIL_DB_URI", f"the store lacks the index {index} (run scripts/init_db.py)"
+        if not lacking:
+            yield from sale_problems(database())
+
+
+def sale_problems(db: Any) -> Iterator[Problem]:
+    """Goods on sale whose money the payment mode would collect for someone else (二清) or
+    could not send to their merchant (catalog.payees): merchant_save takes them off sale."""
+    from retail.catalog import sale_refusal
+
+    for merchant in db.merchants.find({}):
+        refusal = sale_refusal(merchant)
+        on_sale = {"merchant_id": merchant["_id"], "status": "ON_SALE"}
+        if refusal and db.products.find_one(on_sale, {"_id": 1}) is not None:
+            yield (
+                "RETAIL_PAYMENT_MODE",
+                f"merchant {merchant['_id']} has goods on sale, but {refusal}",
+            )
 
 
 def main() -> int:

@@ -10,12 +10,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import threading
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -29,41 +23,10 @@ from retail.payments.transport import Response
 from retail.store import upserted
 
 from .platform_journal import record
-from .wechatpay_keys import encrypt_resource, sandbox_material
+from .wechatpay_marketplace import marketplace_answer
+from .wechatpay_wire import Sender, answer, deliver, notification, now, public, sandbox_keys
 
-CST = timezone(timedelta(hours=8))
-
-# Sends a notification (url, headers, body, times) and returns the statuses our side answered.
 TRANSFERS = "/v3/fund-app/mch-transfer/transfer-bills"
-Sender = Callable[[str, dict[str, str], str, int], list[int]]
-
-
-def _material() -> dict[str, Any]:
-    config = wechatpay_config()
-    assert config.sandbox_dir is not None, "the sandbox runs only in WECHATPAY_MODE=sandbox"
-    return sandbox_material(config.sandbox_dir)
-
-
-def signed_headers(body: str) -> dict[str, str]:
-    """Wechatpay-* headers as WeChat Pay sends them, signed with the sandbox platform key."""
-    material = _material()
-    timestamp, once = str(int(time.time())), crypto.nonce()
-    signature = crypto.sign(
-        crypto.load_private_key(material["platform_key"]), timestamp, once, body
-    )
-    return {
-        "wechatpay-timestamp": timestamp,
-        "wechatpay-nonce": once,
-        "wechatpay-signature": signature,
-        "wechatpay-serial": material["public_key_id"],
-        "wechatpay-signature-type": crypto.SCHEMA,
-        "content-type": "application/json",
-    }
-
-
-def _answer(status: int, payload: dict[str, Any] | None) -> Response:
-    body = json.dumps(payload, ensure_ascii=False) if payload is not None else ""
-    return Response(status, signed_headers(body), body)
 
 
 class SandboxTransport:
@@ -71,23 +34,26 @@ class SandboxTransport:
         """Answer as WeChat Pay would, and record the call in the platform journal."""
         route, _, query = path.partition("?")
         payload = json.loads(body) if body else {}
-        answer = self._answer(method, path, body, headers)
-        said = json.loads(answer.body) if answer.body else {}
+        reply = self._respond(method, path, body, headers)
+        said = json.loads(reply.body) if reply.body else {}
         record(
             method,
             route,
             {k: v[0] for k, v in parse_qs(query).items()},
             payload or None,
-            answer.status,
+            reply.status,
             {"code": said.get("code")} if isinstance(said, dict) and "code" in said else {},
         )
-        return answer
+        return reply
 
-    def _answer(self, method: str, path: str, body: str, headers: dict[str, str]) -> Response:
+    def _respond(self, method: str, path: str, body: str, headers: dict[str, str]) -> Response:
         if not self._genuine(method, path, body, headers):
-            return _answer(401, {"code": "SIGN_ERROR", "message": "bad merchant signature"})
+            return answer(401, {"code": "SIGN_ERROR", "message": "bad merchant signature"})
         route, _, _query = path.partition("?")
         payload = json.loads(body) if body else {}
+        marketplace = marketplace_answer(method, route, payload)
+        if marketplace is not None:
+            return marketplace
         if method == "POST" and route == "/v3/pay/transactions/jsapi":
             return self._prepay(payload)
         if method == "POST" and route.startswith("/v3/pay/transactions/out-trade-no/"):
@@ -102,10 +68,10 @@ class SandboxTransport:
             return self._lookup({"_id": "transfer:" + route.rsplit("/", 1)[1]}, "NOT_FOUND")
         if method == "GET" and route.startswith("/v3/refund/domestic/refunds/"):
             return self._lookup({"_id": "refund:" + route.rsplit("/", 1)[1]}, "RESOURCE_NOT_EXISTS")
-        return _answer(404, {"code": "NOT_FOUND", "message": f"no sandbox route {path}"})
+        return answer(404, {"code": "NOT_FOUND", "message": f"no sandbox route {path}"})
 
     def _genuine(self, method: str, path: str, body: str, headers: dict[str, str]) -> bool:
-        material = _material()
+        material = sandbox_keys()
         auth = crypto.parse_authorization(headers.get("Authorization", ""))
         return (
             auth.get("mchid") == material["mchid"]
@@ -145,8 +111,8 @@ class SandboxTransport:
         )
         record = upserted(record)
         if record["trade_state"] == "SUCCESS":
-            return _answer(400, {"code": "ORDERPAID", "message": "该订单已支付"})
-        return _answer(200, {"prepay_id": record["prepay_id"]})
+            return answer(400, {"code": "ORDERPAID", "message": "该订单已支付"})
+        return answer(200, {"prepay_id": record["prepay_id"]})
 
     def _close(self, out_trade_no: str) -> Response:
         """NOTPAY -> CLOSED; a paid transaction stays paid (and says so)."""
@@ -158,20 +124,20 @@ class SandboxTransport:
         )
         record = store.find_one({"_id": key}, {"trade_state": 1})
         if record is None:
-            return _answer(404, {"code": "ORDER_NOT_EXIST", "message": "订单不存在"})
+            return answer(404, {"code": "ORDER_NOT_EXIST", "message": "订单不存在"})
         if record["trade_state"] == "SUCCESS":
-            return _answer(400, {"code": "ORDERPAID", "message": "该订单已支付"})
-        return _answer(204, None)
+            return answer(400, {"code": "ORDERPAID", "message": "该订单已支付"})
+        return answer(204, None)
 
     def _refund(self, payload: dict[str, Any]) -> Response:
         paid = database().sandbox_wechatpay.find_one(
             {"_id": "pay:" + payload["out_trade_no"], "trade_state": "SUCCESS"}
         )
         if paid is None:
-            return _answer(404, {"code": "RESOURCE_NOT_EXISTS", "message": "订单不存在"})
+            return answer(404, {"code": "RESOURCE_NOT_EXISTS", "message": "订单不存在"})
         refused = _refund_refused(paid, payload)
         if refused:
-            return _answer(400, {"code": "INVALID_REQUEST", "message": refused})
+            return answer(400, {"code": "INVALID_REQUEST", "message": refused})
         record = database().sandbox_wechatpay.find_one_and_update(
             {"_id": "refund:" + payload["out_refund_no"]},
             {
@@ -184,14 +150,14 @@ class SandboxTransport:
                     "status": "PROCESSING",
                     "amount": payload["amount"],
                     "notify_url": payload.get("notify_url"),
-                    "create_time": _now(),
+                    "create_time": now(),
                 }
             },
             upsert=True,
             return_document=ReturnDocument.AFTER,
         )
         record = upserted(record)
-        return _answer(200, _public(record))
+        return answer(200, public(record))
 
     def _transfer(self, payload: dict[str, Any]) -> Response:
         """A merchant transfer bill (pay.weixin.qq.com/doc/v3/merchant/4012716434): checked as
@@ -199,7 +165,7 @@ class SandboxTransport:
         and it waits for the payee (WAIT_USER_CONFIRM) with its package_info."""
         refused = _transfer_refused(payload)
         if refused:
-            return _answer(400, {"code": "PARAM_ERROR", "message": refused})
+            return answer(400, {"code": "PARAM_ERROR", "message": refused})
         key = "transfer:" + payload["out_bill_no"]
         asked = {k: payload.get(k) for k in ("openid", "transfer_amount", "appid")}
         store = database().sandbox_wechatpay
@@ -212,9 +178,9 @@ class SandboxTransport:
                 "transfer_bill_no": "1330" + secrets.token_hex(14),
                 "state": "WAIT_USER_CONFIRM",
                 "package_info": "ABBQO+oYAAABAAAAAAAk" + secrets.token_hex(16),
-                "mch_id": _material()["mchid"],
-                "create_time": _now(),
-                "update_time": _now(),
+                "mch_id": sandbox_keys()["mchid"],
+                "create_time": now(),
+                "update_time": now(),
                 "notify_url": payload.get("notify_url"),
                 **asked,
             }
@@ -223,15 +189,15 @@ class SandboxTransport:
             except DuplicateKeyError:
                 record = store.find_one({"_id": key}) or record
         if any(record.get(k) != v for k, v in asked.items()):
-            return _answer(400, {"code": "INVALID_REQUEST", "message": "单号已存在但信息不一致"})
+            return answer(400, {"code": "INVALID_REQUEST", "message": "单号已存在但信息不一致"})
         shown = ("out_bill_no", "transfer_bill_no", "create_time", "state", "package_info")
-        return _answer(200, {k: record[k] for k in shown if k in record})
+        return answer(200, {k: record[k] for k in shown if k in record})
 
     def _lookup(self, query: dict[str, Any], missing: str) -> Response:
         record = database().sandbox_wechatpay.find_one(query)
         if record is None:
-            return _answer(404, {"code": missing, "message": "不存在"})
-        return _answer(200, _public(record))
+            return answer(404, {"code": missing, "message": "不存在"})
+        return answer(200, public(record))
 
 
 def _refund_refused(paid: dict[str, Any], payload: dict[str, Any]) -> str | None:
@@ -256,35 +222,6 @@ def _refund_refused(paid: dict[str, Any], payload: dict[str, Any]) -> str | None
     return None
 
 
-def _public(record: dict[str, Any]) -> dict[str, Any]:
-    hidden = {"_id", "kind", "notify_url", "prepay_id"}
-    if record.get("kind") == "transfer":
-        hidden.add("package_info")
-    return {k: v for k, v in record.items() if k not in hidden}
-
-
-def _now() -> str:
-    return datetime.now(CST).isoformat(timespec="seconds")
-
-
-def notification(
-    event_type: str, original_type: str, resource: dict[str, Any], summary: str
-) -> tuple[dict[str, str], str]:
-    """(headers, body) of a signed, encrypted notification, exactly as WeChat Pay sends one."""
-    envelope = {
-        "id": "EV-" + secrets.token_hex(10),
-        "create_time": _now(),
-        "resource_type": "encrypt-resource",
-        "event_type": event_type,
-        "summary": summary,
-        "resource": encrypt_resource(
-            resource, _material()["apiv3_key"], original_type, original_type
-        ),
-    }
-    body = json.dumps(envelope, ensure_ascii=False)
-    return signed_headers(body), body
-
-
 def pay(out_trade_no: str, duplicates: int = 1, send: Sender | None = None) -> list[int]:
     """The buyer pays: the transaction succeeds and its notification is sent `duplicates` times
     at once to our notify_url. Returns the HTTP statuses our endpoint answered (0: no answer).
@@ -296,7 +233,7 @@ def pay(out_trade_no: str, duplicates: int = 1, send: Sender | None = None) -> l
                 "trade_state": "SUCCESS",
                 "trade_state_desc": "支付成功",
                 "transaction_id": "42" + secrets.token_hex(13),
-                "success_time": _now(),
+                "success_time": now(),
                 "bank_type": "OTHERS",
             }
         },
@@ -306,7 +243,7 @@ def pay(out_trade_no: str, duplicates: int = 1, send: Sender | None = None) -> l
     if record is None or record["trade_state"] != "SUCCESS":
         raise LookupError(f"no sandbox payment for {out_trade_no}")
     resource = {
-        **_public(record),
+        **public(record),
         "amount": {
             **record["amount"],
             "payer_total": record["amount"]["total"],
@@ -323,12 +260,12 @@ def complete_refund(
     """WeChat Pay finishes a refund (SUCCESS, ABNORMAL or CLOSED) and notifies us."""
     record = database().sandbox_wechatpay.find_one_and_update(
         {"_id": "refund:" + out_refund_no},
-        {"$set": {"status": status, "success_time": _now()}},
+        {"$set": {"status": status, "success_time": now()}},
         return_document=ReturnDocument.AFTER,
     )
     if record is None:
         raise LookupError(f"no sandbox refund {out_refund_no}")
-    resource = {"mchid": wechatpay_config().mchid, **_public(record), "refund_status": status}
+    resource = {"mchid": wechatpay_config().mchid, **public(record), "refund_status": status}
     headers, body = notification(f"REFUND.{status}", "refund", resource, "退款结果")
     return (send or deliver)(record["notify_url"], headers, body, 1)
 
@@ -352,7 +289,9 @@ def _transfer_refused(payload: dict[str, Any]) -> str | None:
     if amount >= 200_000:
         sealed = str(payload.get("user_name") or "")
         try:
-            crypto.decrypt_sensitive(crypto.load_private_key(_material()["platform_key"]), sealed)
+            crypto.decrypt_sensitive(
+                crypto.load_private_key(sandbox_keys()["platform_key"]), sealed
+            )
         except (TypeError, ValueError):
             return "转账金额 >= 2,000 元时 user_name 必填, 用微信支付公钥加密"
     return None
@@ -366,7 +305,7 @@ def finish_transfer(out_bill_no: str, state: str, send: Sender | None = None) ->
     fail = {"fail_reason": "OVERDUE_CLOSE"} if state == "FAIL" else {}
     record = database().sandbox_wechatpay.find_one_and_update(
         {"_id": "transfer:" + out_bill_no},
-        {"$set": {"state": state, "update_time": _now(), **fail}},
+        {"$set": {"state": state, "update_time": now(), **fail}},
         return_document=ReturnDocument.AFTER,
     )
     if record is None:
@@ -390,26 +329,3 @@ def finish_transfer(out_bill_no: str, state: str, send: Sender | None = None) ->
         "MCHTRANSFER.BILL.FINISHED", "mch_payment", resource, "商家转账单据终态通知"
     )
     return (send or deliver)(record["notify_url"], headers, body, 1)
-
-
-def deliver(url: str, headers: dict[str, str], body: str, times: int) -> list[int]:
-    statuses: list[int] = []
-
-    def post() -> None:
-        request = urllib.request.Request(url, data=body.encode(), method="POST", headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=10) as reply:
-                statuses.append(reply.status)
-        except urllib.error.HTTPError as error:
-            statuses.append(error.code)
-        except (urllib.error.URLError, OSError):
-            statuses.append(
-                0
-            )  # nobody answered: WeChat Pay would retry, reconciliation will see it
-
-    senders = [threading.Thread(target=post) for _ in range(times)]
-    for sender in senders:
-        sender.start()
-    for sender in senders:
-        sender.join()
-    return statuses

@@ -1,7 +1,8 @@
-from retail.catalog import SaveMerchant, save_merchant
+from retail.catalog import MerchantSaved, SaveMerchant
 from retail.core import Caller, cloud_function
+from retail.payments import save_merchant_account
 
 
-@cloud_function(SaveMerchant, response=SaveMerchant, auth="operator")
-def main_handler(cmd: SaveMerchant, caller: Caller) -> SaveMerchant:
-    return save_merchant(cmd, operator=caller.require_operator("admin"))
+@cloud_function(SaveMerchant, response=MerchantSaved, auth="operator")
+def main_handler(cmd: SaveMerchant, caller: Caller) -> MerchantSaved:
+    return save_merchant_account(cmd, operator=caller.require_operator("admin"))

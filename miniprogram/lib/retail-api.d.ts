@@ -3,7 +3,7 @@
 
 export type ErrorCode = "INVALID_ARGUMENT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "OUT_OF_STOCK" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "UPSTREAM_UNAVAILABLE" | "UNAVAILABLE" | "INTERNAL";
 
-export type ErrorReason = "CONSENT_REQUIRED" | "RISK_BLOCKED" | "NEW_ACCOUNT" | "METRIC_NOT_RECORDED" | "STORE_UNREACHABLE" | "DAY_NOT_ENDED" | "GROUP_NOT_FORMED" | "PARCELS_WAITING" | "ALREADY_ANSWERED" | "PLATFORM_ONLY" | "ORDERS_OPEN" | "PICKUP_CODE_SHARED" | "CONTENT_RISKY" | "CONFIRM_AT_WECHAT";
+export type ErrorReason = "CONSENT_REQUIRED" | "RISK_BLOCKED" | "NEW_ACCOUNT" | "METRIC_NOT_RECORDED" | "STORE_UNREACHABLE" | "DAY_NOT_ENDED" | "GROUP_NOT_FORMED" | "PARCELS_WAITING" | "ALREADY_ANSWERED" | "PLATFORM_ONLY" | "ORDERS_OPEN" | "PICKUP_CODE_SHARED" | "CONTENT_RISKY" | "CONFIRM_AT_WECHAT" | "MERCHANT_NOT_PAYABLE";
 
 export interface ErrorDetails {
   reason?: ErrorReason;
@@ -521,12 +521,27 @@ export type MembershipEntry = {
   days: number;
 };
 
+export type MerchantSaved = {
+  merchant_id: string;
+  name: string;
+  commission_rate_bp: number;
+  status: string;
+  own: boolean;
+  payee: PayeeView | null;
+  /** why its goods may not be on sale, if so */
+  sale_refusal: string | null;
+  /** its products this save took off sale */
+  taken_off_sale: number;
+};
+
 export type MerchantView = {
   merchant_id: string;
   name: string;
   commission_rate_bp: number;
   status: string;
   own: boolean;
+  /** its 二级商户 at WeChat Pay, if any */
+  payee: PayeeView | null;
   /** its stores, by name */
   stores: Array<StoreName>;
 };
@@ -765,6 +780,15 @@ export type ParcelRefundStatus = "REFUNDING" | "REFUNDED";
 
 /** One merchant's share of an order on its way: waiting, handed to a carrier, arrived. */
 export type ParcelStatus = "WAITING" | "SHIPPED" | "DELIVERED";
+
+export type PayeeState = "ACTIVE" | "APPLYING" | "REFUSED" | "UNCHECKED";
+
+export type PayeeView = {
+  sub_mchid: string;
+  state: PayeeState;
+  wechatpay_state: string | null;
+  checked_at: string | null;
+};
 
 /** Exactly what wx.requestPayment takes (field names as WeChat spells them). */
 export type PaymentParams = {
@@ -1112,15 +1136,10 @@ export type SaveMerchant = {
   status?: "ACTIVE" | "SUSPENDED";
   /** the platform's own merchant (自营), which sells memberships; left as it is when not given */
   own?: boolean | null;
-};
-
-export type SaveMerchantAnswer = {
-  merchant_id: string;
-  name: string;
-  commission_rate_bp: number;
-  status: "ACTIVE" | "SUSPENDED";
-  /** the platform's own merchant (自营), which sells memberships; left as it is when not given */
-  own: boolean | null;
+  /** its 二级商户号 at WeChat Pay (marketplace mode: asked before it is kept); left as it is when not given */
+  sub_mchid?: string | null;
+  /** the 业务申请编号 of its application at WeChat Pay, asked for its state */
+  out_request_no?: string | null;
 };
 
 /** A product and its SKUs; new SKUs get their opening stock, existing stock is kept, and a SKU left out is retired (no longer sold, its available stock written off). */
@@ -1742,7 +1761,7 @@ export declare namespace merchant_list {
 
 export declare namespace merchant_save {
   export type Request = SaveMerchant;
-  export type Data = SaveMerchantAnswer;
+  export type Data = MerchantSaved;
 }
 
 export declare namespace metrics_show {

@@ -35,6 +35,7 @@ def complete(tmp_path) -> dict[str, str]:
     env = {r.name: f"value-{r.name.lower()}" for r in PRODUCTION_SETTINGS}
     env.update(
         RETAIL_ENV="prod",
+        RETAIL_PAYMENT_MODE="direct",
         RETAIL_DB_URI=f"mongodb://127.0.0.1:{closed_port()}/retail?directConnection=true",
         RETAIL_SESSION_SECRET="a-session-secret-of-at-least-32-bytes!",
         RETAIL_PSEUDONYM_SECRET="a-pseudonym-key-of-at-least-32-bytes!!",
@@ -73,7 +74,21 @@ def failed(result: subprocess.CompletedProcess[str]) -> set[str]:
 def test_an_empty_production_environment_names_every_missing_setting(tmp_path):
     result = check({"RETAIL_ENV": "prod"}, cwd=tmp_path)
     assert result.returncode == 1
-    assert {r.name for r in PRODUCTION_SETTINGS} <= failed(result)
+    assert {r.name for r in PRODUCTION_SETTINGS if "direct" in r.modes} <= failed(result)
+    assert "RETAIL_PAYMENT_MODE" in failed(result)  # no default in production: it is a choice
+    assert "WECHATPAY_SP_MCHID" not in failed(result)
+
+
+def test_each_payment_mode_needs_its_own_merchant_account(complete, tmp_path):
+    complete.pop("WECHATPAY_SP_MCHID")
+    assert failed(check(complete, "--no-store", cwd=tmp_path)) == set()
+    complete.update(RETAIL_PAYMENT_MODE="marketplace")
+    result = check(complete, "--no-store", cwd=tmp_path)
+    assert failed(result) == {"WECHATPAY_SP_MCHID"}
+    assert "平台收付通" in result.stdout
+    complete.update(WECHATPAY_SP_MCHID="1900000100")
+    complete.pop("WECHATPAY_MCHID")
+    assert failed(check(complete, "--no-store", cwd=tmp_path)) == set()
 
 
 def test_a_complete_environment_passes_without_the_store(complete, tmp_path):
@@ -160,3 +175,29 @@ def test_a_store_without_the_projects_indexes_is_named_until_init_db_runs(tmp_pa
     )
     assert init.returncode == 0, init.stderr
     assert "the store lacks" not in check(env, cwd=tmp_path).stdout
+
+
+def test_goods_on_sale_that_the_payment_mode_would_collect_for_another_are_named(
+    complete, tmp_path
+):
+    """A shop seeded in dev (every merchant sells there) deployed in direct mode: two of its
+    merchants are not the platform's own, so their money would pass through its account."""
+    store = {"RETAIL_DB_URI": f"sqlite:///{tmp_path}/store.db"}
+    for script in (["init_db.py"], ["seed.py", str(ROOT / "infra" / "seed" / "demo.json")]):
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / script[0]), *script[1:]],
+            env={"PATH": os.environ["PATH"], "RETAIL_ENV": "dev", **store},
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+    complete.update(store, RETAIL_ALLOW_EMBEDDED_STORE="yes")
+    result = check(complete, cwd=tmp_path)
+    named = [line for line in result.stdout.splitlines() if "RETAIL_PAYMENT_MODE" in line]
+    assert len(named) == 2 and all("二清" in line for line in named), result.stdout
+    assert {"m-dianfeng", "m-huaxia"} == {line.split()[3] for line in named}
+    complete.update(RETAIL_PAYMENT_MODE="marketplace", WECHATPAY_SP_MCHID="1900000100")
+    named = [line for line in check(complete, cwd=tmp_path).stdout.splitlines() if "sale" in line]
+    assert len(named) == 3 and all("sub_mchid" in line for line in named)  # own ones too

@@ -274,7 +274,7 @@ def test_probe_inputs_never_500(promoter):
 
 def test_a_notification_naming_another_payee_or_amount_changes_nothing(promoter):
     from retail.payments.config import wechatpay_config
-    from retail_dev.wechatpay_sandbox import notification
+    from retail_dev.wechatpay_wire import notification
 
     view = withdraw(500)["data"]
     genuine = {

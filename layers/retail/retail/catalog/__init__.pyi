@@ -1,4 +1,5 @@
 from .back_office import (
+    MerchantSaved,
     ProductStatus,
     PublishProduct,
     SaveMerchant,
@@ -9,6 +10,7 @@ from .back_office import (
 )
 from .browse import Browse, BrowsePage, browse_catalog
 from .catalog_file import CatalogFile
+from .payees import Payee, PayeeState, PayeeView, sale_refusal
 from .product import ProductDetail, ShowProduct, show_product
 from .sales import count_sale, forget_counted, total_sales
 from .seed import load_catalog, write_off_retired
@@ -17,6 +19,10 @@ __all__ = [
     "Browse",
     "BrowsePage",
     "CatalogFile",
+    "MerchantSaved",
+    "Payee",
+    "PayeeState",
+    "PayeeView",
     "ProductDetail",
     "ProductStatus",
     "PublishProduct",
@@ -28,6 +34,7 @@ __all__ = [
     "forget_counted",
     "load_catalog",
     "publish_product",
+    "sale_refusal",
     "save_merchant",
     "save_product",
     "show_product",

@@ -11,13 +11,23 @@ from pydantic import BaseModel, ConfigDict, Field
 from retail.common.audit import record_audit, save_audited
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.errors import Conflict, Forbidden, NotFound, Reason, found
+from retail.common.errors import Conflict, Forbidden, InvalidArgument, NotFound, Reason, found
 from retail.common.models import ID, OUT, STRICT
 from retail.common.operator import Operator, Role
+from retail.common.settings import settings
 from retail.common.vocabulary import SaleStatus
 from retail.store import Db
 
 from .catalog_file import ProductEntry, SkuEntry
+from .payees import (
+    MARKETPLACE_COMMISSION_CAP_BP,
+    SUB_MCHID,
+    Payee,
+    PayeeView,
+    require_sellable,
+    sale_refusal,
+    take_off_sale,
+)
 from .seed import write_off_retired, write_product
 
 
@@ -44,6 +54,29 @@ class SaveMerchant(BaseModel):
         description="the platform's own merchant (自营), which sells memberships; left as it "
         "is when not given",
     )
+    sub_mchid: str | None = Field(
+        None,
+        pattern=SUB_MCHID,
+        description="its 二级商户号 at WeChat Pay (marketplace mode: asked before it is kept); "
+        "left as it is when not given",
+    )
+    out_request_no: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_-]{1,124}$",
+        description="the 业务申请编号 of its application at WeChat Pay, asked for its state",
+    )
+
+
+class MerchantSaved(BaseModel):
+    model_config = OUT
+    merchant_id: str
+    name: str
+    commission_rate_bp: int
+    status: str
+    own: bool
+    payee: PayeeView | None
+    sale_refusal: str | None = Field(description="why its goods may not be on sale, if so")
+    taken_off_sale: int = Field(description="its products this save took off sale")
 
 
 class SaveSku(SkuEntry):
@@ -67,10 +100,14 @@ class SaveProduct(ProductEntry):
 def publish_product(
     cmd: PublishProduct, *, operator: Operator, db: Db | None = None
 ) -> ProductStatus:
+    """Raises NotFound, or Conflict (MERCHANT_NOT_PAYABLE) putting on sale what the payment
+    mode does not let its merchant sell (catalog.payees)."""
     db = db if db is not None else database()
     product = db.products.find_one({"_id": cmd.product_id})
     if product is None or not operator.manages(product["merchant_id"]):
         raise NotFound(f"no product {cmd.product_id!r}")
+    if cmd.on_sale:
+        require_sellable(found(db.merchants.find_one({"_id": product["merchant_id"]}), "merchant"))
     status = SaleStatus.ON_SALE if cmd.on_sale else SaleStatus.OFF_SALE
     db.products.update_one(
         {"_id": cmd.product_id}, {"$set": {"status": status, "updated_at": utcnow()}}
@@ -86,19 +123,49 @@ def publish_product(
     return ProductStatus(product_id=cmd.product_id, status=status)
 
 
-def save_merchant(cmd: SaveMerchant, *, operator: Operator, db: Db | None = None) -> SaveMerchant:
+def save_merchant(
+    cmd: SaveMerchant, *, operator: Operator, payee: Payee | None, db: Db | None = None
+) -> MerchantSaved:
+    """Create or change a merchant; `payee` is its sub-merchant as WeChat Pay described it
+    (payments.sub_merchants asks), None to keep what it has. A merchant that may no longer
+    sell in the payment mode has its products taken off sale (catalog.payees). Raises
+    InvalidArgument: a commission above what profit sharing may take in marketplace mode."""
     operator.require(Role.ADMIN, what="save merchants")
+    if (
+        settings().payment_mode == "marketplace"
+        and cmd.commission_rate_bp > MARKETPLACE_COMMISSION_CAP_BP
+    ):
+        raise InvalidArgument(
+            f"WeChat Pay's profit sharing takes at most {MARKETPLACE_COMMISSION_CAP_BP} basis "
+            "points of a sub-order in marketplace mode",
+            path="commission_rate_bp",
+        )
     db = db if db is not None else database()
+    fields = cmd.model_dump(exclude_none=True, exclude={"sub_mchid", "out_request_no"})
+    if payee is not None:
+        fields["payee"] = payee
     save_audited(
         db,
         operator,
         "merchant_save",
         "merchants",
         cmd.merchant_id,
-        cmd.model_dump(exclude_none=True),
+        fields,
         on_insert={"created_at": utcnow()},
     )
-    return cmd
+    merchant = found(db.merchants.find_one({"_id": cmd.merchant_id}), "merchant")
+    taken = take_off_sale(db, merchant, operator)
+    shown = merchant.get("payee")
+    return MerchantSaved(
+        merchant_id=merchant["_id"],
+        name=merchant["name"],
+        commission_rate_bp=merchant["commission_rate_bp"],
+        status=merchant["status"],
+        own=bool(merchant.get("own")),
+        payee=PayeeView(**shown) if shown else None,
+        sale_refusal=sale_refusal(merchant),
+        taken_off_sale=taken,
+    )
 
 
 def save_product(cmd: SaveProduct, *, operator: Operator, db: Db | None = None) -> ProductStatus:
@@ -108,7 +175,7 @@ def save_product(cmd: SaveProduct, *, operator: Operator, db: Db | None = None) 
     db = db if db is not None else database()
     if not operator.manages(cmd.merchant_id):
         raise Forbidden("a merchant saves only its own products")
-    merchant = db.merchants.find_one({"_id": cmd.merchant_id}, {"own": 1})
+    merchant = db.merchants.find_one({"_id": cmd.merchant_id})
     if merchant is None:
         raise NotFound(f"no merchant {cmd.merchant_id!r}")
     if cmd.membership and not (operator.kind == Role.ADMIN and merchant.get("own")):
@@ -131,7 +198,7 @@ def save_product(cmd: SaveProduct, *, operator: Operator, db: Db | None = None) 
     if before is not None and not operator.manages(before["merchant_id"]):
         raise NotFound(f"no product {cmd.product_id!r}")
     rank = before["rank"] if before else db.products.estimated_document_count()
-    write_product(db, cmd, rank, utcnow())
+    write_product(db, cmd, rank, utcnow(), sellable=sale_refusal(merchant) is None)
     after = found(db.products.find_one({"_id": cmd.product_id}), "product")
     record_audit(db, operator, "product_save", cmd.product_id, before, after)
     write_off_retired(db, [cmd.product_id], operator)

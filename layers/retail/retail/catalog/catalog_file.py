@@ -71,7 +71,7 @@ def _text(path: str, value: str) -> None:
 
 
 class MerchantEntry(FileEntry):
-    KEPT_BESIDE = frozenset({"status", "created_at"})
+    KEPT_BESIDE = frozenset({"status", "created_at", "payee"})  # payee: merchant_save asks
     merchant_id: str = ID
     name: str = Field(min_length=1, max_length=100)
     commission_rate_bp: int = Field(ge=0, le=10_000)

@@ -20,6 +20,7 @@ from retail.inventory import write_off_available
 from retail.store import Db
 
 from .catalog_file import CatalogFile, ProductEntry
+from .payees import sale_refusal
 from .stock import CENTRAL, PRESALE
 
 # Who the audit log names for what loading a catalogue file changed.
@@ -68,8 +69,13 @@ def load_catalog(raw: Any, db: Db) -> dict[str, int]:
         db.categories.update_one(
             {"_id": c.category_id}, {"$set": {**c.model_dump(), "rank": rank}}, upsert=True
         )
+    merchants = {p.merchant_id for p in catalog.products}
+    sellable = {
+        m["_id"]: sale_refusal(m) is None
+        for m in db.merchants.find({"_id": {"$in": sorted(merchants)}})
+    }
     for rank, p in enumerate(catalog.products):
-        write_product(db, p, rank, now)
+        write_product(db, p, rank, now, sellable=sellable.get(p.merchant_id, False))
     retired = write_off_retired(db, [p.product_id for p in catalog.products], CATALOGUE_FILE)
     product_of = {sku.sku_id: p.product_id for p in catalog.products for sku in p.skus}
     for deal in catalog.group_deals:
@@ -102,10 +108,11 @@ def load_catalog(raw: Any, db: Db) -> dict[str, int]:
     }
 
 
-def write_product(db: Db, product: ProductEntry, rank: int, now: Any) -> None:
+def write_product(db: Db, product: ProductEntry, rank: int, now: Any, *, sellable: bool) -> None:
     """Write the product whole: its SKUs and their opening stock first, then the product
     document, which is what puts them on sale (a SKU is sold only while it is in the
-    product's `sku_ids`). SKUs the product no longer lists, and no other product has taken
+    product's `sku_ids`); a new product of a merchant that may not sell starts off sale
+    (catalog.payees). SKUs the product no longer lists, and no other product has taken
     since, are marked retired; `write_off_retired` writes off what they still have."""
     before = db.products.find_one({"_id": product.product_id}, {"sku_ids": 1}) or {}
     for sku in product.skus:
@@ -149,7 +156,11 @@ def write_product(db: Db, product: ProductEntry, rank: int, now: Any) -> None:
                 "price": min(sku.price for sku in product.skus),
                 "sku_ids": sku_ids,
             },
-            "$setOnInsert": {"status": SaleStatus.ON_SALE, "sales": 0, "created_at": now},
+            "$setOnInsert": {
+                "status": SaleStatus.ON_SALE if sellable else SaleStatus.OFF_SALE,
+                "sales": 0,
+                "created_at": now,
+            },
         },
         upsert=True,
     )

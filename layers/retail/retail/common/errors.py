@@ -77,6 +77,7 @@ class Reason(str, Enum):
     PICKUP_CODE_SHARED = "PICKUP_CODE_SHARED"
     CONTENT_RISKY = "CONTENT_RISKY"
     CONFIRM_AT_WECHAT = "CONFIRM_AT_WECHAT"
+    MERCHANT_NOT_PAYABLE = "MERCHANT_NOT_PAYABLE"
 
 
 REASON_CODE: dict[Reason, ErrorCode] = {
@@ -94,6 +95,7 @@ REASON_CODE: dict[Reason, ErrorCode] = {
     Reason.PICKUP_CODE_SHARED: ErrorCode.CONFLICT,
     Reason.CONTENT_RISKY: ErrorCode.CONFLICT,
     Reason.CONFIRM_AT_WECHAT: ErrorCode.CONFLICT,
+    Reason.MERCHANT_NOT_PAYABLE: ErrorCode.CONFLICT,
 }
 
 REASON_MEANING: dict[Reason, str] = {
@@ -112,6 +114,8 @@ REASON_MEANING: dict[Reason, str] = {
     Reason.CONTENT_RISKY: "WeChat's content check found it risky: it is shown to nobody",
     Reason.CONFIRM_AT_WECHAT: "confirm receipt in WeChat's component first "
     "(wx.openBusinessView weappOrderConfirm with `details.transaction_id`), then again",
+    Reason.MERCHANT_NOT_PAYABLE: "the payment mode does not let this merchant's sales be "
+    "collected: marketplace needs its active sub_mchid, direct only the platform's own",
 }
 
 

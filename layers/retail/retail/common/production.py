@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+EVERY_MODE = ("direct", "marketplace")  # RETAIL_PAYMENT_MODE
+
 
 @dataclass(frozen=True)
 class Required:
     name: str
     secret: bool = False
     why: str = ""
+    modes: tuple[str, ...] = EVERY_MODE  # the payment modes that need it
 
 
 PRODUCTION_SETTINGS: tuple[Required, ...] = (
@@ -27,7 +30,14 @@ PRODUCTION_SETTINGS: tuple[Required, ...] = (
     Required("WECHAT_APP_SECRET", True, "code2session, access tokens"),
     Required("WECHAT_PUSH_TOKEN", True, "verifies WeChat's message push (platform_event)"),
     Required("WECHAT_PUSH_AES_KEY", True, "opens WeChat's message push in secure mode"),
-    Required("WECHATPAY_MCHID", False, "WeChat Pay merchant"),
+    Required(
+        "RETAIL_PAYMENT_MODE",
+        False,
+        "direct (the platform's own goods) or marketplace (平台收付通): one account collecting "
+        "other merchants' money is 二清",
+    ),
+    Required("WECHATPAY_MCHID", False, "the shop's WeChat Pay merchant", ("direct",)),
+    Required("WECHATPAY_SP_MCHID", False, "the platform's 平台收付通 merchant", ("marketplace",)),
     Required("WECHATPAY_APPID", False, "WeChat Pay app id"),
     Required("WECHATPAY_APIV3_KEY", True, "decrypts payment and refund notifications"),
     Required("WECHATPAY_PRIVATE_KEY_FILE", False, "signs WeChat Pay requests (a file path)"),

@@ -48,7 +48,9 @@ class Settings(BaseModel):
     RETAIL_AUTO_CONFIRM_DAYS: int = Field(10, ge=1, le=60)
     RETAIL_FAULT_POINT: str | None = None
     WECHATPAY_MODE: Literal["live", "sandbox"] | None = None
+    RETAIL_PAYMENT_MODE: Literal["direct", "marketplace"] | None = None
     WECHATPAY_MCHID: str | None = None
+    WECHATPAY_SP_MCHID: str | None = None
     WECHATPAY_APPID: str | None = None
     WECHATPAY_APIV3_KEY: str | None = None
     WECHATPAY_PRIVATE_KEY_FILE: str | None = None
@@ -103,6 +105,11 @@ class Settings(BaseModel):
     @property
     def is_dev(self) -> bool:
         return self.RETAIL_ENV == "dev"
+
+    @property
+    def payment_mode(self) -> str:
+        """direct or marketplace (docs/decisions/0025); production names it (check_config)."""
+        return self.RETAIL_PAYMENT_MODE or "direct"
 
     @property
     def wechat_client(self) -> str:

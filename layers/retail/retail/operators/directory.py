@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from retail.catalog import PayeeView
 from retail.common.database import database
 from retail.common.models import OUT, STRICT
 from retail.common.operator import Operator
@@ -34,6 +35,7 @@ class MerchantView(BaseModel):
     commission_rate_bp: int
     status: str = "ACTIVE"
     own: bool = False
+    payee: PayeeView | None = Field(None, description="its 二级商户 at WeChat Pay, if any")
     stores: list[StoreName] = Field(default_factory=list, description="its stores, by name")
 
 

@@ -9,6 +9,7 @@ from .notifications import (
 )
 from .prepay import PaymentParams, Prepay, prepare_payment
 from .reconcile import reconcile_payments
+from .sub_merchants import save_merchant_account
 from .transfers import handle_transfer_notification, wechat_pay_transfers
 
 __all__ = [
@@ -24,5 +25,6 @@ __all__ = [
     "is_from_wechatpay",
     "prepare_payment",
     "reconcile_payments",
+    "save_merchant_account",
     "wechat_pay_transfers",
 ]

@@ -33,7 +33,7 @@ class WeChatPayClient:
         time_expire: datetime,
     ) -> str:
         """The prepay_id for a JSAPI (mini-program) payment. Raises Conflict if already paid."""
-        answer = self._call(
+        answer = self.call(
             "POST",
             "/v3/pay/transactions/jsapi",
             {
@@ -55,19 +55,19 @@ class WeChatPayClient:
             f"/v3/pay/transactions/out-trade-no/{urllib.parse.quote(out_trade_no)}"
             f"?mchid={self.config.mchid}"
         )
-        return self._call("GET", path, None, missing_ok=True)
+        return self.call("GET", path, None, missing_ok=True)
 
     def close_transaction(self, out_trade_no: str) -> None:
         """Close an unpaid transaction so WeChat Pay takes no money for it any more (API v3
         close-order, 204 No Content). A refusal (already paid, already closed) is not an
         error here: the caller queries the transaction to learn how it ended."""
         path = f"/v3/pay/transactions/out-trade-no/{urllib.parse.quote(out_trade_no)}/close"
-        self._call("POST", path, {"mchid": self.config.mchid}, refusal_ok=True)
+        self.call("POST", path, {"mchid": self.config.mchid}, refusal_ok=True)
 
     def refund(
         self, *, out_trade_no: str, out_refund_no: str, refund: int, total: int, reason: str
     ) -> dict[str, Any]:
-        answer = self._call(
+        answer = self.call(
             "POST",
             "/v3/refund/domestic/refunds",
             {
@@ -82,7 +82,7 @@ class WeChatPayClient:
 
     def query_refund(self, out_refund_no: str) -> dict[str, Any] | None:
         path = f"/v3/refund/domestic/refunds/{urllib.parse.quote(out_refund_no)}"
-        return self._call("GET", path, None, missing_ok=True)
+        return self.call("GET", path, None, missing_ok=True)
 
     def create_transfer_bill(
         self, *, out_bill_no: str, openid: str, amount: int, user_name: str | None
@@ -108,15 +108,15 @@ class WeChatPayClient:
             named = sorted(k for k in keys if k.startswith("PUB_KEY_ID_")) or sorted(keys)
             payload["user_name"] = crypto.encrypt_sensitive(keys[named[0]], user_name)
         bills = "/v3/fund-app/mch-transfer/transfer-bills"
-        return self._call("POST", bills, payload, refusal_ok=True) or {}
+        return self.call("POST", bills, payload, refusal_ok=True) or {}
 
     def query_transfer_bill(self, out_bill_no: str) -> dict[str, Any] | None:
         """The bill as WeChat Pay knows it; None if it never heard of it."""
         bills = "/v3/fund-app/mch-transfer/transfer-bills"
         path = f"{bills}/out-bill-no/{urllib.parse.quote(out_bill_no)}"
-        return self._call("GET", path, None, missing_ok=True)
+        return self.call("GET", path, None, missing_ok=True)
 
-    def _call(
+    def call(
         self,
         method: str,
         path: str,
@@ -124,6 +124,9 @@ class WeChatPayClient:
         missing_ok: bool = False,
         refusal_ok: bool = False,
     ) -> dict[str, Any] | None:
+        """One signed call, its answer verified. None: 404 where `missing_ok`; a 4xx answer
+        where `refusal_ok` (its `code` says why); raises UpstreamUnavailable otherwise, or
+        Conflict for ORDERPAID."""
         body = json.dumps(payload, ensure_ascii=False) if payload is not None else ""
         headers = {
             "Authorization": crypto.authorization(

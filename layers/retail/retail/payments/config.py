@@ -18,7 +18,7 @@ from . import crypto
 @dataclass(frozen=True)
 class WeChatPayConfig:
     mode: str
-    mchid: str
+    mchid: str  # who signs: the shop's merchant (direct) or the platform's (marketplace)
     appid: str
     apiv3_key: str
     private_key: rsa.RSAPrivateKey
@@ -62,7 +62,9 @@ def wechatpay_config() -> WeChatPayConfig:
     notify_url = config.require("WECHATPAY_NOTIFY_URL")
     return WeChatPayConfig(
         mode="live",
-        mchid=config.require("WECHATPAY_MCHID"),
+        mchid=config.require(
+            "WECHATPAY_SP_MCHID" if config.payment_mode == "marketplace" else "WECHATPAY_MCHID"
+        ),
         appid=config.require("WECHATPAY_APPID"),
         apiv3_key=apiv3,
         private_key=crypto.load_private_key(
