@@ -1,5 +1,6 @@
 """The local WeChat Pay's 平台收付通 (e-commerce collection), for marketplace mode: the
-platform's 二级商户 and their applications (docs/decisions/0025).
+platform's 二级商户 and their applications here, combined payments and the sub-merchants'
+refunds in wechatpay_combined.py (docs/decisions/0025).
 
 A sub_mchid of 10 digits is an active 二级商户 of this platform (../shared/CONTRACT.md): its
 balance answers, as WeChat Pay's does for a sub-merchant the platform has 受理关系 with; any
@@ -14,22 +15,39 @@ from typing import Any
 from retail.common.database import database
 from retail.payments.transport import Response
 
+from .wechatpay_combined import (
+    close_combined,
+    combined_prepay,
+    is_active_sub_merchant,
+    refund,
+    refund_of,
+    show_combined,
+)
 from .wechatpay_wire import answer
 
 BALANCE = "/v3/ecommerce/fund/balance/"
 APPLICATIONS = "/v3/ecommerce/applyments/out-request-no/"
+COMBINE = "/v3/combine-transactions"
+REFUNDS = "/v3/ecommerce/refunds"
 
 
-def is_active_sub_merchant(sub_mchid: str) -> bool:
-    return len(sub_mchid) == 10 and sub_mchid.isdigit()
-
-
-def marketplace_answer(method: str, route: str, _payload: dict[str, Any]) -> Response | None:
+def marketplace_answer(
+    method: str, route: str, payload: dict[str, Any], query: dict[str, str]
+) -> Response | None:
     """WeChat Pay's answer to a 平台收付通 call, or None for a route of another product."""
     if method == "GET" and route.startswith(BALANCE):
         return _balance(route.removeprefix(BALANCE))
     if method == "GET" and route.startswith(APPLICATIONS):
         return _application(route.removeprefix(APPLICATIONS))
+    if method == "POST" and route == f"{COMBINE}/jsapi":
+        return combined_prepay(payload)
+    if route.startswith(f"{COMBINE}/out-trade-no/"):
+        number = route.removeprefix(f"{COMBINE}/out-trade-no/").removesuffix("/close")
+        return close_combined(number, payload) if method == "POST" else show_combined(number)
+    if method == "POST" and route == f"{REFUNDS}/apply":
+        return refund(payload)
+    if method == "GET" and route.startswith(f"{REFUNDS}/out-refund-no/"):
+        return refund_of(route.rsplit("/", 1)[1], query.get("sub_mchid", ""))
     return None
 
 

@@ -23,6 +23,7 @@ from retail.payments.transport import Response
 from retail.store import upserted
 
 from .platform_journal import record
+from .wechatpay_combined import pay_combined
 from .wechatpay_marketplace import marketplace_answer
 from .wechatpay_wire import Sender, answer, deliver, notification, now, public, sandbox_keys
 
@@ -49,9 +50,10 @@ class SandboxTransport:
     def _respond(self, method: str, path: str, body: str, headers: dict[str, str]) -> Response:
         if not self._genuine(method, path, body, headers):
             return answer(401, {"code": "SIGN_ERROR", "message": "bad merchant signature"})
-        route, _, _query = path.partition("?")
+        route, _, query = path.partition("?")
         payload = json.loads(body) if body else {}
-        marketplace = marketplace_answer(method, route, payload)
+        asked = {k: v[0] for k, v in parse_qs(query).items()}
+        marketplace = marketplace_answer(method, route, payload, asked)
         if marketplace is not None:
             return marketplace
         if method == "POST" and route == "/v3/pay/transactions/jsapi":
@@ -225,7 +227,11 @@ def _refund_refused(paid: dict[str, Any], payload: dict[str, Any]) -> str | None
 def pay(out_trade_no: str, duplicates: int = 1, send: Sender | None = None) -> list[int]:
     """The buyer pays: the transaction succeeds and its notification is sent `duplicates` times
     at once to our notify_url. Returns the HTTP statuses our endpoint answered (0: no answer).
-    `send` replaces the HTTP delivery (the demo scenario routes it in-process)."""
+    `send` replaces the HTTP delivery (the demo scenario routes it in-process). A combined
+    transaction (marketplace mode) is paid whole."""
+    combined = pay_combined(out_trade_no, duplicates, send)
+    if combined is not None:
+        return combined
     record = database().sandbox_wechatpay.find_one_and_update(
         {"_id": "pay:" + out_trade_no, "trade_state": "NOTPAY"},
         {
@@ -265,7 +271,9 @@ def complete_refund(
     )
     if record is None:
         raise LookupError(f"no sandbox refund {out_refund_no}")
-    resource = {"mchid": wechatpay_config().mchid, **public(record), "refund_status": status}
+    mchid = wechatpay_config().mchid
+    payer = "sp_mchid" if record.get("sub_mchid") else "mchid"  # a sub-merchant's refund
+    resource = {payer: mchid, **public(record), "refund_status": status}
     headers, body = notification(f"REFUND.{status}", "refund", resource, "退款结果")
     return (send or deliver)(record["notify_url"], headers, body, 1)
 

@@ -10,7 +10,7 @@ from .back_office import (
 )
 from .browse import Browse, BrowsePage, browse_catalog
 from .catalog_file import CatalogFile
-from .payees import Payee, PayeeState, PayeeView, sale_refusal
+from .payees import Payee, PayeeState, PayeeView, require_sellable, sale_refusal
 from .product import ProductDetail, ShowProduct, show_product
 from .sales import count_sale, forget_counted, total_sales
 from .seed import load_catalog, write_off_retired
@@ -34,6 +34,7 @@ __all__ = [
     "forget_counted",
     "load_catalog",
     "publish_product",
+    "require_sellable",
     "sale_refusal",
     "save_merchant",
     "save_product",

@@ -146,6 +146,18 @@ class WeChatShipping(TypedDict, total=False):
     error: UploadError
 
 
+class SubOrder(TypedDict):
+    """Marketplace mode: one merchant's part of the order's combined payment (平台收付通
+    合单支付), fixed at the first prepay (payments.combined): what the buyer pays into the
+    merchant's own account, and what the platform adds for its discounts (补差)."""
+
+    merchant_id: str
+    sub_mchid: str
+    out_trade_no: str
+    amount: int  # total_amount, fen: the merchant's goods as paid, and its part of freight
+    subsidy: int  # the platform-funded discounts on the merchant's goods (subsidy_amount)
+
+
 class Order(TypedDict, total=False):
     """The orders collection's document."""
 
@@ -184,6 +196,8 @@ class Order(TypedDict, total=False):
     pay_deadline: datetime | None
     prepay_id: str
     prepay_expires_at: datetime
+    sub_orders: list[SubOrder]  # marketplace mode: a combined payment, a sub-order a merchant
+    sub_transactions: dict[str, str]  # sub-order out_trade_no -> WeChat Pay's transaction_id
     transaction_id: str
     paid_amount: int
     paid_at: datetime

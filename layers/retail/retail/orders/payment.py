@@ -13,30 +13,33 @@ from retail.common.clock import utcnow
 from retail.common.logs import log
 from retail.store import Db
 
-from .document import Order, orders_of
+from .document import Order, SubOrder, orders_of
 from .lifecycle import transition
 from .records import COMPLETED, PAID, PENDING_PAYMENT, settling
 from .shipping_upload import shipping_due
 
 
 def mark_paid(
-    db: Db, order_id: str, transaction_id: str, amount: int, paid_at: datetime | None = None
+    db: Db,
+    order_id: str,
+    transaction_id: str,
+    amount: int,
+    paid_at: datetime | None = None,
+    sub_transactions: dict[str, str] | None = None,
 ) -> Order | None:
     """The paid order, or None when the order was not waiting for payment (already paid by
-    this transaction, cancelled, ...): the caller decides what that means."""
+    this transaction, cancelled, ...): the caller decides what that means. A combined
+    payment names each sub-order's transaction (`sub_transactions`)."""
+    extra: dict[str, Any] = {
+        "transaction_id": transaction_id,
+        "paid_amount": amount,
+        "paid_at": paid_at or utcnow(),
+        "payment_checked": True,  # its payment is known: out of reconciliation's to-do set
+    }
+    if sub_transactions is not None:
+        extra["sub_transactions"] = sub_transactions
     paid = transition(
-        db,
-        order_id,
-        PENDING_PAYMENT,
-        PAID,
-        "paid",
-        extra={
-            "transaction_id": transaction_id,
-            "paid_amount": amount,
-            "paid_at": paid_at or utcnow(),
-            "payment_checked": True,  # its payment is known: out of reconciliation's to-do set
-        },
-        condition={"total": amount},
+        db, order_id, PENDING_PAYMENT, PAID, "paid", extra=extra, condition={"total": amount}
     )
     if paid is None:
         return None
@@ -91,15 +94,22 @@ def mark_payment_checked(db: Db, order_id: str) -> None:
     orders_of(db).update_one({"_id": order_id}, {"$set": {"payment_checked": True}})
 
 
-def record_prepay(db: Db, order_id: str, prepay_id: str, expires_at: Any, now: Any) -> None:
-    orders_of(db).update_one(
-        {"_id": order_id, "status": PENDING_PAYMENT},
-        {
-            "$set": {
-                "prepay_id": prepay_id,
-                "prepay_expires_at": expires_at,
-                "payment_checked": False,  # in reconciliation's to-do set until it is known
-                "updated_at": now,
-            }
-        },
-    )
+def record_prepay(
+    db: Db,
+    order_id: str,
+    prepay_id: str,
+    expires_at: Any,
+    now: Any,
+    sub_orders: list[SubOrder] | None = None,
+) -> None:
+    """The prepay WeChat Pay gave, and for a combined payment its sub-orders (the same at
+    every prepay of the order: payments.combined plans them once)."""
+    change: dict[str, Any] = {
+        "prepay_id": prepay_id,
+        "prepay_expires_at": expires_at,
+        "payment_checked": False,  # in reconciliation's to-do set until it is known
+        "updated_at": now,
+    }
+    if sub_orders is not None:
+        change["sub_orders"] = sub_orders
+    orders_of(db).update_one({"_id": order_id, "status": PENDING_PAYMENT}, {"$set": change})

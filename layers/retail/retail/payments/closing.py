@@ -9,9 +9,10 @@ from retail.common.logs import log
 from retail.orders.document import Order
 from retail.store import Db
 
+from .combined import close_combined
 from .config import wechatpay_config
 from .connect import wechatpay_client
-from .transactions import apply_transaction
+from .transactions import apply_transaction, query_transaction
 
 
 def close_payment(db: Db, order: Order) -> bool:
@@ -20,8 +21,15 @@ def close_payment(db: Db, order: Order) -> bool:
     if not order.get("prepay_id"):
         return True  # WeChat Pay never heard of it, so it cannot take money for it
     client = wechatpay_client()
-    client.close_transaction(order["out_trade_no"])
-    tx = client.query_payment(order["out_trade_no"])
+    if order.get("sub_orders"):  # a combined payment closes whole (payments.combined)
+        close_combined(client, order)
+    else:
+        client.close_transaction(order["out_trade_no"])
+    tx = query_transaction(order)
+    if tx is not None and tx.get("trade_state") == "PARTIAL":  # given back: nothing is paid
+        outcome = apply_transaction(db, wechatpay_config(), tx)
+        log("payment_closed", order_id=order["_id"], outcome=outcome)
+        return True
     if tx is None or tx.get("trade_state") != "SUCCESS":
         log("payment_closed", order_id=order["_id"])
         return True

@@ -20,7 +20,15 @@ from retail.store import Db
 
 from . import crypto
 from .config import wechatpay_config
-from .refunds import ABNORMAL, FINAL, PENDING, PROCESSING, finish_order_refund, tell_order
+from .refunds import (
+    ABNORMAL,
+    CLOSED,
+    FINAL,
+    PENDING,
+    PROCESSING,
+    finish_order_refund,
+    tell_order,
+)
 from .transactions import apply_transaction
 from .verification import Rejected, check_signed
 
@@ -91,6 +99,8 @@ def apply_refund_result(db: Db, result: dict[str, Any]) -> str:
     between is finished by the retried notification or by payment_reconcile. ABNORMAL is
     noted (the order shows it) and stays open for the SUCCESS its handling brings."""
     status = result.get("refund_status") or result.get("status")
+    if status == "CLOSE":  # 平台收付通's older word for CLOSED (WxJava's RefundNotifyResult)
+        status = CLOSED
     if status == ABNORMAL:
         return _note_abnormal(db, result)
     if status not in FINAL:

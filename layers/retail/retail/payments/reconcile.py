@@ -30,7 +30,6 @@ from retail.orders.records import CANCELLED, FAILED, PENDING_PAYMENT, REFUNDING
 from retail.store import Db, Documents, majority_reads
 
 from .config import wechatpay_config
-from .connect import wechatpay_client
 from .notifications import apply_refund_result
 from .refunds import (
     ABNORMAL,
@@ -38,11 +37,12 @@ from .refunds import (
     PENDING,
     PROCESSING,
     finish_order_refund,
+    query_refund,
     refund_parcel,
     refund_whole_order,
     send_refund,
 )
-from .transactions import apply_transaction
+from .transactions import apply_transaction, query_transaction
 
 
 def reconcile_payments(cmd: BatchRequest, *, budget: Budget, db: Db | None = None) -> BatchSummary:
@@ -111,8 +111,8 @@ def _sweep(
 
 def _check_payment(db: Db, order: Order, cutoff: datetime) -> Outcome:
     try:
-        tx = wechatpay_client().query_payment(order["out_trade_no"])
-        if tx is not None and tx.get("trade_state") == "SUCCESS":
+        tx = query_transaction(order)
+        if tx is not None and tx.get("trade_state") in ("SUCCESS", "PARTIAL"):
             outcome = apply_transaction(db, wechatpay_config(), tx)
             log("payment_reconciled", order_id=order["_id"], outcome=outcome)
             if outcome != "paid":  # paid late, twice or wrongly: given back, settled either way
@@ -147,7 +147,7 @@ def _check_refund(db: Db, refund: dict[str, Any]) -> Outcome:
     try:
         if refund["status"] == PENDING:
             return "processed" if send_refund(db, refund)["status"] != PENDING else "failed"
-        result = wechatpay_client().query_refund(refund["_id"])
+        result = query_refund(refund)
     except RetailError:
         return "failed"
     if result is None:

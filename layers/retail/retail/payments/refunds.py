@@ -1,5 +1,7 @@
 """Refunds: one deterministic out_refund_no per cause, recorded before WeChat Pay is asked,
-so no refund is ever sent twice; results arrive on refund_notify or through reconciliation."""
+so no refund is ever sent twice; results arrive on refund_notify or through reconciliation.
+A combined payment (marketplace mode) is refunded in parts, a sub-order each
+(combined_refunds)."""
 
 from __future__ import annotations
 
@@ -23,6 +25,16 @@ from retail.orders.refunding import (
 )
 from retail.store import Db
 
+from .combined_refunds import (
+    Part,
+    cause_status,
+    ecommerce_refund,
+    order_parts,
+    parcel_part,
+    part_no,
+    query_ecommerce_refund,
+    transaction_parts,
+)
 from .connect import wechatpay_client
 
 PENDING, PROCESSING, ABNORMAL = RefundStatus.PENDING, RefundStatus.PROCESSING, RefundStatus.ABNORMAL
@@ -62,13 +74,20 @@ def start_refund(
     reason: str,
     merchant_id: str | None = None,
     follows: dict[str, Any] | None = None,
+    part: Part | None = None,
+    cause: str | None = None,
 ) -> dict[str, Any]:
     """Record the refund (once), then ask WeChat Pay (idempotent there by out_refund_no);
     `merchant_id` names the parcel a parcel's refund is for, `follows` the closed refund
-    this one asks again (`first_no`, `attempt`).
+    this one asks again (`first_no`, `attempt`, and a part's own fields), `part` the
+    sub-order a marketplace refund takes its money from and `cause` what it is a part of.
 
     A failed call leaves the record PENDING for payment_reconcile to send again.
     """
+    if part is not None:
+        order = {"_id": order["_id"], "out_trade_no": part["out_trade_no"]}
+        transaction_id, amount, total = part["transaction_id"] or "", part["amount"], part["total"]
+        follows = {**(follows or {}), "sub_mchid": part["sub_mchid"], "cause": cause}
     now = utcnow()
     record: dict[str, Any] | None = None
     try:
@@ -105,21 +124,55 @@ def start_refund(
 
 
 def refund_order(
-    db: Db, order: Order, *, transaction_id: str, amount: int, total: int, reason: str
+    db: Db,
+    order: Order,
+    *,
+    transaction_id: str,
+    amount: int,
+    total: int,
+    reason: str,
+    combined: dict[str, Any] | None = None,
 ) -> Order:
     """Give the buyer `amount` of the payment `total` back (WeChat Pay checks `total` against
     the transaction: it is what was paid, not what is refunded); the order shows the refund
-    as PROCESSING until refund_notify or reconciliation reports how it ended."""
-    start_refund(
-        db,
-        out_refund_no=order_refund_no(order["_id"]),
-        order=order,
-        transaction_id=transaction_id,
-        amount=amount,
-        total=total,
-        reason=reason,
-    )
+    as PROCESSING until refund_notify or reconciliation reports how it ended. A combined
+    payment is given back by its sub-orders: those of `combined` whole (a payment the order
+    never took), else in proportion to what each holds."""
+    cause = order_refund_no(order["_id"])
+    if order.get("sub_orders"):
+        parts = transaction_parts(order, combined) if combined else order_parts(order, amount)
+        start_parts(db, cause, order, parts, reason)
+    else:
+        start_refund(
+            db,
+            out_refund_no=cause,
+            order=order,
+            transaction_id=transaction_id,
+            amount=amount,
+            total=total,
+            reason=reason,
+        )
     return note_refund_status(db, order["_id"], PROCESSING) or order
+
+
+def start_parts(
+    db: Db, cause: str, order: Order, parts: list[Part], reason: str
+) -> list[dict[str, Any]]:
+    """A marketplace refund, a record and a request per sub-order it takes money from."""
+    return [
+        start_refund(
+            db,
+            out_refund_no=part_no(cause, part),
+            order=order,
+            transaction_id="",
+            amount=0,
+            total=0,
+            reason=reason,
+            part=part,
+            cause=cause,
+        )
+        for part in parts
+    ]
 
 
 def refund_whole_order(db: Db, order: Order) -> Order:
@@ -140,15 +193,19 @@ def refund_parcel(db: Db, order: Order, merchant_id: str) -> Order:
     orders.parcel_refunds, with its points shortfall taken off)."""
     order = effects_applied(db, order["_id"])  # the shortfall is known once they have run
     parcel = order["parcel_refunds"][merchant_id]
+    amount = parcel["amount"] - parcel.get("points_shortfall", 0)
+    cause = parcel_refund_no(order["_id"], merchant_id)
     start_refund(
         db,
-        out_refund_no=parcel_refund_no(order["_id"], merchant_id),
+        out_refund_no=cause,
         order=order,
         transaction_id=order["transaction_id"],
-        amount=parcel["amount"] - parcel.get("points_shortfall", 0),
+        amount=amount,
         total=int(order["paid_amount"]),
         reason=parcel["reason"],
         merchant_id=merchant_id,
+        part=parcel_part(order, merchant_id, amount) if order.get("sub_orders") else None,
+        cause=cause,
     )
     parcel_refund_recorded(db, order["_id"], merchant_id)
     note_parcel_refund_status(db, order["_id"], merchant_id, PROCESSING)
@@ -171,6 +228,7 @@ def ask_again(db: Db, record: dict[str, Any]) -> dict[str, Any] | None:
         log("refund_closed_for_good", "ERROR", out_refund_no=record["_id"], attempts=attempt)
         return None
     first = first_refund_no(record)
+    part: dict[str, Any] = {k: record[k] for k in ("sub_mchid", "cause") if k in record}
     return start_refund(
         db,
         out_refund_no=f"{first}-{attempt + 1}",
@@ -180,19 +238,23 @@ def ask_again(db: Db, record: dict[str, Any]) -> dict[str, Any] | None:
         total=record["total"],
         reason=record["reason"],
         merchant_id=record.get("merchant_id"),
-        follows={"first_no": first, "attempt": attempt + 1},
+        follows={"first_no": first, "attempt": attempt + 1, **part},
     )
 
 
 def send_refund(db: Db, record: dict[str, Any]) -> dict[str, Any]:
+    client = wechatpay_client()
     try:
-        answer = wechatpay_client().refund(
-            out_trade_no=record["out_trade_no"],
-            out_refund_no=record["_id"],
-            refund=record["amount"],
-            total=record["total"],
-            reason=record["reason"],
-        )
+        if record.get("sub_mchid"):  # a sub-order of a combined payment: its merchant refunds
+            answer = ecommerce_refund(client, record)
+        else:
+            answer = client.refund(
+                out_trade_no=record["out_trade_no"],
+                out_refund_no=record["_id"],
+                refund=record["amount"],
+                total=record["total"],
+                reason=record["reason"],
+            )
     except UpstreamUnavailable:
         log("refund_send_failed", "WARNING", out_refund_no=record["_id"])
         return record
@@ -224,10 +286,20 @@ def finish_order_refund(db: Db, record: dict[str, Any]) -> bool:
     return True
 
 
+def query_refund(record: dict[str, Any]) -> dict[str, Any] | None:
+    """The refund as WeChat Pay knows it; None if it never heard of it."""
+    client = wechatpay_client()
+    if record.get("sub_mchid"):
+        return query_ecommerce_refund(client, record)
+    return client.query_refund(record["_id"])
+
+
 def tell_order(db: Db, record: dict[str, Any], status: str) -> None:
     """The order side of a refund of its parcel or of the whole order (a refund of a
-    payment never accepted has none)."""
+    payment never accepted has none); a whole refund sent in parts, once they have all
+    ended."""
     if record.get("merchant_id"):
         note_parcel_refund_status(db, record["order_id"], record["merchant_id"], status)
-    elif first_refund_no(record) == order_refund_no(record["order_id"]):
-        finish_refund(db, record["order_id"], status)
+    elif record.get("cause", first_refund_no(record)) == order_refund_no(record["order_id"]):
+        whole = cause_status(db, record) if "sub_mchid" in record else status
+        finish_refund(db, record["order_id"], whole)

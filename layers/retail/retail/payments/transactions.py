@@ -1,5 +1,6 @@
 """Applying a WeChat Pay transaction to our orders exactly once, whoever reports it
-(payment_notify or payment_reconcile) and however often."""
+(payment_notify or payment_reconcile) and however often. A combined payment (marketplace
+mode) is read as one transaction whose sub-orders must be exactly the order's plan."""
 
 from __future__ import annotations
 
@@ -13,14 +14,28 @@ from retail.orders.records import CANCELLED, FAILED, RESERVING
 from retail.risk import record_risk_event
 from retail.store import Db
 
+from .combined import as_transaction, query_combined, sub_orders_match, sub_transactions
+from .combined_refunds import transaction_parts
 from .config import WeChatPayConfig
-from .refunds import refund_order, start_refund, transaction_refund_no
+from .connect import wechatpay_client
+from .refunds import refund_order, start_parts, start_refund, transaction_refund_no
+
+
+def query_transaction(order: Order) -> dict[str, Any] | None:
+    """The order's payment as WeChat Pay knows it (a combined one as one transaction)."""
+    client = wechatpay_client()
+    if order.get("sub_orders"):
+        combined = query_combined(client, order["out_trade_no"])
+        return as_transaction(combined) if combined is not None else None
+    return client.query_payment(order["out_trade_no"])
 
 
 def apply_transaction(db: Db, config: WeChatPayConfig, tx: dict[str, Any]) -> str:
     """What happened, as a word for the logs. Raises Conflict while another worker is in the
     middle of the same order (WeChat Pay then simply sends again)."""
-    if tx.get("trade_state") != "SUCCESS":
+    if "combine_out_trade_no" in tx:  # a combined payment's notification
+        tx = as_transaction(tx)
+    if tx.get("trade_state") not in ("SUCCESS", "PARTIAL"):
         return "not_paid"
     # out_trade_no is the order's id (orders.records): found by the primary key, however
     # many orders the store holds (no index covers out_trade_no).
@@ -29,15 +44,17 @@ def apply_transaction(db: Db, config: WeChatPayConfig, tx: dict[str, Any]) -> st
     if order is None:
         _risk(db, "payment_for_unknown_order", tx)
         return "unknown_order"
-    if (tx.get("mchid"), tx.get("appid")) != (config.mchid, config.appid) or amount != order[
-        "total"
-    ]:
+    ours = (tx.get("mchid"), tx.get("appid")) == (config.mchid, config.appid)
+    planned = sub_orders_match(order, tx) if tx.get("combined") else "sub_orders" not in order
+    whole = tx["trade_state"] == "SUCCESS"
+    if not ours or not planned or not whole or amount != order["total"]:
         _risk(db, "payment_mismatch", tx, order_total=order["total"])
         _refund_transaction(db, order, tx, amount, "payment did not match the order")
         return "mismatch_refunded"
     if order.get("transaction_id") == tx["transaction_id"]:
         return "duplicate"
-    if mark_paid(db, order["_id"], tx["transaction_id"], amount) is not None:
+    subs = sub_transactions(tx) if tx.get("combined") else None
+    if mark_paid(db, order["_id"], tx["transaction_id"], amount, sub_transactions=subs):
         return "paid"
     order = orders_of(db).find_one({"_id": order["_id"]}) or order
     if order.get("transaction_id") == tx["transaction_id"]:
@@ -63,11 +80,16 @@ def _paid_after_cancel(db: Db, order: Order, tx: dict[str, Any], amount: int) ->
         amount=amount,
         total=amount,
         reason="the order was cancelled before the payment arrived",
+        combined=tx if tx.get("combined") else None,
     )
     return "late_payment_refunded"
 
 
 def _refund_transaction(db: Db, order: Order, tx: dict[str, Any], amount: int, reason: str) -> None:
+    if tx.get("combined"):  # given back by each sub-order's merchant
+        cause = transaction_refund_no(tx["transaction_id"])
+        start_parts(db, cause, order, transaction_parts(order, tx), reason)
+        return
     start_refund(
         db,
         out_refund_no=transaction_refund_no(tx["transaction_id"]),
