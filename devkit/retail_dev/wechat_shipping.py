@@ -43,7 +43,19 @@ def _delivery_list(_body: dict[str, Any]) -> Answer:
 def _is_trade_managed(body: dict[str, Any]) -> Answer:
     if not body.get("appid"):
         return error(40097, "invalid args")
-    return {**OK, "is_trade_managed": True}
+    unmanaged = database()[ORDERS].find_one({"_id": "not_trade_managed"})
+    return {**OK, "is_trade_managed": unmanaged is None}
+
+
+def set_trade_managed(managed: bool) -> None:
+    """Whether the mini-program is under WeChat's trade management (it is, by default); a
+    shop whose category WeChat does not manage ships without WeChat holding its money."""
+    if managed:
+        database()[ORDERS].delete_one({"_id": "not_trade_managed"})
+    else:
+        database()[ORDERS].update_one(
+            {"_id": "not_trade_managed"}, {"$set": {"at": int(time.time())}}, upsert=True
+        )
 
 
 def _set_msg_jump_path(body: dict[str, Any]) -> Answer:

@@ -15,6 +15,7 @@ from typing import Any
 from retail.common.database import database
 from retail.payments.transport import Response
 
+from . import wechatpay_sharing as sharing
 from .wechatpay_combined import (
     close_combined,
     combined_prepay,
@@ -29,6 +30,7 @@ BALANCE = "/v3/ecommerce/fund/balance/"
 APPLICATIONS = "/v3/ecommerce/applyments/out-request-no/"
 COMBINE = "/v3/combine-transactions"
 REFUNDS = "/v3/ecommerce/refunds"
+SHARING = "/v3/ecommerce/profitsharing"
 
 
 def marketplace_answer(
@@ -48,6 +50,23 @@ def marketplace_answer(
         return refund(payload)
     if method == "GET" and route.startswith(f"{REFUNDS}/out-refund-no/"):
         return refund_of(route.rsplit("/", 1)[1], query.get("sub_mchid", ""))
+    return _after_payment(method, route, payload, query)
+
+
+def _after_payment(
+    method: str, route: str, payload: dict[str, Any], query: dict[str, str]
+) -> Response | None:
+    """Subsidies and profit sharing (retail_dev.wechatpay_sharing)."""
+    if method == "POST" and route == "/v3/ecommerce/subsidies/create":
+        return sharing.subsidy(payload)
+    if method == "POST" and route == "/v3/ecommerce/subsidies/cancel":
+        return sharing.cancel_subsidy(payload)
+    if method == "POST" and route == f"{SHARING}/orders":
+        return sharing.share(payload, finish_only=False)
+    if method == "POST" and route == f"{SHARING}/finish-order":
+        return sharing.share(payload, finish_only=True)
+    if method == "GET" and route == f"{SHARING}/orders":
+        return sharing.query_split(query)
     return None
 
 

@@ -874,6 +874,15 @@ export type ProductStatus = {
   status: string;
 };
 
+export type ProfitsShared = {
+  /** orders looked at */
+  orders: number;
+  /** sub-orders whose split ended in this run */
+  finished: number;
+  /** orders not ready yet, or waiting on WeChat Pay */
+  waiting: number;
+};
+
 export type PublishProduct = {
   product_id: string;
   on_sale: boolean;
@@ -1222,6 +1231,8 @@ export type ShareLink = {
   /** for wxacode.getUnlimited (<= 32 visible characters) */
   scene: string;
 };
+
+export type ShareProfits = Record<string, unknown>;
 
 export type ShareReward = {
   /** the inviter's pseudonym: a share code names nobody */
@@ -1869,6 +1880,11 @@ export declare namespace product_save {
   export type Data = ProductStatus;
 }
 
+export declare namespace profit_sharing_run {
+  export type Request = ShareProfits;
+  export type Data = ProfitsShared;
+}
+
 export declare namespace recommend {
   export type Request = Recommend;
   export type Data = Recommendations;
@@ -2093,6 +2109,7 @@ export interface Functions {
   platform_event: { auth: "webhook"; request: platform_event.Request; data: platform_event.Data };
   product_publish: { auth: "operator"; request: product_publish.Request; data: product_publish.Data };
   product_save: { auth: "operator"; request: product_save.Request; data: product_save.Data };
+  profit_sharing_run: { auth: "timer"; request: profit_sharing_run.Request; data: profit_sharing_run.Data };
   recommend: { auth: "optional"; request: recommend.Request; data: recommend.Data };
   recommend_rebuild: { auth: "timer"; request: recommend_rebuild.Request; data: recommend_rebuild.Data };
   refund_notify: { auth: "webhook"; request: refund_notify.Request; data: refund_notify.Data };

@@ -55,7 +55,8 @@ def shop(seeded, monkeypatch, fresh_sandbox):
 
 
 def sent(db: Any, path: str) -> list[dict[str, Any]]:
-    return [c["body"] for c in db.sandbox_platform_calls.find({"path": path})]
+    """What the back end POSTed to `path`, as the platform journal recorded it."""
+    return [c["body"] for c in db.sandbox_platform_calls.find({"path": path, "method": "POST"})]
 
 
 def prepaid(db: Any, key: str) -> dict[str, Any]:

@@ -26,6 +26,7 @@ TIMERS = [
     "order_expire",
     "order_repair",
     "payment_reconcile",
+    "profit_sharing_run",
     "recommend_rebuild",
     "settlement_run",
     "shipping_sync",

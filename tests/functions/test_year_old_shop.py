@@ -25,6 +25,7 @@ TIMERS = (
     "coupon_lapsed",
     "housekeeping_run",
     "shipping_sync",
+    "profit_sharing_run",
 )
 
 

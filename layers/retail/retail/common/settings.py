@@ -65,6 +65,7 @@ class Settings(BaseModel):
     WECHATPAY_SANDBOX_DIR: str = ".data/wechatpay-sandbox"
     RETAIL_RECONCILE_GRACE_SECONDS: int = Field(300, ge=0, le=86_400)
     RETAIL_SETTLEMENT_GRACE_SECONDS: int = Field(1800, ge=0, le=86_400)
+    RETAIL_PROFIT_SHARING_DELAY_DAYS: int = Field(7, ge=0, le=150)
     RETAIL_ATTRIBUTION_DAYS: int = Field(7, ge=1, le=90)
     RETAIL_NEW_USER_HOURS: int = Field(24, ge=1, le=720)
     RETAIL_INVITE_POINTS: int = Field(50, ge=0)

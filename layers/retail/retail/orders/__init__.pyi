@@ -25,9 +25,10 @@ from .refunding import reject_review
 from .repair import repair_orders
 from .search import OrderSearch, SearchResults, search_orders
 from .settling import due_for_settlement, oldest_due, put_in_settlement, settled
+from .sharing import due_for_sharing, look_again, shared
 from .shipping_upload import sync_shipping
 from .take_back import Cashier, take_back
-from .wechat_receipt import apply_settlement_event
+from .wechat_receipt import apply_settlement_event, wechat_released
 
 __all__ = [
     "REFUND_ABUSE",
@@ -58,10 +59,12 @@ __all__ = [
     "cancel_unpaid",
     "confirm_receipt",
     "due_for_settlement",
+    "due_for_sharing",
     "expire_unpaid_orders",
     "get_order",
     "list_couriers",
     "list_orders",
+    "look_again",
     "mark_paid",
     "notify_group",
     "oldest_due",
@@ -76,9 +79,11 @@ __all__ = [
     "rider_update_is_genuine",
     "search_orders",
     "settled",
+    "shared",
     "ship_order",
     "show_order",
     "sync_shipping",
     "take_back",
     "verify_pickup",
+    "wechat_released",
 ]

@@ -227,6 +227,8 @@ class Order(TypedDict, total=False):
     settlement_due: datetime
     customer_due: datetime
     shipping_due: datetime  # WeChat must hear of the order's shipping (orders.shipping_upload)
+    sharing_due: datetime  # marketplace: its splits are owed (orders.sharing)
+    shared_at: datetime
     wechat_shipping: WeChatShipping
     wechat_receipt: WeChatReceipt
 

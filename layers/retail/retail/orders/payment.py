@@ -36,8 +36,9 @@ def mark_paid(
         "paid_at": paid_at or utcnow(),
         "payment_checked": True,  # its payment is known: out of reconciliation's to-do set
     }
-    if sub_transactions is not None:
+    if sub_transactions is not None:  # marketplace: its sub-orders' splits are owed
         extra["sub_transactions"] = sub_transactions
+        extra["sharing_due"] = extra["paid_at"]
     paid = transition(
         db, order_id, PENDING_PAYMENT, PAID, "paid", extra=extra, condition={"total": amount}
     )

@@ -49,6 +49,14 @@ NOT_HELD = frozenset(
 )
 
 
+def wechat_released(order: Order) -> bool:
+    """Whether WeChat no longer holds the order's payment: it settled it, or does not hold
+    it (not managed, not needed, or an upload it refused for good). Profit sharing waits for
+    this: WeChat Pay refuses to split an order WeChat has not settled."""
+    shipping = (order.get("wechat_shipping") or {}).get("state")
+    return bool((order.get("wechat_receipt") or {}).get("settled")) or shipping in NOT_HELD
+
+
 def shipping_state_as_read(order: Order) -> dict[str, Any]:
     """The condition that WeChat's shipping state is still the one `order` was read with."""
     state = (order.get("wechat_shipping") or {}).get("state")

@@ -8,6 +8,7 @@ from .notifications import (
     is_from_wechatpay,
 )
 from .prepay import PaymentParams, Prepay, prepare_payment
+from .profit_sharing import ProfitsShared, ShareProfits, share_profits
 from .reconcile import reconcile_payments
 from .sub_merchants import save_merchant_account
 from .transfers import handle_transfer_notification, wechat_pay_transfers
@@ -18,6 +19,8 @@ __all__ = [
     "Notification",
     "PaymentParams",
     "Prepay",
+    "ProfitsShared",
+    "ShareProfits",
     "close_payment",
     "handle_payment_notification",
     "handle_refund_notification",
@@ -26,5 +29,6 @@ __all__ = [
     "prepare_payment",
     "reconcile_payments",
     "save_merchant_account",
+    "share_profits",
     "wechat_pay_transfers",
 ]

@@ -1,3 +1,4 @@
+from .figures import SaleFigures, sale_figures
 from .statements import (
     ListStatements,
     SettleDay,
@@ -9,9 +10,11 @@ from .statements import (
 
 __all__ = [
     "ListStatements",
+    "SaleFigures",
     "SettleDay",
     "SettlementSummary",
     "StatementPage",
     "list_statements",
     "run_settlement",
+    "sale_figures",
 ]
