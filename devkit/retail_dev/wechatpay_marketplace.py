@@ -67,6 +67,12 @@ def _after_payment(
         return sharing.share(payload, finish_only=True)
     if method == "GET" and route == f"{SHARING}/orders":
         return sharing.query_split(query)
+    if method == "POST" and route == f"{SHARING}/returnorders":
+        return sharing.return_commission(payload)
+    if method == "GET" and route == f"{SHARING}/returnorders":
+        return sharing.query_return(query)
+    if method == "POST" and route == "/v3/ecommerce/subsidies/return":
+        return sharing.return_subsidy(payload)
     return None
 
 

@@ -130,6 +130,99 @@ def query_split(query: dict[str, str]) -> Response:
     return answer(200, _split_view(record))
 
 
+def return_commission(payload: dict[str, Any]) -> Response:
+    """分账回退: from the platform, of a FINISHED split's successful share, at most what it
+    took; the same out_return_no again is the same return (SUCCESS at once here)."""
+    store = database().sandbox_wechatpay
+    key = "return:" + str(payload.get("out_return_no"))
+    kept = store.find_one({"_id": key})
+    if kept is not None:
+        return answer(200, _split_view(kept))
+    split = store.find_one({"_id": "split:" + str(payload.get("out_order_no"))})
+    if split is None or split["sub_mchid"] != payload.get("sub_mchid"):
+        return answer(404, {"code": "RESOURCE_NOT_EXISTS", "message": "分账单不存在"})
+    took = sum(
+        r["amount"]
+        for r in split["receivers"]
+        if r["receiver_account"] == payload.get("return_mchid") and r["result"] == "SUCCESS"
+    )
+    if split["status"] != "FINISHED" or not took:
+        return _invalid("仅支持对分账结果为成功的分账单执行回退操作")
+    returned = sum(
+        r["amount"]
+        for r in store.find({"kind": "return", "out_order_no": split["out_order_no"]})
+        if r["result"] == "SUCCESS"
+    )
+    amount = payload.get("amount")
+    if not isinstance(amount, int) or not 0 < amount <= took - returned:
+        return _invalid("回退金额不能超过原分账单分给该接收方的金额")
+    record = {
+        "_id": key,
+        "kind": "return",
+        "sub_mchid": split["sub_mchid"],
+        "order_id": split["order_id"],
+        "out_order_no": split["out_order_no"],
+        "out_return_no": payload["out_return_no"],
+        "return_mchid": payload["return_mchid"],
+        "amount": amount,
+        "return_no": "3008" + secrets.token_hex(12),
+        "result": "SUCCESS",
+        "finish_time": now(),
+    }
+    store.insert_one(record)
+    return answer(200, _split_view(record))
+
+
+def query_return(query: dict[str, str]) -> Response:
+    record = database().sandbox_wechatpay.find_one(
+        {"_id": "return:" + query.get("out_return_no", "")}
+    )
+    if record is None or record["out_order_no"] != query.get("out_order_no"):
+        return answer(404, {"code": "RESOURCE_NOT_EXISTS", "message": "记录不存在"})
+    return answer(200, _split_view(record))
+
+
+def return_subsidy(payload: dict[str, Any]) -> Response:
+    """补差回退: of a paid subsidy, once per WeChat refund of the sub-order, in all at most
+    the subsidy."""
+    found = _paid_sub_order(payload)
+    if isinstance(found, Response):
+        return found
+    sub = found
+    paid = _state(sub).get("subsidy")
+    store = database().sandbox_wechatpay
+    refund = store.find_one({"kind": "refund", "refund_id": payload.get("refund_id")})
+    if paid is None or refund is None or refund["out_trade_no"] != sub["out_trade_no"]:
+        return _invalid("补差回退的前置条件是订单发生退款")
+    key = "subsidy_return:" + str(payload.get("out_order_no"))
+    kept = store.find_one({"_id": key})
+    if kept is not None:
+        return answer(200, _split_view(kept))
+    earlier = list(store.find({"kind": "subsidy_return", "transaction_id": sub["transaction_id"]}))
+    if any(r["refund_id"] == refund["refund_id"] for r in earlier):
+        return _invalid("一笔微信退款单只允许补差回退一次")
+    amount = payload.get("amount")
+    if not isinstance(amount, int) or not 0 < amount <= paid["amount"] - sum(
+        r["amount"] for r in earlier
+    ):
+        return _invalid("申请回退总金额不能超过补差金额")
+    record = {
+        "_id": key,
+        "kind": "subsidy_return",
+        "sub_mchid": sub["sub_mchid"],
+        "transaction_id": sub["transaction_id"],
+        "subsidy_refund_id": "3008" + secrets.token_hex(12),
+        "refund_id": refund["refund_id"],
+        "out_order_no": payload["out_order_no"],
+        "amount": amount,
+        "description": payload.get("description"),
+        "result": "SUCCESS",
+        "success_time": now(),
+    }
+    store.insert_one(record)
+    return answer(200, _split_view(record))
+
+
 def _receivers_refused(receivers: list[dict[str, Any]], held: int) -> Response | None:
     platform = sandbox_keys()["mchid"]
     for receiver in receivers:

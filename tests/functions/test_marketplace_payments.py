@@ -59,16 +59,16 @@ def sent(db: Any, path: str) -> list[dict[str, Any]]:
     return [c["body"] for c in db.sandbox_platform_calls.find({"path": path, "method": "POST"})]
 
 
-def prepaid(db: Any, key: str) -> dict[str, Any]:
-    order = place(key)["data"]
+def prepaid(db: Any, key: str, **changes: Any) -> dict[str, Any]:
+    order = place(key, **changes)["data"]
     answer = call("payment_prepay", {"order_id": order["order_id"]})
     assert answer["code"] == "OK", answer
     assert answer["data"]["package"].startswith("prepay_id=up_wx")
     return db.orders.find_one({"_id": order["order_id"]})
 
 
-def paid(db: Any, key: str) -> dict[str, Any]:
-    order = prepaid(db, key)
+def paid(db: Any, key: str, **changes: Any) -> dict[str, Any]:
+    order = prepaid(db, key, **changes)
     assert sandbox.pay(order["out_trade_no"], send=deliver_to("payment_notify")) == [200]
     return db.orders.find_one({"_id": order["_id"]})
 

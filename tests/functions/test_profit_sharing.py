@@ -12,11 +12,14 @@ from typing import Any
 import pytest
 
 from retail.common.clock import day_of, travel, utcnow
+from retail.members import award_points
+from retail.payments.config import wechatpay_config
 from retail.settlement.ledger import commission_on
+from retail_dev import wechatpay_sandbox as sandbox
 from retail_dev.wechat_shipping import set_trade_managed
 
-from .harness import as_operator, call, handler, receive, sample
-from .test_marketplace_payments import SUB_MCHIDS, paid, sent
+from .harness import BUYER, as_operator, call, handler, receive, sample
+from .test_marketplace_payments import MANGO, SUB_MCHIDS, deliver_to, paid, sent
 from .test_marketplace_payments import shop as shop  # the marketplace fixture
 
 SHARING = "/v3/ecommerce/profitsharing"
@@ -51,8 +54,8 @@ def settle(day: str) -> None:
     assert handler("settlement_run")(event, {})["code"] == "OK"
 
 
-def completed(db: Any, key: str) -> dict[str, Any]:
-    order = paid(db, key)
+def completed(db: Any, key: str, **changes: Any) -> dict[str, Any]:
+    order = paid(db, key, **changes)
     ship = {"order_id": order["_id"], "carrier": "SF", "tracking_no": f"SF{key[-4:]}0000"}
     assert as_operator("order_ship", ship)["code"] == "OK"
     assert receive(order["_id"], order["openid"])["data"]["status"] == "COMPLETED"
@@ -115,10 +118,6 @@ def test_a_refunded_order_releases_what_its_refunds_left_and_pays_no_subsidy(sho
     assert call("refund_request", {"order_id": order["_id"], "reason": "no"})["code"] == "OK"
     run()
     assert shop.profit_shares.count_documents({}) == 0  # its refunds are on their way
-    from retail_dev import wechatpay_sandbox as sandbox
-
-    from .test_marketplace_payments import deliver_to
-
     for refund in sent(shop, "/v3/ecommerce/refunds/apply"):
         sandbox.complete_refund(refund["out_refund_no"], send=deliver_to("refund_notify"))
     assert shop.orders.find_one({"_id": order["_id"]})["status"] == "REFUNDED"
@@ -156,3 +155,79 @@ def test_an_order_still_held_by_wechat_waits(shop):
     settle(day_of(order["completed_at"]).isoformat())
     assert run()["finished"] == 0
     assert shop.orders.find_one({"_id": order["_id"]})["sharing_due"] > utcnow()
+
+
+def discounted(db: Any, key: str) -> dict[str, Any]:
+    """A completed order the buyer paid partly with a coupon and points: the platform funds
+    them, so each merchant's sub-order declares a subsidy."""
+    call("user_login", {})
+    award_points(db, BUYER, 300, "test:grant", "granted by the test")
+    coupon = call("coupon_claim", {"template_id": "c-new-user"})["data"]["coupon_id"]
+    order = completed(db, key, coupon_id=coupon, points=200)
+    assert all(s["subsidy"] > 0 for s in order["sub_orders"]), order["sub_orders"]
+    return order
+
+
+def test_a_discount_is_paid_to_each_merchant_as_a_subsidy_before_the_split(shop):
+    order = discounted(shop, "share-0006")
+    later(8)
+    settle(day_of(order["completed_at"]).isoformat())
+    run()
+    paid_subsidies = {s["transaction_id"]: s for s in sent(shop, "/v3/ecommerce/subsidies/create")}
+    for sub in order["sub_orders"]:
+        share = shop.profit_shares.find_one({"_id": sub["out_trade_no"]})
+        assert paid_subsidies[share["transaction_id"]]["amount"] == sub["subsidy"]
+        assert share["state"] == "FINISHED" and share["subsidy_id"]
+        # each merchant gets its full price less the commission: what the buyer paid for its
+        # goods plus the subsidy is the goods' price
+        gross = sum(
+            ln["amount"] for ln in order["lines"] if ln["merchant_id"] == sub["merchant_id"]
+        )
+        freight = order["freight"] * gross // order["goods_amount"]
+        assert abs(sub["amount"] - freight + sub["subsidy"] - gross) <= 1
+    calls = [c["path"] for c in shop.sandbox_platform_calls.find({"method": "POST"})]
+    last_subsidy = max(i for i, p in enumerate(calls) if p.endswith("/subsidies/create"))
+    first_split = min(i for i, p in enumerate(calls) if p.startswith(SHARING))
+    assert last_subsidy < first_split or len(order["sub_orders"]) > 1
+
+
+def test_a_refund_after_the_split_returns_the_commission_and_the_subsidy(shop):
+    order = discounted(shop, "share-0007")
+    later(8)
+    settle(day_of(order["completed_at"]).isoformat())
+    run()
+    (huaxia,) = [s for s in order["sub_orders"] if s["merchant_id"] == MANGO]
+    share = shop.profit_shares.find_one({"_id": huaxia["out_trade_no"]})
+    assert share["state"] == "FINISHED" and share["commission"] > 0
+    asked = call(
+        "refund_request", {"order_id": order["_id"], "reason": "bruised", "merchant_id": MANGO}
+    )
+    assert asked["code"] == "OK", asked
+    review = {"order_id": order["_id"], "approve": True}
+    assert as_operator("refund_review", review, "admin")["code"] == "OK"
+    assert "sharing_due" in shop.orders.find_one({"_id": order["_id"]})  # looked at again
+    run()
+    assert shop.profit_shares.find_one({"_id": huaxia["out_trade_no"]})["state"] == "FINISHED"
+    (refund,) = sent(shop, "/v3/ecommerce/refunds/apply")
+    assert sandbox.complete_refund(refund["out_refund_no"], send=deliver_to("refund_notify")) == [
+        200
+    ]
+    later(8.1)
+    run()
+    given = shop.profit_shares.find_one({"_id": huaxia["out_trade_no"]})
+    assert given["state"] == "GIVEN_BACK", given
+    (back,) = sent(shop, f"{SHARING}/returnorders")
+    assert (
+        back["amount"] == share["commission"] and back["return_mchid"] == wechatpay_config().mchid
+    )
+    (subsidy_back,) = sent(shop, "/v3/ecommerce/subsidies/return")
+    assert subsidy_back["amount"] == huaxia["subsidy"]
+    refund_id = shop.refunds.find_one({"out_trade_no": huaxia["out_trade_no"]})["refund_id"]
+    assert subsidy_back["refund_id"] == refund_id
+    others = [s for s in shop.profit_shares.find({}) if s["_id"] != huaxia["out_trade_no"]]
+    assert {s["state"] for s in others} == {"FINISHED"}
+    assert "sharing_due" not in shop.orders.find_one({"_id": order["_id"]})
+    later(9)
+    calls = shop.sandbox_platform_calls.count_documents({})
+    run()
+    assert shop.sandbox_platform_calls.count_documents({}) == calls

@@ -25,7 +25,7 @@ from .refunding import reject_review
 from .repair import repair_orders
 from .search import OrderSearch, SearchResults, search_orders
 from .settling import due_for_settlement, oldest_due, put_in_settlement, settled
-from .sharing import due_for_sharing, look_again, shared
+from .sharing import due_for_sharing, look_again, share_again, shared
 from .shipping_upload import sync_shipping
 from .take_back import Cashier, take_back
 from .wechat_receipt import apply_settlement_event, wechat_released
@@ -79,6 +79,7 @@ __all__ = [
     "rider_update_is_genuine",
     "search_orders",
     "settled",
+    "share_again",
     "shared",
     "ship_order",
     "show_order",

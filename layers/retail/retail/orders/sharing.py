@@ -34,3 +34,11 @@ def shared(db: Db, order: Order, at: datetime) -> None:
         {"_id": order["_id"], "sharing_due": order["sharing_due"]},
         {"$unset": {"sharing_due": ""}, "$set": {"shared_at": at}},
     )
+
+
+def share_again(db: Db, order_id: str, at: datetime) -> None:
+    """A refund of a marketplace order that was paid: the timer looks at it again (a refund
+    after the split returns the commission and the subsidy)."""
+    orders_of(db).update_one(
+        {"_id": order_id, "sub_transactions": {"$exists": True}}, {"$set": {"sharing_due": at}}
+    )

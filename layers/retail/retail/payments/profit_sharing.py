@@ -6,9 +6,13 @@ A sub-order's money sits frozen in its merchant's account until then. Its share 
 commission its merchant's written statement counts (settlement.sale_figures) and the subsidy
 declared at prepay. Then, in WeChat Pay's order: the subsidy paid (or cancelled where a
 refund gave the sub-order back), the split with `finish` (or the finish alone where there is
-no commission), and the split queried until WeChat Pay says FINISHED. Each step is one
-conditional change of the record's state, so no step is made twice however runs interleave,
-and each request carries its own number, so a retried one is the same one at WeChat Pay.
+no commission), and the split queried until WeChat Pay says FINISHED. A refund of the
+merchant's goods after the split (its parcel's, or the whole order's) puts the order back in
+the to-do set: the platform returns the commission to the merchant (分账回退, as its
+statement takes the commission back) and the merchant the subsidy to the platform (补差回退).
+Each step is one conditional change of the record's state, so no step is made twice however
+runs interleave, and each request carries its own number, so a retried one is the same one
+at WeChat Pay.
 
 An order is ready once it completed, its refund window has passed
 (RETAIL_PROFIT_SHARING_DELAY_DAYS), WeChat has settled it (where it holds it) and no refund of
@@ -32,7 +36,7 @@ from retail.common.errors import UpstreamUnavailable
 from retail.common.logs import log
 from retail.common.models import OUT, STRICT
 from retail.common.settings import settings
-from retail.common.vocabulary import OrderStatus, RefundStatus, Word
+from retail.common.vocabulary import OrderStatus, ParcelRefundStatus, RefundStatus, Word
 from retail.orders import due_for_sharing, look_again, shared, wechat_released
 from retail.orders.document import Order, SubOrder
 from retail.risk import record_risk_event
@@ -59,6 +63,13 @@ class ShareState(Word):
     SPLIT_OWED = "SPLIT_OWED"  # the split (or the finish) is to be asked
     SPLITTING = "SPLITTING"  # asked: WeChat Pay is processing it
     FINISHED = "FINISHED"  # the commission is the platform's, the rest the merchant's
+    RETURN_OWED = "RETURN_OWED"  # refunded after the split: the commission goes back
+    RETURNING = "RETURNING"  # asked: WeChat Pay is processing the return
+    SUBSIDY_RETURN_OWED = "SUBSIDY_RETURN_OWED"  # and the subsidy comes back to the platform
+    GIVEN_BACK = "GIVEN_BACK"  # refunded after the split, and both returned
+
+
+DONE = (ShareState.FINISHED, ShareState.GIVEN_BACK)
 
 
 class ShareProfits(BaseModel):
@@ -108,10 +119,12 @@ def _share_order(db: Db, client: WeChatPayClient, order: Order, now: datetime) -
         if share is None:  # its statement is not written yet
             look_again(db, order, now + RECHECK)
             return finished, False
+        if share["state"] == ShareState.FINISHED and _owes_back(order, sub, share):
+            share = _move(db, share, ShareState.RETURN_OWED) or share
         before = share["state"]
         share = _advance(db, client, share)
-        finished += int(share["state"] == ShareState.FINISHED and before != ShareState.FINISHED)
-        open_ += int(share["state"] != ShareState.FINISHED)
+        finished += int(share["state"] in DONE and before not in DONE)
+        open_ += int(share["state"] not in DONE)
     if open_:
         look_again(db, order, now + POLL)
         _warn_if_late(db, order, now)
@@ -191,6 +204,17 @@ def _share_of(db: Db, order: Order, number: int, sub: SubOrder) -> dict[str, Any
     return share
 
 
+def _owes_back(order: Order, sub: SubOrder, share: dict[str, Any]) -> bool:
+    """Whether a split sub-order's goods were given back since (its statement takes the
+    commission back with them, and the subsidy paid for them is the platform's again)."""
+    if share["commission"] == 0 and not share.get("subsidy_id"):
+        return False  # nothing was split off or paid in: nothing goes back
+    if order["status"] == OrderStatus.REFUNDED:
+        return True
+    parcel = (order.get("parcel_refunds") or {}).get(sub["merchant_id"]) or {}
+    return parcel.get("status") == ParcelRefundStatus.REFUNDED
+
+
 def _refunded(db: Db, order: Order, sub: SubOrder) -> int:
     """What the sub-order's merchant gave back (refunds not closed unpaid)."""
     refunds = db.refunds.find(
@@ -209,7 +233,7 @@ Step = Callable[[WeChatPayClient, dict[str, Any]], dict[str, Any]]
 def _advance(db: Db, client: WeChatPayClient, share: dict[str, Any]) -> dict[str, Any]:
     """As far as WeChat Pay lets the share go now; the record as it is after."""
     try:
-        for _ in range(4):  # at most subsidy, split, query: each step moves the state on
+        for _ in range(5):  # subsidy, split, query, or return, query, subsidy back
             moved = _step(db, client, share)
             if moved is None:
                 break
@@ -237,6 +261,8 @@ def _step(db: Db, client: WeChatPayClient, share: dict[str, Any]) -> dict[str, A
         if _refused(db, share, answer):
             return None
         return _move(db, share, ShareState.SPLITTING, wechat_order_id=answer.get("order_id"))
+    if state in (ShareState.RETURN_OWED, ShareState.RETURNING, ShareState.SUBSIDY_RETURN_OWED):
+        return _give_back(db, client, share)
     if state == ShareState.SPLITTING:
         found = sharing_api.query_split(client, share)
         if found is None or found.get("status") != "FINISHED":
@@ -248,6 +274,51 @@ def _step(db: Db, client: WeChatPayClient, share: dict[str, Any]) -> dict[str, A
             receivers=found.get("receivers") or [],
             finish_amount=found.get("finish_amount"),
         )
+    return None
+
+
+def _give_back(db: Db, client: WeChatPayClient, share: dict[str, Any]) -> dict[str, Any] | None:
+    """The commission back to the merchant (asked, then queried while PROCESSING; a return
+    that failed is asked again under a new number, as WeChat Pay's FAQ says), then the
+    subsidy back to the platform with the merchant's refund."""
+    state = share["state"]
+    if state == ShareState.RETURN_OWED and share["commission"] == 0:
+        return _move(db, share, ShareState.SUBSIDY_RETURN_OWED)
+    if state == ShareState.RETURN_OWED:
+        numbered = {**share, "out_return_no": _return_no(share)}
+        answer = sharing_api.return_commission(client, numbered)
+        if _refused(db, share, answer):
+            return None
+        return _move(db, share, ShareState.RETURNING, out_return_no=numbered["out_return_no"])
+    if state == ShareState.RETURNING:
+        found = sharing_api.query_return(client, share) or {}
+        if found.get("result") in ("FAILED", "FAIL"):
+            tries = share.get("return_tries", 1) + 1
+            return _move(db, share, ShareState.RETURN_OWED, return_tries=tries)
+        if found.get("result") != "SUCCESS":
+            return None
+        return _move(db, share, ShareState.SUBSIDY_RETURN_OWED, returned=found.get("amount"))
+    refund_id = _refund_id(db, share)
+    if share["subsidy"] == 0 or not share.get("subsidy_id"):
+        return _move(db, share, ShareState.GIVEN_BACK)
+    if refund_id is None:
+        return None
+    answer = sharing_api.return_subsidy(client, share, refund_id)
+    if _refused(db, share, answer) or answer.get("result") != "SUCCESS":
+        return None
+    return _move(db, share, ShareState.GIVEN_BACK, subsidy_returned=answer.get("amount"))
+
+
+def _return_no(share: dict[str, Any]) -> str:
+    tries = int(share.get("return_tries", 1))
+    return f"R{share['_id']}" + (f"-{tries}" if tries > 1 else "")
+
+
+def _refund_id(db: Db, share: dict[str, Any]) -> str | None:
+    """WeChat Pay's id of the refund that gave the sub-order back."""
+    for refund in db.refunds.find({"order_id": share["order_id"]}):
+        if refund.get("out_trade_no") == share["_id"] and refund["status"] == RefundStatus.SUCCESS:
+            return str(refund.get("refund_id") or "") or None
     return None
 
 

@@ -15,6 +15,7 @@ from retail.common.clock import utcnow
 from retail.common.errors import UpstreamUnavailable
 from retail.common.logs import log
 from retail.common.vocabulary import RefundStatus
+from retail.orders import share_again
 from retail.orders.document import Order, orders_of
 from retail.orders.parcel_refunds import note_parcel_refund_status, parcel_refund_recorded
 from retail.orders.refunding import (
@@ -158,7 +159,9 @@ def refund_order(
 def start_parts(
     db: Db, cause: str, order: Order, parts: list[Part], reason: str
 ) -> list[dict[str, Any]]:
-    """A marketplace refund, a record and a request per sub-order it takes money from."""
+    """A marketplace refund, a record and a request per sub-order it takes money from; the
+    order's split, if made, is looked at again (profit_sharing returns it)."""
+    share_again(db, order["_id"], utcnow())
     return [
         start_refund(
             db,
@@ -207,6 +210,8 @@ def refund_parcel(db: Db, order: Order, merchant_id: str) -> Order:
         part=parcel_part(order, merchant_id, amount) if order.get("sub_orders") else None,
         cause=cause,
     )
+    if order.get("sub_orders"):
+        share_again(db, order["_id"], utcnow())
     parcel_refund_recorded(db, order["_id"], merchant_id)
     note_parcel_refund_status(db, order["_id"], merchant_id, PROCESSING)
     return orders_of(db).find_one({"_id": order["_id"]}) or order

@@ -1,8 +1,10 @@
 """平台收付通's calls after the money is in (docs/decisions/0025): the subsidy (补差) paid into
 a sub-order before any split, or cancelled after a refund; the split (请求分账) of the
 platform's commission, which with `finish` releases the rest to the merchant; the finish alone
-(完结分账) where there is no commission; and the split's query. Each answer is WeChat Pay's,
-or its refusal (`code`, `message`) for the caller to decide on."""
+(完结分账) where there is no commission; the split's query; and, when a refund comes after
+the split, the commission returned to the merchant (分账回退) and the subsidy returned to the
+platform (补差回退). Each answer is WeChat Pay's, or its refusal (`code`, `message`) for the
+caller to decide on."""
 
 from __future__ import annotations
 
@@ -92,6 +94,53 @@ def query_split(client: WeChatPayClient, share: dict[str, Any]) -> dict[str, Any
         }
     )
     return client.call("GET", f"{SHARING}/orders?{query}", None, missing_ok=True)
+
+
+def return_commission(client: WeChatPayClient, share: dict[str, Any]) -> dict[str, Any]:
+    """The platform gives the split back to the merchant, whose goods were refunded."""
+    return _post(
+        client,
+        f"{SHARING}/returnorders",
+        {
+            "sub_mchid": share["sub_mchid"],
+            "out_order_no": share["out_order_no"],
+            "out_return_no": share["out_return_no"],
+            "return_mchid": client.config.mchid,
+            "amount": share["commission"],
+            "description": "退款退回平台佣金",
+            "transaction_id": share["transaction_id"],
+        },
+    )
+
+
+def query_return(client: WeChatPayClient, share: dict[str, Any]) -> dict[str, Any] | None:
+    query = urllib.parse.urlencode(
+        {
+            "sub_mchid": share["sub_mchid"],
+            "out_order_no": share["out_order_no"],
+            "out_return_no": share["out_return_no"],
+        }
+    )
+    return client.call("GET", f"{SHARING}/returnorders?{query}", None, missing_ok=True)
+
+
+def return_subsidy(
+    client: WeChatPayClient, share: dict[str, Any], refund_id: str
+) -> dict[str, Any]:
+    """The merchant gives the subsidy back to the platform, once per WeChat refund
+    (「一笔微信退款单只允许补差回退一次」)."""
+    return _post(
+        client,
+        f"{SUBSIDIES}/return",
+        {
+            "sub_mchid": share["sub_mchid"],
+            "out_order_no": f"D{share['_id']}",
+            "transaction_id": share["transaction_id"],
+            "refund_id": refund_id,
+            "amount": share["subsidy"],
+            "description": "退款退回平台补差",
+        },
+    )
 
 
 def _post(client: WeChatPayClient, path: str, payload: dict[str, Any]) -> dict[str, Any]:
