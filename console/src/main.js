@@ -6,7 +6,7 @@
 // What each role may open (the functions refuse the rest anyway; this keeps the menu honest).
 const ROLE_PAGES = {
   admin: null,
-  merchant: ["dashboard", "funnel", "segments", "orders", "order", "products", "reviews", "ads", "statements"],
+  merchant: ["dashboard", "funnel", "segments", "orders", "order", "products", "reviews", "ads", "statements", "splits"],
   service: ["orders", "order", "pickup", "refunds", "risk", "reviews", "held", "tickets"],
 };
 const RANGE_PAGES = ["dashboard", "funnel", "channels", "ads"];

@@ -106,10 +106,29 @@ const PAGES = {
     const found = await call("statement_list", { limit: 366, ...(merchant ? { merchant_id: merchant } : {}) });
     const { rows, more } = slice(found.statements);
     page.innerHTML = (sessionStorage.getItem("retail-role") === "admin" ? filters([{ name: "merchant_id", label: "商户" }]) : "")
-      + table("statements-table", ["商户", "营业日", "销售额", "佣金", "应结", "下载"], rows.map((s) => [
+      + table("statements-table", ["商户", "营业日", "销售额", "佣金", "应结", "分账", "下载"], rows.map((s) => [
         esc(s.merchant_name), esc(s.day), yuan(s.gross), yuan(s.commission), figure(`statement-${s.merchant_id}-${s.day}`, s.net, yuan(s.net)),
+        `<a data-testid="splits-${esc(s.statement_id)}" href="#/splits?statement_id=${encodeURIComponent(s.statement_id)}">分账</a>`,
         s.download ? `<a href="${esc(s.download)}">CSV</a>` : ""])) + pager(more);
     if (page.querySelector("form.filters")) { bindFilters(); }
     bindPager();
+  },
+  // Marketplace mode: what WeChat Pay split off and released for one statement's sales,
+  // beside the commission the statement computed (split_list).
+  async splits() {
+    const statementId = params().get("statement_id") || "";
+    const found = await call("split_list", { statement_id: statementId });
+    const states = { FINISHED: "已分账", GIVEN_BACK: "已回退", SPLITTING: "分账中", SPLIT_OWED: "待分账",
+      SUBSIDY_OWED: "待补差", SUBSIDY_CANCEL_OWED: "待取消补差", RETURN_OWED: "待回退", RETURNING: "回退中",
+      SUBSIDY_RETURN_OWED: "待补差回退" };
+    const card = (label, value) => `<div class="card"><div class="label">${label}</div><div class="value">${value}</div></div>`;
+    page.innerHTML = `<h2>${esc(statementId)} 分账</h2><div class="cards">`
+      + card("结算单佣金", figure("splits-computed", found.computed, yuan(found.computed)))
+      + card("微信支付已分账", figure("splits-moved", found.moved, yuan(found.moved)))
+      + card("未完成", figure("splits-pending", found.pending, found.pending)) + `</div>`
+      + table("splits-table", ["订单", "子单", "状态", "佣金", "已分账", "补差", "解冻给商户", "微信支付说明"], found.splits.map((s) => [
+        esc(s.order_id), esc(s.sub_order), esc(states[s.state] || s.state), yuan(s.commission),
+        figure(`split-${s.sub_order}`, s.moved, yuan(s.moved)), yuan(s.subsidy),
+        s.released === null ? "" : yuan(s.released), esc(s.refusal || "")]));
   },
 };

@@ -498,6 +498,10 @@ export type ListReviews = {
   page_size?: number;
 };
 
+export type ListSplits = {
+  statement_id: string;
+};
+
 export type ListStatements = {
   merchant_id?: string | null;
   limit?: number;
@@ -1337,11 +1341,38 @@ export type Slots = {
   slots: Array<SlotView>;
 };
 
+export type SplitPage = {
+  statement_id: string;
+  /** the statement's commission, fen */
+  computed: number;
+  /** commission WeChat Pay moved for its sales, fen */
+  moved: number;
+  /** its sales whose split has not ended yet */
+  pending: number;
+  splits: Array<SplitView>;
+};
+
 export type SplitStock = {
   sku_id: string;
   location: string;
   /** documents the level takes orders from: about one per 1,000 orders a second expected on the SKU; 1 joins a split level again */
   buckets: number;
+};
+
+export type SplitView = {
+  order_id: string;
+  sub_order: string;
+  state: string;
+  /** the statement's figure for this sub-order, fen */
+  commission: number;
+  /** what WeChat Pay split off to the platform and kept, fen */
+  moved: number;
+  /** the subsidy paid to the merchant and kept, fen */
+  subsidy: number;
+  /** what WeChat Pay released to the merchant, fen */
+  released: number | null;
+  /** WeChat Pay's last refusal, while it lasts */
+  refusal: string | null;
 };
 
 export type StatementPage = {
@@ -1960,6 +1991,11 @@ export declare namespace shipping_sync {
   export type Data = BatchSummary;
 }
 
+export declare namespace split_list {
+  export type Request = ListSplits;
+  export type Data = SplitPage;
+}
+
 export declare namespace statement_list {
   export type Request = ListStatements;
   export type Data = StatementPage;
@@ -2125,6 +2161,7 @@ export interface Functions {
   share_create: { auth: "user"; request: share_create.Request; data: share_create.Data };
   share_reward: { auth: "user"; request: share_reward.Request; data: share_reward.Data };
   shipping_sync: { auth: "timer"; request: shipping_sync.Request; data: shipping_sync.Data };
+  split_list: { auth: "operator"; request: split_list.Request; data: split_list.Data };
   statement_list: { auth: "operator"; request: statement_list.Request; data: statement_list.Data };
   stock_adjust: { auth: "operator"; request: stock_adjust.Request; data: stock_adjust.Data };
   stock_rebalance: { auth: "timer"; request: stock_rebalance.Request; data: stock_rebalance.Data };

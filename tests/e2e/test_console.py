@@ -198,7 +198,7 @@ def test_channels_experiments_orders_and_statements(shop, console):
         day = figures.nth(n).get_attribute("data-testid").removeprefix("statement-m-huaxia-")
         statement = db.statements.find_one({"merchant_id": "m-huaxia", "day": day})
         assert int(figures.nth(n).get_attribute("data-value")) == statement["net"]
-    links = page.locator("[data-testid='statements-table'] a")
+    links = page.locator("[data-testid='statements-table'] a", has_text="CSV")
     assert links.count() == figures.count()
     for n in range(links.count()):
         with urllib.request.urlopen(links.nth(n).get_attribute("href"), timeout=10) as csv:

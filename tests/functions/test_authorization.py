@@ -54,6 +54,7 @@ ROLES = {
     "risk_queue": {"admin", "service"},
     "risk_review": {"admin", "service"},
     "statement_list": {"admin", "merchant"},
+    "split_list": {"admin", "merchant"},
     "stock_adjust": {"admin", "merchant"},
     "stock_split": {"admin", "merchant"},
 }

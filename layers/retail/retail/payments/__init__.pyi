@@ -10,22 +10,26 @@ from .notifications import (
 from .prepay import PaymentParams, Prepay, prepare_payment
 from .profit_sharing import ProfitsShared, ShareProfits, share_profits
 from .reconcile import reconcile_payments
+from .split_reports import ListSplits, SplitPage, list_splits
 from .sub_merchants import save_merchant_account
 from .transfers import handle_transfer_notification, wechat_pay_transfers
 
 __all__ = [
     "WECHAT_PAY",
     "Acknowledged",
+    "ListSplits",
     "Notification",
     "PaymentParams",
     "Prepay",
     "ProfitsShared",
     "ShareProfits",
+    "SplitPage",
     "close_payment",
     "handle_payment_notification",
     "handle_refund_notification",
     "handle_transfer_notification",
     "is_from_wechatpay",
+    "list_splits",
     "prepare_payment",
     "reconcile_payments",
     "save_merchant_account",

@@ -166,12 +166,13 @@ def _share_of(db: Db, order: Order, number: int, sub: SubOrder) -> dict[str, Any
     sold = order["status"] == OrderStatus.COMPLETED and sub["merchant_id"] not in (
         order.get("parcel_refunds") or {}
     )
-    commission = 0
+    commission, statement_id = 0, None
     if sold:
         figures = sale_figures(db, order, sub["merchant_id"])
         if figures is None:
             return None
         commission = min(figures.commission, sub["amount"] - refunded + sub["subsidy"])
+        statement_id = figures.statement_id
     left = sub["amount"] - refunded
     if sold and sub["subsidy"] > 0:
         state = ShareState.SUBSIDY_OWED
@@ -184,6 +185,7 @@ def _share_of(db: Db, order: Order, number: int, sub: SubOrder) -> dict[str, Any
         "_id": sub["out_trade_no"],
         "order_id": order["_id"],
         "merchant_id": sub["merchant_id"],
+        "statement_id": statement_id,  # the statement that counted the commission
         "sub_mchid": sub["sub_mchid"],
         "transaction_id": transaction_id,
         "paid": sub["amount"],

@@ -1,4 +1,4 @@
-from .figures import SaleFigures, sale_figures
+from .figures import SaleFigures, StatementFigures, sale_figures, statement_figures
 from .statements import (
     ListStatements,
     SettleDay,
@@ -13,8 +13,10 @@ __all__ = [
     "SaleFigures",
     "SettleDay",
     "SettlementSummary",
+    "StatementFigures",
     "StatementPage",
     "list_statements",
     "run_settlement",
     "sale_figures",
+    "statement_figures",
 ]

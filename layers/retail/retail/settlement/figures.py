@@ -13,8 +13,16 @@ from .ledger import commission_on
 
 
 class SaleFigures(NamedTuple):
+    statement_id: str  # the written statement that carries the sale
     gross: int  # the merchant's goods at their price
     commission: int  # the platform's, per line at the statement's rate, rounded half up
+
+
+class StatementFigures(NamedTuple):
+    statement_id: str
+    merchant_id: str
+    day: str
+    commission: int  # of its sales, as computed
 
 
 def sale_figures(db: Db, order: Mapping[str, Any], merchant_id: str) -> SaleFigures | None:
@@ -28,6 +36,19 @@ def sale_figures(db: Db, order: Mapping[str, Any], merchant_id: str) -> SaleFigu
     rate = int(statement.get("commission_rate_bp", 0))
     lines = [ln for ln in order["lines"] if ln["merchant_id"] == merchant_id]
     return SaleFigures(
+        statement_id=statement_id,
         gross=sum(ln["amount"] for ln in lines),
         commission=sum(commission_on(ln["amount"], rate) for ln in lines),
+    )
+
+
+def statement_figures(db: Db, statement_id: str) -> StatementFigures | None:
+    """A written statement's figures, or None when there is no such statement."""
+    found = db.statements.find_one(
+        {"_id": statement_id}, {"merchant_id": 1, "day": 1, "commission": 1}
+    )
+    if found is None:
+        return None
+    return StatementFigures(
+        statement_id, found["merchant_id"], found["day"], int(found.get("commission", 0))
     )

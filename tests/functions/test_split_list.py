@@ -1,0 +1,61 @@
+"""split_list: what WeChat Pay moved for a statement's sales, beside what it computed; a
+merchant sees only its own statements."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from retail.common.clock import day_of, travel
+
+from .harness import as_operator
+from .test_marketplace_payments import MANGO
+from .test_marketplace_payments import shop as shop  # the marketplace fixture
+from .test_profit_sharing import completed, discounted, later, run, settle
+
+
+@pytest.fixture(autouse=True)
+def back_to_now():
+    yield
+    travel(timedelta(0))
+
+
+@pytest.fixture(autouse=True)
+def not_trade_managed(shop):
+    from retail_dev.wechat_shipping import set_trade_managed
+
+    set_trade_managed(False)
+    yield
+    set_trade_managed(True)
+
+
+def test_a_statement_shows_the_commission_wechat_pay_moved_beside_its_own(shop):
+    first = completed(shop, "split-list-0001")
+    second = discounted(shop, "split-list-0002")
+    day = day_of(first["completed_at"]).isoformat()
+    later(8)
+    settle(day)
+    statement = f"{MANGO}:{day}"
+    before = as_operator("split_list", {"statement_id": statement})["data"]
+    computed = shop.statements.find_one({"_id": statement})["commission"]
+    assert (before["computed"], before["moved"], before["splits"]) == (computed, 0, [])
+    run()
+    page = as_operator("split_list", {"statement_id": statement}, f"merchant:{MANGO}")["data"]
+    assert page["computed"] == computed == page["moved"] > 0 and page["pending"] == 0
+    assert {s["order_id"] for s in page["splits"]} == {first["_id"], second["_id"]}
+    assert all(s["state"] == "FINISHED" and s["released"] > 0 for s in page["splits"])
+    (subsidised,) = [s for s in page["splits"] if s["order_id"] == second["_id"]]
+    assert subsidised["subsidy"] > 0
+
+
+def test_a_merchant_sees_only_its_own_statements(shop):
+    order = completed(shop, "split-list-0003")
+    day = day_of(order["completed_at"]).isoformat()
+    later(8)
+    settle(day)
+    other = as_operator("split_list", {"statement_id": f"{MANGO}:{day}"}, "merchant:m-self")
+    assert other["code"] == "NOT_FOUND"
+    missing = as_operator("split_list", {"statement_id": f"{MANGO}:2001-01-01"})
+    assert missing["code"] == "NOT_FOUND"
+    assert as_operator("split_list", {"statement_id": "x"})["code"] == "INVALID_ARGUMENT"
