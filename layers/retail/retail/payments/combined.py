@@ -23,6 +23,8 @@ from retail.store import Db
 from .client import WeChatPayClient
 
 MAX_SUB_ORDERS = 50  # 「目前最多一次可支持50笔订单进行合单支付」
+# A sub-order's trade_state once WeChat Pay took its money (REFUND: and gave some back since).
+TAKEN = frozenset({"SUCCESS", "REFUND"})
 COMBINE = "/v3/combine-transactions"
 
 
@@ -32,6 +34,30 @@ def plan_sub_orders(db: Db, order: Order) -> list[SubOrder]:
     merchant_ids: list[str] = order["merchant_ids"]
     if len(merchant_ids) > MAX_SUB_ORDERS:
         raise Conflict(f"one payment pays at most {MAX_SUB_ORDERS} merchants")
+    payees = payable_sub_merchants(db, merchant_ids)
+    goods = _gross(order)
+    paid_for_goods = _at_least_a_fen(in_proportion(order["total"] - order["freight"], goods))
+    freight = in_proportion(order["freight"], goods)
+    plan: list[SubOrder] = []
+    for number, merchant_id in enumerate(merchant_ids, start=1):
+        amount = paid_for_goods[merchant_id] + freight[merchant_id]
+        if amount <= 0:  # WeChat Pay takes no sub-order of nothing
+            raise Conflict("the order pays less than a fen a merchant: it cannot be paid")
+        plan.append(
+            SubOrder(
+                merchant_id=merchant_id,
+                sub_mchid=payees[merchant_id],
+                out_trade_no=f"{order['_id']}S{number}",
+                amount=amount,
+                subsidy=max(goods[merchant_id] - paid_for_goods[merchant_id], 0),
+            )
+        )
+    return plan
+
+
+def payable_sub_merchants(db: Db, merchant_ids: list[str]) -> dict[str, str]:
+    """Each merchant's ACTIVE sub_mchid. Raises Conflict (MERCHANT_NOT_PAYABLE) for one that
+    may not be paid now (suspended, no active sub-merchant)."""
     merchants = {m["_id"]: m for m in db.merchants.find({"_id": {"$in": merchant_ids}})}
     payees: dict[str, str] = {}
     for merchant_id in merchant_ids:
@@ -45,24 +71,32 @@ def plan_sub_orders(db: Db, order: Order) -> list[SubOrder]:
                 merchant_id=merchant_id,
             )
         payees[merchant_id] = str(payee["sub_mchid"])
-    goods = _gross(order)
-    paid_for_goods = in_proportion(order["total"] - order["freight"], goods)
-    freight = in_proportion(order["freight"], goods)
-    plan: list[SubOrder] = []
-    for number, merchant_id in enumerate(merchant_ids, start=1):
-        amount = paid_for_goods[merchant_id] + freight[merchant_id]
-        if amount <= 0:  # WeChat Pay takes no sub-order of nothing
-            raise Conflict("a merchant's part of this order is nothing: it cannot be paid")
-        plan.append(
-            SubOrder(
-                merchant_id=merchant_id,
-                sub_mchid=payees[merchant_id],
-                out_trade_no=f"{order['_id']}S{number}",
-                amount=amount,
-                subsidy=goods[merchant_id] - paid_for_goods[merchant_id],
+    return payees
+
+
+def still_payable(db: Db, plan: list[SubOrder]) -> None:
+    """A prepay asked again names the plan's sub-merchants: each must still be its
+    merchant's ACTIVE one. Raises Conflict (MERCHANT_NOT_PAYABLE)."""
+    payees = payable_sub_merchants(db, [s["merchant_id"] for s in plan])
+    for sub in plan:
+        if payees[sub["merchant_id"]] != sub["sub_mchid"]:
+            raise Conflict(
+                "the merchant's sub-merchant changed since the order was first prepaid",
+                reason=Reason.MERCHANT_NOT_PAYABLE,
+                merchant_id=sub["merchant_id"],
             )
-        )
-    return plan
+
+
+def _at_least_a_fen(shares: dict[str, int]) -> dict[str, int]:
+    """Every merchant a fen at least (WeChat Pay takes no sub-order of nothing), taken from
+    the largest shares: a merchant whose goods the discounts nearly covered."""
+    shares = dict(shares)
+    for merchant_id in [m for m, v in shares.items() if v <= 0]:
+        largest = max(shares, key=lambda m: (shares[m], m))
+        if shares[largest] > 1:
+            shares[largest] -= 1
+            shares[merchant_id] += 1
+    return shares
 
 
 def _gross(order: Order) -> dict[str, int]:
@@ -154,17 +188,20 @@ def close_combined(client: WeChatPayClient, order: Order) -> None:
 
 def as_transaction(combined: dict[str, Any]) -> dict[str, Any]:
     """WeChat Pay's combined transaction (query answer or decrypted notification) in the shape
-    transactions.apply_transaction reads: SUCCESS only when every sub-order is (PARTIAL when
-    only some are: money taken for an order that is not paid), the amount their sum, the
-    transaction_id of the sub-order first by out_trade_no as the order's (the same however
+    transactions.apply_transaction reads: SUCCESS when WeChat Pay took every sub-order's money
+    (a sub-order partly refunded since says REFUND: still taken), PARTIAL when it took only
+    some (money taken for an order that is not paid), the amount their sum, the transaction_id
+    of the first sub-order by out_trade_no that was taken as the order's (the same however
     WeChat Pay lists them), and the sub-orders kept for the check against the order's plan."""
     subs: list[dict[str, Any]] = list(combined.get("sub_orders") or [])
-    states = {str(s.get("trade_state")) for s in subs}
-    if subs and states == {"SUCCESS"}:
+    taken = [s for s in subs if s.get("trade_state") in TAKEN]
+    if subs and len(taken) == len(subs):
         state = "SUCCESS"
+    elif taken:
+        state = "PARTIAL"
     else:
-        state = "PARTIAL" if "SUCCESS" in states else "/".join(sorted(states))
-    first = min(subs, key=lambda s: str(s.get("out_trade_no")), default={})
+        state = "/".join(sorted({str(s.get("trade_state")) for s in subs}))
+    first = min(taken, key=lambda s: str(s.get("out_trade_no")), default={})
     return {
         "combined": True,
         "trade_state": state,

@@ -19,7 +19,7 @@ from retail.orders.document import Order, SubOrder
 from retail.store import Db
 
 from .client import WeChatPayClient
-from .combined import in_proportion
+from .combined import MAX_SUB_ORDERS, TAKEN, in_proportion
 
 REFUNDS = "/v3/ecommerce/refunds"
 
@@ -62,16 +62,22 @@ def parcel_part(order: Order, merchant_id: str, amount: int) -> Part:
 
 
 def transaction_parts(order: Order, tx: dict[str, Any]) -> list[Part]:
-    """A combined payment given back whole, each of its sub-orders as WeChat Pay reported it
-    (the plan names a sub-order's merchant where the report does not)."""
-    planned = {s["out_trade_no"]: s["sub_mchid"] for s in order.get("sub_orders") or []}
+    """A combined payment given back whole: each sub-order WeChat Pay took money in (paid,
+    or paid and partly refunded since), whole, as WeChat Pay reported it (the plan names a
+    sub-order's merchant where the report does not). A part is numbered by the plan, so a
+    report that lists the sub-orders in another order names the same parts; a sub-order the
+    plan does not know is numbered after the plan's, by its out_trade_no."""
+    planned = {s["out_trade_no"]: n for n, s in enumerate(order.get("sub_orders") or [], 1)}
+    merchants = {s["out_trade_no"]: s["sub_mchid"] for s in order.get("sub_orders") or []}
+    unknown = sorted(str(s.get("out_trade_no")) for s in tx["sub_orders"])
     parts: list[Part] = []
-    for number, sub in enumerate(tx["sub_orders"], start=1):
+    for sub in tx["sub_orders"]:
         out_trade_no = str(sub.get("out_trade_no"))
-        sub_mchid = sub.get("sub_mchid") or planned.get(out_trade_no)
+        sub_mchid = sub.get("sub_mchid") or merchants.get(out_trade_no)
         total = int((sub.get("amount") or {}).get("total_amount", 0))
-        if sub.get("trade_state") != "SUCCESS" or not sub_mchid or total <= 0:
+        if sub.get("trade_state") not in TAKEN or not sub_mchid or total <= 0:
             continue  # nothing was taken there, or nobody we could ask to give it back
+        number = planned.get(out_trade_no) or MAX_SUB_ORDERS + 1 + unknown.index(out_trade_no)
         parts.append(
             Part(
                 number=number,
@@ -82,7 +88,7 @@ def transaction_parts(order: Order, tx: dict[str, Any]) -> list[Part]:
                 total=total,
             )
         )
-    return parts
+    return sorted(parts, key=lambda part: part["number"])
 
 
 def _part(order: Order, number: int, sub: SubOrder, amount: int) -> Part:

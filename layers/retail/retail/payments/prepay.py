@@ -23,7 +23,7 @@ from retail.store import Db
 
 from . import crypto
 from .client import WeChatPayClient
-from .combined import combined_prepay, plan_sub_orders
+from .combined import combined_prepay, plan_sub_orders, still_payable
 from .connect import wechatpay_client
 
 PREPAY_VALID = timedelta(hours=2)  # WeChat Pay: a prepay_id is valid for two hours
@@ -70,6 +70,7 @@ def prepare_payment(
         expires_at = min(now + PREPAY_VALID, deadline)
         if "sub_orders" in order or settings().payment_mode == "marketplace":
             plan = order.get("sub_orders") or plan_sub_orders(db, order)
+            still_payable(db, plan)
             prepay_id = combined_prepay(client, order, plan, openid=buyer, time_expire=deadline)
             record_prepay(db, order["_id"], prepay_id, expires_at, now, plan)
         else:

@@ -1,27 +1,24 @@
 """Timer (profit_sharing_run): the platform's commission taken by profit sharing and the rest
 released to each merchant, per sub-order of a combined payment (docs/decisions/0025).
 
-A sub-order's money sits frozen in its merchant's account until then. Its share record
-(`profit_shares`, one per sub-order) is written once, when the order is ready, with the
-commission its merchant's written statement counts (settlement.sale_figures) and the subsidy
-declared at prepay. Then, in WeChat Pay's order: the subsidy paid (or cancelled where a
-refund gave the sub-order back), the split with `finish` (or the finish alone where there is
-no commission), and the split queried until WeChat Pay says FINISHED. A refund of the
-merchant's goods after the split (its parcel's, or the whole order's) puts the order back in
-the to-do set: the platform returns the commission to the merchant (分账回退, as its
-statement takes the commission back) and the merchant the subsidy to the platform (补差回退).
-Each step is one conditional change of the record's state, so no step is made twice however
-runs interleave, and each request carries its own number, so a retried one is the same one
-at WeChat Pay.
+A sub-order's money sits frozen in its merchant's account until then. An order is ready once
+it completed, its refund window has passed (RETAIL_PROFIT_SHARING_DELAY_DAYS), WeChat has
+settled it (where it holds it) and no refund of it is asked or on its way; a refunded or
+cancelled order releases whatever its refunds left. Ready, each sub-order's share record
+(`profit_shares`) is planned: the commission its merchant's written statement counts
+(settlement.sale_figures), at most the 30 % of what the sub-order holds that WeChat Pay lets
+a split take, and the subsidy declared at prepay; payments.share_steps then moves it through
+WeChat Pay. A plan nothing was asked for yet is planned again at each look (a refund may have
+come meanwhile); once asked, it stands.
 
-An order is ready once it completed, its refund window has passed
-(RETAIL_PROFIT_SHARING_DELAY_DAYS), WeChat has settled it (where it holds it) and no refund of
-it is still on its way; a refunded or cancelled order releases whatever its refunds left.
+A refund of the merchant's goods after the split (its parcel's, or the whole order's) puts
+the order back in the to-do set: the commission goes back to the merchant at once, without
+waiting for the refund (WeChat Pay: the two are not coupled, and the merchant's balance may
+need it to pay), and the subsidy comes back to the platform once WeChat Pay has the refund.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,44 +29,34 @@ from pymongo.errors import DuplicateKeyError
 from retail.common.batches import Budget
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.errors import UpstreamUnavailable
 from retail.common.logs import log
 from retail.common.models import OUT, STRICT
 from retail.common.settings import settings
-from retail.common.vocabulary import OrderStatus, ParcelRefundStatus, RefundStatus, Word
+from retail.common.vocabulary import (
+    OrderStatus,
+    ParcelRefundStatus,
+    RefundRequestStatus,
+    RefundStatus,
+)
 from retail.orders import due_for_sharing, look_again, shared, wechat_released
 from retail.orders.document import Order, SubOrder
 from retail.risk import record_risk_event
 from retail.settlement import sale_figures
 from retail.store import Db
 
-from . import sharing_api
 from .client import WeChatPayClient
 from .connect import wechatpay_client
+from .share_steps import DONE, GIVING_BACK, PLANNED, ShareState, advance, move
 
 RECHECK = timedelta(hours=1)  # an order not ready yet is looked at again after this
 POLL = timedelta(minutes=5)  # a split WeChat Pay is still processing
 FROZEN_FOR = timedelta(days=180)  # then WeChat Pay releases the rest to the merchant itself
 WARN_BEFORE = timedelta(days=10)
+MAX_SHARE_BP = 3000  # 「分账接收方的总金额不能超过这笔订单全部可分金额的30%」
 PAGE = 50
 GIVEN_BACK = (OrderStatus.REFUNDED, OrderStatus.CANCELLED, OrderStatus.FAILED)
-# Refusals that pass: not settled yet (「订单处理中,请稍后重试」), too fast, WeChat Pay busy.
-PASSING = frozenset({"INVALID_REQUEST", "FREQUENCY_LIMITED", "SYSTEM_ERROR"})
-
-
-class ShareState(Word):
-    SUBSIDY_OWED = "SUBSIDY_OWED"  # the declared subsidy is to be paid first
-    SUBSIDY_CANCEL_OWED = "SUBSIDY_CANCEL_OWED"  # refunded: the declared subsidy is withdrawn
-    SPLIT_OWED = "SPLIT_OWED"  # the split (or the finish) is to be asked
-    SPLITTING = "SPLITTING"  # asked: WeChat Pay is processing it
-    FINISHED = "FINISHED"  # the commission is the platform's, the rest the merchant's
-    RETURN_OWED = "RETURN_OWED"  # refunded after the split: the commission goes back
-    RETURNING = "RETURNING"  # asked: WeChat Pay is processing the return
-    SUBSIDY_RETURN_OWED = "SUBSIDY_RETURN_OWED"  # and the subsidy comes back to the platform
-    GIVEN_BACK = "GIVEN_BACK"  # refunded after the split, and both returned
-
-
-DONE = (ShareState.FINISHED, ShareState.GIVEN_BACK)
+GOODS_BACK = (OrderStatus.REFUNDING, OrderStatus.REFUNDED)
+S = ShareState
 
 
 class ShareProfits(BaseModel):
@@ -109,20 +96,24 @@ def share_profits(
 
 def _share_order(db: Db, client: WeChatPayClient, order: Order, now: datetime) -> tuple[int, bool]:
     """(sub-orders finished now, whether the order is out of the to-do set)."""
+    existing = _shares_of(db, order)
+    for sub in order["sub_orders"]:  # what a refund owes back waits for nothing
+        share = existing.get(sub["out_trade_no"])
+        if share is not None and share["state"] in DONE + GIVING_BACK:
+            existing[sub["out_trade_no"]] = _give_back_if_owed(db, client, order, sub, share)
     wait = _not_ready(db, order, now)
     if wait is not None:
         look_again(db, order, wait)
+        _warn_if_late(db, order, now)
         return 0, False
     finished, open_ = 0, 0
-    for number, sub in enumerate(order["sub_orders"], start=1):
-        share = _share_of(db, order, number, sub)
+    for sub in order["sub_orders"]:
+        share = _planned(db, order, sub, existing.get(sub["out_trade_no"]))
         if share is None:  # its statement is not written yet
             look_again(db, order, now + RECHECK)
             return finished, False
-        if share["state"] == ShareState.FINISHED and _owes_back(order, sub, share):
-            share = _move(db, share, ShareState.RETURN_OWED) or share
         before = share["state"]
-        share = _advance(db, client, share)
+        share = advance(db, client, share)
         finished += int(share["state"] in DONE and before not in DONE)
         open_ += int(share["state"] not in DONE)
     if open_:
@@ -133,8 +124,34 @@ def _share_order(db: Db, client: WeChatPayClient, order: Order, now: datetime) -
     return finished, True
 
 
+def _shares_of(db: Db, order: Order) -> dict[str, dict[str, Any]]:
+    numbers = [s["out_trade_no"] for s in order["sub_orders"]]
+    return {s["_id"]: s for s in db.profit_shares.find({"_id": {"$in": numbers}})}
+
+
+def _give_back_if_owed(
+    db: Db, client: WeChatPayClient, order: Order, sub: SubOrder, share: dict[str, Any]
+) -> dict[str, Any]:
+    """A split sub-order whose goods are being given back returns what the split moved."""
+    if share["state"] == S.FINISHED and _goods_back(order, sub):
+        moved = share.get("commission", 0) > 0 or share.get("subsidy_id")
+        if moved:
+            share = move(db, share, S.RETURN_OWED) or share
+    return advance(db, client, share, only=GIVING_BACK) if share["state"] in GIVING_BACK else share
+
+
+def _goods_back(order: Order, sub: SubOrder) -> bool:
+    """Whether the merchant's goods of the order are being given back (refund approved)."""
+    if order["status"] in GOODS_BACK:
+        return True
+    parcel = (order.get("parcel_refunds") or {}).get(sub["merchant_id"]) or {}
+    return parcel.get("status") in (ParcelRefundStatus.REFUNDING, ParcelRefundStatus.REFUNDED)
+
+
 def _not_ready(db: Db, order: Order, now: datetime) -> datetime | None:
     """When to look at the order again, or None when its money can be shared now."""
+    if (order.get("refund_request") or {}).get("status") == RefundRequestStatus.REQUESTED:
+        return now + RECHECK  # a refund waits for an operator: nothing is split meanwhile
     if _refunds_open(db, order):
         return now + RECHECK
     if order["status"] in GIVEN_BACK:
@@ -156,38 +173,87 @@ def _refunds_open(db: Db, order: Order) -> bool:
     return order.get("refund_status") == RefundStatus.PROCESSING
 
 
-def _share_of(db: Db, order: Order, number: int, sub: SubOrder) -> dict[str, Any] | None:
-    """The sub-order's share record, written once with what it shares: None while the
-    merchant's statement does not carry the sale yet."""
-    found: dict[str, Any] | None = db.profit_shares.find_one({"_id": sub["out_trade_no"]})
-    if found is not None:
-        return found
-    refunded = _refunded(db, order, sub)
-    sold = order["status"] == OrderStatus.COMPLETED and sub["merchant_id"] not in (
+def _planned(
+    db: Db, order: Order, sub: SubOrder, share: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """The sub-order's share record with the plan as of now: written the first time, planned
+    again while nothing has been asked of WeChat Pay, left as it is once something has. None
+    while the merchant's statement does not carry the sale yet."""
+    if share is not None and (share["state"] not in PLANNED or _asked(share)):
+        paid_in = share.get("subsidy_id") and not share.get("finish_after_return")
+        if share["state"] == S.SPLIT_OWED and paid_in and not _sold(order, sub):
+            # the subsidy was paid, then the goods came back before the split: it returns,
+            # and what is left is released
+            fields = {"commission": 0, "out_order_no": f"F{sub['out_trade_no']}"}
+            if not share.get("split_asked"):
+                return move(db, share, S.SUBSIDY_RETURN_OWED, finish_after_return=True, **fields)
+        return share
+    plan = _plan(db, order, sub)
+    if plan is None:
+        return None
+    if share is None:
+        try:
+            db.profit_shares.insert_one({**plan, "created_at": utcnow()})
+        except DuplicateKeyError:  # another run wrote it first
+            return db.profit_shares.find_one({"_id": sub["out_trade_no"]})
+        log("profit_share_planned", order_id=order["_id"], sub_order=sub["out_trade_no"])
+        return plan
+    changed = {k: v for k, v in plan.items() if k != "updated_at" and share.get(k) != v}
+    if not changed:
+        return share
+    replanned: dict[str, Any] | None = db.profit_shares.find_one_and_update(
+        {"_id": share["_id"], "state": share["state"], "subsidy_asked": None, "split_asked": None},
+        {"$set": changed},
+        return_document=ReturnDocument.AFTER,
+    )
+    return replanned or db.profit_shares.find_one({"_id": share["_id"]})
+
+
+def _asked(share: dict[str, Any]) -> bool:
+    return bool(share.get("subsidy_asked") or share.get("split_asked") or share.get("subsidy_id"))
+
+
+def _sold(order: Order, sub: SubOrder) -> bool:
+    """Whether the merchant's goods of the order stay sold (not given back, whole or parcel)."""
+    return order["status"] == OrderStatus.COMPLETED and sub["merchant_id"] not in (
         order.get("parcel_refunds") or {}
     )
+
+
+def _plan(db: Db, order: Order, sub: SubOrder) -> dict[str, Any] | None:
+    """What the sub-order shares, as the order stands now."""
+    refunded = _refunded(db, order, sub)
+    sold = _sold(order, sub)
     commission, statement_id = 0, None
     if sold:
         figures = sale_figures(db, order, sub["merchant_id"])
         if figures is None:
             return None
-        commission = min(figures.commission, sub["amount"] - refunded + sub["subsidy"])
+        held = sub["amount"] - refunded + sub["subsidy"]
+        commission = min(figures.commission, held * MAX_SHARE_BP // 10_000)
         statement_id = figures.statement_id
+        if commission < figures.commission:
+            log(
+                "profit_share_capped",
+                "WARNING",
+                sub_order=sub["out_trade_no"],
+                statement=figures.commission,
+                capped=commission,
+            )
     left = sub["amount"] - refunded
     if sold and sub["subsidy"] > 0:
-        state = ShareState.SUBSIDY_OWED
+        state = S.SUBSIDY_OWED
     elif sub["subsidy"] > 0 and left > 0:
-        state = ShareState.SUBSIDY_CANCEL_OWED
+        state = S.SUBSIDY_CANCEL_OWED
     else:
-        state = ShareState.SPLIT_OWED if left > 0 else ShareState.FINISHED
-    transaction_id = (order.get("sub_transactions") or {}).get(sub["out_trade_no"])
-    share = {
+        state = S.SPLIT_OWED if left > 0 else S.FINISHED
+    return {
         "_id": sub["out_trade_no"],
         "order_id": order["_id"],
         "merchant_id": sub["merchant_id"],
         "statement_id": statement_id,  # the statement that counted the commission
         "sub_mchid": sub["sub_mchid"],
-        "transaction_id": transaction_id,
+        "transaction_id": (order.get("sub_transactions") or {}).get(sub["out_trade_no"]),
         "paid": sub["amount"],
         "refunded": refunded,
         "subsidy": sub["subsidy"] if sold else 0,
@@ -195,26 +261,8 @@ def _share_of(db: Db, order: Order, number: int, sub: SubOrder) -> dict[str, Any
         "out_subsidy_no": f"B{sub['out_trade_no']}",
         "out_order_no": f"{'P' if commission else 'F'}{sub['out_trade_no']}",
         "state": state,
-        "created_at": utcnow(),
         "updated_at": utcnow(),
     }
-    try:
-        db.profit_shares.insert_one(share)
-    except DuplicateKeyError:  # another run wrote it first: its figures stand
-        return db.profit_shares.find_one({"_id": sub["out_trade_no"]})
-    log("profit_share_planned", order_id=order["_id"], sub_order=sub["out_trade_no"], number=number)
-    return share
-
-
-def _owes_back(order: Order, sub: SubOrder, share: dict[str, Any]) -> bool:
-    """Whether a split sub-order's goods were given back since (its statement takes the
-    commission back with them, and the subsidy paid for them is the platform's again)."""
-    if share["commission"] == 0 and not share.get("subsidy_id"):
-        return False  # nothing was split off or paid in: nothing goes back
-    if order["status"] == OrderStatus.REFUNDED:
-        return True
-    parcel = (order.get("parcel_refunds") or {}).get(sub["merchant_id"]) or {}
-    return parcel.get("status") == ParcelRefundStatus.REFUNDED
 
 
 def _refunded(db: Db, order: Order, sub: SubOrder) -> int:
@@ -227,141 +275,6 @@ def _refunded(db: Db, order: Order, sub: SubOrder) -> int:
         for r in refunds
         if r.get("out_trade_no") == sub["out_trade_no"] and r["status"] != RefundStatus.CLOSED
     )
-
-
-Step = Callable[[WeChatPayClient, dict[str, Any]], dict[str, Any]]
-
-
-def _advance(db: Db, client: WeChatPayClient, share: dict[str, Any]) -> dict[str, Any]:
-    """As far as WeChat Pay lets the share go now; the record as it is after."""
-    try:
-        for _ in range(5):  # subsidy, split, query, or return, query, subsidy back
-            moved = _step(db, client, share)
-            if moved is None:
-                break
-            share = moved
-    except UpstreamUnavailable:
-        log("profit_share_later", "WARNING", sub_order=share["_id"], state=share["state"])
-    return share
-
-
-def _step(db: Db, client: WeChatPayClient, share: dict[str, Any]) -> dict[str, Any] | None:
-    state = share["state"]
-    if state == ShareState.SUBSIDY_OWED:
-        answer = sharing_api.pay_subsidy(client, share)
-        if _refused(db, share, answer) or answer.get("result") == "FAIL":
-            return None
-        return _move(db, share, ShareState.SPLIT_OWED, subsidy_id=answer.get("subsidy_id"))
-    if state == ShareState.SUBSIDY_CANCEL_OWED:
-        answer = sharing_api.cancel_subsidy(client, share)
-        if _refused(db, share, answer) or answer.get("result") != "SUCCESS":
-            return None
-        return _move(db, share, ShareState.SPLIT_OWED, subsidy_cancelled=True)
-    if state == ShareState.SPLIT_OWED:
-        ask: Step = sharing_api.split if share["commission"] > 0 else sharing_api.finish
-        answer = ask(client, share)
-        if _refused(db, share, answer):
-            return None
-        return _move(db, share, ShareState.SPLITTING, wechat_order_id=answer.get("order_id"))
-    if state in (ShareState.RETURN_OWED, ShareState.RETURNING, ShareState.SUBSIDY_RETURN_OWED):
-        return _give_back(db, client, share)
-    if state == ShareState.SPLITTING:
-        found = sharing_api.query_split(client, share)
-        if found is None or found.get("status") != "FINISHED":
-            return None
-        return _move(
-            db,
-            share,
-            ShareState.FINISHED,
-            receivers=found.get("receivers") or [],
-            finish_amount=found.get("finish_amount"),
-        )
-    return None
-
-
-def _give_back(db: Db, client: WeChatPayClient, share: dict[str, Any]) -> dict[str, Any] | None:
-    """The commission back to the merchant (asked, then queried while PROCESSING; a return
-    that failed is asked again under a new number, as WeChat Pay's FAQ says), then the
-    subsidy back to the platform with the merchant's refund."""
-    state = share["state"]
-    if state == ShareState.RETURN_OWED and share["commission"] == 0:
-        return _move(db, share, ShareState.SUBSIDY_RETURN_OWED)
-    if state == ShareState.RETURN_OWED:
-        numbered = {**share, "out_return_no": _return_no(share)}
-        answer = sharing_api.return_commission(client, numbered)
-        if _refused(db, share, answer):
-            return None
-        return _move(db, share, ShareState.RETURNING, out_return_no=numbered["out_return_no"])
-    if state == ShareState.RETURNING:
-        found = sharing_api.query_return(client, share) or {}
-        if found.get("result") in ("FAILED", "FAIL"):
-            tries = share.get("return_tries", 1) + 1
-            return _move(db, share, ShareState.RETURN_OWED, return_tries=tries)
-        if found.get("result") != "SUCCESS":
-            return None
-        return _move(db, share, ShareState.SUBSIDY_RETURN_OWED, returned=found.get("amount"))
-    refund_id = _refund_id(db, share)
-    if share["subsidy"] == 0 or not share.get("subsidy_id"):
-        return _move(db, share, ShareState.GIVEN_BACK)
-    if refund_id is None:
-        return None
-    answer = sharing_api.return_subsidy(client, share, refund_id)
-    if _refused(db, share, answer) or answer.get("result") != "SUCCESS":
-        return None
-    return _move(db, share, ShareState.GIVEN_BACK, subsidy_returned=answer.get("amount"))
-
-
-def _return_no(share: dict[str, Any]) -> str:
-    tries = int(share.get("return_tries", 1))
-    return f"R{share['_id']}" + (f"-{tries}" if tries > 1 else "")
-
-
-def _refund_id(db: Db, share: dict[str, Any]) -> str | None:
-    """WeChat Pay's id of the refund that gave the sub-order back."""
-    for refund in db.refunds.find({"order_id": share["order_id"]}):
-        if refund.get("out_trade_no") == share["_id"] and refund["status"] == RefundStatus.SUCCESS:
-            return str(refund.get("refund_id") or "") or None
-    return None
-
-
-def _refused(db: Db, share: dict[str, Any], answer: dict[str, Any]) -> bool:
-    """WeChat Pay refused the step: noted on the record and tried again at the next look (an
-    order not settled yet is refused with INVALID_REQUEST until it is). A refusal that is not
-    passing, or one that has lasted a day, is a risk event an operator sees (a commission
-    over the share WeChat Pay allows, a merchant without the balance)."""
-    code = answer.get("code")
-    if not code:
-        return False
-    now, prior = utcnow(), share.get("refusal") or {}
-    since = prior["since"] if prior.get("code") == code else now
-    message = answer.get("message")
-    db.profit_shares.update_one(
-        {"_id": share["_id"]},
-        {"$set": {"refusal": {"code": code, "message": message, "at": now, "since": since}}},
-    )
-    log("profit_share_refused", "WARNING", sub_order=share["_id"], code=code)
-    if code not in PASSING or since <= now - timedelta(days=1):
-        record_risk_event(
-            db,
-            f"profit_share_refused:{share['_id']}:{share['state']}",
-            "profit_share_refused",
-            "flag",
-            order_id=share["order_id"],
-            sub_order=share["_id"],
-            code=code,
-            message=answer.get("message"),
-        )
-    return True
-
-
-def _move(db: Db, share: dict[str, Any], state: ShareState, **fields: Any) -> dict[str, Any] | None:
-    """From the state the share was read in to `state`, once."""
-    moved: dict[str, Any] | None = db.profit_shares.find_one_and_update(
-        {"_id": share["_id"], "state": share["state"]},
-        {"$set": {"state": state, "updated_at": utcnow(), **fields}, "$unset": {"refusal": ""}},
-        return_document=ReturnDocument.AFTER,
-    )
-    return moved
 
 
 def _warn_if_late(db: Db, order: Order, now: datetime) -> None:

@@ -85,6 +85,37 @@ def start_refund(
 
     A failed call leaves the record PENDING for payment_reconcile to send again.
     """
+    record = record_refund(
+        db,
+        out_refund_no=out_refund_no,
+        order=order,
+        transaction_id=transaction_id,
+        amount=amount,
+        total=total,
+        reason=reason,
+        merchant_id=merchant_id,
+        follows=follows,
+        part=part,
+        cause=cause,
+    )
+    return send_recorded(db, record)
+
+
+def record_refund(
+    db: Db,
+    *,
+    out_refund_no: str,
+    order: Order,
+    transaction_id: str,
+    amount: int,
+    total: int,
+    reason: str,
+    merchant_id: str | None = None,
+    follows: dict[str, Any] | None = None,
+    part: Part | None = None,
+    cause: str | None = None,
+) -> dict[str, Any]:
+    """The refund's record, written once (start_refund's first half)."""
     if part is not None:
         order = {"_id": order["_id"], "out_trade_no": part["out_trade_no"]}
         transaction_id, amount, total = part["transaction_id"] or "", part["amount"], part["total"]
@@ -117,6 +148,12 @@ def start_refund(
     except DuplicateKeyError:  # a concurrent start inserted it
         record = db.refunds.find_one({"_id": out_refund_no})
     assert record is not None
+    return record
+
+
+def send_recorded(db: Db, record: dict[str, Any]) -> dict[str, Any]:
+    """Ask WeChat Pay for a recorded refund still PENDING; follow it to the order at once
+    where it is final already (start_refund's second half)."""
     if record["status"] == PENDING:
         record = send_refund(db, record)
     if record["status"] in FINAL:  # at once: nothing was owed, or WeChat Pay says so
@@ -162,8 +199,11 @@ def start_parts(
     """A marketplace refund, a record and a request per sub-order it takes money from; the
     order's split, if made, is looked at again (profit_sharing returns it)."""
     share_again(db, order["_id"], utcnow())
-    return [
-        start_refund(
+    # every part is recorded before any is sent: one that ends first never ends the whole
+    # as if it were all (cause_status sees them all), and a crash between leaves the rest
+    # PENDING for reconciliation to send
+    recorded = [
+        record_refund(
             db,
             out_refund_no=part_no(cause, part),
             order=order,
@@ -176,6 +216,7 @@ def start_parts(
         )
         for part in parts
     ]
+    return [send_recorded(db, record) for record in recorded]
 
 
 def refund_whole_order(db: Db, order: Order) -> Order:

@@ -106,7 +106,7 @@ def return_commission(client: WeChatPayClient, share: dict[str, Any]) -> dict[st
             "out_order_no": share["out_order_no"],
             "out_return_no": share["out_return_no"],
             "return_mchid": client.config.mchid,
-            "amount": share["commission"],
+            "amount": share["return_amount"],
             "description": "退款退回平台佣金",
             "transaction_id": share["transaction_id"],
         },

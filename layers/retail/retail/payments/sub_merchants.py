@@ -15,7 +15,7 @@ from typing import Any
 from retail.catalog import MerchantSaved, Payee, PayeeState, SaveMerchant, save_merchant
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.errors import InvalidArgument
+from retail.common.errors import Conflict, InvalidArgument
 from retail.common.operator import Operator, Role
 from retail.common.settings import settings
 from retail.store import Db
@@ -46,13 +46,23 @@ def save_merchant_account(
     client: WeChatPayClient | None = None,
 ) -> MerchantSaved:
     """merchant_save: the merchant, with its sub-merchant as WeChat Pay describes it. Raises
-    InvalidArgument (WeChat Pay knows no such sub-merchant or application, or they disagree)
-    and UpstreamUnavailable (WeChat Pay did not answer: nothing is written)."""
+    InvalidArgument (WeChat Pay knows no such sub-merchant or application, or they disagree),
+    Conflict (another merchant has that sub-merchant) and UpstreamUnavailable (WeChat Pay did
+    not answer: nothing is written)."""
     operator.require(Role.ADMIN, what="save merchants")
+    db = db if db is not None else database()
     payee = None
     if cmd.sub_mchid or cmd.out_request_no:
         payee = described_payee(cmd.sub_mchid, cmd.out_request_no, client)
-    return save_merchant(cmd, operator=operator, payee=payee, db=db or database())
+        taken = db.merchants.find_one(
+            {"payee.sub_mchid": payee["sub_mchid"], "_id": {"$ne": cmd.merchant_id}}, {"_id": 1}
+        )
+        if taken is not None:  # its sales would be paid into another merchant's account
+            raise Conflict(
+                f"sub-merchant {payee['sub_mchid']} is merchant {taken['_id']}'s",
+                merchant_id=taken["_id"],
+            )
+    return save_merchant(cmd, operator=operator, payee=payee, db=db)
 
 
 def described_payee(
