@@ -23,6 +23,7 @@ import random
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "layers" / "retail"), str(ROOT / "devkit")]
@@ -41,8 +42,11 @@ MERCHANT, MERCHANT_PASSWORD = "huaxia", "demo-merchant-password"
 
 
 def setup(days: int) -> None:
-    """The two console operators, an experiment and a banner slot for the whole scenario."""
+    """The two console operators, an experiment and a banner slot for the whole scenario; in
+    marketplace mode, each merchant's sub-merchant at the local WeChat Pay first."""
     db = database()
+    if settings().payment_mode == "marketplace":
+        onboard_merchants(db)
     for operator_id, role, password in (
         (ADMIN, "admin", ADMIN_PASSWORD),
         (MERCHANT, "merchant:m-huaxia", MERCHANT_PASSWORD),
@@ -76,6 +80,22 @@ def setup(days: int) -> None:
             "price": 50000,
         },
     )
+
+
+def onboard_merchants(db: Any) -> None:
+    """Marketplace mode: every merchant gets a sub-merchant (the local WeChat Pay takes any
+    10-digit sub_mchid as this platform's, ../shared/CONTRACT.md) and its goods, which the
+    catalogue left off sale until it could be paid, go on sale."""
+    for number, merchant in enumerate(db.merchants.find({}, sort=[("_id", 1)]), start=1):
+        saved = {
+            "merchant_id": merchant["_id"],
+            "name": merchant["name"],
+            "commission_rate_bp": min(merchant["commission_rate_bp"], 3000),
+            "sub_mchid": f"{1_900_000_000 + number}",
+        }
+        as_admin("merchant_save", saved)
+        for product in db.products.find({"merchant_id": merchant["_id"]}, {"_id": 1}):
+            as_admin("product_publish", {"product_id": product["_id"], "on_sale": True})
 
 
 def play(rng: random.Random, days: int, buyers: list[str]) -> None:
@@ -118,6 +138,8 @@ def close_days(days: int) -> tuple[int, int]:
     for offset in range(days, -1, -1):
         timer("analytics_rollup", {"day": (today - timedelta(days=offset)).isoformat()})
     exported, failed = settle_ended_days(today - timedelta(days=days))
+    if settings().payment_mode == "marketplace":
+        timer("profit_sharing_run")
     timer("recommend_rebuild")
     return exported, failed
 
