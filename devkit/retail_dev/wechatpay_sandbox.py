@@ -22,6 +22,7 @@ from retail.payments.config import wechatpay_config
 from retail.payments.transport import Response
 from retail.store import upserted
 
+from . import wechatpay_bills as bills
 from .platform_journal import record
 from .wechatpay_combined import pay_combined
 from .wechatpay_marketplace import marketplace_answer
@@ -36,7 +37,8 @@ class SandboxTransport:
         route, _, query = path.partition("?")
         payload = json.loads(body) if body else {}
         reply = self._respond(method, path, body, headers)
-        said = json.loads(reply.body) if reply.body else {}
+        json_answer = reply.body and "json" in reply.headers.get("content-type", "")
+        said = json.loads(reply.body) if json_answer else {}
         record(
             method,
             route,
@@ -53,9 +55,11 @@ class SandboxTransport:
         route, _, query = path.partition("?")
         payload = json.loads(body) if body else {}
         asked = {k: v[0] for k, v in parse_qs(query).items()}
-        marketplace = marketplace_answer(method, route, payload, asked)
-        if marketplace is not None:
-            return marketplace
+        other = bills.bill_answer(method, route, asked) or marketplace_answer(
+            method, route, payload, asked
+        )
+        if other is not None:
+            return other
         if method == "POST" and route == "/v3/pay/transactions/jsapi":
             return self._prepay(payload)
         if method == "POST" and route.startswith("/v3/pay/transactions/out-trade-no/"):

@@ -11,9 +11,10 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from typing import Any
 
+from retail.common.clock import utcnow
 from retail.payments import crypto
 from retail.payments.config import wechatpay_config
 from retail.payments.transport import Response
@@ -61,12 +62,9 @@ def public(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k not in hidden}
 
 
-def _now() -> str:
-    return datetime.now(CST).isoformat(timespec="seconds")
-
-
 def now() -> str:
-    return datetime.now(CST).isoformat(timespec="seconds")
+    """WeChat Pay's time, on the shop's clock (dev may move it: retail.common.clock.travel)."""
+    return utcnow().astimezone(CST).isoformat(timespec="seconds")
 
 
 def notification(

@@ -134,6 +134,15 @@ export type BatchSummary = {
   stopped_early: boolean;
 };
 
+export type BillsReconciled = {
+  /** the days whose bill was matched in this run */
+  days: Array<string>;
+  /** differences found, each a bill_mismatch risk event */
+  mismatches: number;
+  /** the day whose bill WeChat Pay has not given yet */
+  waiting: string | null;
+};
+
 export type BlacklistEntry = {
   entry_id: string;
   listed: boolean;
@@ -937,6 +946,8 @@ export type Recommendations = {
   items: Array<ProductCard>;
 };
 
+export type ReconcileBills = Record<string, unknown>;
+
 /** WeChat Pay's word on a refund (pay.weixin.qq.com refund `status`), and PENDING: recorded here, not yet accepted there. */
 export type RefundStatus = "PENDING" | "PROCESSING" | "SUCCESS" | "CLOSED" | "ABNORMAL";
 
@@ -1646,6 +1657,11 @@ export declare namespace analytics_segments {
   export type Data = Summary;
 }
 
+export declare namespace bill_reconcile {
+  export type Request = ReconcileBills;
+  export type Data = BillsReconciled;
+}
+
 export declare namespace blacklist_update {
   export type Request = UpdateBlacklist;
   export type Data = BlacklistEntry;
@@ -2092,6 +2108,7 @@ export interface Functions {
   analytics_rollup: { auth: "timer"; request: analytics_rollup.Request; data: analytics_rollup.Data };
   analytics_sales: { auth: "operator"; request: analytics_sales.Request; data: analytics_sales.Data };
   analytics_segments: { auth: "operator"; request: analytics_segments.Request; data: analytics_segments.Data };
+  bill_reconcile: { auth: "timer"; request: bill_reconcile.Request; data: bill_reconcile.Data };
   blacklist_update: { auth: "operator"; request: blacklist_update.Request; data: blacklist_update.Data };
   cart_list: { auth: "user"; request: cart_list.Request; data: cart_list.Data };
   cart_update: { auth: "user"; request: cart_update.Request; data: cart_update.Data };

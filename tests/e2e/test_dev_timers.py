@@ -25,7 +25,7 @@ from gateway.timers import timers  # noqa: E402
 
 def test_every_timer_of_serverless_yml_is_scheduled_for_a_real_function():
     schedule = timers()
-    assert len(schedule) == 14
+    assert len(schedule) == 15
     assert {t.function for t in schedule} <= {p.name for p in (ROOT / "functions").iterdir()}
     expire = next(t for t in schedule if t.function == "order_expire")
     assert expire.cron == "0 */1 * * * * *"
@@ -36,11 +36,11 @@ def test_a_dev_gateway_starts_its_timers_and_they_run_the_functions(tmp_path):
     try:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and not any(
-            line.startswith("timers: 14 on their serverless.yml schedules")
+            line.startswith("timers: 15 on their serverless.yml schedules")
             for line in shop.log_lines()
         ):
             time.sleep(0.1)
-        assert "timers: 14 on their serverless.yml schedules" in shop.log_path.read_text()
+        assert "timers: 15 on their serverless.yml schedules" in shop.log_path.read_text()
         buyer = {"X-Dev-Openid": "o-timers"}
         shop.post("/fn/consent_accept", {"version": "2026-01", "share_contact": True}, buyer)
         data = {**sample("order_place"), "idempotency_key": "timers-0001"}
@@ -79,7 +79,7 @@ def test_a_dev_gateway_starts_its_timers_and_they_run_the_functions(tmp_path):
         while time.monotonic() < deadline and shop.log_path.read_text().count("timers: 11") < 2:
             time.sleep(0.1)
         log = shop.log_path.read_text()
-        assert log.count("timers: 14 on their serverless.yml schedules") == 2, log
+        assert log.count("timers: 15 on their serverless.yml schedules") == 2, log
         assert "starting them again" in log and "worker" not in log
     finally:
         stop_gateway(shop)

@@ -19,6 +19,7 @@ from .harness import call, cloudbase_context, handler
 PLATFORM = Path(__file__).resolve().parents[1] / "events" / "platform"
 TIMERS = [
     "analytics_rollup",
+    "bill_reconcile",
     "coupon_lapsed",
     "group_expire",
     "housekeeping_run",

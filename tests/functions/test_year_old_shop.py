@@ -26,6 +26,7 @@ TIMERS = (
     "housekeeping_run",
     "shipping_sync",
     "profit_sharing_run",
+    "bill_reconcile",
 )
 
 

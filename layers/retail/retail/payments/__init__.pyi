@@ -1,3 +1,4 @@
+from .bill_reconcile import BillsReconciled, ReconcileBills, reconcile_bills
 from .cashier import WECHAT_PAY
 from .closing import close_payment
 from .notifications import (
@@ -17,11 +18,13 @@ from .transfers import handle_transfer_notification, wechat_pay_transfers
 __all__ = [
     "WECHAT_PAY",
     "Acknowledged",
+    "BillsReconciled",
     "ListSplits",
     "Notification",
     "PaymentParams",
     "Prepay",
     "ProfitsShared",
+    "ReconcileBills",
     "ShareProfits",
     "SplitPage",
     "close_payment",
@@ -31,6 +34,7 @@ __all__ = [
     "is_from_wechatpay",
     "list_splits",
     "prepare_payment",
+    "reconcile_bills",
     "reconcile_payments",
     "save_merchant_account",
     "share_profits",

@@ -4,6 +4,7 @@ mode) is read as one transaction whose sub-orders must be exactly the order's pl
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from retail.common.errors import Conflict
@@ -54,7 +55,9 @@ def apply_transaction(db: Db, config: WeChatPayConfig, tx: dict[str, Any]) -> st
     if order.get("transaction_id") == tx["transaction_id"]:
         return "duplicate"
     subs = sub_transactions(tx) if tx.get("combined") else None
-    if mark_paid(db, order["_id"], tx["transaction_id"], amount, sub_transactions=subs):
+    told = _success_time(tx)  # to the second: never before the order was placed
+    paid_at = max(told, order["created_at"]) if told else None
+    if mark_paid(db, order["_id"], tx["transaction_id"], amount, paid_at, sub_transactions=subs):
         return "paid"
     order = orders_of(db).find_one({"_id": order["_id"]}) or order
     if order.get("transaction_id") == tx["transaction_id"]:
@@ -66,6 +69,19 @@ def apply_transaction(db: Db, config: WeChatPayConfig, tx: dict[str, Any]) -> st
     _risk(db, "paid_twice", tx, paid_by=order.get("transaction_id"))
     _refund_transaction(db, order, tx, amount, "the order was already paid")
     return "second_payment_refunded"
+
+
+def _success_time(tx: dict[str, Any]) -> datetime | None:
+    """When WeChat Pay says the payment succeeded (its bill counts the payment on that day),
+    or None to take now."""
+    told = tx.get("success_time") or next(
+        (s.get("success_time") for s in tx.get("sub_orders") or [] if s.get("success_time")), None
+    )
+    try:
+        when = datetime.fromisoformat(str(told)) if told else None
+    except ValueError:
+        return None
+    return when.astimezone(timezone.utc) if when and when.tzinfo else None
 
 
 def _paid_after_cancel(db: Db, order: Order, tx: dict[str, Any], amount: int) -> str:

@@ -1,0 +1,195 @@
+"""Timer (bill_reconcile): each day's WeChat Pay trade bill matched line by line with our books
+(docs/decisions/0025), once the bill is made (WeChat Pay: after 10:00 the next day).
+
+Every payment in the bill must be one of ours for the same amount and transaction (a paid
+order, a marketplace sub-order, or a payment we gave back), every refund one of our refund
+records for the same amount, and every order we marked paid that day must be in the bill.
+A difference is a risk event an operator reviews (`bill_mismatch`); the day's figures, WeChat
+Pay's fees by sub-merchant among them, are kept in `bill_days`. Days are taken in order from a
+cursor, so a day missed (WeChat Pay busy, the timer down) is done by the next run; WeChat Pay
+keeps bills for three months."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from retail.common.batches import Budget
+from retail.common.clock import SHANGHAI, business_day, day_of, utcnow
+from retail.common.database import database
+from retail.common.errors import UpstreamUnavailable
+from retail.common.logs import log
+from retail.common.models import OUT, STRICT
+from retail.orders.document import orders_of
+from retail.risk import record_risk_event
+from retail.store import Db
+
+from .client import WeChatPayClient
+from .connect import wechatpay_client
+from .trade_bills import BillRow, fetch_trade_bill
+
+READY_AT = timedelta(hours=10)  # 「微信支付在每日10点后生成昨日交易账单文件」
+KEPT = timedelta(days=90)  # 「对账单接口只能下载三个月以内的账单」
+CURSOR = "cursor"
+
+
+class ReconcileBills(BaseModel):
+    model_config = STRICT
+
+
+class BillsReconciled(BaseModel):
+    model_config = OUT
+    days: list[str] = Field(description="the days whose bill was matched in this run")
+    mismatches: int = Field(description="differences found, each a bill_mismatch risk event")
+    waiting: str | None = Field(description="the day whose bill WeChat Pay has not given yet")
+
+
+def reconcile_bills(
+    _: ReconcileBills,
+    *,
+    budget: Budget,
+    db: Db | None = None,
+    client: WeChatPayClient | None = None,
+) -> BillsReconciled:
+    db = db if db is not None else database()
+    client = client or wechatpay_client()
+    now = utcnow()
+    last = _last_bill_day(now)
+    cursor = db.bill_days.find_one({"_id": CURSOR}) or {}
+    day = date.fromisoformat(cursor["next"]) if "next" in cursor else last
+    day = max(day, day_of(now - KEPT))
+    summary = BillsReconciled(days=[], mismatches=0, waiting=None)
+    while day <= last and not budget.exhausted():
+        try:
+            found = reconcile_day(db, client, day)
+        except UpstreamUnavailable as exc:
+            log("bill_not_ready", "WARNING", day=day.isoformat(), reason=str(exc))
+            summary.waiting = day.isoformat()
+            break
+        summary.days.append(day.isoformat())
+        summary.mismatches += found
+        day += timedelta(days=1)
+        db.bill_days.update_one({"_id": CURSOR}, {"$set": {"next": day.isoformat()}}, upsert=True)
+    return summary
+
+
+def _last_bill_day(now: datetime) -> date:
+    """The latest day whose bill WeChat Pay has made (yesterday after 10:00, Asia/Shanghai)."""
+    local = now.astimezone(SHANGHAI)
+    made = local - READY_AT
+    return made.date() - timedelta(days=1)
+
+
+def reconcile_day(db: Db, client: WeChatPayClient, day: date) -> int:
+    """Match one day's bill; returns the differences found (each recorded once)."""
+    bill = fetch_trade_bill(client, day)
+    rows = bill.rows if bill is not None else []
+    differences: list[tuple[str, str, dict[str, Any]]] = []
+    billed: set[str] = set()
+    fees: dict[str, Decimal] = {}
+    for row in rows:
+        fees[row.sub_mchid] = fees.get(row.sub_mchid, Decimal(0)) + row.fee
+        if row.status == "REFUND":
+            differences += _refund_difference(db, row)
+        else:
+            billed.add(row.out_trade_no)
+            differences += _payment_difference(db, row)
+    differences += _missing_from_bill(db, day, billed)
+    for kind, key, evidence in differences:
+        record_risk_event(
+            db,
+            f"bill_mismatch:{day.isoformat()}:{kind}:{key}",
+            "bill_mismatch",
+            "flag",
+            day=day.isoformat(),
+            difference=kind,
+            number=key,
+            **evidence,
+        )
+    db.bill_days.replace_one(
+        {"_id": day.isoformat()},
+        {
+            "rows": len(rows),
+            "payments": sum(1 for r in rows if r.status != "REFUND"),
+            "refunds": sum(1 for r in rows if r.status == "REFUND"),
+            "mismatches": len(differences),
+            "fees": {sub: f"{total:.5f}" for sub, total in sorted(fees.items())},
+            "at": utcnow(),
+        },
+        upsert=True,
+    )
+    log("bill_reconciled", day=day.isoformat(), rows=len(rows), mismatches=len(differences))
+    return len(differences)
+
+
+def _payment_difference(db: Db, row: BillRow) -> list[tuple[str, str, dict[str, Any]]]:
+    """A paid line: the order (or sub-order) it names, paid by this transaction, for this
+    amount; or a payment we gave back (a refund record names its transaction)."""
+    combined = row.sub_mchid != "0"
+    order_id = row.out_trade_no.rsplit("S", 1)[0] if combined else row.out_trade_no
+    order = orders_of(db).find_one(
+        {"_id": order_id},
+        {"total": 1, "transaction_id": 1, "sub_orders": 1, "sub_transactions": 1},
+    )
+    expected: tuple[str | None, int | None] = (None, None)
+    if order is not None and not combined:
+        expected = (order.get("transaction_id"), order.get("total"))
+    elif order is not None:
+        sub = next(
+            (s for s in order.get("sub_orders") or [] if s["out_trade_no"] == row.out_trade_no),
+            None,
+        )
+        paid = (order.get("sub_transactions") or {}).get(row.out_trade_no)
+        expected = (paid, sub["amount"] if sub else None)
+    if expected == (row.transaction_id, row.amount):
+        return []
+    if order is not None and _given_back(db, order_id, row):
+        return []
+    kind = "payment_unknown" if order is None or expected[1] is None else "payment_differs"
+    evidence = {"transaction_id": row.transaction_id, "amount": row.amount, "ours": list(expected)}
+    return [(kind, row.out_trade_no, evidence)]
+
+
+def _given_back(db: Db, order_id: str, row: BillRow) -> bool:
+    """A payment of the order we never accepted (late, twice, not as planned) and refunded."""
+    for refund in db.refunds.find({"order_id": order_id}, {"transaction_id": 1, "out_trade_no": 1}):
+        if refund.get("transaction_id") == row.transaction_id:
+            return True
+    return False
+
+
+def _refund_difference(db: Db, row: BillRow) -> list[tuple[str, str, dict[str, Any]]]:
+    record = db.refunds.find_one({"_id": row.out_refund_no}, {"amount": 1, "out_trade_no": 1})
+    if record is not None and (record["amount"], record["out_trade_no"]) == (
+        row.refund,
+        row.out_trade_no,
+    ):
+        return []
+    kind = "refund_unknown" if record is None else "refund_differs"
+    return [(kind, row.out_refund_no, {"amount": row.refund, "out_trade_no": row.out_trade_no})]
+
+
+def _missing_from_bill(
+    db: Db, day: date, billed: set[str]
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """Orders we marked paid that day that the bill does not have (WeChat Pay's day is
+    Asia/Shanghai's, as ours)."""
+    start, end = business_day(day)
+    missing = []
+    paid = orders_of(db).find(
+        {"paid_at": {"$gte": start, "$lt": end}},
+        {"sub_orders": 1, "out_trade_no": 1, "transaction_id": 1},
+    )
+    for order in paid:
+        numbers = [s["out_trade_no"] for s in order.get("sub_orders") or []] or [
+            order["out_trade_no"]
+        ]
+        for number in numbers:
+            if number not in billed:
+                missing.append(
+                    ("payment_missing", number, {"transaction_id": order.get("transaction_id")})
+                )
+    return missing

@@ -1,0 +1,108 @@
+"""WeChat Pay's daily trade bill (交易账单), fetched and read as WeChat Pay documents it
+(docs/decisions/0025): `GET /v3/bill/tradebill` gives a download address and the file's SHA1,
+the file is a CSV whose detail and summary parts each have a header line, every field written
+with a leading backquote, amounts in yuan (fees to five decimals). Columns are read by their
+header's name: the layouts of ALL, SUCCESS and REFUND differ, and some merchants still have
+an early one (https://pay.weixin.qq.com/docs/merchant/products/bill-download/format-trade.html)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import unicodedata
+import urllib.parse
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from retail.common.errors import UpstreamUnavailable
+
+from .client import WeChatPayClient
+
+SUMMARY = "总交易单数"  # the first header of the summary part
+NOT_MADE_YET = "STATEMENT_CREATING"
+NO_BILL = "NO_STATEMENT_EXIST"  # no transaction that day
+
+
+@dataclass(frozen=True)
+class BillRow:
+    """One detail line: a payment (status SUCCESS, or REVOKED) or a refund (REFUND)."""
+
+    status: str  # 交易状态
+    out_trade_no: str  # 商户订单号
+    transaction_id: str  # 微信订单号
+    sub_mchid: str  # 特约商户号: "0" for a direct merchant's own trade
+    amount: int  # 应结订单金额 (订单金额 in an early layout), fen
+    out_refund_no: str  # 商户退款单号 ("0" on a payment)
+    refund: int  # 退款金额, fen
+    fee: Decimal  # 手续费, yuan to five decimals (negative on a refund: fee given back)
+
+
+@dataclass(frozen=True)
+class TradeBill:
+    rows: list[BillRow]
+    count: int  # 总交易单数 of the summary
+
+
+def fetch_trade_bill(client: WeChatPayClient, day: date) -> TradeBill | None:
+    """The day's bill, its hash checked; None when WeChat Pay has none (no trade that day).
+    Raises UpstreamUnavailable while it is still being made, or when it cannot be had."""
+    query = urllib.parse.urlencode({"bill_date": day.isoformat(), "bill_type": "ALL"})
+    answer = client.call("GET", f"/v3/bill/tradebill?{query}", None, refusal_ok=True) or {}
+    if answer.get("code") == NO_BILL:
+        return None
+    if answer.get("code") or not answer.get("download_url"):
+        raise UpstreamUnavailable(f"WeChat Pay's bill of {day}: {answer.get('code')}")
+    text = client.download(str(answer["download_url"]))
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()
+    if digest.lower() != str(answer.get("hash_value", "")).lower():
+        raise UpstreamUnavailable(f"WeChat Pay's bill of {day} does not match its hash")
+    return parse_trade_bill(text)
+
+
+def parse_trade_bill(text: str) -> TradeBill:
+    """The bill's rows and its summary count. Raises ValueError for a file that is not one."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise ValueError("an empty bill")
+    split = next((n for n, line in enumerate(lines) if _name(line.split(",")[0]) == SUMMARY), None)
+    if split is None or split + 1 >= len(lines):
+        raise ValueError("a bill without its summary")
+    header = [_name(h) for h in next(csv.reader([lines[0]]))]
+    rows = [dict(zip(header, _fields(line), strict=False)) for line in lines[1:split]]
+    summary = dict(
+        zip(
+            [_name(h) for h in next(csv.reader([lines[split]]))],
+            _fields(lines[split + 1]),
+            strict=False,
+        )
+    )
+    return TradeBill([_row(r) for r in rows], int(Decimal(summary[SUMMARY] or "0")))
+
+
+def _fields(line: str) -> list[str]:
+    return [field.removeprefix("`") for field in next(csv.reader([line]))]
+
+
+def _name(header: str) -> str:
+    """A header as written, full-width punctuation made half-width (「（元）」 and 「(元)」 both
+    occur)."""
+    return unicodedata.normalize("NFKC", header).strip().lstrip("\ufeff")
+
+
+def _row(row: dict[str, str]) -> BillRow:
+    amount = row.get("应结订单金额") or row.get("订单金额") or "0"
+    return BillRow(
+        status=row.get("交易状态", ""),
+        out_trade_no=row.get("商户订单号", ""),
+        transaction_id=row.get("微信订单号", ""),
+        sub_mchid=row.get("特约商户号", "0") or "0",
+        amount=to_fen(amount),
+        out_refund_no=row.get("商户退款单号", "0") or "0",
+        refund=to_fen(row.get("退款金额") or "0"),
+        fee=Decimal(row.get("手续费") or "0"),
+    )
+
+
+def to_fen(yuan: str) -> int:
+    return int((Decimal(yuan) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
