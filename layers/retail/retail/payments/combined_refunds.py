@@ -56,8 +56,8 @@ def order_parts(order: Order, amount: int) -> list[Part]:
 def parcel_part(order: Order, merchant_id: str, amount: int) -> Part:
     """A parcel's refund: its merchant's sub-order only."""
     for number, sub in enumerate(order["sub_orders"], start=1):
-        if sub["merchant_id"] == merchant_id:
-            return _part(order, number, sub, amount)
+        if sub["merchant_id"] == merchant_id:  # never more than the sub-order took
+            return _part(order, number, sub, min(amount, sub["amount"]))
     raise LookupError(f"no sub-order of merchant {merchant_id} in order {order['_id']}")
 
 

@@ -46,7 +46,16 @@ from retail.store import Db
 
 from .client import WeChatPayClient
 from .connect import wechatpay_client
-from .share_steps import DONE, GIVING_BACK, PLANNED, ShareState, advance, move
+from .share_steps import (
+    DONE,
+    GIVING_BACK,
+    PLANNED,
+    SUBSIDY_STEPS,
+    ShareState,
+    advance,
+    move,
+    wechat_refunded,
+)
 
 RECHECK = timedelta(hours=1)  # an order not ready yet is looked at again after this
 POLL = timedelta(minutes=5)  # a split WeChat Pay is still processing
@@ -113,7 +122,11 @@ def _share_order(db: Db, client: WeChatPayClient, order: Order, now: datetime) -
             look_again(db, order, now + RECHECK)
             return finished, False
         before = share["state"]
-        share = advance(db, client, share)
+        share = advance(db, client, share, only=SUBSIDY_STEPS)
+        # the subsidy settled, the plan is looked at again before anything is split (goods
+        # that came back meanwhile split nothing: the subsidy returns, the rest is released)
+        share = _planned(db, order, sub, share) or share
+        share = _give_back_if_owed(db, client, order, sub, advance(db, client, share))
         finished += int(share["state"] in DONE and before not in DONE)
         open_ += int(share["state"] not in DONE)
     if open_:
@@ -210,7 +223,12 @@ def _planned(
 
 
 def _asked(share: dict[str, Any]) -> bool:
-    return bool(share.get("subsidy_asked") or share.get("split_asked") or share.get("subsidy_id"))
+    """Whether WeChat Pay may have acted on the plan: a subsidy paid, cancelled or asked, a
+    split asked."""
+    return any(
+        share.get(flag)
+        for flag in ("subsidy_asked", "split_asked", "subsidy_id", "subsidy_cancelled")
+    )
 
 
 def _sold(order: Order, sub: SubOrder) -> bool:
@@ -243,8 +261,14 @@ def _plan(db: Db, order: Order, sub: SubOrder) -> dict[str, Any] | None:
     left = sub["amount"] - refunded
     if sold and sub["subsidy"] > 0:
         state = S.SUBSIDY_OWED
-    elif sub["subsidy"] > 0 and left > 0:
+    elif sub["subsidy"] > 0 and left > 0 and wechat_refunded(db, order["_id"], sub["out_trade_no"]):
         state = S.SUBSIDY_CANCEL_OWED
+    elif sub["subsidy"] > 0 and left > 0:
+        # goods given back for nothing (the buyer paid only freight): WeChat Pay has no refund
+        # to cancel the subsidy on, so nothing can be split or finished; WeChat Pay releases
+        # what is left after 180 days (an operator sees it)
+        _left_to_wechat(db, order, sub)
+        state = S.FINISHED
     else:
         state = S.SPLIT_OWED if left > 0 else S.FINISHED
     return {
@@ -274,6 +298,17 @@ def _refunded(db: Db, order: Order, sub: SubOrder) -> int:
         r["amount"]
         for r in refunds
         if r.get("out_trade_no") == sub["out_trade_no"] and r["status"] != RefundStatus.CLOSED
+    )
+
+
+def _left_to_wechat(db: Db, order: Order, sub: SubOrder) -> None:
+    record_risk_event(
+        db,
+        f"profit_share_left_to_wechat:{sub['out_trade_no']}",
+        "profit_share_left_to_wechat",
+        "flag",
+        order_id=order["_id"],
+        sub_order=sub["out_trade_no"],
     )
 
 

@@ -46,6 +46,7 @@ S = ShareState
 DONE = (S.FINISHED, S.GIVEN_BACK)
 PLANNED = (S.SUBSIDY_OWED, S.SUBSIDY_CANCEL_OWED, S.SPLIT_OWED)  # nothing split yet
 GIVING_BACK = (S.RETURN_OWED, S.RETURNING, S.SUBSIDY_RETURN_OWED)
+SUBSIDY_STEPS = (S.SUBSIDY_OWED, S.SUBSIDY_CANCEL_OWED)
 Step = Callable[[WeChatPayClient, dict[str, Any]], dict[str, Any]]
 
 
@@ -72,10 +73,7 @@ def _step(db: Db, client: WeChatPayClient, share: dict[str, Any]) -> dict[str, A
     if state == S.SUBSIDY_OWED:
         return _pay_subsidy(db, client, share)
     if state == S.SUBSIDY_CANCEL_OWED:
-        answer = sharing_api.cancel_subsidy(client, share)
-        if _refused(db, share, answer) or answer.get("result") != "SUCCESS":
-            return None
-        return move(db, share, S.SPLIT_OWED, subsidy_cancelled=True)
+        return _cancel_subsidy(db, client, share)
     if state == S.SPLIT_OWED:
         return _split(db, client, share)
     if state == S.SPLITTING:
@@ -96,11 +94,32 @@ def _pay_subsidy(db: Db, client: WeChatPayClient, share: dict[str, Any]) -> dict
     return move(db, asked, S.SPLIT_OWED, subsidy_id=answer.get("subsidy_id"))
 
 
+def _cancel_subsidy(
+    db: Db, client: WeChatPayClient, share: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The declared subsidy withdrawn. Asked before, its answer lost: WeChat Pay refusing it
+    again means it is cancelled already (a finish refused for want of it says otherwise,
+    and a refusal that lasts a day is an operator's)."""
+    again = bool(share.get("subsidy_asked"))
+    asked = mark(db, share, "subsidy_asked")
+    if asked is None:
+        return None
+    answer = sharing_api.cancel_subsidy(client, asked)
+    done = answer.get("result") == "SUCCESS" or (again and answer.get("code") == "INVALID_REQUEST")
+    if not done:
+        _refused(db, asked, answer)
+        return None
+    return move(db, asked, S.SPLIT_OWED, subsidy_cancelled=True)
+
+
 def _split(db: Db, client: WeChatPayClient, share: dict[str, Any]) -> dict[str, Any] | None:
     """The split with finish, or the finish alone; one already asked is looked up first (the
     answer to it may have been lost)."""
-    if share.get("split_asked") and sharing_api.query_split(client, share) is not None:
-        return move(db, share, S.SPLITTING)
+    if share.get("split_asked"):
+        if sharing_api.query_split(client, share) is not None:
+            return move(db, share, S.SPLITTING)
+        unmark(db, share, "split_asked")  # it never reached WeChat Pay: planned again first
+        return None
     asked = mark(db, share, "split_asked")
     if asked is None:
         return None
@@ -157,10 +176,27 @@ def _give_back(db: Db, client: WeChatPayClient, share: dict[str, Any]) -> dict[s
         if found.get("result") != "SUCCESS":
             return None
         return move(db, share, S.SUBSIDY_RETURN_OWED, returned=found.get("amount"))
+    return _subsidy_back(db, client, share)
+
+
+def _subsidy_back(db: Db, client: WeChatPayClient, share: dict[str, Any]) -> dict[str, Any] | None:
+    """The paid subsidy back to the platform, with a WeChat refund of the sub-order."""
     after = S.SPLIT_OWED if share.get("finish_after_return") else S.GIVEN_BACK
     if not share.get("subsidy_id"):
         return move(db, share, after)
     refund_id = _refund_id(db, share)
+    if refund_id is None and not wechat_refunded(db, share["order_id"], share["_id"]):
+        # goods given back for nothing: no WeChat refund to return the subsidy with
+        record_risk_event(
+            db,
+            f"profit_share_subsidy_kept:{share['_id']}",
+            "profit_share_subsidy_kept",
+            "flag",
+            order_id=share["order_id"],
+            sub_order=share["_id"],
+            subsidy=share["subsidy"],
+        )
+        return move(db, share, after)
     if refund_id is None:  # WeChat Pay has not accepted the refund yet
         return None
     answer = sharing_api.return_subsidy(client, share, refund_id)
@@ -178,6 +214,19 @@ def _moved(share: dict[str, Any]) -> int:
 def _return_no(share: dict[str, Any]) -> str:
     tries = int(share.get("return_tries", 1))
     return f"R{share['_id']}" + (f"-{tries}" if tries > 1 else "")
+
+
+def wechat_refunded(db: Db, order_id: str, sub_order: str) -> bool:
+    """Whether WeChat Pay was asked to give any of the sub-order's money back (a refund of
+    nothing is recorded, never sent)."""
+    return any(
+        r.get("out_trade_no") == sub_order
+        and r["amount"] > 0
+        and r["status"] != RefundStatus.CLOSED
+        for r in db.refunds.find(
+            {"order_id": order_id}, {"out_trade_no": 1, "amount": 1, "status": 1}
+        )
+    )
 
 
 def _refund_id(db: Db, share: dict[str, Any]) -> str | None:
