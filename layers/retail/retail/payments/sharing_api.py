@@ -134,7 +134,7 @@ def return_subsidy(
         f"{SUBSIDIES}/return",
         {
             "sub_mchid": share["sub_mchid"],
-            "out_order_no": f"D{share['_id']}",
+            "out_order_no": f"D{share['_id']}_{refund_id}"[:64],  # one return per refund
             "transaction_id": share["transaction_id"],
             "refund_id": refund_id,
             "amount": share["subsidy"],
