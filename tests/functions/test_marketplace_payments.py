@@ -43,7 +43,13 @@ def shop(seeded, monkeypatch, fresh_sandbox):
     """A marketplace whose three merchants are active sub-merchants."""
     monkeypatch.setenv("RETAIL_PAYMENT_MODE", "marketplace")
     reset_settings()
-    for merchant in seeded.merchants.find({}):
+    onboard(seeded)
+    return seeded
+
+
+def onboard(db: Any) -> None:
+    """Every merchant saved with its sub-merchant (SUB_MCHIDS), which WeChat Pay knows."""
+    for merchant in db.merchants.find({}):
         saved = {
             "merchant_id": merchant["_id"],
             "name": merchant["name"],
@@ -51,7 +57,6 @@ def shop(seeded, monkeypatch, fresh_sandbox):
             "sub_mchid": SUB_MCHIDS[merchant["_id"]],
         }
         assert as_operator("merchant_save", saved)["data"]["sale_refusal"] is None
-    return seeded
 
 
 def sent(db: Any, path: str) -> list[dict[str, Any]]:

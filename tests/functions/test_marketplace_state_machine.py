@@ -37,7 +37,7 @@ from retail_dev import wechatpay_sandbox as sandbox
 from retail_dev.wechat_shipping import set_trade_managed
 
 from .harness import as_operator, call, consent, handler, receive, sample
-from .test_marketplace_payments import SUB_MCHIDS, deliver_to
+from .test_marketplace_payments import deliver_to, onboard
 
 EXAMPLES = int(os.environ.get("MARKET_MACHINE_EXAMPLES", "20"))
 STEPS = int(os.environ.get("MARKET_MACHINE_STEPS", "30"))
@@ -264,14 +264,7 @@ def _fresh_store() -> Any:
     db = database()
     apply_indexes(db, json.loads(INDEXES.read_text(encoding="utf-8")))
     load_catalog(json.loads(DEMO_CATALOG.read_text(encoding="utf-8")), db)
-    for merchant in db.merchants.find({}):
-        saved = {
-            "merchant_id": merchant["_id"],
-            "name": merchant["name"],
-            "commission_rate_bp": merchant["commission_rate_bp"],
-            "sub_mchid": SUB_MCHIDS[merchant["_id"]],
-        }
-        assert as_operator("merchant_save", saved)["data"]["sale_refusal"] is None
+    onboard(db)
     for product in db.products.find({}, {"_id": 1}):  # loaded before the payees were known
         publish = {"product_id": product["_id"], "on_sale": True}
         assert as_operator("product_publish", publish)["code"] == "OK"

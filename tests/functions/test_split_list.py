@@ -3,31 +3,14 @@ merchant sees only its own statements."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import pytest
-
-from retail.common.clock import day_of, travel
+from retail.common.clock import day_of
 
 from .harness import as_operator
 from .test_marketplace_payments import MANGO
 from .test_marketplace_payments import shop as shop  # the marketplace fixture
+from .test_profit_sharing import back_to_now as back_to_now  # autouse
 from .test_profit_sharing import completed, discounted, later, run, settle
-
-
-@pytest.fixture(autouse=True)
-def back_to_now():
-    yield
-    travel(timedelta(0))
-
-
-@pytest.fixture(autouse=True)
-def not_trade_managed(shop):
-    from retail_dev.wechat_shipping import set_trade_managed
-
-    set_trade_managed(False)
-    yield
-    set_trade_managed(True)
+from .test_profit_sharing import not_trade_managed as not_trade_managed  # autouse
 
 
 def test_a_statement_shows_the_commission_wechat_pay_moved_beside_its_own(shop):

@@ -64,41 +64,11 @@ def transaction_refund_no(transaction_id: str) -> str:
     return f"T{transaction_id}"
 
 
-def start_refund(
-    db: Db,
-    *,
-    out_refund_no: str,
-    order: Order,
-    transaction_id: str,
-    amount: int,
-    total: int,
-    reason: str,
-    merchant_id: str | None = None,
-    follows: dict[str, Any] | None = None,
-    part: Part | None = None,
-    cause: str | None = None,
-) -> dict[str, Any]:
-    """Record the refund (once), then ask WeChat Pay (idempotent there by out_refund_no);
-    `merchant_id` names the parcel a parcel's refund is for, `follows` the closed refund
-    this one asks again (`first_no`, `attempt`, and a part's own fields), `part` the
-    sub-order a marketplace refund takes its money from and `cause` what it is a part of.
-
-    A failed call leaves the record PENDING for payment_reconcile to send again.
-    """
-    record = record_refund(
-        db,
-        out_refund_no=out_refund_no,
-        order=order,
-        transaction_id=transaction_id,
-        amount=amount,
-        total=total,
-        reason=reason,
-        merchant_id=merchant_id,
-        follows=follows,
-        part=part,
-        cause=cause,
-    )
-    return send_recorded(db, record)
+def start_refund(db: Db, **refund: Any) -> dict[str, Any]:
+    """Record the refund (once, record_refund takes `refund`), then ask WeChat Pay
+    (idempotent there by out_refund_no). A failed call leaves the record PENDING for
+    payment_reconcile to send again."""
+    return send_recorded(db, record_refund(db, **refund))
 
 
 def record_refund(
@@ -115,7 +85,10 @@ def record_refund(
     part: Part | None = None,
     cause: str | None = None,
 ) -> dict[str, Any]:
-    """The refund's record, written once (start_refund's first half)."""
+    """The refund's record, written once: `merchant_id` names the parcel a parcel's refund is
+    for, `follows` the closed refund this one asks again (`first_no`, `attempt`, and a
+    part's own fields), `part` the sub-order a marketplace refund takes its money from and
+    `cause` what it is a part of."""
     if part is not None:
         order = {"_id": order["_id"], "out_trade_no": part["out_trade_no"]}
         transaction_id, amount, total = part["transaction_id"] or "", part["amount"], part["total"]
