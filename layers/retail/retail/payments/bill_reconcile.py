@@ -23,7 +23,7 @@ from retail.common.database import database
 from retail.common.errors import UpstreamUnavailable
 from retail.common.logs import log
 from retail.common.models import OUT, STRICT
-from retail.orders.document import orders_of
+from retail.orders.document import Order, orders_of
 from retail.risk import record_risk_event
 from retail.store import Db
 
@@ -34,6 +34,7 @@ from .trade_bills import BillRow, fetch_trade_bill
 READY_AT = timedelta(hours=10)  # 「微信支付在每日10点后生成昨日交易账单文件」
 KEPT = timedelta(days=90)  # 「对账单接口只能下载三个月以内的账单」
 CURSOR = "cursor"
+CHUNK = 1000  # bill lines matched at a time, one query each side
 
 
 class ReconcileBills(BaseModel):
@@ -59,8 +60,12 @@ def reconcile_bills(
     now = utcnow()
     last = _last_bill_day(now)
     cursor = db.bill_days.find_one({"_id": CURSOR}) or {}
-    day = date.fromisoformat(cursor["next"]) if "next" in cursor else last
-    day = max(day, day_of(now - KEPT))
+    if "next" not in cursor:  # the first run: its day is kept, so one that waits is not lost
+        db.bill_days.update_one(
+            {"_id": CURSOR, "next": None}, {"$set": {"next": last.isoformat()}}, upsert=True
+        )
+        cursor = db.bill_days.find_one({"_id": CURSOR}) or {"next": last.isoformat()}
+    day = max(date.fromisoformat(cursor["next"]), day_of(now - KEPT))
     summary = BillsReconciled(days=[], mismatches=0, waiting=None)
     while day <= last and not budget.exhausted():
         try:
@@ -69,6 +74,9 @@ def reconcile_bills(
             log("bill_not_ready", "WARNING", day=day.isoformat(), reason=str(exc))
             summary.waiting = day.isoformat()
             break
+        except ValueError as exc:  # a bill that does not read: an operator's, the days go on
+            _difference(db, day, "bill_unreadable", day.isoformat(), {"reason": str(exc)})
+            found = 1
         summary.days.append(day.isoformat())
         summary.mismatches += found
         day += timedelta(days=1)
@@ -84,31 +92,24 @@ def _last_bill_day(now: datetime) -> date:
 
 
 def reconcile_day(db: Db, client: WeChatPayClient, day: date) -> int:
-    """Match one day's bill; returns the differences found (each recorded once)."""
+    """Match one day's bill, a chunk of lines at a time (one query a chunk, however many
+    lines); returns the differences found (each recorded once)."""
     bill = fetch_trade_bill(client, day)
     rows = bill.rows if bill is not None else []
     differences: list[tuple[str, str, dict[str, Any]]] = []
     billed: set[str] = set()
     fees: dict[str, Decimal] = {}
-    for row in rows:
-        fees[row.sub_mchid] = fees.get(row.sub_mchid, Decimal(0)) + row.fee
-        if row.status == "REFUND":
-            differences += _refund_difference(db, row)
-        else:
-            billed.add(row.out_trade_no)
-            differences += _payment_difference(db, row)
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        for row in chunk:
+            fees[row.sub_mchid] = fees.get(row.sub_mchid, Decimal(0)) + row.fee
+        payments = [r for r in chunk if r.status != "REFUND"]
+        billed.update(r.out_trade_no for r in payments)
+        differences += _payment_differences(db, payments)
+        differences += _refund_differences(db, [r for r in chunk if r.status == "REFUND"])
     differences += _missing_from_bill(db, day, billed)
     for kind, key, evidence in differences:
-        record_risk_event(
-            db,
-            f"bill_mismatch:{day.isoformat()}:{kind}:{key}",
-            "bill_mismatch",
-            "flag",
-            day=day.isoformat(),
-            difference=kind,
-            number=key,
-            **evidence,
-        )
+        _difference(db, day, kind, key, evidence)
     db.bill_days.replace_one(
         {"_id": day.isoformat()},
         {
@@ -125,51 +126,77 @@ def reconcile_day(db: Db, client: WeChatPayClient, day: date) -> int:
     return len(differences)
 
 
-def _payment_difference(db: Db, row: BillRow) -> list[tuple[str, str, dict[str, Any]]]:
-    """A paid line: the order (or sub-order) it names, paid by this transaction, for this
-    amount; or a payment we gave back (a refund record names its transaction)."""
-    combined = row.sub_mchid != "0"
-    order_id = row.out_trade_no.rsplit("S", 1)[0] if combined else row.out_trade_no
-    order = orders_of(db).find_one(
-        {"_id": order_id},
-        {"total": 1, "transaction_id": 1, "sub_orders": 1, "sub_transactions": 1},
+def _difference(db: Db, day: date, kind: str, key: str, evidence: dict[str, Any]) -> None:
+    record_risk_event(
+        db,
+        f"bill_mismatch:{day.isoformat()}:{kind}:{key}",
+        "bill_mismatch",
+        "flag",
+        day=day.isoformat(),
+        difference=kind,
+        number=key,
+        **evidence,
     )
-    expected: tuple[str | None, int | None] = (None, None)
-    if order is not None and not combined:
-        expected = (order.get("transaction_id"), order.get("total"))
-    elif order is not None:
-        sub = next(
-            (s for s in order.get("sub_orders") or [] if s["out_trade_no"] == row.out_trade_no),
-            None,
-        )
-        paid = (order.get("sub_transactions") or {}).get(row.out_trade_no)
-        expected = (paid, sub["amount"] if sub else None)
-    if expected == (row.transaction_id, row.amount):
-        return []
-    if order is not None and _given_back(db, order_id, row):
-        return []
-    kind = "payment_unknown" if order is None or expected[1] is None else "payment_differs"
-    evidence = {"transaction_id": row.transaction_id, "amount": row.amount, "ours": list(expected)}
-    return [(kind, row.out_trade_no, evidence)]
 
 
-def _given_back(db: Db, order_id: str, row: BillRow) -> bool:
-    """A payment of the order we never accepted (late, twice, not as planned) and refunded."""
-    for refund in db.refunds.find({"order_id": order_id}, {"transaction_id": 1, "out_trade_no": 1}):
-        if refund.get("transaction_id") == row.transaction_id:
-            return True
-    return False
+def _order_id(row: BillRow) -> str:
+    """Our order of a billed payment: its out_trade_no, a sub-order's `<order>S<n>`."""
+    return row.out_trade_no.rsplit("S", 1)[0] if row.sub_mchid != "0" else row.out_trade_no
 
 
-def _refund_difference(db: Db, row: BillRow) -> list[tuple[str, str, dict[str, Any]]]:
-    record = db.refunds.find_one({"_id": row.out_refund_no}, {"amount": 1, "out_trade_no": 1})
-    if record is not None and (record["amount"], record["out_trade_no"]) == (
-        row.refund,
-        row.out_trade_no,
-    ):
-        return []
-    kind = "refund_unknown" if record is None else "refund_differs"
-    return [(kind, row.out_refund_no, {"amount": row.refund, "out_trade_no": row.out_trade_no})]
+def _payment_differences(db: Db, rows: list[BillRow]) -> list[tuple[str, str, dict[str, Any]]]:
+    """Each paid line: the order (or sub-order) it names, paid by this transaction for this
+    amount; or a payment of it we never accepted and gave back (a refund record names that
+    transaction, which is not the one the order was paid by)."""
+    ids = sorted({_order_id(r) for r in rows})
+    fields = {"total": 1, "transaction_id": 1, "sub_orders": 1, "sub_transactions": 1}
+    orders = {o["_id"]: o for o in orders_of(db).find({"_id": {"$in": ids}}, fields)}
+    refunded = {
+        (r["order_id"], r.get("transaction_id"))
+        for r in db.refunds.find({"order_id": {"$in": ids}}, {"order_id": 1, "transaction_id": 1})
+    }
+    differences = []
+    for row in rows:
+        order_id = _order_id(row)
+        expected = _expected(orders.get(order_id), row)
+        if expected == (row.transaction_id, row.amount):
+            continue
+        if expected[0] != row.transaction_id and (order_id, row.transaction_id) in refunded:
+            continue  # a payment we never accepted, given back
+        kind = "payment_unknown" if expected[1] is None else "payment_differs"
+        evidence = {"transaction_id": row.transaction_id, "amount": row.amount}
+        differences.append((kind, row.out_trade_no, {**evidence, "ours": list(expected)}))
+    return differences
+
+
+def _expected(order: Order | None, row: BillRow) -> tuple[str | None, int | None]:
+    """(transaction, amount) the order says the line should show."""
+    if order is None:
+        return (None, None)
+    if row.sub_mchid == "0":
+        return (order.get("transaction_id"), order.get("total"))
+    subs = order.get("sub_orders") or []
+    sub = next((s for s in subs if s["out_trade_no"] == row.out_trade_no), None)
+    paid = (order.get("sub_transactions") or {}).get(row.out_trade_no)
+    return (paid, sub["amount"] if sub else None)
+
+
+def _refund_differences(db: Db, rows: list[BillRow]) -> list[tuple[str, str, dict[str, Any]]]:
+    numbers = sorted({r.out_refund_no for r in rows})
+    fields = {"amount": 1, "out_trade_no": 1}
+    records = {r["_id"]: r for r in db.refunds.find({"_id": {"$in": numbers}}, fields)}
+    differences = []
+    for row in rows:
+        record = records.get(row.out_refund_no)
+        if record is not None and (record["amount"], record["out_trade_no"]) == (
+            row.refund,
+            row.out_trade_no,
+        ):
+            continue
+        kind = "refund_unknown" if record is None else "refund_differs"
+        evidence = {"amount": row.refund, "out_trade_no": row.out_trade_no}
+        differences.append((kind, row.out_refund_no, evidence))
+    return differences
 
 
 def _missing_from_bill(

@@ -7,7 +7,6 @@ an early one (https://pay.weixin.qq.com/docs/merchant/products/bill-download/for
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import unicodedata
 import urllib.parse
@@ -68,20 +67,20 @@ def parse_trade_bill(text: str) -> TradeBill:
     split = next((n for n, line in enumerate(lines) if _name(line.split(",")[0]) == SUMMARY), None)
     if split is None or split + 1 >= len(lines):
         raise ValueError("a bill without its summary")
-    header = [_name(h) for h in next(csv.reader([lines[0]]))]
-    rows = [dict(zip(header, _fields(line), strict=False)) for line in lines[1:split]]
-    summary = dict(
-        zip(
-            [_name(h) for h in next(csv.reader([lines[split]]))],
-            _fields(lines[split + 1]),
-            strict=False,
-        )
-    )
-    return TradeBill([_row(r) for r in rows], int(Decimal(summary[SUMMARY] or "0")))
+    header = [_name(h) for h in lines[0].split(",")]
+    names = [_name(h) for h in lines[split].split(",")]
+    summary = dict(zip(names, _fields(lines[split + 1]), strict=False))
+    try:
+        rows = [_row(dict(zip(header, _fields(line), strict=False))) for line in lines[1:split]]
+        return TradeBill(rows, int(Decimal(summary.get(SUMMARY) or "0")))
+    except ArithmeticError as exc:  # decimal's InvalidOperation: a field out of place
+        raise ValueError(f"a bill line that does not read: {exc}") from None
 
 
 def _fields(line: str) -> list[str]:
-    return [field.removeprefix("`") for field in next(csv.reader([line]))]
+    """A data line's fields. Each starts with a backquote and none is quoted, so a comma
+    inside a field (a product title) is not a separator: only a comma before a backquote is."""
+    return line.lstrip("\ufeff").removeprefix("`").split(",`")
 
 
 def _name(header: str) -> str:
@@ -91,15 +90,19 @@ def _name(header: str) -> str:
 
 
 def _row(row: dict[str, str]) -> BillRow:
-    amount = row.get("应结订单金额") or row.get("订单金额") or "0"
+    """A line read by its columns' names: the payment's 订单金额 (what WeChat Pay charged, our
+    total; 应结订单金额 is it less a no-recharge coupon), 总金额 in the early layout; the
+    refund's 申请退款金额 (what we asked) before 退款金额."""
+    amount = row.get("订单金额") or row.get("总金额") or row.get("应结订单金额") or "0"
+    refund = row.get("申请退款金额") or row.get("退款金额") or "0"
     return BillRow(
         status=row.get("交易状态", ""),
         out_trade_no=row.get("商户订单号", ""),
         transaction_id=row.get("微信订单号", ""),
-        sub_mchid=row.get("特约商户号", "0") or "0",
+        sub_mchid=row.get("特约商户号") or row.get("子商户号") or "0",
         amount=to_fen(amount),
         out_refund_no=row.get("商户退款单号", "0") or "0",
-        refund=to_fen(row.get("退款金额") or "0"),
+        refund=to_fen(refund),
         fee=Decimal(row.get("手续费") or "0"),
     )
 
