@@ -138,3 +138,20 @@ def test_a_bill_not_made_yet_waits_for_the_next_run(seeded):
     assert summary["days"] == [] or summary["waiting"] is None
     next_morning()
     assert reconcile()["days"]
+
+
+def test_a_refund_wechat_pay_accepted_but_did_not_bill_is_a_difference(seeded):
+    call("user_login", {})
+    order = paid_through_wechat_pay(seeded, "bill-0007")
+    assert call("refund_request", {"order_id": order["order_id"], "reason": "no"})["code"] == "OK"
+    (refund,) = seeded.refunds.find({"order_id": order["order_id"]})
+    seeded.sandbox_wechatpay.update_one(  # WeChat Pay's bill of the day does not have it
+        {"_id": f"refund:{refund['_id']}"}, {"$set": {"create_time": "2001-01-01T00:00:00+08:00"}}
+    )
+    next_morning()
+    assert reconcile()["mismatches"] == 1
+    (event,) = seeded.risk_events.find({"kind": "bill_mismatch"})
+    assert (event["evidence"]["difference"], event["evidence"]["number"]) == (
+        "refund_missing",
+        refund["_id"],
+    )

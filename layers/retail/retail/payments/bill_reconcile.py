@@ -3,7 +3,8 @@
 
 Every payment in the bill must be one of ours for the same amount and transaction (a paid
 order, a marketplace sub-order, or a payment we gave back), every refund one of our refund
-records for the same amount, and every order we marked paid that day must be in the bill.
+records for the same amount; every order we marked paid that day, and every refund WeChat Pay
+accepted from us that day, must be in the bill.
 A difference is a risk event an operator reviews (`bill_mismatch`); the day's figures, WeChat
 Pay's fees by sub-merchant among them, are kept in `bill_days`. Days are taken in order from a
 cursor, so a day missed (WeChat Pay busy, the timer down) is done by the next run; WeChat Pay
@@ -108,6 +109,8 @@ def reconcile_day(db: Db, client: WeChatPayClient, day: date) -> int:
         differences += _payment_differences(db, payments)
         differences += _refund_differences(db, [r for r in chunk if r.status == "REFUND"])
     differences += _missing_from_bill(db, day, billed)
+    refunds_billed = {r.out_refund_no for r in rows if r.status == "REFUND"}
+    differences += _refunds_missing_from_bill(db, day, refunds_billed)
     for kind, key, evidence in differences:
         _difference(db, day, kind, key, evidence)
     db.bill_days.replace_one(
@@ -197,6 +200,22 @@ def _refund_differences(db: Db, rows: list[BillRow]) -> list[tuple[str, str, dic
         evidence = {"amount": row.refund, "out_trade_no": row.out_trade_no}
         differences.append((kind, row.out_refund_no, evidence))
     return differences
+
+
+def _refunds_missing_from_bill(
+    db: Db, day: date, billed: set[str]
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """Refunds WeChat Pay accepted from us that day that the bill does not have (「当天发起
+    退款成功的退款单,退款发起成功就会出账」): recorded when sent (`sent_at`)."""
+    start, end = business_day(day)
+    sent = db.refunds.find(
+        {"sent_at": {"$gte": start, "$lt": end}}, {"status": 1, "out_trade_no": 1, "amount": 1}
+    )
+    return [
+        ("refund_missing", r["_id"], {"out_trade_no": r["out_trade_no"], "amount": r["amount"]})
+        for r in sent
+        if r["_id"] not in billed and r["status"] != "PENDING"
+    ]
 
 
 def _missing_from_bill(
