@@ -1157,7 +1157,8 @@ export type SaveMerchant = {
   merchant_id: string;
   name: string;
   commission_rate_bp: number;
-  status?: "ACTIVE" | "SUSPENDED";
+  /** ACTIVE for a new merchant; left as it is when not given */
+  status?: "ACTIVE" | "SUSPENDED" | null;
   /** the platform's own merchant (自营), which sells memberships; left as it is when not given */
   own?: boolean | null;
   /** its 二级商户号 at WeChat Pay (marketplace mode: asked before it is kept); left as it is when not given */
@@ -1360,6 +1361,7 @@ export type SplitPage = {
   moved: number;
   /** its sales whose split has not ended yet */
   pending: number;
+  /** the first 1,000 by sub-order */
   splits: Array<SplitView>;
 };
 

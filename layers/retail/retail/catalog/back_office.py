@@ -48,7 +48,9 @@ class SaveMerchant(BaseModel):
     merchant_id: str = ID
     name: str = Field(min_length=1, max_length=100)
     commission_rate_bp: int = Field(ge=0, le=10_000)
-    status: Literal["ACTIVE", "SUSPENDED"] = "ACTIVE"
+    status: Literal["ACTIVE", "SUSPENDED"] | None = Field(
+        None, description="ACTIVE for a new merchant; left as it is when not given"
+    )
     own: bool | None = Field(
         None,
         description="the platform's own merchant (自营), which sells memberships; left as it "
@@ -151,7 +153,7 @@ def save_merchant(
         "merchants",
         cmd.merchant_id,
         fields,
-        on_insert={"created_at": utcnow()},
+        on_insert={"created_at": utcnow(), **({} if cmd.status else {"status": "ACTIVE"})},
     )
     merchant = found(db.merchants.find_one({"_id": cmd.merchant_id}), "merchant")
     taken = take_off_sale(db, merchant, operator)
@@ -199,6 +201,7 @@ def save_product(cmd: SaveProduct, *, operator: Operator, db: Db | None = None) 
         raise NotFound(f"no product {cmd.product_id!r}")
     rank = before["rank"] if before else db.products.estimated_document_count()
     write_product(db, cmd, rank, utcnow(), sellable=sale_refusal(merchant) is None)
+    take_off_sale(db, merchant, operator)  # moved to a merchant that may not sell
     after = found(db.products.find_one({"_id": cmd.product_id}), "product")
     record_audit(db, operator, "product_save", cmd.product_id, before, after)
     write_off_retired(db, [cmd.product_id], operator)

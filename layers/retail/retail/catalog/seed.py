@@ -15,12 +15,13 @@ from retail.common.audit import record_audit
 from retail.common.clock import utcnow
 from retail.common.errors import InvalidArgument
 from retail.common.operator import Operator
+from retail.common.settings import settings
 from retail.common.vocabulary import DealStatus, SaleStatus
 from retail.inventory import write_off_available
 from retail.store import Db
 
 from .catalog_file import CatalogFile, ProductEntry
-from .payees import sale_refusal
+from .payees import MARKETPLACE_COMMISSION_CAP_BP, sale_refusal, take_off_sale
 from .stock import CENTRAL, PRESALE
 
 # Who the audit log names for what loading a catalogue file changed.
@@ -49,9 +50,24 @@ def _path(loc: tuple[Any, ...]) -> str:
     return text
 
 
+def refuse_marketplace_commissions(catalog: CatalogFile) -> None:
+    """In marketplace mode a commission is taken by profit sharing, at most 30 % of a
+    sub-order: a file asking more is refused whole, as merchant_save refuses it."""
+    if settings().payment_mode != "marketplace":
+        return
+    for n, merchant in enumerate(catalog.merchants):
+        if merchant.commission_rate_bp > MARKETPLACE_COMMISSION_CAP_BP:
+            raise InvalidArgument(
+                f"catalogue refused, nothing written: merchants[{n}].commission_rate_bp: at most "
+                f"{MARKETPLACE_COMMISSION_CAP_BP} in marketplace mode",
+                path=f"merchants[{n}].commission_rate_bp",
+            )
+
+
 def load_catalog(raw: Any, db: Db) -> dict[str, int]:
     """Validate then upsert the whole file; returns how many items of each kind were loaded."""
     catalog = parse_catalog(raw)
+    refuse_marketplace_commissions(catalog)
     now = utcnow()
     for m in catalog.merchants:
         db.merchants.update_one(
@@ -76,6 +92,8 @@ def load_catalog(raw: Any, db: Db) -> dict[str, int]:
     }
     for rank, p in enumerate(catalog.products):
         write_product(db, p, rank, now, sellable=sellable.get(p.merchant_id, False))
+    for merchant in db.merchants.find({"_id": {"$in": sorted(merchants)}}):
+        take_off_sale(db, merchant, CATALOGUE_FILE)  # a product moved to one that may not sell
     retired = write_off_retired(db, [p.product_id for p in catalog.products], CATALOGUE_FILE)
     product_of = {sku.sku_id: p.product_id for p in catalog.products for sku in p.skus}
     for deal in catalog.group_deals:

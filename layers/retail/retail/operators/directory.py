@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from retail.catalog import PayeeView
 from retail.common.database import database
 from retail.common.models import OUT, STRICT
-from retail.common.operator import Operator
+from retail.common.operator import Operator, Role
 from retail.store import Db
 
 MAX_LISTED = 500
@@ -86,7 +86,15 @@ def list_merchants(_: ListMerchants, *, operator: Operator, db: Db | None = None
         )
     return Merchants(
         merchants=[
-            MerchantView(**{**m, "merchant_id": m["_id"], "stores": stores.get(m["_id"], [])})
+            MerchantView(
+                **{
+                    **m,
+                    "merchant_id": m["_id"],
+                    "stores": stores.get(m["_id"], []),
+                    # the account its sales are paid into: admins' and its own, not service's
+                    "payee": m.get("payee") if operator.kind != Role.SERVICE else None,
+                }
+            )
             for m in found
         ]
     )

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from retail.catalog import require_sellable
 from retail.common.clock import utcnow
 from retail.common.database import database
-from retail.common.errors import Conflict, NotFound
+from retail.common.errors import Conflict, NotFound, Reason
 from retail.common.models import ORDER_ID, OUT, STRICT
 from retail.common.settings import settings
 from retail.orders.document import Order, orders_of
@@ -66,9 +66,17 @@ def prepare_payment(
     if deadline is None or deadline <= now:  # None: never opened for payment
         raise Conflict("the payment deadline has passed")
     prepay_id = order.get("prepay_id")
+    combined = "sub_orders" in order or settings().payment_mode == "marketplace"
+    if prepay_id and combined and "sub_orders" not in order:
+        # opened for payment into the shop's own account before the shop became a
+        # marketplace: paying it now would collect a merchant's money there (二清)
+        raise Conflict(
+            "this order was opened for payment before the payment mode changed: place it again",
+            reason=Reason.MERCHANT_NOT_PAYABLE,
+        )
     if not prepay_id or order["prepay_expires_at"] <= now + REUSE_MARGIN:
         expires_at = min(now + PREPAY_VALID, deadline)
-        if "sub_orders" in order or settings().payment_mode == "marketplace":
+        if combined:
             plan = order.get("sub_orders") or plan_sub_orders(db, order)
             still_payable(db, plan)
             prepay_id = combined_prepay(client, order, plan, openid=buyer, time_expire=deadline)

@@ -44,7 +44,7 @@ class SplitPage(BaseModel):
     computed: int = Field(description="the statement's commission, fen")
     moved: int = Field(description="commission WeChat Pay moved for its sales, fen")
     pending: int = Field(description="its sales whose split has not ended yet")
-    splits: list[SplitView]
+    splits: list[SplitView] = Field(description="the first 1,000 by sub-order")
 
 
 def list_splits(cmd: ListSplits, *, operator: Operator, db: Db | None = None) -> SplitPage:
@@ -54,17 +54,18 @@ def list_splits(cmd: ListSplits, *, operator: Operator, db: Db | None = None) ->
     scope = merchant_scope(operator, None, "statements")
     if statement is None or scope not in ("*", statement.merchant_id):
         raise NotFound(f"no statement {cmd.statement_id!r}")
-    shares = list(
-        db.profit_shares.find(
-            {"statement_id": cmd.statement_id}, sort=[("_id", 1)], limit=MAX_LISTED
-        )
-    )
-    views = [_view(share) for share in shares]
+    moved, pending, views = 0, 0, list[SplitView]()
+    for share in db.profit_shares.find({"statement_id": cmd.statement_id}, sort=[("_id", 1)]):
+        view = _view(share)  # every split counts in the totals; the first MAX_LISTED shown
+        moved += view.moved
+        pending += view.state not in ("FINISHED", "GIVEN_BACK")
+        if len(views) < MAX_LISTED:
+            views.append(view)
     return SplitPage(
         statement_id=cmd.statement_id,
         computed=statement.commission,
-        moved=sum(v.moved for v in views),
-        pending=sum(1 for v in views if v.state not in ("FINISHED", "GIVEN_BACK")),
+        moved=moved,
+        pending=pending,
         splits=views,
     )
 
