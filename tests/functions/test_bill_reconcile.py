@@ -134,10 +134,12 @@ def test_every_difference_is_a_risk_event_found_once(seeded):
 def test_a_bill_not_made_yet_waits_for_the_next_run(seeded):
     call("user_login", {})
     paid_through_wechat_pay(seeded, "bill-0006")
+    today = datetime.now(CST).date().isoformat()
     summary = reconcile()  # today's bill cannot be had before tomorrow 10:00
-    assert summary["days"] == [] or summary["waiting"] is None
+    assert today not in summary["days"] and summary["mismatches"] == 0
     next_morning()
-    assert reconcile()["days"]
+    assert reconcile()["days"][-1] == today  # and any day between, in order
+    assert seeded.bill_days.find_one({"_id": today})["payments"] == 1
 
 
 def test_a_refund_wechat_pay_accepted_but_did_not_bill_is_a_difference(seeded):
