@@ -28,6 +28,7 @@ from retail.common.clock import day_of, travel, utcnow
 from retail.common.database import database, reset_database
 from retail.common.ratelimit import forget_limits
 from retail.common.settings import reset_settings
+from retail.common.settings import settings as shop_settings
 from retail.members import award_points
 from retail.payments.config import wechatpay_config
 from retail.payments.connect import wechatpay_client
@@ -132,9 +133,10 @@ class Marketplace(RuleBasedStateMachine):
     def days_pass(self, days):
         self.days += days
         travel(timedelta(days=self.days))
-        for back in range(1, 10):
-            day = day_of(utcnow() - timedelta(days=back)).isoformat()
-            _timer("settlement_run", {"day": day})
+        grace = timedelta(seconds=shop_settings().RETAIL_SETTLEMENT_GRACE_SECONDS)
+        ended = day_of(utcnow() - grace)  # the first day not over with its grace, whatever
+        for back in range(1, 10):  # the time of day the run starts at
+            _timer("settlement_run", {"day": (ended - timedelta(days=back)).isoformat()})
 
     @rule()
     def profit_sharing(self):
