@@ -122,7 +122,9 @@ const PAGES = {
       SUBSIDY_OWED: "待补差", SUBSIDY_CANCEL_OWED: "待取消补差", RETURN_OWED: "待回退", RETURNING: "回退中",
       SUBSIDY_RETURN_OWED: "待补差回退" };
     const card = (label, value) => `<div class="card"><div class="label">${label}</div><div class="value">${value}</div></div>`;
-    page.innerHTML = `<h2>${esc(statementId)} 分账</h2><div class="cards">`
+    const direct = found.payment_mode === "direct" && !found.splits.length
+      ? `<p class="caption" data-testid="splits-direct">直连收款模式：货款进入平台自己的商户号，不分账。</p>` : "";
+    page.innerHTML = `<h2>${esc(statementId)} 分账</h2>${direct}<div class="cards">`
       + card("结算单佣金", figure("splits-computed", found.computed, yuan(found.computed)))
       + card("微信支付已分账", figure("splits-moved", found.moved, yuan(found.moved)))
       + card("未完成", figure("splits-pending", found.pending, found.pending)) + `</div>`

@@ -1355,6 +1355,8 @@ export type Slots = {
 
 export type SplitPage = {
   statement_id: string;
+  /** direct: nothing is split, the shop's account holds it */
+  payment_mode: string;
   /** the statement's commission, fen */
   computed: number;
   /** commission WeChat Pay moved for its sales, fen */

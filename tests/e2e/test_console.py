@@ -203,6 +203,12 @@ def test_channels_experiments_orders_and_statements(shop, console):
     for n in range(links.count()):
         with urllib.request.urlopen(links.nth(n).get_attribute("href"), timeout=10) as csv:
             assert csv.read().decode("utf-8").splitlines()[-1].startswith("net_payable_fen,")
+    # The demo shop takes payments directly: a statement's split page says nothing is split.
+    first = page.locator("[data-testid^='splits-m-huaxia']").first
+    statement_id = first.get_attribute("data-testid").removeprefix("splits-")
+    open_page(page, f"splits?statement_id={statement_id}", shots)
+    assert page.is_visible("[data-testid='splits-direct']")
+    assert int(shown(page, "splits-moved")) == 0
 
 
 def test_a_merchant_sees_its_own_sales_and_only_its_pages(shop, browser):

@@ -23,6 +23,7 @@ def test_a_statement_shows_the_commission_wechat_pay_moved_beside_its_own(shop):
     before = as_operator("split_list", {"statement_id": statement})["data"]
     computed = shop.statements.find_one({"_id": statement})["commission"]
     assert (before["computed"], before["moved"], before["splits"]) == (computed, 0, [])
+    assert before["payment_mode"] == "marketplace"
     run()
     page = as_operator("split_list", {"statement_id": statement}, f"merchant:{MANGO}")["data"]
     assert page["computed"] == computed == page["moved"] > 0 and page["pending"] == 0

@@ -13,6 +13,7 @@ from retail.common.errors import NotFound
 from retail.common.models import OUT, STRICT
 from retail.common.operator import Operator
 from retail.common.scope import merchant_scope
+from retail.common.settings import settings
 from retail.settlement import statement_figures
 from retail.store import Db
 
@@ -41,6 +42,7 @@ class SplitView(BaseModel):
 class SplitPage(BaseModel):
     model_config = OUT
     statement_id: str
+    payment_mode: str = Field(description="direct: nothing is split, the shop's account holds it")
     computed: int = Field(description="the statement's commission, fen")
     moved: int = Field(description="commission WeChat Pay moved for its sales, fen")
     pending: int = Field(description="its sales whose split has not ended yet")
@@ -63,6 +65,7 @@ def list_splits(cmd: ListSplits, *, operator: Operator, db: Db | None = None) ->
             views.append(view)
     return SplitPage(
         statement_id=cmd.statement_id,
+        payment_mode=settings().payment_mode,
         computed=statement.commission,
         moved=moved,
         pending=pending,
