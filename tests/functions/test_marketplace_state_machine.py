@@ -25,19 +25,16 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from retail.common.clock import day_of, travel, utcnow
-from retail.common.database import database, reset_database
-from retail.common.ratelimit import forget_limits
-from retail.common.settings import reset_settings
 from retail.common.settings import settings as shop_settings
 from retail.members import award_points
 from retail.payments.config import wechatpay_config
 from retail.payments.connect import wechatpay_client
 from retail.settlement.ledger import commission_on
-from retail.store.indexes import apply_indexes
 from retail_dev import wechatpay_sandbox as sandbox
 from retail_dev.wechat_shipping import set_trade_managed
 
 from .harness import as_operator, call, consent, handler, receive, sample
+from .machine_stores import fresh_store
 from .test_marketplace_payments import deliver_to, onboard
 
 EXAMPLES = int(os.environ.get("MARKET_MACHINE_EXAMPLES", "20"))
@@ -250,22 +247,7 @@ def _statement_rate(db: Any, order: dict[str, Any], merchant_id: str) -> int:
 
 
 def _fresh_store() -> Any:
-    from retail.catalog import load_catalog
-    from tests.conftest import DEMO_CATALOG, INDEXES
-
-    counter = getattr(_fresh_store, "n", 0) + 1
-    _fresh_store.n = counter  # type: ignore[attr-defined]
-    os.environ["RETAIL_DB_URI"] = f"sqlite:///{os.environ['MARKET_MACHINE_DIR']}/m{counter}.db"
-    if database.cache_info().currsize:
-        database().close()
-    reset_settings()
-    reset_database()
-    forget_limits()
-    wechatpay_config.cache_clear()
-    wechatpay_client.cache_clear()
-    db = database()
-    apply_indexes(db, json.loads(INDEXES.read_text(encoding="utf-8")))
-    load_catalog(json.loads(DEMO_CATALOG.read_text(encoding="utf-8")), db)
+    db = fresh_store("MARKET_MACHINE_DIR")
     onboard(db)
     for product in db.products.find({}, {"_id": 1}):  # loaded before the payees were known
         publish = {"product_id": product["_id"], "on_sale": True}

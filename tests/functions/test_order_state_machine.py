@@ -28,9 +28,6 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from retail.common.clock import travel, utcnow
-from retail.common.database import database, reset_database
-from retail.common.ratelimit import forget_limits
-from retail.common.settings import reset_settings
 from retail.common.settings import settings as shop_settings
 from retail.inventory import audit_stock
 from retail.members import award_points
@@ -41,10 +38,10 @@ from retail.payments.notifications import apply_refund_result
 from retail.payments.refunds import MAX_ATTEMPTS
 from retail.payments.transactions import apply_transaction
 from retail.settlement.lines import listed_claims
-from retail.store.indexes import apply_indexes
 
 from ..order_documents import order_problems
 from .harness import as_operator, call, handler, sample
+from .machine_stores import fresh_store
 
 BUYERS = ["o-sm-a", "o-sm-b", "o-sm-c"]
 SKUS = ["p-eggs-1", "p-walnut-1", "p-rice-1"]  # m-self, m-dianfeng, m-self
@@ -526,23 +523,7 @@ def _merchant_of(order: dict, k: int) -> str:
 
 
 def _fresh_store():
-    from retail.catalog import load_catalog
-    from tests.conftest import DEMO_CATALOG, INDEXES
-
-    counter = getattr(_fresh_store, "n", 0) + 1
-    _fresh_store.n = counter  # type: ignore[attr-defined]
-    os.environ["RETAIL_DB_URI"] = f"sqlite:///{os.environ['ORDER_MACHINE_DIR']}/m{counter}.db"
-    if database.cache_info().currsize:
-        database().close()
-    reset_settings()
-    reset_database()
-    forget_limits()
-    wechatpay_config.cache_clear()
-    wechatpay_client.cache_clear()
-    db = database()
-    apply_indexes(db, json.loads(INDEXES.read_text(encoding="utf-8")))
-    load_catalog(json.loads(DEMO_CATALOG.read_text(encoding="utf-8")), db)
-    return db
+    return fresh_store("ORDER_MACHINE_DIR")
 
 
 Orders.TestCase.settings = settings(

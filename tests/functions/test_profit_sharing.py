@@ -233,3 +233,14 @@ def test_a_refund_after_the_split_returns_the_commission_and_the_subsidy(shop):
     calls = shop.sandbox_platform_calls.count_documents({})
     run()
     assert shop.sandbox_platform_calls.count_documents({}) == calls
+
+
+def refunded_whole(db: Any, order: dict[str, Any]) -> None:
+    """The buyer asks the whole order back, an operator approves, every merchant's refund
+    succeeds at WeChat Pay: the order ends REFUNDED (its assertions kept by the caller's)."""
+    assert call("refund_request", {"order_id": order["_id"], "reason": "坏了"})["code"] == "OK"
+    approved = as_operator("refund_review", {"order_id": order["_id"], "approve": True})
+    assert approved["code"] == "OK", approved
+    for refund in sent(db, "/v3/ecommerce/refunds/apply"):
+        sandbox.complete_refund(refund["out_refund_no"], send=deliver_to("refund_notify"))
+    assert db.orders.find_one({"_id": order["_id"]})["status"] == "REFUNDED"

@@ -14,7 +14,7 @@ from retail_dev import wechatpay_sandbox as sandbox
 from .harness import as_operator, call, place, receive
 from .test_marketplace_payments import deliver_to, sent
 from .test_marketplace_payments import shop as shop
-from .test_profit_sharing import SHARING, completed, later, run, settle
+from .test_profit_sharing import SHARING, completed, later, refunded_whole, run, settle
 from .test_profit_sharing import back_to_now as back_to_now
 from .test_profit_sharing import not_trade_managed as not_trade_managed
 
@@ -76,12 +76,7 @@ def test_a_refund_approved_after_the_share_was_planned_is_planned_again(shop, mo
     assert owed and all(s["state"] == "SPLIT_OWED" for s in owed)
     monkeypatch.setattr(sharing_api, "split", real_split)
     # the buyer asks for the money back; an operator approves; both merchants refund
-    assert call("refund_request", {"order_id": order["_id"], "reason": "坏了"})["code"] == "OK"
-    approved = as_operator("refund_review", {"order_id": order["_id"], "approve": True})
-    assert approved["code"] == "OK", approved
-    for refund in sent(shop, "/v3/ecommerce/refunds/apply"):
-        sandbox.complete_refund(refund["out_refund_no"], send=deliver_to("refund_notify"))
-    assert shop.orders.find_one({"_id": order["_id"]})["status"] == "REFUNDED"
+    refunded_whole(shop, order)
     for step in range(6):
         later(8.5 + step)
         run()
@@ -109,11 +104,7 @@ def test_no_subsidy_is_paid_for_an_order_refunded_after_its_share_was_planned(sh
     run()
     assert any(s["state"] == "SUBSIDY_OWED" for s in shop.profit_shares.find({}))
     monkeypatch.setattr(sharing_api, "pay_subsidy", real_pay_subsidy)
-    assert call("refund_request", {"order_id": order["_id"], "reason": "坏了"})["code"] == "OK"
-    assert as_operator("refund_review", {"order_id": order["_id"], "approve": True})["code"] == "OK"
-    for refund in sent(shop, "/v3/ecommerce/refunds/apply"):
-        sandbox.complete_refund(refund["out_refund_no"], send=deliver_to("refund_notify"))
-    assert shop.orders.find_one({"_id": order["_id"]})["status"] == "REFUNDED"
+    refunded_whole(shop, order)
     later(8.5)
     run()
     # a refunded order pays no subsidy (the module's own rule for refunded orders)

@@ -13,7 +13,7 @@ from retail_dev import wechatpay_sandbox as sandbox
 from .harness import as_operator, call
 from .test_marketplace_payments import MANGO, deliver_to, sent
 from .test_marketplace_payments import shop as shop
-from .test_profit_sharing import SHARING, completed, later, run, settle
+from .test_profit_sharing import SHARING, completed, later, refunded_whole, run, settle
 from .test_profit_sharing import back_to_now as back_to_now
 from .test_profit_sharing import not_trade_managed as not_trade_managed
 
@@ -83,12 +83,7 @@ def test_a_split_whose_answer_was_lost_then_the_order_refunded_keeps_no_commissi
     monkeypatch.setattr(sharing_api, "split", real_split)
     owed = [s for s in shop.profit_shares.find({}) if s["commission"] > 0]
     assert owed and all(s["state"] == "SPLIT_OWED" and s.get("split_asked") for s in owed)
-    assert call("refund_request", {"order_id": order["_id"], "reason": "坏了"})["code"] == "OK"
-    approved = as_operator("refund_review", {"order_id": order["_id"], "approve": True})
-    assert approved["code"] == "OK", approved
-    for refund in sent(shop, "/v3/ecommerce/refunds/apply"):
-        sandbox.complete_refund(refund["out_refund_no"], send=deliver_to("refund_notify"))
-    assert shop.orders.find_one({"_id": order["_id"]})["status"] == "REFUNDED"
+    refunded_whole(shop, order)
     for step in range(4):
         later(8.2 + step)
         run()
@@ -137,11 +132,7 @@ def test_a_subsidy_whose_answer_was_lost_then_the_order_refunded_is_given_back(s
     assert all(
         s["state"] == "SUBSIDY_OWED" and s.get("subsidy_asked") for s in shop.profit_shares.find({})
     )
-    assert call("refund_request", {"order_id": order["_id"], "reason": "坏了"})["code"] == "OK"
-    assert as_operator("refund_review", {"order_id": order["_id"], "approve": True})["code"] == "OK"
-    for refund in sent(shop, "/v3/ecommerce/refunds/apply"):
-        sandbox.complete_refund(refund["out_refund_no"], send=deliver_to("refund_notify"))
-    assert shop.orders.find_one({"_id": order["_id"]})["status"] == "REFUNDED"
+    refunded_whole(shop, order)
     for step in range(4):
         later(8.2 + step)
         run()

@@ -54,6 +54,7 @@ from .share_steps import (
     ShareState,
     advance,
     move,
+    sub_order_refunds,
     wechat_refunded,
 )
 
@@ -240,7 +241,8 @@ def _sold(order: Order, sub: SubOrder) -> bool:
 
 def _plan(db: Db, order: Order, sub: SubOrder) -> dict[str, Any] | None:
     """What the sub-order shares, as the order stands now."""
-    refunded = _refunded(db, order, sub)
+    refunds = sub_order_refunds(db, order["_id"], sub["out_trade_no"])
+    refunded = sum(r["amount"] for r in refunds)
     sold = _sold(order, sub)
     commission, statement_id = 0, None
     if sold:
@@ -261,7 +263,7 @@ def _plan(db: Db, order: Order, sub: SubOrder) -> dict[str, Any] | None:
     left = sub["amount"] - refunded
     if sold and sub["subsidy"] > 0:
         state = S.SUBSIDY_OWED
-    elif sub["subsidy"] > 0 and left > 0 and wechat_refunded(db, order["_id"], sub["out_trade_no"]):
+    elif sub["subsidy"] > 0 and left > 0 and wechat_refunded(refunds):
         state = S.SUBSIDY_CANCEL_OWED
     elif sub["subsidy"] > 0 and left > 0:
         # goods given back for nothing (the buyer paid only freight): WeChat Pay has no refund
@@ -287,18 +289,6 @@ def _plan(db: Db, order: Order, sub: SubOrder) -> dict[str, Any] | None:
         "state": state,
         "updated_at": utcnow(),
     }
-
-
-def _refunded(db: Db, order: Order, sub: SubOrder) -> int:
-    """What the sub-order's merchant gave back (refunds not closed unpaid)."""
-    refunds = db.refunds.find(
-        {"order_id": order["_id"]}, {"out_trade_no": 1, "amount": 1, "status": 1}
-    )
-    return sum(
-        r["amount"]
-        for r in refunds
-        if r.get("out_trade_no") == sub["out_trade_no"] and r["status"] != RefundStatus.CLOSED
-    )
 
 
 def _left_to_wechat(db: Db, order: Order, sub: SubOrder) -> None:

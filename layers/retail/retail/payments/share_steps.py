@@ -184,8 +184,9 @@ def _subsidy_back(db: Db, client: WeChatPayClient, share: dict[str, Any]) -> dic
     after = S.SPLIT_OWED if share.get("finish_after_return") else S.GIVEN_BACK
     if not share.get("subsidy_id"):
         return move(db, share, after)
-    refund_id = _refund_id(db, share)
-    if refund_id is None and not wechat_refunded(db, share["order_id"], share["_id"]):
+    refunds = sub_order_refunds(db, share["order_id"], share["_id"])
+    refund_id = _refund_id(refunds)
+    if refund_id is None and not wechat_refunded(refunds):
         # goods given back for nothing: no WeChat refund to return the subsidy with
         record_risk_event(
             db,
@@ -216,30 +217,30 @@ def _return_no(share: dict[str, Any]) -> str:
     return f"R{share['_id']}" + (f"-{tries}" if tries > 1 else "")
 
 
-def wechat_refunded(db: Db, order_id: str, sub_order: str) -> bool:
-    """Whether WeChat Pay was asked to give any of the sub-order's money back (a refund of
-    nothing is recorded, never sent)."""
-    return any(
-        r.get("out_trade_no") == sub_order
-        and r["amount"] > 0
-        and r["status"] != RefundStatus.CLOSED
-        for r in db.refunds.find(
-            {"order_id": order_id}, {"out_trade_no": 1, "amount": 1, "status": 1}
-        )
-    )
+def sub_order_refunds(db: Db, order_id: str, sub_order: str) -> list[dict[str, Any]]:
+    """The sub-order's refunds that were not closed unpaid (one read of the order's refunds,
+    an index on order_id)."""
+    fields = {"out_trade_no": 1, "amount": 1, "status": 1, "refund_id": 1}
+    return [
+        r
+        for r in db.refunds.find({"order_id": order_id}, fields)
+        if r.get("out_trade_no") == sub_order and r["status"] != RefundStatus.CLOSED
+    ]
 
 
-def _refund_id(db: Db, share: dict[str, Any]) -> str | None:
+def wechat_refunded(refunds: list[dict[str, Any]]) -> bool:
+    """Whether WeChat Pay was asked to give any of these back (a refund of nothing is
+    recorded, never sent)."""
+    return any(r["amount"] > 0 for r in refunds)
+
+
+def _refund_id(refunds: list[dict[str, Any]]) -> str | None:
     """WeChat Pay's id of a refund that gives the sub-order back (succeeded, or accepted)."""
-    found = None
-    for refund in db.refunds.find({"order_id": share["order_id"]}):
-        if refund.get("out_trade_no") != share["_id"] or not refund.get("refund_id"):
-            continue
-        if refund["status"] == RefundStatus.SUCCESS:
-            return str(refund["refund_id"])
-        if refund["status"] != RefundStatus.CLOSED:
-            found = str(refund["refund_id"])
-    return found
+    accepted = [r for r in refunds if r.get("refund_id")]
+    succeeded = [r for r in accepted if r["status"] == RefundStatus.SUCCESS]
+    if succeeded:
+        return str(succeeded[0]["refund_id"])
+    return str(accepted[-1]["refund_id"]) if accepted else None
 
 
 def _refused(db: Db, share: dict[str, Any], answer: dict[str, Any]) -> bool:

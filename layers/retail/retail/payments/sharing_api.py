@@ -86,14 +86,7 @@ def finish(client: WeChatPayClient, share: dict[str, Any]) -> dict[str, Any]:
 
 def query_split(client: WeChatPayClient, share: dict[str, Any]) -> dict[str, Any] | None:
     """The split (or finish) as WeChat Pay knows it; None if it never heard of it."""
-    query = urllib.parse.urlencode(
-        {
-            "sub_mchid": share["sub_mchid"],
-            "transaction_id": share["transaction_id"],
-            "out_order_no": share["out_order_no"],
-        }
-    )
-    return client.call("GET", f"{SHARING}/orders?{query}", None, missing_ok=True)
+    return _get(client, f"{SHARING}/orders", share, "transaction_id", "out_order_no")
 
 
 def return_commission(client: WeChatPayClient, share: dict[str, Any]) -> dict[str, Any]:
@@ -114,14 +107,7 @@ def return_commission(client: WeChatPayClient, share: dict[str, Any]) -> dict[st
 
 
 def query_return(client: WeChatPayClient, share: dict[str, Any]) -> dict[str, Any] | None:
-    query = urllib.parse.urlencode(
-        {
-            "sub_mchid": share["sub_mchid"],
-            "out_order_no": share["out_order_no"],
-            "out_return_no": share["out_return_no"],
-        }
-    )
-    return client.call("GET", f"{SHARING}/returnorders?{query}", None, missing_ok=True)
+    return _get(client, f"{SHARING}/returnorders", share, "out_order_no", "out_return_no")
 
 
 def return_subsidy(
@@ -141,6 +127,16 @@ def return_subsidy(
             "description": "退款退回平台补差",
         },
     )
+
+
+def _get(
+    client: WeChatPayClient, path: str, share: dict[str, Any], *fields: str
+) -> dict[str, Any] | None:
+    """A query by the share's sub-merchant and `fields`; None if WeChat Pay never heard of it."""
+    query = urllib.parse.urlencode(
+        {"sub_mchid": share["sub_mchid"], **{f: share[f] for f in fields}}
+    )
+    return client.call("GET", f"{path}?{query}", None, missing_ok=True)
 
 
 def _post(client: WeChatPayClient, path: str, payload: dict[str, Any]) -> dict[str, Any]:
