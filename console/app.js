@@ -426,7 +426,17 @@ function wechatShipping(o) {
   const r = o.wechat_receipt;
   const receipt = !r ? "" : r.settled ? "微信已结算" : r.received ? "买家已在微信确认收货" : "等待买家在微信确认收货";
   return `<p data-testid="order-wechat-shipping" data-value="${esc(w.state)}">微信发货信息：${esc(WECHAT_SHIPPING[w.state] || w.state)}${error}`
-    + (receipt ? `；<span data-testid="order-wechat-receipt">${esc(receipt)}</span>` : "") + "</p>";
+    + (receipt ? `；<span data-testid="order-wechat-receipt">${esc(receipt)}</span>` : "") + "</p>"
+    + wechatShippingParts(w.parts);
+}
+// A marketplace order's combined payment: each merchant's sub-order is a payment WeChat holds.
+function wechatShippingParts(parts) {
+  const rows = Object.entries(parts || {}).map(([no, p]) => {
+    const error = p.error ? `（${esc(p.error.errcode)} ${esc(p.error.errmsg)}）` : "";
+    const paid = p.transaction_id ? `（微信支付单号 ${esc(p.transaction_id)}）` : "";
+    return `<li data-testid="order-wechat-shipping-part" data-value="${esc(p.state)}">子单 ${esc(no)}${paid}：${esc(WECHAT_SHIPPING[p.state] || p.state)}${error}</li>`;
+  });
+  return rows.length ? `<ul>${rows.join("")}</ul>` : "";
 }
 
 Object.assign(PAGES, {

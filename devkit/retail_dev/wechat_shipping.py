@@ -31,8 +31,8 @@ COURIERS = (
 )
 _SF = "SF"
 ORDERS = "sandbox_wechat_orders"  # the shipping state WeChat keeps per payment
-# get_order's order_state: 1 待发货, 2 已发货, 3 确认收货, 4 交易完成 (settled)
-WAITING, SHIPPED, RECEIVED, SETTLED = 1, 2, 3, 4
+# get_order's order_state: 1 待发货, 2 已发货, 3 确认收货, 4 交易完成 (settled), 5 已退款
+WAITING, SHIPPED, RECEIVED, SETTLED, REFUNDED = 1, 2, 3, 4, 5
 
 
 def _delivery_list(_body: dict[str, Any]) -> Answer:
@@ -66,13 +66,53 @@ def _set_msg_jump_path(body: dict[str, Any]) -> Answer:
 
 
 def _payment(key: dict[str, Any]) -> dict[str, Any] | None:
-    """The local WeChat Pay's successful payment an order key names, if any."""
-    payments = database().sandbox_wechatpay
+    """The local WeChat Pay's successful payment an order key names, if any: a payment or a
+    combined payment's sub-order (by its sub-merchant's mchid or the platform's)."""
     if key.get("order_number_type") == 2:
-        found = payments.find_one({"kind": "transaction", "transaction_id": key["transaction_id"]})
+        found = _named(str(key["transaction_id"]))
     else:
-        found = payments.find_one({"_id": "pay:" + key["out_trade_no"], "mchid": key["mchid"]})
+        found = database().sandbox_wechatpay.find_one(
+            {"_id": "pay:" + key["out_trade_no"], "mchid": key["mchid"]}
+        ) or _sub_order_payment(out_trade_no=str(key["out_trade_no"]))
+        if found and key["mchid"] not in (found["mchid"], found.get("sub_mchid")):
+            found = None
     return found if found and found["trade_state"] == "SUCCESS" else None
+
+
+def _named(payment_id: str) -> dict[str, Any] | None:
+    """The payment (or sub-order) named by its out_trade_no or transaction_id."""
+    payments = database().sandbox_wechatpay
+    return (
+        payments.find_one({"_id": "pay:" + payment_id})
+        or payments.find_one({"kind": "transaction", "transaction_id": payment_id})
+        or _sub_order_payment(transaction_id=payment_id)
+        or _sub_order_payment(out_trade_no=payment_id)
+    )
+
+
+def _sub_order_payment(transaction_id: str = "", out_trade_no: str = "") -> dict[str, Any] | None:
+    """A combined transaction's sub-order, named by its transaction_id or out_trade_no, in
+    the shape of a single payment's record (each sub-order is a payment of its own, in its
+    sub-merchant's account: trade management holds and settles it as such)."""
+    key = "sub_orders.transaction_id" if transaction_id else "sub_orders.out_trade_no"
+    wanted = transaction_id or out_trade_no
+    if not wanted:
+        return None
+    combined = database().sandbox_wechatpay.find_one({"kind": "combined", key: wanted})
+    for sub in (combined or {}).get("sub_orders", []):
+        if wanted in (sub.get("transaction_id"), sub["out_trade_no"]):
+            assert combined is not None
+            return {
+                "transaction_id": sub.get("transaction_id"),
+                "out_trade_no": sub["out_trade_no"],
+                "mchid": sub["mchid"],
+                "sub_mchid": sub["sub_mchid"],
+                "payer": {"openid": combined["combine_payer_info"]["openid"]},
+                "amount": {"total": sub["amount"]["total_amount"]},
+                "trade_state": sub["trade_state"],
+                "success_time": sub.get("success_time"),
+            }
+    return None
 
 
 def _fully_refunded(payment: dict[str, Any]) -> bool:
@@ -234,10 +274,12 @@ def _get_order(body: dict[str, Any]) -> Answer:
     order = {
         "transaction_id": payment["transaction_id"],
         "merchant_id": payment["mchid"],
+        "sub_merchant_id": payment.get("sub_mchid", ""),
         "merchant_trade_no": payment["out_trade_no"],
         "openid": payment["payer"]["openid"],
         "paid_amount": payment["amount"]["total"],
-        "order_state": held.get("order_state") or (SHIPPED if count else WAITING),
+        "order_state": held.get("order_state")
+        or (REFUNDED if _fully_refunded(payment) else SHIPPED if count else WAITING),
         "shipping": {
             **{k: v for k, v in shipping.items() if k != "is_all_delivered"},
             "finish_shipping": bool(count),
@@ -254,10 +296,7 @@ def confirm_receive(payment_id: str, settle: bool = True, send: Send | None = No
     statuses platform_event answered. Raises LookupError for a payment WeChat does not have as
     shipped."""
 
-    payments = database().sandbox_wechatpay
-    payment = payments.find_one({"_id": "pay:" + payment_id}) or payments.find_one(
-        {"kind": "transaction", "transaction_id": payment_id}
-    )
+    payment = _named(payment_id)
     held = database()[ORDERS].find_one({"_id": (payment or {}).get("transaction_id")}) or {}
     if payment is None or not held.get("finish_shipping_count"):
         raise LookupError(f"WeChat has no shipped payment {payment_id}")
@@ -276,7 +315,7 @@ def confirm_receive(payment_id: str, settle: bool = True, send: Send | None = No
             "Event": "trade_manage_order_settlement",
             "transaction_id": payment["transaction_id"],
             "merchant_id": payment["mchid"],
-            "sub_merchant_id": "",
+            "sub_merchant_id": payment.get("sub_mchid", ""),
             "merchant_trade_no": payment["out_trade_no"],
             "pay_time": now,
             "shipped_time": now,
@@ -290,11 +329,7 @@ def _op_special_order(body: dict[str, Any]) -> Answer:
     kind = body.get("type")
     if kind not in (1, 2):
         return error(268546000, "type非法")
-    order_id = str(body.get("order_id") or "")
-    payments = database().sandbox_wechatpay
-    payment = payments.find_one({"_id": "pay:" + order_id}) or payments.find_one(
-        {"kind": "transaction", "transaction_id": order_id}
-    )
+    payment = _named(str(body.get("order_id") or ""))
     if payment is None or payment["trade_state"] != "SUCCESS":
         return error(268546002, "账户不存在这个待发货单号")
     if kind == 1:

@@ -180,4 +180,9 @@ test("WeChat's own order notice opens the order by its merchant_trade_no", async
   await opened.instance.onLoad({ transaction_id: "4200000000", merchant_id: "1900000109", merchant_trade_no: order_id });
   expect(opened.data.error).toBeNull();
   expect(opened.data.order.order_id).toBe(order_id);
+  // A marketplace order's notice names one merchant's sub-order of its combined payment.
+  const sub = openPage("pages/orders/detail");
+  await sub.instance.onLoad({ transaction_id: "4200000001", merchant_id: "1900000109", merchant_trade_no: `${order_id}S2` });
+  expect(sub.data.error).toBeNull();
+  expect(sub.data.order.order_id).toBe(order_id);
 });

@@ -54,11 +54,17 @@ def push(query: dict[str, str], body: str) -> int:
 
 def receive(order: dict[str, Any], buyer: str) -> None:
     """The buyer confirms receipt: in WeChat's component where WeChat holds the payment (the
-    back end says so), whose settlement push completes the order, then in the app."""
+    back end names it; a marketplace order's payments one by one), whose settlement push
+    completes the order, then in the app."""
+    asked: set[str] = set()
     confirmed = call("order_confirm", {"order_id": order["order_id"]}, buyer)
-    if confirmed.get("details", {}).get("reason") == "CONFIRM_AT_WECHAT":
-        wechat_shipping.confirm_receive(order["out_trade_no"], send=push)
-        call("order_confirm", {"order_id": order["order_id"]}, buyer)
+    while confirmed.get("details", {}).get("reason") == "CONFIRM_AT_WECHAT":
+        payment = confirmed["details"]["transaction_id"]
+        if payment in asked:  # WeChat has not taken the confirmation: leave it
+            return
+        asked.add(payment)
+        wechat_shipping.confirm_receive(payment, send=push)
+        confirmed = call("order_confirm", {"order_id": order["order_id"]}, buyer)
 
 
 def pay(order: dict[str, Any], buyer: str) -> bool:

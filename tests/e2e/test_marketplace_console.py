@@ -56,11 +56,6 @@ def test_a_two_merchant_cart_is_split_refunded_and_shown_per_statement(market, b
         assert ok(market, "/fn/merchant_save", saved, ADMIN)["payee"]["state"] == "ACTIVE"
     for product in ("p-mango", "p-eggs"):  # seeded before the payees were known: off sale
         ok(market, "/fn/product_publish", {"product_id": product, "on_sale": True}, ADMIN)
-    # the shop's mini-program is outside WeChat's trade management (decision 0025: how WeChat
-    # holds a combined payment is open), so WeChat's settlement does not hold the split
-    db.sandbox_wechat_orders.update_one(
-        {"_id": "not_trade_managed"}, {"$set": {"at": 0}}, upsert=True
-    )
 
     ok(market, "/fn/consent_accept", {"version": "2026-01", "share_contact": True}, BUYER)
     data = {**sample("order_place"), "idempotency_key": "marketplace-0001"}
@@ -71,6 +66,11 @@ def test_a_two_merchant_cart_is_split_refunded_and_shown_per_statement(market, b
     assert stored["status"] == "PAID" and len(stored["sub_orders"]) == 2
     ship = {"order_id": order["order_id"], "carrier": "SF", "tracking_no": "SF0000000002"}
     ok(market, "/fn/order_ship", ship, ADMIN)
+    # WeChat holds each merchant's payment: the buyer confirms each in WeChat's component
+    for payment in stored["sub_transactions"].values():
+        _, answer = market.post("/fn/order_confirm", {"order_id": order["order_id"]}, BUYER)
+        assert answer["details"] == {"reason": "CONFIRM_AT_WECHAT", "transaction_id": payment}
+        assert market.post(f"/dev/wechat/confirm_receive/{payment}", {})[0] == 200
     assert ok(market, "/fn/order_confirm", {"order_id": order["order_id"]}, BUYER)["status"] == (
         "COMPLETED"
     )
@@ -96,6 +96,15 @@ def test_a_two_merchant_cart_is_split_refunded_and_shown_per_statement(market, b
 
     create_operator(db, "admin", "admin", "a-console-password-1")
     page = sign_in(browser, market, "admin", "a-console-password-1")
+    open_page(page, f"order?id={order['order_id']}", tmp_path)
+    parts = page.locator("[data-testid='order-wechat-shipping-part']")
+    assert [parts.nth(n).get_attribute("data-value") for n in range(parts.count())] == [
+        "UPLOADED",
+        "UPLOADED",
+    ]
+    assert "微信已结算" in page.inner_text("[data-testid='order-wechat-receipt']")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "marketplace-order.png"), full_page=True)
     open_page(page, "statements?merchant_id=m-huaxia", tmp_path)
     page.click(f"[data-testid='splits-{statement}']")
     page.wait_for_selector("main[data-page=splits][data-ready=true]", timeout=20_000)

@@ -31,7 +31,6 @@ from retail.payments.config import wechatpay_config
 from retail.payments.connect import wechatpay_client
 from retail.settlement.ledger import commission_on
 from retail_dev import wechatpay_sandbox as sandbox
-from retail_dev.wechat_shipping import set_trade_managed
 
 from .harness import as_operator, call, consent, handler, receive, sample
 from .machine_stores import fresh_store
@@ -252,7 +251,6 @@ def _fresh_store() -> Any:
     for product in db.products.find({}, {"_id": 1}):  # loaded before the payees were known
         publish = {"product_id": product["_id"], "on_sale": True}
         assert as_operator("product_publish", publish)["code"] == "OK"
-    set_trade_managed(False)  # how WeChat holds a combined payment is open (decision 0025)
     return db
 
 

@@ -16,7 +16,6 @@ from retail.members import award_points
 from retail.payments.config import wechatpay_config
 from retail.settlement.ledger import commission_on
 from retail_dev import wechatpay_sandbox as sandbox
-from retail_dev.wechat_shipping import set_trade_managed
 
 from .harness import BUYER, as_operator, call, handler, receive, sample
 from .test_marketplace_payments import MANGO, SUB_MCHIDS, deliver_to, paid, sent
@@ -29,17 +28,6 @@ SHARING = "/v3/ecommerce/profitsharing"
 def back_to_now():
     yield
     travel(timedelta(0))
-
-
-@pytest.fixture(autouse=True)
-def not_trade_managed(shop):
-    """A mini-program WeChat does not hold payments for: how a combined payment's shipping
-    reaches WeChat's trade management is not settled yet (docs/decisions/0025), so these
-    tests take WeChat's settlement out of the way (test_an_order_still_held_by_wechat_waits
-    shows an order WeChat holds)."""
-    set_trade_managed(False)
-    yield
-    set_trade_managed(True)
 
 
 def run() -> dict[str, Any]:

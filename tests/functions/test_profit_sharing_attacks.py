@@ -16,7 +16,6 @@ from .test_marketplace_payments import deliver_to, sent
 from .test_marketplace_payments import shop as shop
 from .test_profit_sharing import SHARING, completed, later, refunded_whole, run, settle
 from .test_profit_sharing import back_to_now as back_to_now
-from .test_profit_sharing import not_trade_managed as not_trade_managed
 
 
 def completed_with(db: Any, key: str, **changes: Any) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from .test_marketplace_payments import MANGO, deliver_to, sent
 from .test_marketplace_payments import shop as shop
 from .test_profit_sharing import back_to_now as back_to_now
 from .test_profit_sharing import discounted, later, run, settle
-from .test_profit_sharing import not_trade_managed as not_trade_managed
 
 
 def test_parcel_closed_and_asked_again_then_whole_after_the_split(shop):

@@ -15,7 +15,6 @@ from .test_marketplace_payments import deliver_to
 from .test_marketplace_payments import shop as shop
 from .test_profit_sharing import back_to_now as back_to_now
 from .test_profit_sharing import later, run, settle
-from .test_profit_sharing import not_trade_managed as not_trade_managed
 
 HUAXIA = "m-huaxia"
 

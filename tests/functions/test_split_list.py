@@ -10,7 +10,6 @@ from .test_marketplace_payments import MANGO
 from .test_marketplace_payments import shop as shop  # the marketplace fixture
 from .test_profit_sharing import back_to_now as back_to_now  # autouse
 from .test_profit_sharing import completed, discounted, later, run, settle
-from .test_profit_sharing import not_trade_managed as not_trade_managed  # autouse
 
 
 def test_a_statement_shows_the_commission_wechat_pay_moved_beside_its_own(shop):

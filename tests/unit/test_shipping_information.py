@@ -9,15 +9,17 @@ from pathlib import Path
 from typing import Any
 
 from retail.adapters.wechat import WeChatApi
-from retail.orders.shipping_info import (
-    fingerprint,
-    item_desc,
-    masked_contact,
-    shipping_information,
-)
+from retail.orders.shipping_info import fingerprint, item_desc, masked_contact, shipping_uploads
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "wechat"
 AT = datetime(2022, 12, 15, 5, 29, 35, 120000, tzinfo=timezone.utc)
+
+
+def shipping_information(order: dict[str, Any], at: datetime) -> dict[str, Any] | None:
+    """The upload of an order of one payment, if any."""
+    uploads = shipping_uploads(order, at)  # type: ignore[arg-type]
+    assert len(uploads) <= 1
+    return uploads[0][1] if uploads else None
 
 
 def golden(name: str) -> dict[str, Any]:

@@ -9,10 +9,11 @@ const { confirmAtWeChat, takeReturn } = require("../../lib/receipt");
 Component({
   data: { order_id: "", order: null, error: null, reviewed: [], surveyed: null },
   methods: {
-    // WeChat's own order notices open this page with merchant_trade_no (our order id) and the
-    // payment's ids added (set_msg_jump_path); the shop's pages pass id.
+    // WeChat's own order notices open this page with merchant_trade_no (our order id, or a
+    // sub-order's of a marketplace order) and the payment's ids added (set_msg_jump_path);
+    // the shop's pages pass id.
     async onLoad(query = {}) {
-      const id = query.id || query.merchant_trade_no;
+      const id = query.id || orderIdOf(query.merchant_trade_no);
       this.setData({ order_id: id, surveyed: wx.getStorageSync(surveyKey(id)) || null });
       await ensureLogin().catch((error) => showError(this, error));
       return this.reload();
@@ -22,7 +23,7 @@ Component({
     async onShow() {
       const answer = takeReturn();
       if (answer && answer.status === "success" && this.data.order) {
-        return this.act("order_confirm", { order_id: this.data.order_id });
+        return this.confirmWithWeChat(answer.transaction_id);
       }
       return null;
     },
@@ -96,12 +97,19 @@ Component({
     },
     async confirmReceipt() {
       if (!(await confirmed("确认收货", "确认已经收到商品了吗？"))) return null;
+      return this.confirmWithWeChat(null);
+    },
+    // Where WeChat holds a payment still waiting for the buyer's word, its confirmation opens:
+    // a marketplace order is a payment per merchant, each confirmed in turn; one just
+    // confirmed but not yet known to WeChat is shown as an error, not opened again.
+    async confirmWithWeChat(justConfirmed) {
       try {
         const answer = await call("order_confirm", { order_id: this.data.order_id });
         await this.reload();
         return answer;
       } catch (error) {
-        if (error.reason === "CONFIRM_AT_WECHAT") return confirmAtWeChat(error.details.transaction_id);
+        const next = error.reason === "CONFIRM_AT_WECHAT" && error.details.transaction_id;
+        if (next && next !== justConfirmed) return confirmAtWeChat(next);
         showError(this, error);
         return null;
       }
@@ -126,6 +134,14 @@ Component({
     },
   },
 });
+
+// Our order id from a payment's merchant_trade_no: a marketplace order's sub-order is
+// `<order id>S<n>` (one payment per merchant).
+const SUB_ORDER = /^(O\d{12}[A-Z2-9]{10})S\d{1,2}$/;
+function orderIdOf(tradeNo) {
+  const matched = SUB_ORDER.exec(tradeNo || "");
+  return matched ? matched[1] : tradeNo;
+}
 
 // An express order with goods of several merchants travels, and is refunded, by parcel.
 function parcelsOf(order) {

@@ -133,8 +133,18 @@ class UploadError(TypedDict):
     at: datetime
 
 
+class PaymentShipping(TypedDict, total=False):
+    """WeChat's copy of one sub-order's shipping (orders.wechat_payments)."""
+
+    state: ShippingUpload
+    fingerprint: str
+    sending: str
+    error: UploadError
+
+
 class WeChatShipping(TypedDict, total=False):
-    """WeChat's copy of the order's shipping (orders.shipping_upload)."""
+    """WeChat's copy of the order's shipping (orders.shipping_upload); a combined payment's
+    sub-orders each under `parts` (orders.wechat_payments), its state then the whole's."""
 
     state: ShippingUpload
     at: datetime
@@ -144,6 +154,7 @@ class WeChatShipping(TypedDict, total=False):
     presale_reported_at: datetime  # WeChat told the order ships over 15 days after payment
     attempts: int
     error: UploadError
+    parts: dict[str, PaymentShipping]  # sub-order out_trade_no -> its shipping at WeChat
 
 
 class SubOrder(TypedDict):

@@ -174,18 +174,18 @@ def confirm_receipt(cmd: OrderRef, *, buyer: str, db: Db | None = None) -> Order
     buyer's confirmation) or UpstreamUnavailable (WeChat cannot be asked)."""
     db = db if db is not None else database()
     order = orders_of(db).find_one({"_id": cmd.order_id, "openid": buyer}) or {"_id": cmd.order_id}
-    state = None
+    held = None
     if order.get("status") == SHIPPED and not waiting_parcels(order):
-        state = held_state(order)
-    if state is not None:
-        done = complete_as_wechat_says(db, order, state, "received")
+        held = held_state(order)
+    if held is not None:
+        done = complete_as_wechat_says(db, order, held.state, "received")
         if done is not None:
             return to_view(done)
-        if state not in RECEIVED:
+        if held.state not in RECEIVED:
             raise Conflict(
                 "confirm receipt in WeChat's component first",
                 reason=Reason.CONFIRM_AT_WECHAT,
-                transaction_id=order["transaction_id"],
+                transaction_id=held.transaction_id,
             )
     now = utcnow()
     done = transition(
@@ -232,8 +232,8 @@ def record_rider_update(cmd: RiderUpdate, *, db: Db | None = None) -> OrderView:
 def _delivered_by_rider(db: Db, order: Order, now: datetime) -> None:
     """The rider handed the goods over: complete, unless WeChat holds the payment and has not
     had the buyer's receipt (wechat_receipt.py), when the order waits, shipped, for WeChat."""
-    state = held_state(order)
-    if state is not None and state not in RECEIVED:
+    held = held_state(order)
+    if held is not None and held.state not in RECEIVED:
         extra = {"shipped_at": now, **shipping_due(now)}
         transition(db, order["_id"], PAID, SHIPPED, "delivered by rider", extra=extra)
         return
@@ -270,13 +270,13 @@ def auto_confirm_orders(cmd: BatchRequest, *, budget: Budget, db: Db | None = No
         if order["status"] == PAID:  # a membership: completing it is payment's own last step
             return "processed" if complete_virtual(db, order["_id"]) is not None else "skipped"
         try:
-            state = held_state(order)
+            held = held_state(order)
         except UpstreamUnavailable:  # asked again with the others WeChat keeps waiting
             mark = {"$set": {"wechat_receipt.checked_at": now}}
             orders_of(db).update_one({"_id": order["_id"]}, mark)
             return "failed"
-        if state is not None:
-            settled = complete_as_wechat_says(db, order, state, "confirmed at WeChat")
+        if held is not None:
+            settled = complete_as_wechat_says(db, order, held.state, "confirmed at WeChat")
             return "processed" if settled is not None else "skipped"
         done = transition(
             db,

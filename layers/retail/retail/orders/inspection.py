@@ -51,7 +51,7 @@ SHOWN = (
 )
 # WeChat's copy of its shipping (orders.shipping_upload): where it stands and WeChat's last
 # refusal, not the bookkeeping that keeps uploads exactly once.
-SHIPPING_SHOWN = ("state", "at", "attempts", "error")
+SHIPPING_SHOWN = ("state", "at", "attempts", "error", "parts")  # parts: per sub-order
 AUDIT_SHOWN = 50
 
 
@@ -73,7 +73,15 @@ class OrderDetail(BaseModel):
 def shipping_shown(order: Mapping[str, Any]) -> dict[str, Any] | None:
     """What operators see of WeChat's copy of the order's shipping, if any."""
     shipping = order.get("wechat_shipping") or {}
-    return {k: shipping[k] for k in SHIPPING_SHOWN if k in shipping} or None
+    shown = {k: shipping[k] for k in SHIPPING_SHOWN if k in shipping}
+    if "parts" in shown:  # each sub-order's, as for the whole, with the payment's number
+        paid_by = order.get("sub_transactions") or {}
+        shown["parts"] = {
+            number: {k: part[k] for k in ("state", "error") if k in part}
+            | {"transaction_id": paid_by.get(number)}
+            for number, part in shown["parts"].items()
+        }
+    return shown or None
 
 
 def show_order(cmd: ShowOrder, *, operator: Operator, db: Db | None = None) -> OrderDetail:

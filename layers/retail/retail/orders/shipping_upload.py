@@ -11,13 +11,15 @@ Exactly once, as WeChat counts it: the body carries everything shipped so far; w
 accepted is kept as a fingerprint, so the same information is never sent twice (a finished
 payment's second upload spends its one re-shipping); an upload whose answer never came is
 checked with `get_order` before it is sent again. An upload leaves the to-do set only if no
-change came after the one it read (`shipping_due` as read).
+change came after the one it read (`shipping_due` as read). A combined payment's sub-orders
+are payments of their own at WeChat, each uploaded and recorded on its own
+(orders.wechat_payments); the order's state is the whole's.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from pymongo import ReturnDocument
 
@@ -35,9 +37,11 @@ from .shipping_info import (
     EXPRESS,
     UNIFIED,
     fingerprint,
+    never_shipping,
     presale_delay_to,
-    shipping_information,
+    shipping_uploads,
 )
+from .wechat_payments import WeChatPayment, shipping_field, shipping_record, wechat_payments
 
 UPLOAD = "/wxa/sec/order/upload_shipping_info"
 GET_ORDER = "/wxa/sec/order/get_order"
@@ -103,68 +107,141 @@ def _claim(db: Db, order_id: str, now: datetime) -> Order | None:
     return held
 
 
+class _Answer(NamedTuple):
+    """How one payment's upload went: its state, WeChat's refusal if any, whether to try
+    again later, whether WeChat was told something new."""
+
+    state: ShippingUpload
+    error: dict[str, Any] | None = None
+    retry: bool = False
+    sent: bool = False
+
+
 def _upload(db: Db, order: Order, api: WeChatApi, now: datetime) -> Outcome:
     if not api.is_trade_managed():
         _done(db, order, ShippingUpload.NOT_MANAGED, now)
         return "skipped"
-    body = shipping_information(order, now)
-    if body is None:
+    uploads = shipping_uploads(order, now)
+    if not uploads:
         return _nothing_out_yet(db, order, api, now)
+    answers = {p: _upload_payment(db, order, api, p, body) for p, body in uploads}
+    for payment in never_shipping(order):
+        if shipping_record(order, payment).get("state") != ShippingUpload.NOT_SHIPPABLE:
+            _record(db, order, payment, ShippingUpload.NOT_SHIPPABLE)
+        answers[payment] = _Answer(ShippingUpload.NOT_SHIPPABLE)
+    retry = next((a.error for a in answers.values() if a.retry), None)
+    if retry is not None:
+        _retry_later(db, order, now, retry)
+        return "failed"
+    error = next((a.error for a in answers.values() if a.error), None)
+    _done(db, order, _whole(order, answers), now, error=error)
+    if error is not None:
+        return "failed"
+    return "processed" if any(a.sent for a in answers.values()) else "skipped"
+
+
+def _upload_payment(
+    db: Db, order: Order, api: WeChatApi, payment: WeChatPayment, body: dict[str, Any]
+) -> _Answer:
+    """One payment's upload, unless WeChat has it already; what WeChat accepted or refused
+    for good is recorded on the payment's record at once."""
     said = fingerprint(body)
-    record = order.get("wechat_shipping") or {}
+    record = shipping_record(order, payment)
     if said == record.get("fingerprint"):  # WeChat has exactly this already
-        _done(db, order, ShippingUpload.UPLOADED, now)
-        return "skipped"
-    if record.get("sending") == said and _wechat_has(api, order, body):
-        _done(db, order, ShippingUpload.UPLOADED, now, said)  # it arrived; its answer did not
-        return "processed"
-    orders_of(db).update_one({"_id": order["_id"]}, {"$set": {"wechat_shipping.sending": said}})
+        return _Answer(ShippingUpload.UPLOADED)
+    if record.get("sending") == said and _wechat_has(api, payment, body):
+        _record(db, order, payment, ShippingUpload.UPLOADED, said)  # its answer was lost
+        return _Answer(ShippingUpload.UPLOADED, sent=True)
+    field = shipping_field(payment, "sending")
+    orders_of(db).update_one({"_id": order["_id"]}, {"$set": {field: said}})
     answer = api.call(UPLOAD, body)
     errcode = errcode_of(answer)
     if errcode in ACCEPTED:
-        _done(db, order, ShippingUpload.UPLOADED, now, said)
+        _record(db, order, payment, ShippingUpload.UPLOADED, said)
         log("shipping_uploaded", order_id=order["_id"], logistics=body["logistics_type"])
-        return "processed"
+        return _Answer(ShippingUpload.UPLOADED, sent=True)
     error = _refusal(answer, errcode)
     if errcode in RETRY and _attempts(order) < MOST_ATTEMPTS:
-        _retry_later(db, order, now, error)
-        return "failed"
+        return _Answer(ShippingUpload.RETRYING, error, retry=True)
     state = ShippingUpload.NOT_SHIPPABLE if errcode == NOT_SHIPPABLE else ShippingUpload.FAILED
-    log("shipping_upload_refused", "ERROR", order_id=order["_id"], **error)
-    _done(db, order, state, now, error=error)
-    return "failed"
+    log("shipping_upload_refused", "ERROR", order_id=order["_id"], part=payment.part, **error)
+    _record(db, order, payment, state, error=error)
+    return _Answer(state, error)
+
+
+def _record(
+    db: Db,
+    order: Order,
+    payment: WeChatPayment,
+    state: ShippingUpload,
+    said: str | None = None,
+    error: dict[str, Any] | None = None,
+) -> None:
+    """A sub-order's shipping at WeChat as it now is (the order's one payment has its
+    record written with the order's own, by _done)."""
+    if payment.part is None:
+        if said is not None:  # what WeChat has, whatever happens next
+            orders_of(db).update_one(
+                {"_id": order["_id"]}, {"$set": {"wechat_shipping.fingerprint": said}}
+            )
+        return
+    record: dict[str, Any] = {shipping_field(payment, "state"): state}
+    if said is not None:
+        record[shipping_field(payment, "fingerprint")] = said
+    if error is not None:
+        record[shipping_field(payment, "error")] = error
+    unset = {shipping_field(payment, "sending"): ""}
+    if error is None:
+        unset[shipping_field(payment, "error")] = ""
+    orders_of(db).update_one({"_id": order["_id"]}, {"$set": record, "$unset": unset})
+
+
+def _whole(order: Order, answers: dict[WeChatPayment, _Answer]) -> ShippingUpload:
+    """The order's shipping state from its payments' (those not uploaded now as recorded):
+    FAILED while any is, for an operator to see; else UPLOADED once any is."""
+    states = [
+        answers[p].state if p in answers else shipping_record(order, p).get("state")
+        for p in wechat_payments(order)
+    ]
+    for state in (ShippingUpload.FAILED, ShippingUpload.UPLOADED):
+        if state in states:
+            return state
+    return ShippingUpload.NOT_SHIPPABLE
 
 
 def _nothing_out_yet(db: Db, order: Order, api: WeChatApi, now: datetime) -> Outcome:
     """Due with nothing shipped: a pre-sale order that ships more than 15 days after payment
-    is reported to WeChat as such once (opspecialorder); an order paid without WeChat Pay
-    has nothing WeChat holds."""
-    if not order.get("transaction_id"):
+    is reported to WeChat as such once, each of its payments (opspecialorder); an order paid
+    without WeChat Pay has nothing WeChat holds."""
+    payments = wechat_payments(order)
+    if not payments:
         _done(db, order, ShippingUpload.NOT_NEEDED, now)
         return "skipped"
     delay_to = presale_delay_to(order)
     if delay_to is None or (order.get("wechat_shipping") or {}).get("presale_reported_at"):
         _done(db, order, None, now)
         return "skipped"
-    report = {"order_id": order["transaction_id"], "type": PRESALE, "delay_to": delay_to}
-    answer = api.call(SPECIAL_ORDER, report)
-    errcode = errcode_of(answer)
-    if errcode == 0:
-        _done(db, order, None, now, marks={"wechat_shipping.presale_reported_at": now})
-        return "processed"
-    error = _refusal(answer, errcode)
-    if (errcode in RETRY or errcode == NOT_YET_KNOWN) and _attempts(order) < MOST_ATTEMPTS:
-        _retry_later(db, order, now, error)
-    else:
-        log("presale_report_refused", "ERROR", order_id=order["_id"], **error)
-        _done(db, order, ShippingUpload.FAILED, now, error=error)
-    return "failed"
+    for payment in payments:
+        report = {"order_id": payment.transaction_id, "type": PRESALE, "delay_to": delay_to}
+        answer = api.call(SPECIAL_ORDER, report)
+        errcode = errcode_of(answer)
+        if errcode == 0:
+            continue
+        error = _refusal(answer, errcode)
+        if (errcode in RETRY or errcode == NOT_YET_KNOWN) and _attempts(order) < MOST_ATTEMPTS:
+            _retry_later(db, order, now, error)
+        else:
+            log("presale_report_refused", "ERROR", order_id=order["_id"], **error)
+            _done(db, order, ShippingUpload.FAILED, now, error=error)
+        return "failed"
+    _done(db, order, None, now, marks={"wechat_shipping.presale_reported_at": now})
+    return "processed"
 
 
-def _wechat_has(api: WeChatApi, order: Order, body: dict[str, Any]) -> bool:
+def _wechat_has(api: WeChatApi, payment: WeChatPayment, body: dict[str, Any]) -> bool:
     """Whether WeChat's record of the payment already shows this shipping (get_order); an
     answer it cannot read shows nothing."""
-    answer = api.call(GET_ORDER, {"transaction_id": order["transaction_id"]})
+    answer = api.call(GET_ORDER, {"transaction_id": payment.transaction_id})
     found = answer.get("order") if errcode_of(answer) == 0 else None
     shipping = found.get("shipping") if isinstance(found, dict) else None
     if not isinstance(shipping, dict) or shipping.get("logistics_type") != body["logistics_type"]:
@@ -189,7 +266,6 @@ def _done(
     order: Order,
     state: ShippingUpload | None,
     now: datetime,
-    said: str | None = None,
     error: dict[str, Any] | None = None,
     marks: dict[str, Any] | None = None,
 ) -> None:
@@ -198,8 +274,6 @@ def _done(
     record: dict[str, Any] = {"wechat_shipping.at": now, **(marks or {})}
     if state is not None:
         record["wechat_shipping.state"] = state
-    if said is not None:
-        record["wechat_shipping.fingerprint"] = said
     if error is not None:
         record["wechat_shipping.error"] = {**error, "at": now}
     released = {"wechat_shipping.sending": "", "wechat_shipping.lease": ""}

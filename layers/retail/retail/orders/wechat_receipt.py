@@ -19,9 +19,9 @@ lands meanwhile makes it fail rather than complete an order WeChat now holds.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
-from retail.adapters.wechat import errcode_of, wechat_api
+from retail.adapters.wechat import WeChatApi, errcode_of, wechat_api
 from retail.common.clock import utcnow
 from retail.common.errors import UpstreamUnavailable
 from retail.common.logs import log
@@ -33,46 +33,87 @@ from .lifecycle import transition
 from .parcels import all_parcels_out, delivered
 from .records import COMPLETED, SHIPPED, settling
 from .shipping_upload import GET_ORDER
+from .wechat_payments import (
+    WeChatPayment,
+    shipping_field,
+    shipping_record,
+    sub_order_owner,
+    wechat_payments,
+)
 
 # get_order's order_state once the buyer's receipt is behind it (1 待发货, 2 已发货, 5 已退款).
 RECEIVED = frozenset({3, 4, 6})
-SETTLED = 4
+SETTLED, REFUNDED = 4, 5
 NO_SUCH_PAYMENT = 10060001  # get_order: 支付单不存在
-# Shipping states that say WeChat does not hold the payment, or no longer waits on us.
-NOT_HELD = frozenset(
-    {
-        ShippingUpload.NOT_MANAGED,
-        ShippingUpload.NOT_NEEDED,
-        ShippingUpload.NOT_SHIPPABLE,
-        ShippingUpload.FAILED,
-    }
-)
+# The order's shipping states that say WeChat holds none of its money.
+NOTHING_HELD = frozenset({ShippingUpload.NOT_MANAGED, ShippingUpload.NOT_NEEDED})
+# A payment's shipping states that say WeChat does not hold it, or no longer waits on us.
+NOT_HELD = NOTHING_HELD | {ShippingUpload.NOT_SHIPPABLE, ShippingUpload.FAILED}
+
+
+class Held(NamedTuple):
+    """WeChat's order_state for an order it holds, and the payment it is of: for a combined
+    payment, the first sub-order still waiting for the buyer's receipt, else one waiting for
+    settlement."""
+
+    state: int
+    transaction_id: str
 
 
 def wechat_released(order: Order) -> bool:
-    """Whether WeChat no longer holds the order's payment: it settled it, or does not hold
-    it (not managed, not needed, or an upload it refused for good). Profit sharing waits for
-    this: WeChat Pay refuses to split an order WeChat has not settled."""
-    shipping = (order.get("wechat_shipping") or {}).get("state")
-    return bool((order.get("wechat_receipt") or {}).get("settled")) or shipping in NOT_HELD
+    """Whether WeChat no longer holds the order's money: it settled it (every payment), or
+    holds none of it (not managed, not needed, or uploads it refused for good). Profit sharing
+    waits for this: WeChat Pay refuses to split a payment WeChat has not settled."""
+    if (order.get("wechat_receipt") or {}).get("settled"):
+        return True
+    if (order.get("wechat_shipping") or {}).get("state") in NOTHING_HELD:
+        return True
+    payments = wechat_payments(order)
+    return bool(payments) and all(
+        shipping_record(order, p).get("state") in NOT_HELD for p in payments
+    )
 
 
 def shipping_state_as_read(order: Order) -> dict[str, Any]:
-    """The condition that WeChat's shipping state is still the one `order` was read with."""
-    state = (order.get("wechat_shipping") or {}).get("state")
-    return {"wechat_shipping.state": state if state is not None else {"$exists": False}}
+    """The condition that WeChat's shipping state (and each sub-order's) is still the one
+    `order` was read with."""
+    condition: dict[str, Any] = {}
+    for payment in [WeChatPayment(None, "", None), *wechat_payments(order)]:
+        state = shipping_record(order, payment).get("state")
+        condition[shipping_field(payment, "state")] = (
+            state if state is not None else {"$exists": False}
+        )
+    return condition
 
 
-def held_state(order: Order) -> int | None:
-    """WeChat's order_state for the order's payment where WeChat holds it, else None. Raises
+def held_state(order: Order) -> Held | None:
+    """WeChat's order_state where WeChat holds the order's money, else None. Raises
     UpstreamUnavailable when WeChat does not answer (busy, or an answer it cannot read)."""
     shipping = order.get("wechat_shipping") or {}
-    if not order.get("transaction_id") or shipping.get("state") in NOT_HELD:
+    if shipping.get("state") in NOTHING_HELD:
+        return None
+    held = [
+        p for p in wechat_payments(order) if shipping_record(order, p).get("state") not in NOT_HELD
+    ]
+    if not held:
         return None
     api = wechat_api()
     if not shipping.get("state") and not api.is_trade_managed():
         return None
-    answer = api.call(GET_ORDER, {"transaction_id": order["transaction_id"]})
+    states = [
+        Held(state, p.transaction_id)
+        for p in held
+        if (state := _state_at_wechat(api, p.transaction_id)) is not None
+    ]
+    if len(states) > 1:  # a sub-order refunded in full no longer waits on anything
+        states = [h for h in states if h.state != REFUNDED] or states
+    waiting = [h for h in states if h.state not in RECEIVED]
+    unsettled = [h for h in states if h.state != SETTLED]
+    return next(iter(waiting or unsettled or states), None)
+
+
+def _state_at_wechat(api: WeChatApi, transaction_id: str) -> int | None:
+    answer = api.call(GET_ORDER, {"transaction_id": transaction_id})
     errcode = errcode_of(answer)
     if errcode == NO_SUCH_PAYMENT:
         return None  # paid days ago and still unknown: not a payment WeChat holds
@@ -110,21 +151,36 @@ def apply_settlement_event(db: Db, event: dict[str, Any]) -> str:
     """`trade_manage_order_settlement` (sent at shipping, and again at settlement): the order
     it names is checked with get_order and follows it. Returns what was done, for the log.
     Raises UpstreamUnavailable when WeChat cannot be asked (the push is then sent again)."""
-    order_id, transaction_id = event.get("merchant_trade_no"), event.get("transaction_id")
-    if not isinstance(order_id, str) or not isinstance(transaction_id, str):
+    trade_no, transaction_id = event.get("merchant_trade_no"), event.get("transaction_id")
+    if not isinstance(trade_no, str) or not isinstance(transaction_id, str):
         return "ignored: no merchant_trade_no or transaction_id"
-    order = orders_of(db).find_one({"_id": order_id, "transaction_id": transaction_id})
+    order = _order_paid_by(db, trade_no, transaction_id)
     if order is None:
         return "ignored: not one of our orders"
+    order_id = order["_id"]
     estimate = event.get("estimated_settlement_time")
     if isinstance(estimate, int) and not isinstance(estimate, bool) and 0 < estimate < 2**32:
         when = datetime.fromtimestamp(estimate, timezone.utc)
         orders_of(db).update_one(
             {"_id": order_id}, {"$set": {"wechat_receipt.estimated_settlement_at": when}}
         )
-    state = held_state(order)
-    if state is None:
+    held = held_state(order)
+    if held is None:
         return "ignored: WeChat does not hold the payment"
-    done = complete_as_wechat_says(db, order, state, "receipt confirmed at WeChat")
-    log("wechat_settlement_applied", order_id=order_id, order_state=state, completed=bool(done))
-    return f"order_state {state}"
+    done = complete_as_wechat_says(db, order, held.state, "receipt confirmed at WeChat")
+    log(
+        "wechat_settlement_applied", order_id=order_id, order_state=held.state, completed=bool(done)
+    )
+    return f"order_state {held.state}"
+
+
+def _order_paid_by(db: Db, trade_no: str, transaction_id: str) -> Order | None:
+    """The order a payment at WeChat is of: the order itself (its id is the out_trade_no),
+    or the one whose combined payment has this sub-order paid by this transaction."""
+    order = orders_of(db).find_one({"_id": trade_no, "transaction_id": transaction_id})
+    owner = sub_order_owner(trade_no)
+    if order is None and owner is not None:
+        order = orders_of(db).find_one(
+            {"_id": owner, f"sub_transactions.{trade_no}": transaction_id}
+        )
+    return order

@@ -25,6 +25,7 @@ from retail.common.errors import UpstreamUnavailable
 from retail.common.logs import log
 from retail.common.models import OUT, STRICT
 from retail.orders.document import Order, orders_of
+from retail.orders.wechat_payments import sub_order_owner
 from retail.risk import record_risk_event
 from retail.store import Db
 
@@ -144,7 +145,8 @@ def _difference(db: Db, day: date, kind: str, key: str, evidence: dict[str, Any]
 
 def _order_id(row: BillRow) -> str:
     """Our order of a billed payment: its out_trade_no, a sub-order's `<order>S<n>`."""
-    return row.out_trade_no.rsplit("S", 1)[0] if row.sub_mchid != "0" else row.out_trade_no
+    owner = sub_order_owner(row.out_trade_no) if row.sub_mchid != "0" else None
+    return owner or row.out_trade_no
 
 
 def _payment_differences(db: Db, rows: list[BillRow]) -> list[tuple[str, str, dict[str, Any]]]:

@@ -18,6 +18,7 @@ from typing import Any
 from retail.catalog import PayeeState, sale_refusal
 from retail.common.errors import Conflict, Reason
 from retail.orders.document import Order, SubOrder
+from retail.orders.wechat_payments import sub_order_no
 from retail.store import Db
 
 from .client import WeChatPayClient
@@ -47,7 +48,7 @@ def plan_sub_orders(db: Db, order: Order) -> list[SubOrder]:
             SubOrder(
                 merchant_id=merchant_id,
                 sub_mchid=payees[merchant_id],
-                out_trade_no=f"{order['_id']}S{number}",
+                out_trade_no=sub_order_no(order["_id"], number),
                 amount=amount,
                 subsidy=max(goods[merchant_id] - paid_for_goods[merchant_id], 0),
             )
