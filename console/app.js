@@ -343,11 +343,14 @@ const PAGES = {
     page.innerHTML = `<h2>${esc(statementId)} 分账</h2>${direct}<div class="cards">`
       + card("结算单佣金", figure("splits-computed", found.computed, yuan(found.computed)))
       + card("微信支付已分账", figure("splits-moved", found.moved, yuan(found.moved)))
-      + card("未完成", figure("splits-pending", found.pending, found.pending)) + `</div>`
-      + table("splits-table", ["订单", "子单", "状态", "佣金", "已分账", "补差", "解冻给商户", "微信支付说明"], found.splits.map((s) => [
+      + card("未完成", figure("splits-pending", found.pending, found.pending))
+      // WeChat Pay's fees are billed to a thousandth of a fen: shown as billed, in yuan
+      + card("微信支付手续费（商户承担）", figure("splits-fees", found.fees, `¥${found.fees}`)) + `</div>`
+      + table("splits-table", ["订单", "子单", "状态", "佣金", "已分账", "补差", "解冻给商户", "手续费", "微信支付说明"], found.splits.map((s) => [
         esc(s.order_id), esc(s.sub_order), esc(states[s.state] || s.state), yuan(s.commission),
         figure(`split-${s.sub_order}`, s.moved, yuan(s.moved)), yuan(s.subsidy),
-        s.released === null ? "" : yuan(s.released), esc(s.refusal || "")]));
+        s.released === null ? "" : yuan(s.released), s.fee === null ? "账单未到" : `¥${esc(s.fee)}`,
+        esc(s.refusal || "")]));
   },
 };
 

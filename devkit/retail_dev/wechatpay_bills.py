@@ -102,7 +102,7 @@ def _bill_text(day: date) -> str | None:
 
 def _payment(paid: dict[str, Any], appid: str, sub_mchid: str, total: int) -> list[str]:
     amount = _yuan(total)
-    fee = (Decimal(total) / 100 * FEE_RATE).quantize(Decimal("0.00001"), rounding=ROUND_HALF_UP)
+    fee = _fee(total)
     return [
         _local(paid["success_time"]),
         appid,
@@ -135,6 +135,8 @@ def _payment(paid: dict[str, Any], appid: str, sub_mchid: str, total: int) -> li
 
 
 def _refund(refund: dict[str, Any]) -> list[str]:
+    """A refund's line: the part of the payment's fee given back with it, negative."""
+    given_back = _fee(refund["amount"]["refund"])
     return [
         _local(refund["create_time"]),
         "",
@@ -158,12 +160,18 @@ def _refund(refund: dict[str, Any]) -> list[str]:
         "SUCCESS" if refund["status"] == "SUCCESS" else "PROCESSING",
         "",
         "",
-        "0.00000",
+        f"{-given_back:.5f}",
         "0.60%",
         _yuan(refund["amount"]["total"]),
         _yuan(refund["amount"]["refund"]),
         "",
     ]
+
+
+def _fee(fen: int) -> Decimal:
+    """WeChat Pay's fee on an amount, yuan to five decimals (given back in proportion on a
+    refund: 「Refunded service fee = Actual refund amount * service fee rate」)."""
+    return (Decimal(fen) / 100 * FEE_RATE).quantize(Decimal("0.00001"), rounding=ROUND_HALF_UP)
 
 
 def _yuan(fen: int) -> str:

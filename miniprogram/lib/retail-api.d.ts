@@ -1363,6 +1363,8 @@ export type SplitPage = {
   moved: number;
   /** its sales whose split has not ended yet */
   pending: number;
+  /** WeChat Pay's fees on its sales as billed so far, yuan */
+  fees: string;
   /** the first 1,000 by sub-order */
   splits: Array<SplitView>;
 };
@@ -1388,6 +1390,8 @@ export type SplitView = {
   released: number | null;
   /** WeChat Pay's last refusal, while it lasts */
   refusal: string | null;
+  /** WeChat Pay's fee on the sub-order net of its refunds', yuan to five decimals, as its trade bill charged the merchant; null until the bill is read */
+  fee: string | null;
 };
 
 export type StatementPage = {

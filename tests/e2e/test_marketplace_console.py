@@ -110,6 +110,7 @@ def test_a_two_merchant_cart_is_split_refunded_and_shown_per_statement(market, b
     page.wait_for_selector("main[data-page=splits][data-ready=true]", timeout=20_000)
     assert int(shown(page, "splits-computed")) == before["computed"]
     assert int(shown(page, "splits-moved")) == before["moved"]
+    assert shown(page, "splits-fees") == before["fees"] == "0.00000"  # today's bill: tomorrow
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "marketplace-splits.png"), full_page=True)
 

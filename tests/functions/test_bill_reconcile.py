@@ -12,14 +12,17 @@ from typing import Any
 import pytest
 
 from retail.common.clock import travel, utcnow
+from retail.payments.bill_fees import fees_of
 from retail.payments.trade_bills import parse_trade_bill
 
 from .harness import call, handler, paid_through_wechat_pay, sample
+from .test_marketplace_payments import EGGS
 from .test_marketplace_payments import paid as combined_paid
 from .test_marketplace_payments import shop as shop  # the marketplace fixture
 
 CST = timezone(timedelta(hours=8))
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "wechatpay" / "trade_bill.json"
+RATE = Decimal("0.006")  # the local WeChat Pay's fee rate (0.60 %)
 pytestmark = pytest.mark.usefixtures("fresh_sandbox")
 
 
@@ -86,6 +89,22 @@ def test_a_marketplace_bill_has_a_line_per_sub_order(shop):
     )
     assert day["payments"] == len(order["sub_orders"]) == 2
     assert set(day["fees"]) == {s["sub_mchid"] for s in order["sub_orders"]}
+
+
+def test_each_payments_fee_is_kept_net_of_what_its_refunds_gave_back(shop):
+    order = combined_paid(shop, "bill-0005")
+    asked = {"order_id": order["_id"], "reason": "no", "merchant_id": EGGS}
+    assert call("refund_request", asked)["code"] == "OK"
+    (refund,) = shop.refunds.find({"order_id": order["_id"]})
+    next_morning()
+    assert reconcile()["mismatches"] == 0
+    (eggs,) = [s for s in order["sub_orders"] if s["merchant_id"] == EGGS]
+    kept = shop.payment_fees.find_one({"_id": eggs["out_trade_no"]})
+    charged = (Decimal(eggs["amount"]) / 100 * RATE).quantize(Decimal("0.00001"))
+    given_back = (Decimal(refund["amount"]) / 100 * RATE).quantize(Decimal("0.00001"))
+    assert kept["paid"] == f"{charged:.5f}" and kept["sub_mchid"] == eggs["sub_mchid"]
+    assert kept["refunds"] == {refund["_id"]: f"{-given_back:.5f}"}
+    assert fees_of(shop, [eggs["out_trade_no"]]) == {eggs["out_trade_no"]: charged - given_back}
 
 
 def test_every_difference_is_a_risk_event_found_once(seeded):

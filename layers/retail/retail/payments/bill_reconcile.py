@@ -6,7 +6,8 @@ order, a marketplace sub-order, or a payment we gave back), every refund one of 
 records for the same amount; every order we marked paid that day, and every refund WeChat Pay
 accepted from us that day, must be in the bill.
 A difference is a risk event an operator reviews (`bill_mismatch`); the day's figures, WeChat
-Pay's fees by sub-merchant among them, are kept in `bill_days`. Days are taken in order from a
+Pay's fees by sub-merchant among them, are kept in `bill_days`, and each payment's fee in
+`payment_fees` (payments.bill_fees) for the statements. Days are taken in order from a
 cursor, so a day missed (WeChat Pay busy, the timer down) is done by the next run; WeChat Pay
 keeps bills for three months."""
 
@@ -29,6 +30,7 @@ from retail.orders.wechat_payments import sub_order_owner
 from retail.risk import record_risk_event
 from retail.store import Db
 
+from .bill_fees import keep_fees
 from .client import WeChatPayClient
 from .connect import wechatpay_client
 from .trade_bills import BillRow, fetch_trade_bill
@@ -107,8 +109,10 @@ def reconcile_day(db: Db, client: WeChatPayClient, day: date) -> int:
             fees[row.sub_mchid] = fees.get(row.sub_mchid, Decimal(0)) + row.fee
         payments = [r for r in chunk if r.status != "REFUND"]
         billed.update(r.out_trade_no for r in payments)
-        differences += _payment_differences(db, payments)
-        differences += _refund_differences(db, [r for r in chunk if r.status == "REFUND"])
+        found = _payment_differences(db, payments)
+        found += _refund_differences(db, [r for r in chunk if r.status == "REFUND"])
+        keep_fees(db, day, chunk, {key for _, key, _ in found})
+        differences += found
     differences += _missing_from_bill(db, day, billed)
     refunds_billed = {r.out_refund_no for r in rows if r.status == "REFUND"}
     differences += _refunds_missing_from_bill(db, day, refunds_billed)

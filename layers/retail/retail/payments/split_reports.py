@@ -1,9 +1,11 @@
 """What WeChat Pay moved for a statement, beside what the statement computed: the splits of
-the sales it carries (one per sub-order, payments.profit_sharing), for operators (admin, or
-the statement's own merchant) and the console's statement page."""
+the sales it carries (one per sub-order, payments.profit_sharing) and the fees WeChat Pay
+charged on them (payments.bill_fees), for operators (admin, or the statement's own merchant)
+and the console's statement page."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -16,6 +18,8 @@ from retail.common.scope import merchant_scope
 from retail.common.settings import settings
 from retail.settlement import statement_figures
 from retail.store import Db
+
+from .bill_fees import fees_of
 
 MAX_LISTED = 1000
 
@@ -37,6 +41,10 @@ class SplitView(BaseModel):
     subsidy: int = Field(description="the subsidy paid to the merchant and kept, fen")
     released: int | None = Field(description="what WeChat Pay released to the merchant, fen")
     refusal: str | None = Field(description="WeChat Pay's last refusal, while it lasts")
+    fee: str | None = Field(
+        description="WeChat Pay's fee on the sub-order net of its refunds', yuan to five "
+        "decimals, as its trade bill charged the merchant; null until the bill is read"
+    )
 
 
 class SplitPage(BaseModel):
@@ -46,6 +54,7 @@ class SplitPage(BaseModel):
     computed: int = Field(description="the statement's commission, fen")
     moved: int = Field(description="commission WeChat Pay moved for its sales, fen")
     pending: int = Field(description="its sales whose split has not ended yet")
+    fees: str = Field(description="WeChat Pay's fees on its sales as billed so far, yuan")
     splits: list[SplitView] = Field(description="the first 1,000 by sub-order")
 
 
@@ -56,10 +65,12 @@ def list_splits(cmd: ListSplits, *, operator: Operator, db: Db | None = None) ->
     scope = merchant_scope(operator, None, "statements")
     if statement is None or scope not in ("*", statement.merchant_id):
         raise NotFound(f"no statement {cmd.statement_id!r}")
+    shares = list(db.profit_shares.find({"statement_id": cmd.statement_id}, sort=[("_id", 1)]))
+    fees = fees_of(db, [share["_id"] for share in shares])
     moved, pending, views = 0, 0, list[SplitView]()
-    for share in db.profit_shares.find({"statement_id": cmd.statement_id}, sort=[("_id", 1)]):
-        view = _view(share)  # every split counts in the totals; the first MAX_LISTED shown
-        moved += view.moved
+    for share in shares:
+        view = _view(share, fees.get(share["_id"]))
+        moved += view.moved  # every split counts in the totals; the first MAX_LISTED shown
         pending += view.state not in ("FINISHED", "GIVEN_BACK")
         if len(views) < MAX_LISTED:
             views.append(view)
@@ -69,11 +80,12 @@ def list_splits(cmd: ListSplits, *, operator: Operator, db: Db | None = None) ->
         computed=statement.commission,
         moved=moved,
         pending=pending,
+        fees=f"{sum(fees.values(), Decimal(0)):.5f}",
         splits=views,
     )
 
 
-def _view(share: dict[str, Any]) -> SplitView:
+def _view(share: dict[str, Any], fee: Decimal | None) -> SplitView:
     split = sum(
         int(r.get("amount", 0))
         for r in share.get("receivers") or []
@@ -90,4 +102,5 @@ def _view(share: dict[str, Any]) -> SplitView:
         - int(share.get("subsidy_returned") or 0),
         released=share.get("finish_amount"),
         refusal=f"{refusal['code']}: {refusal.get('message') or ''}" if refusal else None,
+        fee=f"{fee:.5f}" if fee is not None else None,
     )
