@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -29,12 +30,19 @@ SUMMARY = (
     "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额"
 )
 DOWNLOAD = "/v3/billdownload/file"
+FUND_HEADER = (
+    "记账时间,微信支付业务单号,资金流水单号,业务名称,业务类型,收支类型,收支金额(元),账户结余(元),"
+    "资金变更提交申请人,备注,业务凭证号"
+)
+FUND_SUMMARY = "资金流水总笔数,收入笔数,收入金额,支出笔数,支出金额"
 
 
 def bill_answer(method: str, route: str, query: dict[str, str]) -> Response | None:
     """WeChat Pay's answer to a bill call, or None for another route."""
     if method == "GET" and route == "/v3/bill/tradebill":
         return trade_bill(query)
+    if method == "GET" and route == "/v3/bill/fundflowbill":
+        return fund_flow_bill(query)
     if method == "GET" and route == DOWNLOAD:
         return download(query)
     return None
@@ -43,13 +51,24 @@ def bill_answer(method: str, route: str, query: dict[str, str]) -> Response | No
 def trade_bill(query: dict[str, str]) -> Response:
     """申请交易账单: the address and hash of the day's bill; none for a day not over yet or
     without a trade (NO_STATEMENT_EXIST)."""
+    return _bill(query, _bill_text)
+
+
+def fund_flow_bill(query: dict[str, str]) -> Response:
+    """申请资金账单 of the platform's basic account (the only one kept here)."""
+    if query.get("account_type", "BASIC") != "BASIC":
+        return answer(400, {"code": "NO_STATEMENT_EXIST", "message": "账单文件不存在"})
+    return _bill(query, _fund_flow_text)
+
+
+def _bill(query: dict[str, str], made: Callable[[date], str | None]) -> Response:
     try:
         day = date.fromisoformat(query.get("bill_date", ""))
     except ValueError:
         return answer(400, {"code": "PARAM_ERROR", "message": "bill_date 格式错误"})
     if day >= utcnow().astimezone(CST).date():  # the shop's clock (dev may move it)
         return answer(400, {"code": "STATEMENT_CREATING", "message": "账单生成中"})
-    text = _bill_text(day)
+    text = made(day)
     if text is None:
         return answer(400, {"code": "NO_STATEMENT_EXIST", "message": "账单文件不存在"})
     token = secrets.token_hex(16)
@@ -176,6 +195,66 @@ def _fee(fen: int) -> Decimal:
 
 def _yuan(fen: int) -> str:
     return f"{Decimal(fen) / 100:.2f}"
+
+
+Move = tuple[str, str, str, str, str, bool, int]  # at, numbers, name, kind, income, fen
+
+
+def _fund_flow_text(day: date) -> str | None:
+    """The platform's basic account that day, in the documented layout
+    (https://pay.weixin.qq.com/docs/merchant/products/bill-download/structure/fund-bill.html)."""
+    moves = [m for m in _account_moves() if _day(m[0]) == day]
+    if not moves:
+        return None
+    balance, rows = 0, []
+    for at, business_no, voucher, name, kind, income, fen in sorted(moves):
+        balance += fen if income else -fen
+        flow_no = "4200" + secrets.token_hex(12)
+        direction = "收入" if income else "支出"
+        fields = [_local(at), business_no, flow_no, name, kind, direction, _yuan(fen)]
+        rows.append(",".join("`" + f for f in [*fields, _yuan(balance), "system", "", voucher]))
+    incomes = [m[-1] for m in moves if m[5]]
+    expenses = [m[-1] for m in moves if not m[5]]
+    summary = [f"{len(moves)}.0", f"{len(incomes)}.0", _yuan(sum(incomes))]
+    summary += [f"{len(expenses)}.0", _yuan(sum(expenses))]
+    summary_line = ",".join("`" + f for f in summary)
+    return "\n".join([FUND_HEADER, *rows, FUND_SUMMARY, summary_line]) + "\n"
+
+
+def _account_moves() -> list[Move]:
+    """Every movement of the platform's basic account: a direct merchant's payments (交易, less
+    扣除交易手续费) and refunds (退款); in marketplace mode the commissions profit sharing
+    brought in (分账: 微信支付业务单号 the receiver's detail_id, 业务凭证号 the out_order_no;
+    which numbers WeChat Pay writes there no document says) and those returned (分账回退, the
+    local WeChat Pay's own name for it)."""
+    store = database().sandbox_wechatpay
+    moves: list[Move] = []
+    for paid in store.find({"kind": "transaction", "trade_state": {"$in": ["SUCCESS", "REFUND"]}}):
+        at, total = paid["success_time"], int(paid["amount"]["total"])
+        numbers = (paid["transaction_id"], paid["out_trade_no"])
+        moves.append((at, *numbers, "交易", "交易", True, total))
+        fee = int(_fee(total) * 100)  # whole fen taken from the account
+        if fee:
+            moves.append((at, *numbers, "交易", "扣除交易手续费", False, fee))
+    direct_refunds = {"kind": "refund", "status": "SUCCESS", "sub_mchid": {"$exists": False}}
+    for refund in store.find(direct_refunds):
+        numbers = (refund["refund_id"], refund["out_refund_no"])
+        moves.append(
+            (refund["success_time"], *numbers, "退款", "退款", False, refund["amount"]["refund"])
+        )
+    for split in store.find({"kind": "split", "status": "FINISHED"}):
+        for receiver in split["receivers"]:
+            if receiver.get("result") == "SUCCESS" and receiver.get("amount"):
+                numbers = (receiver["detail_id"], split["out_order_no"])
+                moves.append(
+                    (receiver["finish_time"], *numbers, "分账", "分账", True, receiver["amount"])
+                )
+    for given in store.find({"kind": "return", "result": "SUCCESS"}):
+        numbers = (given["return_no"], given["out_return_no"])
+        moves.append(
+            (given["finish_time"], *numbers, "分账回退", "分账回退", False, given["amount"])
+        )
+    return moves
 
 
 def _day(moment: Any) -> date | None:

@@ -1,5 +1,7 @@
 """Timer (bill_reconcile): each day's WeChat Pay trade bill matched line by line with our books
-(docs/decisions/0025), once the bill is made (WeChat Pay: after 10:00 the next day).
+(docs/decisions/0025), once the bill is made (WeChat Pay: after 10:00 the next day), and the
+platform's fund-flow bill of the day with the commissions profit sharing took
+(payments.fund_reconcile).
 
 Every payment in the bill must be one of ours for the same amount and transaction (a paid
 order, a marketplace sub-order, or a payment we gave back), every refund one of our refund
@@ -33,6 +35,7 @@ from retail.store import Db
 from .bill_fees import keep_fees
 from .client import WeChatPayClient
 from .connect import wechatpay_client
+from .fund_reconcile import fund_flow_differences
 from .trade_bills import BillRow, fetch_trade_bill
 
 READY_AT = timedelta(hours=10)  # 「微信支付在每日10点后生成昨日交易账单文件」
@@ -116,6 +119,11 @@ def reconcile_day(db: Db, client: WeChatPayClient, day: date) -> int:
     differences += _missing_from_bill(db, day, billed)
     refunds_billed = {r.out_refund_no for r in rows if r.status == "REFUND"}
     differences += _refunds_missing_from_bill(db, day, refunds_billed)
+    try:
+        flows, fund_flow = fund_flow_differences(db, client, day)
+    except ValueError as exc:  # the trade bill's findings stand
+        flows, fund_flow = [("fund_flow_unreadable", day.isoformat(), {"reason": str(exc)})], {}
+    differences += flows
     for kind, key, evidence in differences:
         _difference(db, day, kind, key, evidence)
     db.bill_days.replace_one(
@@ -126,6 +134,7 @@ def reconcile_day(db: Db, client: WeChatPayClient, day: date) -> int:
             "refunds": sum(1 for r in rows if r.status == "REFUND"),
             "mismatches": len(differences),
             "fees": {sub: f"{total:.5f}" for sub, total in sorted(fees.items())},
+            "fund_flow": fund_flow,
             "at": utcnow(),
         },
         upsert=True,

@@ -11,12 +11,12 @@ parameters) at WeChat Pay, so no money moves twice whatever dies where."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ReturnDocument
 
-from retail.common.clock import utcnow
+from retail.common.clock import SHANGHAI, utcnow
 from retail.common.errors import UpstreamUnavailable
 from retail.common.logs import log
 from retail.common.vocabulary import RefundStatus, Word
@@ -149,9 +149,30 @@ def _splitting(db: Db, client: WeChatPayClient, share: dict[str, Any]) -> dict[s
             moved=took,
             receivers=[{k: r.get(k) for k in ("result", "fail_reason")} for r in receivers],
         )
+    split_day = _day_taken(receivers) if took else None
+    marks = {"split_day": split_day} if split_day else {}
     return move(
-        db, share, S.FINISHED, receivers=receivers, finish_amount=found.get("finish_amount")
+        db,
+        share,
+        S.FINISHED,
+        receivers=receivers,
+        finish_amount=found.get("finish_amount"),
+        **marks,
     )
+
+
+def _day_taken(receivers: list[dict[str, Any]]) -> str | None:
+    """The day (Asia/Shanghai, as WeChat Pay's bills) the commission reached the platform's
+    account: its receivers' finish_time; the platform's fund-flow bill of that day lists it
+    (payments.fund_reconcile)."""
+    for receiver in receivers:
+        try:
+            finished = datetime.fromisoformat(str(receiver.get("finish_time")))
+        except ValueError:
+            continue
+        if receiver.get("result") == "SUCCESS" and finished.tzinfo is not None:
+            return finished.astimezone(SHANGHAI).date().isoformat()
+    return None
 
 
 def _give_back(db: Db, client: WeChatPayClient, share: dict[str, Any]) -> dict[str, Any] | None:
@@ -160,7 +181,7 @@ def _give_back(db: Db, client: WeChatPayClient, share: dict[str, Any]) -> dict[s
     subsidy back to the platform with the merchant's refund; a sub-order whose subsidy was
     paid before its goods came back, but never split, is then finished."""
     state = share["state"]
-    moved = _moved(share)
+    moved = taken_by_platform(share)
     if state == S.RETURN_OWED and moved == 0:
         return move(db, share, S.SUBSIDY_RETURN_OWED)
     if state == S.RETURN_OWED:
@@ -206,7 +227,7 @@ def _subsidy_back(db: Db, client: WeChatPayClient, share: dict[str, Any]) -> dic
     return move(db, share, after, subsidy_returned=answer.get("amount"))
 
 
-def _moved(share: dict[str, Any]) -> int:
+def taken_by_platform(share: dict[str, Any]) -> int:
     """What the split took to the platform (receivers that succeeded)."""
     receivers = share.get("receivers") or []
     return sum(int(r.get("amount", 0)) for r in receivers if r.get("result") == "SUCCESS")

@@ -20,6 +20,7 @@ from retail.settlement import statement_figures
 from retail.store import Db
 
 from .bill_fees import fees_of
+from .share_steps import taken_by_platform
 
 MAX_LISTED = 1000
 
@@ -86,11 +87,7 @@ def list_splits(cmd: ListSplits, *, operator: Operator, db: Db | None = None) ->
 
 
 def _view(share: dict[str, Any], fee: Decimal | None) -> SplitView:
-    split = sum(
-        int(r.get("amount", 0))
-        for r in share.get("receivers") or []
-        if r.get("result") == "SUCCESS"
-    )
+    split = taken_by_platform(share)
     refusal = share.get("refusal")
     return SplitView(
         order_id=share["order_id"],

@@ -46,8 +46,18 @@ class TradeBill:
 def fetch_trade_bill(client: WeChatPayClient, day: date) -> TradeBill | None:
     """The day's bill, its hash checked; None when WeChat Pay has none (no trade that day).
     Raises UpstreamUnavailable while it is still being made, or when it cannot be had."""
-    query = urllib.parse.urlencode({"bill_date": day.isoformat(), "bill_type": "ALL"})
-    answer = client.call("GET", f"/v3/bill/tradebill?{query}", None, refusal_ok=True) or {}
+    text = fetch_bill_file(client, "/v3/bill/tradebill", {"bill_type": "ALL"}, day)
+    return parse_trade_bill(text) if text is not None else None
+
+
+def fetch_bill_file(
+    client: WeChatPayClient, path: str, query: dict[str, str], day: date
+) -> str | None:
+    """A day's bill file of either kind (trade, fund flow): asked for its address and hash,
+    downloaded, checked; None when WeChat Pay says there is none (NO_STATEMENT_EXIST).
+    Raises UpstreamUnavailable while it is still being made, or when it cannot be had."""
+    asked = urllib.parse.urlencode({"bill_date": day.isoformat(), **query})
+    answer = client.call("GET", f"{path}?{asked}", None, refusal_ok=True) or {}
     if answer.get("code") == NO_BILL:
         return None
     if answer.get("code") or not answer.get("download_url"):
@@ -56,25 +66,35 @@ def fetch_trade_bill(client: WeChatPayClient, day: date) -> TradeBill | None:
     digest = hashlib.sha1(text.encode("utf-8")).hexdigest()
     if digest.lower() != str(answer.get("hash_value", "")).lower():
         raise UpstreamUnavailable(f"WeChat Pay's bill of {day} does not match its hash")
-    return parse_trade_bill(text)
+    return text
 
 
 def parse_trade_bill(text: str) -> TradeBill:
     """The bill's rows and its summary count. Raises ValueError for a file that is not one."""
+    rows, summary = read_bill(text, SUMMARY)
+    try:
+        return TradeBill([_row(row) for row in rows], int(Decimal(summary.get(SUMMARY) or "0")))
+    except ArithmeticError as exc:  # decimal's InvalidOperation: a field out of place
+        raise ValueError(f"a bill line that does not read: {exc}") from None
+
+
+def read_bill(text: str, summary_starts: str) -> tuple[list[dict[str, str]], dict[str, str]]:
+    """A bill file's detail lines and its summary, each field by its header's name (the
+    summary's header starts with `summary_starts`). Raises ValueError for a file that is
+    not one."""
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         raise ValueError("an empty bill")
-    split = next((n for n, line in enumerate(lines) if _name(line.split(",")[0]) == SUMMARY), None)
+    split = next(
+        (n for n, line in enumerate(lines) if _name(line.split(",")[0]) == summary_starts), None
+    )
     if split is None or split + 1 >= len(lines):
         raise ValueError("a bill without its summary")
     header = [_name(h) for h in lines[0].split(",")]
     names = [_name(h) for h in lines[split].split(",")]
     summary = dict(zip(names, _fields(lines[split + 1]), strict=False))
-    try:
-        rows = [_row(dict(zip(header, _fields(line), strict=False))) for line in lines[1:split]]
-        return TradeBill(rows, int(Decimal(summary.get(SUMMARY) or "0")))
-    except ArithmeticError as exc:  # decimal's InvalidOperation: a field out of place
-        raise ValueError(f"a bill line that does not read: {exc}") from None
+    rows = [dict(zip(header, _fields(line), strict=False)) for line in lines[1:split]]
+    return rows, summary
 
 
 def _fields(line: str) -> list[str]:
