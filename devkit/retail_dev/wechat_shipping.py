@@ -69,7 +69,7 @@ def _payment(key: dict[str, Any]) -> dict[str, Any] | None:
     """The local WeChat Pay's successful payment an order key names, if any: a payment or a
     combined payment's sub-order (by its sub-merchant's mchid or the platform's)."""
     if key.get("order_number_type") == 2:
-        found = _named(str(key["transaction_id"]))
+        found = _by_transaction(str(key["transaction_id"]))
     else:
         found = database().sandbox_wechatpay.find_one(
             {"_id": "pay:" + key["out_trade_no"], "mchid": key["mchid"]}
@@ -79,13 +79,21 @@ def _payment(key: dict[str, Any]) -> dict[str, Any] | None:
     return found if found and found["trade_state"] == "SUCCESS" else None
 
 
+def _by_transaction(transaction_id: str) -> dict[str, Any] | None:
+    """The payment (or sub-order) WeChat Pay's transaction_id names: only that number."""
+    payments = database().sandbox_wechatpay
+    return payments.find_one(
+        {"kind": "transaction", "transaction_id": transaction_id}
+    ) or _sub_order_payment(transaction_id=transaction_id)
+
+
 def _named(payment_id: str) -> dict[str, Any] | None:
-    """The payment (or sub-order) named by its out_trade_no or transaction_id."""
+    """The payment (or sub-order) named by its out_trade_no or transaction_id, where WeChat
+    takes either (its confirmation component, opspecialorder)."""
     payments = database().sandbox_wechatpay
     return (
         payments.find_one({"_id": "pay:" + payment_id})
-        or payments.find_one({"kind": "transaction", "transaction_id": payment_id})
-        or _sub_order_payment(transaction_id=payment_id)
+        or _by_transaction(payment_id)
         or _sub_order_payment(out_trade_no=payment_id)
     )
 

@@ -24,6 +24,7 @@ from .test_marketplace_payments import EGGS, MANGO, deliver_to, paid, sent
 from .test_marketplace_payments import shop as shop  # the marketplace fixture
 
 UPLOAD = "/wxa/sec/order/upload_shipping_info"
+GET_ORDER = "/wxa/sec/order/get_order"
 SHIP_AS = {MANGO: ("YTO", "YT1000000001"), EGGS: ("SF", "SF2000000002")}
 
 
@@ -50,7 +51,7 @@ def payment_of(order: dict[str, Any], merchant_id: str) -> tuple[str, str]:
 
 
 def state_at_wechat(transaction_id: str) -> int:
-    answer = wechat_api().call("/wxa/sec/order/get_order", {"transaction_id": transaction_id})
+    answer = wechat_api().call(GET_ORDER, {"transaction_id": transaction_id})
     state: int = answer["order"]["order_state"]
     return state
 
@@ -188,3 +189,70 @@ def test_a_merchant_refunded_before_shipping_leaves_only_the_others_to_confirm(s
     assert state_at_wechat(eggs_paid) == 1
     assert receive(order["_id"])["data"]["status"] == "COMPLETED"
     assert wechat_released(stored(shop, order))
+
+
+def test_order_confirm_names_a_payment_the_buyer_can_confirm_first(shop, monkeypatch):
+    """While WeChat is busy with mango's upload (retried by shipping_sync), WeChat has only
+    the eggs shipped: the buyer is sent to confirm the eggs, not a payment WeChat would
+    refuse to confirm (hostile review of f7baf20)."""
+    from retail_dev import wechat_sandbox
+
+    order = paid(shop, "cship-0007")
+    mango_paid, eggs_paid = payment_of(order, MANGO)[1], payment_of(order, EGGS)[1]
+    real = wechat_sandbox._ROUTES[UPLOAD]
+
+    def busy_for_mango(body: dict[str, Any]) -> dict[str, Any]:
+        if body["order_key"]["transaction_id"] == mango_paid:
+            return {"errcode": -1, "errmsg": "system busy"}
+        answer: dict[str, Any] = real(body)
+        return answer
+
+    monkeypatch.setitem(wechat_sandbox._ROUTES, UPLOAD, busy_for_mango)
+    ship(order, MANGO)
+    ship(order, EGGS)
+    assert stored(shop, order)["status"] == "SHIPPED"
+    assert (state_at_wechat(mango_paid), state_at_wechat(eggs_paid)) == (1, 2)
+    answer = call("order_confirm", {"order_id": order["_id"]})
+    assert answer["details"]["transaction_id"] == eggs_paid
+
+
+def test_a_merchant_sees_only_its_own_sub_order_at_wechat(shop):
+    order = paid(shop, "cship-0008")
+    mango_no, mango_paid = payment_of(order, MANGO)
+    eggs_no, eggs_paid = payment_of(order, EGGS)
+    ship(order, MANGO)
+    ship(order, EGGS)
+    for merchant_id, (own_no, own_paid), (other_no, other_paid) in (
+        (EGGS, (eggs_no, eggs_paid), (mango_no, mango_paid)),
+        (MANGO, (mango_no, mango_paid), (eggs_no, eggs_paid)),
+    ):
+        role = f"merchant:{merchant_id}"
+        shown = as_operator("order_inspect", {"order_id": order["_id"]}, role)["data"]["order"]
+        assert shown["wechat_shipping"]["parts"] == {
+            own_no: {"state": "UPLOADED", "transaction_id": own_paid}
+        }
+        assert shown["transaction_id"] == own_paid
+        assert other_no not in str(shown) and other_paid not in str(shown)
+        listed = as_operator("order_search", {"order_id": order["_id"]}, role)["data"]
+        (row,) = listed["orders"]
+        assert other_paid not in str(row) and other_no not in str(row)
+
+
+def test_the_local_wechat_knows_a_payment_by_its_transaction_id_only(shop):
+    """order_number_type 2 and get_order name WeChat Pay's transaction_id: an out_trade_no
+    there is no payment WeChat knows (10060001), a sub-order's or a direct order's."""
+    order = paid(shop, "cship-0009")
+    mango_no, mango_paid = payment_of(order, MANGO)
+    api = wechat_api()
+    for number in (mango_no, order["_id"]):
+        assert api.call(GET_ORDER, {"transaction_id": number})["errcode"] == 10060001
+        body = {
+            "order_key": {"order_number_type": 2, "transaction_id": number},
+            "logistics_type": 4,
+            "delivery_mode": 1,
+            "shipping_list": [{"item_desc": "芒果*2"}],
+            "upload_time": "2026-12-08T10:00:00.000+08:00",
+            "payer": {"openid": order["openid"]},
+        }
+        assert api.call(UPLOAD, body)["errcode"] == 10060001
+    assert api.call(GET_ORDER, {"transaction_id": mango_paid})["errcode"] == 0

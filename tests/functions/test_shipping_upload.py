@@ -453,3 +453,20 @@ def test_a_buyer_erased_before_the_timer_uploads_their_membership_is_still_uploa
     stored = seeded.orders.find_one({"_id": order["order_id"]})
     assert body["payer"]["openid"] == "o-test-user", body["payer"]
     assert stored["wechat_shipping"]["state"] == "UPLOADED", stored["wechat_shipping"]
+
+
+def test_the_local_wechat_refuses_an_out_trade_no_given_as_a_transaction_id(seeded):
+    """As WeChat does (10060001): the number type 2 names is WeChat Pay's transaction_id."""
+    order = paid_through_wechat_pay(seeded, "ship-up-tid-01", items=EGGS)
+    api = wechat_api()
+    answer = api.call("/wxa/sec/order/get_order", {"transaction_id": order["out_trade_no"]})
+    assert answer["errcode"] == 10060001
+    body = {
+        "order_key": {"order_number_type": 2, "transaction_id": order["out_trade_no"]},
+        "logistics_type": 4,
+        "delivery_mode": 1,
+        "shipping_list": [{"item_desc": "土鸡蛋*1"}],
+        "upload_time": "2026-12-08T10:00:00.000+08:00",
+        "payer": {"openid": "o-test-user"},
+    }
+    assert api.call(UPLOAD, body)["errcode"] == 10060001

@@ -185,6 +185,7 @@ def merchant_share(doc: Mapping[str, Any], merchant_id: str) -> dict[str, Any]:
     refunds = doc.get("parcel_refunds") or {}
     return {
         **doc,
+        **_own_payment(doc, merchant_id),
         "lines": lines,
         "merchant_ids": [merchant_id],
         "goods_amount": goods,
@@ -209,6 +210,27 @@ def merchant_share(doc: Mapping[str, Any], merchant_id: str) -> dict[str, Any]:
         ],
         "openid": None,
         "priority": None,
+    }
+
+
+def _own_payment(doc: Mapping[str, Any], merchant_id: str) -> dict[str, Any]:
+    """A marketplace order's payment as one merchant sees it: its own sub-order, its payment
+    and its shipping at WeChat, none of another merchant's (orders.wechat_payments)."""
+    subs = [s for s in doc.get("sub_orders") or [] if s["merchant_id"] == merchant_id]
+    if not doc.get("sub_orders"):
+        return {}
+    mine = {s["out_trade_no"] for s in subs}
+    paid = {k: v for k, v in (doc.get("sub_transactions") or {}).items() if k in mine}
+    shipping: Mapping[str, Any] = doc.get("wechat_shipping") or {}
+    parts = {k: v for k, v in (shipping.get("parts") or {}).items() if k in mine}
+    own: Mapping[str, Any] = next(iter(parts.values()), {})
+    kept = {k: v for k, v in shipping.items() if k not in ("parts", "state", "error")}
+    return {
+        "sub_orders": subs,
+        "sub_transactions": paid,
+        "transaction_id": next(iter(paid.values()), None),
+        "wechat_shipping": {**kept, **{k: own[k] for k in ("state", "error") if k in own}}
+        | ({"parts": parts} if parts else {}),
     }
 
 

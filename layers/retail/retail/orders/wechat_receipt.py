@@ -43,7 +43,7 @@ from .wechat_payments import (
 
 # get_order's order_state once the buyer's receipt is behind it (1 待发货, 2 已发货, 5 已退款).
 RECEIVED = frozenset({3, 4, 6})
-SETTLED, REFUNDED = 4, 5
+SHIPPED_AT_WECHAT, SETTLED, REFUNDED = 2, 4, 5
 NO_SUCH_PAYMENT = 10060001  # get_order: 支付单不存在
 # The order's shipping states that say WeChat holds none of its money.
 NOTHING_HELD = frozenset({ShippingUpload.NOT_MANAGED, ShippingUpload.NOT_NEEDED})
@@ -53,8 +53,8 @@ NOT_HELD = NOTHING_HELD | {ShippingUpload.NOT_SHIPPABLE, ShippingUpload.FAILED}
 
 class Held(NamedTuple):
     """WeChat's order_state for an order it holds, and the payment it is of: for a combined
-    payment, the first sub-order still waiting for the buyer's receipt, else one waiting for
-    settlement."""
+    payment, the first sub-order still waiting for the buyer's receipt (one WeChat has as
+    shipped before one still waiting for its shipping), else one waiting for settlement."""
 
     state: int
     transaction_id: str
@@ -107,7 +107,10 @@ def held_state(order: Order) -> Held | None:
     ]
     if len(states) > 1:  # a sub-order refunded in full no longer waits on anything
         states = [h for h in states if h.state != REFUNDED] or states
-    waiting = [h for h in states if h.state not in RECEIVED]
+    # the buyer can confirm only what WeChat has as shipped: such a payment is named first
+    waiting = sorted(
+        (h for h in states if h.state not in RECEIVED), key=lambda h: h.state != SHIPPED_AT_WECHAT
+    )
     unsettled = [h for h in states if h.state != SETTLED]
     return next(iter(waiting or unsettled or states), None)
 
