@@ -42,6 +42,9 @@ TIMERS = (
     "coupon_lapsed",
     "recommend_rebuild",
     "housekeeping_run",
+    "shipping_sync",
+    "profit_sharing_run",
+    "bill_reconcile",
 )
 ADDRESS = {
     "userName": "张三",
@@ -134,7 +137,7 @@ def sample(name: str) -> dict[str, Any]:
 
 def visit(shop: Shop, buyer: str, round_no: int) -> None:
     """One buyer's visit through every buyer function, and an operator's part in it."""
-    from retail_dev import wechat_sandbox
+    from retail_dev import wechat_shipping
     from retail_dev import wechatpay_sandbox as sandbox
 
     for name in (
@@ -173,7 +176,7 @@ def visit(shop: Shop, buyer: str, round_no: int) -> None:
     shop.buyer("order_get", paid, buyer)
     shop.operator("order_ship", {**sample("order_ship"), **paid})
     # WeChat holds the payment: the buyer confirms in WeChat's page, whose push completes it.
-    wechat_sandbox.confirm_receive(placed["out_trade_no"], send=shop.push)
+    wechat_shipping.confirm_receive(placed["out_trade_no"], send=shop.push)
     shop.buyer("order_confirm", paid, buyer)
     shop.buyer("review_create", {**sample("review_create"), **paid}, buyer)
     shop.buyer("survey_answer", {**sample("survey_answer"), **paid}, buyer)
