@@ -209,7 +209,8 @@ def _fund_flow_text(day: date) -> str | None:
     balance, rows = 0, []
     for at, business_no, voucher, name, kind, income, fen in sorted(moves):
         balance += fen if income else -fen
-        flow_no = "4200" + secrets.token_hex(12)
+        # the movement's own number: the same in every download of the bill
+        flow_no = "42" + hashlib.sha1(f"{business_no}:{kind}".encode()).hexdigest()[:26]
         direction = "收入" if income else "支出"
         fields = [_local(at), business_no, flow_no, name, kind, direction, _yuan(fen)]
         rows.append(",".join("`" + f for f in [*fields, _yuan(balance), "system", "", voucher]))

@@ -70,7 +70,9 @@ def test_each_commission_taken_is_a_line_of_the_platforms_account_that_day(shop)
     flows = shop.bill_days.find_one({"_id": day.isoformat()})["fund_flow"]
     (share,) = shop.profit_shares.find({"order_id": order["_id"], "split_day": day.isoformat()})
     taken = sum(r["amount"] for r in share["receivers"] if r["result"] == "SUCCESS")
-    assert flows["by_business"] == {"分账/收入": f"{taken / 100:.2f}"}
+    assert flows["by_business"] == [
+        {"name": "分账", "direction": "收入", "amount": f"{taken / 100:.2f}"}
+    ]
     assert shop.risk_events.count_documents({"kind": "bill_mismatch"}) == 0
 
 

@@ -182,6 +182,8 @@ def test_a_parcel_refund_is_its_merchants_sub_order_only(shop):
         "total": eggs["amount"],
         "currency": "CNY",
     }
+    # the eggs never left: their merchant's whole sub-order, its part of the freight too
+    assert order["freight"] > 0 and parcel["amount"] == eggs["amount"]
     assert sandbox.complete_refund(asked["out_refund_no"], send=deliver_to("refund_notify")) == [
         200
     ]
@@ -195,6 +197,21 @@ def test_a_parcel_refund_is_its_merchants_sub_order_only(shop):
             by_sub.get(refund["out_trade_no"], 0) + refund["amount"]["refund"]
         )
     assert all(by_sub[s["out_trade_no"]] <= s["amount"] for s in order["sub_orders"])
+
+
+def test_a_parcel_returned_after_it_left_gives_back_its_goods_not_the_freight(shop):
+    order = paid(shop, "combined-0016")
+    ship = {"order_id": order["_id"], "carrier": "SF", "tracking_no": "SF1600000001"}
+    assert as_operator("order_ship", ship, f"merchant:{MANGO}")["code"] == "OK"
+    asked = {"order_id": order["_id"], "reason": "bruised", "merchant_id": MANGO}
+    assert call("refund_request", asked)["code"] == "OK"
+    review = {"order_id": order["_id"], "approve": True}
+    assert as_operator("refund_review", review)["code"] == "OK"
+    (refund,) = sent(shop, "/v3/ecommerce/refunds/apply")
+    (mango,) = [s for s in order["sub_orders"] if s["merchant_id"] == MANGO]
+    goods = sum(ln["amount"] for ln in order["lines"] if ln["merchant_id"] == MANGO)
+    assert refund["out_trade_no"] == mango["out_trade_no"]
+    assert refund["amount"]["refund"] <= goods < mango["amount"]  # its freight part stays
 
 
 def test_a_merchant_that_cannot_be_paid_stops_the_prepay(shop):

@@ -206,6 +206,34 @@ def test_bulk_write_keeps_the_writes_around_a_refused_one(db, ordered):
     assert [d["n"] for d in db.u.find({}, sort=[("_id", 1)])] == [1, "text", 0 if ordered else 1]
 
 
+@pytest.mark.parametrize("ordered", [True, False])
+def test_a_batchs_second_upsert_of_a_new_document_updates_what_the_first_inserted(db, ordered):
+    """In a new collection too: the second write sees the first's document (MongoDB runs a
+    batch's writes one after another), never a duplicate key."""
+    skip_on_mongomock(db, "bulk updates as this pymongo sends them (it passes a sort)")
+    batch = [
+        UpdateOne({"_id": "a"}, {"$set": {"x": 1}}, upsert=True),
+        UpdateOne({"_id": "a"}, {"$set": {"y": 2}}, upsert=True),
+    ]
+    result = db.fresh_batch.bulk_write(batch, ordered=ordered)
+    assert (result.upserted_count, result.matched_count) == (1, 1)
+    assert db.fresh_batch.find_one({"_id": "a"}) == {"_id": "a", "x": 1, "y": 2}
+
+
+def test_a_refused_write_that_created_a_collection_leaves_none(db):
+    """The collection a refused write of a batch would have created is not there after it,
+    and a later write of the batch creates it afresh."""
+    skip_on_mongomock(db, "bulk updates as this pymongo sends them (it passes a sort)")
+    batch = [
+        UpdateOne({"_id": "a"}, {"$inc": {"n": "x"}}, upsert=True),  # refused: $inc of text
+        UpdateOne({"_id": "b"}, {"$set": {"n": 1}}, upsert=True),
+        UpdateOne({"_id": "b"}, {"$inc": {"n": 1}}, upsert=True),
+    ]
+    with pytest.raises(BulkWriteError):
+        db.undone_batch.bulk_write(batch, ordered=False)
+    assert list(db.undone_batch.find({})) == [{"_id": "b", "n": 2}]
+
+
 def test_bulk_write_of_nothing_is_refused(db):
     with pytest.raises(InvalidOperation):
         db.u.bulk_write([])

@@ -39,6 +39,7 @@ def run_bulk(collection: EmbeddedCollection, requests: list[Any], ordered: bool)
                 _bulk_one(collection, conn, request, position, counts, upserted)
             except (OperationFailure, DocumentTooLarge) as exc:  # the write refused
                 conn.execute("ROLLBACK TO one")
+                collection.database.forget_created(conn)  # a collection it made is undone
                 errors.append(_write_error(position, request, exc))
             conn.execute("RELEASE one")
             if errors and ordered:

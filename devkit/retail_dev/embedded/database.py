@@ -137,6 +137,8 @@ class EmbeddedDatabase:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+            finally:
+                self.forget_created()
             conn.execute("COMMIT")
             if time.monotonic() - self._expired_at >= ttl.PERIOD_SECONDS:
                 self._expire(conn)
@@ -235,7 +237,20 @@ class EmbeddedDatabase:
             self._tables, self._indexes, self.schema_version = tables, indexes, version
 
     def has_collection(self, name: str) -> bool:
-        return name in self._tables
+        """Known to the schema, or created by the write transaction in progress on this
+        thread (a batch's second upsert into a new collection sees its first's document)."""
+        return name in self._tables or name in getattr(self._local, "created", ())
+
+    def forget_created(self, conn: sqlite3.Connection | None = None) -> None:
+        """The transaction that created collections ended: the schema, re-read, knows what
+        stands. With `conn`, a savepoint was undone inside it: only the collections it still
+        holds are kept."""
+        created: set[str] = getattr(self._local, "created", set())
+        if conn is not None and created:
+            rows = conn.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+            self._local.created = created & {name[2:] for (name,) in rows}
+            return
+        self._local.created = set()
 
     def index_specs(self, name: str) -> list[IndexSpec]:
         return self._indexes.get(name, [])
@@ -244,11 +259,14 @@ class EmbeddedDatabase:
         return dict(self._indexes)
 
     def ensure_collection(self, conn: sqlite3.Connection, name: str) -> None:
-        if name not in self._tables:
+        if not self.has_collection(name):
             conn.execute(
                 f"CREATE TABLE IF NOT EXISTS {docs_table(name)} "
                 "(id PRIMARY KEY NOT NULL, doc TEXT NOT NULL)"
             )
+            if not hasattr(self._local, "created"):
+                self._local.created = set()
+            self._local.created.add(name)
 
     # the pymongo Database surface
 

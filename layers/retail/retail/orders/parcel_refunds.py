@@ -140,7 +140,7 @@ def _start(
     unsettled = {"stock_settled": False} if restock else {}
     parcel = {
         "status": REFUNDING,
-        "amount": parcel_share(order, merchant_id),
+        "amount": refund_share(order, merchant_id),
         "restock": restock,
         "after_completion": order["status"] == COMPLETED,
         "reason": reason,
@@ -174,6 +174,19 @@ def _start(
         return_document=ReturnDocument.AFTER,
     )
     return None if started is None else mark_all_out(db, started, now)
+
+
+def refund_share(order: Order, merchant_id: str) -> int:
+    """What a parcel's refund gives back: its goods as paid (records.parcel_share). In
+    marketplace mode, for a parcel that never left, its merchant's whole sub-order, the
+    merchant's part of the freight with its goods: a merchant that ships nothing keeps
+    nothing, and WeChat holds no payment waiting for a shipment that never comes
+    (docs/decisions/0025)."""
+    subs = [s for s in order.get("sub_orders") or [] if s["merchant_id"] == merchant_id]
+    left = merchant_id in (order.get("parcels") or {})
+    if subs and not left and (order["delivery"] == "express" or order["status"] == PAID):
+        return int(subs[0]["amount"])
+    return parcel_share(order, merchant_id)
 
 
 def parcel_refund_recorded(db: Db, order_id: str, merchant_id: str) -> None:

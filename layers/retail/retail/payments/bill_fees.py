@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
+from pymongo import UpdateOne
+
 from retail.store import Db
 
 from .trade_bills import BillRow
@@ -21,8 +23,12 @@ from .trade_bills import BillRow
 
 def keep_fees(db: Db, day: date, rows: Iterable[BillRow], differing: set[str]) -> None:
     """The fees of the day's lines that are ours (`differing`: the numbers that did not
-    match), each written as the bill states it: a day read again writes the same."""
+    match), each written as the bill states it, one write a payment, all in one batch: a day
+    read again writes the same. A line whose layout states no fee keeps none."""
+    fees: dict[str, dict[str, str]] = {}  # payment -> its fields, one write each
     for row in rows:
+        if row.fee is None:
+            continue
         if row.status == "REFUND":
             if row.out_refund_no in differing:
                 continue
@@ -31,7 +37,10 @@ def keep_fees(db: Db, day: date, rows: Iterable[BillRow], differing: set[str]) -
             continue
         else:
             fee = {"paid": _text(row.fee), "day": day.isoformat(), "sub_mchid": row.sub_mchid}
-        db.payment_fees.update_one({"_id": row.out_trade_no}, {"$set": fee}, upsert=True)
+        fees.setdefault(row.out_trade_no, {}).update(fee)
+    writes = [UpdateOne({"_id": n}, {"$set": fee}, upsert=True) for n, fee in fees.items()]
+    if writes:
+        db.payment_fees.bulk_write(writes, ordered=False)
 
 
 def fees_of(db: Db, payments: list[str]) -> dict[str, Decimal]:

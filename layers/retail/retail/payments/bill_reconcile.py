@@ -35,7 +35,7 @@ from retail.store import Db
 from .bill_fees import keep_fees
 from .client import WeChatPayClient
 from .connect import wechatpay_client
-from .fund_reconcile import fund_flow_differences
+from .fund_reconcile import Difference, fund_flow_differences
 from .trade_bills import BillRow, fetch_trade_bill
 
 READY_AT = timedelta(hours=10)  # 「微信支付在每日10点后生成昨日交易账单文件」
@@ -81,9 +81,6 @@ def reconcile_bills(
             log("bill_not_ready", "WARNING", day=day.isoformat(), reason=str(exc))
             summary.waiting = day.isoformat()
             break
-        except ValueError as exc:  # a bill that does not read: an operator's, the days go on
-            _difference(db, day, "bill_unreadable", day.isoformat(), {"reason": str(exc)})
-            found = 1
         summary.days.append(day.isoformat())
         summary.mismatches += found
         day += timedelta(days=1)
@@ -99,17 +96,52 @@ def _last_bill_day(now: datetime) -> date:
 
 
 def reconcile_day(db: Db, client: WeChatPayClient, day: date) -> int:
-    """Match one day's bill, a chunk of lines at a time (one query a chunk, however many
-    lines); returns the differences found (each recorded once)."""
-    bill = fetch_trade_bill(client, day)
+    """Match one day's bills, the trade bill's findings recorded before the fund-flow bill is
+    asked (a day that waits for it is read again, finding the same); returns the differences
+    found (each recorded once). A bill refused for good or that does not read is a difference
+    of its own, and the other bill is matched all the same. Raises UpstreamUnavailable while
+    WeChat Pay makes either."""
+    found = _trade_bill_day(db, client, day)
+    try:
+        flows, fund_flow = fund_flow_differences(db, client, day)
+    except ValueError as exc:  # refused for good, or a file that does not read
+        flows, fund_flow = [("fund_flow_unreadable", day.isoformat(), {"reason": str(exc)})], {}
+    _record(db, day, flows)
+    db.bill_days.update_one(
+        {"_id": day.isoformat()},
+        {"$set": {"fund_flow": fund_flow}, "$inc": {"mismatches": len(flows)}},
+        upsert=True,
+    )
+    log("fund_flow_reconciled", day=day.isoformat(), mismatches=len(flows))
+    return found + len(flows)
+
+
+def _trade_bill_day(db: Db, client: WeChatPayClient, day: date) -> int:
+    """The trade bill matched a chunk of lines at a time (one query a chunk, however many
+    lines), its findings recorded, the day's figures kept."""
+    try:
+        bill = fetch_trade_bill(client, day)
+    except ValueError as exc:  # refused for good, or a file that does not read
+        unreadable = [("bill_unreadable", day.isoformat(), {"reason": str(exc)})]
+        _record(db, day, unreadable)
+        db.bill_days.replace_one(
+            {"_id": day.isoformat()},
+            {"unreadable": str(exc), "mismatches": 1, "at": utcnow()},
+            upsert=True,
+        )
+        return 1
     rows = bill.rows if bill is not None else []
-    differences: list[tuple[str, str, dict[str, Any]]] = []
+    differences: list[Difference] = []
+    differs = bill.summary_differs() if bill is not None else None
+    if differs is not None:
+        differences.append(("bill_summary_differs", day.isoformat(), differs))
     billed: set[str] = set()
     fees: dict[str, Decimal] = {}
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
         for row in chunk:
-            fees[row.sub_mchid] = fees.get(row.sub_mchid, Decimal(0)) + row.fee
+            if row.fee is not None:
+                fees[row.sub_mchid] = fees.get(row.sub_mchid, Decimal(0)) + row.fee
         payments = [r for r in chunk if r.status != "REFUND"]
         billed.update(r.out_trade_no for r in payments)
         found = _payment_differences(db, payments)
@@ -119,13 +151,7 @@ def reconcile_day(db: Db, client: WeChatPayClient, day: date) -> int:
     differences += _missing_from_bill(db, day, billed)
     refunds_billed = {r.out_refund_no for r in rows if r.status == "REFUND"}
     differences += _refunds_missing_from_bill(db, day, refunds_billed)
-    try:
-        flows, fund_flow = fund_flow_differences(db, client, day)
-    except ValueError as exc:  # the trade bill's findings stand
-        flows, fund_flow = [("fund_flow_unreadable", day.isoformat(), {"reason": str(exc)})], {}
-    differences += flows
-    for kind, key, evidence in differences:
-        _difference(db, day, kind, key, evidence)
+    _record(db, day, differences)
     db.bill_days.replace_one(
         {"_id": day.isoformat()},
         {
@@ -134,13 +160,17 @@ def reconcile_day(db: Db, client: WeChatPayClient, day: date) -> int:
             "refunds": sum(1 for r in rows if r.status == "REFUND"),
             "mismatches": len(differences),
             "fees": {sub: f"{total:.5f}" for sub, total in sorted(fees.items())},
-            "fund_flow": fund_flow,
             "at": utcnow(),
         },
         upsert=True,
     )
     log("bill_reconciled", day=day.isoformat(), rows=len(rows), mismatches=len(differences))
     return len(differences)
+
+
+def _record(db: Db, day: date, differences: list[Difference]) -> None:
+    for kind, key, evidence in differences:
+        _difference(db, day, kind, key, evidence)
 
 
 def _difference(db: Db, day: date, kind: str, key: str, evidence: dict[str, Any]) -> None:
@@ -162,7 +192,7 @@ def _order_id(row: BillRow) -> str:
     return owner or row.out_trade_no
 
 
-def _payment_differences(db: Db, rows: list[BillRow]) -> list[tuple[str, str, dict[str, Any]]]:
+def _payment_differences(db: Db, rows: list[BillRow]) -> list[Difference]:
     """Each paid line: the order (or sub-order) it names, paid by this transaction for this
     amount; or a payment of it we never accepted and gave back (a refund record names that
     transaction, which is not the one the order was paid by)."""
@@ -199,7 +229,7 @@ def _expected(order: Order | None, row: BillRow) -> tuple[str | None, int | None
     return (paid, sub["amount"] if sub else None)
 
 
-def _refund_differences(db: Db, rows: list[BillRow]) -> list[tuple[str, str, dict[str, Any]]]:
+def _refund_differences(db: Db, rows: list[BillRow]) -> list[Difference]:
     numbers = sorted({r.out_refund_no for r in rows})
     fields = {"amount": 1, "out_trade_no": 1}
     records = {r["_id"]: r for r in db.refunds.find({"_id": {"$in": numbers}}, fields)}
@@ -217,9 +247,7 @@ def _refund_differences(db: Db, rows: list[BillRow]) -> list[tuple[str, str, dic
     return differences
 
 
-def _refunds_missing_from_bill(
-    db: Db, day: date, billed: set[str]
-) -> list[tuple[str, str, dict[str, Any]]]:
+def _refunds_missing_from_bill(db: Db, day: date, billed: set[str]) -> list[Difference]:
     """Refunds WeChat Pay accepted from us that day that the bill does not have (「当天发起
     退款成功的退款单,退款发起成功就会出账」): recorded when sent (`sent_at`)."""
     start, end = business_day(day)
@@ -233,9 +261,7 @@ def _refunds_missing_from_bill(
     ]
 
 
-def _missing_from_bill(
-    db: Db, day: date, billed: set[str]
-) -> list[tuple[str, str, dict[str, Any]]]:
+def _missing_from_bill(db: Db, day: date, billed: set[str]) -> list[Difference]:
     """Orders we marked paid that day that the bill does not have (WeChat Pay's day is
     Asia/Shanghai's, as ours)."""
     start, end = business_day(day)

@@ -19,8 +19,14 @@ from retail.common.errors import UpstreamUnavailable
 from .client import WeChatPayClient
 
 SUMMARY = "总交易单数"  # the first header of the summary part
-NOT_MADE_YET = "STATEMENT_CREATING"
 NO_BILL = "NO_STATEMENT_EXIST"  # no transaction that day
+# Refusals worth waiting out: the bill is being made, too many asks. Any other is lasting.
+NOT_YET = frozenset({"STATEMENT_CREATING", "FREQUENCY_LIMITED"})
+
+
+class BillRefused(ValueError):
+    """WeChat Pay refused a bill for a reason that waiting does not change (a permission,
+    an account type not opened): the day is an operator's, the days go on."""
 
 
 @dataclass(frozen=True)
@@ -34,13 +40,27 @@ class BillRow:
     amount: int  # 应结订单金额 (订单金额 in an early layout), fen
     out_refund_no: str  # 商户退款单号 ("0" on a payment)
     refund: int  # 退款金额, fen
-    fee: Decimal  # 手续费, yuan to five decimals (negative on a refund: fee given back)
+    fee: Decimal | None  # 手续费, yuan to five decimals (negative on a refund: given back);
+    # None where the layout has no fee column: no fee is known, none is kept
 
 
 @dataclass(frozen=True)
 class TradeBill:
     rows: list[BillRow]
     count: int  # 总交易单数 of the summary
+    fees: Decimal | None  # 手续费总金额 of the summary, where it has one
+
+    def summary_differs(self) -> dict[str, list[str]] | None:
+        """Whether the lines read do not add up to the bill's own summary (a file read short
+        or in a layout misread), with the two sides; None when they do."""
+        fees = [r.fee for r in self.rows if r.fee is not None]
+        fees_differ = self.fees is not None and sum(fees, Decimal(0)) != self.fees
+        if len(self.rows) == self.count and not fees_differ:
+            return None
+        return {
+            "lines": [str(len(self.rows)), str(self.count)],
+            "fees": [str(sum(fees, Decimal(0))), str(self.fees)],
+        }
 
 
 def fetch_trade_bill(client: WeChatPayClient, day: date) -> TradeBill | None:
@@ -58,10 +78,13 @@ def fetch_bill_file(
     Raises UpstreamUnavailable while it is still being made, or when it cannot be had."""
     asked = urllib.parse.urlencode({"bill_date": day.isoformat(), **query})
     answer = client.call("GET", f"{path}?{asked}", None, refusal_ok=True) or {}
-    if answer.get("code") == NO_BILL:
+    code = answer.get("code")
+    if code == NO_BILL:
         return None
-    if answer.get("code") or not answer.get("download_url"):
-        raise UpstreamUnavailable(f"WeChat Pay's bill of {day}: {answer.get('code')}")
+    if code and code not in NOT_YET:
+        raise BillRefused(f"WeChat Pay refused the bill of {day}: {code} {answer.get('message')}")
+    if code or not answer.get("download_url"):
+        raise UpstreamUnavailable(f"WeChat Pay's bill of {day}: {code}")
     text = client.download(str(answer["download_url"]))
     digest = hashlib.sha1(text.encode("utf-8")).hexdigest()
     if digest.lower() != str(answer.get("hash_value", "")).lower():
@@ -72,8 +95,13 @@ def fetch_bill_file(
 def parse_trade_bill(text: str) -> TradeBill:
     """The bill's rows and its summary count. Raises ValueError for a file that is not one."""
     rows, summary = read_bill(text, SUMMARY)
+    fees = summary.get("手续费总金额")
     try:
-        return TradeBill([_row(row) for row in rows], int(Decimal(summary.get(SUMMARY) or "0")))
+        return TradeBill(
+            [_row(row) for row in rows],
+            int(Decimal(summary.get(SUMMARY) or "0")),
+            Decimal(fees) if fees else None,
+        )
     except ArithmeticError as exc:  # decimal's InvalidOperation: a field out of place
         raise ValueError(f"a bill line that does not read: {exc}") from None
 
@@ -123,7 +151,7 @@ def _row(row: dict[str, str]) -> BillRow:
         amount=to_fen(amount),
         out_refund_no=row.get("商户退款单号", "0") or "0",
         refund=to_fen(refund),
-        fee=Decimal(row.get("手续费") or "0"),
+        fee=Decimal(row["手续费"] or "0") if "手续费" in row else None,
     )
 
 
