@@ -8,7 +8,9 @@ The order's own status does not change, and each merchant's parcel is refunded a
 
 - share: the merchant's goods' part of what was paid for goods (paid less freight, so
   coupons, member discounts and points are shared in proportion); freight goes back only
-  with a refund of the whole order, which also pays back what the parcels have not.
+  with a refund of the whole order, which also pays back what the parcels have not; in
+  marketplace mode a parcel that never left gives back its merchant's whole sub-order, its
+  part of the freight too (refund_share).
 - a parcel not yet handed to a carrier goes back to stock without review; a shipped one
   waits for an operator, like a whole order (refund_request names the merchant).
 - the last parcel not refunded is refunded as the whole order (the rest of it), so an order
@@ -183,8 +185,7 @@ def refund_share(order: Order, merchant_id: str) -> int:
     nothing, and WeChat holds no payment waiting for a shipment that never comes
     (docs/decisions/0025)."""
     subs = [s for s in order.get("sub_orders") or [] if s["merchant_id"] == merchant_id]
-    left = merchant_id in (order.get("parcels") or {})
-    if subs and not left and (order["delivery"] == "express" or order["status"] == PAID):
+    if subs and merchant_id not in (order.get("parcels") or {}):
         return int(subs[0]["amount"])
     return parcel_share(order, merchant_id)
 
