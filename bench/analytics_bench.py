@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parents[1]
 DAYS = 30
@@ -31,12 +31,14 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--users", type=int, default=60_000)
     args = parser.parse_args()
+    os.environ["RETAIL_ENV"] = "dev"  # dev's secrets: customers are keyed by pseudonym
     sys.path[:0] = [str(ROOT / "layers" / "retail"), str(ROOT / "devkit")]
     from retail import analytics
     from retail.analytics.customers import refresh_customers
     from retail.analytics.retention import refresh_retention
     from retail.analytics.rollup import roll_up_day
     from retail.common.clock import business_day, day_of, utcnow
+    from retail.common.operator import Operator
     from retail.store import connect
     from retail.store.indexes import apply_indexes
 
@@ -111,8 +113,8 @@ def main() -> None:
             f"customer table ({customers:,} customers, RFM): {customer_seconds:.2f} s; "
             f"retention cohorts: {retention_seconds:.2f} s"
         )
-        admin = SimpleNamespace(role="admin", operator_id="bench", merchant_id=None)
-        merchant = SimpleNamespace(role="merchant:m-03", operator_id="bench", merchant_id="m-03")
+        admin = Operator("bench", "admin")
+        merchant = Operator("bench", "merchant:m-03")
         span = {"start": days[0], "end": days[-1]}
         queries = {
             "sales by day, 30 days": lambda: analytics.sales_report(
