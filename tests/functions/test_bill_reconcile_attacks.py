@@ -241,16 +241,21 @@ def test_a_days_bill_is_not_matched_one_query_per_line(seeded, monkeypatch):
             }
         )
     kind = type(seeded.orders)
-    asked = {"n": 0}
-    find_one = kind.find_one
+    asked = {"orders": 0, "payment_fees": 0}  # order look-ups, fee writes
+    find_one, update_one = kind.find_one, kind.update_one
 
-    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if self.name == "orders":
-            asked["n"] += 1
+    def looked_up(self: Any, *args: Any, **kwargs: Any) -> Any:
+        asked["orders"] += self.name == "orders"
         return find_one(self, *args, **kwargs)
 
-    monkeypatch.setattr(kind, "find_one", counted)
+    def written(self: Any, *args: Any, **kwargs: Any) -> Any:
+        asked["payment_fees"] += self.name == "payment_fees"
+        return update_one(self, *args, **kwargs)
+
+    monkeypatch.setattr(kind, "find_one", looked_up)
+    monkeypatch.setattr(kind, "update_one", written)
     day = when.astimezone(CST).date()
     next_morning()
     assert reconcile_day(seeded, wechatpay_client(), day) == 0
-    assert asked["n"] < lines // 10, f"{asked['n']} order look-ups for {lines} lines"
+    assert seeded.payment_fees.count_documents({}) == lines  # every fee kept, in one batch
+    assert max(asked.values()) < lines // 10, f"{asked} for {lines} lines"

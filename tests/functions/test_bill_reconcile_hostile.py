@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from retail.common.clock import travel, utcnow
+from retail.common.clock import travel
 from retail.payments.bill_fees import fees_of, keep_fees
 from retail.payments.bill_reconcile import reconcile_day
 from retail.payments.connect import wechatpay_client
@@ -149,52 +149,6 @@ def test_a_trade_bill_that_does_not_add_up_to_its_summary_is_a_difference(seeded
     trade_next_morning()
     summary = reconcile()
     assert summary["mismatches"] >= 1, "a bill of 2 lines read as 1 and found clean"
-
-
-def test_a_days_fees_are_not_kept_one_write_per_line(seeded, monkeypatch):
-    lines = 200
-    when = utcnow()
-    for n in range(lines):
-        number = f"OFEES{n:06d}"
-        seeded.sandbox_wechatpay.insert_one(
-            {
-                "_id": f"pay:{number}",
-                "kind": "transaction",
-                "appid": "wx-dev-appid",
-                "out_trade_no": number,
-                "trade_state": "SUCCESS",
-                "transaction_id": f"42{number}",
-                "success_time": when.astimezone(CST).isoformat(timespec="seconds"),
-                "amount": {"total": 100},
-                "payer": {"openid": "o-x"},
-            }
-        )
-        seeded.orders.insert_one(
-            {
-                "_id": number,
-                "openid": "o-x",
-                "idempotency_key": number,
-                "out_trade_no": number,
-                "total": 100,
-                "transaction_id": f"42{number}",
-                "paid_at": when,
-            }
-        )
-    kind = type(seeded.payment_fees)
-    writes = {"n": 0}
-    update_one = kind.update_one
-
-    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if self.name == "payment_fees":
-            writes["n"] += 1
-        return update_one(self, *args, **kwargs)
-
-    monkeypatch.setattr(kind, "update_one", counted)
-    day = when.astimezone(CST).date()
-    trade_next_morning()
-    assert reconcile_day(seeded, wechatpay_client(), day) == 0
-    assert seeded.payment_fees.count_documents({}) == lines
-    assert writes["n"] < lines // 10, f"{writes['n']} payment_fees writes for {lines} lines"
 
 
 def test_the_local_fund_flow_bill_is_the_same_file_when_asked_again(shop):
