@@ -39,6 +39,24 @@ def next_morning() -> None:
     travel(morning - local)
 
 
+def unknown_payment(db: Any, number: str = "OUNKNOWN0000000000000001") -> None:
+    """A payment at the local WeChat Pay that is none of ours."""
+    db.sandbox_wechatpay.insert_one(
+        {
+            "_id": f"pay:{number}",
+            "kind": "transaction",
+            "appid": "wx-dev-appid",
+            "mchid": "x",
+            "out_trade_no": number,
+            "trade_state": "SUCCESS",
+            "transaction_id": "4200000000000000000000000001",
+            "success_time": datetime.now(CST).isoformat(timespec="seconds"),
+            "amount": {"total": 100},
+            "payer": {"openid": "o-x"},
+        }
+    )
+
+
 def reconcile() -> dict[str, Any]:
     answer = handler("bill_reconcile")(sample("bill_reconcile"), {})
     assert answer["code"] == "OK", answer
@@ -112,20 +130,7 @@ def test_every_difference_is_a_risk_event_found_once(seeded):
     kept = paid_through_wechat_pay(seeded, "bill-0004")
     paid_through_wechat_pay(seeded, "bill-0005")
     # WeChat Pay has a payment we never heard of, ...
-    seeded.sandbox_wechatpay.insert_one(
-        {
-            "_id": "pay:OUNKNOWN0000000000000001",
-            "kind": "transaction",
-            "appid": "wx-dev-appid",
-            "mchid": "x",
-            "out_trade_no": "OUNKNOWN0000000000000001",
-            "trade_state": "SUCCESS",
-            "transaction_id": "4200000000000000000000000001",
-            "success_time": datetime.now(CST).isoformat(timespec="seconds"),
-            "amount": {"total": 100},
-            "payer": {"openid": "o-x"},
-        }
-    )
+    unknown_payment(seeded)
     # ... took another amount for one of ours, ...
     seeded.sandbox_wechatpay.update_one(
         {"_id": f"pay:{kept['out_trade_no']}"}, {"$set": {"amount.total": kept["total"] + 1}}

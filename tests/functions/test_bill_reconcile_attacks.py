@@ -48,25 +48,34 @@ def rewrite_bill(monkeypatch: pytest.MonkeyPatch, change: Callable[[list[str]], 
     monkeypatch.setattr(bills, "_bill_text", text)
 
 
+def with_coupon(out_trade_no: str, total: int) -> Callable[[list[str]], list[str]]:
+    """The bill's lines as WeChat Pay writes them when a no-recharge coupon of a yuan paid part
+    of the order: 应结订单金额 less the coupon, 代金券金额 the coupon, 订单金额 what the order
+    asked; a refund's 退款金额 what is settled back, its 申请退款金额 what we asked."""
+    coupon = Decimal("1.00")
+
+    def rewrite(lines: list[str]) -> list[str]:
+        out = []
+        for line in lines:
+            fields = line.split(",")
+            if len(fields) > 24 and fields[6] == "`" + out_trade_no:
+                if fields[9] == "`REFUND":
+                    fields[16] = f"`{Decimal(fields[16][1:]) - coupon:.2f}"
+                else:
+                    fields[12] = f"`{Decimal(total) / 100 - coupon:.2f}"
+                    fields[13] = f"`{coupon:.2f}"
+            out.append(",".join(fields))
+        return out
+
+    return rewrite
+
+
 # 1. 应结订单金额 is what WeChat Pay settles (订单金额 less a no-recharge coupon), not what the
 #    order asked: a buyer who paid with a WeChat Pay 免充值 coupon is reported as a difference.
 def test_a_payment_with_a_no_recharge_coupon_is_not_a_difference(seeded, monkeypatch):
     call("user_login", {})
     order = paid_through_wechat_pay(seeded, "r32-coupon")
-    coupon = Decimal("1.00")
-
-    def with_coupon(lines: list[str]) -> list[str]:
-        out = []
-        for line in lines:
-            fields = line.split(",")
-            if len(fields) > 24 and fields[6] == "`" + order["out_trade_no"]:
-                fields[12] = f"`{Decimal(order['total']) / 100 - coupon:.2f}"  # 应结订单金额
-                fields[13] = f"`{coupon:.2f}"  # 代金券金额
-                # 订单金额 (fields[24]) stays what the buyer's order asked, as WeChat Pay writes
-            out.append(",".join(fields))
-        return out
-
-    rewrite_bill(monkeypatch, with_coupon)
+    rewrite_bill(monkeypatch, with_coupon(order["out_trade_no"], order["total"]))
     next_morning()
     summary = reconcile()
     events = [e["evidence"] for e in seeded.risk_events.find({"kind": "bill_mismatch"})]
@@ -77,24 +86,7 @@ def test_a_refund_of_a_payment_with_a_no_recharge_coupon_is_not_a_difference(see
     call("user_login", {})
     order = paid_through_wechat_pay(seeded, "r32-coupon-refund")
     assert call("refund_request", {"order_id": order["order_id"], "reason": "no"})["code"] == "OK"
-    coupon = Decimal("1.00")
-
-    def with_coupon(lines: list[str]) -> list[str]:
-        out = []
-        for line in lines:
-            fields = line.split(",")
-            if len(fields) > 24 and fields[6] == "`" + order["out_trade_no"]:
-                if (
-                    fields[9] == "`REFUND"
-                ):  # 退款金额 is what is settled back, 申请退款金额 what we asked
-                    fields[16] = f"`{Decimal(fields[16][1:]) - coupon:.2f}"
-                else:
-                    fields[12] = f"`{Decimal(order['total']) / 100 - coupon:.2f}"
-                    fields[13] = f"`{coupon:.2f}"
-            out.append(",".join(fields))
-        return out
-
-    rewrite_bill(monkeypatch, with_coupon)
+    rewrite_bill(monkeypatch, with_coupon(order["out_trade_no"], order["total"]))
     next_morning()
     summary = reconcile()
     events = [e["evidence"] for e in seeded.risk_events.find({"kind": "bill_mismatch"})]

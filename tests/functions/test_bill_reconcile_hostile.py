@@ -6,7 +6,7 @@ short, a day's fees in one batch, the same local file when asked again."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from retail_dev import wechatpay_bills as bills
 
 from .harness import call, paid_through_wechat_pay
 from .test_bill_reconcile import next_morning as trade_next_morning
+from .test_bill_reconcile import unknown_payment
 from .test_bill_reconcile_attacks import rewrite_bill
 from .test_fund_flow_bill import DAYS_ON, mismatches, reconcile, split_order
 from .test_fund_flow_bill import next_morning as fund_next_morning
@@ -39,24 +40,6 @@ def back_to_now():
 
 def kinds(db: Any) -> list[str]:
     return sorted(e["evidence"]["difference"] for e in mismatches(db))
-
-
-def unknown_payment(db: Any, number: str = "OUNKNOWN0000000000000001") -> None:
-    """A payment at WeChat Pay that is none of ours."""
-    db.sandbox_wechatpay.insert_one(
-        {
-            "_id": f"pay:{number}",
-            "kind": "transaction",
-            "appid": "wx-dev-appid",
-            "mchid": "x",
-            "out_trade_no": number,
-            "trade_state": "SUCCESS",
-            "transaction_id": "4200000000000000000000000001",
-            "success_time": datetime.now(CST).isoformat(timespec="seconds"),
-            "amount": {"total": 100},
-            "payer": {"openid": "o-x"},
-        }
-    )
 
 
 def test_one_commission_credited_twice_is_a_difference(shop, monkeypatch):

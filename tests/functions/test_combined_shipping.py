@@ -255,3 +255,31 @@ def test_the_local_wechat_knows_a_payment_by_its_transaction_id_only(shop):
         }
         assert api.call(UPLOAD, body)["errcode"] == 10060001
     assert api.call(GET_ORDER, {"transaction_id": mango_paid})["errcode"] == 0
+
+
+def test_a_crash_after_wechat_took_a_sub_orders_upload_never_sends_it_again(shop, monkeypatch):
+    """WeChat accepted mango's upload, the process died before recording it: once its lease
+    has passed, the timer finds WeChat has it (get_order) and records it, uploading nothing
+    again, so the sub-order keeps its one re-shipping."""
+    from retail.orders import shipping_upload
+
+    order = paid(shop, "cship-0010")
+    mango_no, mango_paid = payment_of(order, MANGO)
+    real = shipping_upload._record
+
+    def dies(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the process died")
+
+    monkeypatch.setattr(shipping_upload, "_record", dies)
+    carrier, tracking_no = SHIP_AS[MANGO]
+    data = {"order_id": order["_id"], "carrier": carrier, "tracking_no": tracking_no}
+    assert as_operator("order_ship", data, f"merchant:{MANGO}")["code"] == "INTERNAL"
+    monkeypatch.setattr(shipping_upload, "_record", real)
+    assert len(uploads()) == 1 and state_at_wechat(mango_paid) == 2
+    travel(timedelta(minutes=3))  # past the dead call's lease
+    assert handler("shipping_sync")(sample("shipping_sync"), {})["code"] == "OK"
+    assert len(uploads()) == 1  # nothing sent twice
+    part = stored(shop, order)["wechat_shipping"]["parts"][mango_no]
+    assert part["state"] == "UPLOADED" and "sending" not in part
+    held = shop.sandbox_wechat_orders.find_one({"_id": mango_paid})
+    assert held["finish_shipping_count"] == 1

@@ -26,7 +26,7 @@ from .repair import repair_orders
 from .search import OrderSearch, SearchResults, search_orders
 from .settling import due_for_settlement, oldest_due, put_in_settlement, settled
 from .sharing import due_for_sharing, look_again, share_again, shared
-from .shipping_upload import sync_shipping
+from .shipping_sync import sync_shipping
 from .take_back import Cashier, take_back
 from .wechat_receipt import apply_settlement_event, wechat_released
 

@@ -4,8 +4,9 @@ WeChat has it (docs/decisions/0020-wechat-shipping-information.md).
 A change that sends goods on their way (a parcel handed to a carrier, a rider's pickup, a
 pickup at the store, a membership paid) sets `shipping_due` on the order in the same
 conditional update: the order is in the to-do set of `shipping_sync` (a partial index). The
-operator's call uploads at once; the timer uploads what a call could not (WeChat busy, a
-payment WeChat has not indexed yet, a process that died) with a growing pause between tries.
+operator's call uploads at once; the timer (orders.shipping_sync) uploads what a call could
+not (WeChat busy, a payment WeChat has not indexed yet, a process that died) with a growing
+pause between tries.
 
 Exactly once, as WeChat counts it: the body carries everything shipped so far; what WeChat
 accepted is kept as a fingerprint, so the same information is never sent twice (a finished
@@ -24,9 +25,8 @@ from typing import Any, NamedTuple
 from pymongo import ReturnDocument
 
 from retail.adapters.wechat import WeChatApi, errcode_of, wechat_api
-from retail.common.batches import BatchRequest, BatchSummary, Budget, Outcome, run_batches
+from retail.common.batches import Outcome
 from retail.common.clock import utcnow
-from retail.common.database import database
 from retail.common.errors import UpstreamUnavailable
 from retail.common.logs import log
 from retail.common.vocabulary import ShippingUpload
@@ -48,10 +48,6 @@ GET_ORDER = "/wxa/sec/order/get_order"
 SPECIAL_ORDER = "/wxa/sec/order/opspecialorder"
 PRESALE = 1  # opspecialorder's type: a pre-sale order (2 is a test order)
 NOT_YET_KNOWN = 268546002  # opspecialorder: WeChat has no such order waiting (yet)
-SET_JUMP_PATH = "/wxa/sec/order/set_msg_jump_path"
-# The page WeChat's order notices open; WeChat adds transaction_id, merchant_id and
-# merchant_trade_no (our order id) to it, and the order page reads the last.
-ORDER_PAGE = "pages/orders/detail"
 ACCEPTED = frozenset({0, 10060023})  # 10060023: WeChat already has exactly this
 # Busy, system errors, and a payment WeChat has not indexed yet (its staff: about a minute).
 RETRY = frozenset({-1, 10060001, 10060012, 10060019})
@@ -319,41 +315,3 @@ def _refusal(answer: dict[str, Any], errcode: int) -> dict[str, Any]:
 
 def _attempts(order: Order) -> int:
     return int((order.get("wechat_shipping") or {}).get("attempts") or 0)
-
-
-def sync_shipping(cmd: BatchRequest, *, budget: Budget, db: Db | None = None) -> BatchSummary:
-    """Timer (shipping_sync): upload every order whose shipping WeChat does not have yet and
-    whose pause has passed, oldest first."""
-    db = db if db is not None else database()
-    now = utcnow()
-    api = wechat_api()
-    _point_notices_at_the_order_page(db, api, now)
-
-    def fetch(limit: int) -> list[Order]:
-        due = {"shipping_due": {"$lte": now}}
-        return list(orders_of(db).find(due, {"_id": 1}, sort=[("shipping_due", 1)], limit=limit))
-
-    def upload(ref: Order) -> Outcome:
-        return upload_shipping(db, ref["_id"], api=api, now=now)
-
-    return run_batches(cmd, budget, fetch, upload, BatchSummary())
-
-
-def _point_notices_at_the_order_page(db: Db, api: WeChatApi, now: datetime) -> None:
-    """WeChat's shipping and receipt notices open our order page, set once (set_msg_jump_path)
-    and again only if the page changes; a failure is tried on the next run."""
-    kept = db.platform_facts.find_one({"_id": "msg_jump_path"}) or {}
-    if kept.get("path") == ORDER_PAGE:
-        return
-    try:
-        if not api.is_trade_managed():
-            return
-        answer = api.call(SET_JUMP_PATH, {"path": ORDER_PAGE})
-    except UpstreamUnavailable:
-        return
-    if errcode_of(answer):
-        log("msg_jump_path_refused", "WARNING", errcode=errcode_of(answer))
-        return
-    db.platform_facts.update_one(
-        {"_id": "msg_jump_path"}, {"$set": {"path": ORDER_PAGE, "at": now}}, upsert=True
-    )

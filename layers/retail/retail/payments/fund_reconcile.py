@@ -47,7 +47,9 @@ def fund_flow_differences(
         db.profit_shares.find({"split_day": {"$gte": window[0], "$lte": window[-1]}}, SHARE_FIELDS)
     )
     received = [row for row in rows if row.name == SPLIT and row.income]
-    by_number = {n: share for share in [*shares, *_named_by(db, received)] for n in _numbers(share)}
+    by_number = {n: share for share in shares for n in _numbers(share)}
+    unmatched = [r for r in received if not {r.business_no, r.voucher} & by_number.keys()]
+    by_number |= {n: share for share in _named_by(db, unmatched) for n in _numbers(share)}
     matched: set[str] = set()
     for row in received:
         share = by_number.get(row.business_no) or by_number.get(row.voucher)

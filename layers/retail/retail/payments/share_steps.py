@@ -16,7 +16,7 @@ from typing import Any
 
 from pymongo import ReturnDocument
 
-from retail.common.clock import SHANGHAI, utcnow
+from retail.common.clock import day_of, utcnow
 from retail.common.errors import UpstreamUnavailable
 from retail.common.logs import log
 from retail.common.vocabulary import RefundStatus, Word
@@ -171,7 +171,7 @@ def _day_taken(receivers: list[dict[str, Any]]) -> str | None:
         except ValueError:
             continue
         if receiver.get("result") == "SUCCESS" and finished.tzinfo is not None:
-            return finished.astimezone(SHANGHAI).date().isoformat()
+            return day_of(finished).isoformat()
     return None
 
 
